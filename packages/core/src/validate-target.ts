@@ -1,0 +1,32 @@
+import { PersistenceError } from "./persistence-error.js";
+import type { TargetId } from "./contracts.js";
+
+/**
+ * Throws `ERR_INVALID_TARGET` unless `target` is a non-empty relative path of `/`-separated segments
+ * with no `..`, `.`, empty segment, backslash, NUL or drive prefix. Sinks call it before anything else.
+ */
+export function assertValidTarget(target: TargetId): void {
+  const problem = targetProblem(target);
+  if (problem !== undefined) {
+    throw new PersistenceError(
+      "ERR_INVALID_TARGET",
+      `invalid target ${JSON.stringify(target)}: ${problem}`,
+      { target, details: { reason: problem } },
+    );
+  }
+}
+
+function targetProblem(target: unknown): string | undefined {
+  if (typeof target !== "string") return "not a string";
+  if (target.length === 0) return "empty";
+  if (target.length > 4096) return "longer than 4096 characters";
+  if (target.includes("\0")) return "contains NUL";
+  if (target.includes("\\")) return "contains a backslash";
+  if (target.startsWith("/")) return "absolute path";
+  if (/^[A-Za-z]:/.test(target)) return "drive-qualified path";
+  for (const segment of target.split("/")) {
+    if (segment === "") return "empty path segment";
+    if (segment === "." || segment === "..") return `"${segment}" segment`;
+  }
+  return undefined;
+}

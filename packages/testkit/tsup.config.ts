@@ -1,0 +1,13 @@
+import { defineConfig } from "tsup";
+
+export const tsupConfig = defineConfig({
+  entry: ["src/index.ts","src/contract.ts"],
+  format: ["esm"],
+  dts: true,
+  target: "node20",
+  sourcemap: true,
+  clean: true,
+});
+
+// biome-ignore lint/style/noDefaultExport: tsup loads the config's default export
+export default tsupConfig;
