@@ -1,1 +1,55 @@
-export {};
+export type { ByteReader } from "./binary/byte-reader.js";
+export { createByteReader } from "./binary/byte-reader.js";
+export type { ChunkWriter, ChunkWriterOptions } from "./binary/chunk-writer.js";
+export { createChunkWriter, DEFAULT_CHUNK_SIZE } from "./binary/chunk-writer.js";
+export type { CorruptReason } from "./binary/corrupt-error.js";
+export { corruptError } from "./binary/corrupt-error.js";
+export type { MetTagNaming, MetTagSpec, MetTagValueSpec } from "./tags/create-met-tag.js";
+export { createMetTag } from "./tags/create-met-tag.js";
+export { decodeMetString } from "./tags/decode-met-string.js";
+export type { MetBoolArray, MetTag, MetTagValue } from "./tags/met-tag.js";
+export { decodeMetTag } from "./tags/met-tag.js";
+export { scanMetTag } from "./tags/scan-met-tag.js";
+export {
+  FT_AICH_HASH,
+  FT_AICHHASHSET,
+  FT_ATACCEPTED,
+  FT_ATREQUESTED,
+  FT_ATTRANSFERRED,
+  FT_ATTRANSFERREDHI,
+  FT_FILENAME,
+  FT_FILESIZE,
+  FT_FILESIZE_HI,
+  FT_FLAGS,
+  FT_KADLASTPUBLISHKEY,
+  FT_KADLASTPUBLISHNOTES,
+  FT_KADLASTPUBLISHSRC,
+  FT_LASTSEEN,
+  FT_LASTSHARED,
+  FT_MEDIA_ALBUM,
+  FT_MEDIA_ARTIST,
+  FT_MEDIA_BITRATE,
+  FT_MEDIA_CODEC,
+  FT_MEDIA_LENGTH,
+  FT_MEDIA_TITLE,
+  FT_PARTFILENAME,
+  FT_PERMISSIONS,
+  FT_ULPRIORITY,
+} from "./tags/tag-ids.js";
+export type { MetTagTypeName } from "./tags/tag-types.js";
+export {
+  TAG_COMPACT_FLAG,
+  TAG_TYPE_BLOB,
+  TAG_TYPE_BOOL,
+  TAG_TYPE_BOOLARRAY,
+  TAG_TYPE_BSOB,
+  TAG_TYPE_FLOAT32,
+  TAG_TYPE_HASH16,
+  TAG_TYPE_STR1,
+  TAG_TYPE_STR16,
+  TAG_TYPE_STRING,
+  TAG_TYPE_UINT8,
+  TAG_TYPE_UINT16,
+  TAG_TYPE_UINT32,
+  TAG_TYPE_UINT64,
+} from "./tags/tag-types.js";
