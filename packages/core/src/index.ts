@@ -1,3 +1,5 @@
+export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
+export type { RetryOptions, RetryPolicy } from "./backoff.js";
 export type {
   Clock,
   Codec,
@@ -16,8 +18,23 @@ export type {
   WriteSucceeded,
   WriteTimings,
 } from "./contracts.js";
+export { createInlineExecutor, createSlicedExecutor } from "./executors.js";
+export type {
+  Executor,
+  ExecutorContext,
+  ExecutorName,
+  SlicedExecutorOptions,
+} from "./executors.js";
+export type { FsFileHandle, FsPort, FsStats } from "./fs-port.js";
+export type {
+  HealthTotals,
+  LastErrorInfo,
+  PersistenceHealth,
+  TargetHealth,
+} from "./health.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
 export { osErrorCode, toPersistenceError } from "./os-error.js";
+export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
 export type {
   PersistenceErrorCode,
   PersistenceErrorOptions,
@@ -28,5 +45,26 @@ export {
   PERSISTENCE_ERROR_CODES,
   PersistenceError,
 } from "./persistence-error.js";
+export { createPersistenceWriter } from "./persistence-writer.js";
+export type {
+  CloseOptions,
+  PersistenceWriter,
+  PersistenceWriterOptions,
+  RequestOptions,
+  TargetHandle,
+  TargetOptions,
+} from "./persistence-writer.js";
+export type {
+  ShutdownOutcome,
+  ShutdownReport,
+  TargetShutdownReport,
+} from "./shutdown-report.js";
+export { systemClock } from "./system-clock.js";
+export type { TargetState } from "./target-state.js";
+export type { PersistenceTicket } from "./ticket-batch.js";
 export { assertValidTarget } from "./validate-target.js";
-export type { FsFileHandle, FsPort, FsStats } from "./fs-port.js";
+export type {
+  PersistenceEvent,
+  PersistenceEventType,
+  PersistenceListener,
+} from "./writer-event.js";

@@ -85,7 +85,8 @@ export class PersistenceError extends Error {
     this.code = code;
     this.stage = options.stage;
     this.target = options.target;
-    this.details = options.details === undefined ? undefined : Object.freeze({ ...options.details });
+    this.details =
+      options.details === undefined ? undefined : Object.freeze({ ...options.details });
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
   }
 }

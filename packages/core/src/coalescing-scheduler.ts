@@ -1,0 +1,483 @@
+import { type RetryPolicy, retryDelayMs } from "./backoff.js";
+import type {
+  Clock,
+  Codec,
+  Sink,
+  TargetId,
+  WriteFailed,
+  WriteResult,
+  WriteTimings,
+} from "./contracts.js";
+import type { Executor } from "./executors.js";
+import type { LastErrorInfo, TargetHealth } from "./health.js";
+import { isPermanentErrorCode } from "./permanent-codes.js";
+import { PersistenceError, type PersistenceErrorCode } from "./persistence-error.js";
+import { ReasonList } from "./reason-list.js";
+import type { ShutdownOutcome, TargetShutdownReport } from "./shutdown-report.js";
+import type { TargetState } from "./target-state.js";
+import { Ticket, TicketBatch } from "./ticket-batch.js";
+import { runWriteAttempt } from "./write-attempt.js";
+import type { PersistenceEventType } from "./writer-event.js";
+
+/** What every target's scheduler shares with the writer. Internal. */
+export interface SchedulerHost {
+  readonly clock: Clock;
+  readonly sink: Sink;
+  readonly executor: Executor;
+  readonly retry: RetryPolicy;
+  readonly random: () => number;
+  /** Set once `close()` began. */
+  readonly closing: boolean;
+  /** Number of subscribed listeners; events are only built when there are some. */
+  readonly listenerCount: number;
+  emit(
+    type: PersistenceEventType,
+    target: TargetId | undefined,
+    generation: number | undefined,
+    result: WriteResult | undefined,
+  ): void;
+  /** Hands a result to `onResult` and the listeners. */
+  deliver(result: WriteResult): void;
+}
+
+/** Validated registration settings of one target. Internal. */
+export interface SchedulerSettings<T> {
+  readonly target: TargetId;
+  readonly snapshot: () => T;
+  readonly codec: Codec<T>;
+  readonly debounceMs: number;
+  readonly maxDelayMs: number;
+  readonly shutdown: "flush" | "skip";
+}
+
+/** What `close()` hands each target. Internal. */
+export interface CloseContext {
+  /** Resolves when the deadline passes. */
+  readonly deadline: Promise<void>;
+  /** True once the deadline passed. */
+  passed(): boolean;
+  /** Sleeps on the writer's clock, or until the deadline. */
+  sleep(ms: number): Promise<void>;
+}
+
+interface Flight {
+  readonly generation: number;
+  readonly batch: TicketBatch | undefined;
+  readonly requests: number;
+  readonly reasons: readonly string[];
+  readonly attempt: number;
+  readonly controller: AbortController;
+  done: Promise<WriteResult>;
+}
+
+const NO_REASONS: readonly string[] = Object.freeze([]);
+const ZERO_TIMINGS: WriteTimings = Object.freeze({
+  snapshotMs: 0,
+  encodeMs: 0,
+  writeMs: 0,
+  totalMs: 0,
+});
+// Node's timers overflow above 2^31 - 1 ms and fire at once; longer waits are re-armed on firing.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The per-target state machine of the writer: generations, debounce and max delay, one write in
+ * flight, retry with backoff, ticket settlement and the target's part of `close()`.
+ */
+export class CoalescingScheduler<T> {
+  pendingGeneration = 0;
+  durableGeneration = 0;
+  /** Highest generation some started write covers. */
+  private capturedGeneration = 0;
+  /** Tickets of requests made since the last capture. */
+  private batch: TicketBatch | undefined = undefined;
+  private readonly reasons = new ReasonList();
+  /** Reasons of a failed write, folded into the retry. */
+  private carriedReasons: readonly string[] = NO_REASONS;
+  private firstUncapturedAt = 0;
+  private lastRequestAt = 0;
+  private timer: unknown = undefined;
+  private timerArmed = false;
+  private timerIsRetry = false;
+  private immediatePending = false;
+  private startQueued = false;
+  /** Consecutive transiently failed attempts. */
+  private failedAttempts = 0;
+  private flight: Flight | undefined = undefined;
+  private lastResult: WriteResult | undefined = undefined;
+  private closeOutcome: ShutdownOutcome | undefined = undefined;
+
+  private requests = 0;
+  private writes = 0;
+  private coalesced = 0;
+  private successes = 0;
+  private failures = 0;
+  private retries = 0;
+  private lastReason: string | undefined = undefined;
+  private lastError: LastErrorInfo | undefined = undefined;
+  private lastSuccessAt: number | undefined = undefined;
+  private lastDurationMs: number | undefined = undefined;
+  private bytes = 0;
+
+  // Bound once so that arming a timer or queueing a start allocates no closure.
+  private readonly onTimer = (): void => this.timerFired();
+  private readonly onQueuedStart = (): void => this.queuedStart();
+
+  constructor(
+    private readonly host: SchedulerHost,
+    readonly settings: SchedulerSettings<T>,
+  ) {}
+
+  get target(): TargetId {
+    return this.settings.target;
+  }
+
+  get unsaved(): boolean {
+    return this.pendingGeneration > this.durableGeneration;
+  }
+
+  /** Records a request: O(1), no I/O. */
+  request(reason: string, immediate: boolean): Ticket {
+    const host = this.host;
+    const now = host.clock.now();
+    const generation = ++this.pendingGeneration;
+    this.requests++;
+    this.lastReason = reason;
+    this.reasons.add(reason);
+    let batch = this.batch;
+    if (batch === undefined) {
+      batch = new TicketBatch();
+      this.batch = batch;
+      this.firstUncapturedAt = now;
+    }
+    batch.count++;
+    this.lastRequestAt = now;
+    if (immediate) {
+      if (this.flight !== undefined) {
+        this.immediatePending = true;
+      } else {
+        if (this.timerArmed) this.disarm();
+        this.queueStart();
+      }
+    } else if (this.flight === undefined && !this.timerArmed && !this.startQueued) {
+      this.armDebounce(now);
+    }
+    if (host.listenerCount > 0) host.emit("requested", this.settings.target, generation, undefined);
+    return new Ticket(generation, batch.promise);
+  }
+
+  /** The public `state` view. */
+  state(): TargetState {
+    return Object.freeze({
+      pendingGeneration: this.pendingGeneration,
+      durableGeneration: this.durableGeneration,
+      inFlight: this.flight !== undefined,
+      unsaved: this.pendingGeneration > this.durableGeneration,
+    });
+  }
+
+  /** The target's frozen telemetry. */
+  health(): TargetHealth {
+    return Object.freeze({
+      requests: this.requests,
+      writes: this.writes,
+      coalesced: this.coalesced,
+      successes: this.successes,
+      failures: this.failures,
+      retries: this.retries,
+      lastReason: this.lastReason,
+      lastError: this.lastError,
+      lastSuccessAt: this.lastSuccessAt,
+      lastDurationMs: this.lastDurationMs,
+      bytes: this.bytes,
+      unsaved: this.pendingGeneration > this.durableGeneration,
+      newerPending: this.pendingGeneration > this.capturedGeneration,
+      pendingGeneration: this.pendingGeneration,
+      durableGeneration: this.durableGeneration,
+      inFlight: this.flight !== undefined,
+    });
+  }
+
+  private armDebounce(now: number): void {
+    const { debounceMs, maxDelayMs } = this.settings;
+    const due = Math.min(this.lastRequestAt + debounceMs, this.firstUncapturedAt + maxDelayMs);
+    // Bounded by debounceMs: with a monotonic clock due - now never exceeds it, and an injected
+    // clock that steps backwards must not postpone the save by the size of the step.
+    this.arm(Math.min(due - now, debounceMs), false);
+  }
+
+  private arm(delayMs: number, isRetry: boolean): void {
+    const delay = delayMs > 0 ? Math.min(delayMs, MAX_TIMER_MS) : 0;
+    this.timerArmed = true;
+    this.timerIsRetry = isRetry;
+    this.timer = this.host.clock.setTimeout(this.onTimer, delay);
+  }
+
+  private disarm(): void {
+    if (!this.timerArmed) return;
+    this.timerArmed = false;
+    this.host.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private timerFired(): void {
+    this.timerArmed = false;
+    this.timer = undefined;
+    if (this.host.closing || this.flight !== undefined) return;
+    if (this.timerIsRetry) {
+      if (this.unsaved) this.start();
+      return;
+    }
+    if (this.batch === undefined) return;
+    // Lazy debounce: requests only move lastRequestAt; the timer checks on firing whether the
+    // quiet period really elapsed and re-arms for the rest if not.
+    const now = this.host.clock.now();
+    const { debounceMs, maxDelayMs } = this.settings;
+    const due = Math.min(this.lastRequestAt + debounceMs, this.firstUncapturedAt + maxDelayMs);
+    if (now >= due) this.start();
+    else this.arm(Math.min(due - now, debounceMs), false);
+  }
+
+  private queueStart(): void {
+    if (this.startQueued) return;
+    this.startQueued = true;
+    // A microtask, not a synchronous start: request() must stay O(1) and run no snapshot().
+    queueMicrotask(this.onQueuedStart);
+  }
+
+  private queuedStart(): void {
+    this.startQueued = false;
+    if (this.host.closing || this.flight !== undefined) return;
+    if (this.unsaved) this.start();
+  }
+
+  /** Starts a write of the newest state. */
+  private start(): Flight {
+    const host = this.host;
+    const { target, snapshot, codec } = this.settings;
+    const generation = this.pendingGeneration;
+    const batch = this.batch;
+    this.batch = undefined;
+    const reasons = this.reasons.drain(this.carriedReasons);
+    this.carriedReasons = NO_REASONS;
+    this.capturedGeneration = generation;
+    this.immediatePending = false;
+    const attempt = this.failedAttempts + 1;
+    this.writes++;
+    if (attempt > 1) this.retries++;
+    const controller = new AbortController();
+    const flight: Flight = {
+      generation,
+      batch,
+      requests: batch === undefined ? 0 : batch.count,
+      reasons,
+      attempt,
+      controller,
+      done: undefined as unknown as Promise<WriteResult>,
+    };
+    // Set before snapshot() runs, so a request made from inside snapshot() waits for this write.
+    this.flight = flight;
+    if (host.listenerCount > 0) host.emit("write-started", target, generation, undefined);
+    flight.done = runWriteAttempt({
+      target,
+      generation,
+      snapshot,
+      codec,
+      executor: host.executor,
+      sink: host.sink,
+      signal: controller.signal,
+    }).then((outcome) => this.finish(flight, outcome));
+    return flight;
+  }
+
+  private finish(
+    flight: Flight,
+    outcome: Awaited<ReturnType<typeof runWriteAttempt>>,
+  ): WriteResult {
+    const host = this.host;
+    if (this.flight === flight) this.flight = undefined;
+    const target = this.settings.target;
+    const newerPending = this.pendingGeneration > flight.generation;
+    const timings = Object.freeze(outcome.timings);
+    this.lastDurationMs = timings.totalMs;
+    if (flight.requests > 1) this.coalesced += flight.requests - 1;
+    let result: WriteResult;
+    if (outcome.ok) {
+      if (flight.generation > this.durableGeneration) this.durableGeneration = flight.generation;
+      this.successes++;
+      this.bytes += outcome.bytes;
+      this.lastSuccessAt = host.clock.now();
+      this.failedAttempts = 0;
+      result = Object.freeze({
+        ok: true,
+        target,
+        generation: flight.generation,
+        reasons: flight.reasons,
+        requests: flight.requests,
+        attempt: flight.attempt,
+        bytes: outcome.bytes,
+        durable: outcome.durable,
+        newerPending,
+        timings,
+      });
+    } else {
+      this.failures++;
+      const { error, stage } = outcome;
+      const permanent = isPermanentErrorCode(error.code);
+      this.failedAttempts = permanent ? 0 : this.failedAttempts + 1;
+      this.carriedReasons = flight.reasons;
+      // During close the close loop retries by itself, within the deadline.
+      const willRetry = !permanent && !host.closing;
+      const retryInMs = willRetry
+        ? retryDelayMs(this.failedAttempts, host.retry, host.random)
+        : undefined;
+      this.lastError = Object.freeze({
+        code: error.code,
+        stage,
+        message: error.message,
+        at: host.clock.now(),
+      });
+      result = Object.freeze({
+        ok: false,
+        target,
+        generation: flight.generation,
+        reasons: flight.reasons,
+        requests: flight.requests,
+        attempt: flight.attempt,
+        stage,
+        error,
+        newerPending,
+        willRetry,
+        retryInMs,
+        timings,
+      });
+    }
+    this.lastResult = result;
+    flight.batch?.settle(result);
+    host.deliver(result);
+    if (!host.closing) this.scheduleAfter(result);
+    return result;
+  }
+
+  private scheduleAfter(result: WriteResult): void {
+    if (!result.ok && result.willRetry) {
+      if (this.immediatePending) {
+        // An immediate request arrived during the failed write: it wants the newest state now.
+        this.queueStart();
+        return;
+      }
+      this.arm(result.retryInMs ?? 0, true);
+      if (this.host.listenerCount > 0) {
+        this.host.emit("retry-scheduled", this.settings.target, result.generation, result);
+      }
+      return;
+    }
+    if (this.batch === undefined) return;
+    if (this.immediatePending) this.queueStart();
+    else this.armDebounce(this.host.clock.now());
+  }
+
+  /** Cancels timers when `close()` begins. */
+  cancelTimers(): void {
+    this.disarm();
+  }
+
+  /** Aborts the running write, if any (close deadline). */
+  abortInFlight(reason: PersistenceError): void {
+    this.flight?.controller.abort(reason);
+  }
+
+  /** This target's part of `close()`; records its outcome, never rejects. */
+  async close(context: CloseContext): Promise<void> {
+    const hadWork = this.flight !== undefined || this.unsaved;
+    let attempts = 0;
+    const deadlineReached = context.deadline.then(() => undefined);
+    for (;;) {
+      const flight = this.flight;
+      if (flight !== undefined) await Promise.race([flight.done, deadlineReached]);
+      if (context.passed()) return;
+      if (!this.unsaved) {
+        this.closeOutcome = hadWork ? "written" : "clean";
+        return;
+      }
+      if (this.settings.shutdown === "skip") {
+        this.closeOutcome = "skipped";
+        return;
+      }
+      const last = this.lastResult;
+      if (attempts > 0 && last !== undefined && !last.ok) {
+        if (isPermanentErrorCode(last.error.code)) {
+          this.closeOutcome = "failed";
+          return;
+        }
+        await context.sleep(retryDelayMs(this.failedAttempts, this.host.retry, this.host.random));
+        if (context.passed()) return;
+      }
+      attempts++;
+      this.start();
+    }
+  }
+
+  /** The report line after `close()`; settles every ticket still open. */
+  finishClose(): TargetShutdownReport {
+    const outcome = this.closeOutcome ?? "timed-out";
+    const target = this.settings.target;
+    const generation = this.pendingGeneration;
+    const lastError =
+      this.lastResult !== undefined && !this.lastResult.ok ? this.lastResult.error : undefined;
+    let error: PersistenceError | undefined;
+    if (outcome === "failed") error = lastError;
+    else if (outcome === "timed-out") {
+      const message = `close() deadline passed before ${JSON.stringify(target)} was saved`;
+      error = new PersistenceError(
+        "ERR_TIMEOUT",
+        message,
+        lastError === undefined
+          ? { stage: "close", target }
+          : { stage: "close", target, cause: lastError },
+      );
+    }
+    const code: PersistenceErrorCode = outcome === "timed-out" ? "ERR_TIMEOUT" : "ERR_CLOSED";
+    const flight = this.flight;
+    if (flight?.batch !== undefined && !flight.batch.settled) {
+      flight.batch.settle(this.closeResult(code, flight.generation, flight.batch.count, error));
+    }
+    if (this.batch !== undefined) {
+      const batch = this.batch;
+      this.batch = undefined;
+      batch.settle(this.closeResult(code, generation, batch.count, error));
+    }
+    return { target, outcome, generation, error };
+  }
+
+  private closeResult(
+    code: PersistenceErrorCode,
+    generation: number,
+    requests: number,
+    cause: PersistenceError | undefined,
+  ): WriteFailed {
+    const target = this.settings.target;
+    const message =
+      code === "ERR_TIMEOUT"
+        ? `writer closed: deadline passed before ${JSON.stringify(target)} was saved`
+        : `writer closed: ${JSON.stringify(target)} was not saved (shutdown: "${this.settings.shutdown}")`;
+    return Object.freeze({
+      ok: false,
+      target,
+      generation,
+      reasons: NO_REASONS,
+      requests,
+      attempt: 0,
+      stage: "close",
+      error: new PersistenceError(
+        code,
+        message,
+        cause === undefined ? { stage: "close", target } : { stage: "close", target, cause },
+      ),
+      newerPending: false,
+      willRetry: false,
+      retryInMs: undefined,
+      timings: ZERO_TIMINGS,
+    });
+  }
+}

@@ -1,0 +1,374 @@
+import { type RetryOptions, resolveRetryPolicy } from "./backoff.js";
+import {
+  CoalescingScheduler,
+  type CloseContext,
+  type SchedulerHost,
+} from "./coalescing-scheduler.js";
+import type { Clock, Codec, Sink, TargetId, Urgency, WriteResult } from "./contracts.js";
+import {
+  assertValidSliceBudget,
+  createInlineExecutor,
+  createSlicedExecutor,
+  type Executor,
+  type ExecutorName,
+} from "./executors.js";
+import { buildHealth, type PersistenceHealth } from "./health.js";
+import { toPersistenceError } from "./os-error.js";
+import { PersistenceError } from "./persistence-error.js";
+import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
+import { systemClock } from "./system-clock.js";
+import type { TargetState } from "./target-state.js";
+import type { PersistenceTicket } from "./ticket-batch.js";
+import { assertValidTarget } from "./validate-target.js";
+import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
+
+/** Options of {@link createPersistenceWriter}. */
+export interface PersistenceWriterOptions {
+  /** Where bytes go. */
+  readonly sink: Sink;
+  /** Time source and timers. Default {@link systemClock} (monotonic, global timers). */
+  readonly clock?: Clock | undefined;
+  /**
+   * How the codec's generator is driven: `"sliced"` (default) yields to the event loop every
+   * `sliceBudgetMs`; `"inline"` drains it in one go; or any {@link Executor}.
+   */
+  readonly executor?: ExecutorName | Executor | undefined;
+  /** Time budget of one slice of the `sliced` executor, in ms. Finite, `> 0`. Default `4`. */
+  readonly sliceBudgetMs?: number | undefined;
+  /** Retry backoff of transient failures. Defaults: 100 ms, x2, max 30 s, jitter 0.2. */
+  readonly retry?: RetryOptions | undefined;
+  /** Random source in `[0, 1)` for the jitter. Default `Math.random`. */
+  readonly random?: (() => number) | undefined;
+  /** Called with every attempt's result. Exceptions are caught and counted in `health()`. */
+  readonly onResult?: ((result: WriteResult) => void) | undefined;
+}
+
+/** Options of {@link PersistenceWriter.register}. */
+export interface TargetOptions<T> {
+  /** Builds the immutable value to save; runs on the owner thread when a write fires. */
+  readonly snapshot: () => T;
+  /** Turns the value into bytes. */
+  readonly codec: Codec<T>;
+  /** Quiet period after the latest debounced request, in ms. Finite, `>= 0`. Default `1000`. */
+  readonly debounceMs?: number | undefined;
+  /**
+   * Longest wait after the oldest request no write covers yet, in ms. `>= debounceMs`; may be
+   * `Infinity` (debounce only: a steady stream of requests then postpones the save indefinitely).
+   * Default `10_000`.
+   */
+  readonly maxDelayMs?: number | undefined;
+  /** `"flush"` (default): `close()` writes unsaved state; `"skip"`: it does not. */
+  readonly shutdown?: "flush" | "skip" | undefined;
+}
+
+/** Options of {@link TargetHandle.request}. */
+export interface RequestOptions {
+  /** `"debounced"` (default) or `"immediate"`. */
+  readonly urgency?: Urgency | undefined;
+}
+
+/** Options of {@link PersistenceWriter.close}. */
+export interface CloseOptions {
+  /** Deadline for the whole close, in ms. `>= 0`; `Infinity` waits as long as writes take. Default `10_000`. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** A registered target: where the owner asks for saves. */
+export interface TargetHandle<T> {
+  /** Target id. */
+  readonly target: TargetId;
+  /**
+   * Records that the state changed and should become durable. O(1), no I/O; throws only
+   * `ERR_CLOSED` (after `close()` began) and `TypeError` for a bad urgency.
+   */
+  request(reason: string, options?: RequestOptions): PersistenceTicket;
+  /**
+   * An immediate request: resolves with the outcome of the write that covers it (which may be a
+   * failure; check `ok`). Never rejects; throws `ERR_CLOSED` after `close()` began.
+   */
+  saveNow(reason: string): Promise<WriteResult>;
+  /** Generations and flags, read now. */
+  readonly state: TargetState;
+  /** The codec the target was registered with. */
+  readonly codec: Codec<T>;
+}
+
+/** The coalescing, retrying, bounded-shutdown persistence scheduler. */
+export interface PersistenceWriter {
+  /** Registers a target; throws `TypeError` when already registered, `ERR_CLOSED` after `close()`. */
+  register<T>(target: TargetId, options: TargetOptions<T>): TargetHandle<T>;
+  /** Frozen telemetry. */
+  health(): PersistenceHealth;
+  /** Subscribes to events; returns the unsubscribe function. */
+  subscribe(listener: PersistenceListener): () => void;
+  /** Flushes and stops; never rejects; a second call returns the same promise. */
+  close(options?: CloseOptions): Promise<ShutdownReport>;
+  /** `close()` with the default timeout, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === "function";
+}
+
+function interval(name: string, value: unknown, fallback: number, allowInfinity: boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number`);
+  if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
+  if (value < 0) throw new RangeError(`${name} must be >= 0, got ${value}`);
+  if (!Number.isFinite(value) && !allowInfinity) {
+    throw new RangeError(`${name} must be finite, got ${value}`);
+  }
+  return value;
+}
+
+function resolveExecutor(options: PersistenceWriterOptions): Executor {
+  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
+  assertValidSliceBudget(sliceBudgetMs);
+  const executor = options.executor ?? "sliced";
+  if (executor === "sliced") return createSlicedExecutor({ budgetMs: sliceBudgetMs });
+  if (executor === "inline") return createInlineExecutor();
+  if (typeof executor === "object" && executor !== null && isFunction(executor.stream)) {
+    return executor;
+  }
+  throw new TypeError(
+    `executor must be "inline", "sliced" or an Executor, got ${JSON.stringify(executor)}`,
+  );
+}
+
+function closedError(what: string): PersistenceError {
+  return new PersistenceError("ERR_CLOSED", `writer is closed: cannot ${what}`);
+}
+
+/**
+ * Creates the writer. Validates every option now: bad intervals throw `RangeError`, wrong types
+ * `TypeError`.
+ */
+export function createPersistenceWriter(options: PersistenceWriterOptions): PersistenceWriter {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createPersistenceWriter needs an options object");
+  }
+  const { sink } = options;
+  if (typeof sink !== "object" || sink === null || !isFunction(sink.write)) {
+    throw new TypeError("sink must be a Sink with a write() method");
+  }
+  const clock = options.clock ?? systemClock;
+  if (
+    typeof clock !== "object" ||
+    clock === null ||
+    !isFunction(clock.now) ||
+    !isFunction(clock.setTimeout) ||
+    !isFunction(clock.clearTimeout)
+  ) {
+    throw new TypeError("clock must have now(), setTimeout() and clearTimeout()");
+  }
+  const random = options.random ?? Math.random;
+  if (!isFunction(random)) throw new TypeError("random must be a function");
+  const onResult = options.onResult;
+  if (onResult !== undefined && !isFunction(onResult)) {
+    throw new TypeError("onResult must be a function");
+  }
+  const retry = resolveRetryPolicy(options.retry);
+  const executor = resolveExecutor(options);
+
+  const schedulers = new Map<TargetId, CoalescingScheduler<unknown>>();
+  let listeners: readonly PersistenceListener[] = [];
+  let listenerErrors = 0;
+  let closePromise: Promise<ShutdownReport> | undefined;
+
+  const host: SchedulerHost & { closing: boolean; listenerCount: number } = {
+    clock,
+    sink,
+    executor,
+    retry,
+    random,
+    closing: false,
+    listenerCount: 0,
+    emit(type, target, generation, result) {
+      const current = listeners;
+      if (current.length === 0) return;
+      const event: PersistenceEvent = Object.freeze({ type, target, generation, result });
+      for (const listener of current) {
+        try {
+          listener(event);
+        } catch {
+          // A listener must never break the writer; the count shows up in health().
+          listenerErrors++;
+        }
+      }
+    },
+    deliver(result) {
+      if (onResult !== undefined) {
+        try {
+          onResult(result);
+        } catch {
+          listenerErrors++;
+        }
+      }
+      this.emit("write-finished", result.target, result.generation, result);
+    },
+  };
+
+  function register<T>(target: TargetId, targetOptions: TargetOptions<T>): TargetHandle<T> {
+    if (host.closing) throw closedError(`register ${JSON.stringify(target)}`);
+    assertValidTarget(target);
+    if (schedulers.has(target)) {
+      throw new TypeError(`target ${JSON.stringify(target)} is already registered`);
+    }
+    if (typeof targetOptions !== "object" || targetOptions === null) {
+      throw new TypeError("register() needs an options object");
+    }
+    const { snapshot, codec } = targetOptions;
+    if (!isFunction(snapshot)) throw new TypeError("snapshot must be a function");
+    if (typeof codec !== "object" || codec === null || !isFunction(codec.encode)) {
+      throw new TypeError("codec must be a Codec with an encode() method");
+    }
+    const debounceMs = interval("debounceMs", targetOptions.debounceMs, 1000, false);
+    const maxDelayMs = interval("maxDelayMs", targetOptions.maxDelayMs, 10_000, true);
+    if (maxDelayMs < debounceMs) {
+      throw new RangeError(`maxDelayMs (${maxDelayMs}) must be >= debounceMs (${debounceMs})`);
+    }
+    const shutdown = targetOptions.shutdown ?? "flush";
+    if (shutdown !== "flush" && shutdown !== "skip") {
+      throw new TypeError(`shutdown must be "flush" or "skip", got ${JSON.stringify(shutdown)}`);
+    }
+    const scheduler = new CoalescingScheduler<T>(host, {
+      target,
+      snapshot,
+      codec,
+      debounceMs,
+      maxDelayMs,
+      shutdown,
+    });
+    schedulers.set(target, scheduler as CoalescingScheduler<unknown>);
+    return createHandle(scheduler);
+  }
+
+  function createHandle<T>(scheduler: CoalescingScheduler<T>): TargetHandle<T> {
+    const target = scheduler.target;
+    return Object.freeze({
+      target,
+      codec: scheduler.settings.codec,
+      request(reason: string, requestOptions?: RequestOptions): PersistenceTicket {
+        if (host.closing) throw closedError(`request a save of ${JSON.stringify(target)}`);
+        const urgency = requestOptions?.urgency;
+        if (urgency === undefined || urgency === "debounced") {
+          return scheduler.request(reason, false);
+        }
+        if (urgency === "immediate") return scheduler.request(reason, true);
+        throw new TypeError(
+          `urgency must be "debounced" or "immediate", got ${JSON.stringify(urgency)}`,
+        );
+      },
+      saveNow(reason: string): Promise<WriteResult> {
+        if (host.closing) throw closedError(`save ${JSON.stringify(target)}`);
+        return scheduler.request(reason, true).settled;
+      },
+      get state(): TargetState {
+        return scheduler.state();
+      },
+    });
+  }
+
+  async function runClose(timeoutMs: number): Promise<ShutdownReport> {
+    const startedAt = clock.now();
+    const all = [...schedulers.values()];
+    for (const scheduler of all) scheduler.cancelTimers();
+    let passed = false;
+    let deadlineTimer: unknown;
+    let reachDeadline!: () => void;
+    const deadline = new Promise<void>((resolve) => {
+      reachDeadline = resolve;
+    });
+    const onDeadline = (): void => {
+      passed = true;
+      const reason = new PersistenceError("ERR_ABORTED", "write aborted: close() deadline passed", {
+        stage: "close",
+      });
+      for (const scheduler of all) scheduler.abortInFlight(reason);
+      reachDeadline();
+    };
+    if (Number.isFinite(timeoutMs)) deadlineTimer = clock.setTimeout(onDeadline, timeoutMs);
+    const sleepers = new Set<unknown>();
+    const context: CloseContext = {
+      deadline,
+      passed: () => passed,
+      sleep(ms) {
+        return new Promise<void>((resolve) => {
+          const handle = clock.setTimeout(() => {
+            sleepers.delete(handle);
+            resolve();
+          }, ms);
+          sleepers.add(handle);
+          void deadline.then(resolve);
+        });
+      },
+    };
+    const work = Promise.all(
+      all.map((scheduler) =>
+        scheduler.close(context).catch(() => {
+          // An unexpected bug in one target's close must not block the others; it reports timed-out.
+        }),
+      ),
+    );
+    await Promise.race([work, deadline]);
+    if (deadlineTimer !== undefined) clock.clearTimeout(deadlineTimer);
+    for (const handle of sleepers) clock.clearTimeout(handle);
+    sleepers.clear();
+    if (!passed) {
+      // Work finished in time; wake whatever still waits on the deadline without aborting anything.
+      reachDeadline();
+    }
+    const lines = all.map((scheduler) => scheduler.finishClose());
+    const report = buildShutdownReport(clock.now() - startedAt, lines);
+    host.emit("closed", undefined, undefined, undefined);
+    return report;
+  }
+
+  function closeFallback(error: unknown): ShutdownReport {
+    // Only reachable through a bug or a throwing clock: still resolve, and say what is unknown.
+    const cause = toPersistenceError(error, { stage: "close" });
+    return buildShutdownReport(
+      0,
+      [...schedulers.values()].map((scheduler) => ({
+        target: scheduler.target,
+        outcome: scheduler.unsaved ? "failed" : "clean",
+        generation: scheduler.pendingGeneration,
+        error: scheduler.unsaved ? cause : undefined,
+      })),
+    );
+  }
+
+  const writer: PersistenceWriter = {
+    register,
+    health(): PersistenceHealth {
+      const entries: [TargetId, ReturnType<CoalescingScheduler<unknown>["health"]>][] = [];
+      for (const [target, scheduler] of schedulers) entries.push([target, scheduler.health()]);
+      return buildHealth(entries, host.closing, listenerErrors);
+    },
+    subscribe(listener: PersistenceListener): () => void {
+      if (!isFunction(listener)) throw new TypeError("listener must be a function");
+      listeners = [...listeners, listener];
+      host.listenerCount = listeners.length;
+      let subscribed = true;
+      return () => {
+        if (!subscribed) return;
+        subscribed = false;
+        const index = listeners.indexOf(listener);
+        if (index >= 0) listeners = [...listeners.slice(0, index), ...listeners.slice(index + 1)];
+        host.listenerCount = listeners.length;
+      };
+    },
+    close(closeOptions?: CloseOptions): Promise<ShutdownReport> {
+      if (closePromise !== undefined) return closePromise;
+      const timeoutMs = interval("timeoutMs", closeOptions?.timeoutMs, 10_000, true);
+      host.closing = true;
+      closePromise = runClose(timeoutMs).catch((error: unknown) => closeFallback(error));
+      return closePromise;
+    },
+    async [Symbol.asyncDispose](): Promise<void> {
+      await writer.close();
+    },
+  };
+  return writer;
+}

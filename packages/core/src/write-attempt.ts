@@ -1,0 +1,196 @@
+import type { Codec, Sink, TargetId, WriteTimings } from "./contracts.js";
+import type { Executor } from "./executors.js";
+import { toPersistenceError } from "./os-error.js";
+import { isPersistenceError, PersistenceError, type WriteStage } from "./persistence-error.js";
+
+/** Everything one write attempt needs. Internal to the writer. */
+export interface WriteAttemptInput<T> {
+  readonly target: TargetId;
+  readonly generation: number;
+  readonly snapshot: () => T;
+  readonly codec: Codec<T>;
+  readonly executor: Executor;
+  readonly sink: Sink;
+  readonly signal: AbortSignal;
+}
+
+/** What one write attempt produced, before the scheduler turns it into a `WriteResult`. */
+export type WriteAttemptOutcome =
+  | {
+      readonly ok: true;
+      readonly bytes: number;
+      readonly durable: boolean;
+      readonly timings: WriteTimings;
+    }
+  | {
+      readonly ok: false;
+      readonly stage: WriteStage;
+      readonly error: PersistenceError;
+      readonly timings: WriteTimings;
+    };
+
+/** Records what happened inside the codec while the sink pulled chunks. */
+class EncodeTracker {
+  encodeMs = 0;
+  completed = false;
+  failure: PersistenceError | undefined = undefined;
+
+  constructor(
+    readonly target: TargetId,
+    readonly codecName: string,
+  ) {}
+
+  fail(error: unknown): PersistenceError {
+    if (this.failure !== undefined) return this.failure;
+    const message = error instanceof Error ? error.message : String(error);
+    this.failure = new PersistenceError(
+      "ERR_ENCODE",
+      `codec ${JSON.stringify(this.codecName)} failed to encode ${JSON.stringify(this.target)}: ${message}`,
+      { stage: "encode", target: this.target, cause: error },
+    );
+    return this.failure;
+  }
+}
+
+/**
+ * Wraps the codec's iterable: times each step and turns anything the codec throws into one marker
+ * error, so the writer can tell a codec failure from a sink failure whatever the sink does with it.
+ */
+function* tracked(source: Iterable<Uint8Array>, tracker: EncodeTracker): Generator<Uint8Array> {
+  let iterator: Iterator<Uint8Array>;
+  let t0 = performance.now();
+  try {
+    iterator = source[Symbol.iterator]();
+  } catch (error) {
+    tracker.encodeMs += performance.now() - t0;
+    throw tracker.fail(error);
+  }
+  let done = false;
+  try {
+    for (;;) {
+      t0 = performance.now();
+      let step: IteratorResult<Uint8Array>;
+      try {
+        step = iterator.next();
+      } catch (error) {
+        done = true;
+        tracker.encodeMs += performance.now() - t0;
+        throw tracker.fail(error);
+      }
+      tracker.encodeMs += performance.now() - t0;
+      if (step.done === true) {
+        done = true;
+        tracker.completed = true;
+        return;
+      }
+      const chunk = step.value;
+      if (!(chunk instanceof Uint8Array)) {
+        done = true;
+        throw tracker.fail(new TypeError("codec yielded a chunk that is not a Uint8Array"));
+      }
+      yield chunk;
+    }
+  } finally {
+    // The sink stopped pulling early (or failed): let the codec's generator clean up.
+    if (!done) {
+      try {
+        iterator.return?.();
+      } catch {
+        // A codec that throws while being closed has nothing more to tell us.
+      }
+    }
+  }
+}
+
+/**
+ * Runs one attempt: `snapshot()` on the owner thread, then `sink.write` pulling the codec's chunks
+ * through the executor. Never throws: every failure becomes an outcome with its stage.
+ */
+export async function runWriteAttempt<T>(
+  input: WriteAttemptInput<T>,
+): Promise<WriteAttemptOutcome> {
+  const { target } = input;
+  const start = performance.now();
+  let value: T;
+  try {
+    value = input.snapshot();
+  } catch (error) {
+    const snapshotMs = performance.now() - start;
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      stage: "snapshot",
+      error: new PersistenceError(
+        "ERR_SNAPSHOT",
+        `snapshot() of ${JSON.stringify(target)} threw: ${message}`,
+        { stage: "snapshot", target, cause: error },
+      ),
+      timings: { snapshotMs, encodeMs: 0, writeMs: 0, totalMs: snapshotMs },
+    };
+  }
+  const snapshotMs = performance.now() - start;
+  const tracker = new EncodeTracker(target, input.codec.name);
+  const writeStart = performance.now();
+  const timings = (): WriteTimings => {
+    const end = performance.now();
+    return {
+      snapshotMs,
+      encodeMs: tracker.encodeMs,
+      writeMs: end - writeStart,
+      totalMs: end - start,
+    };
+  };
+  try {
+    let chunks: Iterable<Uint8Array>;
+    const t0 = performance.now();
+    try {
+      chunks = input.codec.encode(value);
+    } catch (error) {
+      tracker.encodeMs += performance.now() - t0;
+      throw tracker.fail(error);
+    }
+    tracker.encodeMs += performance.now() - t0;
+    const source = input.executor.stream(tracked(chunks, tracker), {
+      target,
+      generation: input.generation,
+      signal: input.signal,
+    });
+    const written = await input.sink.write(target, source, {
+      signal: input.signal,
+      generation: input.generation,
+    });
+    if (tracker.failure !== undefined) {
+      // The sink swallowed the codec's exception: whatever it stored is incomplete.
+      return { ok: false, stage: "encode", error: tracker.failure, timings: timings() };
+    }
+    if (!tracker.completed) {
+      return {
+        ok: false,
+        stage: "write",
+        error: new PersistenceError(
+          "ERR_IO",
+          `sink resolved the write of ${JSON.stringify(target)} without consuming every chunk`,
+          { stage: "write", target },
+        ),
+        timings: timings(),
+      };
+    }
+    const bytes = Number(written?.bytes);
+    return {
+      ok: true,
+      bytes: Number.isFinite(bytes) ? bytes : 0,
+      durable: written?.durable === true,
+      timings: timings(),
+    };
+  } catch (error) {
+    if (tracker.failure !== undefined) {
+      // The codec failed while the sink pulled. Whether the sink rethrew the marker, wrapped it
+      // (cause chain) or threw something of its own while cleaning up, the codec is the root cause.
+      return { ok: false, stage: "encode", error: tracker.failure, timings: timings() };
+    }
+    const mapped = isPersistenceError(error)
+      ? error
+      : toPersistenceError(error, { stage: "write", target });
+    return { ok: false, stage: mapped.stage ?? "write", error: mapped, timings: timings() };
+  }
+}

@@ -1,0 +1,178 @@
+import type { Clock, Codec, Sink, SinkWriteOptions, SinkWriteResult } from "../../src/index.js";
+
+/** Lets the event loop run a few turns so promise chains and setImmediate yields settle. */
+export async function flush(turns = 8): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+interface FakeTimer {
+  readonly at: number;
+  readonly seq: number;
+  readonly fn: () => void;
+  readonly delay: number;
+}
+
+/** A manual clock: time only moves in advance(), which fires due timers in order. */
+export class FakeClock implements Clock {
+  time = 0;
+  private seq = 0;
+  private readonly timers = new Map<number, FakeTimer>();
+  /** Every delay ever passed to setTimeout, in call order. */
+  readonly delays: number[] = [];
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.delays.push(ms);
+    this.timers.set(id, { at: this.time + Math.max(0, ms), seq: id, fn, delay: ms });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Moves time forward by `ms`, firing due timers (and letting promises settle between them). */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    await flush();
+    for (let guard = 0; guard < 100_000; guard++) {
+      let next: [number, FakeTimer] | undefined;
+      for (const entry of this.timers) {
+        if (entry[1].at > end) continue;
+        if (
+          next === undefined ||
+          entry[1].at < next[1].at ||
+          (entry[1].at === next[1].at && entry[1].seq < next[1].seq)
+        ) {
+          next = entry;
+        }
+      }
+      if (next === undefined) break;
+      this.timers.delete(next[0]);
+      this.time = Math.max(this.time, next[1].at);
+      next[1].fn();
+      await flush();
+    }
+    this.time = end;
+    await flush();
+  }
+}
+
+/** A promise with its resolve/reject exposed. */
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** What the fake sink does with one write. */
+export type SinkStep =
+  | { readonly kind: "ok" }
+  | { readonly kind: "fail"; readonly error: unknown }
+  | { readonly kind: "gate"; readonly gate: Promise<void>; readonly error?: unknown }
+  | { readonly kind: "hang" };
+
+export interface RecordedWrite {
+  readonly target: string;
+  readonly text: string;
+  readonly generation: number | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+const decoder = new TextDecoder();
+
+/** An in-memory sink whose next writes can be told to fail, wait for a gate, or hang. */
+export class FakeSink implements Sink {
+  readonly capabilities = {
+    atomicReplace: true,
+    durable: false,
+    backup: false,
+    crossProcessLock: false,
+  };
+  readonly files = new Map<string, Uint8Array>();
+  /** Successful writes, in order. */
+  readonly written: RecordedWrite[] = [];
+  /** Every call to write(), in order. */
+  readonly calls: RecordedWrite[] = [];
+  readonly steps: SinkStep[] = [];
+  active = 0;
+
+  async write(
+    target: string,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    options?: SinkWriteOptions,
+  ): Promise<SinkWriteResult> {
+    const call = { target, text: "", generation: options?.generation, signal: options?.signal };
+    this.calls.push(call);
+    const step = this.steps.shift() ?? { kind: "ok" };
+    this.active++;
+    try {
+      if (step.kind === "hang") await new Promise<never>(() => {});
+      if (step.kind === "gate") await step.gate;
+      const parts: Uint8Array[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      if (step.kind === "fail") throw step.error;
+      if (step.kind === "gate" && step.error !== undefined) throw step.error;
+      const bytes = concat(parts);
+      this.files.set(target, bytes);
+      this.written.push({ ...call, text: decoder.decode(bytes) });
+      return { bytes: bytes.byteLength, durable: false };
+    } finally {
+      this.active--;
+    }
+  }
+
+  async read(target: string): Promise<Uint8Array> {
+    const bytes = this.files.get(target);
+    if (bytes === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
+    return bytes;
+  }
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+const encoder = new TextEncoder();
+
+/** A codec of strings that yields one chunk per `chunkSize` characters. */
+export function textCodec(chunkSize = 1_000_000): Codec<string> {
+  return {
+    name: "text",
+    *encode(value: string) {
+      for (let i = 0; i < value.length || i === 0; i += chunkSize) {
+        yield encoder.encode(value.slice(i, i + chunkSize));
+        if (value.length === 0) return;
+      }
+    },
+    decode(bytes: Uint8Array): string {
+      return decoder.decode(bytes);
+    },
+  };
+}
