@@ -32,6 +32,10 @@ export type {
   PersistenceHealth,
   TargetHealth,
 } from "./health.js";
+export { loadTarget } from "./load-target.js";
+export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-target.js";
+export { loadTargets } from "./load-targets.js";
+export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
 export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";

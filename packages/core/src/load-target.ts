@@ -1,0 +1,148 @@
+import type { Codec, Sink, TargetId } from "./contracts.js";
+import { toPersistenceError } from "./os-error.js";
+import { isPersistenceError, PersistenceError } from "./persistence-error.js";
+
+/** Options of {@link loadTarget}. */
+export interface LoadOptions {
+  /**
+   * Fall back to the sink's backup when the primary is missing or corrupt. Only used when
+   * `sink.capabilities.backup` is true. Default `true`.
+   */
+  readonly backup?: boolean | undefined;
+  /** Move a corrupt primary aside with `sink.quarantine`, when the sink has it. Default `true`. */
+  readonly quarantine?: boolean | undefined;
+}
+
+/** A successful load. */
+export interface LoadSuccess<T> {
+  readonly ok: true;
+  /** The decoded value. */
+  readonly value: T;
+  /** Which copy it came from. */
+  readonly source: "primary" | "backup";
+  /** Size of the decoded bytes. */
+  readonly bytes: number;
+  /** When the backup was used: why the primary was not (`ERR_NOT_FOUND` or `ERR_CORRUPT`). */
+  readonly primaryError?: PersistenceError | undefined;
+  /** Where a corrupt primary was moved. */
+  readonly quarantinedTo?: string | undefined;
+  /** Why moving a corrupt primary aside failed, if it did. */
+  readonly quarantineError?: PersistenceError | undefined;
+}
+
+/** A failed load. */
+export interface LoadFailure {
+  readonly ok: false;
+  /** `ERR_NOT_FOUND`, `ERR_CORRUPT`, `ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, … */
+  readonly error: PersistenceError;
+  /** Where a corrupt primary was moved. */
+  readonly quarantinedTo?: string | undefined;
+  /** Why moving a corrupt primary aside failed, if it did. */
+  readonly quarantineError?: PersistenceError | undefined;
+  /** Why the backup could not be used either, when it was tried. */
+  readonly backupError?: PersistenceError | undefined;
+}
+
+/** Outcome of {@link loadTarget}. */
+export type LoadResult<T> = LoadSuccess<T> | LoadFailure;
+
+type Copy<T> =
+  | { readonly ok: true; readonly value: T; readonly bytes: number }
+  | { readonly ok: false; readonly error: PersistenceError; readonly corrupt: boolean };
+
+function corruptError(target: TargetId, codecName: string, from: string, error: unknown) {
+  if (isPersistenceError(error, "ERR_CORRUPT")) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const details = isPersistenceError(error) ? error.details : undefined;
+  return new PersistenceError(
+    "ERR_CORRUPT",
+    `codec ${JSON.stringify(codecName)} could not decode the ${from} of ${JSON.stringify(target)}: ${message}`,
+    { target, details: { reason: message, ...details, from }, cause: error },
+  );
+}
+
+async function readCopy<T>(
+  sink: Sink,
+  target: TargetId,
+  codec: Codec<T>,
+  from: "primary" | "backup",
+): Promise<Copy<T>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await sink.read(target, from === "backup" ? { from } : undefined);
+  } catch (error) {
+    return {
+      ok: false,
+      error: toPersistenceError(error, { target, direction: "read" }),
+      corrupt: false,
+    };
+  }
+  try {
+    return { ok: true, value: codec.decode(bytes), bytes: bytes.byteLength };
+  } catch (error) {
+    return { ok: false, error: corruptError(target, codec.name, from, error), corrupt: true };
+  }
+}
+
+/**
+ * Loads and decodes a target. Never throws for expected failures (missing, corrupt, unreadable):
+ * it resolves with `{ ok: false, error }`. A corrupt primary is quarantined (when enabled and the
+ * sink supports it) and the backup is used when it decodes; a missing primary also falls back to
+ * the backup. Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
+ * be fine, and loading an older backup would let the next save overwrite newer data.
+ * Throws `TypeError` only for a missing sink or codec (programmer error).
+ */
+export async function loadTarget<T>(
+  sink: Sink,
+  target: TargetId,
+  codec: Codec<T>,
+  options: LoadOptions = {},
+): Promise<LoadResult<T>> {
+  if (typeof sink !== "object" || sink === null || typeof sink.read !== "function") {
+    throw new TypeError("loadTarget needs a Sink with a read() method");
+  }
+  if (typeof codec !== "object" || codec === null || typeof codec.decode !== "function") {
+    throw new TypeError("loadTarget needs a Codec with a decode() method");
+  }
+  const useBackup = options.backup !== false && sink.capabilities?.backup === true;
+  const useQuarantine = options.quarantine !== false && typeof sink.quarantine === "function";
+
+  const primary = await readCopy(sink, target, codec, "primary");
+  if (primary.ok)
+    return { ok: true, value: primary.value, source: "primary", bytes: primary.bytes };
+  const primaryError = primary.error;
+  const fallBack = primary.corrupt || primaryError.code === "ERR_NOT_FOUND";
+
+  let quarantinedTo: string | undefined;
+  let quarantineError: PersistenceError | undefined;
+  if (primary.corrupt && useQuarantine) {
+    try {
+      quarantinedTo = await sink.quarantine?.(target, primaryError.message);
+    } catch (error) {
+      quarantineError = toPersistenceError(error, { target });
+    }
+  }
+
+  if (!fallBack || !useBackup) {
+    return { ok: false, error: primaryError, quarantinedTo, quarantineError };
+  }
+  const backup = await readCopy(sink, target, codec, "backup");
+  if (backup.ok) {
+    return {
+      ok: true,
+      value: backup.value,
+      source: "backup",
+      bytes: backup.bytes,
+      primaryError,
+      quarantinedTo,
+      quarantineError,
+    };
+  }
+  // Neither copy is usable. Report the most telling error: a corrupt copy means data existed and
+  // was lost, which must not be mistaken for a first start (ERR_NOT_FOUND).
+  const error =
+    primaryError.code === "ERR_NOT_FOUND" && backup.error.code !== "ERR_NOT_FOUND"
+      ? backup.error
+      : primaryError;
+  return { ok: false, error, quarantinedTo, quarantineError, backupError: backup.error };
+}
