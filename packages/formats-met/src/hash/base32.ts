@@ -46,7 +46,7 @@ export function base32Decode(text: string): Uint8Array {
     const c = text.charCodeAt(i);
     const v = c < 128 ? (DECODE[c] as number) : -1;
     if (v < 0) throw corrupt(i, `invalid base32 character ${JSON.stringify(text[i])}`);
-    acc = ((acc << 5) | v) & 0x3ff;
+    acc = ((acc << 5) | v) & 0xfff;
     bits += 5;
     if (bits >= 8) {
       bits -= 8;

@@ -1,5 +1,5 @@
 import { open, utimes } from "node:fs/promises";
-import path from "node:path";
+import * as path from "node:path";
 
 /**
  * The deterministic shared-file set of `amule-harness.sh` (`gen_files`): content is

@@ -1,0 +1,74 @@
+import { type Codec, PersistenceError } from "@snapwrite/core";
+import { createChunkWriter } from "../binary/chunk-writer.js";
+import { corruptError } from "../binary/corrupt-error.js";
+import { AMULE_CANCELED_MET_VERSION, type AmuleCanceledMet } from "./amule-canceled-met.js";
+
+/**
+ * Codec for aMule's `canceled.met` (SPEC §3.2): version 0x21, uint32 count, count × 16-byte MD4
+ * hashes. Not eMule's `cancelled.met` (see {@link emuleCancelledMetCodec}).
+ *
+ * `decode` keeps order, duplicates and all-zero hashes (aMule skips those on load), so
+ * `encode(decode(bytes))` is byte-identical. Bad input throws `ERR_CORRUPT` with
+ * `details.offset` and `details.reason`: `bad-header` (not 0x21, e.g. an eMule file),
+ * `truncated` (no count), `bad-length` (count exceeds the bytes left), `trailing-data`.
+ */
+export const amuleCanceledMetCodec: Codec<AmuleCanceledMet> = {
+  name: "canceled.met",
+  *encode(value: AmuleCanceledMet): Iterable<Uint8Array> {
+    const hashes = value.hashes;
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i];
+      if (!(h instanceof Uint8Array) || h.length !== 16) {
+        throw new PersistenceError("ERR_ENCODE", `canceled.met hash ${i} is not 16 bytes`, {
+          details: { index: i },
+        });
+      }
+    }
+    const w = createChunkWriter();
+    w.u8(AMULE_CANCELED_MET_VERSION);
+    w.u32(hashes.length);
+    for (const h of hashes) {
+      w.copy(h);
+      for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
+    }
+    const last = w.finish();
+    if (last !== undefined) yield last;
+  },
+  decode(bytes: Uint8Array): AmuleCanceledMet {
+    if (bytes.length < 1) {
+      throw corruptError(0, "truncated", "canceled.met is empty", { length: 1, available: 0 });
+    }
+    const version = bytes[0] as number;
+    if (version !== AMULE_CANCELED_MET_VERSION) {
+      throw corruptError(
+        0,
+        "bad-header",
+        `canceled.met version is 0x${version.toString(16).padStart(2, "0")}, expected 0x21`,
+        { header: version },
+      );
+    }
+    if (bytes.length < 5) {
+      throw corruptError(1, "truncated", "canceled.met ends inside the entry count", {
+        length: 4,
+        available: bytes.length - 1,
+      });
+    }
+    const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1, true);
+    const available = bytes.length - 5;
+    if (count * 16 > available) {
+      throw corruptError(1, "bad-length", `canceled.met announces ${count} hashes`, {
+        length: count * 16,
+        available,
+      });
+    }
+    const end = 5 + count * 16;
+    if (end !== bytes.length) {
+      throw corruptError(end, "trailing-data", "bytes follow the last canceled.met hash", {
+        length: bytes.length - end,
+      });
+    }
+    const hashes: Uint8Array[] = new Array(count);
+    for (let i = 0; i < count; i++) hashes[i] = bytes.slice(5 + i * 16, 21 + i * 16);
+    return { hashes };
+  },
+};

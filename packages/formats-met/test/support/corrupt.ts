@@ -1,0 +1,39 @@
+import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
+import { expect } from "vitest";
+
+/** Runs `fn`, expects an ERR_CORRUPT PersistenceError and returns it. */
+export function expectCorrupt(fn: () => unknown, offset: number, reason: string): PersistenceError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(isPersistenceError(caught, "ERR_CORRUPT"), String(caught)).toBe(true);
+  const error = caught as PersistenceError;
+  expect(error.details?.reason).toBe(reason);
+  expect(error.details?.offset).toBe(offset);
+  return error;
+}
+
+/** Concatenates chunks. */
+export function concat(chunks: Iterable<Uint8Array>): Uint8Array {
+  const list = [...chunks];
+  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
+  let p = 0;
+  for (const c of list) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+/** Bytes from a hex string (spaces allowed). */
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
+}
+
+/** Upper-case hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex").toUpperCase();
+}
