@@ -1,1 +1,7 @@
-export {};
+export type {
+  JsonCodecOptions,
+  JsonCorruptReason,
+  JsonMigrate,
+  JsonValidationIssue,
+} from "./json-codec.js";
+export { createJsonCodec } from "./json-codec.js";

@@ -1,0 +1,194 @@
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HEX = "0123456789abcdef";
+
+/**
+ * Writes UTF-8 straight into fixed-size chunk buffers. A full buffer is moved to `ready` and a
+ * fresh one is allocated, because a yielded chunk is handed over (DESIGN §4) and never reused.
+ * Every write first reserves room for its largest token, so no chunk exceeds `size` bytes.
+ */
+export class ChunkWriter {
+  readonly size: number;
+  /** Chunks completed since the consumer last took them. */
+  readonly ready: Uint8Array[] = [];
+  private buf: Uint8Array;
+  private pos = 0;
+
+  constructor(size: number) {
+    this.size = size;
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Bytes in the current, unfinished chunk. */
+  get pending(): number {
+    return this.pos;
+  }
+
+  /**
+   * Moves the bytes written so far, if any, to `ready`. A buffer that is at least half full is
+   * handed over as is; a smaller remainder is copied out so a tiny chunk does not pin a whole buffer.
+   */
+  flush(): void {
+    const pos = this.pos;
+    if (pos === 0) return;
+    this.pos = 0;
+    if (pos * 2 < this.size) {
+      this.ready.push(this.buf.slice(0, pos));
+      return;
+    }
+    this.ready.push(pos === this.size ? this.buf : this.buf.subarray(0, pos));
+    this.buf = new Uint8Array(this.size);
+  }
+
+  byte(b: number): void {
+    if (this.pos >= this.size) this.flush();
+    this.buf[this.pos++] = b;
+  }
+
+  /** Writes a string known to be ASCII without escapes (literals, number text), length < size. */
+  ascii(text: string): void {
+    const length = text.length;
+    if (this.pos + length > this.size) this.flush();
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < length; i++) buf[pos++] = text.charCodeAt(i);
+    this.pos = pos;
+  }
+
+  /** Writes `count` copies of `b` (indentation), across chunks if needed. */
+  repeat(b: number, count: number): void {
+    let left = count;
+    while (left > 0) {
+      if (this.pos >= this.size) this.flush();
+      const n = Math.min(left, this.size - this.pos);
+      this.buf.fill(b, this.pos, this.pos + n);
+      this.pos += n;
+      left -= n;
+    }
+  }
+
+  /** Writes a number exactly as `JSON.stringify` does: non-finite as `null`, `-0` as `0`. */
+  number(n: number): void {
+    if (Number.isSafeInteger(n)) {
+      this.integer(n);
+    } else if (Number.isFinite(n)) {
+      this.ascii(String(n));
+    } else {
+      this.ascii("null");
+    }
+  }
+
+  private integer(n: number): void {
+    // Safe integers have at most 16 digits plus a sign; writing digits avoids a string per number.
+    if (this.pos + 17 > this.size) this.flush();
+    const buf = this.buf;
+    let value = n;
+    if (value < 0) {
+      buf[this.pos++] = 0x2d;
+      value = -value;
+    }
+    if (value < 10) {
+      buf[this.pos++] = 0x30 + value;
+      return;
+    }
+    let digits = 0;
+    for (let rest = value; rest > 0; rest = Math.floor(rest / 10)) digits++;
+    let at = this.pos + digits;
+    this.pos = at;
+    for (let rest = value; rest > 0; rest = Math.floor(rest / 10)) {
+      buf[--at] = 0x30 + (rest % 10);
+    }
+  }
+
+  /** Writes a complete quoted JSON string. */
+  string(s: string): void {
+    this.byte(QUOTE);
+    this.stringPart(s, 0, s.length);
+    this.byte(QUOTE);
+  }
+
+  /**
+   * Writes the escaped UTF-8 of `s[start, end)` without quotes, as `JSON.stringify` escapes it
+   * (lone surrogates as `\udxxx`). Returns the index after the last unit written, which is `end + 1`
+   * when a surrogate pair straddles `end`.
+   */
+  stringPart(s: string, start: number, end: number): number {
+    const size = this.size;
+    let buf = this.buf;
+    let pos = this.pos;
+    let i = start;
+    for (; i < end; i++) {
+      if (pos + 6 > size) {
+        this.pos = pos;
+        this.flush();
+        buf = this.buf;
+        pos = 0;
+      }
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+          buf[pos++] = c;
+          continue;
+        }
+        buf[pos++] = BACKSLASH;
+        switch (c) {
+          case QUOTE:
+            buf[pos++] = QUOTE;
+            break;
+          case BACKSLASH:
+            buf[pos++] = BACKSLASH;
+            break;
+          case 0x08:
+            buf[pos++] = 0x62; // b
+            break;
+          case 0x09:
+            buf[pos++] = 0x74; // t
+            break;
+          case 0x0a:
+            buf[pos++] = 0x6e; // n
+            break;
+          case 0x0c:
+            buf[pos++] = 0x66; // f
+            break;
+          case 0x0d:
+            buf[pos++] = 0x72; // r
+            break;
+          default:
+            pos = writeUnicodeEscape(buf, pos, c);
+        }
+      } else if (c < 0x800) {
+        buf[pos++] = 0xc0 | (c >> 6);
+        buf[pos++] = 0x80 | (c & 0x3f);
+      } else if (c < 0xd800 || c > 0xdfff) {
+        buf[pos++] = 0xe0 | (c >> 12);
+        buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[pos++] = 0x80 | (c & 0x3f);
+      } else {
+        const next = c <= 0xdbff && i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          buf[pos++] = 0xf0 | (cp >> 18);
+          buf[pos++] = 0x80 | ((cp >> 12) & 0x3f);
+          buf[pos++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[pos++] = 0x80 | (cp & 0x3f);
+          i++;
+        } else {
+          buf[pos++] = BACKSLASH;
+          pos = writeUnicodeEscape(buf, pos, c);
+        }
+      }
+    }
+    this.pos = pos;
+    return i;
+  }
+}
+
+function writeUnicodeEscape(buf: Uint8Array, at: number, c: number): number {
+  let pos = at;
+  buf[pos++] = 0x75; // u
+  buf[pos++] = HEX.charCodeAt((c >> 12) & 0xf);
+  buf[pos++] = HEX.charCodeAt((c >> 8) & 0xf);
+  buf[pos++] = HEX.charCodeAt((c >> 4) & 0xf);
+  buf[pos++] = HEX.charCodeAt(c & 0xf);
+  return pos;
+}

@@ -1,0 +1,309 @@
+import { type Codec, PersistenceError } from "@snapwrite/core";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { encodeJson, type JsonEncoderSettings } from "./json-encoder.js";
+import { findInvalidUtf8, findJsonSyntaxError, lineAndColumn } from "./json-syntax-scanner.js";
+
+/**
+ * Upgrades the `data` of an envelope written by an older `version` to the current one. Called once
+ * per decode with the version found in the file; it must be synchronous.
+ */
+export type JsonMigrate = (data: unknown, fromVersion: number) => unknown;
+
+/**
+ * Why a decode failed, as `details.reason` of the `ERR_CORRUPT` error:
+ * - `"empty"`: no bytes (or only a byte-order mark);
+ * - `"invalid-utf8"`: ill-formed UTF-8 at `details.offset`;
+ * - `"syntax"`: not JSON text; `details.offset` is the offending byte (`details.truncated` when the
+ *   input ended early);
+ * - `"envelope"`: `version` is set but the value is not `{ "version": n, "data": ... }`;
+ * - `"unsupported-version"`: the envelope's version is newer than `version`, or older and there is
+ *   no `migrate`;
+ * - `"migration-failed"`: `migrate` threw (its error is the `cause`);
+ * - `"invalid"`: the `validate` schema reported issues (`details.issues`).
+ */
+export type JsonCorruptReason =
+  | "empty"
+  | "invalid-utf8"
+  | "syntax"
+  | "envelope"
+  | "unsupported-version"
+  | "migration-failed"
+  | "invalid";
+
+/** One validation issue, as `details.issues` of an `"invalid"` decode error lists it. */
+export interface JsonValidationIssue {
+  /** The validator's message. */
+  readonly message: string;
+  /** Path to the offending value, as keys (path segments of the schema library are unwrapped). */
+  readonly path: readonly PropertyKey[];
+}
+
+/** Options of {@link createJsonCodec}. */
+export interface JsonCodecOptions<T> {
+  /** Codec name for telemetry and error messages. Default `"json"`. */
+  readonly name?: string | undefined;
+  /**
+   * Indentation: `false`/`0` for compact output (default), `true` for 2 spaces, or 1–10 spaces.
+   * The bytes equal `JSON.stringify(value, null, indent)` with the same indent.
+   */
+  readonly pretty?: boolean | number | undefined;
+  /**
+   * Emit object keys sorted by UTF-16 code units (`Array.prototype.sort`), so equal values give
+   * equal bytes whatever their insertion order. Default `false` (insertion order, like
+   * `JSON.stringify`). The envelope keeps `version` before `data`.
+   */
+  readonly stableKeys?: boolean | undefined;
+  /** Size of the chunks `encode` yields, in bytes: 64 to 2^30. Default 65 536. No chunk is larger. */
+  readonly chunkSize?: number | undefined;
+  /**
+   * A Standard Schema v1 validator (zod, valibot, arktype, …) run on every decoded value (after
+   * `migrate`); its output is what `decode` returns. Issues become `ERR_CORRUPT` with
+   * `details.reason: "invalid"` and `details.issues`. Decoding is synchronous: a schema whose
+   * `validate` returns a Promise makes `decode` throw a `TypeError` (a configuration error, not
+   * corrupt data). Encoding does not validate.
+   */
+  readonly validate?: StandardSchemaV1<unknown, T> | undefined;
+  /**
+   * Current format version, a non-negative integer. When set, `encode` writes the envelope
+   * `{"version":n,"data":value}` and `decode` requires one.
+   */
+  readonly version?: number | undefined;
+  /** Upgrades data of an older envelope version; requires `version`. */
+  readonly migrate?: JsonMigrate | undefined;
+}
+
+const DEFAULT_CHUNK_SIZE = 65_536;
+const MIN_CHUNK_SIZE = 64;
+const MAX_CHUNK_SIZE = 2 ** 30;
+const MAX_SILENT_VISITS = 4096;
+const ENVELOPE_KEYS: readonly string[] = Object.freeze(["version", "data"]);
+const BOM_LENGTH = 3;
+
+function resolveIndent(pretty: boolean | number | undefined): number {
+  if (pretty === undefined || pretty === false) return 0;
+  if (pretty === true) return 2;
+  if (typeof pretty !== "number" || !Number.isInteger(pretty) || pretty < 0 || pretty > 10) {
+    throw new RangeError(
+      `pretty must be a boolean or an integer from 0 to 10, got ${String(pretty)}`,
+    );
+  }
+  return pretty;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+function normalizeIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): JsonValidationIssue[] {
+  return issues.map((issue) => ({
+    message: String(issue.message),
+    path: (issue.path ?? []).map((segment) =>
+      typeof segment === "object" && segment !== null ? segment.key : segment,
+    ),
+  }));
+}
+
+function formatIssuePath(path: readonly PropertyKey[]): string {
+  let text = "$";
+  for (const key of path) text += typeof key === "number" ? `[${key}]` : `.${String(key)}`;
+  return text;
+}
+
+/**
+ * Creates a streaming JSON {@link Codec}. `encode` yields UTF-8 chunks of at most `chunkSize`
+ * bytes in bounded steps (no whole-document string is built); for plain values the concatenated
+ * bytes equal `JSON.stringify(value, null, indent)`. `decode` accepts a leading UTF-8 byte-order
+ * mark and throws `ERR_CORRUPT` with `details.reason` and, for positional problems,
+ * `details.offset` (a byte offset into the input), `details.line` and `details.column`.
+ */
+export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}): Codec<T> {
+  const name = options.name ?? "json";
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError("name must be a non-empty string");
+  }
+  const indent = resolveIndent(options.pretty);
+  const stableKeys = options.stableKeys === true;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+    throw new RangeError(
+      `chunkSize must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, got ${chunkSize}`,
+    );
+  }
+  const { version, migrate, validate } = options;
+  if (version !== undefined && !(Number.isSafeInteger(version) && version >= 0)) {
+    throw new RangeError(`version must be a non-negative integer, got ${version}`);
+  }
+  if (migrate !== undefined) {
+    if (typeof migrate !== "function") throw new TypeError("migrate must be a function");
+    if (version === undefined) throw new TypeError("migrate requires version");
+  }
+  const standard = validate?.["~standard"];
+  if (
+    validate !== undefined &&
+    (standard === undefined || standard.version !== 1 || typeof standard.validate !== "function")
+  ) {
+    throw new TypeError("validate must be a Standard Schema v1 object (with ~standard.validate)");
+  }
+
+  const settings: JsonEncoderSettings = {
+    indent,
+    stableKeys,
+    chunkSize,
+    stringSegment: chunkSize,
+    maxSilentVisits: MAX_SILENT_VISITS,
+  };
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+  function corrupt(
+    reason: JsonCorruptReason,
+    message: string,
+    extra: {
+      bytes?: Uint8Array;
+      start?: number;
+      offset?: number;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
+  ): PersistenceError {
+    const details: Record<string, unknown> = { reason, ...extra.details };
+    let where = "";
+    if (extra.offset !== undefined && extra.bytes !== undefined) {
+      const { line, column } = lineAndColumn(extra.bytes, extra.start ?? 0, extra.offset);
+      details.offset = extra.offset;
+      details.line = line;
+      details.column = column;
+      where = ` at byte ${extra.offset} (line ${line}, column ${column})`;
+    }
+    return new PersistenceError("ERR_CORRUPT", `${name}: ${message}${where}`, {
+      details,
+      ...("cause" in extra ? { cause: extra.cause } : {}),
+    });
+  }
+
+  function parse(bytes: Uint8Array): unknown {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new TypeError(`${name}: decode expects a Uint8Array`);
+    }
+    const start =
+      bytes.length >= BOM_LENGTH && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+        ? BOM_LENGTH
+        : 0;
+    if (bytes.length === start) {
+      throw corrupt("empty", "input is empty", { bytes, start, offset: start });
+    }
+    let text: string;
+    try {
+      text = decoder.decode(start === 0 ? bytes : bytes.subarray(start));
+    } catch (error) {
+      const offset = findInvalidUtf8(bytes, start);
+      throw corrupt("invalid-utf8", "input is not valid UTF-8", {
+        bytes,
+        start,
+        offset: offset < 0 ? start : offset,
+        cause: error,
+      });
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      const problem = findJsonSyntaxError(bytes, start);
+      if (problem === undefined) {
+        throw corrupt("syntax", `input could not be parsed: ${String(error)}`, { cause: error });
+      }
+      throw corrupt("syntax", `invalid JSON: ${problem.message}`, {
+        bytes,
+        start,
+        offset: problem.offset,
+        details: { truncated: problem.truncated },
+        cause: error,
+      });
+    }
+  }
+
+  function unwrap(parsed: unknown, current: number): unknown {
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw corrupt("envelope", 'expected a {"version": n, "data": ...} envelope');
+    }
+    const envelope = parsed as Record<string, unknown>;
+    const found = envelope.version;
+    if (typeof found !== "number" || !Number.isSafeInteger(found) || found < 0) {
+      throw corrupt("envelope", "the envelope has no valid version", {
+        details: { version: found },
+      });
+    }
+    if (!Object.hasOwn(envelope, "data")) {
+      throw corrupt("envelope", "the envelope has no data");
+    }
+    if (found > current) {
+      throw corrupt(
+        "unsupported-version",
+        `version ${found} is newer than the supported version ${current}`,
+        { details: { version: found, supported: current } },
+      );
+    }
+    if (found === current) return envelope.data;
+    if (migrate === undefined) {
+      throw corrupt(
+        "unsupported-version",
+        `version ${found} is older than ${current} and no migrate function is configured`,
+        { details: { version: found, supported: current } },
+      );
+    }
+    let migrated: unknown;
+    try {
+      migrated = migrate(envelope.data, found);
+    } catch (error) {
+      throw corrupt("migration-failed", `migrating from version ${found} to ${current} failed`, {
+        details: { version: found, supported: current },
+        cause: error,
+      });
+    }
+    if (isThenable(migrated)) {
+      Promise.resolve(migrated).catch(() => undefined);
+      throw new TypeError(`${name}: migrate returned a Promise; decode is synchronous`);
+    }
+    return migrated;
+  }
+
+  function check(value: unknown): T {
+    if (standard === undefined) return value as T;
+    const result = standard.validate(value);
+    if (isThenable(result)) {
+      Promise.resolve(result).catch(() => undefined);
+      throw new TypeError(
+        `${name}: the validate schema (${standard.vendor}) returned a Promise; decode is synchronous, use a schema without async checks`,
+      );
+    }
+    if (result.issues) {
+      const issues = normalizeIssues(result.issues);
+      const first = issues[0];
+      const summary =
+        first === undefined
+          ? "validation failed"
+          : `${issues.length} validation issue(s), first at ${formatIssuePath(first.path)}: ${first.message}`;
+      throw corrupt("invalid", summary, { details: { issues } });
+    }
+    return result.value;
+  }
+
+  return {
+    name,
+    encode(value: T): Iterable<Uint8Array> {
+      if (version === undefined) return encodeJson(value, settings);
+      const envelope = { version, data: value };
+      if (!stableKeys) return encodeJson(envelope, settings);
+      return encodeJson(envelope, settings, (holder) =>
+        holder === envelope ? ENVELOPE_KEYS : undefined,
+      );
+    },
+    decode(bytes: Uint8Array): T {
+      const parsed = parse(bytes);
+      const data = version === undefined ? parsed : unwrap(parsed, version);
+      return check(data);
+    },
+  };
+}

@@ -1,0 +1,327 @@
+import { types } from "node:util";
+import { isPersistenceError, PersistenceError } from "@snapwrite/core";
+import { ChunkWriter } from "./chunk-writer.js";
+
+/** Settings of {@link encodeJson}, already validated by the codec factory. */
+export interface JsonEncoderSettings {
+  /** Spaces per indentation level, 0 for compact output. */
+  readonly indent: number;
+  /** Emit object keys sorted by UTF-16 code units. */
+  readonly stableKeys: boolean;
+  /** Bytes per chunk; no yielded chunk is larger. */
+  readonly chunkSize: number;
+  /** Longest run of string characters written in one step. */
+  readonly stringSegment: number;
+  /** Object members left out (no output) that one step may visit before it yields anyway. */
+  readonly maxSilentVisits: number;
+}
+
+const ARRAY = 0;
+const OBJECT = 1;
+const STRING = 2;
+
+interface Frame {
+  kind: number;
+  value: unknown;
+  keys: readonly string[] | undefined;
+  text: string;
+  index: number;
+  length: number;
+  emitted: number;
+}
+
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const EMPTY = new Uint8Array(0);
+
+const isRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON;
+
+/** Marker for a value `JSON.stringify` leaves out (undefined, functions, symbols). */
+const SKIP: unique symbol = Symbol("skip");
+
+function encodeFailure(reason: string, message: string, cause?: unknown): PersistenceError {
+  return new PersistenceError("ERR_ENCODE", message, {
+    stage: "encode",
+    details: { reason },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * Applies `toJSON` and unboxes `Number`/`String`/`Boolean`/`BigInt` objects, as the
+ * SerializeJSONProperty steps of ECMA-262 do, and returns {@link SKIP} for values that are left out.
+ */
+function prepare(raw: unknown, key: string | number): unknown {
+  let value = raw;
+  if ((typeof value === "object" && value !== null) || typeof value === "bigint") {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      value = toJSON.call(value, typeof key === "number" ? String(key) : key);
+    }
+  }
+  switch (typeof value) {
+    case "object":
+      if (value === null || Array.isArray(value)) return value;
+      if (types.isBoxedPrimitive(value)) {
+        if (types.isNumberObject(value)) return Number(value);
+        if (types.isStringObject(value)) return String(value);
+        if (types.isBooleanObject(value)) return Boolean.prototype.valueOf.call(value);
+        if (types.isBigIntObject(value)) return BigInt.prototype.valueOf.call(value);
+      }
+      return value;
+    case "undefined":
+    case "function":
+    case "symbol":
+      return SKIP;
+    default:
+      return value;
+  }
+}
+
+/**
+ * Streams `JSON.stringify(value, null, indent)` as UTF-8 chunks. An explicit stack replaces
+ * recursion, so depth only costs heap. Each step (one `next()`) ends as soon as a chunk is full or
+ * `maxSilentVisits` members were left out; every other visit writes at least one byte and a long
+ * string is written in segments, so a step does work bounded by the chunk size.
+ */
+export function* encodeJson(
+  root: unknown,
+  settings: JsonEncoderSettings,
+  keyOrder?: (holder: object) => readonly string[] | undefined,
+): Generator<Uint8Array, void, undefined> {
+  const { indent, stableKeys, chunkSize, stringSegment, maxSilentVisits } = settings;
+  const out = new ChunkWriter(chunkSize);
+  const frames: Frame[] = [];
+  const active = new Set<unknown>();
+  let sp = 0;
+  let silent = 0;
+
+  const push = (
+    kind: number,
+    value: unknown,
+    keys: readonly string[] | undefined,
+    length: number,
+  ): void => {
+    let frame = frames[sp];
+    if (frame === undefined) {
+      frame = { kind, value, keys, text: "", index: 0, length, emitted: 0 };
+      frames[sp] = frame;
+    } else {
+      frame.kind = kind;
+      frame.value = value;
+      frame.keys = keys;
+      frame.index = 0;
+      frame.length = length;
+      frame.emitted = 0;
+    }
+    sp++;
+  };
+
+  const newline = (depth: number): void => {
+    out.byte(NEWLINE);
+    out.repeat(SPACE, depth * indent);
+  };
+
+  const enter = (value: object): void => {
+    if (active.has(value)) {
+      throw encodeFailure("cycle", "cannot encode a circular structure as JSON");
+    }
+  };
+
+  /** Writes an already prepared, serializable value, or opens a frame for it. */
+  const writeValue = (value: unknown): void => {
+    switch (typeof value) {
+      case "string":
+        if (value.length <= stringSegment) {
+          out.string(value);
+        } else {
+          out.byte(QUOTE);
+          push(STRING, undefined, undefined, value.length);
+          (frames[sp - 1] as Frame).text = value;
+        }
+        return;
+      case "number":
+        out.number(value);
+        return;
+      case "boolean":
+        out.ascii(value ? "true" : "false");
+        return;
+      case "bigint":
+        throw encodeFailure(
+          "bigint",
+          "cannot encode a BigInt as JSON",
+          new TypeError("Do not know how to serialize a BigInt"),
+        );
+      default:
+        break;
+    }
+    if (value === null) {
+      out.ascii("null");
+      return;
+    }
+    const object = value as object;
+    enter(object);
+    if (Array.isArray(object)) {
+      const length = object.length;
+      if (length === 0) {
+        out.ascii("[]");
+        return;
+      }
+      out.byte(0x5b);
+      active.add(object);
+      push(ARRAY, object, undefined, length);
+      return;
+    }
+    if (isRawJson?.(object) === true) {
+      const raw = (object as { rawJSON: string }).rawJSON;
+      out.stringPart(raw, 0, raw.length);
+      return;
+    }
+    let keys = keyOrder?.(object);
+    if (keys === undefined) {
+      const own = Object.keys(object);
+      if (stableKeys && own.length > 1) own.sort();
+      keys = own;
+    }
+    if (keys.length === 0) {
+      out.ascii("{}");
+      return;
+    }
+    out.byte(0x7b);
+    active.add(object);
+    push(OBJECT, object, keys, keys.length);
+  };
+
+  const pathOf = (): Array<string | number> => {
+    const path: Array<string | number> = [];
+    for (let i = 0; i < sp; i++) {
+      const frame = frames[i] as Frame;
+      if (frame.kind === ARRAY) path.push(frame.index - 1);
+      else if (frame.kind === OBJECT)
+        path.push((frame.keys as readonly string[])[frame.index - 1] as string);
+    }
+    return path;
+  };
+
+  try {
+    const first = prepare(root, "");
+    if (first === SKIP) {
+      throw encodeFailure(
+        "not-serializable",
+        `cannot encode ${typeof root} as JSON: JSON.stringify would return undefined`,
+      );
+    }
+    writeValue(first);
+  } catch (error) {
+    throw wrap(error, []);
+  }
+
+  while (sp > 0) {
+    try {
+      const frame = frames[sp - 1] as Frame;
+      if (frame.kind === ARRAY) {
+        const i = frame.index;
+        if (i < frame.length) {
+          frame.index = i + 1;
+          if (i > 0) out.byte(COMMA);
+          if (indent > 0) newline(sp);
+          const value = prepare((frame.value as unknown[])[i], i);
+          if (value === SKIP) out.ascii("null");
+          else writeValue(value);
+        } else {
+          if (indent > 0) newline(sp - 1);
+          out.byte(0x5d);
+          active.delete(frame.value);
+          frame.value = undefined;
+          sp--;
+        }
+      } else if (frame.kind === OBJECT) {
+        const keys = frame.keys as readonly string[];
+        const i = frame.index;
+        if (i < frame.length) {
+          frame.index = i + 1;
+          const key = keys[i] as string;
+          const value = prepare((frame.value as Record<string, unknown>)[key], key);
+          if (value === SKIP) {
+            silent++;
+          } else {
+            if (frame.emitted > 0) out.byte(COMMA);
+            frame.emitted++;
+            if (indent > 0) newline(sp);
+            out.string(key);
+            out.byte(COLON);
+            if (indent > 0) out.byte(SPACE);
+            writeValue(value);
+          }
+        } else {
+          if (frame.emitted > 0 && indent > 0) newline(sp - 1);
+          out.byte(0x7d);
+          active.delete(frame.value);
+          frame.value = undefined;
+          frame.keys = undefined;
+          sp--;
+        }
+      } else {
+        const end = Math.min(frame.index + stringSegment, frame.length);
+        frame.index = out.stringPart(frame.text, frame.index, end);
+        if (frame.index >= frame.length) {
+          out.byte(QUOTE);
+          frame.text = "";
+          sp--;
+        }
+      }
+    } catch (error) {
+      throw wrap(error, pathOf());
+    }
+    if (out.ready.length > 0) {
+      silent = 0;
+      yield* drain(out.ready);
+    } else if (silent >= maxSilentVisits) {
+      // Members that produce no output still cost work; yield so the step stays bounded.
+      silent = 0;
+      if (out.pending > 0) {
+        out.flush();
+        yield* drain(out.ready);
+      } else {
+        yield EMPTY;
+      }
+    }
+  }
+  out.flush();
+  yield* drain(out.ready);
+}
+
+function* drain(ready: Uint8Array[]): Generator<Uint8Array, void, undefined> {
+  for (let i = 0; i < ready.length; i++) yield ready[i] as Uint8Array;
+  ready.length = 0;
+}
+
+function wrap(error: unknown, path: Array<string | number>): PersistenceError {
+  if (isPersistenceError(error)) {
+    if (error.code !== "ERR_ENCODE" || error.details?.path !== undefined) return error;
+    return new PersistenceError("ERR_ENCODE", `${error.message} (at ${formatPath(path)})`, {
+      stage: "encode",
+      details: { ...error.details, path },
+      cause: error.cause,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new PersistenceError(
+    "ERR_ENCODE",
+    `cannot encode value at ${formatPath(path)}: ${message}`,
+    {
+      stage: "encode",
+      details: { reason: "threw", path },
+      cause: error,
+    },
+  );
+}
+
+function formatPath(path: ReadonlyArray<string | number>): string {
+  let text = "$";
+  for (const part of path) text += typeof part === "number" ? `[${part}]` : `.${part}`;
+  return text;
+}
