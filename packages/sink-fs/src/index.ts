@@ -1,1 +1,11 @@
-export {};
+export type {
+  FsSink,
+  FsSinkBatchOptions,
+  FsSinkLockOptions,
+  FsSinkOptions,
+  FsSinkRenameRetryOptions,
+  FsSinkWriteResult,
+} from "./create-fs-sink.js";
+export { createFsSink } from "./create-fs-sink.js";
+export type { FsSweepReport } from "./sweep-directory.js";
+export { isProcessAlive } from "./process-alive.js";

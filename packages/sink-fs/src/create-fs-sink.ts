@@ -1,0 +1,747 @@
+import * as nodeFs from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import {
+  assertValidTarget,
+  type Clock,
+  type FsFileHandle,
+  type FsPort,
+  PersistenceError,
+  type Sink,
+  type SinkCapabilities,
+  type SinkReadOptions,
+  type SinkWriteOptions,
+  type SinkWriteResult,
+  type TargetId,
+  type WriteStage,
+} from "@snapwrite/core";
+import { activeFiles } from "./active-files.js";
+import { abortFailure, fsFailure } from "./fs-failure.js";
+import { isProcessAlive } from "./process-alive.js";
+import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
+import { DEFAULT_CLOCK, type FsSinkRuntime, errorCode } from "./runtime.js";
+import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
+import { syncDirectory } from "./sync-directory.js";
+import { type TargetLockSettings, acquireTargetLock } from "./target-lock.js";
+import { isLockFileName, lockFileName, parseTempFileName, tempFileName } from "./temp-file-name.js";
+import { type WriteBatchLimits, writeChunks } from "./write-chunks.js";
+
+/** Options of the cross-process lock of {@link createFsSink}. */
+export interface FsSinkLockOptions {
+  /**
+   * A lock whose owner has not refreshed it for this long is abandoned and broken, in ms. Owners
+   * refresh every `staleMs / 3`; an owner on this host whose process is gone is abandoned at once.
+   * Default `30_000`.
+   */
+  readonly staleMs?: number | undefined;
+  /** How long a write waits for a held lock before failing with `ERR_LOCKED`, in ms. Default `5_000`. */
+  readonly waitMs?: number | undefined;
+  /** First pause between lock attempts, in ms; doubles (jittered) up to 250 ms. Default `10`. */
+  readonly pollMs?: number | undefined;
+}
+
+/** Retry of transient rename failures (`EPERM`, `EACCES`, `EBUSY`) in {@link createFsSink}. */
+export interface FsSinkRenameRetryOptions {
+  /** Total attempts, the first included; `1` disables retrying. Default `8`. */
+  readonly attempts?: number | undefined;
+  /** Pause before the second attempt, in ms; doubles, with jitter of 50–100 %. Default `10`. */
+  readonly initialMs?: number | undefined;
+  /** Longest pause, in ms. Default `500`. */
+  readonly maxMs?: number | undefined;
+}
+
+/** How {@link createFsSink} groups chunks into `writev` calls. */
+export interface FsSinkBatchOptions {
+  /** A batch is written once it holds this many bytes. Default `1_048_576` (1 MiB). */
+  readonly maxBytes?: number | undefined;
+  /** A batch is written once it holds this many chunks. Default `64`. */
+  readonly maxChunks?: number | undefined;
+}
+
+/** Options of {@link createFsSink}. */
+export interface FsSinkOptions {
+  /** Root directory; every target is a path inside it. Created on the first write when missing. */
+  readonly dir: string;
+  /** File system to use. Default `node:fs/promises`; tests pass testkit's memory or faulty ones. */
+  readonly fs?: FsPort | undefined;
+  /**
+   * `"durable"` (default): fsync the file before the rename and the directory after it, so a
+   * resolved write survives power loss. `"atomic"`: no fsync; readers still never see a torn file,
+   * but a power loss may lose recent writes. `write()` reports `durable` accordingly.
+   */
+  readonly durability?: "durable" | "atomic" | undefined;
+  /** Keep the previous version as `<name>.bak`, readable with `{ from: "backup" }`. Default `false`. */
+  readonly backup?: boolean | undefined;
+  /**
+   * Take a cross-process lock file (`.<name>.lock`) around every write, so several processes can
+   * share targets. `true` uses the defaults of {@link FsSinkLockOptions}. Default `false`.
+   */
+  readonly lock?: boolean | FsSinkLockOptions | undefined;
+  /**
+   * Permission bits of a newly created target. An existing target keeps its own mode. Default
+   * `0o644`, applied exactly: the process umask does not reduce it.
+   */
+  readonly mode?: number | undefined;
+  /** Retry of transient rename failures. */
+  readonly renameRetry?: FsSinkRenameRetryOptions | undefined;
+  /** How many quarantined versions of a target to keep; older ones are deleted. Default `5`. */
+  readonly maxQuarantined?: number | undefined;
+  /**
+   * Delete orphan temp files of dead processes and abandoned lock files in a directory before the
+   * first operation there. Default `true`.
+   */
+  readonly sweep?: boolean | undefined;
+  /** Batching of chunks into `writev` calls. */
+  readonly batch?: FsSinkBatchOptions | undefined;
+  /** Time source and timers (lock waits, retry pauses, quarantine names). Default: real time. */
+  readonly clock?: Clock | undefined;
+  /** Uniform random numbers in [0, 1) for temp names, lock tokens and jitter. Default `Math.random`. */
+  readonly random?: (() => number) | undefined;
+  /**
+   * Whether a process of this host still runs; decides which temp and lock files are orphans.
+   * Default: signal 0 (`process.kill(pid, 0)`), where only `ESRCH` means gone.
+   */
+  readonly isProcessAlive?: ((pid: number) => boolean) | undefined;
+}
+
+/** What a successful {@link FsSink.write} reports: the {@link SinkWriteResult} and how it went. */
+export interface FsSinkWriteResult extends SinkWriteResult {
+  /** Rename attempts; more than 1 when transient failures were retried. */
+  readonly renameAttempts: number;
+  /** Time spent waiting for the cross-process lock, in clock ms (0 without lock or contention). */
+  readonly lockWaitMs: number;
+  /** Pauses taken because another process held the lock. */
+  readonly lockWaits: number;
+  /** Abandoned locks (dead or expired owner) broken to write. */
+  readonly locksBroken: number;
+  /**
+   * Whether the directory was fsynced after the rename. `false` with `durability: "atomic"` and on
+   * platforms that cannot fsync directories (Windows).
+   */
+  readonly dirSynced: boolean;
+}
+
+/** The durable, atomic file {@link Sink}. */
+export interface FsSink extends Sink {
+  /** Absolute root directory. */
+  readonly dir: string;
+  /** Replaces the target atomically (see the README for the protocol) and reports how it went. */
+  write(
+    target: TargetId,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    options?: SinkWriteOptions,
+  ): Promise<FsSinkWriteResult>;
+  /**
+   * Moves the target's file to a unique `<name>.corrupt-<ms>[-n]` next to it, keeps only the newest
+   * `maxQuarantined` of them, and resolves with the new name as a target id (readable with `read`),
+   * or as an absolute path when a symlink led outside the root. `reason` is not stored: log it.
+   */
+  quarantine(target: TargetId, reason: string): Promise<string>;
+  /** Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. */
+  close(): Promise<void>;
+  /**
+   * Deletes orphan temp files of dead processes and abandoned lock files in the root and every
+   * directory below it (symlinks are not followed). Runs by itself, per directory, before the
+   * first operation there unless `sweep: false`.
+   */
+  sweep(): Promise<FsSweepReport>;
+}
+
+const DEFAULT_STALE_MS = 30_000;
+const MAX_SYMLINK_HOPS = 32;
+const MAX_TEMP_NAME_TRIES = 8;
+const MAX_SWEEP_DEPTH = 32;
+const COPY_BUFFER_BYTES = 1 << 20;
+/** Link failures that mean "no hard links here" rather than "something is wrong". */
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK", "EXDEV"]);
+
+/**
+ * Creates the file sink. Every write goes to an exclusive temp file next to the target, is fsynced,
+ * renamed over the target and made durable with a directory fsync; readers see the old or the new
+ * content, never a mix. Writes to one target are serialized in call order (the last call wins).
+ * Throws `TypeError`/`RangeError` for bad options.
+ */
+export function createFsSink(options: FsSinkOptions): FsSink {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createFsSink: options must be an object with a dir");
+  }
+  if (typeof options.dir !== "string" || options.dir.length === 0 || options.dir.includes("\0")) {
+    throw new TypeError("createFsSink: dir must be a non-empty path");
+  }
+  const durability = options.durability ?? "durable";
+  if (durability !== "durable" && durability !== "atomic") {
+    throw new TypeError(
+      `createFsSink: durability must be "durable" or "atomic", got ${String(durability)}`,
+    );
+  }
+  const durable = durability === "durable";
+  const keepBackup = booleanOption("backup", options.backup);
+  const sweepEnabled = options.sweep === undefined ? true : booleanOption("sweep", options.sweep);
+  const mode = options.mode ?? 0o644;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new RangeError(`createFsSink: mode must be an integer in 0..0o7777, got ${mode}`);
+  }
+  const maxQuarantined = options.maxQuarantined ?? 5;
+  if (!Number.isInteger(maxQuarantined) || maxQuarantined < 1) {
+    throw new RangeError(
+      `createFsSink: maxQuarantined must be an integer >= 1, got ${maxQuarantined}`,
+    );
+  }
+  const lockSettings = lockOptions(options.lock);
+  const retry = retryOptions(options.renameRetry);
+  const batch = batchOptions(options.batch);
+  for (const name of ["random", "isProcessAlive"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`createFsSink: ${name} must be a function`);
+    }
+  }
+
+  const fs: FsPort = options.fs ?? nodeFs;
+  const root = resolve(options.dir);
+  const runtime: FsSinkRuntime = {
+    fs,
+    clock: options.clock ?? DEFAULT_CLOCK,
+    random: options.random ?? Math.random,
+    pid: process.pid,
+    hostname: hostname(),
+    isProcessAlive: options.isProcessAlive ?? isProcessAlive,
+  };
+  const staleMs = lockSettings?.staleMs ?? DEFAULT_STALE_MS;
+  const capabilities: SinkCapabilities = Object.freeze({
+    atomicReplace: true,
+    durable,
+    backup: keepBackup,
+    crossProcessLock: lockSettings !== undefined,
+  });
+  const tails = new Map<string, Promise<void>>();
+  const swept = new Map<string, Promise<void>>();
+  let closed = false;
+
+  /** Validates `target` and returns its absolute (lexical) path inside the root. */
+  function targetPath(target: TargetId, stage: WriteStage | undefined): string {
+    try {
+      assertValidTarget(target);
+    } catch (error) {
+      const invalid = error as PersistenceError;
+      throw new PersistenceError(invalid.code, invalid.message, {
+        stage,
+        target: invalid.target,
+        details: invalid.details,
+        cause: error,
+      });
+    }
+    const name = target.slice(target.lastIndexOf("/") + 1);
+    if (parseTempFileName(name) !== undefined || isLockFileName(name)) {
+      throw new PersistenceError(
+        "ERR_INVALID_TARGET",
+        `invalid target ${JSON.stringify(target)}: the name is reserved for the sink's temp and lock files`,
+        { stage, target, details: { reason: "reserved name" } },
+      );
+    }
+    const path = join(root, ...target.split("/"));
+    if (!path.startsWith(root + sep) && !(root.endsWith(sep) && path.startsWith(root))) {
+      throw new PersistenceError(
+        "ERR_INVALID_TARGET",
+        `invalid target ${JSON.stringify(target)}: resolves outside ${root}`,
+        { stage, target, details: { reason: "outside the root" } },
+      );
+    }
+    return path;
+  }
+
+  /**
+   * Follows symlinks from `path` to the file they lead to, also when that file does not exist yet
+   * (a dangling link is written through and so created).
+   */
+  async function resolveLinks(path: string): Promise<string> {
+    let current = path;
+    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops += 1) {
+      let isLink: boolean;
+      try {
+        isLink = (await fs.lstat(current)).isSymbolicLink();
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") return current;
+        throw error;
+      }
+      if (!isLink) return current;
+      current = resolve(dirname(current), await fs.readlink(current));
+    }
+    throw Object.assign(new Error(`too many symbolic links from ${path}`), { code: "ELOOP" });
+  }
+
+  function sweepOnce(dir: string): Promise<void> {
+    if (!sweepEnabled) return Promise.resolve();
+    let done = swept.get(dir);
+    if (done === undefined) {
+      done = sweepDirectory(runtime, dir, staleMs).then(() => undefined);
+      swept.set(dir, done);
+    }
+    return done;
+  }
+
+  /** Runs `work` after every earlier operation on `key` settled; keeps call order. */
+  function enqueue<V>(
+    key: string,
+    target: TargetId,
+    signal: AbortSignal | undefined,
+    work: () => Promise<V>,
+  ): Promise<V> {
+    const previous = tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const finished = new Promise<void>((resolveFinished) => {
+      release = resolveFinished;
+    });
+    const tail = previous.then(() => finished);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return (async () => {
+      try {
+        await waitOrAbort(previous, target, signal);
+        return await work();
+      } finally {
+        release();
+      }
+    })();
+  }
+
+  function closedError(target: TargetId, what: string): PersistenceError {
+    return new PersistenceError(
+      "ERR_CLOSED",
+      `sink is closed; cannot ${what} ${JSON.stringify(target)}`,
+      {
+        stage: "open",
+        target,
+      },
+    );
+  }
+
+  async function write(
+    target: TargetId,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    writeOptions: SinkWriteOptions = {},
+  ): Promise<FsSinkWriteResult> {
+    const path = targetPath(target, "open");
+    if (closed) throw closedError(target, "write");
+    const signal = writeOptions.signal;
+    if (signal?.aborted) throw abortFailure(target, "open", signal);
+    return enqueue(path, target, signal, () => writeNow(target, path, chunks, signal));
+  }
+
+  async function writeNow(
+    target: TargetId,
+    path: string,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    signal: AbortSignal | undefined,
+  ): Promise<FsSinkWriteResult> {
+    if (signal?.aborted) throw abortFailure(target, "open", signal);
+    let real: string;
+    try {
+      await fs.mkdir(dirname(path), { recursive: true });
+      real = await resolveLinks(path);
+      if (real !== path) await fs.mkdir(dirname(real), { recursive: true });
+    } catch (error) {
+      throw fsFailure(error, "open", target);
+    }
+    const dir = dirname(real);
+    const name = basename(real);
+    await sweepOnce(dir);
+
+    const lock =
+      lockSettings === undefined
+        ? undefined
+        : await acquireTargetLock(
+            runtime,
+            join(dir, lockFileName(name)),
+            target,
+            lockSettings,
+            signal,
+          );
+    let temp: string | undefined;
+    let handle: FsFileHandle | undefined;
+    let bytes = 0;
+    let renameAttempts = 0;
+    try {
+      let finalMode = mode;
+      try {
+        finalMode = (await fs.stat(real)).mode & 0o7777;
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT") throw fsFailure(error, "open", target);
+      }
+      for (let tries = 1; handle === undefined; tries += 1) {
+        const candidate = join(dir, tempFileName(name, runtime.pid, runtime.random));
+        activeFiles().add(candidate);
+        try {
+          handle = await fs.open(candidate, "wx", 0o600);
+          temp = candidate;
+        } catch (error) {
+          activeFiles().delete(candidate);
+          if (errorCode(error) !== "EEXIST" || tries >= MAX_TEMP_NAME_TRIES) {
+            throw fsFailure(error, "open", target, { path: candidate });
+          }
+        }
+      }
+      bytes = (await writeChunks(handle, chunks, target, batch, signal)).bytes;
+      if (signal?.aborted) throw abortFailure(target, "write", signal);
+      // The mode is set before the fsync so that the fsync makes it durable with the data.
+      try {
+        await handle.chmod(finalMode);
+      } catch (error) {
+        throw fsFailure(error, "sync", target, { op: "chmod" });
+      }
+      if (durable) {
+        try {
+          await handle.sync();
+        } catch (error) {
+          throw fsFailure(error, "sync", target, { op: "fsync" });
+        }
+      }
+      const open = handle;
+      handle = undefined;
+      try {
+        await open.close();
+      } catch (error) {
+        throw fsFailure(error, "sync", target, { op: "close" });
+      }
+      if (signal?.aborted) throw abortFailure(target, "rename", signal);
+      await lock?.verify();
+      if (keepBackup) await rotateBackup(target, real, dir, name);
+      if (signal?.aborted) throw abortFailure(target, "rename", signal);
+      renameAttempts = await renameWithRetry(
+        runtime,
+        fs,
+        temp as string,
+        real,
+        target,
+        retry,
+        signal,
+      );
+      activeFiles().delete(temp as string);
+      temp = undefined;
+    } catch (error) {
+      if (handle !== undefined) await handle.close().catch(() => undefined);
+      if (temp !== undefined) {
+        await fs.unlink(temp).catch(() => undefined);
+        activeFiles().delete(temp);
+      }
+      await lock?.release();
+      throw error;
+    }
+    let dirSynced = false;
+    try {
+      if (durable) dirSynced = await syncDirectory(fs, dir, target);
+    } finally {
+      await lock?.release();
+    }
+    return {
+      bytes,
+      durable,
+      renameAttempts,
+      lockWaitMs: lock?.waitedMs ?? 0,
+      lockWaits: lock?.waits ?? 0,
+      locksBroken: lock?.broken ?? 0,
+      dirSynced,
+    };
+  }
+
+  /**
+   * Makes `<name>.bak` the current version of the target, which the rename that follows turns into
+   * the previous one. The backup is built under a temp name and renamed over the old backup, so the
+   * primary is never touched and both names always hold complete files.
+   */
+  async function rotateBackup(
+    target: TargetId,
+    real: string,
+    dir: string,
+    name: string,
+  ): Promise<void> {
+    const bak = join(dir, `${name}.bak`);
+    const staging = join(dir, tempFileName(`${name}.bak`, runtime.pid, runtime.random));
+    activeFiles().add(staging);
+    try {
+      try {
+        await fs.link(real, staging);
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === "ENOENT") return;
+        if (!NO_HARD_LINKS.has(code ?? "")) {
+          throw fsFailure(error, "rename", target, { op: "backup-link" });
+        }
+        if (!(await copyFile(target, real, staging))) return;
+      }
+      await renameWithRetry(runtime, fs, staging, bak, target, retry, undefined);
+    } catch (error) {
+      await fs.unlink(staging).catch(() => undefined);
+      throw error;
+    } finally {
+      activeFiles().delete(staging);
+    }
+  }
+
+  /** Copies `from` to the new file `to` (for file systems without hard links); false when `from` is gone. */
+  async function copyFile(target: TargetId, from: string, to: string): Promise<boolean> {
+    let source: FsFileHandle;
+    try {
+      source = await fs.open(from, "r");
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return false;
+      throw fsFailure(error, "rename", target, { op: "backup-copy" });
+    }
+    try {
+      const sourceMode = (await source.stat()).mode & 0o7777;
+      const copy = await fs.open(to, "wx", 0o600);
+      try {
+        const buffer = new Uint8Array(COPY_BUFFER_BYTES);
+        let position = 0;
+        while (true) {
+          const { bytesRead } = await source.read(buffer, 0, buffer.byteLength, position);
+          if (bytesRead === 0) break;
+          let done = 0;
+          while (done < bytesRead) {
+            const { bytesWritten } = await copy.write(
+              buffer,
+              done,
+              bytesRead - done,
+              position + done,
+            );
+            if (bytesWritten <= 0) throw Object.assign(new Error("short write"), { code: "EIO" });
+            done += bytesWritten;
+          }
+          position += bytesRead;
+        }
+        await copy.chmod(sourceMode);
+        if (durable) await copy.sync();
+      } finally {
+        await copy.close();
+      }
+      return true;
+    } catch (error) {
+      throw fsFailure(error, "rename", target, { op: "backup-copy" });
+    } finally {
+      await source.close().catch(() => undefined);
+    }
+  }
+
+  async function read(target: TargetId, readOptions: SinkReadOptions = {}): Promise<Uint8Array> {
+    const path = targetPath(target, undefined);
+    const from = readOptions.from ?? "primary";
+    if (from !== "primary" && from !== "backup") {
+      throw new TypeError(`read: from must be "primary" or "backup", got ${String(from)}`);
+    }
+    try {
+      const real = await resolveLinks(path);
+      await sweepOnce(dirname(real));
+      const file = from === "backup" ? `${real}.bak` : real;
+      const bytes = await fs.readFile(file);
+      return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    } catch (error) {
+      throw fsFailure(error, undefined, target, { from }, "read");
+    }
+  }
+
+  async function quarantine(target: TargetId, reason: string): Promise<string> {
+    const path = targetPath(target, undefined);
+    if (closed) throw closedError(target, "quarantine");
+    void reason;
+    return enqueue(path, target, undefined, async () => {
+      let real: string;
+      try {
+        real = await resolveLinks(path);
+      } catch (error) {
+        throw fsFailure(error, "rename", target, undefined, "read");
+      }
+      const dir = dirname(real);
+      const name = basename(real);
+      await sweepOnce(dir);
+      const base = `${name}.corrupt-${Math.floor(runtime.clock.now())}`;
+      let moved: string | undefined;
+      // Counting on from the highest suffix in use keeps same-millisecond names in age order even
+      // after pruning freed lower suffixes.
+      for (let n = await nextQuarantineSuffix(dir, base); moved === undefined; n += 1) {
+        const candidate = join(dir, n === 0 ? base : `${base}-${n}`);
+        try {
+          await moveWithoutReplacing(real, candidate);
+          moved = candidate;
+        } catch (error) {
+          if (errorCode(error) === "EEXIST" && n < 10_000) continue;
+          throw fsFailure(error, "rename", target, undefined, "read");
+        }
+      }
+      await pruneQuarantined(dir, name);
+      if (durable) await syncDirectory(fs, dir, target);
+      const inside = relative(root, moved);
+      return inside.startsWith("..") || resolve(root, inside) !== moved
+        ? moved
+        : inside.split(sep).join("/");
+    });
+  }
+
+  /** Moves `from` to `to`, failing with `EEXIST` instead of replacing an existing `to`. */
+  async function moveWithoutReplacing(from: string, to: string): Promise<void> {
+    try {
+      await fs.link(from, to);
+    } catch (error) {
+      if (!NO_HARD_LINKS.has(errorCode(error) ?? "")) throw error;
+      // Without hard links, check-then-rename; quarantine runs in the target's queue.
+      try {
+        await fs.lstat(to);
+        throw Object.assign(new Error(`${to} exists`), { code: "EEXIST" });
+      } catch (missing) {
+        if (errorCode(missing) !== "ENOENT") throw missing;
+      }
+      await fs.rename(from, to);
+      return;
+    }
+    await fs.unlink(from);
+  }
+
+  async function nextQuarantineSuffix(dir: string, base: string): Promise<number> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(dir);
+    } catch {
+      return 0;
+    }
+    let next = 0;
+    for (const entry of entries) {
+      if (entry === base) next = Math.max(next, 1);
+      else if (entry.startsWith(`${base}-`)) {
+        const n = Number(entry.slice(base.length + 1));
+        if (Number.isSafeInteger(n)) next = Math.max(next, n + 1);
+      }
+    }
+    return next;
+  }
+
+  async function pruneQuarantined(dir: string, name: string): Promise<void> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    const prefix = `${name}.corrupt-`;
+    const found: { entry: string; at: number; n: number }[] = [];
+    for (const entry of entries) {
+      if (!entry.startsWith(prefix)) continue;
+      const match = /^([0-9]+)(?:-([0-9]+))?$/.exec(entry.slice(prefix.length));
+      if (match === null) continue;
+      found.push({ entry, at: Number(match[1]), n: Number(match[2] ?? 0) });
+    }
+    found.sort((a, b) => a.at - b.at || a.n - b.n);
+    for (const old of found.slice(0, Math.max(0, found.length - maxQuarantined))) {
+      await fs.unlink(join(dir, old.entry)).catch(() => undefined);
+    }
+  }
+
+  async function sweep(): Promise<FsSweepReport> {
+    const removedTemps: string[] = [];
+    const removedLocks: string[] = [];
+    const visit = async (dir: string, depth: number): Promise<void> => {
+      const report = await sweepDirectory(runtime, dir, staleMs);
+      removedTemps.push(...report.removedTemps);
+      removedLocks.push(...report.removedLocks);
+      if (depth >= MAX_SWEEP_DEPTH) return;
+      let entries: string[];
+      try {
+        entries = await fs.readdir(dir);
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const child = join(dir, entry);
+        try {
+          if ((await fs.lstat(child)).isDirectory()) await visit(child, depth + 1);
+        } catch {
+          // Vanished or unreadable: nothing to sweep there.
+        }
+      }
+    };
+    await visit(root, 0);
+    return { removedTemps, removedLocks };
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    await Promise.all([...tails.values()]);
+  }
+
+  return { dir: root, capabilities, write, read, quarantine, close, sweep };
+}
+
+/** Waits for `previous`, or rejects with `ERR_ABORTED` (stage `open`) as soon as `signal` aborts. */
+function waitOrAbort(
+  previous: Promise<void>,
+  target: TargetId,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal === undefined) return previous;
+  if (signal.aborted) return Promise.reject(abortFailure(target, "open", signal));
+  return new Promise<void>((resolveWait, reject) => {
+    const onAbort = (): void => reject(abortFailure(target, "open", signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolveWait();
+    });
+  });
+}
+
+function booleanOption(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new TypeError(`createFsSink: ${name} must be a boolean`);
+  return value;
+}
+
+function positiveNumber(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min = 0,
+): number {
+  const result = value ?? fallback;
+  if (typeof result !== "number" || !Number.isFinite(result) || result < min) {
+    throw new RangeError(
+      `createFsSink: ${name} must be a finite number >= ${min}, got ${String(result)}`,
+    );
+  }
+  return result;
+}
+
+function lockOptions(lock: FsSinkOptions["lock"]): TargetLockSettings | undefined {
+  if (lock === undefined || lock === false) return undefined;
+  if (lock !== true && (typeof lock !== "object" || lock === null)) {
+    throw new TypeError("createFsSink: lock must be a boolean or an options object");
+  }
+  const given = lock === true ? {} : lock;
+  return {
+    staleMs: positiveNumber("lock.staleMs", given.staleMs, DEFAULT_STALE_MS, 1),
+    waitMs: positiveNumber("lock.waitMs", given.waitMs, 5_000),
+    pollMs: positiveNumber("lock.pollMs", given.pollMs, 10, 1),
+  };
+}
+
+function retryOptions(retry: FsSinkRenameRetryOptions | undefined): RenameRetrySettings {
+  const given = retry ?? {};
+  const attempts = given.attempts ?? 8;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new RangeError(
+      `createFsSink: renameRetry.attempts must be an integer >= 1, got ${attempts}`,
+    );
+  }
+  const initialMs = positiveNumber("renameRetry.initialMs", given.initialMs, 10);
+  const maxMs = positiveNumber("renameRetry.maxMs", given.maxMs, 500);
+  return { attempts, initialMs, maxMs: Math.max(maxMs, initialMs) };
+}
+
+function batchOptions(batch: FsSinkBatchOptions | undefined): WriteBatchLimits {
+  const given = batch ?? {};
+  const maxChunks = given.maxChunks ?? 64;
+  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 1024) {
+    throw new RangeError(
+      `createFsSink: batch.maxChunks must be an integer in 1..1024, got ${maxChunks}`,
+    );
+  }
+  return { maxBytes: positiveNumber("batch.maxBytes", given.maxBytes, 1 << 20, 1), maxChunks };
+}

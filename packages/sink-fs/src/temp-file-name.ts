@@ -1,0 +1,42 @@
+import { randomTag } from "./runtime.js";
+
+const TEMP_NAME = /^\.(.*)\.([0-9]+)-([0-9a-z]+)\.tmp$/;
+const LOCK_NAME = /^\.(.+)\.lock$/;
+
+/** Longest part of a target's name copied into a temp name, so the temp name stays under NAME_MAX. */
+const MAX_NAME_PART = 120;
+
+/** A temp file name as the sweep parses it. */
+export interface ParsedTempFileName {
+  /** Name of the file the temp file was for (possibly shortened). */
+  readonly name: string;
+  /** Id of the process that created it. */
+  readonly pid: number;
+}
+
+/**
+ * The name of a temp file for `name`: `.<name>.<pid>-<random>.tmp`. The pid lets the start-up sweep
+ * tell orphans of dead processes from files a live process is still writing.
+ */
+export function tempFileName(name: string, pid: number, random: () => number): string {
+  return `.${name.slice(0, MAX_NAME_PART)}.${pid}-${randomTag(random)}.tmp`;
+}
+
+/** Parses a name made by {@link tempFileName}; `undefined` for any other name. */
+export function parseTempFileName(fileName: string): ParsedTempFileName | undefined {
+  const match = TEMP_NAME.exec(fileName);
+  if (match === null) return undefined;
+  const pid = Number(match[2]);
+  if (!Number.isSafeInteger(pid)) return undefined;
+  return { name: match[1] ?? "", pid };
+}
+
+/** The lock file name of `name`: `.<name>.lock`. */
+export function lockFileName(name: string): string {
+  return `.${name}.lock`;
+}
+
+/** True when `fileName` looks like a lock file made by {@link lockFileName}. */
+export function isLockFileName(fileName: string): boolean {
+  return LOCK_NAME.test(fileName);
+}

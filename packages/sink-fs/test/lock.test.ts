@@ -1,0 +1,189 @@
+import { hostname } from "node:os";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Clock } from "@snapwrite/core";
+import { isPersistenceError } from "@snapwrite/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { createFsSink } from "../src/index.js";
+import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
+
+const dirs = createTempDirs();
+afterEach(() => dirs.cleanup());
+
+const encoder = new TextEncoder();
+
+function lockContent(pid: number, refreshedAt: number, host = hostname()): string {
+  return JSON.stringify({
+    pid,
+    hostname: host,
+    refreshedAt,
+    acquiredAt: refreshedAt,
+    token: `${pid}-x`,
+  });
+}
+
+/** Starts a write that holds the lock until `release` is called. */
+async function holdLock(dir: string) {
+  const gate = deferred();
+  async function* held() {
+    yield encoder.encode("holder");
+    await gate.promise;
+  }
+  const sink = createFsSink({ dir, lock: true });
+  const writing = sink.write("a", held());
+  while (!(await readdir(dir)).includes(".a.lock")) await new Promise((r) => setTimeout(r, 2));
+  return { writing, release: () => gate.resolve() };
+}
+
+describe("cross-process lock", () => {
+  it("writes an O_EXCL lock file with the owner while writing and removes it after", async () => {
+    const dir = await dirs.make();
+    const holder = await holdLock(dir);
+    const owner = JSON.parse(await readFile(join(dir, ".a.lock"), "utf8"));
+    expect(owner).toMatchObject({ pid: process.pid, hostname: hostname() });
+    expect(typeof owner.token).toBe("string");
+    expect(typeof owner.processStartedAt).toBe("number");
+    holder.release();
+    await holder.writing;
+    expect(await readdir(dir)).toEqual(["a"]);
+  });
+
+  it("fails with ERR_LOCKED at stage lock after the bounded wait, touching nothing", async () => {
+    const dir = await dirs.make();
+    const holder = await holdLock(dir);
+    const other = createFsSink({ dir, lock: { waitMs: 40, pollMs: 5 } });
+    const error = await other.write("a", textChunks("contender")).catch((e: unknown) => e);
+    expect(isPersistenceError(error, "ERR_LOCKED")).toBe(true);
+    expect(error).toMatchObject({
+      stage: "lock",
+      details: { reason: "held", owner: { pid: process.pid } },
+    });
+    expect((error as { details: { waits: number } }).details.waits).toBeGreaterThan(0);
+    holder.release();
+    await holder.writing;
+    expect(text(await other.read("a"))).toBe("holder");
+    expect(await tempFilesIn(dir)).toEqual([]);
+  });
+
+  it("reports the wait when the lock frees up in time", async () => {
+    const dir = await dirs.make();
+    const holder = await holdLock(dir);
+    const other = createFsSink({ dir, lock: { waitMs: 5_000, pollMs: 5 } });
+    const contender = other.write("a", textChunks("contender"));
+    setTimeout(() => holder.release(), 30);
+    const result = await contender;
+    expect(result.lockWaits).toBeGreaterThan(0);
+    expect(result.lockWaitMs).toBeGreaterThan(0);
+    await holder.writing;
+    expect(text(await other.read("a"))).toBe("contender");
+  });
+
+  it("breaks the lock of a dead owner on this host at once", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, ".a.lock"), lockContent(await deadPid(), Date.now()));
+    const sink = createFsSink({ dir, lock: { waitMs: 0 }, sweep: false });
+    const result = await sink.write("a", textChunks("x"));
+    expect(result.locksBroken).toBe(1);
+    expect(await readdir(dir)).toEqual(["a"]);
+  });
+
+  it("breaks an expired lock of another host, judged by its heartbeat", async () => {
+    const dir = await dirs.make();
+    const now = 1_000_000;
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    };
+    await writeFile(join(dir, ".a.lock"), lockContent(1, now - 10_001, "elsewhere"));
+    await writeFile(join(dir, ".b.lock"), lockContent(1, now - 9_000, "elsewhere"));
+    const sink = createFsSink({ dir, clock, lock: { staleMs: 10_000, waitMs: 0 }, sweep: false });
+    expect((await sink.write("a", textChunks("x"))).locksBroken).toBe(1);
+    await expect(sink.write("b", textChunks("x"))).rejects.toMatchObject({ code: "ERR_LOCKED" });
+    expect((await readdir(dir)).sort()).toEqual([".b.lock", "a"]);
+  });
+
+  it("treats an unreadable lock file by its age", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, ".a.lock"), "");
+    const sink = createFsSink({ dir, lock: { waitMs: 20, pollMs: 5 }, sweep: false });
+    await expect(sink.write("a", textChunks("x"))).rejects.toMatchObject({ code: "ERR_LOCKED" });
+    const later = createFsSink({
+      dir,
+      lock: { waitMs: 0, staleMs: 1 },
+      sweep: false,
+      clock: {
+        now: () => Date.now() + 60_000,
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      },
+    });
+    expect((await later.write("a", textChunks("x"))).locksBroken).toBe(1);
+  });
+
+  it("reports a lock lost during the write as a failed write, leaving the target untouched", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, "a"), "old");
+    const holder = await holdLock(dir);
+    await rm(join(dir, ".a.lock"));
+    await writeFile(join(dir, ".a.lock"), lockContent(process.ppid, Date.now()));
+    holder.release();
+    const error = await holder.writing.catch((e: unknown) => e);
+    expect(isPersistenceError(error, "ERR_LOCKED")).toBe(true);
+    expect(error).toMatchObject({ stage: "lock", details: { reason: "lost" } });
+    expect(await readFile(join(dir, "a"), "utf8")).toBe("old");
+    expect(await tempFilesIn(dir)).toEqual([]);
+    // The lock that replaced ours is not ours to remove.
+    expect(JSON.parse(await readFile(join(dir, ".a.lock"), "utf8")).pid).toBe(process.ppid);
+  });
+
+  it("reports a removed lock file as lost", async () => {
+    const dir = await dirs.make();
+    const holder = await holdLock(dir);
+    await rm(join(dir, ".a.lock"));
+    holder.release();
+    await expect(holder.writing).rejects.toMatchObject({
+      code: "ERR_LOCKED",
+      details: { reason: "lost" },
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("aborts a lock wait with ERR_ABORTED at stage lock", async () => {
+    const dir = await dirs.make();
+    const holder = await holdLock(dir);
+    const controller = new AbortController();
+    const other = createFsSink({ dir, lock: { waitMs: 5_000, pollMs: 5 } });
+    const contender = other.write("a", textChunks("x"), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(contender).rejects.toMatchObject({ code: "ERR_ABORTED", stage: "lock" });
+    holder.release();
+    await holder.writing;
+  });
+
+  it("refreshes the lock file while a long write holds it", async () => {
+    const dir = await dirs.make();
+    const gate = deferred();
+    async function* held() {
+      yield encoder.encode("x");
+      await gate.promise;
+    }
+    const sink = createFsSink({ dir, lock: { staleMs: 30 } });
+    const writing = sink.write("a", held());
+    while (!(await readdir(dir)).includes(".a.lock")) await new Promise((r) => setTimeout(r, 2));
+    const first = JSON.parse(await readFile(join(dir, ".a.lock"), "utf8")).refreshedAt;
+    await new Promise((r) => setTimeout(r, 60));
+    const later = JSON.parse(await readFile(join(dir, ".a.lock"), "utf8")).refreshedAt;
+    expect(later).toBeGreaterThan(first);
+    // A contender with the same staleMs sees a live owner, not an expired one.
+    await expect(
+      createFsSink({ dir, lock: { staleMs: 30, waitMs: 20, pollMs: 5 } }).write(
+        "a",
+        textChunks("y"),
+      ),
+    ).rejects.toMatchObject({ code: "ERR_LOCKED" });
+    gate.resolve();
+    await writing;
+    expect(text(await sink.read("a"))).toBe("x");
+  });
+});

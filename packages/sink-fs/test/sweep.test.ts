@@ -1,0 +1,94 @@
+import { hostname } from "node:os";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createFsSink } from "../src/index.js";
+import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
+
+const dirs = createTempDirs();
+afterEach(() => dirs.cleanup());
+
+function lockContent(pid: number, refreshedAt: number, host = hostname()): string {
+  return JSON.stringify({
+    pid,
+    hostname: host,
+    refreshedAt,
+    acquiredAt: refreshedAt,
+    token: `${pid}-t`,
+  });
+}
+
+describe("start-up sweep", () => {
+  it("removes orphan temp files of dead processes before the first write, sparing live ones", async () => {
+    const dir = await dirs.make();
+    const dead = await deadPid();
+    const live = process.ppid;
+    await writeFile(join(dir, `.a.${dead}-abc123.tmp`), "orphan");
+    await writeFile(join(dir, `.b.json.${dead}-zz.tmp`), "orphan of another target");
+    await writeFile(join(dir, `.a.${live}-def456.tmp`), "a live writer's file");
+    await writeFile(join(dir, `.a.${process.pid}-old.tmp`), "same pid, earlier process");
+    await writeFile(join(dir, "notes.tmp"), "not ours");
+    await createFsSink({ dir }).write("a", textChunks("x"));
+    expect((await readdir(dir)).sort()).toEqual([`.a.${live}-def456.tmp`, "a", "notes.tmp"]);
+  });
+
+  it("sweeps before the first read too", async () => {
+    const dir = await dirs.make();
+    const dead = await deadPid();
+    await writeFile(join(dir, "a"), "content");
+    await writeFile(join(dir, `.a.${dead}-abc.tmp`), "orphan");
+    expect(text(await createFsSink({ dir }).read("a"))).toBe("content");
+    expect(await tempFilesIn(dir)).toEqual([]);
+  });
+
+  it("removes abandoned lock files of dead owners but not live ones", async () => {
+    const dir = await dirs.make();
+    const dead = await deadPid();
+    await writeFile(join(dir, ".a.lock"), lockContent(dead, Date.now()));
+    await writeFile(join(dir, ".b.lock"), lockContent(process.ppid, Date.now()));
+    await writeFile(join(dir, ".c.lock"), lockContent(process.ppid, Date.now(), "other-host"));
+    const report = await createFsSink({ dir }).sweep();
+    expect(report.removedLocks).toEqual([join(dir, ".a.lock")]);
+    expect((await readdir(dir)).sort()).toEqual([".b.lock", ".c.lock"]);
+  });
+
+  it("sweep() walks subdirectories and reports what it removed", async () => {
+    const dir = await dirs.make();
+    const dead = await deadPid();
+    await mkdir(join(dir, "state", "deep"), { recursive: true });
+    await writeFile(join(dir, "state", `.x.${dead}-a.tmp`), "");
+    await writeFile(join(dir, "state", "deep", `.y.${dead}-b.tmp`), "");
+    const report = await createFsSink({ dir }).sweep();
+    expect([...report.removedTemps].sort()).toEqual([
+      join(dir, "state", `.x.${dead}-a.tmp`),
+      join(dir, "state", "deep", `.y.${dead}-b.tmp`),
+    ]);
+    expect(report.removedLocks).toEqual([]);
+  });
+
+  it("never deletes the temp file of a write in progress in this process", async () => {
+    const dir = await dirs.make();
+    const writer = createFsSink({ dir });
+    const gate = deferred();
+    async function* held() {
+      yield new TextEncoder().encode("in progress");
+      await gate.promise;
+    }
+    const writing = writer.write("a", held());
+    while ((await tempFilesIn(dir)).length === 0) await new Promise((r) => setTimeout(r, 2));
+    const report = await createFsSink({ dir }).sweep();
+    expect(report.removedTemps).toEqual([]);
+    expect(await tempFilesIn(dir)).toHaveLength(1);
+    gate.resolve();
+    await writing;
+    expect(text(await writer.read("a"))).toBe("in progress");
+  });
+
+  it("leaves everything alone with sweep: false", async () => {
+    const dir = await dirs.make();
+    const dead = await deadPid();
+    await writeFile(join(dir, `.a.${dead}-abc.tmp`), "orphan");
+    await createFsSink({ dir, sweep: false }).write("a", textChunks("x"));
+    expect(await tempFilesIn(dir)).toEqual([`.a.${dead}-abc.tmp`]);
+  });
+});
