@@ -53,3 +53,27 @@ export {
   TAG_TYPE_UINT32,
   TAG_TYPE_UINT64,
 } from "./tags/tag-types.js";
+export type { KnownFileRecordParts } from "./known-met/assemble-known-file-record.js";
+export { assembleKnownFileRecord } from "./known-met/assemble-known-file-record.js";
+export type {
+  CreateKnownFileRecordOptions,
+  KnownFileRecordInput,
+} from "./known-met/create-known-file-record.js";
+export { createKnownFileRecord } from "./known-met/create-known-file-record.js";
+export type { DecodeKnownMetOptions, SalvagedKnownMet } from "./known-met/decode-known-met.js";
+export { decodeKnownMet } from "./known-met/decode-known-met.js";
+export type { EncodeKnownMetOptions } from "./known-met/encode-known-met.js";
+export { encodeKnownMet } from "./known-met/encode-known-met.js";
+export type { KnownFileMedia, KnownFileRecord } from "./known-met/known-file-record.js";
+export type { KnownMet, KnownMetHeader } from "./known-met/known-met.js";
+export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
+export type { KnownMetCodecOptions } from "./known-met/known-met-codec.js";
+export { createKnownMetCodec, knownMetCodec } from "./known-met/known-met-codec.js";
+export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
+export type {
+  KnownMetProblem,
+  KnownMetProblemCode,
+  KnownMetProblemEffect,
+  KnownMetValidation,
+} from "./known-met/validate-known-met.js";
+export { validateKnownMet } from "./known-met/validate-known-met.js";

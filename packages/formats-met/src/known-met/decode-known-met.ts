@@ -1,0 +1,146 @@
+import type { PersistenceError } from "@snapwrite/core";
+import { corruptError } from "../binary/corrupt-error.js";
+import { scanMetTag } from "../tags/scan-met-tag.js";
+import type { KnownFileRecord } from "./known-file-record.js";
+import { KnownFileRecordView } from "./known-file-record-view.js";
+import type { KnownMet, KnownMetHeader } from "./known-met.js";
+
+/** Options of {@link decodeKnownMet}. */
+export interface DecodeKnownMetOptions {
+  /**
+   * Instead of throwing, return the records read before the damage together with the error, as
+   * aMule keeps the records loaded before an EOF or an unknown tag type. Default false.
+   */
+  readonly salvage?: boolean | undefined;
+}
+
+/** Result of a salvaging decode. */
+export interface SalvagedKnownMet {
+  /**
+   * The header and every record fully read before the damage (all records when only trailing
+   * data is wrong). With a bad header: header 0x0E and no records.
+   */
+  readonly value: KnownMet & { readonly header: KnownMetHeader };
+  /** The `ERR_CORRUPT` error that stopped decoding, or `undefined` when the input is valid. */
+  readonly error: PersistenceError | undefined;
+}
+
+/** Smallest record: date, hash, P = 0, tag count = 0. */
+const MIN_RECORD = 26;
+/** Smallest tag: compact header (2 bytes) + a 1-byte value. */
+const MIN_TAG = 3;
+
+/**
+ * Decodes known.met bytes (SPEC §2). Hardened: every count and length is checked against the
+ * remaining bytes before anything is allocated; errors are `ERR_CORRUPT` with `details.offset`
+ * and `details.reason` (`truncated`, `bad-length`, `bad-header`, `unknown-tag-type`,
+ * `trailing-data`). Records are light views into `bytes` (see {@link KnownFileRecord}); `bytes` is
+ * never modified.
+ */
+export function decodeKnownMet(
+  bytes: Uint8Array,
+  options: DecodeKnownMetOptions & { readonly salvage: true },
+): SalvagedKnownMet;
+export function decodeKnownMet(
+  bytes: Uint8Array,
+  options?: DecodeKnownMetOptions,
+): KnownMet & { readonly header: KnownMetHeader };
+export function decodeKnownMet(
+  bytes: Uint8Array,
+  options: DecodeKnownMetOptions = {},
+): SalvagedKnownMet | (KnownMet & { readonly header: KnownMetHeader }) {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError("decodeKnownMet: bytes must be a Uint8Array");
+  const records: KnownFileRecord[] = [];
+  let header: KnownMetHeader = 0x0e;
+  try {
+    header = readInto(bytes, records);
+  } catch (error) {
+    if (options.salvage !== true) throw error;
+    return { value: { header, records }, error: error as PersistenceError };
+  }
+  const value = { header, records };
+  return options.salvage === true ? { value, error: undefined } : value;
+}
+
+function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
+  const end = b.length;
+  if (end < 1) throw corruptError(0, "truncated", "Empty input: no known.met header");
+  const header = b[0] as number;
+  if (header !== 0x0e && header !== 0x0f) {
+    throw corruptError(0, "bad-header", `Invalid known.met header 0x${header.toString(16)}`, {
+      header,
+    });
+  }
+  if (end < 5) throw corruptError(1, "truncated", "Input ends inside the record count");
+  const count = u32(b, 1);
+  if (count * MIN_RECORD > end - 5) {
+    throw corruptError(1, "bad-length", `Record count ${count} cannot fit in ${end - 5} bytes`, {
+      length: count,
+      available: end - 5,
+    });
+  }
+  let p = 5;
+  for (let i = 0; i < count; i++) {
+    const start = p;
+    if (end - p < 22)
+      throw corruptError(p, "truncated", `Input ends inside record ${i}`, { record: i });
+    const parts = (b[p + 20] as number) | ((b[p + 21] as number) << 8);
+    p += 22;
+    if (parts * 16 > end - p) {
+      throw corruptError(
+        p - 2,
+        "bad-length",
+        `${parts} part hashes exceed the ${end - p} bytes left`,
+        {
+          record: i,
+          length: parts * 16,
+          available: end - p,
+        },
+      );
+    }
+    p += parts * 16;
+    if (end - p < 4)
+      throw corruptError(p, "truncated", `Input ends inside record ${i}`, { record: i });
+    const tagCount = u32(b, p);
+    if (tagCount * MIN_TAG > end - p - 4) {
+      throw corruptError(
+        p,
+        "bad-length",
+        `Tag count ${tagCount} cannot fit in ${end - p - 4} bytes`,
+        {
+          record: i,
+          length: tagCount,
+          available: end - p - 4,
+        },
+      );
+    }
+    p += 4;
+    const tagsOff = p;
+    let sizeOff = -1;
+    for (let t = 0; t < tagCount; t++) {
+      const next = scanMetTag(b, p, end);
+      if (sizeOff < 0) {
+        const type = b[p] as number;
+        if (type & 0x80 ? b[p + 1] === 2 : b[p + 1] === 1 && b[p + 2] === 0 && b[p + 3] === 2) {
+          sizeOff = p;
+        }
+      }
+      p = next;
+    }
+    records.push(new KnownFileRecordView(b, start, p, tagsOff, tagCount, sizeOff));
+  }
+  if (p !== end) {
+    throw corruptError(p, "trailing-data", `${end - p} bytes follow the last of ${count} records`, {
+      length: end - p,
+    });
+  }
+  return header;
+}
+
+function u32(b: Uint8Array, p: number): number {
+  return (
+    ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16)) +
+    (b[p + 3] as number) * 0x100_0000
+  );
+}

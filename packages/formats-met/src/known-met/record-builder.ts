@@ -1,0 +1,115 @@
+import { KnownFileRecordView } from "./known-file-record-view.js";
+
+/**
+ * Builds one record's wire bytes (internal): fixed fields, then tags appended with old-style
+ * headers, into a growable buffer; `finish()` returns a {@link KnownFileRecordView} over an
+ * exactly sized copy.
+ */
+export class RecordBuilder {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+  private tagCount = 0;
+  private tagCountAt = 0;
+  private tagsOff = 0;
+  private sizeOff = -1;
+
+  constructor(date: number, hash: Uint8Array, partHashes: readonly Uint8Array[] | Uint8Array) {
+    const partBytes = Array.isArray(partHashes)
+      ? partHashes.length * 16
+      : (partHashes as Uint8Array).length;
+    this.buf = new Uint8Array(Math.max(256, 26 + partBytes + 192));
+    this.view = new DataView(this.buf.buffer);
+    this.view.setUint32(0, date, true);
+    this.buf.set(hash, 4);
+    this.view.setUint16(20, partBytes / 16, true);
+    this.pos = 22;
+    if (partHashes instanceof Uint8Array) {
+      this.buf.set(partHashes, 22);
+    } else {
+      for (const part of partHashes as readonly Uint8Array[]) {
+        this.buf.set(part, this.pos);
+        this.pos += 16;
+      }
+    }
+    this.pos = 22 + partBytes;
+    this.tagCountAt = this.pos;
+    this.pos += 4;
+    this.tagsOff = this.pos;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  private header(type: number, id: number): void {
+    this.reserve(4);
+    if (id === 2 && this.sizeOff < 0) this.sizeOff = this.pos;
+    this.buf[this.pos] = type;
+    this.buf[this.pos + 1] = 1;
+    this.buf[this.pos + 2] = 0;
+    this.buf[this.pos + 3] = id;
+    this.pos += 4;
+    this.tagCount++;
+  }
+
+  uint32(id: number, value: number): void {
+    this.header(0x03, id);
+    this.reserve(4);
+    this.view.setUint32(this.pos, value, true);
+    this.pos += 4;
+  }
+
+  uint64(id: number, value: bigint): void {
+    this.header(0x0b, id);
+    this.reserve(8);
+    this.view.setBigUint64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  /** STRING with the given bytes, optionally prefixed with the UTF-8 BOM (counted in the length). */
+  string(id: number, text: Uint8Array, bom: boolean): void {
+    this.header(0x02, id);
+    const length = text.length + (bom ? 3 : 0);
+    this.reserve(2 + length);
+    this.view.setUint16(this.pos, length, true);
+    this.pos += 2;
+    if (bom) {
+      this.buf[this.pos++] = 0xef;
+      this.buf[this.pos++] = 0xbb;
+      this.buf[this.pos++] = 0xbf;
+    }
+    this.buf.set(text, this.pos);
+    this.pos += text.length;
+  }
+
+  blob(id: number, data: Uint8Array): void {
+    this.header(0x07, id);
+    this.reserve(4 + data.length);
+    this.view.setUint32(this.pos, data.length, true);
+    this.pos += 4;
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+
+  /** A tag given as exact, already validated wire bytes. */
+  raw(bytes: Uint8Array, isSize: boolean): void {
+    this.reserve(bytes.length);
+    if (isSize && this.sizeOff < 0) this.sizeOff = this.pos;
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    this.tagCount++;
+  }
+
+  finish(): KnownFileRecordView {
+    this.view.setUint32(this.tagCountAt, this.tagCount, true);
+    const out = this.buf.slice(0, this.pos);
+    return new KnownFileRecordView(out, 0, out.length, this.tagsOff, this.tagCount, this.sizeOff);
+  }
+}

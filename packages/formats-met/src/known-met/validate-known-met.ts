@@ -1,0 +1,189 @@
+import { base32Decode } from "../hash/base32.js";
+import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
+import { md4 } from "../hash/md4.js";
+import {
+  FT_AICH_HASH,
+  FT_ATACCEPTED,
+  FT_ATREQUESTED,
+  FT_ATTRANSFERRED,
+  FT_ATTRANSFERREDHI,
+  FT_FILENAME,
+  FT_FILESIZE,
+  FT_KADLASTPUBLISHNOTES,
+  FT_KADLASTPUBLISHSRC,
+  FT_ULPRIORITY,
+} from "../tags/tag-ids.js";
+import type { KnownFileRecord } from "./known-file-record.js";
+import type { KnownMet } from "./known-met.js";
+
+/**
+ * What a client does with a problem:
+ * - `load-aborted`: aMule stops loading at this record (earlier records are kept);
+ * - `record-dropped`: the record is skipped (the file gets re-hashed), loading goes on;
+ * - `file-rejected`: nothing in the file is loaded;
+ * - `value-ignored`: the record loads but the value is not used.
+ */
+export type KnownMetProblemEffect =
+  | "load-aborted"
+  | "record-dropped"
+  | "file-rejected"
+  | "value-ignored";
+
+/** Machine-readable problem codes of {@link validateKnownMet}. */
+export type KnownMetProblemCode =
+  | "bad-header"
+  | "bad-record"
+  | "missing-size"
+  | "zero-size"
+  | "part-hash-count"
+  | "part-hash-mismatch"
+  | "aich-tag-type"
+  | "aich-hash-invalid"
+  | "tag-type-mismatch"
+  | "missing-name";
+
+/** One problem found by {@link validateKnownMet}. */
+export interface KnownMetProblem {
+  /** Index of the record, or `undefined` for a file-level problem. */
+  readonly record: number | undefined;
+  /** What is wrong. */
+  readonly code: KnownMetProblemCode;
+  /** What a client does about it. */
+  readonly effect: KnownMetProblemEffect;
+  /** Human-readable explanation. */
+  readonly message: string;
+}
+
+/** Result of {@link validateKnownMet}. */
+export interface KnownMetValidation {
+  /** True when no client would reject or ignore anything. */
+  readonly ok: boolean;
+  /** Problems in record order. */
+  readonly problems: readonly KnownMetProblem[];
+}
+
+const INT_IDS = new Set([
+  FT_FILESIZE,
+  FT_ATTRANSFERRED,
+  FT_ATTRANSFERREDHI,
+  FT_ATREQUESTED,
+  FT_ATACCEPTED,
+  FT_ULPRIORITY,
+  FT_KADLASTPUBLISHSRC,
+  FT_KADLASTPUBLISHNOTES,
+]);
+
+/**
+ * Reports, per record, what eMule/aMule would reject when loading (SPEC §2.2, §2.4, §2.5) —
+ * without throwing: the part-hash count rule (`n = size / PARTSIZE; P = n ? n + 1 : 0`), MD4 of the
+ * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a STRING (aMule aborts loading),
+ * type mismatches on handled tags, a missing or zero size and a missing name.
+ */
+export function validateKnownMet(value: KnownMet): KnownMetValidation {
+  const problems: KnownMetProblem[] = [];
+  const add = (
+    record: number | undefined,
+    code: KnownMetProblemCode,
+    effect: KnownMetProblemEffect,
+    message: string,
+  ) => problems.push({ record, code, effect, message });
+  const header = value?.header;
+  if (header !== 0x0e && header !== 0x0f && header !== "auto") {
+    add(
+      undefined,
+      "bad-header",
+      "file-rejected",
+      `header ${String(header)} is neither 0x0E nor 0x0F`,
+    );
+  }
+  const records = Array.isArray(value?.records) ? value.records : [];
+  for (let i = 0; i < records.length; i++) {
+    try {
+      checkRecord(records[i] as KnownFileRecord, i, add);
+    } catch (error) {
+      add(i, "bad-record", "load-aborted", `record cannot be read: ${(error as Error).message}`);
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}
+
+function checkRecord(
+  record: KnownFileRecord,
+  i: number,
+  add: (r: number, c: KnownMetProblemCode, e: KnownMetProblemEffect, m: string) => void,
+): void {
+  for (const tag of record.tags) {
+    if (tag.name !== undefined) continue;
+    if (tag.id === FT_AICH_HASH) {
+      if (tag.type !== 0x02) {
+        add(
+          i,
+          "aich-tag-type",
+          "load-aborted",
+          `FT_AICH_HASH is ${tag.typeName}, aMule expects a STRING`,
+        );
+      } else if (!isAichString(tag.value as string)) {
+        add(
+          i,
+          "aich-hash-invalid",
+          "value-ignored",
+          "FT_AICH_HASH is not base32 of a 20-byte hash",
+        );
+      }
+    } else if (tag.id === FT_FILENAME && !tag.isString) {
+      add(
+        i,
+        "tag-type-mismatch",
+        "load-aborted",
+        `FT_FILENAME is ${tag.typeName}, expected a string`,
+      );
+    } else if (INT_IDS.has(tag.id) && !tag.isInteger) {
+      add(
+        i,
+        "tag-type-mismatch",
+        "load-aborted",
+        `tag 0x${tag.id.toString(16)} is ${tag.typeName}, expected an integer`,
+      );
+    }
+  }
+  if (record.name === undefined) add(i, "missing-name", "record-dropped", "no FT_FILENAME string");
+  const size = record.size;
+  const parts = record.partHashCount;
+  if (size === undefined) {
+    add(i, "missing-size", "record-dropped", "no integer FT_FILESIZE");
+  } else {
+    if (size === 0n) add(i, "zero-size", "record-dropped", "size 0 (aMule refuses empty files)");
+    const n = size / BigInt(ED2K_PART_SIZE);
+    const expected = n === 0n ? 0n : n + 1n;
+    if (BigInt(parts) !== expected) {
+      add(
+        i,
+        "part-hash-count",
+        "record-dropped",
+        `${parts} part hashes, a ${size}-byte file needs ${expected}`,
+      );
+    }
+  }
+  if (parts > 1) {
+    const digest = md4(record.partHashes);
+    const hash = record.hash;
+    let same = true;
+    for (let k = 0; k < 16; k++) if (digest[k] !== hash[k]) same = false;
+    if (!same)
+      add(
+        i,
+        "part-hash-mismatch",
+        "record-dropped",
+        "MD4 of the part hashes differs from the file hash",
+      );
+  }
+}
+
+function isAichString(text: string): boolean {
+  if (text.length !== 32) return false;
+  try {
+    return base32Decode(text).length === 20;
+  } catch {
+    return false;
+  }
+}
