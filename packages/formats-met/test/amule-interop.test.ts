@@ -1,0 +1,367 @@
+import { accessSync, constants, existsSync } from "node:fs";
+import { createReadStream } from "node:fs";
+import {
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addAmuleCanceledFile } from "../src/canceled/add-amule-canceled-file.js";
+import { amuleCanceledMetCodec } from "../src/canceled/amule-canceled-met-codec.js";
+import { computeEd2kHashes, type Ed2kHashes } from "../src/hash/compute-ed2k-hashes.js";
+import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
+import { knownMetCodec } from "../src/known-met/known-met-codec.js";
+import { sortKnownFileRecordsAmule } from "../src/known-met/sort-known-file-records.js";
+import type { Known2Entry } from "../src/known2/known2-met.js";
+import { known2MetCodec } from "../src/known2/known2-met-codec.js";
+import { AMULE_SET1, fileContent } from "./support/amule-file-set.js";
+import { concat, fromHex, toHex } from "./support/corrupt.js";
+import { REPO_ROOT } from "./support/read-fixture.js";
+
+// The harness lives in the shared directory cloned next to the repository.
+const HARNESS = path.resolve(REPO_ROOT, "../shared/met/amule-harness.sh");
+const REQUIRED = process.env.SNAPWRITE_REQUIRE_AMULE === "1";
+
+function onPath(command: string): boolean {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (dir === "") continue;
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+const missing: string[] = [];
+if (!onPath("amuled")) missing.push("amuled");
+if (!onPath("amulecmd")) missing.push("amulecmd");
+if (!existsSync(HARNESS)) missing.push(`the harness (${HARNESS})`);
+const AVAILABLE = missing.length === 0;
+const WHY = `missing ${missing.join(", ")} (apt-get install amule-daemon amule-utils)`;
+
+// Every harness run is capped below the vitest timeout of the hook or test that starts it:
+// the harness caps amuled itself (AMULED_TIMEOUT, HASH_TIMEOUT) and execa kills the harness
+// (whose EXIT trap stops the daemon it started) if that is not enough.
+const HARNESS_ENV = { AMULED_TIMEOUT: "100", HASH_TIMEOUT: "80" };
+const HARNESS_KILL_MS = 140_000;
+const STEP_TIMEOUT_MS = 160_000;
+
+const timings: Record<string, number> = {};
+
+async function harness(label: string, ...args: string[]): Promise<string> {
+  const t0 = performance.now();
+  const result = await execa("sh", [HARNESS, ...args], {
+    env: HARNESS_ENV,
+    timeout: HARNESS_KILL_MS,
+    reject: false,
+    all: true,
+  });
+  timings[label] = Math.round(performance.now() - t0);
+  if (result.exitCode !== 0 || result.timedOut) {
+    throw new Error(
+      `amule-harness.sh ${args[0]} failed (exit ${result.exitCode}, timed out: ${result.timedOut}):\n${result.all}`,
+    );
+  }
+  return result.stdout;
+}
+
+const PRIORITY_LABELS = ["Low", "Normal", "High", "Very High", "Very low", "Auto"];
+
+interface SharedLine {
+  readonly hash: string;
+  readonly name: string;
+  readonly priority: string;
+  readonly requests: number;
+  readonly accepted: number;
+  readonly transferredText: string;
+}
+
+/** Parses amulecmd's `show shared` lines: ` > HASH path` then ` > \tPRIO - s(all) / s(all) - x (all) - ratio`. */
+function parseShowShared(text: string): SharedLine[] {
+  const lines = text.split("\n");
+  const out: SharedLine[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const head = /^ > ([0-9A-F]{32}) (.*)$/.exec(lines[i] as string);
+    if (head === null) continue;
+    const detail = /^ > \t(.+?) - \d+\((\d+)\) \/ \d+\((\d+)\) - .+? \((.+?)\) - /.exec(
+      lines[i + 1] ?? "",
+    );
+    if (detail === null) throw new Error(`unexpected show shared line: ${lines[i + 1]}`);
+    out.push({
+      hash: head[1] as string,
+      name: path.basename(head[2] as string),
+      priority: detail[1] as string,
+      requests: Number(detail[2]),
+      accepted: Number(detail[3]),
+      transferredText: detail[4] as string,
+    });
+  }
+  return out;
+}
+
+/**
+ * Bytes shown by amulecmd ("7 bytes", "2 kB", "4.657 GB") as a number, with the step of its last
+ * digit (amulecmd truncates or rounds to that step).
+ */
+function shownBytes(text: string): { bytes: number; step: number } {
+  const m = /^(\d+)(?:\.(\d+))? (bytes|kB|MB|GB|TB)$/.exec(text);
+  if (m === null) throw new Error(`cannot parse transferred amount ${JSON.stringify(text)}`);
+  const unit = { bytes: 1, kB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 }[
+    m[3] as string
+  ] as number;
+  const decimals = m[2]?.length ?? 0;
+  return { bytes: Number(`${m[1]}.${m[2] ?? 0}`) * unit, step: unit / 10 ** decimals };
+}
+
+interface HashedFile {
+  readonly name: string;
+  readonly mtime: number;
+  readonly hashes: Ed2kHashes;
+}
+
+async function hashDirectory(dir: string): Promise<HashedFile[]> {
+  const out: HashedFile[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const full = path.join(dir, name);
+    const info = await stat(full);
+    out.push({
+      name,
+      mtime: Math.floor(info.mtimeMs / 1000),
+      hashes: await computeEd2kHashes(createReadStream(full, { highWaterMark: 1 << 20 })),
+    });
+  }
+  return out;
+}
+
+/** known.met (aMule flavour, aMule's record order) and known2_64.met for hashed files. */
+function writeOwnMetFiles(
+  files: readonly HashedFile[],
+  stats: (index: number) => {
+    requests: number;
+    accepted: number;
+    transferred: bigint;
+    priority: number;
+  },
+): { known: Uint8Array; known2: Uint8Array } {
+  const records = files.map((f, i) =>
+    createKnownFileRecord(
+      {
+        name: f.name,
+        size: f.hashes.size,
+        mtime: f.mtime,
+        hash: f.hashes.hash,
+        partHashes: f.hashes.partHashes,
+        aichHash: f.hashes.aich.root,
+        ...stats(i),
+      },
+      { flavor: "amule" },
+    ),
+  );
+  const known = concat(
+    knownMetCodec.encode({ header: "auto", records: sortKnownFileRecordsAmule(records) }),
+  );
+  const entries: Known2Entry[] = files.map((f) => f.hashes.aich);
+  const known2 = concat(known2MetCodec.encode({ entries }));
+  return { known, known2 };
+}
+
+/** Deterministic, non-repeating content (xorshift32), so every AICH block hashes differently. */
+async function writeNoiseFile(file: string, size: number, mtime: number): Promise<void> {
+  const handle = await open(file, "w");
+  try {
+    let x = 0x9e3779b9;
+    const chunk = new Uint8Array(1 << 20);
+    const words = new Uint32Array(chunk.buffer);
+    for (let pos = 0; pos < size; pos += chunk.length) {
+      for (let i = 0; i < words.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        words[i] = x >>> 0;
+      }
+      await handle.write(chunk, 0, Math.min(chunk.length, size - pos));
+    }
+  } finally {
+    await handle.close();
+  }
+  await utimes(file, mtime, mtime);
+}
+
+describe.skipIf(!AVAILABLE)(
+  `aMule 2.3.3 interop (real daemon via ${path.basename(HARNESS)})`,
+  () => {
+    let work = "";
+    let generated = "";
+    let filesDir = "";
+
+    beforeAll(async () => {
+      work = await mkdtemp(path.join(tmpdir(), "snapwrite-amule-"));
+      generated = path.join(work, "generated");
+      filesDir = path.join(work, "files");
+      await harness("generate", "generate", generated);
+      await harness("make-files", "make-files", filesDir);
+    }, 2 * STEP_TIMEOUT_MS);
+
+    afterAll(async () => {
+      if (work !== "") await rm(work, { recursive: true, force: true });
+      console.info(`aMule interop timings (ms): ${JSON.stringify(timings)}`);
+    });
+
+    it("decodes and re-encodes byte for byte what aMule wrote: known.met, canceled.met, known2_64.met", async () => {
+      const known = new Uint8Array(await readFile(path.join(generated, "known.met")));
+      const canceled = new Uint8Array(await readFile(path.join(generated, "canceled.met")));
+      const known2 = new Uint8Array(await readFile(path.join(generated, "known2_64.met")));
+      const knownValue = knownMetCodec.decode(known);
+      expect(knownValue.records).toHaveLength(AMULE_SET1.length);
+      expect(toHex(concat(knownMetCodec.encode(knownValue)))).toBe(toHex(known));
+      const canceledValue = amuleCanceledMetCodec.decode(canceled);
+      expect(canceledValue.hashes.map(toHex)).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
+      expect(toHex(concat(amuleCanceledMetCodec.encode(canceledValue)))).toBe(toHex(canceled));
+      const known2Value = known2MetCodec.decode(known2);
+      expect(known2Value.entries).toHaveLength(AMULE_SET1.length);
+      expect(toHex(concat(known2MetCodec.encode(known2Value)))).toBe(toHex(known2));
+    });
+
+    it("make-files produces the file set the tests rebuild without the daemon", async () => {
+      const names = (await readdir(filesDir)).sort();
+      expect(names).toEqual(AMULE_SET1.map((f) => f.name).sort());
+      for (const file of AMULE_SET1) {
+        const full = path.join(filesDir, file.name);
+        expect(Math.floor((await stat(full)).mtimeMs / 1000)).toBe(file.mtime);
+        expect(toHex(new Uint8Array(await readFile(full))) === toHex(fileContent(file))).toBe(true);
+      }
+    });
+
+    it(
+      "loads a known.met we wrote for the harness's files: no re-hash, identical rewrite, our statistics shown",
+      async () => {
+        const files = await hashDirectory(filesDir);
+        const stats = (i: number) => ({
+          requests: 100 + i,
+          accepted: 10 + i,
+          // One value above 4 GiB exercises FT_ATTRANSFERREDHI.
+          transferred: i === 2 ? 5_000_000_123n : BigInt(1000 * i + 7),
+          priority: i % PRIORITY_LABELS.length,
+        });
+        const { known, known2 } = writeOwnMetFiles(files, stats);
+        let canceledValue = { hashes: [] as readonly Uint8Array[] };
+        for (const h of ["FEDCBA98765432100123456789ABCDEF", "0123456789ABCDEFFEDCBA9876543210"]) {
+          canceledValue = addAmuleCanceledFile(canceledValue, fromHex(h));
+        }
+        const canceled = concat(amuleCanceledMetCodec.encode(canceledValue));
+        const input = path.join(work, "own-input");
+        await mkdir(input);
+        await writeFile(path.join(input, "known.met"), known);
+        await writeFile(path.join(input, "canceled.met"), canceled);
+        await writeFile(path.join(input, "known2_64.met"), known2);
+        const out = path.join(work, "own-load");
+        const report = await harness(
+          "load (own known.met)",
+          "load",
+          out,
+          path.join(input, "known.met"),
+          filesDir,
+          path.join(input, "canceled.met"),
+          path.join(input, "known2_64.met"),
+        );
+
+        expect(report).toContain(`Found ${files.length} known shared files`);
+        expect(report).toContain(
+          "VERDICT: all shared files matched known.met entries (no re-hash)",
+        );
+        expect(report).toContain("known2_64.met unchanged");
+        expect(report).not.toMatch(/corrupt|invalid header|Failed to load/i);
+        const after = new Uint8Array(await readFile(path.join(out, "known.met.after")));
+        expect(toHex(after)).toBe(toHex(known));
+        const canceledAfter = new Uint8Array(await readFile(path.join(out, "canceled.met.after")));
+        expect(toHex(canceledAfter)).toBe(toHex(canceled));
+
+        const shown = parseShowShared(await readFile(path.join(out, "show-shared.txt"), "utf8"));
+        expect(shown.map((s) => s.name).sort()).toEqual(files.map((f) => f.name).sort());
+        files.forEach((file, i) => {
+          const line = shown.find((s) => s.name === file.name);
+          const want = stats(i);
+          expect(line?.hash).toBe(toHex(file.hashes.hash));
+          expect(line?.priority.startsWith(PRIORITY_LABELS[want.priority] as string)).toBe(true);
+          expect(line?.requests).toBe(want.requests);
+          expect(line?.accepted).toBe(want.accepted);
+          // Exact values are compared in known.met.after above; the text is rounded.
+          const amount = shownBytes(line?.transferredText ?? "");
+          expect(Math.abs(amount.bytes - Number(want.transferred))).toBeLessThan(amount.step);
+        });
+      },
+      STEP_TIMEOUT_MS,
+    );
+
+    it(
+      "accepts our AICH hashset of a multi-part file with distinct blocks as is (known2_64.met not grown)",
+      async () => {
+        const dir = path.join(work, "multi");
+        await mkdir(dir);
+        // 3 full parts + a tail: a 4-part tree with left and right children at every level.
+        await writeNoiseFile(
+          path.join(dir, "noise-3-parts.bin"),
+          3 * 9_728_000 + 1_000_001,
+          1_700_000_000,
+        );
+        const files = await hashDirectory(dir);
+        expect(files[0]?.hashes.aich.leaves.length).toBe((3 * 53 + 6) * 20);
+        const { known, known2 } = writeOwnMetFiles(files, () => ({
+          requests: 1,
+          accepted: 1,
+          transferred: 1n,
+          priority: 1,
+        }));
+        const input = path.join(work, "multi-input");
+        await mkdir(input);
+        await writeFile(path.join(input, "known.met"), known);
+        await writeFile(path.join(input, "known2_64.met"), known2);
+        const out = path.join(work, "multi-load");
+        const report = await harness(
+          "load (multi-part)",
+          "load",
+          out,
+          path.join(input, "known.met"),
+          dir,
+          "",
+          path.join(input, "known2_64.met"),
+        );
+        expect(report).toContain(
+          "VERDICT: all shared files matched known.met entries (no re-hash)",
+        );
+        expect(report).toContain("known2_64.met unchanged");
+        expect(toHex(new Uint8Array(await readFile(path.join(out, "known2_64.met.after"))))).toBe(
+          toHex(known2),
+        );
+        expect(toHex(new Uint8Array(await readFile(path.join(out, "known.met.after"))))).toBe(
+          toHex(known),
+        );
+      },
+      STEP_TIMEOUT_MS,
+    );
+  },
+);
+
+if (!AVAILABLE) {
+  describe("aMule 2.3.3 interop", () => {
+    if (REQUIRED) {
+      it("has the real daemon available (SNAPWRITE_REQUIRE_AMULE=1)", () => {
+        throw new Error(`SNAPWRITE_REQUIRE_AMULE=1 but the aMule interop cannot run: ${WHY}`);
+      });
+    } else {
+      it.skip(`skipped: ${WHY}; set SNAPWRITE_REQUIRE_AMULE=1 to make this a failure`, () => {});
+    }
+  });
+}
