@@ -1,1 +1,31 @@
-export {};
+export type {
+  CrashableFs,
+  CrashableFsOptions,
+  CrashState,
+  CrashStatesOptions,
+  CrashTraceEntry,
+} from "./crashable-fs.js";
+export { createCrashableFs } from "./crashable-fs.js";
+export type { PathMatcher } from "./fault-rule.js";
+export type {
+  FaultyFs,
+  FsCall,
+  FsFault,
+  FsFaultPlan,
+  FsFaultRule,
+  FsOperation,
+} from "./faulty-fs.js";
+export { createFaultyFs } from "./faulty-fs.js";
+export type { MemoryFs, MemoryFsFiles } from "./memory-fs.js";
+export { createMemoryFs } from "./memory-fs.js";
+export type { OsError } from "./os-error.js";
+export { createOsError, OS_ERRNO } from "./os-error.js";
+export type {
+  FaultySink,
+  SinkCall,
+  SinkFault,
+  SinkFaultPlan,
+  SinkFaultRule,
+  SinkOperation,
+} from "./faulty-sink.js";
+export { withFaults } from "./faulty-sink.js";

@@ -1,0 +1,60 @@
+import { describe, it } from "vitest";
+import {
+  type CodecContractOptions,
+  type CodecFuzzOptions,
+  checkCodecDoesNotMutate,
+  checkCodecFuzz,
+  checkCodecInvalid,
+  checkCodecSamples,
+  checkCodecStableBytes,
+} from "./codec-checks.js";
+
+/** Options of {@link describeCodecContract}. */
+export interface CodecSuiteOptions<T> extends CodecContractOptions<T> {
+  /** Fuzzing settings. */
+  readonly fuzz?: CodecFuzzOptions | undefined;
+  /** Per-test timeout in ms. Default 60 000. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Golden samples, stable bytes and input immutability. */
+export function describeCodecRoundTrip<T>(label: string, options: CodecSuiteOptions<T>): void {
+  describe(`${label}: round trip`, () => {
+    it("encodes the samples to their golden bytes and decodes them back", () =>
+      checkCodecSamples(options));
+    it("encodes the same value to the same bytes every time", () => checkCodecStableBytes(options));
+    it("never mutates the bytes it decodes", () => checkCodecDoesNotMutate(options));
+  });
+}
+
+/** Invalid inputs are refused with `ERR_CORRUPT` and an offset. */
+export function describeCodecInvalidInput<T>(label: string, options: CodecSuiteOptions<T>): void {
+  describe(`${label}: invalid input`, () => {
+    it.skipIf((options.invalid ?? []).length === 0)(
+      "refuses each invalid input with ERR_CORRUPT and details.offset",
+      () => checkCodecInvalid(options),
+    );
+  });
+}
+
+/** Fuzzing: truncations, bit flips, random bytes, absurd lengths. */
+export function describeCodecFuzz<T>(label: string, options: CodecSuiteOptions<T>): void {
+  describe(`${label}: fuzzing`, () => {
+    it(
+      "throws only ERR_CORRUPT on damaged input, in bounded time and memory",
+      () => checkCodecFuzz(options, options.fuzz),
+      options.timeoutMs ?? 60_000,
+    );
+  });
+}
+
+/**
+ * The codec contract: golden samples round trip (bytes and values), stable bytes, decode never
+ * mutates its input, invalid inputs give `ERR_CORRUPT`, and fuzzing finds no other exception,
+ * no hang and no allocation driven by a length field beyond the input's size.
+ */
+export function describeCodecContract<T>(label: string, options: CodecSuiteOptions<T>): void {
+  describeCodecRoundTrip(label, options);
+  describeCodecInvalidInput(label, options);
+  describeCodecFuzz(label, options);
+}

@@ -1,0 +1,62 @@
+import { describe, it } from "vitest";
+import { createMemoryFs } from "../memory-fs.js";
+import { describeSinkContract, type SinkContractOptions } from "./describe-sink-contract.js";
+import {
+  checkCrashAtomicity,
+  checkCrashDurability,
+  checkFaultMatrix,
+  type FsSinkCheckOptions,
+} from "./fs-sink-checks.js";
+
+/** Options of {@link describeFsSinkContract}. */
+export interface FsSinkContractOptions extends FsSinkCheckOptions {
+  /** Options passed on to the generic sink contract run on an in-memory file system. */
+  readonly sink?: Omit<SinkContractOptions, "create"> | undefined;
+  /** Per-test timeout of the crash and fault tests, in ms. Default 120 000. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Crash consistency through the power-loss simulator. */
+export function describeFsSinkCrashConsistency(
+  label: string,
+  options: FsSinkContractOptions,
+): void {
+  describe(`${label}: crash consistency`, () => {
+    it(
+      "leaves the complete old or new content in every crash state of a write",
+      () => checkCrashAtomicity(options),
+      options.timeoutMs ?? 120_000,
+    );
+    it(
+      "keeps a resolved write of a durable sink through every crash",
+      () => checkCrashDurability(options),
+      options.timeoutMs ?? 120_000,
+    );
+  });
+}
+
+/** The fault matrix: each call of a write × each OS error, plus torn and short writes. */
+export function describeFsSinkFaults(label: string, options: FsSinkContractOptions): void {
+  describe(`${label}: fault matrix`, () => {
+    it(
+      "turns every failing call into a typed error at the right stage and leaves no temp file",
+      () => checkFaultMatrix(options),
+      options.timeoutMs ?? 120_000,
+    );
+  });
+}
+
+/**
+ * The contract of a sink built on an {@link FsPort}: the whole sink contract on an in-memory file
+ * system, then crash consistency (every crash state of a write reads as complete old or new
+ * content; a durable sink's resolved write survives every crash) and the fault matrix.
+ */
+export function describeFsSinkContract(label: string, options: FsSinkContractOptions): void {
+  const dir = options.dir ?? "/data";
+  describeSinkContract(label, {
+    ...options.sink,
+    create: () => options.create({ fs: createMemoryFs({ [dir]: null }), dir }),
+  });
+  describeFsSinkCrashConsistency(label, options);
+  describeFsSinkFaults(label, options);
+}

@@ -1,0 +1,152 @@
+import type { FsFileHandle, FsPort, FsStats } from "@snapwrite/core";
+import { posix } from "node:path";
+import { memfs, type Volume } from "memfs";
+
+/** Initial content of a {@link createMemoryFs} file system: absolute path → content (`null`: empty directory). */
+export type MemoryFsFiles = Readonly<Record<string, string | Uint8Array | null>>;
+
+/**
+ * An in-memory {@link FsPort} backed by memfs, with the underlying volume exposed for inspection.
+ * Errors are memfs's Node-shaped system errors (`code`, `errno`, `syscall`, `path`).
+ */
+export interface MemoryFs extends FsPort {
+  /** The memfs volume holding the files; use it for synchronous inspection or setup in tests. */
+  readonly vol: Volume;
+  /** Every file as UTF-8 text and every empty directory as `null`, keyed by absolute path. */
+  toJSON(): Record<string, string | null>;
+  /** Every file's bytes and every empty directory as `null`, keyed by absolute path. */
+  toBinary(): Record<string, Uint8Array | null>;
+}
+
+/**
+ * Creates an in-memory file system on memfs that satisfies {@link FsPort}: `open` returns a file
+ * handle with `write`/`writev`/`read`/`sync`/`datasync`/`stat`/`chmod`/`close`; `open(dir, "r")`
+ * followed by `sync()` works the way sink-fs fsyncs a directory; `"wx"` fails with `EEXIST`.
+ * `files` maps absolute paths to their content; parent directories are created.
+ */
+export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
+  const json: Record<string, string | Buffer | null> = {};
+  for (const [path, content] of Object.entries(files)) {
+    json[path] =
+      content === null || typeof content === "string"
+        ? content
+        : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  }
+  const { fs, vol } = memfs(json, "/");
+  const p = fs.promises;
+  const port: MemoryFs = {
+    vol,
+    async open(path, flags, mode) {
+      const handle = await p.open(path, flags, mode);
+      return wrapHandle(handle as unknown as MemfsHandle);
+    },
+    async rename(oldPath, newPath) {
+      await p.rename(oldPath, newPath);
+    },
+    async unlink(path) {
+      await p.unlink(path);
+    },
+    async mkdir(path, options) {
+      // Node resolves with the first directory created; memfs with the full path.
+      let first: string | undefined;
+      for (let at = posix.resolve("/", path); !vol.existsSync(at); at = posix.dirname(at)) {
+        first = at;
+        if (at === "/") break;
+      }
+      await p.mkdir(path, options);
+      return first;
+    },
+    async readdir(path) {
+      const names = await p.readdir(path);
+      return names.map((name) => String(name));
+    },
+    async stat(path) {
+      return (await p.stat(path)) as unknown as FsStats;
+    },
+    async lstat(path) {
+      return (await p.lstat(path)) as unknown as FsStats;
+    },
+    async readFile(path) {
+      const data = (await p.readFile(path)) as Buffer;
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    },
+    async link(existingPath, newPath) {
+      await p.link(existingPath, newPath);
+    },
+    async symlink(target, path) {
+      await p.symlink(target, path);
+    },
+    async readlink(path) {
+      return String(await p.readlink(path));
+    },
+    async realpath(path) {
+      return String(await p.realpath(path));
+    },
+    async chmod(path, mode) {
+      await p.chmod(path, mode);
+    },
+    toJSON() {
+      return vol.toJSON() as Record<string, string | null>;
+    },
+    toBinary() {
+      const out: Record<string, Uint8Array | null> = {};
+      for (const [path, text] of Object.entries(vol.toJSON())) {
+        if (text === null) {
+          out[path] = null;
+        } else {
+          const data = vol.readFileSync(path) as Buffer;
+          out[path] = new Uint8Array(data);
+        }
+      }
+      return out;
+    },
+  };
+  return port;
+}
+
+interface MemfsHandle {
+  readonly fd: number;
+  write(
+    buffer: Uint8Array,
+    offset?: number,
+    length?: number,
+    position?: number | null,
+  ): Promise<{ bytesWritten: number }>;
+  writev(buffers: Uint8Array[], position?: number | null): Promise<{ bytesWritten: number }>;
+  read(
+    buffer: Uint8Array,
+    offset?: number,
+    length?: number,
+    position?: number | null,
+  ): Promise<{ bytesRead: number }>;
+  sync(): Promise<void>;
+  datasync(): Promise<void>;
+  stat(): Promise<unknown>;
+  chmod(mode: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function wrapHandle(handle: MemfsHandle): FsFileHandle {
+  return {
+    fd: handle.fd,
+    async write(buffer, offset, length, position) {
+      const { bytesWritten } = await handle.write(buffer, offset, length, position);
+      return { bytesWritten };
+    },
+    async writev(buffers, position) {
+      const { bytesWritten } = await handle.writev(buffers, position);
+      return { bytesWritten };
+    },
+    async read(buffer, offset, length, position) {
+      const { bytesRead } = await handle.read(buffer, offset, length, position);
+      return { bytesRead };
+    },
+    sync: () => handle.sync(),
+    datasync: () => handle.datasync(),
+    async stat() {
+      return (await handle.stat()) as FsStats;
+    },
+    chmod: (mode) => handle.chmod(mode),
+    close: () => handle.close(),
+  };
+}
