@@ -1,0 +1,77 @@
+import type { Sink, WriteResult } from "@snapwrite/core";
+import type { SnapwriteModules } from "../snapwrite-modules.js";
+import type { Contender } from "./contender.js";
+
+/** Options of {@link createSnapwriteContender}. */
+export interface SnapwriteContenderOptions {
+  /** Workspace packages as loaded. */
+  readonly modules: SnapwriteModules;
+  /** Executor of the writer. */
+  readonly executor: "inline" | "sliced";
+  /** `fs`: sink-fs, durable (file + directory fsync). `memory`: sink-memory, no disk at all. */
+  readonly sink: "fs" | "memory";
+}
+
+/**
+ * snapwrite: the owner calls `request()` (O(1)); the writer snapshots, encodes through the chosen
+ * executor and writes through the sink. `settle()` waits for the newest ticket, whose result covers
+ * every earlier request (rule 5).
+ */
+export function createSnapwriteContender(options: SnapwriteContenderOptions): Contender {
+  const { modules, executor, sink: sinkKind } = options;
+  const id = `snapwrite-${executor}-${sinkKind}`;
+  const createWriter = modules.createPersistenceWriter;
+  const createSink = sinkKind === "fs" ? modules.createFsSink : modules.createMemorySink;
+  const missing = [
+    createWriter ? undefined : modules.missing.createPersistenceWriter,
+    createSink
+      ? undefined
+      : modules.missing[sinkKind === "fs" ? "createFsSink" : "createMemorySink"],
+  ].filter((reason) => reason !== undefined);
+  if (!createWriter || !createSink) {
+    const reason = missing.join("; ");
+    return {
+      id,
+      savesEveryChange: true,
+      unavailable: reason,
+      open: () => Promise.reject(new Error(reason)),
+    };
+  }
+  return {
+    id,
+    savesEveryChange: true,
+    async open({ dir, target, format, schedule }) {
+      const codec = format.codec;
+      if (!codec) throw new Error(`no snapwrite codec for ${format.name} yet`);
+      const sink: Sink = createSink({ dir });
+      const writer = createWriter({ sink, executor });
+      let current: (() => unknown) | undefined;
+      const handle = writer.register(target, {
+        snapshot: () => {
+          if (!current) throw new Error("snapshot before the first save");
+          return current();
+        },
+        codec: codec as never,
+        debounceMs: schedule?.debounceMs ?? 1000,
+        maxDelayMs: schedule?.maxDelayMs ?? 10_000,
+      });
+      let last: Promise<WriteResult> | undefined;
+      return {
+        save(next, urgency) {
+          current = next;
+          last = handle.request("bench", { urgency }).settled;
+        },
+        async settle() {
+          if (!last) return;
+          const result = await last;
+          if (!result.ok) throw result.error;
+        },
+        readBack: () => sink.read(target),
+        async close() {
+          await writer.close({ timeoutMs: 60_000 });
+          await sink.close?.();
+        },
+      };
+    },
+  };
+}

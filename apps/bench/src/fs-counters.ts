@@ -1,0 +1,315 @@
+import { createRequire, syncBuiltinESMExports } from "node:module";
+
+// The CommonJS object is the one libraries share; an ESM namespace cannot be patched.
+const fs = createRequire(import.meta.url)("node:fs") as typeof import("node:fs");
+
+/** File-system activity counted while recording. */
+export interface FsCounts {
+  /** Files opened for writing plus path-based `writeFile` calls: each is one file written. */
+  physicalWrites: number;
+  /** `write`/`writev`/`writeFile` calls that carried data. */
+  writeCalls: number;
+  /** `fsync`/`fdatasync` calls (files and directories). */
+  fsyncs: number;
+  /** `rename` calls. */
+  renames: number;
+  /** Bytes handed to the kernel by those writes. */
+  bytes: number;
+}
+
+/** Counts file-system calls made by anything in this process, third-party libraries included. */
+export interface FsCounters {
+  /** Zeroes the counts and starts counting. */
+  start(): void;
+  /** Stops counting and returns the counts since `start()`. */
+  stop(): FsCounts;
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+const STD_FDS = new Set([0, 1, 2]);
+const WRITE_FLAG_CHARS = /[wa+]/;
+
+function isWriteFlag(flags: unknown): boolean {
+  if (typeof flags === "string") return WRITE_FLAG_CHARS.test(flags);
+  if (typeof flags === "number") {
+    const { O_WRONLY, O_RDWR } = fs.constants;
+    return (flags & (O_WRONLY | O_RDWR)) !== 0;
+  }
+  return false;
+}
+
+function byteLengthOf(data: unknown, encoding: unknown): number {
+  if (typeof data === "string") {
+    return Buffer.byteLength(
+      data,
+      typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8",
+    );
+  }
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
+}
+
+/** Replaces `owner[name]` by `wrap(original)`, keeping the original's own symbols (promisify hooks). */
+function patch(owner: object, name: string, wrap: (original: AnyFn) => AnyFn): void {
+  const record = owner as Record<string, unknown>;
+  const original = record[name];
+  if (typeof original !== "function") return;
+  const wrapped = wrap(original as AnyFn);
+  for (const symbol of Object.getOwnPropertySymbols(original)) {
+    Object.defineProperty(wrapped, symbol, {
+      value: (original as unknown as Record<symbol, unknown>)[symbol],
+      configurable: true,
+    });
+  }
+  record[name] = wrapped;
+}
+
+let installed: FsCounters | undefined;
+
+/**
+ * Installs counting wrappers around `node:fs`, `node:fs/promises` and `FileHandle.prototype` (once
+ * per process) and updates the ESM named exports with `syncBuiltinESMExports`. Call it before
+ * importing libraries that capture fs functions at load time (stubborn-fs, used by atomically,
+ * does). Writes to stdin/stdout/stderr are not counted.
+ */
+export async function installFsCounters(): Promise<FsCounters> {
+  if (installed) return installed;
+  let active = false;
+  const counts: FsCounts = { physicalWrites: 0, writeCalls: 0, fsyncs: 0, renames: 0, bytes: 0 };
+  const addBytes = (n: unknown): void => {
+    if (active && typeof n === "number") counts.bytes += n;
+  };
+  const countFdWrite = (fd: unknown): boolean => {
+    if (!active || (typeof fd === "number" && STD_FDS.has(fd))) return false;
+    counts.writeCalls++;
+    return true;
+  };
+
+  const wrapCallback = (args: unknown[], onDone: (result: unknown) => void): unknown[] => {
+    const last = args[args.length - 1];
+    if (typeof last !== "function") return args;
+    const copy = args.slice();
+    copy[copy.length - 1] = (err: unknown, ...rest: unknown[]) => {
+      if (!err) onDone(rest[0]);
+      (last as AnyFn)(err, ...rest);
+    };
+    return copy;
+  };
+
+  // Callback API.
+  patch(
+    fs,
+    "open",
+    (original) =>
+      function open(this: unknown, ...args: unknown[]) {
+        if (active && isWriteFlag(args[1])) counts.physicalWrites++;
+        return original.apply(this, args);
+      },
+  );
+  patch(
+    fs,
+    "write",
+    (original) =>
+      function write(this: unknown, ...args: unknown[]) {
+        const counted = countFdWrite(args[0]);
+        return original.apply(this, counted ? wrapCallback(args, addBytes) : args);
+      },
+  );
+  patch(
+    fs,
+    "writev",
+    (original) =>
+      function writev(this: unknown, ...args: unknown[]) {
+        const counted = countFdWrite(args[0]);
+        return original.apply(this, counted ? wrapCallback(args, addBytes) : args);
+      },
+  );
+  // fs.writeFile (callback) is built on the exported fs.open/fs.write, which count it already.
+  for (const name of ["fsync", "fdatasync"]) {
+    patch(
+      fs,
+      name,
+      (original) =>
+        function fsync(this: unknown, ...args: unknown[]) {
+          if (active) counts.fsyncs++;
+          return original.apply(this, args);
+        },
+    );
+  }
+  patch(
+    fs,
+    "rename",
+    (original) =>
+      function rename(this: unknown, ...args: unknown[]) {
+        if (active) counts.renames++;
+        return original.apply(this, args);
+      },
+  );
+
+  // Sync API. writeFileSync sometimes goes through the exported openSync/writeSync and sometimes
+  // not (string fast path), so it counts itself and mutes the calls it makes.
+  let muted = 0;
+  patch(
+    fs,
+    "openSync",
+    (original) =>
+      function openSync(this: unknown, ...args: unknown[]) {
+        if (active && muted === 0 && isWriteFlag(args[1])) counts.physicalWrites++;
+        return original.apply(this, args);
+      },
+  );
+  for (const name of ["writeSync", "writevSync"]) {
+    patch(
+      fs,
+      name,
+      (original) =>
+        function writeSync(this: unknown, ...args: unknown[]) {
+          const counted = muted === 0 && countFdWrite(args[0]);
+          const result = original.apply(this, args);
+          if (counted) addBytes(result);
+          return result;
+        },
+    );
+  }
+  patch(
+    fs,
+    "writeFileSync",
+    (original) =>
+      function writeFileSync(this: unknown, ...args: unknown[]) {
+        if (active && typeof args[0] !== "number") counts.physicalWrites++;
+        if (countFdWrite(args[0])) {
+          const options = args[2];
+          const encoding =
+            typeof options === "object" && options !== null
+              ? (options as { encoding?: unknown }).encoding
+              : options;
+          counts.bytes += byteLengthOf(args[1], encoding);
+        }
+        muted++;
+        try {
+          return original.apply(this, args);
+        } finally {
+          muted--;
+        }
+      },
+  );
+  for (const name of ["fsyncSync", "fdatasyncSync"]) {
+    patch(
+      fs,
+      name,
+      (original) =>
+        function fsyncSync(this: unknown, ...args: unknown[]) {
+          if (active) counts.fsyncs++;
+          return original.apply(this, args);
+        },
+    );
+  }
+  patch(
+    fs,
+    "renameSync",
+    (original) =>
+      function renameSync(this: unknown, ...args: unknown[]) {
+        if (active) counts.renames++;
+        return original.apply(this, args);
+      },
+  );
+
+  // Promise API.
+  patch(
+    fs.promises,
+    "open",
+    (original) =>
+      function open(this: unknown, ...args: unknown[]) {
+        if (active && isWriteFlag(args[1])) counts.physicalWrites++;
+        return original.apply(this, args);
+      },
+  );
+  patch(
+    fs.promises,
+    "writeFile",
+    (original) =>
+      function writeFile(this: unknown, ...args: unknown[]) {
+        if (active && typeof args[0] !== "object") counts.physicalWrites++;
+        if (active) {
+          counts.writeCalls++;
+          const options = args[2];
+          const encoding =
+            typeof options === "object" && options !== null
+              ? (options as { encoding?: unknown }).encoding
+              : options;
+          counts.bytes += byteLengthOf(args[1], encoding);
+        }
+        return original.apply(this, args);
+      },
+  );
+  patch(
+    fs.promises,
+    "rename",
+    (original) =>
+      function rename(this: unknown, ...args: unknown[]) {
+        if (active) counts.renames++;
+        return original.apply(this, args);
+      },
+  );
+
+  // FileHandle methods live on a prototype shared by every handle.
+  const probe = await fs.promises.open(process.execPath, "r");
+  const handleProto = Object.getPrototypeOf(probe) as object;
+  await probe.close();
+  for (const name of ["write", "writev"]) {
+    patch(
+      handleProto,
+      name,
+      (original) =>
+        async function handleWrite(this: unknown, ...args: unknown[]) {
+          const counting = active;
+          if (counting) counts.writeCalls++;
+          const result = (await original.apply(this, args)) as { bytesWritten?: number };
+          if (counting) counts.bytes += result.bytesWritten ?? 0;
+          return result;
+        },
+    );
+  }
+  patch(
+    handleProto,
+    "writeFile",
+    (original) =>
+      function writeFile(this: unknown, ...args: unknown[]) {
+        if (active) {
+          counts.writeCalls++;
+          counts.bytes += byteLengthOf(args[0], args[1]);
+        }
+        return original.apply(this, args);
+      },
+  );
+  for (const name of ["sync", "datasync"]) {
+    patch(
+      handleProto,
+      name,
+      (original) =>
+        function sync(this: unknown, ...args: unknown[]) {
+          if (active) counts.fsyncs++;
+          return original.apply(this, args);
+        },
+    );
+  }
+
+  syncBuiltinESMExports();
+
+  installed = {
+    start() {
+      counts.physicalWrites = 0;
+      counts.writeCalls = 0;
+      counts.fsyncs = 0;
+      counts.renames = 0;
+      counts.bytes = 0;
+      active = true;
+    },
+    stop() {
+      active = false;
+      return { ...counts };
+    },
+  };
+  return installed;
+}

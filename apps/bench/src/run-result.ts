@@ -1,0 +1,68 @@
+/** One row of `results/latest.json`: one workload run by one contender. Metrics are `null` when not measured. */
+export interface RunResult {
+  /** Workload id. */
+  readonly workload: string;
+  /** Contender id. */
+  readonly contender: string;
+  /** False when the contender could not run here (its package is missing); see `note`. */
+  readonly available: boolean;
+  /** Largest event-loop stall, ms (max of both monitors). */
+  readonly maxStallMs: number | null;
+  /** 99th percentile stall, ms (1 ms tick delays, corrected for coordinated omission). */
+  readonly p99StallMs: number | null;
+  /** Time inside the owner's save calls, ms (summed over `ownerCalls`). */
+  readonly ownerMs: number | null;
+  /** From the first save call until everything is stored, ms. */
+  readonly totalMs: number | null;
+  /** Files written (opened for writing, or path-based writeFile calls). */
+  readonly physicalWrites: number | null;
+  /** fsync/fdatasync calls, files and directories. */
+  readonly fsyncs: number | null;
+  /** Bytes written. */
+  readonly bytes: number | null;
+  /** Largest sampled RSS during the run, MB. */
+  readonly peakRssMb: number | null;
+  /** The stored content decodes to exactly the last state. */
+  readonly finalStateOk: boolean | null;
+  /** Owner's save calls. */
+  readonly ownerCalls: number | null;
+  /** Peak RSS minus RSS at the start of the run, MB. */
+  readonly extraRssMb: number | null;
+  /** `monitorEventLoopDelay` max and p99 minus its resolution, ms. */
+  readonly eldMaxMs: number | null;
+  readonly eldP99Ms: number | null;
+  /** write/writev/writeFile calls carrying data. */
+  readonly writeCalls: number | null;
+  /** rename calls. */
+  readonly renames: number | null;
+  /** Mutations the owner made (mutating workload). */
+  readonly mutations: number | null;
+  /** Why it did not run, or what failed. */
+  readonly note?: string | undefined;
+}
+
+/** A row for a contender that cannot run (or failed before measuring). */
+export function unavailableResult(workload: string, contender: string, note: string): RunResult {
+  return {
+    workload,
+    contender,
+    available: false,
+    maxStallMs: null,
+    p99StallMs: null,
+    ownerMs: null,
+    totalMs: null,
+    physicalWrites: null,
+    fsyncs: null,
+    bytes: null,
+    peakRssMb: null,
+    finalStateOk: null,
+    ownerCalls: null,
+    extraRssMb: null,
+    eldMaxMs: null,
+    eldP99Ms: null,
+    writeCalls: null,
+    renames: null,
+    mutations: null,
+    note,
+  };
+}

@@ -1,0 +1,116 @@
+import type { Codec, Sink, WriteResult } from "@snapwrite/core";
+
+/** The parts of a registered target's handle the bench drives (DESIGN.md §2). */
+export interface BenchTargetHandle {
+  request(
+    reason: string,
+    options?: { urgency?: "debounced" | "immediate" },
+  ): { readonly generation: number; readonly settled: Promise<WriteResult> };
+  saveNow(reason: string): Promise<WriteResult>;
+}
+
+/** The parts of the writer the bench drives (DESIGN.md §2). */
+export interface BenchWriter {
+  register<T>(
+    target: string,
+    options: {
+      snapshot: () => T;
+      codec: Codec<T>;
+      debounceMs?: number;
+      maxDelayMs?: number;
+      shutdown?: "flush" | "skip";
+    },
+  ): BenchTargetHandle;
+  close(options?: { timeoutMs?: number }): Promise<unknown>;
+}
+
+/** Options the bench passes to `createPersistenceWriter`. */
+export interface BenchWriterOptions {
+  readonly sink: Sink;
+  readonly executor?: "inline" | "sliced";
+}
+
+/** Fields the bench passes to `createKnownFileRecord`. */
+export interface KnownFileRecordInput {
+  readonly name: string;
+  readonly size: number;
+  readonly mtime: number;
+  readonly hash: Uint8Array;
+  readonly partHashes: readonly Uint8Array[];
+  readonly aichHash?: Uint8Array;
+  readonly requests?: number;
+  readonly accepted?: number;
+  readonly transferred?: number;
+  readonly priority?: number;
+  readonly lastShared?: number;
+}
+
+/** The known.met value shape of `@snapwrite/formats-met` as far as the bench needs it. */
+export interface KnownMetValue {
+  readonly header: number | "auto";
+  readonly records: readonly unknown[];
+}
+
+/**
+ * What the bench found in the workspace packages. Each member is `undefined` when the package does
+ * not export it (yet): the bench then reports the contenders that need it as "not available".
+ */
+export interface SnapwriteModules {
+  readonly createPersistenceWriter: ((options: BenchWriterOptions) => BenchWriter) | undefined;
+  readonly createJsonCodec: (<T>(options?: object) => Codec<T>) | undefined;
+  readonly knownMetCodec: Codec<KnownMetValue> | undefined;
+  readonly createKnownFileRecord:
+    | ((input: KnownFileRecordInput, options: { flavor: "emule" | "amule" }) => unknown)
+    | undefined;
+  readonly createFsSink: ((options: { dir: string }) => Sink) | undefined;
+  readonly createMemorySink: ((options?: object) => Sink) | undefined;
+  /** Why a member is missing, by member name, for the report. */
+  readonly missing: Readonly<Record<string, string>>;
+}
+
+async function importLoose(specifier: string): Promise<Record<string, unknown> | string> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Imports the workspace packages dynamically — after the fs counters are installed — and picks
+ * the exports the bench uses, checking their runtime type rather than trusting the declarations.
+ */
+export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
+  const missing: Record<string, string> = {};
+  const pick = <F>(
+    mod: Record<string, unknown> | string,
+    pkg: string,
+    name: string,
+    kind: "function" | "object",
+  ): F | undefined => {
+    if (typeof mod === "string") {
+      missing[name] = `${pkg} failed to load: ${mod}`;
+      return undefined;
+    }
+    const value = mod[name];
+    if (typeof value !== kind || value === null) {
+      missing[name] = `${pkg} does not export ${name} yet`;
+      return undefined;
+    }
+    return value as F;
+  };
+  const core = await importLoose("@snapwrite/core");
+  const json = await importLoose("@snapwrite/formats-json");
+  const met = await importLoose("@snapwrite/formats-met");
+  const fsSink = await importLoose("@snapwrite/sink-fs");
+  const memorySink = await importLoose("@snapwrite/sink-memory");
+  return {
+    createPersistenceWriter: pick(core, "@snapwrite/core", "createPersistenceWriter", "function"),
+    createJsonCodec: pick(json, "@snapwrite/formats-json", "createJsonCodec", "function"),
+    knownMetCodec: pick(met, "@snapwrite/formats-met", "knownMetCodec", "object"),
+    createKnownFileRecord: pick(met, "@snapwrite/formats-met", "createKnownFileRecord", "function"),
+    createFsSink: pick(fsSink, "@snapwrite/sink-fs", "createFsSink", "function"),
+    createMemorySink: pick(memorySink, "@snapwrite/sink-memory", "createMemorySink", "function"),
+    missing,
+  };
+}

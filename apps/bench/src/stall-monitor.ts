@@ -1,0 +1,143 @@
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { percentile } from "./percentile.js";
+import { correctedTickDelays } from "./tick-delays.js";
+
+/** Options of {@link createStallMonitor}. */
+export interface StallMonitorOptions {
+  /** Period of the tick-gap timer and resolution of `monitorEventLoopDelay`, in ms. Default 1. */
+  readonly intervalMs?: number;
+  /** Keep every tick's time and gap for a stall-over-time chart. Default false. */
+  readonly trace?: boolean;
+  /** Sample the resident set size every this many ticks. Default 5. */
+  readonly rssEveryTicks?: number;
+}
+
+/** Tick times and gaps of one monitored window, for the stall-over-time chart. */
+export interface StallTrace {
+  /** Tick times in ms since the monitor started. */
+  readonly atMs: Float64Array;
+  /** Gap to the previous tick in ms (the interval when the loop is free). */
+  readonly gapMs: Float64Array;
+}
+
+/** What one monitored window saw. */
+export interface StallReport {
+  /** Largest stall seen by either monitor, in ms. */
+  readonly maxStallMs: number;
+  /** 99th percentile of the tick delays, corrected for coordinated omission, in ms. */
+  readonly p99StallMs: number;
+  /** `monitorEventLoopDelay` maximum minus its resolution, in ms. */
+  readonly eldMaxMs: number;
+  /** `monitorEventLoopDelay` 99th percentile minus its resolution (not corrected), in ms. */
+  readonly eldP99Ms: number;
+  /** Largest tick gap minus the interval, in ms. */
+  readonly tickMaxDelayMs: number;
+  /** Number of ticks observed. */
+  readonly ticks: number;
+  /** Length of the window, in ms. */
+  readonly durationMs: number;
+  /** Resident set size when the window started, in bytes. */
+  readonly startRssBytes: number;
+  /** Largest sampled resident set size, in bytes. */
+  readonly peakRssBytes: number;
+  /** Tick-by-tick data, when asked for. */
+  readonly trace: StallTrace | undefined;
+}
+
+/** Watches the event loop from the owner thread: how long was it unable to run a 1 ms timer? */
+export interface StallMonitor {
+  /** Starts a window. */
+  start(): void;
+  /** Ends the window and reports it. */
+  stop(): StallReport;
+  /** Takes an extra RSS sample now (call it right after a synchronous save). */
+  sampleRss(): void;
+}
+
+/**
+ * Creates a monitor that measures event-loop stalls twice: with `perf_hooks.monitorEventLoopDelay`
+ * (resolution = interval) and with a `setInterval` tick whose gaps are recorded. It samples the RSS
+ * on every few ticks to report the peak.
+ */
+export function createStallMonitor(options: StallMonitorOptions = {}): StallMonitor {
+  const intervalMs = options.intervalMs ?? 1;
+  const keepTrace = options.trace ?? false;
+  const rssEvery = options.rssEveryTicks ?? 5;
+  let gaps: Float64Array = new Float64Array(4096);
+  let times: Float64Array = new Float64Array(keepTrace ? 4096 : 0);
+  let count = 0;
+  let startedAt = 0;
+  let lastTick = 0;
+  let startRss = 0;
+  let peakRss = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let histogram: ReturnType<typeof monitorEventLoopDelay> | undefined;
+
+  const grow = (array: Float64Array): Float64Array => {
+    const bigger = new Float64Array(array.length * 2);
+    bigger.set(array);
+    return bigger;
+  };
+
+  const sampleRss = (): void => {
+    const rss = process.memoryUsage.rss();
+    if (rss > peakRss) peakRss = rss;
+  };
+
+  const tick = (): void => {
+    const now = performance.now();
+    if (count === gaps.length) gaps = grow(gaps);
+    gaps[count] = now - lastTick;
+    if (keepTrace) {
+      if (count === times.length) times = grow(times);
+      times[count] = now - startedAt;
+    }
+    count++;
+    lastTick = now;
+    if (count % rssEvery === 0) sampleRss();
+  };
+
+  return {
+    start() {
+      if (timer !== undefined) throw new Error("stall monitor already running");
+      count = 0;
+      startRss = process.memoryUsage.rss();
+      peakRss = startRss;
+      histogram = monitorEventLoopDelay({ resolution: intervalMs });
+      histogram.enable();
+      startedAt = performance.now();
+      lastTick = startedAt;
+      timer = setInterval(tick, intervalMs);
+    },
+    sampleRss,
+    stop() {
+      if (timer === undefined || histogram === undefined)
+        throw new Error("stall monitor not running");
+      // The last gap (from the final tick to now) counts too: a stall right before stop() is real.
+      tick();
+      clearInterval(timer);
+      timer = undefined;
+      histogram.disable();
+      const durationMs = performance.now() - startedAt;
+      const delays = correctedTickDelays(gaps.subarray(0, count), intervalMs);
+      const tickMax = delays.length > 0 ? (delays[delays.length - 1] ?? 0) : 0;
+      // The histogram records whole sampling intervals (idle ≈ the resolution), so subtract it.
+      const eldMaxMs = histogram.count > 0 ? Math.max(0, histogram.max / 1e6 - intervalMs) : 0;
+      const eldP99Ms =
+        histogram.count > 0 ? Math.max(0, histogram.percentile(99) / 1e6 - intervalMs) : 0;
+      sampleRss();
+      return {
+        maxStallMs: Math.max(tickMax, eldMaxMs),
+        p99StallMs: percentile(delays, 99),
+        eldMaxMs,
+        eldP99Ms,
+        tickMaxDelayMs: tickMax,
+        ticks: count,
+        durationMs,
+        startRssBytes: startRss,
+        peakRssBytes: peakRss,
+        trace: keepTrace ? { atMs: times.slice(0, count), gapMs: gaps.slice(0, count) } : undefined,
+      };
+    },
+  };
+}
