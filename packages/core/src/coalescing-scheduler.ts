@@ -201,6 +201,11 @@ export class CoalescingScheduler<T> {
   private armDebounce(now: number): void {
     const { debounceMs, maxDelayMs } = this.settings;
     const due = Math.min(this.lastRequestAt + debounceMs, this.firstUncapturedAt + maxDelayMs);
+    if (due <= now) {
+      // Already due (a long write pushed it back): no need to wait for a timer turn.
+      this.queueStart();
+      return;
+    }
     // Bounded by debounceMs: with a monotonic clock due - now never exceeds it, and an injected
     // clock that steps backwards must not postpone the save by the size of the step.
     this.arm(Math.min(due - now, debounceMs), false);

@@ -1,4 +1,3 @@
-import { setImmediate as realSetImmediate } from "node:timers";
 import type { TargetId } from "./contracts.js";
 import { PersistenceError } from "./persistence-error.js";
 
@@ -55,6 +54,10 @@ export interface SlicedExecutorOptions {
    */
   readonly yieldToEventLoop?: (() => Promise<void>) | undefined;
 }
+
+// Captured when the module loads, so that test frameworks faking timers later (vitest fakes
+// setImmediate by default) do not freeze encodes: the yield is not a timer, see below.
+const realSetImmediate = globalThis.setImmediate;
 
 /** Yields one macrotask turn. */
 function yieldWithSetImmediate(): Promise<void> {

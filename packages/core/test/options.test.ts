@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import {
+  createPersistenceWriter,
+  isPersistenceError,
+  type PersistenceWriterOptions,
+  type TargetOptions,
+} from "../src/index.js";
+import { FakeSink, textCodec } from "./support/fakes.js";
+
+const sink = new FakeSink();
+const make = (options: Partial<PersistenceWriterOptions>) =>
+  createPersistenceWriter({ sink, ...options } as PersistenceWriterOptions);
+const register = (options: Partial<TargetOptions<string>>) =>
+  make({}).register("t", { snapshot: () => "", codec: textCodec(), ...options });
+
+describe("writer option validation", () => {
+  it.each([
+    ["sliceBudgetMs 0", { sliceBudgetMs: 0 }],
+    ["sliceBudgetMs negative", { sliceBudgetMs: -1 }],
+    ["sliceBudgetMs NaN", { sliceBudgetMs: Number.NaN }],
+    ["sliceBudgetMs Infinity", { sliceBudgetMs: Number.POSITIVE_INFINITY }],
+    ["retry.initialMs negative", { retry: { initialMs: -1 } }],
+    ["retry.initialMs NaN", { retry: { initialMs: Number.NaN } }],
+    ["retry.initialMs Infinity", { retry: { initialMs: Number.POSITIVE_INFINITY } }],
+    ["retry.factor below 1", { retry: { factor: 0.5 } }],
+    ["retry.maxMs below initialMs", { retry: { initialMs: 500, maxMs: 100 } }],
+    ["retry.maxMs Infinity", { retry: { maxMs: Number.POSITIVE_INFINITY } }],
+    ["retry.jitter negative", { retry: { jitter: -0.1 } }],
+    ["retry.jitter above 1", { retry: { jitter: 1.5 } }],
+  ] as const)("throws RangeError for %s", (_name, options) => {
+    expect(() => make(options as Partial<PersistenceWriterOptions>)).toThrow(RangeError);
+  });
+
+  it.each([
+    ["an unknown executor", { executor: "worker" }],
+    ["a non-function random", { random: 0.5 }],
+    ["a non-function onResult", { onResult: "log" }],
+    ["a clock without timers", { clock: { now: () => 0 } }],
+    ["a string interval", { sliceBudgetMs: "4" }],
+    ["a non-object retry", { retry: 5 }],
+  ] as const)("throws TypeError for %s", (_name, options) => {
+    expect(() => make(options as unknown as Partial<PersistenceWriterOptions>)).toThrow(TypeError);
+  });
+
+  it("throws TypeError without a sink", () => {
+    expect(() => createPersistenceWriter({} as PersistenceWriterOptions)).toThrow(TypeError);
+    expect(() => createPersistenceWriter(undefined as never)).toThrow(TypeError);
+  });
+
+  it("accepts the boundaries: jitter 0 and 1, factor 1, maxMs = initialMs, initialMs 0", () => {
+    expect(() => make({ retry: { jitter: 0, factor: 1, initialMs: 0, maxMs: 0 } })).not.toThrow();
+    expect(() => make({ retry: { jitter: 1 } })).not.toThrow();
+    expect(() => make({ executor: "inline", sliceBudgetMs: 0.5 })).not.toThrow();
+  });
+
+  it("accepts a custom Executor object", async () => {
+    const used: string[] = [];
+    const writer = make({
+      executor: {
+        name: "custom",
+        stream(chunks, context) {
+          used.push(`${context.target}@${context.generation}`);
+          return chunks;
+        },
+      },
+    });
+    const handle = writer.register("t", { snapshot: () => "x", codec: textCodec() });
+    expect(await handle.saveNow("now")).toMatchObject({ ok: true });
+    expect(used).toEqual(["t@1"]);
+  });
+});
+
+describe("register() validation", () => {
+  it.each([
+    ["negative debounceMs", { debounceMs: -1 }],
+    ["NaN debounceMs", { debounceMs: Number.NaN }],
+    ["Infinity debounceMs", { debounceMs: Number.POSITIVE_INFINITY }],
+    ["negative maxDelayMs", { maxDelayMs: -5 }],
+    ["NaN maxDelayMs", { maxDelayMs: Number.NaN }],
+    ["maxDelayMs below debounceMs", { debounceMs: 500, maxDelayMs: 100 }],
+    ["maxDelayMs below the default debounceMs", { maxDelayMs: 999 }],
+  ] as const)("throws RangeError for %s", (_name, options) => {
+    expect(() => register(options)).toThrow(RangeError);
+  });
+
+  it.each([
+    ["a missing snapshot", { snapshot: undefined }],
+    ["a codec without encode", { codec: { name: "x" } }],
+    ["an unknown shutdown", { shutdown: "later" }],
+    ["a string debounceMs", { debounceMs: "10" }],
+  ] as const)("throws TypeError for %s", (_name, options) => {
+    expect(() => register(options as unknown as Partial<TargetOptions<string>>)).toThrow(TypeError);
+  });
+
+  it("allows maxDelayMs Infinity", () => {
+    expect(() => register({ maxDelayMs: Number.POSITIVE_INFINITY })).not.toThrow();
+  });
+
+  it("throws a TypeError when a target is registered twice", () => {
+    const writer = make({});
+    writer.register("t", { snapshot: () => "", codec: textCodec() });
+    expect(() => writer.register("t", { snapshot: () => "", codec: textCodec() })).toThrow(
+      TypeError,
+    );
+  });
+
+  it("throws ERR_INVALID_TARGET for an invalid target id", () => {
+    const writer = make({});
+    for (const target of ["", "../x", "/abs", "a//b", "a\\b"]) {
+      let thrown: unknown;
+      try {
+        writer.register(target, { snapshot: () => "", codec: textCodec() });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isPersistenceError(thrown, "ERR_INVALID_TARGET")).toBe(true);
+    }
+  });
+});

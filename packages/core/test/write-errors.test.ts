@@ -1,0 +1,284 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Codec,
+  createPersistenceWriter,
+  isPersistenceError,
+  PersistenceError,
+  type Sink,
+  type WriteFailed,
+} from "../src/index.js";
+import { FakeClock, FakeSink, flush } from "./support/fakes.js";
+import { setup } from "./support/setup.js";
+
+const encoder = new TextEncoder();
+
+/** A codec that yields `before` chunks, then throws `error`. */
+function breakingCodec(before: number, error: unknown): Codec<string> {
+  return {
+    name: "breaking",
+    *encode(value: string) {
+      for (let i = 0; i < before; i++) yield encoder.encode(`${value}-${i};`);
+      throw error;
+    },
+    decode: () => "",
+  };
+}
+
+async function firstResult(
+  sink: Sink,
+  codec: Codec<string>,
+  executor: "inline" | "sliced" = "inline",
+  snapshot: () => string = () => "value",
+): Promise<WriteFailed> {
+  const clock = new FakeClock();
+  const writer = createPersistenceWriter({ sink, clock, executor });
+  const handle = writer.register("t", { snapshot, codec, debounceMs: 0, maxDelayMs: 0 });
+  const ticket = handle.request("r");
+  await clock.advance(0);
+  const result = await ticket.settled;
+  expect(result.ok).toBe(false);
+  return result as WriteFailed;
+}
+
+describe("snapshot and encode exceptions", () => {
+  it("turns a throwing snapshot() into ERR_SNAPSHOT with the original as cause", async () => {
+    const original = new Error("state is broken");
+    const sink = new FakeSink();
+    const result = await firstResult(sink, breakingCodec(0, new Error("unused")), "inline", () => {
+      throw original;
+    });
+    expect(result.stage).toBe("snapshot");
+    expect(result.error.code).toBe("ERR_SNAPSHOT");
+    expect(result.error.stage).toBe("snapshot");
+    expect(result.error.cause).toBe(original);
+    expect(result.willRetry).toBe(false);
+    expect(result.generation).toBe(1);
+    expect(sink.calls).toHaveLength(0);
+  });
+
+  it("wraps a snapshot() that throws a PersistenceError too", async () => {
+    const original = new PersistenceError("ERR_IO", "inner");
+    const result = await firstResult(new FakeSink(), breakingCodec(0, 1), "inline", () => {
+      throw original;
+    });
+    expect(result.error.code).toBe("ERR_SNAPSHOT");
+    expect(result.error.cause).toBe(original);
+  });
+
+  it("turns an encode() that throws synchronously into ERR_ENCODE", async () => {
+    const original = new TypeError("cannot encode");
+    const codec: Codec<string> = {
+      name: "sync-throw",
+      encode: () => {
+        throw original;
+      },
+      decode: () => "",
+    };
+    const result = await firstResult(new FakeSink(), codec);
+    expect(result).toMatchObject({ stage: "encode", willRetry: false });
+    expect(result.error.code).toBe("ERR_ENCODE");
+    expect(result.error.cause).toBe(original);
+  });
+
+  it.each(["inline", "sliced"] as const)(
+    "classifies a codec throwing midway while the %s sink pulls as encode",
+    async (executor) => {
+      const original = new RangeError("record 3 is too long");
+      const sink = new FakeSink();
+      const result = await firstResult(sink, breakingCodec(3, original), executor);
+      expect(result.stage).toBe("encode");
+      expect(result.error.code).toBe("ERR_ENCODE");
+      expect(result.error.stage).toBe("encode");
+      expect(result.error.cause).toBe(original);
+      expect(sink.written).toHaveLength(0);
+      expect(sink.calls).toHaveLength(1);
+    },
+  );
+
+  it("classifies it as encode when the sink wraps the codec's error in its own", async () => {
+    const original = new Error("codec bug");
+    const sink: Sink = {
+      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      async write(target, chunks) {
+        try {
+          for await (const _ of chunks) {
+            // drain
+          }
+        } catch (error) {
+          throw new PersistenceError("ERR_IO", "chunk source failed", {
+            stage: "write",
+            target,
+            cause: error,
+          });
+        }
+        return { bytes: 0, durable: true };
+      },
+      read: async () => new Uint8Array(),
+    };
+    const result = await firstResult(sink, breakingCodec(1, original));
+    expect(result.stage).toBe("encode");
+    expect(result.error.code).toBe("ERR_ENCODE");
+    expect(result.error.cause).toBe(original);
+  });
+
+  it("reports a failure when the sink swallows the codec's error and resolves", async () => {
+    const sink: Sink = {
+      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      async write(_target, chunks) {
+        try {
+          for await (const _ of chunks) {
+            // drain
+          }
+        } catch {
+          // a buggy sink
+        }
+        return { bytes: 1, durable: true };
+      },
+      read: async () => new Uint8Array(),
+    };
+    const result = await firstResult(sink, breakingCodec(1, new Error("x")));
+    expect(result.error.code).toBe("ERR_ENCODE");
+  });
+
+  it("reports ERR_IO when a sink resolves without consuming every chunk", async () => {
+    const sink: Sink = {
+      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      write: async () => ({ bytes: 0, durable: true }),
+      read: async () => new Uint8Array(),
+    };
+    const result = await firstResult(sink, breakingCodec(2, new Error("never reached")));
+    expect(result).toMatchObject({ stage: "write", willRetry: true });
+    expect(result.error.code).toBe("ERR_IO");
+  });
+
+  it("rejects a chunk that is not a Uint8Array as an encode error", async () => {
+    const codec = {
+      name: "strings",
+      *encode() {
+        yield "not bytes";
+      },
+      decode: () => "",
+    } as unknown as Codec<string>;
+    const result = await firstResult(new FakeSink(), codec);
+    expect(result.error.code).toBe("ERR_ENCODE");
+    expect(result.error.cause).toBeInstanceOf(TypeError);
+  });
+
+  it("closes the codec's generator when the sink stops pulling early", async () => {
+    let finalized = false;
+    const codec: Codec<string> = {
+      name: "finalizing",
+      *encode() {
+        try {
+          for (let i = 0; i < 10; i++) yield encoder.encode("x");
+        } finally {
+          finalized = true;
+        }
+      },
+      decode: () => "",
+    };
+    const sink: Sink = {
+      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      async write(_t, chunks) {
+        for await (const _ of chunks) break;
+        throw new PersistenceError("ERR_NO_SPACE", "full", { stage: "write" });
+      },
+      read: async () => new Uint8Array(),
+    };
+    const result = await firstResult(sink, codec);
+    expect(result.error.code).toBe("ERR_NO_SPACE");
+    expect(finalized).toBe(true);
+  });
+});
+
+describe("sink errors", () => {
+  it("keeps a sink PersistenceError's code and stage", async () => {
+    const { clock, sink, handle } = setup();
+    const error = new PersistenceError("ERR_LOCKED", "held by pid 7", { stage: "lock" });
+    sink.steps.push({ kind: "fail", error });
+    const ticket = handle.request("x");
+    await clock.advance(100);
+    const result = (await ticket.settled) as WriteFailed;
+    expect(result.error).toBe(error);
+    expect(result.stage).toBe("lock");
+    expect(result.willRetry).toBe(true);
+  });
+
+  it.each([
+    ["ENOSPC", "ERR_NO_SPACE"],
+    ["EDQUOT", "ERR_NO_SPACE"],
+    ["EACCES", "ERR_PERMISSION"],
+    ["EPERM", "ERR_PERMISSION"],
+    ["EROFS", "ERR_PERMISSION"],
+    ["EBUSY", "ERR_BUSY"],
+    ["EAGAIN", "ERR_BUSY"],
+    ["EMFILE", "ERR_BUSY"],
+    ["ENFILE", "ERR_BUSY"],
+    ["ENOENT", "ERR_IO"],
+    ["EIO", "ERR_IO"],
+  ])("maps a plain %s from the sink to %s at stage write", async (osCode, code) => {
+    const { clock, sink, handle } = setup();
+    const original = Object.assign(new Error(`${osCode}: failed`), { code: osCode });
+    sink.steps.push({ kind: "fail", error: original });
+    const ticket = handle.request("x");
+    await clock.advance(100);
+    const result = (await ticket.settled) as WriteFailed;
+    expect(result.stage).toBe("write");
+    expect(result.error.code).toBe(code);
+    expect(result.error.stage).toBe("write");
+    expect(result.error.cause).toBe(original);
+    expect(result.error.target).toBe("state.txt");
+  });
+
+  it("maps a thrown non-error value to ERR_IO", async () => {
+    const { clock, sink, handle } = setup();
+    sink.steps.push({ kind: "fail", error: "a string" });
+    const ticket = handle.request("x");
+    await clock.advance(100);
+    const result = (await ticket.settled) as WriteFailed;
+    expect(result.error.code).toBe("ERR_IO");
+    expect(result.error.cause).toBe("a string");
+  });
+
+  it("maps a sink whose write() throws synchronously", async () => {
+    const clock = new FakeClock();
+    const original = new Error("sync");
+    const sink: Sink = {
+      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      write: () => {
+        throw original;
+      },
+      read: async () => new Uint8Array(),
+    };
+    const writer = createPersistenceWriter({ sink, clock, executor: "inline" });
+    const handle = writer.register("t", {
+      snapshot: () => "",
+      codec: { name: "c", *encode() {}, decode: () => "" },
+    });
+    const result = await handle.saveNow("now");
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(isPersistenceError(result.error, "ERR_IO")).toBe(true);
+      expect(result.error.cause).toBe(original);
+    }
+    const closing = writer.close({ timeoutMs: 0 });
+    await clock.advance(0);
+    expect((await closing).targets[0]?.outcome).toBe("timed-out");
+  });
+
+  it("never lets a failure escape as an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { clock, sink, handle } = setup();
+      sink.steps.push({ kind: "fail", error: new Error("x") });
+      handle.request("x");
+      await clock.advance(100);
+      await flush(20);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});
