@@ -55,6 +55,16 @@ export class ChunkWriter {
     this.pos = pos;
   }
 
+  /** Copies `data` (shorter than `size`) into the output. */
+  raw(data: Uint8Array): void {
+    const length = data.length;
+    if (this.pos + length > this.size) this.flush();
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < length; i++) buf[pos++] = data[i] as number;
+    this.pos = pos;
+  }
+
   /** Writes `count` copies of `b` (indentation), across chunks if needed. */
   repeat(b: number, count: number): void {
     let left = count;

@@ -36,6 +36,9 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const EMPTY = new Uint8Array(0);
+const SCAN_DEPTH = 32;
+const MAX_CACHED_KEY = 64;
+const MAX_CACHED_KEYS = 4096;
 
 const isRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON;
 
@@ -95,7 +98,9 @@ export function* encodeJson(
   const { indent, stableKeys, chunkSize, stringSegment, maxSilentVisits } = settings;
   const out = new ChunkWriter(chunkSize);
   const frames: Frame[] = [];
-  const active = new Set<unknown>();
+  // Ancestors are checked by scanning the frames while the stack is shallow (the usual case,
+  // cheaper than hashing); containers deeper than SCAN_DEPTH also go into a set.
+  const deepActive = new Set<unknown>();
   let sp = 0;
   let silent = 0;
 
@@ -120,13 +125,41 @@ export function* encodeJson(
     sp++;
   };
 
+  // Records repeat their keys: encode each short key once per document, not once per record.
+  const keyCache = new Map<string, Uint8Array>();
+  const writeKey = (key: string): void => {
+    let encoded = keyCache.get(key);
+    if (encoded === undefined) {
+      if (key.length > MAX_CACHED_KEY || keyCache.size >= MAX_CACHED_KEYS) {
+        out.string(key);
+        out.byte(COLON);
+        if (indent > 0) out.byte(SPACE);
+        return;
+      }
+      const member = new ChunkWriter(MAX_CACHED_KEY * 6 + 4);
+      member.string(key);
+      member.byte(COLON);
+      if (indent > 0) member.byte(SPACE);
+      member.flush();
+      encoded = member.ready[0] as Uint8Array;
+      keyCache.set(key, encoded);
+    }
+    out.raw(encoded);
+  };
+
   const newline = (depth: number): void => {
     out.byte(NEWLINE);
     out.repeat(SPACE, depth * indent);
   };
 
   const enter = (value: object): void => {
-    if (active.has(value)) {
+    const scan = Math.min(sp, SCAN_DEPTH);
+    for (let i = 0; i < scan; i++) {
+      if ((frames[i] as Frame).value === value) {
+        throw encodeFailure("cycle", "cannot encode a circular structure as JSON");
+      }
+    }
+    if (sp > SCAN_DEPTH && deepActive.has(value)) {
       throw encodeFailure("cycle", "cannot encode a circular structure as JSON");
     }
   };
@@ -171,7 +204,7 @@ export function* encodeJson(
         return;
       }
       out.byte(0x5b);
-      active.add(object);
+      if (sp >= SCAN_DEPTH) deepActive.add(object);
       push(ARRAY, object, undefined, length);
       return;
     }
@@ -191,7 +224,7 @@ export function* encodeJson(
       return;
     }
     out.byte(0x7b);
-    active.add(object);
+    if (sp >= SCAN_DEPTH) deepActive.add(object);
     push(OBJECT, object, keys, keys.length);
   };
 
@@ -234,7 +267,7 @@ export function* encodeJson(
         } else {
           if (indent > 0) newline(sp - 1);
           out.byte(0x5d);
-          active.delete(frame.value);
+          if (sp > SCAN_DEPTH) deepActive.delete(frame.value);
           frame.value = undefined;
           sp--;
         }
@@ -251,15 +284,13 @@ export function* encodeJson(
             if (frame.emitted > 0) out.byte(COMMA);
             frame.emitted++;
             if (indent > 0) newline(sp);
-            out.string(key);
-            out.byte(COLON);
-            if (indent > 0) out.byte(SPACE);
+            writeKey(key);
             writeValue(value);
           }
         } else {
           if (frame.emitted > 0 && indent > 0) newline(sp - 1);
           out.byte(0x7d);
-          active.delete(frame.value);
+          if (sp > SCAN_DEPTH) deepActive.delete(frame.value);
           frame.value = undefined;
           frame.keys = undefined;
           sp--;

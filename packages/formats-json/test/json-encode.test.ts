@@ -168,6 +168,18 @@ describe("encode equals JSON.stringify", () => {
     expect(out.startsWith("[[[")).toBe(true);
   });
 
+  it("for many records sharing keys, escaped, unicode, long and more distinct keys than cached", () => {
+    const long = "k".repeat(100);
+    const records = Array.from({ length: 6000 }, (_, i) => ({
+      id: i,
+      'quo"te\\': i,
+      "ключ😀": [i],
+      [long]: null,
+      [`distinct-${i}`]: true,
+    }));
+    for (const indent of [0, 3]) expectSameAsStringify(records, indent, 256);
+  });
+
   it("calls getters and toJSON in the same order as JSON.stringify", () => {
     const make = (log: string[]) => ({
       get a() {
@@ -222,6 +234,21 @@ describe("encode errors", () => {
     const list: unknown[] = [];
     list.push(list);
     expect(thrown(() => text(createJsonCodec().encode(list))).details?.reason).toBe("cycle");
+  });
+
+  it("detects a cycle deep in the structure", () => {
+    const root: Record<string, unknown> = {};
+    let node = root;
+    for (let i = 0; i < 100; i++) {
+      const child: Record<string, unknown> = {};
+      node.next = [child];
+      node = child;
+    }
+    node.loop = root.next;
+    const error = thrown(() => text(createJsonCodec().encode(root)));
+    expect(error.details?.reason).toBe("cycle");
+    node.loop = "fine";
+    expectSameAsStringify(root, 0);
   });
 
   it("allows the same object twice when it is not its own ancestor", () => {
