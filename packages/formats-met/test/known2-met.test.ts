@@ -163,3 +163,15 @@ describe("appendKnown2Entry", () => {
     expect(isPersistenceError(caught, "ERR_ENCODE")).toBe(true);
   });
 });
+
+describe("known2MetCodec on Buffer input", () => {
+  it("returns plain Uint8Array copies that do not share memory with the input", () => {
+    const input = Buffer.from(fixture);
+    const value = known2MetCodec.decode(input);
+    const first = value.entries[0] as Known2Entry;
+    expect(Object.getPrototypeOf(first.root)).toBe(Uint8Array.prototype);
+    const before = toHex(first.root);
+    input.fill(0);
+    expect(toHex(first.root)).toBe(before);
+  });
+});

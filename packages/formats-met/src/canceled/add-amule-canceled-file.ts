@@ -1,6 +1,7 @@
 import type { AmuleCanceledMet } from "./amule-canceled-met.js";
 import { checkMd4Hash, isZeroHash } from "./compare-hash.js";
 import { normalizeCanceledHashes, searchCanceledHashes } from "./normalize-canceled-hashes.js";
+import { copyBytes } from "./copy-bytes.js";
 
 /**
  * Returns a new list with `hash` added, as aMule saves it after cancelling a download: sorted in
@@ -17,6 +18,6 @@ export function addAmuleCanceledFile(list: AmuleCanceledMet, hash: Uint8Array): 
   if (at >= 0) return hashes === list.hashes ? list : { hashes };
   const insert = -at - 1;
   return {
-    hashes: [...hashes.slice(0, insert), hash.slice(), ...hashes.slice(insert)],
+    hashes: [...hashes.slice(0, insert), copyBytes(hash, 0, 16), ...hashes.slice(insert)],
   };
 }

@@ -2,6 +2,7 @@ import { type Codec, PersistenceError } from "@snapwrite/core";
 import { createChunkWriter } from "../binary/chunk-writer.js";
 import { corruptError } from "../binary/corrupt-error.js";
 import { AMULE_CANCELED_MET_VERSION, type AmuleCanceledMet } from "./amule-canceled-met.js";
+import { copyBytes } from "./copy-bytes.js";
 
 /**
  * Codec for aMule's `canceled.met` (SPEC §3.2): version 0x21, uint32 count, count × 16-byte MD4
@@ -68,7 +69,7 @@ export const amuleCanceledMetCodec: Codec<AmuleCanceledMet> = {
       });
     }
     const hashes: Uint8Array[] = new Array(count);
-    for (let i = 0; i < count; i++) hashes[i] = bytes.slice(5 + i * 16, 21 + i * 16);
+    for (let i = 0; i < count; i++) hashes[i] = copyBytes(bytes, 5 + i * 16, 21 + i * 16);
     return { hashes };
   },
 };

@@ -9,6 +9,7 @@ import {
   type EmuleCancelledEntry,
   type EmuleCancelledMet,
 } from "./emule-cancelled-met.js";
+import { copyBytes } from "../canceled/copy-bytes.js";
 
 /**
  * Codec for eMule's `cancelled.met` (SPEC §3.1; not aMule's `canceled.met`). Salted format:
@@ -96,7 +97,7 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
     const entries: EmuleCancelledEntry[] = new Array(count);
     for (let i = 0; i < count; i++) {
       need(p, 17);
-      const id = bytes.slice(p, p + 16);
+      const id = copyBytes(bytes, p, p + 16);
       const tagCount = bytes[p + 16] as number;
       p += 17;
       const tags: MetTag[] = [];

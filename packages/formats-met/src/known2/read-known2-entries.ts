@@ -1,6 +1,7 @@
 import type { PersistenceError } from "@snapwrite/core";
 import { corruptError } from "../binary/corrupt-error.js";
 import { type Known2Entry, KNOWN2_MET_VERSION } from "./known2-met.js";
+import { copyBytes } from "../canceled/copy-bytes.js";
 
 /** Result of a scan of known2_64.met bytes: the good entries, where they end, and the damage. */
 export interface Known2Scan {
@@ -83,8 +84,8 @@ export function readKnown2Entries(bytes: Uint8Array): Known2Scan {
       };
     }
     entries.push({
-      root: bytes.slice(p, p + 20),
-      leaves: bytes.slice(p + 24, p + 24 + count * 20),
+      root: copyBytes(bytes, p, p + 20),
+      leaves: copyBytes(bytes, p + 24, p + 24 + count * 20),
     });
     p += 24 + count * 20;
   }
