@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import {
+  checkConcurrentWrites,
+  checkCrashAtomicity,
+  checkCrashDurability,
+  checkFaultMatrix,
+  checkReadDuringWrite,
+  ContractViolation,
+} from "../src/contract.js";
+import { createMemoryFs } from "../src/index.js";
+import { createReferenceFsSink, type FixtureBug } from "./fixtures/reference-fs-sink.js";
+
+const onMemory = (bug?: FixtureBug) =>
+  createReferenceFsSink({ fs: createMemoryFs({ "/data": null }), dir: "/data", bug });
+
+const factory =
+  (bug?: FixtureBug) =>
+  ({ fs, dir }: { fs: Parameters<typeof createReferenceFsSink>[0]["fs"]; dir: string }) =>
+    createReferenceFsSink({ fs, dir, bug });
+
+describe("the suites catch broken sinks", () => {
+  it("catches a sink that writes in place: readers see partial content", async () => {
+    await expect(checkReadDuringWrite(onMemory("in-place"))).rejects.toThrow(
+      /checkReadDuringWrite: a read while the write/,
+    );
+  });
+
+  it("catches a sink that writes in place: a crash can leave a truncated target", async () => {
+    await expect(checkCrashAtomicity({ create: factory("in-place") })).rejects.toThrow(
+      /checkCrashAtomicity: after a crash after op \d+ .*the target reads as/,
+    );
+  });
+
+  it("catches a sink that renames without fsyncing the data: a crash can leave an empty or torn target", async () => {
+    const error = await checkCrashAtomicity({ create: factory("rename-without-fsync") }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ContractViolation);
+    expect((error as Error).message).toMatch(/rename \/data\/\.target\.bin\./);
+  });
+
+  it("catches a durable sink that never fsyncs the directory: the rename can be lost", async () => {
+    await expect(checkCrashDurability({ create: factory("no-dir-fsync") })).rejects.toThrow(
+      /checkCrashDurability: fresh\.bin: write\(\) resolved on a durable sink, yet after a crash/,
+    );
+    await expect(checkCrashAtomicity({ create: factory("no-dir-fsync") })).rejects.toThrow(
+      /the sink declares durable, but after a crash/,
+    );
+  });
+
+  it("catches a sink that lets an older concurrent write land last", async () => {
+    await expect(checkConcurrentWrites(onMemory("unserialized"))).rejects.toThrow(
+      /checkConcurrentWrites: the later of two concurrent writes must win/,
+    );
+  });
+
+  it("catches a sink that ignores short writes", async () => {
+    await expect(checkFaultMatrix({ create: factory("ignore-short-write") })).rejects.toThrow(
+      /short write .* write\(\) resolved but the target holds/,
+    );
+  });
+
+  it("catches a sink that reports the wrong stage", async () => {
+    await expect(checkFaultMatrix({ create: factory("wrong-stage") })).rejects.toThrow(
+      /expected PersistenceError ERR_NO_SPACE at stage (open|sync|rename|sync-dir), got ERR_NO_SPACE at stage write/,
+    );
+  });
+
+  it("catches a sink that leaves its temp file behind after a failure", async () => {
+    await expect(checkFaultMatrix({ create: factory("keeps-temp") })).rejects.toThrow(
+      /leftover files after the write: \.target\.bin\..*\.tmp/,
+    );
+  });
+
+  it("passes the correct reference sink through the same checks", async () => {
+    await checkReadDuringWrite(onMemory());
+    await checkConcurrentWrites(onMemory());
+    await checkCrashAtomicity({ create: factory() });
+    await checkCrashDurability({ create: factory() });
+    await checkFaultMatrix({ create: factory() });
+  });
+});
