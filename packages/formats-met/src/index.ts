@@ -77,3 +77,36 @@ export type {
   KnownMetValidation,
 } from "./known-met/validate-known-met.js";
 export { validateKnownMet } from "./known-met/validate-known-met.js";
+export { aichLeafCount } from "./hash/aich-leaf-count.js";
+export { aichRootFromLeaves } from "./hash/aich-root-from-leaves.js";
+export { base32Decode, base32Encode } from "./hash/base32.js";
+export type { Ed2kHashes, Ed2kHashSource } from "./hash/compute-ed2k-hashes.js";
+export { computeEd2kHashes } from "./hash/compute-ed2k-hashes.js";
+export type { Md4Hasher } from "./hash/create-md4.js";
+export { createMd4 } from "./hash/create-md4.js";
+export { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./hash/ed2k-constants.js";
+export { ed2kPartHashCount } from "./hash/ed2k-part-hash-count.js";
+export { md4 } from "./hash/md4.js";
+export type { Known2Entry, Known2Met } from "./known2/known2-met.js";
+export { KNOWN2_MET_VERSION } from "./known2/known2-met.js";
+export { known2MetCodec } from "./known2/known2-met-codec.js";
+export type { Known2Salvage } from "./known2/salvage-known2-met.js";
+export { salvageKnown2Met } from "./known2/salvage-known2-met.js";
+export { appendKnown2Entry } from "./known2/append-known2-entry.js";
+export type { AmuleCanceledMet } from "./canceled/amule-canceled-met.js";
+export { AMULE_CANCELED_MET_VERSION } from "./canceled/amule-canceled-met.js";
+export { amuleCanceledMetCodec } from "./canceled/amule-canceled-met-codec.js";
+export { addAmuleCanceledFile } from "./canceled/add-amule-canceled-file.js";
+export { removeAmuleCanceledFile } from "./canceled/remove-amule-canceled-file.js";
+export { isAmuleCanceledFile } from "./canceled/is-amule-canceled-file.js";
+export type { EmuleCancelledEntry, EmuleCancelledMet } from "./cancelled/emule-cancelled-met.js";
+export {
+  EMULE_CANCELLED_HEADER,
+  EMULE_CANCELLED_HEADER_OLD,
+  EMULE_CANCELLED_VERSION,
+} from "./cancelled/emule-cancelled-met.js";
+export { emuleCancelledMetCodec } from "./cancelled/emule-cancelled-met-codec.js";
+export { cancelledFileId } from "./cancelled/cancelled-file-id.js";
+export type { AddCancelledFileOptions } from "./cancelled/add-cancelled-file.js";
+export { addCancelledFile } from "./cancelled/add-cancelled-file.js";
+export { isCancelledFile } from "./cancelled/is-cancelled-file.js";
