@@ -55,9 +55,13 @@ export class ChunkWriter {
     this.pos = pos;
   }
 
-  /** Copies `data` (shorter than `size`) into the output. */
+  /** Copies `data` (at most `size` bytes) into the output. */
   raw(data: Uint8Array): void {
     const length = data.length;
+    if (length > this.size) {
+      for (let i = 0; i < length; i++) this.byte(data[i] as number);
+      return;
+    }
     if (this.pos + length > this.size) this.flush();
     const buf = this.buf;
     let pos = this.pos;
@@ -107,6 +111,46 @@ export class ChunkWriter {
     this.pos = at;
     for (let rest = value; rest > 0; rest = Math.floor(rest / 10)) {
       buf[--at] = 0x30 + (rest % 10);
+    }
+  }
+
+  /**
+   * Writes `s` as UTF-8 without escaping (raw JSON text). Lone surrogates become U+FFFD, as
+   * `Buffer.from(string)` and `TextEncoder` turn them.
+   */
+  text(s: string): void {
+    const length = s.length;
+    for (let i = 0; i < length; i++) {
+      if (this.pos + 4 > this.size) this.flush();
+      const buf = this.buf;
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        buf[this.pos++] = c;
+      } else if (c < 0x800) {
+        buf[this.pos++] = 0xc0 | (c >> 6);
+        buf[this.pos++] = 0x80 | (c & 0x3f);
+      } else {
+        let cp = c;
+        if (c >= 0xd800 && c <= 0xdfff) {
+          const next = c <= 0xdbff && i + 1 < length ? s.charCodeAt(i + 1) : 0;
+          if (next >= 0xdc00 && next <= 0xdfff) {
+            cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+            i++;
+          } else {
+            cp = 0xfffd;
+          }
+        }
+        if (cp < 0x10000) {
+          buf[this.pos++] = 0xe0 | (cp >> 12);
+          buf[this.pos++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[this.pos++] = 0x80 | (cp & 0x3f);
+        } else {
+          buf[this.pos++] = 0xf0 | (cp >> 18);
+          buf[this.pos++] = 0x80 | ((cp >> 12) & 0x3f);
+          buf[this.pos++] = 0x80 | ((cp >> 6) & 0x3f);
+          buf[this.pos++] = 0x80 | (cp & 0x3f);
+        }
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { encodeJson, type JsonEncoderSettings } from "./json-encoder.js";
+import { encodeJson, engineIsRawJson, type JsonEncoderSettings } from "./json-encoder.js";
 import { findInvalidUtf8, findJsonSyntaxError, lineAndColumn } from "./json-syntax-scanner.js";
 
 /**
@@ -155,6 +155,7 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
     chunkSize,
     stringSegment: chunkSize,
     maxSilentVisits: MAX_SILENT_VISITS,
+    isRawJson: engineIsRawJson,
   };
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

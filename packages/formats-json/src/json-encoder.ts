@@ -14,7 +14,12 @@ export interface JsonEncoderSettings {
   readonly stringSegment: number;
   /** Object members left out (no output) that one step may visit before it yields anyway. */
   readonly maxSilentVisits: number;
+  /** `JSON.isRawJSON` where the engine has it: raw JSON objects are written verbatim. */
+  readonly isRawJson?: ((value: unknown) => boolean) | undefined;
 }
+
+/** The engine's `JSON.isRawJSON` (Node.js 21+), if any. */
+export const engineIsRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON;
 
 const ARRAY = 0;
 const OBJECT = 1;
@@ -39,8 +44,6 @@ const EMPTY = new Uint8Array(0);
 const SCAN_DEPTH = 32;
 const MAX_CACHED_KEY = 64;
 const MAX_CACHED_KEYS = 4096;
-
-const isRawJson = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON;
 
 /** Marker for a value `JSON.stringify` leaves out (undefined, functions, symbols). */
 const SKIP: unique symbol = Symbol("skip");
@@ -95,7 +98,7 @@ export function* encodeJson(
   settings: JsonEncoderSettings,
   keyOrder?: (holder: object) => readonly string[] | undefined,
 ): Generator<Uint8Array, void, undefined> {
-  const { indent, stableKeys, chunkSize, stringSegment, maxSilentVisits } = settings;
+  const { indent, stableKeys, chunkSize, stringSegment, maxSilentVisits, isRawJson } = settings;
   const out = new ChunkWriter(chunkSize);
   const frames: Frame[] = [];
   // Ancestors are checked by scanning the frames while the stack is shallow (the usual case,
@@ -127,10 +130,12 @@ export function* encodeJson(
 
   // Records repeat their keys: encode each short key once per document, not once per record.
   const keyCache = new Map<string, Uint8Array>();
+  // A cached member must fit in one chunk: each character takes at most 6 bytes (an escape).
+  const maxCachedKey = Math.min(MAX_CACHED_KEY, Math.floor((chunkSize - 4) / 6));
   const writeKey = (key: string): void => {
     let encoded = keyCache.get(key);
     if (encoded === undefined) {
-      if (key.length > MAX_CACHED_KEY || keyCache.size >= MAX_CACHED_KEYS) {
+      if (key.length > maxCachedKey || keyCache.size >= MAX_CACHED_KEYS) {
         out.string(key);
         out.byte(COLON);
         if (indent > 0) out.byte(SPACE);
@@ -209,8 +214,7 @@ export function* encodeJson(
       return;
     }
     if (isRawJson?.(object) === true) {
-      const raw = (object as { rawJSON: string }).rawJSON;
-      out.stringPart(raw, 0, raw.length);
+      out.text((object as { rawJSON: string }).rawJSON);
       return;
     }
     let keys = keyOrder?.(object);

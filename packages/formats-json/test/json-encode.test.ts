@@ -180,6 +180,16 @@ describe("encode equals JSON.stringify", () => {
     for (const indent of [0, 3]) expectSameAsStringify(records, indent, 256);
   });
 
+  it("for multi-byte and escaped keys near the smallest chunk size", () => {
+    for (const unit of ["é", "😀", "\u0001", "a"]) {
+      for (let length = 1; length <= 70; length += 3) {
+        const key = unit.repeat(length);
+        expectSameAsStringify([{ [key]: 1 }, { [key]: 2 }], 0, 64);
+        expectSameAsStringify([{ [key]: 1 }, { [key]: 2 }], 2, 64);
+      }
+    }
+  });
+
   it("calls getters and toJSON in the same order as JSON.stringify", () => {
     const make = (log: string[]) => ({
       get a() {
