@@ -9,10 +9,19 @@ export class ReasonList {
     const last = items.length - 1;
     // The common case, a burst of the same reason, costs one comparison.
     if (last >= 0 && items[last] === reason) return;
-    const index = items.indexOf(reason);
-    if (index >= 0) items.splice(index, 1);
-    else if (items.length === ReasonList.LIMIT) items.shift();
-    items.push(reason);
+    let index = last - 1;
+    while (index >= 0 && items[index] !== reason) index--;
+    if (index < 0) {
+      if (items.length < ReasonList.LIMIT) {
+        items.push(reason);
+        return;
+      }
+      index = 0;
+    }
+    // Move the entries after `index` one step towards the front and put `reason` last: no
+    // allocation, at most 15 moves.
+    for (let i = index; i < last; i++) items[i] = items[i + 1] as string;
+    items[last] = reason;
   }
 
   /** Returns the reasons (oldest first) merged after `earlier`, and empties the list. */
