@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   createPersistenceWriter,
+  type TargetHandle,
   PersistenceError,
   type Sink,
   type WriteResult,
@@ -75,8 +76,8 @@ describe("scheduler invariants under random operation sequences", () => {
           onResult: (result) => results.push(result),
         });
         let generation = 0;
-        const handle = writer.register("t", {
-          snapshot: () => `v${handle.state.pendingGeneration}`,
+        const handle: TargetHandle<string> = writer.register("t", {
+          snapshot: (): string => `v${handle.state.pendingGeneration}`,
           codec: textCodec(),
           debounceMs: 100,
           maxDelayMs: 300,
