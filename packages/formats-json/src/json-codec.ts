@@ -1,7 +1,12 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { encodeJson, engineIsRawJson, type JsonEncoderSettings } from "./json-encoder.js";
-import { findInvalidUtf8, findJsonSyntaxError, lineAndColumn } from "./json-syntax-scanner.js";
+import {
+  findInvalidUtf8,
+  findJsonSyntaxError,
+  findValueOffset,
+  lineAndColumn,
+} from "./json-syntax-scanner.js";
 
 /**
  * Upgrades the `data` of an envelope written by an older `version` to the current one. Called once
@@ -185,7 +190,20 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
     });
   }
 
-  function parse(bytes: Uint8Array): unknown {
+  /** Finds where the value at `path` starts in the input, for errors about decoded values. */
+  interface Source {
+    readonly bytes: Uint8Array;
+    readonly start: number;
+  }
+
+  function at(source: Source, path: readonly PropertyKey[]) {
+    const offset =
+      findValueOffset(source.bytes, source.start, path) ??
+      (findValueOffset(source.bytes, source.start, []) as number);
+    return { bytes: source.bytes, start: source.start, offset };
+  }
+
+  function parse(bytes: Uint8Array): { value: unknown; source: Source } {
     if (!(bytes instanceof Uint8Array)) {
       throw new TypeError(`${name}: decode expects a Uint8Array`);
     }
@@ -209,7 +227,7 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       });
     }
     try {
-      return JSON.parse(text);
+      return { value: JSON.parse(text), source: { bytes, start } };
     } catch (error) {
       const problem = findJsonSyntaxError(bytes, start);
       if (problem === undefined) {
@@ -225,33 +243,39 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
     }
   }
 
-  function unwrap(parsed: unknown, current: number): unknown {
+  function unwrap(
+    parsed: unknown,
+    current: number,
+    source: Source,
+  ): { data: unknown; migrated: boolean } {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw corrupt("envelope", 'expected a {"version": n, "data": ...} envelope');
+      throw corrupt("envelope", 'expected a {"version": n, "data": ...} envelope', at(source, []));
     }
     const envelope = parsed as Record<string, unknown>;
     const found = envelope.version;
     if (typeof found !== "number" || !Number.isSafeInteger(found) || found < 0) {
       throw corrupt("envelope", "the envelope has no valid version", {
+        ...at(source, ["version"]),
         details: { version: found },
       });
     }
     if (!Object.hasOwn(envelope, "data")) {
-      throw corrupt("envelope", "the envelope has no data");
+      throw corrupt("envelope", "the envelope has no data", at(source, []));
     }
+    const versionAt = at(source, ["version"]);
     if (found > current) {
       throw corrupt(
         "unsupported-version",
         `version ${found} is newer than the supported version ${current}`,
-        { details: { version: found, supported: current } },
+        { ...versionAt, details: { version: found, supported: current } },
       );
     }
-    if (found === current) return envelope.data;
+    if (found === current) return { data: envelope.data, migrated: false };
     if (migrate === undefined) {
       throw corrupt(
         "unsupported-version",
         `version ${found} is older than ${current} and no migrate function is configured`,
-        { details: { version: found, supported: current } },
+        { ...versionAt, details: { version: found, supported: current } },
       );
     }
     let migrated: unknown;
@@ -259,6 +283,7 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       migrated = migrate(envelope.data, found);
     } catch (error) {
       throw corrupt("migration-failed", `migrating from version ${found} to ${current} failed`, {
+        ...at(source, ["data"]),
         details: { version: found, supported: current },
         cause: error,
       });
@@ -267,10 +292,15 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       Promise.resolve(migrated).catch(() => undefined);
       throw new TypeError(`${name}: migrate returned a Promise; decode is synchronous`);
     }
-    return migrated;
+    return { data: migrated, migrated: true };
   }
 
-  function check(value: unknown): T {
+  function check(
+    value: unknown,
+    source: Source,
+    base: readonly PropertyKey[],
+    migrated: boolean,
+  ): T {
     if (standard === undefined) return value as T;
     const result = standard.validate(value);
     if (isThenable(result)) {
@@ -286,7 +316,9 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
         first === undefined
           ? "validation failed"
           : `${issues.length} validation issue(s), first at ${formatIssuePath(first.path)}: ${first.message}`;
-      throw corrupt("invalid", summary, { details: { issues } });
+      // Issue paths of migrated data do not exist in the file: point at the data then.
+      const where = at(source, first === undefined || migrated ? base : [...base, ...first.path]);
+      throw corrupt("invalid", summary, { ...where, details: { issues } });
     }
     return result.value;
   }
@@ -302,9 +334,10 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       );
     },
     decode(bytes: Uint8Array): T {
-      const parsed = parse(bytes);
-      const data = version === undefined ? parsed : unwrap(parsed, version);
-      return check(data);
+      const { value, source } = parse(bytes);
+      if (version === undefined) return check(value, source, [], false);
+      const { data, migrated } = unwrap(value, version, source);
+      return check(data, source, ["data"], migrated);
     },
   };
 }

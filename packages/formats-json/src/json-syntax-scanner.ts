@@ -288,3 +288,95 @@ export function lineAndColumn(
   }
   return { line, column };
 }
+
+const keyDecoder = new TextDecoder();
+
+/** Index after the JSON string starting at `i` (valid JSON assumed). */
+function skipString(bytes: Uint8Array, from: number): number {
+  let i = from + 1;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b === 0x5c) i += 2;
+    else if (b === 0x22) return i + 1;
+    else i++;
+  }
+  return i;
+}
+
+function skipSpace(bytes: Uint8Array, from: number): number {
+  let i = from;
+  while (i < bytes.length && isWhitespace(bytes[i] as number)) i++;
+  return i;
+}
+
+/** Index after the JSON value starting at `i` (valid JSON assumed), without recursion. */
+function skipValue(bytes: Uint8Array, from: number): number {
+  let i = from;
+  let depth = 0;
+  do {
+    const b = bytes[i] as number;
+    if (b === 0x22) {
+      i = skipString(bytes, i);
+    } else if (b === 0x7b || b === 0x5b) {
+      depth++;
+      i++;
+    } else if (b === 0x7d || b === 0x5d) {
+      depth--;
+      i++;
+    } else if (depth > 0) {
+      i++;
+    } else {
+      while (i < bytes.length) {
+        const c = bytes[i] as number;
+        if (c === 0x2c || c === 0x5d || c === 0x7d || isWhitespace(c)) break;
+        i++;
+      }
+    }
+  } while (depth > 0 && i < bytes.length);
+  return i;
+}
+
+/**
+ * Byte offset of the value at `path` in valid JSON text starting at `start` (the last occurrence
+ * of a duplicated key, as `JSON.parse` keeps it), or `undefined` when the path is not there.
+ */
+export function findValueOffset(
+  bytes: Uint8Array,
+  start: number,
+  path: readonly PropertyKey[],
+): number | undefined {
+  let i = skipSpace(bytes, start);
+  for (const segment of path) {
+    const b = bytes[i];
+    if (b === 0x5b) {
+      const index = typeof segment === "number" ? segment : Number(String(segment));
+      if (!Number.isInteger(index) || index < 0) return undefined;
+      i = skipSpace(bytes, i + 1);
+      if (bytes[i] === 0x5d) return undefined;
+      for (let k = 0; k < index; k++) {
+        i = skipSpace(bytes, skipValue(bytes, i));
+        if (bytes[i] !== 0x2c) return undefined;
+        i = skipSpace(bytes, i + 1);
+      }
+    } else if (b === 0x7b) {
+      if (typeof segment === "symbol") return undefined;
+      const wanted = String(segment);
+      let found: number | undefined;
+      i = skipSpace(bytes, i + 1);
+      while (bytes[i] === 0x22) {
+        const keyEnd = skipString(bytes, i);
+        const key = JSON.parse(keyDecoder.decode(bytes.subarray(i, keyEnd))) as string;
+        i = skipSpace(bytes, skipSpace(bytes, keyEnd) + 1);
+        if (key === wanted) found = i;
+        i = skipSpace(bytes, skipValue(bytes, i));
+        if (bytes[i] !== 0x2c) break;
+        i = skipSpace(bytes, i + 1);
+      }
+      if (found === undefined) return undefined;
+      i = found;
+    } else {
+      return undefined;
+    }
+  }
+  return i;
+}

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createJsonCodec } from "../src/index.js";
-import { findJsonSyntaxError } from "../src/json-syntax-scanner.js";
+import { findJsonSyntaxError, findValueOffset } from "../src/json-syntax-scanner.js";
 import { bytes, concat, thrown } from "./helpers.js";
 
 const codec = createJsonCodec<unknown>();
@@ -211,4 +211,41 @@ describe("decode refuses ill-formed UTF-8", () => {
       expect(error.cause).toBeInstanceOf(TypeError);
     });
   }
+});
+
+describe("locating a decoded value in the input", () => {
+  it("finds the byte offset of the value at any path of compact JSON", () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ stringUnit: "binary" }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (value, picks) => {
+          const input = concat(codec.encode(value));
+          const path: Array<string | number> = [];
+          let node: unknown = value;
+          for (const pick of picks) {
+            if (Array.isArray(node) && node.length > 0) {
+              const index = pick % node.length;
+              path.push(index);
+              node = node[index];
+            } else if (typeof node === "object" && node !== null && Object.keys(node).length > 0) {
+              const keys = Object.keys(node);
+              const key = keys[pick % keys.length] as string;
+              path.push(key);
+              node = (node as Record<string, unknown>)[key];
+            } else {
+              break;
+            }
+          }
+          const offset = findValueOffset(input, 0, path);
+          expect(offset).toBeTypeOf("number");
+          const expected = bytes(JSON.stringify(node));
+          expect([...input.subarray(offset, (offset as number) + expected.length)]).toEqual([
+            ...expected,
+          ]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

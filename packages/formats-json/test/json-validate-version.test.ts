@@ -48,6 +48,10 @@ describe("validate hook", () => {
         { message: "theme must be a string", path: ["theme"] },
         { message: "size must be a number", path: ["size"] },
       ],
+      // The offending value of the first issue: the `1` after `"theme":`.
+      offset: 9,
+      line: 1,
+      column: 10,
     });
     expect(error.message).toContain("$.theme: theme must be a string");
   });
@@ -56,6 +60,7 @@ describe("validate hook", () => {
     const codec = createJsonCodec({ validate: settingsSchema });
     const error = thrown(() => codec.decode(bytes("[1]")));
     expect(error.details?.issues).toEqual([{ message: "expected an object", path: [] }]);
+    expect(error.details?.offset).toBe(0);
   });
 
   it("still reports syntax errors before validating", () => {
@@ -65,6 +70,38 @@ describe("validate hook", () => {
     });
     expect(thrown(() => codec.decode(bytes("{"))).details?.reason).toBe("syntax");
     expect(validate).not.toHaveBeenCalled();
+  });
+
+  it("points details.offset at the value of the first issue, also deep inside the file", () => {
+    const listSchema: StandardSchemaV1<unknown, unknown> = {
+      "~standard": {
+        version: 1,
+        vendor: "handmade",
+        validate: () => ({
+          issues: [{ message: "bad name", path: ["items", { key: 2 }, "name"] }],
+        }),
+      },
+    };
+    const input =
+      '{\n  "items": [\n    {"name": "é"},\n    {"name": "漢", "x": [1, {"y": "}"}]},\n' +
+      '    {"name": "first", "name": "last"}\n  ]\n}';
+    const error = thrown(() => createJsonCodec({ validate: listSchema }).decode(bytes(input)));
+    const offset = bytes(input.slice(0, input.indexOf('"last"'))).length;
+    expect(error.details).toMatchObject({ reason: "invalid", offset, line: 5 });
+    const fifthLine = input.split("\n")[4] as string;
+    expect(error.details?.column).toBe(fifthLine.indexOf('"last"') + 1);
+  });
+
+  it("points at the whole value when the issue's path is not in the file", () => {
+    const schema: StandardSchemaV1<unknown, unknown> = {
+      "~standard": {
+        version: 1,
+        vendor: "handmade",
+        validate: () => ({ issues: [{ message: "missing", path: ["absent", 3] }] }),
+      },
+    };
+    const error = thrown(() => createJsonCodec({ validate: schema }).decode(bytes('  {"a":1}')));
+    expect(error.details).toMatchObject({ reason: "invalid", offset: 2 });
   });
 
   it("throws a TypeError for an async validator instead of calling the data corrupt", async () => {
@@ -131,13 +168,23 @@ describe("version and migrate", () => {
     const codec = createJsonCodec({ version: 2, migrate: (d) => d });
     const error = thrown(() => codec.decode(bytes('{"version":3,"data":{}}')));
     expect(error.code).toBe("ERR_CORRUPT");
-    expect(error.details).toEqual({ reason: "unsupported-version", version: 3, supported: 2 });
+    expect(error.details).toMatchObject({
+      reason: "unsupported-version",
+      version: 3,
+      supported: 2,
+      offset: 11,
+    });
   });
 
   it("refuses an older version without migrate as unsupported-version", () => {
     const codec = createJsonCodec({ version: 2 });
     const error = thrown(() => codec.decode(bytes('{"version":1,"data":{}}')));
-    expect(error.details).toEqual({ reason: "unsupported-version", version: 1, supported: 2 });
+    expect(error.details).toMatchObject({
+      reason: "unsupported-version",
+      version: 1,
+      supported: 2,
+      offset: 11,
+    });
   });
 
   it.each([
@@ -151,6 +198,9 @@ describe("version and migrate", () => {
     const error = thrown(() => codec.decode(bytes(input)));
     expect(error.code).toBe("ERR_CORRUPT");
     expect(error.details?.reason).toBe("envelope");
+    const offset = error.details?.offset as number;
+    expect(offset).toBeGreaterThanOrEqual(0);
+    expect(offset).toBeLessThan(input.length);
   });
 
   it("reports a throwing migrate as migration-failed with its error as cause", () => {
@@ -162,7 +212,12 @@ describe("version and migrate", () => {
       },
     });
     const error = thrown(() => codec.decode(bytes('{"version":0,"data":null}')));
-    expect(error.details).toMatchObject({ reason: "migration-failed", version: 0, supported: 2 });
+    expect(error.details).toMatchObject({
+      reason: "migration-failed",
+      version: 0,
+      supported: 2,
+      offset: '{"version":0,"data":'.length,
+    });
     expect(error.cause).toBe(boom);
   });
 
