@@ -206,8 +206,8 @@ export class CoalescingScheduler<T> {
       this.queueStart();
       return;
     }
-    // Bounded by debounceMs: with a monotonic clock due - now never exceeds it, and an injected
-    // clock that steps backwards must not postpone the save by the size of the step.
+    // With a monotonic clock due - now never exceeds debounceMs; the bound keeps a clock that
+    // stepped backwards from arming one huge timer (timerFired rebases such a clock).
     this.arm(Math.min(due - now, debounceMs), false);
   }
 
@@ -237,6 +237,12 @@ export class CoalescingScheduler<T> {
     // Lazy debounce: requests only move lastRequestAt; the timer checks on firing whether the
     // quiet period really elapsed and re-arms for the rest if not.
     const now = this.host.clock.now();
+    if (now < this.lastRequestAt) {
+      // The injected clock stepped backwards: rebase on it, so the save is postponed by at most
+      // one more quiet period instead of by the size of the step.
+      this.lastRequestAt = now;
+      if (this.firstUncapturedAt > now) this.firstUncapturedAt = now;
+    }
     const { debounceMs, maxDelayMs } = this.settings;
     const due = Math.min(this.lastRequestAt + debounceMs, this.firstUncapturedAt + maxDelayMs);
     if (now >= due) this.start();

@@ -282,9 +282,8 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     });
     const onDeadline = (): void => {
       passed = true;
-      const reason = new PersistenceError("ERR_ABORTED", "write aborted: close() deadline passed", {
-        stage: "close",
-      });
+      // No stage on purpose: a sink that rethrows the reason reports the stage it was in.
+      const reason = new PersistenceError("ERR_ABORTED", "write aborted: close() deadline passed");
       for (const scheduler of all) scheduler.abortInFlight(reason);
       reachDeadline();
     };

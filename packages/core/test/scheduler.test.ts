@@ -221,6 +221,28 @@ describe("debounce and max delay", () => {
     expect(sink.calls).toHaveLength(1);
   });
 
+  it("survives intervals longer than Node's timer limit by re-arming", async () => {
+    const { clock, sink, handle } = setup({}, { debounceMs: 3e9, maxDelayMs: 3e9 });
+    handle.request("x");
+    await clock.advance(2_147_483_647);
+    expect(sink.calls).toHaveLength(0);
+    await clock.advance(3e9 - 2_147_483_647 - 1);
+    expect(sink.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(sink.calls).toHaveLength(1);
+    expect(Math.max(...clock.delays)).toBeLessThanOrEqual(2_147_483_647);
+  });
+
+  it("postpones a save by at most one more debounce when the clock steps backwards", async () => {
+    const { clock, sink, handle } = setup();
+    handle.request("x");
+    clock.skew = -3_600_000;
+    await clock.advance(199);
+    expect(sink.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(sink.calls).toHaveLength(1);
+  });
+
   it("writes at once with debounceMs 0", async () => {
     const { clock, sink, handle } = setup({}, { debounceMs: 0, maxDelayMs: 0 });
     handle.request("x");

@@ -20,8 +20,11 @@ export class FakeClock implements Clock {
   /** Every delay ever passed to setTimeout, in call order. */
   readonly delays: number[] = [];
 
+  /** Added to now() only, like a wall clock stepped by NTP: timers keep counting elapsed time. */
+  skew = 0;
+
   now(): number {
-    return this.time;
+    return this.time + this.skew;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
