@@ -1,9 +1,9 @@
 import { defineConfig } from "tsup";
 
 export const tsupConfig = defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/cli.ts"],
   format: ["esm"],
-  dts: true,
+  dts: { entry: "src/index.ts" },
   target: "node20",
   sourcemap: true,
   clean: true,

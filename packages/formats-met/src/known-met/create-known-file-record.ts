@@ -1,5 +1,6 @@
 import { base32Encode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
+import { writeUtf8 } from "../binary/write-utf8.js";
 import { decodeMetString } from "../tags/decode-met-string.js";
 import type { MetTag } from "../tags/met-tag.js";
 import {
@@ -100,10 +101,7 @@ export function createKnownFileRecord(
   const { name, mtime, hash, partHashes } = input;
   if (typeof name !== "string") throw new TypeError("createKnownFileRecord: name must be a string");
   checkRecordBasics(mtime, hash, partHashes);
-  const size = toUint64(input.size, "size");
-  if (size > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new RangeError("createKnownFileRecord: size too large");
-  const sizeNumber = Number(size);
+  const sizeNumber = toSafeNumber(input.size, "size");
   const parts = partHashes instanceof Uint8Array ? partHashes.length / 16 : partHashes.length;
   const n = Math.floor(sizeNumber / ED2K_PART_SIZE);
   const expected = n === 0 ? 0 : n + 1;
@@ -116,7 +114,7 @@ export function createKnownFileRecord(
   if (aich !== undefined && (!(aich instanceof Uint8Array) || aich.length !== 20)) {
     throw new TypeError("createKnownFileRecord: aichHash must be 20 bytes");
   }
-  const transferred = toUint64(input.transferred ?? 0, "transferred");
+  const [transferredLow, transferredHigh] = splitUint64(input.transferred ?? 0, "transferred");
   const requests = toUint32(input.requests ?? 0, "requests");
   const accepted = toUint32(input.accepted ?? 0, "accepted");
   const priority = toUint32(input.priority ?? 5, "priority");
@@ -124,23 +122,23 @@ export function createKnownFileRecord(
   const kadNotes = toUint32(input.kadLastPublishNotes ?? 0, "kadLastPublishNotes");
   const large = sizeNumber > OLD_MAX_FILE_SIZE;
   const b = new RecordBuilder(mtime, hash, partHashes);
-  const nameBytes = checkedString(utf8.encode(name), "name");
 
   if (flavor === "amule") {
-    b.string(FT_FILENAME, nameBytes, false);
-    b.string(
-      FT_FILENAME,
-      checkedString(latin1AsUtf8(input.fileNameBytes ?? nameBytes), "universal name"),
-      false,
-    );
-    if (large) b.uint64(FT_FILESIZE, size);
+    const nameAt = b.at + 6;
+    const nameLength = writeName(b, name, false);
+    const fsName = input.fileNameBytes ?? b.target.subarray(nameAt, nameAt + nameLength);
+    b.prepare(6 + 2 * fsName.length);
+    const universalLength = latin1AsUtf8(fsName, b.target, b.at + 6);
+    checkedLength(universalLength, "universal name");
+    b.stringWritten(FT_FILENAME, universalLength);
+    if (large) b.uint64(FT_FILESIZE, BigInt(sizeNumber));
     else b.uint32(FT_FILESIZE, sizeNumber);
-    b.uint32(FT_ATTRANSFERRED, Number(transferred & 0xffffffffn));
-    b.uint32(FT_ATTRANSFERREDHI, Number(transferred >> 32n));
+    b.uint32(FT_ATTRANSFERRED, transferredLow);
+    b.uint32(FT_ATTRANSFERREDHI, transferredHigh);
     b.uint32(FT_ATREQUESTED, requests);
     b.uint32(FT_ATACCEPTED, accepted);
     b.uint32(FT_ULPRIORITY, priority);
-    if (aich !== undefined) b.string(FT_AICH_HASH, utf8.encode(base32Encode(aich)), false);
+    if (aich !== undefined) writeAscii(b, FT_AICH_HASH, base32Encode(aich));
     if (kadSrc !== 0) b.uint32(FT_KADLASTPUBLISHSRC, kadSrc);
     if (kadNotes !== 0) b.uint32(FT_KADLASTPUBLISHNOTES, kadNotes);
     for (const tag of input.extraTags ?? []) appendCanonical(b, tag, "amule");
@@ -148,10 +146,10 @@ export function createKnownFileRecord(
   }
 
   const purged = input.partiallyPurged === true;
-  b.string(FT_FILENAME, nameBytes, !isAscii(nameBytes));
-  if (large) b.uint64(FT_FILESIZE, size);
+  writeName(b, name, true);
+  if (large) b.uint64(FT_FILESIZE, BigInt(sizeNumber));
   else b.uint32(FT_FILESIZE, sizeNumber);
-  if (aich !== undefined) b.string(FT_AICH_HASH, utf8.encode(base32Encode(aich)), false);
+  if (aich !== undefined) writeAscii(b, FT_AICH_HASH, base32Encode(aich));
   const now = options.now ?? Date.now;
   b.uint32(FT_LASTSHARED, toUint32(input.lastShared ?? Math.floor(now() / 1000), "lastShared"));
   if (!purged && aich !== undefined) {
@@ -174,9 +172,9 @@ export function createKnownFileRecord(
       b.blob(FT_AICHHASHSET, blob);
     }
   }
-  if (transferred !== 0n) {
-    b.uint32(FT_ATTRANSFERRED, Number(transferred & 0xffffffffn));
-    b.uint32(FT_ATTRANSFERREDHI, Number(transferred >> 32n));
+  if (transferredLow !== 0 || transferredHigh !== 0) {
+    b.uint32(FT_ATTRANSFERRED, transferredLow);
+    b.uint32(FT_ATTRANSFERREDHI, transferredHigh);
   }
   if (requests !== 0) b.uint32(FT_ATREQUESTED, requests);
   if (accepted !== 0) b.uint32(FT_ATACCEPTED, accepted);
@@ -242,20 +240,57 @@ function appendCanonical(b: RecordBuilder, tag: MetTag, flavor: "emule" | "amule
   }
 }
 
-function latin1AsUtf8(bytes: Uint8Array): Uint8Array {
-  let extra = 0;
-  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) extra++;
-  const out = new Uint8Array(bytes.length + extra);
-  let p = 0;
+/** Writes each byte of `bytes` as a code point in UTF-8 (CPath::ToUniv); returns the length. */
+function latin1AsUtf8(bytes: Uint8Array, target: Uint8Array, offset: number): number {
+  let p = offset;
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i] as number;
-    if (c < 0x80) out[p++] = c;
+    if (c < 0x80) target[p++] = c;
     else {
-      out[p++] = 0xc0 | (c >>> 6);
-      out[p++] = 0x80 | (c & 0x3f);
+      target[p++] = 0xc0 | (c >>> 6);
+      target[p++] = 0x80 | (c & 0x3f);
     }
   }
-  return out;
+  return p - offset;
+}
+
+/** FT_FILENAME: UTF-8; with `bomIfNonAscii` (eMule's UTF8strOptBOM) a counted BOM first when any char is above 0x7F. */
+function writeName(b: RecordBuilder, name: string, bomIfNonAscii: boolean): number {
+  let bom = 0;
+  if (bomIfNonAscii) {
+    for (let i = 0; i < name.length; i++) {
+      if (name.charCodeAt(i) > 0x7f) {
+        bom = 3;
+        break;
+      }
+    }
+  }
+  b.prepare(6 + bom + 3 * name.length);
+  const t = b.target;
+  const at = b.at + 6;
+  if (bom) {
+    t[at] = 0xef;
+    t[at + 1] = 0xbb;
+    t[at + 2] = 0xbf;
+  }
+  const length = bom + writeUtf8(name, t, at + bom);
+  checkedLength(length, "name");
+  b.stringWritten(FT_FILENAME, length);
+  return length - bom;
+}
+
+function writeAscii(b: RecordBuilder, id: number, text: string): void {
+  b.prepare(6 + text.length);
+  const t = b.target;
+  const at = b.at + 6;
+  for (let i = 0; i < text.length; i++) t[at + i] = text.charCodeAt(i);
+  b.stringWritten(id, text.length);
+}
+
+function checkedLength(length: number, what: string): void {
+  if (length > 0xffff) {
+    throw new RangeError(`createKnownFileRecord: ${what} is longer than a .met string allows`);
+  }
 }
 
 function isAscii(bytes: Uint8Array): boolean {
@@ -277,17 +312,28 @@ function toUint32(value: number, what: string): number {
   return value;
 }
 
-function toUint64(value: number | bigint, what: string): bigint {
+function toSafeNumber(value: number | bigint, what: string): number {
+  if (typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    return Number(value);
+  }
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`createKnownFileRecord: ${what} must be a non-negative safe integer`);
+  }
+  return value;
+}
+
+/** A uint64 as [low 32 bits, high 32 bits]. */
+function splitUint64(value: number | bigint, what: string): [number, number] {
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(
         `createKnownFileRecord: ${what} must be a non-negative integer, got ${value}`,
       );
     }
-    return BigInt(value);
+    return [value % 0x1_0000_0000, Math.floor(value / 0x1_0000_0000)];
   }
   if (typeof value !== "bigint" || value < 0n || value > 0xffffffffffffffffn) {
     throw new RangeError(`createKnownFileRecord: ${what} must be a uint64`);
   }
-  return value;
+  return [Number(value & 0xffffffffn), Number(value >> 32n)];
 }

@@ -119,6 +119,23 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
     const tagsOff = p;
     let sizeOff = -1;
     for (let t = 0; t < tagCount; t++) {
+      // Fast path for what clients write almost exclusively: old header with a 1-byte id, UINT32
+      // or STRING. Anything else (and every error) goes through scanMetTag.
+      if (end - p >= 8 && b[p + 1] === 1 && b[p + 2] === 0) {
+        const type = b[p] as number;
+        if (type === 0x03) {
+          if (sizeOff < 0 && b[p + 3] === 2) sizeOff = p;
+          p += 8;
+          continue;
+        }
+        if (type === 0x02) {
+          const next = p + 6 + ((b[p + 4] as number) | ((b[p + 5] as number) << 8));
+          if (next <= end) {
+            p = next;
+            continue;
+          }
+        }
+      }
       const next = scanMetTag(b, p, end);
       if (sizeOff < 0) {
         const type = b[p] as number;

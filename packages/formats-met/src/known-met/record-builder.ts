@@ -1,9 +1,23 @@
 import { KnownFileRecordView } from "./known-file-record-view.js";
 
+/** Size of the shared slabs records are copied into. */
+const SLAB_SIZE = 256 * 1024;
+/** Records larger than this get a buffer of their own. */
+const SLAB_MAX_RECORD = 16 * 1024;
+
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
+let scratch = new Uint8Array(4096);
+let scratchView = new DataView(scratch.buffer);
+
 /**
  * Builds one record's wire bytes (internal): fixed fields, then tags appended with old-style
- * headers, into a growable buffer; `finish()` returns a {@link KnownFileRecordView} over an
- * exactly sized copy.
+ * headers, into a shared scratch buffer (builders are used synchronously, one at a time).
+ * `finish()` copies the bytes into a shared append-only slab and returns a
+ * {@link KnownFileRecordView} over them: records built one after the other are adjacent in
+ * memory, so the encoder copies whole runs of them at once, and a million small records do not
+ * cost a million ArrayBuffers. Slab bytes are never rewritten; a slab stays alive while any
+ * record in it does.
  */
 export class RecordBuilder {
   private buf: Uint8Array;
@@ -18,10 +32,14 @@ export class RecordBuilder {
     const partBytes = Array.isArray(partHashes)
       ? partHashes.length * 16
       : (partHashes as Uint8Array).length;
-    this.buf = new Uint8Array(Math.max(256, 26 + partBytes + 192));
-    this.view = new DataView(this.buf.buffer);
+    if (scratch.length < 26 + partBytes + 1024) {
+      scratch = new Uint8Array(2 * (26 + partBytes + 1024));
+      scratchView = new DataView(scratch.buffer);
+    }
+    this.buf = scratch;
+    this.view = scratchView;
     this.view.setUint32(0, date, true);
-    this.buf.set(hash, 4);
+    for (let i = 0; i < 16; i++) scratch[4 + i] = hash[i] as number;
     this.view.setUint16(20, partBytes / 16, true);
     this.pos = 22;
     if (partHashes instanceof Uint8Array) {
@@ -45,7 +63,9 @@ export class RecordBuilder {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    scratch = next;
+    scratchView = new DataView(next.buffer);
+    this.view = scratchView;
   }
 
   private header(type: number, id: number): void {
@@ -107,9 +127,53 @@ export class RecordBuilder {
     this.tagCount++;
   }
 
+  /** Room for `n` more bytes at {@link RecordBuilder.target}[{@link RecordBuilder.at}]. */
+  prepare(n: number): void {
+    this.reserve(n);
+  }
+
+  /** The buffer being built (valid until the next reserve). */
+  get target(): Uint8Array {
+    return this.buf;
+  }
+
+  /** Current write position. */
+  get at(): number {
+    return this.pos;
+  }
+
+  /** Appends a STRING tag whose `length` text bytes were already written at `at + 6`. */
+  stringWritten(id: number, length: number): void {
+    const p = this.pos;
+    this.header(0x02, id);
+    this.view.setUint16(p + 4, length, true);
+    this.pos = p + 6 + length;
+  }
+
   finish(): KnownFileRecordView {
     this.view.setUint32(this.tagCountAt, this.tagCount, true);
-    const out = this.buf.slice(0, this.pos);
-    return new KnownFileRecordView(out, 0, out.length, this.tagsOff, this.tagCount, this.sizeOff);
+    const length = this.pos;
+    let out: Uint8Array;
+    let base = 0;
+    if (length > SLAB_MAX_RECORD) {
+      out = this.buf.slice(0, length);
+    } else {
+      if (SLAB_SIZE - slabPos < length) {
+        slab = new Uint8Array(SLAB_SIZE);
+        slabPos = 0;
+      }
+      out = slab;
+      base = slabPos;
+      slab.set(this.buf.subarray(0, length), base);
+      slabPos += length;
+    }
+    return new KnownFileRecordView(
+      out,
+      base,
+      base + length,
+      base + this.tagsOff,
+      this.tagCount,
+      this.sizeOff < 0 ? -1 : base + this.sizeOff,
+    );
   }
 }

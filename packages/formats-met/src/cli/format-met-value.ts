@@ -1,0 +1,172 @@
+import { base32Encode } from "../hash/base32.js";
+import type { AmuleCanceledMet } from "../canceled/amule-canceled-met.js";
+import type { EmuleCancelledMet } from "../cancelled/emule-cancelled-met.js";
+import type { Known2Met } from "../known2/known2-met.js";
+import type { KnownFileRecord } from "../known-met/known-file-record.js";
+import type { KnownMet } from "../known-met/known-met.js";
+import type { MetTag } from "../tags/met-tag.js";
+import type { MetFormat } from "./detect-met-format.js";
+
+const hex = (b: Uint8Array) =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex").toUpperCase();
+
+const TAG_NAMES: Record<number, string> = {
+  1: "FT_FILENAME",
+  2: "FT_FILESIZE",
+  18: "FT_PARTFILENAME",
+  22: "FT_PERMISSIONS",
+  25: "FT_ULPRIORITY",
+  32: "FT_KADLASTPUBLISHKEY",
+  33: "FT_KADLASTPUBLISHSRC",
+  34: "FT_FLAGS",
+  38: "FT_KADLASTPUBLISHNOTES",
+  39: "FT_AICH_HASH",
+  40: "FT_LASTSEEN",
+  52: "FT_LASTSHARED",
+  53: "FT_AICHHASHSET",
+  58: "FT_FILESIZE_HI",
+  80: "FT_ATTRANSFERRED",
+  81: "FT_ATREQUESTED",
+  82: "FT_ATACCEPTED",
+  84: "FT_ATTRANSFERREDHI",
+  208: "FT_MEDIA_ARTIST",
+  209: "FT_MEDIA_ALBUM",
+  210: "FT_MEDIA_TITLE",
+  211: "FT_MEDIA_LENGTH",
+  212: "FT_MEDIA_BITRATE",
+  213: "FT_MEDIA_CODEC",
+};
+
+/** A tag as plain JSON data. */
+function tagJson(tag: MetTag): Record<string, unknown> {
+  const value = tag.value;
+  let shown: unknown = value;
+  if (value instanceof Uint8Array) shown = hex(value);
+  else if (typeof value === "bigint") shown = value.toString();
+  else if (typeof value === "object") shown = { bits: value.bits, bytes: hex(value.bytes) };
+  return {
+    ...(tag.name === undefined ? { id: tag.id, idName: TAG_NAMES[tag.id] } : { name: tag.name }),
+    type: tag.typeName,
+    ...(tag.compact ? { compact: true } : {}),
+    ...(tag.hasBom ? { bom: true } : {}),
+    value: shown,
+  };
+}
+
+function recordJson(r: KnownFileRecord, index: number): Record<string, unknown> {
+  const aich = r.aichHash;
+  return {
+    index,
+    hash: hex(r.hash),
+    date: r.date,
+    name: r.name,
+    size: r.size?.toString(),
+    partHashes: Array.from({ length: r.partHashCount }, (_, i) =>
+      hex(r.partHashes.subarray(16 * i, 16 * i + 16)),
+    ),
+    aichHash: aich === undefined ? undefined : base32Encode(aich),
+    priority: r.priority,
+    requests: r.requests,
+    accepted: r.accepted,
+    transferred: r.transferred.toString(),
+    tags: r.tags.map(tagJson),
+  };
+}
+
+/** The decoded value of `format` as plain JSON data (hashes as uppercase hex, 64-bit values as strings). */
+export function metValueJson(format: MetFormat, value: unknown): Record<string, unknown> {
+  switch (format) {
+    case "known.met": {
+      const v = value as KnownMet;
+      return {
+        format,
+        header: v.header,
+        count: v.records.length,
+        records: v.records.map(recordJson),
+      };
+    }
+    case "cancelled.met": {
+      const v = value as EmuleCancelledMet;
+      return {
+        format,
+        variant: v.format,
+        version: v.version,
+        seed: v.seed,
+        count: v.entries.length,
+        entries: v.entries.map((e) => ({ id: hex(e.id), tags: e.tags.map(tagJson) })),
+      };
+    }
+    case "canceled.met": {
+      const v = value as AmuleCanceledMet;
+      return { format, count: v.hashes.length, hashes: v.hashes.map(hex) };
+    }
+    default: {
+      const v = value as Known2Met;
+      return {
+        format,
+        count: v.entries.length,
+        entries: v.entries.map((e) => ({ root: hex(e.root), leafCount: e.leaves.length / 20 })),
+      };
+    }
+  }
+}
+
+function tagLine(tag: MetTag): string {
+  const j = tagJson(tag);
+  const label =
+    tag.name !== undefined
+      ? JSON.stringify(tag.name)
+      : `${j.idName ?? "id"} 0x${tag.id.toString(16).padStart(2, "0")}`;
+  const flags = `${tag.compact ? " compact" : ""}${tag.hasBom ? " bom" : ""}`;
+  return `    ${label} ${tag.typeName}${flags} = ${JSON.stringify(j.value)}`;
+}
+
+/** A human-readable multi-line description of the decoded value. */
+export function metValueText(format: MetFormat, value: unknown): string {
+  const lines: string[] = [];
+  switch (format) {
+    case "known.met": {
+      const v = value as KnownMet;
+      lines.push(
+        `known.met: header 0x${Number(v.header).toString(16).padStart(2, "0")}, ${v.records.length} records`,
+      );
+      v.records.forEach((r, i) => {
+        const date = new Date(r.date * 1000).toISOString();
+        lines.push(`[${i}] ${hex(r.hash)} ${JSON.stringify(r.name ?? null)}`);
+        lines.push(
+          `    size ${r.size ?? "?"}, date ${r.date} (${date}), ${r.partHashCount} part hashes, ${r.tagCount} tags`,
+        );
+        for (const tag of r.tags) lines.push(tagLine(tag));
+      });
+      break;
+    }
+    case "cancelled.met": {
+      const v = value as EmuleCancelledMet;
+      lines.push(
+        `cancelled.met (eMule, ${v.format}): version ${v.version}, seed 0x${v.seed.toString(16)}, ${v.entries.length} entries`,
+      );
+      v.entries.forEach((e, i) => {
+        lines.push(`[${i}] ${hex(e.id)}${e.tags.length ? `, ${e.tags.length} tags` : ""}`);
+        for (const tag of e.tags) lines.push(tagLine(tag));
+      });
+      break;
+    }
+    case "canceled.met": {
+      const v = value as AmuleCanceledMet;
+      lines.push(`canceled.met (aMule): ${v.hashes.length} hashes`);
+      v.hashes.forEach((h, i) => {
+        lines.push(`[${i}] ${hex(h)}`);
+      });
+      break;
+    }
+    default: {
+      const v = value as Known2Met;
+      lines.push(`known2_64.met: ${v.entries.length} AICH hashsets`);
+      v.entries.forEach((e, i) => {
+        const leaves = e.leaves.length / 20;
+        lines.push(`[${i}] root ${hex(e.root)} (${base32Encode(e.root)}), ${leaves} leaves`);
+      });
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

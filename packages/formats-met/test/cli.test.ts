@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emuleCancelledMetCodec } from "../src/cancelled/emule-cancelled-met-codec.js";
+import { runCli } from "../src/cli/run-cli.js";
+import { createMetTag } from "../src/tags/create-met-tag.js";
+
+const SET1 = new URL("../../../../shared/met/fixtures/amule-2.3.3-set1/", import.meta.url);
+const fixturePath = (name: string) => new URL(name, SET1).pathname;
+const KNOWN = new Uint8Array(readFileSync(fixturePath("known.met")));
+const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
+
+function concat(chunks: Iterable<Uint8Array>): Uint8Array {
+  return new Uint8Array(Buffer.concat([...chunks]));
+}
+
+let dir: string;
+const files: Record<string, string> = {};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "snapwrite-met-cli-"));
+  const put = async (name: string, bytes: Uint8Array) => {
+    files[name] = join(dir, name);
+    await writeFile(files[name] as string, bytes);
+  };
+  const badPart = KNOWN.slice();
+  badPart[0x20] = (badPart[0x20] as number) ^ 0xff;
+  await put("bad-part.met", badPart);
+  await put("truncated.met", KNOWN.subarray(0, 700));
+  await put("unknown.met", Uint8Array.of(0x42, 1, 2, 3));
+  await put("empty.met", new Uint8Array(0));
+  const cancelled = concat(
+    emuleCancelledMetCodec.encode({
+      format: "salted",
+      version: 1,
+      seed: 0x12345678,
+      entries: [
+        { id: new Uint8Array(16).fill(0xab), tags: [] },
+        {
+          id: new Uint8Array(16).fill(0xcd),
+          tags: [createMetTag({ id: 1, type: "string", value: "x" })],
+        },
+      ],
+    }),
+  );
+  await put("cancelled.met", cancelled);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const status = await runCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readFile: async (path) => new Uint8Array(readFileSync(path)),
+  });
+  return { status, stdout, stderr };
+}
+
+describe("snapwrite-met (in process)", () => {
+  it("dumps a known.met as text and as JSON", async () => {
+    const text = await run(["dump", fixturePath("known.met")]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain("known.met: header 0x0e, 6 records");
+    expect(text.stdout).toContain('"café über 日本 ✓.txt"');
+    expect(text.stdout).toContain("FT_AICH_HASH 0x27 string");
+    const json = await run(["dump", fixturePath("known.met"), "--json"]);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.format).toBe("known.met");
+    expect(parsed.count).toBe(6);
+    const tiny = parsed.records.find((r: { name: string }) => r.name === "tiny.txt");
+    expect(tiny).toMatchObject({
+      hash: "B5E21F4235F8E6CE66ED091242F1D117",
+      size: "13",
+      aichHash: "J364GIZ4AUF5VSF6GZJEJCFKJ265JCRR",
+      priority: 5,
+    });
+    expect(tiny.tags[2]).toEqual({ id: 2, idName: "FT_FILESIZE", type: "uint32", value: 13 });
+  });
+
+  it("detects canceled.met, cancelled.met and known2_64.met", async () => {
+    const canceled = JSON.parse(
+      (await run(["dump", fixturePath("canceled.met"), "--json"])).stdout,
+    );
+    expect(canceled).toEqual({
+      format: "canceled.met",
+      count: 1,
+      hashes: ["0123456789ABCDEFFEDCBA9876543210"],
+    });
+    const cancelled = JSON.parse(
+      (await run(["dump", files["cancelled.met"] as string, "--json"])).stdout,
+    );
+    expect(cancelled).toMatchObject({
+      format: "cancelled.met",
+      variant: "salted",
+      seed: 0x12345678,
+      count: 2,
+    });
+    expect(cancelled.entries[1].tags[0]).toMatchObject({ id: 1, value: "x" });
+    const known2 = JSON.parse((await run(["dump", fixturePath("known2_64.met"), "--json"])).stdout);
+    expect(known2.format).toBe("known2_64.met");
+    expect(known2.count).toBe(6);
+  });
+
+  it("verify: exit 0 for a good file, 1 with a readable report for rejected records", async () => {
+    const ok = await run(["verify", fixturePath("known.met")]);
+    expect(ok).toMatchObject({ status: 0 });
+    expect(ok.stdout).toContain("OK — header 0x0e, 6 records, no problems");
+    const bad = await run(["verify", files["bad-part.met"] as string]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('record 0 "one-part-9728000.bin": part-hash-mismatch');
+    expect(bad.stdout).toContain("record-dropped");
+    const cut = await run(["verify", files["truncated.met"] as string]);
+    expect(cut.status).toBe(1);
+    expect(cut.stdout).toContain("CORRUPT — bad-length");
+    expect(cut.stdout).toContain("3 records readable before the damage");
+    expect((await run(["verify", fixturePath("canceled.met")])).status).toBe(0);
+  });
+
+  it("reports unreadable files and usage errors with status 2, unknown formats with 1", async () => {
+    const missing = await run(["verify", join(dir, "nope.met")]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("cannot read");
+    expect(missing.stderr).toContain("ENOENT");
+    expect((await run([])).status).toBe(2);
+    expect((await run(["frobnicate", "x"])).stderr).toContain("unknown command");
+    expect((await run(["dump"])).stderr).toContain("missing FILE");
+    expect((await run(["dump", "a", "b"])).status).toBe(2);
+    expect((await run(["dump", "a", "--format", "zip"])).status).toBe(2);
+    expect((await run(["verify", "a", "--json"])).status).toBe(2);
+    const help = await run(["--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("Usage:");
+    const unknown = await run(["dump", files["unknown.met"] as string]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("first byte 0x42");
+    expect((await run(["verify", files["empty.met"] as string])).stderr).toContain("empty");
+  });
+
+  it("--format forces a format and reports it as corrupt when it does not fit", async () => {
+    const forced = await run(["dump", fixturePath("known.met"), "--format", "canceled.met"]);
+    expect(forced.status).toBe(1);
+    expect(forced.stderr).toContain("corrupt canceled.met: bad-header");
+  });
+});
+
+describe("snapwrite-met (built bin)", () => {
+  beforeAll(() => {
+    if (!existsSync(CLI))
+      throw new Error(
+        "dist/cli.js missing: run `npx turbo run build --filter=@snapwrite/formats-met` first",
+      );
+  });
+
+  it("runs as an executable script with exit codes and no stack traces", async () => {
+    expect(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
+    const ok = await execa("node", [CLI, "verify", fixturePath("known.met")], {
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(ok.exitCode).toBe(0);
+    const bad = await execa("node", [CLI, "verify", files["truncated.met"] as string], {
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(bad.exitCode).toBe(1);
+    const missing = await execa("node", [CLI, "dump", join(dir, "missing.met")], {
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/^snapwrite-met: cannot read/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+    const json = await execa("node", [CLI, "dump", fixturePath("canceled.met"), "--json"], {
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(JSON.parse(json.stdout).hashes).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
+  });
+});
