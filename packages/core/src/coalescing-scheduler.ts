@@ -106,6 +106,7 @@ export class CoalescingScheduler<T> {
   private flight: Flight | undefined = undefined;
   private lastResult: WriteResult | undefined = undefined;
   private closeOutcome: ShutdownOutcome | undefined = undefined;
+  private closeHadWork = false;
 
   private requests = 0;
   private writes = 0;
@@ -400,21 +401,23 @@ export class CoalescingScheduler<T> {
 
   /** This target's part of `close()`; records its outcome, never rejects. */
   async close(context: CloseContext): Promise<void> {
-    const hadWork = this.flight !== undefined || this.unsaved;
+    this.closeHadWork = this.flight !== undefined || this.unsaved;
     let attempts = 0;
     const deadlineReached = context.deadline.then(() => undefined);
     for (;;) {
       const flight = this.flight;
       if (flight !== undefined) await Promise.race([flight.done, deadlineReached]);
+      if (this.flight === undefined) {
+        if (!this.unsaved) {
+          this.closeOutcome = this.closeHadWork ? "written" : "clean";
+          return;
+        }
+        if (this.settings.shutdown === "skip") {
+          this.closeOutcome = "skipped";
+          return;
+        }
+      }
       if (context.passed()) return;
-      if (!this.unsaved) {
-        this.closeOutcome = hadWork ? "written" : "clean";
-        return;
-      }
-      if (this.settings.shutdown === "skip") {
-        this.closeOutcome = "skipped";
-        return;
-      }
       const last = this.lastResult;
       if (attempts > 0 && last !== undefined && !last.ok) {
         if (isPermanentErrorCode(last.error.code)) {
@@ -431,7 +434,7 @@ export class CoalescingScheduler<T> {
 
   /** The report line after `close()`; settles every ticket still open. */
   finishClose(): TargetShutdownReport {
-    const outcome = this.closeOutcome ?? "timed-out";
+    const outcome = this.closeOutcome ?? this.outcomeAtDeadline();
     const target = this.settings.target;
     const generation = this.pendingGeneration;
     const lastError =
@@ -459,6 +462,15 @@ export class CoalescingScheduler<T> {
       batch.settle(this.closeResult(code, generation, batch.count, error));
     }
     return { target, outcome, generation, error };
+  }
+
+  /** The outcome of a target whose close loop had not decided when the deadline passed. */
+  private outcomeAtDeadline(): ShutdownOutcome {
+    if (this.flight === undefined) {
+      if (!this.unsaved) return this.closeHadWork ? "written" : "clean";
+      if (this.settings.shutdown === "skip") return "skipped";
+    }
+    return "timed-out";
   }
 
   private closeResult(

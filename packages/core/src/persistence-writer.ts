@@ -287,7 +287,9 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       for (const scheduler of all) scheduler.abortInFlight(reason);
       reachDeadline();
     };
-    if (Number.isFinite(timeoutMs)) deadlineTimer = clock.setTimeout(onDeadline, timeoutMs);
+    // A zero deadline has passed already: no timer turn is needed (a manual clock may never move).
+    if (timeoutMs <= 0) onDeadline();
+    else if (Number.isFinite(timeoutMs)) deadlineTimer = clock.setTimeout(onDeadline, timeoutMs);
     const sleepers = new Set<unknown>();
     const context: CloseContext = {
       deadline,

@@ -266,6 +266,39 @@ describe("close()", () => {
     expect(((await ticket.settled) as WriteFailed).error.code).toBe("ERR_TIMEOUT");
   });
 
+  it("with timeoutMs 0 needs no clock turn: clean, skipped and timed-out at once", async () => {
+    const { writer, sink, a, b } = twoTargets("skip");
+    sink.steps.push({ kind: "hang" });
+    const clean = writer.register("c", { snapshot: () => "c", codec: textCodec() });
+    a.request("1");
+    b.request("2");
+    const report = await writer.close({ timeoutMs: 0 });
+    expect(report.targets.map((t) => [t.target, t.outcome])).toEqual([
+      ["a", "timed-out"],
+      ["b", "skipped"],
+      ["c", "clean"],
+    ]);
+    expect(sink.calls).toHaveLength(0);
+    expect(clean.state.unsaved).toBe(false);
+  });
+
+  it("reports a write that finished just before the deadline as written", async () => {
+    const { clock, sink, writer, a } = twoTargets();
+    let release!: () => void;
+    sink.steps.push({
+      kind: "gate",
+      gate: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    });
+    a.request("1");
+    await clock.advance(100);
+    const closing = writer.close({ timeoutMs: 300 });
+    clock.setTimeout(release, 299);
+    await clock.advance(300);
+    expect((await closing).targets[0]?.outcome).toBe("written");
+  });
+
   it("waits as long as writes take with timeoutMs Infinity", async () => {
     const { clock, sink, writer, a } = twoTargets();
     const gate = deferred();
