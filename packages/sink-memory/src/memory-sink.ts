@@ -29,11 +29,15 @@ export interface MemorySinkLatencyInfo {
 /** Options of {@link createMemorySink}. */
 export interface MemorySinkOptions {
   /**
-   * Artificial delay, in ms, of every operation, or a function choosing it per operation. A write
-   * is delayed after its last chunk arrived and before its content is swapped in, so a read during
-   * the delay still sees the old content. Default `0` (no timer at all).
+   * Artificial delay, in ms, of every operation, or a function choosing it per operation from the
+   * operation's name and details. A write is delayed after its last chunk arrived and before its
+   * content is swapped in, so a read during the delay still sees the old content. Default `0` (no
+   * timer at all).
    */
-  readonly latencyMs?: number | ((info: MemorySinkLatencyInfo) => number) | undefined;
+  readonly latencyMs?:
+    | number
+    | ((op: MemorySinkOperation, info: MemorySinkLatencyInfo) => number)
+    | undefined;
   /** Keep the previous version of a target, readable with `{ from: "backup" }`. Default `false`. */
   readonly backup?: boolean | undefined;
   /**
@@ -180,7 +184,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
 
   function latencyFor(info: MemorySinkLatencyInfo): number {
     if (typeof latency === "number") return latency;
-    const ms = latency(info);
+    const ms = latency(info.op, info);
     if (!(Number.isFinite(ms) && ms >= 0)) {
       throw new RangeError(`latencyMs() must return a finite number >= 0, got ${ms}`);
     }

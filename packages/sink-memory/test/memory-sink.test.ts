@@ -261,7 +261,8 @@ describe("createMemorySink", () => {
     const delays = [300, 10, 50];
     const seen: MemorySinkLatencyInfo[] = [];
     const sink = createMemorySink({
-      latencyMs: (info) => {
+      latencyMs: (op, info) => {
+        expect(op).toBe(info.op);
         seen.push(info);
         return info.op === "write" ? (delays.shift() ?? 0) : 0;
       },
@@ -290,7 +291,9 @@ describe("createMemorySink", () => {
 
   it("does not serialize different targets against each other", async () => {
     vi.useFakeTimers();
-    const sink = createMemorySink({ latencyMs: (info) => (info.target === "slow" ? 1000 : 10) });
+    const sink = createMemorySink({
+      latencyMs: (_op, info) => (info.target === "slow" ? 1000 : 10),
+    });
     const slow = sink.write("slow", [bytes("s")]);
     const fast = sink.write("fast", [bytes("f")]);
     await vi.advanceTimersByTimeAsync(10);
@@ -384,7 +387,7 @@ describe("createMemorySink", () => {
 
   it("quarantines only after a queued write finished", async () => {
     vi.useFakeTimers();
-    const sink = createMemorySink({ latencyMs: (info) => (info.op === "write" ? 100 : 0) });
+    const sink = createMemorySink({ latencyMs: (op) => (op === "write" ? 100 : 0) });
     const writing = sink.write("a", [bytes("fresh")]);
     const moving = sink.quarantine("a", "test");
     await vi.advanceTimersByTimeAsync(100);
