@@ -50,6 +50,7 @@ export {
   checkFaultMatrix,
   DEFAULT_FAULT_CODES,
   defaultExpectedStage,
+  defaultMayRecover,
 } from "./contract/fs-sink-checks.js";
 export type { LargePayloadOptions } from "./contract/sink-checks.js";
 export {

@@ -50,8 +50,9 @@ export interface FsSinkCheckOptions {
    */
   readonly expectedStage?: ((call: FsCall) => WriteStage | undefined) | undefined;
   /**
-   * Whether a sink may recover from (retry past) a one-off fault of `call` with `code` and resolve.
-   * Default: only `EPERM`/`EACCES`/`EBUSY` on `rename`/`link` (the Windows-style transient rename errors).
+   * Whether a sink may recover from (retry or work around) a one-off fault of `call` with `code`
+   * and resolve. Default {@link defaultMayRecover}. A recovered write must still leave the
+   * complete new content, and the previous version as backup when the sink keeps one.
    */
   readonly mayRecover?: ((call: FsCall, code: string) => boolean) | undefined;
 }
@@ -97,11 +98,17 @@ export function defaultExpectedStage(call: FsCall): WriteStage | undefined {
   }
 }
 
-function defaultMayRecover(call: FsCall, code: string): boolean {
-  return (
-    (call.op === "rename" || call.op === "link") &&
-    (code === "EPERM" || code === "EACCES" || code === "EBUSY")
-  );
+/**
+ * Default of {@link FsSinkCheckOptions.mayRecover}: `EPERM`/`EACCES`/`EBUSY` on `rename` (the
+ * Windows-style transient errors sinks retry), any failure of `link` (hard links may be
+ * unsupported; a sink may fall back to copying for its backup), and lock-file bookkeeping other
+ * than creating the lock (writing the owner, closing, releasing). Data writes, fsyncs, the data
+ * file's close, the final rename and the directory fsync must never be shrugged off.
+ */
+export function defaultMayRecover(call: FsCall, code: string): boolean {
+  if (call.op === "link") return true;
+  if (/lock/i.test(posix.basename(call.path)) && call.op !== "open") return true;
+  return call.op === "rename" && (code === "EPERM" || code === "EACCES" || code === "EBUSY");
 }
 
 const CALL_LIMIT_MS = 20_000;
@@ -320,6 +327,18 @@ async function runFaultCase(
         recoverable,
         `${item.label}: write() resolved although the injected fault must fail it with stage ${expectedStage}`,
       );
+      if (sink.capabilities.backup) {
+        const backup = await readOrMissing(
+          check,
+          () => sink.read(TARGET, { from: "backup" }),
+          `${item.label}: backup read`,
+        );
+        ensure(
+          check,
+          backup !== undefined && sameBytes(backup, old),
+          `${item.label}: write() resolved but the backup holds ${describeBytes(backup)}, not the previous content`,
+        );
+      }
     } else {
       const error = outcome.error;
       ensure(
@@ -353,10 +372,13 @@ async function runFaultCase(
         `${item.label}: after the failed write the target holds ${describeBytes(content)}, expected the ${beforeCommit ? "untouched old" : "complete old or new"} content`,
       );
     }
-    const leftovers = (await memory.readdir(dir)).filter((name) => !found.allowed.has(name));
+    const leftovers = (await memory.readdir(dir)).filter(
+      (name) => !found.allowed.has(name) && !/\.lock$/.test(name),
+    );
+    // When the injected fault hit a removal, what it failed to remove may legitimately stay.
     ensure(
       check,
-      leftovers.length === 0,
+      leftovers.length === 0 || item.call.op === "unlink",
       `${item.label}: leftover files after the write: ${leftovers.join(", ")}`,
     );
     const again = patternBytes(777, 103);
@@ -426,9 +448,10 @@ function faultCases(found: Probe, codes: readonly string[]): FaultCase[] {
  * Fault matrix: every call a write makes (in a fault-free probe run) fails once with each OS
  * error code, and every data write is also torn (half stored, then `EIO`) or short (half
  * reported). Each case must end in a `PersistenceError` with the mapped code, the DESIGN §5
- * stage and the OS error as cause (or, for a tolerated transient rename error or a short write,
- * a complete success); the target is untouched when the fault came before the final rename;
- * no temp file is left; and the next write succeeds.
+ * stage and the OS error as cause (or, where {@link defaultMayRecover} allows it or for a short
+ * write, a complete success); the target is untouched when the fault came before the final
+ * rename; no file is left besides the target, its backup and a `*.lock` file; and the next write
+ * succeeds.
  */
 export async function checkFaultMatrix(options: FsSinkCheckOptions): Promise<void> {
   const dir = options.dir ?? "/data";
