@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createPersistenceWriter,
   isPersistenceError,
@@ -110,6 +110,30 @@ describe("close()", () => {
     expect((await inFlight.settled).generation).toBe(1);
     expect((await queued.settled).generation).toBe(2);
     expect(await bTicket.settled).toMatchObject({ ok: true });
+  });
+
+  it("honours the deadline with vitest fake timers and the default clock", async () => {
+    vi.useFakeTimers();
+    try {
+      const sink = new FakeSink();
+      sink.steps.push({ kind: "hang" });
+      const writer = createPersistenceWriter({ sink });
+      const handle = writer.register("t", { snapshot: () => "x", codec: textCodec() });
+      const ticket = handle.request("r", { urgency: "immediate" });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sink.calls).toHaveLength(1);
+      const closing = writer.close({ timeoutMs: 2000 });
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(sink.calls[0]?.signal?.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      const report = await closing;
+      expect(report.targets[0]?.outcome).toBe("timed-out");
+      expect(report.durationMs).toBeCloseTo(2000, 0);
+      expect(sink.calls[0]?.signal?.aborted).toBe(true);
+      expect(((await ticket.settled) as WriteFailed).error.code).toBe("ERR_TIMEOUT");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("reports timed-out when a sink honours the abort signal", async () => {
