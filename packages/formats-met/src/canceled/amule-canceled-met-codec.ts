@@ -4,12 +4,15 @@ import { corruptError } from "../binary/corrupt-error.js";
 import { AMULE_CANCELED_MET_VERSION, type AmuleCanceledMet } from "./amule-canceled-met.js";
 import { copyBytes } from "./copy-bytes.js";
 
+const BATCH = 512;
+
 /**
  * Codec for aMule's `canceled.met` (SPEC §3.2): version 0x21, uint32 count, count × 16-byte MD4
  * hashes. Not eMule's `cancelled.met` (see {@link emuleCancelledMetCodec}).
  *
  * `decode` keeps order, duplicates and all-zero hashes (aMule skips those on load), so
- * `encode(decode(bytes))` is byte-identical. Bad input throws `ERR_CORRUPT` with
+ * `encode(decode(bytes))` is byte-identical; decoded hashes are views into one private copy of
+ * the input. Bad input throws `ERR_CORRUPT` with
  * `details.offset` and `details.reason`: `bad-header` (not 0x21, e.g. an eMule file),
  * `truncated` (no count), `bad-length` (count exceeds the bytes left), `trailing-data`.
  */
@@ -28,9 +31,22 @@ export const amuleCanceledMetCodec: Codec<AmuleCanceledMet> = {
     const w = createChunkWriter();
     w.u8(AMULE_CANCELED_MET_VERSION);
     w.u32(hashes.length);
-    for (const h of hashes) {
-      w.copy(h);
-      for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
+    // Hashes are written in batches, each one contiguous write copied by hand: per-hash writer
+    // calls and TypedArray.set cost more than the 16-byte copies themselves.
+    for (let start = 0; start < hashes.length; start += BATCH) {
+      const stop = Math.min(hashes.length, start + BATCH);
+      w.begin((stop - start) * 16);
+      const buf = w.buffer;
+      let p = w.pos;
+      for (let k = start; k < stop; k++) {
+        const h = hashes[k] as Uint8Array;
+        for (let i = 0; i < 16; i++) buf[p++] = h[i] as number;
+      }
+      w.pos = p;
+      w.end();
+      if (w.readyCount > 0) {
+        for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
+      }
     }
     const last = w.finish();
     if (last !== undefined) yield last;
@@ -68,8 +84,10 @@ export const amuleCanceledMetCodec: Codec<AmuleCanceledMet> = {
         length: bytes.length - end,
       });
     }
+    // One private copy of the hash list; each hash is a view into it.
+    const all = copyBytes(bytes, 5, end);
     const hashes: Uint8Array[] = new Array(count);
-    for (let i = 0; i < count; i++) hashes[i] = copyBytes(bytes, 5 + i * 16, 21 + i * 16);
+    for (let i = 0; i < count; i++) hashes[i] = all.subarray(i * 16, i * 16 + 16);
     return { hashes };
   },
 };

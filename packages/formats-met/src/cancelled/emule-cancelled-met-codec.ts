@@ -17,8 +17,8 @@ import { copyBytes } from "../canceled/copy-bytes.js";
  * tag count and that many tags. Legacy format: header 0x0E, count, entries (plain MD4 hashes);
  * decoded with `format: "legacy"` so it re-encodes identically.
  *
- * `encode(decode(bytes))` is byte-identical (entry tags are kept in wire form; decoded tags are
- * views into the input). Bad input throws `ERR_CORRUPT` with `details.offset` and
+ * `encode(decode(bytes))` is byte-identical (entry tags are kept in wire form). Decoded ids and
+ * tags are views into one private copy of the input. Bad input throws `ERR_CORRUPT` with `details.offset` and
  * `details.reason`: `bad-header` (unknown header, or a version above 1, which eMule refuses),
  * `truncated`, `bad-length` (count exceeds the bytes left), `unknown-tag-type`, `trailing-data`.
  */
@@ -36,15 +36,25 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
     }
     w.u32(value.entries.length);
     for (const entry of value.entries) {
-      w.copy(entry.id);
-      w.u8(entry.tags.length);
+      w.begin(17);
+      const buf = w.buffer;
+      const p = w.pos;
+      const id = entry.id;
+      for (let i = 0; i < 16; i++) buf[p + i] = id[i] as number;
+      buf[p + 16] = entry.tags.length;
+      w.pos = p + 17;
+      w.end();
       for (const tag of entry.tags) w.copy(tag.raw);
-      for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
+      if (w.readyCount > 0) {
+        for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
+      }
     }
     const last = w.finish();
     if (last !== undefined) yield last;
   },
-  decode(bytes: Uint8Array): EmuleCancelledMet {
+  decode(input: Uint8Array): EmuleCancelledMet {
+    // One private copy: ids and tags are views into it, never into the caller's buffer.
+    const bytes = copyBytes(input, 0, input.length);
     const end = bytes.length;
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const need = (at: number, n: number): void => {
@@ -97,7 +107,7 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
     const entries: EmuleCancelledEntry[] = new Array(count);
     for (let i = 0; i < count; i++) {
       need(p, 17);
-      const id = copyBytes(bytes, p, p + 16);
+      const id = bytes.subarray(p, p + 16);
       const tagCount = bytes[p + 16] as number;
       p += 17;
       const tags: MetTag[] = [];

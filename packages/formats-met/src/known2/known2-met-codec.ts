@@ -4,6 +4,8 @@ import { checkKnown2Entry } from "./check-known2-entry.js";
 import { type Known2Met, KNOWN2_MET_VERSION } from "./known2-met.js";
 import { readKnown2Entries } from "./read-known2-entries.js";
 
+const SMALL_LEAVES = 20 * 8;
+
 /**
  * Codec for aMule's/eMule's `known2_64.met` (AICH hashsets, SPEC §4): version 0x02, then entries
  * of a 20-byte root, a uint32 leaf count L and L 20-byte leaves, to the end of the file.
@@ -12,7 +14,8 @@ import { readKnown2Entries } from "./read-known2-entries.js";
  * anything is copied; damage throws `ERR_CORRUPT` with `details.offset`, `details.reason`
  * (`truncated`, `bad-length`, `bad-header`), `details.validLength` (where a client would cut the
  * file: end of the last good entry, 0 for a bad header) and `details.entries` (good entries before
- * the damage). Use {@link salvageKnown2Met} to keep those entries, as the clients do.
+ * the damage). Use {@link salvageKnown2Met} to keep those entries, as the clients do. Decoded
+ * roots and leaves are views into one private copy of the input (never into the input itself).
  * `encode` reproduces the input of `decode` byte for byte.
  */
 export const known2MetCodec: Codec<Known2Met> = {
@@ -23,10 +26,27 @@ export const known2MetCodec: Codec<Known2Met> = {
     const w = createChunkWriter();
     w.u8(KNOWN2_MET_VERSION);
     for (const entry of entries) {
-      w.copy(entry.root);
-      w.u32(entry.leaves.length / 20);
-      w.copy(entry.leaves);
-      for (let chunk = w.takeReady(); chunk !== undefined; chunk = w.takeReady()) yield chunk;
+      const leaves = entry.leaves;
+      if (leaves.length <= SMALL_LEAVES) {
+        // Small entries (most files have a handful of leaves): one contiguous write, bytes copied
+        // by hand, because TypedArray.set costs more than the copy itself at this size.
+        w.begin(24 + leaves.length);
+        const buf = w.buffer;
+        const p = w.pos;
+        const root = entry.root;
+        for (let i = 0; i < 20; i++) buf[p + i] = root[i] as number;
+        w.view.setUint32(p + 20, leaves.length / 20, true);
+        for (let i = 0; i < leaves.length; i++) buf[p + 24 + i] = leaves[i] as number;
+        w.pos = p + 24 + leaves.length;
+        w.end();
+      } else {
+        w.copy(entry.root);
+        w.u32(leaves.length / 20);
+        w.copy(leaves);
+      }
+      if (w.readyCount > 0) {
+        for (let chunk = w.takeReady(); chunk !== undefined; chunk = w.takeReady()) yield chunk;
+      }
     }
     const last = w.finish();
     if (last !== undefined) yield last;

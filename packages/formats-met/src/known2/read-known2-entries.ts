@@ -16,7 +16,9 @@ export interface Known2Scan {
  * Walks known2_64.met entries to EOF, checking every count against the remaining bytes before
  * copying anything. Stops at the first damage instead of throwing.
  */
-export function readKnown2Entries(bytes: Uint8Array): Known2Scan {
+export function readKnown2Entries(input: Uint8Array): Known2Scan {
+  // One private copy; entries are views into it (one allocation per hash instead of two).
+  const bytes = copyBytes(input, 0, input.length);
   const entries: Known2Entry[] = [];
   const end = bytes.length;
   if (end === 0) {
@@ -84,8 +86,8 @@ export function readKnown2Entries(bytes: Uint8Array): Known2Scan {
       };
     }
     entries.push({
-      root: copyBytes(bytes, p, p + 20),
-      leaves: copyBytes(bytes, p + 24, p + 24 + count * 20),
+      root: bytes.subarray(p, p + 20),
+      leaves: bytes.subarray(p + 24, p + 24 + count * 20),
     });
     p += 24 + count * 20;
   }
