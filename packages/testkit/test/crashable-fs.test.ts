@@ -103,3 +103,48 @@ describe("createCrashableFs", () => {
     expect(await run(8)).not.toEqual(a);
   });
 });
+
+describe("createCrashableFs directory semantics", () => {
+  it("needs the parent's fsync for a new directory, and each directory's for a cross-directory rename", async () => {
+    const fs = createCrashableFs({ files: { "/data/a/f": "x" } });
+    await fs.mkdir("/data/b/c", { recursive: true });
+    await syncDir(fs, "/data/b/c");
+    expect(fs.crash().vol.existsSync("/data/b")).toBe(false);
+    await syncDir(fs, "/data");
+    await syncDir(fs, "/data/b");
+    expect(fs.crash().vol.existsSync("/data/b/c")).toBe(true);
+
+    await fs.rename("/data/a/f", "/data/b/c/f");
+    expect(fs.trace.slice(-2).map((e) => e.op)).toEqual(["rename", "rename-unlink"]);
+    await syncDir(fs, "/data/b/c");
+    const halfway = fs.crash();
+    expect(text(await halfway.readFile("/data/b/c/f"))).toBe("x");
+    expect(text(await halfway.readFile("/data/a/f"))).toBe("x");
+    await syncDir(fs, "/data/a");
+    expect(fs.crash().vol.existsSync("/data/a/f")).toBe(false);
+  });
+
+  it("keeps hard links as links and symbolic links as links", async () => {
+    const fs = createCrashableFs({ files: { "/d/a": "A" } });
+    await fs.link("/d/a", "/d/b");
+    await fs.symlink("/d/a", "/d/s");
+    await syncDir(fs, "/d");
+    const after = fs.crash();
+    expect((await after.stat("/d/a")).ino).toBe((await after.stat("/d/b")).ino);
+    expect(await after.readlink("/d/s")).toBe("/d/a");
+  });
+
+  it("keeps file data durable across a rename once fsynced, even before the rename is", async () => {
+    const fs = createCrashableFs({ files: { "/d": null } });
+    await writeFile(fs, "/d/t", "data");
+    await syncDir(fs, "/d");
+    await fs.rename("/d/t", "/d/u");
+    const values = fs
+      .crashStates({ from: fs.trace.length })
+      .map((s) => [text(s.files.get("/d/t")), text(s.files.get("/d/u"))]);
+    expect(values).toEqual([
+      ["data", undefined],
+      [undefined, "data"],
+    ]);
+  });
+});
