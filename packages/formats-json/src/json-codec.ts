@@ -219,19 +219,28 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       text = decoder.decode(start === 0 ? bytes : bytes.subarray(start));
     } catch (error) {
       const offset = findInvalidUtf8(bytes, start);
+      // Well-formed input that still fails is too large for one string: not corrupt data.
+      if (offset < 0) throw error;
       throw corrupt("invalid-utf8", "input is not valid UTF-8", {
         bytes,
         start,
-        offset: offset < 0 ? start : offset,
+        offset,
         cause: error,
       });
     }
     try {
       return { value: JSON.parse(text), source: { bytes, start } };
     } catch (error) {
+      // Only a SyntaxError means bad data; anything else (out of memory) is not the file's fault.
+      if (!(error instanceof SyntaxError)) throw error;
       const problem = findJsonSyntaxError(bytes, start);
       if (problem === undefined) {
-        throw corrupt("syntax", `input could not be parsed: ${String(error)}`, { cause: error });
+        throw corrupt("syntax", `input could not be parsed: ${error.message}`, {
+          bytes,
+          start,
+          offset: start,
+          cause: error,
+        });
       }
       throw corrupt("syntax", `invalid JSON: ${problem.message}`, {
         bytes,
