@@ -6,8 +6,11 @@ export type InodeId = number;
 
 /** Static facts about an inode. */
 export interface InodeInfo {
+  /** What the inode is. */
   readonly kind: "file" | "dir" | "symlink";
+  /** Mode at creation (later changes are `mode` operations). */
   mode: number;
+  /** Target of a symbolic link. */
   readonly link?: string | undefined;
 }
 
@@ -29,9 +32,13 @@ export type ModelOp =
 
 /** The durable starting point: what was on disk before any recorded operation. */
 export interface ModelBase {
+  /** Inode of `/`. */
   readonly root: InodeId;
+  /** Every inode ever seen, also those created later (the map grows as operations are recorded). */
   readonly infos: Map<InodeId, InodeInfo>;
+  /** Initial file contents. */
   readonly data: ReadonlyMap<InodeId, Uint8Array>;
+  /** Initial directory entries. */
   readonly entries: ReadonlyMap<InodeId, ReadonlyMap<string, InodeId>>;
 }
 
@@ -49,11 +56,17 @@ export interface CrashChoice {
 
 /** A materialized crash state. */
 export interface Materialized {
+  /** Regular files (first path of each inode) → bytes. */
   readonly files: Map<string, Uint8Array>;
+  /** Directories, parents first. */
   readonly dirs: string[];
+  /** Hard links: `[existing path, new path]`. */
   readonly links: [string, string][];
+  /** Symbolic links: `[link target, path]`. */
   readonly symlinks: [string, string][];
+  /** Permission bits per path. */
   readonly modes: Map<string, number>;
+  /** Canonical description, equal for equal states (used to deduplicate). */
   readonly key: string;
 }
 

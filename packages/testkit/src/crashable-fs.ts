@@ -47,8 +47,9 @@ export interface CrashTraceEntry {
   readonly path: string;
   /** New path of `rename`/`link`. */
   readonly dest?: string | undefined;
-  /** Offset and size of a `write`. */
+  /** File offset of a `write`. */
   readonly position?: number | undefined;
+  /** Bytes stored by a `write`. */
   readonly bytes?: number | undefined;
 }
 
