@@ -62,7 +62,8 @@ function encodeFailure(reason: string, message: string, cause?: unknown): Persis
  */
 function prepare(raw: unknown, key: string | number): unknown {
   let value = raw;
-  if ((typeof value === "object" && value !== null) || typeof value === "bigint") {
+  const type = typeof value;
+  if ((type === "object" && value !== null) || type === "function" || type === "bigint") {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function") {
       value = toJSON.call(value, typeof key === "number" ? String(key) : key);

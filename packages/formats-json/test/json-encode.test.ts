@@ -77,6 +77,7 @@ const fixtures: Array<[string, unknown]> = [
     "toJSON returning undefined",
     { a: { toJSON: () => undefined }, b: [{ toJSON: () => undefined }] },
   ],
+  ["function with toJSON", { f: Object.assign(() => 1, { toJSON: (key: string) => `fn:${key}` }) }],
   ["root toJSON key", { toJSON: (key: string) => ({ rootKey: key }) }],
   ["boxed primitives", [new Number(3), new String("s"), new Boolean(false), Object(-0)]],
   ["boxed with overrides", { n: Object.assign(new Number(1), { valueOf: () => 42 }) }],
