@@ -2,6 +2,7 @@ import { isPersistenceError } from "@snapwrite/core";
 import { describe, expect, it } from "vitest";
 import { createByteReader } from "../src/binary/byte-reader.js";
 import { createChunkWriter } from "../src/binary/chunk-writer.js";
+import { writeUtf8 } from "../src/binary/write-utf8.js";
 
 function corruptDetails(fn: () => unknown): Record<string, unknown> {
   try {
@@ -178,5 +179,28 @@ describe("createChunkWriter", () => {
     expect(() => createChunkWriter({ chunkSize: 10 })).toThrow(RangeError);
     expect(() => createChunkWriter({ chunkSize: 1.5 })).toThrow(RangeError);
     expect(createChunkWriter().chunkSize).toBe(256 * 1024);
+  });
+});
+
+describe("writeUtf8", () => {
+  it("matches TextEncoder for ASCII, 2-, 3- and 4-byte characters and lone surrogates", () => {
+    const samples = [
+      "",
+      "tiny.txt",
+      "café über",
+      "日本 ✓",
+      "emoji 😀 ok",
+      "lone \ud800 x",
+      "end \udc00",
+      "\ud83d",
+    ];
+    for (const text of samples) {
+      const target = new Uint8Array(2 + text.length * 3).fill(0xaa);
+      const n = writeUtf8(text, target, 2);
+      expect(Buffer.from(target.subarray(2, 2 + n)).toString("hex"), text).toBe(
+        Buffer.from(new TextEncoder().encode(text)).toString("hex"),
+      );
+      expect(target[0]).toBe(0xaa);
+    }
   });
 });

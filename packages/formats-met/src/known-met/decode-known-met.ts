@@ -116,7 +116,6 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
       );
     }
     p += 4;
-    const tagsOff = p;
     let sizeOff = -1;
     for (let t = 0; t < tagCount; t++) {
       // Fast path for what clients write almost exclusively: old header with a 1-byte id, UINT32
@@ -145,7 +144,7 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
       }
       p = next;
     }
-    records.push(new KnownFileRecordView(b, start, p, tagsOff, tagCount, sizeOff));
+    records.push(new KnownFileRecordView(b, start, p, sizeOff));
   }
   if (p !== end) {
     throw corruptError(p, "trailing-data", `${end - p} bytes follow the last of ${count} records`, {

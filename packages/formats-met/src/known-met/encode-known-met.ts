@@ -3,7 +3,6 @@ import { type ChunkWriter, createChunkWriter } from "../binary/chunk-writer.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { KnownFileRecordView } from "./known-file-record-view.js";
 import { type KnownMet, type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
-import { tagFields } from "./tag-fields.js";
 import { recordEnd } from "./record-end.js";
 
 /** Options of {@link encodeKnownMet}. */
@@ -18,7 +17,9 @@ export interface EncodeKnownMetOptions {
  * into a fresh chunk buffer, so a step costs at most one chunk of work and the extra memory is
  * one chunk. Every yielded chunk is handed over (never touched again).
  *
- * `header: "auto"` writes 0x0F iff a record's FT_FILESIZE exceeds 4,290,048,000, like both clients.
+ * `header: "auto"` writes 0x0F iff a record's FT_FILESIZE exceeds 4,290,048,000, like both clients;
+ * the records are scanned first, in steps of 65,536 records separated by empty chunks (which
+ * sinks ignore), so no generator step runs long.
  * Throws `PersistenceError` `ERR_ENCODE` (with `details.record`) for a header that is neither
  * 0x0E, 0x0F nor "auto", or a record whose `bytes` do not hold exactly one valid record.
  */
@@ -28,7 +29,22 @@ export function* encodeKnownMet(
 ): Generator<Uint8Array, void, undefined> {
   const records = value?.records;
   if (!Array.isArray(records)) throw encodeError("value.records must be an array");
-  const header = resolveHeader(value.header, records);
+  let header: KnownMetHeader;
+  if (value.header === 0x0e || value.header === 0x0f) {
+    header = value.header;
+  } else if (value.header === "auto") {
+    header = 0x0e;
+    for (let i = 0; i < records.length; i++) {
+      if (isLarge(records[i])) {
+        header = 0x0f;
+        break;
+      }
+      // Keep each generator step short for sliced executors: the scan may cover a million records.
+      if ((i & AUTO_SCAN_SLICE) === AUTO_SCAN_SLICE) yield new Uint8Array(0);
+    }
+  } else {
+    throw encodeError(`Invalid known.met header ${String(value.header)}`);
+  }
   const w = createChunkWriter({ chunkSize: options.chunkSize });
   const chunkSize = w.chunkSize;
   w.begin(5);
@@ -72,26 +88,14 @@ function* drain(w: ChunkWriter): Generator<Uint8Array, void, undefined> {
   for (let chunk = w.takeReady(); chunk !== undefined; chunk = w.takeReady()) yield chunk;
 }
 
-function resolveHeader(
-  header: KnownMet["header"],
-  records: readonly KnownFileRecord[],
-): KnownMetHeader {
-  if (header === 0x0e || header === 0x0f) return header;
-  if (header !== "auto") throw encodeError(`Invalid known.met header ${String(header)}`);
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i] as KnownFileRecord;
-    if (rec instanceof KnownFileRecordView) {
-      if (
-        rec.sizeOff >= 0 &&
-        (tagFields.intNumber(rec.src, rec.sizeOff) ?? 0) > OLD_MAX_FILE_SIZE
-      ) {
-        return 0x0f;
-      }
-    } else if ((rec?.size ?? 0n) > BigInt(OLD_MAX_FILE_SIZE)) {
-      return 0x0f;
-    }
+/** Records scanned per generator step when the header is "auto" (minus one, as a mask). */
+const AUTO_SCAN_SLICE = 0xffff;
+
+function isLarge(rec: KnownFileRecord | undefined): boolean {
+  if (rec instanceof KnownFileRecordView) {
+    return rec.large;
   }
-  return 0x0e;
+  return (rec?.size ?? 0n) > BigInt(OLD_MAX_FILE_SIZE);
 }
 
 function checkedBytes(rec: KnownFileRecord | undefined, index: number): Uint8Array {

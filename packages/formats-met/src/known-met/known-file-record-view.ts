@@ -16,6 +16,7 @@ import {
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
 import type { KnownFileMedia, KnownFileRecord } from "./known-file-record.js";
+import { OLD_MAX_FILE_SIZE } from "./known-met.js";
 import { tagFields } from "./tag-fields.js";
 
 const MEDIA_IDS: Record<number, keyof KnownFileMedia> = {
@@ -47,26 +48,32 @@ export class KnownFileRecordView implements KnownFileRecord {
   readonly off: number;
   /** End of the record (exclusive). */
   readonly end: number;
-  /** Offset of the first tag. */
-  readonly tagsOff: number;
-  readonly tagCount: number;
   /** Offset of the first FT_FILESIZE tag, or -1. */
   readonly sizeOff: number;
 
-  constructor(
-    src: Uint8Array,
-    off: number,
-    end: number,
-    tagsOff: number,
-    tagCount: number,
-    sizeOff: number,
-  ) {
+  /** FT_FILESIZE exceeds 4,290,048,000 (the file needs header 0x0F); read while the bytes are hot. */
+  readonly large: boolean;
+
+  constructor(src: Uint8Array, off: number, end: number, sizeOff: number) {
     this.src = src;
     this.off = off;
     this.end = end;
-    this.tagsOff = tagsOff;
-    this.tagCount = tagCount;
     this.sizeOff = sizeOff;
+    this.large = sizeOff >= 0 && (tagFields.intNumber(src, sizeOff) ?? 0) > OLD_MAX_FILE_SIZE;
+  }
+
+  /** Offset of the first tag (kept out of the object to keep a million of them small). */
+  get tagsOff(): number {
+    return this.off + 26 + 16 * this.partHashCount;
+  }
+
+  get tagCount(): number {
+    const b = this.src;
+    const p = this.tagsOff - 4;
+    return (
+      ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16)) +
+      (b[p + 3] as number) * 0x100_0000
+    );
   }
 
   get bytes(): Uint8Array {
@@ -97,7 +104,8 @@ export class KnownFileRecordView implements KnownFileRecord {
   get tags(): readonly MetTag[] {
     const out: MetTag[] = [];
     let o = this.tagsOff;
-    for (let i = 0; i < this.tagCount; i++) {
+    const count = this.tagCount;
+    for (let i = 0; i < count; i++) {
       const next = scanMetTag(this.src, o, this.end);
       out.push(metTagFromValidBytes(this.src.subarray(o, next)));
       o = next;
@@ -110,7 +118,8 @@ export class KnownFileRecordView implements KnownFileRecord {
     const b = this.src;
     let found = -1;
     let o = this.tagsOff;
-    for (let i = 0; i < this.tagCount; i++) {
+    const count = this.tagCount;
+    for (let i = 0; i < count; i++) {
       if (tagFields.id(b, o) === id) {
         if (!last) return o;
         found = o;
@@ -136,7 +145,8 @@ export class KnownFileRecordView implements KnownFileRecord {
     const out: string[] = [];
     const b = this.src;
     let o = this.tagsOff;
-    for (let i = 0; i < this.tagCount; i++) {
+    const count = this.tagCount;
+    for (let i = 0; i < count; i++) {
       if (tagFields.id(b, o) === FT_FILENAME) {
         const text = tagFields.text(b, o);
         if (text !== undefined) out.push(decodeMetString(text));
@@ -183,7 +193,8 @@ export class KnownFileRecordView implements KnownFileRecord {
     const b = this.src;
     let total = 0n;
     let o = this.tagsOff;
-    for (let i = 0; i < this.tagCount; i++) {
+    const count = this.tagCount;
+    for (let i = 0; i < count; i++) {
       const id = tagFields.id(b, o);
       if (id === FT_ATTRANSFERRED || id === FT_ATTRANSFERREDHI) {
         const v = tagFields.intBigint(b, o);

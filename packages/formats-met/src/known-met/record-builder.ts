@@ -171,8 +171,6 @@ export class RecordBuilder {
       out,
       base,
       base + length,
-      base + this.tagsOff,
-      this.tagCount,
       this.sizeOff < 0 ? -1 : base + this.sizeOff,
     );
   }
