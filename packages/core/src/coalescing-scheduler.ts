@@ -340,9 +340,12 @@ export class CoalescingScheduler<T> {
       this.carriedReasons = flight.reasons;
       // During close the close loop retries by itself, within the deadline.
       const willRetry = !permanent && !host.closing;
-      const retryInMs = willRetry
-        ? retryDelayMs(this.failedAttempts, host.retry, host.random)
-        : undefined;
+      // An immediate request that arrived during the failed write wants the newest state now.
+      const retryInMs = !willRetry
+        ? undefined
+        : this.immediatePending
+          ? 0
+          : retryDelayMs(this.failedAttempts, host.retry, host.random);
       this.lastError = Object.freeze({
         code: error.code,
         stage,
@@ -373,12 +376,8 @@ export class CoalescingScheduler<T> {
 
   private scheduleAfter(result: WriteResult): void {
     if (!result.ok && result.willRetry) {
-      if (this.immediatePending) {
-        // An immediate request arrived during the failed write: it wants the newest state now.
-        this.queueStart();
-        return;
-      }
-      this.arm(result.retryInMs ?? 0, true);
+      if (this.immediatePending) this.queueStart();
+      else this.arm(result.retryInMs ?? 0, true);
       if (this.host.listenerCount > 0) {
         this.host.emit("retry-scheduled", this.settings.target, result.generation, result);
       }

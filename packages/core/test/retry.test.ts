@@ -191,7 +191,7 @@ describe("retry with backoff", () => {
   });
 
   it("retries at once when an immediate request arrived during the failing write", async () => {
-    const { clock, sink, handle } = setup({ retry: { initialMs: 10_000, jitter: 0 } });
+    const { clock, sink, handle, results } = setup({ retry: { initialMs: 10_000, jitter: 0 } });
     let fail!: (e: unknown) => void;
     const gate = new Promise<void>((_, reject) => {
       fail = reject;
@@ -203,6 +203,7 @@ describe("retry with backoff", () => {
     fail(ioError());
     await flush();
     expect(sink.calls).toHaveLength(2);
+    expect(results[0]).toMatchObject({ ok: false, willRetry: true, retryInMs: 0 });
     expect(await saved).toMatchObject({ ok: true, attempt: 2 });
   });
 
