@@ -133,6 +133,28 @@ describe("encode equals JSON.stringify", () => {
     );
   });
 
+  it("for values mixing left-out values, toJSON, getters-free class instances and doubles", () => {
+    const special = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(() => 1),
+      fc.constant(Symbol.for("s")),
+      fc.double(),
+      fc.string({ unit: "binary" }),
+      fc.jsonValue().map((inner) => ({ toJSON: (key: string) => [key, inner] })),
+      fc.constant({ toJSON: () => undefined }),
+      fc.date({ noInvalidDate: false }),
+      fc.tuple(fc.integer(), fc.integer()).map(([x, y]) => new Point(x, y)),
+    );
+    fc.assert(
+      fc.property(
+        fc.anything({ values: [special], withBoxedValues: true, withSparseArray: true }),
+        fc.constantFrom(...INDENTS),
+        (value, indent) => expectSameAsStringify(value, indent),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("for any string, also across small chunks", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 400 }), (value) => {
