@@ -72,6 +72,21 @@ describe("the suites catch broken sinks", () => {
     );
   });
 
+  it("exercises many crash states and fault cases, not a vacuous few", async () => {
+    let created = 0;
+    const counting = factory();
+    const create = (env: Parameters<typeof counting>[0]) => {
+      created += 1;
+      return counting(env);
+    };
+    await checkCrashAtomicity({ create });
+    expect(created).toBeGreaterThan(12);
+    created = 0;
+    await checkFaultMatrix({ create });
+    // 7 codes for each of about a dozen calls, plus torn and short writes.
+    expect(created).toBeGreaterThan(70);
+  });
+
   it("passes the correct reference sink through the same checks", async () => {
     await checkReadDuringWrite(onMemory());
     await checkConcurrentWrites(onMemory());
