@@ -15,9 +15,13 @@ export interface RetryOptions {
 
 /** {@link RetryOptions} with every default applied and validated. */
 export interface RetryPolicy {
+  /** Delay before the first retry, in ms. */
   readonly initialMs: number;
+  /** Growth factor per further retry. */
   readonly factor: number;
+  /** Hard cap of every delay, in ms. */
   readonly maxMs: number;
+  /** Relative jitter in `[0, 1]`. */
   readonly jitter: number;
 }
 

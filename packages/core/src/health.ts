@@ -55,12 +55,19 @@ export interface HealthTotals {
   readonly targets: number;
   /** Targets with `unsaved: true`. */
   readonly unsavedTargets: number;
+  /** Sum of {@link TargetHealth.requests}. */
   readonly requests: number;
+  /** Sum of {@link TargetHealth.writes}. */
   readonly writes: number;
+  /** Sum of {@link TargetHealth.coalesced}. */
   readonly coalesced: number;
+  /** Sum of {@link TargetHealth.successes}. */
   readonly successes: number;
+  /** Sum of {@link TargetHealth.failures}. */
   readonly failures: number;
+  /** Sum of {@link TargetHealth.retries}. */
   readonly retries: number;
+  /** Sum of {@link TargetHealth.bytes}. */
   readonly bytes: number;
 }
 
