@@ -21,6 +21,7 @@ import { computeEd2kHashes, type Ed2kHashes } from "../src/hash/compute-ed2k-has
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
 import { knownMetCodec } from "../src/known-met/known-met-codec.js";
 import { sortKnownFileRecordsAmule } from "../src/known-met/sort-known-file-records.js";
+import { appendKnown2Entry } from "../src/known2/append-known2-entry.js";
 import type { Known2Entry } from "../src/known2/known2-met.js";
 import { known2MetCodec } from "../src/known2/known2-met-codec.js";
 import { AMULE_SET1, fileContent } from "./support/amule-file-set.js";
@@ -301,6 +302,47 @@ describe.skipIf(!AVAILABLE)(
           const amount = shownBytes(line?.transferredText ?? "");
           expect(Math.abs(amount.bytes - Number(want.transferred))).toBeLessThan(amount.step);
         });
+      },
+      STEP_TIMEOUT_MS,
+    );
+
+    it(
+      "appends to known2_64.met exactly the bytes appendKnown2Entry predicts for a missing hashset",
+      async () => {
+        const files = await hashDirectory(filesDir);
+        const { known } = writeOwnMetFiles(files, () => ({
+          requests: 0,
+          accepted: 0,
+          transferred: 0n,
+          priority: 5,
+        }));
+        const missing = files.find((f) => f.name === "two-parts-12345678.bin");
+        if (missing === undefined) throw new Error("harness file set changed");
+        const present = files.filter((f) => f !== missing).map((f) => f.hashes.aich);
+        const known2 = concat(known2MetCodec.encode({ entries: present }));
+        const predicted = concat([known2, appendKnown2Entry(known2, missing.hashes.aich)]);
+        expect(predicted.length).toBe(known2.length + 24 + 68 * 20);
+        const input = path.join(work, "append-input");
+        await mkdir(input);
+        await writeFile(path.join(input, "known.met"), known);
+        await writeFile(path.join(input, "known2_64.met"), known2);
+        const out = path.join(work, "append-load");
+        const report = await harness(
+          "load (known2 append)",
+          "load",
+          out,
+          path.join(input, "known.met"),
+          filesDir,
+          "",
+          path.join(input, "known2_64.met"),
+        );
+        // The known.met entry is still accepted; only the AICH hashset is recomputed and appended.
+        expect(report).toContain(
+          "VERDICT: all shared files matched known.met entries (no re-hash)",
+        );
+        expect(report).toContain("known2_64.met grew");
+        const after = new Uint8Array(await readFile(path.join(out, "known2_64.met.after")));
+        expect(toHex(after)).toBe(toHex(predicted));
       },
       STEP_TIMEOUT_MS,
     );
