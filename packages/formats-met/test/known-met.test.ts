@@ -583,6 +583,34 @@ describe("sortKnownFileRecordsAmule", () => {
   });
 });
 
+describe("sortKnownFileRecordsAmule (against a reference)", () => {
+  it("matches a straightforward implementation on random hashes with many duplicates", () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const records = Array.from({ length: 2000 }, (_, date) => {
+      const hash = new Uint8Array(16);
+      hash[0] = random() % 3;
+      hash[5] = random() % 4;
+      hash[15] = random() % 5;
+      return assembleKnownFileRecord({ date, hash, partHashes: [], tags: [] });
+    });
+    const key = (r: KnownFileRecord) => hex(r.hash);
+    const last = new Map(records.map((r, i) => [key(r), i]));
+    const reference = [
+      ...records.filter((r, i) => last.get(key(r)) !== i),
+      ...records
+        .filter((r, i) => last.get(key(r)) === i)
+        .sort((a, b) => (key(a) < key(b) ? -1 : 1)),
+    ];
+    expect(sortKnownFileRecordsAmule(records).map((r) => r.date)).toEqual(
+      reference.map((r) => r.date),
+    );
+  });
+});
+
 describe("md4 link", () => {
   it("the fixture's multi-part hashes are MD4 of their part hashes", () => {
     for (const r of decodeKnownMet(KNOWN).records) {
