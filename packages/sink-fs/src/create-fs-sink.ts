@@ -337,13 +337,23 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   ): Promise<FsSinkWriteResult> {
     if (signal?.aborted) throw abortFailure(target, "open", signal);
     let real: string;
+    const created: string[] = [];
     try {
-      await fs.mkdir(dirname(path), { recursive: true });
+      created.push(
+        ...createdDirs(dirname(path), await fs.mkdir(dirname(path), { recursive: true })),
+      );
       real = await resolveLinks(path);
-      if (real !== path) await fs.mkdir(dirname(real), { recursive: true });
+      if (real !== path) {
+        created.push(
+          ...createdDirs(dirname(real), await fs.mkdir(dirname(real), { recursive: true })),
+        );
+      }
     } catch (error) {
       throw fsFailure(error, "open", target);
     }
+    // A new directory's entry lives in its parent: without fsyncing the parents, a power loss can
+    // take the whole new subtree, and the file in it, away after write() resolved.
+    if (durable) for (const made of created) await syncDirectory(fs, dirname(made), target);
     const dir = dirname(real);
     const name = basename(real);
     await sweepOnce(dir);
@@ -668,6 +678,20 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   }
 
   return { dir: root, capabilities, write, read, quarantine, close, sweep };
+}
+
+/**
+ * The directories `mkdir(dir, { recursive: true })` created, top first, given the first created
+ * one it returned (`undefined`: none).
+ */
+function createdDirs(dir: string, first: string | undefined): string[] {
+  if (first === undefined) return [];
+  const made: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    made.unshift(current);
+    if (current === first || dirname(current) === current || made.length > 4096) break;
+  }
+  return made;
 }
 
 /** Waits for `previous`, or rejects with `ERR_ABORTED` (stage `open`) as soon as `signal` aborts. */

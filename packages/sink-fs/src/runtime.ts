@@ -19,14 +19,13 @@ export interface FsSinkRuntime {
   readonly isProcessAlive: (pid: number) => boolean;
 }
 
-/** The default clock: `Date.now` and the global timers, unref'd so they never keep a process up. */
+/**
+ * The default clock: `Date.now` and the global timers. They stay ref'd: a pause inside a write
+ * (lock wait, rename retry) is part of work someone awaits, and must keep the process alive.
+ */
 export const DEFAULT_CLOCK: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    handle.unref?.();
-    return handle;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 

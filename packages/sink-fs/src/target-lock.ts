@@ -323,6 +323,8 @@ export async function acquireTargetLock(
         },
       );
     }, settings.staleMs / 3);
+    // The heartbeat alone must not keep a process alive; the write it guards does.
+    (heartbeat as { unref?: () => void } | undefined)?.unref?.();
   };
   beat();
 
