@@ -165,6 +165,14 @@ describe("createChunkWriter", () => {
     expect(chunks.slice(0, -1).every((c) => c.length === 64)).toBe(true);
   });
 
+  it("hands over a last chunk whose buffer holds only written bytes", () => {
+    const w = createChunkWriter({ chunkSize: 1024 });
+    w.copy(Uint8Array.of(1, 2, 3));
+    const last = w.finish() as Uint8Array;
+    expect(last.byteOffset).toBe(0);
+    expect(last.buffer.byteLength).toBe(3);
+  });
+
   it("copies ranges and reports nothing after finish", () => {
     const w = createChunkWriter({ chunkSize: 64 });
     w.copy(Uint8Array.of(1, 2, 3, 4, 5), 1, 4);

@@ -37,7 +37,10 @@ export interface ChunkWriter {
   readonly written: number;
   /** Number of full chunks waiting to be taken. */
   readonly readyCount: number;
-  /** Prepares `n` contiguous bytes at `buffer[pos]`. */
+  /**
+   * Prepares `n` contiguous bytes at `buffer[pos]`. Write every byte you advance `pos` over:
+   * chunks are not zero-filled.
+   */
   begin(n: number): void;
   /** Commits what was written since `begin()`. */
   end(): void;
@@ -208,7 +211,8 @@ class ChunkWriterImpl implements ChunkWriter {
     if (this.finished) return undefined;
     this.finished = true;
     if (this.chunkPos === 0) return undefined;
-    const last = this.chunk.subarray(0, this.chunkPos);
+    // A copy, not a view: the chunk's buffer was not zero-filled past what was written.
+    const last = this.chunk.slice(0, this.chunkPos);
     this.flushed += this.chunkPos;
     this.chunkPos = 0;
     return last;
@@ -219,8 +223,8 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * A chunk with its own ArrayBuffer, not zero-filled: every byte handed over was written first
- * (full chunks are full; the last one is cut to what was written), and skipping the fill saves a
- * memset per chunk.
+ * (full chunks are full; the last one is copied out at its written length), and skipping the fill
+ * saves a memset per chunk.
  */
 function allocChunk(size: number): Uint8Array {
   const b = Buffer.allocUnsafeSlow(size);
