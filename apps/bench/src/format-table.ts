@@ -12,6 +12,8 @@ const HEADERS = [
   "fsyncs",
   "MB",
   "peak RSS MB",
+  "+heap MB",
+  "max GC ms",
   "final ok",
 ];
 
@@ -35,9 +37,31 @@ export function formatTable(results: readonly RunResult[]): string {
           r.fsyncs === null ? "–" : String(r.fsyncs),
           r.bytes === null ? "–" : (r.bytes / 1e6).toFixed(1),
           num(r.peakRssMb, 0),
-          r.note ? `NO (${r.note})` : r.finalStateOk ? "yes" : "NO",
+          num(r.extraHeapMb, 0),
+          num(r.gcMaxPauseMs, 1),
+          r.note
+            ? `NO (${r.note})`
+            : r.finalStateOk === null
+              ? "(stores nothing)"
+              : r.finalStateOk
+                ? "yes"
+                : "NO",
         ]
-      : [r.workload, r.contender, "not available", "", "", "", "", "", "", "", "", r.note ?? ""],
+      : [
+          r.workload,
+          r.contender,
+          "not available",
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+          r.note ?? "",
+        ],
   );
   const widths = HEADERS.map((h, i) =>
     Math.min(

@@ -23,6 +23,8 @@ export interface FsCounters {
   start(): void;
   /** Stops counting and returns the counts since `start()`. */
   stop(): FsCounts;
+  /** The counts since `start()`, while counting goes on. */
+  peek(): FsCounts;
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -310,6 +312,7 @@ export async function installFsCounters(): Promise<FsCounters> {
       active = false;
       return { ...counts };
     },
+    peek: () => ({ ...counts }),
   };
   return installed;
 }

@@ -12,5 +12,5 @@ export interface GoalCheck {
   readonly records: number;
 }
 
-/** Peak extra memory a save may take: a few chunk buffers (≤ 1 MiB each) and writev batching. */
+/** Encoded bytes a save may hold in flight: a few chunk buffers (≤ 1 MiB each) plus one writev batch. */
 export const EXTRA_MEMORY_BUDGET_MB = 16;

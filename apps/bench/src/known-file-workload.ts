@@ -160,17 +160,30 @@ function randomSpec(prng: Prng, index: number): KnownFileSpec {
   };
 }
 
+/** Mixes a record index into the seed (a 32-bit integer hash), so each record has its own stream. */
+function recordSeed(seed: number, index: number): number {
+  let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
- * Builds `count` deterministic known-file specs from `seed`. Distribution (documented in the README):
- * 40% small files (< 1 part, P = 0), the rest between 1 and 10 parts (P = 2..10); one record in
- * {@link LARGE_FILE_EVERY} is a large file over 4 GiB with its full, rule-conforming part-hash list
- * (P = 442..884), which also switches the file header to 0x0F. Hashes are random bytes: the bench
- * measures serialization, not MD4, so a file hash is not the MD4 of its part hashes.
+ * The deterministic spec of record `index` for `seed`, computed on its own (random access), so the
+ * bench never has to keep all specs alive next to the state it measures. Distribution (documented
+ * in the README): 40% small files (< 1 part, P = 0), the rest between 1 and 10 parts (P = 2..10);
+ * one record in {@link LARGE_FILE_EVERY} is a large file over 4 GiB with its full, rule-conforming
+ * part-hash list (P = 442..884), which also switches the file header to 0x0F. Hashes are random
+ * bytes: the bench measures serialization, not MD4, so a file hash is not the MD4 of its parts.
  */
+export function knownFileSpecAt(index: number, seed: number): KnownFileSpec {
+  return randomSpec(createPrng(recordSeed(seed, index)), index);
+}
+
+/** Builds the specs of records `0 .. count - 1` (see {@link knownFileSpecAt}). */
 export function createKnownFileSpecs(count: number, seed: number): KnownFileSpec[] {
-  const prng = createPrng(seed);
   const specs: KnownFileSpec[] = new Array(count);
-  for (let i = 0; i < count; i++) specs[i] = randomSpec(prng, i);
+  for (let i = 0; i < count; i++) specs[i] = knownFileSpecAt(i, seed);
   return specs;
 }
 

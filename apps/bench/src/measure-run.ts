@@ -96,8 +96,10 @@ export async function measureRun<T>(
     const totalMs = performance.now() - startedAt;
     const counts = counters.stop();
     const stall = monitor.stop();
-    let finalStateOk = false;
-    if (outcome && !failure) {
+    let finalStateOk: boolean | null = false;
+    if (contender.stores === false) {
+      finalStateOk = null;
+    } else if (outcome && !failure) {
       try {
         const stored = await session.readBack();
         finalStateOk = workload.format.verify(stored, outcome.expected());
@@ -105,6 +107,7 @@ export async function measureRun<T>(
         failure = `read back failed: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
+    const writerReport = session.reported?.();
     try {
       await session.close();
     } catch (error) {
@@ -125,11 +128,17 @@ export async function measureRun<T>(
       finalStateOk,
       ownerCalls: outcome?.ownerCalls ?? null,
       extraRssMb: round((stall.peakRssBytes - stall.startRssBytes) / MB, 1),
+      extraHeapMb: round((stall.peakHeapBytes - stall.startHeapBytes) / MB, 1),
       eldMaxMs: round(stall.eldMaxMs),
       eldP99Ms: round(stall.eldP99Ms),
       writeCalls: counts.writeCalls,
       renames: counts.renames,
+      gcCount: stall.gcCount,
+      gcMaxPauseMs: round(stall.gcMaxPauseMs),
+      gcTotalMs: round(stall.gcTotalMs),
+      involuntaryContextSwitches: stall.involuntaryContextSwitches,
       mutations: outcome?.mutations ?? null,
+      writer: writerReport,
       note: failure,
     };
     return { result, trace: stall.trace };

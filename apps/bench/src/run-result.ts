@@ -1,3 +1,5 @@
+import type { WriterReport } from "./contenders/contender.js";
+
 /** One row of `results/latest.json`: one workload run by one contender. Metrics are `null` when not measured. */
 export interface RunResult {
   /** Workload id. */
@@ -28,6 +30,8 @@ export interface RunResult {
   readonly ownerCalls: number | null;
   /** Peak RSS minus RSS at the start of the run, MB. */
   readonly extraRssMb: number | null;
+  /** Peak of JS heap used + external memory minus its value at the start of the run, MB. */
+  readonly extraHeapMb: number | null;
   /** `monitorEventLoopDelay` max and p99 minus its resolution, ms. */
   readonly eldMaxMs: number | null;
   readonly eldP99Ms: number | null;
@@ -35,8 +39,16 @@ export interface RunResult {
   readonly writeCalls: number | null;
   /** rename calls. */
   readonly renames: number | null;
+  /** Garbage collections during the run, their longest pause and their summed pauses (ms). */
+  readonly gcCount: number | null;
+  readonly gcMaxPauseMs: number | null;
+  readonly gcTotalMs: number | null;
+  /** Times the OS preempted the process during the run (load from elsewhere on the machine). */
+  readonly involuntaryContextSwitches: number | null;
   /** Mutations the owner made (mutating workload). */
   readonly mutations: number | null;
+  /** snapwrite only: sums of the timings its write results reported. */
+  readonly writer?: WriterReport | undefined;
   /** Why it did not run, or what failed. */
   readonly note?: string | undefined;
 }
@@ -58,10 +70,15 @@ export function unavailableResult(workload: string, contender: string, note: str
     finalStateOk: null,
     ownerCalls: null,
     extraRssMb: null,
+    extraHeapMb: null,
     eldMaxMs: null,
     eldP99Ms: null,
     writeCalls: null,
     renames: null,
+    gcCount: null,
+    gcMaxPauseMs: null,
+    gcTotalMs: null,
+    involuntaryContextSwitches: null,
     mutations: null,
     note,
   };

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver, performance } from "node:perf_hooks";
 import { percentile } from "./percentile.js";
 import { correctedTickDelays } from "./tick-delays.js";
 
@@ -8,7 +8,7 @@ export interface StallMonitorOptions {
   readonly intervalMs?: number;
   /** Keep every tick's time and gap for a stall-over-time chart. Default false. */
   readonly trace?: boolean;
-  /** Sample the resident set size every this many ticks. Default 5. */
+  /** Sample memory (RSS, heap, external) every this many ticks. Default 5. */
   readonly rssEveryTicks?: number;
 }
 
@@ -40,6 +40,18 @@ export interface StallReport {
   readonly startRssBytes: number;
   /** Largest sampled resident set size, in bytes. */
   readonly peakRssBytes: number;
+  /** JS heap used plus external memory (array buffers included) when the window started, in bytes. */
+  readonly startHeapBytes: number;
+  /** Largest sampled JS heap used plus external memory, in bytes (garbage not yet collected counts). */
+  readonly peakHeapBytes: number;
+  /** Garbage collections reported by `PerformanceObserver` during the window. */
+  readonly gcCount: number;
+  /** Longest single garbage-collection pause, in ms. */
+  readonly gcMaxPauseMs: number;
+  /** Summed garbage-collection pauses, in ms. */
+  readonly gcTotalMs: number;
+  /** Times the OS took the CPU away from this process (other load on the machine). */
+  readonly involuntaryContextSwitches: number;
   /** Tick-by-tick data, when asked for. */
   readonly trace: StallTrace | undefined;
 }
@@ -50,14 +62,14 @@ export interface StallMonitor {
   start(): void;
   /** Ends the window and reports it. */
   stop(): StallReport;
-  /** Takes an extra RSS sample now (call it right after a synchronous save). */
+  /** Takes an extra memory sample now (call it right after a synchronous save). */
   sampleRss(): void;
 }
 
 /**
  * Creates a monitor that measures event-loop stalls twice: with `perf_hooks.monitorEventLoopDelay`
- * (resolution = interval) and with a `setInterval` tick whose gaps are recorded. It samples the RSS
- * on every few ticks to report the peak.
+ * (resolution = interval) and with a `setInterval` tick whose gaps are recorded. It samples
+ * `process.memoryUsage()` every few ticks to report peaks.
  */
 export function createStallMonitor(options: StallMonitorOptions = {}): StallMonitor {
   const intervalMs = options.intervalMs ?? 1;
@@ -70,7 +82,21 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
   let lastTick = 0;
   let startRss = 0;
   let peakRss = 0;
+  let startHeap = 0;
+  let peakHeap = 0;
   let timer: NodeJS.Timeout | undefined;
+  let gcCount = 0;
+  let gcMax = 0;
+  let gcTotal = 0;
+  let switchesAtStart = 0;
+  const onGc = (entries: { getEntries(): readonly { duration: number }[] }): void => {
+    for (const entry of entries.getEntries()) {
+      gcCount++;
+      gcTotal += entry.duration;
+      if (entry.duration > gcMax) gcMax = entry.duration;
+    }
+  };
+  let observer: PerformanceObserver | undefined;
   let histogram: ReturnType<typeof monitorEventLoopDelay> | undefined;
 
   const grow = (array: Float64Array): Float64Array => {
@@ -80,8 +106,10 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
   };
 
   const sampleRss = (): void => {
-    const rss = process.memoryUsage.rss();
-    if (rss > peakRss) peakRss = rss;
+    const usage = process.memoryUsage();
+    if (usage.rss > peakRss) peakRss = usage.rss;
+    const heap = usage.heapUsed + usage.external;
+    if (heap > peakHeap) peakHeap = heap;
   };
 
   const tick = (): void => {
@@ -101,8 +129,17 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
     start() {
       if (timer !== undefined) throw new Error("stall monitor already running");
       count = 0;
-      startRss = process.memoryUsage.rss();
+      gcCount = 0;
+      gcMax = 0;
+      gcTotal = 0;
+      observer = new PerformanceObserver(onGc);
+      observer.observe({ entryTypes: ["gc"] });
+      switchesAtStart = process.resourceUsage().involuntaryContextSwitches;
+      const usage = process.memoryUsage();
+      startRss = usage.rss;
       peakRss = startRss;
+      startHeap = usage.heapUsed + usage.external;
+      peakHeap = startHeap;
       histogram = monitorEventLoopDelay({ resolution: intervalMs });
       histogram.enable();
       startedAt = performance.now();
@@ -118,6 +155,12 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
       clearInterval(timer);
       timer = undefined;
       histogram.disable();
+      if (observer) {
+        onGc({ getEntries: () => observer?.takeRecords() ?? [] });
+        observer.disconnect();
+        observer = undefined;
+      }
+      const switches = process.resourceUsage().involuntaryContextSwitches - switchesAtStart;
       const durationMs = performance.now() - startedAt;
       const delays = correctedTickDelays(gaps.subarray(0, count), intervalMs);
       const tickMax = delays.length > 0 ? (delays[delays.length - 1] ?? 0) : 0;
@@ -136,6 +179,12 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
         durationMs,
         startRssBytes: startRss,
         peakRssBytes: peakRss,
+        startHeapBytes: startHeap,
+        peakHeapBytes: peakHeap,
+        gcCount,
+        gcMaxPauseMs: gcMax,
+        gcTotalMs: gcTotal,
+        involuntaryContextSwitches: switches,
         trace: keepTrace ? { atMs: times.slice(0, count), gapMs: gaps.slice(0, count) } : undefined,
       };
     },

@@ -1,4 +1,4 @@
-import { type KnownFileSpec, touchKnownFileSpec } from "./known-file-workload.js";
+import { type KnownFileSpec, knownFileSpecAt, touchKnownFileSpec } from "./known-file-workload.js";
 import { createPrng } from "./prng.js";
 
 /** The owner's in-memory state for the mutating workload: immutable items, replaced on change. */
@@ -11,30 +11,37 @@ export interface StateModel<T> {
   readonly mutations: number;
 }
 
+/** Options of {@link createStateModel}. */
+export interface StateModelOptions<I, T> {
+  /** Items of the starting state (copied, never modified). */
+  readonly items: readonly I[];
+  /** Seed the items were generated with: untouched specs are regenerated from it. */
+  readonly specSeed: number;
+  /** Seed choosing which records get touched. */
+  readonly mutationSeed: number;
+  /** Rebuilds one item from a touched spec. */
+  readonly toItem: (spec: KnownFileSpec) => I;
+  /** Wraps a fresh array of the items. */
+  readonly toValue: (items: readonly I[]) => T;
+}
+
 /**
- * Creates a model over copies of `specs` and `items` (the inputs are never modified). `toItem`
- * rebuilds one item from a touched spec; `toValue` wraps a fresh array of the items.
+ * Creates a model over a copy of `items`. Touched specs are kept in a map; an untouched one is
+ * regenerated from `specSeed` when first touched, so no full spec list stays alive.
  */
-export function createStateModel<I, T>(
-  specs: readonly KnownFileSpec[],
-  items: readonly I[],
-  toItem: (spec: KnownFileSpec) => I,
-  toValue: (items: readonly I[]) => T,
-  seed: number,
-): StateModel<T> {
-  const ownSpecs = specs.slice();
-  const ownItems = items.slice();
-  const prng = createPrng(seed);
+export function createStateModel<I, T>(options: StateModelOptions<I, T>): StateModel<T> {
+  const items = options.items.slice();
+  const touched = new Map<number, KnownFileSpec>();
+  const prng = createPrng(options.mutationSeed);
   let mutations = 0;
   return {
-    current: () => toValue(ownItems.slice()),
+    current: () => options.toValue(items.slice()),
     mutate() {
-      const index = prng.nextInt(0, ownSpecs.length - 1);
-      const spec = ownSpecs[index];
-      if (!spec) return;
-      const touched = touchKnownFileSpec(spec, 1_735_689_600 + mutations);
-      ownSpecs[index] = touched;
-      ownItems[index] = toItem(touched);
+      const index = prng.nextInt(0, items.length - 1);
+      const spec = touched.get(index) ?? knownFileSpecAt(index, options.specSeed);
+      const next = touchKnownFileSpec(spec, 1_735_689_600 + mutations);
+      touched.set(index, next);
+      items[index] = options.toItem(next);
       mutations++;
     },
     get mutations() {

@@ -28,6 +28,24 @@ export interface SaveSession<T> {
   readBack(): Promise<Uint8Array>;
   /** Releases the contender's resources. */
   close(): Promise<void>;
+  /** What the contender itself reported about its writes (snapwrite's `WriteResult` timings). */
+  reported?(): WriterReport;
+}
+
+/** Sums over the write results a snapwrite writer reported during one run. */
+export interface WriterReport {
+  /** Results reported (successes and failures). */
+  readonly results: number;
+  /** Failed results. */
+  readonly failures: number;
+  /** Summed `timings.snapshotMs`. */
+  readonly snapshotMs: number;
+  /** Summed `timings.encodeMs` (time inside the codec's generator). */
+  readonly encodeMs: number;
+  /** Summed `timings.writeMs` (the sink's write, including the encoding it pulled). */
+  readonly writeMs: number;
+  /** Summed `timings.totalMs`. */
+  readonly totalMs: number;
 }
 
 /** A way of saving state that the bench compares. */
@@ -36,6 +54,8 @@ export interface Contender {
   readonly id: string;
   /** Whether it wants a save call on every change (coalescing schedulers) or on a timer. */
   readonly savesEveryChange: boolean;
+  /** False for the control run that stores nothing (its final state is not checked). Default true. */
+  readonly stores?: boolean | undefined;
   /** The formats it can write (`undefined`: all). */
   readonly formats?: readonly string[] | undefined;
   /** Why it cannot run here, when it cannot. */

@@ -1,0 +1,145 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Codec, Sink } from "@snapwrite/core";
+import { measureBareWrite } from "./bare-write.js";
+import type { FsCounters } from "./fs-counters.js";
+import type { SnapwriteModules } from "./snapwrite-modules.js";
+
+/** Bare durable write of pre-encoded bytes vs snapwrite's whole save of the same state, interleaved. */
+export interface EndToEndRatio {
+  /** Records in the state. */
+  readonly records: number;
+  /** Encoded size, bytes. */
+  readonly bytes: number;
+  /** Rounds measured (bare, sliced and inline alternate within a round). */
+  readonly rounds: number;
+  /** Median bare `writev` + `fsync` + `rename` of the pre-encoded bytes, ms (encoding excluded). */
+  readonly bareMs: number;
+  /** Median snapwrite save (snapshot + encode + sink-fs durable write), sliced executor, ms. */
+  readonly slicedMs: number | null;
+  /** Same with the inline executor, ms. */
+  readonly inlineMs: number | null;
+  /** `slicedMs / bareMs`. */
+  readonly ratioSliced: number | null;
+  /** `inlineMs / bareMs`. */
+  readonly ratioInline: number | null;
+  /**
+   * Largest number of bytes the sliced save had encoded but not yet handed to the kernel, over all
+   * rounds: the memory the write pipeline holds at once (chunks in flight), garbage excluded.
+   */
+  readonly inFlightPeakBytes: number | null;
+  /** Largest chunk the codec yielded, bytes. */
+  readonly maxChunkBytes: number;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+/**
+ * Wraps a codec so that, before each chunk is handed on, it records how many encoded bytes have not
+ * reached the kernel yet (bytes yielded minus bytes the fs counters saw written).
+ */
+function inFlightTracking<T>(
+  codec: Codec<T>,
+  counters: FsCounters,
+): { codec: Codec<T>; peak: () => number } {
+  let peak = 0;
+  return {
+    codec: {
+      name: codec.name,
+      decode: (bytes) => codec.decode(bytes),
+      *encode(value) {
+        const writtenAtStart = counters.peek().bytes;
+        let yielded = 0;
+        for (const chunk of codec.encode(value)) {
+          yielded += chunk.byteLength;
+          const inFlight = yielded - (counters.peek().bytes - writtenAtStart);
+          if (inFlight > peak) peak = inFlight;
+          yield chunk;
+        }
+      },
+    },
+    peak: () => peak,
+  };
+}
+
+async function snapwriteSave<T>(
+  modules: SnapwriteModules,
+  executor: "inline" | "sliced",
+  dir: string,
+  codec: Codec<T>,
+  value: T,
+): Promise<number> {
+  const { createPersistenceWriter, createFsSink } = modules;
+  if (!createPersistenceWriter || !createFsSink) throw new Error("snapwrite not available");
+  const sink: Sink = createFsSink({ dir });
+  const writer = createPersistenceWriter({ sink, executor });
+  const handle = writer.register("known.met", { snapshot: () => value, codec });
+  // Warm the sink (its start-up sweep of the directory) so the timed save is a steady-state one.
+  const warm = await handle.saveNow("warm-up");
+  if (!warm.ok) throw warm.error;
+  const start = performance.now();
+  const result = await handle.request("timed", { urgency: "immediate" }).settled;
+  const elapsed = performance.now() - start;
+  await writer.close({ timeoutMs: 60_000 });
+  await sink.close?.();
+  if (!result.ok) throw result.error;
+  return elapsed;
+}
+
+/**
+ * Measures the "end-to-end within 1.5× of a bare write" goal with the three writes interleaved in
+ * each round (bare, then snapwrite sliced, then inline), so disk and CPU contention from the rest
+ * of the machine hit all of them alike; reports medians. The sliced saves also measure the bytes in
+ * flight (encoded, not yet written), using the fs counters (started and stopped here).
+ */
+export async function measureEndToEndRatio<T>(
+  modules: SnapwriteModules,
+  root: string,
+  codec: Codec<T>,
+  value: T,
+  encoded: readonly Uint8Array[],
+  records: number,
+  rounds: number,
+  counters: FsCounters,
+): Promise<EndToEndRatio> {
+  const dir = await mkdtemp(join(root, "e2e-"));
+  const tracked = inFlightTracking(codec, counters);
+  counters.start();
+  try {
+    const bare: number[] = [];
+    const sliced: number[] = [];
+    const inline: number[] = [];
+    const available = modules.createPersistenceWriter && modules.createFsSink;
+    for (let r = 0; r < rounds; r++) {
+      bare.push(await measureBareWrite(dir, encoded, 1));
+      if (available) {
+        sliced.push(await snapwriteSave(modules, "sliced", dir, tracked.codec, value));
+        inline.push(await snapwriteSave(modules, "inline", dir, codec, value));
+      }
+    }
+    const bareMs = median(bare);
+    const slicedMs = sliced.length > 0 ? median(sliced) : null;
+    const inlineMs = inline.length > 0 ? median(inline) : null;
+    const ratio = (ms: number | null): number | null =>
+      ms === null ? null : Number((ms / bareMs).toFixed(2));
+    return {
+      records,
+      bytes: encoded.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+      rounds,
+      bareMs: Number(bareMs.toFixed(2)),
+      slicedMs: slicedMs === null ? null : Number(slicedMs.toFixed(2)),
+      inlineMs: inlineMs === null ? null : Number(inlineMs.toFixed(2)),
+      ratioSliced: ratio(slicedMs),
+      ratioInline: ratio(inlineMs),
+      inFlightPeakBytes: sliced.length > 0 ? tracked.peak() : null,
+      maxChunkBytes: encoded.reduce((max, chunk) => Math.max(max, chunk.byteLength), 0),
+    };
+  } finally {
+    counters.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
