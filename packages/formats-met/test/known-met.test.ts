@@ -369,6 +369,18 @@ describe("handmade known.met samples", () => {
       expect(r.size).toBe(9_728_000n);
       expect(r.transferred).toBe(8n + (2n << 32n));
       expect(r.media).toEqual({ artist: "Me" });
+      const odd = assembleKnownFileRecord({
+        date: 0,
+        hash: new Uint8Array(16),
+        partHashes: [],
+        tags: [
+          createMetTag({ name: "constructor", type: "string", value: "x" }),
+          createMetTag({ name: "length", type: "uint32", value: 42 }),
+          createMetTag({ id: 0xd2, type: "string", value: "T" }),
+          createMetTag({ id: 0xd4, type: "string", value: "not a number" }),
+        ],
+      });
+      expect(odd.media).toEqual({ length: 42, title: "T" });
       expect(r.tags.map((t) => t.typeName)).toEqual([
         "string",
         "str",

@@ -139,6 +139,9 @@ describe("tag wire format", () => {
   it("rejects specs that would not read back the same", () => {
     expect(() => createMetTag({ name: "A", type: "uint32", value: 1 })).toThrow(RangeError);
     expect(() => createMetTag({ type: "uint32", value: 1 })).toThrow(TypeError);
+    expect(() => createMetTag({ id: 1, type: "constructor", value: 1 } as never)).toThrow(
+      TypeError,
+    );
     expect(() => createMetTag({ id: 1, name: "ab", type: "uint32", value: 1 })).toThrow(TypeError);
     expect(() => createMetTag({ name: "ab", compact: true, type: "uint32", value: 1 })).toThrow(
       TypeError,
@@ -231,6 +234,15 @@ describe("tag decoding errors", () => {
       reason: "bad-length",
       length: 3,
     });
+  });
+
+  it("refuses offsets and ends outside the input", () => {
+    expect(() => decodeMetTag(bytes("0301000201000000"), -1)).toThrow(RangeError);
+    expect(() => decodeMetTag(bytes("0301000201000000"), 9)).toThrow(RangeError);
+    expect(() => decodeMetTag(bytes("0301000201000000"), 0, 99)).toThrow(RangeError);
+    expect(() => decodeMetTag([3, 1, 0, 2, 1, 0, 0, 0] as unknown as Uint8Array)).toThrow(
+      TypeError,
+    );
   });
 
   it("honours the end bound rather than the array length", () => {

@@ -27,14 +27,14 @@ const MEDIA_IDS: Record<number, keyof KnownFileMedia> = {
   212: "bitrate",
   213: "codec",
 };
-const MEDIA_NAMES: Record<string, keyof KnownFileMedia> = {
-  Artist: "artist",
-  Album: "album",
-  Title: "title",
-  length: "length",
-  bitrate: "bitrate",
-  codec: "codec",
-};
+const MEDIA_NAMES = new Map<string, keyof KnownFileMedia>([
+  ["Artist", "artist"],
+  ["Album", "album"],
+  ["Title", "title"],
+  ["length", "length"],
+  ["bitrate", "bitrate"],
+  ["codec", "codec"],
+]);
 
 /**
  * The one implementation of {@link KnownFileRecord}: offsets into a byte array that holds the
@@ -224,7 +224,7 @@ export class KnownFileRecordView implements KnownFileRecord {
   get media(): KnownFileMedia {
     const out: Record<string, string | number> = {};
     for (const tag of this.tags) {
-      const key = tag.id !== 0 ? MEDIA_IDS[tag.id] : MEDIA_NAMES[tag.name ?? ""];
+      const key = tag.id !== 0 ? MEDIA_IDS[tag.id] : MEDIA_NAMES.get(tag.name ?? "");
       if (key === undefined) continue;
       const numeric = key === "length" || key === "bitrate";
       if (numeric && tag.isInteger) out[key] = Number(tag.bigintValue);

@@ -74,8 +74,10 @@ const TYPE_CODES: Record<MetTagValueSpec["type"], number> = {
 };
 
 function encodeHeader(spec: MetTagSpec): Uint8Array {
+  if (!Object.hasOwn(TYPE_CODES, spec.type)) {
+    throw new TypeError(`createMetTag: unknown type ${String(spec.type)}`);
+  }
   const code = TYPE_CODES[spec.type];
-  if (code === undefined) throw new TypeError(`createMetTag: unknown type ${String(spec.type)}`);
   const hasId = spec.id !== undefined;
   const hasName = spec.name !== undefined;
   if (hasId === hasName) throw new TypeError("createMetTag: give exactly one of id and name");

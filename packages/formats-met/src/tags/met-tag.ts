@@ -203,6 +203,14 @@ class MetTagImpl implements MetTag {
  * @param end - End of the readable region (default `bytes.length`).
  */
 export function decodeMetTag(bytes: Uint8Array, offset = 0, end: number = bytes.length): MetTag {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError("decodeMetTag: bytes must be a Uint8Array");
+  if (!Number.isInteger(end) || end < 0 || end > bytes.length) {
+    throw new RangeError(`decodeMetTag: end ${end} is outside the input`);
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset > end) {
+    throw new RangeError(`decodeMetTag: offset ${offset} is outside the input`);
+  }
   const next = scanMetTag(bytes, offset, end);
   return new MetTagImpl(bytes.subarray(offset, next));
 }

@@ -7,8 +7,8 @@ import { corruptError } from "../binary/corrupt-error.js";
  * `unknown-tag-type` (BSOB 0x0A, STR17+ and every undefined type, at the tag's offset).
  *
  * @param bytes - The input.
- * @param offset - Start of the tag.
- * @param end - End of the readable region (default `bytes.length`).
+ * @param offset - Start of the tag: an integer in `[0, end]` (not checked: this is the hot path).
+ * @param end - End of the readable region, at most `bytes.length` (default `bytes.length`).
  */
 export function scanMetTag(bytes: Uint8Array, offset: number, end: number = bytes.length): number {
   let p = offset;
