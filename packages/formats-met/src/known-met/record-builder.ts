@@ -25,7 +25,6 @@ export class RecordBuilder {
   private pos = 0;
   private tagCount = 0;
   private tagCountAt = 0;
-  private tagsOff = 0;
   private sizeOff = -1;
 
   constructor(date: number, hash: Uint8Array, partHashes: readonly Uint8Array[] | Uint8Array) {
@@ -53,7 +52,6 @@ export class RecordBuilder {
     this.pos = 22 + partBytes;
     this.tagCountAt = this.pos;
     this.pos += 4;
-    this.tagsOff = this.pos;
   }
 
   private reserve(n: number): void {
