@@ -204,7 +204,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     random: options.random ?? Math.random,
     pid: process.pid,
     hostname: hostname(),
-    isProcessAlive: options.isProcessAlive ?? isProcessAlive,
+    isProcessAlive: safeLiveness(options.isProcessAlive ?? isProcessAlive),
   };
   const staleMs = lockSettings?.staleMs ?? DEFAULT_STALE_MS;
   const capabilities: SinkCapabilities = Object.freeze({
@@ -273,7 +273,12 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     if (!sweepEnabled) return Promise.resolve();
     let done = swept.get(dir);
     if (done === undefined) {
-      done = sweepDirectory(runtime, dir, staleMs).then(() => undefined);
+      // Housekeeping never fails the operation that triggered it, whatever an injected
+      // isProcessAlive or file system throws.
+      done = sweepDirectory(runtime, dir, staleMs).then(
+        () => undefined,
+        () => undefined,
+      );
       swept.set(dir, done);
     }
     return done;
@@ -416,7 +421,11 @@ export function createFsSink(options: FsSinkOptions): FsSink {
       }
       if (signal?.aborted) throw abortFailure(target, "rename", signal);
       await lock?.verify();
-      if (keepBackup) await rotateBackup(target, real, dir, name);
+      if (keepBackup && (await rotateBackup(target, real, dir, name)) && durable) {
+        // Directory changes reach the disk in any order unless fsynced: without this, a power
+        // loss could keep the new primary but not the rotated backup, losing the previous version.
+        await syncDirectory(fs, dir, target);
+      }
       if (signal?.aborted) throw abortFailure(target, "rename", signal);
       renameAttempts = await renameWithRetry(
         runtime,
@@ -458,14 +467,15 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   /**
    * Makes `<name>.bak` the current version of the target, which the rename that follows turns into
    * the previous one. The backup is built under a temp name and renamed over the old backup, so the
-   * primary is never touched and both names always hold complete files.
+   * primary is never touched and both names always hold complete files. Resolves `false` when there
+   * was no current version to keep.
    */
   async function rotateBackup(
     target: TargetId,
     real: string,
     dir: string,
     name: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const bak = join(dir, `${name}.bak`);
     const staging = join(dir, tempFileName(`${name}.bak`, runtime.pid, runtime.random));
     activeFiles().add(staging);
@@ -474,13 +484,14 @@ export function createFsSink(options: FsSinkOptions): FsSink {
         await fs.link(real, staging);
       } catch (error) {
         const code = errorCode(error);
-        if (code === "ENOENT") return;
+        if (code === "ENOENT") return false;
         if (!NO_HARD_LINKS.has(code ?? "")) {
           throw fsFailure(error, "rename", target, { op: "backup-link" });
         }
-        if (!(await copyFile(target, real, staging))) return;
+        if (!(await copyFile(target, real, staging))) return false;
       }
       await renameWithRetry(runtime, fs, staging, bak, target, retry, undefined);
+      return true;
     } catch (error) {
       await fs.unlink(staging).catch(() => undefined);
       throw error;
@@ -710,6 +721,17 @@ function waitOrAbort(
       resolveWait();
     });
   });
+}
+
+/** A liveness test that answers "alive" when unsure, so a failing one never deletes live files. */
+function safeLiveness(test: (pid: number) => boolean): (pid: number) => boolean {
+  return (pid) => {
+    try {
+      return test(pid) !== false;
+    } catch {
+      return true;
+    }
+  };
 }
 
 function booleanOption(name: string, value: unknown): boolean {

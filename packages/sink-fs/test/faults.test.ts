@@ -268,17 +268,34 @@ describe("fault injection: ordering", () => {
     const close = index((c) => c.op === "close" && TEMP.test(c.path));
     const backupLink = index((c) => c.op === "link" && c.path === TARGET);
     const rename = index((c) => c.op === "rename" && c.dest === TARGET);
-    const dirOpen = index((c) => c.op === "open" && c.path === DIR);
-    const dirSync = index((c) => c.op === "sync" && c.kind === "directory");
+    const backupRename = index((c) => c.op === "rename" && c.dest === `${TARGET}.bak`);
+    const dirSyncs = calls.flatMap((c, at) =>
+      c.op === "sync" && c.kind === "directory" ? [at] : [],
+    );
     expect(open).toBeLessThan(firstWrite);
     expect(firstWrite).toBeLessThan(chmod);
     expect(chmod).toBeLessThan(dataSync);
     expect(dataSync).toBeLessThan(close);
     expect(close).toBeLessThan(backupLink);
-    expect(backupLink).toBeLessThan(rename);
-    expect(rename).toBeLessThan(dirOpen);
-    expect(dirOpen).toBeLessThan(dirSync);
+    expect(backupLink).toBeLessThan(backupRename);
+    // The rotated backup is made durable before the primary is replaced, the rename after it.
+    expect(dirSyncs).toHaveLength(2);
+    expect(backupRename).toBeLessThan(dirSyncs[0] as number);
+    expect(dirSyncs[0]).toBeLessThan(rename);
+    expect(rename).toBeLessThan(dirSyncs[1] as number);
+    expect(calls[(dirSyncs[1] as number) - 1]).toMatchObject({ op: "open", path: DIR });
     expect(fs.calls.find((c) => c.op === "open" && TEMP.test(c.path))?.flags).toBe("wx");
+  });
+
+  it("fsyncs the directory exactly once, after the rename, without backup", async () => {
+    const { sink, fs } = setup([]);
+    await sink.write("known.met", textChunks("new content"));
+    const rename = fs.calls.findIndex((c) => c.op === "rename" && c.dest === TARGET);
+    const dirSyncs = fs.calls.flatMap((c, at) =>
+      c.op === "sync" && c.kind === "directory" ? [at] : [],
+    );
+    expect(dirSyncs).toHaveLength(1);
+    expect(rename).toBeLessThan(dirSyncs[0] as number);
   });
 
   it('makes no fsync at all with durability "atomic"', async () => {

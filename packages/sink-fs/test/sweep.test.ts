@@ -84,6 +84,31 @@ describe("start-up sweep", () => {
     expect(text(await writer.read("a"))).toBe("in progress");
   });
 
+  it("removes an abandoned lock before the first write, so the write needs no lock break", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, ".a.lock"), lockContent(await deadPid(), Date.now()));
+    const result = await createFsSink({ dir, lock: { waitMs: 0 } }).write("a", textChunks("x"));
+    expect(result.locksBroken).toBe(0);
+    expect(await readdir(dir)).toEqual(["a"]);
+  });
+
+  it("treats a throwing isProcessAlive as alive and deletes nothing", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, ".a.12345-abc.tmp"), "unknown owner");
+    await writeFile(join(dir, ".b.lock"), lockContent(12345, Date.now()));
+    const sink = createFsSink({
+      dir,
+      lock: { waitMs: 0 },
+      isProcessAlive: () => {
+        throw new Error("cannot tell");
+      },
+    });
+    expect(await sink.sweep()).toEqual({ removedTemps: [], removedLocks: [] });
+    await sink.write("a", textChunks("x"));
+    await expect(sink.write("b", textChunks("x"))).rejects.toMatchObject({ code: "ERR_LOCKED" });
+    expect((await readdir(dir)).sort()).toEqual([".a.12345-abc.tmp", ".b.lock", "a"]);
+  });
+
   it("leaves everything alone with sweep: false", async () => {
     const dir = await dirs.make();
     const dead = await deadPid();
