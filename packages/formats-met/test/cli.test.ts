@@ -133,6 +133,9 @@ describe("snapwrite-met (in process)", () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("cannot read");
     expect(missing.stderr).toContain("ENOENT");
+    const directory = await run(["dump", dir]);
+    expect(directory.status).toBe(2);
+    expect(directory.stderr).toContain("EISDIR");
     expect((await run([])).status).toBe(2);
     expect((await run(["frobnicate", "x"])).stderr).toContain("unknown command");
     expect((await run(["dump"])).stderr).toContain("missing FILE");
