@@ -15,15 +15,19 @@ import {
   type TargetId,
   type WriteStage,
 } from "@snapwrite/core";
+import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
-import { abortFailure, fsFailure } from "./fs-failure.js";
+import { DEFAULT_CLOCK } from "./default-clock.js";
+import { errorCode } from "./error-code.js";
+import { fsFailure } from "./fs-failure.js";
+import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { isLockFileName, lockFileName } from "./lock-file-name.js";
 import { isProcessAlive } from "./process-alive.js";
 import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
-import { DEFAULT_CLOCK, type FsSinkRuntime, errorCode } from "./runtime.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
 import { syncDirectory } from "./sync-directory.js";
-import { type TargetLockSettings, acquireTargetLock } from "./target-lock.js";
-import { isLockFileName, lockFileName, parseTempFileName, tempFileName } from "./temp-file-name.js";
+import { acquireTargetLock, type TargetLockSettings } from "./target-lock.js";
+import { parseTempFileName, tempFileName } from "./temp-file-name.js";
 import { type WriteBatchLimits, writeChunks } from "./write-chunks.js";
 
 /** Options of the cross-process lock of {@link createFsSink}. */

@@ -7,5 +7,5 @@ export type {
   FsSinkWriteResult,
 } from "./create-fs-sink.js";
 export { createFsSink } from "./create-fs-sink.js";
-export type { FsSweepReport } from "./sweep-directory.js";
 export { isProcessAlive } from "./process-alive.js";
+export type { FsSweepReport } from "./sweep-directory.js";

@@ -1,4 +1,4 @@
-import { errorCode } from "./runtime.js";
+import { errorCode } from "./error-code.js";
 
 /**
  * Whether a process with id `pid` runs on this host, by sending it signal 0. `EPERM` (it exists but

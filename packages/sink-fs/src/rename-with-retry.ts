@@ -1,6 +1,9 @@
 import type { FsPort } from "@snapwrite/core";
-import { abortFailure, fsFailure } from "./fs-failure.js";
-import { type FsSinkRuntime, errorCode, sleep } from "./runtime.js";
+import { abortFailure } from "./abort-failure.js";
+import { sleep } from "./default-clock.js";
+import { errorCode } from "./error-code.js";
+import { fsFailure } from "./fs-failure.js";
+import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 
 /** Retry policy of renames, defaults applied. */
 export interface RenameRetrySettings {

@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import { activeFiles } from "./active-files.js";
-import { type FsSinkRuntime, errorCode } from "./runtime.js";
+import { errorCode } from "./error-code.js";
+import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { isLockFileName } from "./lock-file-name.js";
 import { removeStaleLock } from "./target-lock.js";
-import { isLockFileName, parseTempFileName } from "./temp-file-name.js";
+import { parseTempFileName } from "./temp-file-name.js";
 
 /** What a sweep removed. */
 export interface FsSweepReport {

@@ -1,8 +1,12 @@
 import { basename, dirname, join } from "node:path";
 import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
+import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
-import { abortFailure, fsFailure } from "./fs-failure.js";
-import { type FsSinkRuntime, errorCode, randomTag, sleep } from "./runtime.js";
+import { sleep } from "./default-clock.js";
+import { errorCode } from "./error-code.js";
+import { fsFailure } from "./fs-failure.js";
+import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { randomTag } from "./random-tag.js";
 import { tempFileName } from "./temp-file-name.js";
 
 /** Settings of the cross-process lock, defaults applied. */
@@ -68,7 +72,7 @@ function encodeOwner(owner: LockOwner): Uint8Array {
 }
 
 /** Parses a lock file; `undefined` when it is empty, torn or not ours. */
-export function parseLockOwner(bytes: Uint8Array): LockOwner | undefined {
+function parseLockOwner(bytes: Uint8Array): LockOwner | undefined {
   try {
     const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<LockOwner>;
     if (

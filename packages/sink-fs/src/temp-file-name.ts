@@ -1,7 +1,6 @@
-import { randomTag } from "./runtime.js";
+import { randomTag } from "./random-tag.js";
 
 const TEMP_NAME = /^\.(.*)\.([0-9]+)-([0-9a-z]+)\.tmp$/;
-const LOCK_NAME = /^\.(.+)\.lock$/;
 
 /** Longest part of a target's name copied into a temp name, so the temp name stays under NAME_MAX. */
 const MAX_NAME_PART = 120;
@@ -29,14 +28,4 @@ export function parseTempFileName(fileName: string): ParsedTempFileName | undefi
   const pid = Number(match[2]);
   if (!Number.isSafeInteger(pid)) return undefined;
   return { name: match[1] ?? "", pid };
-}
-
-/** The lock file name of `name`: `.<name>.lock`. */
-export function lockFileName(name: string): string {
-  return `.${name}.lock`;
-}
-
-/** True when `fileName` looks like a lock file made by {@link lockFileName}. */
-export function isLockFileName(fileName: string): boolean {
-  return LOCK_NAME.test(fileName);
 }

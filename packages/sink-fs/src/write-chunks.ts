@@ -4,7 +4,8 @@ import {
   PersistenceError,
   toPersistenceError,
 } from "@snapwrite/core";
-import { abortFailure, fsFailure } from "./fs-failure.js";
+import { abortFailure } from "./abort-failure.js";
+import { fsFailure } from "./fs-failure.js";
 
 /** Limits of one `writev` call. */
 export interface WriteBatchLimits {
