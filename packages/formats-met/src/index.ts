@@ -55,6 +55,7 @@ export {
 } from "./tags/tag-types.js";
 export type { KnownFileRecordParts } from "./known-met/assemble-known-file-record.js";
 export { assembleKnownFileRecord } from "./known-met/assemble-known-file-record.js";
+export { compactKnownFileRecords } from "./known-met/compact-known-file-records.js";
 export type {
   CreateKnownFileRecordOptions,
   KnownFileRecordInput,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { base32Encode } from "../src/hash/base32.js";
 import { md4 } from "../src/hash/md4.js";
 import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-record.js";
+import { compactKnownFileRecords } from "../src/known-met/compact-known-file-records.js";
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
 import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
 import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
@@ -620,6 +621,54 @@ describe("sortKnownFileRecordsAmule (against a reference)", () => {
     expect(sortKnownFileRecordsAmule(records).map((r) => r.date)).toEqual(
       reference.map((r) => r.date),
     );
+  });
+});
+
+describe("compactKnownFileRecords", () => {
+  it("copies records into fresh packed buffers with identical bytes and accessors", () => {
+    const decoded = decodeKnownMet(KNOWN.slice()).records;
+    const created = createKnownFileRecord(
+      {
+        name: "big",
+        size: 4_400_000_000,
+        mtime: 1,
+        hash: new Uint8Array(16),
+        partHashes: new Uint8Array(453 * 16),
+      },
+      { flavor: "amule" },
+    );
+    const plain = { bytes: (decoded[1] as KnownFileRecord).bytes.slice() } as KnownFileRecord;
+    const input = [
+      decoded[3],
+      created,
+      plain,
+      decoded[0],
+      everyTagRecord(3, 3),
+    ] as KnownFileRecord[];
+    const compacted = compactKnownFileRecords(input);
+    expect(compacted.map((r) => hex(r.bytes))).toEqual(input.map((r) => hex(r.bytes)));
+    for (const r of compacted) {
+      expect(r.bytes.buffer).toBe((compacted[0] as KnownFileRecord).bytes.buffer);
+      expect(r.bytes.buffer).not.toBe(KNOWN.buffer);
+    }
+    expect(compacted.map((r) => r.size)).toEqual(
+      input.map((r) => (r === plain ? decoded[1]?.size : r.size)),
+    );
+    expect(concat(encodeKnownMet({ header: "auto", records: compacted }))[0]).toBe(0x0f);
+    expect(hex(concat(encodeKnownMet({ header: "auto", records: compacted })))).toBe(
+      hex(concat(encodeKnownMet({ header: "auto", records: input }))),
+    );
+  });
+
+  it("refuses record objects without valid bytes", () => {
+    const error = (() => {
+      try {
+        compactKnownFileRecords([{ bytes: new Uint8Array(3) } as KnownFileRecord]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isPersistenceError(error, "ERR_ENCODE")).toBe(true);
   });
 });
 

@@ -1,9 +1,9 @@
 import { KnownFileRecordView } from "./known-file-record-view.js";
 
 /** Size of the shared slabs records are copied into. */
-const SLAB_SIZE = 256 * 1024;
+const SLAB_SIZE = 64 * 1024;
 /** Records larger than this get a buffer of their own. */
-const SLAB_MAX_RECORD = 16 * 1024;
+const SLAB_MAX_RECORD = 8 * 1024;
 
 let slab = new Uint8Array(SLAB_SIZE);
 let slabPos = 0;
