@@ -32,6 +32,10 @@ describe("fault injection: stages, codes and cleanup", () => {
     ["mkdir", "EACCES", "open", "ERR_PERMISSION", undefined],
     ["open", "ENOSPC", "open", "ERR_NO_SPACE", TEMP],
     ["open", "EMFILE", "open", "ERR_BUSY", TEMP],
+    ["open", "EACCES", "open", "ERR_PERMISSION", TEMP],
+    ["writev", "EBUSY", "write", "ERR_BUSY", TEMP],
+    ["writev", "EAGAIN", "write", "ERR_BUSY", TEMP],
+    ["sync", "EROFS", "sync", "ERR_PERMISSION", TEMP],
     ["writev", "ENOSPC", "write", "ERR_NO_SPACE", TEMP],
     ["writev", "EDQUOT", "write", "ERR_NO_SPACE", TEMP],
     ["writev", "EIO", "write", "ERR_IO", TEMP],
@@ -194,15 +198,23 @@ describe("fault injection: rename retry", () => {
     expect(content()).toBe("new");
   });
 
-  it.each(["EPERM", "EACCES", "EBUSY"])(
-    "gives up on %s after the configured attempts, never falling back to a copy",
-    async (code) => {
+  it.each([
+    ["EPERM", "ERR_PERMISSION"],
+    ["EACCES", "ERR_PERMISSION"],
+    ["EBUSY", "ERR_BUSY"],
+  ])(
+    "gives up on %s after the configured attempts with %s, never falling back to a copy",
+    async (code, expected) => {
       const { sink, content, names, fs } = setup(
         [{ op: "rename", path: TEMP, times: Number.POSITIVE_INFINITY, fault: { error: code } }],
         { renameRetry: { attempts: 4, initialMs: 1, maxMs: 1 } },
       );
       const error = await failure(sink.write("known.met", textChunks("new")));
-      expect(error).toMatchObject({ stage: "rename", details: { attempts: 4, osCode: code } });
+      expect(error).toMatchObject({
+        code: expected,
+        stage: "rename",
+        details: { attempts: 4, osCode: code },
+      });
       expect(fs.calls.filter((c) => c.op === "rename")).toHaveLength(4);
       expect(fs.calls.some((c) => c.op === "open" && c.path === TARGET)).toBe(false);
       expect(content()).toBe("old content");
