@@ -168,16 +168,17 @@ describe("cross-process lock", () => {
       yield encoder.encode("x");
       await gate.promise;
     }
-    const sink = createFsSink({ dir, lock: { staleMs: 30 } });
+    // Generous against event-loop lag on a loaded machine: a beat every 200 ms, stale after 600 ms.
+    const sink = createFsSink({ dir, lock: { staleMs: 600 } });
     const writing = sink.write("a", held());
     while (!(await readdir(dir)).includes(".a.lock")) await new Promise((r) => setTimeout(r, 2));
     const first = JSON.parse(await readFile(join(dir, ".a.lock"), "utf8")).refreshedAt;
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 450));
     const later = JSON.parse(await readFile(join(dir, ".a.lock"), "utf8")).refreshedAt;
     expect(later).toBeGreaterThan(first);
     // A contender with the same staleMs sees a live owner, not an expired one.
     await expect(
-      createFsSink({ dir, lock: { staleMs: 30, waitMs: 20, pollMs: 5 } }).write(
+      createFsSink({ dir, lock: { staleMs: 600, waitMs: 20, pollMs: 5 } }).write(
         "a",
         textChunks("y"),
       ),
