@@ -35,13 +35,8 @@ import { burstDriver, periodicDriver, singleSaveDriver, type Workload } from "./
 
 const BURST_SAVES = 1_000;
 const BURST_PAYLOAD_BYTES = 1024 * 1024;
-const TRACE_BUCKET_MS = 10;
-const TRACED_CONTENDERS = [
-  "control-no-save",
-  "naive-sync",
-  "write-file-atomic",
-  "snapwrite-sliced-fs",
-];
+const TRACE_BUCKET_MS = 20;
+const TRACED_CONTENDERS = ["control-no-save", "naive-sync", "snapwrite-sliced-fs"];
 
 interface Collected {
   readonly runs: RunResult[];
@@ -480,7 +475,8 @@ async function main(): Promise<void> {
       requestCost: requestCost ?? null,
       goals,
     };
-    await writeFile(join(resultsDir, "latest.json"), `${JSON.stringify(latest, null, 2)}\n`);
+    const baseName = options.full ? "latest-full" : "latest";
+    await writeFile(join(resultsDir, `${baseName}.json`), `${JSON.stringify(latest, null, 2)}\n`);
     const svg = renderChartSvg({
       title: "snapwrite bench: max event-loop stall per contender",
       subtitle: `${meta.mode} run, ${options.recordCounts.join(" + ")} records, Node ${process.version}, ${meta.cpus} × ${meta.cpuModel}, ${startedAt.toISOString()}`,
@@ -490,8 +486,8 @@ async function main(): Promise<void> {
         : "Stall over time: not available",
       traces: collected.traces?.series ?? [],
     });
-    await writeFile(join(resultsDir, "latest.svg"), svg);
-    progress.step(`wrote ${join(resultsDir, "latest.json")} and latest.svg`);
+    await writeFile(join(resultsDir, `${baseName}.svg`), svg);
+    progress.step(`wrote ${join(resultsDir, `${baseName}.json`)} and ${baseName}.svg`);
   }
   progress.step(`done in ${(durationMs / 1000).toFixed(1)} s`);
 }

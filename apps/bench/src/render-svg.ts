@@ -189,7 +189,7 @@ export function renderChartSvg(input: SvgChartInput): string {
       );
     });
     parts.push(
-      `<text x="${LEFT + plotW / 2}" y="${bottom + 30}" font-size="11" text-anchor="middle">time since the owner started mutating; stall = largest tick delay per 10 ms bucket (log scale)</text>`,
+      `<text x="${LEFT + plotW / 2}" y="${bottom + 30}" font-size="11" text-anchor="middle">time since the owner started mutating; stall = largest tick delay per 20 ms bucket (log scale)</text>`,
     );
     y = bottom + 44;
   }
