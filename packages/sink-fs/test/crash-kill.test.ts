@@ -27,10 +27,10 @@ interface Verified {
  * writer while it checks the state the previous one left. `go(start)` lets it write;
  * `lastDone()` tracks its "done" lines.
  */
-function spawnWriter(dir: string) {
+function spawnWriter(dir: string, backup: boolean) {
   const child: ResultPromise = execa(
     process.execPath,
-    [WRITER, dir, String(MIN_BYTES), String(MAX_BYTES)],
+    [WRITER, dir, String(MIN_BYTES), String(MAX_BYTES), backup ? "backup" : "plain"],
     { reject: false, stdin: "pipe", buffer: false, timeout: 60_000 },
   );
   let lastDone = -1;
@@ -89,21 +89,24 @@ function spawnWriter(dir: string) {
   };
 }
 
-/** One lane: its own directory and a sequence of writers killed at random moments. */
-async function runLane(kills: number) {
+/**
+ * One lane: its own directory and a sequence of writers killed at random moments, with a backup or
+ * with the public API at its defaults.
+ */
+async function runLane(kills: number, backup: boolean) {
   const dir = await dirs.make();
-  const seed = createFsSink({ dir, backup: true });
+  const seed = createFsSink({ dir, backup });
   await seed.write("state.bin", payloadChunks(0, 0, bodyLength(0, MIN_BYTES, MAX_BYTES)));
   let floor = 0;
   let nextStart = 1;
   let midWrite = 0;
   let afterDone = 0;
   const problems: string[] = [];
-  let next = spawnWriter(dir);
+  let next = spawnWriter(dir, backup);
   for (let kill = 0; kill < kills; kill += 1) {
     const writer = next;
     await writer.go(nextStart);
-    next = spawnWriter(dir);
+    next = spawnWriter(dir, backup);
     // Kill inside the 1st or 2nd write, anywhere from its first chunk to past its rename.
     await writer.startedWrite(1 + Math.floor(Math.random() * 2));
     await new Promise((resolve) => setTimeout(resolve, Math.random() * MAX_KILL_DELAY_MS));
@@ -118,7 +121,7 @@ async function runLane(kills: number) {
     floor = Math.max(floor, lastDone);
     if ((await readdir(dir)).some((name) => name.endsWith(".tmp"))) midWrite += 1;
 
-    const fresh = createFsSink({ dir, backup: true });
+    const fresh = createFsSink({ dir });
     let primary: Verified;
     try {
       primary = verifyPayload(await fresh.read("state.bin"));
@@ -129,16 +132,22 @@ async function runLane(kills: number) {
     if (primary.generation < floor) {
       problems.push(`kill ${kill}: primary generation ${primary.generation} < last done ${floor}`);
     }
+    let kept: Verified | undefined;
     try {
-      const backup = verifyPayload(await fresh.read("state.bin", { from: "backup" }));
-      // Equal when the kill fell between the backup link and the rename: both still complete.
-      if (backup.generation > primary.generation) {
-        problems.push(`kill ${kill}: backup ${backup.generation} newer than ${primary.generation}`);
-      }
+      kept = verifyPayload(await fresh.read("state.bin", { from: "backup" }));
     } catch (error) {
       if ((error as { code?: string }).code !== "ERR_NOT_FOUND") {
         problems.push(`kill ${kill}: backup unreadable: ${String(error)}`);
       }
+    }
+    if (!backup && kept !== undefined) problems.push(`kill ${kill}: a backup without the option`);
+    // Generation 0 was seeded; once a writer replaced it, the backup lane must have a backup.
+    if (backup && primary.generation >= 1 && kept === undefined) {
+      problems.push(`kill ${kill}: no backup behind generation ${primary.generation}`);
+    }
+    // Equal when the kill fell between the backup link and the rename: both still complete.
+    if (kept !== undefined && kept.generation > primary.generation) {
+      problems.push(`kill ${kill}: backup ${kept.generation} newer than ${primary.generation}`);
     }
     await fresh.sweep();
     const left = (await readdir(dir)).filter(
@@ -161,7 +170,9 @@ describe("real crash test: SIGKILL a writer process at random moments", () => {
     ).toBe(true);
     const started = performance.now();
     const perLane = Math.ceil(KILLS / LANES);
-    const lanes = await Promise.all(Array.from({ length: LANES }, () => runLane(perLane)));
+    const lanes = await Promise.all(
+      Array.from({ length: LANES }, (_, lane) => runLane(perLane, lane % 2 === 0)),
+    );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const midWrite = lanes.reduce((sum, lane) => sum + lane.midWrite, 0);
     const afterDone = lanes.reduce((sum, lane) => sum + lane.afterDone, 0);
