@@ -71,6 +71,7 @@ export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
 export type { KnownMetCodecOptions } from "./known-met/known-met-codec.js";
 export { createKnownMetCodec, knownMetCodec } from "./known-met/known-met-codec.js";
 export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
+export { toAmuleCanonicalRecord } from "./known-met/to-amule-canonical-record.js";
 export type {
   KnownMetProblem,
   KnownMetProblemCode,

@@ -123,7 +123,7 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
       if (end - p >= 8 && b[p + 1] === 1 && b[p + 2] === 0) {
         const type = b[p] as number;
         if (type === 0x03) {
-          if (sizeOff < 0 && b[p + 3] === 2) sizeOff = p;
+          if (b[p + 3] === 2) sizeOff = p;
           p += 8;
           continue;
         }
@@ -136,11 +136,9 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
         }
       }
       const next = scanMetTag(b, p, end);
-      if (sizeOff < 0) {
-        const type = b[p] as number;
-        if (type & 0x80 ? b[p + 1] === 2 : b[p + 1] === 1 && b[p + 2] === 0 && b[p + 3] === 2) {
-          sizeOff = p;
-        }
+      const type = b[p] as number;
+      if (type & 0x80 ? b[p + 1] === 2 : b[p + 1] === 1 && b[p + 2] === 0 && b[p + 3] === 2) {
+        sizeOff = p;
       }
       p = next;
     }

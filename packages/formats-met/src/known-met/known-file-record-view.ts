@@ -48,7 +48,7 @@ export class KnownFileRecordView implements KnownFileRecord {
   readonly off: number;
   /** End of the record (exclusive). */
   readonly end: number;
-  /** Offset of the first FT_FILESIZE tag, or -1. */
+  /** Offset of the last FT_FILESIZE tag (the one both clients end up using), or -1. */
   readonly sizeOff: number;
 
   /** FT_FILESIZE exceeds 4,290,048,000 (the file needs header 0x0F); read while the bytes are hot. */

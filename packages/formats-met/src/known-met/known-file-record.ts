@@ -48,7 +48,7 @@ export interface KnownFileRecord {
    * the file name's bytes read as Latin-1 and UTF-8 encoded again).
    */
   readonly names: readonly string[];
-  /** FT_FILESIZE of any integer width, exact; `undefined` when absent. */
+  /** FT_FILESIZE of any integer width, exact (the last one, as the clients read it); `undefined` when absent or not an integer. */
   readonly size: bigint | undefined;
   /** {@link KnownFileRecord.size} as a number when it is a safe integer, else `undefined`. */
   readonly sizeNumber: number | undefined;

@@ -68,7 +68,7 @@ export class RecordBuilder {
 
   private header(type: number, id: number): void {
     this.reserve(4);
-    if (id === 2 && this.sizeOff < 0) this.sizeOff = this.pos;
+    if (id === 2) this.sizeOff = this.pos;
     this.buf[this.pos] = type;
     this.buf[this.pos + 1] = 1;
     this.buf[this.pos + 2] = 0;
@@ -119,7 +119,7 @@ export class RecordBuilder {
   /** A tag given as exact, already validated wire bytes. */
   raw(bytes: Uint8Array, isSize: boolean): void {
     this.reserve(bytes.length);
-    if (isSize && this.sizeOff < 0) this.sizeOff = this.pos;
+    if (isSize) this.sizeOff = this.pos;
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
     this.tagCount++;

@@ -1,0 +1,148 @@
+import { base32Decode } from "../hash/base32.js";
+import { decodeMetString } from "../tags/decode-met-string.js";
+import type { MetTag } from "../tags/met-tag.js";
+import {
+  FT_AICH_HASH,
+  FT_ATACCEPTED,
+  FT_ATREQUESTED,
+  FT_ATTRANSFERRED,
+  FT_ATTRANSFERREDHI,
+  FT_FILENAME,
+  FT_FILESIZE,
+  FT_KADLASTPUBLISHKEY,
+  FT_KADLASTPUBLISHNOTES,
+  FT_KADLASTPUBLISHSRC,
+  FT_PARTFILENAME,
+  FT_PERMISSIONS,
+  FT_ULPRIORITY,
+} from "../tags/tag-ids.js";
+import { createKnownFileRecord } from "./create-known-file-record.js";
+import type { KnownFileRecord } from "./known-file-record.js";
+
+/** Ids aMule 2.3.3 reads into fields (and writes back itself) or drops on load. */
+const NOT_KEPT = new Set([
+  FT_FILENAME,
+  FT_FILESIZE,
+  FT_ATTRANSFERRED,
+  FT_ATTRANSFERREDHI,
+  FT_ATREQUESTED,
+  FT_ATACCEPTED,
+  FT_ULPRIORITY,
+  FT_KADLASTPUBLISHSRC,
+  FT_KADLASTPUBLISHNOTES,
+  FT_AICH_HASH,
+  FT_PERMISSIONS,
+  FT_KADLASTPUBLISHKEY,
+  FT_PARTFILENAME,
+]);
+
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextEncoder();
+
+/**
+ * Predicts the record aMule 2.3.3 writes back after loading `record` (SPEC §2.4, §7): the display
+ * name from the first FT_FILENAME (BOM dropped) and the file-system name from a later "universal"
+ * one, FT_FILESIZE (the last), all-time statistics (FT_ATTRANSFERRED/HI summed like aMule does),
+ * upload priority (5 = auto and 0–4, 6 kept; other values become 1 = normal; 5 when absent), Kad
+ * publish times, a valid FT_AICH_HASH, then every other integer or string tag in order in canonical
+ * form (UINT8/16 → UINT32, STRn/compact → old-style STRING, no BOM). FLOAT32, HASH16, BLOB and
+ * BOOL tags, FT_PERMISSIONS, FT_KADLASTPUBLISHKEY and FT_PARTFILENAME are dropped, as aMule drops
+ * them. A record already in aMule's canonical form comes back byte for byte.
+ *
+ * Not modelled: aMule resets a Kad source publish time that lies in the future, and writes
+ * FT_AICH_HASH only when known2_64.met holds the hashset.
+ *
+ * @throws TypeError when aMule would not load the record at all (no string FT_FILENAME, no
+ *   integer FT_FILESIZE); check with `validateKnownMet` first.
+ */
+export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord {
+  let name: string | undefined;
+  let fsBytes: Uint8Array | undefined;
+  let size: bigint | undefined;
+  let transferred = 0n;
+  let requests = 0;
+  let accepted = 0;
+  let priority: number | undefined;
+  let kadLastPublishSrc = 0;
+  let kadLastPublishNotes = 0;
+  let aichHash: Uint8Array | undefined;
+  const extraTags: MetTag[] = [];
+  for (const tag of record.tags) {
+    const id = tag.name === undefined ? tag.id : -1;
+    if (!NOT_KEPT.has(id)) {
+      if (tag.isInteger || tag.isString) extraTags.push(tag);
+      continue;
+    }
+    if (id === FT_FILENAME && tag.isString) {
+      const text = decodeMetString(tag.textBytes as Uint8Array);
+      if (name === undefined) {
+        name = text;
+        fsBytes = utf8.encode(text);
+      } else {
+        const bytes = fromUniv(text);
+        if (bytes !== undefined) {
+          fsBytes = bytes;
+          name = utf8Strict.decode(bytes);
+        }
+      }
+    } else if (id === FT_AICH_HASH && tag.isString) {
+      const text = decodeMetString(tag.textBytes as Uint8Array);
+      try {
+        const root = base32Decode(text);
+        if (root.length === 20) aichHash = root;
+      } catch {
+        // aMule ignores an undecodable AICH string
+      }
+    } else if (tag.isInteger) {
+      const value = tag.bigintValue as bigint;
+      const low = Number(value & 0xffffffffn);
+      if (id === FT_FILESIZE) size = value;
+      else if (id === FT_ATTRANSFERRED) transferred += value;
+      else if (id === FT_ATTRANSFERREDHI) transferred += value << 32n;
+      else if (id === FT_ATREQUESTED) requests = low;
+      else if (id === FT_ATACCEPTED) accepted = low;
+      else if (id === FT_ULPRIORITY) priority = low;
+      else if (id === FT_KADLASTPUBLISHSRC) kadLastPublishSrc = low;
+      else if (id === FT_KADLASTPUBLISHNOTES) kadLastPublishNotes = low;
+    }
+  }
+  if (name === undefined) throw new TypeError("toAmuleCanonicalRecord: no string FT_FILENAME");
+  if (size === undefined) throw new TypeError("toAmuleCanonicalRecord: no integer FT_FILESIZE");
+  if (priority === undefined) priority = 5;
+  else if (!(priority <= 6)) priority = 1;
+  return createKnownFileRecord(
+    {
+      name,
+      fileNameBytes: fsBytes,
+      size,
+      mtime: record.date,
+      hash: record.hash,
+      partHashes: record.partHashes,
+      aichHash,
+      requests,
+      accepted,
+      transferred: transferred & 0xffffffffffffffffn,
+      priority,
+      kadLastPublishSrc,
+      kadLastPublishNotes,
+      extraTags,
+    },
+    { flavor: "amule" },
+  );
+}
+
+/** CPath::FromUniv: the string's chars as Latin-1 bytes, when those bytes are valid UTF-8. */
+function fromUniv(text: string): Uint8Array | undefined {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff) return undefined;
+    bytes[i] = c;
+  }
+  try {
+    utf8Strict.decode(bytes);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
