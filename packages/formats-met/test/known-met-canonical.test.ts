@@ -100,7 +100,7 @@ describe("toAmuleCanonicalRecord", () => {
     });
     expect(withUnknowns.tags[0]?.hasBom).toBe(true);
     const amule = toAmuleCanonicalRecord(withUnknowns);
-    const names = amule.tags.map((t) => (t.name ?? `0x${t.id.toString(16)}`) + `:${t.typeName}`);
+    const names = amule.tags.map((t) => `${t.name ?? `0x${t.id.toString(16)}`}:${t.typeName}`);
     expect(names).toEqual([
       "0x1:string",
       "0x1:string",
