@@ -11,6 +11,7 @@ const dirs = createTempDirs();
 afterEach(() => dirs.cleanup());
 
 const WRITER = fileURLToPath(new URL("./fixtures/locked-writer.mjs", import.meta.url));
+const HOLDER = fileURLToPath(new URL("./fixtures/lock-holder.mjs", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const PROCESSES = 4;
 const WRITES = 12;
@@ -112,4 +113,34 @@ describe("several processes writing one target with the lock", () => {
     expect(summaries.reduce((sum, s) => sum + s.ok.length, 0)).toBeGreaterThan(0);
     expect(await readdir(dir)).toEqual(["shared.bin"]);
   }, 90_000);
+
+  it("takes over at once from a lock holder that was killed mid-write", async () => {
+    expect(existsSync(DIST), "build the package first").toBe(true);
+    const dir = await dirs.make();
+    await createFsSink({ dir }).write("shared.bin", [new TextEncoder().encode("before")]);
+    const holder = execa(process.execPath, [HOLDER, dir, "shared.bin"], {
+      reject: false,
+      timeout: 30_000,
+    });
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout?.on("data", (data: Buffer) => {
+        if (data.toString().includes("holding")) resolve();
+      });
+      holder.then((r) => reject(new Error(`holder exited: ${r.stderr}`)));
+    });
+    const names = await readdir(dir);
+    expect(names).toContain(".shared.bin.lock");
+    expect(names.some((name) => name.endsWith(".tmp"))).toBe(true);
+    holder.kill("SIGKILL");
+    await holder;
+
+    // A live owner would block this write for the whole wait; a dead one is broken at once.
+    const sink = createFsSink({ dir, lock: { waitMs: 10_000 }, sweep: false });
+    const result = await sink.write("shared.bin", [new TextEncoder().encode("after")]);
+    expect(result).toMatchObject({ locksBroken: 1, lockWaits: 0 });
+    expect(new TextDecoder().decode(await sink.read("shared.bin"))).toBe("after");
+    const report = await sink.sweep();
+    expect(report.removedTemps).toHaveLength(1);
+    expect(await readdir(dir)).toEqual(["shared.bin"]);
+  }, 60_000);
 });
