@@ -49,6 +49,7 @@ export interface LockOwner {
 }
 
 const MAX_POLL_MS = 250;
+const MAX_BREAKS = 32;
 /** Lock files are rewritten in place on heartbeats, so their size never changes. */
 const LOCK_FILE_BYTES = 320;
 const HELD_TOKENS = Symbol.for("snapwrite.sink-fs.heldLockTokens");
@@ -230,6 +231,7 @@ export async function acquireTargetLock(
   const startedAt = clock.now();
   let waits = 0;
   let broken = 0;
+  let breaks = 0;
   let pause = settings.pollMs;
   let lastOwner: LockOwner | undefined;
   let handle: FsFileHandle | undefined;
@@ -249,7 +251,9 @@ export async function acquireTargetLock(
     }
     if (observed !== undefined) {
       lastOwner = observed.owner;
-      if (staleReason(runtime, observed, settings.staleMs) !== undefined) {
+      // Bounded, so that a lock that keeps coming back abandoned ends in the wait below.
+      if (breaks < MAX_BREAKS && staleReason(runtime, observed, settings.staleMs) !== undefined) {
+        breaks += 1;
         try {
           if (await breakLock(runtime, path, observed)) broken += 1;
         } catch (error) {
