@@ -1,8 +1,8 @@
 import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
 import { amuleCanceledMetCodec } from "../canceled/amule-canceled-met-codec.js";
 import { emuleCancelledMetCodec } from "../cancelled/emule-cancelled-met-codec.js";
-import { known2MetCodec } from "../known2/known2-met-codec.js";
 import { decodeKnownMet } from "../known-met/decode-known-met.js";
+import { known2MetCodec } from "../known2/known2-met-codec.js";
 
 /** The four file formats the CLI understands. */
 export type MetFormat = "known.met" | "cancelled.met" | "canceled.met" | "known2_64.met";

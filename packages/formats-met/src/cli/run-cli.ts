@@ -3,7 +3,8 @@ import { decodeKnownMet } from "../known-met/decode-known-met.js";
 import type { KnownMet } from "../known-met/known-met.js";
 import { validateKnownMet } from "../known-met/validate-known-met.js";
 import { detectMetFormat, MET_FORMATS, type MetFormat } from "./detect-met-format.js";
-import { metValueJson, metValueText } from "./format-met-value.js";
+import { metValueJson } from "./met-value-json.js";
+import { metValueText } from "./met-value-text.js";
 
 /** What {@link runCli} talks to (injected so tests can run it in-process). */
 export interface CliIo {

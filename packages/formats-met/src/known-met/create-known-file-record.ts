@@ -1,6 +1,6 @@
+import { writeUtf8 } from "../binary/write-utf8.js";
 import { base32Encode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
-import { writeUtf8 } from "../binary/write-utf8.js";
 import { decodeMetString } from "../tags/decode-met-string.js";
 import type { MetTag } from "../tags/met-tag.js";
 import {
@@ -18,7 +18,7 @@ import {
   FT_LASTSHARED,
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
-import { checkRecordBasics } from "./assemble-known-file-record.js";
+import { checkRecordBasics } from "./check-record-basics.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { OLD_MAX_FILE_SIZE } from "./known-met.js";
 import { RecordBuilder } from "./record-builder.js";
