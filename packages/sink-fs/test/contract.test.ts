@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Sink } from "@snapwrite/core";
+import { createMemoryFs } from "@snapwrite/testkit";
 import {
   describeFsSinkContract,
   describeFsSinkFaults,
@@ -23,14 +24,8 @@ describeFsSinkContract("sink-fs with backup and lock on memfs", {
 // "atomic" skips the fsyncs, so it promises nothing across power loss (crash consistency is the
 // durable mode's job); everything else of the contract holds.
 describeSinkContract("sink-fs atomic on memfs", {
-  create: async () => {
-    const { createMemoryFs } = await import("@snapwrite/testkit");
-    return createFsSink({
-      fs: createMemoryFs({ "/data": null }),
-      dir: "/data",
-      durability: "atomic",
-    });
-  },
+  create: () =>
+    createFsSink({ fs: createMemoryFs({ "/data": null }), dir: "/data", durability: "atomic" }),
 });
 describeFsSinkFaults("sink-fs atomic", {
   create: ({ fs, dir }) => createFsSink({ fs, dir, durability: "atomic", ...quick }),

@@ -103,62 +103,72 @@ async function runLane(kills: number, backup: boolean) {
   let afterDone = 0;
   const problems: string[] = [];
   let next = spawnWriter(dir, backup);
-  for (let kill = 0; kill < kills; kill += 1) {
-    const writer = next;
-    await writer.go(nextStart);
-    next = spawnWriter(dir, backup);
-    // Kill inside the 1st or 2nd write, anywhere from its first chunk to past its rename.
-    await writer.startedWrite(1 + Math.floor(Math.random() * 2));
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * MAX_KILL_DELAY_MS));
-    writer.child.kill("SIGKILL");
-    const result = await writer.exited;
-    if (result.signal !== "SIGKILL") {
-      problems.push(`kill ${kill}: writer ended with ${result.exitCode}: ${writer.stderr()}`);
-      break;
-    }
-    const lastDone = writer.lastDone();
-    if (lastDone >= 0) afterDone += 1;
-    floor = Math.max(floor, lastDone);
-    if ((await readdir(dir)).some((name) => name.endsWith(".tmp"))) midWrite += 1;
-
-    const fresh = createFsSink({ dir });
-    let primary: Verified;
-    try {
-      primary = verifyPayload(await fresh.read("state.bin"));
-    } catch (error) {
-      problems.push(`kill ${kill}: primary unreadable: ${String(error)}`);
-      break;
-    }
-    if (primary.generation < floor) {
-      problems.push(`kill ${kill}: primary generation ${primary.generation} < last done ${floor}`);
-    }
-    let kept: Verified | undefined;
-    try {
-      kept = verifyPayload(await fresh.read("state.bin", { from: "backup" }));
-    } catch (error) {
-      if ((error as { code?: string }).code !== "ERR_NOT_FOUND") {
-        problems.push(`kill ${kill}: backup unreadable: ${String(error)}`);
+  let current: ReturnType<typeof spawnWriter> | undefined;
+  try {
+    for (let kill = 0; kill < kills; kill += 1) {
+      const writer = next;
+      current = writer;
+      await writer.go(nextStart);
+      next = spawnWriter(dir, backup);
+      // Kill inside the 1st or 2nd write, anywhere from its first chunk to past its rename.
+      await writer.startedWrite(1 + Math.floor(Math.random() * 2));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * MAX_KILL_DELAY_MS));
+      writer.child.kill("SIGKILL");
+      const result = await writer.exited;
+      if (result.signal !== "SIGKILL") {
+        problems.push(`kill ${kill}: writer ended with ${result.exitCode}: ${writer.stderr()}`);
+        break;
       }
+      const lastDone = writer.lastDone();
+      if (lastDone >= 0) afterDone += 1;
+      floor = Math.max(floor, lastDone);
+      if ((await readdir(dir)).some((name) => name.endsWith(".tmp"))) midWrite += 1;
+
+      const fresh = createFsSink({ dir });
+      let primary: Verified;
+      try {
+        primary = verifyPayload(await fresh.read("state.bin"));
+      } catch (error) {
+        problems.push(`kill ${kill}: primary unreadable: ${String(error)}`);
+        break;
+      }
+      if (primary.generation < floor) {
+        problems.push(
+          `kill ${kill}: primary generation ${primary.generation} < last done ${floor}`,
+        );
+      }
+      let kept: Verified | undefined;
+      try {
+        kept = verifyPayload(await fresh.read("state.bin", { from: "backup" }));
+      } catch (error) {
+        if ((error as { code?: string }).code !== "ERR_NOT_FOUND") {
+          problems.push(`kill ${kill}: backup unreadable: ${String(error)}`);
+        }
+      }
+      if (!backup && kept !== undefined) problems.push(`kill ${kill}: a backup without the option`);
+      // Generation 0 was seeded; once a writer replaced it, the backup lane must have a backup.
+      if (backup && primary.generation >= 1 && kept === undefined) {
+        problems.push(`kill ${kill}: no backup behind generation ${primary.generation}`);
+      }
+      // Equal when the kill fell between the backup link and the rename: both still complete.
+      if (kept !== undefined && kept.generation > primary.generation) {
+        problems.push(`kill ${kill}: backup ${kept.generation} newer than ${primary.generation}`);
+      }
+      await fresh.sweep();
+      const left = (await readdir(dir)).filter(
+        (name) => name !== "state.bin" && name !== "state.bin.bak",
+      );
+      if (left.length > 0) problems.push(`kill ${kill}: left after the sweep: ${left.join(", ")}`);
+      floor = Math.max(floor, primary.generation);
+      nextStart = primary.generation + 1;
     }
-    if (!backup && kept !== undefined) problems.push(`kill ${kill}: a backup without the option`);
-    // Generation 0 was seeded; once a writer replaced it, the backup lane must have a backup.
-    if (backup && primary.generation >= 1 && kept === undefined) {
-      problems.push(`kill ${kill}: no backup behind generation ${primary.generation}`);
+  } finally {
+    // Also when an assertion or I/O error ends the lane early: no child outlives the test.
+    for (const child of [current, next]) {
+      child?.child.kill("SIGKILL");
+      await child?.exited;
     }
-    // Equal when the kill fell between the backup link and the rename: both still complete.
-    if (kept !== undefined && kept.generation > primary.generation) {
-      problems.push(`kill ${kill}: backup ${kept.generation} newer than ${primary.generation}`);
-    }
-    await fresh.sweep();
-    const left = (await readdir(dir)).filter(
-      (name) => name !== "state.bin" && name !== "state.bin.bak",
-    );
-    if (left.length > 0) problems.push(`kill ${kill}: left after the sweep: ${left.join(", ")}`);
-    floor = Math.max(floor, primary.generation);
-    nextStart = primary.generation + 1;
   }
-  next.child.kill("SIGKILL");
-  await next.exited;
   return { problems, midWrite, afterDone, finalGeneration: floor };
 }
 
