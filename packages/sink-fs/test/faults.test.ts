@@ -394,3 +394,35 @@ describe("writev batching", () => {
     expect(batches).toEqual([[new Uint8Array([1])]]);
   });
 });
+
+describe("quarantine on a file system without hard links", () => {
+  it("falls back to an existence check and rename, never replacing an earlier quarantine", async () => {
+    const clock = {
+      now: () => 77,
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    };
+    const memory = createMemoryFs({
+      [TARGET]: "bad 2",
+      [`${TARGET}.corrupt-77`]: "bad 1",
+    });
+    const fs = createFaultyFs(memory, [
+      { op: "link", times: Number.POSITIVE_INFINITY, fault: { error: "EPERM" } },
+    ]);
+    const sink = createFsSink({ dir: DIR, fs, clock });
+    expect(await sink.quarantine("known.met", "bad")).toBe("known.met.corrupt-77-1");
+    expect(memory.toJSON()).toEqual({
+      [`${TARGET}.corrupt-77`]: "bad 1",
+      [`${TARGET}.corrupt-77-1`]: "bad 2",
+    });
+    const dirSync = fs.calls.findIndex((c) => c.op === "sync" && c.kind === "directory");
+    const move = fs.calls.findIndex(
+      (c) => c.op === "rename" && c.dest === `${TARGET}.corrupt-77-1`,
+    );
+    expect(move).toBeGreaterThanOrEqual(0);
+    expect(move).toBeLessThan(dirSync);
+    await expect(sink.quarantine("known.met", "again")).rejects.toMatchObject({
+      code: "ERR_NOT_FOUND",
+    });
+  });
+});
