@@ -6,5 +6,4 @@ export const rootConfig = defineConfig({
   },
 });
 
-// biome-ignore lint/style/noDefaultExport: vitest loads the config's default export
 export default rootConfig;

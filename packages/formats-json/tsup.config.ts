@@ -9,5 +9,4 @@ export const tsupConfig = defineConfig({
   clean: true,
 });
 
-// biome-ignore lint/style/noDefaultExport: tsup loads the config's default export
 export default tsupConfig;

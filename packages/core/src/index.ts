@@ -1,5 +1,5 @@
-export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
 export type { RetryOptions, RetryPolicy } from "./backoff.js";
+export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
 export type {
   Clock,
   Codec,
@@ -18,13 +18,13 @@ export type {
   WriteSucceeded,
   WriteTimings,
 } from "./contracts.js";
-export { createInlineExecutor, createSlicedExecutor } from "./executors.js";
 export type {
   Executor,
   ExecutorContext,
   ExecutorName,
   SlicedExecutorOptions,
 } from "./executors.js";
+export { createInlineExecutor, createSlicedExecutor } from "./executors.js";
 export type { FsFileHandle, FsPort, FsStats } from "./fs-port.js";
 export type {
   HealthTotals,
@@ -32,10 +32,10 @@ export type {
   PersistenceHealth,
   TargetHealth,
 } from "./health.js";
-export { loadTarget } from "./load-target.js";
 export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-target.js";
-export { loadTargets } from "./load-targets.js";
+export { loadTarget } from "./load-target.js";
 export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
+export { loadTargets } from "./load-targets.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
 export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
@@ -49,7 +49,6 @@ export {
   PERSISTENCE_ERROR_CODES,
   PersistenceError,
 } from "./persistence-error.js";
-export { createPersistenceWriter } from "./persistence-writer.js";
 export type {
   CloseOptions,
   PersistenceWriter,
@@ -58,6 +57,7 @@ export type {
   TargetHandle,
   TargetOptions,
 } from "./persistence-writer.js";
+export { createPersistenceWriter } from "./persistence-writer.js";
 export type {
   ShutdownOutcome,
   ShutdownReport,

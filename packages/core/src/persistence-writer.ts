@@ -1,7 +1,7 @@
 import { type RetryOptions, resolveRetryPolicy } from "./backoff.js";
 import {
-  CoalescingScheduler,
   type CloseContext,
+  CoalescingScheduler,
   type SchedulerHost,
 } from "./coalescing-scheduler.js";
 import type { Clock, Codec, Sink, TargetId, Urgency, WriteResult } from "./contracts.js";

@@ -1,5 +1,5 @@
-import { PersistenceError } from "./persistence-error.js";
 import type { TargetId } from "./contracts.js";
+import { PersistenceError } from "./persistence-error.js";
 
 /**
  * Throws `ERR_INVALID_TARGET` unless `target` is a non-empty relative path of `/`-separated segments

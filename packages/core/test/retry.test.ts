@@ -3,8 +3,8 @@ import {
   PERMANENT_ERROR_CODES,
   PersistenceError,
   type PersistenceErrorCode,
-  retryDelayMs,
   resolveRetryPolicy,
+  retryDelayMs,
   type WriteFailed,
 } from "../src/index.js";
 import { flush } from "./support/fakes.js";

@@ -4,6 +4,65 @@ export type { ChunkWriter, ChunkWriterOptions } from "./binary/chunk-writer.js";
 export { createChunkWriter, DEFAULT_CHUNK_SIZE } from "./binary/chunk-writer.js";
 export type { CorruptReason } from "./binary/corrupt-error.js";
 export { corruptError } from "./binary/corrupt-error.js";
+export { addAmuleCanceledFile } from "./canceled/add-amule-canceled-file.js";
+export type { AmuleCanceledMet } from "./canceled/amule-canceled-met.js";
+export { AMULE_CANCELED_MET_VERSION } from "./canceled/amule-canceled-met.js";
+export { amuleCanceledMetCodec } from "./canceled/amule-canceled-met-codec.js";
+export { isAmuleCanceledFile } from "./canceled/is-amule-canceled-file.js";
+export { removeAmuleCanceledFile } from "./canceled/remove-amule-canceled-file.js";
+export type { AddCancelledFileOptions } from "./cancelled/add-cancelled-file.js";
+export { addCancelledFile } from "./cancelled/add-cancelled-file.js";
+export { cancelledFileId } from "./cancelled/cancelled-file-id.js";
+export type { EmuleCancelledEntry, EmuleCancelledMet } from "./cancelled/emule-cancelled-met.js";
+export {
+  EMULE_CANCELLED_HEADER,
+  EMULE_CANCELLED_HEADER_OLD,
+  EMULE_CANCELLED_VERSION,
+} from "./cancelled/emule-cancelled-met.js";
+export { emuleCancelledMetCodec } from "./cancelled/emule-cancelled-met-codec.js";
+export { isCancelledFile } from "./cancelled/is-cancelled-file.js";
+export { aichLeafCount } from "./hash/aich-leaf-count.js";
+export { aichRootFromLeaves } from "./hash/aich-root-from-leaves.js";
+export { base32Decode, base32Encode } from "./hash/base32.js";
+export type { Ed2kHashes, Ed2kHashSource } from "./hash/compute-ed2k-hashes.js";
+export { computeEd2kHashes } from "./hash/compute-ed2k-hashes.js";
+export type { Md4Hasher } from "./hash/create-md4.js";
+export { createMd4 } from "./hash/create-md4.js";
+export { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./hash/ed2k-constants.js";
+export { ed2kPartHashCount } from "./hash/ed2k-part-hash-count.js";
+export { md4 } from "./hash/md4.js";
+export type { KnownFileRecordParts } from "./known-met/assemble-known-file-record.js";
+export { assembleKnownFileRecord } from "./known-met/assemble-known-file-record.js";
+export { compactKnownFileRecords } from "./known-met/compact-known-file-records.js";
+export type {
+  CreateKnownFileRecordOptions,
+  KnownFileRecordInput,
+} from "./known-met/create-known-file-record.js";
+export { createKnownFileRecord } from "./known-met/create-known-file-record.js";
+export type { DecodeKnownMetOptions, SalvagedKnownMet } from "./known-met/decode-known-met.js";
+export { decodeKnownMet } from "./known-met/decode-known-met.js";
+export type { EncodeKnownMetOptions } from "./known-met/encode-known-met.js";
+export { encodeKnownMet } from "./known-met/encode-known-met.js";
+export type { KnownFileMedia, KnownFileRecord } from "./known-met/known-file-record.js";
+export type { KnownMet, KnownMetHeader } from "./known-met/known-met.js";
+export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
+export type { KnownMetCodecOptions } from "./known-met/known-met-codec.js";
+export { createKnownMetCodec, knownMetCodec } from "./known-met/known-met-codec.js";
+export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
+export { toAmuleCanonicalRecord } from "./known-met/to-amule-canonical-record.js";
+export type {
+  KnownMetProblem,
+  KnownMetProblemCode,
+  KnownMetProblemEffect,
+  KnownMetValidation,
+} from "./known-met/validate-known-met.js";
+export { validateKnownMet } from "./known-met/validate-known-met.js";
+export { appendKnown2Entry } from "./known2/append-known2-entry.js";
+export type { Known2Entry, Known2Met } from "./known2/known2-met.js";
+export { KNOWN2_MET_VERSION } from "./known2/known2-met.js";
+export { known2MetCodec } from "./known2/known2-met-codec.js";
+export type { Known2Salvage } from "./known2/salvage-known2-met.js";
+export { salvageKnown2Met } from "./known2/salvage-known2-met.js";
 export type { MetTagNaming, MetTagSpec, MetTagValueSpec } from "./tags/create-met-tag.js";
 export { createMetTag } from "./tags/create-met-tag.js";
 export { decodeMetString } from "./tags/decode-met-string.js";
@@ -53,62 +112,3 @@ export {
   TAG_TYPE_UINT32,
   TAG_TYPE_UINT64,
 } from "./tags/tag-types.js";
-export type { KnownFileRecordParts } from "./known-met/assemble-known-file-record.js";
-export { assembleKnownFileRecord } from "./known-met/assemble-known-file-record.js";
-export { compactKnownFileRecords } from "./known-met/compact-known-file-records.js";
-export type {
-  CreateKnownFileRecordOptions,
-  KnownFileRecordInput,
-} from "./known-met/create-known-file-record.js";
-export { createKnownFileRecord } from "./known-met/create-known-file-record.js";
-export type { DecodeKnownMetOptions, SalvagedKnownMet } from "./known-met/decode-known-met.js";
-export { decodeKnownMet } from "./known-met/decode-known-met.js";
-export type { EncodeKnownMetOptions } from "./known-met/encode-known-met.js";
-export { encodeKnownMet } from "./known-met/encode-known-met.js";
-export type { KnownFileMedia, KnownFileRecord } from "./known-met/known-file-record.js";
-export type { KnownMet, KnownMetHeader } from "./known-met/known-met.js";
-export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
-export type { KnownMetCodecOptions } from "./known-met/known-met-codec.js";
-export { createKnownMetCodec, knownMetCodec } from "./known-met/known-met-codec.js";
-export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
-export { toAmuleCanonicalRecord } from "./known-met/to-amule-canonical-record.js";
-export type {
-  KnownMetProblem,
-  KnownMetProblemCode,
-  KnownMetProblemEffect,
-  KnownMetValidation,
-} from "./known-met/validate-known-met.js";
-export { validateKnownMet } from "./known-met/validate-known-met.js";
-export { aichLeafCount } from "./hash/aich-leaf-count.js";
-export { aichRootFromLeaves } from "./hash/aich-root-from-leaves.js";
-export { base32Decode, base32Encode } from "./hash/base32.js";
-export type { Ed2kHashes, Ed2kHashSource } from "./hash/compute-ed2k-hashes.js";
-export { computeEd2kHashes } from "./hash/compute-ed2k-hashes.js";
-export type { Md4Hasher } from "./hash/create-md4.js";
-export { createMd4 } from "./hash/create-md4.js";
-export { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./hash/ed2k-constants.js";
-export { ed2kPartHashCount } from "./hash/ed2k-part-hash-count.js";
-export { md4 } from "./hash/md4.js";
-export type { Known2Entry, Known2Met } from "./known2/known2-met.js";
-export { KNOWN2_MET_VERSION } from "./known2/known2-met.js";
-export { known2MetCodec } from "./known2/known2-met-codec.js";
-export type { Known2Salvage } from "./known2/salvage-known2-met.js";
-export { salvageKnown2Met } from "./known2/salvage-known2-met.js";
-export { appendKnown2Entry } from "./known2/append-known2-entry.js";
-export type { AmuleCanceledMet } from "./canceled/amule-canceled-met.js";
-export { AMULE_CANCELED_MET_VERSION } from "./canceled/amule-canceled-met.js";
-export { amuleCanceledMetCodec } from "./canceled/amule-canceled-met-codec.js";
-export { addAmuleCanceledFile } from "./canceled/add-amule-canceled-file.js";
-export { removeAmuleCanceledFile } from "./canceled/remove-amule-canceled-file.js";
-export { isAmuleCanceledFile } from "./canceled/is-amule-canceled-file.js";
-export type { EmuleCancelledEntry, EmuleCancelledMet } from "./cancelled/emule-cancelled-met.js";
-export {
-  EMULE_CANCELLED_HEADER,
-  EMULE_CANCELLED_HEADER_OLD,
-  EMULE_CANCELLED_VERSION,
-} from "./cancelled/emule-cancelled-met.js";
-export { emuleCancelledMetCodec } from "./cancelled/emule-cancelled-met-codec.js";
-export { cancelledFileId } from "./cancelled/cancelled-file-id.js";
-export type { AddCancelledFileOptions } from "./cancelled/add-cancelled-file.js";
-export { addCancelledFile } from "./cancelled/add-cancelled-file.js";
-export { isCancelledFile } from "./cancelled/is-cancelled-file.js";

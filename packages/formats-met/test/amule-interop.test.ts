@@ -1,11 +1,10 @@
-import { accessSync, constants, existsSync } from "node:fs";
-import { createReadStream } from "node:fs";
+import { accessSync, constants, createReadStream, existsSync } from "node:fs";
 import {
   mkdir,
   mkdtemp,
   open,
-  readFile,
   readdir,
+  readFile,
   rm,
   stat,
   utimes,

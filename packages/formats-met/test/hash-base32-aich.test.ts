@@ -5,8 +5,8 @@ import { aichRootFromLeaves } from "../src/hash/aich-root-from-leaves.js";
 import { base32Decode, base32Encode } from "../src/hash/base32.js";
 import { ed2kPartHashCount } from "../src/hash/ed2k-part-hash-count.js";
 import { known2MetCodec } from "../src/known2/known2-met-codec.js";
-import { expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
 import { AMULE_SET1 } from "./support/amule-file-set.js";
+import { expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
 import { readSet1 } from "./support/read-fixture.js";
 
 const ascii = (s: string) => new TextEncoder().encode(s);

@@ -1,4 +1,4 @@
-import { readFile, readdir, readlink, stat, symlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, readlink, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";

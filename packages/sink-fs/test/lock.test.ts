@@ -1,5 +1,5 @@
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";

@@ -1,5 +1,5 @@
-import { hostname } from "node:os";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";

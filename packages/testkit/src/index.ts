@@ -16,10 +16,6 @@ export type {
   FsOperation,
 } from "./faulty-fs.js";
 export { createFaultyFs } from "./faulty-fs.js";
-export type { MemoryFs, MemoryFsFiles } from "./memory-fs.js";
-export { createMemoryFs } from "./memory-fs.js";
-export type { OsError } from "./os-error.js";
-export { createOsError, OS_ERRNO } from "./os-error.js";
 export type {
   FaultySink,
   SinkCall,
@@ -29,3 +25,7 @@ export type {
   SinkOperation,
 } from "./faulty-sink.js";
 export { withFaults } from "./faulty-sink.js";
+export type { MemoryFs, MemoryFsFiles } from "./memory-fs.js";
+export { createMemoryFs } from "./memory-fs.js";
+export type { OsError } from "./os-error.js";
+export { createOsError, OS_ERRNO } from "./os-error.js";

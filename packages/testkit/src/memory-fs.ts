@@ -1,5 +1,5 @@
-import type { FsFileHandle, FsPort, FsStats } from "@snapwrite/core";
 import { posix } from "node:path";
+import type { FsFileHandle, FsPort, FsStats } from "@snapwrite/core";
 import { memfs, type Volume } from "memfs";
 
 /** Initial content of a {@link createMemoryFs} file system: absolute path → content (`null`: empty directory). */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  ContractViolation,
   checkConcurrentWrites,
   checkCrashAtomicity,
   checkCrashDurability,
   checkFaultMatrix,
   checkReadDuringWrite,
-  ContractViolation,
 } from "../src/contract.js";
 import { createMemoryFs } from "../src/index.js";
 import { createReferenceFsSink, type FixtureBug } from "./fixtures/reference-fs-sink.js";

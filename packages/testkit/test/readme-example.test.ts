@@ -8,12 +8,12 @@ import {
   type Sink,
   toPersistenceError,
 } from "@snapwrite/core";
-import { createMemoryFs } from "../src/index.js";
 import {
   describeCodecContract,
   describeFsSinkContract,
   describeWriterScenarios,
 } from "../src/contract.js";
+import { createMemoryFs } from "../src/index.js";
 
 // A file sink on an injectable FsPort (pass node:fs/promises in production).
 function createTinyFsSink({ fs, dir }: { fs: FsPort; dir: string }): Sink {

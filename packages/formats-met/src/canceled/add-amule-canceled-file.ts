@@ -1,7 +1,7 @@
 import type { AmuleCanceledMet } from "./amule-canceled-met.js";
 import { checkMd4Hash, isZeroHash } from "./compare-hash.js";
-import { normalizeCanceledHashes, searchCanceledHashes } from "./normalize-canceled-hashes.js";
 import { copyBytes } from "./copy-bytes.js";
+import { normalizeCanceledHashes, searchCanceledHashes } from "./normalize-canceled-hashes.js";
 
 /**
  * Returns a new list with `hash` added, as aMule saves it after cancelling a download: sorted in

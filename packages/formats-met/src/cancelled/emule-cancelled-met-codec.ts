@@ -1,6 +1,7 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
 import { createChunkWriter } from "../binary/chunk-writer.js";
 import { corruptError } from "../binary/corrupt-error.js";
+import { copyBytes } from "../canceled/copy-bytes.js";
 import { decodeMetTag, type MetTag } from "../tags/met-tag.js";
 import {
   EMULE_CANCELLED_HEADER,
@@ -9,7 +10,6 @@ import {
   type EmuleCancelledEntry,
   type EmuleCancelledMet,
 } from "./emule-cancelled-met.js";
-import { copyBytes } from "../canceled/copy-bytes.js";
 
 /**
  * Codec for eMule's `cancelled.met` (SPEC §3.1; not aMule's `canceled.met`). Salted format:

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
+import { aichRootFromLeaves } from "./aich-root-from-leaves.js";
 import { createMd4, type Md4Hasher } from "./create-md4.js";
 import { AICH_BLOCK_SIZE, ED2K_PART_SIZE } from "./ed2k-constants.js";
-import { aichRootFromLeaves } from "./aich-root-from-leaves.js";
 
 /** The hashes eMule and aMule keep for a shared file. */
 export interface Ed2kHashes {

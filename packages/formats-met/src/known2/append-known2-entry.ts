@@ -1,5 +1,5 @@
 import { checkKnown2Entry } from "./check-known2-entry.js";
-import { type Known2Entry, type Known2Met, KNOWN2_MET_VERSION } from "./known2-met.js";
+import { KNOWN2_MET_VERSION, type Known2Entry, type Known2Met } from "./known2-met.js";
 import { readKnown2Entries } from "./read-known2-entries.js";
 
 /**

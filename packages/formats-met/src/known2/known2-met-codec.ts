@@ -1,7 +1,7 @@
 import type { Codec } from "@snapwrite/core";
 import { createChunkWriter } from "../binary/chunk-writer.js";
 import { checkKnown2Entry } from "./check-known2-entry.js";
-import { type Known2Met, KNOWN2_MET_VERSION } from "./known2-met.js";
+import { KNOWN2_MET_VERSION, type Known2Met } from "./known2-met.js";
 import { readKnown2Entries } from "./read-known2-entries.js";
 
 const SMALL_LEAVES = 20 * 8;

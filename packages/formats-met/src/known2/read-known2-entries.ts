@@ -1,7 +1,7 @@
 import type { PersistenceError } from "@snapwrite/core";
 import { corruptError } from "../binary/corrupt-error.js";
-import { type Known2Entry, KNOWN2_MET_VERSION } from "./known2-met.js";
 import { copyBytes } from "../canceled/copy-bytes.js";
+import { KNOWN2_MET_VERSION, type Known2Entry } from "./known2-met.js";
 
 /** Result of a scan of known2_64.met bytes: the good entries, where they end, and the damage. */
 export interface Known2Scan {
