@@ -5,16 +5,36 @@ import { performance } from "node:perf_hooks";
 /** Most buffers one `writev` takes on Linux (IOV_MAX). */
 const IOV_MAX = 1024;
 
+/** Splits chunks into `writev` batches of at most IOV_MAX buffers and (when given) about `maxBytes`. */
+function batches(chunks: readonly Uint8Array[], maxBytes: number | undefined): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  for (const chunk of chunks) {
+    batch.push(chunk);
+    bytes += chunk.byteLength;
+    if (batch.length === IOV_MAX || (maxBytes !== undefined && bytes >= maxBytes)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
 /**
  * The floor for a durable atomic save of already-encoded bytes: exclusive temp file, `writev` of
- * the chunks (in batches of IOV_MAX), `fsync`, close, rename. Repeated `repeats` times; returns the
- * median time in ms. The file is removed afterwards.
+ * the chunks (in batches of IOV_MAX buffers, or of about `batchBytes` when given), `fsync`, close,
+ * rename. Repeated `repeats` times; returns the median time in ms. The file is removed afterwards.
  */
 export async function measureBareWrite(
   dir: string,
   chunks: readonly Uint8Array[],
   repeats: number,
+  batchBytes?: number,
 ): Promise<number> {
+  const plan = batches(chunks, batchBytes);
   const times: number[] = [];
   const target = join(dir, "bare.bin");
   for (let r = 0; r < repeats; r++) {
@@ -22,11 +42,10 @@ export async function measureBareWrite(
     const start = performance.now();
     const handle = await open(temp, "wx", 0o600);
     try {
-      for (let i = 0; i < chunks.length; i += IOV_MAX) {
-        const batch = chunks.slice(i, i + IOV_MAX);
+      for (const batch of plan) {
         let expected = 0;
         for (const chunk of batch) expected += chunk.byteLength;
-        const { bytesWritten } = await handle.writev(batch as Uint8Array[]);
+        const { bytesWritten } = await handle.writev(batch);
         if (bytesWritten !== expected)
           throw new Error(`short writev: ${bytesWritten} of ${expected}`);
       }
