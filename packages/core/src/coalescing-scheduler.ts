@@ -1,13 +1,5 @@
 import { type RetryPolicy, retryDelayMs } from "./backoff.js";
-import type {
-  Clock,
-  Codec,
-  Sink,
-  TargetId,
-  WriteFailed,
-  WriteResult,
-  WriteTimings,
-} from "./contracts.js";
+import type { Clock, Sink, TargetId, WriteFailed, WriteResult, WriteTimings } from "./contracts.js";
 import type { Executor } from "./executors.js";
 import type { LastErrorInfo, TargetHealth } from "./health.js";
 import { isPermanentErrorCode } from "./permanent-codes.js";
@@ -16,7 +8,7 @@ import { ReasonList } from "./reason-list.js";
 import type { ShutdownOutcome, TargetShutdownReport } from "./shutdown-report.js";
 import type { TargetState } from "./target-state.js";
 import { Ticket, TicketBatch } from "./ticket-batch.js";
-import { runWriteAttempt } from "./write-attempt.js";
+import type { WriteAttemptOutcome } from "./write-attempt.js";
 import type { PersistenceEventType } from "./writer-event.js";
 
 /** What every target's scheduler shares with the writer. Internal. */
@@ -41,13 +33,24 @@ export interface SchedulerHost {
 }
 
 /** Validated registration settings of one target. Internal. */
-export interface SchedulerSettings<T> {
+export interface SchedulerSettings {
   readonly target: TargetId;
-  readonly snapshot: () => T;
-  readonly codec: Codec<T>;
+  /**
+   * Runs one write attempt of the newest state: `snapshot()` + codec + sink on this thread, or a
+   * replica worker. Never rejects.
+   */
+  readonly run: (input: AttemptInput) => Promise<WriteAttemptOutcome>;
   readonly debounceMs: number;
   readonly maxDelayMs: number;
   readonly shutdown: "flush" | "skip";
+}
+
+/** What the scheduler tells {@link SchedulerSettings.run} about one attempt. Internal. */
+export interface AttemptInput {
+  readonly target: TargetId;
+  readonly generation: number;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
 }
 
 /** What `close()` hands each target. Internal. */
@@ -84,7 +87,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * The per-target state machine of the writer: generations, debounce and max delay, one write in
  * flight, retry with backoff, ticket settlement and the target's part of `close()`.
  */
-export class CoalescingScheduler<T> {
+export class CoalescingScheduler {
   pendingGeneration = 0;
   durableGeneration = 0;
   /** Highest generation some started write covers. */
@@ -126,7 +129,7 @@ export class CoalescingScheduler<T> {
 
   constructor(
     private readonly host: SchedulerHost,
-    readonly settings: SchedulerSettings<T>,
+    readonly settings: SchedulerSettings,
   ) {}
 
   get target(): TargetId {
@@ -266,7 +269,7 @@ export class CoalescingScheduler<T> {
   /** Starts a write of the newest state. */
   private start(): Flight {
     const host = this.host;
-    const { target, snapshot, codec } = this.settings;
+    const { target, run } = this.settings;
     const generation = this.pendingGeneration;
     const batch = this.batch;
     this.batch = undefined;
@@ -290,22 +293,13 @@ export class CoalescingScheduler<T> {
     // Set before snapshot() runs, so a request made from inside snapshot() waits for this write.
     this.flight = flight;
     if (host.listenerCount > 0) host.emit("write-started", target, generation, undefined);
-    flight.done = runWriteAttempt({
-      target,
-      generation,
-      snapshot,
-      codec,
-      executor: host.executor,
-      sink: host.sink,
-      signal: controller.signal,
-    }).then((outcome) => this.finish(flight, outcome));
+    flight.done = run({ target, generation, attempt, signal: controller.signal }).then((outcome) =>
+      this.finish(flight, outcome),
+    );
     return flight;
   }
 
-  private finish(
-    flight: Flight,
-    outcome: Awaited<ReturnType<typeof runWriteAttempt>>,
-  ): WriteResult {
+  private finish(flight: Flight, outcome: WriteAttemptOutcome): WriteResult {
     const host = this.host;
     if (this.flight === flight) this.flight = undefined;
     const target = this.settings.target;

@@ -53,11 +53,15 @@ export type {
   CloseOptions,
   PersistenceWriter,
   PersistenceWriterOptions,
+  ReplicaTargetHandle,
+  ReplicaTargetOptions,
   RequestOptions,
   TargetHandle,
   TargetOptions,
 } from "./persistence-writer.js";
 export { createPersistenceWriter } from "./persistence-writer.js";
+export type { Replica, ReplicaWorkerDefinition } from "./serve-replica.js";
+export { serveReplica } from "./serve-replica.js";
 export type {
   ShutdownOutcome,
   ShutdownReport,
@@ -67,6 +71,13 @@ export { systemClock } from "./system-clock.js";
 export type { TargetState } from "./target-state.js";
 export type { PersistenceTicket } from "./ticket-batch.js";
 export { assertValidTarget } from "./validate-target.js";
+export type {
+  WorkerReplica,
+  WorkerReplicaCloseOptions,
+  WorkerReplicaOptions,
+  WorkerReplicaStats,
+} from "./worker-replica.js";
+export { createWorkerReplica } from "./worker-replica.js";
 export type {
   PersistenceEvent,
   PersistenceEventType,

@@ -20,6 +20,8 @@ import { systemClock } from "./system-clock.js";
 import type { TargetState } from "./target-state.js";
 import type { PersistenceTicket } from "./ticket-batch.js";
 import { assertValidTarget } from "./validate-target.js";
+import { replicaPort, type WorkerReplica } from "./worker-replica.js";
+import { runWriteAttempt } from "./write-attempt.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
 
 /** Options of {@link createPersistenceWriter}. */
@@ -61,6 +63,26 @@ export interface TargetOptions<T> {
   readonly shutdown?: "flush" | "skip" | undefined;
 }
 
+/**
+ * Options of {@link PersistenceWriter.register} for a target kept in a worker thread: the replica
+ * encodes and writes there (to the sink its worker module builds; the writer's `sink` is not used),
+ * so the owner pays O(changes) through {@link WorkerReplica.patch} instead of a `snapshot()`.
+ */
+export interface ReplicaTargetOptions<P> {
+  /** The replica made by `createWorkerReplica`; one replica serves one target. */
+  readonly replica: WorkerReplica<P>;
+  /** Quiet period after the latest debounced request, in ms. Finite, `>= 0`. Default `1000`. */
+  readonly debounceMs?: number | undefined;
+  /** Longest wait after the oldest request no write covers yet, in ms. Default `10_000`. */
+  readonly maxDelayMs?: number | undefined;
+  /** `"flush"` (default): `close()` writes unsaved state; `"skip"`: it does not. */
+  readonly shutdown?: "flush" | "skip" | undefined;
+  /** `snapshot` and `codec` belong to the other form of `register()`; passing them is a `TypeError`. */
+  readonly snapshot?: undefined;
+  /** See `snapshot`. */
+  readonly codec?: undefined;
+}
+
 /** Options of {@link TargetHandle.request}. */
 export interface RequestOptions {
   /** `"debounced"` (default) or `"immediate"`. */
@@ -93,10 +115,25 @@ export interface TargetHandle<T> {
   readonly codec: Codec<T>;
 }
 
+/**
+ * A target registered with a worker replica: the same requests, tickets and state as a
+ * {@link TargetHandle}, without a codec (the replica encodes).
+ */
+export interface ReplicaTargetHandle<P> extends Omit<TargetHandle<never>, "codec"> {
+  /** The replica the target was registered with: patch it on every change. */
+  readonly replica: WorkerReplica<P>;
+}
+
 /** The coalescing, retrying, bounded-shutdown persistence scheduler. */
 export interface PersistenceWriter {
   /** Registers a target; throws `TypeError` when already registered, `ERR_CLOSED` after `close()`. */
   register<T>(target: TargetId, options: TargetOptions<T>): TargetHandle<T>;
+  /**
+   * Registers a target kept in a worker replica (the `worker` executor): writes are encoded and
+   * written in the replica's worker. `TypeError` when `replica` is combined with `snapshot`/`codec`,
+   * when the replica is registered already, or when the target is.
+   */
+  register<P>(target: TargetId, options: ReplicaTargetOptions<P>): ReplicaTargetHandle<P>;
   /** Frozen telemetry. */
   health(): PersistenceHealth;
   /** Subscribes to events; returns the unsubscribe function. */
@@ -171,7 +208,8 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
   const retry = resolveRetryPolicy(options.retry);
   const executor = resolveExecutor(options);
 
-  const schedulers = new Map<TargetId, CoalescingScheduler<unknown>>();
+  const schedulers = new Map<TargetId, CoalescingScheduler>();
+  const replicas: WorkerReplica<unknown>[] = [];
   let listeners: readonly PersistenceListener[] = [];
   let listenerErrors = 0;
   let closePromise: Promise<ShutdownReport> | undefined;
@@ -209,7 +247,38 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     },
   };
 
-  function register<T>(target: TargetId, targetOptions: TargetOptions<T>): TargetHandle<T> {
+  interface Registration {
+    readonly debounceMs: number;
+    readonly maxDelayMs: number;
+    readonly shutdown: "flush" | "skip";
+  }
+
+  function registration(target: TargetId, targetOptions: object): Registration {
+    const options = targetOptions as TargetOptions<unknown>;
+    const debounceMs = interval("debounceMs", options.debounceMs, 1000, false);
+    const maxDelayMs = interval("maxDelayMs", options.maxDelayMs, 10_000, true);
+    if (maxDelayMs < debounceMs) {
+      throw new RangeError(`maxDelayMs (${maxDelayMs}) must be >= debounceMs (${debounceMs})`);
+    }
+    const shutdown = options.shutdown ?? "flush";
+    if (shutdown !== "flush" && shutdown !== "skip") {
+      throw new TypeError(`shutdown must be "flush" or "skip", got ${JSON.stringify(shutdown)}`);
+    }
+    if (schedulers.has(target)) {
+      throw new TypeError(`target ${JSON.stringify(target)} is already registered`);
+    }
+    return { debounceMs, maxDelayMs, shutdown };
+  }
+
+  function register<T>(target: TargetId, targetOptions: TargetOptions<T>): TargetHandle<T>;
+  function register<P>(
+    target: TargetId,
+    targetOptions: ReplicaTargetOptions<P>,
+  ): ReplicaTargetHandle<P>;
+  function register<T>(
+    target: TargetId,
+    targetOptions: TargetOptions<T> | ReplicaTargetOptions<T>,
+  ): TargetHandle<T> | ReplicaTargetHandle<T> {
     if (host.closing) throw closedError(`register ${JSON.stringify(target)}`);
     assertValidTarget(target);
     if (schedulers.has(target)) {
@@ -218,37 +287,69 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     if (typeof targetOptions !== "object" || targetOptions === null) {
       throw new TypeError("register() needs an options object");
     }
-    const { snapshot, codec } = targetOptions;
-    if (!isFunction(snapshot)) throw new TypeError("snapshot must be a function");
+    if ("replica" in targetOptions && targetOptions.replica !== undefined) {
+      return registerReplica(target, targetOptions as ReplicaTargetOptions<T>);
+    }
+    const { snapshot, codec } = targetOptions as TargetOptions<T>;
+    if (!isFunction(snapshot)) {
+      throw new TypeError("register() needs either snapshot + codec or a replica");
+    }
     if (typeof codec !== "object" || codec === null || !isFunction(codec.encode)) {
       throw new TypeError("codec must be a Codec with an encode() method");
     }
-    const debounceMs = interval("debounceMs", targetOptions.debounceMs, 1000, false);
-    const maxDelayMs = interval("maxDelayMs", targetOptions.maxDelayMs, 10_000, true);
-    if (maxDelayMs < debounceMs) {
-      throw new RangeError(`maxDelayMs (${maxDelayMs}) must be >= debounceMs (${debounceMs})`);
-    }
-    const shutdown = targetOptions.shutdown ?? "flush";
-    if (shutdown !== "flush" && shutdown !== "skip") {
-      throw new TypeError(`shutdown must be "flush" or "skip", got ${JSON.stringify(shutdown)}`);
-    }
-    const scheduler = new CoalescingScheduler<T>(host, {
+    const settings = registration(target, targetOptions);
+    const scheduler = new CoalescingScheduler(host, {
       target,
-      snapshot,
-      codec,
-      debounceMs,
-      maxDelayMs,
-      shutdown,
+      run: ({ generation, signal }) =>
+        runWriteAttempt({
+          target,
+          generation,
+          snapshot,
+          codec,
+          executor: host.executor,
+          sink: host.sink,
+          signal,
+        }),
+      ...settings,
     });
-    schedulers.set(target, scheduler as CoalescingScheduler<unknown>);
-    return createHandle(scheduler);
+    schedulers.set(target, scheduler);
+    return Object.freeze(Object.assign(handleMethods(scheduler), { codec }));
   }
 
-  function createHandle<T>(scheduler: CoalescingScheduler<T>): TargetHandle<T> {
-    const target = scheduler.target;
-    return Object.freeze({
+  function registerReplica<P>(
+    target: TargetId,
+    targetOptions: ReplicaTargetOptions<P>,
+  ): ReplicaTargetHandle<P> {
+    const { replica } = targetOptions;
+    const unknownOptions = targetOptions as { snapshot?: unknown; codec?: unknown };
+    if (unknownOptions.snapshot !== undefined || unknownOptions.codec !== undefined) {
+      throw new TypeError("pass either snapshot + codec or a replica, not both");
+    }
+    const port = replicaPort(replica);
+    if (port === undefined) {
+      throw new TypeError("replica must be a WorkerReplica made by createWorkerReplica()");
+    }
+    if (port.target !== undefined) {
+      throw new TypeError(
+        `the replica is registered for ${JSON.stringify(port.target)} already: one replica serves one target`,
+      );
+    }
+    const settings = registration(target, targetOptions);
+    port.target = target;
+    const scheduler = new CoalescingScheduler(host, {
       target,
-      codec: scheduler.settings.codec,
+      run: (input) => port.write(input),
+      ...settings,
+    });
+    schedulers.set(target, scheduler);
+    replicas.push(replica);
+    return Object.freeze(Object.assign(handleMethods(scheduler), { replica }));
+  }
+
+  function handleMethods(scheduler: CoalescingScheduler): Omit<TargetHandle<never>, "codec"> {
+    const target = scheduler.target;
+    return {
+      target,
       request(reason: string, requestOptions?: RequestOptions): PersistenceTicket {
         if (host.closing) throw closedError(`request a save of ${JSON.stringify(target)}`);
         const urgency = requestOptions?.urgency;
@@ -267,7 +368,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       get state(): TargetState {
         return scheduler.state();
       },
-    });
+    };
   }
 
   async function runClose(timeoutMs: number): Promise<ShutdownReport> {
@@ -321,6 +422,12 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       reachDeadline();
     }
     const lines = all.map((scheduler) => scheduler.finishClose());
+    if (replicas.length > 0) {
+      // The writer owns the replicas registered with it: nothing can save through them any more.
+      // They get what is left of the deadline to close their sinks, and are terminated after it.
+      const left = passed ? 0 : Math.max(0, timeoutMs - (clock.now() - startedAt));
+      await Promise.all(replicas.map((replica) => replica.close({ timeoutMs: left })));
+    }
     const report = buildShutdownReport(clock.now() - startedAt, lines);
     host.emit("closed", undefined, undefined, undefined);
     return report;
@@ -343,7 +450,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
   const writer: PersistenceWriter = {
     register,
     health(): PersistenceHealth {
-      const entries: [TargetId, ReturnType<CoalescingScheduler<unknown>["health"]>][] = [];
+      const entries: [TargetId, ReturnType<CoalescingScheduler["health"]>][] = [];
       for (const [target, scheduler] of schedulers) entries.push([target, scheduler.health()]);
       return buildHealth(entries, host.closing, listenerErrors);
     },

@@ -1,0 +1,522 @@
+import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
+import type { TargetId, WriteTimings } from "./contracts.js";
+import { PersistenceError, type WriteStage } from "./persistence-error.js";
+import type { WriteAttemptOutcome } from "./write-attempt.js";
+import {
+  deserializeError,
+  type OwnerMessage,
+  REPLICA_PROTOCOL_VERSION,
+  type WorkerMessage,
+} from "./worker-protocol.js";
+
+/** Options of {@link createWorkerReplica}. `O` is the type of `options`. */
+export interface WorkerReplicaOptions<P, O = unknown> {
+  /**
+   * The worker module: a `file:` URL (`new URL("./known-worker.js", import.meta.url)`) or an
+   * absolute path of an ES module that calls `serveReplica({ createReplica, createSink })` of
+   * `@snapwrite/core`. It runs in a worker thread, so it must be JavaScript Node can load.
+   */
+  readonly module: string | URL;
+  /** Handed to the module's `createReplica` and `createSink`. Must be structured-cloneable. */
+  readonly options?: O | undefined;
+  /** Thread name, shown in debuggers and heap snapshots. Default `"snapwrite-replica"`. */
+  readonly name?: string | undefined;
+  /** Heap limits of the worker thread (`worker_threads` `resourceLimits`). */
+  readonly resourceLimits?: ResourceLimits | undefined;
+  /**
+   * Rebuilds the replica after it was lost (the worker crashed, failed to start, or a patch could
+   * not be posted): called on the owner thread with the replica, right after a new worker was
+   * started, and must `patch()` the whole current state into it. Without it a lost replica cannot
+   * be rebuilt and every later write fails with `ERR_SNAPSHOT` (permanent): writing an incomplete
+   * replica would destroy data.
+   */
+  readonly resync?: ((replica: WorkerReplica<P>) => void) | undefined;
+  /**
+   * After the owner aborted a write (close deadline), how long the worker gets to stop before it is
+   * terminated, in ms. Finite, `>= 0`. Default `1000`.
+   */
+  readonly abortGraceMs?: number | undefined;
+}
+
+/** Options of {@link WorkerReplica.close}. */
+export interface WorkerReplicaCloseOptions {
+  /**
+   * How long the worker gets to finish a running write and close its sink before it is terminated,
+   * in ms. `>= 0`; `Infinity` waits. Default `5000`.
+   */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Counters of a {@link WorkerReplica}, read now. */
+export interface WorkerReplicaStats {
+  /** Patches accepted by `patch()`. */
+  readonly patches: number;
+  /** Messages that carried them (patches of one event-loop turn share one message). */
+  readonly batches: number;
+  /** Patches dropped because the replica was lost (the next `resync` covers them). */
+  readonly dropped: number;
+  /** Worker threads started, the first one included. */
+  readonly spawns: number;
+  /** Times `resync` rebuilt a lost replica. */
+  readonly resyncs: number;
+  /** True while a worker holds an intact replica. */
+  readonly alive: boolean;
+}
+
+/**
+ * A replica of the owner's state kept in a worker thread. The owner calls {@link patch} for every
+ * change (O(size of the change)); a writer target registered with `{ replica }` encodes and writes
+ * in the worker, so a save costs the owner O(1) instead of O(state).
+ */
+export interface WorkerReplica<P> {
+  /**
+   * Posts one patch: patches of one event-loop turn go out as one message, in call order, before
+   * any write that starts later. `transfer` lists buffers to move instead of copy (the caller must
+   * not touch them afterwards). Throws `ERR_CLOSED` after {@link close}; while the replica is lost
+   * the patch is dropped (counted) because `resync` will rebuild the whole state.
+   */
+  patch(patch: P, transfer?: readonly TransferListItem[]): void;
+  /** Counters, read now. */
+  readonly stats: WorkerReplicaStats;
+  /**
+   * Lets a running write finish, closes the worker's sink and stops the worker; terminates it when
+   * `timeoutMs` passes. Idempotent. The writer a replica is registered with calls it from its own
+   * `close()`.
+   */
+  close(options?: WorkerReplicaCloseOptions): Promise<void>;
+}
+
+/** What the writer passes for one write attempt of a replica target. Internal. */
+export interface ReplicaWriteInput {
+  readonly target: TargetId;
+  readonly generation: number;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+}
+
+/** The owner-side machinery behind a {@link WorkerReplica}, for the writer. Internal. */
+export interface ReplicaPort {
+  /** The target the replica is registered for, once registered. */
+  target: TargetId | undefined;
+  write(input: ReplicaWriteInput): Promise<WriteAttemptOutcome>;
+}
+
+const ports = new WeakMap<object, ReplicaPort>();
+
+/** The internal port of a replica made by {@link createWorkerReplica}, or `undefined`. Internal. */
+export function replicaPort(value: unknown): ReplicaPort | undefined {
+  return typeof value === "object" && value !== null ? ports.get(value) : undefined;
+}
+
+interface PendingWrite {
+  readonly id: number;
+  readonly target: TargetId;
+  readonly start: number;
+  readonly snapshotMs: number;
+  readonly signal: AbortSignal;
+  readonly onAbort: () => void;
+  resolve(outcome: WriteAttemptOutcome): void;
+}
+
+function toModuleUrl(module: string | URL): URL | string {
+  if (module instanceof URL) return module;
+  if (typeof module !== "string" || module.length === 0) {
+    throw new TypeError("module must be a file URL or an absolute path of the worker module");
+  }
+  return module.startsWith("file:") ? new URL(module) : module;
+}
+
+function failed(
+  stage: WriteStage,
+  error: PersistenceError,
+  start: number,
+  snapshotMs = performance.now() - start,
+): WriteAttemptOutcome {
+  const totalMs = performance.now() - start;
+  return {
+    ok: false,
+    stage,
+    error,
+    timings: { snapshotMs, encodeMs: 0, writeMs: totalMs - snapshotMs, totalMs },
+  };
+}
+
+/**
+ * Starts a worker thread holding a replica of a target's state (see {@link WorkerReplica}). The
+ * worker is `unref`ed while idle, so it never keeps the process alive by itself; it is referenced
+ * while a write runs. Throws `TypeError`/`RangeError` for bad options (also when `options` cannot be
+ * cloned).
+ */
+export function createWorkerReplica<P, O = unknown>(
+  replicaOptions: WorkerReplicaOptions<P, O>,
+): WorkerReplica<P> {
+  if (typeof replicaOptions !== "object" || replicaOptions === null) {
+    throw new TypeError("createWorkerReplica needs an options object");
+  }
+  const moduleUrl = toModuleUrl(replicaOptions.module);
+  const { resync, resourceLimits } = replicaOptions;
+  if (resync !== undefined && typeof resync !== "function") {
+    throw new TypeError("resync must be a function");
+  }
+  const name = replicaOptions.name ?? "snapwrite-replica";
+  if (typeof name !== "string") throw new TypeError("name must be a string");
+  if (
+    resourceLimits !== undefined &&
+    (typeof resourceLimits !== "object" || resourceLimits === null)
+  ) {
+    throw new TypeError("resourceLimits must be an object");
+  }
+  const abortGraceMs = replicaOptions.abortGraceMs ?? 1000;
+  if (typeof abortGraceMs !== "number") throw new TypeError("abortGraceMs must be a number");
+  if (!Number.isFinite(abortGraceMs) || abortGraceMs < 0) {
+    throw new RangeError(`abortGraceMs must be a finite number >= 0, got ${abortGraceMs}`);
+  }
+  const workerOptions = {
+    name,
+    // Inherited flags apply to the worker's entry too; --input-type (from `node -e`) breaks loading it.
+    execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
+    resourceLimits,
+    workerData: {
+      snapwriteReplica: { protocol: REPLICA_PROTOCOL_VERSION, options: replicaOptions.options },
+    },
+  };
+
+  let worker: Worker | undefined;
+  let alive = false;
+  let closed = false;
+  let closePromise: Promise<void> | undefined;
+  let lostError: PersistenceError | undefined;
+  let batch: unknown[] = [];
+  let transfer: TransferListItem[] = [];
+  let flushQueued = false;
+  let nextId = 0;
+  const pending = new Map<number, PendingWrite>();
+  const stats = { patches: 0, batches: 0, dropped: 0, spawns: 0, resyncs: 0 };
+  let closeWaiter: (() => void) | undefined;
+
+  const onFlush = (): void => {
+    flushQueued = false;
+    flush();
+  };
+
+  function spawn(): void {
+    const thread = new Worker(moduleUrl, workerOptions);
+    thread.unref();
+    worker = thread;
+    alive = true;
+    lostError = undefined;
+    stats.spawns++;
+    let initError: PersistenceError | undefined;
+    let crash: unknown;
+    let abortRequested = false;
+    thread.on("message", (message: WorkerMessage) => {
+      if (message.type === "written") {
+        const write = pending.get(message.id);
+        if (write === undefined) return;
+        settle(write, outcomeOf(write, message));
+      } else if (message.type === "init-failed") {
+        initError = deserializeError(message.error);
+      } else if (message.type === "ready") {
+        if (message.protocol !== REPLICA_PROTOCOL_VERSION) {
+          initError = new PersistenceError(
+            "ERR_SNAPSHOT",
+            `replica worker speaks protocol ${message.protocol}, owner ${REPLICA_PROTOCOL_VERSION}`,
+            { stage: "snapshot" },
+          );
+          void thread.terminate();
+        }
+      } else if (message.type === "closed") {
+        // The sink is closed: nothing is left to lose, and stray handles must not delay the exit.
+        void thread.terminate();
+      }
+    });
+    thread.on("error", (error: unknown) => {
+      crash = error;
+    });
+    thread.on("exit", (exitCode: number) => {
+      if (worker !== thread) return;
+      closeWaiter?.();
+      worker = undefined;
+      alive = false;
+      const reason = crash instanceof Error ? `: ${crash.message}` : "";
+      const exitError =
+        initError ??
+        new PersistenceError(
+          "ERR_IO",
+          `replica worker ${JSON.stringify(name)} exited (code ${exitCode})${reason}`,
+          crash === undefined
+            ? { stage: "write", details: { reason: "worker-exit", exitCode } }
+            : { stage: "write", details: { reason: "worker-exit", exitCode }, cause: crash },
+        );
+      lostError = exitError;
+      for (const write of [...pending.values()]) {
+        const error =
+          abortRequested || write.signal.aborted
+            ? new PersistenceError(
+                "ERR_ABORTED",
+                `write of ${JSON.stringify(write.target)} aborted: the replica worker was stopped`,
+                { stage: "write", target: write.target, cause: exitError },
+              )
+            : exitError;
+        settle(write, failed(error.stage ?? "write", error, write.start, write.snapshotMs));
+      }
+    });
+    markAbort = () => {
+      abortRequested = true;
+    };
+  }
+  let markAbort: () => void = () => {};
+
+  function outcomeOf(
+    write: PendingWrite,
+    message: Extract<WorkerMessage, { type: "written" }>,
+  ): WriteAttemptOutcome {
+    const totalMs = performance.now() - write.start;
+    const timings: WriteTimings = {
+      snapshotMs: write.snapshotMs,
+      encodeMs: message.timings.encodeMs,
+      writeMs: message.timings.writeMs,
+      totalMs,
+    };
+    if (message.ok) {
+      return { ok: true, bytes: message.bytes, durable: message.durable, timings };
+    }
+    const error = deserializeError(message.error);
+    return { ok: false, stage: error.stage ?? "write", error, timings };
+  }
+
+  function settle(write: PendingWrite, outcome: WriteAttemptOutcome): void {
+    if (!pending.delete(write.id)) return;
+    write.signal.removeEventListener("abort", write.onAbort);
+    if (pending.size === 0) worker?.unref();
+    write.resolve(outcome);
+  }
+
+  function lose(error: PersistenceError): void {
+    lostError = error;
+    alive = false;
+    batch = [];
+    transfer = [];
+    const thread = worker;
+    if (thread !== undefined) void thread.terminate();
+  }
+
+  function flush(): void {
+    if (batch.length === 0) return;
+    const patches = batch;
+    const moved = transfer;
+    batch = [];
+    transfer = [];
+    const thread = worker;
+    if (!alive || thread === undefined) {
+      stats.dropped += patches.length;
+      return;
+    }
+    try {
+      const message: OwnerMessage = { type: "patches", patches };
+      thread.postMessage(message, moved);
+      stats.batches++;
+    } catch (error) {
+      // Part of the patch stream is gone: the replica no longer matches the owner's state.
+      stats.dropped += patches.length;
+      lose(
+        new PersistenceError(
+          "ERR_SNAPSHOT",
+          `a patch could not be posted to the replica worker: ${error instanceof Error ? error.message : String(error)}`,
+          { stage: "snapshot", cause: error },
+        ),
+      );
+    }
+  }
+
+  async function write(input: ReplicaWriteInput): Promise<WriteAttemptOutcome> {
+    const start = performance.now();
+    const { target } = input;
+    if (closed) {
+      return failed(
+        "snapshot",
+        new PersistenceError("ERR_CLOSED", `replica of ${JSON.stringify(target)} is closed`, {
+          stage: "snapshot",
+          target,
+        }),
+        start,
+      );
+    }
+    if (input.signal.aborted) {
+      return failed(
+        "write",
+        new PersistenceError("ERR_ABORTED", `write of ${JSON.stringify(target)} aborted`, {
+          stage: "write",
+          target,
+          cause: input.signal.reason,
+        }),
+        start,
+      );
+    }
+    if (!alive) {
+      const cause = lostError;
+      if (resync === undefined) {
+        return failed(
+          "snapshot",
+          new PersistenceError(
+            "ERR_SNAPSHOT",
+            `replica of ${JSON.stringify(target)} was lost and cannot be rebuilt without resync: ${cause?.message ?? "worker stopped"}`,
+            { stage: "snapshot", target, cause },
+          ),
+          start,
+        );
+      }
+      if (worker !== undefined) void worker.terminate();
+      batch = [];
+      transfer = [];
+      try {
+        spawn();
+        stats.resyncs++;
+        resync(api);
+      } catch (error) {
+        lose(
+          new PersistenceError("ERR_SNAPSHOT", `resync of ${JSON.stringify(target)} failed`, {
+            stage: "snapshot",
+            target,
+            cause: error,
+          }),
+        );
+        return failed("snapshot", lostError ?? abortedLoss(target), start);
+      }
+    }
+    flush();
+    const thread = worker;
+    if (!alive || thread === undefined) {
+      return failed(
+        "snapshot",
+        lostError ??
+          new PersistenceError("ERR_SNAPSHOT", "replica worker is gone", {
+            stage: "snapshot",
+            target,
+          }),
+        start,
+      );
+    }
+    const id = ++nextId;
+    const message: OwnerMessage = {
+      type: "write",
+      id,
+      target,
+      generation: input.generation,
+      attempt: input.attempt,
+    };
+    thread.postMessage(message);
+    thread.ref();
+    const snapshotMs = performance.now() - start;
+    return new Promise<WriteAttemptOutcome>((resolve) => {
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => {
+        if (!pending.has(id)) return;
+        const abort: OwnerMessage = { type: "abort", id };
+        thread.postMessage(abort);
+        markAbort();
+        // A worker stuck in a synchronous encode never reads the abort message: stop it.
+        graceTimer = setTimeout(() => {
+          if (pending.has(id) && worker === thread) lose(lostError ?? abortedLoss(target));
+        }, abortGraceMs);
+        graceTimer.unref?.();
+      };
+      const entry: PendingWrite = {
+        id,
+        target,
+        start,
+        snapshotMs,
+        signal: input.signal,
+        onAbort,
+        resolve(outcome) {
+          if (graceTimer !== undefined) clearTimeout(graceTimer);
+          resolve(outcome);
+        },
+      };
+      pending.set(id, entry);
+      input.signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  function abortedLoss(target: TargetId): PersistenceError {
+    return new PersistenceError(
+      "ERR_ABORTED",
+      `replica worker of ${JSON.stringify(target)} did not stop after an abort and was terminated`,
+      { stage: "write", target },
+    );
+  }
+
+  function close(options?: WorkerReplicaCloseOptions): Promise<void> {
+    if (closePromise !== undefined) return closePromise;
+    const timeoutMs = options?.timeoutMs ?? 5000;
+    if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      throw new RangeError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+    }
+    closed = true;
+    batch = [];
+    transfer = [];
+    const thread = worker;
+    if (thread === undefined) {
+      closePromise = Promise.resolve();
+      return closePromise;
+    }
+    closePromise = new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      closeWaiter = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        closeWaiter = undefined;
+        resolve();
+      };
+      if (timeoutMs === 0 || !alive) {
+        markAbort();
+        void thread.terminate();
+        return;
+      }
+      const message: OwnerMessage = { type: "close" };
+      thread.postMessage(message);
+      thread.ref();
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          markAbort();
+          void thread.terminate();
+        }, timeoutMs);
+      }
+    }).then(() => {
+      thread.unref();
+    });
+    return closePromise;
+  }
+
+  const api: WorkerReplica<P> = {
+    patch(patch: P, transferList?: readonly TransferListItem[]): void {
+      if (closed) throw new PersistenceError("ERR_CLOSED", "replica is closed: cannot patch");
+      stats.patches++;
+      if (!alive) {
+        stats.dropped++;
+        return;
+      }
+      batch.push(patch);
+      if (transferList !== undefined) for (const item of transferList) transfer.push(item);
+      if (!flushQueued) {
+        flushQueued = true;
+        queueMicrotask(onFlush);
+      }
+    },
+    get stats(): WorkerReplicaStats {
+      return Object.freeze({ ...stats, alive });
+    },
+    close,
+  };
+  try {
+    spawn();
+  } catch (error) {
+    if (error instanceof Error && error.name === "DataCloneError") {
+      throw new TypeError(`options must be structured-cloneable: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  ports.set(api, { target: undefined, write });
+  return Object.freeze(api);
+}
