@@ -48,6 +48,12 @@ export type { KnownMet, KnownMetHeader } from "./known-met/known-met.js";
 export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
 export type { KnownMetCodecOptions } from "./known-met/known-met-codec.js";
 export { createKnownMetCodec, knownMetCodec } from "./known-met/known-met-codec.js";
+export type {
+  KnownMetPatch,
+  KnownMetReplica,
+  KnownMetReplicaOptions,
+} from "./known-met/known-met-replica.js";
+export { createKnownMetReplica } from "./known-met/known-met-replica.js";
 export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
 export { toAmuleCanonicalRecord } from "./known-met/to-amule-canonical-record.js";
 export type {

@@ -1,0 +1,122 @@
+import { isPersistenceError } from "@snapwrite/core";
+import { describe, expect, it } from "vitest";
+import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-record.js";
+import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
+import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
+import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
+import { createKnownMetReplica } from "../src/known-met/known-met-replica.js";
+import { createMetTag } from "../src/tags/create-met-tag.js";
+
+function concat(chunks: Iterable<Uint8Array>): Uint8Array {
+  const parts = [...chunks];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+function record(first: number, size: number, date = 0): KnownFileRecord {
+  const hash = new Uint8Array(16);
+  hash[0] = first;
+  return assembleKnownFileRecord({
+    date,
+    hash,
+    partHashes: [],
+    tags: [createMetTag({ id: 2, type: size > 0xffffffff ? "uint64" : "uint32", value: size })],
+  });
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+describe("createKnownMetReplica", () => {
+  it("keeps records keyed by hash in insertion order and encodes them like encodeKnownMet", () => {
+    const replica = createKnownMetReplica();
+    const a = record(1, 10);
+    const b = record(2, 20);
+    const c = record(3, 30);
+    const b2 = record(2, 21, 99);
+    for (const r of [a, b, c]) replica.apply({ op: "put", record: r.bytes });
+    replica.apply({ op: "put", record: b2.bytes });
+    replica.apply({ op: "delete", hash: a.hash });
+    replica.apply({ op: "delete", hash: new Uint8Array(16).fill(7) });
+    expect(replica.size).toBe(2);
+    const bytes = concat(replica.encode());
+    expect(hex(bytes)).toBe(hex(concat(encodeKnownMet({ header: "auto", records: [b2, c] }))));
+    const decoded = decodeKnownMet(bytes);
+    expect(decoded.records.map((r) => r.date)).toEqual([99, 0]);
+  });
+
+  it("loads a whole file, then applies point patches on top", () => {
+    const file = concat(
+      encodeKnownMet({ header: 0x0e, records: [record(1, 1), record(2, 2), record(3, 3)] }),
+    );
+    const replica = createKnownMetReplica({ chunkSize: 64 });
+    replica.apply({ op: "load", file });
+    replica.apply({ op: "put", record: record(4, 4).bytes });
+    replica.apply({ op: "delete", hash: record(2, 2).hash });
+    const decoded = decodeKnownMet(concat(replica.encode()));
+    expect(decoded.records.map((r) => r.sizeNumber)).toEqual([1, 3, 4]);
+  });
+
+  it("picks header 0x0F only while a file above 4,290,048,000 bytes is held", () => {
+    const replica = createKnownMetReplica();
+    const big = record(9, 4_290_048_001);
+    replica.apply({ op: "put", record: record(1, 5).bytes });
+    replica.apply({ op: "put", record: big.bytes });
+    expect(concat(replica.encode())[0]).toBe(0x0f);
+    replica.apply({ op: "delete", hash: big.hash });
+    expect(concat(replica.encode())[0]).toBe(0x0e);
+  });
+
+  it("compacts after many deletes without changing the order of the rest", () => {
+    const replica = createKnownMetReplica();
+    const all: KnownFileRecord[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const hash = new Uint8Array(16);
+      new DataView(hash.buffer).setUint32(0, i);
+      const r = assembleKnownFileRecord({
+        date: i,
+        hash,
+        partHashes: [],
+        tags: [createMetTag({ id: 2, type: "uint32", value: i })],
+      });
+      all.push(r);
+      replica.apply({ op: "put", record: r.bytes });
+    }
+    for (let i = 0; i < 3000; i += 3)
+      replica.apply({ op: "delete", hash: (all[i] as KnownFileRecord).hash });
+    replica.apply({ op: "put", record: (all[0] as KnownFileRecord).bytes });
+    const dates = decodeKnownMet(concat(replica.encode())).records.map((r) => r.date);
+    const expected = all.filter((_, i) => i % 3 !== 0).map((r) => r.date);
+    expect(dates).toEqual([...expected, 0]);
+    expect(replica.size).toBe(2001);
+  });
+
+  it("throws ERR_CORRUPT for bad patches and TypeError for a bad header option", () => {
+    const replica = createKnownMetReplica();
+    const bad = (patch: unknown) => {
+      try {
+        replica.apply(patch as never);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const truncated = record(1, 1).bytes.subarray(0, 10);
+    for (const patch of [
+      { op: "put", record: truncated },
+      { op: "put", record: "nope" },
+      { op: "delete", hash: new Uint8Array(3) },
+      { op: "load", file: Uint8Array.of(0x0e, 5, 0, 0, 0) },
+      { op: "rename" },
+      null,
+    ]) {
+      expect(isPersistenceError(bad(patch), "ERR_CORRUPT")).toBe(true);
+    }
+    expect(replica.size).toBe(0);
+    expect(() => createKnownMetReplica({ header: 0x10 as never })).toThrow(TypeError);
+  });
+});
