@@ -55,6 +55,7 @@ export function escapeXml(text: string): string {
 
 /** Colour of a contender: snapwrite blue/green, naive red/orange, libraries purple/grey. */
 export function contenderColor(label: string): string {
+  if (label.startsWith("snapwrite-sliced-1ms")) return "#6baed6";
   if (label.startsWith("snapwrite-sliced")) return "#1f77b4";
   if (label.startsWith("snapwrite-inline")) return "#2ca02c";
   if (label.startsWith("snapwrite")) return "#17becf";

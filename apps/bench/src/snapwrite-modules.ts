@@ -28,6 +28,7 @@ export interface BenchWriter {
 export interface BenchWriterOptions {
   readonly sink: Sink;
   readonly executor?: "inline" | "sliced";
+  readonly sliceBudgetMs?: number;
   readonly onResult?: (result: WriteResult) => void;
 }
 

@@ -10,6 +10,8 @@ export interface SnapwriteContenderOptions {
   readonly executor: "inline" | "sliced";
   /** `fs`: sink-fs, durable (file + directory fsync). `memory`: sink-memory, no disk at all. */
   readonly sink: "fs" | "memory";
+  /** Slice budget of the sliced executor, ms (writer default 4 when omitted). */
+  readonly sliceBudgetMs?: number | undefined;
 }
 
 /**
@@ -18,8 +20,9 @@ export interface SnapwriteContenderOptions {
  * every earlier request (rule 5).
  */
 export function createSnapwriteContender(options: SnapwriteContenderOptions): Contender {
-  const { modules, executor, sink: sinkKind } = options;
-  const id = `snapwrite-${executor}-${sinkKind}`;
+  const { modules, executor, sink: sinkKind, sliceBudgetMs } = options;
+  const budget = sliceBudgetMs === undefined ? "" : `-${sliceBudgetMs}ms`;
+  const id = `snapwrite-${executor}${budget}-${sinkKind}`;
   const createWriter = modules.createPersistenceWriter;
   const createSink = sinkKind === "fs" ? modules.createFsSink : modules.createMemorySink;
   const missing = [
@@ -55,6 +58,7 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
       const writer = createWriter({
         sink,
         executor,
+        ...(sliceBudgetMs === undefined ? {} : { sliceBudgetMs }),
         onResult: (result) => {
           report.results++;
           if (!result.ok) report.failures++;
