@@ -167,7 +167,7 @@ async function runKnownMetPhase(
   let encoded: Uint8Array[] | undefined;
   if (matches(options, "codec", "known.met")) {
     try {
-      const result = measureCodecThroughput(metCodec, metState, records >= 500_000 ? 2 : 3);
+      const result = measureCodecThroughput(metCodec, metState, records >= 500_000 ? 3 : 7);
       collected.codecs.push({ ...result.throughput, records });
       encoded = result.encoded;
       const t = result.throughput;
