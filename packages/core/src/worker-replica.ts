@@ -171,10 +171,12 @@ export function createWorkerReplica<P, O = unknown>(
   if (!Number.isFinite(abortGraceMs) || abortGraceMs < 0) {
     throw new RangeError(`abortGraceMs must be a finite number >= 0, got ${abortGraceMs}`);
   }
+  // Workers inherit the process's flags; `--input-type` (from `node -e`) would break loading the
+  // module. Only a list passed explicitly is checked for per-process flags, so pass one only then.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--input-type"));
   const workerOptions = {
     name,
-    // Inherited flags apply to the worker's entry too; --input-type (from `node -e`) breaks loading it.
-    execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
+    execArgv: execArgv.length === process.execArgv.length ? undefined : execArgv,
     resourceLimits,
     workerData: {
       snapwriteReplica: { protocol: REPLICA_PROTOCOL_VERSION, options: replicaOptions.options },
@@ -199,8 +201,19 @@ export function createWorkerReplica<P, O = unknown>(
     flush();
   };
 
+  function startThread(): Worker {
+    try {
+      return new Worker(moduleUrl, workerOptions);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+      // Some inherited flag is per-process only (--max-old-space-size, …): start without flags.
+      workerOptions.execArgv = [];
+      return new Worker(moduleUrl, workerOptions);
+    }
+  }
+
   function spawn(): void {
-    const thread = new Worker(moduleUrl, workerOptions);
+    const thread = startThread();
     thread.unref();
     worker = thread;
     alive = true;
@@ -232,6 +245,18 @@ export function createWorkerReplica<P, O = unknown>(
     });
     thread.on("error", (error: unknown) => {
       crash = error;
+    });
+    thread.on("messageerror", (error: unknown) => {
+      // A reply that cannot be read would leave its write waiting forever: stop the worker instead.
+      crash = error;
+      if (worker === thread) {
+        lose(
+          new PersistenceError("ERR_IO", "a message from the replica worker could not be read", {
+            stage: "write",
+            cause: error,
+          }),
+        );
+      }
     });
     thread.on("exit", (exitCode: number) => {
       if (worker !== thread) return;

@@ -275,6 +275,20 @@ describe("worker replica targets", () => {
     await expect(readFile(join(dir, "lost.txt"))).rejects.toThrow();
   });
 
+  it("treats a patch that cannot be posted as a lost replica", async () => {
+    const { writer } = writerOf();
+    const replica = replicaOf();
+    const known = writer.register("clone.txt", { replica, debounceMs: 0 });
+    replica.patch({ op: "set", key: "ok", value: "1" });
+    replica.patch({ op: "set", key: "fn", value: (() => 1) as never });
+    const result = failure(await known.saveNow("uncloneable"));
+    expect(result.stage).toBe("snapshot");
+    expect(result.error.code).toBe("ERR_SNAPSHOT");
+    expect(result.error.message).toContain("could not be posted");
+    expect(replica.stats).toMatchObject({ alive: false, dropped: 2 });
+    await expect(readFile(join(dir, "clone.txt"))).rejects.toThrow();
+  });
+
   it("reports a replica that fails to start as ERR_SNAPSHOT", async () => {
     const { writer } = writerOf();
     const replica = replicaOf({ options: { dir, failStart: true } });
@@ -313,7 +327,7 @@ describe("worker replica targets", () => {
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,
-        ["--input-type=module", "-e", script],
+        ["--max-old-space-size=512", "--input-type=module", "-e", script],
         { timeout: 15_000 },
         (error, out) => (error ? reject(error) : resolve(out)),
       );
