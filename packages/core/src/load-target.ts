@@ -48,16 +48,25 @@ export type LoadResult<T> = LoadSuccess<T> | LoadFailure;
 
 type Copy<T> =
   | { readonly ok: true; readonly value: T; readonly bytes: number }
-  | { readonly ok: false; readonly error: PersistenceError; readonly corrupt: boolean };
+  | {
+      readonly ok: false;
+      readonly error: PersistenceError;
+      /** The bytes could be read but not decoded. */
+      readonly corrupt: boolean;
+      /** The codec itself said the bytes are bad (it threw `ERR_CORRUPT`). */
+      readonly proven: boolean;
+    };
 
 function corruptError(target: TargetId, codecName: string, from: string, error: unknown) {
   if (isPersistenceError(error, "ERR_CORRUPT")) return error;
   const message = error instanceof Error ? error.message : String(error);
   const details = isPersistenceError(error) ? error.details : undefined;
+  // Not the codec's verdict on the data (a bug, a misconfiguration, an engine limit): reported as
+  // corrupt so callers handle one code, but marked so that nothing is moved aside because of it.
   return new PersistenceError(
     "ERR_CORRUPT",
     `codec ${JSON.stringify(codecName)} could not decode the ${from} of ${JSON.stringify(target)}: ${message}`,
-    { target, details: { reason: message, ...details, from }, cause: error },
+    { target, details: { ...details, reason: "decoder-threw", message, from }, cause: error },
   );
 }
 
@@ -75,19 +84,28 @@ async function readCopy<T>(
       ok: false,
       error: toPersistenceError(error, { target, direction: "read" }),
       corrupt: false,
+      proven: false,
     };
   }
   try {
     return { ok: true, value: codec.decode(bytes), bytes: bytes.byteLength };
   } catch (error) {
-    return { ok: false, error: corruptError(target, codec.name, from, error), corrupt: true };
+    return {
+      ok: false,
+      error: corruptError(target, codec.name, from, error),
+      corrupt: true,
+      proven: isPersistenceError(error, "ERR_CORRUPT"),
+    };
   }
 }
 
 /**
  * Loads and decodes a target. Never throws for expected failures (missing, corrupt, unreadable):
  * it resolves with `{ ok: false, error }`. A corrupt primary is quarantined (when enabled and the
- * sink supports it) and the backup is used when it decodes; a missing primary also falls back to
+ * sink supports it) and the backup is used when it decodes. Only a `PersistenceError` `ERR_CORRUPT`
+ * thrown by the codec counts as proof of corruption: any other exception from `decode` is reported
+ * as `ERR_CORRUPT` with `details.reason: "decoder-threw"` (original as `cause`), the backup is still
+ * tried, but the primary is never quarantined; a missing primary also falls back to
  * the backup. Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
  * be fine, and loading an older backup would let the next save overwrite newer data.
  * Throws `TypeError` only for a missing sink or codec (programmer error).
@@ -115,7 +133,9 @@ export async function loadTarget<T>(
 
   let quarantinedTo: string | undefined;
   let quarantineError: PersistenceError | undefined;
-  if (primary.corrupt && useQuarantine) {
+  // Only the codec's own ERR_CORRUPT proves the bytes bad; anything else it throws (an async
+  // validator, an engine limit, a bug) must never cost the user a good file.
+  if (primary.corrupt && primary.proven && useQuarantine) {
     try {
       quarantinedTo = await sink.quarantine?.(target, primaryError.message);
     } catch (error) {

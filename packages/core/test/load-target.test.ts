@@ -144,15 +144,41 @@ describe("loadTarget()", () => {
     if (!result.ok) expect(result.error.code).toBe("ERR_CORRUPT");
   });
 
-  it("wraps a codec's non-PersistenceError as ERR_CORRUPT with the original as cause", async () => {
+  it("wraps a codec's non-PersistenceError as ERR_CORRUPT with the original as cause, and moves nothing aside", async () => {
     const sink = fileSink({ t: { primary: "{" } }, false);
     const result = await loadTarget(sink, "t", oopsCodec);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe("ERR_CORRUPT");
     expect(result.error.cause).toBeInstanceOf(SyntaxError);
-    expect(result.error.details).toMatchObject({ reason: "Unexpected token", from: "primary" });
-    expect(result.quarantinedTo).toBe("t.corrupt-1700000000000");
+    expect(result.error.details).toMatchObject({
+      reason: "decoder-threw",
+      message: "Unexpected token",
+      from: "primary",
+    });
+    expect(result.quarantinedTo).toBeUndefined();
+    expect(sink.quarantined).toEqual([]);
+  });
+
+  it("never quarantines a good file when decode fails for a reason that is not the data's (still tries the backup)", async () => {
+    // For example a JSON codec configured with an async validator throws a TypeError on any input.
+    const misconfigured: Codec<string> = {
+      name: "misconfigured",
+      *encode() {},
+      decode(): string {
+        throw new TypeError("validate() returned a promise; decode is synchronous");
+      },
+    };
+    const sink = fileSink({ t: { primary: "OK:new", backup: "OK:old" } });
+    const result = await loadTarget(sink, "t", misconfigured);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.cause).toBeInstanceOf(TypeError);
+    expect(sink.quarantined).toEqual([]);
+    expect(result.quarantinedTo).toBeUndefined();
+    expect(sink.reads).toEqual(["t:primary", "t:backup"]);
+    // The primary is still where it was: a fixed codec loads it.
+    expect(await loadTarget(sink, "t", strictCodec)).toMatchObject({ ok: true, value: "new" });
   });
 
   it.each([
