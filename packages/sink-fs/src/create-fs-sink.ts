@@ -22,6 +22,7 @@ import { errorCode } from "./error-code.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
+import { NO_HARD_LINKS } from "./no-hard-links.js";
 import { isProcessAlive } from "./process-alive.js";
 import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
@@ -156,8 +157,6 @@ const MAX_SYMLINK_HOPS = 32;
 const MAX_TEMP_NAME_TRIES = 8;
 const MAX_SWEEP_DEPTH = 32;
 const COPY_BUFFER_BYTES = 1 << 20;
-/** Link failures that mean "no hard links here" rather than "something is wrong". */
-const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK", "EXDEV"]);
 
 /**
  * Creates the file sink. Every write goes to an exclusive temp file next to the target, is fsynced,

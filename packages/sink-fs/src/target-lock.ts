@@ -6,6 +6,7 @@ import { sleep } from "./default-clock.js";
 import { errorCode } from "./error-code.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { NO_HARD_LINKS } from "./no-hard-links.js";
 import { randomTag } from "./random-tag.js";
 import { tempFileName } from "./temp-file-name.js";
 
@@ -49,6 +50,13 @@ export interface LockOwner {
 }
 
 const MAX_POLL_MS = 250;
+/**
+ * A lock file without a readable owner record is abandoned once its mtime is this old (or
+ * `staleMs`, if shorter). Our own lock files appear with their record in place, so only a foreign
+ * writer, an older version or a power loss can leave one; a live writer of such a file has long
+ * finished writing its record after 2 s.
+ */
+export const UNOWNED_LOCK_GRACE_MS = 2_000;
 const MAX_BREAKS = 32;
 /** Lock files are rewritten in place on heartbeats, so their size never changes. */
 const LOCK_FILE_BYTES = 320;
@@ -134,9 +142,102 @@ function staleReason(
       return "owner-dead";
     }
   }
+  if (
+    owner === undefined &&
+    runtime.clock.now() - observed.mtimeMs > Math.min(UNOWNED_LOCK_GRACE_MS, staleMs)
+  ) {
+    return "unowned";
+  }
   const heartbeat = owner?.refreshedAt ?? observed.mtimeMs;
   if (runtime.clock.now() - heartbeat > staleMs) return "expired";
   return undefined;
+}
+
+/** A lock file this process just created, open for heartbeats. */
+interface CreatedLock {
+  readonly handle: FsFileHandle;
+  readonly ino: number;
+}
+
+async function writeRecord(handle: FsFileHandle, bytes: Uint8Array, path: string): Promise<void> {
+  const { bytesWritten } = await handle.write(bytes, 0, bytes.byteLength, 0);
+  if (bytesWritten !== bytes.byteLength) {
+    throw Object.assign(new Error(`short write of lock file ${path}`), { code: "EIO" });
+  }
+}
+
+/**
+ * Creates the lock file `path` holding `record`, or resolves `undefined` when it exists. The record
+ * goes into a private temp file first, which is then hard-linked to `path`: `link` fails with
+ * `EEXIST` atomically, and the lock file never exists without its owner, even if this process is
+ * killed half-way (the temp file it leaves carries our pid, so the sweep deletes it). No fsync:
+ * a lock never needs to survive a power loss, which ends every owner; an empty file a power loss
+ * might leave is abandoned after {@link UNOWNED_LOCK_GRACE_MS}. The handle stays open: it is the
+ * lock file's inode, rewritten in place by heartbeats.
+ */
+async function createLockFile(
+  runtime: FsSinkRuntime,
+  path: string,
+  record: Uint8Array,
+): Promise<CreatedLock | undefined> {
+  const temp = join(
+    dirname(path),
+    tempFileName(basename(path).slice(1), runtime.pid, runtime.random),
+  );
+  activeFiles().add(temp);
+  let handle: FsFileHandle | undefined;
+  let linked = false;
+  try {
+    handle = await runtime.fs.open(temp, "wx", 0o644);
+    await writeRecord(handle, record, temp);
+    try {
+      await runtime.fs.link(temp, path);
+      linked = true;
+    } catch (error) {
+      const code = errorCode(error) ?? "";
+      if (code !== "EEXIST" && !NO_HARD_LINKS.has(code)) throw error;
+      await handle.close();
+      handle = undefined;
+      if (code === "EEXIST") return undefined;
+    }
+    if (handle === undefined) return await createLockFileInPlace(runtime, path, record);
+    const created: CreatedLock = { handle, ino: (await handle.stat()).ino };
+    handle = undefined;
+    return created;
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    if (linked) await runtime.fs.unlink(path).catch(() => undefined);
+    throw error;
+  } finally {
+    await runtime.fs.unlink(temp).catch(() => undefined);
+    activeFiles().delete(temp);
+  }
+}
+
+/**
+ * Without hard links: `O_EXCL` on the lock file itself, then the record. Killed in between, this
+ * leaves an empty lock file, which others break after {@link UNOWNED_LOCK_GRACE_MS}.
+ */
+async function createLockFileInPlace(
+  runtime: FsSinkRuntime,
+  path: string,
+  record: Uint8Array,
+): Promise<CreatedLock | undefined> {
+  let handle: FsFileHandle;
+  try {
+    handle = await runtime.fs.open(path, "wx", 0o644);
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return undefined;
+    throw error;
+  }
+  try {
+    await writeRecord(handle, record, path);
+    return { handle, ino: (await handle.stat()).ino };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await runtime.fs.unlink(path).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -234,93 +335,84 @@ export async function acquireTargetLock(
   let breaks = 0;
   let pause = settings.pollMs;
   let lastOwner: LockOwner | undefined;
-  let handle: FsFileHandle | undefined;
-  for (let spins = 0; ; spins += 1) {
-    if (signal?.aborted) throw abortFailure(target, "lock", signal);
-    try {
-      handle = await fs.open(path, "wx", 0o644);
-      break;
-    } catch (error) {
-      if (errorCode(error) !== "EEXIST") throw fsFailure(error, "lock", target, { lockPath: path });
-    }
-    let observed: ObservedLock | undefined;
-    try {
-      observed = await observe(runtime, path);
-    } catch (error) {
-      throw fsFailure(error, "lock", target, { lockPath: path });
-    }
-    if (observed !== undefined) {
-      lastOwner = observed.owner;
-      // Bounded, so that a lock that keeps coming back abandoned ends in the wait below.
-      if (breaks < MAX_BREAKS && staleReason(runtime, observed, settings.staleMs) !== undefined) {
-        breaks += 1;
-        try {
-          if (await breakLock(runtime, path, observed)) broken += 1;
-        } catch (error) {
-          throw fsFailure(error, "lock", target, { lockPath: path });
+  let created: CreatedLock | undefined;
+  let owner: LockOwner | undefined;
+  const token = `${runtime.pid}-${randomTag(runtime.random, 16)}`;
+  // Registered before the lock file exists, so another sink of this process never mistakes the
+  // fresh lock for one left by a previous process with our pid.
+  heldTokens().add(token);
+  try {
+    for (let spins = 0; ; spins += 1) {
+      if (signal?.aborted) throw abortFailure(target, "lock", signal);
+      const now = clock.now();
+      owner = {
+        pid: runtime.pid,
+        hostname: runtime.hostname,
+        processStartedAt: PROCESS_STARTED_AT,
+        acquiredAt: now,
+        refreshedAt: now,
+        token,
+      };
+      try {
+        created = await createLockFile(runtime, path, encodeOwner(owner));
+      } catch (error) {
+        throw fsFailure(error, "lock", target, { lockPath: path });
+      }
+      if (created !== undefined) break;
+      let observed: ObservedLock | undefined;
+      try {
+        observed = await observe(runtime, path);
+      } catch (error) {
+        throw fsFailure(error, "lock", target, { lockPath: path });
+      }
+      if (observed !== undefined) {
+        lastOwner = observed.owner;
+        // Bounded, so that a lock that keeps coming back abandoned ends in the wait below.
+        if (breaks < MAX_BREAKS && staleReason(runtime, observed, settings.staleMs) !== undefined) {
+          breaks += 1;
+          try {
+            if (await breakLock(runtime, path, observed)) broken += 1;
+          } catch (error) {
+            throw fsFailure(error, "lock", target, { lockPath: path });
+          }
+          continue;
         }
+      } else if (spins < 1000) {
+        // Released between our attempt and our look: try again at once.
         continue;
       }
-    } else if (spins < 1000) {
-      // Released between our open and our look: try again at once.
-      continue;
+      const waited = clock.now() - startedAt;
+      if (waited >= settings.waitMs) {
+        throw new PersistenceError(
+          "ERR_LOCKED",
+          `${JSON.stringify(target)} is locked by ${describeOwner(lastOwner)}; gave up after ${waited} ms`,
+          {
+            stage: "lock",
+            target,
+            details: { reason: "held", lockPath: path, waitedMs: waited, waits, owner: lastOwner },
+          },
+        );
+      }
+      waits += 1;
+      const jittered = pause * (0.5 + runtime.random() * 0.5);
+      await sleep(clock, Math.min(jittered, settings.waitMs - waited));
+      pause = Math.min(pause * 2, MAX_POLL_MS);
     }
-    const waited = clock.now() - startedAt;
-    if (waited >= settings.waitMs) {
-      throw new PersistenceError(
-        "ERR_LOCKED",
-        `${JSON.stringify(target)} is locked by ${describeOwner(lastOwner)}; gave up after ${waited} ms`,
-        {
-          stage: "lock",
-          target,
-          details: { reason: "held", lockPath: path, waitedMs: waited, waits, owner: lastOwner },
-        },
-      );
-    }
-    waits += 1;
-    const jittered = pause * (0.5 + runtime.random() * 0.5);
-    await sleep(clock, Math.min(jittered, settings.waitMs - waited));
-    pause = Math.min(pause * 2, MAX_POLL_MS);
-  }
-
-  const now = clock.now();
-  const owner: LockOwner = {
-    pid: runtime.pid,
-    hostname: runtime.hostname,
-    processStartedAt: PROCESS_STARTED_AT,
-    acquiredAt: now,
-    refreshedAt: now,
-    token: `${runtime.pid}-${randomTag(runtime.random, 16)}`,
-  };
-  const held = handle;
-  let ino = 0;
-  // Registered before the content exists, so another sink of this process never mistakes the
-  // fresh lock for one left by a previous process with our pid.
-  heldTokens().add(owner.token);
-  try {
-    const bytes = encodeOwner(owner);
-    const { bytesWritten } = await held.write(bytes, 0, bytes.byteLength, 0);
-    if (bytesWritten !== bytes.byteLength) {
-      throw new PersistenceError("ERR_IO", `short write of lock file ${path}`, {
-        stage: "lock",
-        target,
-        details: { lockPath: path, bytesWritten, wanted: bytes.byteLength },
-      });
-    }
-    ino = (await held.stat()).ino;
   } catch (error) {
-    heldTokens().delete(owner.token);
-    await held.close().catch(() => undefined);
-    await fs.unlink(path).catch(() => undefined);
-    throw fsFailure(error, "lock", target, { lockPath: path });
+    heldTokens().delete(token);
+    throw error;
   }
+  const acquired = owner;
+  const held = created.handle;
+  const ino = created.ino;
+  const now = acquired.acquiredAt;
 
   let heartbeat: unknown;
   let released = false;
   const beat = (): void => {
     heartbeat = clock.setTimeout(() => {
       if (released) return;
-      const bytes = encodeOwner({ ...owner, refreshedAt: clock.now() });
+      const bytes = encodeOwner({ ...acquired, refreshedAt: clock.now() });
       held.write(bytes, 0, bytes.byteLength, 0).then(
         () => {
           if (!released) beat();
@@ -359,7 +451,7 @@ export async function acquireTargetLock(
         );
       }
       const current = parseLockOwner(bytes);
-      if (current?.token !== owner.token) {
+      if (current?.token !== token) {
         throw lost(`lock file now belongs to ${describeOwner(current)}`);
       }
     },
@@ -367,10 +459,10 @@ export async function acquireTargetLock(
       if (released) return;
       released = true;
       clock.clearTimeout(heartbeat);
-      heldTokens().delete(owner.token);
+      heldTokens().delete(token);
       await held.close().catch(() => undefined);
       try {
-        await breakLock(runtime, path, { owner, ino, mtimeMs: 0 });
+        await breakLock(runtime, path, { owner: acquired, ino, mtimeMs: 0 });
       } catch {
         // A lock we cannot remove is abandoned: our pid and token make it stale for everyone.
       }

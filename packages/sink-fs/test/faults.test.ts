@@ -81,13 +81,53 @@ describe("fault injection: stages, codes and cleanup", () => {
 
   it("fails at stage lock when the lock file cannot be created", async () => {
     const { sink, content, names } = setup(
-      [{ op: "open", path: /\.lock$/, fault: { error: "EACCES" } }],
+      [{ op: "open", path: /\.lock\.[0-9]+-[0-9a-z]+\.tmp$/, fault: { error: "EACCES" } }],
       { lock: true },
     );
     const error = await failure(sink.write("known.met", textChunks("new")));
     expect(error).toMatchObject({ code: "ERR_PERMISSION", stage: "lock" });
     expect(content()).toBe("old content");
     expect(names()).toEqual([TARGET]);
+  });
+
+  it("fails at stage lock when linking the lock file fails, leaving no lock or temp file", async () => {
+    const { sink, content, names } = setup(
+      [{ op: "link", path: /\.lock\./, fault: { error: "EIO" } }],
+      { lock: true },
+    );
+    const error = await failure(sink.write("known.met", textChunks("new")));
+    expect(error).toMatchObject({ code: "ERR_IO", stage: "lock" });
+    expect(content()).toBe("old content");
+    expect(names()).toEqual([TARGET]);
+  });
+
+  it("creates the lock file with its owner record in place, by linking a private temp file", async () => {
+    const memory = createMemoryFs({ [TARGET]: "old content" });
+    const fs = createFaultyFs(memory, []);
+    const sink = createFsSink({ dir: DIR, fs, lock: true });
+    let seen: unknown;
+    async function* source() {
+      seen = JSON.parse(String(memory.toJSON()[`${DIR}/.known.met.lock`]));
+      yield new TextEncoder().encode("new");
+    }
+    await sink.write("known.met", source());
+    expect(seen).toMatchObject({ pid: process.pid });
+    const lockCalls = fs.calls.filter((call) => call.path.includes(".known.met.lock"));
+    // Never opened under its own name: it appears by link(), atomically with its content.
+    expect(lockCalls.some((call) => call.op === "open" && call.path.endsWith(".lock"))).toBe(false);
+    expect(lockCalls.some((call) => call.op === "link" && call.dest?.endsWith(".lock"))).toBe(true);
+    expect(Object.keys(memory.toJSON())).toEqual([TARGET]);
+  });
+
+  it("falls back to O_EXCL on the lock file itself without hard links", async () => {
+    const { sink, fs, content, names } = setup(
+      [{ op: "link", path: /\.lock\./, fault: { error: "EPERM" }, times: Infinity }],
+      { lock: true },
+    );
+    await sink.write("known.met", textChunks("new"));
+    expect(content()).toBe("new");
+    expect(names()).toEqual([TARGET]);
+    expect(fs.calls.some((c) => c.op === "open" && c.path === `${DIR}/.known.met.lock`)).toBe(true);
   });
 
   it("fails at stage rename when the backup cannot be linked, keeping the old backup", async () => {

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Clock } from "@snapwrite/core";
@@ -119,6 +119,37 @@ describe("cross-process lock", () => {
       },
     });
     expect((await later.write("a", textChunks("x"))).locksBroken).toBe(1);
+  });
+
+  it("breaks an empty lock file older than the 2 s grace at once, without waiting", async () => {
+    const dir = await dirs.make();
+    // What a writer killed between creating a lock file and writing its record leaves behind.
+    await writeFile(join(dir, ".a.lock"), "");
+    const old = new Date(Date.now() - 10_000);
+    await utimes(join(dir, ".a.lock"), old, old);
+    const sink = createFsSink({ dir, lock: { waitMs: 0 }, sweep: false });
+    const result = await sink.write("a", textChunks("x"));
+    expect(result).toMatchObject({ locksBroken: 1, lockWaits: 0 });
+    expect(await readdir(dir)).toEqual(["a"]);
+  });
+
+  it("waits for an empty lock file within the grace, judged on the sink's clock", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, ".a.lock"), '{"pid":');
+    const mtime = (await stat(join(dir, ".a.lock"))).mtimeMs;
+    const at = (offset: number): Clock => ({
+      now: () => mtime + offset,
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    });
+    const early = createFsSink({ dir, clock: at(1_900), lock: { waitMs: 0 }, sweep: false });
+    await expect(early.write("a", textChunks("x"))).rejects.toMatchObject({
+      code: "ERR_LOCKED",
+      details: { reason: "held" },
+    });
+    const late = createFsSink({ dir, clock: at(2_100), lock: { waitMs: 0 }, sweep: false });
+    expect((await late.write("a", textChunks("x"))).locksBroken).toBe(1);
+    expect(await readdir(dir)).toEqual(["a"]);
   });
 
   it("reports a lock lost during the write as a failed write, leaving the target untouched", async () => {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,6 +13,7 @@ afterEach(() => dirs.cleanup());
 
 const WRITER = fileURLToPath(new URL("./fixtures/locked-writer.mjs", import.meta.url));
 const HOLDER = fileURLToPath(new URL("./fixtures/lock-holder.mjs", import.meta.url));
+const LOOPER = fileURLToPath(new URL("./fixtures/locked-loop-writer.mjs", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const PROCESSES = 4;
 const WRITES = 12;
@@ -142,5 +144,39 @@ describe("several processes writing one target with the lock", () => {
     const report = await sink.sweep();
     expect(report.removedTemps).toHaveLength(1);
     expect(await readdir(dir)).toEqual(["shared.bin"]);
+  }, 60_000);
+
+  it("never leaves a lock that blocks the next writer when a locking writer is killed", async () => {
+    expect(existsSync(DIST), "build the package first").toBe(true);
+    const dir = await dirs.make();
+    const problems: string[] = [];
+    for (let kill = 0; kill < 6; kill += 1) {
+      const child = execa(process.execPath, [LOOPER, dir, "s.bin"], {
+        reject: false,
+        timeout: 30_000,
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on("data", (data: Buffer) => {
+          if (data.toString().includes("started")) resolve();
+        });
+        child.then((r) => reject(new Error(`writer exited: ${r.stderr}`)));
+      });
+      // Somewhere inside its stream of lock-take / write / release cycles.
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 60));
+      child.kill("SIGKILL");
+      await child;
+      const names = await readdir(dir);
+      if (names.includes(".s.bin.lock")) {
+        const record = await readFile(join(dir, ".s.bin.lock"), "utf8");
+        if (!record.startsWith("{")) problems.push(`kill ${kill}: lock without owner ${record}`);
+      }
+      // A dead owner is broken at once, so no wait is needed at all.
+      const sink = createFsSink({ dir, lock: { waitMs: 0 } });
+      const outcome = await sink.write("s.bin", [new Uint8Array(1)]).catch((e: unknown) => e);
+      if (outcome instanceof Error) problems.push(`kill ${kill}: ${outcome.message}`);
+      const left = (await readdir(dir)).filter((name) => name !== "s.bin");
+      if (left.length > 0) problems.push(`kill ${kill}: left after the sweep: ${left.join(", ")}`);
+    }
+    expect(problems).toEqual([]);
   }, 60_000);
 });

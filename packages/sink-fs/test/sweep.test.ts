@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,6 +50,21 @@ describe("start-up sweep", () => {
     const report = await createFsSink({ dir }).sweep();
     expect(report.removedLocks).toEqual([join(dir, ".a.lock")]);
     expect((await readdir(dir)).sort()).toEqual([".b.lock", ".c.lock"]);
+  });
+
+  it("removes lock-creation temp files of dead processes and empty lock files past the grace", async () => {
+    const dir = await dirs.make();
+    const dead = await deadPid();
+    await writeFile(join(dir, `.a.lock.${dead}-abc.tmp`), lockContent(dead, Date.now()));
+    await writeFile(join(dir, `.a.lock.${process.ppid}-abc.tmp`), lockContent(process.ppid, 0));
+    await writeFile(join(dir, ".e.lock"), "");
+    const old = new Date(Date.now() - 10_000);
+    await utimes(join(dir, ".e.lock"), old, old);
+    await writeFile(join(dir, ".f.lock"), "");
+    const report = await createFsSink({ dir }).sweep();
+    expect(report.removedTemps).toEqual([join(dir, `.a.lock.${dead}-abc.tmp`)]);
+    expect(report.removedLocks).toEqual([join(dir, ".e.lock")]);
+    expect((await readdir(dir)).sort()).toEqual([`.a.lock.${process.ppid}-abc.tmp`, ".f.lock"]);
   });
 
   it("sweep() walks subdirectories and reports what it removed", async () => {
