@@ -153,6 +153,8 @@ export interface FsSink extends Sink {
 }
 
 const DEFAULT_STALE_MS = 30_000;
+/** Longest delay `setTimeout` honours (2^31 − 1 ms, ~24.8 days); longer ones fire after ~1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 const MAX_SYMLINK_HOPS = 32;
 const MAX_TEMP_NAME_TRIES = 8;
 const MAX_SWEEP_DEPTH = 32;
@@ -748,14 +750,20 @@ function positiveNumber(
   value: number | undefined,
   fallback: number,
   min = 0,
+  max = Number.MAX_VALUE,
 ): number {
   const result = value ?? fallback;
-  if (typeof result !== "number" || !Number.isFinite(result) || result < min) {
+  if (typeof result !== "number" || !Number.isFinite(result) || result < min || result > max) {
     throw new RangeError(
-      `createFsSink: ${name} must be a finite number >= ${min}, got ${String(result)}`,
+      `createFsSink: ${name} must be a finite number ${max === Number.MAX_VALUE ? `>= ${min}` : `in ${min}..${max}`}, got ${String(result)}`,
     );
   }
   return result;
+}
+
+/** A duration option: every one ends up in a timer, so it must fit `setTimeout` (RangeError). */
+function milliseconds(name: string, value: number | undefined, fallback: number, min = 0): number {
+  return positiveNumber(name, value, fallback, min, MAX_TIMER_MS);
 }
 
 function lockOptions(lock: FsSinkOptions["lock"]): TargetLockSettings | undefined {
@@ -765,9 +773,9 @@ function lockOptions(lock: FsSinkOptions["lock"]): TargetLockSettings | undefine
   }
   const given = lock === true ? {} : lock;
   return {
-    staleMs: positiveNumber("lock.staleMs", given.staleMs, DEFAULT_STALE_MS, 1),
-    waitMs: positiveNumber("lock.waitMs", given.waitMs, 5_000),
-    pollMs: positiveNumber("lock.pollMs", given.pollMs, 10, 1),
+    staleMs: milliseconds("lock.staleMs", given.staleMs, DEFAULT_STALE_MS, 1),
+    waitMs: milliseconds("lock.waitMs", given.waitMs, 5_000),
+    pollMs: milliseconds("lock.pollMs", given.pollMs, 10, 1),
   };
 }
 
@@ -779,8 +787,8 @@ function retryOptions(retry: FsSinkRenameRetryOptions | undefined): RenameRetryS
       `createFsSink: renameRetry.attempts must be an integer >= 1, got ${attempts}`,
     );
   }
-  const initialMs = positiveNumber("renameRetry.initialMs", given.initialMs, 10);
-  const maxMs = positiveNumber("renameRetry.maxMs", given.maxMs, 500);
+  const initialMs = milliseconds("renameRetry.initialMs", given.initialMs, 10);
+  const maxMs = milliseconds("renameRetry.maxMs", given.maxMs, 500);
   return { attempts, initialMs, maxMs: Math.max(maxMs, initialMs) };
 }
 

@@ -198,6 +198,20 @@ describe("createFsSink on the real disk", () => {
     expect(text(await sink.read("a"))).toBe("last");
   });
 
+  it("rejects durations setTimeout cannot honour (above 2^31 - 1 ms) with RangeError", () => {
+    const max = 2_147_483_647;
+    for (const lock of [{ staleMs: 1e10 }, { waitMs: max + 1 }, { pollMs: Infinity }]) {
+      expect(() => createFsSink({ dir: "/x", lock })).toThrow(RangeError);
+    }
+    expect(() => createFsSink({ dir: "/x", renameRetry: { initialMs: 3e9 } })).toThrow(RangeError);
+    expect(() => createFsSink({ dir: "/x", renameRetry: { maxMs: max + 1 } })).toThrow(
+      /renameRetry\.maxMs must be a finite number in 0\.\.2147483647/,
+    );
+    expect(() =>
+      createFsSink({ dir: "/x", lock: { staleMs: max, waitMs: max, pollMs: max } }),
+    ).not.toThrow();
+  });
+
   it("throws TypeError or RangeError for bad options", () => {
     expect(() => createFsSink({ dir: "" })).toThrow(TypeError);
     expect(() => createFsSink(undefined as never)).toThrow(TypeError);
