@@ -173,6 +173,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   if (typeof options.dir !== "string" || options.dir.length === 0 || options.dir.includes("\0")) {
     throw new TypeError("createFsSink: dir must be a non-empty path");
   }
+  knownKeys("", options, OPTION_KEYS);
   const durability = options.durability ?? "durable";
   if (durability !== "durable" && durability !== "atomic") {
     throw new TypeError(
@@ -182,11 +183,11 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   const durable = durability === "durable";
   const keepBackup = booleanOption("backup", options.backup);
   const sweepEnabled = options.sweep === undefined ? true : booleanOption("sweep", options.sweep);
-  const mode = options.mode ?? 0o644;
+  const mode = numberOption("mode", options.mode, 0o644);
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
     throw new RangeError(`createFsSink: mode must be an integer in 0..0o7777, got ${mode}`);
   }
-  const maxQuarantined = options.maxQuarantined ?? 5;
+  const maxQuarantined = numberOption("maxQuarantined", options.maxQuarantined, 5);
   if (!Number.isInteger(maxQuarantined) || maxQuarantined < 1) {
     throw new RangeError(
       `createFsSink: maxQuarantined must be an integer >= 1, got ${maxQuarantined}`,
@@ -200,6 +201,10 @@ export function createFsSink(options: FsSinkOptions): FsSink {
       throw new TypeError(`createFsSink: ${name} must be a function`);
     }
   }
+  if (options.fs !== undefined && (typeof options.fs !== "object" || options.fs === null)) {
+    throw new TypeError("createFsSink: fs must be an FsPort object");
+  }
+  if (options.clock !== undefined) assertClock(options.clock);
 
   const fs: FsPort = options.fs ?? nodeFs;
   const root = resolve(options.dir);
@@ -739,6 +744,75 @@ function safeLiveness(test: (pid: number) => boolean): (pid: number) => boolean 
   };
 }
 
+const OPTION_KEYS: ReadonlySet<string> = new Set<keyof FsSinkOptions>([
+  "dir",
+  "fs",
+  "durability",
+  "backup",
+  "lock",
+  "mode",
+  "renameRetry",
+  "maxQuarantined",
+  "sweep",
+  "batch",
+  "clock",
+  "random",
+  "isProcessAlive",
+]);
+const LOCK_KEYS: ReadonlySet<string> = new Set<keyof FsSinkLockOptions>([
+  "staleMs",
+  "waitMs",
+  "pollMs",
+]);
+const RENAME_RETRY_KEYS: ReadonlySet<string> = new Set<keyof FsSinkRenameRetryOptions>([
+  "attempts",
+  "initialMs",
+  "maxMs",
+]);
+const BATCH_KEYS: ReadonlySet<string> = new Set<keyof FsSinkBatchOptions>([
+  "maxBytes",
+  "maxChunks",
+]);
+
+/** A misspelt option would silently fall back to its default (`bakup: true` keeping no backup). */
+function knownKeys(prefix: string, given: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(given)) {
+    if (!known.has(key)) {
+      throw new TypeError(
+        `createFsSink: unknown option ${JSON.stringify(prefix + key)}; known: ${[...known].map((k) => prefix + k).join(", ")}`,
+      );
+    }
+  }
+}
+
+function objectOption<T extends object>(name: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(`createFsSink: ${name} must be an options object`);
+  }
+  return value;
+}
+
+function numberOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") {
+    throw new TypeError(`createFsSink: ${name} must be a number, got ${typeof value}`);
+  }
+  return value;
+}
+
+function assertClock(clock: unknown): void {
+  const given = clock as Partial<Record<keyof Clock, unknown>> | null;
+  if (typeof given !== "object" || given === null) {
+    throw new TypeError("createFsSink: clock must be an object with now, setTimeout, clearTimeout");
+  }
+  for (const name of ["now", "setTimeout", "clearTimeout"] as const) {
+    if (typeof given[name] !== "function") {
+      throw new TypeError(`createFsSink: clock.${name} must be a function`);
+    }
+  }
+}
+
 function booleanOption(name: string, value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== "boolean") throw new TypeError(`createFsSink: ${name} must be a boolean`);
@@ -752,8 +826,8 @@ function positiveNumber(
   min = 0,
   max = Number.MAX_VALUE,
 ): number {
-  const result = value ?? fallback;
-  if (typeof result !== "number" || !Number.isFinite(result) || result < min || result > max) {
+  const result = numberOption(name, value, fallback);
+  if (!Number.isFinite(result) || result < min || result > max) {
     throw new RangeError(
       `createFsSink: ${name} must be a finite number ${max === Number.MAX_VALUE ? `>= ${min}` : `in ${min}..${max}`}, got ${String(result)}`,
     );
@@ -772,6 +846,7 @@ function lockOptions(lock: FsSinkOptions["lock"]): TargetLockSettings | undefine
     throw new TypeError("createFsSink: lock must be a boolean or an options object");
   }
   const given = lock === true ? {} : lock;
+  knownKeys("lock.", given, LOCK_KEYS);
   return {
     staleMs: milliseconds("lock.staleMs", given.staleMs, DEFAULT_STALE_MS, 1),
     waitMs: milliseconds("lock.waitMs", given.waitMs, 5_000),
@@ -780,8 +855,9 @@ function lockOptions(lock: FsSinkOptions["lock"]): TargetLockSettings | undefine
 }
 
 function retryOptions(retry: FsSinkRenameRetryOptions | undefined): RenameRetrySettings {
-  const given = retry ?? {};
-  const attempts = given.attempts ?? 8;
+  const given = objectOption("renameRetry", retry);
+  knownKeys("renameRetry.", given, RENAME_RETRY_KEYS);
+  const attempts = numberOption("renameRetry.attempts", given.attempts, 8);
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new RangeError(
       `createFsSink: renameRetry.attempts must be an integer >= 1, got ${attempts}`,
@@ -793,8 +869,9 @@ function retryOptions(retry: FsSinkRenameRetryOptions | undefined): RenameRetryS
 }
 
 function batchOptions(batch: FsSinkBatchOptions | undefined): WriteBatchLimits {
-  const given = batch ?? {};
-  const maxChunks = given.maxChunks ?? 64;
+  const given = objectOption("batch", batch);
+  knownKeys("batch.", given, BATCH_KEYS);
+  const maxChunks = numberOption("batch.maxChunks", given.maxChunks, 64);
   if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 1024) {
     throw new RangeError(
       `createFsSink: batch.maxChunks must be an integer in 1..1024, got ${maxChunks}`,

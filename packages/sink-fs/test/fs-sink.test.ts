@@ -212,6 +212,46 @@ describe("createFsSink on the real disk", () => {
     ).not.toThrow();
   });
 
+  it("throws TypeError for options of the wrong type, RangeError only for numbers out of range", () => {
+    expect(() => createFsSink({ dir: "/x", mode: "644" as never })).toThrow(TypeError);
+    expect(() => createFsSink({ dir: "/x", mode: "644" as never })).toThrow(
+      /mode must be a number/,
+    );
+    expect(() => createFsSink({ dir: "/x", maxQuarantined: "5" as never })).toThrow(TypeError);
+    expect(() => createFsSink({ dir: "/x", lock: { staleMs: "1000" as never } })).toThrow(
+      TypeError,
+    );
+    expect(() => createFsSink({ dir: "/x", renameRetry: { attempts: "2" as never } })).toThrow(
+      TypeError,
+    );
+    expect(() => createFsSink({ dir: "/x", batch: 3 as never })).toThrow(TypeError);
+    expect(() => createFsSink({ dir: "/x", fs: "memfs" as never })).toThrow(TypeError);
+  });
+
+  it("rejects a clock without now, setTimeout and clearTimeout at construction", () => {
+    expect(() => createFsSink({ dir: "/x", clock: {} as never })).toThrow(/clock\.now/);
+    expect(() => createFsSink({ dir: "/x", clock: {} as never })).toThrow(TypeError);
+    const noClear = { now: () => 0, setTimeout: () => 0 };
+    expect(() => createFsSink({ dir: "/x", clock: noClear as never })).toThrow(
+      /clock\.clearTimeout/,
+    );
+    expect(() => createFsSink({ dir: "/x", clock: null as never })).toThrow(TypeError);
+  });
+
+  it("rejects unknown option keys with a TypeError naming the key", () => {
+    expect(() => createFsSink({ dir: "/x", bakup: true } as never)).toThrow(TypeError);
+    expect(() => createFsSink({ dir: "/x", bakup: true } as never)).toThrow(/"bakup"/);
+    expect(() => createFsSink({ dir: "/x", lock: { staleMS: 5 } as never })).toThrow(
+      /"lock\.staleMS"/,
+    );
+    expect(() => createFsSink({ dir: "/x", renameRetry: { tries: 2 } as never })).toThrow(
+      /"renameRetry\.tries"/,
+    );
+    expect(() => createFsSink({ dir: "/x", batch: { bytes: 2 } as never })).toThrow(
+      /"batch\.bytes"/,
+    );
+  });
+
   it("throws TypeError or RangeError for bad options", () => {
     expect(() => createFsSink({ dir: "" })).toThrow(TypeError);
     expect(() => createFsSink(undefined as never)).toThrow(TypeError);
