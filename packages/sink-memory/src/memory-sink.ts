@@ -143,20 +143,30 @@ const DEFAULT_CLOCK: Clock = {
  * `read` and `snapshot` concatenate into fresh buffers. Set `copyChunks` if a caller reuses buffers.
  */
 export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createMemorySink: options must be an object");
+  }
+  for (const key of Object.keys(options)) {
+    // A misspelt option would silently keep its default (`bakup: true` keeping no backup).
+    if (!OPTION_KEYS.has(key)) {
+      throw new TypeError(
+        `createMemorySink: unknown option ${JSON.stringify(key)}; known: ${[...OPTION_KEYS].join(", ")}`,
+      );
+    }
+  }
   const latency = options.latencyMs ?? 0;
-  if (typeof latency === "number" && !(Number.isFinite(latency) && latency >= 0)) {
-    throw new RangeError(`latencyMs must be a finite number >= 0, got ${latency}`);
-  }
   if (typeof latency !== "number" && typeof latency !== "function") {
-    throw new TypeError("latencyMs must be a number or a function");
+    throw new TypeError("createMemorySink: latencyMs must be a number or a function");
   }
+  if (typeof latency === "number") checkLatency("latencyMs", latency);
   if (options.durable !== undefined && options.durable !== false) {
     throw new TypeError("a memory sink cannot be durable: durable must be false or undefined");
   }
+  if (options.clock !== undefined) assertClock(options.clock);
   const clock = options.clock ?? DEFAULT_CLOCK;
-  const keepBackup = options.backup === true;
-  const fencing = options.fencing === true;
-  const copyChunks = options.copyChunks === true;
+  const keepBackup = booleanOption("backup", options.backup);
+  const fencing = booleanOption("fencing", options.fencing);
+  const copyChunks = booleanOption("copyChunks", options.copyChunks);
 
   const primaries = new Map<TargetId, Entry>();
   const backups = new Map<TargetId, Entry>();
@@ -185,9 +195,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
   function latencyFor(info: MemorySinkLatencyInfo): number {
     if (typeof latency === "number") return latency;
     const ms = latency(info.op, info);
-    if (!(Number.isFinite(ms) && ms >= 0)) {
-      throw new RangeError(`latencyMs() must return a finite number >= 0, got ${ms}`);
-    }
+    checkLatency("latencyMs()", ms);
     return ms;
   }
 
@@ -565,4 +573,46 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     quarantined: () => quarantineLog.slice(),
     put,
   };
+}
+
+/** Longest delay `setTimeout` honours (2^31 − 1 ms, ~24.8 days); a longer one fires after ~1 ms. */
+const MAX_LATENCY_MS = 2_147_483_647;
+
+const OPTION_KEYS: ReadonlySet<string> = new Set<keyof MemorySinkOptions>([
+  "latencyMs",
+  "backup",
+  "durable",
+  "fencing",
+  "copyChunks",
+  "clock",
+]);
+
+function checkLatency(name: string, ms: unknown): void {
+  if (typeof ms !== "number" || !(Number.isFinite(ms) && ms >= 0 && ms <= MAX_LATENCY_MS)) {
+    throw new RangeError(
+      `createMemorySink: ${name} must be a finite number in 0..${MAX_LATENCY_MS}, got ${String(ms)}`,
+    );
+  }
+}
+
+function booleanOption(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`createMemorySink: ${name} must be a boolean, got ${typeof value}`);
+  }
+  return value;
+}
+
+function assertClock(clock: unknown): void {
+  const given = clock as Partial<Record<keyof Clock, unknown>> | null;
+  if (typeof given !== "object" || given === null) {
+    throw new TypeError(
+      "createMemorySink: clock must be an object with now, setTimeout, clearTimeout",
+    );
+  }
+  for (const name of ["now", "setTimeout", "clearTimeout"] as const) {
+    if (typeof given[name] !== "function") {
+      throw new TypeError(`createMemorySink: clock.${name} must be a function`);
+    }
+  }
 }

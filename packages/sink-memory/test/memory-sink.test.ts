@@ -71,6 +71,33 @@ describe("createMemorySink", () => {
     expect(() => createMemorySink({ durable: true as unknown as false })).toThrow(TypeError);
   });
 
+  it("rejects a latency setTimeout cannot honour (above 2^31 - 1 ms) instead of firing early", async () => {
+    expect(() => createMemorySink({ latencyMs: 3e9 })).toThrow(RangeError);
+    expect(() => createMemorySink({ latencyMs: 2_147_483_648 })).toThrow(/0\.\.2147483647/);
+    expect(() => createMemorySink({ latencyMs: 2_147_483_647 })).not.toThrow();
+    const sink = createMemorySink({ latencyMs: () => 3e9 });
+    const error = await rejection(sink.write("a", [bytes("x")]));
+    expect(error.code).toBe("ERR_IO");
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect(sink.keys()).toEqual([]);
+  });
+
+  it("throws TypeError for unknown option keys, naming the key", () => {
+    expect(() => createMemorySink({ bakup: true } as never)).toThrow(TypeError);
+    expect(() => createMemorySink({ bakup: true } as never)).toThrow(/"bakup"/);
+    expect(() => createMemorySink({ latency: 5 } as never)).toThrow(/"latency"/);
+  });
+
+  it("throws TypeError for options of the wrong type", () => {
+    expect(() => createMemorySink({ backup: "yes" as never })).toThrow(TypeError);
+    expect(() => createMemorySink({ fencing: 1 as never })).toThrow(TypeError);
+    expect(() => createMemorySink({ copyChunks: "true" as never })).toThrow(TypeError);
+    expect(() => createMemorySink({ latencyMs: "5" as never })).toThrow(TypeError);
+    expect(() => createMemorySink(null as never)).toThrow(TypeError);
+    expect(() => createMemorySink({ clock: {} as never })).toThrow(/clock\.now/);
+    expect(() => createMemorySink({ clock: {} as never })).toThrow(TypeError);
+  });
+
   it("stores the concatenated chunks and reports the byte count", async () => {
     const sink = createMemorySink();
     const result = await sink.write("state/a.json", [bytes("ab"), bytes(""), bytes("cdé")]);
