@@ -206,7 +206,8 @@ export function renderChartSvg(input: SvgChartInput): string {
 
 /**
  * Reduces a tick trace to one point per `bucketMs`: the largest stall (gap minus interval, at least
- * 0) seen in the bucket, at the bucket's start, in seconds.
+ * 0) that overlapped the bucket, at the bucket's start, in seconds. A stall longer than a bucket
+ * covers every bucket it spans, so a 1 s freeze reads as a 1 s plateau, not as a single spike.
  */
 export function bucketTrace(
   atMs: ArrayLike<number>,
@@ -214,23 +215,20 @@ export function bucketTrace(
   intervalMs: number,
   bucketMs: number,
 ): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let bucket = -1;
-  let worst = 0;
+  const worst: number[] = [];
   for (let i = 0; i < atMs.length; i++) {
-    // A gap belongs to the bucket in which it started, so a long stall shows where it began.
+    const end = atMs[i] ?? 0;
     const gap = gapMs[i] ?? 0;
-    const startedAt = (atMs[i] ?? 0) - gap;
-    const b = Math.max(0, Math.floor(startedAt / bucketMs));
     const stall = Math.max(0, gap - intervalMs);
-    if (b !== bucket) {
-      if (bucket >= 0) out.push([(bucket * bucketMs) / 1000, worst]);
-      bucket = b;
-      worst = stall;
-    } else if (stall > worst) {
-      worst = stall;
-    }
+    const first = Math.max(0, Math.floor((end - gap) / bucketMs));
+    // A gap ending exactly on a boundary does not reach into the next bucket.
+    const last = Math.max(first, Math.ceil(end / bucketMs) - 1);
+    for (let b = first; b <= last; b++) worst[b] = Math.max(worst[b] ?? 0, stall);
   }
-  if (bucket >= 0) out.push([(bucket * bucketMs) / 1000, worst]);
+  const out: Array<[number, number]> = [];
+  for (let b = 0; b < worst.length; b++) {
+    const value = worst[b];
+    if (value !== undefined) out.push([(b * bucketMs) / 1000, value]);
+  }
   return out;
 }

@@ -92,17 +92,22 @@ describe("escapeXml", () => {
 });
 
 describe("bucketTrace", () => {
-  it("keeps the worst stall per bucket, placed where the gap began", () => {
+  it("spreads a long stall over every bucket it spans", () => {
     // ticks at 1, 2, 3 ms, then a gap of 27 ms ending at 30 ms, then on time.
     const at = [1, 2, 3, 30, 31];
     const gap = [1, 1, 1, 27, 1];
     expect(bucketTrace(at, gap, 1, 10)).toEqual([
       [0, 26],
+      [0.01, 26],
+      [0.02, 26],
       [0.03, 0],
     ]);
-    const later = bucketTrace([5, 15, 25], [1, 1, 1], 1, 10);
-    expect(later).toEqual([
-      [0, 0],
+  });
+
+  it("keeps one point per bucket with the worst stall in it", () => {
+    const trace = bucketTrace([5, 6, 9, 15, 25], [1, 1, 3, 1, 1], 1, 10);
+    expect(trace).toEqual([
+      [0, 2],
       [0.01, 0],
       [0.02, 0],
     ]);
