@@ -11,8 +11,9 @@ import type { KnownMetHeader } from "./known-met.js";
  * - `delete`: removes the record with this 16-byte MD4 hash (no-op when absent).
  * - `load`: a whole known.met file (for the first fill and for `resync`): replaces the state.
  *
- * Post the bytes with a transfer list when the owner does not need them any more (`put` of a
- * record's own buffer, or `load` of a freshly encoded file): they then move instead of being copied.
+ * For `put`, post a copy of the record's bytes (`record.bytes.slice()`): records share slabs, and
+ * structured clone copies a view's whole backing buffer. For `load`, pass the file's buffer in the
+ * transfer list: it then moves instead of being copied.
  */
 export type KnownMetPatch =
   | { readonly op: "put"; readonly record: Uint8Array }
