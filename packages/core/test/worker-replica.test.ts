@@ -127,6 +127,8 @@ describe("worker replica targets", () => {
     const { writer, results } = writerOf();
     const replica = replicaOf();
     const known = writer.register("c.txt", { replica, debounceMs: 10 });
+    const events: string[] = [];
+    writer.subscribe((event) => events.push(`${event.type}:${event.generation}`));
     replica.patch({ op: "control", control: { sink: ["delay"] } });
     replica.patch({ op: "set", key: "a", value: "1" });
     const first = known.request("one", { urgency: "immediate" });
@@ -142,6 +144,18 @@ describe("worker replica targets", () => {
     expect(later[0]?.reasons).toEqual(["two", "three", "four"]);
     expect(results).toHaveLength(2);
     expect(await fileText("c.txt")).toBe("a=2\n");
+    // The patch made while the first write ran waited for it: each write saw a consistent state.
+    expect(await fileText("c.txt.log")).toBe('1:"a=1\\n"\n4:"a=2\\n"\n');
+    expect(events).toEqual([
+      "requested:1",
+      "write-started:1",
+      "requested:2",
+      "requested:3",
+      "requested:4",
+      "write-finished:1",
+      "write-started:4",
+      "write-finished:4",
+    ]);
     const health = writer.health().targets["c.txt"];
     expect(health).toMatchObject({ writes: 2, successes: 2, coalesced: 2, unsaved: false });
   });
