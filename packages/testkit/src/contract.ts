@@ -26,6 +26,7 @@ export type { FsSinkContractOptions } from "./contract/describe-fs-sink-contract
 export {
   describeFsSinkContract,
   describeFsSinkCrashConsistency,
+  describeFsSinkFailureCleanup,
   describeFsSinkFaults,
 } from "./contract/describe-fs-sink-contract.js";
 export type { SinkContractOptions } from "./contract/describe-sink-contract.js";
@@ -47,12 +48,13 @@ export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./contract/fs
 export {
   checkCrashAtomicity,
   checkCrashDurability,
+  checkFailureCleanup,
   checkFaultMatrix,
   DEFAULT_FAULT_CODES,
   defaultExpectedStage,
   defaultMayRecover,
 } from "./contract/fs-sink-checks.js";
-export type { LargePayloadOptions } from "./contract/sink-checks.js";
+export type { FailedWriteCheckOptions, LargePayloadOptions } from "./contract/sink-checks.js";
 export {
   checkAbort,
   checkBackup,

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   ContractViolation,
+  checkAbort,
   checkConcurrentWrites,
   checkCrashAtomicity,
   checkCrashDurability,
+  checkFailureCleanup,
   checkFaultMatrix,
   checkReadDuringWrite,
+  checkSourceFailure,
 } from "../src/contract.js";
 import { createMemoryFs } from "../src/index.js";
 import { createReferenceFsSink, type FixtureBug } from "./fixtures/reference-fs-sink.js";
@@ -70,6 +73,49 @@ describe("the suites catch broken sinks", () => {
     await expect(checkFaultMatrix({ create: factory("keeps-temp") })).rejects.toThrow(
       /leftover files after the write: \.target\.bin\..*\.tmp/,
     );
+  });
+
+  it("catches a sink that leaks its temp file when a write is aborted or its source throws", async () => {
+    const leaky = factory("leaks-temp-on-abort");
+    // The older checks cannot see it: the content is right and fs faults are cleaned up after.
+    await checkAbort(onMemory("leaks-temp-on-abort"));
+    await checkSourceFailure(onMemory("leaks-temp-on-abort"));
+    await checkFaultMatrix({ create: leaky });
+    const error = await checkFailureCleanup({ create: leaky }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractViolation);
+    expect((error as Error).message).toMatch(
+      /^checkFailureCleanup: write aborted midway: leftover files after the failed write: \.abort\.bin\.\d+-[0-9a-f]+\.tmp$/,
+    );
+  });
+
+  it("catches a leaked temp file after a throwing chunk source on its own", async () => {
+    const abortOk = ({
+      fs,
+      dir,
+    }: {
+      fs: Parameters<typeof createReferenceFsSink>[0]["fs"];
+      dir: string;
+    }) => {
+      const sink = createReferenceFsSink({ fs, dir, bug: "leaks-temp-on-abort" });
+      return {
+        ...sink,
+        write: (
+          target: string,
+          chunks: Parameters<typeof sink.write>[1],
+          options?: Parameters<typeof sink.write>[2],
+        ) =>
+          target === "abort.bin"
+            ? createReferenceFsSink({ fs, dir }).write(target, chunks, options)
+            : sink.write(target, chunks, options),
+      };
+    };
+    await expect(checkFailureCleanup({ create: abortOk })).rejects.toThrow(
+      /write with a chunk source that throws midway: leftover files after the failed write: \.source-failure\.bin\./,
+    );
+  });
+
+  it("passes the failure cleanup of the correct reference sink", async () => {
+    await checkFailureCleanup({ create: factory() });
   });
 
   it("exercises many crash states and fault cases, not a vacuous few", async () => {

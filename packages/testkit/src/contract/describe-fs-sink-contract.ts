@@ -4,6 +4,7 @@ import { describeSinkContract, type SinkContractOptions } from "./describe-sink-
 import {
   checkCrashAtomicity,
   checkCrashDurability,
+  checkFailureCleanup,
   checkFaultMatrix,
   type FsSinkCheckOptions,
 } from "./fs-sink-checks.js";
@@ -47,9 +48,25 @@ export function describeFsSinkFaults(label: string, options: FsSinkContractOptio
 }
 
 /**
+ * Cleanup after failed writes: after every write that `checkAbort` and `checkSourceFailure` make
+ * fail, the directory holds nothing but the targets and the backup
+ * and lock files the sink keeps (no temp file).
+ */
+export function describeFsSinkFailureCleanup(label: string, options: FsSinkContractOptions): void {
+  describe(`${label}: cleanup after failed writes`, () => {
+    it(
+      "leaves no temp file behind after an aborted write or a throwing chunk source",
+      () => checkFailureCleanup(options),
+      options.timeoutMs ?? 120_000,
+    );
+  });
+}
+
+/**
  * The contract of a sink built on an {@link FsPort}: the whole sink contract on an in-memory file
  * system, then crash consistency (every crash state of a write reads as complete old or new
- * content; a durable sink's resolved write survives every crash) and the fault matrix.
+ * content; a durable sink's resolved write survives every crash), the fault matrix and cleanup
+ * after aborted writes and failing chunk sources.
  */
 export function describeFsSinkContract(label: string, options: FsSinkContractOptions): void {
   const dir = options.dir ?? "/data";
@@ -59,4 +76,5 @@ export function describeFsSinkContract(label: string, options: FsSinkContractOpt
   });
   describeFsSinkCrashConsistency(label, options);
   describeFsSinkFaults(label, options);
+  describeFsSinkFailureCleanup(label, options);
 }

@@ -22,6 +22,16 @@ export interface LargePayloadOptions {
   readonly chunkBytes?: number | undefined;
 }
 
+/** Options of the checks that make writes fail ({@link checkAbort}, {@link checkSourceFailure}). */
+export interface FailedWriteCheckOptions {
+  /**
+   * Called after every write the check made fail, once it rejected, with a description of that
+   * write; throw (ideally a {@link ContractViolation}) to report what it left behind. The fs-sink
+   * contract uses it to verify that no temp file outlives a failed write.
+   */
+  readonly afterFailedWrite?: ((what: string) => void | Promise<void>) | undefined;
+}
+
 /** How long a single sink call may take inside a check before it counts as hung. */
 const CALL_LIMIT_MS = 20_000;
 
@@ -216,10 +226,15 @@ export async function checkInvalidTargets(sink: Sink): Promise<void> {
 /**
  * A chunk source that throws midway: the write rejects with a `PersistenceError` carrying the
  * source's error as `cause` (a source's own `PersistenceError` keeps its code), the old content
- * stays, and a target that did not exist still does not.
+ * stays, and a target that did not exist still does not. `options.afterFailedWrite` runs after
+ * each of the failed writes.
  */
-export async function checkSourceFailure(sink: Sink): Promise<void> {
+export async function checkSourceFailure(
+  sink: Sink,
+  options: FailedWriteCheckOptions = {},
+): Promise<void> {
   const check = "checkSourceFailure";
+  const after = async (what: string) => options.afterFailedWrite?.(what);
   const old = patternBytes(3000, 1);
   await write(check, sink, "source-failure.bin", chunksOf(old, 1000));
   const boom = new Error("chunk source failed");
@@ -234,6 +249,7 @@ export async function checkSourceFailure(sink: Sink): Promise<void> {
     write(check, sink, "source-failure.bin", failing()),
     "write with a failing chunk source",
   );
+  await after("write with a chunk source that throws midway");
   ensure(
     check,
     isPersistenceError(error),
@@ -256,6 +272,7 @@ export async function checkSourceFailure(sink: Sink): Promise<void> {
     write(check, sink, "source-failure.bin", typedFailing()),
     "write with a source throwing a PersistenceError",
   );
+  await after("write with a chunk source that throws a PersistenceError");
   ensurePersistenceError(
     check,
     typedError,
@@ -276,6 +293,7 @@ export async function checkSourceFailure(sink: Sink): Promise<void> {
     write(check, sink, "never-written.bin", failingAtOnce),
     "write of a new target with a failing source",
   );
+  await after("write of a new target whose chunk source throws at once");
   const missing = await readOrMissing(check, () => sink.read("never-written.bin"), "read");
   ensure(
     check,
@@ -295,10 +313,11 @@ function causeChainIncludes(error: unknown, wanted: unknown): boolean {
 
 /**
  * Abort: an already aborted signal and a signal fired midway both reject with `ERR_ABORTED` and
- * leave the old content in place.
+ * leave the old content in place. `options.afterFailedWrite` runs after each of the failed writes.
  */
-export async function checkAbort(sink: Sink): Promise<void> {
+export async function checkAbort(sink: Sink, options: FailedWriteCheckOptions = {}): Promise<void> {
   const check = "checkAbort";
+  const after = async (what: string) => options.afterFailedWrite?.(what);
   const target = "abort.bin";
   const old = patternBytes(2000, 1);
   await write(check, sink, target, chunksOf(old, 500));
@@ -310,6 +329,7 @@ export async function checkAbort(sink: Sink): Promise<void> {
     write(check, sink, target, [patternBytes(100, 2)], { signal: pre.signal }),
     "write with an aborted signal",
   );
+  await after("write with an already aborted signal");
   ensurePersistenceError(check, preError, "ERR_ABORTED", "write with an already aborted signal");
   await expectContent(check, sink, target, old, "old content after an aborted write");
 
@@ -326,6 +346,7 @@ export async function checkAbort(sink: Sink): Promise<void> {
     write(check, sink, target, aborting(), { signal: mid.signal }),
     "write aborted midway",
   );
+  await after("write aborted midway");
   ensurePersistenceError(check, midError, "ERR_ABORTED", "write whose signal fired midway");
   await expectContent(check, sink, target, old, "old content after a write aborted midway");
 }
