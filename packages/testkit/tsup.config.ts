@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export const tsupConfig = defineConfig({
-  entry: ["src/index.ts", "src/contract.ts"],
+  entry: ["src/index.ts", "src/checks.ts", "src/contract.ts"],
   format: ["esm"],
   dts: true,
   target: "node20",

@@ -1,20 +1,49 @@
-export type { AllocationReport } from "./contract/allocation-guard.js";
-export { guardAllocations } from "./contract/allocation-guard.js";
 export type {
+  AllocationReport,
   CodecContractOptions,
   CodecFuzzOptions,
   CodecSample,
-} from "./contract/codec-checks.js";
+  FailedWriteCheckOptions,
+  FsSinkCheckOptions,
+  FsSinkEnv,
+  FsSinkFactory,
+  LargePayloadOptions,
+} from "./checks.js";
 export {
+  checkAbort,
+  checkBackup,
   checkCodecDoesNotMutate,
   checkCodecFuzz,
   checkCodecInvalid,
   checkCodecSamples,
   checkCodecStableBytes,
+  checkConcurrentWrites,
+  checkCrashAtomicity,
+  checkCrashDurability,
+  checkEmptyPayload,
+  checkFailureCleanup,
+  checkFaultMatrix,
+  checkInvalidTargets,
+  checkLargePayload,
+  checkNotFound,
+  checkOverwrite,
+  checkQuarantine,
+  checkReadDuringWrite,
+  checkRoundTrip,
+  checkSourceFailure,
+  checkWriterBurst,
+  checkWriterFailingThenRecovering,
+  checkWriterFinalSave,
+  checkWriterHungSinkAtShutdown,
+  ContractViolation,
   decodeUnderGuard,
+  DEFAULT_FAULT_CODES,
+  defaultExpectedStage,
+  defaultMayRecover,
   encodeToBytes,
-} from "./contract/codec-checks.js";
-export { ContractViolation } from "./contract/contract-violation.js";
+  guardAllocations,
+  INVALID_TARGETS,
+} from "./checks.js";
 export type { CodecSuiteOptions } from "./contract/describe-codec-contract.js";
 export {
   describeCodecContract,
@@ -44,35 +73,3 @@ export {
 } from "./contract/describe-sink-contract.js";
 export type { WriterScenarioOptions } from "./contract/describe-writer-scenarios.js";
 export { describeWriterScenarios } from "./contract/describe-writer-scenarios.js";
-export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./contract/fs-sink-checks.js";
-export {
-  checkCrashAtomicity,
-  checkCrashDurability,
-  checkFailureCleanup,
-  checkFaultMatrix,
-  DEFAULT_FAULT_CODES,
-  defaultExpectedStage,
-  defaultMayRecover,
-} from "./contract/fs-sink-checks.js";
-export type { FailedWriteCheckOptions, LargePayloadOptions } from "./contract/sink-checks.js";
-export {
-  checkAbort,
-  checkBackup,
-  checkConcurrentWrites,
-  checkEmptyPayload,
-  checkInvalidTargets,
-  checkLargePayload,
-  checkNotFound,
-  checkOverwrite,
-  checkQuarantine,
-  checkReadDuringWrite,
-  checkRoundTrip,
-  checkSourceFailure,
-  INVALID_TARGETS,
-} from "./contract/sink-checks.js";
-export {
-  checkWriterBurst,
-  checkWriterFailingThenRecovering,
-  checkWriterFinalSave,
-  checkWriterHungSinkAtShutdown,
-} from "./contract/writer-scenarios.js";

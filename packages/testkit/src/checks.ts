@@ -1,0 +1,51 @@
+// The vitest-free part of `@snapwrite/testkit/contract`: every check function, usable from plain
+// scripts (importing `./contract` outside the vitest runner fails, as its suites call describe()).
+export type { AllocationReport } from "./contract/allocation-guard.js";
+export { guardAllocations } from "./contract/allocation-guard.js";
+export type {
+  CodecContractOptions,
+  CodecFuzzOptions,
+  CodecSample,
+} from "./contract/codec-checks.js";
+export {
+  checkCodecDoesNotMutate,
+  checkCodecFuzz,
+  checkCodecInvalid,
+  checkCodecSamples,
+  checkCodecStableBytes,
+  decodeUnderGuard,
+  encodeToBytes,
+} from "./contract/codec-checks.js";
+export { ContractViolation } from "./contract/contract-violation.js";
+export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./contract/fs-sink-checks.js";
+export {
+  checkCrashAtomicity,
+  checkCrashDurability,
+  checkFailureCleanup,
+  checkFaultMatrix,
+  DEFAULT_FAULT_CODES,
+  defaultExpectedStage,
+  defaultMayRecover,
+} from "./contract/fs-sink-checks.js";
+export type { FailedWriteCheckOptions, LargePayloadOptions } from "./contract/sink-checks.js";
+export {
+  checkAbort,
+  checkBackup,
+  checkConcurrentWrites,
+  checkEmptyPayload,
+  checkInvalidTargets,
+  checkLargePayload,
+  checkNotFound,
+  checkOverwrite,
+  checkQuarantine,
+  checkReadDuringWrite,
+  checkRoundTrip,
+  checkSourceFailure,
+  INVALID_TARGETS,
+} from "./contract/sink-checks.js";
+export {
+  checkWriterBurst,
+  checkWriterFailingThenRecovering,
+  checkWriterFinalSave,
+  checkWriterHungSinkAtShutdown,
+} from "./contract/writer-scenarios.js";
