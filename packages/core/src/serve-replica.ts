@@ -45,6 +45,8 @@ interface ReplicaWorkerData {
   readonly options: unknown;
 }
 
+let served = false;
+
 function replicaWorkerData(): ReplicaWorkerData | undefined {
   const data = (workerData as { snapwriteReplica?: ReplicaWorkerData } | null | undefined)
     ?.snapwriteReplica;
@@ -56,7 +58,7 @@ function replicaWorkerData(): ReplicaWorkerData | undefined {
  * level of the worker module. It builds the replica and the sink, applies the owner's patches in
  * order, and answers each write by encoding the replica and streaming it to the sink. Returns
  * `false` (and does nothing) when the module is not running in such a worker, so the module can
- * also be imported elsewhere.
+ * also be imported elsewhere. `TypeError` for a bad definition or a second call in one worker.
  */
 export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition<P, O>): boolean {
   if (
@@ -69,6 +71,8 @@ export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition
   }
   const data = replicaWorkerData();
   if (parentPort === null || data === undefined) return false;
+  if (served) throw new TypeError("serveReplica() may be called once per worker");
+  served = true;
   const port = parentPort;
   const send = (message: WorkerMessage): void => port.postMessage(message);
   if (data.protocol !== REPLICA_PROTOCOL_VERSION) {

@@ -9,6 +9,7 @@ import {
   isPersistenceError,
   type PersistenceWriter,
   type PersistenceWriterOptions,
+  serveReplica,
   type WorkerReplica,
   type WorkerReplicaOptions,
   type WriteFailed,
@@ -363,6 +364,17 @@ describe("worker replica options", () => {
     expect(() => createWorkerReplica({ module: FIXTURE, options: { fn: () => 1 } })).toThrow(
       TypeError,
     );
+  });
+
+  it("serveReplica() checks its definition and does nothing outside a replica worker", () => {
+    expect(() => serveReplica({} as never)).toThrow(TypeError);
+    expect(() => serveReplica({ createReplica: () => ({}) } as never)).toThrow(TypeError);
+    expect(
+      serveReplica({
+        createReplica: () => ({ apply() {}, encode: () => [] }),
+        createSink: () => new FakeSink(),
+      }),
+    ).toBe(false);
   });
 
   it("register() takes either snapshot + codec or a replica, and a replica only once", () => {
