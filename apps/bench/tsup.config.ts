@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export const tsupConfig = defineConfig({
-  entry: ["src/main.ts"],
+  entry: ["src/main.ts", "src/known-met-replica-worker.ts"],
   format: ["esm"],
   dts: false,
   target: "node20",
@@ -9,5 +9,4 @@ export const tsupConfig = defineConfig({
   clean: true,
 });
 
-// biome-ignore lint/style/noDefaultExport: tsup loads the config's default export
 export default tsupConfig;

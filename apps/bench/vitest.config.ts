@@ -7,5 +7,4 @@ export const vitestConfig = defineProject({
   },
 });
 
-// biome-ignore lint/style/noDefaultExport: vitest loads the config's default export
 export default vitestConfig;

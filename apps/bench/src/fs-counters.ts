@@ -69,16 +69,62 @@ function patch(owner: object, name: string, wrap: (original: AnyFn) => AnyFn): v
 
 let installed: FsCounters | undefined;
 
+/** Number of `Float64Array` slots a shared count store needs. */
+export const FS_COUNT_FIELDS = 5;
+
+/** Options of {@link installFsCounters}. */
+export interface FsCountersOptions {
+  /**
+   * Keep the counts in this array (5 slots: physical writes, write calls, fsyncs, renames, bytes),
+   * for example over a `SharedArrayBuffer`, so a worker thread's counts can be read by its owner.
+   */
+  readonly shared?: Float64Array | undefined;
+}
+
+/** Reads counts out of a shared store (see {@link FsCountersOptions.shared}). */
+export function readFsCounts(store: Float64Array): FsCounts {
+  return {
+    physicalWrites: store[0] ?? 0,
+    writeCalls: store[1] ?? 0,
+    fsyncs: store[2] ?? 0,
+    renames: store[3] ?? 0,
+    bytes: store[4] ?? 0,
+  };
+}
+
+function countsView(store: Float64Array): FsCounts {
+  const slot = (index: number) => ({
+    get: () => store[index] ?? 0,
+    set: (value: number) => {
+      store[index] = value;
+    },
+    enumerable: true,
+  });
+  const view = {} as FsCounts;
+  Object.defineProperties(view, {
+    physicalWrites: slot(0),
+    writeCalls: slot(1),
+    fsyncs: slot(2),
+    renames: slot(3),
+    bytes: slot(4),
+  });
+  return view;
+}
+
 /**
  * Installs counting wrappers around `node:fs`, `node:fs/promises` and `FileHandle.prototype` (once
  * per process) and updates the ESM named exports with `syncBuiltinESMExports`. Call it before
  * importing libraries that capture fs functions at load time (stubborn-fs, used by atomically,
  * does). Writes to stdin/stdout/stderr are not counted.
  */
-export async function installFsCounters(): Promise<FsCounters> {
+export async function installFsCounters(options: FsCountersOptions = {}): Promise<FsCounters> {
   if (installed) return installed;
   let active = false;
-  const counts: FsCounts = { physicalWrites: 0, writeCalls: 0, fsyncs: 0, renames: 0, bytes: 0 };
+  const store = options.shared ?? new Float64Array(FS_COUNT_FIELDS);
+  if (store.length < FS_COUNT_FIELDS) {
+    throw new RangeError(`shared counts need ${FS_COUNT_FIELDS} slots, got ${store.length}`);
+  }
+  const counts = countsView(store);
   const addBytes = (n: unknown): void => {
     if (active && typeof n === "number") counts.bytes += n;
   };

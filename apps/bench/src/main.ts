@@ -12,6 +12,7 @@ import { createControlContender } from "./contenders/control-contender.js";
 import { createNaiveSyncAtomicContender } from "./contenders/naive-sync-atomic-contender.js";
 import { createNaiveSyncContender } from "./contenders/naive-sync-contender.js";
 import { createSnapwriteContender } from "./contenders/snapwrite-contender.js";
+import { createSnapwriteWorkerContender } from "./contenders/snapwrite-worker-contender.js";
 import { loadThirdPartyContenders } from "./contenders/third-party-contenders.js";
 import { type EndToEndRatio, measureEndToEndRatio } from "./end-to-end-ratio.js";
 import { formatTable } from "./format-table.js";
@@ -36,7 +37,12 @@ import { burstDriver, periodicDriver, singleSaveDriver, type Workload } from "./
 const BURST_SAVES = 1_000;
 const BURST_PAYLOAD_BYTES = 1024 * 1024;
 const TRACE_BUCKET_MS = 20;
-const TRACED_CONTENDERS = ["control-no-save", "naive-sync", "snapwrite-sliced-fs"];
+const TRACED_CONTENDERS = [
+  "control-no-save",
+  "naive-sync",
+  "snapwrite-sliced-fs",
+  "snapwrite-worker-fs",
+];
 
 interface Collected {
   readonly runs: RunResult[];
@@ -201,6 +207,7 @@ async function runKnownMetPhase(
       id: `known.met save ${label}`,
       format: metFormat,
       target: "known.met",
+      initial: () => metState,
       trace: false,
       drive: singleSaveDriver(metState),
     },
@@ -214,6 +221,7 @@ async function runKnownMetPhase(
       id: `known.met periodic ${label}`,
       format: metFormat,
       target: "known.met",
+      initial: () => metState,
       schedule: { debounceMs: 100, maxDelayMs: timing.saveEveryMs },
       trace: true,
       drive: periodicDriver<KnownMetValue>({
@@ -378,6 +386,10 @@ async function main(): Promise<void> {
   ];
   // The periodic workload also runs the sliced executor with a 1 ms budget: the default 4 ms slice
   // alone takes most of the 5 ms stall goal.
+  const worker = createSnapwriteWorkerContender({
+    modules,
+    workerModule: new URL("./known-met-replica-worker.js", import.meta.url),
+  });
   const sliced1ms = createSnapwriteContender({
     modules,
     executor: "sliced",
@@ -397,7 +409,7 @@ async function main(): Promise<void> {
       timeoutMs: options.full ? 600_000 : 60_000,
     };
     for (const records of options.recordCounts) {
-      await runKnownMetPhase(records, modules, all, [sliced1ms], context);
+      await runKnownMetPhase(records, modules, [...all, worker], [sliced1ms], context);
       await runJsonPhase(records, modules, all, context);
     }
 

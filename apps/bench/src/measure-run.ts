@@ -59,6 +59,7 @@ export async function measureRun<T>(
         dir,
         target: workload.target,
         format: workload.format,
+        initial: workload.initial,
         schedule: workload.schedule,
       });
     } catch (error) {
@@ -66,7 +67,11 @@ export async function measureRun<T>(
       return { result: unavailableResult(workload.id, contender.id, message), trace: undefined };
     }
     const typedSession = session as Awaited<ReturnType<Contender["open"]>> & {
-      save(current: () => T, urgency: "immediate" | "debounced"): void;
+      save(
+        current: () => T,
+        urgency: "immediate" | "debounced",
+        changed?: readonly unknown[],
+      ): void;
     };
     const monitor = createStallMonitor({ trace: workload.trace });
     monitor.start();
@@ -94,7 +99,17 @@ export async function measureRun<T>(
     }
     clearTimeout(deadline);
     const totalMs = performance.now() - startedAt;
-    const counts = counters.stop();
+    const ownCounts = counters.stop();
+    const otherCounts = session.io?.();
+    const counts = otherCounts
+      ? {
+          physicalWrites: ownCounts.physicalWrites + otherCounts.physicalWrites,
+          writeCalls: ownCounts.writeCalls + otherCounts.writeCalls,
+          fsyncs: ownCounts.fsyncs + otherCounts.fsyncs,
+          renames: ownCounts.renames + otherCounts.renames,
+          bytes: ownCounts.bytes + otherCounts.bytes,
+        }
+      : ownCounts;
     const stall = monitor.stop();
     let finalStateOk: boolean | null = false;
     if (contender.stores === false) {

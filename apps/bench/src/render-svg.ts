@@ -58,6 +58,7 @@ export function contenderColor(label: string): string {
   if (label.startsWith("snapwrite-sliced-1ms")) return "#6baed6";
   if (label.startsWith("snapwrite-sliced")) return "#1f77b4";
   if (label.startsWith("snapwrite-inline")) return "#2ca02c";
+  if (label.startsWith("snapwrite-worker")) return "#e377c2";
   if (label.startsWith("snapwrite")) return "#17becf";
   if (label === "control-no-save") return "#bbbbbb";
   if (label === "naive-sync") return "#d62728";

@@ -21,7 +21,29 @@ export interface BenchWriter {
       shutdown?: "flush" | "skip";
     },
   ): BenchTargetHandle;
+  register(
+    target: string,
+    options: {
+      replica: BenchWorkerReplica;
+      debounceMs?: number;
+      maxDelayMs?: number;
+      shutdown?: "flush" | "skip";
+    },
+  ): BenchTargetHandle;
   close(options?: { timeoutMs?: number }): Promise<unknown>;
+}
+
+/** The parts of a worker replica the bench drives (`createWorkerReplica` of `@snapwrite/core`). */
+export interface BenchWorkerReplica {
+  patch(patch: unknown, transfer?: readonly ArrayBuffer[]): void;
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** Options the bench passes to `createWorkerReplica`. */
+export interface BenchWorkerReplicaOptions {
+  readonly module: URL;
+  readonly options: unknown;
+  readonly resync?: (fresh: BenchWorkerReplica) => void;
 }
 
 /** Options the bench passes to `createPersistenceWriter`. */
@@ -59,6 +81,9 @@ export interface KnownMetValue {
  */
 export interface SnapwriteModules {
   readonly createPersistenceWriter: ((options: BenchWriterOptions) => BenchWriter) | undefined;
+  readonly createWorkerReplica:
+    | ((options: BenchWorkerReplicaOptions) => BenchWorkerReplica)
+    | undefined;
   readonly createJsonCodec: (<T>(options?: object) => Codec<T>) | undefined;
   readonly knownMetCodec: Codec<KnownMetValue> | undefined;
   readonly createKnownFileRecord:
@@ -108,6 +133,7 @@ export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
   const memorySink = await importLoose("@snapwrite/sink-memory");
   return {
     createPersistenceWriter: pick(core, "@snapwrite/core", "createPersistenceWriter", "function"),
+    createWorkerReplica: pick(core, "@snapwrite/core", "createWorkerReplica", "function"),
     createJsonCodec: pick(json, "@snapwrite/formats-json", "createJsonCodec", "function"),
     knownMetCodec: pick(met, "@snapwrite/formats-met", "knownMetCodec", "object"),
     createKnownFileRecord: pick(met, "@snapwrite/formats-met", "createKnownFileRecord", "function"),

@@ -5,8 +5,8 @@ import { createPrng } from "./prng.js";
 export interface StateModel<T> {
   /** The current state as an immutable value (a pointer copy of the item array). */
   current(): T;
-  /** Touches one record chosen by the seeded generator, replacing its item. */
-  mutate(): void;
+  /** Touches one record chosen by the seeded generator, replacing its item; returns the new item. */
+  mutate(): unknown;
   /** Mutations so far. */
   readonly mutations: number;
 }
@@ -41,8 +41,10 @@ export function createStateModel<I, T>(options: StateModelOptions<I, T>): StateM
       const spec = touched.get(index) ?? knownFileSpecAt(index, options.specSeed);
       const next = touchKnownFileSpec(spec, 1_735_689_600 + mutations);
       touched.set(index, next);
-      items[index] = options.toItem(next);
+      const item = options.toItem(next);
+      items[index] = item;
       mutations++;
+      return item;
     },
     get mutations() {
       return mutations;

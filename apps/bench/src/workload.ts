@@ -23,6 +23,8 @@ export interface Workload<T> {
   readonly format: BenchFormat<T>;
   /** File name of the saved state. */
   readonly target: string;
+  /** The state before the first save, for contenders that keep a replica. */
+  readonly initial?: (() => T) | undefined;
   /** Scheduling for snapwrite in this workload. */
   readonly schedule?: { readonly debounceMs: number; readonly maxDelayMs: number } | undefined;
   /** Keep a stall trace for the chart. */
@@ -36,9 +38,10 @@ function timedSave<T>(
   current: () => T,
   urgency: SaveUrgency,
   totals: { ms: number; calls: number },
+  changed?: readonly unknown[],
 ): void {
   const start = performance.now();
-  session.save(current, urgency);
+  session.save(current, urgency, changed);
   totals.ms += performance.now() - start;
   totals.calls++;
 }
@@ -102,17 +105,27 @@ export function periodicDriver<T>(options: PeriodicDriverOptions<T>): Workload<T
           failures.push(error);
         }
       };
+      // Items changed since the last save call, for replica-based contenders.
+      let changed: unknown[] = [];
       const mutateTimer = setInterval(
         guarded(() => {
-          model.mutate();
-          if (contender.savesEveryChange) timedSave(session, current, "debounced", totals);
+          changed.push(model.mutate());
+          if (contender.savesEveryChange) {
+            const batch = changed;
+            changed = [];
+            timedSave(session, current, "debounced", totals, batch);
+          }
         }),
         options.mutateEveryMs,
       );
       const saveTimer = contender.savesEveryChange
         ? undefined
         : setInterval(
-            guarded(() => timedSave(session, current, "immediate", totals)),
+            guarded(() => {
+              const batch = changed;
+              changed = [];
+              timedSave(session, current, "immediate", totals, batch);
+            }),
             options.saveEveryMs,
           );
       setTimeout(() => {
@@ -123,7 +136,7 @@ export function periodicDriver<T>(options: PeriodicDriverOptions<T>): Workload<T
           return;
         }
         try {
-          timedSave(session, current, "immediate", totals);
+          timedSave(session, current, "immediate", totals, changed);
         } catch (error) {
           reject(error);
           return;

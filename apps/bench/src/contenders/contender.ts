@@ -1,3 +1,4 @@
+import type { FsCounts } from "../fs-counters.js";
 import type { BenchFormat } from "../bench-format.js";
 
 /** Urgency of one save call; only snapwrite distinguishes them, the others always write. */
@@ -11,6 +12,8 @@ export interface SessionContext<T> {
   readonly target: string;
   /** How the state becomes bytes. */
   readonly format: BenchFormat<T>;
+  /** The state before the first save (what the app loaded at start), for contenders that keep a replica. */
+  readonly initial?: (() => T) | undefined;
   /** Scheduling of the periodic workload: snapwrite's debounce window and maximum delay. */
   readonly schedule?: { readonly debounceMs: number; readonly maxDelayMs: number } | undefined;
 }
@@ -19,9 +22,10 @@ export interface SessionContext<T> {
 export interface SaveSession<T> {
   /**
    * The owner's call: "this state should be saved". `current` returns the state now; synchronous
-   * savers call it at once, snapwrite calls it when its write fires.
+   * savers call it at once, snapwrite calls it when its write fires. `changed` lists the items the
+   * owner replaced since its previous call (the mutating workload), for replica-based savers.
    */
-  save(current: () => T, urgency: SaveUrgency): void;
+  save(current: () => T, urgency: SaveUrgency, changed?: readonly unknown[]): void;
   /** Resolves once everything saved so far is stored; rejects when a save failed. */
   settle(): Promise<void>;
   /** Reads the stored bytes back. */
@@ -30,6 +34,8 @@ export interface SaveSession<T> {
   close(): Promise<void>;
   /** What the contender itself reported about its writes (snapwrite's `WriteResult` timings). */
   reported?(): WriterReport;
+  /** File-system activity in other threads (a replica worker) since the session opened. */
+  io?(): FsCounts;
 }
 
 /** Sums over the write results a snapwrite writer reported during one run. */

@@ -24,7 +24,12 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
   const budget = sliceBudgetMs === undefined ? "" : `-${sliceBudgetMs}ms`;
   const id = `snapwrite-${executor}${budget}-${sinkKind}`;
   const createWriter = modules.createPersistenceWriter;
-  const createSink = sinkKind === "fs" ? modules.createFsSink : modules.createMemorySink;
+  const { createFsSink, createMemorySink } = modules;
+  // sink-memory refuses options it does not know, such as `dir`.
+  const createSink: ((dir: string) => Sink) | undefined =
+    sinkKind === "fs"
+      ? createFsSink && ((dir) => createFsSink({ dir }))
+      : createMemorySink && (() => createMemorySink());
   const missing = [
     createWriter ? undefined : modules.missing.createPersistenceWriter,
     createSink
@@ -46,7 +51,7 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
     async open({ dir, target, format, schedule }) {
       const codec = format.codec;
       if (!codec) throw new Error(`no snapwrite codec for ${format.name} yet`);
-      const sink: Sink = createSink({ dir });
+      const sink: Sink = createSink(dir);
       const report = {
         results: 0,
         failures: 0,

@@ -1,0 +1,133 @@
+import type { Codec, Sink } from "@snapwrite/core";
+import type { WriteResult } from "@snapwrite/core";
+import { encodeToBuffer } from "../bench-format.js";
+import { FS_COUNT_FIELDS, readFsCounts } from "../fs-counters.js";
+import type { KnownMetValue, SnapwriteModules } from "../snapwrite-modules.js";
+import type { Contender, WriterReport } from "./contender.js";
+import { readTargetFile } from "./read-target-file.js";
+
+/** Options of {@link createSnapwriteWorkerContender}. */
+export interface SnapwriteWorkerContenderOptions {
+  /** Workspace packages as loaded. */
+  readonly modules: SnapwriteModules;
+  /** URL of the built worker module (`known-met-replica-worker.js`). */
+  readonly workerModule: URL;
+}
+
+function concatenated(codec: Codec<KnownMetValue>, value: KnownMetValue): Uint8Array {
+  // A fresh, exactly sized buffer, so it can be transferred to the worker.
+  const bytes = encodeToBuffer(codec, value);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
+
+/**
+ * snapwrite with the worker executor (DESIGN §4): a worker thread keeps a known.met replica, filled
+ * once with the starting state (outside the measured window, like an app loading its file) and fed
+ * one `put` patch (a copy of the record's bytes) per change; each write is encoded and written with
+ * sink-fs (durable) inside the worker. The owner pays the patch and `request()`, never an O(N)
+ * snapshot. The worker's file-system calls are counted in the worker and reported through a
+ * `SharedArrayBuffer`.
+ */
+export function createSnapwriteWorkerContender(
+  options: SnapwriteWorkerContenderOptions,
+): Contender {
+  const { modules, workerModule } = options;
+  const id = "snapwrite-worker-fs";
+  const { createPersistenceWriter, createWorkerReplica, createMemorySink, knownMetCodec } = modules;
+  if (!createPersistenceWriter || !createWorkerReplica || !createMemorySink || !knownMetCodec) {
+    const reason = [
+      modules.missing.createPersistenceWriter,
+      modules.missing.createWorkerReplica,
+      modules.missing.createMemorySink,
+      modules.missing.knownMetCodec,
+    ]
+      .filter((text) => text !== undefined)
+      .join("; ");
+    return {
+      id,
+      savesEveryChange: true,
+      formats: ["known.met"],
+      unavailable: reason,
+      open: () => Promise.reject(new Error(reason)),
+    };
+  }
+  return {
+    id,
+    savesEveryChange: true,
+    formats: ["known.met"],
+    async open({ dir, target, initial, schedule }) {
+      if (!initial) throw new Error("the worker contender needs the starting state");
+      let latest = initial as unknown as () => KnownMetValue;
+      const counts = new SharedArrayBuffer(FS_COUNT_FIELDS * Float64Array.BYTES_PER_ELEMENT);
+      const countView = new Float64Array(counts);
+      const replica = createWorkerReplica({
+        module: workerModule,
+        options: { dir, counts },
+        resync: (fresh) => {
+          const file = concatenated(knownMetCodec, latest());
+          fresh.patch({ op: "load", file }, [file.buffer as ArrayBuffer]);
+        },
+      });
+      const file = concatenated(knownMetCodec, latest());
+      replica.patch({ op: "load", file }, [file.buffer as ArrayBuffer]);
+      const report = {
+        results: 0,
+        failures: 0,
+        snapshotMs: 0,
+        encodeMs: 0,
+        writeMs: 0,
+        totalMs: 0,
+      };
+      let counting = false;
+      // The owner-side sink is not used by replica targets; a memory sink keeps the owner off the disk.
+      const unusedSink: Sink = createMemorySink();
+      const writer = createPersistenceWriter({
+        sink: unusedSink,
+        onResult: (result) => {
+          if (!counting) return;
+          report.results++;
+          if (!result.ok) report.failures++;
+          report.snapshotMs += result.timings.snapshotMs;
+          report.encodeMs += result.timings.encodeMs;
+          report.writeMs += result.timings.writeMs;
+          report.totalMs += result.timings.totalMs;
+        },
+      });
+      const handle = writer.register(target, {
+        replica,
+        debounceMs: schedule?.debounceMs ?? 1000,
+        maxDelayMs: schedule?.maxDelayMs ?? 10_000,
+      });
+      // One write before the window: the worker has loaded the state and its sink has swept the
+      // directory, as in an app that has been running for a while.
+      const warm = await handle.saveNow("warm-up");
+      if (!warm.ok) throw warm.error;
+      countView.fill(0);
+      counting = true;
+      let last: Promise<WriteResult> | undefined;
+      return {
+        save(current, urgency, changed) {
+          latest = current as unknown as () => KnownMetValue;
+          for (const record of changed ?? []) {
+            const bytes = (record as { bytes: Uint8Array }).bytes;
+            replica.patch({ op: "put", record: bytes.slice() });
+          }
+          last = handle.request("bench", { urgency }).settled;
+        },
+        async settle() {
+          if (!last) return;
+          const result = await last;
+          if (!result.ok) throw result.error;
+        },
+        readBack: () => readTargetFile(dir, target),
+        reported: (): WriterReport => ({ ...report }),
+        io: () => readFsCounts(countView),
+        async close() {
+          await writer.close({ timeoutMs: 60_000 });
+        },
+      };
+    },
+  };
+}
