@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emuleCancelledMetCodec } from "../src/cancelled/emule-cancelled-met-codec.js";
-import { runCli } from "../src/cli/run-cli.js";
+import { type CliIo, MAX_MET_FILE_BYTES, runCli } from "../src/cli/run-cli.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
 
 const SET1 = new URL("../../../../shared/met/fixtures/amule-2.3.3-set1/", import.meta.url);
@@ -53,7 +53,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]) {
+async function run(args: string[], io: Partial<CliIo> = {}) {
   let stdout = "";
   let stderr = "";
   const status = await runCli(args, {
@@ -64,9 +64,14 @@ async function run(args: string[]) {
       stderr += t;
     },
     readFile: async (path) => new Uint8Array(readFileSync(path)),
+    ...io,
   });
   return { status, stdout, stderr };
 }
+
+const neverRead = async (path: string): Promise<Uint8Array> => {
+  throw new Error(`readFile(${path}) must not be called`);
+};
 
 describe("snapwrite-met (in process)", () => {
   it("dumps a known.met as text and as JSON", async () => {
@@ -135,7 +140,9 @@ describe("snapwrite-met (in process)", () => {
     expect(missing.stderr).toContain("ENOENT");
     const directory = await run(["dump", dir]);
     expect(directory.status).toBe(2);
-    expect(directory.stderr).toContain("EISDIR");
+    expect(directory.stderr).toBe(
+      `snapwrite-met: cannot read ${JSON.stringify(dir)}: not a regular file (directory)\n`,
+    );
     expect((await run([])).status).toBe(2);
     expect((await run(["frobnicate", "x"])).stderr).toContain("unknown command");
     expect((await run(["dump"])).stderr).toContain("missing FILE");
@@ -149,6 +156,81 @@ describe("snapwrite-met (in process)", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("first byte 0x42");
     expect((await run(["verify", files["empty.met"] as string])).stderr).toContain("empty");
+  });
+
+  it.runIf(existsSync("/dev/zero"))(
+    "refuses a device such as /dev/zero in one line with status 2 instead of reading it forever",
+    async () => {
+      const zero = await run(["dump", "/dev/zero", "--format", "known.met"], {
+        readFile: neverRead,
+      });
+      expect(zero).toEqual({
+        status: 2,
+        stdout: "",
+        stderr: 'snapwrite-met: cannot read "/dev/zero": not a regular file (character device)\n',
+      });
+    },
+  );
+
+  it("refuses a file above the 2 GiB cap before reading it", async () => {
+    const huge = await run(["verify", "huge.met"], {
+      readFile: neverRead,
+      stat: async () => ({
+        ...(await stat(files["empty.met"] as string)),
+        isFile: () => true,
+        isDirectory: () => false,
+        isCharacterDevice: () => false,
+        isBlockDevice: () => false,
+        isFIFO: () => false,
+        isSocket: () => false,
+        size: MAX_MET_FILE_BYTES + 1,
+      }),
+    });
+    expect(huge.status).toBe(2);
+    expect(huge.stderr).toBe(
+      `snapwrite-met: cannot read "huge.met": ${MAX_MET_FILE_BYTES + 1} bytes, more than the ${MAX_MET_FILE_BYTES}-byte limit\n`,
+    );
+  });
+
+  it("names an empty or missing path in quotes, without a double space", async () => {
+    expect(await run(["dump", ""])).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: 'snapwrite-met: cannot read "": ENOENT\n',
+    });
+    const missing = join(dir, "nope.met");
+    expect((await run(["verify", missing])).stderr).toBe(
+      `snapwrite-met: cannot read ${JSON.stringify(missing)}: ENOENT\n`,
+    );
+  });
+
+  it("prints usage errors as one line plus a --help hint, not the whole usage", async () => {
+    const hint = 'run "snapwrite-met --help" for usage\n';
+    expect(await run(["dump"])).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `snapwrite-met: missing FILE\n${hint}`,
+    });
+    expect((await run([])).stderr).toBe(`snapwrite-met: missing command\n${hint}`);
+    expect((await run(["frobnicate"])).stderr).toBe(
+      `snapwrite-met: unknown command "frobnicate"\n${hint}`,
+    );
+    expect((await run(["dump", "a", "--format", "zip"])).stderr).toBe(
+      `snapwrite-met: --format needs one of known.met, cancelled.met, canceled.met, known2_64.met, got "zip"\n${hint}`,
+    );
+  });
+
+  it("accepts --format=FORMAT as well as --format FORMAT", async () => {
+    const path = fixturePath("known.met");
+    const spaced = await run(["dump", path, "--format", "canceled.met"]);
+    const joined = await run(["dump", path, "--format=canceled.met"]);
+    expect(joined).toEqual(spaced);
+    expect(joined.stderr).toContain("corrupt canceled.met: bad-header");
+    const ok = await run(["dump", "--format=known.met", path, "--json"]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe((await run(["dump", path, "--json"])).stdout);
+    expect((await run(["dump", path, "--format=zip"])).status).toBe(2);
+    expect((await run(["dump", path, "--format="])).stderr).toContain('got ""');
   });
 
   it("--format forces a format and reports it as corrupt when it does not fit", async () => {
@@ -185,6 +267,16 @@ describe("snapwrite-met (built bin)", () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^snapwrite-met: cannot read/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
+    if (existsSync("/dev/zero")) {
+      const zero = await execa("node", [CLI, "dump", "/dev/zero", "--format=known.met"], {
+        reject: false,
+        timeout: 20_000,
+      });
+      expect(zero.exitCode).toBe(2);
+      expect(zero.stderr).toBe(
+        'snapwrite-met: cannot read "/dev/zero": not a regular file (character device)',
+      );
+    }
     const json = await execa("node", [CLI, "dump", fixturePath("canceled.met"), "--json"], {
       reject: false,
       timeout: 20_000,

@@ -1,3 +1,4 @@
+import { stat as nodeStat } from "node:fs/promises";
 import type { PersistenceError } from "@snapwrite/core";
 import { decodeKnownMet } from "../known-met/decode-known-met.js";
 import type { KnownMet } from "../known-met/known-met.js";
@@ -12,9 +13,32 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   /** Writes to standard error. */
   readonly stderr: (text: string) => void;
-  /** Reads a whole file. */
+  /** Reads a whole file; only called for a regular file of at most {@link MAX_MET_FILE_BYTES}. */
   readonly readFile: (path: string) => Promise<Uint8Array>;
+  /**
+   * Looks a path up (following symlinks) before it is read, so that devices, FIFOs and directories
+   * are refused instead of read forever. Default `stat` of `node:fs/promises`.
+   */
+  readonly stat?: ((path: string) => Promise<CliFileStats>) | undefined;
 }
+
+/** What {@link runCli} needs to know about a file before reading it. */
+export interface CliFileStats {
+  /** Size in bytes. */
+  readonly size: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}
+
+/**
+ * Largest file the CLI reads: 2 GiB − 1 byte, the most `readFile` of Node.js reads into one buffer.
+ * Real .met files are far smaller; anything larger is refused before a byte is read.
+ */
+export const MAX_MET_FILE_BYTES = 2 ** 31 - 1;
 
 /** Usage text of `snapwrite-met`. */
 export const CLI_USAGE = `Usage:
@@ -24,8 +48,13 @@ export const CLI_USAGE = `Usage:
 Formats (detected from the header unless --format is given):
   ${MET_FORMATS.join(", ")}
 
+Options take their value as --format FORMAT or --format=FORMAT. Only regular files of at most
+2 GiB are read.
+
 Exit status: 0 ok, 1 the file has problems, 2 usage error or unreadable file.
 `;
+
+const USAGE_HINT = 'run "snapwrite-met --help" for usage';
 
 interface ParsedArgs {
   readonly command: "dump" | "verify";
@@ -45,10 +74,10 @@ function parseArgs(args: readonly string[]): ParsedArgs | string {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     if (arg === "--json" && command === "dump") json = true;
-    else if (arg === "--format") {
-      const value = rest[++i];
+    else if (arg === "--format" || arg.startsWith("--format=")) {
+      const value = arg === "--format" ? rest[++i] : arg.slice("--format=".length);
       if (!MET_FORMATS.includes(value as MetFormat)) {
-        return `--format needs one of ${MET_FORMATS.join(", ")}`;
+        return `--format needs one of ${MET_FORMATS.join(", ")}${value === undefined ? "" : `, got ${JSON.stringify(value)}`}`;
       }
       format = value as MetFormat;
     } else if (arg.startsWith("-") && arg !== "-") return `unknown option ${JSON.stringify(arg)}`;
@@ -57,6 +86,36 @@ function parseArgs(args: readonly string[]): ParsedArgs | string {
   }
   if (file === undefined) return "missing FILE";
   return { command, file, json, format };
+}
+
+/** The bytes of `file`, or why it cannot be read (one line). */
+async function readInput(file: string, io: CliIo): Promise<Uint8Array | string> {
+  try {
+    const stats = await (io.stat ?? nodeStat)(file);
+    // A device or FIFO never ends (/dev/zero) or blocks; only regular files are .met files.
+    if (!stats.isFile()) return `not a regular file (${fileKind(stats)})`;
+    if (stats.size > MAX_MET_FILE_BYTES) {
+      return `${stats.size} bytes, more than the ${MAX_MET_FILE_BYTES}-byte limit`;
+    }
+    const bytes = await io.readFile(file);
+    if (bytes.byteLength > MAX_MET_FILE_BYTES) {
+      return `more than the ${MAX_MET_FILE_BYTES}-byte limit`;
+    }
+    return bytes;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function fileKind(stats: CliFileStats): string {
+  if (stats.isDirectory()) return "directory";
+  if (stats.isCharacterDevice()) return "character device";
+  if (stats.isBlockDevice()) return "block device";
+  if (stats.isFIFO()) return "FIFO";
+  if (stats.isSocket()) return "socket";
+  return "special file";
 }
 
 function describeError(error: PersistenceError): string {
@@ -78,19 +137,15 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   }
   const parsed = parseArgs(args);
   if (typeof parsed === "string") {
-    io.stderr(`snapwrite-met: ${parsed}\n\n${CLI_USAGE}`);
+    io.stderr(`snapwrite-met: ${parsed}\n${USAGE_HINT}\n`);
     return 2;
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await io.readFile(parsed.file);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    io.stderr(
-      `snapwrite-met: cannot read ${parsed.file}${typeof code === "string" ? ` (${code})` : ""}\n`,
-    );
+  const read = await readInput(parsed.file, io);
+  if (typeof read === "string") {
+    io.stderr(`snapwrite-met: cannot read ${JSON.stringify(parsed.file)}: ${read}\n`);
     return 2;
   }
+  const bytes = read;
   const detection = detectMetFormat(bytes, parsed.format);
   if (detection === undefined) {
     const first =
