@@ -12,7 +12,13 @@ interface FakeTimer {
   readonly delay: number;
 }
 
-/** A manual clock: time only moves in advance(), which fires due timers in order. */
+/** Node's longest timer delay; longer ones overflow and fire after 1 ms. */
+export const NODE_MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A manual clock: time only moves in advance(), which fires due timers in order. Like Node's
+ * timers, a delay above 2^31 - 1 ms overflows and fires after 1 ms (counted in `overflows`).
+ */
 export class FakeClock implements Clock {
   time = 0;
   private seq = 0;
@@ -27,10 +33,18 @@ export class FakeClock implements Clock {
     return this.time + this.skew;
   }
 
+  /** Delays above 2^31 - 1 ms passed to setTimeout (each fired after 1 ms, like Node). */
+  overflows = 0;
+
   setTimeout(fn: () => void, ms: number): unknown {
     const id = ++this.seq;
     this.delays.push(ms);
-    this.timers.set(id, { at: this.time + Math.max(0, ms), seq: id, fn, delay: ms });
+    let delay = Math.max(0, ms);
+    if (delay > NODE_MAX_TIMER_MS) {
+      this.overflows++;
+      delay = 1;
+    }
+    this.timers.set(id, { at: this.time + delay, seq: id, fn, delay: ms });
     return id;
   }
 
