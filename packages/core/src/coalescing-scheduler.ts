@@ -2,6 +2,7 @@ import { type RetryPolicy, retryDelayMs } from "./backoff.js";
 import type { Clock, Sink, TargetId, WriteFailed, WriteResult, WriteTimings } from "./contracts.js";
 import type { Executor } from "./executors.js";
 import type { LastErrorInfo, TargetHealth } from "./health.js";
+import { LongTimer } from "./long-timer.js";
 import { isPermanentErrorCode } from "./permanent-codes.js";
 import { PersistenceError, type PersistenceErrorCode } from "./persistence-error.js";
 import { ReasonList } from "./reason-list.js";
@@ -80,8 +81,6 @@ const ZERO_TIMINGS: WriteTimings = Object.freeze({
   writeMs: 0,
   totalMs: 0,
 });
-// Node's timers overflow above 2^31 - 1 ms and fire at once; longer waits are re-armed on firing.
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The per-target state machine of the writer: generations, debounce and max delay, one write in
@@ -99,8 +98,7 @@ export class CoalescingScheduler {
   private carriedReasons: readonly string[] = NO_REASONS;
   private firstUncapturedAt = 0;
   private lastRequestAt = 0;
-  private timer: unknown = undefined;
-  private timerArmed = false;
+  private readonly timer: LongTimer;
   private timerIsRetry = false;
   private immediatePending = false;
   private startQueued = false;
@@ -123,14 +121,15 @@ export class CoalescingScheduler {
   private lastDurationMs: number | undefined = undefined;
   private bytes = 0;
 
-  // Bound once so that arming a timer or queueing a start allocates no closure.
-  private readonly onTimer = (): void => this.timerFired();
+  // Bound once so that queueing a start allocates no closure.
   private readonly onQueuedStart = (): void => this.queuedStart();
 
   constructor(
     private readonly host: SchedulerHost,
     readonly settings: SchedulerSettings,
-  ) {}
+  ) {
+    this.timer = new LongTimer(host.clock, () => this.timerFired());
+  }
 
   get target(): TargetId {
     return this.settings.target;
@@ -160,10 +159,10 @@ export class CoalescingScheduler {
       if (this.flight !== undefined) {
         this.immediatePending = true;
       } else {
-        if (this.timerArmed) this.disarm();
+        this.timer.cancel();
         this.queueStart();
       }
-    } else if (this.flight === undefined && !this.timerArmed && !this.startQueued) {
+    } else if (this.flight === undefined && !this.timer.armed && !this.startQueued) {
       this.armDebounce(now);
     }
     if (host.listenerCount > 0) host.emit("requested", this.settings.target, generation, undefined);
@@ -216,22 +215,11 @@ export class CoalescingScheduler {
   }
 
   private arm(delayMs: number, isRetry: boolean): void {
-    const delay = delayMs > 0 ? Math.min(delayMs, MAX_TIMER_MS) : 0;
-    this.timerArmed = true;
     this.timerIsRetry = isRetry;
-    this.timer = this.host.clock.setTimeout(this.onTimer, delay);
-  }
-
-  private disarm(): void {
-    if (!this.timerArmed) return;
-    this.timerArmed = false;
-    this.host.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.arm(delayMs);
   }
 
   private timerFired(): void {
-    this.timerArmed = false;
-    this.timer = undefined;
     if (this.host.closing || this.flight !== undefined) return;
     if (this.timerIsRetry) {
       if (this.unsaved) this.start();
@@ -384,7 +372,7 @@ export class CoalescingScheduler {
 
   /** Cancels timers when `close()` begins. */
   cancelTimers(): void {
-    this.disarm();
+    this.timer.cancel();
   }
 
   /** Aborts the running write, if any (close deadline). */

@@ -13,6 +13,7 @@ import {
   type ExecutorName,
 } from "./executors.js";
 import { buildHealth, type PersistenceHealth } from "./health.js";
+import { LongTimer } from "./long-timer.js";
 import { toPersistenceError } from "./os-error.js";
 import { PersistenceError } from "./persistence-error.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
@@ -376,7 +377,6 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     const all = [...schedulers.values()];
     for (const scheduler of all) scheduler.cancelTimers();
     let passed = false;
-    let deadlineTimer: unknown;
     let reachDeadline!: () => void;
     const deadline = new Promise<void>((resolve) => {
       reachDeadline = resolve;
@@ -388,20 +388,22 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       for (const scheduler of all) scheduler.abortInFlight(reason);
       reachDeadline();
     };
+    const deadlineTimer = new LongTimer(clock, onDeadline);
     // A zero deadline has passed already: no timer turn is needed (a manual clock may never move).
     if (timeoutMs <= 0) onDeadline();
-    else if (Number.isFinite(timeoutMs)) deadlineTimer = clock.setTimeout(onDeadline, timeoutMs);
-    const sleepers = new Set<unknown>();
+    else deadlineTimer.arm(timeoutMs);
+    const sleepers = new Set<LongTimer>();
     const context: CloseContext = {
       deadline,
       passed: () => passed,
       sleep(ms) {
         return new Promise<void>((resolve) => {
-          const handle = clock.setTimeout(() => {
-            sleepers.delete(handle);
+          const sleeper = new LongTimer(clock, () => {
+            sleepers.delete(sleeper);
             resolve();
-          }, ms);
-          sleepers.add(handle);
+          });
+          sleepers.add(sleeper);
+          sleeper.arm(ms);
           void deadline.then(resolve);
         });
       },
@@ -414,8 +416,8 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       ),
     );
     await Promise.race([work, deadline]);
-    if (deadlineTimer !== undefined) clock.clearTimeout(deadlineTimer);
-    for (const handle of sleepers) clock.clearTimeout(handle);
+    deadlineTimer.cancel();
+    for (const sleeper of sleepers) sleeper.cancel();
     sleepers.clear();
     if (!passed) {
       // Work finished in time; wake whatever still waits on the deadline without aborting anything.

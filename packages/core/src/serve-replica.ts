@@ -2,7 +2,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Codec, Sink } from "./contracts.js";
 import { createInlineExecutor } from "./executors.js";
 import { PersistenceError } from "./persistence-error.js";
-import { runWriteAttempt } from "./write-attempt.js";
 import {
   type OwnerMessage,
   REPLICA_PROTOCOL_VERSION,
@@ -11,6 +10,7 @@ import {
   serializeUnknown,
   type WorkerMessage,
 } from "./worker-protocol.js";
+import { runWriteAttempt } from "./write-attempt.js";
 
 /**
  * The worker-side copy of a target's state. It lives in the worker thread only; the owner feeds it

@@ -1,13 +1,15 @@
 import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
 import type { TargetId, WriteTimings } from "./contracts.js";
+import { LongTimer } from "./long-timer.js";
 import { PersistenceError, type WriteStage } from "./persistence-error.js";
-import type { WriteAttemptOutcome } from "./write-attempt.js";
+import { systemClock } from "./system-clock.js";
 import {
   deserializeError,
   type OwnerMessage,
   REPLICA_PROTOCOL_VERSION,
   type WorkerMessage,
 } from "./worker-protocol.js";
+import type { WriteAttemptOutcome } from "./write-attempt.js";
 
 /** Options of {@link createWorkerReplica}. `O` is the type of `options`. */
 export interface WorkerReplicaOptions<P, O = unknown> {
@@ -434,17 +436,20 @@ export function createWorkerReplica<P, O = unknown>(
     thread.ref();
     const snapshotMs = performance.now() - start;
     return new Promise<WriteAttemptOutcome>((resolve) => {
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      // A worker stuck in a synchronous encode never reads the abort message: stop it.
+      const graceTimer = new LongTimer(
+        systemClock,
+        () => {
+          if (pending.has(id) && worker === thread) lose(lostError ?? abortedLoss(target));
+        },
+        { unref: true },
+      );
       const onAbort = (): void => {
         if (!pending.has(id)) return;
         const abort: OwnerMessage = { type: "abort", id };
         thread.postMessage(abort);
         markAbort();
-        // A worker stuck in a synchronous encode never reads the abort message: stop it.
-        graceTimer = setTimeout(() => {
-          if (pending.has(id) && worker === thread) lose(lostError ?? abortedLoss(target));
-        }, abortGraceMs);
-        graceTimer.unref?.();
+        graceTimer.arm(abortGraceMs);
       };
       const entry: PendingWrite = {
         id,
@@ -454,7 +459,7 @@ export function createWorkerReplica<P, O = unknown>(
         signal: input.signal,
         onAbort,
         resolve(outcome) {
-          if (graceTimer !== undefined) clearTimeout(graceTimer);
+          graceTimer.cancel();
           resolve(outcome);
         },
       };
@@ -486,9 +491,12 @@ export function createWorkerReplica<P, O = unknown>(
       return closePromise;
     }
     closePromise = new Promise<void>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timer = new LongTimer(systemClock, () => {
+        markAbort();
+        void thread.terminate();
+      });
       closeWaiter = () => {
-        if (timer !== undefined) clearTimeout(timer);
+        timer.cancel();
         closeWaiter = undefined;
         resolve();
       };
@@ -500,12 +508,7 @@ export function createWorkerReplica<P, O = unknown>(
       const message: OwnerMessage = { type: "close" };
       thread.postMessage(message);
       thread.ref();
-      if (Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          markAbort();
-          void thread.terminate();
-        }, timeoutMs);
-      }
+      timer.arm(timeoutMs);
     }).then(() => {
       thread.unref();
     });

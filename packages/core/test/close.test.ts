@@ -363,3 +363,86 @@ describe("close()", () => {
     expect(((await ticket.settled) as WriteFailed).error.code).toBe("ERR_TIMEOUT");
   });
 });
+
+describe("close() with delays above Node's 2^31 - 1 ms timer limit", () => {
+  it.each([3e9, 2 ** 31])(
+    "does not pass a %d ms deadline early: the write in flight finishes and is reported written",
+    async (timeoutMs) => {
+      const { clock, sink, writer, a } = twoTargets();
+      const gate = deferred();
+      sink.steps.push({ kind: "gate", gate: gate.promise });
+      const ticket = a.request("1", { urgency: "immediate" });
+      await flush();
+      const closing = writer.close({ timeoutMs });
+      await clock.advance(1000);
+      expect(sink.calls[0]?.signal?.aborted).toBe(false);
+      gate.resolve();
+      const report = await closing;
+      expect(report.targets[0]).toMatchObject({ outcome: "written", generation: 1 });
+      expect(await ticket.settled).toMatchObject({ ok: true, generation: 1 });
+      expect(clock.overflows).toBe(0);
+      expect(clock.pendingTimers).toBe(0);
+    },
+  );
+
+  it("still passes a 3e9 ms deadline exactly when it is due", async () => {
+    const { clock, sink, writer, a } = twoTargets();
+    sink.steps.push({ kind: "hang" });
+    const ticket = a.request("1", { urgency: "immediate" });
+    await flush();
+    const closing = writer.close({ timeoutMs: 3e9 });
+    let done = false;
+    void closing.then(() => {
+      done = true;
+    });
+    await clock.advance(3e9 - 1);
+    expect(done).toBe(false);
+    expect(sink.calls[0]?.signal?.aborted).toBe(false);
+    await clock.advance(1);
+    const report = await closing;
+    expect(report.targets[0]).toMatchObject({ outcome: "timed-out" });
+    expect(report.durationMs).toBe(3e9);
+    expect(sink.calls[0]?.signal?.aborted).toBe(true);
+    expect(((await ticket.settled) as WriteFailed).error.code).toBe("ERR_TIMEOUT");
+    expect(clock.overflows).toBe(0);
+  });
+
+  it("sleeps a 3e9 ms retry backoff during close instead of retrying every millisecond", async () => {
+    const clock = new FakeClock();
+    const sink = new FakeSink();
+    const writer = createPersistenceWriter({
+      sink,
+      clock,
+      executor: "inline",
+      retry: { initialMs: 3e9, maxMs: 3e9, jitter: 0 },
+    });
+    const full = () => new PersistenceError("ERR_NO_SPACE", "disk full", { stage: "write" });
+    for (let i = 0; i < 1000; i++) sink.steps.push({ kind: "fail", error: full() });
+    const handle = writer.register("t", { snapshot: () => "x", codec: textCodec() });
+    handle.request("1");
+    const closing = writer.close({ timeoutMs: 500 });
+    await clock.advance(500);
+    const report = await closing;
+    expect(sink.calls).toHaveLength(1);
+    expect(report.targets[0]).toMatchObject({ outcome: "timed-out" });
+    expect(clock.overflows).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("does not pass a 2^31 ms deadline early on the system clock", async () => {
+    const sink = new FakeSink();
+    const writer = createPersistenceWriter({ sink, executor: "inline" });
+    const gate = deferred();
+    sink.steps.push({ kind: "gate", gate: gate.promise });
+    const handle = writer.register("t", { snapshot: () => "x", codec: textCodec() });
+    const ticket = handle.request("1", { urgency: "immediate" });
+    await flush();
+    const closing = writer.close({ timeoutMs: 2 ** 31 });
+    // Node fires an overflowing timer after 1 ms: give it time to.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    gate.resolve();
+    const report = await closing;
+    expect(report.targets[0]).toMatchObject({ outcome: "written" });
+    expect(await ticket.settled).toMatchObject({ ok: true });
+  });
+});

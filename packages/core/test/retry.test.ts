@@ -13,6 +13,24 @@ import { setup } from "./support/setup.js";
 const ioError = () => new PersistenceError("ERR_IO", "boom", { stage: "write" });
 
 describe("retry with backoff", () => {
+  it("waits a backoff longer than Node's 2^31 - 1 ms timer limit in full", async () => {
+    const { clock, sink, handle, results } = setup({
+      retry: { initialMs: 3e9, maxMs: 3e9, jitter: 0 },
+    });
+    sink.steps.push({ kind: "fail", error: ioError() });
+    handle.request("x");
+    await clock.advance(100);
+    expect(results.at(-1)).toMatchObject({ ok: false, willRetry: true, retryInMs: 3e9 });
+    await clock.advance(2_147_483_647);
+    expect(sink.calls).toHaveLength(1);
+    await clock.advance(3e9 - 2_147_483_647 - 1);
+    expect(sink.calls).toHaveLength(1);
+    await clock.advance(1);
+    expect(sink.calls).toHaveLength(2);
+    expect(results.at(-1)).toMatchObject({ ok: true, attempt: 2 });
+    expect(clock.overflows).toBe(0);
+  });
+
   it("retries a transient failure with growing, capped delays", async () => {
     const { clock, sink, handle, results } = setup({
       retry: { initialMs: 100, factor: 3, maxMs: 1000, jitter: 0 },

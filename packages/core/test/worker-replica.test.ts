@@ -15,6 +15,7 @@ import {
   type WriteFailed,
   type WriteResult,
 } from "../src/index.js";
+import { replicaPort } from "../src/worker-replica.js";
 import { FakeSink, textCodec } from "./support/fakes.js";
 
 // The fixture runs in worker threads and imports the built core: `npx turbo run build
@@ -326,6 +327,42 @@ describe("worker replica targets", () => {
     expect(report.targets[0]).toMatchObject({ outcome: "written", generation: 1 });
     expect((await ticket.settled).ok).toBe(true);
     expect(await fileText("flush.txt")).toBe("last=state\n");
+    expect(replica.stats.alive).toBe(false);
+  });
+
+  it("gives a running write its full abortGraceMs above 2^31 - 1 ms instead of terminating at once", async () => {
+    const replica = replicaOf({ abortGraceMs: 3e9 });
+    const port = replicaPort(replica);
+    if (port === undefined) throw new Error("no port");
+    replica.patch({ op: "control", control: { sink: ["delay"] } });
+    replica.patch({ op: "set", key: "g", value: "1" });
+    const controller = new AbortController();
+    const writing = port.write({
+      target: "grace.txt",
+      generation: 1,
+      attempt: 1,
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error("deadline"));
+    // Node fires an overflowing timer after 1 ms; the worker answers the abort itself within ~50 ms.
+    const outcome = await writing;
+    expect(outcome.ok ? "ok" : outcome.error.message).not.toMatch(/terminated|stopped/);
+    expect(replica.stats).toMatchObject({ alive: true, spawns: 1 });
+  });
+
+  it("lets a running write finish within a close() timeout above 2^31 - 1 ms", async () => {
+    const { writer } = writerOf();
+    const replica = replicaOf();
+    const known = writer.register("late.txt", { replica, debounceMs: 0 });
+    replica.patch({ op: "control", control: { sink: ["delay"] } });
+    replica.patch({ op: "set", key: "kept", value: "yes" });
+    const ticket = known.request("slow", { urgency: "immediate" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(known.state.inFlight).toBe(true);
+    await replica.close({ timeoutMs: 2 ** 31 });
+    expect((await ticket.settled).ok).toBe(true);
+    expect(await fileText("late.txt")).toBe("kept=yes\n");
     expect(replica.stats.alive).toBe(false);
   });
 
