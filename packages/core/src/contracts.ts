@@ -96,7 +96,10 @@ export type WriteResult = WriteSucceeded | WriteFailed;
 export interface Codec<T> {
   /** Short name for telemetry and errors (`"json"`, `"known.met"`). */
   readonly name: string;
-  /** Encodes `value` as a sequence of chunks. */
+  /**
+   * Encodes `value` as a sequence of chunks: a synchronous iterable, typically a generator. The
+   * writer fails anything else (a promise, an async iterable) with `ERR_ENCODE` at stage `encode`.
+   */
   encode(value: T): Iterable<Uint8Array>;
   /** Decodes bytes; throws {@link PersistenceError} `ERR_CORRUPT` with `details.offset` on bad input. */
   decode(bytes: Uint8Array): T;

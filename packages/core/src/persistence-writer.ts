@@ -48,7 +48,12 @@ export interface PersistenceWriterOptions {
 
 /** Options of {@link PersistenceWriter.register}. */
 export interface TargetOptions<T> {
-  /** Builds the immutable value to save; runs on the owner thread when a write fires. */
+  /**
+   * Builds the immutable value to save; runs on the owner thread when a write fires. Must return
+   * the value synchronously: a promise or other thenable (`async () => state`) is not awaited, it
+   * fails the write with `ERR_SNAPSHOT` at stage `snapshot` (its rejection is handled, never
+   * unhandled). A throw fails it with `ERR_SNAPSHOT` too.
+   */
   readonly snapshot: () => T;
   /** Turns the value into bytes. */
   readonly codec: Codec<T>;

@@ -102,9 +102,55 @@ function* tracked(source: Iterable<Uint8Array>, tracker: EncodeTracker): Generat
   }
 }
 
+function noop(): void {}
+
+/** The `then` method of a thenable, or `undefined` for any other value. */
+function thenOf(value: unknown): { then: unknown } | undefined {
+  if ((typeof value !== "object" || value === null) && typeof value !== "function") {
+    return undefined;
+  }
+  try {
+    const then = (value as { then?: unknown }).then;
+    return typeof then === "function" ? { then } : undefined;
+  } catch {
+    // A strict proxy may throw for unknown keys: that is a value that is no thenable, not a bug.
+    return undefined;
+  }
+}
+
+/** Attaches a no-op rejection handler, so a promise nobody awaits cannot reject unhandled. */
+function silence(value: unknown, then: { then: unknown }): void {
+  try {
+    (then.then as (onFulfilled: unknown, onRejected: () => void) => unknown).call(
+      value,
+      undefined,
+      noop,
+    );
+  } catch {
+    // A then() that throws has told us all we need: the value is not what was asked for.
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  const then = thenOf(value);
+  if (then !== undefined) {
+    silence(value, then);
+    return "a promise (encode() must be a synchronous generator)";
+  }
+  if (typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function") {
+    return "an async iterable (encode() must be a synchronous generator)";
+  }
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name.length > 0 ? `an object (${name})` : "an object";
+}
+
 /**
  * Runs one attempt: `snapshot()` on the owner thread, then `sink.write` pulling the codec's chunks
- * through the executor. Never throws: every failure becomes an outcome with its stage.
+ * through the executor. Never throws: every failure becomes an outcome with its stage; a thenable
+ * from `snapshot()` is `ERR_SNAPSHOT` and a non-iterable from `encode()` is `ERR_ENCODE`, both
+ * before the sink is called.
  */
 export async function runWriteAttempt<T>(
   input: WriteAttemptInput<T>,
@@ -129,6 +175,20 @@ export async function runWriteAttempt<T>(
     };
   }
   const snapshotMs = performance.now() - start;
+  const thenable = thenOf(value);
+  if (thenable !== undefined) {
+    silence(value, thenable);
+    return {
+      ok: false,
+      stage: "snapshot",
+      error: new PersistenceError(
+        "ERR_SNAPSHOT",
+        `snapshot() of ${JSON.stringify(target)} returned a promise (thenable): snapshot() must return the value synchronously, not an async function`,
+        { stage: "snapshot", target },
+      ),
+      timings: { snapshotMs, encodeMs: 0, writeMs: 0, totalMs: snapshotMs },
+    };
+  }
   const tracker = new EncodeTracker(target, input.codec.name);
   const writeStart = performance.now();
   const timings = (): WriteTimings => {
@@ -150,6 +210,18 @@ export async function runWriteAttempt<T>(
       throw tracker.fail(error);
     }
     tracker.encodeMs += performance.now() - t0;
+    if (
+      chunks === null ||
+      (typeof chunks !== "object" && typeof chunks !== "function") ||
+      typeof (chunks as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function"
+    ) {
+      // Checked before the sink starts: a sink must not even open a temp file for it.
+      throw tracker.fail(
+        new TypeError(
+          `encode() must return an iterable of Uint8Array (e.g. a generator), got ${describeValue(chunks)}`,
+        ),
+      );
+    }
     const source = input.executor.stream(tracked(chunks, tracker), {
       target,
       generation: input.generation,

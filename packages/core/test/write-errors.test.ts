@@ -282,3 +282,140 @@ describe("sink errors", () => {
     }
   });
 });
+
+/** A JSON codec: it encodes whatever it is given, a promise object included (as `{}`). */
+function jsonCodec<T>(): Codec<T> {
+  return {
+    name: "json",
+    *encode(value: T) {
+      yield encoder.encode(JSON.stringify(value));
+    },
+    decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as T,
+  };
+}
+
+async function withUnhandledRejections(run: (seen: unknown[]) => Promise<void>): Promise<void> {
+  const seen: unknown[] = [];
+  const onUnhandled = (reason: unknown) => seen.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    await run(seen);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+}
+
+describe("snapshot() and encode() that return the wrong kind of value", () => {
+  it("fails an async snapshot() with ERR_SNAPSHOT instead of overwriting good data with {}", async () => {
+    const clock = new FakeClock();
+    const sink = new FakeSink();
+    const writer = createPersistenceWriter({ sink, clock, executor: "inline" });
+    const state = { files: ["a", "b"] };
+    let snapshot: () => unknown = () => state;
+    const handle = writer.register("t", {
+      snapshot: () => snapshot(),
+      codec: jsonCodec<unknown>(),
+      debounceMs: 0,
+      maxDelayMs: 0,
+    });
+    expect((await handle.saveNow("good")).ok).toBe(true);
+    expect(new TextDecoder().decode(sink.files.get("t"))).toBe('{"files":["a","b"]}');
+    snapshot = async () => state;
+    const result = (await handle.saveNow("async")) as WriteFailed;
+    expect(result.ok).toBe(false);
+    expect(result.stage).toBe("snapshot");
+    expect(result.error.code).toBe("ERR_SNAPSHOT");
+    expect(result.error.stage).toBe("snapshot");
+    expect(result.error.message).toMatch(/must return the value synchronously/);
+    expect(result.willRetry).toBe(false);
+    expect(sink.calls).toHaveLength(1);
+    expect(new TextDecoder().decode(sink.files.get("t"))).toBe('{"files":["a","b"]}');
+    expect(handle.state).toMatchObject({ durableGeneration: 1, unsaved: true });
+  });
+
+  it("treats any thenable as a promise, and never lets a rejecting one go unhandled", async () => {
+    await withUnhandledRejections(async (seen) => {
+      const handlers: unknown[] = [];
+      const thenable = {
+        // biome-ignore lint/suspicious/noThenProperty: a custom thenable on purpose
+        then: (_ok: unknown, fail: unknown) => handlers.push(fail),
+        files: [],
+      };
+      for (const snapshot of [
+        () => thenable,
+        () => Promise.reject(new Error("state unavailable")),
+      ]) {
+        const sink = new FakeSink();
+        const result = await firstResult(
+          sink,
+          jsonCodec(),
+          "inline",
+          snapshot as unknown as () => string,
+        );
+        expect(result).toMatchObject({ stage: "snapshot", willRetry: false });
+        expect(result.error.code).toBe("ERR_SNAPSHOT");
+        expect(sink.calls).toHaveLength(0);
+      }
+      await flush(20);
+      expect(seen).toEqual([]);
+      expect(handlers).toEqual([expect.any(Function)]);
+    });
+  });
+
+  it("still accepts values that merely look odd: a strict proxy, a then that is no function", async () => {
+    const strict = new Proxy(
+      { a: 1 },
+      {
+        get(target, key) {
+          if (!(key in target) && key !== "toJSON") throw new Error(`no ${String(key)}`);
+          return Reflect.get(target, key);
+        },
+      },
+    );
+    // biome-ignore lint/suspicious/noThenProperty: a then that is no method, on purpose
+    const notThenable = { then: 5 };
+    for (const value of [notThenable, strict]) {
+      const clock = new FakeClock();
+      const sink = new FakeSink();
+      const writer = createPersistenceWriter({ sink, clock, executor: "inline" });
+      const handle = writer.register("t", { snapshot: () => value, codec: jsonCodec<unknown>() });
+      expect((await handle.saveNow("odd")).ok).toBe(true);
+      expect(JSON.parse(new TextDecoder().decode(sink.files.get("t")))).toEqual(
+        JSON.parse(JSON.stringify(value)),
+      );
+    }
+  });
+
+  it.each([
+    ["undefined", () => undefined, /got undefined/],
+    ["a number", () => 42, /got number/],
+    ["a plain object", () => ({ chunks: [] }), /got an object \(Object\)/],
+    ["a promise (async encode)", () => Promise.reject(new Error("late")), /got a promise/],
+    [
+      "an async generator",
+      async function* () {
+        yield encoder.encode("x");
+      },
+      /async iterable/,
+    ],
+  ])(
+    "fails an encode() that returns %s with ERR_ENCODE before the sink starts",
+    async (_name, encode, message) => {
+      await withUnhandledRejections(async (seen) => {
+        const sink = new FakeSink();
+        const codec = { name: "bad", encode, decode: () => "" } as unknown as Codec<string>;
+        const result = await firstResult(sink, codec);
+        expect(result.stage).toBe("encode");
+        expect(result.error.code).toBe("ERR_ENCODE");
+        expect(result.error.stage).toBe("encode");
+        expect(result.error.message).toMatch(/must return an iterable of Uint8Array/);
+        expect(result.error.message).toMatch(message);
+        expect(result.error.cause).toBeInstanceOf(TypeError);
+        expect(result.willRetry).toBe(false);
+        expect(sink.calls).toHaveLength(0);
+        await flush(20);
+        expect(seen).toEqual([]);
+      });
+    },
+  );
+});
