@@ -4,6 +4,9 @@ export const vitestConfig = defineProject({
   test: {
     name: "@snapwrite/sink-fs",
     include: ["test/**/*.test.ts"],
+    // CI and developers share 2 cores across every package's suite: a property test that takes
+    // 2 s alone can take 10 s under load. Timing goals live in the bench, not here.
+    testTimeout: 30_000,
   },
 });
 
