@@ -60,6 +60,10 @@ export type {
   TargetOptions,
 } from "./persistence-writer.js";
 export { createPersistenceWriter } from "./persistence-writer.js";
+export type { AbortErrorFactory } from "./race-abort.js";
+export { raceAbort } from "./race-abort.js";
+export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
+export { createSerialQueue } from "./serial-queue.js";
 export type { Replica, ReplicaWorkerDefinition } from "./serve-replica.js";
 export { serveReplica } from "./serve-replica.js";
 export type {
