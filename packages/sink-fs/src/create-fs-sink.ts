@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import {
   assertValidTarget,
   type Clock,
+  createSerialQueue,
   type FsFileHandle,
   type FsPort,
   PersistenceError,
@@ -223,7 +224,8 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     backup: keepBackup,
     crossProcessLock: lockSettings !== undefined,
   });
-  const tails = new Map<string, Promise<void>>();
+  // Per absolute path: writes and quarantines of one file run one at a time, in call order.
+  const queue = createSerialQueue<string>();
   const swept = new Map<string, Promise<void>>();
   let closed = false;
 
@@ -294,33 +296,6 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     return done;
   }
 
-  /** Runs `work` after every earlier operation on `key` settled; keeps call order. */
-  function enqueue<V>(
-    key: string,
-    target: TargetId,
-    signal: AbortSignal | undefined,
-    work: () => Promise<V>,
-  ): Promise<V> {
-    const previous = tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const finished = new Promise<void>((resolveFinished) => {
-      release = resolveFinished;
-    });
-    const tail = previous.then(() => finished);
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return (async () => {
-      try {
-        await waitOrAbort(previous, target, signal);
-        return await work();
-      } finally {
-        release();
-      }
-    })();
-  }
-
   function closedError(target: TargetId, what: string): PersistenceError {
     return new PersistenceError(
       "ERR_CLOSED",
@@ -341,7 +316,10 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     if (closed) throw closedError(target, "write");
     const signal = writeOptions.signal;
     if (signal?.aborted) throw abortFailure(target, "open", signal);
-    return enqueue(path, target, signal, () => writeNow(target, path, chunks, signal));
+    return queue.run(path, () => writeNow(target, path, chunks, signal), {
+      signal,
+      abortError: (aborted) => abortFailure(target, "open", aborted),
+    });
   }
 
   async function writeNow(
@@ -575,7 +553,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     const path = targetPath(target, undefined);
     if (closed) throw closedError(target, "quarantine");
     void reason;
-    return enqueue(path, target, undefined, async () => {
+    return queue.run(path, async () => {
       let real: string;
       try {
         real = await resolveLinks(path);
@@ -695,7 +673,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
 
   async function close(): Promise<void> {
     closed = true;
-    await Promise.all([...tails.values()]);
+    await queue.idle();
   }
 
   return { dir: root, capabilities, write, read, quarantine, close, sweep };
@@ -713,24 +691,6 @@ function createdDirs(dir: string, first: string | undefined): string[] {
     if (current === first || dirname(current) === current || made.length > 4096) break;
   }
   return made;
-}
-
-/** Waits for `previous`, or rejects with `ERR_ABORTED` (stage `open`) as soon as `signal` aborts. */
-function waitOrAbort(
-  previous: Promise<void>,
-  target: TargetId,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (signal === undefined) return previous;
-  if (signal.aborted) return Promise.reject(abortFailure(target, "open", signal));
-  return new Promise<void>((resolveWait, reject) => {
-    const onAbort = (): void => reject(abortFailure(target, "open", signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    void previous.then(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolveWait();
-    });
-  });
 }
 
 /** A liveness test that answers "alive" when unsure, so a failing one never deletes live files. */

@@ -2,6 +2,7 @@ import {
   type FsFileHandle,
   isPersistenceError,
   PersistenceError,
+  raceAbort,
   toPersistenceError,
 } from "@snapwrite/core";
 import { abortFailure } from "./abort-failure.js";
@@ -130,8 +131,8 @@ export async function writeChunks(
         step = isAsync
           ? await raceAbort(
               Promise.resolve((iterator as AsyncIterator<Uint8Array>).next()),
-              target,
               signal,
+              (aborted) => abortFailure(target, "write", aborted),
             )
           : (iterator as Iterator<Uint8Array>).next();
       } catch (error) {
@@ -161,28 +162,4 @@ export async function writeChunks(
     }
   }
   return { bytes: position, writeCalls };
-}
-
-/** Settles like `promise`, or rejects with `ERR_ABORTED` (stage `write`) as soon as `signal` aborts. */
-function raceAbort<V>(
-  promise: Promise<V>,
-  target: string,
-  signal: AbortSignal | undefined,
-): Promise<V> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortFailure(target, "write", signal));
-  return new Promise<V>((resolve, reject) => {
-    const onAbort = (): void => reject(abortFailure(target, "write", signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
