@@ -1,8 +1,10 @@
 import {
   assertValidTarget,
   type Clock,
+  createSerialQueue,
   isPersistenceError,
   PersistenceError,
+  raceAbort,
   type Sink,
   type SinkCapabilities,
   type SinkReadOptions,
@@ -170,7 +172,8 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
 
   const primaries = new Map<TargetId, Entry>();
   const backups = new Map<TargetId, Entry>();
-  const tails = new Map<TargetId, Promise<void>>();
+  // Writes and quarantines of one target run one at a time, in call order.
+  const queue = createSerialQueue<TargetId>();
   const quarantineLog: MemorySinkQuarantineRecord[] = [];
   const byTarget = new Map<TargetId, { writes: number; bytes: number }>();
   const counters = {
@@ -224,30 +227,6 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     });
   }
 
-  /** Settles like `promise`, or rejects with `ERR_ABORTED` as soon as `signal` aborts. */
-  function raceAbort<V>(
-    promise: Promise<V>,
-    target: TargetId,
-    signal: AbortSignal | undefined,
-  ): Promise<V> {
-    if (signal === undefined) return promise;
-    if (signal.aborted) return Promise.reject(abortError(target, "write", signal));
-    return new Promise<V>((resolve, reject) => {
-      const onAbort = (): void => reject(abortError(target, "write", signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      promise.then(
-        (value) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
-    });
-  }
-
   function sourceError(error: unknown, target: TargetId): PersistenceError {
     if (isPersistenceError(error)) return error;
     return toPersistenceError(error, { stage: "write", target });
@@ -298,7 +277,9 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
           if (signal?.aborted) throw abortError(target, "write", signal);
           let step: IteratorResult<Uint8Array>;
           try {
-            step = await raceAbort(Promise.resolve(iterator.next()), target, signal);
+            step = await raceAbort(Promise.resolve(iterator.next()), signal, (aborted) =>
+              abortError(target, "write", aborted),
+            );
           } catch (error) {
             if (isPersistenceError(error, "ERR_ABORTED") && signal?.aborted) throw error;
             done = true;
@@ -360,32 +341,6 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     if (stored !== undefined && generation < stored) throw staleError(target, generation, stored);
   }
 
-  /** Runs `work` after every earlier operation on `target` finished; keeps call order. */
-  function enqueue<V>(
-    target: TargetId,
-    signal: AbortSignal | undefined,
-    work: () => Promise<V>,
-  ): Promise<V> {
-    const previous = tails.get(target) ?? Promise.resolve();
-    let release!: () => void;
-    const finished = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => finished);
-    tails.set(target, tail);
-    void tail.then(() => {
-      if (tails.get(target) === tail) tails.delete(target);
-    });
-    return (async () => {
-      try {
-        await raceAbort(previous, target, signal);
-        return await work();
-      } finally {
-        release();
-      }
-    })();
-  }
-
   function concat(entry: Entry): Uint8Array {
     const out = new Uint8Array(entry.bytes);
     let at = 0;
@@ -426,33 +381,38 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
         });
       }
       if (signal?.aborted) throw abortError(target, "write", signal);
-      return await enqueue(target, signal, async () => {
-        checkFence(target, generation);
-        const received = await collect(target, chunks, signal);
-        let delay: number;
-        try {
-          delay = latencyFor({ op: "write", target, bytes: received.bytes });
-        } catch (error) {
-          throw toPersistenceError(error, { stage: "write", target });
-        }
-        await sleep(delay, target, signal);
-        if (signal?.aborted) throw abortError(target, "write", signal);
-        checkFence(target, generation);
-        const previous = primaries.get(target);
-        if (keepBackup && previous !== undefined) backups.set(target, previous);
-        primaries.set(target, { chunks: received.chunks, bytes: received.bytes, generation });
-        counters.writes += 1;
-        counters.bytes += received.bytes;
-        counters.chunks += received.chunks.length;
-        for (const chunk of received.chunks) {
-          if (chunk.byteLength > counters.maxChunkBytes) counters.maxChunkBytes = chunk.byteLength;
-        }
-        const perTarget = byTarget.get(target) ?? { writes: 0, bytes: 0 };
-        perTarget.writes += 1;
-        perTarget.bytes += received.bytes;
-        byTarget.set(target, perTarget);
-        return { bytes: received.bytes, durable: false };
-      });
+      return await queue.run(
+        target,
+        async () => {
+          checkFence(target, generation);
+          const received = await collect(target, chunks, signal);
+          let delay: number;
+          try {
+            delay = latencyFor({ op: "write", target, bytes: received.bytes });
+          } catch (error) {
+            throw toPersistenceError(error, { stage: "write", target });
+          }
+          await sleep(delay, target, signal);
+          if (signal?.aborted) throw abortError(target, "write", signal);
+          checkFence(target, generation);
+          const previous = primaries.get(target);
+          if (keepBackup && previous !== undefined) backups.set(target, previous);
+          primaries.set(target, { chunks: received.chunks, bytes: received.bytes, generation });
+          counters.writes += 1;
+          counters.bytes += received.bytes;
+          counters.chunks += received.chunks.length;
+          for (const chunk of received.chunks) {
+            if (chunk.byteLength > counters.maxChunkBytes)
+              counters.maxChunkBytes = chunk.byteLength;
+          }
+          const perTarget = byTarget.get(target) ?? { writes: 0, bytes: 0 };
+          perTarget.writes += 1;
+          perTarget.bytes += received.bytes;
+          byTarget.set(target, perTarget);
+          return { bytes: received.bytes, durable: false };
+        },
+        { signal, abortError: (aborted) => abortError(target, "write", aborted) },
+      );
     } catch (error) {
       counters.failures += 1;
       throw error;
@@ -493,7 +453,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
         target,
       });
     }
-    return enqueue(target, undefined, async () => {
+    return queue.run(target, async () => {
       let delay: number;
       try {
         delay = latencyFor({ op: "quarantine", target });
@@ -523,7 +483,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
 
   async function close(): Promise<void> {
     closed = true;
-    await Promise.all([...tails.values()]);
+    await queue.idle();
   }
 
   function stats(): MemorySinkStats {
