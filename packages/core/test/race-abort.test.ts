@@ -1,20 +1,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { isPersistenceError, PersistenceError, raceAbort } from "../src/index.js";
-
-function deferred<V>(): {
-  promise: Promise<V>;
-  resolve: (value: V) => void;
-  reject: (error: unknown) => void;
-} {
-  let resolve!: (value: V) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<V>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from "./support/fakes.js";
 
 describe("raceAbort", () => {
   it("returns the promise itself when there is no signal", async () => {

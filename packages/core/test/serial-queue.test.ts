@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSerialQueue, isPersistenceError, PersistenceError } from "../src/index.js";
-
-function deferred<V = void>(): {
-  promise: Promise<V>;
-  resolve: (value: V) => void;
-  reject: (error: unknown) => void;
-} {
-  let resolve!: (value: V) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<V>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every already queued promise reaction run. */
-async function drain(): Promise<void> {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-}
+import { deferred, flush } from "./support/fakes.js";
 
 describe("createSerialQueue", () => {
   it("runs the operations on one key one at a time, in call order", async () => {
@@ -33,12 +15,12 @@ describe("createSerialQueue", () => {
         return index;
       }),
     );
-    await drain();
+    await flush();
     expect(log).toEqual(["start 0"]);
     // Finishing a later gate first must not let its operation jump the queue.
     gates[2]?.resolve();
     gates[1]?.resolve();
-    await drain();
+    await flush();
     expect(log).toEqual(["start 0"]);
     gates[0]?.resolve();
     await expect(Promise.all(runs)).resolves.toEqual([0, 1, 2]);
@@ -105,11 +87,11 @@ describe("createSerialQueue", () => {
     const fourth = queue.run("a", () => {
       log.push("fourth");
     });
-    await drain();
+    await flush();
     controller.abort();
     await expect(aborted).rejects.toBe(made);
     // The aborted one is out of the way, but the later ones still wait for the first.
-    await drain();
+    await flush();
     expect(log).toEqual(["first start"]);
     gate.resolve();
     await Promise.all([first, third, fourth]);
@@ -150,7 +132,7 @@ describe("createSerialQueue", () => {
       },
       { signal: controller.signal },
     );
-    await drain();
+    await flush();
     controller.abort();
     gate.resolve();
     await expect(running).resolves.toBe("finished");
@@ -168,7 +150,7 @@ describe("createSerialQueue", () => {
     }
     expect(queue.size).toBe(101);
     await Promise.allSettled(done);
-    await drain();
+    await flush();
     expect(queue.size).toBe(1);
     gate.resolve();
     await held;
@@ -206,11 +188,11 @@ describe("createSerialQueue", () => {
       allIdle = true;
     });
     gateA.resolve();
-    await drain();
+    await flush();
     expect(aIdle).toBe(true);
     expect(allIdle).toBe(false);
     gateB.resolve();
-    await drain();
+    await flush();
     expect(allIdle).toBe(true);
     await expect(queue.idle("never used")).resolves.toBeUndefined();
   });
