@@ -1,5 +1,5 @@
-import type { Codec } from "@snapwrite/core";
 import { performance } from "node:perf_hooks";
+import type { Codec } from "@snapwrite/core";
 
 /** Encode and decode speed of one codec on one state. */
 export interface CodecThroughput {

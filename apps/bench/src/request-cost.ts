@@ -1,6 +1,6 @@
 import type { Sink } from "@snapwrite/core";
-import type { SnapwriteModules } from "./snapwrite-modules.js";
 import { bytesCodec } from "./bytes-codec.js";
+import type { SnapwriteModules } from "./snapwrite-modules.js";
 
 /** What `request()` costs the owner. */
 export interface RequestCost {

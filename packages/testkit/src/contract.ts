@@ -10,6 +10,7 @@ export type {
   LargePayloadOptions,
 } from "./checks.js";
 export {
+  ContractViolation,
   checkAbort,
   checkBackup,
   checkCodecDoesNotMutate,
@@ -35,9 +36,8 @@ export {
   checkWriterFailingThenRecovering,
   checkWriterFinalSave,
   checkWriterHungSinkAtShutdown,
-  ContractViolation,
-  decodeUnderGuard,
   DEFAULT_FAULT_CODES,
+  decodeUnderGuard,
   defaultExpectedStage,
   defaultMayRecover,
   encodeToBytes,

@@ -1,5 +1,5 @@
-import type { FsCounts } from "../fs-counters.js";
 import type { BenchFormat } from "../bench-format.js";
+import type { FsCounts } from "../fs-counters.js";
 
 /** Urgency of one save call; only snapwrite distinguishes them, the others always write. */
 export type SaveUrgency = "immediate" | "debounced";

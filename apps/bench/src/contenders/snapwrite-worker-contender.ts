@@ -1,5 +1,4 @@
-import type { Codec, Sink } from "@snapwrite/core";
-import type { WriteResult } from "@snapwrite/core";
+import type { Codec, Sink, WriteResult } from "@snapwrite/core";
 import { encodeToBuffer } from "../bench-format.js";
 import { FS_COUNT_FIELDS, readFsCounts } from "../fs-counters.js";
 import type { KnownMetValue, SnapwriteModules } from "../snapwrite-modules.js";
