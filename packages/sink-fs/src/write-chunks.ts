@@ -30,9 +30,23 @@ const MAX_ZERO_WRITES = 3;
 /**
  * Streams `source` into `handle` from offset 0: chunks are batched into `writev` calls without ever
  * being concatenated, every call's `bytesWritten` is checked and a short write continues where it
- * stopped. `signal` is checked between chunks. Errors of the source keep their identity (a
- * `PersistenceError` its code and stage, anything else becomes stage `write` with it as `cause`);
- * errors of the file system become stage `write` with the mapped code.
+ * stopped. `signal` is checked between chunks.
+ *
+ * Pipelined: while one batch is being written, the next one is pulled from the source (which is
+ * where the executor encodes), so encoding and writing overlap. At most one `writev` is in flight
+ * and at most two batches are held: the one being written and the one being filled, i.e. about
+ * `2 × (limits.maxBytes + largest chunk)` bytes and `2 × limits.maxChunks` chunks, whatever the
+ * payload's size.
+ *
+ * Errors of the source keep their identity (a `PersistenceError` its code and stage, anything else
+ * becomes stage `write` with it as `cause`); errors of the file system become stage `write` with
+ * the mapped code. When the source, the signal and a `writev` fail in the same write, the failure
+ * observed first is the one thrown; a `writev` still in flight is always settled before this
+ * function returns or throws (the caller closes the handle and removes the file next), and if it
+ * fails after another failure was observed, it is attached to the thrown error as
+ * `details.concurrentFailure` (the error is then a copy with the same code, stage, message and
+ * cause). A `writev` failing while an async source is still producing a chunk fails the write at
+ * once, without waiting for that chunk.
  */
 export async function writeChunks(
   handle: FsFileHandle,
@@ -47,10 +61,27 @@ export async function writeChunks(
   let writeCalls = 0;
   let index = 0;
 
-  const flush = async (): Promise<void> => {
-    let pending = batch;
-    batch = [];
-    batchBytes = 0;
+  /** The first failure observed, and one that came after it while a write was being settled. */
+  const failures: {
+    first?: { readonly error: unknown };
+    concurrent?: { readonly error: unknown };
+  } = {};
+  /** Rejects a pending pull of an async source when the write in flight fails meanwhile. */
+  let interruptPull: ((error: unknown) => void) | undefined;
+  const noteFailure = (error: unknown): void => {
+    if (failures.first === undefined) {
+      failures.first = { error };
+      interruptPull?.(error);
+    } else if (failures.concurrent === undefined && error !== failures.first.error) {
+      failures.concurrent = { error };
+    }
+  };
+
+  const isFirstFailure = (error: unknown): boolean =>
+    failures.first !== undefined && failures.first.error === error;
+
+  const writeBatch = async (chunks: Uint8Array[]): Promise<void> => {
+    let pending = chunks;
     let zeroWrites = 0;
     while (pending.length > 0) {
       let wanted = 0;
@@ -83,16 +114,34 @@ export async function writeChunks(
       zeroWrites = 0;
       position += bytesWritten;
       let skip = bytesWritten;
-      let first = 0;
-      while (first < pending.length && skip >= (pending[first] as Uint8Array).byteLength) {
-        skip -= (pending[first] as Uint8Array).byteLength;
-        first += 1;
+      let head = 0;
+      while (head < pending.length && skip >= (pending[head] as Uint8Array).byteLength) {
+        skip -= (pending[head] as Uint8Array).byteLength;
+        head += 1;
       }
-      pending = pending.slice(first);
+      pending = pending.slice(head);
       if (skip > 0 && pending.length > 0) {
         pending[0] = (pending[0] as Uint8Array).subarray(skip);
       }
     }
+  };
+
+  /** The batch being written; never rejects (its failure goes to `noteFailure`). */
+  let writing: Promise<void> | undefined;
+  /** Waits for the batch in flight; throws the first failure once there is one. */
+  const settleWrite = async (): Promise<void> => {
+    const inFlight = writing;
+    writing = undefined;
+    if (inFlight !== undefined) await inFlight;
+    if (failures.first !== undefined) throw failures.first.error;
+  };
+  /** Waits for the batch in flight, then starts writing the filled batch at the position reached. */
+  const flush = async (): Promise<void> => {
+    await settleWrite();
+    const chunks = batch;
+    batch = [];
+    batchBytes = 0;
+    writing = writeBatch(chunks).catch(noteFailure);
   };
 
   const accept = async (value: unknown): Promise<void> => {
@@ -122,20 +171,46 @@ export async function writeChunks(
   const iterator = isAsync
     ? (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
     : (source as Iterable<Uint8Array>)[Symbol.iterator]();
+
+  /** Next chunk of an async source; a failing write in flight interrupts the wait. */
+  const pullAsync = (): Promise<IteratorResult<Uint8Array>> => {
+    const next = raceAbort(
+      Promise.resolve((iterator as AsyncIterator<Uint8Array>).next()),
+      signal,
+      (aborted) => abortFailure(target, "write", aborted),
+    );
+    if (writing === undefined) return next;
+    return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+      const interrupt = (error: unknown): void => reject(error);
+      interruptPull = interrupt;
+      // Only this pull's own interrupt is cleared: a later pull may have installed its own already.
+      const done = (): void => {
+        if (interruptPull === interrupt) interruptPull = undefined;
+      };
+      next.then(
+        (step) => {
+          done();
+          resolve(step);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
+  };
+
   let exhausted = false;
   try {
     while (true) {
+      // A write that failed while the source was producing stops the pulling.
+      if (failures.first !== undefined) throw failures.first.error;
       if (signal?.aborted) throw abortFailure(target, "write", signal);
       let step: IteratorResult<Uint8Array>;
       try {
-        step = isAsync
-          ? await raceAbort(
-              Promise.resolve((iterator as AsyncIterator<Uint8Array>).next()),
-              signal,
-              (aborted) => abortFailure(target, "write", aborted),
-            )
-          : (iterator as Iterator<Uint8Array>).next();
+        step = isAsync ? await pullAsync() : (iterator as Iterator<Uint8Array>).next();
       } catch (error) {
+        if (isFirstFailure(error)) throw error;
         if (isPersistenceError(error, "ERR_ABORTED") && signal?.aborted) throw error;
         exhausted = true;
         throw isPersistenceError(error)
@@ -150,6 +225,12 @@ export async function writeChunks(
       await accept(step.value);
     }
     if (batch.length > 0) await flush();
+    await settleWrite();
+  } catch (error) {
+    noteFailure(error);
+    // The caller closes the handle and unlinks the file next: no writev may still be running then.
+    if (writing !== undefined) await writing;
+    throw withConcurrentFailure(failures.first?.error ?? error, failures.concurrent?.error);
   } finally {
     if (!exhausted) {
       // An abandoned source is told to clean up; its own failure to do so is not the write's error.
@@ -162,4 +243,15 @@ export async function writeChunks(
     }
   }
   return { bytes: position, writeCalls };
+}
+
+/** `error`, or a copy of it that carries `later` as `details.concurrentFailure`. */
+function withConcurrentFailure(error: unknown, later: unknown): unknown {
+  if (later === undefined || !isPersistenceError(error)) return error;
+  return new PersistenceError(error.code, error.message, {
+    stage: error.stage,
+    target: error.target,
+    details: { ...error.details, concurrentFailure: later },
+    ...("cause" in error ? { cause: error.cause } : {}),
+  });
 }
