@@ -1,4 +1,4 @@
-import { open, rename, rm } from "node:fs/promises";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
@@ -27,6 +27,11 @@ function batches(chunks: readonly Uint8Array[], maxBytes: number | undefined): U
  * The floor for a durable atomic save of already-encoded bytes: exclusive temp file, `writev` of
  * the chunks (in batches of IOV_MAX buffers, or of about `batchBytes` when given), `fsync`, close,
  * rename. Repeated `repeats` times; returns the median time in ms. The file is removed afterwards.
+ *
+ * Every timed rename replaces a previous version of the same size, as every real save does (and as
+ * snapwrite's timed save does): on ext4 and others, `rename(2)` over a file frees the old file's
+ * blocks inside the call, which costs milliseconds for tens of MB. A floor that renamed to a free
+ * name would not pay it and would flatter itself.
  */
 export async function measureBareWrite(
   dir: string,
@@ -37,6 +42,8 @@ export async function measureBareWrite(
   const plan = batches(chunks, batchBytes);
   const times: number[] = [];
   const target = join(dir, "bare.bin");
+  // The previous version, written untimed.
+  await writeFile(target, chunks);
   for (let r = 0; r < repeats; r++) {
     const temp = join(dir, `.bare-${r}.tmp`);
     const start = performance.now();
