@@ -104,27 +104,8 @@ export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
   return port;
 }
 
-interface MemfsHandle {
-  readonly fd: number;
-  write(
-    buffer: Uint8Array,
-    offset?: number,
-    length?: number,
-    position?: number | null,
-  ): Promise<{ bytesWritten: number }>;
-  writev(buffers: Uint8Array[], position?: number | null): Promise<{ bytesWritten: number }>;
-  read(
-    buffer: Uint8Array,
-    offset?: number,
-    length?: number,
-    position?: number | null,
-  ): Promise<{ bytesRead: number }>;
-  sync(): Promise<void>;
-  datasync(): Promise<void>;
-  stat(): Promise<unknown>;
-  chmod(mode: number): Promise<void>;
-  close(): Promise<void>;
-}
+/** memfs's FileHandle: the port's handle, except that `stat()` returns memfs's own stats. */
+type MemfsHandle = Omit<FsFileHandle, "stat"> & { stat(): Promise<unknown> };
 
 function wrapHandle(handle: MemfsHandle): FsFileHandle {
   return {
