@@ -145,6 +145,21 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
     return copy;
   };
 
+  // Calls that only need counting: fsync-like and rename-like functions.
+  const tally = (target: object, names: readonly string[], field: "fsyncs" | "renames"): void => {
+    for (const name of names) {
+      patch(
+        target,
+        name,
+        (original) =>
+          function counted(this: unknown, ...args: unknown[]) {
+            if (active) counts[field]++;
+            return original.apply(this, args);
+          },
+      );
+    }
+  };
+
   // Callback API.
   patch(
     fs,
@@ -174,26 +189,8 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
       },
   );
   // fs.writeFile (callback) is built on the exported fs.open/fs.write, which count it already.
-  for (const name of ["fsync", "fdatasync"]) {
-    patch(
-      fs,
-      name,
-      (original) =>
-        function fsync(this: unknown, ...args: unknown[]) {
-          if (active) counts.fsyncs++;
-          return original.apply(this, args);
-        },
-    );
-  }
-  patch(
-    fs,
-    "rename",
-    (original) =>
-      function rename(this: unknown, ...args: unknown[]) {
-        if (active) counts.renames++;
-        return original.apply(this, args);
-      },
-  );
+  tally(fs, ["fsync", "fdatasync"], "fsyncs");
+  tally(fs, ["rename"], "renames");
 
   // Sync API. writeFileSync sometimes goes through the exported openSync/writeSync and sometimes
   // not (string fast path), so it counts itself and mutes the calls it makes.
@@ -242,26 +239,8 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
         }
       },
   );
-  for (const name of ["fsyncSync", "fdatasyncSync"]) {
-    patch(
-      fs,
-      name,
-      (original) =>
-        function fsyncSync(this: unknown, ...args: unknown[]) {
-          if (active) counts.fsyncs++;
-          return original.apply(this, args);
-        },
-    );
-  }
-  patch(
-    fs,
-    "renameSync",
-    (original) =>
-      function renameSync(this: unknown, ...args: unknown[]) {
-        if (active) counts.renames++;
-        return original.apply(this, args);
-      },
-  );
+  tally(fs, ["fsyncSync", "fdatasyncSync"], "fsyncs");
+  tally(fs, ["renameSync"], "renames");
 
   // Promise API.
   patch(
@@ -291,15 +270,7 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
         return original.apply(this, args);
       },
   );
-  patch(
-    fs.promises,
-    "rename",
-    (original) =>
-      function rename(this: unknown, ...args: unknown[]) {
-        if (active) counts.renames++;
-        return original.apply(this, args);
-      },
-  );
+  tally(fs.promises, ["rename"], "renames");
 
   // FileHandle methods live on a prototype shared by every handle.
   const probe = await fs.promises.open(process.execPath, "r");
@@ -331,17 +302,7 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
         return original.apply(this, args);
       },
   );
-  for (const name of ["sync", "datasync"]) {
-    patch(
-      handleProto,
-      name,
-      (original) =>
-        function sync(this: unknown, ...args: unknown[]) {
-          if (active) counts.fsyncs++;
-          return original.apply(this, args);
-        },
-    );
-  }
+  tally(handleProto, ["sync", "datasync"], "fsyncs");
 
   syncBuiltinESMExports();
 
