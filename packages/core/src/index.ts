@@ -74,6 +74,7 @@ export type {
 export { systemClock } from "./system-clock.js";
 export type { TargetState } from "./target-state.js";
 export type { PersistenceTicket } from "./ticket-batch.js";
+export type { AssertValidTargetOptions } from "./validate-target.js";
 export { assertValidTarget } from "./validate-target.js";
 export type {
   WorkerReplica,

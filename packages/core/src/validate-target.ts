@@ -1,17 +1,24 @@
 import type { TargetId } from "./contracts.js";
-import { PersistenceError } from "./persistence-error.js";
+import { PersistenceError, type WriteStage } from "./persistence-error.js";
+
+/** Options of {@link assertValidTarget}. */
+export interface AssertValidTargetOptions {
+  /** Stage recorded on the error, for sinks that report target problems as part of a write. */
+  readonly stage?: WriteStage | undefined;
+}
 
 /**
  * Throws `ERR_INVALID_TARGET` unless `target` is a non-empty relative path of `/`-separated segments
- * with no `..`, `.`, empty segment, backslash, NUL or drive prefix. Sinks call it before anything else.
+ * with no `..`, `.`, empty segment, backslash, NUL or drive prefix. Sinks call it before anything else,
+ * passing the `stage` their write reports it at.
  */
-export function assertValidTarget(target: TargetId): void {
+export function assertValidTarget(target: TargetId, options: AssertValidTargetOptions = {}): void {
   const problem = targetProblem(target);
   if (problem !== undefined) {
     throw new PersistenceError(
       "ERR_INVALID_TARGET",
       `invalid target ${JSON.stringify(target)}: ${problem}`,
-      { target, details: { reason: problem } },
+      { stage: options.stage, target, details: { reason: problem } },
     );
   }
 }

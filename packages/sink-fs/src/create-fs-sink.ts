@@ -231,17 +231,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
 
   /** Validates `target` and returns its absolute (lexical) path inside the root. */
   function targetPath(target: TargetId, stage: WriteStage | undefined): string {
-    try {
-      assertValidTarget(target);
-    } catch (error) {
-      const invalid = error as PersistenceError;
-      throw new PersistenceError(invalid.code, invalid.message, {
-        stage,
-        target: invalid.target,
-        details: invalid.details,
-        cause: error,
-      });
-    }
+    assertValidTarget(target, { stage });
     const name = target.slice(target.lastIndexOf("/") + 1);
     if (parseTempFileName(name) !== undefined || isLockFileName(name)) {
       throw new PersistenceError(

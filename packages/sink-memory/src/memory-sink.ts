@@ -351,20 +351,6 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     return out;
   }
 
-  function rejectInvalid(target: TargetId, stage: WriteStage | undefined): void {
-    try {
-      assertValidTarget(target);
-    } catch (error) {
-      const invalid = error as PersistenceError;
-      throw new PersistenceError(invalid.code, invalid.message, {
-        stage,
-        target: invalid.target,
-        details: invalid.details,
-        cause: error,
-      });
-    }
-  }
-
   async function write(
     target: TargetId,
     chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
@@ -373,7 +359,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     const { signal, generation } = writeOptions;
     counters.pending += 1;
     try {
-      rejectInvalid(target, "open");
+      assertValidTarget(target, { stage: "open" });
       if (closed) {
         throw new PersistenceError("ERR_CLOSED", `sink is closed; cannot write ${target}`, {
           stage: "open",
@@ -422,7 +408,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
   }
 
   async function read(target: TargetId, readOptions: SinkReadOptions = {}): Promise<Uint8Array> {
-    rejectInvalid(target, undefined);
+    assertValidTarget(target);
     const from = readOptions.from ?? "primary";
     if (from !== "primary" && from !== "backup") {
       throw new TypeError(`read: from must be "primary" or "backup", got ${String(from)}`);
@@ -447,7 +433,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
   }
 
   async function quarantine(target: TargetId, reason: string): Promise<string> {
-    rejectInvalid(target, undefined);
+    assertValidTarget(target);
     if (closed) {
       throw new PersistenceError("ERR_CLOSED", `sink is closed; cannot quarantine ${target}`, {
         target,
