@@ -227,11 +227,6 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     });
   }
 
-  function sourceError(error: unknown, target: TargetId): PersistenceError {
-    if (isPersistenceError(error)) return error;
-    return toPersistenceError(error, { stage: "write", target });
-  }
-
   function acceptChunk(chunk: unknown, index: number, target: TargetId): Uint8Array {
     if (!(chunk instanceof Uint8Array)) {
       const kind = chunk === null ? "null" : typeof chunk;
@@ -283,7 +278,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
           } catch (error) {
             if (isPersistenceError(error, "ERR_ABORTED") && signal?.aborted) throw error;
             done = true;
-            throw sourceError(error, target);
+            throw toPersistenceError(error, { stage: "write", target });
           }
           if (step.done === true) {
             done = true;
@@ -306,7 +301,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
             step = iterator.next();
           } catch (error) {
             done = true;
-            throw sourceError(error, target);
+            throw toPersistenceError(error, { stage: "write", target });
           }
           if (step.done === true) {
             done = true;
