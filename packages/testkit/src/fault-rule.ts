@@ -17,10 +17,7 @@ export function matchesPath(matcher: PathMatcher | undefined, path: string | und
  * Tracks which calls a rule fires on: `nth` (1-based, among the calls the rule matches) and
  * `times` consecutive matching calls from there.
  */
-export function createRuleCounter(
-  nth: number | undefined,
-  times: number | undefined,
-): () => boolean {
+function createRuleCounter(nth: number | undefined, times: number | undefined): () => boolean {
   const first = nth ?? 1;
   const count = times ?? 1;
   if (!Number.isInteger(first) || first < 1) throw new RangeError(`nth must be an integer >= 1`);
@@ -29,6 +26,48 @@ export function createRuleCounter(
   return () => {
     seen += 1;
     return seen >= first && seen < first + count;
+  };
+}
+
+/** The counting fields every fault rule shares. */
+export interface CountedRule<F> {
+  /** Fire on the nth matching call, 1-based. Default 1. */
+  readonly nth?: number | undefined;
+  /** Fire on this many consecutive matching calls from `nth` on (`Infinity`: all). Default 1. */
+  readonly times?: number | undefined;
+  /** What happens. */
+  readonly fault: F;
+}
+
+/** A growing list of rules that picks the fault, if any, for each call. */
+export interface FaultPlan<R extends CountedRule<unknown>, C> {
+  /** Appends rules; counting for them starts now. */
+  add(rules: readonly R[]): void;
+  /**
+   * The fault of the first rule that fires on `call`. Every rule `call` matches counts it,
+   * even after an earlier rule has fired, so each rule's `nth` means "the nth call it matches".
+   */
+  pick(call: C): R["fault"] | undefined;
+}
+
+/** Creates a {@link FaultPlan} whose rules apply to a call when `matches` says so. */
+export function createFaultPlan<R extends CountedRule<unknown>, C>(
+  matches: (rule: R, call: C) => boolean,
+): FaultPlan<R, C> {
+  const active: { readonly rule: R; readonly fires: () => boolean }[] = [];
+  return {
+    add(rules) {
+      for (const rule of rules)
+        active.push({ rule, fires: createRuleCounter(rule.nth, rule.times) });
+    },
+    pick(call) {
+      let chosen: R["fault"] | undefined;
+      for (const { rule, fires } of active) {
+        if (!matches(rule, call)) continue;
+        if (fires() && chosen === undefined) chosen = rule.fault;
+      }
+      return chosen;
+    },
   };
 }
 
@@ -48,13 +87,13 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** A pending hang: resolves when released, rejects with an AbortError when a signal fires. */
-export interface Hang {
+interface Hang {
   readonly promise: Promise<void>;
   release(): void;
 }
 
 /** Creates a {@link Hang} that also ends when one of `signals` aborts. */
-export function createHang(signals: readonly (AbortSignal | undefined)[]): Hang {
+function createHang(signals: readonly (AbortSignal | undefined)[]): Hang {
   let release = () => {};
   const cleanups: (() => void)[] = [];
   const promise = new Promise<void>((resolve, reject) => {
@@ -76,4 +115,63 @@ export function createHang(signals: readonly (AbortSignal | undefined)[]): Hang 
     }
   });
   return { promise, release: () => release() };
+}
+
+/** The calls currently held by hang faults, and the controls tests use on them. */
+export interface HangRegistry<C extends { readonly seq: number }> {
+  /** Calls currently held. */
+  readonly hanging: readonly C[];
+  /**
+   * Holds `call` until {@link HangRegistry.release} (resolves) or until one of `signals`
+   * aborts (rejects with an `AbortError`).
+   */
+  hold(call: C, signals: readonly (AbortSignal | undefined)[]): Promise<void>;
+  /** Lets held calls proceed: the one with sequence number `seq`, or all of them. */
+  release(seq?: number): void;
+  /** Resolves with the first call that is (or becomes) held and was not returned before. */
+  waitForHang(): Promise<C>;
+}
+
+/** Creates an empty {@link HangRegistry}. */
+export function createHangRegistry<C extends { readonly seq: number }>(): HangRegistry<C> {
+  const hangs = new Map<number, { call: C; hang: Hang }>();
+  const reported = new Set<number>();
+  const waiters: ((call: C) => void)[] = [];
+
+  const notify = () => {
+    for (const [seq, { call }] of hangs) {
+      if (reported.has(seq)) continue;
+      const waiter = waiters.shift();
+      if (waiter === undefined) return;
+      reported.add(seq);
+      waiter(call);
+    }
+  };
+
+  return {
+    get hanging() {
+      return [...hangs.values()].map((entry) => entry.call);
+    },
+    async hold(call, signals) {
+      const hang = createHang(signals);
+      hangs.set(call.seq, { call, hang });
+      notify();
+      try {
+        await hang.promise;
+      } finally {
+        hangs.delete(call.seq);
+      }
+    },
+    release(seq) {
+      for (const [key, entry] of [...hangs]) {
+        if (seq === undefined || key === seq) entry.hang.release();
+      }
+    },
+    waitForHang() {
+      return new Promise<C>((resolve) => {
+        waiters.push(resolve);
+        notify();
+      });
+    },
+  };
 }

@@ -1,9 +1,8 @@
 import type { FsFileHandle, FsPort, FsStats } from "@snapwrite/core";
 import {
-  createHang,
-  createRuleCounter,
+  createFaultPlan,
+  createHangRegistry,
   delay,
-  type Hang,
   matchesPath,
   type PathMatcher,
 } from "./fault-rule.js";
@@ -147,12 +146,6 @@ const HANDLE_OPS = new Set<FsOperation>([
   "close",
 ]);
 
-interface ActiveRule {
-  readonly rule: FsFaultRule;
-  readonly ops: ReadonlySet<FsOperation>;
-  readonly fires: () => boolean;
-}
-
 type MutableCall = { -readonly [K in keyof FsCall]: FsCall[K] };
 
 /**
@@ -163,37 +156,13 @@ type MutableCall = { -readonly [K in keyof FsCall]: FsCall[K] };
  */
 export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
   const calls: MutableCall[] = [];
-  const rules: ActiveRule[] = [];
-  const hangs = new Map<number, { call: MutableCall; hang: Hang }>();
-  const reported = new Set<number>();
-  const hangWaiters: ((call: FsCall) => void)[] = [];
-
-  const addFaults = (more: FsFaultPlan) => {
-    for (const rule of more) {
-      const ops = new Set<FsOperation>(typeof rule.op === "string" ? [rule.op] : rule.op);
-      rules.push({ rule, ops, fires: createRuleCounter(rule.nth, rule.times) });
-    }
-  };
-  addFaults(plan);
-
-  const pick = (op: FsOperation, path: string): FsFault | undefined => {
-    let chosen: FsFault | undefined;
-    for (const active of rules) {
-      if (!active.ops.has(op) || !matchesPath(active.rule.path, path)) continue;
-      if (active.fires() && chosen === undefined) chosen = active.rule.fault;
-    }
-    return chosen;
-  };
-
-  const notifyHang = () => {
-    for (const [seq, { call }] of hangs) {
-      if (reported.has(seq)) continue;
-      const waiter = hangWaiters.shift();
-      if (waiter === undefined) return;
-      reported.add(seq);
-      waiter(call);
-    }
-  };
+  const faults = createFaultPlan<FsFaultRule, FsCall>(
+    (rule, call) =>
+      (typeof rule.op === "string" ? rule.op === call.op : rule.op.includes(call.op)) &&
+      matchesPath(rule.path, call.path),
+  );
+  faults.add(plan);
+  const hangs = createHangRegistry<FsCall>();
 
   /**
    * Runs one call through the plan. `run` does the real work; `tear` stores a prefix for torn
@@ -211,7 +180,7 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
     record.seq = calls.length + 1;
     record.outcome = "pending";
     calls.push(record);
-    const fault = pick(record.op, record.path);
+    const fault = faults.pick(record);
     if (fault !== undefined) record.fault = fault;
     const errorPath = HANDLE_OPS.has(record.op) ? undefined : record.path;
     const fail = (code: string): never => {
@@ -222,14 +191,7 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
         if ("latencyMs" in fault) {
           await delay(fault.latencyMs);
         } else if ("hang" in fault) {
-          const hang = createHang([fault.signal, options.signal]);
-          hangs.set(record.seq, { call: record, hang });
-          notifyHang();
-          try {
-            await hang.promise;
-          } finally {
-            hangs.delete(record.seq);
-          }
+          await hangs.hold(record, [fault.signal, options.signal]);
         } else if ("torn" in fault) {
           if (options.tear === undefined) fail(fault.error ?? "EIO");
           else {
@@ -331,20 +293,11 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
     inner: fs,
     calls,
     get hanging() {
-      return [...hangs.values()].map((entry) => entry.call);
+      return hangs.hanging;
     },
-    release(seq) {
-      for (const [key, entry] of [...hangs]) {
-        if (seq === undefined || key === seq) entry.hang.release();
-      }
-    },
-    waitForHang() {
-      return new Promise<FsCall>((resolve) => {
-        hangWaiters.push(resolve);
-        notifyHang();
-      });
-    },
-    addFaults,
+    release: (seq) => hangs.release(seq),
+    waitForHang: () => hangs.waitForHang(),
+    addFaults: (more) => faults.add(more),
     async open(path, flags, mode) {
       const record: Omit<MutableCall, "seq" | "outcome"> = { op: "open", path, flags };
       const handle = await intercept(record, () => fs.open(path, flags, mode));

@@ -7,10 +7,9 @@ import {
   type WriteStage,
 } from "@snapwrite/core";
 import {
-  createHang,
-  createRuleCounter,
+  createFaultPlan,
+  createHangRegistry,
   delay,
-  type Hang,
   matchesPath,
   type PathMatcher,
 } from "./fault-rule.js";
@@ -93,11 +92,6 @@ export interface FaultySink extends Sink {
 
 type MutableCall = { -readonly [K in keyof SinkCall]: SinkCall[K] };
 
-interface ActiveRule {
-  readonly rule: SinkFaultRule;
-  readonly fires: () => boolean;
-}
-
 function faultError(fault: { error: string; stage?: WriteStage | undefined }, target: string) {
   if (fault.error.startsWith("ERR_")) {
     return new PersistenceError(
@@ -134,34 +128,11 @@ async function* tear(
  */
 export function withFaults(sink: Sink, plan: SinkFaultPlan = []): FaultySink {
   const calls: MutableCall[] = [];
-  const rules: ActiveRule[] = [];
-  const hangs = new Map<number, { call: MutableCall; hang: Hang }>();
-  const reported = new Set<number>();
-  const hangWaiters: ((call: SinkCall) => void)[] = [];
-
-  const addFaults = (more: SinkFaultPlan) => {
-    for (const rule of more) rules.push({ rule, fires: createRuleCounter(rule.nth, rule.times) });
-  };
-  addFaults(plan);
-
-  const pick = (op: SinkOperation, target: string): SinkFault | undefined => {
-    let chosen: SinkFault | undefined;
-    for (const active of rules) {
-      if ((active.rule.op ?? "write") !== op || !matchesPath(active.rule.target, target)) continue;
-      if (active.fires() && chosen === undefined) chosen = active.rule.fault;
-    }
-    return chosen;
-  };
-
-  const notifyHang = () => {
-    for (const [seq, { call }] of hangs) {
-      if (reported.has(seq)) continue;
-      const waiter = hangWaiters.shift();
-      if (waiter === undefined) return;
-      reported.add(seq);
-      waiter(call);
-    }
-  };
+  const faults = createFaultPlan<SinkFaultRule, SinkCall>(
+    (rule, call) => (rule.op ?? "write") === call.op && matchesPath(rule.target, call.target),
+  );
+  faults.add(plan);
+  const hangs = createHangRegistry<SinkCall>();
 
   const intercept = async <R>(
     call: Omit<MutableCall, "seq" | "outcome">,
@@ -173,26 +144,21 @@ export function withFaults(sink: Sink, plan: SinkFaultPlan = []): FaultySink {
     record.seq = calls.length + 1;
     record.outcome = "pending";
     calls.push(record);
-    const fault = pick(record.op, record.target);
+    const fault = faults.pick(record);
     if (fault !== undefined) record.fault = fault;
     try {
       if (fault !== undefined) {
         if ("latencyMs" in fault) {
           await delay(fault.latencyMs);
         } else if ("hang" in fault) {
-          const hang = createHang([signal]);
-          hangs.set(record.seq, { call: record, hang });
-          notifyHang();
           try {
-            await hang.promise;
+            await hangs.hold(record, [signal]);
           } catch (error) {
             throw new PersistenceError("ERR_ABORTED", "write aborted while hung", {
               stage: "write",
               target: record.target,
               cause: error,
             });
-          } finally {
-            hangs.delete(record.seq);
           }
         } else if ("throws" in fault) {
           throw fault.throws;
@@ -223,20 +189,11 @@ export function withFaults(sink: Sink, plan: SinkFaultPlan = []): FaultySink {
       return sink.capabilities;
     },
     get hanging() {
-      return [...hangs.values()].map((entry) => entry.call);
+      return hangs.hanging;
     },
-    release(seq) {
-      for (const [key, entry] of [...hangs]) {
-        if (seq === undefined || key === seq) entry.hang.release();
-      }
-    },
-    waitForHang() {
-      return new Promise<SinkCall>((resolve) => {
-        hangWaiters.push(resolve);
-        notifyHang();
-      });
-    },
-    addFaults,
+    release: (seq) => hangs.release(seq),
+    waitForHang: () => hangs.waitForHang(),
+    addFaults: (more) => faults.add(more),
     write(target, chunks, options?: SinkWriteOptions) {
       return intercept(
         { op: "write", target, generation: options?.generation },
