@@ -16,20 +16,14 @@ import {
   FT_PERMISSIONS,
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
+import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
 import { createKnownFileRecord } from "./create-known-file-record.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 
 /** Ids aMule 2.3.3 reads into fields (and writes back itself) or drops on load. */
 const NOT_KEPT = new Set([
+  ...AMULE_INTEGER_FIELD_IDS,
   FT_FILENAME,
-  FT_FILESIZE,
-  FT_ATTRANSFERRED,
-  FT_ATTRANSFERREDHI,
-  FT_ATREQUESTED,
-  FT_ATACCEPTED,
-  FT_ULPRIORITY,
-  FT_KADLASTPUBLISHSRC,
-  FT_KADLASTPUBLISHNOTES,
   FT_AICH_HASH,
   FT_PERMISSIONS,
   FT_KADLASTPUBLISHKEY,

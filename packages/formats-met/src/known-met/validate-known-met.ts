@@ -1,18 +1,8 @@
 import { base32Decode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
 import { md4 } from "../hash/md4.js";
-import {
-  FT_AICH_HASH,
-  FT_ATACCEPTED,
-  FT_ATREQUESTED,
-  FT_ATTRANSFERRED,
-  FT_ATTRANSFERREDHI,
-  FT_FILENAME,
-  FT_FILESIZE,
-  FT_KADLASTPUBLISHNOTES,
-  FT_KADLASTPUBLISHSRC,
-  FT_ULPRIORITY,
-} from "../tags/tag-ids.js";
+import { FT_AICH_HASH, FT_FILENAME } from "../tags/tag-ids.js";
+import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMet } from "./known-met.js";
 
@@ -61,17 +51,6 @@ export interface KnownMetValidation {
   /** Problems in record order. */
   readonly problems: readonly KnownMetProblem[];
 }
-
-const INT_IDS = new Set([
-  FT_FILESIZE,
-  FT_ATTRANSFERRED,
-  FT_ATTRANSFERREDHI,
-  FT_ATREQUESTED,
-  FT_ATACCEPTED,
-  FT_ULPRIORITY,
-  FT_KADLASTPUBLISHSRC,
-  FT_KADLASTPUBLISHNOTES,
-]);
 
 /**
  * Reports, per record, what eMule/aMule would reject when loading (SPEC §2.2, §2.4, §2.5) —
@@ -137,7 +116,7 @@ function checkRecord(
         "load-aborted",
         `FT_FILENAME is ${tag.typeName}, expected a string`,
       );
-    } else if (INT_IDS.has(tag.id) && !tag.isInteger) {
+    } else if (AMULE_INTEGER_FIELD_IDS.has(tag.id) && !tag.isInteger) {
       add(
         i,
         "tag-type-mismatch",
