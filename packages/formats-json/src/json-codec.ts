@@ -271,12 +271,11 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
     if (!Object.hasOwn(envelope, "data")) {
       throw corrupt("envelope", "the envelope has no data", at(source, []));
     }
-    const versionAt = at(source, ["version"]);
     if (found > current) {
       throw corrupt(
         "unsupported-version",
         `version ${found} is newer than the supported version ${current}`,
-        { ...versionAt, details: { version: found, supported: current } },
+        { ...at(source, ["version"]), details: { version: found, supported: current } },
       );
     }
     if (found === current) return { data: envelope.data, migrated: false };
@@ -284,7 +283,7 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       throw corrupt(
         "unsupported-version",
         `version ${found} is older than ${current} and no migrate function is configured`,
-        { ...versionAt, details: { version: found, supported: current } },
+        { ...at(source, ["version"]), details: { version: found, supported: current } },
       );
     }
     let migrated: unknown;
