@@ -213,9 +213,7 @@ export async function writeChunks(
         if (isFirstFailure(error)) throw error;
         if (isPersistenceError(error, "ERR_ABORTED") && signal?.aborted) throw error;
         exhausted = true;
-        throw isPersistenceError(error)
-          ? error
-          : toPersistenceError(error, { stage: "write", target });
+        throw toPersistenceError(error, { stage: "write", target });
       }
       if (step.done === true) {
         exhausted = true;
