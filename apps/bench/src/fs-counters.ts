@@ -52,6 +52,13 @@ function byteLengthOf(data: unknown, encoding: unknown): number {
   return 0;
 }
 
+/** The encoding in a `writeFile`-style options argument (a string, or an object's `encoding`). */
+function encodingOf(options: unknown): unknown {
+  return typeof options === "object" && options !== null
+    ? (options as { encoding?: unknown }).encoding
+    : options;
+}
+
 /** Replaces `owner[name]` by `wrap(original)`, keeping the original's own symbols (promisify hooks). */
 function patch(owner: object, name: string, wrap: (original: AnyFn) => AnyFn): void {
   const record = owner as Record<string, unknown>;
@@ -83,13 +90,7 @@ export interface FsCountersOptions {
 
 /** Reads counts out of a shared store (see {@link FsCountersOptions.shared}). */
 export function readFsCounts(store: Float64Array): FsCounts {
-  return {
-    physicalWrites: store[0] ?? 0,
-    writeCalls: store[1] ?? 0,
-    fsyncs: store[2] ?? 0,
-    renames: store[3] ?? 0,
-    bytes: store[4] ?? 0,
-  };
+  return { ...countsView(store) };
 }
 
 function countsView(store: Float64Array): FsCounts {
@@ -170,24 +171,17 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
         return original.apply(this, args);
       },
   );
-  patch(
-    fs,
-    "write",
-    (original) =>
-      function write(this: unknown, ...args: unknown[]) {
-        const counted = countFdWrite(args[0]);
-        return original.apply(this, counted ? wrapCallback(args, addBytes) : args);
-      },
-  );
-  patch(
-    fs,
-    "writev",
-    (original) =>
-      function writev(this: unknown, ...args: unknown[]) {
-        const counted = countFdWrite(args[0]);
-        return original.apply(this, counted ? wrapCallback(args, addBytes) : args);
-      },
-  );
+  for (const name of ["write", "writev"]) {
+    patch(
+      fs,
+      name,
+      (original) =>
+        function write(this: unknown, ...args: unknown[]) {
+          const counted = countFdWrite(args[0]);
+          return original.apply(this, counted ? wrapCallback(args, addBytes) : args);
+        },
+    );
+  }
   // fs.writeFile (callback) is built on the exported fs.open/fs.write, which count it already.
   tally(fs, ["fsync", "fdatasync"], "fsyncs");
   tally(fs, ["rename"], "renames");
@@ -224,12 +218,7 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
       function writeFileSync(this: unknown, ...args: unknown[]) {
         if (active && typeof args[0] !== "number") counts.physicalWrites++;
         if (countFdWrite(args[0])) {
-          const options = args[2];
-          const encoding =
-            typeof options === "object" && options !== null
-              ? (options as { encoding?: unknown }).encoding
-              : options;
-          counts.bytes += byteLengthOf(args[1], encoding);
+          counts.bytes += byteLengthOf(args[1], encodingOf(args[2]));
         }
         muted++;
         try {
@@ -260,12 +249,7 @@ export async function installFsCounters(options: FsCountersOptions = {}): Promis
         if (active && typeof args[0] !== "object") counts.physicalWrites++;
         if (active) {
           counts.writeCalls++;
-          const options = args[2];
-          const encoding =
-            typeof options === "object" && options !== null
-              ? (options as { encoding?: unknown }).encoding
-              : options;
-          counts.bytes += byteLengthOf(args[1], encoding);
+          counts.bytes += byteLengthOf(args[1], encodingOf(args[2]));
         }
         return original.apply(this, args);
       },
