@@ -1,7 +1,7 @@
 import type { Codec, Sink, TargetId, WriteTimings } from "./contracts.js";
 import type { Executor } from "./executors.js";
 import { toPersistenceError } from "./os-error.js";
-import { isPersistenceError, PersistenceError, type WriteStage } from "./persistence-error.js";
+import { PersistenceError, type WriteStage } from "./persistence-error.js";
 
 /** Everything one write attempt needs. Internal to the writer. */
 export interface WriteAttemptInput<T> {
@@ -260,9 +260,7 @@ export async function runWriteAttempt<T>(
       // (cause chain) or threw something of its own while cleaning up, the codec is the root cause.
       return { ok: false, stage: "encode", error: tracker.failure, timings: timings() };
     }
-    const mapped = isPersistenceError(error)
-      ? error
-      : toPersistenceError(error, { stage: "write", target });
+    const mapped = toPersistenceError(error, { stage: "write", target });
     return { ok: false, stage: mapped.stage ?? "write", error: mapped, timings: timings() };
   }
 }
