@@ -63,6 +63,16 @@ export function ensurePersistenceError(
   }
 }
 
+/** True when `test` holds for one of the causes of `error` (its `cause`, that one's `cause`, … 8 deep). */
+export function someCause(error: unknown, test: (cause: unknown) => boolean): boolean {
+  let at: unknown = (error as { cause?: unknown } | null | undefined)?.cause;
+  for (let depth = 0; depth < 8 && at !== undefined && at !== null; depth++) {
+    if (test(at)) return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Reads `target` and returns its bytes, or `undefined` when the sink says `ERR_NOT_FOUND`. */
 export async function readOrMissing(
   check: string,

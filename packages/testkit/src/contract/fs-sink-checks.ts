@@ -17,6 +17,7 @@ import {
   patternBytes,
   readOrMissing,
   sameBytes,
+  someCause,
   within,
 } from "./assertions.js";
 import { ContractViolation } from "./contract-violation.js";
@@ -356,7 +357,7 @@ async function runFaultCase(
         );
         ensure(
           check,
-          causeHasCode(error, item.code),
+          someCause(error, (cause) => (cause as { code?: unknown }).code === item.code),
           `${item.label}: the PersistenceError must carry the ${item.code} OS error as cause`,
         );
       } else if (strict) {
@@ -402,15 +403,6 @@ async function runFaultCase(
   } finally {
     await closeQuietly(sink);
   }
-}
-
-function causeHasCode(error: unknown, code: string): boolean {
-  let at: unknown = (error as { cause?: unknown }).cause;
-  for (let depth = 0; depth < 8 && typeof at === "object" && at !== null; depth++) {
-    if ((at as { code?: unknown }).code === code) return true;
-    at = (at as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 const NOT_FAULTED = new Set<FsOperation>(["read", "readFile", "readlink", "realpath"]);

@@ -9,6 +9,7 @@ import {
   readOrMissing,
   rejectionOf,
   sameBytes,
+  someCause,
   within,
   yieldTurns,
 } from "./assertions.js";
@@ -257,7 +258,7 @@ export async function checkSourceFailure(
   );
   ensure(
     check,
-    causeChainIncludes(error, boom),
+    someCause(error, (cause) => cause === boom),
     "the PersistenceError must carry the source's error as cause",
   );
   await expectContent(check, sink, "source-failure.bin", old, "old content after a failed write");
@@ -300,15 +301,6 @@ export async function checkSourceFailure(
     missing === undefined,
     `a new target whose write failed must not exist, read ${describeBytes(missing)}`,
   );
-}
-
-function causeChainIncludes(error: unknown, wanted: unknown): boolean {
-  let at: unknown = error;
-  for (let depth = 0; depth < 8 && at !== undefined && at !== null; depth++) {
-    if (at === wanted) return true;
-    at = (at as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**
