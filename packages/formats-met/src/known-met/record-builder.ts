@@ -91,22 +91,6 @@ export class RecordBuilder {
     this.pos += 8;
   }
 
-  /** STRING with the given bytes, optionally prefixed with the UTF-8 BOM (counted in the length). */
-  string(id: number, text: Uint8Array, bom: boolean): void {
-    this.header(0x02, id);
-    const length = text.length + (bom ? 3 : 0);
-    this.reserve(2 + length);
-    this.view.setUint16(this.pos, length, true);
-    this.pos += 2;
-    if (bom) {
-      this.buf[this.pos++] = 0xef;
-      this.buf[this.pos++] = 0xbb;
-      this.buf[this.pos++] = 0xbf;
-    }
-    this.buf.set(text, this.pos);
-    this.pos += text.length;
-  }
-
   blob(id: number, data: Uint8Array): void {
     this.header(0x07, id);
     this.reserve(4 + data.length);
