@@ -1,3 +1,5 @@
+import { raceAbort } from "@snapwrite/core";
+
 /** Selects paths: exact string, regular expression, or predicate. */
 export type PathMatcher = string | RegExp | ((path: string) => boolean);
 
@@ -92,28 +94,13 @@ interface Hang {
   release(): void;
 }
 
-/** Creates a {@link Hang} that also ends when one of `signals` aborts. */
-function createHang(signals: readonly (AbortSignal | undefined)[]): Hang {
+/** Creates a {@link Hang} that also ends when `signal` aborts. */
+function createHang(signal: AbortSignal | undefined): Hang {
   let release = () => {};
-  const cleanups: (() => void)[] = [];
-  const promise = new Promise<void>((resolve, reject) => {
-    const done = (error?: Error) => {
-      for (const cleanup of cleanups) cleanup();
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    release = () => done();
-    for (const signal of signals) {
-      if (signal === undefined) continue;
-      if (signal.aborted) {
-        done(createAbortError(signal.reason));
-        return;
-      }
-      const onAbort = () => done(createAbortError(signal.reason));
-      signal.addEventListener("abort", onAbort, { once: true });
-      cleanups.push(() => signal.removeEventListener("abort", onAbort));
-    }
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
   });
+  const promise = raceAbort(released, signal, (aborted) => createAbortError(aborted.reason));
   return { promise, release: () => release() };
 }
 
@@ -122,10 +109,10 @@ export interface HangRegistry<C extends { readonly seq: number }> {
   /** Calls currently held. */
   readonly hanging: readonly C[];
   /**
-   * Holds `call` until {@link HangRegistry.release} (resolves) or until one of `signals`
-   * aborts (rejects with an `AbortError`).
+   * Holds `call` until {@link HangRegistry.release} (resolves) or until `signal` aborts
+   * (rejects with an `AbortError`).
    */
-  hold(call: C, signals: readonly (AbortSignal | undefined)[]): Promise<void>;
+  hold(call: C, signal: AbortSignal | undefined): Promise<void>;
   /** Lets held calls proceed: the one with sequence number `seq`, or all of them. */
   release(seq?: number): void;
   /** Resolves with the first call that is (or becomes) held and was not returned before. */
@@ -152,8 +139,8 @@ export function createHangRegistry<C extends { readonly seq: number }>(): HangRe
     get hanging() {
       return [...hangs.values()].map((entry) => entry.call);
     },
-    async hold(call, signals) {
-      const hang = createHang(signals);
+    async hold(call, signal) {
+      const hang = createHang(signal);
       hangs.set(call.seq, { call, hang });
       notify();
       try {

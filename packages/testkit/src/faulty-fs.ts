@@ -44,7 +44,7 @@ export type FsOperation =
  *   without `error`, report the short count in `bytesWritten`. On other operations it acts as `{ error }` (default `EIO`).
  * - `{ latencyMs }`: the call runs after that delay (global timers, so fake timers apply).
  * - `{ hang: true, signal? }`: the call waits until {@link FaultyFs.release} or until `signal`
- *   (or an `AbortSignal` passed in the call's options) aborts, then runs or rejects with an `AbortError`.
+ *   aborts, then runs or rejects with an `AbortError`.
  */
 export type FsFault =
   | { readonly error: string }
@@ -171,10 +171,7 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
   const intercept = async <R>(
     call: Omit<MutableCall, "seq" | "outcome">,
     run: () => Promise<R>,
-    options: {
-      tear?: (keep: (length: number) => number) => Promise<R>;
-      signal?: AbortSignal | undefined;
-    } = {},
+    tear?: (keep: (length: number) => number) => Promise<R>,
   ): Promise<R> => {
     const record = call as MutableCall;
     record.seq = calls.length + 1;
@@ -191,9 +188,9 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
         if ("latencyMs" in fault) {
           await delay(fault.latencyMs);
         } else if ("hang" in fault) {
-          await hangs.hold(record, [fault.signal, options.signal]);
+          await hangs.hold(record, fault.signal);
         } else if ("torn" in fault) {
-          if (options.tear === undefined) fail(fault.error ?? "EIO");
+          if (tear === undefined) fail(fault.error ?? "EIO");
           else {
             const fraction = fault.torn;
             const keep = (length: number) =>
@@ -206,7 +203,7 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
                     : Math.floor(fraction),
                 ),
               );
-            const result = await options.tear(keep);
+            const result = await tear(keep);
             if (fault.error !== undefined) fail(fault.error);
             record.outcome = "torn";
             return result;
@@ -238,12 +235,10 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
       return intercept(
         { op: "write", path, kind, bytes: size, position },
         () => handle.write(buffer, offset, length, position),
-        {
-          tear: async (keep) => {
-            const kept = keep(size);
-            if (kept === 0) return { bytesWritten: 0 };
-            return handle.write(buffer, start, kept, position);
-          },
+        async (keep) => {
+          const kept = keep(size);
+          if (kept === 0) return { bytesWritten: 0 };
+          return handle.write(buffer, start, kept, position);
         },
       );
     },
@@ -252,19 +247,17 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
       return intercept(
         { op: "writev", path, kind, bytes: size, position },
         () => handle.writev(buffers, position),
-        {
-          tear: async (keep) => {
-            let left = keep(size);
-            const prefix: Uint8Array[] = [];
-            for (const buffer of buffers) {
-              if (left === 0) break;
-              const part = buffer.subarray(0, Math.min(left, buffer.byteLength));
-              prefix.push(part);
-              left -= part.byteLength;
-            }
-            if (prefix.length === 0) return { bytesWritten: 0 };
-            return handle.writev(prefix, position);
-          },
+        async (keep) => {
+          let left = keep(size);
+          const prefix: Uint8Array[] = [];
+          for (const buffer of buffers) {
+            if (left === 0) break;
+            const part = buffer.subarray(0, Math.min(left, buffer.byteLength));
+            prefix.push(part);
+            left -= part.byteLength;
+          }
+          if (prefix.length === 0) return { bytesWritten: 0 };
+          return handle.writev(prefix, position);
         },
       );
     },

@@ -152,7 +152,7 @@ export function withFaults(sink: Sink, plan: SinkFaultPlan = []): FaultySink {
           await delay(fault.latencyMs);
         } else if ("hang" in fault) {
           try {
-            await hangs.hold(record, [signal]);
+            await hangs.hold(record, signal);
           } catch (error) {
             throw new PersistenceError("ERR_ABORTED", "write aborted while hung", {
               stage: "write",
