@@ -1,6 +1,7 @@
 import type { Sink, WriteResult } from "@snapwrite/core";
 import type { SnapwriteModules } from "../snapwrite-modules.js";
-import type { Contender, WriterReport } from "./contender.js";
+import type { Contender } from "./contender.js";
+import { createWriterTally } from "./writer-tally.js";
 
 /** Options of {@link createSnapwriteContender}. */
 export interface SnapwriteContenderOptions {
@@ -52,26 +53,12 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
       const codec = format.codec;
       if (!codec) throw new Error(`no snapwrite codec for ${format.name} yet`);
       const sink: Sink = createSink(dir);
-      const report = {
-        results: 0,
-        failures: 0,
-        snapshotMs: 0,
-        encodeMs: 0,
-        writeMs: 0,
-        totalMs: 0,
-      };
+      const tally = createWriterTally();
       const writer = createWriter({
         sink,
         executor,
         ...(sliceBudgetMs === undefined ? {} : { sliceBudgetMs }),
-        onResult: (result) => {
-          report.results++;
-          if (!result.ok) report.failures++;
-          report.snapshotMs += result.timings.snapshotMs;
-          report.encodeMs += result.timings.encodeMs;
-          report.writeMs += result.timings.writeMs;
-          report.totalMs += result.timings.totalMs;
-        },
+        onResult: tally.add,
       });
       let current: (() => unknown) | undefined;
       const handle = writer.register(target, {
@@ -95,7 +82,7 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
           if (!result.ok) throw result.error;
         },
         readBack: () => sink.read(target),
-        reported: (): WriterReport => ({ ...report }),
+        reported: tally.report,
         async close() {
           await writer.close({ timeoutMs: 60_000 });
           await sink.close?.();

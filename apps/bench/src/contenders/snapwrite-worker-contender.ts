@@ -2,8 +2,9 @@ import type { Codec, Sink, WriteResult } from "@snapwrite/core";
 import { encodeToBuffer } from "../bench-format.js";
 import { FS_COUNT_FIELDS, readFsCounts } from "../fs-counters.js";
 import type { KnownMetValue, SnapwriteModules } from "../snapwrite-modules.js";
-import type { Contender, WriterReport } from "./contender.js";
+import type { Contender } from "./contender.js";
 import { readTargetFile } from "./read-target-file.js";
+import { createWriterTally } from "./writer-tally.js";
 
 /** Options of {@link createSnapwriteWorkerContender}. */
 export interface SnapwriteWorkerContenderOptions {
@@ -71,27 +72,14 @@ export function createSnapwriteWorkerContender(
       });
       const file = concatenated(knownMetCodec, latest());
       replica.patch({ op: "load", file }, [file.buffer as ArrayBuffer]);
-      const report = {
-        results: 0,
-        failures: 0,
-        snapshotMs: 0,
-        encodeMs: 0,
-        writeMs: 0,
-        totalMs: 0,
-      };
+      const tally = createWriterTally();
       let counting = false;
       // The owner-side sink is not used by replica targets; a memory sink keeps the owner off the disk.
       const unusedSink: Sink = createMemorySink();
       const writer = createPersistenceWriter({
         sink: unusedSink,
         onResult: (result) => {
-          if (!counting) return;
-          report.results++;
-          if (!result.ok) report.failures++;
-          report.snapshotMs += result.timings.snapshotMs;
-          report.encodeMs += result.timings.encodeMs;
-          report.writeMs += result.timings.writeMs;
-          report.totalMs += result.timings.totalMs;
+          if (counting) tally.add(result);
         },
       });
       const handle = writer.register(target, {
@@ -121,7 +109,7 @@ export function createSnapwriteWorkerContender(
           if (!result.ok) throw result.error;
         },
         readBack: () => readTargetFile(dir, target),
-        reported: (): WriterReport => ({ ...report }),
+        reported: tally.report,
         io: () => readFsCounts(countView),
         async close() {
           await writer.close({ timeoutMs: 60_000 });
