@@ -405,15 +405,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
         await syncDirectory(fs, dir, target);
       }
       if (signal?.aborted) throw abortFailure(target, "rename", signal);
-      renameAttempts = await renameWithRetry(
-        runtime,
-        fs,
-        temp as string,
-        real,
-        target,
-        retry,
-        signal,
-      );
+      renameAttempts = await renameWithRetry(runtime, temp as string, real, target, retry, signal);
       activeFiles().delete(temp as string);
       temp = undefined;
     } catch (error) {
@@ -468,7 +460,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
         }
         if (!(await copyFile(target, real, staging))) return false;
       }
-      await renameWithRetry(runtime, fs, staging, bak, target, retry, undefined);
+      await renameWithRetry(runtime, staging, bak, target, retry, undefined);
       return true;
     } catch (error) {
       await fs.unlink(staging).catch(() => undefined);

@@ -1,4 +1,3 @@
-import type { FsPort } from "@snapwrite/core";
 import { abortFailure } from "./abort-failure.js";
 import { sleep } from "./default-clock.js";
 import { errorCode } from "./error-code.js";
@@ -29,7 +28,6 @@ const TRANSIENT = new Set(["EPERM", "EACCES", "EBUSY"]);
  */
 export async function renameWithRetry(
   runtime: FsSinkRuntime,
-  fs: FsPort,
   from: string,
   to: string,
   target: string,
@@ -40,7 +38,7 @@ export async function renameWithRetry(
   for (let attempt = 1; ; attempt += 1) {
     if (signal?.aborted) throw abortFailure(target, "rename", signal);
     try {
-      await fs.rename(from, to);
+      await runtime.fs.rename(from, to);
       return attempt;
     } catch (error) {
       if (!TRANSIENT.has(errorCode(error) ?? "") || attempt >= retry.attempts) {
