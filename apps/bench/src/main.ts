@@ -290,7 +290,7 @@ function checkGoals(
   recordCounts: readonly number[],
 ): GoalCheck[] {
   const records = Math.max(...recordCounts);
-  const label = records >= 1_000_000 ? `${records / 1_000_000}M` : `${records / 1000}k`;
+  const label = countLabel(records);
   const run = (workload: string, contender: string): RunResult | undefined =>
     collected.runs.find((r) => r.workload === workload && r.contender === contender && r.available);
   const goals: GoalCheck[] = [];
