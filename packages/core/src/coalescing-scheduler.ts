@@ -388,15 +388,10 @@ export class CoalescingScheduler {
     for (;;) {
       const flight = this.flight;
       if (flight !== undefined) await Promise.race([flight.done, deadlineReached]);
-      if (this.flight === undefined) {
-        if (!this.unsaved) {
-          this.closeOutcome = this.closeHadWork ? "written" : "clean";
-          return;
-        }
-        if (this.settings.shutdown === "skip") {
-          this.closeOutcome = "skipped";
-          return;
-        }
+      const settled = this.settledCloseOutcome();
+      if (settled !== undefined) {
+        this.closeOutcome = settled;
+        return;
       }
       if (context.passed()) return;
       const last = this.lastResult;
@@ -447,11 +442,15 @@ export class CoalescingScheduler {
 
   /** The outcome of a target whose close loop had not decided when the deadline passed. */
   private outcomeAtDeadline(): ShutdownOutcome {
-    if (this.flight === undefined) {
-      if (!this.unsaved) return this.closeHadWork ? "written" : "clean";
-      if (this.settings.shutdown === "skip") return "skipped";
-    }
-    return "timed-out";
+    return this.settledCloseOutcome() ?? "timed-out";
+  }
+
+  /** The close outcome once nothing is in flight and nothing is left to write; `undefined` before. */
+  private settledCloseOutcome(): ShutdownOutcome | undefined {
+    if (this.flight !== undefined) return undefined;
+    if (!this.unsaved) return this.closeHadWork ? "written" : "clean";
+    if (this.settings.shutdown === "skip") return "skipped";
+    return undefined;
   }
 
   private closeResult(
