@@ -1,6 +1,7 @@
 import { writeUtf8 } from "../binary/write-utf8.js";
 import { base32Encode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
+import { ed2kPartHashCount } from "../hash/ed2k-part-hash-count.js";
 import { decodeMetString } from "../tags/decode-met-string.js";
 import type { MetTag } from "../tags/met-tag.js";
 import {
@@ -103,8 +104,7 @@ export function createKnownFileRecord(
   checkRecordBasics(mtime, hash, partHashes);
   const sizeNumber = toSafeNumber(input.size, "size");
   const parts = partHashes instanceof Uint8Array ? partHashes.length / 16 : partHashes.length;
-  const n = Math.floor(sizeNumber / ED2K_PART_SIZE);
-  const expected = n === 0 ? 0 : n + 1;
+  const expected = ed2kPartHashCount(sizeNumber);
   if (parts !== expected) {
     throw new RangeError(
       `createKnownFileRecord: a ${sizeNumber}-byte file has ${expected} part hashes, got ${parts}`,
