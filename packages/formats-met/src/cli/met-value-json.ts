@@ -5,37 +5,14 @@ import type { KnownFileRecord } from "../known-met/known-file-record.js";
 import type { KnownMet } from "../known-met/known-met.js";
 import type { Known2Met } from "../known2/known2-met.js";
 import type { MetTag } from "../tags/met-tag.js";
+import * as tagIds from "../tags/tag-ids.js";
 import type { MetFormat } from "./detect-met-format.js";
 
 const hex = (b: Uint8Array) =>
   Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex").toUpperCase();
 
-const TAG_NAMES: Record<number, string> = {
-  1: "FT_FILENAME",
-  2: "FT_FILESIZE",
-  18: "FT_PARTFILENAME",
-  22: "FT_PERMISSIONS",
-  25: "FT_ULPRIORITY",
-  32: "FT_KADLASTPUBLISHKEY",
-  33: "FT_KADLASTPUBLISHSRC",
-  34: "FT_FLAGS",
-  38: "FT_KADLASTPUBLISHNOTES",
-  39: "FT_AICH_HASH",
-  40: "FT_LASTSEEN",
-  52: "FT_LASTSHARED",
-  53: "FT_AICHHASHSET",
-  58: "FT_FILESIZE_HI",
-  80: "FT_ATTRANSFERRED",
-  81: "FT_ATREQUESTED",
-  82: "FT_ATACCEPTED",
-  84: "FT_ATTRANSFERREDHI",
-  208: "FT_MEDIA_ARTIST",
-  209: "FT_MEDIA_ALBUM",
-  210: "FT_MEDIA_TITLE",
-  211: "FT_MEDIA_LENGTH",
-  212: "FT_MEDIA_BITRATE",
-  213: "FT_MEDIA_CODEC",
-};
+/** `FT_*` name by tag id, from the constants themselves. */
+const TAG_NAMES = new Map<number, string>(Object.entries(tagIds).map(([name, id]) => [id, name]));
 
 /** A tag as plain JSON data. */
 export function tagJson(tag: MetTag): Record<string, unknown> {
@@ -45,7 +22,9 @@ export function tagJson(tag: MetTag): Record<string, unknown> {
   else if (typeof value === "bigint") shown = value.toString();
   else if (typeof value === "object") shown = { bits: value.bits, bytes: hex(value.bytes) };
   return {
-    ...(tag.name === undefined ? { id: tag.id, idName: TAG_NAMES[tag.id] } : { name: tag.name }),
+    ...(tag.name === undefined
+      ? { id: tag.id, idName: TAG_NAMES.get(tag.id) }
+      : { name: tag.name }),
     type: tag.typeName,
     ...(tag.compact ? { compact: true } : {}),
     ...(tag.hasBom ? { bom: true } : {}),
