@@ -7,9 +7,7 @@ import type { Known2Met } from "../known2/known2-met.js";
 import type { MetTag } from "../tags/met-tag.js";
 import * as tagIds from "../tags/tag-ids.js";
 import type { MetFormat } from "./detect-met-format.js";
-
-const hex = (b: Uint8Array) =>
-  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex").toUpperCase();
+import { upperHex as hex } from "./upper-hex.js";
 
 /** `FT_*` name by tag id, from the constants themselves. */
 const TAG_NAMES = new Map<number, string>(Object.entries(tagIds).map(([name, id]) => [id, name]));

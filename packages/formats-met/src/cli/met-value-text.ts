@@ -6,9 +6,7 @@ import type { Known2Met } from "../known2/known2-met.js";
 import type { MetTag } from "../tags/met-tag.js";
 import type { MetFormat } from "./detect-met-format.js";
 import { tagJson } from "./met-value-json.js";
-
-const hex = (b: Uint8Array) =>
-  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex").toUpperCase();
+import { upperHex as hex } from "./upper-hex.js";
 
 function tagLine(tag: MetTag): string {
   const j = tagJson(tag);
