@@ -1,4 +1,5 @@
 import type { Codec, Sink, WriteResult } from "@snapwrite/core";
+import { importLoose } from "./import-loose.js";
 
 /** The parts of a registered target's handle the bench drives (DESIGN.md §2). */
 export interface BenchTargetHandle {
@@ -93,14 +94,6 @@ export interface SnapwriteModules {
   readonly createMemorySink: ((options?: object) => Sink) | undefined;
   /** Why a member is missing, by member name, for the report. */
   readonly missing: Readonly<Record<string, string>>;
-}
-
-async function importLoose(specifier: string): Promise<Record<string, unknown> | string> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { importLoose } from "../import-loose.js";
 import type { Contender } from "./contender.js";
 import { createPendingSaves } from "./pending-saves.js";
 import { readTargetFile } from "./read-target-file.js";
@@ -7,14 +8,6 @@ type WriteFn = (path: string, data: string | Uint8Array) => Promise<unknown>;
 
 interface StenoWriter {
   write(data: string | Uint8Array): Promise<void>;
-}
-
-async function importOr(specifier: string): Promise<Record<string, unknown> | string> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 function unavailable(id: string, reason: string): Contender {
@@ -56,7 +49,7 @@ function writeFileContender(id: string, write: WriteFn): Contender {
 export async function loadThirdPartyContenders(): Promise<Contender[]> {
   const contenders: Contender[] = [];
 
-  const wfa = await importOr("write-file-atomic");
+  const wfa = await importLoose("write-file-atomic");
   const wfaWrite = typeof wfa === "string" ? undefined : wfa.default;
   contenders.push(
     typeof wfaWrite === "function"
@@ -64,7 +57,7 @@ export async function loadThirdPartyContenders(): Promise<Contender[]> {
       : unavailable("write-file-atomic", typeof wfa === "string" ? wfa : "no default export"),
   );
 
-  const atomically = await importOr("atomically");
+  const atomically = await importLoose("atomically");
   const atomicWrite = typeof atomically === "string" ? undefined : atomically.writeFile;
   contenders.push(
     typeof atomicWrite === "function"
@@ -75,7 +68,7 @@ export async function loadThirdPartyContenders(): Promise<Contender[]> {
         ),
   );
 
-  const steno = await importOr("steno");
+  const steno = await importLoose("steno");
   const StenoWriterClass = typeof steno === "string" ? undefined : steno.Writer;
   if (typeof StenoWriterClass === "function") {
     const Ctor = StenoWriterClass as new (path: string) => StenoWriter;
