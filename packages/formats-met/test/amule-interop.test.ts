@@ -266,16 +266,25 @@ describe.skipIf(!AVAILABLE)(
         await writeFile(path.join(input, "known.met"), known);
         await writeFile(path.join(input, "canceled.met"), canceled);
         await writeFile(path.join(input, "known2_64.met"), known2);
-        const out = path.join(work, "own-load");
-        const report = await harness(
-          "load (own known.met)",
-          "load",
-          out,
-          path.join(input, "known.met"),
-          filesDir,
-          path.join(input, "canceled.met"),
-          path.join(input, "known2_64.met"),
-        );
+        // amulecmd 2.3.3 sometimes drops its EC connection before answering (the harness notes
+        // it for Shutdown; under load it also hits 'show shared'). An empty listing is that, not a
+        // verdict on our files, so the load runs once more; every assertion uses the run kept.
+        let out = "";
+        let report = "";
+        let shown: ReturnType<typeof parseShowShared> = [];
+        for (let attempt = 1; attempt <= 2 && shown.length === 0; attempt++) {
+          out = path.join(work, `own-load-${attempt}`);
+          report = await harness(
+            `load (own known.met, attempt ${attempt})`,
+            "load",
+            out,
+            path.join(input, "known.met"),
+            filesDir,
+            path.join(input, "canceled.met"),
+            path.join(input, "known2_64.met"),
+          );
+          shown = parseShowShared(await readFile(path.join(out, "show-shared.txt"), "utf8"));
+        }
 
         expect(report).toContain(`Found ${files.length} known shared files`);
         expect(report).toContain(
@@ -288,7 +297,6 @@ describe.skipIf(!AVAILABLE)(
         const canceledAfter = new Uint8Array(await readFile(path.join(out, "canceled.met.after")));
         expect(toHex(canceledAfter)).toBe(toHex(canceled));
 
-        const shown = parseShowShared(await readFile(path.join(out, "show-shared.txt"), "utf8"));
         expect(shown.map((s) => s.name).sort()).toEqual(files.map((f) => f.name).sort());
         files.forEach((file, i) => {
           const line = shown.find((s) => s.name === file.name);
