@@ -1,12 +1,8 @@
-import { defineConfig } from "tsup";
+import { definePackageBuild } from "../../tsup.preset.js";
 
-export const tsupConfig = defineConfig({
+export const tsupConfig = definePackageBuild({
   entry: ["src/main.ts", "src/known-met-replica-worker.ts"],
-  format: ["esm"],
   dts: false,
-  target: "node20",
-  sourcemap: true,
-  clean: true,
 });
 
 export default tsupConfig;

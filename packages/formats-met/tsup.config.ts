@@ -1,12 +1,8 @@
-import { defineConfig } from "tsup";
+import { definePackageBuild } from "../../tsup.preset.js";
 
-export const tsupConfig = defineConfig({
+export const tsupConfig = definePackageBuild({
   entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm"],
   dts: { entry: "src/index.ts" },
-  target: "node20",
-  sourcemap: true,
-  clean: true,
 });
 
 export default tsupConfig;

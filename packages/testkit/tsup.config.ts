@@ -1,12 +1,7 @@
-import { defineConfig } from "tsup";
+import { definePackageBuild } from "../../tsup.preset.js";
 
-export const tsupConfig = defineConfig({
+export const tsupConfig = definePackageBuild({
   entry: ["src/index.ts", "src/checks.ts", "src/contract.ts"],
-  format: ["esm"],
-  dts: true,
-  target: "node20",
-  sourcemap: true,
-  clean: true,
 });
 
 export default tsupConfig;
