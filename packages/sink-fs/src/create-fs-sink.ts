@@ -7,9 +7,11 @@ import {
   createSerialQueue,
   type FsFileHandle,
   type FsPort,
+  type FsStats,
   PersistenceError,
   type Sink,
   type SinkCapabilities,
+  type SinkQuarantineOptions,
   type SinkReadOptions,
   type SinkWriteOptions,
   type SinkWriteResult,
@@ -20,10 +22,12 @@ import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
 import { DEFAULT_CLOCK } from "./default-clock.js";
 import { errorCode } from "./error-code.js";
+import { fileHoldsBytes } from "./file-holds-bytes.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
 import { NO_HARD_LINKS } from "./no-hard-links.js";
+import { notRegularFile, openRegularFile, readRegularFile } from "./open-regular-file.js";
 import { isProcessAlive } from "./process-alive.js";
 import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
@@ -141,8 +145,11 @@ export interface FsSink extends Sink {
    * Moves the target's file to a unique `<name>.corrupt-<ms>[-n]` next to it, keeps only the newest
    * `maxQuarantined` of them, and resolves with the new name as a target id (readable with `read`),
    * or as an absolute path when a symlink led outside the root. `reason` is not stored: log it.
+   * With `expected`, the file is moved only while it holds exactly those bytes (checked after the
+   * queued writes of the target, under the lock when `lock` is on); otherwise the quarantine rejects
+   * with `ERR_STALE` (`details.reason: "changed"`) and moves nothing.
    */
-  quarantine(target: TargetId, reason: string): Promise<string>;
+  quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. */
   close(): Promise<void>;
   /**
@@ -358,7 +365,10 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     try {
       let finalMode = mode;
       try {
-        finalMode = (await fs.stat(real)).mode & 0o7777;
+        const current = await fs.stat(real);
+        // A FIFO, socket or device at the target is not ours to replace (nor to link into .bak).
+        if (!current.isFile()) throw notRegularFile(real, { target, stage: "open" });
+        finalMode = current.mode & 0o7777;
       } catch (error) {
         if (errorCode(error) !== "ENOENT") throw fsFailure(error, "open", target);
       }
@@ -460,6 +470,15 @@ export function createFsSink(options: FsSinkOptions): FsSink {
         }
         if (!(await copyFile(target, real, staging))) return false;
       }
+      // The target may have been swapped for a FIFO since the write checked it: never let a
+      // non-regular file become the backup, which reads would then block on.
+      let linked: FsStats;
+      try {
+        linked = await fs.lstat(staging);
+      } catch (error) {
+        throw fsFailure(error, "rename", target, { op: "backup-link" });
+      }
+      if (!linked.isFile()) throw notRegularFile(real, { target, stage: "rename" });
       await renameWithRetry(runtime, staging, bak, target, retry, undefined);
       return true;
     } catch (error) {
@@ -473,14 +492,16 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   /** Copies `from` to the new file `to` (for file systems without hard links); false when `from` is gone. */
   async function copyFile(target: TargetId, from: string, to: string): Promise<boolean> {
     let source: FsFileHandle;
+    let sourceMode: number;
     try {
-      source = await fs.open(from, "r");
+      const opened = await openRegularFile(fs, from, { target, stage: "rename" });
+      source = opened.handle;
+      sourceMode = opened.stats.mode & 0o7777;
     } catch (error) {
       if (errorCode(error) === "ENOENT") return false;
       throw fsFailure(error, "rename", target, { op: "backup-copy" });
     }
     try {
-      const sourceMode = (await source.stat()).mode & 0o7777;
       const copy = await fs.open(to, "wx", 0o600);
       try {
         const buffer = new Uint8Array(COPY_BUFFER_BYTES);
@@ -524,15 +545,22 @@ export function createFsSink(options: FsSinkOptions): FsSink {
       const real = await resolveLinks(path);
       await sweepOnce(dirname(real));
       const file = from === "backup" ? `${real}.bak` : real;
-      const bytes = await fs.readFile(file);
-      return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+      return await readRegularFile(fs, file, { target });
     } catch (error) {
       throw fsFailure(error, undefined, target, { from }, "read");
     }
   }
 
-  async function quarantine(target: TargetId, reason: string): Promise<string> {
+  async function quarantine(
+    target: TargetId,
+    reason: string,
+    quarantineOptions: SinkQuarantineOptions = {},
+  ): Promise<string> {
     const path = targetPath(target, undefined);
+    const expected = quarantineOptions?.expected;
+    if (expected !== undefined && !(expected instanceof Uint8Array)) {
+      throw new TypeError("quarantine: expected must be a Uint8Array");
+    }
     if (closed) throw closedError(target, "quarantine");
     void reason;
     return queue.run(path, async () => {
@@ -545,27 +573,67 @@ export function createFsSink(options: FsSinkOptions): FsSink {
       const dir = dirname(real);
       const name = basename(real);
       await sweepOnce(dir);
-      const base = `${name}.corrupt-${Math.floor(runtime.clock.now())}`;
-      let moved: string | undefined;
-      // Counting on from the highest suffix in use keeps same-millisecond names in age order even
-      // after pruning freed lower suffixes.
-      for (let n = await nextQuarantineSuffix(dir, base); moved === undefined; n += 1) {
-        const candidate = join(dir, n === 0 ? base : `${base}-${n}`);
+      if (expected === undefined) return moveAside(target, real, dir, name);
+      // Under the lock, a write of another process cannot land between the check and the move.
+      const lock =
+        lockSettings === undefined
+          ? undefined
+          : await acquireTargetLock(
+              runtime,
+              join(dir, lockFileName(name)),
+              target,
+              lockSettings,
+              undefined,
+            );
+      try {
+        let holds: boolean;
         try {
-          await moveWithoutReplacing(real, candidate);
-          moved = candidate;
+          holds = await fileHoldsBytes(fs, real, expected, { target, stage: "rename" });
         } catch (error) {
-          if (errorCode(error) === "EEXIST" && n < 10_000) continue;
           throw fsFailure(error, "rename", target, undefined, "read");
         }
+        if (!holds) {
+          throw new PersistenceError(
+            "ERR_STALE",
+            `not quarantining ${JSON.stringify(target)}: it changed since it was read`,
+            { stage: "rename", target, details: { reason: "changed" } },
+          );
+        }
+        await lock?.verify();
+        return await moveAside(target, real, dir, name);
+      } finally {
+        await lock?.release();
       }
-      await pruneQuarantined(dir, name);
-      if (durable) await syncDirectory(fs, dir, target);
-      const inside = relative(root, moved);
-      return inside.startsWith("..") || resolve(root, inside) !== moved
-        ? moved
-        : inside.split(sep).join("/");
     });
+  }
+
+  /** Moves `real` to a fresh quarantine name, prunes old ones, and returns where it went. */
+  async function moveAside(
+    target: TargetId,
+    real: string,
+    dir: string,
+    name: string,
+  ): Promise<string> {
+    const base = `${name}.corrupt-${Math.floor(runtime.clock.now())}`;
+    let moved: string | undefined;
+    // Counting on from the highest suffix in use keeps same-millisecond names in age order even
+    // after pruning freed lower suffixes.
+    for (let n = await nextQuarantineSuffix(dir, base); moved === undefined; n += 1) {
+      const candidate = join(dir, n === 0 ? base : `${base}-${n}`);
+      try {
+        await moveWithoutReplacing(real, candidate);
+        moved = candidate;
+      } catch (error) {
+        if (errorCode(error) === "EEXIST" && n < 10_000) continue;
+        throw fsFailure(error, "rename", target, undefined, "read");
+      }
+    }
+    await pruneQuarantined(dir, name);
+    if (durable) await syncDirectory(fs, dir, target);
+    const inside = relative(root, moved);
+    return inside.startsWith("..") || resolve(root, inside) !== moved
+      ? moved
+      : inside.split(sep).join("/");
   }
 
   /** Moves `from` to `to`, failing with `EEXIST` instead of replacing an existing `to`. */
