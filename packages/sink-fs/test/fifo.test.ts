@@ -69,7 +69,10 @@ describe.skipIf(!canMkfifo)("FIFOs never block (needs mkfifo)", () => {
     mkfifo(join(dir, "b.json.bak"));
     const sink = createFsSink({ dir, backup: true });
     const primary = await settled(loadTarget(sink, "a.json", codec));
-    expect(primary).toMatchObject({ status: "fulfilled", value: { ok: false, error: NOT_REGULAR } });
+    expect(primary).toMatchObject({
+      status: "fulfilled",
+      value: { ok: false, error: NOT_REGULAR },
+    });
     const backup = await settled(loadTarget(sink, "b.json", codec));
     expect(backup).toMatchObject({
       status: "fulfilled",
