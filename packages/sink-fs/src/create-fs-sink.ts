@@ -83,6 +83,13 @@ export interface FsSinkOptions {
   /** Keep the previous version as `<name>.bak`, readable with `{ from: "backup" }`. Default `false`. */
   readonly backup?: boolean | undefined;
   /**
+   * Follow symlinks (of targets and of directories) that lead outside `dir`, writing through them.
+   * Default `false`: a target whose real location is outside the root is refused with
+   * `ERR_INVALID_TARGET` (`details.reason: "outside the root"`); links inside the root are always
+   * followed.
+   */
+  readonly followSymlinksOutsideRoot?: boolean | undefined;
+  /**
    * Take a cross-process lock file (`.<name>.lock`) around every write, so several processes can
    * share targets. `true` uses the defaults of {@link FsSinkLockOptions}. Default `false`.
    */
@@ -144,7 +151,8 @@ export interface FsSink extends Sink {
   /**
    * Moves the target's file to a unique `<name>.corrupt-<ms>[-n]` next to it, keeps only the newest
    * `maxQuarantined` of them, and resolves with the new name as a target id (readable with `read`),
-   * or as an absolute path when a symlink led outside the root. `reason` is not stored: log it.
+   * or as an absolute path when a symlink led outside the root (`followSymlinksOutsideRoot`).
+   * `reason` is not stored: log it.
    * With `expected`, the file is moved only while it holds exactly those bytes (checked after the
    * queued writes of the target, under the lock when `lock` is on); otherwise the quarantine rejects
    * with `ERR_STALE` (`details.reason: "changed"`) and moves nothing.
@@ -190,6 +198,10 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   }
   const durable = durability === "durable";
   const keepBackup = booleanOption("backup", options.backup);
+  const followOutside = booleanOption(
+    "followSymlinksOutsideRoot",
+    options.followSymlinksOutsideRoot,
+  );
   const sweepEnabled = options.sweep === undefined ? true : booleanOption("sweep", options.sweep);
   const mode = numberOption("mode", options.mode, 0o644);
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
@@ -278,6 +290,43 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     throw Object.assign(new Error(`too many symbolic links from ${path}`), { code: "ELOOP" });
   }
 
+  /**
+   * Where `path` really is: the `realpath` of its deepest existing ancestor, with the missing rest
+   * appended (it cannot contain links, since it does not exist).
+   */
+  async function realLocation(path: string): Promise<string> {
+    const missing: string[] = [];
+    for (let current = path; ; current = dirname(current)) {
+      try {
+        const found = await fs.realpath(current);
+        return missing.length === 0 ? found : join(found, ...missing.reverse());
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT" || dirname(current) === current) throw error;
+        missing.push(basename(current));
+      }
+    }
+  }
+
+  /**
+   * Refuses, with `ERR_INVALID_TARGET`, a path that symlinks (of a target or of a directory on its
+   * way) lead outside the root, unless `followSymlinksOutsideRoot` allows it.
+   */
+  async function assertInsideRoot(
+    path: string,
+    target: TargetId,
+    stage: WriteStage | undefined,
+  ): Promise<void> {
+    if (followOutside) return;
+    const [realRoot, location] = await Promise.all([realLocation(root), realLocation(path)]);
+    const prefix = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
+    if (location === realRoot || location.startsWith(prefix)) return;
+    throw new PersistenceError(
+      "ERR_INVALID_TARGET",
+      `invalid target ${JSON.stringify(target)}: a symbolic link leads outside ${root} (to ${location}); set followSymlinksOutsideRoot to allow it`,
+      { stage, target, details: { reason: "outside the root", resolved: location } },
+    );
+  }
+
   function sweepOnce(dir: string): Promise<void> {
     if (!sweepEnabled) return Promise.resolve();
     let done = swept.get(dir);
@@ -326,14 +375,38 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     signal: AbortSignal | undefined,
   ): Promise<FsSinkWriteResult> {
     if (signal?.aborted) throw abortFailure(target, "open", signal);
-    let real: string;
     const created: string[] = [];
     try {
+      return await writeCreating(target, path, chunks, signal, created);
+    } catch (error) {
+      // A failed write leaves no trace: the directories it created go again, innermost first,
+      // each only if empty (a concurrent write may have put a file there meanwhile).
+      const rmdir = fs.rmdir?.bind(fs);
+      if (rmdir !== undefined) {
+        for (const made of created.reverse()) await rmdir(made).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** {@link writeNow}, recording every directory it creates in `created` (top first). */
+  async function writeCreating(
+    target: TargetId,
+    path: string,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    signal: AbortSignal | undefined,
+    created: string[],
+  ): Promise<FsSinkWriteResult> {
+    let real: string;
+    try {
+      // Checked before mkdir, so that no directory is created through a link leading outside.
+      await assertInsideRoot(dirname(path), target, "open");
       created.push(
         ...createdDirs(dirname(path), await fs.mkdir(dirname(path), { recursive: true })),
       );
       real = await resolveLinks(path);
       if (real !== path) {
+        await assertInsideRoot(dirname(real), target, "open");
         created.push(
           ...createdDirs(dirname(real), await fs.mkdir(dirname(real), { recursive: true })),
         );
@@ -543,8 +616,9 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     }
     try {
       const real = await resolveLinks(path);
-      await sweepOnce(dirname(real));
       const file = from === "backup" ? `${real}.bak` : real;
+      await assertInsideRoot(file, target, undefined);
+      await sweepOnce(dirname(real));
       return await readRegularFile(fs, file, { target });
     } catch (error) {
       throw fsFailure(error, undefined, target, { from }, "read");
@@ -567,6 +641,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
       let real: string;
       try {
         real = await resolveLinks(path);
+        await assertInsideRoot(real, target, "rename");
       } catch (error) {
         throw fsFailure(error, "rename", target, undefined, "read");
       }
@@ -759,6 +834,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<keyof FsSinkOptions>([
   "fs",
   "durability",
   "backup",
+  "followSymlinksOutsideRoot",
   "lock",
   "mode",
   "renameRetry",
