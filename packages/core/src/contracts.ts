@@ -139,6 +139,17 @@ export interface SinkReadOptions {
   readonly from?: "primary" | "backup" | undefined;
 }
 
+/** Options of {@link Sink.quarantine}. */
+export interface SinkQuarantineOptions {
+  /**
+   * The bytes that were read and failed to decode. When given, the sink moves the target only if
+   * its current primary still holds exactly these bytes, checked inside the target's serial order
+   * (and lock, if any), so a newer version written since the read is never moved aside. Otherwise
+   * the quarantine rejects with `ERR_STALE` (`details.reason: "changed"`) and nothing is moved.
+   */
+  readonly expected?: Uint8Array | undefined;
+}
+
 /** Where bytes go. Implementations: `@snapwrite/sink-fs`, `@snapwrite/sink-memory`. */
 export interface Sink {
   /** What this sink promises. */
@@ -154,8 +165,11 @@ export interface Sink {
   ): Promise<SinkWriteResult>;
   /** Reads the target; rejects with `ERR_NOT_FOUND` when it does not exist. */
   read(target: TargetId, options?: SinkReadOptions): Promise<Uint8Array>;
-  /** Moves a bad file aside and resolves with where it went. */
-  quarantine?(target: TargetId, reason: string): Promise<string>;
+  /**
+   * Moves a bad file aside and resolves with where it went. With `options.expected`, moves it only
+   * while it still holds exactly those bytes; rejects with `ERR_STALE` when it changed meanwhile.
+   */
+  quarantine?(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Releases resources (locks, handles). */
   close?(): Promise<void>;
 }

@@ -50,4 +50,9 @@ export interface FsPort {
   readlink(path: string): Promise<string>;
   realpath(path: string): Promise<string>;
   chmod(path: string, mode: number): Promise<void>;
+  /**
+   * Removes an empty directory. Optional: without it, sink-fs cannot remove the directories a
+   * failed write created (they are left, empty).
+   */
+  rmdir?(path: string): Promise<void>;
 }

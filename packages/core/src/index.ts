@@ -7,6 +7,7 @@ export type {
   PersistenceSnapshot,
   Sink,
   SinkCapabilities,
+  SinkQuarantineOptions,
   SinkReadOptions,
   SinkWriteOptions,
   SinkWriteResult,

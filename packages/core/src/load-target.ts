@@ -55,6 +55,8 @@ type Copy<T> =
       readonly corrupt: boolean;
       /** The codec itself said the bytes are bad (it threw `ERR_CORRUPT`). */
       readonly proven: boolean;
+      /** The bytes that failed to decode, when they could be read. */
+      readonly data?: Uint8Array | undefined;
     };
 
 function corruptError(target: TargetId, codecName: string, from: string, error: unknown) {
@@ -95,7 +97,26 @@ async function readCopy<T>(
       error: corruptError(target, codec.name, from, error),
       corrupt: true,
       proven: isPersistenceError(error, "ERR_CORRUPT"),
+      data: bytes,
     };
+  }
+}
+
+/**
+ * Moves a copy that failed to decode aside, passing its bytes so that the sink moves only that very
+ * version. `changed`: the sink found a newer version in place (`ERR_STALE`) and moved nothing.
+ */
+async function quarantineCopy(
+  sink: Sink,
+  target: TargetId,
+  copy: { readonly error: PersistenceError; readonly data?: Uint8Array | undefined },
+): Promise<{ to?: string; error?: PersistenceError; changed?: boolean }> {
+  try {
+    const options = copy.data === undefined ? undefined : { expected: copy.data };
+    return { to: await sink.quarantine?.(target, copy.error.message, options) };
+  } catch (error) {
+    if (isPersistenceError(error, "ERR_STALE")) return { changed: true, error };
+    return { error: toPersistenceError(error, { target }) };
   }
 }
 
@@ -108,6 +129,9 @@ async function readCopy<T>(
  * tried, but the primary is never quarantined; a missing primary also falls back to
  * the backup. Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
  * be fine, and loading an older backup would let the next save overwrite newer data.
+ * The quarantine is given the bytes that failed to decode (`{ expected }`), so a sink that checks
+ * them never moves a newer version written since the read; when it reports `ERR_STALE` the primary
+ * is read once more instead of being reported corrupt.
  * Throws `TypeError` only for a missing sink or codec (programmer error).
  */
 export async function loadTarget<T>(
@@ -125,23 +149,30 @@ export async function loadTarget<T>(
   const useBackup = options.backup !== false && sink.capabilities?.backup === true;
   const useQuarantine = options.quarantine !== false && typeof sink.quarantine === "function";
 
-  const primary = await readCopy(sink, target, codec, "primary");
+  let primary = await readCopy(sink, target, codec, "primary");
   if (primary.ok)
     return { ok: true, value: primary.value, source: "primary", bytes: primary.bytes };
-  const primaryError = primary.error;
-  const fallBack = primary.corrupt || primaryError.code === "ERR_NOT_FOUND";
 
   let quarantinedTo: string | undefined;
   let quarantineError: PersistenceError | undefined;
   // Only the codec's own ERR_CORRUPT proves the bytes bad; anything else it throws (an async
   // validator, an engine limit, a bug) must never cost the user a good file.
   if (primary.corrupt && primary.proven && useQuarantine) {
-    try {
-      quarantinedTo = await sink.quarantine?.(target, primaryError.message);
-    } catch (error) {
-      quarantineError = toPersistenceError(error, { target });
+    let moved = await quarantineCopy(sink, target, primary);
+    if (moved.changed) {
+      // A write replaced the file after it was read: the new version is not the one that failed
+      // to decode, so it is read again (once) instead of being moved aside or reported corrupt.
+      primary = await readCopy(sink, target, codec, "primary");
+      if (primary.ok) {
+        return { ok: true, value: primary.value, source: "primary", bytes: primary.bytes };
+      }
+      moved = primary.corrupt && primary.proven ? await quarantineCopy(sink, target, primary) : {};
     }
+    quarantinedTo = moved.to;
+    quarantineError = moved.error;
   }
+  const primaryError = primary.error;
+  const fallBack = primary.corrupt || primaryError.code === "ERR_NOT_FOUND";
 
   if (!fallBack || !useBackup) {
     return { ok: false, error: primaryError, quarantinedTo, quarantineError };

@@ -68,6 +68,70 @@ function fileSink(files: Record<string, { primary?: Stored; backup?: Stored }>, 
   return sink;
 }
 
+/**
+ * A sink whose primary is replaced by `versions[i + 1]` right after the i-th read, as if a write
+ * landed between loadTarget's read and its quarantine; its quarantine checks `expected` like
+ * sink-fs and sink-memory do.
+ */
+function racingSink(versions: string[]) {
+  let current: string | undefined = versions[0];
+  let reads = 0;
+  const calls: { reason: string; expected: string | undefined }[] = [];
+  const sink: Sink & { calls: typeof calls } = {
+    calls,
+    capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+    write: async () => ({ bytes: 0, durable: true }),
+    async read() {
+      const seen = current;
+      reads += 1;
+      current = versions[reads] ?? current;
+      if (seen === undefined) throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
+      return encoder.encode(seen);
+    },
+    async quarantine(target, reason, options) {
+      const expected =
+        options?.expected === undefined ? undefined : decoder.decode(options.expected);
+      calls.push({ reason, expected });
+      if (expected !== undefined && expected !== current) {
+        throw new PersistenceError("ERR_STALE", "changed", {
+          target,
+          details: { reason: "changed" },
+        });
+      }
+      current = undefined;
+      return `${target}.corrupt-1`;
+    },
+  };
+  return sink;
+}
+
+describe("loadTarget() racing a write", () => {
+  it("never moves aside a valid file written after the corrupt one was read", async () => {
+    const sink = racingSink(["garbage", "OK:fresh"]);
+    const result = await loadTarget(sink, "t", strictCodec);
+    expect(result).toEqual({ ok: true, value: "fresh", source: "primary", bytes: 8 });
+    expect(sink.calls).toEqual([{ reason: "bad magic", expected: "garbage" }]);
+  });
+
+  it("re-reads once and quarantines the newer version when it is corrupt too", async () => {
+    const sink = racingSink(["garbage", "more garbage"]);
+    const result = await loadTarget(sink, "t", strictCodec);
+    expect(result).toMatchObject({ ok: false, error: { code: "ERR_CORRUPT" } });
+    expect(result.quarantinedTo).toBe("t.corrupt-1");
+    expect(result.quarantineError).toBeUndefined();
+    expect(sink.calls.map((call) => call.expected)).toEqual(["garbage", "more garbage"]);
+  });
+
+  it("gives up after one re-read when the file keeps changing", async () => {
+    const sink = racingSink(["bad 1", "bad 2", "bad 3"]);
+    const result = await loadTarget(sink, "t", strictCodec);
+    expect(result).toMatchObject({ ok: false, error: { code: "ERR_CORRUPT" } });
+    expect(result.quarantinedTo).toBeUndefined();
+    expect(result.quarantineError?.code).toBe("ERR_STALE");
+    expect(sink.calls).toHaveLength(2);
+  });
+});
+
 describe("loadTarget()", () => {
   it("decodes the primary", async () => {
     const sink = fileSink({ t: { primary: "OK:hello", backup: "OK:old" } });

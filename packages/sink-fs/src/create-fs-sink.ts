@@ -7,9 +7,11 @@ import {
   createSerialQueue,
   type FsFileHandle,
   type FsPort,
+  type FsStats,
   PersistenceError,
   type Sink,
   type SinkCapabilities,
+  type SinkQuarantineOptions,
   type SinkReadOptions,
   type SinkWriteOptions,
   type SinkWriteResult,
@@ -20,10 +22,12 @@ import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
 import { DEFAULT_CLOCK } from "./default-clock.js";
 import { errorCode } from "./error-code.js";
+import { fileHoldsBytes } from "./file-holds-bytes.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
 import { NO_HARD_LINKS } from "./no-hard-links.js";
+import { notRegularFile, openRegularFile, readRegularFile } from "./open-regular-file.js";
 import { isProcessAlive } from "./process-alive.js";
 import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
@@ -78,6 +82,13 @@ export interface FsSinkOptions {
   readonly durability?: "durable" | "atomic" | undefined;
   /** Keep the previous version as `<name>.bak`, readable with `{ from: "backup" }`. Default `false`. */
   readonly backup?: boolean | undefined;
+  /**
+   * Follow symlinks (of targets and of directories) that lead outside `dir`, writing through them.
+   * Default `false`: a target whose real location is outside the root is refused with
+   * `ERR_INVALID_TARGET` (`details.reason: "outside the root"`); links inside the root are always
+   * followed.
+   */
+  readonly followSymlinksOutsideRoot?: boolean | undefined;
   /**
    * Take a cross-process lock file (`.<name>.lock`) around every write, so several processes can
    * share targets. `true` uses the defaults of {@link FsSinkLockOptions}. Default `false`.
@@ -140,9 +151,13 @@ export interface FsSink extends Sink {
   /**
    * Moves the target's file to a unique `<name>.corrupt-<ms>[-n]` next to it, keeps only the newest
    * `maxQuarantined` of them, and resolves with the new name as a target id (readable with `read`),
-   * or as an absolute path when a symlink led outside the root. `reason` is not stored: log it.
+   * or as an absolute path when a symlink led outside the root (`followSymlinksOutsideRoot`).
+   * `reason` is not stored: log it.
+   * With `expected`, the file is moved only while it holds exactly those bytes (checked after the
+   * queued writes of the target, under the lock when `lock` is on); otherwise the quarantine rejects
+   * with `ERR_STALE` (`details.reason: "changed"`) and moves nothing.
    */
-  quarantine(target: TargetId, reason: string): Promise<string>;
+  quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. */
   close(): Promise<void>;
   /**
@@ -183,6 +198,10 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   }
   const durable = durability === "durable";
   const keepBackup = booleanOption("backup", options.backup);
+  const followOutside = booleanOption(
+    "followSymlinksOutsideRoot",
+    options.followSymlinksOutsideRoot,
+  );
   const sweepEnabled = options.sweep === undefined ? true : booleanOption("sweep", options.sweep);
   const mode = numberOption("mode", options.mode, 0o644);
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
@@ -271,6 +290,43 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     throw Object.assign(new Error(`too many symbolic links from ${path}`), { code: "ELOOP" });
   }
 
+  /**
+   * Where `path` really is: the `realpath` of its deepest existing ancestor, with the missing rest
+   * appended (it cannot contain links, since it does not exist).
+   */
+  async function realLocation(path: string): Promise<string> {
+    const missing: string[] = [];
+    for (let current = path; ; current = dirname(current)) {
+      try {
+        const found = await fs.realpath(current);
+        return missing.length === 0 ? found : join(found, ...missing.reverse());
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT" || dirname(current) === current) throw error;
+        missing.push(basename(current));
+      }
+    }
+  }
+
+  /**
+   * Refuses, with `ERR_INVALID_TARGET`, a path that symlinks (of a target or of a directory on its
+   * way) lead outside the root, unless `followSymlinksOutsideRoot` allows it.
+   */
+  async function assertInsideRoot(
+    path: string,
+    target: TargetId,
+    stage: WriteStage | undefined,
+  ): Promise<void> {
+    if (followOutside) return;
+    const [realRoot, location] = await Promise.all([realLocation(root), realLocation(path)]);
+    const prefix = realRoot.endsWith(sep) ? realRoot : realRoot + sep;
+    if (location === realRoot || location.startsWith(prefix)) return;
+    throw new PersistenceError(
+      "ERR_INVALID_TARGET",
+      `invalid target ${JSON.stringify(target)}: a symbolic link leads outside ${root} (to ${location}); set followSymlinksOutsideRoot to allow it`,
+      { stage, target, details: { reason: "outside the root", resolved: location } },
+    );
+  }
+
   function sweepOnce(dir: string): Promise<void> {
     if (!sweepEnabled) return Promise.resolve();
     let done = swept.get(dir);
@@ -319,14 +375,38 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     signal: AbortSignal | undefined,
   ): Promise<FsSinkWriteResult> {
     if (signal?.aborted) throw abortFailure(target, "open", signal);
-    let real: string;
     const created: string[] = [];
     try {
+      return await writeCreating(target, path, chunks, signal, created);
+    } catch (error) {
+      // A failed write leaves no trace: the directories it created go again, innermost first,
+      // each only if empty (a concurrent write may have put a file there meanwhile).
+      const rmdir = fs.rmdir?.bind(fs);
+      if (rmdir !== undefined) {
+        for (const made of created.reverse()) await rmdir(made).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** {@link writeNow}, recording every directory it creates in `created` (top first). */
+  async function writeCreating(
+    target: TargetId,
+    path: string,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    signal: AbortSignal | undefined,
+    created: string[],
+  ): Promise<FsSinkWriteResult> {
+    let real: string;
+    try {
+      // Checked before mkdir, so that no directory is created through a link leading outside.
+      await assertInsideRoot(dirname(path), target, "open");
       created.push(
         ...createdDirs(dirname(path), await fs.mkdir(dirname(path), { recursive: true })),
       );
       real = await resolveLinks(path);
       if (real !== path) {
+        await assertInsideRoot(dirname(real), target, "open");
         created.push(
           ...createdDirs(dirname(real), await fs.mkdir(dirname(real), { recursive: true })),
         );
@@ -358,7 +438,10 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     try {
       let finalMode = mode;
       try {
-        finalMode = (await fs.stat(real)).mode & 0o7777;
+        const current = await fs.stat(real);
+        // A FIFO, socket or device at the target is not ours to replace (nor to link into .bak).
+        if (!current.isFile()) throw notRegularFile(real, { target, stage: "open" });
+        finalMode = current.mode & 0o7777;
       } catch (error) {
         if (errorCode(error) !== "ENOENT") throw fsFailure(error, "open", target);
       }
@@ -460,6 +543,15 @@ export function createFsSink(options: FsSinkOptions): FsSink {
         }
         if (!(await copyFile(target, real, staging))) return false;
       }
+      // The target may have been swapped for a FIFO since the write checked it: never let a
+      // non-regular file become the backup, which reads would then block on.
+      let linked: FsStats;
+      try {
+        linked = await fs.lstat(staging);
+      } catch (error) {
+        throw fsFailure(error, "rename", target, { op: "backup-link" });
+      }
+      if (!linked.isFile()) throw notRegularFile(real, { target, stage: "rename" });
       await renameWithRetry(runtime, staging, bak, target, retry, undefined);
       return true;
     } catch (error) {
@@ -473,14 +565,16 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   /** Copies `from` to the new file `to` (for file systems without hard links); false when `from` is gone. */
   async function copyFile(target: TargetId, from: string, to: string): Promise<boolean> {
     let source: FsFileHandle;
+    let sourceMode: number;
     try {
-      source = await fs.open(from, "r");
+      const opened = await openRegularFile(fs, from, { target, stage: "rename" });
+      source = opened.handle;
+      sourceMode = opened.stats.mode & 0o7777;
     } catch (error) {
       if (errorCode(error) === "ENOENT") return false;
       throw fsFailure(error, "rename", target, { op: "backup-copy" });
     }
     try {
-      const sourceMode = (await source.stat()).mode & 0o7777;
       const copy = await fs.open(to, "wx", 0o600);
       try {
         const buffer = new Uint8Array(COPY_BUFFER_BYTES);
@@ -522,50 +616,99 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     }
     try {
       const real = await resolveLinks(path);
-      await sweepOnce(dirname(real));
       const file = from === "backup" ? `${real}.bak` : real;
-      const bytes = await fs.readFile(file);
-      return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+      await assertInsideRoot(file, target, undefined);
+      await sweepOnce(dirname(real));
+      return await readRegularFile(fs, file, { target });
     } catch (error) {
       throw fsFailure(error, undefined, target, { from }, "read");
     }
   }
 
-  async function quarantine(target: TargetId, reason: string): Promise<string> {
+  async function quarantine(
+    target: TargetId,
+    reason: string,
+    quarantineOptions: SinkQuarantineOptions = {},
+  ): Promise<string> {
     const path = targetPath(target, undefined);
+    const expected = quarantineOptions?.expected;
+    if (expected !== undefined && !(expected instanceof Uint8Array)) {
+      throw new TypeError("quarantine: expected must be a Uint8Array");
+    }
     if (closed) throw closedError(target, "quarantine");
     void reason;
     return queue.run(path, async () => {
       let real: string;
       try {
         real = await resolveLinks(path);
+        await assertInsideRoot(real, target, "rename");
       } catch (error) {
         throw fsFailure(error, "rename", target, undefined, "read");
       }
       const dir = dirname(real);
       const name = basename(real);
       await sweepOnce(dir);
-      const base = `${name}.corrupt-${Math.floor(runtime.clock.now())}`;
-      let moved: string | undefined;
-      // Counting on from the highest suffix in use keeps same-millisecond names in age order even
-      // after pruning freed lower suffixes.
-      for (let n = await nextQuarantineSuffix(dir, base); moved === undefined; n += 1) {
-        const candidate = join(dir, n === 0 ? base : `${base}-${n}`);
+      if (expected === undefined) return moveAside(target, real, dir, name);
+      // Under the lock, a write of another process cannot land between the check and the move.
+      const lock =
+        lockSettings === undefined
+          ? undefined
+          : await acquireTargetLock(
+              runtime,
+              join(dir, lockFileName(name)),
+              target,
+              lockSettings,
+              undefined,
+            );
+      try {
+        let holds: boolean;
         try {
-          await moveWithoutReplacing(real, candidate);
-          moved = candidate;
+          holds = await fileHoldsBytes(fs, real, expected, { target, stage: "rename" });
         } catch (error) {
-          if (errorCode(error) === "EEXIST" && n < 10_000) continue;
           throw fsFailure(error, "rename", target, undefined, "read");
         }
+        if (!holds) {
+          throw new PersistenceError(
+            "ERR_STALE",
+            `not quarantining ${JSON.stringify(target)}: it changed since it was read`,
+            { stage: "rename", target, details: { reason: "changed" } },
+          );
+        }
+        await lock?.verify();
+        return await moveAside(target, real, dir, name);
+      } finally {
+        await lock?.release();
       }
-      await pruneQuarantined(dir, name);
-      if (durable) await syncDirectory(fs, dir, target);
-      const inside = relative(root, moved);
-      return inside.startsWith("..") || resolve(root, inside) !== moved
-        ? moved
-        : inside.split(sep).join("/");
     });
+  }
+
+  /** Moves `real` to a fresh quarantine name, prunes old ones, and returns where it went. */
+  async function moveAside(
+    target: TargetId,
+    real: string,
+    dir: string,
+    name: string,
+  ): Promise<string> {
+    const base = `${name}.corrupt-${Math.floor(runtime.clock.now())}`;
+    let moved: string | undefined;
+    // Counting on from the highest suffix in use keeps same-millisecond names in age order even
+    // after pruning freed lower suffixes.
+    for (let n = await nextQuarantineSuffix(dir, base); moved === undefined; n += 1) {
+      const candidate = join(dir, n === 0 ? base : `${base}-${n}`);
+      try {
+        await moveWithoutReplacing(real, candidate);
+        moved = candidate;
+      } catch (error) {
+        if (errorCode(error) === "EEXIST" && n < 10_000) continue;
+        throw fsFailure(error, "rename", target, undefined, "read");
+      }
+    }
+    await pruneQuarantined(dir, name);
+    if (durable) await syncDirectory(fs, dir, target);
+    const inside = relative(root, moved);
+    return inside.startsWith("..") || resolve(root, inside) !== moved
+      ? moved
+      : inside.split(sep).join("/");
   }
 
   /** Moves `from` to `to`, failing with `EEXIST` instead of replacing an existing `to`. */
@@ -691,6 +834,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set<keyof FsSinkOptions>([
   "fs",
   "durability",
   "backup",
+  "followSymlinksOutsideRoot",
   "lock",
   "mode",
   "renameRetry",

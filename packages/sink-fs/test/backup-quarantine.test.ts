@@ -120,7 +120,7 @@ describe("quarantine", () => {
     await writeFile(join(outside, "real.json"), "{bad");
     await symlink(join(outside, "real.json"), join(dir, "a.json"));
     const clock = fixedClock(42);
-    const sink = createFsSink({ dir, clock });
+    const sink = createFsSink({ dir, clock, followSymlinksOutsideRoot: true });
     const where = await sink.quarantine("a.json", "bad");
     expect(where).toBe(join(outside, "real.json.corrupt-42"));
     expect(await readFile(where, "utf8")).toBe("{bad");

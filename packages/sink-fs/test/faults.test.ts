@@ -173,8 +173,8 @@ describe("fault injection: stages, codes and cleanup", () => {
 
   it("maps read failures: EACCES to ERR_PERMISSION, EIO to ERR_IO", async () => {
     const { sink } = setup([
-      { op: "readFile", path: TARGET, fault: { error: "EACCES" } },
-      { op: "readFile", path: TARGET, nth: 2, fault: { error: "EIO" } },
+      { op: "open", path: TARGET, fault: { error: "EACCES" } },
+      { op: "open", path: TARGET, nth: 2, fault: { error: "EIO" } },
     ]);
     await expect(sink.read("known.met")).rejects.toMatchObject({
       code: "ERR_PERMISSION",

@@ -160,10 +160,13 @@ describe("createFsSink on the real disk", () => {
     });
   });
 
-  it("reads a directory as ERR_IO", async () => {
+  it("reads a directory as ERR_INVALID_TARGET (not a regular file)", async () => {
     const dir = await dirs.make();
     await mkdir(join(dir, "folder"));
-    await expect(createFsSink({ dir }).read("folder")).rejects.toMatchObject({ code: "ERR_IO" });
+    await expect(createFsSink({ dir }).read("folder")).rejects.toMatchObject({
+      code: "ERR_INVALID_TARGET",
+      details: { reason: "not-a-regular-file" },
+    });
   });
 
   it("rejects an unknown read source with a TypeError", async () => {
@@ -172,15 +175,15 @@ describe("createFsSink on the real disk", () => {
     await expect(sink.read("a", { from: "side" as "primary" })).rejects.toThrow(TypeError);
   });
 
-  it("fails a write to a path occupied by a directory at stage rename, cleaning up", async () => {
+  it("refuses a write to a path occupied by a directory at stage open, cleaning up", async () => {
     const dir = await dirs.make();
     await mkdir(join(dir, "taken"));
     await writeFile(join(dir, "taken", "inside"), "keep");
     const error = await createFsSink({ dir })
       .write("taken", textChunks("x"))
       .catch((e: unknown) => e);
-    expect(isPersistenceError(error)).toBe(true);
-    expect((error as { stage?: string }).stage).toBe("rename");
+    expect(isPersistenceError(error, "ERR_INVALID_TARGET")).toBe(true);
+    expect(error).toMatchObject({ stage: "open", details: { reason: "not-a-regular-file" } });
     expect(await tempFilesIn(dir)).toEqual([]);
     expect(await readFile(join(dir, "taken", "inside"), "utf8")).toBe("keep");
   });

@@ -3,7 +3,7 @@ import * as nodeFs from "node:fs/promises";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadTarget } from "@snapwrite/core";
+import { loadTarget, type Sink } from "@snapwrite/core";
 import { createFaultyFs } from "@snapwrite/testkit";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,6 +48,47 @@ describe("load path end to end with core's loadTarget", () => {
     });
   });
 
+  it("never quarantines a valid file written between the read and the quarantine", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, "app.json"), '{"version": 1, "trunc');
+    const sink = createFsSink({ dir });
+    // The race as it happens in an application: a save is queued right after loadTarget read the
+    // old, corrupt bytes, so the quarantine runs (in the target's order) after that save.
+    let saving: Promise<unknown> | undefined;
+    const racing: Sink = {
+      capabilities: sink.capabilities,
+      write: (target, chunks, options) => sink.write(target, chunks, options),
+      async read(target, options) {
+        const bytes = await sink.read(target, options);
+        saving ??= sink.write(target, codec.encode({ version: 2 }));
+        return bytes;
+      },
+      quarantine: (target, reason, options) => sink.quarantine(target, reason, options),
+    };
+    const result = await loadTarget(racing, "app.json", codec);
+    await saving;
+    expect(result).toMatchObject({ ok: true, source: "primary", value: { version: 2 } });
+    expect(result.quarantinedTo).toBeUndefined();
+    expect(await readdir(dir)).toEqual(["app.json"]);
+    expect(JSON.parse(await readFile(join(dir, "app.json"), "utf8"))).toEqual({ version: 2 });
+  });
+
+  it("quarantines only the corrupt version under the lock, leaving a newer one in place", async () => {
+    const dir = await dirs.make();
+    const sink = createFsSink({ dir, lock: true });
+    await sink.write("app.json", codec.encode({ version: 1 }));
+    const stale = new TextEncoder().encode('{"version": 0');
+    await expect(sink.quarantine("app.json", "bad", { expected: stale })).rejects.toMatchObject({
+      code: "ERR_STALE",
+      details: { reason: "changed" },
+    });
+    expect(await readdir(dir)).toEqual(["app.json"]);
+    const current = await readFile(join(dir, "app.json"));
+    const where = await sink.quarantine("app.json", "bad", { expected: new Uint8Array(current) });
+    expect(where).toMatch(/^app\.json\.corrupt-[0-9]+$/);
+    expect(await readdir(dir)).toEqual([where]);
+  });
+
   it("reports a missing file as ERR_NOT_FOUND", async () => {
     const dir = await dirs.make();
     const result = await loadTarget(createFsSink({ dir, backup: true }), "absent.json", codec);
@@ -77,7 +118,7 @@ describe("load path end to end with core's loadTarget", () => {
     await writeFile(join(dir, "app.json"), '{"fine":true}');
     await writeFile(join(dir, "app.json.bak"), '{"older":true}');
     const fs = createFaultyFs(nodeFs, [
-      { op: "readFile", path: join(dir, "app.json"), fault: { error: "EACCES" } },
+      { op: "open", path: join(dir, "app.json"), fault: { error: "EACCES" } },
     ]);
     const result = await loadTarget(createFsSink({ dir, fs, backup: true }), "app.json", codec);
     expect(result).toMatchObject({ ok: false, error: { code: "ERR_PERMISSION" } });

@@ -7,6 +7,7 @@ import {
   raceAbort,
   type Sink,
   type SinkCapabilities,
+  type SinkQuarantineOptions,
   type SinkReadOptions,
   type SinkWriteOptions,
   type SinkWriteResult,
@@ -105,8 +106,12 @@ export interface MemorySinkInspectOptions {
 
 /** The in-memory reference {@link Sink}, with inspection helpers for tests and the bench. */
 export interface MemorySink extends Sink {
-  /** Moves the primary to a unique `<target>.corrupt-<time>` key and resolves with that key. */
-  quarantine(target: TargetId, reason: string): Promise<string>;
+  /**
+   * Moves the primary to a unique `<target>.corrupt-<time>` key and resolves with that key. With
+   * `expected`, moves it only while it holds exactly those bytes (checked in the target's queue,
+   * after earlier writes), else rejects with `ERR_STALE` (`details.reason: "changed"`).
+   */
+  quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Waits for queued writes, then makes further writes and quarantines reject with `ERR_CLOSED`. */
   close(): Promise<void>;
   /** A copy of the counters. */
@@ -427,8 +432,16 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     return concat(entry);
   }
 
-  async function quarantine(target: TargetId, reason: string): Promise<string> {
+  async function quarantine(
+    target: TargetId,
+    reason: string,
+    quarantineOptions: SinkQuarantineOptions = {},
+  ): Promise<string> {
     assertValidTarget(target);
+    const expected = quarantineOptions?.expected;
+    if (expected !== undefined && !(expected instanceof Uint8Array)) {
+      throw new TypeError("quarantine: expected must be a Uint8Array");
+    }
     if (closed) {
       throw new PersistenceError("ERR_CLOSED", `sink is closed; cannot quarantine ${target}`, {
         target,
@@ -448,6 +461,16 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
           "ERR_NOT_FOUND",
           `cannot quarantine ${JSON.stringify(target)}: no such target`,
           { target, details: { from: "primary" } },
+        );
+      }
+      if (expected !== undefined && !holds(entry, expected)) {
+        throw new PersistenceError(
+          "ERR_STALE",
+          `not quarantining ${JSON.stringify(target)}: it changed since it was read`,
+          {
+            target,
+            details: { reason: "changed", bytes: entry.bytes, expectedBytes: expected.byteLength },
+          },
         );
       }
       const at = clock.now();
@@ -514,6 +537,19 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     quarantined: () => quarantineLog.slice(),
     put,
   };
+}
+
+/** True when the entry's chunks hold exactly `expected` (sizes compared first). */
+function holds(entry: Entry, expected: Uint8Array): boolean {
+  if (entry.bytes !== expected.byteLength) return false;
+  let at = 0;
+  for (const chunk of entry.chunks) {
+    for (let i = 0; i < chunk.byteLength; i += 1) {
+      if (chunk[i] !== expected[at + i]) return false;
+    }
+    at += chunk.byteLength;
+  }
+  return true;
 }
 
 /** Longest delay `setTimeout` honours (2^31 − 1 ms, ~24.8 days); a longer one fires after ~1 ms. */

@@ -1,4 +1,11 @@
-import { type Clock, isPersistenceError, PersistenceError } from "@snapwrite/core";
+import {
+  type Clock,
+  type Codec,
+  isPersistenceError,
+  loadTarget,
+  PersistenceError,
+  type Sink,
+} from "@snapwrite/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMemorySink, type MemorySinkLatencyInfo } from "../src/index.js";
 
@@ -421,6 +428,38 @@ describe("createMemorySink", () => {
     await writing;
     const key = await moving;
     expect(text(await sink.read(key))).toBe("fresh");
+  });
+
+  it("loadTarget never quarantines a valid version written after the corrupt one was read", async () => {
+    const sink = createMemorySink({ latencyMs: (op) => (op === "write" ? 5 : 0) });
+    sink.put("a.txt", bytes("garbage"));
+    // A write is queued right after loadTarget's read, before its quarantine: the quarantine runs
+    // after the write and must find the new, valid version in place.
+    const racing: Sink = {
+      capabilities: sink.capabilities,
+      write: (target, chunks, options) => sink.write(target, chunks, options),
+      async read(target, options) {
+        const read = await sink.read(target, options);
+        void sink.write(target, [bytes("OK:fresh")]);
+        return read;
+      },
+      quarantine: (target, reason, options) => sink.quarantine(target, reason, options),
+    };
+    const codec: Codec<string> = {
+      name: "ok-prefix",
+      *encode(value) {
+        yield bytes(`OK:${value}`);
+      },
+      decode(data) {
+        const value = text(data);
+        if (!value.startsWith("OK:")) throw new PersistenceError("ERR_CORRUPT", "bad magic");
+        return value.slice(3);
+      },
+    };
+    const result = await loadTarget(racing, "a.txt", codec);
+    expect(result).toMatchObject({ ok: true, value: "fresh", source: "primary" });
+    expect(sink.keys()).toEqual(["a.txt"]);
+    expect(sink.quarantined()).toEqual([]);
   });
 
   it.each(["", "/abs", "../up", "a/../b", "a//b", "a\\b", "nul\0", "C:x"])(

@@ -38,6 +38,7 @@ export {
   checkNotFound,
   checkOverwrite,
   checkQuarantine,
+  checkQuarantineExpected,
   checkReadDuringWrite,
   checkRoundTrip,
   checkSourceFailure,

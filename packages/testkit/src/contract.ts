@@ -29,6 +29,7 @@ export {
   checkNotFound,
   checkOverwrite,
   checkQuarantine,
+  checkQuarantineExpected,
   checkReadDuringWrite,
   checkRoundTrip,
   checkSourceFailure,

@@ -34,7 +34,8 @@ export type FsOperation =
   | "symlink"
   | "readlink"
   | "realpath"
-  | "chmod";
+  | "chmod"
+  | "rmdir";
 
 /**
  * What happens to a selected call.
@@ -133,6 +134,7 @@ const SYSCALLS: Readonly<Record<FsOperation, string>> = {
   readlink: "readlink",
   realpath: "realpath",
   chmod: "chmod",
+  rmdir: "rmdir",
 };
 
 const HANDLE_OPS = new Set<FsOperation>([
@@ -316,5 +318,9 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
     realpath: (path) => intercept({ op: "realpath", path }, () => fs.realpath(path)),
     chmod: (path, mode) => intercept({ op: "chmod", path }, () => fs.chmod(path, mode)),
   };
+  const rmdir = fs.rmdir?.bind(fs);
+  if (rmdir !== undefined) {
+    port.rmdir = (path) => intercept({ op: "rmdir", path }, () => rmdir(path));
+  }
   return port;
 }

@@ -3,6 +3,7 @@ import {
   PersistenceError,
   type PersistenceErrorCode,
   type Sink,
+  type SinkQuarantineOptions,
   type SinkWriteOptions,
   type WriteStage,
 } from "@snapwrite/core";
@@ -230,10 +231,10 @@ export function withFaults(sink: Sink, plan: SinkFaultPlan = []): FaultySink {
   if (sink.quarantine !== undefined) {
     const quarantine = sink.quarantine.bind(sink);
     Object.assign(faulty, {
-      quarantine: (target: string, reason: string) =>
+      quarantine: (target: string, reason: string, options?: SinkQuarantineOptions) =>
         intercept(
           { op: "quarantine", target },
-          () => quarantine(target, reason),
+          () => quarantine(target, reason, options),
           undefined,
           () => undefined,
         ),

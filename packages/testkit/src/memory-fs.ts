@@ -85,6 +85,9 @@ export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
     async chmod(path, mode) {
       await p.chmod(path, mode);
     },
+    async rmdir(path) {
+      await p.rmdir(path);
+    },
     toJSON() {
       return vol.toJSON() as Record<string, string | null>;
     },

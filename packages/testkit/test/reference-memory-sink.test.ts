@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkBackup,
   checkQuarantine,
+  checkQuarantineExpected,
   describeSinkContract,
   describeWriterScenarios,
 } from "../src/contract.js";
@@ -26,6 +27,14 @@ describe("the backup and quarantine checks catch broken sinks", () => {
   it("catches a quarantine that leaves the target readable", async () => {
     await expect(checkQuarantine(createReferenceMemorySink("quarantine-keeps"))).rejects.toThrow(
       /checkQuarantine: the quarantined target still reads as/,
+    );
+  });
+
+  it("catches a quarantine that moves the target whatever bytes it holds", async () => {
+    await expect(
+      checkQuarantineExpected(createReferenceMemorySink("quarantine-ignores-expected")),
+    ).rejects.toThrow(
+      /checkQuarantineExpected: quarantine expecting other bytes of the same size resolved/,
     );
   });
 });

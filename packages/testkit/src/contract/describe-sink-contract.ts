@@ -10,6 +10,7 @@ import {
   checkNotFound,
   checkOverwrite,
   checkQuarantine,
+  checkQuarantineExpected,
   checkReadDuringWrite,
   checkRoundTrip,
   checkSourceFailure,
@@ -157,6 +158,12 @@ export function describeSinkQuarantine(label: string, options: SinkContractOptio
       options,
       "moves a target aside so it reads as missing",
       checkQuarantine,
+      !found.quarantine,
+    );
+    test(
+      options,
+      "moves only the expected version, never one written since it was read (ERR_STALE)",
+      checkQuarantineExpected,
       !found.quarantine,
     );
   });
