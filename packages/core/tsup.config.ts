@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export const tsupConfig = defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/sink-kit.ts"],
   format: ["esm"],
   dts: true,
   target: "node20",

@@ -47,7 +47,13 @@ function fileSink(files: Record<string, { primary?: Stored; backup?: Stored }>, 
   const sink: Sink & { reads: string[]; quarantined: string[] } = {
     reads,
     quarantined,
-    capabilities: { atomicReplace: true, durable: true, backup, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: true,
+      backup,
+      crossProcessLock: false,
+      fencing: false,
+    },
     write: async () => ({ bytes: 0, durable: true }),
     async read(target: string, options?: SinkReadOptions) {
       const from = options?.from ?? "primary";
@@ -275,7 +281,13 @@ describe("loadTargets()", () => {
     let maxActive = 0;
     const gates = Array.from({ length: 7 }, () => deferred());
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       write: async () => ({ bytes: 0, durable: true }),
       async read(target) {
         active++;
@@ -302,7 +314,13 @@ describe("loadTargets()", () => {
     let active = 0;
     let maxActive = 0;
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       write: async () => ({ bytes: 0, durable: true }),
       async read() {
         active++;

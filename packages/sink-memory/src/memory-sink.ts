@@ -193,6 +193,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     durable: false,
     backup: keepBackup,
     crossProcessLock: false,
+    fencing,
   });
 
   function latencyFor(info: MemorySinkLatencyInfo): number {
