@@ -124,6 +124,22 @@ describe("loadTarget()", () => {
     expect(sink.reads).toEqual(["t:primary", "t:backup"]);
   });
 
+  it("treats a sink's own ERR_CORRUPT on read (a failed checksum) like a corrupt decode", async () => {
+    const checksum = new PersistenceError("ERR_CORRUPT", "checksum mismatch", {
+      details: { offset: 3, reason: "checksum" },
+    });
+    const sink = fileSink({ t: { primary: checksum, backup: "OK:previous" } });
+    const result = await loadTarget(sink, "t", strictCodec);
+    expect(result).toMatchObject({
+      ok: true,
+      value: "previous",
+      source: "backup",
+      quarantinedTo: "t.corrupt-1700000000000",
+    });
+    expect(result.ok && result.primaryError).toBe(checksum);
+    expect(sink.reads).toEqual(["t:primary", "t:backup"]);
+  });
+
   it("uses the backup when the primary is missing", async () => {
     const sink = fileSink({ t: { backup: "OK:previous" } });
     const result = await loadTarget(sink, "t", strictCodec);
