@@ -107,7 +107,7 @@ export async function openPostgresSink(options: PostgresSinkOptions): Promise<Po
   // would crash the process. The next checkout just gets a fresh connection.
   if (owned) pool.on("error", () => undefined);
   try {
-    if (options.migrate !== false) await pool.query(schemaSql(settings.names));
+    if (options.migrate !== false) await migrate(pool, settings.names);
     const epoch = options.epoch ?? (await drawEpoch(pool, settings.names));
     const durability = await readDurability(pool, options.synchronousCommit ?? "on");
     return buildSink(pool, owned, settings, epoch, durability);
@@ -159,6 +159,26 @@ function integerIn(name: string, value: unknown, min: number, max: number): void
     throw new RangeError(
       `openPostgresSink: ${name} must be an integer in ${min}..${max}, got ${String(value)}`,
     );
+  }
+}
+
+/**
+ * Runs the DDL in one transaction under an advisory lock: several instances opening at once must
+ * not race on `CREATE … IF NOT EXISTS` (which can fail with a unique violation when they do).
+ */
+async function migrate(pool: pg.Pool, names: ResolvedNames): Promise<void> {
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('snapwrite-migrate:${names.schema}.${names.table}'));\n${schemaSql(names)}COMMIT;`,
+    );
+  } catch (error) {
+    broken = error;
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(broken === undefined ? undefined : true);
   }
 }
 

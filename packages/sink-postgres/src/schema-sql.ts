@@ -80,7 +80,13 @@ CREATE TABLE IF NOT EXISTS ${n.chunk} (
   data    bytea NOT NULL,
   PRIMARY KEY (version, seq)
 );
-ALTER TABLE ${n.chunk} ALTER COLUMN data SET STORAGE EXTERNAL;
+DO $$ BEGIN
+  -- Binary snapshots do not compress: skip pglz. Only once, as ALTER TABLE locks the table.
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${n.chunk}'::regclass
+              AND attname = 'data' AND attstorage <> 'e') THEN
+    ALTER TABLE ${n.chunk} ALTER COLUMN data SET STORAGE EXTERNAL;
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS "${n.table}_chunk_target" ON ${n.chunk} (target, version);
 CREATE TABLE IF NOT EXISTS ${n.quarantine} (
   id          bigserial PRIMARY KEY,
