@@ -41,6 +41,12 @@ export interface PostgresSinkOptions extends PostgresNames {
   readonly statementTimeoutMs?: number | undefined;
   /** `lock_timeout` of every write transaction, in ms; `0` (the default) = none. */
   readonly lockTimeoutMs?: number | undefined;
+  /**
+   * `idle_in_transaction_session_timeout` of every write transaction, in ms: the server ends the
+   * session of a writer that stalls (a paused or partitioned process) in the middle of a write, so
+   * it does not hold the head row's lock against the next owner forever. Default 60 000; `0` = none.
+   */
+  readonly idleInTransactionTimeoutMs?: number | undefined;
   /** `synchronous_commit` of every write transaction. Default `"on"`. */
   readonly synchronousCommit?: SynchronousCommit | undefined;
   /** Keep the previous snapshot, readable with `{ from: "backup" }`. Default `true`. */
@@ -75,6 +81,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   "chunkBytes",
   "statementTimeoutMs",
   "lockTimeoutMs",
+  "idleInTransactionTimeoutMs",
   "synchronousCommit",
   "backup",
   "migrate",
@@ -137,6 +144,8 @@ function checkOptions(options: PostgresSinkOptions): Settings {
   const lockTimeoutMs = options.lockTimeoutMs ?? 0;
   integerIn("statementTimeoutMs", statementTimeoutMs, 0, 2_147_483_647);
   integerIn("lockTimeoutMs", lockTimeoutMs, 0, 2_147_483_647);
+  const idleMs = options.idleInTransactionTimeoutMs ?? 60_000;
+  integerIn("idleInTransactionTimeoutMs", idleMs, 0, 2_147_483_647);
   const level = options.synchronousCommit ?? "on";
   if (!["on", "remote_apply", "remote_write", "local", "off"].includes(level)) {
     throw new TypeError(`openPostgresSink: synchronousCommit ${JSON.stringify(level)} is unknown`);
@@ -150,7 +159,7 @@ function checkOptions(options: PostgresSinkOptions): Settings {
     names: resolveNames(options),
     chunkBytes,
     keepBackup: options.backup ?? true,
-    begin: `BEGIN; SET LOCAL synchronous_commit = ${level}; SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL lock_timeout = ${lockTimeoutMs}`,
+    begin: `BEGIN; SET LOCAL synchronous_commit = ${level}; SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL lock_timeout = ${lockTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
   };
 }
 

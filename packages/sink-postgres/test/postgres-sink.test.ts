@@ -211,6 +211,34 @@ if (server !== undefined) {
       expect(await orphanRows(`unit_${schemas}`)).toBe(0);
     });
 
+    it("ends the session of a writer stalled mid-write, so the next owner is not blocked by its row lock", async () => {
+      schemas += 1;
+      const paused = await open({ idleInTransactionTimeoutMs: 300 });
+      await paused.write("lease.bin", [bytes(100, 1)], { generation: 1 });
+      let resume = () => {};
+      const gate = new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+      let holding = false;
+      async function* stalled() {
+        yield bytes(5000, 2);
+        holding = true;
+        await gate;
+        yield bytes(5000, 3);
+      }
+      const stalledWrite = rejection(paused.write("lease.bin", stalled(), { generation: 2 }));
+      while (!holding) await new Promise((resolve) => setTimeout(resolve, 5));
+      const owner = await open();
+      await owner.write("lease.bin", [bytes(200, 4)], { generation: 1 });
+      resume();
+      expect((await stalledWrite).code).toBe("ERR_IO");
+      expect(
+        (await rejection(paused.write("lease.bin", [bytes(1, 5)], { generation: 3 }))).code,
+      ).toBe("ERR_STALE");
+      expect(await owner.read("lease.bin")).toEqual(bytes(200, 4));
+      expect(await orphanRows(`unit_${schemas}`)).toBe(0);
+    });
+
     it("refuses bad options with a TypeError or RangeError", async () => {
       await expect(openPostgresSink({} as never)).rejects.toThrow(TypeError);
       await expect(
