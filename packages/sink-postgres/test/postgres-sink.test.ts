@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import { isPersistenceError, loadTarget, type PersistenceError } from "@snapwrite/core";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { openPostgresSink, type PostgresSink, sqlStateCode } from "../src/index.js";
+import { openPostgresSink, type PostgresSink, schemaSql, sqlStateCode } from "../src/index.js";
 import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
@@ -22,6 +23,14 @@ describe("sqlStateCode", () => {
     expect(sqlStateCode("57014")).toBe("ERR_TIMEOUT");
     expect(sqlStateCode("23505")).toBe("ERR_IO");
     expect(sqlStateCode(undefined)).toBe("ERR_IO");
+  });
+});
+
+describe("sql/schema.sql", () => {
+  it("is the DDL of schemaSql() for the default names, for DBAs who run it themselves", () => {
+    const shipped = readFileSync(new URL("../sql/schema.sql", import.meta.url), "utf8");
+    const statements = shipped.replace(/^--.*\n/gm, "");
+    expect(statements).toBe(schemaSql());
   });
 });
 
