@@ -291,9 +291,12 @@ async function writeSnapshot(
   const { pool, target } = context;
   const progress: Progress = { stage: "open" };
   let client: pg.PoolClient;
+  const connecting = pool.connect();
   try {
-    client = await raceAbort(pool.connect(), signal, () => abortedError(target, "open"));
+    client = await raceAbort(connecting, signal, () => abortedError(target, "open"));
   } catch (error) {
+    // A connection that arrives after the abort won the race goes straight back, discarded.
+    connecting.then((late) => late.release(true)).catch(() => undefined);
     throw toSinkError(error, { stage: "open", target, signal });
   }
   let broken: unknown;
@@ -317,9 +320,11 @@ async function writeSnapshot(
         broken = error;
       });
     }
-    client.off("error", onClientError);
-    // A connection that failed or was destroyed must not go back into the pool.
-    client.release(broken !== undefined || signal?.aborted === true ? true : undefined);
+    // A connection that failed or was destroyed must not go back into the pool; it keeps the error
+    // listener, as its socket may still report the failure after the release.
+    const discard = broken !== undefined || signal?.aborted === true;
+    if (!discard) client.off("error", onClientError);
+    client.release(discard ? true : undefined);
   }
 }
 
