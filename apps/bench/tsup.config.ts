@@ -1,7 +1,7 @@
 import { definePackageBuild } from "../../tsup.preset.js";
 
 export const tsupConfig = definePackageBuild({
-  entry: ["src/main.ts", "src/known-met-replica-worker.ts"],
+  entry: ["src/main.ts", "src/known-met-replica-worker.ts", "src/postgres-bench.ts"],
   dts: false,
 });
 

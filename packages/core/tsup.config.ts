@@ -1,5 +1,5 @@
 import { definePackageBuild } from "../../tsup.preset.js";
 
-export const tsupConfig = definePackageBuild();
+export const tsupConfig = definePackageBuild({ entry: ["src/index.ts", "src/sink-kit.ts"] });
 
 export default tsupConfig;

@@ -115,6 +115,12 @@ export interface SinkCapabilities {
   readonly backup: boolean;
   /** Several processes can share the sink safely. */
   readonly crossProcessLock: boolean;
+  /**
+   * A write whose `generation` is older than the stored one is refused with `ERR_STALE` and leaves
+   * the stored content unchanged, so a writer that lost ownership can never overwrite a newer
+   * snapshot. A write with the same generation replaces the content like any later call.
+   */
+  readonly fencing: boolean;
 }
 
 /** Options of {@link Sink.write}. */
@@ -150,7 +156,10 @@ export interface SinkQuarantineOptions {
   readonly expected?: Uint8Array | undefined;
 }
 
-/** Where bytes go. Implementations: `@snapwrite/sink-fs`, `@snapwrite/sink-memory`. */
+/**
+ * Where bytes go. Implementations: `@snapwrite/sink-fs`, `@snapwrite/sink-memory`,
+ * `@snapwrite/sink-postgres`; build a new one with `defineSink` from `@snapwrite/core/sink-kit`.
+ */
 export interface Sink {
   /** What this sink promises. */
   readonly capabilities: SinkCapabilities;

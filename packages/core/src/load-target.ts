@@ -82,11 +82,13 @@ async function readCopy<T>(
   try {
     bytes = await sink.read(target, from === "backup" ? { from } : undefined);
   } catch (error) {
+    // A sink that checks its own bytes (a checksum, as sink-postgres does) proves them bad itself.
+    const corrupt = isPersistenceError(error, "ERR_CORRUPT");
     return {
       ok: false,
       error: toPersistenceError(error, { target, direction: "read" }),
-      corrupt: false,
-      proven: false,
+      corrupt,
+      proven: corrupt,
     };
   }
   try {

@@ -47,7 +47,13 @@ function fileSink(files: Record<string, { primary?: Stored; backup?: Stored }>, 
   const sink: Sink & { reads: string[]; quarantined: string[] } = {
     reads,
     quarantined,
-    capabilities: { atomicReplace: true, durable: true, backup, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: true,
+      backup,
+      crossProcessLock: false,
+      fencing: false,
+    },
     write: async () => ({ bytes: 0, durable: true }),
     async read(target: string, options?: SinkReadOptions) {
       const from = options?.from ?? "primary";
@@ -179,6 +185,22 @@ describe("loadTarget()", () => {
     expect(result.primaryError?.code).toBe("ERR_CORRUPT");
     expect(result.primaryError?.details).toMatchObject({ offset: 0, reason: "bad magic" });
     expect(sink.quarantined).toEqual(["t:bad magic"]);
+    expect(sink.reads).toEqual(["t:primary", "t:backup"]);
+  });
+
+  it("treats a sink's own ERR_CORRUPT on read (a failed checksum) like a corrupt decode", async () => {
+    const checksum = new PersistenceError("ERR_CORRUPT", "checksum mismatch", {
+      details: { offset: 3, reason: "checksum" },
+    });
+    const sink = fileSink({ t: { primary: checksum, backup: "OK:previous" } });
+    const result = await loadTarget(sink, "t", strictCodec);
+    expect(result).toMatchObject({
+      ok: true,
+      value: "previous",
+      source: "backup",
+      quarantinedTo: "t.corrupt-1700000000000",
+    });
+    expect(result.ok && result.primaryError).toBe(checksum);
     expect(sink.reads).toEqual(["t:primary", "t:backup"]);
   });
 
@@ -339,7 +361,13 @@ describe("loadTargets()", () => {
     let maxActive = 0;
     const gates = Array.from({ length: 7 }, () => deferred());
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       write: async () => ({ bytes: 0, durable: true }),
       async read(target) {
         active++;
@@ -366,7 +394,13 @@ describe("loadTargets()", () => {
     let active = 0;
     let maxActive = 0;
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       write: async () => ({ bytes: 0, durable: true }),
       async read() {
         active++;

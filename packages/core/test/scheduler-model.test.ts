@@ -45,7 +45,13 @@ async function simulate(ops: readonly Op[]) {
   const decoder = new TextDecoder();
   const stats = { active: 0, maxActive: 0 };
   const sink: Sink = {
-    capabilities: { atomicReplace: true, durable: false, backup: false, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: false,
+      backup: false,
+      crossProcessLock: false,
+      fencing: false,
+    },
     async write(target, chunks, options) {
       stats.active++;
       stats.maxActive = Math.max(stats.maxActive, stats.active);

@@ -98,7 +98,13 @@ describe("snapshot and encode exceptions", () => {
   it("classifies it as encode when the sink wraps the codec's error in its own", async () => {
     const original = new Error("codec bug");
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       async write(target, chunks) {
         try {
           for await (const _ of chunks) {
@@ -123,7 +129,13 @@ describe("snapshot and encode exceptions", () => {
 
   it("reports a failure when the sink swallows the codec's error and resolves", async () => {
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       async write(_target, chunks) {
         try {
           for await (const _ of chunks) {
@@ -142,7 +154,13 @@ describe("snapshot and encode exceptions", () => {
 
   it("reports ERR_IO when a sink resolves without consuming every chunk", async () => {
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       write: async () => ({ bytes: 0, durable: true }),
       read: async () => new Uint8Array(),
     };
@@ -178,7 +196,13 @@ describe("snapshot and encode exceptions", () => {
       decode: () => "",
     };
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       async write(_t, chunks) {
         for await (const _ of chunks) break;
         throw new PersistenceError("ERR_NO_SPACE", "full", { stage: "write" });
@@ -244,7 +268,13 @@ describe("sink errors", () => {
     const clock = new FakeClock();
     const original = new Error("sync");
     const sink: Sink = {
-      capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+      capabilities: {
+        atomicReplace: true,
+        durable: true,
+        backup: false,
+        crossProcessLock: false,
+        fencing: false,
+      },
       write: () => {
         throw original;
       },

@@ -242,6 +242,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     durable,
     backup: keepBackup,
     crossProcessLock: lockSettings !== undefined,
+    fencing: false,
   });
   // Per absolute path: writes and quarantines of one file run one at a time, in call order.
   const queue = createSerialQueue<string>();

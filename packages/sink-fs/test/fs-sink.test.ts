@@ -33,10 +33,17 @@ describe("createFsSink on the real disk", () => {
       durable: true,
       backup: false,
       crossProcessLock: false,
+      fencing: false,
     });
     expect(
       createFsSink({ dir: "/x", durability: "atomic", backup: true, lock: true }).capabilities,
-    ).toEqual({ atomicReplace: true, durable: false, backup: true, crossProcessLock: true });
+    ).toEqual({
+      atomicReplace: true,
+      durable: false,
+      backup: true,
+      crossProcessLock: true,
+      fencing: false,
+    });
   });
 
   it("replaces previous content completely, also with a shorter payload", async () => {

@@ -198,6 +198,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     durable: false,
     backup: keepBackup,
     crossProcessLock: false,
+    fencing,
   });
 
   function latencyFor(info: MemorySinkLatencyInfo): number {

@@ -9,3 +9,8 @@ describeSinkContract("memory sink with backup and latency", {
 });
 
 describeWriterScenarios("memory sink", { create: () => createMemorySink() });
+
+describeSinkContract("memory sink with fencing and backup", {
+  create: () => createMemorySink({ fencing: true, backup: true }),
+  largePayload: { bytes: 1024 * 1024 },
+});

@@ -68,7 +68,9 @@ describe("createMemorySink", () => {
       durable: false,
       backup: false,
       crossProcessLock: false,
+      fencing: false,
     });
+    expect(createMemorySink({ fencing: true }).capabilities.fencing).toBe(true);
     expect(createMemorySink({ backup: true }).capabilities.backup).toBe(true);
   });
 

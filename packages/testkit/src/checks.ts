@@ -33,6 +33,7 @@ export {
   checkBackup,
   checkConcurrentWrites,
   checkEmptyPayload,
+  checkFencing,
   checkInvalidTargets,
   checkLargePayload,
   checkNotFound,

@@ -7,10 +7,12 @@ import {
   checkCrashDurability,
   checkFailureCleanup,
   checkFaultMatrix,
+  checkFencing,
   checkReadDuringWrite,
   checkSourceFailure,
 } from "../src/contract.js";
 import { createMemoryFs } from "../src/index.js";
+import { createKitSink } from "./fixtures/kit-sink.js";
 import { createReferenceFsSink, type FixtureBug } from "./fixtures/reference-fs-sink.js";
 
 const onMemory = (bug?: FixtureBug) =>
@@ -22,6 +24,12 @@ const factory =
     createReferenceFsSink({ fs, dir, bug });
 
 describe("the suites catch broken sinks", () => {
+  it("catches a sink that declares fencing but lets an older generation overwrite", async () => {
+    await expect(checkFencing(createKitSink("no-fence"))).rejects.toThrow(
+      /checkFencing: write with an older generation/,
+    );
+  });
+
   it("catches a sink that writes in place: readers see partial content", async () => {
     await expect(checkReadDuringWrite(onMemory("in-place"))).rejects.toThrow(
       /checkReadDuringWrite: a read while the write/,

@@ -77,7 +77,13 @@ function createTinyFsSink({ fs, dir }: { fs: FsPort; dir: string }): Sink {
     }
   }
   return {
-    capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: true,
+      backup: false,
+      crossProcessLock: false,
+      fencing: false,
+    },
     write(target, chunks, options) {
       assertValidTarget(target);
       const run = () => replace(target, chunks, options?.signal);

@@ -123,6 +123,7 @@ export class FakeSink implements Sink {
     durable: false,
     backup: false,
     crossProcessLock: false,
+    fencing: false,
   };
   readonly files = new Map<string, Uint8Array>();
   /** Successful writes, in order. */

@@ -5,6 +5,7 @@ import {
   checkBackup,
   checkConcurrentWrites,
   checkEmptyPayload,
+  checkFencing,
   checkInvalidTargets,
   checkLargePayload,
   checkNotFound,
@@ -31,6 +32,7 @@ export interface SinkContractOptions {
 
 interface Probe {
   readonly backup: boolean;
+  readonly fencing: boolean;
   readonly quarantine: boolean;
 }
 
@@ -39,6 +41,7 @@ async function probe(options: SinkContractOptions): Promise<Probe> {
   try {
     return {
       backup: sink.capabilities.backup,
+      fencing: sink.capabilities.fencing,
       quarantine: typeof sink.quarantine === "function",
     };
   } finally {
@@ -169,10 +172,23 @@ export function describeSinkQuarantine(label: string, options: SinkContractOptio
   });
 }
 
+/** Fencing, when the sink declares `capabilities.fencing` (skipped visibly otherwise). */
+export function describeSinkFencing(label: string, options: SinkContractOptions): void {
+  describe(`${label}: fencing`, async () => {
+    const found = await probe(options);
+    test(
+      options,
+      "refuses an older generation with ERR_STALE and keeps the stored bytes",
+      checkFencing,
+      !found.fencing,
+    );
+  });
+}
+
 /**
  * The whole sink contract (DESIGN §5): round trip, overwrite, empty and large payloads,
  * `ERR_NOT_FOUND`, `ERR_INVALID_TARGET`, atomicity (failing source, abort, reads during a write),
- * concurrent writes, and backup and quarantine when the sink declares them.
+ * concurrent writes, and backup, quarantine and fencing when the sink declares them.
  */
 export function describeSinkContract(label: string, options: SinkContractOptions): void {
   describeSinkRoundTrip(label, options);
@@ -184,4 +200,5 @@ export function describeSinkContract(label: string, options: SinkContractOptions
   describeSinkConcurrency(label, options);
   describeSinkBackup(label, options);
   describeSinkQuarantine(label, options);
+  describeSinkFencing(label, options);
 }

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import type { SinkCapabilities, SinkWriteOptions } from "../src/index.js";
+import { isPersistenceError } from "../src/index.js";
+import * as kit from "../src/sink-kit.js";
+import { defineSink, type SinkDefinition } from "../src/sink-kit.js";
+import { deferred, flush } from "./support/fakes.js";
+
+const CAPABILITIES: SinkCapabilities = {
+  atomicReplace: true,
+  durable: false,
+  backup: false,
+  crossProcessLock: false,
+  fencing: false,
+};
+
+interface Recorder {
+  readonly log: string[];
+  readonly definition: SinkDefinition;
+}
+
+/** Steps that record every call and hold each write until its gate opens. */
+function recorder(gates: Map<string, Promise<void>> = new Map()): Recorder {
+  const log: string[] = [];
+  const stored = new Map<string, Uint8Array>();
+  const definition: SinkDefinition = {
+    capabilities: CAPABILITIES,
+    async writeNow(target, chunks, options: SinkWriteOptions) {
+      log.push(`write ${target} ${String(options.generation)}`);
+      const parts: Uint8Array[] = [];
+      for await (const chunk of chunks) parts.push(chunk);
+      await gates.get(`${target}:${String(options.generation)}`);
+      stored.set(target, Buffer.concat(parts));
+      log.push(`wrote ${target} ${String(options.generation)}`);
+      return { bytes: parts.reduce((n, part) => n + part.byteLength, 0), durable: false };
+    },
+    async readNow(target, options) {
+      log.push(`read ${target} ${options.from}`);
+      const bytes = stored.get(target);
+      if (bytes === undefined) throw new Error("missing");
+      return bytes;
+    },
+    async quarantineNow(target, reason) {
+      log.push(`quarantine ${target} ${reason}`);
+      return `aside/${target}`;
+    },
+    async closeNow() {
+      log.push("closeNow");
+    },
+  };
+  return { log, definition };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe("defineSink", () => {
+  it("exposes frozen capabilities and the optional quarantine only when a step is given", () => {
+    const { definition } = recorder();
+    const sink = defineSink(definition);
+    expect(sink.capabilities).toEqual(CAPABILITIES);
+    expect(Object.isFrozen(sink.capabilities)).toBe(true);
+    expect(typeof sink.quarantine).toBe("function");
+    const { quarantineNow: _unused, ...without } = definition;
+    expect(defineSink(without).quarantine).toBeUndefined();
+  });
+
+  it("refuses invalid targets before calling a step or pulling a chunk", async () => {
+    const { log, definition } = recorder();
+    const sink = defineSink(definition);
+    let pulled = false;
+    const source = (function* () {
+      pulled = true;
+      yield new Uint8Array(1);
+    })();
+    const error = await rejection(sink.write("../x", source));
+    expect(isPersistenceError(error, "ERR_INVALID_TARGET")).toBe(true);
+    expect((error as { stage?: string }).stage).toBe("open");
+    expect(isPersistenceError(await rejection(sink.read("/abs")), "ERR_INVALID_TARGET")).toBe(true);
+    expect(
+      isPersistenceError(await rejection(sink.quarantine?.("a\0b", "x") as Promise<string>)),
+    ).toBe(true);
+    expect(pulled).toBe(false);
+    expect(log).toEqual([]);
+  });
+
+  it("rejects an already aborted write with ERR_ABORTED without calling writeNow", async () => {
+    const { log, definition } = recorder();
+    const sink = defineSink(definition);
+    const controller = new AbortController();
+    controller.abort(new Error("stop"));
+    const error = await rejection(sink.write("a", [new Uint8Array(1)], controller));
+    expect(isPersistenceError(error, "ERR_ABORTED")).toBe(true);
+    expect(log).toEqual([]);
+  });
+
+  it("runs writes of one target one at a time in call order and the last call wins", async () => {
+    const first = deferred();
+    const gates = new Map([["t:1", first.promise]]);
+    const { log, definition } = recorder(gates);
+    const sink = defineSink(definition);
+    const a = sink.write("t", [new Uint8Array([1])], { generation: 1 });
+    const b = sink.write("t", [new Uint8Array([2])], { generation: 2 });
+    const other = sink.write("u", [new Uint8Array([3])], { generation: 1 });
+    await other;
+    await flush();
+    expect(log).toEqual(["write t 1", "write u 1", "wrote u 1"]);
+    first.resolve();
+    await Promise.all([a, b]);
+    expect(log.slice(3)).toEqual(["wrote t 1", "write t 2", "wrote t 2"]);
+    expect([...(await sink.read("t"))]).toEqual([2]);
+  });
+
+  it("drops a queued write whose signal aborts before its turn", async () => {
+    const first = deferred();
+    const { log, definition } = recorder(new Map([["t:1", first.promise]]));
+    const sink = defineSink(definition);
+    const a = sink.write("t", [new Uint8Array([1])], { generation: 1 });
+    const controller = new AbortController();
+    const b = sink.write("t", [new Uint8Array([2])], { generation: 2, signal: controller.signal });
+    controller.abort();
+    expect(isPersistenceError(await rejection(b), "ERR_ABORTED")).toBe(true);
+    first.resolve();
+    await a;
+    expect(log).toEqual(["write t 1", "wrote t 1"]);
+  });
+
+  it("passes read's `from` with its default and refuses an unknown one", async () => {
+    const { log, definition } = recorder();
+    const sink = defineSink(definition);
+    await sink.write("t", [new Uint8Array([1])]);
+    await sink.read("t");
+    await sink.read("t", { from: "backup" });
+    expect(log.slice(2)).toEqual(["read t primary", "read t backup"]);
+    await expect(sink.read("t", { from: "side" as "backup" })).rejects.toThrow(TypeError);
+  });
+
+  it("closes once: waits for queued writes, runs closeNow once, then refuses with ERR_CLOSED", async () => {
+    const gate = deferred();
+    const { log, definition } = recorder(new Map([["t:1", gate.promise]]));
+    const sink = defineSink(definition);
+    const pending = sink.write("t", [new Uint8Array([1])], { generation: 1 });
+    const closed = sink.close();
+    const again = sink[Symbol.asyncDispose]();
+    await flush();
+    expect(log).toEqual(["write t 1"]);
+    gate.resolve();
+    await Promise.all([pending, closed, again]);
+    expect(log).toEqual(["write t 1", "wrote t 1", "closeNow"]);
+    for (const call of [
+      sink.write("t", [new Uint8Array([2])]),
+      sink.read("t"),
+      sink.quarantine?.("t", "x") as Promise<string>,
+    ]) {
+      expect(isPersistenceError(await rejection(call), "ERR_CLOSED")).toBe(true);
+    }
+    expect(log.filter((line) => line === "closeNow")).toHaveLength(1);
+  });
+
+  it("refuses a definition with a missing step or capability with a TypeError", () => {
+    const { definition } = recorder();
+    expect(() => defineSink({ ...definition, readNow: undefined as never })).toThrow(TypeError);
+    const { fencing: _unused, ...partial } = CAPABILITIES;
+    expect(() =>
+      defineSink({ ...definition, capabilities: partial as unknown as SinkCapabilities }),
+    ).toThrow(/capabilities.fencing/);
+  });
+
+  it("re-exports the author helpers", () => {
+    for (const name of [
+      "assertValidTarget",
+      "createSerialQueue",
+      "raceAbort",
+      "toPersistenceError",
+      "osErrorCode",
+      "systemClock",
+      "LongTimer",
+    ]) {
+      expect(kit).toHaveProperty(name);
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import {
+  isPersistenceError,
+  PersistenceError,
+  type PersistenceErrorCode,
+  type WriteStage,
+} from "@snapwrite/core";
+
+/** Node socket errors that mean the connection to the server is gone or never came up. */
+const CONNECTION_ERRNOS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Maps a SQLSTATE (or a Node socket error code) to a {@link PersistenceErrorCode}: lost
+ * connections, shutdowns, serialization failures and overload are transient (`ERR_IO`,
+ * `ERR_BUSY`); a query cancel is `ERR_TIMEOUT` (the sink reports its own aborts as
+ * `ERR_ABORTED` before asking); lock timeouts are `ERR_LOCKED`; a full disk `ERR_NO_SPACE`;
+ * missing privileges and failed authentication `ERR_PERMISSION`; anything else `ERR_IO`.
+ */
+export function sqlStateCode(sqlState: string | undefined): PersistenceErrorCode {
+  if (sqlState === undefined) return "ERR_IO";
+  if (CONNECTION_ERRNOS.has(sqlState)) return "ERR_IO";
+  switch (sqlState) {
+    case "40001": // serialization_failure
+    case "40P01": // deadlock_detected
+    case "53200": // out_of_memory
+    case "53300": // too_many_connections
+    case "25006": // read_only_sql_transaction: a standby after a failover
+    case "57P03": // cannot_connect_now: starting up or in recovery
+      return "ERR_BUSY";
+    case "55P03": // lock_not_available
+      return "ERR_LOCKED";
+    case "53100": // disk_full
+      return "ERR_NO_SPACE";
+    case "42501": // insufficient_privilege
+      return "ERR_PERMISSION";
+    case "57014": // query_canceled: statement_timeout
+      return "ERR_TIMEOUT";
+    default:
+      break;
+  }
+  if (sqlState.startsWith("28")) return "ERR_PERMISSION"; // invalid authorization
+  return "ERR_IO"; // 08xxx connection, 57P01/57P02 shutdown, and everything unexpected
+}
+
+/** Options of {@link toSinkError}. */
+export interface ToSinkErrorOptions {
+  readonly stage: WriteStage | undefined;
+  readonly target?: string | undefined;
+  /** The write's signal: once it aborted, any failure is reported as `ERR_ABORTED`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Turns what `pg` threw into a {@link PersistenceError} with the mapped code, the SQLSTATE in
+ * `details.sqlState`, and the original error as `cause`. A `PersistenceError` is kept as it is.
+ */
+export function toSinkError(error: unknown, options: ToSinkErrorOptions): PersistenceError {
+  if (isPersistenceError(error)) return error;
+  const { stage, target, signal } = options;
+  if (signal?.aborted) {
+    return new PersistenceError("ERR_ABORTED", `write of ${JSON.stringify(target)} was aborted`, {
+      stage,
+      target,
+      cause: error,
+    });
+  }
+  const raw =
+    typeof error === "object" && error !== null && "code" in error
+      ? (error as { code: unknown }).code
+      : undefined;
+  const sqlState = typeof raw === "string" ? raw : undefined;
+  const code = sqlStateCode(sqlState);
+  const message = error instanceof Error ? error.message : String(error);
+  const where = stage === undefined ? "" : ` during ${stage}`;
+  const about = target === undefined ? "" : ` of ${JSON.stringify(target)}`;
+  return new PersistenceError(code, `${code}${where}${about}: ${message}`, {
+    stage,
+    target,
+    details: sqlState === undefined ? undefined : { sqlState },
+    cause: error,
+  });
+}

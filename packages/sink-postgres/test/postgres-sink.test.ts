@@ -1,0 +1,272 @@
+import { readFileSync } from "node:fs";
+import { isPersistenceError, loadTarget, type PersistenceError } from "@snapwrite/core";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { openPostgresSink, type PostgresSink, schemaSql, sqlStateCode } from "../src/index.js";
+import { serverForThisFile } from "./support/pg-suite.js";
+
+const server = await serverForThisFile();
+
+describe("sqlStateCode", () => {
+  it("maps connection loss and serialization failures to transient codes, the rest as documented", () => {
+    expect(sqlStateCode("08006")).toBe("ERR_IO");
+    expect(sqlStateCode("57P01")).toBe("ERR_IO");
+    expect(sqlStateCode("ECONNREFUSED")).toBe("ERR_IO");
+    expect(sqlStateCode("40001")).toBe("ERR_BUSY");
+    expect(sqlStateCode("40P01")).toBe("ERR_BUSY");
+    expect(sqlStateCode("53300")).toBe("ERR_BUSY");
+    expect(sqlStateCode("25006")).toBe("ERR_BUSY");
+    expect(sqlStateCode("55P03")).toBe("ERR_LOCKED");
+    expect(sqlStateCode("53100")).toBe("ERR_NO_SPACE");
+    expect(sqlStateCode("42501")).toBe("ERR_PERMISSION");
+    expect(sqlStateCode("28P01")).toBe("ERR_PERMISSION");
+    expect(sqlStateCode("57014")).toBe("ERR_TIMEOUT");
+    expect(sqlStateCode("23505")).toBe("ERR_IO");
+    expect(sqlStateCode(undefined)).toBe("ERR_IO");
+  });
+});
+
+describe("sql/schema.sql", () => {
+  it("is the DDL of schemaSql() for the default names, for DBAs who run it themselves", () => {
+    const shipped = readFileSync(new URL("../sql/schema.sql", import.meta.url), "utf8");
+    const statements = shipped.replace(/^--.*\n/gm, "");
+    expect(statements).toBe(schemaSql());
+  });
+});
+
+function bytes(length: number, tag: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + tag * 7) & 0xff;
+  return out;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PersistenceError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isPersistenceError(error))
+    throw new Error(`expected a PersistenceError, got ${String(error)}`);
+  return error;
+}
+
+if (server !== undefined) {
+  const admin = new pg.Pool({ connectionString: server.url, max: 4 });
+  admin.on("error", () => undefined);
+  const sinks: PostgresSink[] = [];
+  afterAll(async () => {
+    for (const sink of sinks) await sink.close();
+    await admin.end();
+  });
+  let schemas = 0;
+  async function open(options: Partial<Parameters<typeof openPostgresSink>[0]> = {}) {
+    const sink = await openPostgresSink({
+      connectionString: server?.url,
+      schema: `unit_${schemas}`,
+      chunkBytes: 4096,
+      ...options,
+    });
+    sinks.push(sink);
+    return sink;
+  }
+  async function orphanRows(schema: string): Promise<number> {
+    const result = await admin.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "${schema}".snapwrite_chunk c
+        WHERE NOT EXISTS (SELECT 1 FROM "${schema}".snapwrite_head h
+                           WHERE h.target = c.target AND c.version IN (h.version, h.prev_version))
+          AND NOT EXISTS (SELECT 1 FROM "${schema}".snapwrite_quarantine q WHERE q.version = c.version)`,
+    );
+    return Number(result.rows[0]?.n);
+  }
+
+  describe("postgres sink", () => {
+    it("draws a newer epoch for every sink opened, and a newer owner fences the older one", async () => {
+      schemas += 1;
+      const older = await open();
+      const newer = await open();
+      expect(newer.epoch).toBeGreaterThan(older.epoch);
+      await older.write("state.bin", [bytes(100, 1)], { generation: 50 });
+      await newer.write("state.bin", [bytes(200, 2)], { generation: 1 });
+      let pulled = false;
+      const source = (function* () {
+        pulled = true;
+        yield bytes(300, 3);
+      })();
+      const error = await rejection(older.write("state.bin", source, { generation: 51 }));
+      expect(error.code).toBe("ERR_STALE");
+      expect(error.stage).toBe("rename");
+      expect(error.details).toMatchObject({
+        epoch: older.epoch,
+        generation: 51,
+        storedEpoch: newer.epoch,
+        storedGeneration: 1,
+      });
+      // The early fence: the stale writer never uploaded its snapshot.
+      expect(pulled).toBe(false);
+      expect(await newer.read("state.bin")).toEqual(bytes(200, 2));
+      expect(await older.read("state.bin", { from: "backup" })).toEqual(bytes(100, 1));
+    });
+
+    it("reports durable writes on a server with fsync on, and not with synchronous_commit off", async () => {
+      schemas += 1;
+      const sink = await open();
+      expect(sink.capabilities).toEqual({
+        atomicReplace: true,
+        durable: true,
+        backup: true,
+        crossProcessLock: true,
+        fencing: true,
+      });
+      expect(sink.durability).toBe("local");
+      const lax = await open({ synchronousCommit: "off" });
+      expect(lax.capabilities.durable).toBe(false);
+      expect((await lax.write("a.bin", [bytes(10, 1)])).durable).toBe(false);
+    });
+
+    it("stores chunk rows of at most chunkBytes and leaves no orphan rows after many writes", async () => {
+      schemas += 1;
+      const sink = await open({ chunkBytes: 1000 });
+      for (let g = 1; g <= 5; g++) {
+        await sink.write("rows.bin", [bytes(2500, g), bytes(10, g), bytes(1700, g)], {
+          generation: g,
+        });
+      }
+      const rows = await admin.query<{ n: string; max: number }>(
+        `SELECT count(*) AS n, max(octet_length(data)) AS max FROM "unit_${schemas}".snapwrite_chunk`,
+      );
+      // Two versions are kept (primary and backup), 5 rows each.
+      expect(Number(rows.rows[0]?.n)).toBe(10);
+      expect(rows.rows[0]?.max).toBe(1000);
+      expect(await orphanRows(`unit_${schemas}`)).toBe(0);
+    });
+
+    it("aborts a write mid-stream: ERR_ABORTED, old content kept, nothing left behind", async () => {
+      schemas += 1;
+      const sink = await open();
+      await sink.write("abort.bin", [bytes(5000, 1)]);
+      const controller = new AbortController();
+      async function* slow() {
+        for (let i = 0; i < 100; i++) {
+          yield bytes(4096, i);
+          if (i === 3) controller.abort(new Error("owner gave up"));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      const error = await rejection(sink.write("abort.bin", slow(), { signal: controller.signal }));
+      expect(error.code).toBe("ERR_ABORTED");
+      expect(await sink.read("abort.bin")).toEqual(bytes(5000, 1));
+      // The next write on the same sink still works (the destroyed connection was discarded).
+      await sink.write("abort.bin", [bytes(10, 9)]);
+      expect(await sink.read("abort.bin")).toEqual(bytes(10, 9));
+      expect(await orphanRows(`unit_${schemas}`)).toBe(0);
+    });
+
+    it("reports a terminated backend mid-write as transient ERR_IO, and the retry lands", async () => {
+      schemas += 1;
+      const sink = await open({ connectionString: `${server.url}?application_name=victim` });
+      await sink.write("kill.bin", [bytes(100, 1)]);
+      let killed = false;
+      async function* slow() {
+        for (let i = 0; i < 20; i++) {
+          yield bytes(4096, i);
+          if (i === 2) {
+            await admin.query(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'victim' AND state <> 'idle'",
+            );
+            killed = true;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      }
+      const error = await rejection(sink.write("kill.bin", slow()));
+      expect(killed).toBe(true);
+      expect(error.code).toBe("ERR_IO");
+      expect(await sink.read("kill.bin")).toEqual(bytes(100, 1));
+      await sink.write("kill.bin", [bytes(300, 2)]);
+      expect(await sink.read("kill.bin")).toEqual(bytes(300, 2));
+      expect(await orphanRows(`unit_${schemas}`)).toBe(0);
+    });
+
+    it("detects a tampered chunk row as ERR_CORRUPT, and loadTarget quarantines it and falls back to the backup", async () => {
+      schemas += 1;
+      const sink = await open();
+      await sink.write("doc.json", [new TextEncoder().encode('{"v":1}')], { generation: 1 });
+      await sink.write("doc.json", [new TextEncoder().encode('{"v":2}')], { generation: 2 });
+      await admin.query(
+        `UPDATE "unit_${schemas}".snapwrite_chunk SET data = '\\x7b7d'
+          WHERE version = (SELECT version FROM "unit_${schemas}".snapwrite_head WHERE target = 'doc.json')`,
+      );
+      const error = await rejection(sink.read("doc.json"));
+      expect(error.code).toBe("ERR_CORRUPT");
+      const codec = {
+        name: "json",
+        encode: (value: unknown) => [new TextEncoder().encode(JSON.stringify(value))],
+        decode: (raw: Uint8Array) => JSON.parse(new TextDecoder().decode(raw)) as unknown,
+      };
+      const loaded = await loadTarget(sink, "doc.json", codec);
+      expect(loaded).toMatchObject({ ok: true, source: "backup", value: { v: 1 } });
+      expect(loaded.ok && loaded.quarantinedTo).toMatch(
+        new RegExp(`^postgres:unit_${schemas}\\.snapwrite_quarantine/\\d+$`),
+      );
+      // The fence survives the quarantine: an older generation is still refused.
+      expect((await rejection(sink.write("doc.json", [bytes(1, 1)], { generation: 1 }))).code).toBe(
+        "ERR_STALE",
+      );
+      await sink.write("doc.json", [new TextEncoder().encode('{"v":3}')], { generation: 3 });
+      expect(await loadTarget(sink, "doc.json", codec)).toMatchObject({
+        ok: true,
+        value: { v: 3 },
+      });
+      expect(await orphanRows(`unit_${schemas}`)).toBe(0);
+    });
+
+    it("ends the session of a writer stalled mid-write, so the next owner is not blocked by its row lock", async () => {
+      schemas += 1;
+      const paused = await open({ idleInTransactionTimeoutMs: 300 });
+      await paused.write("lease.bin", [bytes(100, 1)], { generation: 1 });
+      let resume = () => {};
+      const gate = new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+      let holding = false;
+      async function* stalled() {
+        yield bytes(5000, 2);
+        holding = true;
+        await gate;
+        yield bytes(5000, 3);
+      }
+      const stalledWrite = rejection(paused.write("lease.bin", stalled(), { generation: 2 }));
+      while (!holding) await new Promise((resolve) => setTimeout(resolve, 5));
+      const owner = await open();
+      await owner.write("lease.bin", [bytes(200, 4)], { generation: 1 });
+      resume();
+      expect((await stalledWrite).code).toBe("ERR_IO");
+      expect(
+        (await rejection(paused.write("lease.bin", [bytes(1, 5)], { generation: 3 }))).code,
+      ).toBe("ERR_STALE");
+      expect(await owner.read("lease.bin")).toEqual(bytes(200, 4));
+      expect(await orphanRows(`unit_${schemas}`)).toBe(0);
+    });
+
+    it("refuses bad options with a TypeError or RangeError", async () => {
+      await expect(openPostgresSink({} as never)).rejects.toThrow(TypeError);
+      await expect(
+        openPostgresSink({ connectionString: server.url, table: 'x"; drop' }),
+      ).rejects.toThrow(TypeError);
+      await expect(
+        openPostgresSink({ connectionString: server.url, chunkBytes: 0 }),
+      ).rejects.toThrow(RangeError);
+      await expect(
+        openPostgresSink({ connectionString: server.url, bogus: 1 } as never),
+      ).rejects.toThrow(/unknown option/);
+    });
+
+    it("fails to open with a typed transient error when no server listens", async () => {
+      const error = await rejection(
+        openPostgresSink({ connectionString: "postgres://postgres@127.0.0.1:1/postgres" }),
+      );
+      expect(error.code).toBe("ERR_IO");
+      expect(error.stage).toBe("open");
+    });
+  });
+}
