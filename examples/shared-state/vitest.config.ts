@@ -1,11 +1,7 @@
-import { defineProject } from "vitest/config";
+import { definePackageTests } from "../../vitest.preset.js";
 
-export const vitestConfig = defineProject({
-  test: {
-    name: "@snapwrite/example-shared-state",
-    include: ["test/**/*.test.ts"],
-    testTimeout: 90_000,
-  },
+export const vitestConfig = definePackageTests("@snapwrite/example-shared-state", {
+  testTimeout: 90_000,
 });
 
 export default vitestConfig;
