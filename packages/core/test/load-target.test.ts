@@ -85,7 +85,13 @@ function racingSink(versions: string[]) {
   const calls: { reason: string; expected: string | undefined }[] = [];
   const sink: Sink & { calls: typeof calls } = {
     calls,
-    capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: true,
+      backup: false,
+      crossProcessLock: false,
+      fencing: false,
+    },
     write: async () => ({ bytes: 0, durable: true }),
     async read() {
       const seen = current;
