@@ -1,12 +1,13 @@
 import type {
   Sink,
   SinkCapabilities,
+  SinkQuarantineOptions,
   SinkReadOptions,
   SinkWriteOptions,
   SinkWriteResult,
   TargetId,
 } from "./contracts.js";
-import { PersistenceError } from "./persistence-error.js";
+import { isPersistenceError, PersistenceError } from "./persistence-error.js";
 import { createSerialQueue } from "./serial-queue.js";
 import { assertValidTarget } from "./validate-target.js";
 
@@ -54,7 +55,9 @@ export interface DefinedSink extends Sink {
  * validation (`ERR_INVALID_TARGET`, before any chunk is pulled), `ERR_CLOSED` after `close()`, an
  * already aborted signal (`ERR_ABORTED`), a per-target serial queue so that writes and quarantines
  * of one target run in call order and the last call wins (a write aborted while queued never
- * starts), and an idempotent `close()` that waits for the queue before `closeNow`.
+ * starts), a quarantine with `{ expected }` that moves the target only while its primary still
+ * holds exactly those bytes (`ERR_STALE` otherwise, checked in that queue), and an idempotent
+ * `close()` that waits for the queue before `closeNow`.
  */
 export function defineSink(definition: SinkDefinition): DefinedSink {
   checkDefinition(definition);
@@ -107,11 +110,35 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     return definition.readNow(target, { from });
   }
 
-  async function quarantine(target: TargetId, reason: string): Promise<string> {
+  async function quarantine(
+    target: TargetId,
+    reason: string,
+    options: SinkQuarantineOptions = {},
+  ): Promise<string> {
     assertValidTarget(target);
     assertOpen(target, "quarantine");
     const step = definition.quarantineNow as NonNullable<SinkDefinition["quarantineNow"]>;
-    return queue.run(target, () => step.call(definition, target, String(reason)));
+    const { expected } = options;
+    return queue.run(target, async () => {
+      // Inside the target's queue no write of this sink can land between the check and the move.
+      if (expected !== undefined) await assertStillHolds(target, expected);
+      return step.call(definition, target, String(reason));
+    });
+  }
+
+  async function assertStillHolds(target: TargetId, expected: Uint8Array): Promise<void> {
+    let current: Uint8Array | undefined;
+    try {
+      current = await definition.readNow(target, { from: "primary" });
+    } catch (error) {
+      if (!isPersistenceError(error, "ERR_NOT_FOUND")) throw error;
+    }
+    if (current !== undefined && sameBytes(current, expected)) return;
+    throw new PersistenceError(
+      "ERR_STALE",
+      `${JSON.stringify(target)} changed since it was read; the newer version is not quarantined`,
+      { target, details: { reason: "changed" } },
+    );
   }
 
   function close(): Promise<void> {
@@ -131,6 +158,12 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
   };
   if (definition.quarantineNow !== undefined) sink.quarantine = quarantine;
   return sink;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function checkDefinition(definition: SinkDefinition): void {

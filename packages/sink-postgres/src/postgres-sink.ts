@@ -3,6 +3,7 @@ import {
   isPersistenceError,
   PersistenceError,
   type SinkCapabilities,
+  type SinkQuarantineOptions,
   type SinkWriteOptions,
   type SinkWriteResult,
   type TargetId,
@@ -68,7 +69,7 @@ export interface PostgresSink extends DefinedSink {
    */
   readonly durability: PostgresDurability;
   /** Quarantines the primary into `<table>_quarantine` and returns `postgres:<schema>.<table>_quarantine/<id>`. */
-  quarantine(target: TargetId, reason: string): Promise<string>;
+  quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
 }
 
 const DEFAULT_CHUNK_BYTES = 1024 * 1024;
