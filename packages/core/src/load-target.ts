@@ -1,6 +1,7 @@
 import type { Codec, Sink, TargetId } from "./contracts.js";
 import { toPersistenceError } from "./os-error.js";
 import { isPersistenceError, PersistenceError } from "./persistence-error.js";
+import { silence, thenOf } from "./thenable.js";
 
 /** Options of {@link loadTarget}. */
 export interface LoadOptions {
@@ -87,9 +88,15 @@ async function readCopy<T>(
       proven: false,
     };
   }
+  let value: T;
   try {
-    return { ok: true, value: codec.decode(bytes), bytes: bytes.byteLength };
+    value = codec.decode(bytes);
   } catch (error) {
+    if (isPersistenceError(error) && error.code !== "ERR_CORRUPT") {
+      // The codec's own verdict on the data (an expired cache: ERR_STALE, …) is kept as it is.
+      // It says nothing about this copy being damaged: nothing is moved aside, no backup is tried.
+      return { ok: false, error, corrupt: false, proven: false };
+    }
     return {
       ok: false,
       error: corruptError(target, codec.name, from, error),
@@ -97,6 +104,26 @@ async function readCopy<T>(
       proven: isPersistenceError(error, "ERR_CORRUPT"),
     };
   }
+  const thenable = thenOf(value);
+  if (thenable !== undefined) {
+    // Never handed out as a value, and its rejection must not kill the process.
+    silence(value, thenable);
+    return {
+      ok: false,
+      error: asyncDecodeError(target, codec.name, from),
+      corrupt: false,
+      proven: false,
+    };
+  }
+  return { ok: true, value, bytes: bytes.byteLength };
+}
+
+function asyncDecodeError(target: TargetId, codecName: string, from: string): PersistenceError {
+  return new PersistenceError(
+    "ERR_CORRUPT",
+    `codec ${JSON.stringify(codecName)} returned a promise (thenable) from decode() for the ${from} of ${JSON.stringify(target)}: decode() must return the value synchronously`,
+    { target, details: { reason: "decoder-returned-promise", from } },
+  );
 }
 
 /**
@@ -106,7 +133,10 @@ async function readCopy<T>(
  * thrown by the codec counts as proof of corruption: any other exception from `decode` is reported
  * as `ERR_CORRUPT` with `details.reason: "decoder-threw"` (original as `cause`), the backup is still
  * tried, but the primary is never quarantined; a missing primary also falls back to
- * the backup. Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
+ * the backup. A `PersistenceError` with another code thrown by `decode` (`ERR_STALE` for an expired
+ * cache, …) is the codec's verdict and is returned as it is, without quarantine or backup. A
+ * `decode` that returns a promise is refused with `ERR_CORRUPT`, `details.reason:
+ * "decoder-returned-promise"` (nothing moved aside; the promise gets a rejection handler). Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
  * be fine, and loading an older backup would let the next save overwrite newer data.
  * Throws `TypeError` only for a missing sink or codec (programmer error).
  */
