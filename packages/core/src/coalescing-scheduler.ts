@@ -350,7 +350,14 @@ export class CoalescingScheduler {
       });
     }
     this.lastResult = result;
-    flight.batch?.settle(result);
+    const batch = flight.batch;
+    if (!result.ok && host.closing && flight.controller.signal.aborted && batch !== undefined) {
+      // Aborted by the close deadline: its tickets timed out, whether the sink honoured the abort
+      // (ERR_ABORTED) or failed otherwise meanwhile. The attempt's own result still goes out below.
+      batch.settle(this.closeResult("ERR_TIMEOUT", flight.generation, batch.count, result.error));
+    } else {
+      batch?.settle(result);
+    }
     host.deliver(result);
     if (!host.closing) this.scheduleAfter(result);
     return result;
