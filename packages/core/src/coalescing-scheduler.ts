@@ -117,6 +117,7 @@ export class CoalescingScheduler {
   private retries = 0;
   private lastReason: string | undefined = undefined;
   private lastError: LastErrorInfo | undefined = undefined;
+  private failingSince: number | undefined = undefined;
   private lastSuccessAt: number | undefined = undefined;
   private lastDurationMs: number | undefined = undefined;
   private bytes = 0;
@@ -190,6 +191,8 @@ export class CoalescingScheduler {
       retries: this.retries,
       lastReason: this.lastReason,
       lastError: this.lastError,
+      failing: this.failingSince !== undefined,
+      failingSince: this.failingSince,
       lastSuccessAt: this.lastSuccessAt,
       lastDurationMs: this.lastDurationMs,
       bytes: this.bytes,
@@ -301,6 +304,7 @@ export class CoalescingScheduler {
       this.successes++;
       this.bytes += outcome.bytes;
       this.lastSuccessAt = host.clock.now();
+      this.failingSince = undefined;
       this.failedAttempts = 0;
       result = Object.freeze({
         ok: true,
@@ -328,12 +332,9 @@ export class CoalescingScheduler {
         : this.immediatePending
           ? 0
           : retryDelayMs(this.failedAttempts, host.retry, host.random);
-      this.lastError = Object.freeze({
-        code: error.code,
-        stage,
-        message: error.message,
-        at: host.clock.now(),
-      });
+      const at = host.clock.now();
+      this.lastError = Object.freeze({ code: error.code, stage, message: error.message, at });
+      if (this.failingSince === undefined) this.failingSince = at;
       result = Object.freeze({
         ok: false,
         target,

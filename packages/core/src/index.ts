@@ -41,6 +41,7 @@ export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
 export type {
   PersistenceErrorCode,
+  PersistenceErrorJson,
   PersistenceErrorOptions,
   WriteStage,
 } from "./persistence-error.js";
