@@ -146,7 +146,12 @@ export interface PersistenceWriter {
   subscribe(listener: PersistenceListener): () => void;
   /** Flushes and stops; never rejects; a second call returns the same promise. */
   close(options?: CloseOptions): Promise<ShutdownReport>;
-  /** `close()` with the default timeout, for `await using`. */
+  /**
+   * `close()` with the default timeout, for `await using`. Rejects when the report is not `ok`
+   * (a target failed or timed out): with a `PersistenceError` whose code is the first such
+   * target's, its error as `cause` and the whole report in `details.report`. Inside an
+   * `await using` block that threw already, the two errors arrive together as a `SuppressedError`.
+   */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -176,6 +181,30 @@ function resolveExecutor(options: PersistenceWriterOptions): Executor {
   }
   throw new TypeError(
     `executor must be "inline", "sliced" or an Executor, got ${JSON.stringify(executor)}`,
+  );
+}
+
+/**
+ * What disposal throws for a report with failed or timed-out targets: the first such target's
+ * code, its error as `cause`, and the whole report in `details.report`.
+ */
+function closeReportError(report: ShutdownReport): PersistenceError {
+  const bad = report.targets.filter(
+    (line) => line.outcome === "failed" || line.outcome === "timed-out",
+  );
+  const first = bad[0];
+  const list = bad
+    .slice(0, 5)
+    .map(
+      (line) =>
+        `${JSON.stringify(line.target)} ${line.outcome}${line.error === undefined ? "" : ` (${line.error.code})`}`,
+    )
+    .join(", ");
+  const more = bad.length > 5 ? ` and ${bad.length - 5} more` : "";
+  return new PersistenceError(
+    first?.error?.code ?? "ERR_IO",
+    `close() did not save every target: ${list}${more}`,
+    { stage: "close", details: { report }, cause: first?.error },
   );
 }
 
@@ -482,7 +511,8 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       return closePromise;
     },
     async [Symbol.asyncDispose](): Promise<void> {
-      await writer.close();
+      const report = await writer.close();
+      if (!report.ok) throw closeReportError(report);
     },
   };
   return writer;
