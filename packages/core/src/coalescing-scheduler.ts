@@ -10,6 +10,7 @@ import type { ShutdownOutcome, TargetShutdownReport } from "./shutdown-report.js
 import type { TargetState } from "./target-state.js";
 import { Ticket, TicketBatch } from "./ticket-batch.js";
 import type { WriteAttemptOutcome } from "./write-attempt.js";
+import type { SlotRequest, WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEventType } from "./writer-event.js";
 
 /** What every target's scheduler shares with the writer. Internal. */
@@ -19,6 +20,8 @@ export interface SchedulerHost {
   readonly executor: Executor;
   readonly retry: RetryPolicy;
   readonly random: () => number;
+  /** Bounds the write attempts running at once, over every target of the writer. */
+  readonly limiter: WriteLimiter;
   /** Set once `close()` began. */
   readonly closing: boolean;
   /** Number of subscribed listeners; events are only built when there are some. */
@@ -105,9 +108,14 @@ export class CoalescingScheduler {
   /** Consecutive transiently failed attempts. */
   private failedAttempts = 0;
   private flight: Flight | undefined = undefined;
+  /** Set while the next write waits for one of the writer's `concurrency` slots. */
+  private slotRequest: SlotRequest | undefined = undefined;
+  /** Resolves the promise `close()` waits on while a slot is awaited. */
+  private slotWaiters: (() => void)[] = [];
   private lastResult: WriteResult | undefined = undefined;
   private closeOutcome: ShutdownOutcome | undefined = undefined;
   private closeHadWork = false;
+  private closeDeadlinePassed = false;
 
   private requests = 0;
   private writes = 0;
@@ -163,7 +171,12 @@ export class CoalescingScheduler {
         this.timer.cancel();
         this.queueStart();
       }
-    } else if (this.flight === undefined && !this.timer.armed && !this.startQueued) {
+    } else if (
+      this.flight === undefined &&
+      this.slotRequest === undefined &&
+      !this.timer.armed &&
+      !this.startQueued
+    ) {
       this.armDebounce(now);
     }
     if (host.listenerCount > 0) host.emit("requested", this.settings.target, generation, undefined);
@@ -223,7 +236,7 @@ export class CoalescingScheduler {
   }
 
   private timerFired(): void {
-    if (this.host.closing || this.flight !== undefined) return;
+    if (this.host.closing || this.flight !== undefined || this.slotRequest !== undefined) return;
     if (this.timerIsRetry) {
       if (this.unsaved) this.start();
       return;
@@ -253,12 +266,54 @@ export class CoalescingScheduler {
 
   private queuedStart(): void {
     this.startQueued = false;
-    if (this.host.closing || this.flight !== undefined) return;
+    if (this.host.closing || this.flight !== undefined || this.slotRequest !== undefined) return;
     if (this.unsaved) this.start();
   }
 
-  /** Starts a write of the newest state. */
-  private start(): Flight {
+  /**
+   * Starts a write of the newest state as soon as one of the writer's slots is free. The generation
+   * is captured and `snapshot()` runs only then, so a write that waited still writes the newest state.
+   */
+  private start(): void {
+    if (this.flight !== undefined || this.slotRequest !== undefined) return;
+    if (this.host.limiter.tryAcquire()) {
+      this.launch();
+      return;
+    }
+    this.slotRequest = this.host.limiter.wait(this.onSlotGranted);
+  }
+
+  // Bound once: called by the limiter with a slot held.
+  private readonly onSlotGranted = (): void => this.slotGranted();
+
+  private slotGranted(): void {
+    this.slotRequest = undefined;
+    // Nothing left to write (or the writer closed and the close deadline passed): give it back.
+    if (this.flight !== undefined || !this.unsaved || this.closeDeadlinePassed) {
+      this.host.limiter.release();
+    } else {
+      this.launch();
+    }
+    this.wakeSlotWaiters();
+  }
+
+  private wakeSlotWaiters(): void {
+    const waiters = this.slotWaiters;
+    if (waiters.length === 0) return;
+    this.slotWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once the queued start got its slot (or was cancelled). */
+  private slotGrantedOrCancelled(): Promise<void> {
+    if (this.slotRequest === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.slotWaiters.push(resolve);
+    });
+  }
+
+  /** Runs the write, with a slot held. */
+  private launch(): void {
     const host = this.host;
     const { target, run } = this.settings;
     const generation = this.pendingGeneration;
@@ -287,11 +342,11 @@ export class CoalescingScheduler {
     flight.done = run({ target, generation, attempt, signal: controller.signal }).then((outcome) =>
       this.finish(flight, outcome),
     );
-    return flight;
   }
 
   private finish(flight: Flight, outcome: WriteAttemptOutcome): WriteResult {
     const host = this.host;
+    host.limiter.release();
     if (this.flight === flight) this.flight = undefined;
     const target = this.settings.target;
     const newerPending = this.pendingGeneration > flight.generation;
@@ -383,17 +438,27 @@ export class CoalescingScheduler {
     this.timer.cancel();
   }
 
-  /** Aborts the running write, if any (close deadline). */
+  /** Aborts the running write, if any, and drops a start still waiting for a slot (close deadline). */
   abortInFlight(reason: PersistenceError): void {
+    this.closeDeadlinePassed = true;
     this.flight?.controller.abort(reason);
+    const request = this.slotRequest;
+    if (request !== undefined) {
+      this.slotRequest = undefined;
+      this.host.limiter.cancel(request);
+      this.wakeSlotWaiters();
+    }
   }
 
   /** This target's part of `close()`; records its outcome, never rejects. */
   async close(context: CloseContext): Promise<void> {
-    this.closeHadWork = this.flight !== undefined || this.unsaved;
+    this.closeHadWork = this.flight !== undefined || this.slotRequest !== undefined || this.unsaved;
     let attempts = 0;
     const deadlineReached = context.deadline.then(() => undefined);
     for (;;) {
+      if (this.slotRequest !== undefined) {
+        await Promise.race([this.slotGrantedOrCancelled(), deadlineReached]);
+      }
       const flight = this.flight;
       if (flight !== undefined) await Promise.race([flight.done, deadlineReached]);
       const settled = this.settledCloseOutcome();
@@ -455,7 +520,7 @@ export class CoalescingScheduler {
 
   /** The close outcome once nothing is in flight and nothing is left to write; `undefined` before. */
   private settledCloseOutcome(): ShutdownOutcome | undefined {
-    if (this.flight !== undefined) return undefined;
+    if (this.flight !== undefined || this.slotRequest !== undefined) return undefined;
     if (!this.unsaved) return this.closeHadWork ? "written" : "clean";
     if (this.settings.shutdown === "skip") return "skipped";
     return undefined;

@@ -60,7 +60,7 @@ export type {
   TargetHandle,
   TargetOptions,
 } from "./persistence-writer.js";
-export { createPersistenceWriter } from "./persistence-writer.js";
+export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./persistence-writer.js";
 export type { AbortErrorFactory } from "./race-abort.js";
 export { raceAbort } from "./race-abort.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";

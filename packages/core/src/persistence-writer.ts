@@ -23,6 +23,7 @@ import type { PersistenceTicket } from "./ticket-batch.js";
 import { assertValidTarget } from "./validate-target.js";
 import { replicaPort, type WorkerReplica } from "./worker-replica.js";
 import { runWriteAttempt } from "./write-attempt.js";
+import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
 
 /** Options of {@link createPersistenceWriter}. */
@@ -44,7 +45,18 @@ export interface PersistenceWriterOptions {
   readonly random?: (() => number) | undefined;
   /** Called with every attempt's result. Exceptions are caught and counted in `health()`. */
   readonly onResult?: ((result: WriteResult) => void) | undefined;
+  /**
+   * How many write attempts (snapshot + encode + `sink.write`) run at once, over all targets: an
+   * integer `>= 1`, or `Infinity` for no bound. Default {@link DEFAULT_WRITE_CONCURRENCY} (8).
+   * Further writes wait in request order and take their snapshot when their turn comes, so with
+   * thousands of dirty targets (at `close()` too) the sink works at its sustainable rate, file
+   * descriptors stay bounded, and as many targets as possible are durable by a deadline.
+   */
+  readonly concurrency?: number | undefined;
 }
+
+/** The default {@link PersistenceWriterOptions.concurrency}. */
+export const DEFAULT_WRITE_CONCURRENCY = 8;
 
 /** Options of {@link PersistenceWriter.register}. */
 export interface TargetOptions<T> {
@@ -208,6 +220,15 @@ function closeReportError(report: ShutdownReport): PersistenceError {
   );
 }
 
+function resolveConcurrency(value: unknown): number {
+  if (value === undefined) return DEFAULT_WRITE_CONCURRENCY;
+  if (typeof value !== "number") throw new TypeError("concurrency must be a number");
+  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1))) {
+    throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${value}`);
+  }
+  return value;
+}
+
 function closedError(what: string): PersistenceError {
   return new PersistenceError("ERR_CLOSED", `writer is closed: cannot ${what}`);
 }
@@ -242,6 +263,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
   }
   const retry = resolveRetryPolicy(options.retry);
   const executor = resolveExecutor(options);
+  const limiter = new WriteLimiter(resolveConcurrency(options.concurrency));
 
   const schedulers = new Map<TargetId, CoalescingScheduler>();
   const replicas: WorkerReplica<unknown>[] = [];
@@ -255,6 +277,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     executor,
     retry,
     random,
+    limiter,
     closing: false,
     listenerCount: 0,
     emit(type, target, generation, result) {
