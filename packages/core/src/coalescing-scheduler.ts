@@ -501,14 +501,19 @@ export class CoalescingScheduler {
       );
     }
     const code: PersistenceErrorCode = outcome === "timed-out" ? "ERR_TIMEOUT" : "ERR_CLOSED";
+    // A timed-out target's tickets share its report error: with thousands of targets at the
+    // deadline, building errors is most of what close() does after it (see runClose).
+    const ticketError = outcome === "timed-out" ? error : undefined;
     const flight = this.flight;
     if (flight?.batch !== undefined && !flight.batch.settled) {
-      flight.batch.settle(this.closeResult(code, flight.generation, flight.batch.count, error));
+      flight.batch.settle(
+        this.closeResult(code, flight.generation, flight.batch.count, error, ticketError),
+      );
     }
     if (this.batch !== undefined) {
       const batch = this.batch;
       this.batch = undefined;
-      batch.settle(this.closeResult(code, generation, batch.count, error));
+      batch.settle(this.closeResult(code, generation, batch.count, error, ticketError));
     }
     return { target, outcome, generation, error };
   }
@@ -531,6 +536,7 @@ export class CoalescingScheduler {
     generation: number,
     requests: number,
     cause: PersistenceError | undefined,
+    error?: PersistenceError,
   ): WriteFailed {
     const target = this.settings.target;
     const message =
@@ -545,11 +551,13 @@ export class CoalescingScheduler {
       requests,
       attempt: 0,
       stage: "close",
-      error: new PersistenceError(
-        code,
-        message,
-        cause === undefined ? { stage: "close", target } : { stage: "close", target, cause },
-      ),
+      error:
+        error ??
+        new PersistenceError(
+          code,
+          message,
+          cause === undefined ? { stage: "close", target } : { stage: "close", target, cause },
+        ),
       newerPending: false,
       willRetry: false,
       retryInMs: undefined,
