@@ -1,4 +1,5 @@
-import type { Codec, Sink, TargetId } from "./contracts.js";
+import type { Codec, Sink, SinkReadOptions, TargetId } from "./contracts.js";
+import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
 import { toPersistenceError } from "./os-error.js";
 import { isPersistenceError, PersistenceError } from "./persistence-error.js";
 import { silence, thenOf } from "./thenable.js";
@@ -12,6 +13,17 @@ export interface LoadOptions {
   readonly backup?: boolean | undefined;
   /** Move a corrupt primary aside with `sink.quarantine`, when the sink has it. Default `true`. */
   readonly quarantine?: boolean | undefined;
+  /**
+   * Stops the load: it resolves at once with `ERR_ABORTED` (the signal's reason as `cause`). The
+   * signal is passed on to `sink.read`; nothing is read when it is aborted already.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Deadline of the whole load (primary, quarantine, backup), in ms: `>= 0`, or `Infinity` (the
+   * default) for none. When it passes, the load resolves with `ERR_TIMEOUT` and the signal given
+   * to `sink.read` aborts; a sink that ignores it is left behind, never waited for.
+   */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** A successful load. */
@@ -76,10 +88,11 @@ async function readCopy<T>(
   target: TargetId,
   codec: Codec<T>,
   from: "primary" | "backup",
+  signal: AbortSignal | undefined,
 ): Promise<Copy<T>> {
   let bytes: Uint8Array;
   try {
-    bytes = await sink.read(target, from === "backup" ? { from } : undefined);
+    bytes = await sink.read(target, readOptions(from, signal));
   } catch (error) {
     return {
       ok: false,
@@ -118,6 +131,14 @@ async function readCopy<T>(
   return { ok: true, value, bytes: bytes.byteLength };
 }
 
+function readOptions(
+  from: "primary" | "backup",
+  signal: AbortSignal | undefined,
+): SinkReadOptions | undefined {
+  if (signal === undefined) return from === "backup" ? { from } : undefined;
+  return from === "backup" ? { from, signal } : { signal };
+}
+
 function asyncDecodeError(target: TargetId, codecName: string, from: string): PersistenceError {
   return new PersistenceError(
     "ERR_CORRUPT",
@@ -138,7 +159,9 @@ function asyncDecodeError(target: TargetId, codecName: string, from: string): Pe
  * `decode` that returns a promise is refused with `ERR_CORRUPT`, `details.reason:
  * "decoder-returned-promise"` (nothing moved aside; the promise gets a rejection handler). Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
  * be fine, and loading an older backup would let the next save overwrite newer data.
- * Throws `TypeError` only for a missing sink or codec (programmer error).
+ * With `signal` or `timeoutMs` it resolves `ERR_ABORTED` / `ERR_TIMEOUT` as soon as either fires.
+ * Throws `TypeError` only for a missing sink or codec or a bad signal, `RangeError` for a bad
+ * `timeoutMs` (programmer errors).
  */
 export async function loadTarget<T>(
   sink: Sink,
@@ -152,10 +175,26 @@ export async function loadTarget<T>(
   if (typeof codec !== "object" || codec === null || typeof codec.decode !== "function") {
     throw new TypeError("loadTarget needs a Codec with a decode() method");
   }
+  const timeoutMs = loadTimeoutMs(options.timeoutMs);
+  assertLoadSignal(options.signal);
+  return withLoadDeadline(target, options.signal, timeoutMs, (signal) =>
+    loadCopies(sink, target, codec, options, signal),
+  );
+}
+
+async function loadCopies<T>(
+  sink: Sink,
+  target: TargetId,
+  codec: Codec<T>,
+  options: LoadOptions,
+  signal: AbortSignal | undefined,
+): Promise<LoadResult<T>> {
   const useBackup = options.backup !== false && sink.capabilities?.backup === true;
   const useQuarantine = options.quarantine !== false && typeof sink.quarantine === "function";
 
-  const primary = await readCopy(sink, target, codec, "primary");
+  const primary = await readCopy(sink, target, codec, "primary", signal);
+  // The caller got ERR_TIMEOUT / ERR_ABORTED already: move nothing aside, read nothing more.
+  if (signal?.aborted === true) return { ok: false, error: signal.reason as PersistenceError };
   if (primary.ok)
     return { ok: true, value: primary.value, source: "primary", bytes: primary.bytes };
   const primaryError = primary.error;
@@ -176,7 +215,7 @@ export async function loadTarget<T>(
   if (!fallBack || !useBackup) {
     return { ok: false, error: primaryError, quarantinedTo, quarantineError };
   }
-  const backup = await readCopy(sink, target, codec, "backup");
+  const backup = await readCopy(sink, target, codec, "backup", signal);
   if (backup.ok) {
     return {
       ok: true,
