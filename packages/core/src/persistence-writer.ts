@@ -236,7 +236,12 @@ function resolveConcurrency(value: unknown): number {
  */
 function withoutStackTraces<R>(fn: () => R): R {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    // Frozen intrinsics: the stacks just cost their time.
+    return fn();
+  }
   try {
     return fn();
   } finally {

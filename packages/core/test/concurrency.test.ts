@@ -94,11 +94,14 @@ describe("writer concurrency", () => {
       const handle = writer.register(`t${i}`, { snapshot: () => `v${i}`, codec: textCodec() });
       tickets.push(handle.request("dirty"));
     }
+    const stackTraceLimit = Error.stackTraceLimit;
     // Not a multiple of 10 ms: no write ends exactly at the deadline.
     const closing = writer.close({ timeoutMs: 1005 });
     await clock.advance(1005);
     const report = await closing;
     expect(report.durationMs).toBe(1005);
+    // close() builds the timed-out errors without stack capture, and puts the limit back.
+    expect(Error.stackTraceLimit).toBe(stackTraceLimit);
     expect(stats.maxActive).toBe(4);
     const written = report.targets.filter((t) => t.outcome === "written");
     const timedOut = report.targets.filter((t) => t.outcome === "timed-out");

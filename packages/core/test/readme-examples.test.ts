@@ -67,7 +67,16 @@ function typecheck(blocks: readonly Block[]): Map<string, string[]> {
   host.readFile = (fileName) => virtual.get(fileName) ?? readFile(fileName);
   const program = ts.createProgram({ rootNames: [...virtual.keys()], options, host });
   const out = new Map<string, string[]>(blocks.map((block) => [block.fileName, []]));
-  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+  // Only the blocks' own diagnostics: checking every package source too would only cost time.
+  const diagnostics = [...virtual.keys()].flatMap((fileName) => {
+    const sourceFile = program.getSourceFile(fileName);
+    if (sourceFile === undefined) return [];
+    return [
+      ...program.getSyntacticDiagnostics(sourceFile),
+      ...program.getSemanticDiagnostics(sourceFile),
+    ];
+  });
+  for (const diagnostic of diagnostics) {
     const file = diagnostic.file?.fileName;
     if (file === undefined || !virtual.has(file)) continue;
     const { line } = diagnostic.file?.getLineAndCharacterOfPosition(diagnostic.start ?? 0) ?? {
