@@ -450,9 +450,16 @@ export class CoalescingScheduler {
     }
   }
 
-  /** This target's part of `close()`; records its outcome, never rejects. */
-  async close(context: CloseContext): Promise<void> {
+  /** Called for every target when `close()` begins, before any target's close loop runs. */
+  beginClose(): void {
     this.closeHadWork = this.flight !== undefined || this.slotRequest !== undefined || this.unsaved;
+  }
+
+  /**
+   * This target's part of `close()`; records its outcome, never rejects. A target whose turn never
+   * came before the deadline gets its outcome from {@link finishClose}.
+   */
+  async close(context: CloseContext): Promise<void> {
     let attempts = 0;
     const deadlineReached = context.deadline.then(() => undefined);
     for (;;) {

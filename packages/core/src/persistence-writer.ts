@@ -485,13 +485,22 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
         });
       },
     };
-    const work = Promise.all(
-      all.map((scheduler) =>
-        scheduler.close(context).catch(() => {
+    for (const scheduler of all) scheduler.beginClose();
+    // A few close loops walk the targets in registration order instead of one loop per target:
+    // writes run `concurrency` at a time anyway, and 10,000 loops waiting for a slot would cost
+    // their allocations (and the garbage collector's time) before the first write and again at the
+    // deadline. Spare loops keep the slots busy while some targets sleep in a retry backoff.
+    let next = 0;
+    const closeTargets = async (): Promise<void> => {
+      while (next < all.length && !passed) {
+        const scheduler = all[next++] as CoalescingScheduler;
+        await scheduler.close(context).catch(() => {
           // An unexpected bug in one target's close must not block the others; it reports timed-out.
-        }),
-      ),
-    );
+        });
+      }
+    };
+    const loops = Math.min(all.length, Math.max(16, limiter.limit * 4));
+    const work = Promise.all(Array.from({ length: loops }, closeTargets));
     await Promise.race([work, deadline]);
     deadlineTimer.cancel();
     for (const sleeper of sleepers) sleeper.cancel();

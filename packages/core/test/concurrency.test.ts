@@ -122,6 +122,35 @@ describe("writer concurrency", () => {
     }
   });
 
+  it("reports every target when the deadline passes before close() reached it", async () => {
+    const clock = new FakeClock();
+    const { sink, stats } = slowSink(clock, 10);
+    const writer = createPersistenceWriter({ sink, clock, executor: "inline", concurrency: 1 });
+    const handles = [];
+    for (let i = 0; i < 100; i++) {
+      handles.push(writer.register(`t${i}`, { snapshot: () => `v${i}`, codec: textCodec() }));
+    }
+    // t99 is queued for the single slot before close() begins, behind t98.
+    handles[98]?.request("before", { urgency: "immediate" });
+    const queued = handles[99]?.request("before", { urgency: "immediate" });
+    await clock.advance(0);
+    // Every even target is dirty; the odd ones (t99 aside) have nothing to write.
+    for (let i = 0; i < 98; i += 2) handles[i]?.request("dirty");
+    const closing = writer.close({ timeoutMs: 55 });
+    await clock.advance(55);
+    const report = await closing;
+    const outcome = (target: string) => report.targets.find((t) => t.target === target)?.outcome;
+    expect(outcome("t98")).toBe("written");
+    expect(outcome("t99")).toBe("written");
+    expect(await queued?.settled).toMatchObject({ ok: true });
+    expect(outcome("t0")).toBe("written");
+    expect(outcome("t1")).toBe("clean");
+    expect(outcome("t96")).toBe("timed-out");
+    expect(outcome("t97")).toBe("clean");
+    expect(stats.maxActive).toBe(1);
+    expect(report.targets.filter((t) => t.outcome === "written")).toHaveLength(5);
+  });
+
   it("accepts Infinity (no bound)", async () => {
     const clock = new FakeClock();
     const { sink, stats } = slowSink(clock, 10);
