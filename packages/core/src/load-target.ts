@@ -157,8 +157,9 @@ function asyncDecodeError(target: TargetId, codecName: string, from: string): Pe
  * the backup. A `PersistenceError` with another code thrown by `decode` (`ERR_STALE` for an expired
  * cache, …) is the codec's verdict and is returned as it is, without quarantine or backup. A
  * `decode` that returns a promise is refused with `ERR_CORRUPT`, `details.reason:
- * "decoder-returned-promise"` (nothing moved aside; the promise gets a rejection handler). Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
- * be fine, and loading an older backup would let the next save overwrite newer data.
+ * "decoder-returned-promise"` (nothing moved aside; the promise gets a rejection handler). Other
+ * read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not fall back: the primary may be
+ * fine, and loading an older backup would let the next save overwrite newer data.
  * With `signal` or `timeoutMs` it resolves `ERR_ABORTED` / `ERR_TIMEOUT` as soon as either fires.
  * Throws `TypeError` only for a missing sink or codec or a bad signal, `RangeError` for a bad
  * `timeoutMs` (programmer errors).
