@@ -10,6 +10,7 @@ import type { ShutdownOutcome, TargetShutdownReport } from "./shutdown-report.js
 import type { TargetState } from "./target-state.js";
 import { Ticket, TicketBatch } from "./ticket-batch.js";
 import type { WriteAttemptOutcome } from "./write-attempt.js";
+import type { SlotRequest, WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEventType } from "./writer-event.js";
 
 /** What every target's scheduler shares with the writer. Internal. */
@@ -19,6 +20,8 @@ export interface SchedulerHost {
   readonly executor: Executor;
   readonly retry: RetryPolicy;
   readonly random: () => number;
+  /** Bounds the write attempts running at once, over every target of the writer. */
+  readonly limiter: WriteLimiter;
   /** Set once `close()` began. */
   readonly closing: boolean;
   /** Number of subscribed listeners; events are only built when there are some. */
@@ -105,9 +108,14 @@ export class CoalescingScheduler {
   /** Consecutive transiently failed attempts. */
   private failedAttempts = 0;
   private flight: Flight | undefined = undefined;
+  /** Set while the next write waits for one of the writer's `concurrency` slots. */
+  private slotRequest: SlotRequest | undefined = undefined;
+  /** Resolves the promise `close()` waits on while a slot is awaited. */
+  private slotWaiters: (() => void)[] = [];
   private lastResult: WriteResult | undefined = undefined;
   private closeOutcome: ShutdownOutcome | undefined = undefined;
   private closeHadWork = false;
+  private closeDeadlinePassed = false;
 
   private requests = 0;
   private writes = 0;
@@ -117,6 +125,7 @@ export class CoalescingScheduler {
   private retries = 0;
   private lastReason: string | undefined = undefined;
   private lastError: LastErrorInfo | undefined = undefined;
+  private failingSince: number | undefined = undefined;
   private lastSuccessAt: number | undefined = undefined;
   private lastDurationMs: number | undefined = undefined;
   private bytes = 0;
@@ -162,7 +171,12 @@ export class CoalescingScheduler {
         this.timer.cancel();
         this.queueStart();
       }
-    } else if (this.flight === undefined && !this.timer.armed && !this.startQueued) {
+    } else if (
+      this.flight === undefined &&
+      this.slotRequest === undefined &&
+      !this.timer.armed &&
+      !this.startQueued
+    ) {
       this.armDebounce(now);
     }
     if (host.listenerCount > 0) host.emit("requested", this.settings.target, generation, undefined);
@@ -190,6 +204,8 @@ export class CoalescingScheduler {
       retries: this.retries,
       lastReason: this.lastReason,
       lastError: this.lastError,
+      failing: this.failingSince !== undefined,
+      failingSince: this.failingSince,
       lastSuccessAt: this.lastSuccessAt,
       lastDurationMs: this.lastDurationMs,
       bytes: this.bytes,
@@ -220,7 +236,7 @@ export class CoalescingScheduler {
   }
 
   private timerFired(): void {
-    if (this.host.closing || this.flight !== undefined) return;
+    if (this.host.closing || this.flight !== undefined || this.slotRequest !== undefined) return;
     if (this.timerIsRetry) {
       if (this.unsaved) this.start();
       return;
@@ -250,12 +266,54 @@ export class CoalescingScheduler {
 
   private queuedStart(): void {
     this.startQueued = false;
-    if (this.host.closing || this.flight !== undefined) return;
+    if (this.host.closing || this.flight !== undefined || this.slotRequest !== undefined) return;
     if (this.unsaved) this.start();
   }
 
-  /** Starts a write of the newest state. */
-  private start(): Flight {
+  /**
+   * Starts a write of the newest state as soon as one of the writer's slots is free. The generation
+   * is captured and `snapshot()` runs only then, so a write that waited still writes the newest state.
+   */
+  private start(): void {
+    if (this.flight !== undefined || this.slotRequest !== undefined) return;
+    if (this.host.limiter.tryAcquire()) {
+      this.launch();
+      return;
+    }
+    this.slotRequest = this.host.limiter.wait(this.onSlotGranted);
+  }
+
+  // Bound once: called by the limiter with a slot held.
+  private readonly onSlotGranted = (): void => this.slotGranted();
+
+  private slotGranted(): void {
+    this.slotRequest = undefined;
+    // Nothing left to write (or the writer closed and the close deadline passed): give it back.
+    if (this.flight !== undefined || !this.unsaved || this.closeDeadlinePassed) {
+      this.host.limiter.release();
+    } else {
+      this.launch();
+    }
+    this.wakeSlotWaiters();
+  }
+
+  private wakeSlotWaiters(): void {
+    const waiters = this.slotWaiters;
+    if (waiters.length === 0) return;
+    this.slotWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once the queued start got its slot (or was cancelled). */
+  private slotGrantedOrCancelled(): Promise<void> {
+    if (this.slotRequest === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.slotWaiters.push(resolve);
+    });
+  }
+
+  /** Runs the write, with a slot held. */
+  private launch(): void {
     const host = this.host;
     const { target, run } = this.settings;
     const generation = this.pendingGeneration;
@@ -284,11 +342,11 @@ export class CoalescingScheduler {
     flight.done = run({ target, generation, attempt, signal: controller.signal }).then((outcome) =>
       this.finish(flight, outcome),
     );
-    return flight;
   }
 
   private finish(flight: Flight, outcome: WriteAttemptOutcome): WriteResult {
     const host = this.host;
+    host.limiter.release();
     if (this.flight === flight) this.flight = undefined;
     const target = this.settings.target;
     const newerPending = this.pendingGeneration > flight.generation;
@@ -301,6 +359,7 @@ export class CoalescingScheduler {
       this.successes++;
       this.bytes += outcome.bytes;
       this.lastSuccessAt = host.clock.now();
+      this.failingSince = undefined;
       this.failedAttempts = 0;
       result = Object.freeze({
         ok: true,
@@ -328,12 +387,9 @@ export class CoalescingScheduler {
         : this.immediatePending
           ? 0
           : retryDelayMs(this.failedAttempts, host.retry, host.random);
-      this.lastError = Object.freeze({
-        code: error.code,
-        stage,
-        message: error.message,
-        at: host.clock.now(),
-      });
+      const at = host.clock.now();
+      this.lastError = Object.freeze({ code: error.code, stage, message: error.message, at });
+      if (this.failingSince === undefined) this.failingSince = at;
       result = Object.freeze({
         ok: false,
         target,
@@ -350,7 +406,14 @@ export class CoalescingScheduler {
       });
     }
     this.lastResult = result;
-    flight.batch?.settle(result);
+    const batch = flight.batch;
+    if (!result.ok && host.closing && flight.controller.signal.aborted && batch !== undefined) {
+      // Aborted by the close deadline: its tickets timed out, whether the sink honoured the abort
+      // (ERR_ABORTED) or failed otherwise meanwhile. The attempt's own result still goes out below.
+      batch.settle(this.closeResult("ERR_TIMEOUT", flight.generation, batch.count, result.error));
+    } else {
+      batch?.settle(result);
+    }
     host.deliver(result);
     if (!host.closing) this.scheduleAfter(result);
     return result;
@@ -375,17 +438,34 @@ export class CoalescingScheduler {
     this.timer.cancel();
   }
 
-  /** Aborts the running write, if any (close deadline). */
+  /** Aborts the running write, if any, and drops a start still waiting for a slot (close deadline). */
   abortInFlight(reason: PersistenceError): void {
+    this.closeDeadlinePassed = true;
     this.flight?.controller.abort(reason);
+    const request = this.slotRequest;
+    if (request !== undefined) {
+      this.slotRequest = undefined;
+      this.host.limiter.cancel(request);
+      this.wakeSlotWaiters();
+    }
   }
 
-  /** This target's part of `close()`; records its outcome, never rejects. */
+  /** Called for every target when `close()` begins, before any target's close loop runs. */
+  beginClose(): void {
+    this.closeHadWork = this.flight !== undefined || this.slotRequest !== undefined || this.unsaved;
+  }
+
+  /**
+   * This target's part of `close()`; records its outcome, never rejects. A target whose turn never
+   * came before the deadline gets its outcome from {@link finishClose}.
+   */
   async close(context: CloseContext): Promise<void> {
-    this.closeHadWork = this.flight !== undefined || this.unsaved;
     let attempts = 0;
     const deadlineReached = context.deadline.then(() => undefined);
     for (;;) {
+      if (this.slotRequest !== undefined) {
+        await Promise.race([this.slotGrantedOrCancelled(), deadlineReached]);
+      }
       const flight = this.flight;
       if (flight !== undefined) await Promise.race([flight.done, deadlineReached]);
       const settled = this.settledCloseOutcome();
@@ -428,14 +508,19 @@ export class CoalescingScheduler {
       );
     }
     const code: PersistenceErrorCode = outcome === "timed-out" ? "ERR_TIMEOUT" : "ERR_CLOSED";
+    // A timed-out target's tickets share its report error: with thousands of targets at the
+    // deadline, building errors is most of what close() does after it (see runClose).
+    const ticketError = outcome === "timed-out" ? error : undefined;
     const flight = this.flight;
     if (flight?.batch !== undefined && !flight.batch.settled) {
-      flight.batch.settle(this.closeResult(code, flight.generation, flight.batch.count, error));
+      flight.batch.settle(
+        this.closeResult(code, flight.generation, flight.batch.count, error, ticketError),
+      );
     }
     if (this.batch !== undefined) {
       const batch = this.batch;
       this.batch = undefined;
-      batch.settle(this.closeResult(code, generation, batch.count, error));
+      batch.settle(this.closeResult(code, generation, batch.count, error, ticketError));
     }
     return { target, outcome, generation, error };
   }
@@ -447,7 +532,7 @@ export class CoalescingScheduler {
 
   /** The close outcome once nothing is in flight and nothing is left to write; `undefined` before. */
   private settledCloseOutcome(): ShutdownOutcome | undefined {
-    if (this.flight !== undefined) return undefined;
+    if (this.flight !== undefined || this.slotRequest !== undefined) return undefined;
     if (!this.unsaved) return this.closeHadWork ? "written" : "clean";
     if (this.settings.shutdown === "skip") return "skipped";
     return undefined;
@@ -458,6 +543,7 @@ export class CoalescingScheduler {
     generation: number,
     requests: number,
     cause: PersistenceError | undefined,
+    error?: PersistenceError,
   ): WriteFailed {
     const target = this.settings.target;
     const message =
@@ -472,11 +558,13 @@ export class CoalescingScheduler {
       requests,
       attempt: 0,
       stage: "close",
-      error: new PersistenceError(
-        code,
-        message,
-        cause === undefined ? { stage: "close", target } : { stage: "close", target, cause },
-      ),
+      error:
+        error ??
+        new PersistenceError(
+          code,
+          message,
+          cause === undefined ? { stage: "close", target } : { stage: "close", target, cause },
+        ),
       newerPending: false,
       willRetry: false,
       retryInMs: undefined,

@@ -143,6 +143,11 @@ export interface SinkWriteResult {
 export interface SinkReadOptions {
   /** Read the current version (default) or the kept backup. */
   readonly from?: "primary" | "backup" | undefined;
+  /**
+   * Aborted when the reader gives up (`loadTarget`'s `signal` or `timeoutMs`). A sink may stop
+   * early and reject with `ERR_ABORTED`; one that ignores it is simply not waited for.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Options of {@link Sink.quarantine}. */

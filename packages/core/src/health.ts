@@ -29,8 +29,18 @@ export interface TargetHealth {
   readonly retries: number;
   /** Reason of the latest request. */
   readonly lastReason: string | undefined;
-  /** Latest failure; stays set after a later success (compare `lastSuccessAt` with `lastError.at`). */
+  /**
+   * Latest failure; stays set after a later success, as history. Use {@link failing} to ask whether
+   * the target is failing now.
+   */
   readonly lastError: LastErrorInfo | undefined;
+  /** True when the latest finished attempt failed; a success clears it. */
+  readonly failing: boolean;
+  /**
+   * Clock time of the first failure of the current run of failures, in ms; `undefined` while not
+   * failing. A success clears it, so `now - failingSince` is how long saving has been broken.
+   */
+  readonly failingSince: number | undefined;
   /** Clock time of the latest success, in ms. */
   readonly lastSuccessAt: number | undefined;
   /** `totalMs` of the latest finished attempt. */
@@ -55,6 +65,8 @@ export interface HealthTotals {
   readonly targets: number;
   /** Targets with `unsaved: true`. */
   readonly unsavedTargets: number;
+  /** Targets with `failing: true`. */
+  readonly failingTargets: number;
   /** Sum of {@link TargetHealth.requests}. */
   readonly requests: number;
   /** Sum of {@link TargetHealth.writes}. */
@@ -93,6 +105,7 @@ export function buildHealth(
   const targets = Object.create(null) as Record<TargetId, TargetHealth>;
   let count = 0;
   let unsavedTargets = 0;
+  let failingTargets = 0;
   let requests = 0;
   let writes = 0;
   let coalesced = 0;
@@ -104,6 +117,7 @@ export function buildHealth(
     targets[target] = health;
     count++;
     if (health.unsaved) unsavedTargets++;
+    if (health.failing) failingTargets++;
     requests += health.requests;
     writes += health.writes;
     coalesced += health.coalesced;
@@ -117,6 +131,7 @@ export function buildHealth(
     totals: Object.freeze({
       targets: count,
       unsavedTargets,
+      failingTargets,
       requests,
       writes,
       coalesced,

@@ -42,6 +42,7 @@ export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
 export type {
   PersistenceErrorCode,
+  PersistenceErrorJson,
   PersistenceErrorOptions,
   WriteStage,
 } from "./persistence-error.js";
@@ -60,7 +61,7 @@ export type {
   TargetHandle,
   TargetOptions,
 } from "./persistence-writer.js";
-export { createPersistenceWriter } from "./persistence-writer.js";
+export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./persistence-writer.js";
 export type { AbortErrorFactory } from "./race-abort.js";
 export { raceAbort } from "./race-abort.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";

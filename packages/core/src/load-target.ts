@@ -1,6 +1,8 @@
-import type { Codec, Sink, TargetId } from "./contracts.js";
+import type { Codec, Sink, SinkReadOptions, TargetId } from "./contracts.js";
+import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
 import { toPersistenceError } from "./os-error.js";
 import { isPersistenceError, PersistenceError } from "./persistence-error.js";
+import { silence, thenOf } from "./thenable.js";
 
 /** Options of {@link loadTarget}. */
 export interface LoadOptions {
@@ -11,6 +13,17 @@ export interface LoadOptions {
   readonly backup?: boolean | undefined;
   /** Move a corrupt primary aside with `sink.quarantine`, when the sink has it. Default `true`. */
   readonly quarantine?: boolean | undefined;
+  /**
+   * Stops the load: it resolves at once with `ERR_ABORTED` (the signal's reason as `cause`). The
+   * signal is passed on to `sink.read`; nothing is read when it is aborted already.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Deadline of the whole load (primary, quarantine, backup), in ms: `>= 0`, or `Infinity` (the
+   * default) for none. When it passes, the load resolves with `ERR_TIMEOUT` and the signal given
+   * to `sink.read` aborts; a sink that ignores it is left behind, never waited for.
+   */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** A successful load. */
@@ -77,10 +90,11 @@ async function readCopy<T>(
   target: TargetId,
   codec: Codec<T>,
   from: "primary" | "backup",
+  signal: AbortSignal | undefined,
 ): Promise<Copy<T>> {
   let bytes: Uint8Array;
   try {
-    bytes = await sink.read(target, from === "backup" ? { from } : undefined);
+    bytes = await sink.read(target, readOptions(from, signal));
   } catch (error) {
     // A sink that checks its own bytes (a checksum, as sink-postgres does) proves them bad itself.
     const corrupt = isPersistenceError(error, "ERR_CORRUPT");
@@ -91,9 +105,15 @@ async function readCopy<T>(
       proven: corrupt,
     };
   }
+  let value: T;
   try {
-    return { ok: true, value: codec.decode(bytes), bytes: bytes.byteLength };
+    value = codec.decode(bytes);
   } catch (error) {
+    if (isPersistenceError(error) && error.code !== "ERR_CORRUPT") {
+      // The codec's own verdict on the data (an expired cache: ERR_STALE, …) is kept as it is.
+      // It says nothing about this copy being damaged: nothing is moved aside, no backup is tried.
+      return { ok: false, error, corrupt: false, proven: false };
+    }
     return {
       ok: false,
       error: corruptError(target, codec.name, from, error),
@@ -102,6 +122,34 @@ async function readCopy<T>(
       data: bytes,
     };
   }
+  const thenable = thenOf(value);
+  if (thenable !== undefined) {
+    // Never handed out as a value, and its rejection must not kill the process.
+    silence(value, thenable);
+    return {
+      ok: false,
+      error: asyncDecodeError(target, codec.name, from),
+      corrupt: false,
+      proven: false,
+    };
+  }
+  return { ok: true, value, bytes: bytes.byteLength };
+}
+
+function readOptions(
+  from: "primary" | "backup",
+  signal: AbortSignal | undefined,
+): SinkReadOptions | undefined {
+  if (signal === undefined) return from === "backup" ? { from } : undefined;
+  return from === "backup" ? { from, signal } : { signal };
+}
+
+function asyncDecodeError(target: TargetId, codecName: string, from: string): PersistenceError {
+  return new PersistenceError(
+    "ERR_CORRUPT",
+    `codec ${JSON.stringify(codecName)} returned a promise (thenable) from decode() for the ${from} of ${JSON.stringify(target)}: decode() must return the value synchronously`,
+    { target, details: { reason: "decoder-returned-promise", from } },
+  );
 }
 
 /**
@@ -129,12 +177,18 @@ async function quarantineCopy(
  * thrown by the codec counts as proof of corruption: any other exception from `decode` is reported
  * as `ERR_CORRUPT` with `details.reason: "decoder-threw"` (original as `cause`), the backup is still
  * tried, but the primary is never quarantined; a missing primary also falls back to
- * the backup. Other read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not: the primary may
- * be fine, and loading an older backup would let the next save overwrite newer data.
+ * the backup. A `PersistenceError` with another code thrown by `decode` (`ERR_STALE` for an expired
+ * cache, …) is the codec's verdict and is returned as it is, without quarantine or backup. A
+ * `decode` that returns a promise is refused with `ERR_CORRUPT`, `details.reason:
+ * "decoder-returned-promise"` (nothing moved aside; the promise gets a rejection handler). Other
+ * read errors (`ERR_IO`, `ERR_PERMISSION`, `ERR_BUSY`, …) do not fall back: the primary may be
+ * fine, and loading an older backup would let the next save overwrite newer data.
  * The quarantine is given the bytes that failed to decode (`{ expected }`), so a sink that checks
  * them never moves a newer version written since the read; when it reports `ERR_STALE` the primary
  * is read once more instead of being reported corrupt.
- * Throws `TypeError` only for a missing sink or codec (programmer error).
+ * With `signal` or `timeoutMs` it resolves `ERR_ABORTED` / `ERR_TIMEOUT` as soon as either fires.
+ * Throws `TypeError` only for a missing sink or codec or a bad signal, `RangeError` for a bad
+ * `timeoutMs` (programmer errors).
  */
 export async function loadTarget<T>(
   sink: Sink,
@@ -148,10 +202,26 @@ export async function loadTarget<T>(
   if (typeof codec !== "object" || codec === null || typeof codec.decode !== "function") {
     throw new TypeError("loadTarget needs a Codec with a decode() method");
   }
+  const timeoutMs = loadTimeoutMs(options.timeoutMs);
+  assertLoadSignal(options.signal);
+  return withLoadDeadline(target, options.signal, timeoutMs, (signal) =>
+    loadCopies(sink, target, codec, options, signal),
+  );
+}
+
+async function loadCopies<T>(
+  sink: Sink,
+  target: TargetId,
+  codec: Codec<T>,
+  options: LoadOptions,
+  signal: AbortSignal | undefined,
+): Promise<LoadResult<T>> {
   const useBackup = options.backup !== false && sink.capabilities?.backup === true;
   const useQuarantine = options.quarantine !== false && typeof sink.quarantine === "function";
 
-  let primary = await readCopy(sink, target, codec, "primary");
+  let primary = await readCopy(sink, target, codec, "primary", signal);
+  // The caller got ERR_TIMEOUT / ERR_ABORTED already: move nothing aside, read nothing more.
+  if (signal?.aborted === true) return { ok: false, error: signal.reason as PersistenceError };
   if (primary.ok)
     return { ok: true, value: primary.value, source: "primary", bytes: primary.bytes };
 
@@ -164,7 +234,7 @@ export async function loadTarget<T>(
     if (moved.changed) {
       // A write replaced the file after it was read: the new version is not the one that failed
       // to decode, so it is read again (once) instead of being moved aside or reported corrupt.
-      primary = await readCopy(sink, target, codec, "primary");
+      primary = await readCopy(sink, target, codec, "primary", signal);
       if (primary.ok) {
         return { ok: true, value: primary.value, source: "primary", bytes: primary.bytes };
       }
@@ -179,7 +249,7 @@ export async function loadTarget<T>(
   if (!fallBack || !useBackup) {
     return { ok: false, error: primaryError, quarantinedTo, quarantineError };
   }
-  const backup = await readCopy(sink, target, codec, "backup");
+  const backup = await readCopy(sink, target, codec, "backup", signal);
   if (backup.ok) {
     return {
       ok: true,

@@ -1,8 +1,12 @@
 import type { Codec, Sink, TargetId } from "./contracts.js";
+import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
 import { toPersistenceError } from "./os-error.js";
 
-/** One target of {@link loadTargets}. */
+/**
+ * One target of {@link loadTargets}. Its own `timeoutMs` wins over the batch's; its own `signal`
+ * is combined with the batch's (either aborts it).
+ */
 export interface LoadTargetSpec<T = unknown> extends LoadOptions {
   /** Sink to read from. */
   readonly sink: Sink;
@@ -16,12 +20,31 @@ export interface LoadTargetSpec<T = unknown> extends LoadOptions {
 export interface LoadTargetsOptions {
   /** Loads running at once: an integer `>= 1`, or `Infinity`. Default `4`. */
   readonly concurrency?: number | undefined;
+  /**
+   * Aborts the batch: running loads resolve `ERR_ABORTED` at once, and those not started yet
+   * resolve `ERR_ABORTED` without reading anything.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Deadline of each target's load, in ms (`>= 0`, `Infinity` = none, the default): a target that
+   * takes longer resolves `ERR_TIMEOUT` and frees its slot; the others are not affected.
+   */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** The results of {@link loadTargets}, typed per spec. */
 export type LoadTargetsResults<S extends readonly LoadTargetSpec<unknown>[]> = {
   -readonly [K in keyof S]: S[K] extends LoadTargetSpec<infer T> ? LoadResult<T> : never;
 };
+
+function combineSignals(
+  batch: AbortSignal | undefined,
+  own: AbortSignal | undefined,
+): AbortSignal | undefined {
+  if (batch === undefined) return own;
+  if (own === undefined) return batch;
+  return AbortSignal.any([batch, own]);
+}
 
 /**
  * Loads many targets, at most `concurrency` at a time, and resolves with their results in input
@@ -44,6 +67,9 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
   ) {
     throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${concurrency}`);
   }
+  const batchTimeoutMs = loadTimeoutMs(options.timeoutMs);
+  const batchSignal = options.signal;
+  assertLoadSignal(batchSignal);
   for (const spec of specs) {
     if (typeof spec !== "object" || spec === null)
       throw new TypeError("every target spec must be an object");
@@ -51,6 +77,8 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
       throw new TypeError(`target ${JSON.stringify(spec.target)}: sink must have read()`);
     if (typeof spec.codec?.decode !== "function")
       throw new TypeError(`target ${JSON.stringify(spec.target)}: codec must have decode()`);
+    loadTimeoutMs(spec.timeoutMs, `target ${JSON.stringify(spec.target)}: timeoutMs`);
+    assertLoadSignal(spec.signal, `target ${JSON.stringify(spec.target)}: signal`);
   }
   const results: LoadResult<unknown>[] = new Array(specs.length);
   let next = 0;
@@ -62,6 +90,8 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
         results[index] = await loadTarget(spec.sink, spec.target, spec.codec, {
           backup: spec.backup,
           quarantine: spec.quarantine,
+          signal: combineSignals(batchSignal, spec.signal),
+          timeoutMs: spec.timeoutMs ?? batchTimeoutMs,
         });
       } catch (error) {
         results[index] = {

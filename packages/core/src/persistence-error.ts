@@ -1,3 +1,5 @@
+import { jsonSafe } from "./json-safe.js";
+
 /**
  * Every error code snapwrite reports. The union is open to additions: switch on the codes you
  * handle and treat anything else as transient I/O trouble.
@@ -65,6 +67,19 @@ export interface PersistenceErrorOptions {
 
 const BRAND = Symbol.for("snapwrite.PersistenceError");
 
+/** What `JSON.stringify` writes for a {@link PersistenceError} (see {@link PersistenceError.toJSON}). */
+export interface PersistenceErrorJson {
+  readonly name: string;
+  readonly message: string;
+  readonly code: PersistenceErrorCode;
+  readonly stage?: WriteStage | undefined;
+  readonly target?: string | undefined;
+  /** `details`, made JSON-safe. */
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+  /** The cause, made JSON-safe (an error becomes `{ name, message, code?, …, cause? }`). */
+  readonly cause?: unknown;
+}
+
 /**
  * The one error class of snapwrite. Identify it with {@link isPersistenceError}, not
  * `instanceof`: the brand survives duplicated copies of the package.
@@ -88,6 +103,16 @@ export class PersistenceError extends Error {
     this.details =
       options.details === undefined ? undefined : Object.freeze({ ...options.details });
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });
+  }
+
+  /**
+   * The error as plain data, so `JSON.stringify(result)` keeps `code`, `stage`, `target`,
+   * `message`, `details` and the `cause` chain (an `Error` has no enumerable fields of its own).
+   * Never throws: bigints become strings, cycles (also in the cause chain) `"[Circular]"`, byte
+   * arrays `{ type, byteLength }`, functions are left out, and nesting is cut after 8 levels.
+   */
+  toJSON(): PersistenceErrorJson {
+    return jsonSafe(this) as PersistenceErrorJson;
   }
 }
 

@@ -23,6 +23,7 @@ import type { PersistenceTicket } from "./ticket-batch.js";
 import { assertValidTarget } from "./validate-target.js";
 import { replicaPort, type WorkerReplica } from "./worker-replica.js";
 import { runWriteAttempt } from "./write-attempt.js";
+import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
 
 /** Options of {@link createPersistenceWriter}. */
@@ -44,7 +45,18 @@ export interface PersistenceWriterOptions {
   readonly random?: (() => number) | undefined;
   /** Called with every attempt's result. Exceptions are caught and counted in `health()`. */
   readonly onResult?: ((result: WriteResult) => void) | undefined;
+  /**
+   * How many write attempts (snapshot + encode + `sink.write`) run at once, over all targets: an
+   * integer `>= 1`, or `Infinity` for no bound. Default {@link DEFAULT_WRITE_CONCURRENCY} (8).
+   * Further writes wait in request order and take their snapshot when their turn comes, so with
+   * thousands of dirty targets (at `close()` too) the sink works at its sustainable rate, file
+   * descriptors stay bounded, and as many targets as possible are durable by a deadline.
+   */
+  readonly concurrency?: number | undefined;
 }
+
+/** The default {@link PersistenceWriterOptions.concurrency}. */
+export const DEFAULT_WRITE_CONCURRENCY = 8;
 
 /** Options of {@link PersistenceWriter.register}. */
 export interface TargetOptions<T> {
@@ -146,7 +158,12 @@ export interface PersistenceWriter {
   subscribe(listener: PersistenceListener): () => void;
   /** Flushes and stops; never rejects; a second call returns the same promise. */
   close(options?: CloseOptions): Promise<ShutdownReport>;
-  /** `close()` with the default timeout, for `await using`. */
+  /**
+   * `close()` with the default timeout, for `await using`. Rejects when the report is not `ok`
+   * (a target failed or timed out): with a `PersistenceError` whose code is the first such
+   * target's, its error as `cause` and the whole report in `details.report`. Inside an
+   * `await using` block that threw already, the two errors arrive together as a `SuppressedError`.
+   */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -177,6 +194,59 @@ function resolveExecutor(options: PersistenceWriterOptions): Executor {
   throw new TypeError(
     `executor must be "inline", "sliced" or an Executor, got ${JSON.stringify(executor)}`,
   );
+}
+
+/**
+ * What disposal throws for a report with failed or timed-out targets: the first such target's
+ * code, its error as `cause`, and the whole report in `details.report`.
+ */
+function closeReportError(report: ShutdownReport): PersistenceError {
+  const bad = report.targets.filter(
+    (line) => line.outcome === "failed" || line.outcome === "timed-out",
+  );
+  const first = bad[0];
+  const list = bad
+    .slice(0, 5)
+    .map(
+      (line) =>
+        `${JSON.stringify(line.target)} ${line.outcome}${line.error === undefined ? "" : ` (${line.error.code})`}`,
+    )
+    .join(", ");
+  const more = bad.length > 5 ? ` and ${bad.length - 5} more` : "";
+  return new PersistenceError(
+    first?.error?.code ?? "ERR_IO",
+    `close() did not save every target: ${list}${more}`,
+    { stage: "close", details: { report }, cause: first?.error },
+  );
+}
+
+function resolveConcurrency(value: unknown): number {
+  if (value === undefined) return DEFAULT_WRITE_CONCURRENCY;
+  if (typeof value !== "number") throw new TypeError("concurrency must be a number");
+  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1))) {
+    throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Runs `fn` with V8's stack capture off. The errors `close()` builds for timed-out and skipped
+ * targets all come from the same timer callback, so their stacks say nothing; capturing them for
+ * 10,000 targets would cost hundreds of ms past the deadline.
+ */
+function withoutStackTraces<R>(fn: () => R): R {
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    // Frozen intrinsics: the stacks just cost their time.
+    return fn();
+  }
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function closedError(what: string): PersistenceError {
@@ -213,6 +283,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
   }
   const retry = resolveRetryPolicy(options.retry);
   const executor = resolveExecutor(options);
+  const limiter = new WriteLimiter(resolveConcurrency(options.concurrency));
 
   const schedulers = new Map<TargetId, CoalescingScheduler>();
   const replicas: WorkerReplica<unknown>[] = [];
@@ -226,6 +297,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     executor,
     retry,
     random,
+    limiter,
     closing: false,
     listenerCount: 0,
     emit(type, target, generation, result) {
@@ -413,13 +485,22 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
         });
       },
     };
-    const work = Promise.all(
-      all.map((scheduler) =>
-        scheduler.close(context).catch(() => {
+    for (const scheduler of all) scheduler.beginClose();
+    // A few close loops walk the targets in registration order instead of one loop per target:
+    // writes run `concurrency` at a time anyway, and 10,000 loops waiting for a slot would cost
+    // their allocations (and the garbage collector's time) before the first write and again at the
+    // deadline. Spare loops keep the slots busy while some targets sleep in a retry backoff.
+    let next = 0;
+    const closeTargets = async (): Promise<void> => {
+      while (next < all.length && !passed) {
+        const scheduler = all[next++] as CoalescingScheduler;
+        await scheduler.close(context).catch(() => {
           // An unexpected bug in one target's close must not block the others; it reports timed-out.
-        }),
-      ),
-    );
+        });
+      }
+    };
+    const loops = Math.min(all.length, Math.max(16, limiter.limit * 4));
+    const work = Promise.all(Array.from({ length: loops }, closeTargets));
     await Promise.race([work, deadline]);
     deadlineTimer.cancel();
     for (const sleeper of sleepers) sleeper.cancel();
@@ -428,7 +509,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       // Work finished in time; wake whatever still waits on the deadline without aborting anything.
       reachDeadline();
     }
-    const lines = all.map((scheduler) => scheduler.finishClose());
+    const lines = withoutStackTraces(() => all.map((scheduler) => scheduler.finishClose()));
     if (replicas.length > 0) {
       // The writer owns the replicas registered with it: nothing can save through them any more.
       // They get what is left of the deadline to close their sinks, and are terminated after it.
@@ -482,7 +563,8 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       return closePromise;
     },
     async [Symbol.asyncDispose](): Promise<void> {
-      await writer.close();
+      const report = await writer.close();
+      if (!report.ok) throw closeReportError(report);
     },
   };
   return writer;

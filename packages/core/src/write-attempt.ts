@@ -2,6 +2,7 @@ import type { Codec, Sink, TargetId, WriteTimings } from "./contracts.js";
 import type { Executor } from "./executors.js";
 import { toPersistenceError } from "./os-error.js";
 import { PersistenceError, type WriteStage } from "./persistence-error.js";
+import { silence, thenOf } from "./thenable.js";
 
 /** Everything one write attempt needs. Internal to the writer. */
 export interface WriteAttemptInput<T> {
@@ -99,35 +100,6 @@ function* tracked(source: Iterable<Uint8Array>, tracker: EncodeTracker): Generat
         // A codec that throws while being closed has nothing more to tell us.
       }
     }
-  }
-}
-
-function noop(): void {}
-
-/** The `then` method of a thenable, or `undefined` for any other value. */
-function thenOf(value: unknown): { then: unknown } | undefined {
-  if ((typeof value !== "object" || value === null) && typeof value !== "function") {
-    return undefined;
-  }
-  try {
-    const then = (value as { then?: unknown }).then;
-    return typeof then === "function" ? { then } : undefined;
-  } catch {
-    // A strict proxy may throw for unknown keys: that is a value that is no thenable, not a bug.
-    return undefined;
-  }
-}
-
-/** Attaches a no-op rejection handler, so a promise nobody awaits cannot reject unhandled. */
-function silence(value: unknown, then: { then: unknown }): void {
-  try {
-    (then.then as (onFulfilled: unknown, onRejected: () => void) => unknown).call(
-      value,
-      undefined,
-      noop,
-    );
-  } catch {
-    // A then() that throws has told us all we need: the value is not what was asked for.
   }
 }
 

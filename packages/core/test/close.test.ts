@@ -154,6 +154,37 @@ describe("close()", () => {
     expect(isPersistenceError(aborted, "ERR_ABORTED")).toBe(true);
   });
 
+  it("settles the tickets of a write the sink aborted at the deadline with ERR_TIMEOUT, not ERR_ABORTED", async () => {
+    const { clock, sink, writer, a } = twoTargets();
+    const results: WriteFailed[] = [];
+    writer.subscribe((event) => {
+      if (event.type === "write-finished" && event.result?.ok === false) results.push(event.result);
+    });
+    sink.write = (_target, _chunks, options) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener("abort", () => {
+          reject(new PersistenceError("ERR_ABORTED", "aborted", { stage: "write" }));
+        });
+      });
+    const inFlight = a.request("1");
+    await clock.advance(100);
+    const queued = a.request("2");
+    const closing = writer.close({ timeoutMs: 200 });
+    await clock.advance(200);
+    const report = await closing;
+    expect(report.targets[0]).toMatchObject({ outcome: "timed-out", generation: 2 });
+    for (const ticket of [inFlight, queued]) {
+      const result = (await ticket.settled) as WriteFailed;
+      expect(result).toMatchObject({ ok: false, stage: "close", willRetry: false });
+      expect(result.error.code).toBe("ERR_TIMEOUT");
+    }
+    const inFlightResult = (await inFlight.settled) as WriteFailed;
+    expect(inFlightResult.generation).toBe(1);
+    expect(isPersistenceError(inFlightResult.error.cause, "ERR_ABORTED")).toBe(true);
+    // The attempt itself is still reported as what it was.
+    expect(results.map((r) => r.error.code)).toEqual(["ERR_ABORTED"]);
+  });
+
   it("gives a target that failed permanently one more attempt", async () => {
     const { clock, sink, writer, a } = twoTargets();
     sink.steps.push({ kind: "fail", error: new PersistenceError("ERR_STALE", "fenced") });

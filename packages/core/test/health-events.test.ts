@@ -17,6 +17,8 @@ describe("health()", () => {
           retries: 0,
           lastReason: undefined,
           lastError: undefined,
+          failing: false,
+          failingSince: undefined,
           lastSuccessAt: undefined,
           lastDurationMs: undefined,
           bytes: 0,
@@ -30,6 +32,7 @@ describe("health()", () => {
       totals: {
         targets: 1,
         unsavedTargets: 0,
+        failingTargets: 0,
         requests: 0,
         writes: 0,
         coalesced: 0,
@@ -138,6 +141,7 @@ describe("health()", () => {
     expect(totals).toEqual({
       targets: 3,
       unsavedTargets: 1,
+      failingTargets: 0,
       requests: 4,
       writes: 2,
       coalesced: 1,

@@ -160,6 +160,8 @@ export interface FsSink extends Sink {
   quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. */
   close(): Promise<void>;
+  /** `close()`, for `await using sink = createFsSink(…)`. */
+  [Symbol.asyncDispose](): Promise<void>;
   /**
    * Deletes orphan temp files of dead processes and abandoned lock files in the root and every
    * directory below it (symlinks are not followed). Runs by itself, per directory, before the
@@ -802,7 +804,16 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     await queue.idle();
   }
 
-  return { dir: root, capabilities, write, read, quarantine, close, sweep };
+  return {
+    dir: root,
+    capabilities,
+    write,
+    read,
+    quarantine,
+    close,
+    [Symbol.asyncDispose]: close,
+    sweep,
+  };
 }
 
 /**

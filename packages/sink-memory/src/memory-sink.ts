@@ -114,6 +114,8 @@ export interface MemorySink extends Sink {
   quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Waits for queued writes, then makes further writes and quarantines reject with `ERR_CLOSED`. */
   close(): Promise<void>;
+  /** `close()`, for `await using sink = createMemorySink()`. */
+  [Symbol.asyncDispose](): Promise<void>;
   /** A copy of the counters. */
   stats(): MemorySinkStats;
   /** Copies of the stored contents, by key. */
@@ -532,6 +534,7 @@ export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {
     read,
     quarantine,
     close,
+    [Symbol.asyncDispose]: close,
     stats,
     snapshot,
     keys,

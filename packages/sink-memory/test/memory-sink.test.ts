@@ -570,3 +570,16 @@ describe("createMemorySink", () => {
     expect(sink.keys()).toEqual([]);
   });
 });
+
+describe("await using", () => {
+  it("closes the sink when the scope ends", async () => {
+    let escaped: ReturnType<typeof createMemorySink> | undefined;
+    {
+      await using sink = createMemorySink();
+      escaped = sink;
+      await sink.write("a", [bytes("a")]);
+    }
+    const error = await rejection(escaped.write("b", [bytes("b")]));
+    expect(error.code).toBe("ERR_CLOSED");
+  });
+});
