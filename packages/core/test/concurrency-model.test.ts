@@ -47,6 +47,7 @@ describe("writer concurrency (model)", () => {
               durable: false,
               backup: false,
               crossProcessLock: false,
+              fencing: false,
             },
             async write(target, chunks) {
               stats.active++;

@@ -14,7 +14,13 @@ function slowSink(clock: FakeClock, writeMs: number) {
   const stats = { active: 0, maxActive: 0, started: 0, written: new Map<string, string>() };
   const decoder = new TextDecoder();
   const sink: Sink = {
-    capabilities: { atomicReplace: true, durable: false, backup: false, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: false,
+      backup: false,
+      crossProcessLock: false,
+      fencing: false,
+    },
     async write(target, chunks, options?: SinkWriteOptions) {
       stats.started++;
       stats.active++;

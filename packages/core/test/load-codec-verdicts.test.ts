@@ -19,7 +19,13 @@ function twoCopySink(primary: string, backup: string) {
   const quarantined: string[] = [];
   const files: { primary?: string; backup?: string } = { primary, backup };
   const sink: Sink = {
-    capabilities: { atomicReplace: true, durable: true, backup: true, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: true,
+      backup: true,
+      crossProcessLock: false,
+      fencing: false,
+    },
     write: async () => ({ bytes: 0, durable: true }),
     async read(target: string, options?: SinkReadOptions) {
       const from = options?.from ?? "primary";

@@ -24,7 +24,13 @@ const textCodec: Codec<string> = {
 function hangingSink() {
   const reads: { target: string; signal: AbortSignal | undefined }[] = [];
   const sink: Sink = {
-    capabilities: { atomicReplace: true, durable: true, backup: false, crossProcessLock: false },
+    capabilities: {
+      atomicReplace: true,
+      durable: true,
+      backup: false,
+      crossProcessLock: false,
+      fencing: false,
+    },
     write: async () => ({ bytes: 0, durable: true }),
     read(target: string, options?: SinkReadOptions) {
       reads.push({ target, signal: options?.signal });
