@@ -5,6 +5,7 @@ import type { Clock } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
+import { processIdentity } from "../src/process-identity.js";
 import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
@@ -13,12 +14,18 @@ afterEach(() => dirs.cleanup());
 const encoder = new TextEncoder();
 
 function lockContent(pid: number, refreshedAt: number, host = hostname()): string {
+  const self = processIdentity();
   return JSON.stringify({
     pid,
     hostname: host,
     refreshedAt,
     acquiredAt: refreshedAt,
     token: `${pid}-x`,
+    // An owner of this boot and pid namespace, in another process (or an earlier one with our pid).
+    threadId: 0,
+    boot: self.boot,
+    pidNs: self.pidNs,
+    start: pid === process.pid ? "j0" : self.start,
   });
 }
 

@@ -3,18 +3,25 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
+import { processIdentity } from "../src/process-identity.js";
 import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
 afterEach(() => dirs.cleanup());
 
 function lockContent(pid: number, refreshedAt: number, host = hostname()): string {
+  const self = processIdentity();
   return JSON.stringify({
     pid,
     hostname: host,
     refreshedAt,
     acquiredAt: refreshedAt,
     token: `${pid}-t`,
+    // An owner of this boot and pid namespace, in another process (or an earlier one with our pid).
+    threadId: 0,
+    boot: self.boot,
+    pidNs: self.pidNs,
+    start: pid === process.pid ? "j0" : self.start,
   });
 }
 
