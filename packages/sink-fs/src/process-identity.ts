@@ -1,5 +1,4 @@
 import { readFileSync, readlinkSync } from "node:fs";
-import { hostname } from "node:os";
 import { threadId } from "node:worker_threads";
 
 /**
@@ -12,7 +11,7 @@ export interface ProcessIdentity {
   /** `worker_threads.threadId`: 0 on the main thread, unique (never reused) within the process. */
   readonly threadId: number;
   /**
-   * The machine boot: a 7-character hash of `/proc/sys/kernel/random/boot_id`, or of the host name
+   * The machine boot: a 7-character hash of `/proc/sys/kernel/random/boot_id`; the same constant
    * where that is unreadable (not Linux).
    */
   readonly boot: string;
@@ -32,7 +31,10 @@ export function processIdentity(): ProcessIdentity {
   cached ??= {
     pid: process.pid,
     threadId,
-    boot: shortHash(readText("/proc/sys/kernel/random/boot_id") ?? `host:${hostname()}`),
+    // Without a boot id (not Linux) every boot looks the same: such systems have no pid
+    // namespaces, and a host name can change under a running process (macOS does on network
+    // changes), so it must not make a live process look like one of another boot.
+    boot: shortHash(readText("/proc/sys/kernel/random/boot_id") ?? "no-boot-id"),
     pidNs: pidNamespace(),
     start: processStart(),
   };

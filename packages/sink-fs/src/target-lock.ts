@@ -602,20 +602,25 @@ function holdLock(
       cause,
     });
 
-  /** Resolves `undefined` while the lock file holds our record, else why not. */
-  const check = async (): Promise<PersistenceError | undefined> => {
+  /**
+   * Resolves `undefined` while the lock file holds our record, else why not; `definite` when the
+   * file is gone or holds another record (an unreadable file proves nothing).
+   */
+  const check = async (): Promise<{ error: PersistenceError; definite: boolean } | undefined> => {
     let bytes: Uint8Array;
     try {
       bytes = await fs.readFile(path);
     } catch (error) {
-      return lostError(
-        errorCode(error) === "ENOENT" ? "lock file removed" : "lock file unreadable",
-        error,
-      );
+      const removed = errorCode(error) === "ENOENT";
+      const why = removed ? "lock file removed" : "lock file unreadable";
+      return { error: lostError(why, error), definite: removed };
     }
     const current = parseLockOwner(bytes);
     if (current?.token === token) return undefined;
-    return lostError(`lock file now belongs to ${describeOwner(current)}`);
+    return {
+      error: lostError(`lock file now belongs to ${describeOwner(current)}`),
+      definite: true,
+    };
   };
 
   const beat = (): void => {
@@ -632,8 +637,8 @@ function holdLock(
   const refresh = async (): Promise<void> => {
     const problem = await check();
     if (released) return;
-    if (problem !== undefined && errorCode(problem.cause) !== "EACCES") {
-      lostController.abort(problem);
+    if (problem?.definite === true) {
+      lostController.abort(problem.error);
       return;
     }
     const bytes = encodeOwner({ ...acquired, refreshedAt: clock.now() });
@@ -648,7 +653,7 @@ function holdLock(
     lost: lostController.signal,
     async verify() {
       const problem = await check();
-      if (problem !== undefined) throw problem;
+      if (problem !== undefined) throw problem.error;
     },
     async release() {
       if (released) return;
