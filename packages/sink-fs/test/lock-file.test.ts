@@ -120,6 +120,16 @@ describe("lockFile", () => {
     });
   });
 
+  it("fails with a typed I/O error at stage lock when the directory is missing", async () => {
+    const dir = await dirs.make();
+    await expect(lockFile(join(dir, "missing", "a"))).rejects.toMatchObject({
+      code: "ERR_IO",
+      stage: "lock",
+      details: { osCode: "ENOENT" },
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it("throws TypeError and RangeError for bad options", async () => {
     await expect(lockFile("x", { waitMs: "1" as unknown as number })).rejects.toThrow(TypeError);
     await expect(lockFile("x", { staleMs: 0 })).rejects.toThrow(RangeError);
