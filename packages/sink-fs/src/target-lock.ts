@@ -332,26 +332,28 @@ async function breakLock(
   const key = lockKey(observed);
   const claimed = await claimBreak(runtime, path, key, staleMs ?? Number.POSITIVE_INFINITY);
   if (claimed === undefined) return "busy";
-  let outcome: BreakOutcome = "changed";
+  // Whether the claimed lock is known to be gone; until then, claims on it must stay.
+  let gone = false;
   try {
     const current = await observe(runtime, path);
-    if (current === undefined || lockKey(current) !== key) return outcome;
+    if (current === undefined || lockKey(current) !== key) {
+      gone = true;
+      return "changed";
+    }
     if (staleMs !== undefined && staleReason(runtime, current, staleMs) === undefined) {
-      outcome = "valid";
-      return outcome;
+      return "valid";
     }
     try {
       await runtime.fs.unlink(path);
     } catch (error) {
       if (errorCode(error) !== "ENOENT") throw error;
     }
-    outcome = "broken";
-    return outcome;
+    gone = true;
+    return "broken";
   } finally {
     // Once the lock is gone, every claim on it is garbage (its token never comes back); while it
     // stays, the passed-over claims stay too, so that no claim number is ever reused.
-    const last = outcome === "valid" ? claimed : 0;
-    for (let n = claimed; n >= last; n -= 1) {
+    for (let n = claimed; n >= (gone ? 0 : claimed); n -= 1) {
       await runtime.fs.unlink(claimPath(path, key, n)).catch(() => undefined);
     }
     heldTokens().delete(claimToken(path, key, claimed));
@@ -364,11 +366,12 @@ function lockKey(observed: ObservedLock): string {
 }
 
 /** The claim file `n` on the lock `key` at `path`. */
-export function claimPath(path: string, key: string, n: number): string {
+function claimPath(path: string, key: string, n: number): string {
   return join(dirname(path), claimFileName(basename(path), key, n));
 }
 
-function claimFileName(lockName: string, key: string, n: number): string {
+/** The name of claim file `n` on the lock `key` of the lock file named `lockName`. */
+export function claimFileName(lockName: string, key: string, n: number): string {
   return `${lockName.slice(0, 120)}.${hashKey(key)}-${n}.brk`;
 }
 
