@@ -424,7 +424,9 @@ async function claimBreak(
     };
     let created: CreatedLock | undefined;
     try {
-      created = await createLockFile(runtime, claim, encodeOwner(record));
+      // O_EXCL on the claim itself: a claimant killed before its record is in leaves an empty
+      // claim, passed over after the grace like an empty lock file.
+      created = await createLockFileInPlace(runtime, claim, encodeOwner(record));
     } catch (error) {
       heldTokens().delete(token);
       throw error;

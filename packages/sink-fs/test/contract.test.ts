@@ -24,7 +24,7 @@ describeFsSinkContract("sink-fs on memfs", {
  */
 function releaseMayFail(call: FsCall, code: string): boolean {
   if (call.op === "open" && /\.lock$/.test(call.path) && call.flags === "r") return true;
-  if (call.op === "open" && /\.lock\.[0-9a-z]{7}-[0-9]+\.brk\./.test(call.path)) return true;
+  if (call.op === "open" && /\.lock\.[0-9a-z]{7}-[0-9]+\.brk$/.test(call.path)) return true;
   return defaultMayRecover(call, code);
 }
 
