@@ -335,7 +335,7 @@ async function breakLock(
   // Whether the claimed lock is known to be gone; until then, claims on it must stay.
   let gone = false;
   try {
-    const current = await observe(runtime, path);
+    const current = await observeAgain(runtime, path, observed);
     if (current === undefined || lockKey(current) !== key) {
       gone = true;
       return "changed";
@@ -357,6 +357,24 @@ async function breakLock(
       await runtime.fs.unlink(claimPath(path, key, n)).catch(() => undefined);
     }
     heldTokens().delete(claimToken(path, key, claimed));
+  }
+}
+
+/**
+ * Reads the lock file again for {@link breakLock}. A lock known by its token needs only its record
+ * (one `readFile`, as cheap as a release can be); a record-less one needs its inode and mtime too.
+ */
+async function observeAgain(
+  runtime: FsSinkRuntime,
+  path: string,
+  observed: ObservedLock,
+): Promise<ObservedLock | undefined> {
+  if (observed.owner === undefined) return observe(runtime, path);
+  try {
+    return { owner: parseLockOwner(await runtime.fs.readFile(path)), ino: 0, mtimeMs: 0 };
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
   }
 }
 
@@ -422,19 +440,14 @@ async function claimBreak(
       token,
       creator: { ...self, pid: runtime.pid },
     };
-    let created: CreatedLock | undefined;
+    let created: boolean;
     try {
-      // O_EXCL on the claim itself: a claimant killed before its record is in leaves an empty
-      // claim, passed over after the grace like an empty lock file.
-      created = await createLockFileInPlace(runtime, claim, encodeOwner(record));
+      created = await createClaim(runtime, claim, encodeOwner(record));
     } catch (error) {
       heldTokens().delete(token);
       throw error;
     }
-    if (created !== undefined) {
-      await created.handle.close().catch(() => undefined);
-      return n;
-    }
+    if (created) return n;
     heldTokens().delete(token);
     const other = await observe(runtime, claim);
     // Vanished meanwhile: its holder is done; try the same number again next round.
@@ -442,6 +455,34 @@ async function claimBreak(
     if (staleReason(runtime, other, staleMs) === undefined) return undefined;
   }
   return undefined;
+}
+
+/**
+ * Creates the claim file `path` holding `record` with `O_EXCL` on the claim itself (a claimant killed
+ * before its record is in leaves an empty claim, passed over after the grace like an empty lock
+ * file); resolves `false` when it exists.
+ */
+async function createClaim(
+  runtime: FsSinkRuntime,
+  path: string,
+  record: Uint8Array,
+): Promise<boolean> {
+  let handle: FsFileHandle;
+  try {
+    handle = await runtime.fs.open(path, "wx", 0o644);
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    await writeRecord(handle, record, path);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await runtime.fs.unlink(path).catch(() => undefined);
+    throw error;
+  }
+  await handle.close().catch(() => undefined);
+  return true;
 }
 
 /** The 7-character FNV-1a hash of a lock key, for claim names. */
