@@ -217,10 +217,9 @@ function ownerGoneReason(runtime: FsSinkRuntime, owner: LockOwner): string | und
   }
 }
 
-/** A lock file this process just created, open for heartbeats. */
+/** A lock file this thread just created, open for heartbeats. */
 interface CreatedLock {
   readonly handle: FsFileHandle;
-  readonly ino: number;
 }
 
 async function writeRecord(handle: FsFileHandle, bytes: Uint8Array, path: string): Promise<void> {
@@ -234,7 +233,7 @@ async function writeRecord(handle: FsFileHandle, bytes: Uint8Array, path: string
  * Creates the lock file `path` holding `record`, or resolves `undefined` when it exists. The record
  * goes into a private temp file first, which is then hard-linked to `path`: `link` fails with
  * `EEXIST` atomically, and the lock file never exists without its owner, even if this process is
- * killed half-way (the temp file it leaves carries our pid, so the sweep deletes it). No fsync:
+ * killed half-way (the temp file it leaves names its creator, so the sweep deletes it). No fsync:
  * a lock never needs to survive a power loss, which ends every owner; an empty file a power loss
  * might leave is abandoned after {@link UNOWNED_LOCK_GRACE_MS}. The handle stays open: it is the
  * lock file's inode, rewritten in place by heartbeats.
@@ -265,7 +264,7 @@ async function createLockFile(
       if (code === "EEXIST") return undefined;
     }
     if (handle === undefined) return await createLockFileInPlace(runtime, path, record);
-    const created: CreatedLock = { handle, ino: (await handle.stat()).ino };
+    const created: CreatedLock = { handle };
     handle = undefined;
     return created;
   } catch (error) {
@@ -296,7 +295,7 @@ async function createLockFileInPlace(
   }
   try {
     await writeRecord(handle, record, path);
-    return { handle, ino: (await handle.stat()).ino };
+    return { handle };
   } catch (error) {
     await handle.close().catch(() => undefined);
     await runtime.fs.unlink(path).catch(() => undefined);
