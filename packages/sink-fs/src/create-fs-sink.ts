@@ -32,7 +32,7 @@ import { isProcessAlive } from "./process-alive.js";
 import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
 import { syncDirectory } from "./sync-directory.js";
-import { acquireTargetLock, type TargetLockSettings } from "./target-lock.js";
+import { acquireTargetLock, isClaimFileName, type TargetLockSettings } from "./target-lock.js";
 import { parseTempFileName, tempFileName } from "./temp-file-name.js";
 import { type WriteBatchLimits, writeChunks } from "./write-chunks.js";
 
@@ -255,7 +255,7 @@ export function createFsSink(options: FsSinkOptions): FsSink {
   function targetPath(target: TargetId, stage: WriteStage | undefined): string {
     assertValidTarget(target, { stage });
     const name = target.slice(target.lastIndexOf("/") + 1);
-    if (parseTempFileName(name) !== undefined || isLockFileName(name)) {
+    if (parseTempFileName(name) !== undefined || isLockFileName(name) || isClaimFileName(name)) {
       throw new PersistenceError(
         "ERR_INVALID_TARGET",
         `invalid target ${JSON.stringify(target)}: the name is reserved for the sink's temp and lock files`,

@@ -1,10 +1,11 @@
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { activeFiles } from "./active-files.js";
+import { creatorState } from "./creator-state.js";
 import { errorCode } from "./error-code.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { isLockFileName } from "./lock-file-name.js";
-import { removeStaleLock } from "./target-lock.js";
-import { parseTempFileName } from "./temp-file-name.js";
+import { isClaimFileName, removeStaleClaim, removeStaleLock } from "./target-lock.js";
+import { type ParsedTempFileName, parseTempFileName } from "./temp-file-name.js";
 
 /** What a sweep removed. */
 export interface FsSweepReport {
@@ -16,8 +17,9 @@ export interface FsSweepReport {
 
 /**
  * Deletes, in one directory, the temp files whose creating process is gone and the abandoned lock
- * files. A temp file of a live process (another one, or this one's active writes) is never touched.
- * Problems are swallowed: a sweep is housekeeping and must never fail the operation that ran it.
+ * files. A temp file of a live process (another one, another thread of this one, or this thread's
+ * writes in progress) is never touched. Problems are swallowed: a sweep is housekeeping and must
+ * never fail the operation that ran it.
  */
 export async function sweepDirectory(
   runtime: FsSinkRuntime,
@@ -36,9 +38,7 @@ export async function sweepDirectory(
     const path = join(dir, entry);
     const temp = parseTempFileName(entry);
     if (temp !== undefined) {
-      const orphan =
-        temp.pid === runtime.pid ? !activeFiles().has(path) : !runtime.isProcessAlive(temp.pid);
-      if (!orphan) continue;
+      if (!(await isOrphan(runtime, dir, entry, temp))) continue;
       try {
         const stats = await runtime.fs.lstat(path);
         if (!stats.isFile()) continue;
@@ -53,7 +53,72 @@ export async function sweepDirectory(
       } catch {
         // Left for the next sweep or the next lock attempt, which breaks it as well.
       }
+    } else if (isClaimFileName(entry)) {
+      await removeStaleClaim(runtime, path).catch(() => false);
     }
   }
   return { removedTemps, removedLocks };
+}
+
+/**
+ * Whether the temp file `entry` of `dir` is an orphan. Only a creator that is provably gone makes
+ * it one: a dead process of this boot and pid namespace, an earlier process with a pid now ours,
+ * an earlier boot — or this very thread, when the file is none of its writes in progress. Another
+ * thread of this process and a process in another pid namespace are never judged.
+ */
+async function isOrphan(
+  runtime: FsSinkRuntime,
+  dir: string,
+  entry: string,
+  temp: ParsedTempFileName,
+): Promise<boolean> {
+  if (temp.creator === undefined) {
+    // A name of an older version, which carries the pid alone.
+    if (temp.pid !== runtime.pid) return !runtime.isProcessAlive(temp.pid);
+    return !(await isActive(runtime, dir, entry));
+  }
+  switch (creatorState(runtime, temp.creator)) {
+    case "this-thread":
+      return !(await isActive(runtime, dir, entry));
+    case "previous-process":
+    case "dead-process":
+    case "other-boot":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether `entry` of `dir` is one of this thread's writes in progress. The registry holds paths as
+ * their writers spelled them; `dir` may be spelled otherwise (a symlinked directory, a root that is
+ * a link to another sink's root), so directories are compared by identity (device and inode).
+ */
+async function isActive(runtime: FsSinkRuntime, dir: string, entry: string): Promise<boolean> {
+  let here: DirIdentity | undefined;
+  for (const path of activeFiles()) {
+    if (basename(path) !== entry) continue;
+    if (dirname(path) === dir) return true;
+    here ??= await dirIdentity(runtime, dir);
+    const there = await dirIdentity(runtime, dirname(path));
+    // Unknown identities count as the same directory: better an orphan kept than a file lost.
+    if (here === undefined || there === undefined) return true;
+    if (here.dev === there.dev && here.ino === there.ino) return true;
+  }
+  return false;
+}
+
+interface DirIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+async function dirIdentity(runtime: FsSinkRuntime, dir: string): Promise<DirIdentity | undefined> {
+  try {
+    const stats = (await runtime.fs.stat(dir)) as { dev?: unknown; ino: number };
+    if (typeof stats.dev !== "number" || stats.ino === 0) return undefined;
+    return { dev: stats.dev, ino: stats.ino };
+  } catch {
+    return undefined;
+  }
 }

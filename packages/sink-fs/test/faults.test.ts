@@ -7,7 +7,7 @@ import { text, textChunks } from "./helpers.js";
 
 const DIR = "/data";
 const TARGET = `${DIR}/known.met`;
-const TEMP = /\/\.known\.met\.[0-9]+-[0-9a-z]+\.tmp$/;
+const TEMP = /\/\.known\.met\.[0-9]+-[0-9a-z-]+\.tmp$/;
 
 function setup(plan: FsFaultPlan, options: Partial<FsSinkOptions> = {}) {
   const memory = createMemoryFs({ [TARGET]: "old content" });
@@ -81,7 +81,7 @@ describe("fault injection: stages, codes and cleanup", () => {
 
   it("fails at stage lock when the lock file cannot be created", async () => {
     const { sink, content, names } = setup(
-      [{ op: "open", path: /\.lock\.[0-9]+-[0-9a-z]+\.tmp$/, fault: { error: "EACCES" } }],
+      [{ op: "open", path: /\.lock\.[0-9]+-[0-9a-z-]+\.tmp$/, fault: { error: "EACCES" } }],
       { lock: true },
     );
     const error = await failure(sink.write("known.met", textChunks("new")));
@@ -113,8 +113,11 @@ describe("fault injection: stages, codes and cleanup", () => {
     await sink.write("known.met", source());
     expect(seen).toMatchObject({ pid: process.pid });
     const lockCalls = fs.calls.filter((call) => call.path.includes(".known.met.lock"));
-    // Never opened under its own name: it appears by link(), atomically with its content.
-    expect(lockCalls.some((call) => call.op === "open" && call.path.endsWith(".lock"))).toBe(false);
+    // Never created under its own name: it appears by link(), atomically with its content (the
+    // release only opens it to read the record it checks before the unlink).
+    const created = (call: (typeof lockCalls)[number]) =>
+      call.op === "open" && call.path.endsWith(".lock") && call.flags !== "r";
+    expect(lockCalls.some(created)).toBe(false);
     expect(lockCalls.some((call) => call.op === "link" && call.dest?.endsWith(".lock"))).toBe(true);
     expect(Object.keys(memory.toJSON())).toEqual([TARGET]);
   });
@@ -146,7 +149,7 @@ describe("fault injection: stages, codes and cleanup", () => {
   it("removes the staged backup when renaming it over the old one fails", async () => {
     const memory = createMemoryFs({ [TARGET]: "v1", [`${TARGET}.bak`]: "v0" });
     const fs = createFaultyFs(memory, [
-      { op: "rename", path: /\.bak\.[0-9]+-[0-9a-z]+\.tmp$/, fault: { error: "EIO" } },
+      { op: "rename", path: /\.bak\.[0-9]+-[0-9a-z-]+\.tmp$/, fault: { error: "EIO" } },
     ]);
     const sink = createFsSink({ dir: DIR, fs, backup: true });
     await failure(sink.write("known.met", textChunks("v2")));

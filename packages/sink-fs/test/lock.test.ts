@@ -5,6 +5,8 @@ import type { Clock } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
+import { processIdentity } from "../src/process-identity.js";
+import { claimFileName } from "../src/target-lock.js";
 import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
@@ -13,12 +15,18 @@ afterEach(() => dirs.cleanup());
 const encoder = new TextEncoder();
 
 function lockContent(pid: number, refreshedAt: number, host = hostname()): string {
+  const self = processIdentity();
   return JSON.stringify({
     pid,
     hostname: host,
     refreshedAt,
     acquiredAt: refreshedAt,
     token: `${pid}-x`,
+    // An owner of this boot and pid namespace, in another process (or an earlier one with our pid).
+    threadId: 0,
+    boot: self.boot,
+    pidNs: self.pidNs,
+    start: pid === process.pid ? "j0" : self.start,
   });
 }
 
@@ -217,5 +225,78 @@ describe("cross-process lock", () => {
     gate.resolve();
     await writing;
     expect(text(await sink.read("a"))).toBe("x");
+  });
+
+  describe("break claims", () => {
+    function claimContent(pid: number, lockName: string, key: string, n: number): string {
+      const self = processIdentity();
+      return JSON.stringify({
+        pid,
+        hostname: hostname(),
+        refreshedAt: Date.now(),
+        acquiredAt: Date.now(),
+        token: `claim/${key}/${n}/${encodeURIComponent(lockName)}`,
+        threadId: 0,
+        boot: self.boot,
+        pidNs: self.pidNs,
+        start: self.start,
+      });
+    }
+
+    it("passes over a claim left by a dead breaker, and removes it with the broken lock", async () => {
+      const dir = await dirs.make();
+      const dead = await deadPid();
+      await writeFile(join(dir, ".a.lock"), lockContent(dead, Date.now()));
+      const claim = claimFileName(".a.lock", `${dead}-x`, 0);
+      await writeFile(join(dir, claim), claimContent(dead, ".a.lock", `${dead}-x`, 0));
+      const sink = createFsSink({ dir, lock: { waitMs: 0 }, sweep: false });
+      expect((await sink.write("a", textChunks("x"))).locksBroken).toBe(1);
+      expect(await readdir(dir)).toEqual(["a"]);
+    });
+
+    it("waits while a live party holds the claim on the lock it judged abandoned", async () => {
+      const dir = await dirs.make();
+      const dead = await deadPid();
+      await writeFile(join(dir, ".a.lock"), lockContent(dead, Date.now()));
+      const claim = claimFileName(".a.lock", `${dead}-x`, 0);
+      await writeFile(join(dir, claim), claimContent(process.ppid, ".a.lock", `${dead}-x`, 0));
+      const sink = createFsSink({ dir, lock: { waitMs: 30, pollMs: 5 }, sweep: false });
+      await expect(sink.write("a", textChunks("x"))).rejects.toMatchObject({
+        code: "ERR_LOCKED",
+        details: { reason: "held" },
+      });
+      expect((await readdir(dir)).sort()).toEqual([".a.lock", claim].sort());
+    });
+
+    it("lets the sweep remove claims whose lock is gone, and keep those whose lock stands", async () => {
+      const dir = await dirs.make();
+      await writeFile(join(dir, ".b.lock"), lockContent(process.ppid, Date.now()));
+      const stale = claimFileName(".a.lock", "gone-token", 0);
+      const standing = claimFileName(".b.lock", `${process.ppid}-x`, 0);
+      await writeFile(join(dir, stale), claimContent(process.ppid, ".a.lock", "gone-token", 0));
+      await writeFile(
+        join(dir, standing),
+        claimContent(process.ppid, ".b.lock", `${process.ppid}-x`, 0),
+      );
+      await createFsSink({ dir }).sweep();
+      expect((await readdir(dir)).sort()).toEqual([".b.lock", standing].sort());
+    });
+
+    it("judges a lock record of an older version by its heartbeat alone", async () => {
+      const dir = await dirs.make();
+      const dead = await deadPid();
+      // No thread, boot, pid namespace or start: its pid may belong to another namespace.
+      const legacy = { pid: dead, hostname: hostname(), refreshedAt: Date.now(), token: "old" };
+      await writeFile(join(dir, ".a.lock"), JSON.stringify(legacy));
+      const sink = createFsSink({ dir, lock: { waitMs: 20, pollMs: 5 }, sweep: false });
+      if (processIdentity().pidNs === "0") {
+        // No pid namespaces here (not Linux): the pid proves the owner dead.
+        expect((await sink.write("a", textChunks("x"))).locksBroken).toBe(1);
+      } else {
+        await expect(sink.write("a", textChunks("x"))).rejects.toMatchObject({
+          code: "ERR_LOCKED",
+        });
+      }
+    });
   });
 });

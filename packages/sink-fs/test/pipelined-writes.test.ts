@@ -7,7 +7,7 @@ import { deferred } from "./helpers.js";
 
 const DIR = "/data";
 const TARGET = `${DIR}/known.met`;
-const TEMP = /\/\.known\.met\.[0-9]+-[0-9a-z]+\.tmp$/;
+const TEMP = /\/\.known\.met\.[0-9]+-[0-9a-z-]+\.tmp$/;
 /** Two 4-byte chunks fill a batch. */
 const BATCH = { maxBytes: 8, maxChunks: 64 };
 

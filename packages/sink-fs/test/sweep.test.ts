@@ -1,20 +1,27 @@
-import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
+import { processIdentity } from "../src/process-identity.js";
 import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
 afterEach(() => dirs.cleanup());
 
 function lockContent(pid: number, refreshedAt: number, host = hostname()): string {
+  const self = processIdentity();
   return JSON.stringify({
     pid,
     hostname: host,
     refreshedAt,
     acquiredAt: refreshedAt,
     token: `${pid}-t`,
+    // An owner of this boot and pid namespace, in another process (or an earlier one with our pid).
+    threadId: 0,
+    boot: self.boot,
+    pidNs: self.pidNs,
+    start: pid === process.pid ? "j0" : self.start,
   });
 }
 
@@ -130,5 +137,53 @@ describe("start-up sweep", () => {
     await writeFile(join(dir, `.a.${dead}-abc.tmp`), "orphan");
     await createFsSink({ dir, sweep: false }).write("a", textChunks("x"));
     expect(await tempFilesIn(dir)).toEqual([`.a.${dead}-abc.tmp`]);
+  });
+
+  describe("spares a write in progress however its directory is spelled", () => {
+    async function heldWrite(sink: ReturnType<typeof createFsSink>, target: string) {
+      const gate = deferred();
+      async function* held() {
+        yield new TextEncoder().encode("in progress");
+        await gate.promise;
+      }
+      const writing = sink.write(target, held());
+      return { writing, finish: () => gate.resolve() };
+    }
+
+    it("through a symlinked directory inside the root", async () => {
+      const dir = await dirs.make();
+      await mkdir(join(dir, "real"));
+      await symlink(join(dir, "real"), join(dir, "link"));
+      const sink = createFsSink({ dir });
+      const held = await heldWrite(sink, "link/a");
+      while ((await tempFilesIn(join(dir, "real"))).length === 0) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const temps = await tempFilesIn(join(dir, "real"));
+      // sweep() reaches the file as real/..., the write registered it as link/...
+      expect(await sink.sweep()).toEqual({ removedTemps: [], removedLocks: [] });
+      expect(await tempFilesIn(join(dir, "real"))).toEqual(temps);
+      held.finish();
+      await held.writing;
+      expect(text(await sink.read("real/a"))).toBe("in progress");
+    });
+
+    it("by two sinks whose roots are a directory and a link to it", async () => {
+      const base = await dirs.make();
+      await mkdir(join(base, "root"));
+      await symlink(join(base, "root"), join(base, "alias"));
+      const writer = createFsSink({ dir: join(base, "root") });
+      const held = await heldWrite(writer, "a");
+      while ((await tempFilesIn(join(base, "root"))).length === 0) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const other = createFsSink({ dir: join(base, "alias") });
+      expect(await other.sweep()).toEqual({ removedTemps: [], removedLocks: [] });
+      await expect(other.read("a")).rejects.toMatchObject({ code: "ERR_NOT_FOUND" });
+      expect(await tempFilesIn(join(base, "root"))).toHaveLength(1);
+      held.finish();
+      await held.writing;
+      expect(text(await other.read("a"))).toBe("in progress");
+    });
   });
 });

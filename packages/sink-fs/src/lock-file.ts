@@ -1,0 +1,154 @@
+import * as nodeFs from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import { type FsPort, PersistenceError } from "@snapwrite/core";
+import { DEFAULT_CLOCK } from "./default-clock.js";
+import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { isLockFileName, lockFileName } from "./lock-file-name.js";
+import { isProcessAlive } from "./process-alive.js";
+import { acquireTargetLock, isClaimFileName } from "./target-lock.js";
+import { parseTempFileName } from "./temp-file-name.js";
+
+/** Options of {@link lockFile}. */
+export interface LockFileOptions {
+  /** How long to wait for a held lock before failing with `ERR_LOCKED`, in ms. Default `5_000`. */
+  readonly waitMs?: number | undefined;
+  /**
+   * A lock whose owner has not refreshed it for this long is abandoned and broken, in ms. Holders
+   * refresh every `staleMs / 3`; an owner that is provably gone is broken at once. Default `30_000`.
+   */
+  readonly staleMs?: number | undefined;
+  /** First pause between attempts, in ms; doubles (jittered) up to 250 ms. Default `10`. */
+  readonly pollMs?: number | undefined;
+  /** Aborts the wait with `ERR_ABORTED` (stage `lock`, the signal's reason as `cause`). */
+  readonly signal?: AbortSignal | undefined;
+  /** File system to use. Default `node:fs/promises`. */
+  readonly fs?: FsPort | undefined;
+}
+
+/** A held {@link lockFile} lock. */
+export interface FileLock extends AsyncDisposable {
+  /** The absolute path that is locked (it need not exist). */
+  readonly path: string;
+  /** The lock file: `.<name>.lock` next to `path`. */
+  readonly lockPath: string;
+  /**
+   * Aborted when the lock was broken under its holder (a heartbeat found another record, or none,
+   * in the lock file — only possible after the holder missed its heartbeats for `staleMs`). Its
+   * `reason` is an `ERR_LOCKED` `PersistenceError` with `details.reason: "lost"`.
+   */
+  readonly lost: AbortSignal;
+  /** Removes the lock file if it is still this lock's. Never rejects; idempotent. */
+  release(): Promise<void>;
+  /** Same as {@link FileLock.release}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LockFileOptions>([
+  "waitMs",
+  "staleMs",
+  "pollMs",
+  "signal",
+  "fs",
+]);
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Takes the exclusive lock of `path` (absolute, or relative to the working directory): the lock file
+ * `.<name>.lock` next to it, the same lock a file sink with `lock` takes for that file. It excludes
+ * other processes and other worker threads of this process alike, breaks locks of owners that are
+ * provably gone at once and others once their heartbeat is `staleMs` old, and refreshes its own
+ * every `staleMs / 3` until released. Rejects with `ERR_LOCKED` after `waitMs`, `ERR_ABORTED` on
+ * `signal`, `ERR_INVALID_TARGET` for a path that cannot be locked, and the mapped I/O code (stage
+ * `lock`) when the lock file cannot be created; bad options throw `TypeError`/`RangeError`.
+ *
+ * @example
+ * ```ts
+ * await using lock = await lockFile("state/app.json");
+ * // ... exclusive work; lock.lost aborts if the lock was broken meanwhile
+ * ```
+ */
+export async function lockFile(path: string, options: LockFileOptions = {}): Promise<FileLock> {
+  const settings = lockFileSettings(options);
+  const absolute = lockablePath(path);
+  const runtime: FsSinkRuntime = {
+    fs: options.fs ?? nodeFs,
+    clock: DEFAULT_CLOCK,
+    random: Math.random,
+    pid: process.pid,
+    hostname: hostname(),
+    isProcessAlive,
+  };
+  const lockPath = join(dirname(absolute), lockFileName(basename(absolute)));
+  const held = await acquireTargetLock(runtime, lockPath, absolute, settings, options.signal);
+  return {
+    path: absolute,
+    lockPath,
+    lost: held.lost,
+    release: () => held.release(),
+    [Symbol.asyncDispose]: () => held.release(),
+  };
+}
+
+/** The absolute path to lock, or `ERR_INVALID_TARGET`. */
+function lockablePath(path: unknown): string {
+  const invalid = (reason: string): PersistenceError =>
+    new PersistenceError("ERR_INVALID_TARGET", `cannot lock ${JSON.stringify(path)}: ${reason}`, {
+      stage: "lock",
+      target: typeof path === "string" ? path : String(path),
+      details: { reason },
+    });
+  if (typeof path !== "string" || path.length === 0) throw invalid("not a non-empty path");
+  if (path.includes("\0")) throw invalid("contains NUL");
+  if (path.endsWith("/") || path.endsWith(sep)) throw invalid("names a directory");
+  const absolute = resolve(path);
+  const name = basename(absolute);
+  if (name === "" || name === "." || name === ".." || dirname(absolute) === absolute) {
+    throw invalid("names a directory");
+  }
+  if (parseTempFileName(name) !== undefined || isLockFileName(name) || isClaimFileName(name)) {
+    throw invalid("the name is reserved for temp and lock files");
+  }
+  return absolute;
+}
+
+function lockFileSettings(options: LockFileOptions): {
+  staleMs: number;
+  waitMs: number;
+  pollMs: number;
+} {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("lockFile: options must be an object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!LOCK_OPTION_KEYS.has(key)) {
+      throw new TypeError(
+        `lockFile: unknown option ${JSON.stringify(key)}; known: ${[...LOCK_OPTION_KEYS].join(", ")}`,
+      );
+    }
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError("lockFile: signal must be an AbortSignal");
+  }
+  if (options.fs !== undefined && (typeof options.fs !== "object" || options.fs === null)) {
+    throw new TypeError("lockFile: fs must be an FsPort object");
+  }
+  return {
+    staleMs: duration("staleMs", options.staleMs, 30_000, 1),
+    waitMs: duration("waitMs", options.waitMs, 5_000, 0),
+    pollMs: duration("pollMs", options.pollMs, 10, 1),
+  };
+}
+
+function duration(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number") {
+    throw new TypeError(`lockFile: ${name} must be a number, got ${typeof value}`);
+  }
+  if (!Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `lockFile: ${name} must be a finite number in ${min}..${MAX_TIMER_MS}, got ${value}`,
+    );
+  }
+  return value;
+}
