@@ -1,5 +1,5 @@
 import { basename, dirname, join } from "node:path";
-import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
+import { type FsFileHandle, type FsStats, PersistenceError } from "@snapwrite/core";
 import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
 import { creatorState, recordedCreator } from "./creator-state.js";
@@ -8,6 +8,7 @@ import { errorCode } from "./error-code.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { NO_HARD_LINKS } from "./no-hard-links.js";
+import { openRegularFile, readRegularFile } from "./open-regular-file.js";
 import { type ProcessIdentity, processIdentity } from "./process-identity.js";
 import { randomTag } from "./random-tag.js";
 import { tempFileName } from "./temp-file-name.js";
@@ -143,14 +144,15 @@ interface ObservedLock {
 /** Reads the lock file through one handle, so that the record and the stats are of one file. */
 async function observe(runtime: FsSinkRuntime, path: string): Promise<ObservedLock | undefined> {
   let handle: FsFileHandle;
+  let stats: FsStats;
   try {
-    handle = await runtime.fs.open(path, "r");
+    // Non-blocking and type-checked: a FIFO named like a lock file must not hang the lock.
+    ({ handle, stats } = await openRegularFile(runtime.fs, path, { target: path, stage: "lock" }));
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
     throw error;
   }
   try {
-    const stats = await handle.stat();
     const buffer = new Uint8Array(Math.min(Math.max(stats.size, 0), 64 * 1024));
     let length = 0;
     while (length < buffer.byteLength) {
@@ -370,7 +372,8 @@ async function observeAgain(
 ): Promise<ObservedLock | undefined> {
   if (observed.owner === undefined) return observe(runtime, path);
   try {
-    return { owner: parseLockOwner(await runtime.fs.readFile(path)), ino: 0, mtimeMs: 0 };
+    const bytes = await readRegularFile(runtime.fs, path, { target: path, stage: "lock" });
+    return { owner: parseLockOwner(bytes), ino: 0, mtimeMs: 0 };
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
     throw error;
@@ -654,7 +657,7 @@ function holdLock(
   const check = async (): Promise<{ error: PersistenceError; definite: boolean } | undefined> => {
     let bytes: Uint8Array;
     try {
-      bytes = await fs.readFile(path);
+      bytes = await readRegularFile(fs, path, { target, stage: "lock" });
     } catch (error) {
       const removed = errorCode(error) === "ENOENT";
       const why = removed ? "lock file removed" : "lock file unreadable";

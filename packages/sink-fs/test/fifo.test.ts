@@ -4,7 +4,7 @@ import { lstat, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FsPort, loadTarget } from "@snapwrite/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFsSink } from "../src/index.js";
+import { createFsSink, lockFile } from "../src/index.js";
 import { jsonCodec as codec } from "./fixtures/json-codec.mjs";
 import { createTempDirs, tempFilesIn, textChunks } from "./helpers.js";
 
@@ -128,5 +128,17 @@ describe.skipIf(!canMkfifo)("FIFOs never block (needs mkfifo)", () => {
       status: "fulfilled",
       value: "plain",
     });
+  });
+
+  it("a FIFO named like a lock file fails the lock at once instead of hanging it", async () => {
+    const dir = await dirs.make();
+    mkfifo(join(dir, ".a.json.lock"));
+    const sink = createFsSink({ dir, lock: { waitMs: 200 } });
+    const outcome = await settled(sink.write("a.json", textChunks("{}")));
+    expect(rejection(outcome)).toMatchObject({ stage: "lock" });
+    expect(await lstat(join(dir, "a.json")).catch(() => undefined)).toBeUndefined();
+    mkfifo(join(dir, ".held.lock"));
+    const held = await settled(lockFile(join(dir, "held"), { waitMs: 200 }));
+    expect(rejection(held)).toMatchObject({ code: expect.stringMatching(/^ERR_/) });
   });
 });
