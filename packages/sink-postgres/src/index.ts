@@ -1,3 +1,5 @@
+export type { LazyPostgresSink } from "./create-postgres-sink.js";
+export { createPostgresSink } from "./create-postgres-sink.js";
 export { sqlStateCode } from "./pg-error.js";
 export type {
   PostgresDurability,

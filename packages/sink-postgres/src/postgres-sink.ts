@@ -90,7 +90,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   "table",
 ]);
 
-interface Settings {
+export interface Settings {
   readonly names: ResolvedNames;
   readonly chunkBytes: number;
   readonly keepBackup: boolean;
@@ -106,7 +106,7 @@ interface Settings {
  * newly opened sink fences every older one.
  */
 export async function openPostgresSink(options: PostgresSinkOptions): Promise<PostgresSink> {
-  const settings = checkOptions(options);
+  const settings = checkPostgresSinkOptions(options);
   const owned = options.pool === undefined;
   const pool =
     options.pool ??
@@ -125,7 +125,8 @@ export async function openPostgresSink(options: PostgresSinkOptions): Promise<Po
   }
 }
 
-function checkOptions(options: PostgresSinkOptions): Settings {
+/** Checks {@link PostgresSinkOptions} (a `TypeError` or `RangeError` for bad ones) and resolves the settings. */
+export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("openPostgresSink: options must be an object");
   }

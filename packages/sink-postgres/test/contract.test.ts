@@ -1,7 +1,7 @@
 import { describeSinkContract, describeWriterScenarios } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll } from "vitest";
-import { openPostgresSink } from "../src/index.js";
+import { createPostgresSink, openPostgresSink } from "../src/index.js";
 import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
@@ -20,4 +20,9 @@ if (server !== undefined) {
     largePayload: { bytes: 1024 * 1024 },
   });
   describeWriterScenarios("postgres sink", { create });
+  // The synchronous factory: the same contract through a sink that opens in the background.
+  describeSinkContract("postgres sink from createPostgresSink", {
+    create: () => createPostgresSink({ pool, schema: `contract_${++schemas}` }),
+    largePayload: { bytes: 1024 * 1024 },
+  });
 }

@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { isPersistenceError, loadTarget, type PersistenceError } from "@snapwrite/core";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { openPostgresSink, type PostgresSink, schemaSql, sqlStateCode } from "../src/index.js";
+import {
+  createPostgresSink,
+  openPostgresSink,
+  type PostgresSink,
+  schemaSql,
+  sqlStateCode,
+} from "../src/index.js";
 import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
@@ -259,6 +265,34 @@ if (server !== undefined) {
       await expect(
         openPostgresSink({ connectionString: server.url, bogus: 1 } as never),
       ).rejects.toThrow(/unknown option/);
+    });
+
+    it("createPostgresSink checks options at once and opens in the background", async () => {
+      expect(() => createPostgresSink({} as never)).toThrow(TypeError);
+      expect(() => createPostgresSink({ connectionString: server.url, chunkBytes: 0 })).toThrow(
+        RangeError,
+      );
+      const older = createPostgresSink({ connectionString: server.url, schema: "lazy" });
+      expect(older.epoch).toBeUndefined();
+      await older.write("t", [bytes(10, 1)], { generation: 5 });
+      expect(older.epoch).toBe((await older.ready).epoch);
+      const newer = createPostgresSink({ connectionString: server.url, schema: "lazy" });
+      await newer.write("t", [bytes(10, 2)], { generation: 1 });
+      const stale = await rejection(older.write("t", [bytes(10, 3)], { generation: 6 }));
+      expect(stale.code).toBe("ERR_STALE");
+      expect(await newer.read("t")).toEqual(bytes(10, 2));
+      await older.close();
+      await newer.close();
+    });
+
+    it("createPostgresSink rejects every call with the typed open error when no server listens", async () => {
+      const sink = createPostgresSink({
+        connectionString: "postgres://postgres@127.0.0.1:1/postgres",
+      });
+      const error = await rejection(sink.read("t"));
+      expect(error.code).toBe("ERR_IO");
+      expect(error.stage).toBe("open");
+      await sink.close();
     });
 
     it("fails to open with a typed transient error when no server listens", async () => {
