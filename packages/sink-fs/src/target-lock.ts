@@ -460,30 +460,20 @@ async function claimBreak(
 }
 
 /**
- * Creates the claim file `path` holding `record` with `O_EXCL` on the claim itself (a claimant killed
- * before its record is in leaves an empty claim, passed over after the grace like an empty lock
- * file); resolves `false` when it exists.
+ * Creates the claim file `path` holding `record`, the way a lock file is created: the record goes
+ * into a private temp file that is hard-linked into place, so a claimant killed half-way never
+ * leaves an empty claim that would hold every breaker off for {@link UNOWNED_LOCK_GRACE_MS}
+ * (without hard links: `O_EXCL` on the claim itself, and such an empty claim is passed over after
+ * that grace). Resolves `false` when the claim exists.
  */
 async function createClaim(
   runtime: FsSinkRuntime,
   path: string,
   record: Uint8Array,
 ): Promise<boolean> {
-  let handle: FsFileHandle;
-  try {
-    handle = await runtime.fs.open(path, "wx", 0o644);
-  } catch (error) {
-    if (errorCode(error) === "EEXIST") return false;
-    throw error;
-  }
-  try {
-    await writeRecord(handle, record, path);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await runtime.fs.unlink(path).catch(() => undefined);
-    throw error;
-  }
-  await handle.close().catch(() => undefined);
+  const created = await createLockFile(runtime, path, record);
+  if (created === undefined) return false;
+  await created.handle.close().catch(() => undefined);
   return true;
 }
 
@@ -659,9 +649,15 @@ function holdLock(
     try {
       bytes = await readRegularFile(fs, path, { target, stage: "lock" });
     } catch (error) {
-      const removed = errorCode(error) === "ENOENT";
-      const why = removed ? "lock file removed" : "lock file unreadable";
-      return { error: lostError(why, error), definite: removed };
+      if (errorCode(error) === "ENOENT") {
+        return { error: lostError("lock file removed", error), definite: true };
+      }
+      // Unreadable proves nothing about the lock: report what the file system said (ENOSPC,
+      // EIO, a FIFO swapped in, …) with its own code, not as a lost lock.
+      return {
+        error: fsFailure(error, "lock", target, { lockPath: path }, "read"),
+        definite: false,
+      };
     }
     const current = parseLockOwner(bytes);
     if (current?.token === token) return undefined;

@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";
 import { createFaultyFs, createMemoryFs, type FsFaultPlan } from "@snapwrite/testkit";
@@ -116,7 +117,11 @@ describe("fault injection: stages, codes and cleanup", () => {
     // Never created under its own name: it appears by link(), atomically with its content (the
     // release only opens it to read the record it checks before the unlink).
     const created = (call: (typeof lockCalls)[number]) =>
-      call.op === "open" && call.path.endsWith(".lock") && call.flags !== "r";
+      call.op === "open" &&
+      call.path.endsWith(".lock") &&
+      (typeof call.flags === "number"
+        ? (call.flags & constants.O_CREAT) !== 0
+        : call.flags !== "r");
     expect(lockCalls.some(created)).toBe(false);
     expect(lockCalls.some((call) => call.op === "link" && call.dest?.endsWith(".lock"))).toBe(true);
     expect(Object.keys(memory.toJSON())).toEqual([TARGET]);
