@@ -36,6 +36,7 @@ export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-t
 export { loadTarget } from "./load-target.js";
 export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
 export { loadTargets } from "./load-targets.js";
+export type { Apply, OpBatch, OpsCodec, Seq } from "./ops-codec.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
 export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
