@@ -63,6 +63,14 @@ export type {
 export { createPersistenceWriter } from "./persistence-writer.js";
 export type { AbortErrorFactory } from "./race-abort.js";
 export { raceAbort } from "./race-abort.js";
+export type {
+  PolicyEntry,
+  PolicyOverride,
+  PolicySpec,
+  ResolvedPolicy,
+  ResolvePolicyOptions,
+} from "./resolve-policy.js";
+export { resolvePolicy } from "./resolve-policy.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
 export { createSerialQueue } from "./serial-queue.js";
 export type { Replica, ReplicaWorkerDefinition } from "./serve-replica.js";

@@ -1,6 +1,7 @@
 import type { Codec, Sink, TargetId } from "./contracts.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
 import { toPersistenceError } from "./os-error.js";
+import { resolvePolicy } from "./resolve-policy.js";
 
 /** One target of {@link loadTargets}. */
 export interface LoadTargetSpec<T = unknown> extends LoadOptions {
@@ -34,16 +35,8 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
   options: LoadTargetsOptions = {},
 ): Promise<LoadTargetsResults<S>> {
   if (!Array.isArray(specs)) throw new TypeError("loadTargets needs an array of targets");
-  const concurrency = options.concurrency ?? 4;
-  if (typeof concurrency !== "number") throw new TypeError("concurrency must be a number");
-  if (
-    !(
-      concurrency === Number.POSITIVE_INFINITY ||
-      (Number.isInteger(concurrency) && concurrency >= 1)
-    )
-  ) {
-    throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${concurrency}`);
-  }
+  const entry = { default: options.concurrency ?? 4, min: 1, integer: true, allowInfinity: true };
+  const concurrency = resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
   for (const spec of specs) {
     if (typeof spec !== "object" || spec === null)
       throw new TypeError("every target spec must be an object");
