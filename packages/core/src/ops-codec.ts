@@ -37,8 +37,9 @@ export interface OpsCodec<Op> {
    */
   decode(bytes: Uint8Array): Op[];
   /**
-   * The key an op overwrites, when a later op with the same key makes it redundant; `undefined` for
-   * ops that must never be dropped. Enables last-write-wins coalescing of a backlog.
+   * Enables last-write-wins coalescing of a backlog. The rule a coalescer may rely on: an op with
+   * key `k` may be dropped when a later op also has key `k` and no op between them has no key
+   * (`undefined`). Ops without a key are never dropped and no op is dropped across them.
    */
   keyOf?(op: Op): string | undefined;
 }

@@ -202,10 +202,10 @@ function decodeFrame(bytes: Uint8Array, view: DataView, frameStart: number, end:
  * `decode` checks every length against the bytes left before using it, and any damage throws
  * `ERR_CORRUPT` with `details.offset` and `details.reason` ({@link JsonOpsCorruptReason}).
  *
- * `keyOf` is `collection + "\0" + key` for `put` and `del` (a later op on the same entry makes an
- * earlier one redundant), `collection` for `clear`, and `undefined` for `merge`, which is not
- * last-write-wins: it must never be dropped, and a coalescer must not drop ops on the same entry
- * that come before a merge either.
+ * `keyOf` is `collection + "\0" + key` for `put` and `del` (a later put or del of the entry makes
+ * an earlier one redundant), `collection` for `clear` (never equal to a put's or del's key, since
+ * collections contain no U+0000), and `undefined` for `merge`, which builds on the previous value:
+ * under the `OpsCodec` coalescing rule nothing is dropped across a merge.
  */
 export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
   return Object.freeze({
