@@ -1,3 +1,5 @@
+import { resolvePolicy } from "./resolve-policy.js";
+
 /** Retry policy of the writer: capped, jittered exponential backoff. */
 export interface RetryOptions {
   /** Delay before the first retry, in ms. Finite, `>= 0`. Default `100`. */
@@ -25,11 +27,8 @@ export interface RetryPolicy {
   readonly jitter: number;
 }
 
-function finiteNumber(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") throw new TypeError(`${name} must be a number`);
-  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${value}`);
-  return value;
+function given(value: number | undefined, fallback: number): number {
+  return value === undefined ? fallback : value;
 }
 
 /** Applies the defaults of {@link RetryOptions}; throws `TypeError`/`RangeError` on bad values. */
@@ -37,18 +36,26 @@ export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPoli
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError("retry must be an object");
   }
-  const initialMs = finiteNumber("retry.initialMs", options?.initialMs, 100);
-  const factor = finiteNumber("retry.factor", options?.factor, 2);
-  const maxMs = finiteNumber("retry.maxMs", options?.maxMs, 30_000);
-  const jitter = finiteNumber("retry.jitter", options?.jitter, 0.2);
-  if (initialMs < 0) throw new RangeError(`retry.initialMs must be >= 0, got ${initialMs}`);
-  if (factor < 1) throw new RangeError(`retry.factor must be >= 1, got ${factor}`);
-  if (maxMs < initialMs) {
-    throw new RangeError(`retry.maxMs (${maxMs}) must be >= retry.initialMs (${initialMs})`);
-  }
-  if (jitter < 0 || jitter > 1)
-    throw new RangeError(`retry.jitter must be in [0, 1], got ${jitter}`);
-  return Object.freeze({ initialMs, factor, maxMs, jitter });
+  const env = {};
+  const { values } = resolvePolicy(
+    {
+      "retry.initialMs": { default: given(options?.initialMs, 100), min: 0 },
+      "retry.factor": { default: given(options?.factor, 2), min: 1 },
+      "retry.jitter": { default: given(options?.jitter, 0.2), min: 0, max: 1 },
+    },
+    { env },
+  );
+  const initialMs = values["retry.initialMs"];
+  const maxMs = resolvePolicy(
+    { "retry.maxMs": { default: given(options?.maxMs, 30_000), min: initialMs } },
+    { env },
+  ).values["retry.maxMs"];
+  return Object.freeze({
+    initialMs,
+    factor: values["retry.factor"],
+    maxMs,
+    jitter: values["retry.jitter"],
+  });
 }
 
 /**

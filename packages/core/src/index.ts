@@ -37,6 +37,7 @@ export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-t
 export { loadTarget } from "./load-target.js";
 export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
 export { loadTargets } from "./load-targets.js";
+export type { Apply, OpBatch, OpsCodec, Seq } from "./ops-codec.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
 export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
@@ -64,6 +65,14 @@ export type {
 export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./persistence-writer.js";
 export type { AbortErrorFactory } from "./race-abort.js";
 export { raceAbort } from "./race-abort.js";
+export type {
+  PolicyEntry,
+  PolicyOverride,
+  PolicySpec,
+  ResolvedPolicy,
+  ResolvePolicyOptions,
+} from "./resolve-policy.js";
+export { resolvePolicy } from "./resolve-policy.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
 export { createSerialQueue } from "./serial-queue.js";
 export type { Replica, ReplicaWorkerDefinition } from "./serve-replica.js";

@@ -2,6 +2,7 @@ import type { Codec, Sink, TargetId } from "./contracts.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
 import { toPersistenceError } from "./os-error.js";
+import { resolvePolicy } from "./resolve-policy.js";
 
 /**
  * One target of {@link loadTargets}. Its own `timeoutMs` wins over the batch's; its own `signal`
@@ -57,16 +58,8 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
   options: LoadTargetsOptions = {},
 ): Promise<LoadTargetsResults<S>> {
   if (!Array.isArray(specs)) throw new TypeError("loadTargets needs an array of targets");
-  const concurrency = options.concurrency ?? 4;
-  if (typeof concurrency !== "number") throw new TypeError("concurrency must be a number");
-  if (
-    !(
-      concurrency === Number.POSITIVE_INFINITY ||
-      (Number.isInteger(concurrency) && concurrency >= 1)
-    )
-  ) {
-    throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${concurrency}`);
-  }
+  const entry = { default: options.concurrency ?? 4, min: 1, integer: true, allowInfinity: true };
+  const concurrency = resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
   const batchTimeoutMs = loadTimeoutMs(options.timeoutMs);
   const batchSignal = options.signal;
   assertLoadSignal(batchSignal);

@@ -18,7 +18,12 @@ export type PersistenceErrorCode =
   | "ERR_CLOSED"
   | "ERR_ABORTED"
   | "ERR_TIMEOUT"
-  | "ERR_STALE";
+  | "ERR_STALE"
+  | "ERR_COMMAND"
+  | "ERR_CONFLICT"
+  | "ERR_READ_ONLY"
+  | "ERR_GAP"
+  | "ERR_WORKER";
 
 /** The codes of {@link PersistenceErrorCode} as a frozen list, in documentation order. */
 export const PERSISTENCE_ERROR_CODES: readonly PersistenceErrorCode[] = Object.freeze([
@@ -36,6 +41,11 @@ export const PERSISTENCE_ERROR_CODES: readonly PersistenceErrorCode[] = Object.f
   "ERR_ABORTED",
   "ERR_TIMEOUT",
   "ERR_STALE",
+  "ERR_COMMAND",
+  "ERR_CONFLICT",
+  "ERR_READ_ONLY",
+  "ERR_GAP",
+  "ERR_WORKER",
 ]);
 
 /**

@@ -16,6 +16,7 @@ import { buildHealth, type PersistenceHealth } from "./health.js";
 import { LongTimer } from "./long-timer.js";
 import { toPersistenceError } from "./os-error.js";
 import { PersistenceError } from "./persistence-error.js";
+import { resolvePolicy } from "./resolve-policy.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
 import { systemClock } from "./system-clock.js";
 import type { TargetState } from "./target-state.js";
@@ -172,14 +173,12 @@ function isFunction(value: unknown): value is (...args: never[]) => unknown {
 }
 
 function interval(name: string, value: unknown, fallback: number, allowInfinity: boolean): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") throw new TypeError(`${name} must be a number`);
-  if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
-  if (value < 0) throw new RangeError(`${name} must be >= 0, got ${value}`);
-  if (!Number.isFinite(value) && !allowInfinity) {
-    throw new RangeError(`${name} must be finite, got ${value}`);
-  }
-  return value;
+  const entry = {
+    default: (value === undefined ? fallback : value) as number,
+    min: 0,
+    allowInfinity,
+  };
+  return resolvePolicy({ [name]: entry }, { env: {} }).values[name] as number;
 }
 
 function resolveExecutor(options: PersistenceWriterOptions): Executor {

@@ -124,7 +124,7 @@ describe("PersistenceError", () => {
     expect(toPersistenceError(foreign)).toBe(foreign);
   });
 
-  it("lists the 14 documented codes", () => {
+  it("lists the 19 documented codes", () => {
     expect(PERSISTENCE_ERROR_CODES).toEqual([
       "ERR_NOT_FOUND",
       "ERR_CORRUPT",
@@ -140,12 +140,17 @@ describe("PersistenceError", () => {
       "ERR_ABORTED",
       "ERR_TIMEOUT",
       "ERR_STALE",
+      "ERR_COMMAND",
+      "ERR_CONFLICT",
+      "ERR_READ_ONLY",
+      "ERR_GAP",
+      "ERR_WORKER",
     ]);
   });
 });
 
 describe("permanent codes", () => {
-  it("are exactly the seven of the scheduler rules", () => {
+  it("are the seven of the scheduler rules plus the four permanent write-through codes", () => {
     expect([...PERMANENT_ERROR_CODES].sort()).toEqual(
       [
         "ERR_ABORTED",
@@ -155,6 +160,10 @@ describe("permanent codes", () => {
         "ERR_SNAPSHOT",
         "ERR_STALE",
         "ERR_TIMEOUT",
+        "ERR_COMMAND",
+        "ERR_CONFLICT",
+        "ERR_READ_ONLY",
+        "ERR_GAP",
       ].sort(),
     );
     const transient = PERSISTENCE_ERROR_CODES.filter((code) => !isPermanentErrorCode(code));
@@ -166,6 +175,7 @@ describe("permanent codes", () => {
       "ERR_PERMISSION",
       "ERR_BUSY",
       "ERR_LOCKED",
+      "ERR_WORKER",
     ]);
   });
 });

@@ -122,6 +122,7 @@ describe("retry with backoff", () => {
     "ERR_LOCKED",
     "ERR_NOT_FOUND",
     "ERR_CORRUPT",
+    "ERR_WORKER",
   ];
   it.each(transient.map((code) => [code]))("retries transient %s by itself", async (code) => {
     const { clock, sink, handle } = setup();

@@ -5,3 +5,5 @@ export type {
   JsonValidationIssue,
 } from "./json-codec.js";
 export { createJsonCodec } from "./json-codec.js";
+export type { JsonOp, JsonOpsCorruptReason } from "./json-op.js";
+export { createJsonOpsCodec } from "./json-ops-codec.js";

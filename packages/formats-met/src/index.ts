@@ -31,6 +31,7 @@ export { createMd4 } from "./hash/create-md4.js";
 export { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./hash/ed2k-constants.js";
 export { ed2kPartHashCount } from "./hash/ed2k-part-hash-count.js";
 export { md4 } from "./hash/md4.js";
+export { applyKnownMetOps } from "./known-met/apply-known-met-ops.js";
 export type { KnownFileRecordParts } from "./known-met/assemble-known-file-record.js";
 export { assembleKnownFileRecord } from "./known-met/assemble-known-file-record.js";
 export { compactKnownFileRecords } from "./known-met/compact-known-file-records.js";
@@ -48,6 +49,8 @@ export type { KnownMet, KnownMetHeader } from "./known-met/known-met.js";
 export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
 export type { KnownMetCodecOptions } from "./known-met/known-met-codec.js";
 export { createKnownMetCodec, knownMetCodec } from "./known-met/known-met-codec.js";
+export type { KnownMetOp } from "./known-met/known-met-op.js";
+export { knownMetOps } from "./known-met/known-met-ops.js";
 export type {
   KnownMetPatch,
   KnownMetReplica,

@@ -1,0 +1,160 @@
+/** One tunable number of a {@link PolicySpec}: its default, bounds and environment variable. */
+export interface PolicyEntry {
+  /** The value when the environment does not set one. Must lie within `[min, max]`. */
+  readonly default: number;
+  /** Smallest allowed value (inclusive). Default: no lower bound. */
+  readonly min?: number | undefined;
+  /** Largest allowed value (inclusive). Default: no upper bound. */
+  readonly max?: number | undefined;
+  /**
+   * Environment variable that overrides the default (`"APP_REFRESH_INTERVAL_MS"`). Unset, empty or
+   * whitespace-only means "not set".
+   */
+  readonly env?: string | undefined;
+  /** The value must be an integer (the default, the bounds and any environment value). */
+  readonly integer?: boolean | undefined;
+  /**
+   * The default may be `Infinity` ("no limit"). Only a default can be: an environment value must be
+   * a finite decimal number. Requires `max` to be unset.
+   */
+  readonly allowInfinity?: boolean | undefined;
+}
+
+/** Named tunables: `{ refreshIntervalMs: { default: 300_000, min: 1_000, env: "…" }, … }`. */
+export type PolicySpec = Readonly<Record<string, PolicyEntry>>;
+
+/** A value the environment set, as the application should log it once. */
+export interface PolicyOverride<Name extends string = string> {
+  /** Name of the entry in the spec. */
+  readonly name: Name;
+  /** The environment variable it came from. */
+  readonly env: string;
+  /** The variable's text, as found. */
+  readonly raw: string;
+  /** The effective value (after clamping). */
+  readonly value: number;
+  /** True when the parsed value lay outside `[min, max]` and was clamped to the nearer bound. */
+  readonly clamped: boolean;
+}
+
+/** What {@link resolvePolicy} returns. */
+export interface ResolvedPolicy<S extends PolicySpec> {
+  /** The effective value of every entry, frozen. */
+  readonly values: Readonly<{ [K in keyof S]: number }>;
+  /** The entries the environment set, in spec order, frozen. */
+  readonly overrides: readonly PolicyOverride<Extract<keyof S, string>>[];
+}
+
+/** Options of {@link resolvePolicy}. */
+export interface ResolvePolicyOptions {
+  /** Where environment variables are read. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+// Decimal numbers only: an optional sign, digits with optional single `_` separators between
+// them, an optional fraction. No exponent, hex, `NaN`, `Infinity` or unit suffix.
+const DECIMAL = /^[+-]?\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?$/;
+
+function processEnv(): Readonly<Record<string, string | undefined>> {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  return env ?? {};
+}
+
+function checkBound(name: string, which: "min" | "max", bound: unknown, integer: boolean): number {
+  if (typeof bound !== "number") throw new TypeError(`${name}: ${which} must be a number`);
+  if (Number.isNaN(bound)) throw new RangeError(`${name}: ${which} must not be NaN`);
+  if (integer && Number.isFinite(bound) && !Number.isInteger(bound)) {
+    throw new RangeError(`${name}: ${which} must be an integer, got ${bound}`);
+  }
+  return bound;
+}
+
+function checkDefault(name: string, entry: PolicyEntry, min: number, max: number): number {
+  const value: unknown = entry.default;
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number`);
+  if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
+  if (value === Number.POSITIVE_INFINITY && entry.allowInfinity === true) {
+    if (max !== Number.POSITIVE_INFINITY) {
+      throw new RangeError(`${name}: allowInfinity needs max to be unset, got max ${max}`);
+    }
+    return value;
+  }
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${value}`);
+  if (entry.integer === true && !Number.isInteger(value)) {
+    throw new RangeError(`${name} must be an integer, got ${value}`);
+  }
+  if (value < min) throw new RangeError(`${name} must be >= ${min}, got ${value}`);
+  if (value > max) throw new RangeError(`${name} must be <= ${max}, got ${value}`);
+  return value;
+}
+
+function parseEnvValue(name: string, variable: string, raw: string, integer: boolean): number {
+  const text = raw.trim();
+  const value = DECIMAL.test(text) ? Number(text.replaceAll("_", "")) : Number.NaN;
+  if (!Number.isFinite(value)) {
+    throw new RangeError(
+      `${variable} (for ${name}) must be a decimal number, got ${JSON.stringify(raw)}`,
+    );
+  }
+  if (integer && !Number.isInteger(value)) {
+    throw new RangeError(
+      `${variable} (for ${name}) must be an integer, got ${JSON.stringify(raw)}`,
+    );
+  }
+  // -0 would print as 0 and compare equal, but keep values plain.
+  return value === 0 ? 0 : value;
+}
+
+/**
+ * Resolves named tunables (intervals, sizes) from their defaults in code and optional environment
+ * variables, in one place.
+ *
+ * - A bad spec is a programmer error, thrown at once: a default or bound that is not a number is a
+ *   `TypeError`; `NaN`, `min > max`, a default outside `[min, max]`, a non-integer where
+ *   `integer: true`, or `Infinity` without `allowInfinity` is a `RangeError`.
+ * - An environment variable that is unset, empty or only whitespace leaves the default.
+ * - Any other environment value must be a decimal number (`1500`, `1_500`, `-3`, `2.5`; surrounding
+ *   whitespace is ignored; no exponent, hex, `NaN`, `Infinity` or unit suffix), and an integer when
+ *   `integer: true`; otherwise it is a `RangeError` naming the variable.
+ * - An environment value outside `[min, max]` is clamped to the nearer bound. Every environment
+ *   value is listed in `overrides` (with `clamped`), so the application can log it once.
+ */
+export function resolvePolicy<const S extends PolicySpec>(
+  spec: S,
+  options: ResolvePolicyOptions = {},
+): ResolvedPolicy<S> {
+  if (typeof spec !== "object" || spec === null) throw new TypeError("spec must be an object");
+  const env = options.env ?? processEnv();
+  const values: [string, number][] = [];
+  const overrides: PolicyOverride<Extract<keyof S, string>>[] = [];
+  for (const name of Object.keys(spec)) {
+    const entry = spec[name];
+    if (typeof entry !== "object" || entry === null) {
+      throw new TypeError(`${name}: policy entry must be an object`);
+    }
+    const integer = entry.integer === true;
+    const min = checkBound(name, "min", entry.min ?? Number.NEGATIVE_INFINITY, integer);
+    const max = checkBound(name, "max", entry.max ?? Number.POSITIVE_INFINITY, integer);
+    if (min > max) throw new RangeError(`${name}: min (${min}) must be <= max (${max})`);
+    let value = checkDefault(name, entry, min, max);
+    const variable = entry.env;
+    if (variable !== undefined) {
+      if (typeof variable !== "string" || variable === "") {
+        throw new TypeError(`${name}: env must be a non-empty string`);
+      }
+      const raw = env[variable];
+      if (raw !== undefined && raw.trim() !== "") {
+        const parsed = parseEnvValue(name, variable, raw, integer);
+        value = Math.min(max, Math.max(min, parsed));
+        const override = { name, env: variable, raw, value, clamped: value !== parsed };
+        overrides.push(Object.freeze(override) as PolicyOverride<Extract<keyof S, string>>);
+      }
+    }
+    values.push([name, value]);
+  }
+  return Object.freeze({
+    values: Object.freeze(Object.fromEntries(values)) as ResolvedPolicy<S>["values"],
+    overrides: Object.freeze(overrides),
+  });
+}

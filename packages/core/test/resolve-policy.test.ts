@@ -1,0 +1,174 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { resolvePolicy } from "../src/index.js";
+
+const spec = {
+  refreshIntervalMs: { default: 300_000, min: 1_000, max: 3_600_000, env: "APP_REFRESH_MS" },
+  maxRecordBytes: { default: 16 << 20, min: 1, env: "APP_MAX_RECORD", integer: true },
+  ratio: { default: 1, min: 0, max: 10 },
+} as const;
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe("resolvePolicy", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("returns the defaults, frozen, when no variable is set", () => {
+    const policy = resolvePolicy(spec, { env: {} });
+    expect(policy.values).toEqual({
+      refreshIntervalMs: 300_000,
+      maxRecordBytes: 16 << 20,
+      ratio: 1,
+    });
+    expect(policy.overrides).toEqual([]);
+    expect(Object.isFrozen(policy.values)).toBe(true);
+    expect(Object.isFrozen(policy.overrides)).toBe(true);
+  });
+
+  it("takes an environment value within the bounds and reports it as an override", () => {
+    const policy = resolvePolicy(spec, { env: { APP_REFRESH_MS: "60000" } });
+    expect(policy.values.refreshIntervalMs).toBe(60_000);
+    expect(policy.overrides).toEqual([
+      {
+        name: "refreshIntervalMs",
+        env: "APP_REFRESH_MS",
+        raw: "60000",
+        value: 60_000,
+        clamped: false,
+      },
+    ]);
+  });
+
+  it("clamps an environment value outside the bounds and says so", () => {
+    const low = resolvePolicy(spec, { env: { APP_REFRESH_MS: "5", APP_MAX_RECORD: "-3" } });
+    expect(low.values).toMatchObject({ refreshIntervalMs: 1_000, maxRecordBytes: 1 });
+    expect(low.overrides).toEqual([
+      { name: "refreshIntervalMs", env: "APP_REFRESH_MS", raw: "5", value: 1_000, clamped: true },
+      { name: "maxRecordBytes", env: "APP_MAX_RECORD", raw: "-3", value: 1, clamped: true },
+    ]);
+    const high = resolvePolicy(spec, { env: { APP_REFRESH_MS: "99_999_999_999" } });
+    expect(high.overrides[0]).toMatchObject({ value: 3_600_000, clamped: true });
+  });
+
+  it.each([
+    ["empty", ""],
+    ["spaces", "   "],
+    ["a tab and a newline", "\t\n"],
+  ])("treats an %s variable as unset, never as 0", (_name, raw) => {
+    const policy = resolvePolicy(spec, { env: { APP_REFRESH_MS: raw } });
+    expect(policy.values.refreshIntervalMs).toBe(300_000);
+    expect(policy.overrides).toEqual([]);
+  });
+
+  it("accepts _ separators, a sign, a fraction and surrounding whitespace", () => {
+    const env = { APP_REFRESH_MS: " 1_500.5 ", APP_MAX_RECORD: "+2_048" };
+    const policy = resolvePolicy(spec, { env });
+    expect(policy.values).toMatchObject({ refreshIntervalMs: 1500.5, maxRecordBytes: 2048 });
+    expect(policy.overrides.map((o) => o.raw)).toEqual([" 1_500.5 ", "+2_048"]);
+  });
+
+  it.each([
+    "abc",
+    "1e400",
+    "1e3",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "0x10",
+    "0b1",
+    "12ms",
+    "10 s",
+    "1__0",
+    "_1",
+    "1_",
+    "1.",
+    ".5",
+    "--1",
+    "1,000",
+    "9".repeat(400),
+  ])("rejects %j with a RangeError naming the variable", (raw) => {
+    const error = thrown(() => resolvePolicy(spec, { env: { APP_REFRESH_MS: raw } }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toContain("APP_REFRESH_MS");
+  });
+
+  it("rejects a fraction for an integer entry, naming the variable", () => {
+    const error = thrown(() => resolvePolicy(spec, { env: { APP_MAX_RECORD: "2.5" } }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toContain("APP_MAX_RECORD");
+  });
+
+  it.each([
+    ["min above max", { x: { default: 5, min: 10, max: 1 } }],
+    ["a default below min", { x: { default: 0, min: 1 } }],
+    ["a default above max", { x: { default: 11, max: 10 } }],
+    ["a NaN default", { x: { default: Number.NaN } }],
+    ["a NaN bound", { x: { default: 1, min: Number.NaN } }],
+    ["an Infinity default", { x: { default: Number.POSITIVE_INFINITY } }],
+    [
+      "Infinity allowed with a max",
+      { x: { default: Number.POSITIVE_INFINITY, allowInfinity: true, max: 5 } },
+    ],
+    ["a fractional integer default", { x: { default: 1.5, integer: true } }],
+    ["a fractional integer bound", { x: { default: 2, min: 0.5, integer: true } }],
+  ])("throws a RangeError at once for %s, even with the variable set", (_name, bad) => {
+    expect(() => resolvePolicy(bad, { env: {} })).toThrow(RangeError);
+  });
+
+  it.each([
+    ["a string default", { x: { default: "5" } }],
+    ["a string bound", { x: { default: 5, max: "9" } }],
+    ["an entry that is not an object", { x: 5 }],
+    ["an empty variable name", { x: { default: 5, env: "" } }],
+  ])("throws a TypeError for %s", (_name, bad) => {
+    expect(() => resolvePolicy(bad as never, { env: {} })).toThrow(TypeError);
+  });
+
+  it("accepts an Infinity default where allowed, never from the environment", () => {
+    const unlimited = {
+      x: { default: Number.POSITIVE_INFINITY, min: 0, allowInfinity: true, env: "X" },
+    };
+    expect(resolvePolicy(unlimited, { env: {} }).values.x).toBe(Number.POSITIVE_INFINITY);
+    expect(resolvePolicy(unlimited, { env: { X: "7" } }).values.x).toBe(7);
+    expect(() => resolvePolicy(unlimited, { env: { X: "Infinity" } })).toThrow(RangeError);
+  });
+
+  it("reads process.env by default", () => {
+    vi.stubEnv("APP_REFRESH_MS", "2000");
+    expect(resolvePolicy(spec).values.refreshIntervalMs).toBe(2000);
+  });
+
+  it("clamps every decimal integer into the bounds (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e12, max: 1e12 }),
+        fc.integer({ min: -1e6, max: 1e6 }),
+        fc.nat({ max: 1e6 }),
+        fc.boolean(),
+        (n, min, width, grouped) => {
+          const max = min + width;
+          const raw = grouped ? n.toLocaleString("en-US").replaceAll(",", "_") : String(n);
+          const policy = resolvePolicy(
+            { x: { default: min, min, max, env: "X", integer: true } },
+            { env: { X: raw } },
+          );
+          const expected = Math.min(max, Math.max(min, n));
+          expect(policy.values.x).toBe(expected);
+          expect(policy.overrides).toEqual([
+            { name: "x", env: "X", raw, value: expected, clamped: expected !== n },
+          ]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

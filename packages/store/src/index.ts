@@ -1,0 +1,11 @@
+export { applyKeyedOps } from "./apply-keyed-ops.js";
+export type { KeyedCollections } from "./keyed-collections.js";
+export {
+  emptyCollections,
+  getCollection,
+  getEntry,
+  withCollection,
+} from "./keyed-collections.js";
+export type { KeyedOp } from "./keyed-op.js";
+export type { KeyedDraft, KeyedState } from "./keyed-state.js";
+export { createKeyedState, isKeyedState } from "./keyed-state.js";
