@@ -1,0 +1,47 @@
+export type { CorruptReason } from "./corrupt.js";
+export { crc32c } from "./crc32c.js";
+export {
+  parseSegmentFileName,
+  parseSnapshotFileName,
+  segmentFileName,
+  snapshotFileName,
+} from "./file-names.js";
+export type {
+  ExclusiveFileLockOptions,
+  HeldLock,
+  JournalLock,
+} from "./lock-adapter.js";
+export { createExclusiveFileLock } from "./lock-adapter.js";
+export type {
+  GroupCommitOptions,
+  Journal,
+  JournalAppendOptions,
+  JournalAppendResult,
+  JournalCloseReport,
+  JournalDurability,
+  JournalEvent,
+  JournalRecovery,
+  JournalState,
+  OpenJournalOptions,
+} from "./open-journal.js";
+export { openJournal } from "./open-journal.js";
+export type {
+  JournalEnd,
+  RecoveryMode,
+  ReplayDamage,
+  ReplayJournalOptions,
+  ReplayReport,
+} from "./replay-journal.js";
+export { listSegments, replayJournal } from "./replay-journal.js";
+export type { JournalRecord, RecordFields, SegmentHeader } from "./segment-format.js";
+export {
+  DEFAULT_MAX_RECORD_BYTES,
+  decodeSegmentHeader,
+  encodeRecordHeader,
+  encodeSegmentHeader,
+  RECORD_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_MAGIC,
+} from "./segment-format.js";
+export type { ScanProblem, SegmentScan } from "./segment-scan.js";
+export { scanSegment } from "./segment-scan.js";

@@ -1,0 +1,135 @@
+// TEMPORARY ADAPTER: an exclusive lock file of our own until `lockFile` of `@snapwrite/sink-fs`
+// is available; swap `createExclusiveFileLock` for it at merge. Everything else in this package
+// only sees the `JournalLock` interface below.
+import type { FsPort } from "@snapwrite/core";
+import { PersistenceError, raceAbort } from "@snapwrite/core";
+import { isExists, isNotFound } from "./journal-fs.js";
+
+/** A held lock. */
+export interface HeldLock {
+  /** Releases the lock; idempotent. */
+  release(): Promise<void>;
+}
+
+/** What the journal and the append log need from a lock: exclusive ownership of `path`. */
+export interface JournalLock {
+  /** Waits until `path` is held exclusively, or rejects (`ERR_LOCKED` on timeout, `ERR_ABORTED`). */
+  acquire(path: string, signal?: AbortSignal): Promise<HeldLock>;
+}
+
+/** Options of {@link createExclusiveFileLock}. */
+export interface ExclusiveFileLockOptions {
+  readonly fs: FsPort;
+  /** Give up after this long. Default 10_000 ms. */
+  readonly waitMs?: number | undefined;
+  /** A lock file older than this (by mtime) is considered abandoned and broken. Default 30_000 ms. */
+  readonly staleMs?: number | undefined;
+  /** Whether the process named in a lock file still runs; a dead owner's lock is broken at once. */
+  readonly isAlive?: ((pid: number) => boolean) | undefined;
+}
+
+function defaultIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A lock file created with `O_EXCL` holding `pid token`; waiting polls with a short jittered sleep.
+ * A lock whose owner process is gone, or whose file is older than `staleMs`, is broken.
+ */
+export function createExclusiveFileLock(options: ExclusiveFileLockOptions): JournalLock {
+  const fs = options.fs;
+  const waitMs = options.waitMs ?? 10_000;
+  const staleMs = options.staleMs ?? 30_000;
+  const isAlive = options.isAlive ?? defaultIsAlive;
+  const encoder = new TextEncoder();
+
+  async function tryBreak(path: string): Promise<void> {
+    let owner: number | undefined;
+    let mtimeMs: number;
+    try {
+      const text = new TextDecoder().decode(await fs.readFile(path));
+      owner = Number.parseInt(text.split(" ")[0] ?? "", 10);
+      mtimeMs = (await fs.stat(path)).mtimeMs;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const dead = Number.isInteger(owner) && owner !== process.pid && !isAlive(owner as number);
+    if (dead || Date.now() - mtimeMs > staleMs) {
+      // Rename first so that two breakers never both delete a fresh lock.
+      const aside = `${path}.broken-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      try {
+        await fs.rename(path, aside);
+        await fs.unlink(aside);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  }
+
+  async function acquire(path: string, signal?: AbortSignal): Promise<HeldLock> {
+    const token = `${process.pid} ${Math.random().toString(36).slice(2)}`;
+    const deadline = Date.now() + waitMs;
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) {
+        throw new PersistenceError("ERR_ABORTED", "lock wait aborted", {
+          stage: "lock",
+          target: path,
+          cause: signal.reason,
+        });
+      }
+      try {
+        const handle = await fs.open(path, "wx", 0o644);
+        try {
+          await handle.write(encoder.encode(token), 0, undefined, 0);
+        } finally {
+          await handle.close();
+        }
+        return lockHandle(path, token);
+      } catch (error) {
+        if (!isExists(error)) {
+          throw new PersistenceError("ERR_IO", `cannot create lock ${path}`, {
+            stage: "lock",
+            target: path,
+            cause: error,
+          });
+        }
+      }
+      if (attempt % 50 === 0) await tryBreak(path);
+      if (Date.now() > deadline) {
+        throw new PersistenceError("ERR_LOCKED", `lock ${path} is held by another owner`, {
+          stage: "lock",
+          target: path,
+        });
+      }
+      await raceAbort(sleep(1 + Math.random() * Math.min(20, attempt)), signal);
+    }
+  }
+
+  function lockHandle(path: string, token: string): HeldLock {
+    let released = false;
+    return {
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          const text = new TextDecoder().decode(await fs.readFile(path));
+          if (text === token) await fs.unlink(path);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      },
+    };
+  }
+
+  return { acquire };
+}
