@@ -1,3 +1,10 @@
+export type {
+  CompactionPolicy,
+  CompactionReport,
+  CompactionStats,
+  CompactJournalOptions,
+} from "./compaction.js";
+export { compactionDue, compactJournal } from "./compaction.js";
 export type { CorruptReason } from "./corrupt.js";
 export { crc32c } from "./crc32c.js";
 export {
@@ -6,6 +13,8 @@ export {
   segmentFileName,
   snapshotFileName,
 } from "./file-names.js";
+export type { FollowResult, JournalFollower, JournalFollowerOptions } from "./follower.js";
+export { createJournalFollower } from "./follower.js";
 export type {
   ExclusiveFileLockOptions,
   HeldLock,
@@ -45,3 +54,5 @@ export {
 } from "./segment-format.js";
 export type { ScanProblem, SegmentScan } from "./segment-scan.js";
 export { scanSegment } from "./segment-scan.js";
+export type { LoadedSnapshot, SnapshotStore, SnapshotStoreOptions } from "./snapshot-store.js";
+export { createSnapshotStore } from "./snapshot-store.js";
