@@ -1,4 +1,20 @@
 export type {
+  AppendLog,
+  AppendLogCloseReport,
+  AppendLogDurability,
+  AppendLogRepair,
+  AppendLogResult,
+  AppendLogRotation,
+  OpenAppendLogOptions,
+} from "./append-log/open-append-log.js";
+export { openAppendLog } from "./append-log/open-append-log.js";
+export type {
+  AppendLogProblem,
+  AppendLogRecord,
+  ReadAppendLogOptions,
+} from "./append-log/read-append-log.js";
+export { readAppendLog } from "./append-log/read-append-log.js";
+export type {
   CompactionPolicy,
   CompactionReport,
   CompactionStats,

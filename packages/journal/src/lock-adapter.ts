@@ -1,6 +1,7 @@
 // TEMPORARY ADAPTER: an exclusive lock file of our own until `lockFile` of `@snapwrite/sink-fs`
 // is available; swap `createExclusiveFileLock` for it at merge. Everything else in this package
 // only sees the `JournalLock` interface below.
+import { threadId } from "node:worker_threads";
 import type { FsPort } from "@snapwrite/core";
 import { PersistenceError, raceAbort } from "@snapwrite/core";
 import { isExists, isNotFound } from "./journal-fs.js";
@@ -37,13 +38,17 @@ function defaultIsAlive(pid: number): boolean {
   }
 }
 
+/** Tokens of the locks this thread holds: a lock file naming this thread with another token is a leftover. */
+const heldTokens = new Set<string>();
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
- * A lock file created with `O_EXCL` holding `pid token`; waiting polls with a short jittered sleep.
- * A lock whose owner process is gone, or whose file is older than `staleMs`, is broken.
+ * A lock file created with `O_EXCL` holding `pid threadId token`; waiting polls with a short
+ * jittered sleep. A lock whose owner process is gone, that names this thread but is not held by
+ * it (left over from an earlier life of the pid), or whose file is older than `staleMs`, is broken.
  */
 export function createExclusiveFileLock(options: ExclusiveFileLockOptions): JournalLock {
   const fs = options.fs;
@@ -55,16 +60,19 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
   async function tryBreak(path: string): Promise<void> {
     let owner: number | undefined;
     let mtimeMs: number;
+    let leftover = false;
     try {
       const text = new TextDecoder().decode(await fs.readFile(path));
-      owner = Number.parseInt(text.split(" ")[0] ?? "", 10);
+      const [pid, thread] = text.split(" ");
+      owner = Number.parseInt(pid ?? "", 10);
+      leftover = owner === process.pid && thread === String(threadId) && !heldTokens.has(text);
       mtimeMs = (await fs.stat(path)).mtimeMs;
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;
     }
     const dead = Number.isInteger(owner) && owner !== process.pid && !isAlive(owner as number);
-    if (dead || Date.now() - mtimeMs > staleMs) {
+    if (dead || leftover || Date.now() - mtimeMs > staleMs) {
       // Rename first so that two breakers never both delete a fresh lock.
       const aside = `${path}.broken-${process.pid}-${Math.random().toString(36).slice(2)}`;
       try {
@@ -77,7 +85,7 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
   }
 
   async function acquire(path: string, signal?: AbortSignal): Promise<HeldLock> {
-    const token = `${process.pid} ${Math.random().toString(36).slice(2)}`;
+    const token = `${process.pid} ${threadId} ${Math.random().toString(36).slice(2)}`;
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) {
@@ -94,6 +102,7 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
         } finally {
           await handle.close();
         }
+        heldTokens.add(token);
         return lockHandle(path, token);
       } catch (error) {
         if (!isExists(error)) {
@@ -104,7 +113,7 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
           });
         }
       }
-      if (attempt % 50 === 0) await tryBreak(path);
+      if (attempt % 5 === 0) await tryBreak(path);
       if (Date.now() > deadline) {
         throw new PersistenceError("ERR_LOCKED", `lock ${path} is held by another owner`, {
           stage: "lock",
@@ -121,6 +130,7 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
       async release() {
         if (released) return;
         released = true;
+        heldTokens.delete(token);
         try {
           const text = new TextDecoder().decode(await fs.readFile(path));
           if (text === token) await fs.unlink(path);
