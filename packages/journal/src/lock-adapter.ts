@@ -57,31 +57,39 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
   const isAlive = options.isAlive ?? defaultIsAlive;
   const encoder = new TextEncoder();
 
-  async function tryBreak(path: string): Promise<void> {
-    let owner: number | undefined;
-    let mtimeMs: number;
-    let leftover = false;
+  async function readOwner(path: string): Promise<{ text: string; mtimeMs: number } | undefined> {
     try {
       const text = new TextDecoder().decode(await fs.readFile(path));
-      const [pid, thread] = text.split(" ");
-      owner = Number.parseInt(pid ?? "", 10);
-      leftover = owner === process.pid && thread === String(threadId) && !heldTokens.has(text);
-      mtimeMs = (await fs.stat(path)).mtimeMs;
+      return { text, mtimeMs: (await fs.stat(path)).mtimeMs };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function tryBreak(path: string): Promise<void> {
+    const seen = await readOwner(path);
+    if (seen === undefined) return;
+    const [pid, thread] = seen.text.split(" ");
+    const owner = Number.parseInt(pid ?? "", 10);
+    const leftover =
+      owner === process.pid && thread === String(threadId) && !heldTokens.has(seen.text);
+    const dead = Number.isInteger(owner) && owner !== process.pid && !isAlive(owner);
+    if (!dead && !leftover && Date.now() - seen.mtimeMs <= staleMs) return;
+    // Move it aside, then check that what was moved is what was judged; if another owner took
+    // the lock in between, put theirs back.
+    const aside = `${path}.broken-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await fs.rename(path, aside);
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;
     }
-    const dead = Number.isInteger(owner) && owner !== process.pid && !isAlive(owner as number);
-    if (dead || leftover || Date.now() - mtimeMs > staleMs) {
-      // Rename first so that two breakers never both delete a fresh lock.
-      const aside = `${path}.broken-${process.pid}-${Math.random().toString(36).slice(2)}`;
-      try {
-        await fs.rename(path, aside);
-        await fs.unlink(aside);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
+    const moved = await readOwner(aside);
+    if (moved !== undefined && moved.text !== seen.text) {
+      await fs.link(aside, path).catch(() => undefined);
     }
+    await fs.unlink(aside).catch(() => undefined);
   }
 
   async function acquire(path: string, signal?: AbortSignal): Promise<HeldLock> {
@@ -95,13 +103,17 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
           cause: signal.reason,
         });
       }
+      // The owner record is written to a private file first and linked into place, so a lock file
+      // never exists without its owner (a process killed mid-way leaves at most its private file).
+      const temp = `${path}.${process.pid}-${threadId}-${Math.random().toString(36).slice(2)}.tmp`;
       try {
-        const handle = await fs.open(path, "wx", 0o644);
+        const handle = await fs.open(temp, "wx", 0o644);
         try {
           await handle.write(encoder.encode(token), 0, undefined, 0);
         } finally {
           await handle.close();
         }
+        await fs.link(temp, path);
         heldTokens.add(token);
         return lockHandle(path, token);
       } catch (error) {
@@ -112,6 +124,8 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions): Jour
             cause: error,
           });
         }
+      } finally {
+        await fs.unlink(temp).catch(() => undefined);
       }
       if (attempt % 5 === 0) await tryBreak(path);
       if (Date.now() > deadline) {
