@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export const tsupConfig = defineConfig({
-  entry: ["src/main.ts", "src/known-met-replica-worker.ts"],
+  entry: ["src/main.ts", "src/known-met-replica-worker.ts", "src/journal-append.ts"],
   format: ["esm"],
   dts: false,
   target: "node20",
