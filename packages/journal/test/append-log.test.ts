@@ -66,6 +66,21 @@ describe("openAppendLog / readAppendLog", () => {
     expect(dec(await fs.readFile(`/logs/${torn[0]}`))).toBe('{"seq":2,"value":{"n":');
   });
 
+  it("finds the last seq from the end of a large file, also when the last record is longer than the read window", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs, path: PATH });
+    for (let i = 0; i < 200; i++) await log.append("x".repeat(1000));
+    await log.append("y".repeat(150_000));
+    await log.close();
+    fs.vol.appendFileSync(PATH, '{"seq":202,"val');
+    const other = await openAppendLog({ fs, path: PATH });
+    expect((await other.append("z")).seq).toBe(202);
+    await other.close();
+    const { seqs, problems } = await readAll(fs);
+    expect(problems).toEqual([]);
+    expect(seqs).toEqual(Array.from({ length: 202 }, (_, i) => i + 1));
+  });
+
   it("treats a zero-filled tail as torn", async () => {
     const fs = createMemoryFs({ "/logs": null });
     const log = await openAppendLog({ fs, path: PATH });

@@ -5,13 +5,7 @@ import { defaultFs, isExists, isNotFound, listDir, syncDir, writeNewFile } from 
 import { createExclusiveFileLock, type HeldLock, type JournalLock } from "../lock-adapter.js";
 import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
 import { type LogFiles, logFiles } from "./log-files.js";
-import {
-  framedFormat,
-  jsonlFormat,
-  type LogEntry,
-  type LogFormat,
-  type LogHeader,
-} from "./log-format.js";
+import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
 
 /** Rotation and retention of an append log. */
 export interface AppendLogRotation {
@@ -113,6 +107,19 @@ interface Active {
 
 const MAX_BATCH_RECORDS = 4096;
 const MAX_QUARANTINE_BYTES = 1024 * 1024;
+const TAIL_WINDOW = 64 * 1024;
+
+/** Reads `length` bytes at `position` (fewer at end of file). */
+async function readAt(handle: FsFileHandle, position: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let at = 0;
+  while (at < length) {
+    const { bytesRead } = await handle.read(out, at, length - at, position + at);
+    if (bytesRead <= 0) break;
+    at += bytesRead;
+  }
+  return out.subarray(0, at);
+}
 
 /** Opens an append log (see the package README for the rules it keeps). */
 export async function openAppendLog(options: OpenAppendLogOptions): Promise<AppendLog> {
@@ -421,46 +428,63 @@ class FileAppendLog implements AppendLog {
     await handle.close().catch(() => undefined);
   }
 
-  /** Reads the active file's header and tail; cuts a torn or unparsable last stretch. */
+  /**
+   * Reads the active file's header and tail; cuts a torn or unparsable last stretch. A jsonl log
+   * is read from a window at its end (grown until it holds a whole record), so a writer that
+   * finds another process appended meanwhile does not re-read the whole file.
+   */
   private async scanActive(ino: number, size: number): Promise<Active> {
-    const bytes = await this.fs.readFile(this.activePath);
+    const handle = this.handle as FsFileHandle;
     let header: LogHeader;
     try {
-      header = this.format.parseHeader(bytes);
+      header = this.format.parseHeader(await readAt(handle, 0, Math.min(size, TAIL_WINDOW)));
     } catch {
-      // No complete header: the file was being created when its writer died. Move it aside.
-      await this.quarantineWhole(bytes);
-      return this.createActive(await this.seqAfterRotated());
-    }
-    let lastSeq = header.firstSeq - 1;
-    let goodEnd = header.bytes;
-    let badFrom: number | undefined;
-    for (const entry of this.format.entries(
-      bytes,
-      header.bytes,
-      header,
-      this.maxRecordBytes,
-    ) as Iterable<LogEntry>) {
-      if (entry.kind === "record") {
-        lastSeq = entry.seq;
-        goodEnd = entry.end;
-        badFrom = undefined;
-      } else {
-        badFrom ??= entry.offset;
+      const whole = await this.fs.readFile(this.activePath);
+      try {
+        header = this.format.parseHeader(whole);
+      } catch {
+        // No complete header: the file was being created when its writer died. Move it aside.
+        await this.quarantineWhole(whole);
+        return this.createActive(await this.seqAfterRotated());
       }
     }
-    if (badFrom !== undefined && badFrom >= goodEnd) {
-      await this.rewritePrefix(goodEnd, "torn", bytes);
-      return this.prepare();
+    let window = this.format.name === "jsonl" ? TAIL_WINDOW : Number.POSITIVE_INFINITY;
+    for (;;) {
+      const start = Math.max(header.bytes, size - window);
+      const bytes = await readAt(handle, start, size - start);
+      let from = 0;
+      if (start > header.bytes) {
+        const nl = bytes.indexOf(0x0a);
+        if (nl < 0) {
+          window *= 4;
+          continue;
+        }
+        from = nl + 1;
+      }
+      let lastSeq: number | undefined;
+      let goodEnd = start + from;
+      let badFrom: number | undefined;
+      for (const entry of this.format.entries(bytes, from, header, this.maxRecordBytes)) {
+        if (entry.kind === "record") {
+          lastSeq = entry.seq;
+          goodEnd = start + entry.end;
+          badFrom = undefined;
+        } else {
+          badFrom ??= start + entry.offset;
+        }
+      }
+      if (lastSeq === undefined && start > header.bytes) {
+        window *= 4;
+        continue;
+      }
+      if (badFrom !== undefined && badFrom >= goodEnd) {
+        await this.rewritePrefix(goodEnd, "torn");
+        return this.prepare();
+      }
+      const active: Active = { ino, size, nextSeq: (lastSeq ?? header.firstSeq - 1) + 1, header };
+      this.active = active;
+      return active;
     }
-    const active: Active = {
-      ino,
-      size: Math.min(size, bytes.byteLength),
-      nextSeq: lastSeq + 1,
-      header,
-    };
-    this.active = active;
-    return active;
   }
 
   private async quarantineWhole(bytes: Uint8Array): Promise<void> {
@@ -508,7 +532,7 @@ class FileAppendLog implements AppendLog {
     await this.release();
     let handle: FsFileHandle;
     try {
-      handle = await this.fs.open(this.activePath, "wx", 0o644);
+      handle = await this.fs.open(this.activePath, "wx+", 0o644);
     } catch (error) {
       if (isExists(error)) return this.prepare();
       throw toPersistenceError(error, { stage: "open", target: this.files.active });
