@@ -755,6 +755,8 @@ class JournalWriter implements Journal {
           if (this.closing === undefined) this.armTimer();
         });
     }, interval);
+    // A forgotten close must not keep the process alive; close itself syncs.
+    (this.timer as { unref?: () => void } | undefined)?.unref?.();
   }
 
   sync(): Promise<number> {

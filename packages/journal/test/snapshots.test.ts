@@ -1,7 +1,7 @@
 import type { Codec, FsPort } from "@snapwrite/core";
 import { PersistenceError } from "@snapwrite/core";
 import { createFsSink } from "@snapwrite/sink-fs";
-import { createCrashableFs, createMemoryFs } from "@snapwrite/testkit";
+import { createCrashableFs, createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
   compactionDue,
@@ -189,5 +189,22 @@ describe("createJournalFollower", () => {
     await w2.removeSegmentsThrough(6);
     expect((await late.poll()).reset).toBe("gap");
     await w2.close();
+  });
+
+  it("tells a follower that read a record whose append then failed to rewind", async () => {
+    const memory = createMemoryFs({ [DIR]: null });
+    const faulty = createFaultyFs(memory);
+    const writer = await openJournal({ fs: faulty, dir: DIR, name: "db" });
+    const follower = createJournalFollower({ fs: memory, dir: DIR, name: "db", afterSeq: 0 });
+    await writer.append(enc("a"));
+    const stop = new AbortController();
+    faulty.addFaults([{ op: "datasync", fault: { hang: true, signal: stop.signal } }]);
+    const bad = writer.append(enc("bad"));
+    await faulty.waitForHang();
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual(["a", "bad"]);
+    stop.abort();
+    await expect(bad).rejects.toMatchObject({ details: { committed: false } });
+    expect((await follower.poll()).reset).toBe("rewound");
+    await writer.close();
   });
 });

@@ -630,6 +630,8 @@ class FileAppendLog implements AppendLog {
           if (this.closing === undefined) this.armTimer(intervalMs);
         });
     }, intervalMs);
+    // A forgotten close must not keep the process alive; close itself syncs.
+    (this.timer as { unref?: () => void } | undefined)?.unref?.();
   }
 
   sync(): Promise<void> {
