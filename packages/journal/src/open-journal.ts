@@ -210,6 +210,17 @@ export async function openJournal(options: OpenJournalOptions): Promise<Journal>
     positiveInt(durability.intervalMs, 1, "durability.intervalMs");
   else if (durability !== "commit" && durability !== "os")
     throw new TypeError("openJournal: bad durability");
+  for (const key of ["afterSeq", "firstSeq"] as const) {
+    const value = options[key];
+    if (
+      value !== undefined &&
+      (!Number.isSafeInteger(value) || value < (key === "afterSeq" ? 0 : 1))
+    ) {
+      throw new RangeError(
+        `openJournal: ${key} must be a safe integer ≥ ${key === "afterSeq" ? 0 : 1}`,
+      );
+    }
+  }
   const writer = new JournalWriter(options);
   await writer.open();
   return writer;

@@ -316,4 +316,51 @@ describe("openJournal / replayJournal", () => {
     expect((await pending).seq).toBe(1);
     await expect(journal.append(enc("y"))).rejects.toMatchObject({ code: "ERR_CLOSED" });
   });
+
+  it("caps a group at the first record's size plus smallFirstBytes, so a small append is not held behind a big one", async () => {
+    const faulty = createFaultyFs(createMemoryFs({ [DIR]: null }));
+    const journal = await openJournal({
+      fs: faulty,
+      dir: DIR,
+      name: "db",
+      group: { smallFirstBytes: 1024 },
+    });
+    const before = faulty.calls.length;
+    await Promise.all([
+      journal.append(new Uint8Array(10)),
+      journal.append(new Uint8Array(200_000)),
+    ]);
+    const writes = faulty.calls.slice(before).filter((c) => c.op === "writev");
+    expect(writes.map((c) => c.bytes)).toEqual([30, 200_020]);
+    await journal.close();
+  });
+
+  it("syncs only at roll, sync() and close under durability os", async () => {
+    const faulty = createFaultyFs(createMemoryFs({ [DIR]: null }));
+    const journal = await openJournal({ fs: faulty, dir: DIR, name: "db", durability: "os" });
+    const syncs = () => faulty.calls.filter((c) => c.op === "datasync").length;
+    const before = syncs();
+    const results = await Promise.all([journal.append(enc("a")), journal.append(enc("b"))]);
+    await journal.append(enc("c"));
+    expect(results.every((r) => !r.durable)).toBe(true);
+    expect(syncs()).toBe(before);
+    expect(journal.state.durableSeq).toBe(0);
+    expect(await journal.sync()).toBe(3);
+    expect(syncs()).toBe(before + 1);
+    await journal.close();
+  });
+
+  it("rejects bad options with TypeError or RangeError at once", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    await expect(openJournal({ fs, dir: DIR, name: "../x" })).rejects.toBeInstanceOf(TypeError);
+    await expect(openJournal({ fs, dir: DIR, name: "db", afterSeq: -1 })).rejects.toBeInstanceOf(
+      RangeError,
+    );
+    await expect(
+      openJournal({ fs, dir: DIR, name: "db", maxSegmentBytes: 0 }),
+    ).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      openJournal({ fs, dir: DIR, name: "db", durability: "sometimes" as "os" }),
+    ).rejects.toBeInstanceOf(TypeError);
+  });
 });
