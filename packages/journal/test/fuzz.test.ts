@@ -4,9 +4,12 @@ import { guardAllocations } from "@snapwrite/testkit/checks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  type AppendLogProblem,
   decodeSegmentHeader,
   encodeRecordHeader,
   encodeSegmentHeader,
+  openAppendLog,
+  readAppendLog,
   replayJournal,
   scanSegment,
 } from "../src/index.js";
@@ -130,6 +133,49 @@ describe("decoder fuzzing", () => {
         },
       ),
       { numRuns: 2_000, seed: 13 },
+    );
+  });
+
+  it("readAppendLog: 3,000 damaged logs (jsonl and framed) yield records and problems, never throw", async () => {
+    const seedFs = createMemoryFs({ "/l": null });
+    for (const [path, format] of [
+      ["/l/a.jsonl", "jsonl"],
+      ["/l/b.bin", "framed"],
+    ] as const) {
+      const log = await openAppendLog({ fs: seedFs, path, format, lock: false });
+      for (let i = 0; i < 5; i++)
+        await log.append(
+          format === "jsonl" ? { i, s: "v".repeat(i) } : new Uint8Array(i + 1).fill(i),
+        );
+      await log.close();
+    }
+    const originals = [await seedFs.readFile("/l/a.jsonl"), await seedFs.readFile("/l/b.bin")];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+        fc.option(fc.nat()),
+        fc.option(fc.uint8Array({ maxLength: 40 })),
+        async (which, edits, cut, tail) => {
+          let bytes = new Uint8Array(originals[which] as Uint8Array);
+          for (const [at, value] of edits) bytes[at % bytes.length] = value;
+          if (cut !== null) bytes = bytes.subarray(0, cut % (bytes.length + 1));
+          if (tail !== null) bytes = new Uint8Array([...bytes, ...tail]);
+          const path = which === 0 ? "/l/a.jsonl" : "/l/b.bin";
+          const fs = createMemoryFs({ [path]: bytes });
+          const seqs: number[] = [];
+          const problems: AppendLogProblem[] = [];
+          for await (const e of readAppendLog({ fs, path, maxRecordBytes: MAX_RECORD })) {
+            if ("problem" in e) problems.push(e);
+            else seqs.push(e.seq);
+          }
+          for (const p of problems) {
+            expect(p.offset).toBeGreaterThanOrEqual(0);
+            expect(p.offset).toBeLessThanOrEqual(bytes.length);
+          }
+        },
+      ),
+      { numRuns: 3_000, seed: 14 },
     );
   });
 });
