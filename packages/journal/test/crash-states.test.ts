@@ -75,6 +75,9 @@ describe("journal crash states", () => {
     await appendAll(journal, crash, ["d1", "d2"], out);
     await journal.close();
     expect(out.failed.size).toBe(0);
+    expect(
+      crash.trace.filter((t) => t.op === "create" && t.path.includes(".wal.")).length,
+    ).toBeGreaterThan(1);
     await checkEveryState(crash, out);
   });
 
