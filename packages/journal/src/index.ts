@@ -22,7 +22,7 @@ export type {
 } from "./compaction.js";
 export { compactionDue, compactJournal } from "./compaction.js";
 export type { CorruptReason } from "./corrupt.js";
-export { crc32c } from "./crc32c.js";
+export { crc32c, crc32cImplementation, crc32cPortable } from "./crc32c.js";
 export {
   parseSegmentFileName,
   parseSnapshotFileName,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc32c } from "../src/index.js";
+import { crc32c, crc32cImplementation, crc32cPortable } from "../src/index.js";
 import { enc } from "./helpers.js";
 
 describe("crc32c", () => {
@@ -30,5 +30,25 @@ describe("crc32c", () => {
 
   it("gives different values for different seeds (salts)", () => {
     expect(crc32c(enc("abc"), 0, 3, 1)).not.toBe(crc32c(enc("abc"), 0, 3, 2));
+  });
+
+  it("uses the native addon here, and it agrees with the portable loop on every length and offset", () => {
+    // @node-rs/crc32 ships binaries for these platforms; elsewhere the portable loop is used.
+    if (["linux", "darwin", "win32"].includes(process.platform)) {
+      expect(crc32cImplementation).toBe("native");
+    }
+    const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 97 + 13) & 0xff);
+    for (const [start, end] of [
+      [0, 3000],
+      [1, 65],
+      [7, 64],
+      [100, 2999],
+      [3, 3],
+      [5, 200],
+    ] as const) {
+      for (const previous of [0, 1, 0xdeadbeef, 0xffffffff]) {
+        expect(crc32c(data, start, end, previous)).toBe(crc32cPortable(data, start, end, previous));
+      }
+    }
   });
 });
