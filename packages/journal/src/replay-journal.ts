@@ -9,6 +9,7 @@ import {
   decodeSegmentHeader,
   type JournalRecord,
   RECORD_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
   type SegmentHeader,
 } from "./segment-format.js";
 import { type ScanProblem, scanSegment } from "./segment-scan.js";
@@ -104,15 +105,35 @@ async function readSegment(fs: FsPort, path: string): Promise<Uint8Array> {
   }
 }
 
+/** Reads only a segment's header bytes and its size, not the whole file. */
 async function readHeader(
   fs: FsPort,
   path: string,
 ): Promise<{ header?: SegmentHeader; error?: PersistenceError; size: number }> {
-  const bytes = await readSegment(fs, path);
+  let bytes: Uint8Array;
+  let size: number;
   try {
-    return { header: decodeSegmentHeader(bytes), size: bytes.byteLength };
+    const handle = await fs.open(path, "r");
+    try {
+      size = (await handle.stat()).size;
+      const buffer = new Uint8Array(Math.min(size, SEGMENT_HEADER_BYTES));
+      let at = 0;
+      while (at < buffer.byteLength) {
+        const { bytesRead } = await handle.read(buffer, at, buffer.byteLength - at, at);
+        if (bytesRead <= 0) break;
+        at += bytesRead;
+      }
+      bytes = buffer.subarray(0, at);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
   } catch (error) {
-    return { error: error as PersistenceError, size: bytes.byteLength };
+    throw toPersistenceError(error, { stage: "open", target: path, direction: "read" });
+  }
+  try {
+    return { header: decodeSegmentHeader(bytes), size };
+  } catch (error) {
+    return { error: error as PersistenceError, size };
   }
 }
 
