@@ -1,7 +1,12 @@
 import { definePackageBuild } from "../../tsup.preset.js";
 
 export const tsupConfig = definePackageBuild({
-  entry: ["src/main.ts", "src/known-met-replica-worker.ts", "src/postgres-bench.ts"],
+  entry: [
+    "src/main.ts",
+    "src/known-met-replica-worker.ts",
+    "src/postgres-bench.ts",
+    "src/journal-append.ts",
+  ],
   dts: false,
 });
 

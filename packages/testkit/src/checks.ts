@@ -27,6 +27,22 @@ export {
   defaultExpectedStage,
   defaultMayRecover,
 } from "./contract/fs-sink-checks.js";
+export type {
+  AppendLogCheckOptions,
+  AppendLogEnv,
+  AppendLogUnderTest,
+  JournalCheckOptions,
+  JournalEnv,
+  JournalUnderTest,
+} from "./contract/journal-checks.js";
+export {
+  checkAppendLogCrashStates,
+  checkAppendLogTornTail,
+  checkAppendLogWriters,
+  checkJournalCrashStates,
+  checkJournalRoundTrip,
+  isLocatedCorruption,
+} from "./contract/journal-checks.js";
 export type { FailedWriteCheckOptions, LargePayloadOptions } from "./contract/sink-checks.js";
 export {
   checkAbort,

@@ -60,6 +60,14 @@ export {
   describeFsSinkFailureCleanup,
   describeFsSinkFaults,
 } from "./contract/describe-fs-sink-contract.js";
+export type {
+  AppendLogContractOptions,
+  JournalContractOptions,
+} from "./contract/describe-journal-contract.js";
+export {
+  describeAppendLogContract,
+  describeJournalContract,
+} from "./contract/describe-journal-contract.js";
 export type { SinkContractOptions } from "./contract/describe-sink-contract.js";
 export {
   describeSinkAtomicity,

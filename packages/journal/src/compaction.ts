@@ -1,0 +1,96 @@
+import type { Journal } from "./open-journal.js";
+import { SEGMENT_HEADER_BYTES } from "./segment-format.js";
+import type { SnapshotStore } from "./snapshot-store.js";
+
+/** When to compact (take a snapshot and drop the journal it covers). Any trigger suffices. */
+export interface CompactionPolicy {
+  /** Journal bytes since the snapshot at least max(`minBytes`, `ratio` × snapshot bytes). Defaults 4 MiB, 1. */
+  readonly minBytes?: number | undefined;
+  readonly ratio?: number | undefined;
+  /** Records since the snapshot. Default: no limit. */
+  readonly maxRecords?: number | undefined;
+  /** Age of the oldest record not covered by a snapshot. Default: no limit. */
+  readonly maxAgeMs?: number | undefined;
+}
+
+/** The facts {@link compactionDue} decides on. */
+export interface CompactionStats {
+  readonly journalBytes: number;
+  readonly snapshotBytes: number;
+  readonly records: number;
+  /** Clock time of the oldest record not covered by a snapshot, if any. */
+  readonly oldestRecordAt?: number | undefined;
+  readonly now: number;
+}
+
+/** Why compaction is due: `"bytes"`, `"records"`, `"age"`, or `undefined` when it is not. */
+export function compactionDue(
+  policy: CompactionPolicy,
+  stats: CompactionStats,
+): "bytes" | "records" | "age" | undefined {
+  const minBytes = policy.minBytes ?? 4 * 1024 * 1024;
+  const ratio = policy.ratio ?? 1;
+  if (stats.records === 0) return undefined;
+  if (stats.journalBytes >= Math.max(minBytes, ratio * stats.snapshotBytes)) return "bytes";
+  if (policy.maxRecords !== undefined && stats.records >= policy.maxRecords) return "records";
+  if (
+    policy.maxAgeMs !== undefined &&
+    stats.oldestRecordAt !== undefined &&
+    stats.now - stats.oldestRecordAt >= policy.maxAgeMs
+  ) {
+    return "age";
+  }
+  return undefined;
+}
+
+/** Options of {@link compactJournal}. */
+export interface CompactJournalOptions {
+  readonly journal: Journal;
+  readonly snapshots: SnapshotStore;
+  /** Seq the state covers (the caller's committed seq, which must be ≤ `journal.state.lastSeq`). */
+  readonly seq: number;
+  /** The state's encoded bytes (for example a codec's generator). */
+  readonly chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** Snapshots kept, the new one included. Default 2, so a rotten newest one still recovers. */
+  readonly keep?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What {@link compactJournal} did. */
+export interface CompactionReport {
+  readonly seq: number;
+  readonly snapshot: string;
+  readonly bytes: number;
+  /** Segment files deleted (all their records are covered by the oldest snapshot kept). */
+  readonly removedSegments: readonly string[];
+  /** Snapshot seqs deleted beyond `keep`. */
+  readonly removedSnapshots: readonly number[];
+}
+
+/**
+ * One compaction: roll the journal (so the snapshot's segment boundary is clean), write the
+ * snapshot `seq` through the snapshot store, then delete what the **oldest kept** snapshot makes
+ * redundant: older snapshots beyond `keep`, and segments all of whose records are at or below it.
+ * Every step is safe to crash after: replay filters by seq, so a snapshot that already contains
+ * records of a kept segment never applies them twice, and nothing is deleted that a kept snapshot
+ * still needs.
+ */
+export async function compactJournal(options: CompactJournalOptions): Promise<CompactionReport> {
+  const keep = options.keep ?? 2;
+  if (!Number.isSafeInteger(keep) || keep < 1)
+    throw new RangeError("compactJournal: keep must be ≥ 1");
+  const { journal, snapshots, seq } = options;
+  if (seq > journal.state.lastSeq) {
+    throw new RangeError(
+      `compactJournal: seq ${seq} is beyond the journal's last seq ${journal.state.lastSeq}`,
+    );
+  }
+  await journal.sync();
+  if (journal.state.segmentBytes > SEGMENT_HEADER_BYTES) await journal.roll();
+  const written = await snapshots.write(seq, options.chunks, { signal: options.signal });
+  const removedSnapshots = await snapshots.prune(keep);
+  const kept = await snapshots.list();
+  const oldest = kept[kept.length - 1];
+  const removedSegments = oldest === undefined ? [] : await journal.removeSegmentsThrough(oldest);
+  return { seq, snapshot: written.target, bytes: written.bytes, removedSegments, removedSnapshots };
+}

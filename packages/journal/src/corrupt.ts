@@ -1,0 +1,22 @@
+import { PersistenceError } from "@snapwrite/core";
+
+/** Why bytes of a journal or log were rejected, in `details.reason` of an `ERR_CORRUPT` error. */
+export type CorruptReason =
+  | "header"
+  | "length"
+  | "checksum"
+  | "sequence"
+  | "chain"
+  | "record"
+  | "torn"
+  | "zero";
+
+/** Builds the `ERR_CORRUPT` error every decoder of this package throws. */
+export function corruptError(
+  message: string,
+  offset: number,
+  reason: CorruptReason,
+  extra: Readonly<Record<string, unknown>> = {},
+): PersistenceError {
+  return new PersistenceError("ERR_CORRUPT", message, { details: { ...extra, offset, reason } });
+}

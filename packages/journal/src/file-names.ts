@@ -1,0 +1,43 @@
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** `n` as 16 lowercase hex digits, so names sort by number. */
+export function hex16(n: number): string {
+  return n.toString(16).padStart(16, "0");
+}
+
+/** Name of a segment: `<name>.wal.<firstSeq, 16 hex>-<roll, 4 hex>`; `roll` tells apart segments started at the same seq. */
+export function segmentFileName(name: string, firstSeq: number, roll: number): string {
+  return `${name}.wal.${hex16(firstSeq)}-${roll.toString(16).padStart(4, "0")}`;
+}
+
+/** Parses a segment file name of journal `name`. */
+export function parseSegmentFileName(
+  name: string,
+  file: string,
+): { firstSeq: number; roll: number } | undefined {
+  const prefix = `${name}.wal.`;
+  if (!file.startsWith(prefix)) return undefined;
+  const rest = file.slice(prefix.length);
+  const [seqHex, rollHex, extra] = rest.split("-");
+  if (extra !== undefined || seqHex === undefined || rollHex === undefined) return undefined;
+  if (!HEX16.test(seqHex) || !/^[0-9a-f]{4}$/.test(rollHex)) return undefined;
+  return { firstSeq: Number.parseInt(seqHex, 16), roll: Number.parseInt(rollHex, 16) };
+}
+
+/** Name of a snapshot covering every seq up to `seq`: `<name>.snap.<seq, 16 hex>`. */
+export function snapshotFileName(name: string, seq: number): string {
+  return `${name}.snap.${hex16(seq)}`;
+}
+
+/** Parses a snapshot file name of journal `name`. */
+export function parseSnapshotFileName(name: string, file: string): number | undefined {
+  const prefix = `${name}.snap.`;
+  if (!file.startsWith(prefix)) return undefined;
+  const rest = file.slice(prefix.length);
+  return HEX16.test(rest) ? Number.parseInt(rest, 16) : undefined;
+}
+
+/** A name for a quarantine copy: `<file>.<kind>-<time>` (unique per call thanks to `tag`). */
+export function quarantineFileName(file: string, kind: string, now: number, tag: string): string {
+  return `${file}.${kind}-${now}-${tag}`;
+}

@@ -1,0 +1,74 @@
+export type {
+  AppendLog,
+  AppendLogCloseReport,
+  AppendLogDurability,
+  AppendLogRepair,
+  AppendLogResult,
+  AppendLogRotation,
+  OpenAppendLogOptions,
+} from "./append-log/open-append-log.js";
+export { openAppendLog } from "./append-log/open-append-log.js";
+export type {
+  AppendLogProblem,
+  AppendLogRecord,
+  ReadAppendLogOptions,
+} from "./append-log/read-append-log.js";
+export { readAppendLog } from "./append-log/read-append-log.js";
+export type {
+  CompactionPolicy,
+  CompactionReport,
+  CompactionStats,
+  CompactJournalOptions,
+} from "./compaction.js";
+export { compactionDue, compactJournal } from "./compaction.js";
+export type { CorruptReason } from "./corrupt.js";
+export { crc32c, crc32cImplementation, crc32cPortable } from "./crc32c.js";
+export {
+  parseSegmentFileName,
+  parseSnapshotFileName,
+  segmentFileName,
+  snapshotFileName,
+} from "./file-names.js";
+export type { FollowResult, JournalFollower, JournalFollowerOptions } from "./follower.js";
+export { createJournalFollower } from "./follower.js";
+export type {
+  ExclusiveFileLockOptions,
+  HeldLock,
+  JournalLock,
+} from "./lock-adapter.js";
+export { createExclusiveFileLock } from "./lock-adapter.js";
+export type {
+  GroupCommitOptions,
+  Journal,
+  JournalAppendOptions,
+  JournalAppendResult,
+  JournalCloseReport,
+  JournalDurability,
+  JournalEvent,
+  JournalRecovery,
+  JournalState,
+  OpenJournalOptions,
+} from "./open-journal.js";
+export { openJournal } from "./open-journal.js";
+export type {
+  JournalEnd,
+  RecoveryMode,
+  ReplayDamage,
+  ReplayJournalOptions,
+  ReplayReport,
+} from "./replay-journal.js";
+export { listSegments, replayJournal } from "./replay-journal.js";
+export type { JournalRecord, RecordFields, SegmentHeader } from "./segment-format.js";
+export {
+  DEFAULT_MAX_RECORD_BYTES,
+  decodeSegmentHeader,
+  encodeRecordHeader,
+  encodeSegmentHeader,
+  RECORD_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_MAGIC,
+} from "./segment-format.js";
+export type { ScanProblem, SegmentScan } from "./segment-scan.js";
+export { scanSegment } from "./segment-scan.js";
+export type { LoadedSnapshot, SnapshotStore, SnapshotStoreOptions } from "./snapshot-store.js";
+export { createSnapshotStore } from "./snapshot-store.js";

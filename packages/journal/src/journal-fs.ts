@@ -1,0 +1,91 @@
+import * as nodeFs from "node:fs/promises";
+import type { FsFileHandle, FsPort } from "@snapwrite/core";
+import { toPersistenceError, type WriteStage } from "@snapwrite/core";
+
+/** The default file system: `node:fs/promises`. */
+export const defaultFs: FsPort = nodeFs as unknown as FsPort;
+
+/** Error codes meaning "this platform cannot fsync a directory", not a failed fsync. */
+const DIR_SYNC_UNSUPPORTED = new Set(["EISDIR", "EINVAL", "ENOTSUP", "EOPNOTSUPP"]);
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** True when `error` is a Node system error with code `ENOENT`. */
+export function isNotFound(error: unknown): boolean {
+  return codeOf(error) === "ENOENT";
+}
+
+/** True when `error` is a Node system error with code `EEXIST`. */
+export function isExists(error: unknown): boolean {
+  return codeOf(error) === "EEXIST";
+}
+
+/** Wraps an OS error as a `PersistenceError` naming the stage and the file. */
+export function fsError(error: unknown, stage: WriteStage, target: string) {
+  return toPersistenceError(error, { stage, target });
+}
+
+/** Fsyncs directory `dir` (open, sync, close); platforms that cannot are tolerated. */
+export async function syncDir(fs: FsPort, dir: string): Promise<void> {
+  let handle: FsFileHandle;
+  try {
+    handle = await fs.open(dir, "r");
+  } catch (error) {
+    if (DIR_SYNC_UNSUPPORTED.has(codeOf(error) ?? "")) return;
+    throw fsError(error, "sync-dir", dir);
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!DIR_SYNC_UNSUPPORTED.has(codeOf(error) ?? "")) {
+      await handle.close().catch(() => undefined);
+      throw fsError(error, "sync-dir", dir);
+    }
+  }
+  await handle.close().catch(() => undefined);
+}
+
+/** Lists `dir`, or `[]` when it does not exist. */
+export async function listDir(fs: FsPort, dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw toPersistenceError(error, { stage: "open", target: dir, direction: "read" });
+  }
+}
+
+/**
+ * Creates `path` exclusively with `bytes`, fsyncs it and its directory. Used for quarantine copies
+ * of torn bytes, which must never overwrite anything.
+ */
+export async function writeNewFile(
+  fs: FsPort,
+  dir: string,
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  let handle: FsFileHandle;
+  try {
+    handle = await fs.open(path, "wx", 0o600);
+  } catch (error) {
+    throw fsError(error, "open", path);
+  }
+  try {
+    let at = 0;
+    while (at < bytes.byteLength) {
+      const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at, at);
+      if (bytesWritten <= 0) throw new Error("short write");
+      at += bytesWritten;
+    }
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw fsError(error, "write", path);
+  }
+  await handle.close().catch(() => undefined);
+  await syncDir(fs, dir);
+}

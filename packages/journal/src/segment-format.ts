@@ -1,0 +1,207 @@
+import { corruptError } from "./corrupt.js";
+import { crc32c } from "./crc32c.js";
+
+/** The eight bytes every segment starts with. */
+export const SEGMENT_MAGIC = "SWJOURN1";
+/** Format version written in segment headers. */
+export const SEGMENT_VERSION = 1;
+/** Bytes of a segment header. */
+export const SEGMENT_HEADER_BYTES = 40;
+/** Bytes of a record header (checksum, length, type, flags, codec id, seq). */
+export const RECORD_HEADER_BYTES = 20;
+/** Default bound on one record's payload: 16 MiB. */
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** Record type of an ordinary payload (an op batch for the store). */
+export const RECORD_TYPE_DATA = 1;
+/** Record type of a marker the journal writes for itself. */
+export const RECORD_TYPE_MARK = 2;
+
+const MAGIC_BYTES = new TextEncoder().encode(SEGMENT_MAGIC);
+const TWO_32 = 2 ** 32;
+
+/** The decoded header of a segment file. */
+export interface SegmentHeader {
+  /** Random per segment; seeds every record checksum, so records of another segment never validate. */
+  readonly salt: number;
+  /** Seq of the segment's first record (the next seq when it was created). */
+  readonly firstSeq: number;
+  /** Clock time of creation, in ms. */
+  readonly createdAt: number;
+  /** Valid length of the previous segment when this one was started; 0 for the first. */
+  readonly prevValidBytes: number;
+}
+
+function putU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % TWO_32, true);
+  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
+}
+
+function getU64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Encodes a segment header (40 bytes, little-endian, ending in a CRC32C of the first 36). */
+export function encodeSegmentHeader(header: SegmentHeader): Uint8Array {
+  const out = new Uint8Array(SEGMENT_HEADER_BYTES);
+  const view = viewOf(out);
+  out.set(MAGIC_BYTES, 0);
+  view.setUint16(8, SEGMENT_VERSION, true);
+  view.setUint16(10, SEGMENT_HEADER_BYTES, true);
+  view.setUint32(12, header.salt >>> 0, true);
+  putU64(view, 16, header.firstSeq);
+  putU64(view, 24, header.createdAt);
+  view.setUint32(32, header.prevValidBytes >>> 0, true);
+  view.setUint32(36, crc32c(out, 0, 36), true);
+  return out;
+}
+
+/**
+ * Decodes the header at the start of `bytes`. Throws `ERR_CORRUPT` (`reason: "header"`, or
+ * `"torn"`/`"zero"` when the file is shorter than a header or all zero) for anything else.
+ */
+export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeader {
+  if (bytes.byteLength < SEGMENT_HEADER_BYTES) {
+    const reason = isZero(bytes, 0, bytes.byteLength) ? "zero" : "torn";
+    throw corruptError(`segment header cut at ${bytes.byteLength} bytes`, 0, reason);
+  }
+  if (isZero(bytes, 0, SEGMENT_HEADER_BYTES)) {
+    throw corruptError("segment header is zero-filled", 0, "zero");
+  }
+  const view = viewOf(bytes);
+  for (let i = 0; i < MAGIC_BYTES.byteLength; i++) {
+    if (bytes[i] !== MAGIC_BYTES[i]) throw corruptError("not a journal segment", 0, "header");
+  }
+  if (view.getUint32(36, true) !== crc32c(bytes, 0, 36)) {
+    throw corruptError("segment header checksum mismatch", 36, "checksum");
+  }
+  const version = view.getUint16(8, true);
+  if (version !== SEGMENT_VERSION) {
+    throw corruptError(`unsupported segment version ${version}`, 8, "header");
+  }
+  if (view.getUint16(10, true) !== SEGMENT_HEADER_BYTES) {
+    throw corruptError("unexpected segment header size", 10, "header");
+  }
+  const firstSeq = getU64(view, 16);
+  if (firstSeq < 1 || !Number.isSafeInteger(firstSeq)) {
+    throw corruptError(`segment first seq ${firstSeq} out of range`, 16, "header");
+  }
+  return {
+    salt: view.getUint32(12, true),
+    firstSeq,
+    createdAt: getU64(view, 24),
+    prevValidBytes: view.getUint32(32, true),
+  };
+}
+
+/** What {@link encodeRecord} needs besides the payload. */
+export interface RecordFields {
+  readonly seq: number;
+  readonly type?: number | undefined;
+  readonly flags?: number | undefined;
+  readonly codecId?: number | undefined;
+}
+
+/**
+ * Encodes one record's 20-byte header for `payload`: CRC32C (seeded with `salt`) over the rest of
+ * the header and the payload, payload length, type, flags, codec id and seq. The payload is not
+ * copied: write `[header, payload]` with one `writev`.
+ */
+export function encodeRecordHeader(
+  salt: number,
+  fields: RecordFields,
+  payload: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(RECORD_HEADER_BYTES);
+  const view = viewOf(out);
+  view.setUint32(4, payload.byteLength, true);
+  out[8] = fields.type ?? RECORD_TYPE_DATA;
+  out[9] = fields.flags ?? 0;
+  view.setUint16(10, fields.codecId ?? 0, true);
+  putU64(view, 12, fields.seq);
+  const crc = crc32c(payload, 0, payload.byteLength, crc32c(out, 4, RECORD_HEADER_BYTES, salt));
+  view.setUint32(0, crc, true);
+  return out;
+}
+
+/** A record as read back from a segment; `payload` is a view into the segment's bytes. */
+export interface JournalRecord {
+  readonly seq: number;
+  readonly type: number;
+  readonly flags: number;
+  readonly codecId: number;
+  /** Offset of the record header in its segment file. */
+  readonly offset: number;
+  readonly payload: Uint8Array;
+}
+
+/** Outcome of {@link readRecordAt}: a record, or why there is none at the offset. */
+export type RecordRead =
+  | { readonly ok: true; readonly record: JournalRecord; readonly end: number }
+  | {
+      readonly ok: false;
+      readonly reason: "torn" | "zero" | "length" | "checksum" | "record";
+      readonly message: string;
+    };
+
+/** True when `bytes[start, end)` holds only zero bytes. */
+export function isZero(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Reads the record at `offset` of a segment whose bytes end at `end`. Never allocates: the length
+ * field is checked against `maxRecordBytes` and the bytes present before the payload is looked at.
+ */
+export function readRecordAt(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  salt: number,
+  maxRecordBytes: number,
+): RecordRead {
+  if (isZero(bytes, offset, end)) {
+    return { ok: false, reason: "zero", message: "zero-filled tail" };
+  }
+  if (end - offset < RECORD_HEADER_BYTES) {
+    return { ok: false, reason: "torn", message: "record header cut off" };
+  }
+  const view = viewOf(bytes);
+  const length = view.getUint32(offset + 4, true);
+  if (length > maxRecordBytes) {
+    return { ok: false, reason: "length", message: `record length ${length} above the maximum` };
+  }
+  const payloadEnd = offset + RECORD_HEADER_BYTES + length;
+  if (payloadEnd > end) {
+    return { ok: false, reason: "torn", message: "record payload cut off" };
+  }
+  const crc = crc32c(
+    bytes,
+    offset + RECORD_HEADER_BYTES,
+    payloadEnd,
+    crc32c(bytes, offset + 4, offset + RECORD_HEADER_BYTES, salt),
+  );
+  if (crc !== view.getUint32(offset, true)) {
+    return { ok: false, reason: "checksum", message: "record checksum mismatch" };
+  }
+  const type = bytes[offset + 8] as number;
+  if (type !== RECORD_TYPE_DATA && type !== RECORD_TYPE_MARK) {
+    return { ok: false, reason: "record", message: `unknown record type ${type}` };
+  }
+  return {
+    ok: true,
+    end: payloadEnd,
+    record: {
+      seq: getU64(view, offset + 12),
+      type,
+      flags: bytes[offset + 9] as number,
+      codecId: view.getUint16(offset + 10, true),
+      offset,
+      payload: bytes.subarray(offset + RECORD_HEADER_BYTES, payloadEnd),
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import {
+  type JournalRecord,
+  RECORD_HEADER_BYTES,
+  readRecordAt,
+  SEGMENT_HEADER_BYTES,
+  type SegmentHeader,
+} from "./segment-format.js";
+
+/** Where and why a segment stops being readable. */
+export interface ScanProblem {
+  /** Offset of the first bad byte (a record header). */
+  readonly offset: number;
+  /** `torn`/`zero` when nothing valid follows; otherwise what is wrong with the bytes at `offset`. */
+  readonly reason: "torn" | "zero" | "length" | "checksum" | "record" | "sequence";
+  readonly message: string;
+  /** Offset of the next record that validates after the damage (there is mid-segment damage), if any. */
+  readonly laterAt?: number | undefined;
+}
+
+/** What {@link scanSegment} found. */
+export interface SegmentScan {
+  /** Records in order, up to the first problem (with `salvage`, also those after skipped damage). */
+  readonly records: JournalRecord[];
+  /** End offset of the last record of the unbroken prefix. */
+  readonly validBytes: number;
+  /** Seq of the last record of the unbroken prefix, `firstSeq - 1` when it is empty. */
+  readonly lastSeq: number;
+  /** The first problem, if the segment does not end cleanly at `limit`. */
+  readonly problem?: ScanProblem | undefined;
+  /** With `salvage`: damaged ranges skipped. */
+  readonly skipped: readonly ScanProblem[];
+}
+
+/**
+ * Finds the first offset after `from` holding a record that validates with seq > `afterSeq`.
+ * Candidates are filtered on the seq field before any checksum is computed.
+ */
+export function findLaterRecord(
+  bytes: Uint8Array,
+  from: number,
+  end: number,
+  salt: number,
+  maxRecordBytes: number,
+  afterSeq: number,
+): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const maxSeq = afterSeq + 1 + Math.ceil((end - from) / RECORD_HEADER_BYTES);
+  for (let at = from; at + RECORD_HEADER_BYTES <= end; at++) {
+    if (view.getUint32(at + 16, true) !== 0 && maxSeq < 2 ** 32) continue;
+    const seq = view.getUint32(at + 12, true) + view.getUint32(at + 16, true) * 2 ** 32;
+    if (seq <= afterSeq || seq > maxSeq) continue;
+    const read = readRecordAt(bytes, at, end, salt, maxRecordBytes);
+    if (read.ok) return at;
+  }
+  return undefined;
+}
+
+/**
+ * Scans the records of one segment in `[header end, limit)`. Stops at the first problem, or with
+ * `salvage` skips to the next record that validates and goes on. Records must continue the seq
+ * from the header's `firstSeq` one by one; a record that validates with another seq is a problem.
+ */
+export function scanSegment(
+  bytes: Uint8Array,
+  header: SegmentHeader,
+  limit: number,
+  maxRecordBytes: number,
+  salvage = false,
+): SegmentScan {
+  const end = Math.min(limit, bytes.byteLength);
+  const records: JournalRecord[] = [];
+  const skipped: ScanProblem[] = [];
+  let offset = SEGMENT_HEADER_BYTES;
+  let expect = header.firstSeq;
+  let validBytes = offset;
+  let lastSeq = header.firstSeq - 1;
+  let unbroken = true;
+  let problem: ScanProblem | undefined;
+  while (offset < end) {
+    const read = readRecordAt(bytes, offset, end, header.salt, maxRecordBytes);
+    let found: ScanProblem | undefined;
+    if (read.ok && read.record.seq !== expect) {
+      found = {
+        offset,
+        reason: "sequence",
+        message: `record seq ${read.record.seq} where ${expect} was expected`,
+      };
+    } else if (!read.ok) {
+      found = { offset, reason: read.reason, message: read.message };
+    }
+    if (found === undefined && read.ok) {
+      records.push(read.record);
+      offset = read.end;
+      expect = read.record.seq + 1;
+      if (unbroken) {
+        validBytes = offset;
+        lastSeq = read.record.seq;
+      }
+      continue;
+    }
+    const f = found as ScanProblem;
+    const laterAt =
+      f.reason === "zero"
+        ? undefined
+        : findLaterRecord(bytes, offset + 1, end, header.salt, maxRecordBytes, expect - 1);
+    // A bad record with nothing valid after it is a torn tail, whatever its bytes look like; a
+    // record that validates with the wrong seq is never torn.
+    let classified: ScanProblem = f;
+    if (laterAt !== undefined) classified = { ...f, laterAt };
+    else if (f.reason !== "zero" && f.reason !== "torn" && f.reason !== "sequence") {
+      classified = { ...f, reason: "torn", message: `${f.message}; nothing valid follows` };
+    }
+    if (problem === undefined) problem = classified;
+    unbroken = false;
+    if (!salvage || laterAt === undefined) break;
+    skipped.push(classified);
+    offset = laterAt;
+    const peek = readRecordAt(bytes, laterAt, end, header.salt, maxRecordBytes);
+    if (peek.ok) expect = peek.record.seq;
+  }
+  return { records, validBytes, lastSeq, problem, skipped };
+}

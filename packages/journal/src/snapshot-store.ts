@@ -1,0 +1,138 @@
+import { join } from "node:path";
+import type { Codec, FsPort, PersistenceError, Sink } from "@snapwrite/core";
+import { loadTarget } from "@snapwrite/core";
+import { parseSnapshotFileName, snapshotFileName } from "./file-names.js";
+import { defaultFs, fsError, isNotFound, listDir, syncDir } from "./journal-fs.js";
+
+/** Options of {@link createSnapshotStore}. */
+export interface SnapshotStoreOptions {
+  /** Any `Sink`; snapshots are its targets `<name>.snap.<seq, 16 hex>`, written atomically. */
+  readonly sink: Sink;
+  /** Journal name, the prefix of the snapshot targets. */
+  readonly name: string;
+  /**
+   * Lists the sink's targets of this journal's directory. Default: `readdir(dir)` on `fs`, which
+   * fits a file sink rooted at `dir` (such as `createFsSink({ dir })`).
+   */
+  readonly list?: (() => Promise<readonly string[]>) | undefined;
+  /** Removes a target. Default: `unlink(join(dir, target))` on `fs`, then a directory fsync. */
+  readonly remove?: ((target: string) => Promise<void>) | undefined;
+  /** Directory of the default `list`/`remove`. */
+  readonly dir?: string | undefined;
+  /** File system of the default `list`/`remove`. Default `node:fs/promises`. */
+  readonly fs?: FsPort | undefined;
+}
+
+/** A snapshot that was loaded. */
+export interface LoadedSnapshot<T> {
+  /** Every seq up to this one is in `value`; replay the journal after it. */
+  readonly seq: number;
+  readonly value: T;
+  readonly bytes: number;
+  /** `"snapshot"` for the newest, `"previous-snapshot"` when a newer one was corrupt or unreadable. */
+  readonly source: "snapshot" | "previous-snapshot";
+  /** Newer snapshots that could not be used: `{ seq, error, quarantinedTo? }`. */
+  readonly skipped: readonly {
+    seq: number;
+    error: PersistenceError;
+    quarantinedTo?: string | undefined;
+  }[];
+}
+
+/** Seq-named snapshots of a journal, written through a `Sink`. */
+export interface SnapshotStore {
+  /** Target name of the snapshot covering seqs ≤ `seq`. */
+  targetOf(seq: number): string;
+  /** Seqs of the stored snapshots, newest first. */
+  list(): Promise<number[]>;
+  /** Writes the snapshot covering every seq ≤ `seq` (atomic through the sink; `generation` = `seq`). */
+  write(
+    seq: number,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ target: string; bytes: number; durable: boolean }>;
+  /**
+   * Loads the newest snapshot that decodes, falling back to older ones (a corrupt one is
+   * quarantined when the sink can). `undefined` when there is none usable.
+   */
+  loadNewest<T>(codec: Pick<Codec<T>, "decode" | "name">): Promise<LoadedSnapshot<T> | undefined>;
+  /** Deletes all but the `keep` newest snapshots; returns the seqs removed. */
+  prune(keep: number): Promise<number[]>;
+}
+
+/** Creates a {@link SnapshotStore} over `sink`. */
+export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStore {
+  const { sink, name } = options;
+  const fs = options.fs ?? defaultFs;
+  const dir = options.dir;
+  if ((options.list === undefined || options.remove === undefined) && dir === undefined) {
+    throw new TypeError("createSnapshotStore: dir is required unless list and remove are given");
+  }
+  const listTargets = options.list ?? (async () => listDir(fs, dir as string));
+  const remove =
+    options.remove ??
+    (async (target: string) => {
+      try {
+        await fs.unlink(join(dir as string, target));
+      } catch (error) {
+        if (!isNotFound(error)) throw fsError(error, "rename", target);
+      }
+      await syncDir(fs, dir as string);
+    });
+
+  async function list(): Promise<number[]> {
+    const seqs: number[] = [];
+    for (const target of await listTargets()) {
+      const seq = parseSnapshotFileName(name, target);
+      if (seq !== undefined) seqs.push(seq);
+    }
+    return seqs.sort((a, b) => b - a);
+  }
+
+  return {
+    targetOf: (seq) => snapshotFileName(name, seq),
+    list,
+    async write(seq, chunks, writeOptions = {}) {
+      if (!Number.isSafeInteger(seq) || seq < 0)
+        throw new RangeError("snapshot seq must be a safe integer ≥ 0");
+      const target = snapshotFileName(name, seq);
+      const result = await sink.write(target, chunks, {
+        signal: writeOptions.signal,
+        generation: seq,
+      });
+      return { target, bytes: result.bytes, durable: result.durable };
+    },
+    async loadNewest<T>(codec: Pick<Codec<T>, "decode" | "name">) {
+      const skipped: {
+        seq: number;
+        error: PersistenceError;
+        quarantinedTo?: string | undefined;
+      }[] = [];
+      for (const seq of await list()) {
+        const loaded = await loadTarget(sink, snapshotFileName(name, seq), codec as Codec<T>, {
+          backup: false,
+        });
+        if (loaded.ok) {
+          return {
+            seq,
+            value: loaded.value,
+            bytes: loaded.bytes,
+            source: skipped.length === 0 ? "snapshot" : "previous-snapshot",
+            skipped,
+          } satisfies LoadedSnapshot<T>;
+        }
+        skipped.push({ seq, error: loaded.error, quarantinedTo: loaded.quarantinedTo });
+      }
+      return undefined;
+    },
+    async prune(keep) {
+      if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError("prune: keep must be ≥ 1");
+      const removed: number[] = [];
+      for (const seq of (await list()).slice(keep)) {
+        await remove(snapshotFileName(name, seq));
+        removed.push(seq);
+      }
+      return removed;
+    },
+  };
+}

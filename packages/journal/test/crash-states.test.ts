@@ -1,0 +1,124 @@
+import type { FsPort } from "@snapwrite/core";
+import { type CrashableFs, createCrashableFs, createFaultyFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { type Journal, openJournal } from "../src/index.js";
+import { enc, replayTexts } from "./helpers.js";
+
+const DIR = "/j";
+
+interface Outcomes {
+  /** Acknowledged payloads in seq order, with the trace length when each was acknowledged. */
+  readonly acked: { text: string; at: number }[];
+  /** Payloads whose append failed, with the trace length when the failure was reported. */
+  readonly failed: Map<string, number>;
+}
+
+async function appendAll(journal: Journal, crash: CrashableFs, texts: string[], out: Outcomes) {
+  await Promise.all(
+    texts.map((text) =>
+      journal.append(enc(text)).then(
+        () => out.acked.push({ text, at: crash.trace.length }),
+        () => out.failed.set(text, crash.trace.length),
+      ),
+    ),
+  );
+}
+
+/**
+ * Every crash state: the recovered log is a prefix of the acknowledged appends that holds all
+ * appends acknowledged before the crash point and no duplicate. A failed append is never in it
+ * once its failure was reported; before that (the crash interrupted it) it may end the log.
+ */
+async function checkEveryState(crash: CrashableFs, out: Outcomes, minStates = 20) {
+  const states = crash.crashStates();
+  expect(states.length).toBeGreaterThan(minStates);
+  const order = out.acked.map((a) => a.text);
+  for (const state of states) {
+    const fs = state.fs();
+    const { texts } = await replayTexts(fs, DIR, "db");
+    const context = `${state.description}\nrecovered: ${JSON.stringify(texts)}`;
+    const inFlight = (t: string) => (out.failed.get(t) ?? Number.POSITIVE_INFINITY) > state.afterOp;
+    let kept = texts.length;
+    while (
+      kept > 0 &&
+      out.failed.has(texts[kept - 1] as string) &&
+      inFlight(texts[kept - 1] as string)
+    ) {
+      kept--;
+    }
+    expect(texts.slice(0, kept), context).toEqual(order.slice(0, kept));
+    const mustHave = out.acked.filter((a) => a.at <= state.afterOp).length;
+    expect(kept, context).toBeGreaterThanOrEqual(mustHave);
+    expect(new Set(texts).size, context).toBe(texts.length);
+    const journal = await openJournal({ fs: fs as FsPort, dir: DIR, name: "db" }).catch(
+      (e: unknown) => {
+        throw new Error(
+          `open: ${state.description}: ${String(e)} ${JSON.stringify([...state.files.keys()])}`,
+        );
+      },
+    );
+    await journal.append(enc("after"));
+    await journal.close();
+    const again = await replayTexts(fs, DIR, "db", { recovery: "absolute" });
+    expect(again.texts, context).toEqual([...texts, "after"]);
+  }
+}
+
+describe("journal crash states", () => {
+  it("appends, group commit and a size roll: every crash state recovers the acknowledged prefix", async () => {
+    const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 1500 });
+    const journal = await openJournal({ fs: crash, dir: DIR, name: "db", maxSegmentBytes: 90 });
+    const out: Outcomes = { acked: [], failed: new Map() };
+    await appendAll(journal, crash, ["a1"], out);
+    await appendAll(journal, crash, ["b1", "b2", "b3"], out);
+    await appendAll(journal, crash, ["c1"], out);
+    await appendAll(journal, crash, ["d1", "d2"], out);
+    await journal.close();
+    expect(out.failed.size).toBe(0);
+    expect(
+      crash.trace.filter((t) => t.op === "create" && t.path.includes(".wal.")).length,
+    ).toBeGreaterThan(1);
+    await checkEveryState(crash, out);
+  });
+
+  it("a seal-and-roll after an fsync error: no crash state shows the failed group", async () => {
+    const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 1500 });
+    const faulty = createFaultyFs(crash);
+    const journal = await openJournal({ fs: faulty, dir: DIR, name: "db" });
+    const out: Outcomes = { acked: [], failed: new Map() };
+    await appendAll(journal, crash, ["a1", "a2"], out);
+    faulty.addFaults([{ op: "datasync", fault: { error: "EIO" } }]);
+    await appendAll(journal, crash, ["x1", "x2"], out);
+    await appendAll(journal, crash, ["b1"], out);
+    faulty.addFaults([{ op: "writev", fault: { torn: 5, error: "ENOSPC" } }]);
+    await appendAll(journal, crash, ["y1"], out);
+    await appendAll(journal, crash, ["c1"], out);
+    await journal.close();
+    expect([...out.failed.keys()].sort()).toEqual(["x1", "x2", "y1"]);
+    await checkEveryState(crash, out);
+  });
+
+  it("tail repair at open: every crash state of the repair recovers the same records", async () => {
+    const seed = createCrashableFs({ files: { [DIR]: null } });
+    const first = await openJournal({ fs: seed, dir: DIR, name: "db" });
+    for (const t of ["a", "b", "c"]) await first.append(enc(t));
+    await first.close();
+    const [file] = (await seed.readdir(DIR)).filter((f) => f.includes(".wal."));
+    const bytes = await seed.readFile(`${DIR}/${file}`);
+    const crash = createCrashableFs({
+      files: { [`${DIR}/${file}`]: bytes.subarray(0, bytes.length - 2) },
+      maxStates: 1000,
+    });
+    const journal = await openJournal({ fs: crash, dir: DIR, name: "db" });
+    const out: Outcomes = {
+      acked: [
+        { text: "a", at: 0 },
+        { text: "b", at: 0 },
+      ],
+      failed: new Map(),
+    };
+    await appendAll(journal, crash, ["d"], out);
+    await journal.close();
+    await checkEveryState(crash, out, 5);
+  });
+});

@@ -1,0 +1,99 @@
+import { createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import {
+  createExclusiveFileLock,
+  openAppendLog,
+  openJournal,
+  readAppendLog,
+} from "../src/index.js";
+import { enc, manualClock } from "./helpers.js";
+
+describe("locks", () => {
+  it("a journal opened with a lock keeps a second writer out until it closes", async () => {
+    const fs = createMemoryFs({ "/j": null });
+    const lock = createExclusiveFileLock({ fs, waitMs: 50 });
+    const first = await openJournal({ fs, dir: "/j", name: "db", lock });
+    await expect(openJournal({ fs, dir: "/j", name: "db", lock })).rejects.toMatchObject({
+      code: "ERR_LOCKED",
+      stage: "lock",
+    });
+    await first.append(enc("a"));
+    await first.close();
+    const second = await openJournal({ fs, dir: "/j", name: "db", lock });
+    expect((await second.append(enc("b"))).seq).toBe(2);
+    await second.close();
+  });
+
+  it("an append log with a session lock holds it from open to close", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const locker = createExclusiveFileLock({ fs, waitMs: 50 });
+    const path = "/logs/a.jsonl";
+    const first = await openAppendLog({ fs, path, lock: "session", locker });
+    await expect(openAppendLog({ fs, path, lock: "session", locker })).rejects.toMatchObject({
+      code: "ERR_LOCKED",
+    });
+    await first.append(1);
+    await first.close();
+    const second = await openAppendLog({ fs, path, lock: "session", locker });
+    expect((await second.append(2)).seq).toBe(2);
+    await second.close();
+  });
+
+  it("breaks a lock whose owner process is dead at once", async () => {
+    const fs = createMemoryFs({ "/logs/a.jsonl.lock": "999999 0 token" });
+    const locker = createExclusiveFileLock({ fs, waitMs: 50, isAlive: () => false });
+    const held = await locker.acquire("/logs/a.jsonl.lock");
+    await held.release();
+    expect(fs.vol.existsSync("/logs/a.jsonl.lock")).toBe(false);
+  });
+});
+
+describe("interval durability", () => {
+  it("append log: acknowledged before the sync, synced by the timer", async () => {
+    const faulty = createFaultyFs(createMemoryFs({ "/logs": null }));
+    const clock = manualClock();
+    const log = await openAppendLog({
+      fs: faulty,
+      path: "/logs/a.jsonl",
+      clock,
+      durability: { intervalMs: 100 },
+    });
+    const syncs = () => faulty.calls.filter((c) => c.op === "datasync").length;
+    const before = syncs();
+    const result = await log.append("x");
+    expect(result.durable).toBe(false);
+    expect(syncs()).toBe(before);
+    clock.advance(100);
+    await log.sync();
+    expect(syncs()).toBe(before + 1);
+    await log.close();
+    const values: unknown[] = [];
+    for await (const e of readAppendLog({ fs: faulty, path: "/logs/a.jsonl" }))
+      if (!("problem" in e)) values.push(e.value);
+    expect(values).toEqual(["x"]);
+  });
+
+  it("journal: a sync slower than twice the interval is reported as degraded, not hidden", async () => {
+    const faulty = createFaultyFs(createMemoryFs({ "/j": null }));
+    const clock = manualClock();
+    const events: string[] = [];
+    const journal = await openJournal({
+      fs: faulty,
+      dir: "/j",
+      name: "db",
+      clock,
+      durability: { intervalMs: 100 },
+      onEvent: (e) => events.push(e.type),
+    });
+    await journal.append(enc("a"));
+    faulty.addFaults([{ op: "datasync", fault: { hang: true } }]);
+    const synced = journal.sync();
+    await faulty.waitForHang();
+    clock.advance(250);
+    faulty.release();
+    expect(await synced).toBe(1);
+    expect(events).toContain("degraded");
+    expect(journal.state.mode).toBe("degraded");
+    await journal.close();
+  });
+});

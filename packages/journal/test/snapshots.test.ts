@@ -1,0 +1,210 @@
+import type { Codec, FsPort } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
+import { createFsSink } from "@snapwrite/sink-fs";
+import { createCrashableFs, createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import {
+  compactionDue,
+  compactJournal,
+  createJournalFollower,
+  createSnapshotStore,
+  openJournal,
+} from "../src/index.js";
+import { dec, enc } from "./helpers.js";
+
+const DIR = "/j";
+
+/** The state is the list of appended texts; a snapshot is its JSON. */
+const listCodec: Codec<string[]> = {
+  name: "text-list",
+  *encode(value) {
+    yield enc(JSON.stringify(value));
+  },
+  decode(bytes) {
+    try {
+      const value: unknown = JSON.parse(dec(bytes));
+      if (!Array.isArray(value)) throw new Error("not a list");
+      return value as string[];
+    } catch (cause) {
+      throw new PersistenceError("ERR_CORRUPT", "bad snapshot", {
+        details: { offset: 0, reason: "json" },
+        cause,
+      });
+    }
+  },
+};
+
+function stores(fs: FsPort) {
+  const sink = createFsSink({ dir: DIR, fs, sweep: false });
+  return createSnapshotStore({ sink, name: "db", dir: DIR, fs });
+}
+
+/** Warm load: newest good snapshot, then the journal after its seq. */
+async function warmLoad(fs: FsPort) {
+  const snapshots = stores(fs);
+  const loaded = await snapshots.loadNewest(listCodec);
+  const state = [...(loaded?.value ?? [])];
+  const journal = await openJournal({
+    fs,
+    dir: DIR,
+    name: "db",
+    afterSeq: loaded?.seq ?? 0,
+    onRecord: (r) => {
+      state.push(dec(r.payload));
+    },
+  });
+  return { state, journal, loaded };
+}
+
+describe("snapshots and compaction", () => {
+  it("warm load = newest snapshot + the records after its seq; compaction drops covered segments", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const { journal, state } = await warmLoad(fs);
+    for (const t of ["a", "b", "c"]) {
+      await journal.append(enc(t));
+      state.push(t);
+    }
+    const snapshots = stores(fs);
+    await compactJournal({ journal, snapshots, seq: 3, chunks: listCodec.encode(state) });
+    await journal.append(enc("d"));
+    await compactJournal({ journal, snapshots, seq: 4, chunks: listCodec.encode([...state, "d"]) });
+    const report = await compactJournal({
+      journal,
+      snapshots,
+      seq: 4,
+      chunks: listCodec.encode([...state, "d"]),
+    });
+    expect(report.removedSnapshots).toEqual([]);
+    await journal.append(enc("e"));
+    await journal.close();
+    expect(await snapshots.list()).toEqual([4, 3]);
+    const again = await warmLoad(fs);
+    expect(again.state).toEqual(["a", "b", "c", "d", "e"]);
+    expect(again.loaded?.seq).toBe(4);
+    await again.journal.close();
+  });
+
+  it("falls back to the previous snapshot when the newest is rotten, replaying further", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const { journal } = await warmLoad(fs);
+    const snapshots = stores(fs);
+    for (const t of ["a", "b"]) await journal.append(enc(t));
+    await compactJournal({ journal, snapshots, seq: 2, chunks: listCodec.encode(["a", "b"]) });
+    await journal.append(enc("c"));
+    await compactJournal({ journal, snapshots, seq: 3, chunks: listCodec.encode(["a", "b", "c"]) });
+    await journal.append(enc("d"));
+    await journal.close();
+    fs.vol.writeFileSync(`${DIR}/${snapshots.targetOf(3)}`, "{rotten");
+    const again = await warmLoad(fs);
+    expect(again.loaded).toMatchObject({ seq: 2, source: "previous-snapshot" });
+    expect(again.loaded?.skipped[0]?.quarantinedTo).toMatch(/corrupt/);
+    expect(again.state).toEqual(["a", "b", "c", "d"]);
+    await again.journal.close();
+  });
+
+  it("decides compaction by bytes against the snapshot, by records and by age", () => {
+    const base = { journalBytes: 10, snapshotBytes: 100, records: 5, now: 1_000 };
+    expect(compactionDue({ minBytes: 50 }, base)).toBeUndefined();
+    expect(compactionDue({ minBytes: 50 }, { ...base, journalBytes: 100 })).toBe("bytes");
+    expect(
+      compactionDue({ minBytes: 50, ratio: 2 }, { ...base, journalBytes: 100 }),
+    ).toBeUndefined();
+    expect(compactionDue({ maxRecords: 5 }, base)).toBe("records");
+    expect(compactionDue({ maxAgeMs: 500 }, { ...base, oldestRecordAt: 400 })).toBe("age");
+    expect(compactionDue({ maxAgeMs: 500 }, { ...base, oldestRecordAt: 600 })).toBeUndefined();
+    expect(compactionDue({ maxRecords: 1 }, { ...base, records: 0 })).toBeUndefined();
+  });
+
+  it("every crash state of a compaction recovers exactly the acknowledged records, none twice", async () => {
+    const seedFs = createMemoryFs({ [DIR]: null });
+    const seeded = await warmLoad(seedFs);
+    for (const t of ["a", "b", "c"]) await seeded.journal.append(enc(t));
+    await compactJournal({
+      journal: seeded.journal,
+      snapshots: stores(seedFs),
+      seq: 2,
+      chunks: listCodec.encode(["a", "b"]),
+    });
+    await seeded.journal.close();
+    const crash = createCrashableFs({
+      files: seedFs.toBinary() as Record<string, Uint8Array>,
+      maxStates: 1500,
+    });
+    const { journal, state } = await warmLoad(crash);
+    expect(state).toEqual(["a", "b", "c"]);
+    const openedAt = crash.trace.length;
+    await journal.append(enc("d"));
+    const dAt = crash.trace.length;
+    state.push("d");
+    await compactJournal({
+      journal,
+      snapshots: stores(crash),
+      seq: 4,
+      chunks: listCodec.encode(state),
+    });
+    await journal.append(enc("e"));
+    const eAt = crash.trace.length;
+    await journal.close();
+    const states = crash.crashStates({ from: openedAt });
+    expect(states.length).toBeGreaterThan(20);
+    for (const s of states) {
+      const recovered = await warmLoad(s.fs());
+      await recovered.journal.close();
+      const mustHave = 3 + (s.afterOp >= dAt ? 1 : 0) + (s.afterOp >= eAt ? 1 : 0);
+      const all = ["a", "b", "c", "d", "e"];
+      expect(recovered.state, s.description).toEqual(all.slice(0, recovered.state.length));
+      expect(recovered.state.length, s.description).toBeGreaterThanOrEqual(mustHave);
+      expect(recovered.state.length, s.description).toBeLessThanOrEqual(5);
+    }
+  });
+});
+
+describe("createJournalFollower", () => {
+  it("follows another writer across rolls, never returns a half-written record, and reports a compaction gap", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const writer = await openJournal({ fs, dir: DIR, name: "db", maxSegmentBytes: 70 });
+    const follower = createJournalFollower({ fs, dir: DIR, name: "db", afterSeq: 0 });
+    expect((await follower.poll()).records).toEqual([]);
+    await writer.append(enc("a"));
+    await writer.append(enc("b"));
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual(["a", "b"]);
+    for (const t of ["c", "d", "e"]) await writer.append(enc(t));
+    const polled = await follower.poll();
+    expect(polled.records.map((r) => dec(r.payload))).toEqual(["c", "d", "e"]);
+    expect(polled.seq).toBe(5);
+    // A half-written record at the end is left for the next poll.
+    const active = `${DIR}/${writer.state.file}`;
+    const before = fs.vol.readFileSync(active) as Buffer;
+    await writer.append(enc("f"));
+    const full = fs.vol.readFileSync(active) as Buffer;
+    fs.vol.writeFileSync(active, full.subarray(0, before.length + 5));
+    expect((await follower.poll()).records).toEqual([]);
+    fs.vol.writeFileSync(active, full);
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual(["f"]);
+    await writer.close();
+
+    const late = createJournalFollower({ fs, dir: DIR, name: "db", afterSeq: 0 });
+    const w2 = await openJournal({ fs, dir: DIR, name: "db", maxSegmentBytes: 70 });
+    await w2.roll();
+    await w2.removeSegmentsThrough(6);
+    expect((await late.poll()).reset).toBe("gap");
+    await w2.close();
+  });
+
+  it("tells a follower that read a record whose append then failed to rewind", async () => {
+    const memory = createMemoryFs({ [DIR]: null });
+    const faulty = createFaultyFs(memory);
+    const writer = await openJournal({ fs: faulty, dir: DIR, name: "db" });
+    const follower = createJournalFollower({ fs: memory, dir: DIR, name: "db", afterSeq: 0 });
+    await writer.append(enc("a"));
+    const stop = new AbortController();
+    faulty.addFaults([{ op: "datasync", fault: { hang: true, signal: stop.signal } }]);
+    const bad = writer.append(enc("bad"));
+    await faulty.waitForHang();
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual(["a", "bad"]);
+    stop.abort();
+    await expect(bad).rejects.toMatchObject({ details: { committed: false } });
+    expect((await follower.poll()).reset).toBe("rewound");
+    await writer.close();
+  });
+});
