@@ -1,12 +1,5 @@
-import { defineConfig } from "tsup";
+import { definePackageBuild } from "../../tsup.preset.js";
 
-export const tsupConfig = defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  target: "node20",
-  sourcemap: true,
-  clean: true,
-});
+export const tsupConfig = definePackageBuild();
 
 export default tsupConfig;

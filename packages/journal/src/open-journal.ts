@@ -77,7 +77,7 @@ export interface OpenJournalOptions {
   readonly onRecord?: ((record: JournalRecord) => void | Promise<void>) | undefined;
   /** Seq of the first record of a journal that has no segment yet. Default `afterSeq + 1`. */
   readonly firstSeq?: number | undefined;
-  /** An exclusive lock held from open to close (`<name>.lock` in `dir`); default none (single writer assumed). */
+  /** An exclusive lock held from open to close (`.<name>.lock` in `dir`); default none (single writer assumed). */
   readonly lock?: JournalLock | undefined;
   /** Salt and name randomness. Default `Math.random`. */
   readonly random?: (() => number) | undefined;
@@ -317,7 +317,7 @@ class JournalWriter implements Journal {
       throw fsError(error, "open", this.dir);
     }
     if (this.options.lock !== undefined) {
-      this.lock = await this.options.lock.acquire(join(this.dir, `${this.name}.lock`));
+      this.lock = await this.options.lock.acquire(join(this.dir, this.name));
     }
     try {
       await this.recover();

@@ -39,12 +39,15 @@ describe("locks", () => {
     await second.close();
   });
 
-  it("breaks a lock whose owner process is dead at once", async () => {
-    const fs = createMemoryFs({ "/logs/a.jsonl.lock": "999999 0 token" });
-    const locker = createExclusiveFileLock({ fs, waitMs: 50, isAlive: () => false });
-    const held = await locker.acquire("/logs/a.jsonl.lock");
+  it("holds sink-fs's lock file beside the guarded path, with an owner record, until released", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const locker = createExclusiveFileLock({ fs, waitMs: 50 });
+    const held = await locker.acquire("/logs/a.jsonl");
+    const record = JSON.parse(String(fs.vol.readFileSync("/logs/.a.jsonl.lock", "utf8")));
+    expect(record).toMatchObject({ pid: process.pid });
+    await expect(locker.acquire("/logs/a.jsonl")).rejects.toMatchObject({ code: "ERR_LOCKED" });
     await held.release();
-    expect(fs.vol.existsSync("/logs/a.jsonl.lock")).toBe(false);
+    expect(fs.vol.existsSync("/logs/.a.jsonl.lock")).toBe(false);
   });
 });
 

@@ -32,7 +32,7 @@ export interface OpenAppendLogOptions {
   /** `"jsonl"` (values are JSON; one line each) or `"framed"` (values are `Uint8Array`; CRC32C-framed). Default `"jsonl"`. */
   readonly format?: "jsonl" | "framed" | undefined;
   /**
-   * `"append"` (default): take `<path>.lock` around every append batch, for many short-lived
+   * `"append"` (default): take the lock file `.<name>.lock` beside the log (sink-fs `lockFile`) around every append batch, for many short-lived
    * writers; `"session"`: hold it from open to close; `false`: no lock (one writer only).
    */
   readonly lock?: "append" | "session" | false | undefined;
@@ -186,8 +186,9 @@ class FileAppendLog implements AppendLog {
     this.random = options.random ?? Math.random;
   }
 
+  /** The path the lock guards: the active log (its lock file is `.<name>.lock` beside it). */
   private get lockPath(): string {
-    return this.files.path(`${this.files.active}.lock`);
+    return this.files.path(this.files.active);
   }
 
   private get activePath(): string {
