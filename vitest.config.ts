@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export const rootConfig = defineConfig({
   test: {
-    projects: ["packages/*", "apps/*"],
+    projects: ["packages/*", "apps/*", "examples/*"],
   },
 });
 
