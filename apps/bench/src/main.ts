@@ -36,6 +36,7 @@ import { type JsonKnownState, toJsonKnownFile, toJsonKnownState } from "./json-k
 import { type KnownFileSpec, knownFileSpecAt } from "./known-file-workload.js";
 import { type ManyTargetsResult, measureManyTargets } from "./many-targets.js";
 import { measureRun } from "./measure-run.js";
+import { measurePatchCost, type PatchCost } from "./patch-cost.js";
 import { createProgress, type Progress } from "./progress.js";
 import { bucketTrace, renderChartSvg, type SvgBar, type SvgTraceSeries } from "./render-svg.js";
 import { measureRequestCost, type RequestCost } from "./request-cost.js";
@@ -69,6 +70,7 @@ interface Collected {
   readonly jsonCodec: JsonCodecComparison[];
   readonly warmLoads: WarmLoadComparison[];
   manyTargets: ManyTargetsResult | undefined;
+  readonly patchCosts: Array<PatchCost & { records: number }>;
   traces: { workload: string; series: SvgTraceSeries[] } | undefined;
 }
 
@@ -243,6 +245,23 @@ async function runKnownMetPhase(
     progress.step(
       `end-to-end vs bare (${mb(ratio.bytes)}, medians of ${ratio.rounds} interleaved rounds): bare writev+fsync+rename ${ratio.bareMs} ms (IOV_MAX batches ${ratio.bareLargeBatchesMs} ms, 1 MiB batches ${ratio.bareMiBBatchesMs} ms), snapwrite sliced ${ratio.slicedMs ?? "n/a"} ms (${ratio.ratioSliced ?? "n/a"}×), inline ${ratio.inlineMs ?? "n/a"} ms (${ratio.ratioInline ?? "n/a"}×)`,
     );
+  }
+
+  if (matches(options, "patch", "worker")) {
+    const cost = await measurePatchCost(
+      modules,
+      new URL("./known-met-replica-worker.js", import.meta.url),
+      root,
+      { header: "auto", records: knownRecords.slice(0, 10_000) },
+      7,
+      4_000,
+    );
+    if (cost) {
+      collected.patchCosts.push({ ...cost, records });
+      progress.step(
+        `worker replica patch: ${cost.perPatchUs} µs of owner time per patch (median of 7 rounds; best ${cost.bestPerPatchUs} µs)`,
+      );
+    }
   }
 
   await runWorkload(
@@ -462,6 +481,7 @@ async function main(): Promise<void> {
     jsonCodec: [],
     warmLoads: [],
     manyTargets: undefined,
+    patchCosts: [],
     traces: undefined,
   };
   let requestCost: RequestCost | undefined;
@@ -526,6 +546,7 @@ async function main(): Promise<void> {
       jsonCodec: collected.jsonCodec,
       warmLoads: collected.warmLoads,
       manyTargets: collected.manyTargets,
+      patchCosts: collected.patchCosts,
       recordCounts: options.recordCounts,
       genericReplicaExports: modules.genericReplicaExports,
     }),
@@ -591,6 +612,7 @@ async function main(): Promise<void> {
       jsonCodec: collected.jsonCodec,
       warmLoads: collected.warmLoads,
       manyTargets: collected.manyTargets ?? null,
+      patchCosts: collected.patchCosts,
       requestCost: requestCost ?? null,
       goals,
     };
