@@ -56,7 +56,7 @@ export function formatTable(results: readonly RunResult[]): string {
         ]
       : [r.workload, shortId(r.contender), "n/a", "", "", "", "", "", "", "", r.note ?? ""],
   );
-  const caps = [22, 20, 7, 6, 8, 8, 6, 6, 6, 16, 0];
+  const caps = [24, 20, 7, 6, 8, 8, 6, 6, 6, 16, 0];
   const widths = HEADERS.map((h, i) =>
     Math.min(
       caps[i] || TABLE_WIDTH,

@@ -259,7 +259,7 @@ async function runKnownMetPhase(
     if (cost) {
       collected.patchCosts.push({ ...cost, records });
       progress.step(
-        `worker replica patch: ${cost.perPatchUs} µs of owner time per patch (median of 7 rounds; best ${cost.bestPerPatchUs} µs)`,
+        `worker replica patch: ${cost.bestPerPatchUs} µs of owner time per patch (best of 7 rounds; median ${cost.perPatchUs} µs)`,
       );
     }
   }
