@@ -94,8 +94,9 @@ const overlap = (a0: number, a1: number, b0: number, b1: number): number =>
   Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
 
 /**
- * Attributes every stall longer than `thresholdMs` to what overlapped it most: a garbage
- * collection (`gc` performance entries) or a named step of the owner thread. A stall that nothing
+ * Attributes every stall longer than `thresholdMs`: to garbage collection when `gc` performance
+ * entries cover at least half of it (also inside a step), else to what overlapped it most, a named
+ * step of the owner thread or a shorter collection. A stall that nothing
  * covers for at least a quarter of its length is `"unattributed"`. Times are absolute
  * `performance.now()` ms; `originMs` is the window's start.
  */
@@ -122,11 +123,17 @@ export function attributeStalls(
       if (o > 0) covered.set(step.name, (covered.get(step.name) ?? 0) + o);
     }
     let cause = "unattributed";
-    let best = ms / 4;
-    for (const [name, o] of covered) {
-      if (o >= best) {
-        best = o;
-        cause = name;
+    // A collection that covers half the stall is its cause even inside a step (a step that
+    // allocates triggers the GC, but the pause is the GC's); otherwise the step covering most.
+    if ((covered.get("GC") ?? 0) >= ms / 2) {
+      cause = "GC";
+    } else {
+      let best = ms / 4;
+      for (const [name, o] of covered) {
+        if (o >= best) {
+          best = o;
+          cause = name;
+        }
       }
     }
     const entry = byCause[cause] ?? { count: 0, ms: 0, maxMs: 0 };

@@ -28,21 +28,26 @@ describe("attributeStalls", () => {
         { startMs: 200, endMs: 210 }, // encode 199–209
         { startMs: 300, endMs: 320 }, // nothing
         { startMs: 400, endMs: 403 }, // under the threshold
+        { startMs: 500, endMs: 520 }, // inside an encode step, a GC covers 12 of its 20 ms
       ],
-      [{ startMs: 100, endMs: 125 }],
+      [
+        { startMs: 100, endMs: 125 },
+        { startMs: 505, endMs: 517 },
+      ],
       [
         { name: "encode", startMs: 199, endMs: 209 },
+        { name: "encode", startMs: 498, endMs: 522 },
         { name: "mutation", startMs: 110, endMs: 111 },
       ],
       5,
       0,
     );
     expect(causes.byCause).toEqual({
-      GC: { count: 1, ms: 30, maxMs: 30 },
+      GC: { count: 2, ms: 50, maxMs: 30 },
       encode: { count: 1, ms: 10, maxMs: 10 },
       unattributed: { count: 1, ms: 20, maxMs: 20 },
     });
-    expect(causes.longest.map((s) => s.cause)).toEqual(["GC", "unattributed", "encode"]);
+    expect(causes.longest.map((s) => s.cause)).toEqual(["GC", "unattributed", "GC", "encode"]);
   });
 });
 
