@@ -218,7 +218,7 @@ function goalWorker(input: GoalInputs): GoalVerdict {
     if (patch) {
       checks.push({
         label: `worker replica patch (${label} run)`,
-        measured: `${patch.bestPerPatchUs} µs of owner time per put patch (${patch.recordBytes}-byte record, one per turn, busy time vs the same turns without the patch, best of rounds as for the codecs; median ${patch.perPatchUs}, mean ${patch.meanPerPatchUs} µs)${patch.bestPerPatchUs <= 1 ? "" : " ✗"}`,
+        measured: `${patch.bestPerPatchUs} µs of owner time per put patch (${patch.recordBytes}-byte record, one per turn, best round with patches minus best round without, as the codecs take the best; from the medians ${patch.perPatchUs}, from the means ${patch.meanPerPatchUs} µs)${patch.bestPerPatchUs <= 1 ? "" : " ✗"}`,
         reached: patch.bestPerPatchUs <= 1,
       });
     }

@@ -259,7 +259,7 @@ async function runKnownMetPhase(
     if (cost) {
       collected.patchCosts.push({ ...cost, records });
       progress.step(
-        `worker replica patch: ${cost.bestPerPatchUs} µs of owner time per patch (best of 7 rounds; median ${cost.perPatchUs} µs)`,
+        `worker replica patch: ${cost.bestPerPatchUs} µs of owner time per patch (best rounds of 7; from the medians ${cost.perPatchUs} µs)`,
       );
     }
   }
