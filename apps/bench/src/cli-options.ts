@@ -10,8 +10,13 @@ export interface BenchOptions {
   readonly only: string | undefined;
   /** Seed of the synthetic workload. */
   readonly seed: number;
-  /** Write results/latest.json and latest.svg (off with `--no-save`). */
+  /** Write the results (off with `--no-save`). */
   readonly save: boolean;
+  /**
+   * Write the committed reference results (`results/latest*.json|svg`) instead of the ignored
+   * `results/local/` folder (`--update-reference`).
+   */
+  readonly updateReference: boolean;
 }
 
 /** Quick mode: 100k records. */
@@ -20,8 +25,8 @@ export const QUICK_RECORDS = 100_000;
 export const FULL_RECORDS = 1_000_000;
 
 /**
- * Parses `--full`, `--records N` (one count, for trying things out), `--only TEXT`, `--seed N`
- * and `--no-save`. Unknown flags are an error, so a typo does not silently run the wrong bench.
+ * Parses `--full`, `--records N` (one count, for trying things out), `--only TEXT`, `--seed N`,
+ * `--no-save` and `--update-reference` (together with `--no-save` it is a usage error). Unknown flags are an error, so a typo does not silently run the wrong bench.
  */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -32,6 +37,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       only: { type: "string" },
       seed: { type: "string", default: "20261122" },
       "no-save": { type: "boolean", default: false },
+      "update-reference": { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -39,6 +45,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed))
     throw new RangeError(`--seed must be an integer, got ${values.seed}`);
+  if (values["no-save"] && values["update-reference"]) {
+    throw new RangeError("--update-reference writes results, --no-save writes none: pick one");
+  }
   let recordCounts: number[] = values.full ? [QUICK_RECORDS, FULL_RECORDS] : [QUICK_RECORDS];
   if (values.records !== undefined) {
     const count = Number(values.records);
@@ -53,5 +62,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     only: values.only,
     seed,
     save: !values["no-save"],
+    updateReference: values["update-reference"] ?? false,
   };
 }

@@ -5,6 +5,7 @@ import type { Contender } from "./contenders/contender.js";
 import type { FsCounters } from "./fs-counters.js";
 import { type RunResult, unavailableResult } from "./run-result.js";
 import { createStallMonitor, type StallTrace } from "./stall-monitor.js";
+import { attributeStalls, stepLog } from "./step-log.js";
 import type { Workload } from "./workload.js";
 
 /** A measured run and, when the workload asks for one, its stall trace. */
@@ -14,6 +15,8 @@ export interface MeasuredRun {
 }
 
 const MB = 1024 * 1024;
+/** Stalls longer than this are attributed to GC or to a named step. */
+export const STALL_ATTRIBUTION_MS = 5;
 const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 
 async function settleHeap(): Promise<void> {
@@ -75,6 +78,7 @@ export async function measureRun<T>(
     };
     const monitor = createStallMonitor({ trace: workload.trace });
     monitor.start();
+    stepLog.start();
     counters.start();
     const startedAt = performance.now();
     let failure: string | undefined;
@@ -111,6 +115,14 @@ export async function measureRun<T>(
         }
       : ownCounts;
     const stall = monitor.stop();
+    const steps = stepLog.stop();
+    const stallCauses = attributeStalls(
+      stall.stalls,
+      stall.gcs,
+      steps,
+      STALL_ATTRIBUTION_MS,
+      stall.startedAtMs,
+    );
     let finalStateOk: boolean | null = false;
     if (contender.stores === false) {
       finalStateOk = null;
@@ -154,6 +166,8 @@ export async function measureRun<T>(
       involuntaryContextSwitches: stall.involuntaryContextSwitches,
       mutations: outcome?.mutations ?? null,
       writer: writerReport,
+      stallCauses,
+      ownerActiveMs: round(stall.activeMs),
       note: failure,
     };
     return { result, trace: stall.trace };

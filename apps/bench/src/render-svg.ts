@@ -4,6 +4,8 @@ export interface SvgBar {
   readonly label: string;
   /** Value in ms; `null` draws "not available". */
   readonly value: number | null;
+  /** The contender never fsyncs: its bar is hatched and labelled "not durable". */
+  readonly notDurable?: boolean | undefined;
 }
 
 /** A group of bars (one workload). */
@@ -53,20 +55,24 @@ export function escapeXml(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
-/** Colour of a contender: snapwrite blue/green, naive red/orange, libraries purple/grey. */
+/** One colour per contender (same colour in the bars and the trace). */
+const CONTENDER_COLORS: Readonly<Record<string, string>> = {
+  "control-no-save": "#bbbbbb",
+  "naive-sync": "#d62728",
+  "naive-sync-atomic": "#ff7f0e",
+  "write-file-atomic": "#9467bd",
+  atomically: "#8c564b",
+  steno: "#7f7f7f",
+  "snapwrite-inline-fs": "#2ca02c",
+  "snapwrite-sliced-fs": "#1f77b4",
+  "snapwrite-sliced-memory": "#17becf",
+  "snapwrite-sliced-1ms-fs": "#6baed6",
+  "snapwrite-worker-fs": "#e377c2",
+};
+
+/** Colour of a contender: each known contender has its own; others share olive. */
 export function contenderColor(label: string): string {
-  if (label.startsWith("snapwrite-sliced-1ms")) return "#6baed6";
-  if (label.startsWith("snapwrite-sliced")) return "#1f77b4";
-  if (label.startsWith("snapwrite-inline")) return "#2ca02c";
-  if (label.startsWith("snapwrite-worker")) return "#e377c2";
-  if (label.startsWith("snapwrite")) return "#17becf";
-  if (label === "control-no-save") return "#bbbbbb";
-  if (label === "naive-sync") return "#d62728";
-  if (label === "naive-sync-atomic") return "#ff7f0e";
-  if (label === "write-file-atomic") return "#9467bd";
-  if (label === "atomically") return "#8c564b";
-  if (label === "steno") return "#7f7f7f";
-  return "#bcbd22";
+  return CONTENDER_COLORS[label] ?? "#bcbd22";
 }
 
 function fmt(value: number): string {
@@ -80,6 +86,20 @@ function decades(max: number): number[] {
   const top = Math.max(1, Math.ceil(Math.log10(Math.max(max, 1))));
   const out: number[] = [];
   for (let e = Math.log10(LOG_MIN); e <= top; e++) out.push(10 ** e);
+  return out;
+}
+
+/**
+ * Labelled ticks 1–2–5 per decade up to the last decade: on a log axis a 5× difference is then one
+ * tick step pair wide wherever it sits (1 → 5, 10 → 50), and the labels make it readable.
+ */
+export function logTicks(max: number): number[] {
+  const out: number[] = [];
+  const ends = decades(max);
+  for (const decade of ends.slice(0, -1)) {
+    for (const m of [1, 2, 5]) out.push(Number((decade * m).toPrecision(3)));
+  }
+  out.push(Number((ends[ends.length - 1] ?? 10).toPrecision(3)));
   return out;
 }
 
@@ -122,25 +142,34 @@ export function renderChartSvg(input: SvgChartInput): string {
         );
       } else {
         const w = Math.max(1, xOf(bar.value) - LEFT);
+        const color = contenderColor(bar.label);
         parts.push(
           label,
-          `<rect x="${LEFT}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${contenderColor(bar.label)}"/>`,
-          `<text x="${(LEFT + w + 4).toFixed(1)}" y="${y + BAR_H - 3}" font-size="11">${fmt(bar.value)} ms</text>`,
+          `<rect x="${LEFT}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color}"${bar.notDurable ? ' fill-opacity="0.45"' : ""}/>`,
+        );
+        if (bar.notDurable) {
+          parts.push(
+            `<rect x="${LEFT}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="url(#not-durable)"/>`,
+          );
+        }
+        parts.push(
+          `<text x="${(LEFT + w + 4).toFixed(1)}" y="${y + BAR_H - 3}" font-size="11">${fmt(bar.value)} ms${bar.notDurable ? " — not durable (never fsyncs)" : ""}</text>`,
         );
       }
       y += BAR_H + BAR_GAP;
     }
   }
   const barsBottom = y + 4;
-  for (const tick of ticks) {
+  for (const tick of logTicks(maxValue)) {
     const x = xOf(tick).toFixed(1);
+    const major = Number.isInteger(Math.log10(tick));
     parts.push(
-      `<line x1="${x}" y1="${barsTop}" x2="${x}" y2="${barsBottom}" stroke="#ddd" stroke-width="1"/>`,
+      `<line x1="${x}" y1="${barsTop}" x2="${x}" y2="${barsBottom}" stroke="${major ? "#ccc" : "#eee"}" stroke-width="1"/>`,
       `<text x="${x}" y="${barsBottom + 12}" font-size="10" text-anchor="middle" fill="#555">${fmt(tick)}</text>`,
     );
   }
   parts.push(
-    `<text x="${LEFT + plotW / 2}" y="${barsBottom + 26}" font-size="11" text-anchor="middle">max event-loop stall, ms (log scale)</text>`,
+    `<text x="${LEFT + plotW / 2}" y="${barsBottom + 26}" font-size="11" text-anchor="middle">max event-loop stall, ms (log scale) — lower is better; hatched: not durable</text>`,
   );
   y = barsBottom + 56;
 
@@ -164,7 +193,7 @@ export function renderChartSvg(input: SvgChartInput): string {
     const px = (t: number): number => LEFT + (t / tMax) * plotW;
     const py = (v: number): number =>
       bottom - ((Math.log10(Math.max(v, LOG_MIN)) - logLo) / (vHi - logLo)) * height;
-    for (const tick of vTicks) {
+    for (const tick of logTicks(vMax).filter((t) => t <= (vTicks[vTicks.length - 1] ?? 10))) {
       const ty = py(tick).toFixed(1);
       parts.push(
         `<line x1="${LEFT}" y1="${ty}" x2="${LEFT + plotW}" y2="${ty}" stroke="#eee" stroke-width="1"/>`,
@@ -191,7 +220,7 @@ export function renderChartSvg(input: SvgChartInput): string {
       );
     });
     parts.push(
-      `<text x="${LEFT + plotW / 2}" y="${bottom + 30}" font-size="11" text-anchor="middle">time since the owner started mutating; stall = largest tick delay per 20 ms bucket (log scale)</text>`,
+      `<text x="${LEFT + plotW / 2}" y="${bottom + 30}" font-size="11" text-anchor="middle">time since the owner started mutating; stall = largest tick delay per 20 ms bucket (log scale, lower is better)</text>`,
     );
     y = bottom + 44;
   }
@@ -199,6 +228,7 @@ export function renderChartSvg(input: SvgChartInput): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="#fff"/>`,
+    '<defs><pattern id="not-durable" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="1.5" stroke-opacity="0.5"/></pattern></defs>',
     ...parts,
     "</svg>",
     "",

@@ -1,4 +1,5 @@
 import type { WriterReport } from "./contenders/contender.js";
+import type { StallCauses } from "./step-log.js";
 
 /** One row of `results/latest.json`: one workload run by one contender. Metrics are `null` when not measured. */
 export interface RunResult {
@@ -49,6 +50,10 @@ export interface RunResult {
   readonly mutations: number | null;
   /** snapwrite only: sums of the timings its write results reported. */
   readonly writer?: WriterReport | undefined;
+  /** Every stall longer than 5 ms, attributed to GC, a named step of the owner, or nothing. */
+  readonly stallCauses?: StallCauses | undefined;
+  /** Time the owner's event loop was busy during the run (event-loop utilization), ms. */
+  readonly ownerActiveMs?: number | undefined;
   /** Why it did not run, or what failed. */
   readonly note?: string | undefined;
 }

@@ -51,6 +51,8 @@ export interface BenchWorkerReplicaOptions {
 export interface BenchWriterOptions {
   readonly sink: Sink;
   readonly executor?: "inline" | "sliced";
+  /** Writes in flight at most (a newer core option; an older core ignores it). */
+  readonly concurrency?: number;
   readonly sliceBudgetMs?: number;
   readonly onResult?: (result: WriteResult) => void;
 }
@@ -92,6 +94,14 @@ export interface SnapwriteModules {
     | undefined;
   readonly createFsSink: ((options: { dir: string }) => Sink) | undefined;
   readonly createMemorySink: ((options?: object) => Sink) | undefined;
+  readonly loadTarget:
+    | (<T>(sink: Sink, target: string, codec: Codec<T>) => Promise<{ readonly ok: boolean }>)
+    | undefined;
+  /**
+   * Exported `create…Replica` factories other than core's `createWorkerReplica` and formats-met's
+   * `createKnownMetReplica`: a generic keyed/JSON replica, when a package has one.
+   */
+  readonly genericReplicaExports: readonly string[];
   /** Why a member is missing, by member name, for the report. */
   readonly missing: Readonly<Record<string, string>>;
 }
@@ -124,7 +134,26 @@ export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
   const met = await importLoose("@snapwrite/formats-met");
   const fsSink = await importLoose("@snapwrite/sink-fs");
   const memorySink = await importLoose("@snapwrite/sink-memory");
+  const genericReplicaExports: string[] = [];
+  for (const [pkg, mod] of [
+    ["@snapwrite/core", core],
+    ["@snapwrite/formats-json", json],
+    ["@snapwrite/formats-met", met],
+  ] as const) {
+    if (typeof mod === "string") continue;
+    for (const [name, value] of Object.entries(mod)) {
+      if (
+        typeof value === "function" &&
+        /^create\w*Replica$/.test(name) &&
+        name !== "createWorkerReplica" &&
+        name !== "createKnownMetReplica"
+      ) {
+        genericReplicaExports.push(`${pkg} ${name}`);
+      }
+    }
+  }
   return {
+    genericReplicaExports,
     createPersistenceWriter: pick(core, "@snapwrite/core", "createPersistenceWriter", "function"),
     createWorkerReplica: pick(core, "@snapwrite/core", "createWorkerReplica", "function"),
     createJsonCodec: pick(json, "@snapwrite/formats-json", "createJsonCodec", "function"),
@@ -132,6 +161,7 @@ export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
     createKnownFileRecord: pick(met, "@snapwrite/formats-met", "createKnownFileRecord", "function"),
     createFsSink: pick(fsSink, "@snapwrite/sink-fs", "createFsSink", "function"),
     createMemorySink: pick(memorySink, "@snapwrite/sink-memory", "createMemorySink", "function"),
+    loadTarget: pick(core, "@snapwrite/core", "loadTarget", "function"),
     missing,
   };
 }

@@ -10,6 +10,8 @@ export interface StallMonitorOptions {
   readonly trace?: boolean;
   /** Sample memory (RSS, heap, external) every this many ticks. Default 5. */
   readonly rssEveryTicks?: number;
+  /** Keep the intervals of stalls longer than this, for attribution. Default 5 ms. */
+  readonly stallThresholdMs?: number;
 }
 
 /** Tick times and gaps of one monitored window, for the stall-over-time chart. */
@@ -54,6 +56,14 @@ export interface StallReport {
   readonly involuntaryContextSwitches: number;
   /** Tick-by-tick data, when asked for. */
   readonly trace: StallTrace | undefined;
+  /** Time the owner's event loop was busy (event-loop utilization's active time), ms. */
+  readonly activeMs: number;
+  /** `performance.now()` when the window started. */
+  readonly startedAtMs: number;
+  /** Tick gaps longer than the interval plus `stallThresholdMs`, as absolute `[startMs, endMs]`. */
+  readonly stalls: readonly { readonly startMs: number; readonly endMs: number }[];
+  /** Garbage collections of the window, as absolute `[startMs, endMs]`. */
+  readonly gcs: readonly { readonly startMs: number; readonly endMs: number }[];
 }
 
 /** Watches the event loop from the owner thread: how long was it unable to run a 1 ms timer? */
@@ -75,6 +85,9 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
   const intervalMs = options.intervalMs ?? 1;
   const keepTrace = options.trace ?? false;
   const rssEvery = options.rssEveryTicks ?? 5;
+  const stallThreshold = options.stallThresholdMs ?? 5;
+  let stalls: { startMs: number; endMs: number }[] = [];
+  let gcs: { startMs: number; endMs: number }[] = [];
   let gaps: Float64Array = new Float64Array(4096);
   let times: Float64Array = new Float64Array(keepTrace ? 4096 : 0);
   let count = 0;
@@ -89,8 +102,12 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
   let gcMax = 0;
   let gcTotal = 0;
   let switchesAtStart = 0;
-  const onGc = (entries: { getEntries(): readonly { duration: number }[] }): void => {
+  let eluAtStart: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+  const onGc = (entries: {
+    getEntries(): readonly { duration: number; startTime: number }[];
+  }): void => {
     for (const entry of entries.getEntries()) {
+      gcs.push({ startMs: entry.startTime, endMs: entry.startTime + entry.duration });
       gcCount++;
       gcTotal += entry.duration;
       if (entry.duration > gcMax) gcMax = entry.duration;
@@ -115,7 +132,10 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
   const tick = (): void => {
     const now = performance.now();
     if (count === gaps.length) gaps = grow(gaps);
-    gaps[count] = now - lastTick;
+    const gap = now - lastTick;
+    gaps[count] = gap;
+    if (gap - intervalMs > stallThreshold)
+      stalls.push({ startMs: lastTick + intervalMs, endMs: now });
     if (keepTrace) {
       if (count === times.length) times = grow(times);
       times[count] = now - startedAt;
@@ -129,6 +149,8 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
     start() {
       if (timer !== undefined) throw new Error("stall monitor already running");
       count = 0;
+      stalls = [];
+      gcs = [];
       gcCount = 0;
       gcMax = 0;
       gcTotal = 0;
@@ -142,6 +164,7 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
       peakHeap = startHeap;
       histogram = monitorEventLoopDelay({ resolution: intervalMs });
       histogram.enable();
+      eluAtStart = performance.eventLoopUtilization();
       startedAt = performance.now();
       lastTick = startedAt;
       timer = setInterval(tick, intervalMs);
@@ -161,6 +184,7 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
         observer = undefined;
       }
       const switches = process.resourceUsage().involuntaryContextSwitches - switchesAtStart;
+      const activeMs = performance.eventLoopUtilization(eluAtStart).active;
       const durationMs = performance.now() - startedAt;
       const delays = correctedTickDelays(gaps.subarray(0, count), intervalMs);
       const tickMax = delays.length > 0 ? (delays[delays.length - 1] ?? 0) : 0;
@@ -186,6 +210,10 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
         gcTotalMs: gcTotal,
         involuntaryContextSwitches: switches,
         trace: keepTrace ? { atMs: times.slice(0, count), gapMs: gaps.slice(0, count) } : undefined,
+        activeMs,
+        startedAtMs: startedAt,
+        stalls,
+        gcs,
       };
     },
   };

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { BenchFormat } from "./bench-format.js";
 import type { Contender, SaveSession, SaveUrgency } from "./contenders/contender.js";
 import type { StateModel } from "./state-model.js";
+import { stepLog } from "./step-log.js";
 
 /** What driving one workload against one contender produced. */
 export interface DriveOutcome<T> {
@@ -42,7 +43,9 @@ function timedSave<T>(
 ): void {
   const start = performance.now();
   session.save(current, urgency, changed);
-  totals.ms += performance.now() - start;
+  const end = performance.now();
+  stepLog.add("save call", start, end);
+  totals.ms += end - start;
   totals.calls++;
 }
 
@@ -109,7 +112,7 @@ export function periodicDriver<T>(options: PeriodicDriverOptions<T>): Workload<T
       let changed: unknown[] = [];
       const mutateTimer = setInterval(
         guarded(() => {
-          changed.push(model.mutate());
+          changed.push(stepLog.time("mutation", () => model.mutate()));
           if (contender.savesEveryChange) {
             const batch = changed;
             changed = [];

@@ -1,5 +1,6 @@
-import type { Sink, WriteResult } from "@snapwrite/core";
+import type { Codec, Sink, WriteResult } from "@snapwrite/core";
 import type { SnapwriteModules } from "../snapwrite-modules.js";
+import { stepLog } from "../step-log.js";
 import type { Contender } from "./contender.js";
 import { createWriterTally } from "./writer-tally.js";
 
@@ -63,10 +64,11 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
       let current: (() => unknown) | undefined;
       const handle = writer.register(target, {
         snapshot: () => {
-          if (!current) throw new Error("snapshot before the first save");
-          return current();
+          const take = current;
+          if (!take) throw new Error("snapshot before the first save");
+          return stepLog.time("snapshot", take);
         },
-        codec: codec as never,
+        codec: timedCodec(codec) as never,
         debounceMs: schedule?.debounceMs ?? 1000,
         maxDelayMs: schedule?.maxDelayMs ?? 10_000,
       });
@@ -86,6 +88,27 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
         async close() {
           await writer.close({ timeoutMs: 60_000 });
           await sink.close?.();
+        },
+      };
+    },
+  };
+}
+
+/** The codec with every generator step recorded as the `"encode"` step of the owner thread. */
+function timedCodec<T>(codec: Codec<T>): Codec<T> {
+  return {
+    ...codec,
+    name: codec.name,
+    decode: (bytes) => codec.decode(bytes),
+    encode(value) {
+      const inner = codec.encode(value);
+      return {
+        [Symbol.iterator]() {
+          const it = inner[Symbol.iterator]();
+          return {
+            next: () => stepLog.time("encode", () => it.next()),
+            return: (v?: unknown) => it.return?.(v) ?? { done: true, value: undefined },
+          } as Iterator<Uint8Array>;
         },
       };
     },

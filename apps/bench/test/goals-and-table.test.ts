@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { parseBenchOptions } from "../src/cli-options.js";
+import { formatTable, TABLE_WIDTH } from "../src/format-table.js";
+import { evaluateGoals, formatGoals, wrap } from "../src/goals.js";
+import { logTicks } from "../src/render-svg.js";
+import { type RunResult, unavailableResult } from "../src/run-result.js";
+import { attributeStalls, createStepLog } from "../src/step-log.js";
+
+function run(workload: string, contender: string, extra: Partial<RunResult>): RunResult {
+  return {
+    ...unavailableResult(workload, contender, ""),
+    available: true,
+    note: undefined,
+    maxStallMs: 1,
+    p99StallMs: 0.5,
+    gcMaxPauseMs: 0,
+    finalStateOk: true,
+    fsyncs: 2,
+    ...extra,
+  };
+}
+
+describe("attributeStalls", () => {
+  it("names the GC or the step that covers most of each stall over the threshold", () => {
+    const causes = attributeStalls(
+      [
+        { startMs: 100, endMs: 130 }, // GC 100–125
+        { startMs: 200, endMs: 210 }, // encode 199–209
+        { startMs: 300, endMs: 320 }, // nothing
+        { startMs: 400, endMs: 403 }, // under the threshold
+        { startMs: 500, endMs: 520 }, // inside an encode step, a GC covers 12 of its 20 ms
+      ],
+      [
+        { startMs: 100, endMs: 125 },
+        { startMs: 505, endMs: 517 },
+      ],
+      [
+        { name: "encode", startMs: 199, endMs: 209 },
+        { name: "encode", startMs: 498, endMs: 522 },
+        { name: "mutation", startMs: 110, endMs: 111 },
+      ],
+      5,
+      0,
+    );
+    expect(causes.byCause).toEqual({
+      GC: { count: 2, ms: 50, maxMs: 30 },
+      encode: { count: 1, ms: 10, maxMs: 10 },
+      unattributed: { count: 1, ms: 20, maxMs: 20 },
+    });
+    expect(causes.longest.map((s) => s.cause)).toEqual(["GC", "unattributed", "GC", "encode"]);
+  });
+});
+
+describe("createStepLog", () => {
+  it("records only while a window is open", () => {
+    let t = 0;
+    const log = createStepLog(() => t);
+    log.time("outside", () => {
+      t += 1;
+    });
+    log.start();
+    log.time("snapshot", () => {
+      t += 5;
+    });
+    log.add("encode", 10, 12);
+    expect(log.stop()).toEqual([
+      { name: "snapshot", startMs: 1, endMs: 6 },
+      { name: "encode", startMs: 10, endMs: 12 },
+    ]);
+    log.add("late", 1, 2);
+    log.start();
+    expect(log.stop()).toEqual([]);
+  });
+});
+
+describe("formatTable", () => {
+  it("fits 120 columns with the longest ids and notes", () => {
+    const rows = [
+      run("known.met periodic 100k", "snapwrite-sliced-1ms-fs", {
+        maxStallMs: 12345.678,
+        stallCauses: {
+          thresholdMs: 5,
+          byCause: {
+            GC: { count: 12, ms: 300, maxMs: 50 },
+            snapshot: { count: 3, ms: 20, maxMs: 8 },
+            unattributed: { count: 40, ms: 500, maxMs: 30 },
+          },
+          longest: [],
+        },
+      }),
+      run("json save 1M", "write-file-atomic", { note: "x".repeat(300) }),
+      unavailableResult("burst 1000×1MiB", "steno", "steno failed to load: ".repeat(10)),
+    ];
+    const lines = formatTable(rows).split("\n");
+    expect(lines).toHaveLength(5);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(TABLE_WIDTH);
+    expect(lines[2]).toContain("sw-sliced-1ms-fs");
+  });
+});
+
+describe("goals", () => {
+  it("compares the sliced runs with the control run of the same workload", () => {
+    const runs = [
+      run("known.met save 100k", "control-no-save", {
+        maxStallMs: 3,
+        p99StallMs: 1,
+        gcMaxPauseMs: 2,
+      }),
+      run("known.met save 100k", "snapwrite-sliced-fs", {
+        maxStallMs: 3.9,
+        p99StallMs: 1.5,
+        gcMaxPauseMs: 2,
+      }),
+      run("known.met periodic 100k", "control-no-save", {
+        maxStallMs: 3,
+        p99StallMs: 1,
+        gcMaxPauseMs: 2,
+      }),
+      run("known.met periodic 100k", "snapwrite-sliced-fs", {
+        maxStallMs: 11,
+        p99StallMs: 1,
+        gcMaxPauseMs: 9,
+        stallCauses: {
+          thresholdMs: 5,
+          byCause: { GC: { count: 2, ms: 18, maxMs: 9 } },
+          longest: [],
+        },
+      }),
+    ];
+    const [noStall, , , , many] = evaluateGoals({
+      runs,
+      codecs: [],
+      jsonCodec: [],
+      warmLoads: [],
+      manyTargets: {
+        targets: 10_000,
+        concurrency: 16,
+        bytesPerTarget: 256,
+        sinkMs: 1000,
+        sinkTargetsPerSec: 10_000,
+        writerMs: 1050,
+        writerTargetsPerSec: 9524,
+        ratio: 0.95,
+        writerMaxInFlight: 16,
+        concurrencyOptionAccepted: true,
+        failures: 0,
+      },
+      recordCounts: [100_000],
+      genericReplicaExports: [],
+    });
+    expect(noStall?.checks.map((c) => c.reached)).toEqual([true, false, null, null]);
+    expect(noStall?.reached).toBe(false);
+    expect(noStall?.why).toContain("GC 2×");
+    expect(noStall?.toClose).toContain("pool");
+    expect(many?.reached).toBe(true);
+    const text = formatGoals([noStall, many].filter((g) => g !== undefined));
+    expect(text).toContain(
+      "1. Saving adds no stall (default sliced executor): MISSED (1 of 2 checks)",
+    );
+    expect(text).toContain("5. Writer with many targets: reached (2 of 2 checks)");
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
+  it("wrap keeps the leading indent and breaks at the width", () => {
+    expect(wrap("   a bb ccc dddd", 8, "  ")).toBe("   a bb\n  ccc\n  dddd");
+  });
+});
+
+describe("logTicks", () => {
+  it("labels 1, 2 and 5 of every decade up to the top one", () => {
+    expect(logTicks(30)).toEqual([0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]);
+  });
+});
+
+describe("parseBenchOptions", () => {
+  it("writes to the ignored local folder unless --update-reference is given", () => {
+    expect(parseBenchOptions([]).updateReference).toBe(false);
+    expect(parseBenchOptions(["--update-reference"]).updateReference).toBe(true);
+    expect(() => parseBenchOptions(["--update-reference", "--no-save"])).toThrow(RangeError);
+  });
+});

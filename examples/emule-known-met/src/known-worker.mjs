@@ -1,0 +1,11 @@
+// The worker thread of the known.met target: it keeps a replica of the file, applies the owner's
+// patches, and encodes and writes it with its own sink, off the owner's event loop.
+import { serveReplica } from "@snapwrite/core";
+import { createKnownMetReplica } from "@snapwrite/formats-met";
+import { createFsSink } from "@snapwrite/sink-fs";
+
+serveReplica({
+  name: "known.met",
+  createReplica: () => createKnownMetReplica({ header: "auto" }),
+  createSink: ({ dir }) => createFsSink({ dir }),
+});

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// A live app's runtime state (open documents, cursor, layout, settings) saved as JSON while the
+// user works: debounced saves with a maximum delay, explicit "apply preset" saves that wait for
+// their result, an "unsaved changes" indicator read from the writer's health, and a shutdown that
+// is bounded even though one sink (a remote mirror) has hung.
+//
+//   node src/main.mjs --dir ./data [--deadline-ms 1500] [--edit-every-ms 10]
+import { parseArgs } from "node:util";
+import { createPersistenceWriter, loadTarget } from "@snapwrite/core";
+import { createJsonCodec } from "@snapwrite/formats-json";
+import { createFsSink } from "@snapwrite/sink-fs";
+import { createHungSink } from "./hung-sink.mjs";
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: "string" },
+    "deadline-ms": { type: "string", default: "1500" },
+    "edit-every-ms": { type: "string", default: "10" },
+  },
+});
+if (!values.dir) {
+  process.stderr.write("usage: node src/main.mjs --dir DIR [--deadline-ms MS]\n");
+  process.exit(2);
+}
+const deadlineMs = Number(values["deadline-ms"]);
+const editEveryMs = Number(values["edit-every-ms"]);
+const log = (line) => process.stdout.write(`${line}\n`);
+
+// A versioned envelope, so a later release can migrate old files.
+const codec = createJsonCodec({ version: 1 });
+const sink = createFsSink({ dir: values.dir });
+const loaded = await loadTarget(sink, "state.json", codec);
+if (!loaded.ok && loaded.error.code !== "ERR_NOT_FOUND") {
+  log(`cannot load state.json: ${loaded.error.code} ${loaded.error.message}`);
+  process.exit(1);
+}
+let state = loaded.ok
+  ? loaded.value
+  : {
+      edits: 0,
+      preset: "default",
+      layout: { sidebar: 280, panels: ["files", "outline"] },
+      documents: [{ path: "notes.md", cursor: 0, text: "" }],
+    };
+
+const local = createPersistenceWriter({ sink });
+const appState = local.register("state.json", {
+  snapshot: () => state, // the state is replaced, never changed in place: no copy needed
+  codec,
+  debounceMs: 250,
+  maxDelayMs: 1000,
+});
+// A mirror of the same state on a remote sink that hangs.
+const remoteSink = createHungSink();
+const remote = createPersistenceWriter({ sink: remoteSink });
+const mirror = remote.register("state.json", {
+  snapshot: () => state,
+  codec,
+  debounceMs: 500,
+  maxDelayMs: 2000,
+});
+
+// The "unsaved changes" indicator: what the title bar would show, printed when it changes.
+let shown;
+const indicator = setInterval(() => {
+  const unsaved = local.health().targets["state.json"]?.unsaved ?? false;
+  if (unsaved !== shown) {
+    shown = unsaved;
+    log(unsaved ? "[indicator] ● unsaved changes" : "[indicator] ✓ all changes saved");
+  }
+}, 20);
+
+log(
+  `ready: ${loaded.ok ? "loaded" : "new"} state, ${state.edits} edits so far (pid ${process.pid})`,
+);
+
+// The user types in bursts: 400 ms of typing, then 600 ms of reading.
+const startedAt = Date.now();
+const editor = setInterval(() => {
+  if ((Date.now() - startedAt) % 1000 >= 400) return;
+  const doc = state.documents[0];
+  state = {
+    ...state,
+    edits: state.edits + 1,
+    documents: [{ ...doc, text: `${doc.text.slice(-2000)}x`, cursor: doc.cursor + 1 }],
+  };
+  appState.request("typing");
+  mirror.request("typing");
+}, editEveryMs);
+
+// Every 1.5 s the user applies a preset: an explicit save whose result the UI reports.
+const PRESETS = ["focus", "review", "presentation"];
+let presetCount = 0;
+const presets = setInterval(async () => {
+  const preset = PRESETS[presetCount++ % PRESETS.length];
+  state = { ...state, preset, layout: { ...state.layout, sidebar: 200 + presetCount * 10 } };
+  mirror.request("preset");
+  const result = await appState.saveNow(`preset:${preset}`);
+  log(
+    result.ok
+      ? `[preset] ${preset} saved: generation ${result.generation}, ${result.bytes} bytes, ${result.requests} requests, ${result.timings.totalMs.toFixed(1)} ms`
+      : `[preset] ${preset} NOT saved: ${result.error.code} (${result.error.message})${result.willRetry ? ", retrying" : ""}`,
+  );
+}, 1500);
+
+let stopping = false;
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(editor);
+  clearInterval(presets);
+  clearInterval(indicator);
+  log(`[shutdown] ${signal}: closing both writers, deadline ${deadlineMs} ms`);
+  const started = performance.now();
+  const [localReport, remoteReport] = await Promise.all([
+    local.close({ timeoutMs: deadlineMs }),
+    remote.close({ timeoutMs: deadlineMs }),
+  ]);
+  for (const [name, report] of [
+    ["local", localReport],
+    ["remote", remoteReport],
+  ]) {
+    for (const t of report.targets) {
+      log(`[shutdown] ${name} ${t.target}: ${t.outcome}${t.error ? ` (${t.error.code})` : ""}`);
+    }
+  }
+  await sink.close();
+  log(
+    `final: edits=${state.edits} preset=${state.preset} local=${localReport.ok ? "saved" : "NOT saved"} remote=${remoteReport.ok ? "saved" : "not saved"} closed in ${(performance.now() - started).toFixed(0)} ms (${remoteSink.writes} remote writes never answered)`,
+  );
+  // The local state is what matters; the remote mirror is best effort.
+  process.exitCode = localReport.ok ? 0 : 1;
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
