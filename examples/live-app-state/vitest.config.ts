@@ -1,12 +1,8 @@
-import { defineProject } from "vitest/config";
+import { definePackageTests } from "../../vitest.preset.js";
 
-export const vitestConfig = defineProject({
-  test: {
-    name: "@snapwrite/example-live-app-state",
-    include: ["test/**/*.test.ts"],
-    // The test starts the example as a child process (twice) on 2 shared cores.
-    testTimeout: 60_000,
-  },
+// The test starts the example as a child process (twice) on 2 shared cores.
+export const vitestConfig = definePackageTests("@snapwrite/example-live-app-state", {
+  testTimeout: 60_000,
 });
 
 export default vitestConfig;
