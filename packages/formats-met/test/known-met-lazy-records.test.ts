@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
 import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
@@ -47,6 +48,9 @@ describe("decoded records (made on first access)", () => {
     expect([...records].map((r) => r.requests ?? 0)).toEqual(source.map((_, i) => i));
     expect(Object.keys(records)).toEqual(source.map((_, i) => String(i)));
     expect(records.findIndex((r) => r.name === "file 7.bin")).toBe(7);
+    const shown = inspect(decodeKnownMet(bytes).records, { depth: 0 });
+    expect(shown).not.toContain("empty");
+    expect(shown.match(/KnownFileRecordView/g)).toHaveLength(20);
     expect(Buffer.from(records[19]?.bytes ?? []).equals(Buffer.from(source[19]?.bytes ?? []))).toBe(
       true,
     );

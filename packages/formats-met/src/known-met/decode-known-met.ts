@@ -33,8 +33,9 @@ const MIN_TAG = 3;
  * Decodes known.met bytes (SPEC §2). Hardened: every count and length is checked against the
  * remaining bytes before anything is allocated; errors are `ERR_CORRUPT` with `details.offset`
  * and `details.reason` (`truncated`, `bad-length`, `bad-header`, `unknown-tag-type`,
- * `trailing-data`). Records are light views into `bytes` (see {@link KnownFileRecord}); `bytes` is
- * never modified.
+ * `trailing-data`). Records are light views into `bytes` (see {@link KnownFileRecord}), each made
+ * the first time its index is read: `records` is a mutable array-like `Proxy` over where the
+ * records start, so decoding allocates no object per record. `bytes` is never modified.
  */
 export function decodeKnownMet(
   bytes: Uint8Array,

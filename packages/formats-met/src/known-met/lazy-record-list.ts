@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { KnownFileRecordView } from "./known-file-record-view.js";
 import { OLD_MAX_FILE_SIZE } from "./known-met.js";
@@ -75,6 +76,17 @@ export function createLazyRecordList(state: PendingRecords): KnownFileRecord[] {
   const materializeAll = (): void => {
     for (let i = 0; i < state.count; i++) if (pending[i] === 1) materialize(i);
   };
+  // util.inspect (console.log) shows a proxy's target without running its traps: make the views
+  // first, and show a plain copy.
+  Object.defineProperty(target, inspect.custom, {
+    value: (_depth: number, options: object, show: typeof inspect) => {
+      materializeAll();
+      return show(target.slice(), options);
+    },
+    configurable: true,
+    writable: true,
+    enumerable: false,
+  });
   const list = new Proxy(target, {
     get(t, key) {
       const i = indexOf(key);
