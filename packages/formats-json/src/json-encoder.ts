@@ -118,7 +118,8 @@ export function* encodeJson(
   // The native path: a member made only of plain data (plain objects and arrays without toJSON or
   // accessors; strings, numbers, booleans, null, undefined) and small enough is written with the
   // engine's JSON.stringify, which gives the same bytes as the walk below, much faster. The check
-  // reads own properties through their descriptors, so no getter runs twice; anything else (class
+  // reads own properties of objects through their descriptors, so no getter runs twice (array
+  // elements are read directly: an index accessor would run twice); anything else (class
   // instances, dates, boxed values, toJSON, getters, BigInt, cycles, big or deep members) takes the
   // walk. The budget bounds the work of one native write like a chunk bounds the walk's.
   const native =
