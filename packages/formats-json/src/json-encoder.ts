@@ -52,6 +52,9 @@ const NATIVE_NODES = 1024;
 /** Most UTF-16 units of strings and keys in a member written by the native path. */
 const NATIVE_UNITS = 16_384;
 
+/** Most array elements written by one engine call. */
+const NATIVE_RUN = 256;
+
 /** Marker for a value `JSON.stringify` leaves out (undefined, functions, symbols). */
 const SKIP: unique symbol = Symbol("skip");
 
@@ -167,6 +170,20 @@ export function* encodeJson(
       if (!plainMember(descriptor.value, depth)) return false;
     }
     return units <= NATIVE_UNITS;
+  };
+  // Compact output: consecutive plain containers of an array are written by one engine call,
+  // within the same budget as one member.
+  const batchable = native && indent === 0;
+  const plainRun = (list: unknown[], from: number, length: number): number => {
+    nodes = 0;
+    units = 0;
+    let end = from;
+    while (end < length && end - from < NATIVE_RUN) {
+      const element = list[end];
+      if (typeof element !== "object" || element === null || !plainContainer(element, 0)) break;
+      end++;
+    }
+    return end;
   };
   const pads: string[] = [];
   const writeNative = (value: object): boolean => {
@@ -342,7 +359,14 @@ export function* encodeJson(
       const frame = frames[sp - 1] as Frame;
       if (frame.kind === ARRAY) {
         const i = frame.index;
-        if (i < frame.length) {
+        const run = batchable ? plainRun(frame.value as unknown[], i, frame.length) : i;
+        if (run > i + 1) {
+          // Several plain elements in a row: one engine call for all of them, brackets dropped.
+          frame.index = run;
+          if (i > 0) out.byte(COMMA);
+          const json = JSON.stringify((frame.value as unknown[]).slice(i, run));
+          out.wellFormed(json.slice(1, -1));
+        } else if (i < frame.length) {
           frame.index = i + 1;
           if (i > 0) out.byte(COMMA);
           if (indent > 0) newline(sp);
