@@ -92,9 +92,9 @@ export interface CodecVersusNative {
 }
 
 /**
- * Measures `codec` and a native encode/decode pair on the same value, interleaved (native encode,
- * codec encode, native decode, codec decode in every round) and keeping the best time of each over
- * `repeats` rounds, so both see the same machine load. For the JSON codec, pass
+ * Measures `codec` and a native encode/decode pair on the same value, interleaved (both encodes,
+ * then both decodes, in every round; who goes first alternates) and keeping the best time of each
+ * over `repeats` rounds, so both see the same machine load. For the JSON codec, pass
  * `jsonNative` as `native`.
  */
 export function measureCodecVersusNative<T>(
@@ -116,13 +116,26 @@ export function measureCodecVersusNative<T>(
     run();
     best[key] = Math.min(best[key], performance.now() - start);
   };
+  // The order flips every round: the garbage of one run (swept by background threads) must not
+  // always be charged to the same contender.
   for (let r = 0; r < repeats; r++) {
-    time("nativeEncode", () => native.encode(value));
-    time("encode", () => {
-      for (const _chunk of codec.encode(value));
-    });
-    time("nativeDecode", () => native.decode(nativeBytes));
-    time("decode", () => codec.decode(encoded));
+    const codecFirst = r % 2 === 1;
+    const encodes = [
+      () => time("nativeEncode", () => native.encode(value)),
+      () =>
+        time("encode", () => {
+          for (const _chunk of codec.encode(value));
+        }),
+    ];
+    const decodes = [
+      () => time("nativeDecode", () => native.decode(nativeBytes)),
+      () => time("decode", () => codec.decode(encoded)),
+    ];
+    if (codecFirst) {
+      encodes.reverse();
+      decodes.reverse();
+    }
+    for (const run of [...encodes, ...decodes]) run();
   }
   const ratio = (nativeMs: number, codecMs: number): number =>
     Number((nativeMs / codecMs).toFixed(2));
