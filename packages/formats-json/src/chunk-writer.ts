@@ -1,6 +1,7 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX = "0123456789abcdef";
+const encoder = new TextEncoder();
 
 /**
  * Writes UTF-8 straight into fixed-size chunk buffers. A full buffer is moved to `ready` and a
@@ -12,11 +13,14 @@ export class ChunkWriter {
   /** Chunks completed since the consumer last took them. */
   readonly ready: Uint8Array[] = [];
   private buf: Uint8Array;
+  /** A `Buffer` over `buf`, for its native UTF-8 writer. */
+  private view: Buffer;
   private pos = 0;
 
   constructor(size: number) {
     this.size = size;
     this.buf = new Uint8Array(size);
+    this.view = Buffer.from(this.buf.buffer, 0, size);
   }
 
   /** Bytes in the current, unfinished chunk. */
@@ -38,6 +42,28 @@ export class ChunkWriter {
     }
     this.ready.push(pos === this.size ? this.buf : this.buf.subarray(0, pos));
     this.buf = new Uint8Array(this.size);
+    this.view = Buffer.from(this.buf.buffer, 0, this.size);
+  }
+
+  /**
+   * Writes well-formed text (JSON text from `JSON.stringify`, which escapes lone surrogates) as
+   * UTF-8 with the engine's encoder, across chunks when it does not fit. A lone surrogate, if any,
+   * would become U+FFFD, as {@link ChunkWriter.text} writes it.
+   */
+  wellFormed(s: string): void {
+    // Each UTF-16 unit takes at most 3 bytes (a surrogate pair: 4 bytes for 2 units).
+    if (this.pos + s.length * 3 <= this.size) {
+      this.pos += this.view.write(s, this.pos);
+      return;
+    }
+    let rest = s;
+    while (true) {
+      const { read, written } = encoder.encodeInto(rest, this.buf.subarray(this.pos));
+      this.pos += written;
+      if (read >= rest.length) return;
+      rest = rest.slice(read);
+      this.flush();
+    }
   }
 
   byte(b: number): void {

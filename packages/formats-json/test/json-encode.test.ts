@@ -1,6 +1,6 @@
 import { isPersistenceError } from "@snapwrite/core";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createJsonCodec } from "../src/index.js";
 import { text, thrown } from "./helpers.js";
 
@@ -241,6 +241,79 @@ describe("encode equals JSON.stringify", () => {
     const actual: string[] = [];
     text(createJsonCodec().encode(make(actual)));
     expect(actual).toEqual(expected);
+  });
+});
+
+describe("encode of plain records (engine fast path)", () => {
+  it("calls getters and toJSON inside array elements once each, in JSON.stringify's order", () => {
+    const make = (log: string[]) =>
+      Array.from({ length: 3 }, (_, i) => ({
+        plain: { n: i, list: ["a", i] },
+        get lazy() {
+          log.push(`lazy${i}`);
+          return { v: i };
+        },
+        hidden: Object.defineProperty({ x: i }, "toJSON", {
+          value: (key: string) => {
+            log.push(`toJSON:${key}`);
+            return key;
+          },
+        }),
+      }));
+    const expected: string[] = [];
+    const reference = JSON.stringify(make(expected));
+    const actual: string[] = [];
+    expect(text(createJsonCodec().encode(make(actual)))).toBe(reference);
+    expect(actual).toEqual(expected);
+    expect(actual).toHaveLength(6);
+  });
+
+  it("keeps the pretty indentation of records at any depth", () => {
+    const value = { a: [{ b: [1, { c: "x\ny" }], d: {} }, []], e: { f: [[{ g: null }]] } };
+    for (const indent of [1, 2, 4, 10]) expectSameAsStringify(value, indent, 64);
+  });
+
+  it("leaves out members the engine would leave out, and reports errors with their path", () => {
+    expectSameAsStringify([{ a: undefined, b: [undefined, 1], c: -0, d: Number.NaN }], 0);
+    const cyclic: Record<string, unknown> = { n: 1 };
+    cyclic.self = cyclic;
+    const error = thrown(() => text(createJsonCodec().encode([{ ok: 1 }, { inner: cyclic }])));
+    expect(error.details).toMatchObject({ reason: "cycle", path: [1, "inner", "self"] });
+    const big = thrown(() => text(createJsonCodec().encode([{ ok: 1 }, { n: [1, 2n] }])));
+    expect(big.details).toMatchObject({ reason: "bigint", path: [1, "n", 1] });
+  });
+
+  it("bounds the text stringified at once, whatever the size of a member", () => {
+    const calls: number[] = [];
+    const original = JSON.stringify;
+    const spy = vi.spyOn(JSON, "stringify").mockImplementation((...args) => {
+      const json = original(...(args as Parameters<typeof original>));
+      calls.push(json?.length ?? 0);
+      return json;
+    });
+    try {
+      const value = [
+        { small: 1 },
+        { wide: Array.from({ length: 50_000 }, (_, i) => i) },
+        { long: "x".repeat(200_000) },
+        { deep: JSON.parse(`${"[".repeat(100)}1${"]".repeat(100)}`) },
+        // Many small records in a row are written a run at a time, within the same budget.
+        ...Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `n${i}`, tags: ["a", i] })),
+        // biome-ignore lint/suspicious/noSparseArray: holes and left-out values inside a run
+        ...Array.from({ length: 300 }, () => ({ u: undefined, f: () => 1, h: [1, , 3] })),
+      ];
+      const chunks = [...createJsonCodec({ chunkSize: 4096 }).encode(value)];
+      spy.mockRestore();
+      expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe(JSON.stringify(value));
+      expect(Math.max(...chunks.map((c) => c.byteLength))).toBeLessThanOrEqual(4096);
+      // 5 300 plain records: more than one engine call per 256 of them, far fewer than one each.
+      expect(calls.length).toBeGreaterThan(5300 / 256);
+      expect(calls.length).toBeLessThan(1000);
+      // 1 024 members and 16 Ki string units at most: far below what one big member would make.
+      expect(Math.max(...calls)).toBeLessThan(120_000);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

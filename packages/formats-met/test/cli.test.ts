@@ -148,7 +148,13 @@ describe("snapwrite-met (in process)", () => {
     expect((await run(["dump"])).stderr).toContain("missing FILE");
     expect((await run(["dump", "a", "b"])).status).toBe(2);
     expect((await run(["dump", "a", "--format", "zip"])).status).toBe(2);
-    expect((await run(["verify", "a", "--json"])).status).toBe(2);
+    expect((await run(["verify", "a", "--jsn"])).stderr).toContain('unknown option "--jsn"');
+    expect((await run(["dump", "a", "--json=yes"])).status).toBe(2);
+    // node:util parseArgs: "--" ends the options, so a file name may start with a dash.
+    expect((await run(["dump", "--", "--odd.met"])).stderr).toBe(
+      'snapwrite-met: cannot read "--odd.met": ENOENT: no such file or directory\n',
+    );
+    expect((await run(["dump", "a", "--format"])).stderr).toContain("--format needs one of");
     const help = await run(["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("Usage:");
@@ -196,11 +202,11 @@ describe("snapwrite-met (in process)", () => {
     expect(await run(["dump", ""])).toEqual({
       status: 2,
       stdout: "",
-      stderr: 'snapwrite-met: cannot read "": ENOENT\n',
+      stderr: 'snapwrite-met: cannot read "": ENOENT: no such file or directory\n',
     });
     const missing = join(dir, "nope.met");
     expect((await run(["verify", missing])).stderr).toBe(
-      `snapwrite-met: cannot read ${JSON.stringify(missing)}: ENOENT\n`,
+      `snapwrite-met: cannot read ${JSON.stringify(missing)}: ENOENT: no such file or directory\n`,
     );
   });
 
@@ -231,6 +237,106 @@ describe("snapwrite-met (in process)", () => {
     expect(ok.stdout).toBe((await run(["dump", path, "--json"])).stdout);
     expect((await run(["dump", path, "--format=zip"])).status).toBe(2);
     expect((await run(["dump", path, "--format="])).stderr).toContain('got ""');
+  });
+
+  it("explains the system error code of a failed read in words", async () => {
+    const fail = (error: unknown) =>
+      run(["dump", "x.met"], {
+        stat: async () => {
+          throw error;
+        },
+      });
+    const eacces = Object.assign(new Error("EACCES: permission denied, stat 'x.met'"), {
+      code: "EACCES",
+    });
+    expect((await fail(eacces)).stderr).toBe(
+      'snapwrite-met: cannot read "x.met": EACCES: permission denied\n',
+    );
+    expect((await fail(Object.assign(new Error(""), { code: "ELOOP" }))).stderr).toBe(
+      'snapwrite-met: cannot read "x.met": ELOOP: too many levels of symbolic links\n',
+    );
+    const odd = Object.assign(new Error("x.met is not a regular file"), { code: "EINVAL" });
+    expect((await fail(odd)).stderr).toBe(
+      'snapwrite-met: cannot read "x.met": EINVAL: x.met is not a regular file\n',
+    );
+    const notDir = await run(["dump", join(fixturePath("known.met"), "inner.met")]);
+    expect(notDir.stderr).toMatch(/: ENOTDIR: not a directory\n$/);
+  });
+
+  it("reads standard input for the file name -", async () => {
+    const known = await run(["verify", "-"], { readFile: neverRead, readStdin: async () => KNOWN });
+    expect(known).toEqual({
+      status: 0,
+      stdout: "<stdin>: known.met: OK — header 0x0e, 6 records, no problems\n",
+      stderr: "",
+    });
+    const dumped = await run(["dump", "-", "--json"], { readStdin: async () => KNOWN });
+    expect(dumped.stdout).toBe((await run(["dump", fixturePath("known.met"), "--json"])).stdout);
+    const empty = await run(["dump", "-"], { readStdin: async () => new Uint8Array(0) });
+    expect(empty.stderr).toBe(
+      "snapwrite-met: <stdin>: not a known .met format (the file is empty); try --format\n",
+    );
+    const broken = await run(["dump", "-"], {
+      readStdin: async () => {
+        throw Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" });
+      },
+    });
+    expect(broken).toMatchObject({
+      status: 2,
+      stderr: 'snapwrite-met: cannot read "<stdin>": EIO: i/o error\n',
+    });
+  });
+
+  it("verify --json reports problems, corruption and the header as data", async () => {
+    const ok = await run(["verify", fixturePath("known.met"), "--json"]);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({
+      file: fixturePath("known.met"),
+      format: "known.met",
+      ok: true,
+      header: "0x0e",
+      records: 6,
+      problems: [],
+    });
+    const bad = await run(["verify", "--json", files["bad-part.met"] as string]);
+    expect(bad.status).toBe(1);
+    const badReport = JSON.parse(bad.stdout);
+    expect(badReport.ok).toBe(false);
+    expect(badReport.problems[0]).toMatchObject({
+      record: 0,
+      name: "one-part-9728000.bin",
+      code: "part-hash-mismatch",
+      effect: "record-dropped",
+    });
+    const cut = await run(["verify", files["truncated.met"] as string, "--json"]);
+    expect(cut.status).toBe(1);
+    expect(JSON.parse(cut.stdout)).toMatchObject({
+      ok: false,
+      records: 3,
+      corrupt: { reason: "bad-length", offset: expect.any(Number) },
+    });
+    const canceled = JSON.parse(
+      (await run(["verify", fixturePath("canceled.met"), "--json"])).stdout,
+    );
+    expect(canceled).toEqual({
+      file: fixturePath("canceled.met"),
+      format: "canceled.met",
+      ok: true,
+      problems: [],
+    });
+  });
+
+  it("prints the version, and the known.met header in hex in the JSON dump", async () => {
+    expect(await run(["--version"], { version: "1.2.3" })).toEqual({
+      status: 0,
+      stdout: "snapwrite-met 1.2.3\n",
+      stderr: "",
+    });
+    expect((await run(["--version", "dump"])).status).toBe(2);
+    const json = JSON.parse((await run(["dump", fixturePath("known.met"), "--json"])).stdout);
+    expect(json.header).toBe("0x0e");
+    const text = (await run(["dump", fixturePath("known.met")])).stdout;
+    expect(text).toContain(`header ${json.header},`);
   });
 
   it("--format forces a format and reports it as corrupt when it does not fit", async () => {
@@ -282,5 +388,37 @@ describe("snapwrite-met (built bin)", () => {
       timeout: 20_000,
     });
     expect(JSON.parse(json.stdout).hashes).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
+  });
+
+  it("prints its package version, reads standard input and explains OS errors", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    const version = await execa("node", [CLI, "--version"], { reject: false, timeout: 20_000 });
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout).toBe(`snapwrite-met ${pkg.version}`);
+    const stdin = await execa("node", [CLI, "verify", "-", "--json"], {
+      input: Buffer.from(KNOWN),
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(stdin.exitCode).toBe(0);
+    expect(JSON.parse(stdin.stdout)).toMatchObject({
+      file: "<stdin>",
+      ok: true,
+      header: "0x0e",
+      records: 6,
+    });
+    const dump = await execa("node", [CLI, "dump", "-", "--json"], {
+      inputFile: fixturePath("known.met"),
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(JSON.parse(dump.stdout)).toMatchObject({ header: "0x0e", count: 6 });
+    const missing = await execa("node", [CLI, "dump", join(dir, "missing.met")], {
+      reject: false,
+      timeout: 20_000,
+    });
+    expect(missing.stderr).toBe(
+      `snapwrite-met: cannot read ${JSON.stringify(join(dir, "missing.met"))}: ENOENT: no such file or directory`,
+    );
   });
 });

@@ -50,14 +50,17 @@ function recordJson(r: KnownFileRecord, index: number): Record<string, unknown> 
   };
 }
 
-/** The decoded value of `format` as plain JSON data (hashes as uppercase hex, 64-bit values as strings). */
+/**
+ * The decoded value of `format` as plain JSON data (hashes as uppercase hex, 64-bit values as
+ * strings, the known.met header as hex like the text dump: `"0x0e"`).
+ */
 export function metValueJson(format: MetFormat, value: unknown): Record<string, unknown> {
   switch (format) {
     case "known.met": {
       const v = value as KnownMet;
       return {
         format,
-        header: v.header,
+        header: `0x${Number(v.header).toString(16).padStart(2, "0")}`,
         count: v.records.length,
         records: v.records.map(recordJson),
       };

@@ -1,4 +1,5 @@
 import { stat as nodeStat } from "node:fs/promises";
+import { parseArgs as parseNodeArgs } from "node:util";
 import type { PersistenceError } from "@snapwrite/core";
 import { decodeKnownMet } from "../known-met/decode-known-met.js";
 import type { KnownMet } from "../known-met/known-met.js";
@@ -20,6 +21,13 @@ export interface CliIo {
    * are refused instead of read forever. Default `stat` of `node:fs/promises`.
    */
   readonly stat?: ((path: string) => Promise<CliFileStats>) | undefined;
+  /**
+   * Reads standard input to its end, for the file name `-`; called with the byte limit
+   * ({@link MAX_MET_FILE_BYTES}) and may stop (and throw) once more than that arrived.
+   */
+  readonly readStdin?: ((limit: number) => Promise<Uint8Array>) | undefined;
+  /** The package version printed by `--version`. */
+  readonly version?: string | undefined;
 }
 
 /** What {@link runCli} needs to know about a file before reading it. */
@@ -43,13 +51,17 @@ export const MAX_MET_FILE_BYTES = 2 ** 31 - 1;
 /** Usage text of `snapwrite-met`. */
 export const CLI_USAGE = `Usage:
   snapwrite-met dump FILE [--json] [--format FORMAT]
-  snapwrite-met verify FILE [--format FORMAT]
+  snapwrite-met verify FILE [--json] [--format FORMAT]
+  snapwrite-met --version
+  snapwrite-met --help
+
+FILE "-" reads standard input.
 
 Formats (detected from the header unless --format is given):
   ${MET_FORMATS.join(", ")}
 
-Options take their value as --format FORMAT or --format=FORMAT. Only regular files of at most
-2 GiB are read.
+Options take their value as --format FORMAT or --format=FORMAT. Only regular files (or standard
+input) of at most 2 GiB are read.
 
 Exit status: 0 ok, 1 the file has problems, 2 usage error or unreadable file.
 `;
@@ -57,40 +69,117 @@ Exit status: 0 ok, 1 the file has problems, 2 usage error or unreadable file.
 const USAGE_HINT = 'run "snapwrite-met --help" for usage';
 
 interface ParsedArgs {
-  readonly command: "dump" | "verify";
+  readonly command: "dump" | "verify" | "help" | "version";
   readonly file: string;
   readonly json: boolean;
   readonly format: MetFormat | undefined;
 }
 
+/** One line saying what is wrong with the arguments of `node:util` `parseArgs`. */
+function argsProblem(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'([^']*)'/.exec(message)?.[1];
+    return option === undefined ? message : `unknown option ${JSON.stringify(option)}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && message.includes("--format")) {
+    return `--format needs one of ${MET_FORMATS.join(", ")}`;
+  }
+  // The engine's message is a sentence; keep the first line only.
+  return (message.split("\n")[0] as string).replace(/\.$/, "");
+}
+
 function parseArgs(args: readonly string[]): ParsedArgs | string {
-  const [command, ...rest] = args;
+  let values: { json?: boolean; format?: string; help?: boolean; version?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseNodeArgs({
+      args: [...args],
+      options: {
+        json: { type: "boolean" },
+        format: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    return argsProblem(error);
+  }
+  const [command, ...rest] = positionals;
+  const { json = false, format } = values;
+  if (values.help === true || (command === "help" && rest.length === 0 && args.length === 1)) {
+    return { command: "help", file: "", json: false, format: undefined };
+  }
+  if (values.version === true) {
+    if (args.length !== 1) return "--version takes no other arguments";
+    return { command: "version", file: "", json: false, format: undefined };
+  }
   if (command !== "dump" && command !== "verify") {
     return command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`;
   }
-  let file: string | undefined;
-  let json = false;
-  let format: MetFormat | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    if (arg === "--json" && command === "dump") json = true;
-    else if (arg === "--format" || arg.startsWith("--format=")) {
-      const value = arg === "--format" ? rest[++i] : arg.slice("--format=".length);
-      if (!MET_FORMATS.includes(value as MetFormat)) {
-        return `--format needs one of ${MET_FORMATS.join(", ")}${value === undefined ? "" : `, got ${JSON.stringify(value)}`}`;
-      }
-      format = value as MetFormat;
-    } else if (arg.startsWith("-") && arg !== "-") return `unknown option ${JSON.stringify(arg)}`;
-    else if (file === undefined) file = arg;
-    else return `unexpected argument ${JSON.stringify(arg)}`;
+  if (format !== undefined && !MET_FORMATS.includes(format as MetFormat)) {
+    return `--format needs one of ${MET_FORMATS.join(", ")}, got ${JSON.stringify(format)}`;
   }
+  const [file, extra] = rest;
   if (file === undefined) return "missing FILE";
-  return { command, file, json, format };
+  if (extra !== undefined) return `unexpected argument ${JSON.stringify(extra)}`;
+  return { command, file, json, format: format as MetFormat | undefined };
 }
+
+/** Descriptions of the system error codes a read can end with, for codes without a message. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "is a directory",
+  ENOTDIR: "a component of the path is not a directory",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "file name too long",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+  EIO: "input/output error",
+  ENXIO: "no such device or address",
+  EAGAIN: "resource temporarily unavailable",
+  ENOMEM: "not enough memory",
+  EINVAL: "invalid argument",
+};
+
+/**
+ * `CODE: what it means` for a failed read: the description libuv put in the message
+ * (`ENOENT: no such file or directory, stat 'x'` without the call and path), else a known
+ * description, else the message itself.
+ */
+export function explainReadError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code !== "string") return message;
+  if (message.startsWith(`${code}: `)) {
+    const text = message.slice(code.length + 2);
+    // "no such file or directory, open 'x.met'": drop the system call and the path.
+    const match = /^(.*?), [a-z_]+(?: '.*')?$/s.exec(text);
+    return `${code}: ${match?.[1] ?? text}`;
+  }
+  if (message === "" || message === code) return `${code}: ${ERRNO_TEXT[code] ?? "error"}`;
+  return `${code}: ${message}`;
+}
+
+/** How the messages name standard input (the file name `-`). */
+const STDIN_NAME = "<stdin>";
 
 /** The bytes of `file`, or why it cannot be read (one line). */
 async function readInput(file: string, io: CliIo): Promise<Uint8Array | string> {
   try {
+    if (file === "-") {
+      if (io.readStdin === undefined) return "standard input is not available";
+      const bytes = await io.readStdin(MAX_MET_FILE_BYTES);
+      if (bytes.byteLength > MAX_MET_FILE_BYTES) {
+        return `more than the ${MAX_MET_FILE_BYTES}-byte limit`;
+      }
+      return bytes;
+    }
     const stats = await (io.stat ?? nodeStat)(file);
     // A device or FIFO never ends (/dev/zero) or blocks; only regular files are .met files.
     if (!stats.isFile()) return `not a regular file (${fileKind(stats)})`;
@@ -103,9 +192,7 @@ async function readInput(file: string, io: CliIo): Promise<Uint8Array | string> 
     }
     return bytes;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    return error instanceof Error ? error.message : String(error);
+    return explainReadError(error);
   }
 }
 
@@ -131,18 +218,23 @@ function describeError(error: PersistenceError): string {
  * input and never prints stack traces.
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
-  if (args.length === 1 && (args[0] === "--help" || args[0] === "-h" || args[0] === "help")) {
-    io.stdout(CLI_USAGE);
-    return 0;
-  }
   const parsed = parseArgs(args);
   if (typeof parsed === "string") {
     io.stderr(`snapwrite-met: ${parsed}\n${USAGE_HINT}\n`);
     return 2;
   }
+  if (parsed.command === "help") {
+    io.stdout(CLI_USAGE);
+    return 0;
+  }
+  if (parsed.command === "version") {
+    io.stdout(`snapwrite-met ${io.version ?? "(unknown version)"}\n`);
+    return 0;
+  }
   const read = await readInput(parsed.file, io);
+  const name = parsed.file === "-" ? STDIN_NAME : parsed.file;
   if (typeof read === "string") {
-    io.stderr(`snapwrite-met: cannot read ${JSON.stringify(parsed.file)}: ${read}\n`);
+    io.stderr(`snapwrite-met: cannot read ${JSON.stringify(name)}: ${read}\n`);
     return 2;
   }
   const bytes = read;
@@ -152,13 +244,13 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       bytes.length === 0
         ? "the file is empty"
         : `first byte 0x${(bytes[0] as number).toString(16).padStart(2, "0")}`;
-    io.stderr(`snapwrite-met: ${parsed.file}: not a known .met format (${first}); try --format\n`);
+    io.stderr(`snapwrite-met: ${name}: not a known .met format (${first}); try --format\n`);
     return 1;
   }
   if (parsed.command === "dump") {
     if (detection.error !== undefined) {
       io.stderr(
-        `snapwrite-met: ${parsed.file}: corrupt ${detection.format}: ${describeError(detection.error)}\n`,
+        `snapwrite-met: ${name}: corrupt ${detection.format}: ${describeError(detection.error)}\n`,
       );
       return 1;
     }
@@ -168,7 +260,39 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     io.stdout(out);
     return 0;
   }
-  return verify(parsed.file, bytes, detection.format, detection.error, io);
+  const report = verify(name, bytes, detection.format, detection.error);
+  io.stdout(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : verifyText(report));
+  return report.ok ? 0 : 1;
+}
+
+/** One problem of a `verify` report. */
+interface VerifyProblem {
+  /** Index of the record concerned; absent for the whole file. */
+  readonly record?: number;
+  /** Its name, when it has a readable one. */
+  readonly name?: string | null;
+  readonly code: string;
+  readonly message: string;
+  /** What the client does about it. */
+  readonly effect?: string;
+}
+
+/** What `verify` found, as printed by `verify --json`. */
+interface VerifyReport {
+  readonly file: string;
+  readonly format: MetFormat;
+  readonly ok: boolean;
+  /** known.met: the header as hex (`"0x0e"`). */
+  readonly header?: string;
+  /** known.met: records read (before the damage, if corrupt). */
+  readonly records?: number;
+  /** Set when the file does not decode: why, where, and how many records are still readable. */
+  readonly corrupt?: {
+    readonly reason: string | null;
+    readonly offset: number | null;
+    readonly message: string;
+  };
+  readonly problems: VerifyProblem[];
 }
 
 function verify(
@@ -176,41 +300,76 @@ function verify(
   bytes: Uint8Array,
   format: MetFormat,
   decodeError: PersistenceError | undefined,
-  io: CliIo,
-): number {
+): VerifyReport {
   if (format !== "known.met") {
-    if (decodeError !== undefined) {
-      io.stdout(`${file}: ${format}: CORRUPT — ${describeError(decodeError)}\n`);
-      return 1;
-    }
-    io.stdout(`${file}: ${format}: OK\n`);
-    return 0;
+    return {
+      file,
+      format,
+      ok: decodeError === undefined,
+      ...(decodeError === undefined ? {} : { corrupt: corruptJson(decodeError) }),
+      problems: [],
+    };
   }
   const { value, error } = decodeKnownMet(bytes, { salvage: true });
+  const validation = validateKnownMet(value as KnownMet);
+  const problems: VerifyProblem[] = validation.problems.map((p) => ({
+    ...(p.record === undefined
+      ? {}
+      : { record: p.record, name: safeName(value.records[p.record]) }),
+    code: p.code,
+    message: p.message,
+    effect: p.effect,
+  }));
+  return {
+    file,
+    format,
+    ok: error === undefined && problems.length === 0,
+    header: hexByte(value.header),
+    records: value.records.length,
+    ...(error === undefined ? {} : { corrupt: corruptJson(error) }),
+    problems,
+  };
+}
+
+function corruptJson(error: PersistenceError) {
+  const d = error.details ?? {};
+  return {
+    reason: typeof d.reason === "string" ? d.reason : null,
+    offset: typeof d.offset === "number" ? d.offset : null,
+    message: error.message,
+  };
+}
+
+function verifyText(report: VerifyReport): string {
+  const { file, format, corrupt } = report;
+  if (format !== "known.met") {
+    if (corrupt !== undefined) {
+      return `${file}: ${format}: CORRUPT — ${corruptText(corrupt)}\n`;
+    }
+    return `${file}: ${format}: OK\n`;
+  }
   const lines: string[] = [];
-  if (error !== undefined) {
+  if (corrupt !== undefined) {
     lines.push(
-      `CORRUPT — ${describeError(error)}; ${value.records.length} records readable before the damage (a client keeps those and re-hashes the rest)`,
+      `CORRUPT — ${corruptText(corrupt)}; ${report.records} records readable before the damage (a client keeps those and re-hashes the rest)`,
     );
   }
-  const validation = validateKnownMet(value as KnownMet);
-  for (const p of validation.problems) {
-    const where =
-      p.record === undefined
-        ? "file"
-        : `record ${p.record} ${JSON.stringify(safeName(value.records[p.record]))}`;
+  for (const p of report.problems) {
+    const where = p.record === undefined ? "file" : `record ${p.record} ${JSON.stringify(p.name)}`;
     lines.push(`${where}: ${p.code} — ${p.message} (client: ${p.effect})`);
   }
   if (lines.length === 0) {
-    io.stdout(
-      `${file}: known.met: OK — header 0x${value.header.toString(16).padStart(2, "0")}, ${value.records.length} records, no problems\n`,
-    );
-    return 0;
+    return `${file}: known.met: OK — header ${report.header}, ${report.records} records, no problems\n`;
   }
-  io.stdout(
-    `${file}: known.met: ${lines.length} problem${lines.length === 1 ? "" : "s"}\n${lines.map((l) => `  ${l}\n`).join("")}`,
-  );
-  return 1;
+  return `${file}: known.met: ${lines.length} problem${lines.length === 1 ? "" : "s"}\n${lines.map((l) => `  ${l}\n`).join("")}`;
+}
+
+function corruptText(corrupt: NonNullable<VerifyReport["corrupt"]>): string {
+  return corrupt.reason === null ? corrupt.message : `${corrupt.reason}: ${corrupt.message}`;
+}
+
+function hexByte(value: number): string {
+  return `0x${value.toString(16).padStart(2, "0")}`;
 }
 
 function safeName(record: { readonly name: string | undefined } | undefined): string | null {

@@ -1,9 +1,8 @@
 import type { PersistenceError } from "@snapwrite/core";
 import { corruptError } from "../binary/corrupt-error.js";
 import { scanMetTag } from "../tags/scan-met-tag.js";
-import type { KnownFileRecord } from "./known-file-record.js";
-import { KnownFileRecordView } from "./known-file-record-view.js";
 import type { KnownMet, KnownMetHeader } from "./known-met.js";
+import { createLazyRecordList, type PendingRecords } from "./lazy-record-list.js";
 
 /** Options of {@link decodeKnownMet}. */
 export interface DecodeKnownMetOptions {
@@ -34,8 +33,9 @@ const MIN_TAG = 3;
  * Decodes known.met bytes (SPEC §2). Hardened: every count and length is checked against the
  * remaining bytes before anything is allocated; errors are `ERR_CORRUPT` with `details.offset`
  * and `details.reason` (`truncated`, `bad-length`, `bad-header`, `unknown-tag-type`,
- * `trailing-data`). Records are light views into `bytes` (see {@link KnownFileRecord}); `bytes` is
- * never modified.
+ * `trailing-data`). Records are light views into `bytes` (see {@link KnownFileRecord}), each made
+ * the first time its index is read: `records` is a mutable array-like `Proxy` over where the
+ * records start, so decoding allocates no object per record. `bytes` is never modified.
  */
 export function decodeKnownMet(
   bytes: Uint8Array,
@@ -51,19 +51,33 @@ export function decodeKnownMet(
 ): SalvagedKnownMet | (KnownMet & { readonly header: KnownMetHeader }) {
   if (!(bytes instanceof Uint8Array))
     throw new TypeError("decodeKnownMet: bytes must be a Uint8Array");
-  const records: KnownFileRecord[] = [];
+  const state: PendingRecords = {
+    src: bytes,
+    starts: EMPTY_OFFSETS,
+    sizes: EMPTY_OFFSETS,
+    count: 0,
+    pending: EMPTY_FLAGS,
+  };
   let header: KnownMetHeader = 0x0e;
+  let failure: PersistenceError | undefined;
   try {
-    header = readInto(bytes, records);
+    header = readInto(bytes, state);
   } catch (error) {
     if (options.salvage !== true) throw error;
-    return { value: { header, records }, error: error as PersistenceError };
+    failure = error as PersistenceError;
   }
-  const value = { header, records };
-  return options.salvage === true ? { value, error: undefined } : value;
+  const value = { header, records: createLazyRecordList(state) };
+  return options.salvage === true ? { value, error: failure } : value;
 }
 
-function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
+const EMPTY_OFFSETS = new Uint32Array(0);
+const EMPTY_FLAGS = new Uint8Array(0);
+
+/**
+ * Validates the file and records where each record starts and where its FT_FILESIZE tag is into
+ * `state`; `state.count` is the number of records fully read, also when it throws.
+ */
+function readInto(b: Uint8Array, state: PendingRecords): KnownMetHeader {
   const end = b.length;
   if (end < 1) throw corruptError(0, "truncated", "Empty input: no known.met header");
   const header = b[0] as number;
@@ -80,9 +94,17 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
       available: end - 5,
     });
   }
+  // Offsets and flags for every announced record: at most 9 bytes per record of at least 26 bytes.
+  const Offsets = end <= 0xffff_ffff ? Uint32Array : Float64Array;
+  const starts = new Offsets(count + 1);
+  const sizes = new Offsets(count);
+  const pending = new Uint8Array(count).fill(1);
+  state.starts = starts;
+  state.sizes = sizes;
+  state.pending = pending;
   let p = 5;
+  starts[0] = p;
   for (let i = 0; i < count; i++) {
-    const start = p;
     if (end - p < 22)
       throw corruptError(p, "truncated", `Input ends inside record ${i}`, { record: i });
     const parts = (b[p + 20] as number) | ((b[p + 21] as number) << 8);
@@ -142,7 +164,9 @@ function readInto(b: Uint8Array, records: KnownFileRecord[]): KnownMetHeader {
       }
       p = next;
     }
-    records.push(new KnownFileRecordView(b, start, p, sizeOff));
+    starts[i + 1] = p;
+    sizes[i] = sizeOff + 1;
+    state.count = i + 1;
   }
   if (p !== end) {
     throw corruptError(p, "trailing-data", `${end - p} bytes follow the last of ${count} records`, {

@@ -3,6 +3,7 @@ import { type ChunkWriter, createChunkWriter } from "../binary/chunk-writer.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { KnownFileRecordView } from "./known-file-record-view.js";
 import { type KnownMet, type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
+import { type PendingRecords, pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
 import { recordEnd } from "./record-end.js";
 
 /** Options of {@link encodeKnownMet}. */
@@ -29,13 +30,17 @@ export function* encodeKnownMet(
 ): Generator<Uint8Array, void, undefined> {
   const records = value?.records;
   if (!Array.isArray(records)) throw encodeError("value.records must be an array");
+  // Records decoded and not touched since are copied from their offsets, without making views.
+  const lazy = pendingRecordsOf(records);
+  const isPending = (i: number): boolean =>
+    lazy !== undefined && i < lazy.count && lazy.pending[i] === 1;
   let header: KnownMetHeader;
   if (value.header === 0x0e || value.header === 0x0f) {
     header = value.header;
   } else if (value.header === "auto") {
     header = 0x0e;
     for (let i = 0; i < records.length; i++) {
-      if (isLarge(records[i])) {
+      if (isPending(i) ? pendingIsLarge(lazy as PendingRecords, i) : isLarge(records[i])) {
         header = 0x0f;
         break;
       }
@@ -57,6 +62,24 @@ export function* encodeKnownMet(
   let runStart = 0;
   let runEnd = 0;
   for (let i = 0; i < records.length; i++) {
+    if (isPending(i)) {
+      const state = lazy as PendingRecords;
+      const off = state.starts[i] as number;
+      if (state.src === runSrc && off === runEnd) {
+        runEnd = state.starts[i + 1] as number;
+      } else {
+        if (runSrc !== undefined) w.copy(runSrc, runStart, runEnd);
+        runSrc = state.src;
+        runStart = off;
+        runEnd = state.starts[i + 1] as number;
+      }
+      if (runEnd - runStart >= chunkSize) {
+        w.copy(runSrc, runStart, runEnd);
+        runSrc = undefined;
+      }
+      if (w.readyCount > 0) yield* drain(w);
+      continue;
+    }
     const rec = records[i];
     if (rec instanceof KnownFileRecordView) {
       if (rec.src === runSrc && rec.off === runEnd) {
