@@ -329,7 +329,7 @@ async function runJsonPhase(
       progress.step(
         `json ${label} codec: ${mb(t.bytes)}, encode ${t.encodeMBps} MB/s, decode ${t.decodeMBps} MB/s`,
       );
-      const vsNaive = compareJsonCodec(modules, jsonState, records, records >= 500_000 ? 2 : 5);
+      const vsNaive = compareJsonCodec(modules, jsonState, records, records >= 500_000 ? 6 : 9);
       if (vsNaive) {
         collected.jsonCodec.push(vsNaive);
         progress.step(
