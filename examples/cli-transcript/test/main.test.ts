@@ -109,6 +109,12 @@ describe("cli-transcript", () => {
         range(0, perInvocation - 1).map((k) => `${prefix}k${k}`),
       );
     }
+    // The streams ran at the same time: their batches interleave in the log.
+    const streamOfBatch = range(0, total / perInvocation - 1).map((b) =>
+      (lines[b * perInvocation]?.text ?? "").slice(0, 2),
+    );
+    const switches = streamOfBatch.filter((s, b) => b > 0 && s !== streamOfBatch[b - 1]).length;
+    expect(switches).toBeGreaterThan(streams - 1);
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
     expect(manifest.contexts.busy).toMatchObject({ count: total, lastSeq: total });
     const rotated = (await readdir(join(dir, "busy"))).filter((f) =>
