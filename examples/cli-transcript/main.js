@@ -1,0 +1,297 @@
+#!/usr/bin/env node
+// A chat-transcript CLI that many invocations may run at the same time:
+//
+//   node main.js append <context> <text...>   append one line per text (one locked batch)
+//   node main.js show <context>                print the lines in seq order
+//   node main.js rotate <context>              start a new active file; old lines keep their seqs
+//
+// State lives under --dir (or TRANSCRIPTS_DIR, default ./.transcripts):
+//   manifest.json                        contexts, line counts, last seq, times (atomic rewrite
+//                                        under a lock file, read-modify-write inside the lock)
+//   <context>/transcript.jsonl           the active append log of a context
+//   <context>/transcript.<seq hex>.jsonl rotated files, named by their first seq
+//   <context>/transcript.jsonl.torn-*    torn tails cut off before an append (a killed writer)
+import { open, readFile, rename, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { isPersistenceError, PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { openAppendLog, readAppendLog } from "@snapwrite/journal";
+import { lockFile, writeJsonAtomic } from "@snapwrite/sink-fs";
+
+const USAGE = `usage: cli-transcript [--dir <path>] [--max-bytes <n>] <command> <context> [text...]
+
+commands:
+  append <context> <text...>   append each text as one line (all texts of a call stay together)
+  show <context>               print the lines in seq order, with any damage found
+  rotate <context>             move the active file aside; lines keep their seqs
+
+options:
+  --dir <path>       where the state lives (default: $TRANSCRIPTS_DIR or ./.transcripts)
+  --max-bytes <n>    rotate the active file automatically once it reaches n bytes (default 1048576)
+  -h, --help         this text
+
+exit codes: 0 done, 1 a persistence error (its code is printed), 2 bad usage`;
+
+const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const LOCK_WAIT_MS = 15_000;
+
+class UsageError extends Error {}
+
+function parseCommandLine(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dir: { type: "string" },
+        "max-bytes": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: "help" };
+  const [command, context, ...texts] = positionals;
+  if (command === undefined) throw new UsageError("missing command");
+  if (!["append", "show", "rotate"].includes(command)) {
+    throw new UsageError(`unknown command "${command}"`);
+  }
+  if (context === undefined) throw new UsageError(`${command}: missing <context>`);
+  if (!CONTEXT_NAME.test(context)) {
+    throw new UsageError(
+      `bad context name "${context}": use 1-64 letters, digits, "_" or "-", starting with a letter or digit`,
+    );
+  }
+  if (command === "append" && texts.length === 0) throw new UsageError("append: missing <text>");
+  if (command !== "append" && texts.length > 0) {
+    throw new UsageError(`${command}: unexpected argument "${texts[0]}"`);
+  }
+  let maxBytes = 1024 * 1024;
+  if (values["max-bytes"] !== undefined) {
+    maxBytes = Number(values["max-bytes"]);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new UsageError(`--max-bytes must be a positive integer, not "${values["max-bytes"]}"`);
+    }
+  }
+  const dir = resolve(values.dir ?? process.env.TRANSCRIPTS_DIR ?? ".transcripts");
+  return { command, context, texts, dir, maxBytes };
+}
+
+function logPath(dir, context) {
+  return join(dir, context, "transcript.jsonl");
+}
+
+// ---- manifest ---------------------------------------------------------------------------------
+
+async function readManifest(path) {
+  let text;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (error?.code === "ENOENT") return { version: 1, updatedAt: null, contexts: {} };
+    throw toPersistenceError(error, { target: path, direction: "read" });
+  }
+  let manifest;
+  try {
+    manifest = JSON.parse(text);
+  } catch (cause) {
+    throw new PersistenceError("ERR_CORRUPT", `the manifest ${path} is not valid JSON`, {
+      target: path,
+      cause,
+    });
+  }
+  if (manifest?.version !== 1 || typeof manifest.contexts !== "object" || !manifest.contexts) {
+    throw new PersistenceError("ERR_CORRUPT", `the manifest ${path} is not a transcript manifest`, {
+      target: path,
+    });
+  }
+  return manifest;
+}
+
+/**
+ * Read-modify-write of the manifest inside its lock, so concurrent invocations never lose each
+ * other's updates; the new version replaces the old one atomically (temp file, fsync, rename).
+ * On Node 24+ (or in TypeScript) the try/finally is `await using lock = await lockFile(…)`.
+ */
+async function updateManifest(dir, context, change) {
+  const path = join(dir, "manifest.json");
+  const lock = await lockFile(path, { waitMs: LOCK_WAIT_MS });
+  try {
+    const manifest = await readManifest(path);
+    const now = new Date().toISOString();
+    const entry = manifest.contexts[context] ?? {
+      count: 0,
+      lastSeq: 0,
+      rotations: 0,
+      createdAt: now,
+    };
+    change(entry);
+    entry.updatedAt = now;
+    manifest.contexts[context] = entry;
+    manifest.updatedAt = now;
+    // A lock broken under a frozen process must not be written through.
+    lock.lost.throwIfAborted();
+    await writeJsonAtomic(path, manifest, { space: 2 });
+    return entry;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function requireContext(dir, context) {
+  try {
+    await stat(join(dir, context));
+  } catch (error) {
+    if (error?.code === "ENOENT") {
+      throw new PersistenceError("ERR_NOT_FOUND", `no transcript for context "${context}"`, {
+        target: join(dir, context),
+      });
+    }
+    throw toPersistenceError(error, { target: join(dir, context), direction: "read" });
+  }
+}
+
+function reportRepairs(log) {
+  for (const repair of log.repairs) {
+    console.error(
+      `repaired: cut ${repair.bytes} torn bytes at byte ${repair.offset} of ${repair.file}; they are kept in ${repair.quarantinedTo}`,
+    );
+  }
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+async function append({ dir, context, texts, maxBytes }) {
+  const log = await openAppendLog({ path: logPath(dir, context), rotate: { maxBytes } });
+  const at = new Date().toISOString();
+  // Queued together, the texts go out as one batch: one lock, one write, one fdatasync.
+  const results = await Promise.allSettled(texts.map((text) => log.append({ at, text })));
+  const closed = await log.close();
+  reportRepairs(log);
+  const seqs = [];
+  let failure;
+  for (const result of results) {
+    if (result.status === "fulfilled") seqs.push(result.value.seq);
+    else failure ??= result.reason;
+  }
+  if (seqs.length > 0) {
+    const range = seqs.length === 1 ? `#${seqs[0]}` : `#${seqs[0]}..#${seqs.at(-1)}`;
+    console.log(`appended ${range} to ${context}`);
+    await updateManifest(dir, context, (entry) => {
+      entry.count += seqs.length;
+      entry.lastSeq = Math.max(entry.lastSeq, ...seqs);
+    });
+  }
+  if (failure !== undefined) throw failure;
+  if (!closed.ok) throw closed.error;
+}
+
+async function show({ dir, context }) {
+  await requireContext(dir, context);
+  let lines = 0;
+  let previous;
+  for await (const entry of readAppendLog({ path: logPath(dir, context) })) {
+    if ("problem" in entry) {
+      const what =
+        entry.problem === "torn"
+          ? "an unfinished line at the end (a writer killed mid-append, or one still writing); the next append moves it aside"
+          : "a damaged stretch, skipped";
+      console.error(
+        `warning: ${entry.file} at byte ${entry.offset} (${entry.bytes} bytes): ${what}`,
+      );
+      continue;
+    }
+    if (previous !== undefined && entry.seq !== previous + 1) {
+      console.error(`warning: seqs ${previous + 1}..${entry.seq - 1} are missing`);
+    }
+    previous = entry.seq;
+    const value = entry.value ?? {};
+    console.log(`${String(entry.seq).padStart(6)}  ${value.at ?? "-"}  ${value.text ?? ""}`);
+    lines += 1;
+  }
+  console.error(`${lines} lines in ${context}`);
+}
+
+async function rotate({ dir, context, maxBytes }) {
+  await requireContext(dir, context);
+  const path = logPath(dir, context);
+  // Opening the log cuts a torn tail first, so it never ends up in the middle of a rotated file.
+  const log = await openAppendLog({ path, rotate: { maxBytes } });
+  const closed = await log.close();
+  reportRepairs(log);
+  if (!closed.ok) throw closed.error;
+  // The log's own lock (`.transcript.jsonl.lock`): no append runs while the file is moved.
+  const lock = await lockFile(path, { waitMs: LOCK_WAIT_MS });
+  let moved;
+  try {
+    const bytes = await readFile(path);
+    const headerEnd = bytes.indexOf(0x0a);
+    const header = JSON.parse(bytes.subarray(0, headerEnd).toString("utf8"));
+    if (headerEnd + 1 >= bytes.byteLength) {
+      console.log(`nothing to rotate: the active file of ${context} has no lines yet`);
+      return;
+    }
+    // The append log's naming: `<stem>.<first seq, 16 hex digits><ext>`, sorted by seq.
+    const rotated = `transcript.${header.firstSeq.toString(16).padStart(16, "0")}.jsonl`;
+    const target = join(dir, context, rotated);
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new PersistenceError("ERR_CONFLICT", `${target} exists already`, { target });
+    }
+    lock.lost.throwIfAborted();
+    await rename(path, target);
+    // Make the rename durable before anyone creates a new active file under the old name.
+    const handle = await open(join(dir, context), "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    moved = { rotated, firstSeq: header.firstSeq };
+  } catch (error) {
+    throw isPersistenceError(error) ? error : toPersistenceError(error, { target: path });
+  } finally {
+    await lock.release();
+  }
+  await updateManifest(dir, context, (e) => {
+    e.rotations = (e.rotations ?? 0) + 1;
+    e.rotatedAt = new Date().toISOString();
+  });
+  console.log(`rotated ${context}: lines from #${moved.firstSeq} are in ${moved.rotated}`);
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main(argv) {
+  let options;
+  try {
+    options = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`cli-transcript: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    if (options.command === "append") await append(options);
+    else if (options.command === "show") await show(options);
+    else await rotate(options);
+    return 0;
+  } catch (error) {
+    const failure = isPersistenceError(error) ? error : toPersistenceError(error);
+    console.error(`cli-transcript: ${failure.code}: ${failure.message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
