@@ -11,7 +11,7 @@
 //   <context>/transcript.jsonl           the active append log of a context
 //   <context>/transcript.<seq hex>.jsonl rotated files, named by their first seq
 //   <context>/transcript.jsonl.torn-*    torn tails cut off before an append (a killed writer)
-import { open, readFile, rename, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isPersistenceError, PersistenceError, toPersistenceError } from "@snapwrite/core";
@@ -217,54 +217,26 @@ async function show({ dir, context }) {
 
 async function rotate({ dir, context, maxBytes }) {
   await requireContext(dir, context);
-  const path = logPath(dir, context);
-  // Opening the log cuts a torn tail first, so it never ends up in the middle of a rotated file.
-  const log = await openAppendLog({ path, rotate: { maxBytes } });
-  const closed = await log.close();
-  reportRepairs(log);
-  if (!closed.ok) throw closed.error;
-  // The log's own lock (`.transcript.jsonl.lock`): no append runs while the file is moved.
-  const lock = await lockFile(path, { waitMs: LOCK_WAIT_MS });
-  let moved;
+  // Opening the log cuts a torn tail first, so it never ends up in the middle of a rotated file;
+  // rotate() runs under the log's own lock, so no other invocation appends while the file moves.
+  const log = await openAppendLog({ path: logPath(dir, context), rotate: { maxBytes } });
+  let rotated;
   try {
-    const bytes = await readFile(path);
-    const headerEnd = bytes.indexOf(0x0a);
-    const header = JSON.parse(bytes.subarray(0, headerEnd).toString("utf8"));
-    if (headerEnd + 1 >= bytes.byteLength) {
-      console.log(`nothing to rotate: the active file of ${context} has no lines yet`);
-      return;
-    }
-    // The append log's naming: `<stem>.<first seq, 16 hex digits><ext>`, sorted by seq.
-    const rotated = `transcript.${header.firstSeq.toString(16).padStart(16, "0")}.jsonl`;
-    const target = join(dir, context, rotated);
-    if (
-      await stat(target).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      throw new PersistenceError("ERR_CONFLICT", `${target} exists already`, { target });
-    }
-    lock.lost.throwIfAborted();
-    await rename(path, target);
-    // Make the rename durable before anyone creates a new active file under the old name.
-    const handle = await open(join(dir, context), "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    moved = { rotated, firstSeq: header.firstSeq };
-  } catch (error) {
-    throw isPersistenceError(error) ? error : toPersistenceError(error, { target: path });
+    rotated = await log.rotate();
   } finally {
-    await lock.release();
+    await log.close();
+    reportRepairs(log);
+  }
+  if (rotated === undefined) {
+    console.log(`nothing to rotate: the active file of ${context} has no lines yet`);
+    return;
   }
   await updateManifest(dir, context, (e) => {
     e.rotations = (e.rotations ?? 0) + 1;
     e.rotatedAt = new Date().toISOString();
   });
-  console.log(`rotated ${context}: lines from #${moved.firstSeq} are in ${moved.rotated}`);
+  const firstSeq = Number.parseInt(rotated.split(".").at(-2) ?? "", 16);
+  console.log(`rotated ${context}: lines from #${firstSeq} are in ${rotated}`);
 }
 
 // ---- main -------------------------------------------------------------------------------------

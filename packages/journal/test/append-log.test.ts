@@ -130,6 +130,25 @@ describe("openAppendLog / readAppendLog", () => {
     expect(first).toBe(seqs[0]);
   });
 
+  it("rotate() moves the active file aside after the queued appends; seqs go on; an empty file is not rotated", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs, path: PATH });
+    const queued = [log.append("a"), log.append("b")];
+    const rotated = await log.rotate();
+    expect((await Promise.all(queued)).map((r) => r.seq)).toEqual([1, 2]);
+    expect(rotated).toBe("chat.0000000000000001.jsonl");
+    expect(await log.rotate()).toBeUndefined();
+    expect((await log.append("c")).seq).toBe(3);
+    await log.close();
+    await expect(log.rotate()).rejects.toMatchObject({ code: "ERR_CLOSED" });
+    const names = (await fs.readdir("/logs")).filter((f) => f.endsWith(".jsonl")).sort();
+    expect(names).toEqual(["chat.0000000000000001.jsonl", "chat.jsonl"]);
+    const { seqs, values, problems } = await readAll(fs);
+    expect(problems).toEqual([]);
+    expect(seqs).toEqual([1, 2, 3]);
+    expect(values).toEqual(["a", "b", "c"]);
+  });
+
   it("rotates by the age in the file header (injected clock)", async () => {
     const fs = createMemoryFs({ "/logs": null });
     const clock = manualClock(10_000);

@@ -85,6 +85,13 @@ export interface AppendLog {
   append(value: unknown): Promise<AppendLogResult>;
   /** Syncs what this process appended. */
   sync(): Promise<void>;
+  /**
+   * Rotates now, under the lock, after the appends queued before it: the active file (when it
+   * holds records) is synced and renamed to its rotated name, retention applies, and the next
+   * append starts a new active file with the next seq. Resolves with the rotated file's name, or
+   * `undefined` when the active file held no record.
+   */
+  rotate(): Promise<string | undefined>;
   /** Torn tails cut so far. */
   readonly repairs: readonly AppendLogRepair[];
   /** Waits for queued appends, syncs, closes the file and releases a session lock. */
@@ -145,7 +152,7 @@ class FileAppendLog implements AppendLog {
   private readonly lockMode: "append" | "session" | false;
   private readonly locker: JournalLock;
   private readonly durability: AppendLogDurability;
-  private readonly rotate: AppendLogRotation;
+  private readonly rotation: AppendLogRotation;
   private readonly maxRecordBytes: number;
   private readonly random: () => number;
   private readonly queue: Pending[] = [];
@@ -177,11 +184,11 @@ class FileAppendLog implements AppendLog {
       checkPositive(this.durability.intervalMs, "durability.intervalMs");
     else if (this.durability !== "append" && this.durability !== "os")
       throw new TypeError("openAppendLog: bad durability");
-    this.rotate = options.rotate ?? {};
-    checkPositive(this.rotate.maxBytes, "rotate.maxBytes");
-    checkPositive(this.rotate.maxAgeMs, "rotate.maxAgeMs");
-    checkPositive(this.rotate.keep, "rotate.keep");
-    checkPositive(this.rotate.maxTotalBytes, "rotate.maxTotalBytes");
+    this.rotation = options.rotate ?? {};
+    checkPositive(this.rotation.maxBytes, "rotate.maxBytes");
+    checkPositive(this.rotation.maxAgeMs, "rotate.maxAgeMs");
+    checkPositive(this.rotation.keep, "rotate.keep");
+    checkPositive(this.rotation.maxTotalBytes, "rotate.maxTotalBytes");
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.random = options.random ?? Math.random;
   }
@@ -382,10 +389,10 @@ class FileAppendLog implements AppendLog {
 
   private rotationDue(active: Active): boolean {
     if (active.nextSeq === active.header.firstSeq) return false;
-    if (this.rotate.maxBytes !== undefined && active.size >= this.rotate.maxBytes) return true;
+    if (this.rotation.maxBytes !== undefined && active.size >= this.rotation.maxBytes) return true;
     return (
-      this.rotate.maxAgeMs !== undefined &&
-      this.clock.now() - active.header.createdAt >= this.rotate.maxAgeMs
+      this.rotation.maxAgeMs !== undefined &&
+      this.clock.now() - active.header.createdAt >= this.rotation.maxAgeMs
     );
   }
 
@@ -597,7 +604,7 @@ class FileAppendLog implements AppendLog {
   }
 
   private async retain(): Promise<void> {
-    const { keep, maxTotalBytes } = this.rotate;
+    const { keep, maxTotalBytes } = this.rotation;
     if (keep === undefined && maxTotalBytes === undefined) return;
     const rotated = await this.rotatedFiles();
     const sizes = await Promise.all(
@@ -633,6 +640,30 @@ class FileAppendLog implements AppendLog {
     }, intervalMs);
     // A forgotten close must not keep the process alive; close itself syncs.
     (this.timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  rotate(): Promise<string | undefined> {
+    if (this.closing !== undefined) {
+      return Promise.reject(
+        new PersistenceError("ERR_CLOSED", "append log is closed", { stage: "close" }),
+      );
+    }
+    return this.serial(async () => {
+      // Appends queued before this call go first, even if their pump is not scheduled yet.
+      while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, this.queue.length));
+      return this.withLock(async () => {
+        const active = await this.prepare();
+        if (active.nextSeq === active.header.firstSeq) return undefined;
+        const rotated = this.files.rotated(active.header.firstSeq);
+        try {
+          await this.rotateNow(active);
+        } catch (error) {
+          await this.release().catch(() => undefined);
+          throw toPersistenceError(error, { stage: "rename", target: this.files.active });
+        }
+        return rotated;
+      });
+    });
   }
 
   sync(): Promise<void> {
