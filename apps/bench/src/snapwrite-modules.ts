@@ -1,7 +1,7 @@
 import type { Codec, Sink, WriteResult } from "@snapwrite/core";
 import { importLoose } from "./import-loose.js";
 
-/** The parts of a registered target's handle the bench drives (DESIGN.md §2). */
+/** The parts of a registered target's handle the bench drives (docs/architecture.md#contracts). */
 export interface BenchTargetHandle {
   request(
     reason: string,
@@ -10,7 +10,7 @@ export interface BenchTargetHandle {
   saveNow(reason: string): Promise<WriteResult>;
 }
 
-/** The parts of the writer the bench drives (DESIGN.md §2). */
+/** The parts of the writer the bench drives (docs/architecture.md#contracts). */
 export interface BenchWriter {
   register<T>(
     target: string,

@@ -13,7 +13,7 @@ export interface LastErrorInfo {
   readonly at: number;
 }
 
-/** Telemetry of one target (DESIGN §3 rule 10). */
+/** Telemetry of one target (docs/architecture.md#scheduler-rules, rule 10). */
 export interface TargetHealth {
   /** Requests made. */
   readonly requests: number;

@@ -10,7 +10,7 @@ export type OsErrorDirection = "read" | "write";
 
 /**
  * Maps a Node.js system error code (`ENOSPC`, `EACCES`, …) to a {@link PersistenceErrorCode}, as
- * DESIGN §7 specifies.
+ * docs/architecture.md#error-codes specifies.
  */
 export function osErrorCode(
   osCode: string | undefined,

@@ -5,7 +5,7 @@ const encoder = new TextEncoder();
 
 /**
  * Writes UTF-8 straight into fixed-size chunk buffers. A full buffer is moved to `ready` and a
- * fresh one is allocated, because a yielded chunk is handed over (DESIGN §4) and never reused.
+ * fresh one is allocated, because a yielded chunk is handed over (docs/architecture.md#executors) and never reused.
  * Every write first reserves room for its largest token, so no chunk exceeds `size` bytes.
  */
 export class ChunkWriter {

@@ -12,7 +12,7 @@ const HASH = fromHex("0123456789ABCDEFFEDCBA9876543210");
 const OTHER = fromHex("00112233445566778899AABBCCDDEEFF");
 // MD5(78 56 34 12 ‖ 01 23 … 32 10), computed with `md5sum` and Python's hashlib by hand.
 const SALTED_ID = "1FA192617E0BCB1382A360D37B31CA17";
-// SPEC §8.2: the eMule cancelled.met with that single entry and seed 0x12345678 (27 bytes).
+// docs/met-format.md#worked-examples: the eMule cancelled.met with that single entry and seed 0x12345678 (27 bytes).
 const SPEC_FILE = `0f 01 78563412 01000000 ${SALTED_ID} 00`;
 
 const encode = (value: EmuleCancelledMet): Uint8Array =>

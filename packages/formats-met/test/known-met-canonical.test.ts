@@ -42,7 +42,7 @@ describe("toAmuleCanonicalRecord", () => {
     }
   });
 
-  it("turns compact, shrunk tags back into the canonical file aMule wrote (SPEC §9 experiment)", () => {
+  it("turns compact, shrunk tags back into the canonical file aMule wrote (docs/met-format.md#interop-testing-against-amule experiment)", () => {
     const compact = records.map((r) =>
       assembleKnownFileRecord({
         date: r.date,

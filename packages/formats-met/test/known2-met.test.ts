@@ -30,7 +30,7 @@ describe("known2MetCodec", () => {
   it("decodes aMule's own known2_64.met and re-encodes it byte for byte", () => {
     const value = known2MetCodec.decode(fixture);
     expect(value.entries.map((e) => e.leaves.length / 20)).toEqual([1, 1, 1, 68, 53, 2]);
-    // tiny.txt: one leaf equal to the root (SPEC §8.3).
+    // tiny.txt: one leaf equal to the root (docs/met-format.md#worked-examples).
     const tiny = value.entries.find((e) => toHex(e.root).startsWith("4EFDC323"));
     expect(tiny && toHex(tiny.leaves)).toBe(tiny && toHex(tiny.root));
     expect(toHex(concat(known2MetCodec.encode(value)))).toBe(toHex(fixture));

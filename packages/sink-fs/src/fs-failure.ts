@@ -8,7 +8,7 @@ import {
 
 /**
  * Turns an error thrown by a file-system call into the {@link PersistenceError} of `stage`: the
- * mapped code (DESIGN §7), the OS error as `cause`, `details.osCode`, plus `extra` details. A
+ * mapped code (docs/architecture.md#error-codes), the OS error as `cause`, `details.osCode`, plus `extra` details. A
  * `PersistenceError` passes through unchanged.
  */
 export function fsFailure(

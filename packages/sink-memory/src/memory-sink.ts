@@ -55,7 +55,7 @@ export interface MemorySinkOptions {
   readonly fencing?: boolean | undefined;
   /**
    * Copy every chunk on arrival instead of retaining it. Chunks are handed over by contract
-   * (DESIGN §4), so the default `false` keeps them as they are; turn it on when a test reuses buffers.
+   * (docs/architecture.md#executors), so the default `false` keeps them as they are; turn it on when a test reuses buffers.
    */
   readonly copyChunks?: boolean | undefined;
   /** Time source and timers for latency and quarantine names. Default: `Date.now` and global timers. */
@@ -148,7 +148,7 @@ const DEFAULT_CLOCK: Clock = {
  * chunk arrived), writes serialized per target in call order (the last call wins), copies out on
  * read, optional backup of the previous version, quarantine, and injectable latency.
  *
- * Chunks are retained as handed over (DESIGN §4), without concatenation, so a write costs no copy;
+ * Chunks are retained as handed over (docs/architecture.md#executors), without concatenation, so a write costs no copy;
  * `read` and `snapshot` concatenate into fresh buffers. Set `copyChunks` if a caller reuses buffers.
  */
 export function createMemorySink(options: MemorySinkOptions = {}): MemorySink {

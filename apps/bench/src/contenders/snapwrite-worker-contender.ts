@@ -23,7 +23,7 @@ function concatenated(codec: Codec<KnownMetValue>, value: KnownMetValue): Uint8A
 }
 
 /**
- * snapwrite with the worker executor (DESIGN §4): a worker thread keeps a known.met replica, filled
+ * snapwrite with the worker executor (docs/architecture.md#executors): a worker thread keeps a known.met replica, filled
  * once with the starting state (outside the measured window, like an app loading its file) and fed
  * one `put` patch (a copy of the record's bytes) per change; each write is encoded and written with
  * sink-fs (durable) inside the worker. The owner pays the patch and `request()`, never an O(N)

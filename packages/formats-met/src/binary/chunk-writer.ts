@@ -11,7 +11,7 @@ export interface ChunkWriterOptions {
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 /**
- * A little-endian writer that fills fixed-size chunks and hands full ones over (DESIGN §4: a
+ * A little-endian writer that fills fixed-size chunks and hands full ones over (docs/architecture.md#executors: a
  * handed-over chunk is never touched again; the next chunk is freshly allocated), so an encoder's
  * extra memory stays bounded by the chunk size whatever the payload size.
  *

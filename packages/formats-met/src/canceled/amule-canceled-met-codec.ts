@@ -7,7 +7,7 @@ import { copyBytes } from "./copy-bytes.js";
 const BATCH = 512;
 
 /**
- * Codec for aMule's `canceled.met` (SPEC §3.2): version 0x21, uint32 count, count × 16-byte MD4
+ * Codec for aMule's `canceled.met` (docs/met-format.md#amule-canceledmet): version 0x21, uint32 count, count × 16-byte MD4
  * hashes. Not eMule's `cancelled.met` (see {@link emuleCancelledMetCodec}).
  *
  * `decode` keeps order, duplicates and all-zero hashes (aMule skips those on load), so

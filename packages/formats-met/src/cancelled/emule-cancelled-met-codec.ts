@@ -12,7 +12,7 @@ import {
 } from "./emule-cancelled-met.js";
 
 /**
- * Codec for eMule's `cancelled.met` (SPEC §3.1; not aMule's `canceled.met`). Salted format:
+ * Codec for eMule's `cancelled.met` (docs/met-format.md#emule-cancelledmet; not aMule's `canceled.met`). Salted format:
  * header 0x0F, version (≤ 1), uint32 seed, uint32 count, entries of a 16-byte salted id, a uint8
  * tag count and that many tags. Legacy format: header 0x0E, count, entries (plain MD4 hashes);
  * decoded with `format: "legacy"` so it re-encodes identically.

@@ -21,7 +21,7 @@ export interface EmuleCancelledEntry {
   readonly tags: readonly MetTag[];
 }
 
-/** A decoded eMule `cancelled.met` (SPEC §3.1). */
+/** A decoded eMule `cancelled.met` (docs/met-format.md#emule-cancelledmet). */
 export interface EmuleCancelledMet {
   /**
    * `"salted"`: header 0x0F, version byte, seed, entries hold salted ids (what eMule writes).

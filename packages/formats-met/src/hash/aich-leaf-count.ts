@@ -2,7 +2,7 @@ import { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./ed2k-co
 
 /**
  * Number of AICH leaf hashes of a file of `size` bytes, as stored in known2_64.met:
- * `53·⌊size/PARTSIZE⌋ + ⌈(size mod PARTSIZE)/EMBLOCKSIZE⌉` (SPEC §4). Returns 1 for `size` 0
+ * `53·⌊size/PARTSIZE⌋ + ⌈(size mod PARTSIZE)/EMBLOCKSIZE⌉` (docs/met-format.md#known2_64met). Returns 1 for `size` 0
  * (the single leaf is SHA-1 of nothing; clients never share empty files).
  *
  * @throws RangeError when `size` is not a non-negative safe integer.

@@ -4,7 +4,7 @@ import { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./ed2k-co
 
 /**
  * Recomputes the AICH root ("master hash") of a file of `size` bytes from its leaf hashes, with
- * the tree shape of SPEC §4: a node of S bytes splits in units of PARTSIZE when S > PARTSIZE,
+ * the tree shape of docs/met-format.md#known2_64met: a node of S bytes splits in units of PARTSIZE when S > PARTSIZE,
  * else of EMBLOCKSIZE; a left child (the root counts as one) gives its left child the larger half
  * of the units, a right child the smaller; inner nodes are SHA-1(left ‖ right).
  *

@@ -2,7 +2,7 @@ import { ED2K_PART_SIZE } from "./ed2k-constants.js";
 
 /**
  * Number of MD4 part hashes a client stores for a file of `size` bytes: with
- * `n = ⌊size/PARTSIZE⌋`, it is 0 when `n` is 0 and `n + 1` otherwise (SPEC §2.2) — so a file of
+ * `n = ⌊size/PARTSIZE⌋`, it is 0 when `n` is 0 and `n + 1` otherwise (docs/met-format.md#record-layout) — so a file of
  * exactly one part has two, the second being MD4 of nothing.
  *
  * @throws RangeError when `size` is not a non-negative safe integer.

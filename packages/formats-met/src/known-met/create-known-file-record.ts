@@ -34,7 +34,7 @@ export interface KnownFileRecordInput {
   readonly mtime: number;
   /** 16-byte MD4 ed2k hash. */
   readonly hash: Uint8Array;
-  /** Part hashes (16·P bytes or a list); P must follow SPEC §2.2 (`n = size / PARTSIZE; P = n ? n + 1 : 0`). */
+  /** Part hashes (16·P bytes or a list); P must follow docs/met-format.md#record-layout (`n = size / PARTSIZE; P = n ? n + 1 : 0`). */
   readonly partHashes: Uint8Array | readonly Uint8Array[];
   /** 20-byte AICH root; written base32 as FT_AICH_HASH when given. */
   readonly aichHash?: Uint8Array | undefined;
@@ -75,7 +75,7 @@ export interface KnownFileRecordInput {
 
 /** Options of {@link createKnownFileRecord}. */
 export interface CreateKnownFileRecordOptions {
-  /** Which client's canonical record to produce (SPEC §2.3). */
+  /** Which client's canonical record to produce (docs/met-format.md#tags-each-client-writes). */
   readonly flavor: "emule" | "amule";
   /** Clock for eMule's default FT_LASTSHARED, in ms (default `Date.now`). */
   readonly now?: (() => number) | undefined;
@@ -84,7 +84,7 @@ export interface CreateKnownFileRecordOptions {
 const utf8 = new TextEncoder();
 
 /**
- * Builds exactly the record a client writes for a shared file (SPEC §2.3): tag order, conditions,
+ * Builds exactly the record a client writes for a shared file (docs/met-format.md#tags-each-client-writes): tag order, conditions,
  * string forms (aMule: UTF-8 plus the "universal" double-encoded name; eMule: BOM + UTF-8 only for
  * non-ASCII names), FT_FILESIZE as UINT64 only above 4,290,048,000 bytes.
  *

@@ -30,7 +30,7 @@ const MIN_RECORD = 26;
 const MIN_TAG = 3;
 
 /**
- * Decodes known.met bytes (SPEC §2). Hardened: every count and length is checked against the
+ * Decodes known.met bytes (docs/met-format.md#knownmet-layout). Hardened: every count and length is checked against the
  * remaining bytes before anything is allocated; errors are `ERR_CORRUPT` with `details.offset`
  * and `details.reason` (`truncated`, `bad-length`, `bad-header`, `unknown-tag-type`,
  * `trailing-data`). Records are light views into `bytes` (see {@link KnownFileRecord}), each made

@@ -13,7 +13,7 @@ export interface EncodeKnownMetOptions {
 }
 
 /**
- * Encodes a {@link KnownMet} as a generator of chunks (DESIGN §4). Each record's wire bytes are
+ * Encodes a {@link KnownMet} as a generator of chunks (docs/architecture.md#executors). Each record's wire bytes are
  * copied as they are — consecutive records decoded from one buffer in a single copy — straight
  * into a fresh chunk buffer, so a step costs at most one chunk of work and the extra memory is
  * one chunk. Every yielded chunk is handed over (never touched again).

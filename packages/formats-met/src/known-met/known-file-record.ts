@@ -17,7 +17,7 @@ export interface KnownFileMedia {
 }
 
 /**
- * One known.met record (SPEC §2.2), as decoded by {@link decodeKnownMet} or built by
+ * One known.met record (docs/met-format.md#record-layout), as decoded by {@link decodeKnownMet} or built by
  * `createKnownFileRecord` / `assembleKnownFileRecord`.
  *
  * A record is an immutable view over its exact wire bytes: `date`, `hash`, `partHashes` and

@@ -1,7 +1,7 @@
 import type { KnownFileRecord } from "./known-file-record.js";
 
 /**
- * Orders records the way aMule 2.3.3 saves them (SPEC §2.6): older records whose MD4 hash occurs
+ * Orders records the way aMule 2.3.3 saves them (docs/met-format.md#record-order-and-round-trips): older records whose MD4 hash occurs
  * again later ("duplicates") first, in their original order, then one record per hash — the last
  * one — in ascending hash byte order (memcmp). Returns a new array; the input is not changed.
  */

@@ -34,7 +34,7 @@ const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 const utf8 = new TextEncoder();
 
 /**
- * Predicts the record aMule 2.3.3 writes back after loading `record` (SPEC §2.4, §7): the display
+ * Predicts the record aMule 2.3.3 writes back after loading `record` (docs/met-format.md#how-clients-read-tags, #what-we-keep-byte-exact): the display
  * name from the first FT_FILENAME (BOM dropped) and the file-system name from a later "universal"
  * one, FT_FILESIZE (the last), all-time statistics (FT_ATTRANSFERRED/HI summed like aMule does),
  * upload priority (5 = auto and 0–4, 6 kept; other values become 1 = normal; 5 when absent), Kad

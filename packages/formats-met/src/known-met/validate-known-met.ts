@@ -53,7 +53,7 @@ export interface KnownMetValidation {
 }
 
 /**
- * Reports, per record, what eMule/aMule would reject when loading (SPEC §2.2, §2.4, §2.5) —
+ * Reports, per record, what eMule/aMule would reject when loading (docs/met-format.md#record-layout, #how-clients-read-tags, #loading-bad-input) —
  * without throwing: the part-hash count rule (`n = size / PARTSIZE; P = n ? n + 1 : 0`), MD4 of the
  * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a STRING (aMule aborts loading),
  * type mismatches on handled tags, a missing or zero size and a missing name.

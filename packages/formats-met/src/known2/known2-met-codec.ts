@@ -7,7 +7,7 @@ import { readKnown2Entries } from "./read-known2-entries.js";
 const SMALL_LEAVES = 20 * 8;
 
 /**
- * Codec for aMule's/eMule's `known2_64.met` (AICH hashsets, SPEC §4): version 0x02, then entries
+ * Codec for aMule's/eMule's `known2_64.met` (AICH hashsets, docs/met-format.md#known2_64met): version 0x02, then entries
  * of a 20-byte root, a uint32 leaf count L and L 20-byte leaves, to the end of the file.
  *
  * `decode` is strict and hardened: every count is checked against the remaining bytes before

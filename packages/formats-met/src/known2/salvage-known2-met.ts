@@ -18,7 +18,7 @@ export interface Known2Salvage {
 
 /**
  * Decodes known2_64.met like aMule does on load: never throws for bad input, keeps every entry
- * before the first damage and reports where the file should be cut (SPEC §4: "bad header /
+ * before the first damage and reports where the file should be cut (docs/met-format.md#known2_64met: "bad header /
  * truncated entry → file truncated to the last good entry").
  *
  * @example

@@ -3,7 +3,7 @@ import { latin1Decode } from "./latin1-decode.js";
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * Decodes the bytes of a `.met` string the way aMule reads known.met (SPEC §1.2): a leading UTF-8
+ * Decodes the bytes of a `.met` string the way aMule reads known.met (docs/met-format.md#strings): a leading UTF-8
  * BOM means UTF-8; otherwise UTF-8 when the bytes are valid UTF-8, else Latin-1 (ISO-8859-1, every
  * byte one code point).
  */

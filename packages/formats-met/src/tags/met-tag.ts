@@ -20,7 +20,7 @@ export interface MetBoolArray {
 export type MetTagValue = number | bigint | string | boolean | Uint8Array | MetBoolArray;
 
 /**
- * One tag in its exact wire form (SPEC §1.1). The tag *is* its bytes: {@link MetTag.raw} is
+ * One tag in its exact wire form (docs/met-format.md#tags). The tag *is* its bytes: {@link MetTag.raw} is
  * written back verbatim, so a decoded tag re-encodes byte for byte (header style, numeric id or
  * string name, exact type including UINT8/UINT16/STRn, BOM presence). Everything else is read from
  * `raw` on access. Decoded tags reference the decoder's input (never copied, never mutated).

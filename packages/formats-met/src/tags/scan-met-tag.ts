@@ -1,7 +1,7 @@
 import { corruptError } from "../binary/corrupt-error.js";
 
 /**
- * Validates the tag starting at `bytes[offset]` (SPEC §1.1) and returns the offset just after it,
+ * Validates the tag starting at `bytes[offset]` (docs/met-format.md#tags) and returns the offset just after it,
  * without allocating. Throws `ERR_CORRUPT` with `reason` `truncated` (input ends inside a
  * fixed-size field), `bad-length` (a length prefix exceeds the input, at the prefix's offset) or
  * `unknown-tag-type` (BSOB 0x0A, STR17+ and every undefined type, at the tag's offset).

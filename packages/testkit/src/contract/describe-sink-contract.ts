@@ -186,7 +186,7 @@ export function describeSinkFencing(label: string, options: SinkContractOptions)
 }
 
 /**
- * The whole sink contract (DESIGN §5): round trip, overwrite, empty and large payloads,
+ * The whole sink contract (docs/architecture.md#sinks-and-the-write-protocol): round trip, overwrite, empty and large payloads,
  * `ERR_NOT_FOUND`, `ERR_INVALID_TARGET`, atomicity (failing source, abort, reads during a write),
  * concurrent writes, and backup, quarantine and fencing when the sink declares them.
  */

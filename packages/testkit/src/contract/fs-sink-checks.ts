@@ -48,7 +48,7 @@ export interface FsSinkCheckOptions {
   readonly errorCodes?: readonly string[] | undefined;
   /**
    * The stage a failure of `call` must report, or `undefined` when any stage (or a recovered
-   * success) is acceptable. Default {@link defaultExpectedStage} (DESIGN §5).
+   * success) is acceptable. Default {@link defaultExpectedStage} (docs/architecture.md#sinks-and-the-write-protocol).
    */
   readonly expectedStage?: ((call: FsCall) => WriteStage | undefined) | undefined;
   /**
@@ -73,7 +73,7 @@ export const DEFAULT_FAULT_CODES: readonly string[] = Object.freeze([
 const TARGET = "target.bin";
 
 /**
- * The stage DESIGN §5 assigns to a failing call: lock files → `lock`; `mkdir` and opening the
+ * The stage docs/architecture.md#sinks-and-the-write-protocol assigns to a failing call: lock files → `lock`; `mkdir` and opening the
  * temp file → `open`; `write`/`writev` → `write`; the file's `sync`/`datasync`/`close` → `sync`;
  * `link`/`rename` → `rename`; opening, syncing and closing the directory → `sync-dir`. Other
  * operations (stat, readdir, unlink, …) are not pinned.
@@ -440,7 +440,7 @@ function faultCases(found: Probe, codes: readonly string[]): FaultCase[] {
 /**
  * Fault matrix: every call a write makes (in a fault-free probe run) fails once with each OS
  * error code, and every data write is also torn (half stored, then `EIO`) or short (half
- * reported). Each case must end in a `PersistenceError` with the mapped code, the DESIGN §5
+ * reported). Each case must end in a `PersistenceError` with the mapped code, the docs/architecture.md#sinks-and-the-write-protocol
  * stage and the OS error as cause (or, where {@link defaultMayRecover} allows it or for a short
  * write, a complete success); the target is untouched when the fault came before the final
  * rename; no file is left besides the target, its backup and a `*.lock` file; and the next write
@@ -492,7 +492,7 @@ async function declaredNames(
 }
 
 /**
- * Cleanup after failed writes (DESIGN §5, "on failure: remove the temp file"): runs
+ * Cleanup after failed writes (docs/architecture.md#sinks-and-the-write-protocol, "on failure: remove the temp file"): runs
  * {@link checkAbort} and {@link checkSourceFailure} on an in-memory file system and, after every
  * write they make fail, lists the sink's directory: nothing may be there but the targets and the
  * backup and lock files the sink keeps after successful writes. A temp file left behind by an
