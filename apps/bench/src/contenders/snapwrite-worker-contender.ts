@@ -1,4 +1,4 @@
-import type { Codec, Sink, WriteResult } from "@snapwrite/core";
+import type { Codec, WriteResult } from "@snapwrite/core";
 import { encodeToBuffer } from "../bench-format.js";
 import { FS_COUNT_FIELDS, readFsCounts } from "../fs-counters.js";
 import type { KnownMetValue, SnapwriteModules } from "../snapwrite-modules.js";
@@ -35,12 +35,11 @@ export function createSnapwriteWorkerContender(
 ): Contender {
   const { modules, workerModule } = options;
   const id = "snapwrite-worker-fs";
-  const { createPersistenceWriter, createWorkerReplica, createMemorySink, knownMetCodec } = modules;
-  if (!createPersistenceWriter || !createWorkerReplica || !createMemorySink || !knownMetCodec) {
+  const { createPersistenceWriter, createWorkerReplica, knownMetCodec } = modules;
+  if (!createPersistenceWriter || !createWorkerReplica || !knownMetCodec) {
     const reason = [
       modules.missing.createPersistenceWriter,
       modules.missing.createWorkerReplica,
-      modules.missing.createMemorySink,
       modules.missing.knownMetCodec,
     ]
       .filter((text) => text !== undefined)
@@ -74,16 +73,14 @@ export function createSnapwriteWorkerContender(
       replica.patch({ op: "load", file }, [file.buffer as ArrayBuffer]);
       const tally = createWriterTally();
       let counting = false;
-      // The owner-side sink is not used by replica targets; a memory sink keeps the owner off the disk.
-      const unusedSink: Sink = createMemorySink();
+      // Every target is a replica: the writer needs no owner-side sink (the worker has its own).
       const writer = createPersistenceWriter({
-        sink: unusedSink,
         onResult: (result) => {
           if (counting) tally.add(result);
         },
       });
       const handle = writer.register(target, {
-        replica,
+        runner: replica,
         debounceMs: schedule?.debounceMs ?? 1000,
         maxDelayMs: schedule?.maxDelayMs ?? 10_000,
       });

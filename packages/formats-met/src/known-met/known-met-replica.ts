@@ -1,11 +1,12 @@
-import { PersistenceError, type Replica } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { encodeKnownMet } from "./encode-known-met.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMetHeader } from "./known-met.js";
 
 /**
- * A change to a {@link KnownMetReplica}, posted by the owner with `WorkerReplica.patch`.
+ * A change to a {@link KnownMetReplica}, posted by the owner with `WorkerReplica.patch` of
+ * `@snapwrite/executor-worker`.
  * - `put`: one record's exact wire bytes (`record.bytes` of a `KnownFileRecord`); it replaces the
  *   record with the same MD4 hash in place, or is appended.
  * - `delete`: removes the record with this 16-byte MD4 hash (no-op when absent).
@@ -28,8 +29,16 @@ export interface KnownMetReplicaOptions {
   readonly chunkSize?: number | undefined;
 }
 
-/** A known.met kept in a replica worker: records keyed by MD4 hash, in insertion order. */
-export interface KnownMetReplica extends Replica<KnownMetPatch> {
+/**
+ * A known.met kept in a replica worker: records keyed by MD4 hash, in insertion order. It is the
+ * `Replica<KnownMetPatch>` that `serveReplica` of `@snapwrite/executor-worker` expects (this package
+ * does not depend on that one: the shape is all it needs).
+ */
+export interface KnownMetReplica {
+  /** Applies one patch; throws `ERR_CORRUPT` for a bad one. */
+  apply(patch: KnownMetPatch): void;
+  /** Streams the records held as a known.met file (`encodeKnownMet`). */
+  encode(): Iterable<Uint8Array>;
   /** Number of records held. */
   readonly size: number;
 }
@@ -48,7 +57,7 @@ function patchError(message: string, cause?: unknown): PersistenceError {
 }
 
 /**
- * Creates an empty known.met replica for `serveReplica` of `@snapwrite/core` (call it in the
+ * Creates an empty known.met replica for `serveReplica` of `@snapwrite/executor-worker` (call it in the
  * module's `createReplica`). Records keep the order they were first put in (a `put` of a known hash
  * replaces the record where it is; `load` takes the file's order), which is the order the owner's
  * array has when it replaces records in place and appends new ones. `apply` validates every record

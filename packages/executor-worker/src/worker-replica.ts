@@ -1,22 +1,27 @@
 import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
-import type { TargetId, WriteTimings } from "./contracts.js";
-import { LongTimer } from "./long-timer.js";
-import { PersistenceError, type WriteStage } from "./persistence-error.js";
-import { systemClock } from "./system-clock.js";
+import {
+  PersistenceError,
+  type TargetId,
+  type TargetRunInput,
+  type TargetRunner,
+  type WriteAttemptOutcome,
+  type WriteStage,
+  type WriteTimings,
+} from "@snapwrite/core";
+import { LongTimer, systemClock } from "@snapwrite/core/sink-kit";
 import {
   deserializeError,
   type OwnerMessage,
   REPLICA_PROTOCOL_VERSION,
   type WorkerMessage,
 } from "./worker-protocol.js";
-import type { WriteAttemptOutcome } from "./write-attempt.js";
 
 /** Options of {@link createWorkerReplica}. `O` is the type of `options`. */
 export interface WorkerReplicaOptions<P, O = unknown> {
   /**
    * The worker module: a `file:` URL (`new URL("./known-worker.js", import.meta.url)`) or an
    * absolute path of an ES module that calls `serveReplica({ createReplica, createSink })` of
-   * `@snapwrite/core`. It runs in a worker thread, so it must be JavaScript Node can load.
+   * `@snapwrite/executor-worker`. It runs in a worker thread, so it must be JavaScript Node can load.
    */
   readonly module: string | URL;
   /** Handed to the module's `createReplica` and `createSink`. Must be structured-cloneable. */
@@ -67,10 +72,11 @@ export interface WorkerReplicaStats {
 
 /**
  * A replica of the owner's state kept in a worker thread. The owner calls {@link patch} for every
- * change (O(size of the change)); a writer target registered with `{ replica }` encodes and writes
- * in the worker, so a save costs the owner O(1) instead of O(state).
+ * change (O(size of the change)). It is a `TargetRunner` of `@snapwrite/core`: a writer target
+ * registered with `{ runner: replica }` encodes and writes in the worker, so a save costs the owner
+ * O(1) instead of O(state).
  */
-export interface WorkerReplica<P> {
+export interface WorkerReplica<P> extends TargetRunner {
   /**
    * Posts one patch: patches of one event-loop turn go out as one message, in call order, before
    * any write that starts later. `transfer` lists buffers to move instead of copy (the caller must
@@ -81,33 +87,24 @@ export interface WorkerReplica<P> {
   /** Counters, read now. */
   readonly stats: WorkerReplicaStats;
   /**
+   * Starts a write in the worker: flushes the patches posted so far, then asks the worker to encode
+   * the replica as it is after them and write it to its sink. Resolves with the outcome (never
+   * rejects); aborting `input.signal` aborts the worker's write, and a worker that does not stop
+   * within `abortGraceMs` is terminated. The writer calls it; call it yourself only for a replica
+   * that is not registered with a writer.
+   */
+  run(input: TargetRunInput): Promise<WriteAttemptOutcome>;
+  /**
+   * Binds the replica to the writer target it serves. `register()` calls it; a second target is a
+   * `TypeError` (one replica holds the state of one target).
+   */
+  attach(target: TargetId): void;
+  /**
    * Lets a running write finish, closes the worker's sink and stops the worker; terminates it when
    * `timeoutMs` passes. Idempotent. The writer a replica is registered with calls it from its own
    * `close()`.
    */
   close(options?: WorkerReplicaCloseOptions): Promise<void>;
-}
-
-/** What the writer passes for one write attempt of a replica target. Internal. */
-export interface ReplicaWriteInput {
-  readonly target: TargetId;
-  readonly generation: number;
-  readonly attempt: number;
-  readonly signal: AbortSignal;
-}
-
-/** The owner-side machinery behind a {@link WorkerReplica}, for the writer. Internal. */
-export interface ReplicaPort {
-  /** The target the replica is registered for, once registered. */
-  target: TargetId | undefined;
-  write(input: ReplicaWriteInput): Promise<WriteAttemptOutcome>;
-}
-
-const ports = new WeakMap<object, ReplicaPort>();
-
-/** The internal port of a replica made by {@link createWorkerReplica}, or `undefined`. Internal. */
-export function replicaPort(value: unknown): ReplicaPort | undefined {
-  return typeof value === "object" && value !== null ? ports.get(value) : undefined;
 }
 
 interface PendingWrite {
@@ -197,6 +194,7 @@ export function createWorkerReplica<P, O = unknown>(
   const pending = new Map<number, PendingWrite>();
   const stats = { patches: 0, batches: 0, dropped: 0, spawns: 0, resyncs: 0 };
   let closeWaiter: (() => void) | undefined;
+  let attachedTarget: TargetId | undefined;
 
   const onFlush = (): void => {
     flushQueued = false;
@@ -356,7 +354,7 @@ export function createWorkerReplica<P, O = unknown>(
     }
   }
 
-  async function write(input: ReplicaWriteInput): Promise<WriteAttemptOutcome> {
+  async function write(input: TargetRunInput): Promise<WriteAttemptOutcome> {
     const start = performance.now();
     const { target } = input;
     if (closed) {
@@ -533,6 +531,15 @@ export function createWorkerReplica<P, O = unknown>(
     get stats(): WorkerReplicaStats {
       return Object.freeze({ ...stats, alive });
     },
+    run: write,
+    attach(target: TargetId): void {
+      if (attachedTarget !== undefined) {
+        throw new TypeError(
+          `the replica is registered for ${JSON.stringify(attachedTarget)} already: one replica serves one target`,
+        );
+      }
+      attachedTarget = target;
+    },
     close,
   };
   try {
@@ -545,6 +552,5 @@ export function createWorkerReplica<P, O = unknown>(
     }
     throw error;
   }
-  ports.set(api, { target: undefined, write });
   return Object.freeze(api);
 }

@@ -1,7 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { Codec, Sink } from "./contracts.js";
-import { createInlineExecutor } from "./executors.js";
-import { PersistenceError } from "./persistence-error.js";
+import {
+  type Codec,
+  createInlineExecutor,
+  PersistenceError,
+  runWriteAttempt,
+  type Sink,
+} from "@snapwrite/core";
 import {
   type OwnerMessage,
   REPLICA_PROTOCOL_VERSION,
@@ -10,11 +14,10 @@ import {
   serializeUnknown,
   type WorkerMessage,
 } from "./worker-protocol.js";
-import { runWriteAttempt } from "./write-attempt.js";
 
 /**
  * The worker-side copy of a target's state. It lives in the worker thread only; the owner feeds it
- * with patches through {@link WorkerReplica.patch}.
+ * with patches through `WorkerReplica.patch`.
  */
 export interface Replica<P> {
   /**
@@ -81,7 +84,7 @@ export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition
       error: serializeError(
         new PersistenceError(
           "ERR_SNAPSHOT",
-          `replica worker speaks protocol ${REPLICA_PROTOCOL_VERSION}, owner ${data.protocol}: use one version of @snapwrite/core`,
+          `replica worker speaks protocol ${REPLICA_PROTOCOL_VERSION}, owner ${data.protocol}: use one version of @snapwrite/executor-worker`,
           { stage: "snapshot" },
         ),
       ),

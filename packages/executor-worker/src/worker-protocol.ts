@@ -1,15 +1,15 @@
-import type { WriteTimings } from "./contracts.js";
 import {
   isPersistenceError,
   PERSISTENCE_ERROR_CODES,
   PersistenceError,
   type PersistenceErrorCode,
   type WriteStage,
-} from "./persistence-error.js";
+  type WriteTimings,
+} from "@snapwrite/core";
 
 /**
  * Version of the owner/worker wire protocol. The worker announces it in its `ready` message, so an
- * owner never talks to a worker built from an incompatible copy of `@snapwrite/core`.
+ * owner never talks to a worker built from an incompatible copy of `@snapwrite/executor-worker`.
  */
 export const REPLICA_PROTOCOL_VERSION = 1;
 
