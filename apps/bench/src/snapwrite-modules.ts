@@ -37,6 +37,8 @@ export interface BenchWriter {
 /** The parts of a worker replica the bench drives (`createWorkerReplica` of `@snapwrite/executor-worker`). */
 export interface BenchWorkerReplica {
   patch(patch: unknown, transfer?: readonly ArrayBuffer[]): void;
+  /** Binary patches, batched and transferred (absent in older builds). */
+  patchBytes?(tag: number, bytes: Uint8Array): void;
   run(input: unknown): Promise<unknown>;
   close(options?: { timeoutMs?: number }): Promise<void>;
 }

@@ -63,7 +63,9 @@ async function round(replica) {
   };
 }
 
-const replica = createWorkerReplica({ module: new URL("./patch-cost-worker.mjs", import.meta.url) });
+const replica = createWorkerReplica({
+  module: new URL("./patch-cost-worker.mjs", import.meta.url),
+});
 const rounds = [];
 for (let i = 0; i < 3; i++) rounds.push(await round(replica));
 const outcome = await replica.run({

@@ -6,6 +6,9 @@ import type { Contender } from "./contender.js";
 import { readTargetFile } from "./read-target-file.js";
 import { createWriterTally } from "./writer-tally.js";
 
+/** `KNOWN_MET_PATCH_TAGS.put` of `@snapwrite/formats-met` (loaded lazily, after the fs counters). */
+const KNOWN_MET_PUT_TAG = 1;
+
 /** Options of {@link createSnapwriteWorkerContender}. */
 export interface SnapwriteWorkerContenderOptions {
   /** Workspace packages as loaded. */
@@ -25,7 +28,7 @@ function concatenated(codec: Codec<KnownMetValue>, value: KnownMetValue): Uint8A
 /**
  * snapwrite with the worker executor (DESIGN §4): a worker thread keeps a known.met replica, filled
  * once with the starting state (outside the measured window, like an app loading its file) and fed
- * one `put` patch (a copy of the record's bytes) per change; each write is encoded and written with
+ * one binary `put` patch (the record's bytes, batched and transferred) per change; each write is encoded and written with
  * sink-fs (durable) inside the worker. The owner pays the patch and `request()`, never an O(N)
  * snapshot. The worker's file-system calls are counted in the worker and reported through a
  * `SharedArrayBuffer`.
@@ -96,7 +99,10 @@ export function createSnapwriteWorkerContender(
           latest = current as unknown as () => KnownMetValue;
           for (const record of changed ?? []) {
             const bytes = (record as { bytes: Uint8Array }).bytes;
-            replica.patch({ op: "put", record: bytes.slice() });
+            // A binary patch is copied into the current batch and transferred with it: no message
+            // and no structured clone per change.
+            if (replica.patchBytes) replica.patchBytes(KNOWN_MET_PUT_TAG, bytes);
+            else replica.patch({ op: "put", record: bytes.slice() });
           }
           last = handle.request("bench", { urgency }).settled;
         },

@@ -21,6 +21,13 @@ export type KnownMetPatch =
   | { readonly op: "delete"; readonly hash: Uint8Array }
   | { readonly op: "load"; readonly file: Uint8Array };
 
+/**
+ * Tags of the binary form of {@link KnownMetPatch}, for `WorkerReplica.patchBytes(tag, bytes)` of
+ * `@snapwrite/executor-worker`: the bytes are those of the object form (`record`, `hash`, `file`).
+ * `patchBytes(KNOWN_MET_PATCH_TAGS.put, record.bytes)` needs no copy of the record first.
+ */
+export const KNOWN_MET_PATCH_TAGS = Object.freeze({ put: 1, delete: 2, load: 3 } as const);
+
 /** Options of {@link createKnownMetReplica}. */
 export interface KnownMetReplicaOptions {
   /** Header to write: 0x0E, 0x0F, or `"auto"` (default: 0x0F iff some file exceeds 4,290,048,000 bytes). */
@@ -37,6 +44,11 @@ export interface KnownMetReplicaOptions {
 export interface KnownMetReplica {
   /** Applies one patch; throws `ERR_CORRUPT` for a bad one. */
   apply(patch: KnownMetPatch): void;
+  /**
+   * Applies one binary patch ({@link KNOWN_MET_PATCH_TAGS}); keeps no view of `payload`. Throws
+   * `ERR_CORRUPT` for a bad one or an unknown tag.
+   */
+  applyBytes(tag: number, payload: Uint8Array): void;
   /** Streams the records held as a known.met file (`encodeKnownMet`). */
   encode(): Iterable<Uint8Array>;
   /** Number of records held. */
@@ -165,6 +177,13 @@ export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): Kno
         default:
           throw patchError(`unknown patch ${JSON.stringify((patch as { op?: unknown })?.op)}`);
       }
+    },
+    applyBytes(tag: number, payload: Uint8Array): void {
+      if (tag === KNOWN_MET_PATCH_TAGS.put) put(payload);
+      else if (tag === KNOWN_MET_PATCH_TAGS.delete) remove(payload);
+      // The records of a loaded file are views into it: keep a copy, not the message's buffer.
+      else if (tag === KNOWN_MET_PATCH_TAGS.load) load(payload.slice());
+      else throw patchError(`unknown binary patch tag ${String(tag)}`);
     },
     encode(): Iterable<Uint8Array> {
       compact();
