@@ -393,6 +393,11 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     }
     const { snapshot, codec } = targetOptions as TargetOptions<T>;
     if (!isFunction(snapshot)) {
+      if ("replica" in targetOptions) {
+        throw new TypeError(
+          "register() takes a worker replica as { runner: replica } (the target-runner port)",
+        );
+      }
       throw new TypeError("register() needs either snapshot + codec or a runner");
     }
     if (typeof codec !== "object" || codec === null || !isFunction(codec.encode)) {

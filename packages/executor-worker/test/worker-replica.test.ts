@@ -463,6 +463,9 @@ describe("worker replica options", () => {
       } as never),
     ).toThrow(TypeError);
     expect(() => writer.register("neither", {} as never)).toThrow(TypeError);
+    expect(() => writer.register("old-form", { replica } as never)).toThrow(
+      /as \{ runner: replica \}/,
+    );
     expect(() => writer.register("fake", { runner: { patch() {} } as never })).toThrow(TypeError);
     expect(() => writer.register("bad-delay", { runner: replica, debounceMs: -1 })).toThrow(
       RangeError,
