@@ -3,7 +3,7 @@
  * sink-fs sink. The fs counters are installed in this thread too (each thread has its own `fs`),
  * writing into the shared array the owner passed, so the owner can report the worker's I/O.
  */
-import { serveReplica } from "@snapwrite/core";
+import { serveReplica } from "@snapwrite/executor-worker";
 import { createKnownMetReplica, type KnownMetPatch } from "@snapwrite/formats-met";
 import { installFsCounters } from "./fs-counters.js";
 

@@ -25,7 +25,7 @@ export interface BenchWriter {
   register(
     target: string,
     options: {
-      replica: BenchWorkerReplica;
+      runner: BenchWorkerReplica;
       debounceMs?: number;
       maxDelayMs?: number;
       shutdown?: "flush" | "skip";
@@ -34,9 +34,12 @@ export interface BenchWriter {
   close(options?: { timeoutMs?: number }): Promise<unknown>;
 }
 
-/** The parts of a worker replica the bench drives (`createWorkerReplica` of `@snapwrite/core`). */
+/** The parts of a worker replica the bench drives (`createWorkerReplica` of `@snapwrite/executor-worker`). */
 export interface BenchWorkerReplica {
   patch(patch: unknown, transfer?: readonly ArrayBuffer[]): void;
+  /** Binary patches, batched and transferred (absent in older builds). */
+  patchBytes?(tag: number, bytes: Uint8Array): void;
+  run(input: unknown): Promise<unknown>;
   close(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -49,7 +52,8 @@ export interface BenchWorkerReplicaOptions {
 
 /** Options the bench passes to `createPersistenceWriter`. */
 export interface BenchWriterOptions {
-  readonly sink: Sink;
+  /** Left out when every target has a runner (a worker replica). */
+  readonly sink?: Sink;
   readonly executor?: "inline" | "sliced";
   /** Writes in flight at most (a newer core option; an older core ignores it). */
   readonly concurrency?: number;
@@ -130,6 +134,7 @@ export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
     return value as F;
   };
   const core = await importLoose("@snapwrite/core");
+  const executorWorker = await importLoose("@snapwrite/executor-worker");
   const json = await importLoose("@snapwrite/formats-json");
   const met = await importLoose("@snapwrite/formats-met");
   const fsSink = await importLoose("@snapwrite/sink-fs");
@@ -155,7 +160,12 @@ export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
   return {
     genericReplicaExports,
     createPersistenceWriter: pick(core, "@snapwrite/core", "createPersistenceWriter", "function"),
-    createWorkerReplica: pick(core, "@snapwrite/core", "createWorkerReplica", "function"),
+    createWorkerReplica: pick(
+      executorWorker,
+      "@snapwrite/executor-worker",
+      "createWorkerReplica",
+      "function",
+    ),
     createJsonCodec: pick(json, "@snapwrite/formats-json", "createJsonCodec", "function"),
     knownMetCodec: pick(met, "@snapwrite/formats-met", "knownMetCodec", "object"),
     createKnownFileRecord: pick(met, "@snapwrite/formats-met", "createKnownFileRecord", "function"),

@@ -1,5 +1,5 @@
 import { type RetryPolicy, retryDelayMs } from "./backoff.js";
-import type { Clock, Sink, TargetId, WriteFailed, WriteResult, WriteTimings } from "./contracts.js";
+import type { Clock, TargetId, WriteFailed, WriteResult, WriteTimings } from "./contracts.js";
 import type { Executor } from "./executors.js";
 import type { LastErrorInfo, TargetHealth } from "./health.js";
 import { LongTimer } from "./long-timer.js";
@@ -16,7 +16,6 @@ import type { PersistenceEventType } from "./writer-event.js";
 /** What every target's scheduler shares with the writer. Internal. */
 export interface SchedulerHost {
   readonly clock: Clock;
-  readonly sink: Sink;
   readonly executor: Executor;
   readonly retry: RetryPolicy;
   readonly random: () => number;
@@ -41,7 +40,7 @@ export interface SchedulerSettings {
   readonly target: TargetId;
   /**
    * Runs one write attempt of the newest state: `snapshot()` + codec + sink on this thread, or a
-   * replica worker. Never rejects.
+   * target runner. Never rejects.
    */
   readonly run: (input: AttemptInput) => Promise<WriteAttemptOutcome>;
   readonly debounceMs: number;

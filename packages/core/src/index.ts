@@ -56,9 +56,9 @@ export type {
   CloseOptions,
   PersistenceWriter,
   PersistenceWriterOptions,
-  ReplicaTargetHandle,
-  ReplicaTargetOptions,
   RequestOptions,
+  RunnerTargetHandle,
+  RunnerTargetOptions,
   TargetHandle,
   TargetOptions,
 } from "./persistence-writer.js";
@@ -75,25 +75,25 @@ export type {
 export { resolvePolicy } from "./resolve-policy.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
 export { createSerialQueue } from "./serial-queue.js";
-export type { Replica, ReplicaWorkerDefinition } from "./serve-replica.js";
-export { serveReplica } from "./serve-replica.js";
 export type {
   ShutdownOutcome,
   ShutdownReport,
   TargetShutdownReport,
 } from "./shutdown-report.js";
 export { systemClock } from "./system-clock.js";
+export type {
+  TargetRunInput,
+  TargetRunner,
+  TargetRunnerCloseOptions,
+  TargetRunOutcome,
+} from "./target-runner.js";
+export { isTargetRunner } from "./target-runner.js";
 export type { TargetState } from "./target-state.js";
 export type { PersistenceTicket } from "./ticket-batch.js";
 export type { AssertValidTargetOptions } from "./validate-target.js";
 export { assertValidTarget } from "./validate-target.js";
-export type {
-  WorkerReplica,
-  WorkerReplicaCloseOptions,
-  WorkerReplicaOptions,
-  WorkerReplicaStats,
-} from "./worker-replica.js";
-export { createWorkerReplica } from "./worker-replica.js";
+export type { WriteAttemptInput, WriteAttemptOutcome } from "./write-attempt.js";
+export { runWriteAttempt } from "./write-attempt.js";
 export type {
   PersistenceEvent,
   PersistenceEventType,

@@ -19,18 +19,22 @@ import { PersistenceError } from "./persistence-error.js";
 import { resolvePolicy } from "./resolve-policy.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
 import { systemClock } from "./system-clock.js";
+import { isTargetRunner, runTarget, type TargetRunner } from "./target-runner.js";
 import type { TargetState } from "./target-state.js";
 import type { PersistenceTicket } from "./ticket-batch.js";
 import { assertValidTarget } from "./validate-target.js";
-import { replicaPort, type WorkerReplica } from "./worker-replica.js";
 import { runWriteAttempt } from "./write-attempt.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
 
 /** Options of {@link createPersistenceWriter}. */
 export interface PersistenceWriterOptions {
-  /** Where bytes go. */
-  readonly sink: Sink;
+  /**
+   * Where the bytes of `{ snapshot, codec }` targets go. May be left out when every target is
+   * registered with a `runner` (which stores its bytes itself); registering a `{ snapshot, codec }`
+   * target on a writer without a sink is then a `TypeError`.
+   */
+  readonly sink?: Sink | undefined;
   /** Time source and timers. Default {@link systemClock} (monotonic, global timers). */
   readonly clock?: Clock | undefined;
   /**
@@ -83,13 +87,14 @@ export interface TargetOptions<T> {
 }
 
 /**
- * Options of {@link PersistenceWriter.register} for a target kept in a worker thread: the replica
- * encodes and writes there (to the sink its worker module builds; the writer's `sink` is not used),
- * so the owner pays O(changes) through {@link WorkerReplica.patch} instead of a `snapshot()`.
+ * Options of {@link PersistenceWriter.register} for a target whose writes a {@link TargetRunner}
+ * performs (for example a worker replica of `@snapwrite/executor-worker`): the runner captures,
+ * encodes and stores the state itself, so neither `snapshot`, `codec` nor the writer's `sink` is
+ * used; every scheduler rule applies unchanged.
  */
-export interface ReplicaTargetOptions<P> {
-  /** The replica made by `createWorkerReplica`; one replica serves one target. */
-  readonly replica: WorkerReplica<P>;
+export interface RunnerTargetOptions {
+  /** The runner that performs this target's writes. */
+  readonly runner: TargetRunner;
   /** Quiet period after the latest debounced request, in ms. Finite, `>= 0`. Default `1000`. */
   readonly debounceMs?: number | undefined;
   /** Longest wait after the oldest request no write covers yet, in ms. Default `10_000`. */
@@ -135,24 +140,32 @@ export interface TargetHandle<T> {
 }
 
 /**
- * A target registered with a worker replica: the same requests, tickets and state as a
- * {@link TargetHandle}, without a codec (the replica encodes).
+ * A target registered with a {@link TargetRunner}: the same requests, tickets and state as a
+ * {@link TargetHandle}, without a codec (the runner encodes).
  */
-export interface ReplicaTargetHandle<P> extends Omit<TargetHandle<never>, "codec"> {
-  /** The replica the target was registered with: patch it on every change. */
-  readonly replica: WorkerReplica<P>;
+export interface RunnerTargetHandle<R extends TargetRunner = TargetRunner>
+  extends Omit<TargetHandle<never>, "codec"> {
+  /** The runner the target was registered with. */
+  readonly runner: R;
 }
 
 /** The coalescing, retrying, bounded-shutdown persistence scheduler. */
 export interface PersistenceWriter {
-  /** Registers a target; throws `TypeError` when already registered, `ERR_CLOSED` after `close()`. */
+  /**
+   * Registers a target; throws `TypeError` when already registered or when the writer has no
+   * `sink`, `ERR_CLOSED` after `close()`.
+   */
   register<T>(target: TargetId, options: TargetOptions<T>): TargetHandle<T>;
   /**
-   * Registers a target kept in a worker replica (the `worker` executor): writes are encoded and
-   * written in the replica's worker. `TypeError` when `replica` is combined with `snapshot`/`codec`,
-   * when the replica is registered already, or when the target is.
+   * Registers a target whose writes a {@link TargetRunner} performs (the target-runner port: how
+   * the worker executor and any other executor plug in). `TypeError` when `runner` is combined with
+   * `snapshot`/`codec`, when it is no runner, when its `attach()` refuses the target, or when the
+   * target is registered already.
    */
-  register<P>(target: TargetId, options: ReplicaTargetOptions<P>): ReplicaTargetHandle<P>;
+  register<R extends TargetRunner>(
+    target: TargetId,
+    options: RunnerTargetOptions & { readonly runner: R },
+  ): RunnerTargetHandle<R>;
   /** Frozen telemetry. */
   health(): PersistenceHealth;
   /** Subscribes to events; returns the unsubscribe function. */
@@ -248,6 +261,14 @@ function withoutStackTraces<R>(fn: () => R): R {
   }
 }
 
+async function closeRunner(runner: TargetRunner, timeoutMs: number): Promise<void> {
+  try {
+    await runner.close?.({ timeoutMs });
+  } catch {
+    // A runner that fails to release has nobody left to report to: the writer is closing.
+  }
+}
+
 function closedError(what: string): PersistenceError {
   return new PersistenceError("ERR_CLOSED", `writer is closed: cannot ${what}`);
 }
@@ -261,7 +282,10 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     throw new TypeError("createPersistenceWriter needs an options object");
   }
   const { sink } = options;
-  if (typeof sink !== "object" || sink === null || !isFunction(sink.write)) {
+  if (
+    sink !== undefined &&
+    (typeof sink !== "object" || sink === null || !isFunction(sink.write))
+  ) {
     throw new TypeError("sink must be a Sink with a write() method");
   }
   const clock = options.clock ?? systemClock;
@@ -285,14 +309,13 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
   const limiter = new WriteLimiter(resolveConcurrency(options.concurrency));
 
   const schedulers = new Map<TargetId, CoalescingScheduler>();
-  const replicas: WorkerReplica<unknown>[] = [];
+  const runners = new Set<TargetRunner>();
   let listeners: readonly PersistenceListener[] = [];
   let listenerErrors = 0;
   let closePromise: Promise<ShutdownReport> | undefined;
 
   const host: SchedulerHost & { closing: boolean; listenerCount: number } = {
     clock,
-    sink,
     executor,
     retry,
     random,
@@ -348,14 +371,14 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
   }
 
   function register<T>(target: TargetId, targetOptions: TargetOptions<T>): TargetHandle<T>;
-  function register<P>(
+  function register<R extends TargetRunner>(
     target: TargetId,
-    targetOptions: ReplicaTargetOptions<P>,
-  ): ReplicaTargetHandle<P>;
+    targetOptions: RunnerTargetOptions & { readonly runner: R },
+  ): RunnerTargetHandle<R>;
   function register<T>(
     target: TargetId,
-    targetOptions: TargetOptions<T> | ReplicaTargetOptions<T>,
-  ): TargetHandle<T> | ReplicaTargetHandle<T> {
+    targetOptions: TargetOptions<T> | RunnerTargetOptions,
+  ): TargetHandle<T> | RunnerTargetHandle {
     if (host.closing) throw closedError(`register ${JSON.stringify(target)}`);
     assertValidTarget(target);
     if (schedulers.has(target)) {
@@ -364,17 +387,27 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     if (typeof targetOptions !== "object" || targetOptions === null) {
       throw new TypeError("register() needs an options object");
     }
-    if ("replica" in targetOptions && targetOptions.replica !== undefined) {
-      return registerReplica(target, targetOptions as ReplicaTargetOptions<T>);
+    if ("runner" in targetOptions && targetOptions.runner !== undefined) {
+      return registerRunner(target, targetOptions as RunnerTargetOptions);
     }
     const { snapshot, codec } = targetOptions as TargetOptions<T>;
     if (!isFunction(snapshot)) {
-      throw new TypeError("register() needs either snapshot + codec or a replica");
+      if ("replica" in targetOptions) {
+        throw new TypeError(
+          "register() takes a worker replica as { runner: replica } (the target-runner port)",
+        );
+      }
+      throw new TypeError("register() needs either snapshot + codec or a runner");
     }
     if (typeof codec !== "object" || codec === null || !isFunction(codec.encode)) {
       throw new TypeError("codec must be a Codec with an encode() method");
     }
     const settings = registration(target, targetOptions);
+    if (sink === undefined) {
+      throw new TypeError(
+        `target ${JSON.stringify(target)} has snapshot + codec, but the writer has no sink: pass \`sink\` to createPersistenceWriter, or register the target with a runner`,
+      );
+    }
     const scheduler = new CoalescingScheduler(host, {
       target,
       run: ({ generation, signal }) =>
@@ -384,7 +417,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
           snapshot,
           codec,
           executor: host.executor,
-          sink: host.sink,
+          sink,
           signal,
         }),
       ...settings,
@@ -393,34 +426,30 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     return Object.freeze(Object.assign(handleMethods(scheduler), { codec }));
   }
 
-  function registerReplica<P>(
+  function registerRunner(
     target: TargetId,
-    targetOptions: ReplicaTargetOptions<P>,
-  ): ReplicaTargetHandle<P> {
-    const { replica } = targetOptions;
+    targetOptions: RunnerTargetOptions,
+  ): RunnerTargetHandle {
+    const { runner } = targetOptions;
     const unknownOptions = targetOptions as { snapshot?: unknown; codec?: unknown };
     if (unknownOptions.snapshot !== undefined || unknownOptions.codec !== undefined) {
-      throw new TypeError("pass either snapshot + codec or a replica, not both");
+      throw new TypeError("pass either snapshot + codec or a runner, not both");
     }
-    const port = replicaPort(replica);
-    if (port === undefined) {
-      throw new TypeError("replica must be a WorkerReplica made by createWorkerReplica()");
-    }
-    if (port.target !== undefined) {
+    if (!isTargetRunner(runner)) {
       throw new TypeError(
-        `the replica is registered for ${JSON.stringify(port.target)} already: one replica serves one target`,
+        "runner must be a TargetRunner: { run(input), attach?(target), close?(options) }",
       );
     }
     const settings = registration(target, targetOptions);
-    port.target = target;
+    runner.attach?.(target);
     const scheduler = new CoalescingScheduler(host, {
       target,
-      run: (input) => port.write(input),
+      run: (input) => runTarget(runner, input),
       ...settings,
     });
     schedulers.set(target, scheduler);
-    replicas.push(replica);
-    return Object.freeze(Object.assign(handleMethods(scheduler), { replica }));
+    runners.add(runner);
+    return Object.freeze(Object.assign(handleMethods(scheduler), { runner }));
   }
 
   function handleMethods(scheduler: CoalescingScheduler): Omit<TargetHandle<never>, "codec"> {
@@ -509,11 +538,11 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       reachDeadline();
     }
     const lines = withoutStackTraces(() => all.map((scheduler) => scheduler.finishClose()));
-    if (replicas.length > 0) {
-      // The writer owns the replicas registered with it: nothing can save through them any more.
-      // They get what is left of the deadline to close their sinks, and are terminated after it.
+    if (runners.size > 0) {
+      // The writer owns the runners registered with it: nothing can save through them any more.
+      // They get what is left of the deadline to release what they hold (a worker closes its sink).
       const left = passed ? 0 : Math.max(0, timeoutMs - (clock.now() - startedAt));
-      await Promise.all(replicas.map((replica) => replica.close({ timeoutMs: left })));
+      await Promise.all([...runners].map((runner) => closeRunner(runner, left)));
     }
     const report = buildShutdownReport(clock.now() - startedAt, lines);
     host.emit("closed", undefined, undefined, undefined);

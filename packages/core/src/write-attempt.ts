@@ -4,18 +4,28 @@ import { toPersistenceError } from "./os-error.js";
 import { PersistenceError, type WriteStage } from "./persistence-error.js";
 import { silence, thenOf } from "./thenable.js";
 
-/** Everything one write attempt needs. Internal to the writer. */
+/** Everything one write attempt ({@link runWriteAttempt}) needs. */
 export interface WriteAttemptInput<T> {
+  /** The target to write. */
   readonly target: TargetId;
+  /** Passed to the sink (`options.generation`, for fencing) and the executor. */
   readonly generation: number;
+  /** Captures the value to write; called once, synchronously, first. */
   readonly snapshot: () => T;
+  /** Turns the value into chunks. */
   readonly codec: Codec<T>;
+  /** Drives the codec's generator (`createInlineExecutor()`, `createSlicedExecutor()`, …). */
   readonly executor: Executor;
+  /** Stores the chunks. */
   readonly sink: Sink;
+  /** Passed to the executor and the sink; aborting it aborts the attempt. */
   readonly signal: AbortSignal;
 }
 
-/** What one write attempt produced, before the scheduler turns it into a `WriteResult`. */
+/**
+ * What one write attempt produced, before the writer turns it into a `WriteResult`: a complete
+ * `TargetRunOutcome`, so a target runner may return it as it is.
+ */
 export type WriteAttemptOutcome =
   | {
       readonly ok: true;
@@ -119,10 +129,13 @@ function describeValue(value: unknown): string {
 }
 
 /**
- * Runs one attempt: `snapshot()` on the owner thread, then `sink.write` pulling the codec's chunks
- * through the executor. Never throws: every failure becomes an outcome with its stage; a thenable
- * from `snapshot()` is `ERR_SNAPSHOT` and a non-iterable from `encode()` is `ERR_ENCODE`, both
- * before the sink is called.
+ * Runs one write attempt exactly as the writer does for a `{ snapshot, codec }` target:
+ * `snapshot()`, then `sink.write` pulling the codec's chunks through the executor. Never throws or
+ * rejects: every failure becomes an outcome with its stage (a throwing `snapshot()` or a thenable
+ * from it is `ERR_SNAPSHOT`, anything the codec throws, also while the sink pulls, is `ERR_ENCODE`,
+ * a sink's `PersistenceError` keeps its code and stage, other sink errors are mapped). A target
+ * runner that encodes somewhere else (a worker thread, another process) uses it there, so its
+ * results classify failures the same way.
  */
 export async function runWriteAttempt<T>(
   input: WriteAttemptInput<T>,

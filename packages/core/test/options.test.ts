@@ -42,9 +42,17 @@ describe("writer option validation", () => {
     expect(() => make(options as unknown as Partial<PersistenceWriterOptions>)).toThrow(TypeError);
   });
 
-  it("throws TypeError without a sink", () => {
-    expect(() => createPersistenceWriter({} as PersistenceWriterOptions)).toThrow(TypeError);
+  it("without a sink, refuses a snapshot + codec target at register time with TypeError", () => {
+    const writer = createPersistenceWriter({});
+    expect(() => writer.register("state.txt", { snapshot: () => "x", codec: textCodec() })).toThrow(
+      /has snapshot \+ codec, but the writer has no sink/,
+    );
+    expect(() => writer.register("state.txt", { snapshot: () => "x", codec: textCodec() })).toThrow(
+      TypeError,
+    );
+    expect(writer.health().targets).toEqual({});
     expect(() => createPersistenceWriter(undefined as never)).toThrow(TypeError);
+    expect(() => createPersistenceWriter({ sink: {} as never })).toThrow(TypeError);
   });
 
   it("accepts the boundaries: jitter 0 and 1, factor 1, maxMs = initialMs, initialMs 0", () => {

@@ -56,7 +56,7 @@ export type {
   KnownMetReplica,
   KnownMetReplicaOptions,
 } from "./known-met/known-met-replica.js";
-export { createKnownMetReplica } from "./known-met/known-met-replica.js";
+export { createKnownMetReplica, KNOWN_MET_PATCH_TAGS } from "./known-met/known-met-replica.js";
 export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
 export { toAmuleCanonicalRecord } from "./known-met/to-amule-canonical-record.js";
 export type {

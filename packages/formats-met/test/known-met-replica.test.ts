@@ -4,7 +4,7 @@ import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-re
 import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
 import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
-import { createKnownMetReplica } from "../src/known-met/known-met-replica.js";
+import { createKnownMetReplica, KNOWN_MET_PATCH_TAGS } from "../src/known-met/known-met-replica.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
 
 function concat(chunks: Iterable<Uint8Array>): Uint8Array {
@@ -93,6 +93,35 @@ describe("createKnownMetReplica", () => {
     const expected = all.filter((_, i) => i % 3 !== 0).map((r) => r.date);
     expect(dates).toEqual([...expected, 0]);
     expect(replica.size).toBe(2001);
+  });
+
+  it("applies binary patches like their object form, without keeping views of the payload", () => {
+    const objects = createKnownMetReplica();
+    const binary = createKnownMetReplica();
+    const file = concat(encodeKnownMet({ header: 0x0e, records: [record(1, 1), record(2, 2)] }));
+    const shared = new Uint8Array(4096);
+    const send = (tag: number, bytes: Uint8Array) => {
+      // Like a message buffer: the payload is a view that is overwritten afterwards.
+      shared.set(bytes, 100);
+      binary.applyBytes(tag, shared.subarray(100, 100 + bytes.byteLength));
+      shared.fill(0xee);
+    };
+    objects.apply({ op: "load", file });
+    send(KNOWN_MET_PATCH_TAGS.load, file);
+    for (const r of [record(3, 3), record(1, 10, 5)]) {
+      objects.apply({ op: "put", record: r.bytes });
+      send(KNOWN_MET_PATCH_TAGS.put, r.bytes);
+    }
+    objects.apply({ op: "delete", hash: record(2, 2).hash });
+    send(KNOWN_MET_PATCH_TAGS.delete, record(2, 2).hash);
+    expect(binary.size).toBe(2);
+    expect(hex(concat(binary.encode()))).toBe(hex(concat(objects.encode())));
+    expect(() => binary.applyBytes(9, new Uint8Array(1))).toThrow(
+      expect.objectContaining({ code: "ERR_CORRUPT" }),
+    );
+    expect(() => binary.applyBytes(KNOWN_MET_PATCH_TAGS.delete, new Uint8Array(3))).toThrow(
+      expect.objectContaining({ code: "ERR_CORRUPT" }),
+    );
   });
 
   it("throws ERR_CORRUPT for bad patches and TypeError for a bad header option", () => {

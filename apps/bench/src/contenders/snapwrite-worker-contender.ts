@@ -1,10 +1,13 @@
-import type { Codec, Sink, WriteResult } from "@snapwrite/core";
+import type { Codec, WriteResult } from "@snapwrite/core";
 import { encodeToBuffer } from "../bench-format.js";
 import { FS_COUNT_FIELDS, readFsCounts } from "../fs-counters.js";
 import type { KnownMetValue, SnapwriteModules } from "../snapwrite-modules.js";
 import type { Contender } from "./contender.js";
 import { readTargetFile } from "./read-target-file.js";
 import { createWriterTally } from "./writer-tally.js";
+
+/** `KNOWN_MET_PATCH_TAGS.put` of `@snapwrite/formats-met` (loaded lazily, after the fs counters). */
+const KNOWN_MET_PUT_TAG = 1;
 
 /** Options of {@link createSnapwriteWorkerContender}. */
 export interface SnapwriteWorkerContenderOptions {
@@ -25,7 +28,7 @@ function concatenated(codec: Codec<KnownMetValue>, value: KnownMetValue): Uint8A
 /**
  * snapwrite with the worker executor (docs/architecture.md#executors): a worker thread keeps a known.met replica, filled
  * once with the starting state (outside the measured window, like an app loading its file) and fed
- * one `put` patch (a copy of the record's bytes) per change; each write is encoded and written with
+ * one binary `put` patch (the record's bytes, batched and transferred) per change; each write is encoded and written with
  * sink-fs (durable) inside the worker. The owner pays the patch and `request()`, never an O(N)
  * snapshot. The worker's file-system calls are counted in the worker and reported through a
  * `SharedArrayBuffer`.
@@ -35,12 +38,11 @@ export function createSnapwriteWorkerContender(
 ): Contender {
   const { modules, workerModule } = options;
   const id = "snapwrite-worker-fs";
-  const { createPersistenceWriter, createWorkerReplica, createMemorySink, knownMetCodec } = modules;
-  if (!createPersistenceWriter || !createWorkerReplica || !createMemorySink || !knownMetCodec) {
+  const { createPersistenceWriter, createWorkerReplica, knownMetCodec } = modules;
+  if (!createPersistenceWriter || !createWorkerReplica || !knownMetCodec) {
     const reason = [
       modules.missing.createPersistenceWriter,
       modules.missing.createWorkerReplica,
-      modules.missing.createMemorySink,
       modules.missing.knownMetCodec,
     ]
       .filter((text) => text !== undefined)
@@ -74,16 +76,14 @@ export function createSnapwriteWorkerContender(
       replica.patch({ op: "load", file }, [file.buffer as ArrayBuffer]);
       const tally = createWriterTally();
       let counting = false;
-      // The owner-side sink is not used by replica targets; a memory sink keeps the owner off the disk.
-      const unusedSink: Sink = createMemorySink();
+      // Every target is a replica: the writer needs no owner-side sink (the worker has its own).
       const writer = createPersistenceWriter({
-        sink: unusedSink,
         onResult: (result) => {
           if (counting) tally.add(result);
         },
       });
       const handle = writer.register(target, {
-        replica,
+        runner: replica,
         debounceMs: schedule?.debounceMs ?? 1000,
         maxDelayMs: schedule?.maxDelayMs ?? 10_000,
       });
@@ -99,7 +99,10 @@ export function createSnapwriteWorkerContender(
           latest = current as unknown as () => KnownMetValue;
           for (const record of changed ?? []) {
             const bytes = (record as { bytes: Uint8Array }).bytes;
-            replica.patch({ op: "put", record: bytes.slice() });
+            // A binary patch is copied into the current batch and transferred with it: no message
+            // and no structured clone per change.
+            if (replica.patchBytes) replica.patchBytes(KNOWN_MET_PUT_TAG, bytes);
+            else replica.patch({ op: "put", record: bytes.slice() });
           }
           last = handle.request("bench", { urgency }).settled;
         },

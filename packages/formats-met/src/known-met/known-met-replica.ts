@@ -1,11 +1,12 @@
-import { PersistenceError, type Replica } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { encodeKnownMet } from "./encode-known-met.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMetHeader } from "./known-met.js";
 
 /**
- * A change to a {@link KnownMetReplica}, posted by the owner with `WorkerReplica.patch`.
+ * A change to a {@link KnownMetReplica}, posted by the owner with `WorkerReplica.patch` of
+ * `@snapwrite/executor-worker`.
  * - `put`: one record's exact wire bytes (`record.bytes` of a `KnownFileRecord`); it replaces the
  *   record with the same MD4 hash in place, or is appended.
  * - `delete`: removes the record with this 16-byte MD4 hash (no-op when absent).
@@ -20,6 +21,13 @@ export type KnownMetPatch =
   | { readonly op: "delete"; readonly hash: Uint8Array }
   | { readonly op: "load"; readonly file: Uint8Array };
 
+/**
+ * Tags of the binary form of {@link KnownMetPatch}, for `WorkerReplica.patchBytes(tag, bytes)` of
+ * `@snapwrite/executor-worker`: the bytes are those of the object form (`record`, `hash`, `file`).
+ * `patchBytes(KNOWN_MET_PATCH_TAGS.put, record.bytes)` needs no copy of the record first.
+ */
+export const KNOWN_MET_PATCH_TAGS = Object.freeze({ put: 1, delete: 2, load: 3 } as const);
+
 /** Options of {@link createKnownMetReplica}. */
 export interface KnownMetReplicaOptions {
   /** Header to write: 0x0E, 0x0F, or `"auto"` (default: 0x0F iff some file exceeds 4,290,048,000 bytes). */
@@ -28,8 +36,21 @@ export interface KnownMetReplicaOptions {
   readonly chunkSize?: number | undefined;
 }
 
-/** A known.met kept in a replica worker: records keyed by MD4 hash, in insertion order. */
-export interface KnownMetReplica extends Replica<KnownMetPatch> {
+/**
+ * A known.met kept in a replica worker: records keyed by MD4 hash, in insertion order. It is the
+ * `Replica<KnownMetPatch>` that `serveReplica` of `@snapwrite/executor-worker` expects (this package
+ * does not depend on that one: the shape is all it needs).
+ */
+export interface KnownMetReplica {
+  /** Applies one patch; throws `ERR_CORRUPT` for a bad one. */
+  apply(patch: KnownMetPatch): void;
+  /**
+   * Applies one binary patch ({@link KNOWN_MET_PATCH_TAGS}); keeps no view of `payload`. Throws
+   * `ERR_CORRUPT` for a bad one or an unknown tag.
+   */
+  applyBytes(tag: number, payload: Uint8Array): void;
+  /** Streams the records held as a known.met file (`encodeKnownMet`). */
+  encode(): Iterable<Uint8Array>;
   /** Number of records held. */
   readonly size: number;
 }
@@ -48,7 +69,7 @@ function patchError(message: string, cause?: unknown): PersistenceError {
 }
 
 /**
- * Creates an empty known.met replica for `serveReplica` of `@snapwrite/core` (call it in the
+ * Creates an empty known.met replica for `serveReplica` of `@snapwrite/executor-worker` (call it in the
  * module's `createReplica`). Records keep the order they were first put in (a `put` of a known hash
  * replaces the record where it is; `load` takes the file's order), which is the order the owner's
  * array has when it replaces records in place and appends new ones. `apply` validates every record
@@ -156,6 +177,13 @@ export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): Kno
         default:
           throw patchError(`unknown patch ${JSON.stringify((patch as { op?: unknown })?.op)}`);
       }
+    },
+    applyBytes(tag: number, payload: Uint8Array): void {
+      if (tag === KNOWN_MET_PATCH_TAGS.put) put(payload);
+      else if (tag === KNOWN_MET_PATCH_TAGS.delete) remove(payload);
+      // The records of a loaded file are views into it: keep a copy, not the message's buffer.
+      else if (tag === KNOWN_MET_PATCH_TAGS.load) load(payload.slice());
+      else throw patchError(`unknown binary patch tag ${String(tag)}`);
     },
     encode(): Iterable<Uint8Array> {
       compact();

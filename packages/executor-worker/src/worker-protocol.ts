@@ -1,22 +1,31 @@
-import type { WriteTimings } from "./contracts.js";
 import {
   isPersistenceError,
   PERSISTENCE_ERROR_CODES,
   PersistenceError,
   type PersistenceErrorCode,
   type WriteStage,
-} from "./persistence-error.js";
+  type WriteTimings,
+} from "@snapwrite/core";
 
 /**
  * Version of the owner/worker wire protocol. The worker announces it in its `ready` message, so an
- * owner never talks to a worker built from an incompatible copy of `@snapwrite/core`.
+ * owner never talks to a worker built from an incompatible copy of `@snapwrite/executor-worker`.
  */
-export const REPLICA_PROTOCOL_VERSION = 1;
+export const REPLICA_PROTOCOL_VERSION = 2;
 
-/** Owner to worker: patches, in the order `patch()` was called. Internal. */
+/**
+ * A run of patches inside a {@link PatchBatchMessage}: object patches as posted with `patch()`, or
+ * binary patches of `patchBytes()` as frames (tag u8, payload length u32 little-endian, payload)
+ * in the first `length` bytes of a transferred buffer. Internal.
+ */
+export type PatchSegment =
+  | { readonly kind: "objects"; readonly patches: readonly unknown[] }
+  | { readonly kind: "bytes"; readonly buffer: ArrayBuffer; readonly length: number };
+
+/** Owner to worker: patches, in the order `patch()`/`patchBytes()` were called. Internal. */
 export interface PatchBatchMessage {
   readonly type: "patches";
-  readonly patches: readonly unknown[];
+  readonly segments: readonly PatchSegment[];
 }
 
 /** Owner to worker: encode the replica as it is after every earlier patch, and write it. Internal. */

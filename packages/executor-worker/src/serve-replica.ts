@@ -1,20 +1,25 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { Codec, Sink } from "./contracts.js";
-import { createInlineExecutor } from "./executors.js";
-import { PersistenceError } from "./persistence-error.js";
+import {
+  type Codec,
+  createInlineExecutor,
+  PersistenceError,
+  runWriteAttempt,
+  type Sink,
+} from "@snapwrite/core";
+import { forEachFrame } from "./patch-batch.js";
 import {
   type OwnerMessage,
+  type PatchSegment,
   REPLICA_PROTOCOL_VERSION,
   type SerializedError,
   serializeError,
   serializeUnknown,
   type WorkerMessage,
 } from "./worker-protocol.js";
-import { runWriteAttempt } from "./write-attempt.js";
 
 /**
  * The worker-side copy of a target's state. It lives in the worker thread only; the owner feeds it
- * with patches through {@link WorkerReplica.patch}.
+ * with patches through `WorkerReplica.patch`.
  */
 export interface Replica<P> {
   /**
@@ -23,6 +28,13 @@ export interface Replica<P> {
    * replica counts as lost (see `resync` of `createWorkerReplica`).
    */
   apply(patch: P): void;
+  /**
+   * Applies one binary patch posted with `WorkerReplica.patchBytes(tag, bytes)`, in the same order
+   * as the object patches. `payload` is a view into a buffer shared with the other patches of its
+   * message: copy what you keep. Needed only when the owner posts binary patches; without it such a
+   * patch is fatal like a throwing `apply` (the replica is lost).
+   */
+  applyBytes?(tag: number, payload: Uint8Array): void;
   /**
    * Encodes the current state as chunks (the same rules as {@link Codec.encode}: each yielded chunk
    * is handed over). What it throws becomes `ERR_ENCODE` at stage `encode`.
@@ -46,6 +58,22 @@ interface ReplicaWorkerData {
 }
 
 let served = false;
+
+function applySegments<P>(replica: Replica<P>, segments: readonly PatchSegment[]): void {
+  for (const segment of segments) {
+    if (segment.kind === "objects") {
+      for (const patch of segment.patches) replica.apply(patch as P);
+      continue;
+    }
+    const applyBytes = replica.applyBytes;
+    if (typeof applyBytes !== "function") {
+      throw new TypeError("the owner posted binary patches, but the replica has no applyBytes()");
+    }
+    forEachFrame(segment.buffer, segment.length, (tag, payload) => {
+      applyBytes.call(replica, tag, payload);
+    });
+  }
+}
 
 function replicaWorkerData(): ReplicaWorkerData | undefined {
   const data = (workerData as { snapwriteReplica?: ReplicaWorkerData } | null | undefined)
@@ -81,7 +109,7 @@ export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition
       error: serializeError(
         new PersistenceError(
           "ERR_SNAPSHOT",
-          `replica worker speaks protocol ${REPLICA_PROTOCOL_VERSION}, owner ${data.protocol}: use one version of @snapwrite/core`,
+          `replica worker speaks protocol ${REPLICA_PROTOCOL_VERSION}, owner ${data.protocol}: use one version of @snapwrite/executor-worker`,
           { stage: "snapshot" },
         ),
       ),
@@ -124,10 +152,9 @@ export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition
         head = 0;
       }
       if (message.type === "patches") {
-        const target = replica as Replica<P>;
         // A throwing apply() leaves the replica in an unknown state: let it crash the worker (an
         // uncaught exception), so the owner treats the replica as lost instead of writing it.
-        for (const patch of message.patches) target.apply(patch as P);
+        applySegments(replica as Replica<P>, message.segments);
       } else if (message.type === "write") {
         const controller = new AbortController();
         current = { id: message.id, controller };
@@ -181,9 +208,12 @@ export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition
         typeof replica !== "object" ||
         replica === null ||
         typeof replica.apply !== "function" ||
-        typeof replica.encode !== "function"
+        typeof replica.encode !== "function" ||
+        (replica.applyBytes !== undefined && typeof replica.applyBytes !== "function")
       ) {
-        throw new TypeError("createReplica() must return { apply(patch), encode() }");
+        throw new TypeError(
+          "createReplica() must return { apply(patch), encode(), applyBytes?() }",
+        );
       }
       sink = await definition.createSink(options);
       if (typeof sink !== "object" || sink === null || typeof sink.write !== "function") {

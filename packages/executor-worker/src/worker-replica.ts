@@ -1,22 +1,28 @@
 import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
-import type { TargetId, WriteTimings } from "./contracts.js";
-import { LongTimer } from "./long-timer.js";
-import { PersistenceError, type WriteStage } from "./persistence-error.js";
-import { systemClock } from "./system-clock.js";
+import {
+  PersistenceError,
+  type TargetId,
+  type TargetRunInput,
+  type TargetRunner,
+  type WriteAttemptOutcome,
+  type WriteStage,
+  type WriteTimings,
+} from "@snapwrite/core";
+import { LongTimer, systemClock } from "@snapwrite/core/sink-kit";
+import { PatchBatch } from "./patch-batch.js";
 import {
   deserializeError,
   type OwnerMessage,
   REPLICA_PROTOCOL_VERSION,
   type WorkerMessage,
 } from "./worker-protocol.js";
-import type { WriteAttemptOutcome } from "./write-attempt.js";
 
 /** Options of {@link createWorkerReplica}. `O` is the type of `options`. */
 export interface WorkerReplicaOptions<P, O = unknown> {
   /**
    * The worker module: a `file:` URL (`new URL("./known-worker.js", import.meta.url)`) or an
    * absolute path of an ES module that calls `serveReplica({ createReplica, createSink })` of
-   * `@snapwrite/core`. It runs in a worker thread, so it must be JavaScript Node can load.
+   * `@snapwrite/executor-worker`. It runs in a worker thread, so it must be JavaScript Node can load.
    */
   readonly module: string | URL;
   /** Handed to the module's `createReplica` and `createSink`. Must be structured-cloneable. */
@@ -38,6 +44,17 @@ export interface WorkerReplicaOptions<P, O = unknown> {
    * terminated, in ms. Finite, `>= 0`. Default `1000`.
    */
   readonly abortGraceMs?: number | undefined;
+  /**
+   * How long binary patches ({@link WorkerReplica.patchBytes}) may wait on the owner before they are
+   * posted, in ms: patches of this window share one message (a write posts them at once, so no
+   * write ever misses one). Finite, `>= 0`; `0` posts them at the end of the turn. Default `50`.
+   */
+  readonly batchDelayMs?: number | undefined;
+  /**
+   * Binary patches are posted as soon as this many bytes wait, whatever `batchDelayMs` says.
+   * Integer `>= 1`. Default `262144` (256 KiB).
+   */
+  readonly batchBytes?: number | undefined;
 }
 
 /** Options of {@link WorkerReplica.close}. */
@@ -51,9 +68,12 @@ export interface WorkerReplicaCloseOptions {
 
 /** Counters of a {@link WorkerReplica}, read now. */
 export interface WorkerReplicaStats {
-  /** Patches accepted by `patch()`. */
+  /** Patches accepted by `patch()` and `patchBytes()`. */
   readonly patches: number;
-  /** Messages that carried them (patches of one event-loop turn share one message). */
+  /**
+   * Messages that carried them (object patches of one event-loop turn share one message; binary
+   * patches of one `batchDelayMs` window too).
+   */
   readonly batches: number;
   /** Patches dropped because the replica was lost (the next `resync` covers them). */
   readonly dropped: number;
@@ -67,10 +87,11 @@ export interface WorkerReplicaStats {
 
 /**
  * A replica of the owner's state kept in a worker thread. The owner calls {@link patch} for every
- * change (O(size of the change)); a writer target registered with `{ replica }` encodes and writes
- * in the worker, so a save costs the owner O(1) instead of O(state).
+ * change (O(size of the change)). It is a `TargetRunner` of `@snapwrite/core`: a writer target
+ * registered with `{ runner: replica }` encodes and writes in the worker, so a save costs the owner
+ * O(1) instead of O(state).
  */
-export interface WorkerReplica<P> {
+export interface WorkerReplica<P> extends TargetRunner {
   /**
    * Posts one patch: patches of one event-loop turn go out as one message, in call order, before
    * any write that starts later. `transfer` lists buffers to move instead of copy (the caller must
@@ -78,36 +99,36 @@ export interface WorkerReplica<P> {
    * the patch is dropped (counted) because `resync` will rebuild the whole state.
    */
   patch(patch: P, transfer?: readonly TransferListItem[]): void;
+  /**
+   * Posts one binary patch: `bytes` is copied at once (the caller may reuse or change it right
+   * after; a view into a larger buffer costs only its own bytes) into a buffer that is transferred
+   * with the other binary patches of the `batchDelayMs` window, so a patch costs the owner a copy,
+   * not a message. The worker's replica gets it as `applyBytes(tag, payload)`, in order with the
+   * object patches. `tag` (an integer 0–255) says what the bytes are. Throws `ERR_CLOSED` after
+   * {@link close}, `RangeError` for a bad tag, `TypeError` for bytes that are not a `Uint8Array`.
+   */
+  patchBytes(tag: number, bytes: Uint8Array): void;
   /** Counters, read now. */
   readonly stats: WorkerReplicaStats;
+  /**
+   * Starts a write in the worker: flushes the patches posted so far, then asks the worker to encode
+   * the replica as it is after them and write it to its sink. Resolves with the outcome (never
+   * rejects); aborting `input.signal` aborts the worker's write, and a worker that does not stop
+   * within `abortGraceMs` is terminated. The writer calls it; call it yourself only for a replica
+   * that is not registered with a writer.
+   */
+  run(input: TargetRunInput): Promise<WriteAttemptOutcome>;
+  /**
+   * Binds the replica to the writer target it serves. `register()` calls it; a second target is a
+   * `TypeError` (one replica holds the state of one target).
+   */
+  attach(target: TargetId): void;
   /**
    * Lets a running write finish, closes the worker's sink and stops the worker; terminates it when
    * `timeoutMs` passes. Idempotent. The writer a replica is registered with calls it from its own
    * `close()`.
    */
   close(options?: WorkerReplicaCloseOptions): Promise<void>;
-}
-
-/** What the writer passes for one write attempt of a replica target. Internal. */
-export interface ReplicaWriteInput {
-  readonly target: TargetId;
-  readonly generation: number;
-  readonly attempt: number;
-  readonly signal: AbortSignal;
-}
-
-/** The owner-side machinery behind a {@link WorkerReplica}, for the writer. Internal. */
-export interface ReplicaPort {
-  /** The target the replica is registered for, once registered. */
-  target: TargetId | undefined;
-  write(input: ReplicaWriteInput): Promise<WriteAttemptOutcome>;
-}
-
-const ports = new WeakMap<object, ReplicaPort>();
-
-/** The internal port of a replica made by {@link createWorkerReplica}, or `undefined`. Internal. */
-export function replicaPort(value: unknown): ReplicaPort | undefined {
-  return typeof value === "object" && value !== null ? ports.get(value) : undefined;
 }
 
 interface PendingWrite {
@@ -173,6 +194,16 @@ export function createWorkerReplica<P, O = unknown>(
   if (!Number.isFinite(abortGraceMs) || abortGraceMs < 0) {
     throw new RangeError(`abortGraceMs must be a finite number >= 0, got ${abortGraceMs}`);
   }
+  const batchDelayMs = replicaOptions.batchDelayMs ?? 50;
+  if (typeof batchDelayMs !== "number") throw new TypeError("batchDelayMs must be a number");
+  if (!Number.isFinite(batchDelayMs) || batchDelayMs < 0) {
+    throw new RangeError(`batchDelayMs must be a finite number >= 0, got ${batchDelayMs}`);
+  }
+  const batchBytes = replicaOptions.batchBytes ?? 256 * 1024;
+  if (typeof batchBytes !== "number") throw new TypeError("batchBytes must be a number");
+  if (!Number.isInteger(batchBytes) || batchBytes < 1) {
+    throw new RangeError(`batchBytes must be an integer >= 1, got ${batchBytes}`);
+  }
   // Workers inherit the process's flags; `--input-type` (from `node -e`) would break loading the
   // module. Only a list passed explicitly is checked for per-process flags, so pass one only then.
   const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--input-type"));
@@ -190,16 +221,21 @@ export function createWorkerReplica<P, O = unknown>(
   let closed = false;
   let closePromise: Promise<void> | undefined;
   let lostError: PersistenceError | undefined;
-  let batch: unknown[] = [];
-  let transfer: TransferListItem[] = [];
+  const batch = new PatchBatch();
   let flushQueued = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let nextId = 0;
   const pending = new Map<number, PendingWrite>();
   const stats = { patches: 0, batches: 0, dropped: 0, spawns: 0, resyncs: 0 };
   let closeWaiter: (() => void) | undefined;
+  let attachedTarget: TargetId | undefined;
 
   const onFlush = (): void => {
     flushQueued = false;
+    flush();
+  };
+  const onFlushTimer = (): void => {
+    flushTimer = undefined;
     flush();
   };
 
@@ -322,30 +358,38 @@ export function createWorkerReplica<P, O = unknown>(
   function lose(error: PersistenceError): void {
     lostError = error;
     alive = false;
-    batch = [];
-    transfer = [];
+    dropBatch();
     const thread = worker;
     if (thread !== undefined) void thread.terminate();
   }
 
+  function dropBatch(): void {
+    if (flushTimer !== undefined) {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+    }
+    batch.clear();
+  }
+
   function flush(): void {
-    if (batch.length === 0) return;
-    const patches = batch;
-    const moved = transfer;
-    batch = [];
-    transfer = [];
+    if (flushTimer !== undefined) {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+    }
+    const taken = batch.take();
+    if (taken === undefined) return;
     const thread = worker;
     if (!alive || thread === undefined) {
-      stats.dropped += patches.length;
+      stats.dropped += taken.count;
       return;
     }
     try {
-      const message: OwnerMessage = { type: "patches", patches };
-      thread.postMessage(message, moved);
+      const message: OwnerMessage = { type: "patches", segments: taken.segments };
+      thread.postMessage(message, taken.transfer);
       stats.batches++;
     } catch (error) {
       // Part of the patch stream is gone: the replica no longer matches the owner's state.
-      stats.dropped += patches.length;
+      stats.dropped += taken.count;
       lose(
         new PersistenceError(
           "ERR_SNAPSHOT",
@@ -356,7 +400,7 @@ export function createWorkerReplica<P, O = unknown>(
     }
   }
 
-  async function write(input: ReplicaWriteInput): Promise<WriteAttemptOutcome> {
+  async function write(input: TargetRunInput): Promise<WriteAttemptOutcome> {
     const start = performance.now();
     const { target } = input;
     if (closed) {
@@ -394,8 +438,7 @@ export function createWorkerReplica<P, O = unknown>(
         );
       }
       if (worker !== undefined) void worker.terminate();
-      batch = [];
-      transfer = [];
+      dropBatch();
       try {
         spawn();
         stats.resyncs++;
@@ -483,8 +526,7 @@ export function createWorkerReplica<P, O = unknown>(
       throw new RangeError(`timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
     }
     closed = true;
-    batch = [];
-    transfer = [];
+    dropBatch();
     const thread = worker;
     if (thread === undefined) {
       closePromise = Promise.resolve();
@@ -523,15 +565,47 @@ export function createWorkerReplica<P, O = unknown>(
         stats.dropped++;
         return;
       }
-      batch.push(patch);
-      if (transferList !== undefined) for (const item of transferList) transfer.push(item);
+      batch.addObject(patch, transferList);
       if (!flushQueued) {
         flushQueued = true;
         queueMicrotask(onFlush);
       }
     },
+    patchBytes(tag: number, bytes: Uint8Array): void {
+      if (closed) throw new PersistenceError("ERR_CLOSED", "replica is closed: cannot patch");
+      if (!Number.isInteger(tag) || tag < 0 || tag > 255) {
+        throw new RangeError(`tag must be an integer from 0 to 255, got ${String(tag)}`);
+      }
+      if (!(bytes instanceof Uint8Array)) throw new TypeError("bytes must be a Uint8Array");
+      stats.patches++;
+      if (!alive) {
+        stats.dropped++;
+        return;
+      }
+      batch.addBytes(tag, bytes);
+      if (batch.pendingBytes >= batchBytes) {
+        flush();
+      } else if (batchDelayMs === 0) {
+        if (!flushQueued) {
+          flushQueued = true;
+          queueMicrotask(onFlush);
+        }
+      } else if (flushTimer === undefined) {
+        flushTimer = setTimeout(onFlushTimer, batchDelayMs);
+        flushTimer.unref();
+      }
+    },
     get stats(): WorkerReplicaStats {
       return Object.freeze({ ...stats, alive });
+    },
+    run: write,
+    attach(target: TargetId): void {
+      if (attachedTarget !== undefined) {
+        throw new TypeError(
+          `the replica is registered for ${JSON.stringify(attachedTarget)} already: one replica serves one target`,
+        );
+      }
+      attachedTarget = target;
     },
     close,
   };
@@ -545,6 +619,5 @@ export function createWorkerReplica<P, O = unknown>(
     }
     throw error;
   }
-  ports.set(api, { target: undefined, write });
   return Object.freeze(api);
 }

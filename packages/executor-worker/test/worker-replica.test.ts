@@ -2,24 +2,27 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import {
+  type Codec,
   createPersistenceWriter,
-  createWorkerReplica,
   isPersistenceError,
   type PersistenceWriter,
   type PersistenceWriterOptions,
+  type WriteFailed,
+  type WriteResult,
+} from "@snapwrite/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  createWorkerReplica,
   serveReplica,
   type WorkerReplica,
   type WorkerReplicaOptions,
-  type WriteFailed,
-  type WriteResult,
 } from "../src/index.js";
-import { replicaPort } from "../src/worker-replica.js";
-import { FakeSink, textCodec } from "./support/fakes.js";
+import { RecordingSink } from "./support/recording-sink.js";
 
-// The fixture runs in worker threads and imports the built core: `npx turbo run build
-// --filter=@snapwrite/core` before running these tests.
+// The fixture runs in worker threads and imports the built package: `npx turbo run build
+// --filter=@snapwrite/executor-worker...` before running these tests (turbo's test task does).
 const FIXTURE = new URL("./fixtures/lines-replica-worker.mjs", import.meta.url);
 
 type LinePatch =
@@ -60,10 +63,10 @@ function replicaOf(
 function writerOf(options: Partial<PersistenceWriterOptions> = {}): {
   writer: PersistenceWriter;
   results: WriteResult[];
-  sink: FakeSink;
+  sink: RecordingSink;
 } {
   const results: WriteResult[] = [];
-  const sink = new FakeSink();
+  const sink = new RecordingSink();
   const writer = createPersistenceWriter({
     sink,
     retry: { initialMs: 5, maxMs: 20, jitter: 0 },
@@ -78,6 +81,12 @@ async function fileText(target: string): Promise<string> {
   return readFile(join(dir, target), "utf8");
 }
 
+const textCodec: Codec<string> = {
+  name: "text",
+  encode: (value) => [new TextEncoder().encode(value)],
+  decode: (bytes) => new TextDecoder().decode(bytes),
+};
+
 function failure(result: WriteResult): WriteFailed {
   if (result.ok) throw new Error("expected a failed write");
   return result;
@@ -87,7 +96,7 @@ describe("worker replica targets", () => {
   it("applies patches in order and writes the replica as it is at the write's generation", async () => {
     const { writer, sink } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("state/lines.txt", { replica, debounceMs: 20 });
+    const known = writer.register("state/lines.txt", { runner: replica, debounceMs: 20 });
     const model = new Map<string, string>();
     let ticket = known.request("start");
     for (let i = 0; i < 50; i++) {
@@ -113,10 +122,37 @@ describe("worker replica targets", () => {
     expect(replica.stats.batches).toBeLessThan(60);
   });
 
+  it("needs no owner-side sink when every target of the writer is a replica", async () => {
+    const writer = createPersistenceWriter({ retry: { initialMs: 5, maxMs: 20, jitter: 0 } });
+    cleanups.push(() => writer.close({ timeoutMs: 1000 }));
+    const first = replicaOf();
+    const second = replicaOf();
+    const a = writer.register("a.txt", { runner: first, debounceMs: 60_000, maxDelayMs: 60_000 });
+    const b = writer.register("b.txt", { runner: second, debounceMs: 0 });
+    first.patch({ op: "set", key: "a", value: "1" });
+    second.patch({ op: "set", key: "b", value: "2" });
+    expect(await b.saveNow("now")).toMatchObject({ ok: true, generation: 1 });
+    a.request("at close");
+    // A snapshot + codec target has nowhere to go on this writer.
+    expect(() => writer.register("c.txt", { snapshot: () => "c", codec: textCodec })).toThrow(
+      TypeError,
+    );
+    const report = await writer.close({ timeoutMs: 5000 });
+    expect(report.ok).toBe(true);
+    expect(report.targets.map((line) => [line.target, line.outcome])).toEqual([
+      ["a.txt", "written"],
+      ["b.txt", "clean"],
+    ]);
+    expect(await fileText("a.txt")).toBe("a=1\n");
+    expect(await fileText("b.txt")).toBe("b=2\n");
+    expect(first.stats.alive).toBe(false);
+    expect(second.stats.alive).toBe(false);
+  });
+
   it("moves transferred buffers into the worker", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("bytes.txt", { replica, debounceMs: 0 });
+    const known = writer.register("bytes.txt", { runner: replica, debounceMs: 0 });
     const bytes = new TextEncoder().encode("moved");
     replica.patch({ op: "bytes", key: "b", bytes }, [bytes.buffer]);
     const result = await known.saveNow("transfer");
@@ -128,7 +164,7 @@ describe("worker replica targets", () => {
   it("coalesces requests, settles every ticket with one result and writes once more after an in-flight write", async () => {
     const { writer, results } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("c.txt", { replica, debounceMs: 10 });
+    const known = writer.register("c.txt", { runner: replica, debounceMs: 10 });
     const events: string[] = [];
     writer.subscribe((event) => events.push(`${event.type}:${event.generation}`));
     replica.patch({ op: "control", control: { sink: ["delay"] } });
@@ -165,7 +201,7 @@ describe("worker replica targets", () => {
   it("reports an encode failure in the worker as ERR_ENCODE at stage encode, and recovers", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("e.txt", { replica, debounceMs: 0 });
+    const known = writer.register("e.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "set", key: "x", value: "1" });
     replica.patch({ op: "control", control: { encode: "throw" } });
     const bad = failure(await known.saveNow("broken"));
@@ -187,7 +223,7 @@ describe("worker replica targets", () => {
   it("keeps a sink error's code, stage and details, maps OS errors, and retries transient ones", async () => {
     const { writer, results } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("s.txt", { replica, debounceMs: 0 });
+    const known = writer.register("s.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "set", key: "y", value: "2" });
     replica.patch({ op: "control", control: { sink: ["no-space", "eacces"] } });
     const first = failure(await known.saveNow("full"));
@@ -210,7 +246,7 @@ describe("worker replica targets", () => {
   it("honours the close() deadline with a hung worker-side write and reports timed-out", async () => {
     const { writer } = writerOf();
     const replica = replicaOf({ abortGraceMs: 50 });
-    const known = writer.register("h.txt", { replica, debounceMs: 0 });
+    const known = writer.register("h.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "control", control: { sink: ["hang"] } });
     replica.patch({ op: "set", key: "z", value: "3" });
     const ticket = known.request("hangs", { urgency: "immediate" });
@@ -234,7 +270,7 @@ describe("worker replica targets", () => {
   it("terminates a worker stuck in a synchronous encode after the abort grace period", async () => {
     const replica = replicaOf({ abortGraceMs: 20 });
     const { writer } = writerOf();
-    const known = writer.register("spin.txt", { replica, debounceMs: 0 });
+    const known = writer.register("spin.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "control", control: { encode: "spin" } });
     known.request("spins", { urgency: "immediate" });
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -251,7 +287,7 @@ describe("worker replica targets", () => {
         for (const [key, value] of model) fresh.patch({ op: "set", key, value });
       },
     });
-    const known = writer.register("x.txt", { replica, debounceMs: 0 });
+    const known = writer.register("x.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "set", key: "a", value: "1" });
     replica.patch({ op: "exit" });
     const crashed = failure(await known.saveNow("crash"));
@@ -275,7 +311,7 @@ describe("worker replica targets", () => {
   it("never writes a lost replica without resync: ERR_SNAPSHOT, permanent", async () => {
     const { writer, results } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("lost.txt", { replica, debounceMs: 0 });
+    const known = writer.register("lost.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "throw" });
     const crashed = failure(await known.saveNow("crash"));
     expect(crashed.error.code).toBe("ERR_IO");
@@ -294,7 +330,7 @@ describe("worker replica targets", () => {
   it("treats a patch that cannot be posted as a lost replica", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("clone.txt", { replica, debounceMs: 0 });
+    const known = writer.register("clone.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "set", key: "ok", value: "1" });
     replica.patch({ op: "set", key: "fn", value: (() => 1) as never });
     const result = failure(await known.saveNow("uncloneable"));
@@ -308,7 +344,7 @@ describe("worker replica targets", () => {
   it("reports a replica that fails to start as ERR_SNAPSHOT", async () => {
     const { writer } = writerOf();
     const replica = replicaOf({ options: { dir, failStart: true } });
-    const known = writer.register("f.txt", { replica, debounceMs: 0 });
+    const known = writer.register("f.txt", { runner: replica, debounceMs: 0 });
     const result = failure(await known.saveNow("start"));
     expect(result.stage).toBe("snapshot");
     expect(result.error.code).toBe("ERR_SNAPSHOT");
@@ -319,7 +355,11 @@ describe("worker replica targets", () => {
   it("close() flushes unsaved replica targets and stops their workers", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("flush.txt", { replica, debounceMs: 60_000, maxDelayMs: 60_000 });
+    const known = writer.register("flush.txt", {
+      runner: replica,
+      debounceMs: 60_000,
+      maxDelayMs: 60_000,
+    });
     replica.patch({ op: "set", key: "last", value: "state" });
     const ticket = known.request("before close");
     const report = await writer.close({ timeoutMs: 5000 });
@@ -332,12 +372,10 @@ describe("worker replica targets", () => {
 
   it("gives a running write its full abortGraceMs above 2^31 - 1 ms instead of terminating at once", async () => {
     const replica = replicaOf({ abortGraceMs: 3e9 });
-    const port = replicaPort(replica);
-    if (port === undefined) throw new Error("no port");
     replica.patch({ op: "control", control: { sink: ["delay"] } });
     replica.patch({ op: "set", key: "g", value: "1" });
     const controller = new AbortController();
-    const writing = port.write({
+    const writing = replica.run({
       target: "grace.txt",
       generation: 1,
       attempt: 1,
@@ -354,7 +392,7 @@ describe("worker replica targets", () => {
   it("lets a running write finish within a close() timeout above 2^31 - 1 ms", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
-    const known = writer.register("late.txt", { replica, debounceMs: 0 });
+    const known = writer.register("late.txt", { runner: replica, debounceMs: 0 });
     replica.patch({ op: "control", control: { sink: ["delay"] } });
     replica.patch({ op: "set", key: "kept", value: "yes" });
     const ticket = known.request("slow", { urgency: "immediate" });
@@ -368,11 +406,11 @@ describe("worker replica targets", () => {
 
   it("lets the process exit while a replica idles, and keeps it alive for a running save", async () => {
     const script = `
-      import { createPersistenceWriter, createWorkerReplica } from ${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)};
+      import { createPersistenceWriter } from "@snapwrite/core";
+      import { createWorkerReplica } from ${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)};
       const replica = createWorkerReplica({ module: new URL(${JSON.stringify(FIXTURE.href)}), options: { dir: ${JSON.stringify(dir)} } });
-      const sink = { capabilities: {}, write: async () => ({ bytes: 0, durable: false }), read: async () => new Uint8Array() };
-      const writer = createPersistenceWriter({ sink });
-      const known = writer.register("exit.txt", { replica, debounceMs: 0 });
+      const writer = createPersistenceWriter({});
+      const known = writer.register("exit.txt", { runner: replica, debounceMs: 0 });
       replica.patch({ op: "set", key: "done", value: "yes" });
       known.request("last", { urgency: "immediate" }).settled.then((r) => console.log(r.ok, r.ok ? "" : r.error.message));
     `;
@@ -380,7 +418,7 @@ describe("worker replica targets", () => {
       execFile(
         process.execPath,
         ["--max-old-space-size=512", "--input-type=module", "-e", script],
-        { timeout: 15_000 },
+        { timeout: 15_000, cwd: fileURLToPath(new URL("..", import.meta.url)) },
         (error, out) => (error ? reject(error) : resolve(out)),
       );
     });
@@ -409,35 +447,40 @@ describe("worker replica options", () => {
     expect(
       serveReplica({
         createReplica: () => ({ apply() {}, encode: () => [] }),
-        createSink: () => new FakeSink(),
+        createSink: () => new RecordingSink(),
       }),
     ).toBe(false);
   });
 
-  it("register() takes either snapshot + codec or a replica, and a replica only once", () => {
+  it("register() takes either snapshot + codec or a replica as runner, and a replica only once", () => {
     const { writer } = writerOf();
     const replica = replicaOf();
     expect(() =>
       writer.register("both", {
-        replica,
+        runner: replica,
         snapshot: () => "x",
-        codec: textCodec(),
+        codec: textCodec,
       } as never),
     ).toThrow(TypeError);
     expect(() => writer.register("neither", {} as never)).toThrow(TypeError);
-    expect(() => writer.register("fake", { replica: { patch() {} } as never })).toThrow(TypeError);
-    expect(() => writer.register("bad-delay", { replica, debounceMs: -1 })).toThrow(RangeError);
-    const handle = writer.register("once", { replica });
-    expect(handle.replica).toBe(replica);
+    expect(() => writer.register("old-form", { replica } as never)).toThrow(
+      /as \{ runner: replica \}/,
+    );
+    expect(() => writer.register("fake", { runner: { patch() {} } as never })).toThrow(TypeError);
+    expect(() => writer.register("bad-delay", { runner: replica, debounceMs: -1 })).toThrow(
+      RangeError,
+    );
+    const handle = writer.register("once", { runner: replica });
+    expect(handle.runner).toBe(replica);
     expect("codec" in handle).toBe(false);
-    expect(() => writer.register("twice", { replica })).toThrow(TypeError);
+    expect(() => writer.register("twice", { runner: replica })).toThrow(TypeError);
   });
 
   it("refuses to register a replica after close() began", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
     await writer.close();
-    expect(() => writer.register("late", { replica })).toThrow(
+    expect(() => writer.register("late", { runner: replica })).toThrow(
       expect.objectContaining({ code: "ERR_CLOSED" }),
     );
   });
