@@ -5,6 +5,9 @@ import { encodeToBuffer } from "./bench-format.js";
 import { FS_COUNT_FIELDS } from "./fs-counters.js";
 import type { KnownMetValue, SnapwriteModules } from "./snapwrite-modules.js";
 
+/** The known.met replica's binary `put` tag (`KNOWN_MET_PATCH_TAGS.put` of formats-met). */
+const KNOWN_MET_PUT_TAG = 1;
+
 /** What one `put` patch of a worker replica costs the owner thread. */
 export interface PatchCost {
   /** Patches timed (one per event-loop turn, as an owner reacting to events makes them). */
@@ -57,9 +60,11 @@ export async function measurePatchCost(
       for (let i = 0; i < perRound; i++) {
         const record = records[(i * 7919) % records.length];
         if (!record) continue;
-        const copy = record.bytes.slice();
-        if (patch) replica.patch({ op: "put", record: copy });
-        else sink += copy.byteLength;
+        if (!patch) sink += record.bytes.byteLength;
+        // The replica's binary path when it has one (copied into a batched, transferred buffer);
+        // older builds take an object patch with a copy of the record.
+        else if (replica.patchBytes) replica.patchBytes(KNOWN_MET_PUT_TAG, record.bytes);
+        else replica.patch({ op: "put", record: record.bytes.slice() });
         await nextTurn();
       }
       return performance.eventLoopUtilization(before).active;

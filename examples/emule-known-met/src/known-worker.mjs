@@ -1,6 +1,6 @@
 // The worker thread of the known.met target: it keeps a replica of the file, applies the owner's
 // patches, and encodes and writes it with its own sink, off the owner's event loop.
-import { serveReplica } from "@snapwrite/core";
+import { serveReplica } from "@snapwrite/executor-worker";
 import { createKnownMetReplica } from "@snapwrite/formats-met";
 import { createFsSink } from "@snapwrite/sink-fs";
 

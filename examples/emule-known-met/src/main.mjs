@@ -7,11 +7,13 @@
 //
 //   node src/main.mjs --dir ./data [--records 100000] [--deadline-ms 5000] [--mutate-every-ms 2]
 import { parseArgs } from "node:util";
-import { createPersistenceWriter, createWorkerReplica, loadTarget } from "@snapwrite/core";
+import { createPersistenceWriter, loadTarget } from "@snapwrite/core";
+import { createWorkerReplica } from "@snapwrite/executor-worker";
 import {
   addCancelledFile,
   EMULE_CANCELLED_VERSION,
   emuleCancelledMetCodec,
+  KNOWN_MET_PATCH_TAGS,
   knownMetCodec,
 } from "@snapwrite/formats-met";
 import { createFsSink } from "@snapwrite/sink-fs";
@@ -73,7 +75,7 @@ const first = encodeAll();
 replica.patch({ op: "load", file: first }, [first.buffer]);
 
 const writer = createPersistenceWriter({ sink });
-const known = writer.register("known.met", { replica, debounceMs: 200, maxDelayMs: 2000 });
+const known = writer.register("known.met", { runner: replica, debounceMs: 200, maxDelayMs: 2000 });
 const cancelledTarget = writer.register("cancelled.met", {
   snapshot: () => cancelled,
   codec: emuleCancelledMetCodec,
@@ -117,7 +119,8 @@ const timer = setInterval(() => {
   const i = nextIndex();
   const next = withUpload(records[i], 180_000, Math.floor(Date.now() / 1000));
   records[i] = next;
-  replica.patch({ op: "put", record: next.bytes.slice() }); // a copy of just this record
+  // Just this record's bytes, copied into a batched buffer that is transferred to the worker.
+  replica.patchBytes(KNOWN_MET_PATCH_TAGS.put, next.bytes);
   known.request("upload");
   mutations++;
   if (mutations % 100 === 0) {
