@@ -534,7 +534,9 @@ class Store<S, Op> implements DurableStore<S, Op> {
     let cap = Number.POSITIVE_INFINITY;
     const addRecord = (payload: Uint8Array, next: S) => {
       const size = payload.byteLength + RECORD_OVERHEAD;
-      if (members.every((m) => m.record < 0) && cap === Number.POSITIVE_INFINITY) {
+      // The first command's record sets the cap (LevelDB's rule: a small first record does not
+      // wait behind a big group).
+      if (cap === Number.POSITIVE_INFINITY) {
         cap = Math.min(this.policy.maxBytes, size + this.policy.smallFirstBytes);
       }
       records.push(payload);
