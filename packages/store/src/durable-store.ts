@@ -521,6 +521,10 @@ class Store<S, Op> implements DurableStore<S, Op> {
     external: { settle: Settle; at: number; payload: Uint8Array; next: S } | undefined,
   ): Promise<void> {
     const groupStart = this.clock.now();
+    if (this.readOnlyError !== undefined && this.outbox.length > 0) {
+      // Nothing can be journaled until a reload; the unsaved changes stay visible until then.
+      this.failOutbox(this.readOnlyError, false);
+    }
     let head = this.visible.value;
     const outbox = this.outbox;
     this.outbox = [];
