@@ -630,6 +630,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
           details: { expected: firstSeq },
         });
       this.enterReadOnly(cause);
+      failure = cause;
       committed = "unknown";
       ok = seqsRight ? ok : 0;
     }
@@ -1016,7 +1017,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
   }
 
   compact(reason: string): Promise<StoreCompactReport> {
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed || this.closing !== undefined) return Promise.reject(closedError());
     if (this.compacting !== undefined) return this.compacting;
     const work = (async () => {
       await this.reloading?.catch(() => undefined);

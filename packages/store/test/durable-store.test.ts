@@ -398,6 +398,51 @@ describe("write-behind (mutate)", () => {
   });
 });
 
+describe("durability modes and shutdown of unsaved work", () => {
+  it("interval durability: commits resolve after the write, durableSeq catches up by the timer or close", async () => {
+    const fs = memFs();
+    const { store } = await openCounters(fs, { durability: { intervalMs: 60_000 } });
+    const result = await store.commit("a", () => [add("a")]).settled;
+    expect(result).toMatchObject({ ok: true, seq: 1, durable: false });
+    expect(store.read().seq).toBe(1);
+    expect(store.state).toMatchObject({ committedSeq: 1, durableSeq: 0 });
+    const report = await store.close();
+    expect(report).toMatchObject({ ok: true, committedSeq: 1, durableSeq: 1 });
+  });
+
+  it("close flushes unsaved mutations; a reopen has them", async () => {
+    const fs = memFs();
+    const { store } = await openCounters(fs, {
+      writeBehind: { debounceMs: 60_000, maxDelayMs: 60_000 },
+    });
+    const m = store.mutate("m", () => [add("m", 3)]);
+    expect(store.state.unsaved).toBe(1);
+    const report = await store.close();
+    expect(report).toMatchObject({ ok: true, unsaved: 0, committedSeq: 1 });
+    expect(await m.settled).toMatchObject({ ok: true, seq: 1 });
+    const again = await openCounters(fs);
+    expect(again.store.read().value).toEqual({ m: 3 });
+    await again.store.close();
+  });
+
+  it("commitExternal whose journal append fails after persist: ok false with details.persisted", async () => {
+    const faulty = createFaultyFs(memFs());
+    const { store } = await openCounters(faulty);
+    faulty.addFaults([{ op: "datasync", path: /\.wal\./, fault: { error: "EIO" } }]);
+    const result = await store.commitExternal("asset", {
+      persist: async () => undefined,
+      ops: (s) => [add("assets", (s.assets ?? 0) + 1)],
+    }).settled;
+    expect(result).toMatchObject({
+      ok: false,
+      committed: false,
+      error: { code: "ERR_IO", details: { persisted: true } },
+    });
+    expect(store.read()).toEqual({ value: {}, seq: 0 });
+    await store.close();
+  });
+});
+
 describe("warm load at scale and on the real file system", () => {
   it("a 100k-op replay yields to the event loop while it runs", async () => {
     const fs = memFs();
