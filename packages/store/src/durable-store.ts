@@ -534,6 +534,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
     // only needed for a partial failure, which the single-writev group rules out.
     for (let i = 0; i < outbox.length; i++) heads.push(head);
     const members: Member[] = [];
+    const rejectedCommands: (() => void)[] = [];
     let bytes = records.reduce((sum, p) => sum + p.byteLength + RECORD_OVERHEAD, 0);
     let cap = Number.POSITIVE_INFINITY;
     const addRecord = (payload: Uint8Array, next: S) => {
@@ -580,7 +581,8 @@ class Store<S, Op> implements DurableStore<S, Op> {
       const commandMs = this.clock.now() - started;
       if ("error" in prepared) {
         this.counters.commandErrors++;
-        entry.settle(failed(prepared.error));
+        // Settled with the group, so results arrive in queue order.
+        rejectedCommands.push(() => entry.settle(failed(prepared.error)));
         continue;
       }
       if (prepared.ops.length === 0) {
@@ -597,6 +599,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
       members.push({ settle: entry.settle, at: entry.at, commandMs, record, before: 0 });
     }
     if (records.length === 0) {
+      for (const settle of rejectedCommands) settle();
       for (const m of members) m.settle(this.emptyResult(m, groupStart));
       return;
     }
@@ -607,6 +610,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
       records.map((payload) => this.journal.append(payload)),
     );
     const appendMs = this.clock.now() - writeStart;
+    for (const settle of rejectedCommands) settle();
     const syncMs = Math.min(appendMs, this.meter.total - syncBefore);
     const timings = { writeMs: appendMs - syncMs, syncMs };
     let ok = 0;

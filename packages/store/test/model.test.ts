@@ -8,6 +8,8 @@ import { type AddOp, add, applyAdds, type Counters, DIR, openCounters } from "./
 type Step =
   | { readonly kind: "commit"; readonly adds: readonly [string, number][] }
   | { readonly kind: "group"; readonly adds: readonly [string, number][] }
+  | { readonly kind: "mutate"; readonly adds: readonly [string, number][] }
+  | { readonly kind: "compact-during-commit"; readonly adds: readonly [string, number][] }
   | { readonly kind: "read" }
   | { readonly kind: "compact" }
   | { readonly kind: "crash" }
@@ -25,6 +27,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       .array(fc.tuple(key, amount), { minLength: 2, maxLength: 6 })
       .map((a) => ({ kind: "group" as const, adds: a })),
   },
+  { weight: 3, arbitrary: adds.map((a) => ({ kind: "mutate" as const, adds: a })) },
+  { weight: 1, arbitrary: adds.map((a) => ({ kind: "compact-during-commit" as const, adds: a })) },
   { weight: 2, arbitrary: fc.constant({ kind: "read" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "compact" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "crash" as const }) },
@@ -48,58 +52,106 @@ describe("durable store against a pure model", () => {
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
         let crash = createCrashableFs({ files: { [DIR]: null } });
         const open = (fs: FsPort) =>
-          openCounters(fs, { maxSegmentBytes: 256, compaction: false }).then((o) => o.store);
+          openCounters(fs, {
+            maxSegmentBytes: 256,
+            compaction: false,
+            writeBehind: { debounceMs: 3_600_000, maxDelayMs: 3_600_000 },
+          }).then((o) => o.store);
         let store: DurableStore<Counters, AddOp> = await open(crash);
-        let model: Counters = Object.freeze({});
+        // `durable`: what the journal holds (seq `seq`); `visible`: plus the unsaved mutations.
+        let durable: Counters = Object.freeze({});
+        let visible: Counters = durable;
         let seq = 0;
+        let unsaved = 0;
+        const tryApply = (state: Counters, ops: readonly [string, number][]) => {
+          try {
+            return applyAdds(
+              state,
+              ops.map(([k, n]) => add(k, n)),
+            );
+          } catch {
+            return undefined;
+          }
+        };
+        const commitStep = async (list: (readonly [string, number][])[]) => {
+          const tickets = list.map((ops) =>
+            store.commit("c", () => ops.map(([k, n]) => add(k, n))),
+          );
+          const results = await Promise.all(tickets.map((t) => t.settled));
+          // A commit's group journals the unsaved mutations first.
+          seq += unsaved;
+          unsaved = 0;
+          durable = visible;
+          for (const [i, ops] of list.entries()) {
+            const expected = tryApply(durable, ops);
+            const result = results[i];
+            if (expected === undefined) {
+              expect(result).toMatchObject({ ok: false, error: { code: "ERR_COMMAND" } });
+            } else {
+              seq++;
+              expect(result).toMatchObject({ ok: true, seq, durable: true });
+              durable = expected;
+            }
+          }
+          visible = durable;
+          expect(store.read()).toEqual({ value: visible, seq });
+        };
         try {
           for (const s of steps) {
             switch (s.kind) {
               case "commit":
-              case "group": {
-                const list = s.kind === "commit" ? [s.adds] : s.adds.map((a) => [a]);
-                const tickets = list.map((ops) =>
-                  store.commit("c", () => ops.map(([k, n]) => add(k, n))),
-                );
-                const results = await Promise.all(tickets.map((t) => t.settled));
-                for (const [i, ops] of list.entries()) {
-                  let expected: Counters | undefined;
-                  try {
-                    expected = applyAdds(
-                      model,
-                      ops.map(([k, n]) => add(k, n)),
-                    );
-                  } catch {
-                    expected = undefined;
-                  }
-                  const result = results[i];
-                  if (expected === undefined) {
-                    expect(result).toMatchObject({ ok: false, error: { code: "ERR_COMMAND" } });
-                  } else {
-                    seq++;
-                    expect(result).toMatchObject({ ok: true, seq, durable: true });
-                    model = expected;
-                  }
+                await commitStep([s.adds]);
+                break;
+              case "group":
+                await commitStep(s.adds.map((a) => [a]));
+                break;
+              case "mutate": {
+                const expected = tryApply(visible, s.adds);
+                const ticket = store.mutate("m", () => s.adds.map(([k, n]) => add(k, n)));
+                if (expected === undefined) {
+                  expect(await ticket.settled).toMatchObject({
+                    ok: false,
+                    error: { code: "ERR_COMMAND" },
+                  });
+                } else {
+                  visible = expected;
+                  unsaved++;
                 }
-                expect(store.read()).toEqual({ value: model, seq });
+                expect(store.read()).toEqual({ value: visible, seq: seq + unsaved });
                 break;
               }
               case "read":
-                expect(store.read()).toEqual({ value: model, seq });
+                expect(store.read()).toEqual({ value: visible, seq: seq + unsaved });
                 break;
               case "compact":
+                // Compaction snapshots the journaled state, never the unsaved mutations.
                 expect((await store.compact("model")).seq).toBe(seq);
                 break;
+              case "compact-during-commit": {
+                const compacting = store.compact("concurrent");
+                const at = seq;
+                await commitStep([s.adds]);
+                expect((await compacting).seq).toBeLessThanOrEqual(seq);
+                expect((await compacting).seq).toBeGreaterThanOrEqual(at);
+                break;
+              }
               case "crash":
-                // Power loss with nothing in flight: every acknowledged commit must survive.
+                // Power loss with nothing in flight: every acknowledged commit survives, the
+                // unsaved mutations do not.
                 crash = await afterPowerLoss(crash);
                 store = await open(crash);
-                expect(store.read()).toEqual({ value: model, seq });
+                visible = durable;
+                unsaved = 0;
+                expect(store.read()).toEqual({ value: durable, seq });
                 break;
               case "reopen":
+                // Close flushes the unsaved mutations.
                 expect((await store.close()).ok).toBe(true);
+                seq += unsaved;
+                unsaved = 0;
+                durable = visible;
                 store = await open(crash);
-                expect(store.read()).toEqual({ value: model, seq });
+                expect(store.read()).toEqual({ value: durable, seq });
                 break;
             }
           }
