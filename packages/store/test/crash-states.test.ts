@@ -104,6 +104,22 @@ describe("durable store crash states", () => {
     await checkEveryState(crash, out, 30);
   });
 
+  it("commits issued while a compaction runs: every crash state still reopens to an acknowledged prefix", async () => {
+    const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 600 });
+    const { store } = await openCounters(crash, { maxSegmentBytes: 160, compaction: false });
+    const out: Outcomes = { acked: [], failed: new Map() };
+    await commitAll(store, crash, [1, 2, 3], out);
+    const first = store.compact("during");
+    await commitAll(store, crash, [4, 5], out);
+    await commitAll(store, crash, [6], out);
+    expect((await first).seq).toBeGreaterThanOrEqual(3);
+    const second = store.compact("again");
+    await commitAll(store, crash, [7], out);
+    await second;
+    await store.close();
+    await checkEveryState(crash, out, 30);
+  });
+
   it("a failed fsync: the failed commits never reappear in any crash state", async () => {
     const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 600 });
     const faulty = createFaultyFs(crash);
