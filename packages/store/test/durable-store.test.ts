@@ -337,6 +337,54 @@ describe("reload and commitExternal", () => {
     expect(files.some((f) => f.includes(".snap."))).toBe(true);
   });
 
+  it("readers keep the old root while the fallback reload runs; the new root swaps in whole", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { store } = await openCounters(memFs(), {
+      loadExternal: async () => {
+        await gate;
+        return Object.freeze({ assets: 7, other: 1 });
+      },
+    });
+    await store.commit("seed", () => [add("assets", 2)]).settled;
+    const before = store.read();
+    const ticket = store.commitExternal("remove", {
+      persist: async () => undefined,
+      ops: [add("assets", -5)],
+    });
+    const queued = store.commit("behind the reload", () => [add("later")]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(store.read()).toBe(before);
+    release();
+    expect(await deadline(ticket.settled)).toMatchObject({
+      ok: true,
+      patched: false,
+      reloaded: true,
+    });
+    expect(await deadline(queued.settled)).toMatchObject({ ok: true, seq: 2 });
+    expect(store.read()).toEqual({ value: { assets: 7, other: 1, later: 1 }, seq: 2 });
+    expect(store.health().reloads).toBe(1);
+    await store.close();
+  });
+
+  it("without loadExternal the fallback reload re-reads snapshot and journal", async () => {
+    const { store } = await openCounters(memFs());
+    await store.commit("seed", () => [add("assets", 1)]).settled;
+    const events: StoreEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    const result = await store.commitExternal("remove", {
+      persist: async () => undefined,
+      ops: [add("assets", -2)],
+    }).settled;
+    expect(result).toMatchObject({ ok: true, patched: false, reloaded: true, seq: 1 });
+    expect(events.map((e) => e.type)).toEqual(["patch-failed", "reloaded"]);
+    expect(store.read()).toEqual({ value: { assets: 1 }, seq: 1 });
+    expect(store.health()).toMatchObject({ reloads: 1, lastError: { code: "ERR_CONFLICT" } });
+    await store.close();
+  });
+
   it("reload re-reads snapshot and journal without changing files", async () => {
     const fs = memFs();
     const { store } = await openCounters(fs);
