@@ -85,6 +85,30 @@ describe("openDurableStore: commit, read, warm load", () => {
     await store.close();
   });
 
+  it("groups stop at maxCommands, and at the first record's size plus smallFirstBytes", async () => {
+    const { store } = await openCounters(memFs(), {
+      groupCommit: { maxCommands: 3 },
+    });
+    const byCount = await Promise.all(
+      Array.from({ length: 7 }, () => store.commit("c", () => [add("a")]).settled),
+    );
+    expect(byCount.map((r) => (r.ok ? r.group.commands : 0))).toEqual([3, 3, 3, 3, 3, 3, 1]);
+    await store.close();
+
+    const small = await openCounters(memFs(), { groupCommit: { smallFirstBytes: 100 } });
+    const big = "x".repeat(300);
+    const results = await Promise.all([
+      small.store.commit("small", () => [add("a")]).settled,
+      small.store.commit("small", () => [add("b")]).settled,
+      small.store.commit("big", () => [add(big)]).settled,
+      small.store.commit("after", () => [add("c")]).settled,
+    ]);
+    // The cap is checked before each command runs: the big one still joins (a command is never
+    // run twice), and the group is full after it.
+    expect(results.map((r) => (r.ok ? r.group.commands : 0))).toEqual([3, 3, 3, 1]);
+    await small.store.close();
+  });
+
   it("a hung fsync: commits queued behind it cost one more sync, and readers never see them early", async () => {
     const faulty = createFaultyFs(memFs());
     const { store } = await openCounters(faulty);
