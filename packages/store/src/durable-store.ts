@@ -893,16 +893,30 @@ class Store<S, Op> implements DurableStore<S, Op> {
     this.counters.reloads++;
     this.lastReloadReason = reason;
     const value = await load(reason);
-    // The journal holds no record for the external change: a snapshot of the loaded state at the
-    // committed seq makes the next warm load agree with memory.
-    this.committed = Object.freeze({ value, seq: this.committed.seq });
-    this.publishVisible();
-    this.emit({ type: "reloaded", reason, seq: this.committed.seq });
+    // The journal holds no record for the external change. The loaded state gets a seq of its own
+    // (a record with no ops) and a new snapshot at that seq, so the next warm load agrees with
+    // memory while no file is deleted or rewritten (the next compaction prunes).
+    await this.compacting?.catch(() => undefined);
+    let seq = this.committed.seq;
+    let failure: PersistenceError | undefined;
     try {
-      await this.compact(reason);
+      seq = (await this.journal.append(this.opsCodec.encode([]))).seq;
+      await this.journal.sync();
+      const written = await this.snapshots.write(seq, this.codec.encode(value));
+      this.snapshotSeq = seq;
+      this.snapshotBytes = written.bytes;
+      this.bytesSinceSnapshot = 0;
+      this.oldestUnsnapshottedAt = undefined;
     } catch (error) {
-      this.enterReadOnly(toPersistenceError(error, { stage: "write" }));
-      throw error;
+      failure = toPersistenceError(error, { stage: "write" });
+    }
+    this.committed = Object.freeze({ value, seq });
+    this.publishVisible();
+    this.emit({ type: "reloaded", reason, seq });
+    if (failure !== undefined) {
+      // Memory follows the caller's system, but a restart would not: stop taking writes.
+      this.enterReadOnly(failure);
+      throw failure;
     }
   }
 

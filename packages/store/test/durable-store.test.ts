@@ -340,6 +340,9 @@ describe("reload and commitExternal", () => {
       loadExternal: async () => Object.freeze({ assets: externalCount }),
     });
     await store.commit("seed", () => [add("assets", 0)]).settled;
+    await store.commit("seed", () => [add("kept")]).settled;
+    await store.compact("earlier");
+    const filesBefore = await fs.readdir(DIR);
     const readerRoot = store.read();
     const result = await store.commitExternal("remove", {
       persist: async () => {
@@ -353,12 +356,21 @@ describe("reload and commitExternal", () => {
       reloaded: true,
       error: { code: "ERR_CONFLICT" },
     });
-    expect(readerRoot.value).toEqual({ assets: 0 }); // the old root was never changed
-    expect(store.read().value).toEqual({ assets: 0 });
+    expect(readerRoot.value).toEqual({ assets: 0, kept: 1 }); // the old root was never changed
+    // The loaded state has a seq of its own (a record without ops) and a snapshot at it.
+    expect(store.read()).toEqual({ value: { assets: 0 }, seq: 3 });
     expect(store.health()).toMatchObject({ reloads: 1, lastReloadReason: "patch-failed: remove" });
+    // The reload deleted and rewrote nothing; it only added that snapshot.
+    const filesAfter = await fs.readdir(DIR);
+    expect(filesAfter.filter((f) => !filesBefore.includes(f))).toEqual([
+      "store.snap.0000000000000003",
+    ]);
+    expect(filesBefore.every((f) => filesAfter.includes(f))).toBe(true);
     await store.close();
-    const files = await fs.readdir(DIR);
-    expect(files.some((f) => f.includes(".snap."))).toBe(true);
+    const again = await openCounters(fs);
+    expect(again.load).toMatchObject({ source: "snapshot", snapshotSeq: 3, replayed: 0 });
+    expect(again.store.read()).toEqual({ value: { assets: 0 }, seq: 3 });
+    await again.store.close();
   });
 
   it("readers keep the old root while the fallback reload runs; the new root swaps in whole", async () => {
@@ -387,8 +399,8 @@ describe("reload and commitExternal", () => {
       patched: false,
       reloaded: true,
     });
-    expect(await deadline(queued.settled)).toMatchObject({ ok: true, seq: 2 });
-    expect(store.read()).toEqual({ value: { assets: 7, other: 1, later: 1 }, seq: 2 });
+    expect(await deadline(queued.settled)).toMatchObject({ ok: true, seq: 3 });
+    expect(store.read()).toEqual({ value: { assets: 7, other: 1, later: 1 }, seq: 3 });
     expect(store.health().reloads).toBe(1);
     await store.close();
   });
