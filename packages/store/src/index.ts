@@ -1,4 +1,23 @@
 export { applyKeyedOps } from "./apply-keyed-ops.js";
+export { openDurableStore } from "./durable-store.js";
+export type {
+  CommitFailed,
+  CommitResult,
+  CommitSucceeded,
+  CommitTicket,
+  DurableStore,
+  DurableStoreHealth,
+  DurableStoreState,
+  MutateTicket,
+  OpenDurableStoreOptions,
+  OpenedDurableStore,
+  StoreCloseReport,
+  StoreCommand,
+  StoreCompactReport,
+  StoreEvent,
+  StoreLoadReport,
+  StoreRoot,
+} from "./durable-store-types.js";
 export type { KeyedCollections } from "./keyed-collections.js";
 export {
   emptyCollections,

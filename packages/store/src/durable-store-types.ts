@@ -1,0 +1,262 @@
+import type { Apply, Clock, Codec, FsPort, OpsCodec, PersistenceError } from "@snapwrite/core";
+import type {
+  CompactionPolicy,
+  JournalDurability,
+  JournalLock,
+  RecoveryMode,
+  ReplayDamage,
+} from "@snapwrite/journal";
+
+/** What {@link DurableStore.read} returns: an immutable state and the seq it includes. */
+export interface StoreRoot<S> {
+  readonly value: S;
+  /** Seq of the last op batch the value includes (0: none). */
+  readonly seq: number;
+}
+
+/** A command: computes the ops of one change from the state it must apply to. Pure. */
+export type StoreCommand<S, Op> = (state: S) => readonly Op[];
+
+/** Options of {@link openDurableStore}. */
+export interface OpenDurableStoreOptions<S, Op> {
+  /** Directory of the journal and the snapshots; created when missing. */
+  readonly dir: string;
+  /** Prefix of the store's files (`<name>.wal.*`, `<name>.snap.*`). Default `"store"`. */
+  readonly name?: string | undefined;
+  /** File system. Default `node:fs/promises`. */
+  readonly fs?: FsPort | undefined;
+  /** Encodes and decodes whole states: the snapshots. */
+  readonly codec: Codec<S>;
+  /** Encodes and decodes op batches: the journal records. */
+  readonly ops: OpsCodec<Op>;
+  /** Applies ops to a state (pure; throws on a failed precondition). */
+  readonly apply: Apply<S, Op>;
+  /** The state of a store with no snapshot and no journal. */
+  readonly empty: () => S;
+  /** When a commit is acknowledged (see the README's Guarantees). Default `"commit"`. */
+  readonly durability?: JournalDurability | undefined;
+  /**
+   * Bounds of one commit group: it stops once it holds `maxCommands` commands or `maxBytes` bytes,
+   * or its first record's size plus `smallFirstBytes` when that first record is small.
+   * Defaults 4096, 1 MiB, 128 KiB.
+   */
+  readonly groupCommit?:
+    | {
+        readonly maxBytes?: number | undefined;
+        readonly smallFirstBytes?: number | undefined;
+        readonly maxCommands?: number | undefined;
+      }
+    | undefined;
+  /** `mutate()` batching: flush `debounceMs` after the last mutation, at most `maxDelayMs` after the first. Defaults 1000, 10000. */
+  readonly writeBehind?:
+    | { readonly debounceMs?: number | undefined; readonly maxDelayMs?: number | undefined }
+    | undefined;
+  /** Automatic compaction (`compactionDue` of the journal) and snapshots kept; `false`: only `compact()`. */
+  readonly compaction?:
+    | false
+    | (CompactionPolicy & { readonly keep?: number | undefined })
+    | undefined;
+  /** Damage policy of the journal replay. Default `"tolerate-tail"`. */
+  readonly recovery?: RecoveryMode | undefined;
+  /** Timers and timings. Default: real time. */
+  readonly clock?: Clock | undefined;
+  /** Journal segment size at which a new segment starts. Default 64 MiB. */
+  readonly maxSegmentBytes?: number | undefined;
+  /** Largest op batch (encoded). Larger ones fail their command with `ERR_COMMAND`. Default 16 MiB. */
+  readonly maxRecordBytes?: number | undefined;
+  /** An exclusive lock held from open to close. Default none. */
+  readonly lock?: JournalLock | undefined;
+  /**
+   * Loads the state from the caller's own durable system, for stores fed by `commitExternal`:
+   * used by the reload that follows a point patch that could not be applied. Default: reload from
+   * the store's snapshot and journal.
+   */
+  readonly loadExternal?: ((reason: string) => Promise<S>) | undefined;
+  /** Replay yields to the event loop after running this long. Default 8 ms. */
+  readonly replaySliceMs?: number | undefined;
+}
+
+/** What the warm load found. */
+export interface StoreLoadReport {
+  /** `"snapshot"`, `"previous-snapshot"` (the newest was unusable), `"journal"` (no snapshot) or `"empty"`. */
+  readonly source: "snapshot" | "previous-snapshot" | "journal" | "empty";
+  /** Seq the loaded snapshot covers (0 without one). */
+  readonly snapshotSeq: number;
+  /** Journal records applied after the snapshot. */
+  readonly replayed: number;
+  /** Seq of the loaded state. */
+  readonly seq: number;
+  /** A torn or zero-filled journal tail that was ignored (and repaired aside), if any. */
+  readonly tail: ReplayDamage | null;
+  /** Files moved aside: unusable snapshots and damaged journal tails. Nothing is deleted. */
+  readonly quarantined: readonly string[];
+  readonly timings: {
+    readonly snapshotMs: number;
+    readonly replayMs: number;
+    readonly totalMs: number;
+  };
+}
+
+/** A committed change. */
+export interface CommitSucceeded {
+  readonly ok: true;
+  /** Seq of the change's op batch (for a command with no ops: the seq its state included). */
+  readonly seq: number;
+  /** Whether the batch was synced before this result (always under `"commit"`). */
+  readonly durable: boolean;
+  /** Whether the point patch was applied (false: a reload replaced the state instead). */
+  readonly patched: boolean;
+  /** Whether a reload followed the change. */
+  readonly reloaded: boolean;
+  /** The group the change was written with. */
+  readonly group: { readonly commands: number; readonly bytes: number };
+  readonly timings: {
+    readonly queueMs: number;
+    readonly commandMs: number;
+    readonly writeMs: number;
+    readonly syncMs: number;
+  };
+  /** For `commitExternal`: why the patch did not apply. */
+  readonly error?: PersistenceError | undefined;
+}
+
+/** A change that was not committed. Memory is untouched and nothing retries it. */
+export interface CommitFailed {
+  readonly ok: false;
+  readonly error: PersistenceError;
+  /** `false`: it is definitely not stored; `"unknown"`: the journal could not tell (the store is read-only now). */
+  readonly committed: false | "unknown";
+}
+
+export type CommitResult = CommitSucceeded | CommitFailed;
+
+/** What `commit` and `commitExternal` return. */
+export interface CommitTicket {
+  readonly settled: Promise<CommitResult>;
+}
+
+/** What `mutate` returns. */
+export interface MutateTicket {
+  /** Seq the change will have once journaled; `undefined` when it was refused. */
+  readonly seq: number | undefined;
+  /** Resolves once the change is durable, or with `ok: false` when it can no longer become so. */
+  readonly settled: Promise<CommitResult>;
+}
+
+/** Events of {@link DurableStore.subscribe}. */
+export type StoreEvent =
+  | {
+      readonly type: "committed";
+      readonly fromSeq: number;
+      readonly toSeq: number;
+      readonly commands: number;
+      readonly bytes: number;
+    }
+  | { readonly type: "mutated"; readonly seq: number }
+  | { readonly type: "reloaded"; readonly reason: string; readonly seq: number }
+  | {
+      readonly type: "compacted";
+      readonly reason: string;
+      readonly seq: number;
+      readonly removedSegments: readonly string[];
+    }
+  | { readonly type: "patch-failed"; readonly reason: string; readonly error: PersistenceError }
+  | {
+      readonly type: "write-behind-failed";
+      readonly error: PersistenceError;
+      readonly pending: number;
+    }
+  | { readonly type: "read-only"; readonly error: PersistenceError };
+
+/** Live facts. */
+export interface DurableStoreState {
+  /** Seq of the last journaled batch. */
+  readonly committedSeq: number;
+  /** Seq up to which everything is synced. */
+  readonly durableSeq: number;
+  /** Seq of what `read()` shows (ahead of `committedSeq` by the unjournaled `mutate`s). */
+  readonly visibleSeq: number;
+  /** Seq of the newest snapshot. */
+  readonly snapshotSeq: number;
+  /** `mutate`d batches not journaled yet. */
+  readonly unsaved: number;
+  /** Commands waiting for their group. */
+  readonly queued: number;
+  readonly mode: "ok" | "degraded" | "read-only" | "closed";
+}
+
+/** Counters and last errors. */
+export interface DurableStoreHealth {
+  readonly mode: DurableStoreState["mode"];
+  readonly commits: number;
+  readonly failedCommits: number;
+  readonly commandErrors: number;
+  readonly groups: number;
+  readonly reloads: number;
+  readonly lastReloadReason: string | undefined;
+  readonly compactions: number;
+  readonly lastCompactionError: PersistenceError | undefined;
+  readonly writeBehindFailures: number;
+  readonly unsaved: number;
+  readonly lastError: PersistenceError | undefined;
+  readonly readOnlyError: PersistenceError | undefined;
+}
+
+/** What `close` resolves with. Never rejects. */
+export interface StoreCloseReport {
+  /** True when everything was journaled and synced and the journal closed cleanly. */
+  readonly ok: boolean;
+  readonly outcome: "clean" | "failed" | "timed-out";
+  readonly durationMs: number;
+  readonly committedSeq: number;
+  readonly durableSeq: number;
+  /** `mutate`d batches that were never journaled. */
+  readonly unsaved: number;
+  /** Queued commands that close settled with `ERR_CLOSED` (the deadline passed first). */
+  readonly abandoned: number;
+  readonly error?: PersistenceError | undefined;
+}
+
+/** What `compact` did. */
+export interface StoreCompactReport {
+  readonly seq: number;
+  readonly snapshot: string;
+  readonly bytes: number;
+  readonly removedSegments: readonly string[];
+  readonly removedSnapshots: readonly number[];
+}
+
+/** A durable in-memory state: snapshot + journal, point patches, group commit. */
+export interface DurableStore<S, Op> {
+  /** The published root: O(1), never blocks, never shows a change before it is committed. */
+  read(): StoreRoot<S>;
+  /** Write-through: the change is visible once journaled (and synced under `"commit"`). */
+  commit(reason: string, command: StoreCommand<S, Op>): CommitTicket;
+  /** Write-behind: visible now, journaled with the next flush. */
+  mutate(reason: string, command: StoreCommand<S, Op>): MutateTicket;
+  /** The durable write is the caller's `persist()`; then the ops are applied and journaled. */
+  commitExternal(
+    reason: string,
+    change: {
+      readonly persist: () => Promise<void>;
+      readonly ops: readonly Op[] | StoreCommand<S, Op>;
+    },
+  ): CommitTicket;
+  /** Re-reads snapshot + journal (or `loadExternal`) and swaps the result in; clears read-only. */
+  reload(reason: string): Promise<StoreLoadReport>;
+  /** Writes a snapshot of the committed state and drops the journal it covers. */
+  compact(reason: string): Promise<StoreCompactReport>;
+  /** Listens to events; returns the unsubscribe function. Listener exceptions are ignored. */
+  subscribe(listener: (event: StoreEvent) => void): () => void;
+  health(): DurableStoreHealth;
+  readonly state: DurableStoreState;
+  /** Flushes, waits for queued commands (until `timeoutMs`), closes the journal. Never rejects. */
+  close(options?: { readonly timeoutMs?: number | undefined }): Promise<StoreCloseReport>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** What {@link openDurableStore} resolves with. */
+export interface OpenedDurableStore<S, Op> {
+  readonly store: DurableStore<S, Op>;
+  readonly load: StoreLoadReport;
+}
