@@ -149,6 +149,52 @@ describe("openAppendLog / readAppendLog", () => {
     expect(values).toEqual(["a", "b", "c"]);
   });
 
+  it("a rotation by another writer while the log is read skips no record and reports no damage", async () => {
+    const memory = createMemoryFs({ "/logs": null });
+    const writer = await openAppendLog({ fs: memory, path: PATH });
+    for (let i = 1; i <= 3; i++) await writer.append(i);
+    await writer.rotate();
+    for (let i = 4; i <= 6; i++) await writer.append(i);
+    // The reader has listed the files; then, just before it reads the active file, the writer
+    // rotates it away and starts a new one.
+    let raced = false;
+    const racing: FsPort = Object.create(memory, {
+      readFile: {
+        value: async (path: string) => {
+          if (!raced && path === PATH) {
+            raced = true;
+            await writer.rotate();
+            for (let i = 7; i <= 8; i++) await writer.append(i);
+          }
+          return memory.readFile(path);
+        },
+      },
+    });
+    const { seqs, problems } = await readAll(racing);
+    expect(raced).toBe(true);
+    expect(problems).toEqual([]);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await writer.close();
+  });
+
+  it("an empty active file is no damage; a missing file in the middle is reported as a gap", async () => {
+    const memory = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs: memory, path: PATH });
+    for (let i = 1; i <= 6; i++) {
+      await log.append(i);
+      if (i % 2 === 0) await log.rotate();
+    }
+    await log.close();
+    memory.vol.writeFileSync(PATH, new Uint8Array(0));
+    expect((await readAll(memory)).problems).toEqual([]);
+    await memory.unlink("/logs/chat.0000000000000003.jsonl");
+    const { seqs, problems } = await readAll(memory);
+    expect(seqs).toEqual([1, 2, 5, 6]);
+    expect(problems).toEqual([
+      { problem: "gap", file: "chat.0000000000000005.jsonl", offset: 0, bytes: 0 },
+    ]);
+  });
+
   it("rotates by the age in the file header (injected clock)", async () => {
     const fs = createMemoryFs({ "/logs": null });
     const clock = manualClock(10_000);

@@ -27,10 +27,13 @@ export interface AppendLogRecord {
 /**
  * Damage: `"torn"` for an unfinished last record of the active file (an append in progress or
  * interrupted; the next writer quarantines it), `"corrupt"` for a bad stretch with valid records
- * after it — reported with its offset, and reading goes on.
+ * after it — reported with its offset, and reading goes on; `"gap"` when the seqs jump from one
+ * file to the next (a file in the middle was deleted), with `offset` 0 and `bytes` 0 at the file
+ * that starts after the gap. A rotation by another process while the log is read is not a gap: the
+ * reader lists the files again and reads the newly rotated one.
  */
 export interface AppendLogProblem {
-  readonly problem: "torn" | "corrupt";
+  readonly problem: "torn" | "corrupt" | "gap";
   readonly file: string;
   readonly offset: number;
   readonly bytes: number;
@@ -43,49 +46,126 @@ function formatOf(bytes: Uint8Array): LogFormat {
   return framedFormat;
 }
 
+/** How often the files are listed again when rotations keep racing the reader. */
+const MAX_LISTINGS = 16;
+
 /**
  * Reads an append log from its oldest rotated file to the active one, yielding records in seq
  * order and damage where it is; never writes and never gives up on the whole log for one bad record.
+ * Safe against writers that rotate meanwhile: when the active file has moved on (or is gone), the
+ * directory is listed again and the files rotated since are read first, so no record is skipped.
  */
 export async function* readAppendLog(
   options: ReadAppendLogOptions,
 ): AsyncGenerator<AppendLogRecord | AppendLogProblem> {
-  const fs = options.fs ?? defaultFs;
-  const files = logFiles(options.path);
-  const fromSeq = options.fromSeq ?? 1;
-  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const rotated: { file: string; firstSeq: number }[] = [];
-  for (const file of await listDir(fs, files.dir)) {
-    const firstSeq = files.parseRotated(file);
-    if (firstSeq !== undefined) rotated.push({ file, firstSeq });
+  const reader = new LogReader(options);
+  const read = new Set<string>();
+  for (let listing = 0; listing < MAX_LISTINGS; listing++) {
+    const rotated = await reader.rotatedFiles();
+    for (let k = 0; k < rotated.length; k++) {
+      const { file } = rotated[k] as { file: string };
+      if (read.has(file)) continue;
+      const next = rotated[k + 1];
+      read.add(file);
+      // A rotated file whose successor starts at or below the next wanted seq holds nothing new.
+      if (next !== undefined && next.firstSeq <= reader.wanted) continue;
+      yield* reader.readFile(file, false);
+    }
+    const active = await reader.load(reader.files.active);
+    if (active === undefined) continue; // renamed away by a rotation: list again
+    const firstSeq = reader.firstSeqOf(active);
+    if (
+      firstSeq !== undefined &&
+      reader.nextSeq !== undefined &&
+      firstSeq > reader.nextSeq &&
+      listing < MAX_LISTINGS - 1
+    ) {
+      continue; // rotated after the listing: read the rotated file first
+    }
+    yield* reader.parse(reader.files.active, active, true);
+    return;
   }
-  rotated.sort((a, b) => a.firstSeq - b.firstSeq);
-  const order = rotated.map((r) => r.file);
-  order.push(files.active);
-  for (let k = 0; k < order.length; k++) {
-    const file = order[k] as string;
-    const next = rotated[k + 1];
-    // A rotated file whose successor starts at or below fromSeq holds nothing wanted.
-    if (next !== undefined && next.firstSeq <= fromSeq) continue;
-    let bytes: Uint8Array;
+}
+
+/** The state of one {@link readAppendLog} pass. */
+class LogReader {
+  readonly fs: FsPort;
+  readonly files: ReturnType<typeof logFiles>;
+  readonly fromSeq: number;
+  readonly maxRecordBytes: number;
+  /** The seq after the last record seen (yielded or skipped below `fromSeq`). */
+  nextSeq: number | undefined;
+
+  constructor(options: ReadAppendLogOptions) {
+    this.fs = options.fs ?? defaultFs;
+    this.files = logFiles(options.path);
+    this.fromSeq = options.fromSeq ?? 1;
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
+
+  /** The lowest seq still to yield. */
+  get wanted(): number {
+    return Math.max(this.fromSeq, this.nextSeq ?? 1);
+  }
+
+  async rotatedFiles(): Promise<{ file: string; firstSeq: number }[]> {
+    const rotated: { file: string; firstSeq: number }[] = [];
+    for (const file of await listDir(this.fs, this.files.dir)) {
+      const firstSeq = this.files.parseRotated(file);
+      if (firstSeq !== undefined) rotated.push({ file, firstSeq });
+    }
+    return rotated.sort((a, b) => a.firstSeq - b.firstSeq);
+  }
+
+  async load(file: string): Promise<Uint8Array | undefined> {
     try {
-      bytes = await fs.readFile(files.path(file));
+      return await this.fs.readFile(this.files.path(file));
     } catch (error) {
-      if (isNotFound(error)) continue;
+      if (isNotFound(error)) return undefined;
       throw toPersistenceError(error, { stage: "open", target: file, direction: "read" });
     }
-    const isActive = k === order.length - 1;
+  }
+
+  /** The first seq a file's header names, or `undefined` when it has no readable header. */
+  firstSeqOf(bytes: Uint8Array): number | undefined {
+    try {
+      return formatOf(bytes).parseHeader(bytes).firstSeq;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async *readFile(
+    file: string,
+    isActive: boolean,
+  ): AsyncGenerator<AppendLogRecord | AppendLogProblem> {
+    const bytes = await this.load(file);
+    if (bytes !== undefined) yield* this.parse(file, bytes, isActive);
+  }
+
+  *parse(
+    file: string,
+    bytes: Uint8Array,
+    isActive: boolean,
+  ): Generator<AppendLogRecord | AppendLogProblem> {
+    // A file just created, before its header is written: nothing in it yet, nothing damaged.
+    if (isActive && bytes.byteLength === 0) return;
     const format = formatOf(bytes);
     let header: ReturnType<LogFormat["parseHeader"]>;
     try {
       header = format.parseHeader(bytes);
     } catch {
       yield { problem: isActive ? "torn" : "corrupt", file, offset: 0, bytes: bytes.byteLength };
-      continue;
+      return;
     }
-    for (const entry of format.entries(bytes, header.bytes, header, maxRecordBytes)) {
+    if (this.nextSeq !== undefined && header.firstSeq > this.nextSeq) {
+      yield { problem: "gap", file, offset: 0, bytes: 0 };
+    }
+    for (const entry of format.entries(bytes, header.bytes, header, this.maxRecordBytes)) {
       if (entry.kind === "record") {
-        if (entry.seq >= fromSeq)
+        if (this.nextSeq !== undefined && entry.seq < this.nextSeq) continue; // read already
+        this.nextSeq = entry.seq + 1;
+        if (entry.seq >= this.fromSeq)
           yield { seq: entry.seq, value: entry.value, file, offset: entry.offset };
         continue;
       }
