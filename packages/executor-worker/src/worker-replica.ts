@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { type ResourceLimits, type TransferListItem, Worker } from "node:worker_threads";
 import {
   PersistenceError,
@@ -142,11 +144,20 @@ interface PendingWrite {
 }
 
 function toModuleUrl(module: string | URL): URL | string {
-  if (module instanceof URL) return module;
-  if (typeof module !== "string" || module.length === 0) {
+  if (typeof module === "string" && module.length === 0) {
     throw new TypeError("module must be a file URL or an absolute path of the worker module");
   }
-  return module.startsWith("file:") ? new URL(module) : module;
+  if (!(module instanceof URL) && typeof module !== "string") {
+    throw new TypeError("module must be a file URL or an absolute path of the worker module");
+  }
+  const url = module instanceof URL || module.startsWith("file:") ? new URL(module) : module;
+  // A missing module would only show as a worker that exits at once, again at every retry.
+  const path =
+    url instanceof URL ? (url.protocol === "file:" ? fileURLToPath(url) : undefined) : url;
+  if (path !== undefined && !existsSync(path)) {
+    throw new TypeError(`the worker module ${JSON.stringify(path)} does not exist`);
+  }
+  return url;
 }
 
 function failed(
@@ -258,6 +269,7 @@ export function createWorkerReplica<P, O = unknown>(
     lostError = undefined;
     stats.spawns++;
     let initError: PersistenceError | undefined;
+    let ready = false;
     let crash: unknown;
     let abortRequested = false;
     thread.on("message", (message: WorkerMessage) => {
@@ -268,6 +280,7 @@ export function createWorkerReplica<P, O = unknown>(
       } else if (message.type === "init-failed") {
         initError = deserializeError(message.error);
       } else if (message.type === "ready") {
+        ready = true;
         if (message.protocol !== REPLICA_PROTOCOL_VERSION) {
           initError = new PersistenceError(
             "ERR_SNAPSHOT",
@@ -302,6 +315,15 @@ export function createWorkerReplica<P, O = unknown>(
       worker = undefined;
       alive = false;
       const reason = crash instanceof Error ? `: ${crash.message}` : "";
+      // Exited before it was ready (its module failed to load or threw at the top level): a retry
+      // would only start it again, so it is a failure to start, permanent like a throwing factory.
+      if (initError === undefined && !ready) {
+        initError = new PersistenceError(
+          "ERR_SNAPSHOT",
+          `replica worker ${JSON.stringify(name)} failed to start (exit code ${exitCode})${reason}`,
+          { stage: "snapshot", details: { reason: "worker-start", exitCode }, cause: crash },
+        );
+      }
       const exitError =
         initError ??
         new PersistenceError(

@@ -352,6 +352,23 @@ describe("worker replica targets", () => {
     expect(result.willRetry).toBe(false);
   });
 
+  it("reports a worker module that fails while loading as ERR_SNAPSHOT and starts it only once", async () => {
+    const { writer, results } = writerOf();
+    const replica = replicaOf({
+      module: new URL("./fixtures/throwing-module-worker.mjs", import.meta.url),
+    });
+    const known = writer.register("f.txt", { runner: replica, debounceMs: 0 });
+    const result = failure(await known.saveNow("start"));
+    expect(result.stage).toBe("snapshot");
+    expect(result.error.code).toBe("ERR_SNAPSHOT");
+    expect(result.error.details).toMatchObject({ reason: "worker-start" });
+    expect(result.willRetry).toBe(false);
+    // Permanent: no retry respawns the thread behind the caller's back.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(replica.stats.spawns).toBe(1);
+    expect(results).toHaveLength(1);
+  });
+
   it("close() flushes unsaved replica targets and stops their workers", async () => {
     const { writer } = writerOf();
     const replica = replicaOf();
@@ -431,6 +448,9 @@ describe("worker replica options", () => {
   it("rejects bad replica options with TypeError/RangeError", () => {
     expect(() => createWorkerReplica({} as never)).toThrow(TypeError);
     expect(() => createWorkerReplica({ module: "" })).toThrow(TypeError);
+    expect(() =>
+      createWorkerReplica({ module: new URL("./fixtures/no-such-worker.mjs", import.meta.url) }),
+    ).toThrow(/does not exist/);
     expect(() => createWorkerReplica({ module: FIXTURE, resync: 1 as never })).toThrow(TypeError);
     expect(() => createWorkerReplica({ module: FIXTURE, abortGraceMs: -1 })).toThrow(RangeError);
     expect(() => createWorkerReplica({ module: FIXTURE, abortGraceMs: Number.NaN })).toThrow(
