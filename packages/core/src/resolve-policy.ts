@@ -92,6 +92,8 @@ function checkDefault(name: string, entry: PolicyEntry, min: number, max: number
 function parseEnvValue(name: string, variable: string, raw: string, integer: boolean): number {
   const text = raw.trim();
   const value = DECIMAL.test(text) ? Number(text.replaceAll("_", "")) : Number.NaN;
+  // A plain decimal too long for a double is still a number: out of bounds, clamped by the caller.
+  if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) return value;
   if (!Number.isFinite(value)) {
     throw new RangeError(
       `${variable} (for ${name}) must be a decimal number, got ${JSON.stringify(raw)}`,
@@ -143,10 +145,18 @@ export function resolvePolicy<const S extends PolicySpec>(
       if (typeof variable !== "string" || variable === "") {
         throw new TypeError(`${name}: env must be a non-empty string`);
       }
-      const raw = env[variable];
+      const raw: unknown = env[variable];
+      if (raw !== undefined && typeof raw !== "string") {
+        throw new TypeError(`${variable} (for ${name}) in options.env must be a string`);
+      }
       if (raw !== undefined && raw.trim() !== "") {
         const parsed = parseEnvValue(name, variable, raw, integer);
         value = Math.min(max, Math.max(min, parsed));
+        if (!Number.isFinite(value) && entry.allowInfinity !== true) {
+          throw new RangeError(
+            `${variable} (for ${name}) is out of range: ${JSON.stringify(raw.slice(0, 40))}${raw.length > 40 ? "…" : ""} has no upper bound to clamp to`,
+          );
+        }
         const override = { name, env: variable, raw, value, clamped: value !== parsed };
         overrides.push(Object.freeze(override) as PolicyOverride<Extract<keyof S, string>>);
       }

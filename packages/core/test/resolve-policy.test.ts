@@ -59,6 +59,26 @@ describe("resolvePolicy", () => {
     expect(high.overrides[0]).toMatchObject({ value: 3_600_000, clamped: true });
   });
 
+  it("clamps a plain decimal too long for a double like any other out-of-bounds value", () => {
+    const huge = "9".repeat(400);
+    const policy = resolvePolicy(spec, {
+      env: { APP_REFRESH_MS: huge, APP_MAX_RECORD: `-${huge}` },
+    });
+    expect(policy.values).toMatchObject({ refreshIntervalMs: 3_600_000, maxRecordBytes: 1 });
+    expect(policy.overrides.every((o) => o.clamped)).toBe(true);
+    const unbounded = { n: { default: 5, min: 0, env: "N" } };
+    expect(thrown(() => resolvePolicy(unbounded, { env: { N: huge } }))).toMatchObject({
+      name: "RangeError",
+      message: expect.stringMatching(/^N \(for n\) is out of range/),
+    });
+  });
+
+  it("refuses an environment value that is not a string with a TypeError naming it", () => {
+    expect(() => resolvePolicy(spec, { env: { APP_REFRESH_MS: 5 as never } })).toThrow(
+      /APP_REFRESH_MS \(for refreshIntervalMs\) in options.env must be a string/,
+    );
+  });
+
   it.each([
     ["empty", ""],
     ["spaces", "   "],
@@ -94,7 +114,6 @@ describe("resolvePolicy", () => {
     ".5",
     "--1",
     "1,000",
-    "9".repeat(400),
   ])("rejects %j with a RangeError naming the variable", (raw) => {
     const error = thrown(() => resolvePolicy(spec, { env: { APP_REFRESH_MS: raw } }));
     expect(error).toBeInstanceOf(RangeError);
