@@ -1,5 +1,10 @@
 import { basename, dirname, join } from "node:path";
-import { type FsFileHandle, type FsStats, PersistenceError } from "@snapwrite/core";
+import {
+  type FsFileHandle,
+  type FsStats,
+  isPersistenceError,
+  PersistenceError,
+} from "@snapwrite/core";
 import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
 import { creatorState, recordedCreator } from "./creator-state.js";
@@ -380,6 +385,23 @@ async function observeAgain(
   }
 }
 
+/**
+ * The error of a lock step for `target`: OS errors mapped at stage `lock`; a `PersistenceError`
+ * raised about the lock file itself (a FIFO in its place, …) is told about the target it locks,
+ * with the lock file's path in `details.lockPath`.
+ */
+function lockFailure(error: unknown, target: string, path: string): PersistenceError {
+  if (!isPersistenceError(error) || error.target === target) {
+    return fsFailure(error, "lock", target, { lockPath: path });
+  }
+  return new PersistenceError(error.code, `lock of ${JSON.stringify(target)}: ${error.message}`, {
+    stage: "lock",
+    target,
+    details: { ...error.details, lockPath: path },
+    cause: error,
+  });
+}
+
 /** What identifies one lock: its token, or for a record-less file its inode and mtime. */
 function lockKey(observed: ObservedLock): string {
   return observed.owner?.token ?? `unowned-${observed.ino}-${observed.mtimeMs}`;
@@ -560,14 +582,14 @@ export async function acquireTargetLock(
       try {
         created = await createLockFile(runtime, path, encodeOwner(owner));
       } catch (error) {
-        throw fsFailure(error, "lock", target, { lockPath: path });
+        throw lockFailure(error, target, path);
       }
       if (created !== undefined) break;
       let observed: ObservedLock | undefined;
       try {
         observed = await observe(runtime, path);
       } catch (error) {
-        throw fsFailure(error, "lock", target, { lockPath: path });
+        throw lockFailure(error, target, path);
       }
       if (observed !== undefined) {
         lastOwner = observed.owner;
@@ -578,7 +600,7 @@ export async function acquireTargetLock(
           try {
             outcome = await breakLock(runtime, path, observed, settings.staleMs);
           } catch (error) {
-            throw fsFailure(error, "lock", target, { lockPath: path });
+            throw lockFailure(error, target, path);
           }
           if (outcome === "broken") broken += 1;
           // "busy": someone else is breaking or releasing it right now; wait like for a holder.

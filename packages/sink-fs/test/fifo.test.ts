@@ -135,7 +135,12 @@ describe.skipIf(!canMkfifo)("FIFOs never block (needs mkfifo)", () => {
     mkfifo(join(dir, ".a.json.lock"));
     const sink = createFsSink({ dir, lock: { waitMs: 200 } });
     const outcome = await settled(sink.write("a.json", textChunks("{}")));
-    expect(rejection(outcome)).toMatchObject({ stage: "lock" });
+    expect(rejection(outcome)).toMatchObject({
+      ...NOT_REGULAR,
+      stage: "lock",
+      target: "a.json",
+      details: { lockPath: join(dir, ".a.json.lock") },
+    });
     expect(await lstat(join(dir, "a.json")).catch(() => undefined)).toBeUndefined();
     mkfifo(join(dir, ".held.lock"));
     const held = await settled(lockFile(join(dir, "held"), { waitMs: 200 }));
