@@ -160,12 +160,29 @@ class PersistentKeyedState<V> implements KeyedState<V> {
 export function createKeyedState<V>(entries?: Iterable<readonly [string, V]>): KeyedState<V> {
   const tree: Tree<V> = new BTree<string, V>(undefined, compareKeys);
   if (entries !== undefined) {
-    for (const [key, value] of entries) {
+    if (typeof entries !== "object" || entries === null || !(Symbol.iterator in entries)) {
+      throw new TypeError("createKeyedState: entries must be an iterable of [key, value] pairs");
+    }
+    let index = 0;
+    for (const entry of entries as Iterable<unknown>) {
+      // Exactly a pair: a string ("abc") or a 1- or 3-element array is not an entry.
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new TypeError(
+          `createKeyedState: entry ${index} must be a [key, value] pair, got ${describeEntry(entry)}`,
+        );
+      }
+      const [key, value] = entry as [string, V];
       checkKey(key);
       tree.set(key, value, true);
+      index++;
     }
   }
   return new PersistentKeyedState(tree);
+}
+
+function describeEntry(entry: unknown): string {
+  if (Array.isArray(entry)) return `an array of ${entry.length}`;
+  return entry === null ? "null" : typeof entry;
 }
 
 /** True when `value` is a {@link KeyedState} made by this package. */

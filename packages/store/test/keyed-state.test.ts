@@ -116,6 +116,13 @@ describe("createKeyedState", () => {
     expect(() => createKeyedState().batch((d) => d.set({} as string, 1))).toThrow(TypeError);
   });
 
+  it("accepts only an iterable of [key, value] pairs as initial entries", () => {
+    expect(createKeyedState([["a", 1]]).get("a")).toBe(1);
+    for (const bad of ["abc", ["xy"], [["a"]], [["a", 1, 2]], [null], 5]) {
+      expect(() => createKeyedState(bad as never), JSON.stringify(bad)).toThrow(TypeError);
+    }
+  });
+
   it("a draft is dead after batch() returns, and a throwing batch leaves no new version", () => {
     const base = createKeyedState([["a", 1]]);
     let leaked: { set(k: string, v: number): void } | undefined;
