@@ -2,7 +2,7 @@
 // and segment journal against fs.appendFile + fsync per record and pino with fsync: true.
 // Then kills a child process appending with each contender and counts acknowledged records lost.
 // Run: npm run build -w @snapwrite/bench && npm run bench:journal -w @snapwrite/bench
-//   [-- --ms 2000 --kill-rounds 5 --kill-only --no-save]
+//   [-- --ms 2000 --kill-rounds 5 --kill-only --only <contender text> --no-save]
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -242,10 +242,16 @@ async function main(): Promise<void> {
     appendLogContender("session"),
     segmentJournal,
   ];
+  // --only <text>: measure only contenders whose id contains text (the control always runs).
+  const onlyAt = args.indexOf("--only");
+  const only = onlyAt >= 0 ? String(args[onlyAt + 1]) : undefined;
+  const chosen = contenders.filter(
+    (c) => only === undefined || c === appendFileFsync || c.id.includes(only),
+  );
   const rows: Row[] = [];
   for (const window of WINDOWS) {
     for (const producers of PRODUCERS) {
-      for (const contender of contenders) {
+      for (const contender of chosen) {
         process.stderr.write(`… ${contender.id}, ${producers} producer(s), window ${window}\n`);
         rows.push(await measure(contender, producers, window, ms));
       }
