@@ -24,7 +24,7 @@ function line(p: number, i: number): string {
   return `${text}${" ".repeat(Math.max(0, RECORD_BYTES - 1 - text.length))}\n`;
 }
 
-interface Found {
+export interface Found {
   readonly ids: Set<string>;
   /** Records cut short or unparsable (a torn tail included). */
   readonly torn: number;
@@ -61,7 +61,7 @@ function idOf(value: unknown): string | undefined {
 }
 
 /** Reads a file of JSON lines: every parsable line's id; a non-empty unterminated tail is torn. */
-async function readLines(path: string): Promise<Found> {
+export async function readLines(path: string): Promise<Found> {
   let text = "";
   try {
     text = await readFile(path, "utf8");
@@ -316,9 +316,11 @@ export async function runKillRounds(
   mkdir: () => Promise<string>,
   rmdir: (dir: string) => Promise<void>,
   random: () => number,
+  only: (id: string) => boolean = () => true,
 ): Promise<KillRow[]> {
   const rows: KillRow[] = [];
   for (const [index, contender] of killContenders.entries()) {
+    if (!only(contender.id)) continue;
     let acknowledged = 0;
     let missing = 0;
     let torn = 0;
