@@ -1,12 +1,17 @@
 // Durable appends of 256-byte records with 1 and 8 concurrent producers: snapwrite's append log
 // and segment journal against fs.appendFile + fsync per record and pino with fsync: true.
-// Run: npm run build -w @snapwrite/bench && npm run bench:journal -w @snapwrite/bench [-- --ms 2000 --no-save]
-import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+// Then kills a child process appending with each contender and counts acknowledged records lost.
+// Run: npm run build -w @snapwrite/bench && npm run bench:journal -w @snapwrite/bench
+//   [-- --ms 2000 --kill-rounds 5 --kill-only --only <contender text> --no-save]
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { importLoose } from "./import-loose.js";
+import { type KillRow, killTable, runKillChild, runKillRounds } from "./journal-kill.js";
+import { percentile } from "./percentile.js";
+import { createPrng } from "./prng.js";
 
 const RECORD_BYTES = 256;
 const PRODUCERS = [1, 8] as const;
@@ -136,6 +141,9 @@ interface Row {
   readonly records: number;
   readonly seconds: number;
   readonly perSecond: number;
+  /** Latency of one append, call to acknowledgement, in ms. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
   readonly error?: string | undefined;
 }
 
@@ -156,15 +164,20 @@ async function measure(
         records: 0,
         seconds: 0,
         perSecond: 0,
+        p50Ms: 0,
+        p99Ms: 0,
         error: appender,
       };
     }
     let records = 0;
+    const latencies: number[] = [];
     const start = performance.now();
     const deadline = start + ms;
     const lane = async (p: number, slot: number) => {
       for (let i = slot; performance.now() < deadline; i += window) {
+        const began = performance.now();
         await appender.append(p, i);
+        latencies.push(performance.now() - began);
         records++;
       }
     };
@@ -175,6 +188,7 @@ async function measure(
     );
     const seconds = (performance.now() - start) / 1000;
     await appender.close();
+    latencies.sort((a, b) => a - b);
     return {
       contender: contender.id,
       producers,
@@ -182,6 +196,8 @@ async function measure(
       records,
       seconds,
       perSecond: records / seconds,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -193,6 +209,32 @@ async function main(): Promise<void> {
   const msAt = args.indexOf("--ms");
   const ms = msAt >= 0 ? Number(args[msAt + 1]) : 2_000;
   const save = !args.includes("--no-save");
+  const killAt = args.indexOf("--kill-rounds");
+  const killRounds = killAt >= 0 ? Math.max(0, Math.min(50, Number(args[killAt + 1]) || 0)) : 5;
+  const killOnly = args.includes("--kill-only");
+  const here = dirname(fileURLToPath(import.meta.url));
+  const out = resolve(here, "..", "results", "journal-append.json");
+  let kills: KillRow[] = [];
+  if (killRounds > 0) {
+    const prng = createPrng(0x6b111);
+    kills = await runKillRounds(
+      fileURLToPath(import.meta.url),
+      killRounds,
+      () => mkdtemp(join(tmpdir(), "snapwrite-bench-kill-")),
+      (dir) => rm(dir, { recursive: true, force: true }),
+      () => prng.nextFloat(),
+    );
+    process.stdout.write(
+      `\nSIGKILL after 100–500 ms, ${killRounds} round(s) per contender, 8 producers × 4 in flight\n\n${killTable(kills).join("\n")}\n`,
+    );
+  }
+  if (killOnly) {
+    if (save) {
+      const previous = JSON.parse(await readFile(out, "utf8").catch(() => "{}")) as object;
+      await writeFile(out, `${JSON.stringify({ ...previous, killRounds, kills }, null, 2)}\n`);
+    }
+    return;
+  }
   const contenders = [
     appendFileFsync,
     pinoFsync,
@@ -200,10 +242,16 @@ async function main(): Promise<void> {
     appendLogContender("session"),
     segmentJournal,
   ];
+  // --only <text>: measure only contenders whose id contains text (the control always runs).
+  const onlyAt = args.indexOf("--only");
+  const only = onlyAt >= 0 ? String(args[onlyAt + 1]) : undefined;
+  const chosen = contenders.filter(
+    (c) => only === undefined || c === appendFileFsync || c.id.includes(only),
+  );
   const rows: Row[] = [];
   for (const window of WINDOWS) {
     for (const producers of PRODUCERS) {
-      for (const contender of contenders) {
+      for (const contender of chosen) {
         process.stderr.write(`… ${contender.id}, ${producers} producer(s), window ${window}\n`);
         rows.push(await measure(contender, producers, window, ms));
       }
@@ -216,14 +264,14 @@ async function main(): Promise<void> {
   const lines = [
     `durable appends of ${RECORD_BYTES}-byte records, ${ms} ms per run; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
     "",
-    "| contender | producers | in flight per producer | records/s | × appendFile+fsync |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| contender | producers | in flight per producer | records/s | p50 ms | p99 ms | × appendFile+fsync |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
     const base = baseline.get(key(r)) ?? 0;
     const ratio = base > 0 && r.error === undefined ? (r.perSecond / base).toFixed(1) : "–";
     lines.push(
-      `| ${r.contender}${r.error ? ` (${r.error})` : ""} | ${r.producers} | ${r.window} | ${r.perSecond.toFixed(0)} | ${ratio} |`,
+      `| ${r.contender}${r.error ? ` (${r.error})` : ""} | ${r.producers} | ${r.window} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${ratio} |`,
     );
   }
   const goals = rows
@@ -241,13 +289,16 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`\n${lines.join("\n")}\n`);
   if (save) {
-    const here = dirname(fileURLToPath(import.meta.url));
-    const out = resolve(here, "..", "results", "journal-append.json");
     await writeFile(
       out,
-      `${JSON.stringify({ ms, cores: cpus().length, load: loadavg(), rows, goals }, null, 2)}\n`,
+      `${JSON.stringify({ ms, cores: cpus().length, load: loadavg(), rows, goals, killRounds, kills }, null, 2)}\n`,
     );
   }
 }
 
-await main();
+const childAt = process.argv.indexOf("--kill-child");
+if (childAt >= 0) {
+  await runKillChild(Number(process.argv[childAt + 1]), String(process.argv[childAt + 2]));
+} else {
+  await main();
+}

@@ -590,22 +590,23 @@ class JournalWriter implements Journal {
     }
   }
 
+  /** Takes the longest run of appends at the queue's front that fits one group, in one splice. */
   private takeGroup(): Pending[] {
-    const group: Pending[] = [];
+    const queue = this.queue;
     let bytes = 0;
     let cap = this.maxGroupBytes;
-    while (this.queue.length > 0) {
-      const next = this.queue[0] as Pending | Task;
+    let end = 0;
+    while (end < queue.length) {
+      const next = queue[end] as Pending | Task;
       if ("task" in next) break;
       const size = next.payload.byteLength + 20;
-      if (group.length === 0)
+      if (end === 0)
         cap = Math.min(this.maxGroupBytes, Math.max(size, size + this.smallFirstBytes));
       else if (bytes + size > cap) break;
-      this.queue.shift();
-      group.push(next);
       bytes += size;
+      end++;
     }
-    return group;
+    return queue.splice(0, end) as Pending[];
   }
 
   private async writeGroup(group: Pending[]): Promise<void> {
