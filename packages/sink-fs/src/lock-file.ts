@@ -6,6 +6,7 @@ import { DEFAULT_CLOCK } from "./default-clock.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
 import { isProcessAlive } from "./process-alive.js";
+import { sweepDirectory } from "./sweep-directory.js";
 import { acquireTargetLock, isClaimFileName } from "./target-lock.js";
 import { parseTempFileName } from "./temp-file-name.js";
 
@@ -81,6 +82,7 @@ export async function lockFile(path: string, options: LockFileOptions = {}): Pro
   };
   const lockPath = join(dirname(absolute), lockFileName(basename(absolute)));
   const held = await acquireTargetLock(runtime, lockPath, absolute, settings, options.signal);
+  await sweepOnce(runtime, lockPath, settings.staleMs);
   return {
     path: absolute,
     lockPath,
@@ -88,6 +90,23 @@ export async function lockFile(path: string, options: LockFileOptions = {}): Pro
     release: () => held.release(),
     [Symbol.asyncDispose]: () => held.release(),
   };
+}
+
+/** Lock files of this thread already swept (a holder killed half-way leaves its private files). */
+const swept = new Set<string>();
+
+/**
+ * Once per lock file and thread, while holding it: removes what holders killed half-way left for
+ * this lock (the private temp files a lock or claim record is written to before it is linked into
+ * place), as a sink's sweep does for its directory. Never fails the lock.
+ */
+async function sweepOnce(runtime: FsSinkRuntime, lockPath: string, staleMs: number): Promise<void> {
+  if (swept.has(lockPath)) return;
+  swept.add(lockPath);
+  const prefix = `${basename(lockPath)}.`;
+  await sweepDirectory(runtime, dirname(lockPath), staleMs, (entry) =>
+    entry.startsWith(prefix),
+  ).catch(() => undefined);
 }
 
 /** The absolute path to lock, or `ERR_INVALID_TARGET`. */

@@ -19,12 +19,13 @@ export interface FsSweepReport {
  * Deletes, in one directory, the temp files whose creating process is gone and the abandoned lock
  * files. A temp file of a live process (another one, another thread of this one, or this thread's
  * writes in progress) is never touched. Problems are swallowed: a sweep is housekeeping and must
- * never fail the operation that ran it.
+ * never fail the operation that ran it. `only` limits it to the entries it accepts.
  */
 export async function sweepDirectory(
   runtime: FsSinkRuntime,
   dir: string,
   staleMs: number,
+  only?: (entry: string) => boolean,
 ): Promise<FsSweepReport> {
   const removedTemps: string[] = [];
   const removedLocks: string[] = [];
@@ -35,6 +36,7 @@ export async function sweepDirectory(
     return { removedTemps, removedLocks };
   }
   for (const entry of entries) {
+    if (only !== undefined && !only(entry)) continue;
     const path = join(dir, entry);
     const temp = parseTempFileName(entry);
     if (temp !== undefined) {

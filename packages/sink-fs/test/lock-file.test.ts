@@ -7,6 +7,7 @@ import { isPersistenceError } from "@snapwrite/core";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink, lockFile } from "../src/index.js";
+import { tempFileName } from "../src/temp-file-name.js";
 import { createTempDirs, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
@@ -56,6 +57,21 @@ describe("lockFile", () => {
       expect(scoped.path).toBe(path);
     }
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("removes the private files holders killed half-way left for this lock, and no other lock's", async () => {
+    const dir = await dirs.make();
+    // A process that is gone: its pid is free (or reused by an unrelated process of another start).
+    const gone = await execa(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+    const deadPid = Number(gone.stdout);
+    const leftover = tempFileName("state.json.lock", deadPid, Math.random);
+    const otherLock = tempFileName("other.json.lock", deadPid, Math.random);
+    for (const name of [leftover, otherLock]) await writeFile(join(dir, name), "");
+    await using _lock = await lockFile(join(dir, "state.json"));
+    const names = await readdir(dir);
+    expect(names).not.toContain(leftover);
+    // Another lock's leftovers are that lock's business.
+    expect(names).toContain(otherLock);
   });
 
   it("fails with ERR_LOCKED after waitMs while another holder has it, then gets it once free", async () => {
