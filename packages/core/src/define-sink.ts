@@ -17,6 +17,15 @@ export interface SinkReadNowOptions {
   readonly from: "primary" | "backup";
 }
 
+/** Options {@link SinkDefinition.quarantineNow} receives. */
+export interface SinkQuarantineNowOptions {
+  /**
+   * Set only when the definition has `checksExpected: true`: the bytes the primary must still
+   * hold for the move to happen (else the step rejects with `ERR_STALE`).
+   */
+  readonly expected?: Uint8Array | undefined;
+}
+
 /**
  * The storage steps of a sink: what is left to write once {@link defineSink} did the outer shell.
  * Every step is called with a valid target, on an open sink; `writeNow` and `quarantineNow` run one
@@ -37,9 +46,20 @@ export interface SinkDefinition {
   /** Reads the target, or rejects with `ERR_NOT_FOUND`. */
   readNow(target: TargetId, options: SinkReadNowOptions): Promise<Uint8Array>;
   /** Moves the target aside and resolves with where it went. Omit it when the sink cannot. */
-  quarantineNow?(target: TargetId, reason: string): Promise<string>;
+  quarantineNow?(
+    target: TargetId,
+    reason: string,
+    options: SinkQuarantineNowOptions,
+  ): Promise<string>;
   /** Releases resources; called once, after every queued operation settled. */
   closeNow?(): Promise<void>;
+  /**
+   * `quarantineNow` gets `{ expected }` and compares it itself (in the target's queue, as always)
+   * instead of {@link defineSink} reading the primary back first. Default `false`.
+   */
+  readonly checksExpected?: boolean | undefined;
+  /** `read` keeps working after `close()`, for a store that stays inspectable. Default `false`. */
+  readonly readAfterClose?: boolean | undefined;
 }
 
 /** A sink built by {@link defineSink}: `close()` is always there, and `await using` closes it. */
@@ -106,7 +126,7 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     if (from !== "primary" && from !== "backup") {
       throw new TypeError(`read: from must be "primary" or "backup", got ${String(from)}`);
     }
-    assertOpen(target, "read");
+    if (definition.readAfterClose !== true) assertOpen(target, "read");
     return definition.readNow(target, { from });
   }
 
@@ -116,13 +136,17 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     options: SinkQuarantineOptions = {},
   ): Promise<string> {
     assertValidTarget(target);
+    const expected = options?.expected;
+    if (expected !== undefined && !(expected instanceof Uint8Array)) {
+      throw new TypeError("quarantine: expected must be a Uint8Array");
+    }
     assertOpen(target, "quarantine");
     const step = definition.quarantineNow as NonNullable<SinkDefinition["quarantineNow"]>;
-    const { expected } = options;
+    const selfChecked = definition.checksExpected === true;
     return queue.run(target, async () => {
       // Inside the target's queue no write of this sink can land between the check and the move.
-      if (expected !== undefined) await assertStillHolds(target, expected);
-      return step.call(definition, target, String(reason));
+      if (expected !== undefined && !selfChecked) await assertStillHolds(target, expected);
+      return step.call(definition, target, String(reason), selfChecked ? { expected } : {});
     });
   }
 
@@ -187,6 +211,11 @@ function checkDefinition(definition: SinkDefinition): void {
   for (const name of ["quarantineNow", "closeNow"] as const) {
     if (definition[name] !== undefined && typeof definition[name] !== "function") {
       throw new TypeError(`defineSink: ${name} must be a function when given`);
+    }
+  }
+  for (const name of ["checksExpected", "readAfterClose"] as const) {
+    if (definition[name] !== undefined && typeof definition[name] !== "boolean") {
+      throw new TypeError(`defineSink: ${name} must be a boolean when given`);
     }
   }
 }

@@ -1,5 +1,10 @@
 // `@snapwrite/core/sink-kit`: what an author of a sink needs besides the contracts of the root entry.
-export type { DefinedSink, SinkDefinition, SinkReadNowOptions } from "./define-sink.js";
+export type {
+  DefinedSink,
+  SinkDefinition,
+  SinkQuarantineNowOptions,
+  SinkReadNowOptions,
+} from "./define-sink.js";
 export { defineSink } from "./define-sink.js";
 export type { FsFileHandle, FsPort, FsStats } from "./fs-port.js";
 export type { LongTimerOptions } from "./long-timer.js";

@@ -162,6 +162,59 @@ describe("defineSink", () => {
     expect(log.filter((line) => line === "closeNow")).toHaveLength(1);
   });
 
+  it("keeps read working after close with readAfterClose, and only read", async () => {
+    const { log, definition } = recorder();
+    const sink = defineSink({ ...definition, readAfterClose: true });
+    await sink.write("t", [new Uint8Array([7])]);
+    await sink.close();
+    expect([...(await sink.read("t"))]).toEqual([7]);
+    expect(log).toContain("read t primary");
+    const write = sink.write("t", [new Uint8Array([8])]);
+    expect(isPersistenceError(await rejection(write), "ERR_CLOSED")).toBe(true);
+  });
+
+  it("hands `expected` to quarantineNow with checksExpected instead of reading back", async () => {
+    const { log, definition } = recorder();
+    const seen: unknown[] = [];
+    const sink = defineSink({
+      ...definition,
+      checksExpected: true,
+      async quarantineNow(target, reason, options) {
+        seen.push(options.expected);
+        return definition.quarantineNow?.(target, reason, options) as Promise<string>;
+      },
+    });
+    const expected = new Uint8Array([1, 2]);
+    // Nothing stored: the default read-back would refuse; the step decides here.
+    expect(await sink.quarantine?.("t", "bad", { expected })).toBe("aside/t");
+    expect(seen).toEqual([expected]);
+    expect(log).toEqual(["quarantine t bad"]);
+  });
+
+  it("passes no `expected` to quarantineNow by default and checks it itself", async () => {
+    const { definition } = recorder();
+    const seen: unknown[] = [];
+    const sink = defineSink({
+      ...definition,
+      async quarantineNow(target, _reason, options) {
+        seen.push(options);
+        return `aside/${target}`;
+      },
+    });
+    await sink.write("t", [new Uint8Array([1])]);
+    await sink.quarantine?.("t", "bad", { expected: new Uint8Array([1]) });
+    expect(seen).toEqual([{}]);
+    const stale = sink.quarantine?.("t", "bad", { expected: new Uint8Array([2]) });
+    expect(isPersistenceError(await rejection(stale as Promise<string>), "ERR_STALE")).toBe(true);
+  });
+
+  it("refuses an `expected` that is not bytes with a TypeError", async () => {
+    const { definition } = recorder();
+    const sink = defineSink(definition);
+    const call = sink.quarantine?.("t", "x", { expected: "ab" as unknown as Uint8Array });
+    expect(await rejection(call as Promise<string>)).toBeInstanceOf(TypeError);
+  });
+
   it("refuses a definition with a missing step or capability with a TypeError", () => {
     const { definition } = recorder();
     expect(() => defineSink({ ...definition, readNow: undefined as never })).toThrow(TypeError);
@@ -169,6 +222,8 @@ describe("defineSink", () => {
     expect(() =>
       defineSink({ ...definition, capabilities: partial as unknown as SinkCapabilities }),
     ).toThrow(/capabilities.fencing/);
+    expect(() => defineSink({ ...definition, readAfterClose: "yes" as never })).toThrow(TypeError);
+    expect(() => defineSink({ ...definition, checksExpected: 1 as never })).toThrow(TypeError);
   });
 
   it("re-exports the author helpers", () => {

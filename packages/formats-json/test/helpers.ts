@@ -1,24 +1,13 @@
 import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { expect } from "vitest";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
-/** Concatenates chunks into one buffer. */
-export function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((sum, c) => sum + c.byteLength, 0));
-  let at = 0;
-  for (const chunk of list) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
 /** Concatenated chunks as text (fails on ill-formed UTF-8). */
 export function text(chunks: Iterable<Uint8Array>): string {
-  return utf8.decode(concat(chunks));
+  return utf8.decode(concatChunks(chunks));
 }
 
 export function bytes(value: string): Uint8Array {

@@ -1,8 +1,9 @@
+import { concatChunks } from "@snapwrite/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createJsonCodec } from "../src/index.js";
 import { findJsonSyntaxError, findValueOffset } from "../src/json-syntax-scanner.js";
-import { bytes, concat, thrown } from "./helpers.js";
+import { bytes, thrown } from "./helpers.js";
 
 const codec = createJsonCodec<unknown>();
 const BOM = [0xef, 0xbb, 0xbf];
@@ -16,7 +17,9 @@ describe("decode", () => {
         fc.constantFrom(64, 256, 65_536),
         (value, indent, chunkSize) => {
           const c = createJsonCodec<unknown>({ pretty: indent, chunkSize });
-          expect(c.decode(concat(c.encode(value)))).toEqual(JSON.parse(JSON.stringify(value)));
+          expect(c.decode(concatChunks(c.encode(value)))).toEqual(
+            JSON.parse(JSON.stringify(value)),
+          );
         },
       ),
       { numRuns: 300 },
@@ -30,7 +33,7 @@ describe("decode", () => {
         (value) => {
           const expected = JSON.stringify(value);
           if (expected === undefined) return;
-          expect(codec.decode(concat(codec.encode(value)))).toEqual(JSON.parse(expected));
+          expect(codec.decode(concatChunks(codec.encode(value)))).toEqual(JSON.parse(expected));
         },
       ),
       { numRuns: 200 },
@@ -141,7 +144,7 @@ describe("decode errors locate the problem by byte offset, line and column", () 
   it("reports every proper prefix of valid JSON as truncated at its end", () => {
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: "binary" }), fc.nat(), (value, cut) => {
-        const full = concat(createJsonCodec({ pretty: 1 }).encode(value));
+        const full = concatChunks(createJsonCodec({ pretty: 1 }).encode(value));
         if (full.length < 2) return;
         const prefix = full.subarray(0, 1 + (cut % (full.length - 1)));
         let parsed = true;
@@ -220,7 +223,7 @@ describe("locating a decoded value in the input", () => {
         fc.jsonValue({ stringUnit: "binary" }),
         fc.array(fc.nat(), { maxLength: 6 }),
         (value, picks) => {
-          const input = concat(codec.encode(value));
+          const input = concatChunks(codec.encode(value));
           const path: Array<string | number> = [];
           let node: unknown = value;
           for (const pick of picks) {

@@ -1,7 +1,8 @@
+import { concatChunks } from "@snapwrite/testkit";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { describe, expect, it, vi } from "vitest";
 import { createJsonCodec } from "../src/index.js";
-import { bytes, concat, text, thrown } from "./helpers.js";
+import { bytes, text, thrown } from "./helpers.js";
 
 interface Settings {
   readonly theme: string;
@@ -135,7 +136,7 @@ describe("validate hook", () => {
 describe("version and migrate", () => {
   it("writes and reads the current version's envelope", () => {
     const codec = createJsonCodec<{ a: number }>({ version: 2 });
-    const encoded = concat(codec.encode({ a: 1 }));
+    const encoded = concatChunks(codec.encode({ a: 1 }));
     expect(new TextDecoder().decode(encoded)).toBe('{"version":2,"data":{"a":1}}');
     expect(codec.decode(encoded)).toEqual({ a: 1 });
   });

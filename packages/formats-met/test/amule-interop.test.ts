@@ -12,6 +12,7 @@ import {
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { concatChunks } from "@snapwrite/testkit";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addAmuleCanceledFile } from "../src/canceled/add-amule-canceled-file.js";
@@ -24,7 +25,7 @@ import { appendKnown2Entry } from "../src/known2/append-known2-entry.js";
 import type { Known2Entry } from "../src/known2/known2-met.js";
 import { known2MetCodec } from "../src/known2/known2-met-codec.js";
 import { AMULE_SET1, fileContent } from "./support/amule-file-set.js";
-import { concat, fromHex, toHex } from "./support/corrupt.js";
+import { fromHex, toHex } from "./support/corrupt.js";
 import { REPO_ROOT } from "./support/read-fixture.js";
 
 // The harness lives in the shared directory cloned next to the repository.
@@ -169,11 +170,11 @@ function writeOwnMetFiles(
       { flavor: "amule" },
     ),
   );
-  const known = concat(
+  const known = concatChunks(
     knownMetCodec.encode({ header: "auto", records: sortKnownFileRecordsAmule(records) }),
   );
   const entries: Known2Entry[] = files.map((f) => f.hashes.aich);
-  const known2 = concat(known2MetCodec.encode({ entries }));
+  const known2 = concatChunks(known2MetCodec.encode({ entries }));
   return { known, known2 };
 }
 
@@ -225,13 +226,15 @@ describe.skipIf(!AVAILABLE)(
       const known2 = new Uint8Array(await readFile(path.join(generated, "known2_64.met")));
       const knownValue = knownMetCodec.decode(known);
       expect(knownValue.records).toHaveLength(AMULE_SET1.length);
-      expect(toHex(concat(knownMetCodec.encode(knownValue)))).toBe(toHex(known));
+      expect(toHex(concatChunks(knownMetCodec.encode(knownValue)))).toBe(toHex(known));
       const canceledValue = amuleCanceledMetCodec.decode(canceled);
       expect(canceledValue.hashes.map(toHex)).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
-      expect(toHex(concat(amuleCanceledMetCodec.encode(canceledValue)))).toBe(toHex(canceled));
+      expect(toHex(concatChunks(amuleCanceledMetCodec.encode(canceledValue)))).toBe(
+        toHex(canceled),
+      );
       const known2Value = known2MetCodec.decode(known2);
       expect(known2Value.entries).toHaveLength(AMULE_SET1.length);
-      expect(toHex(concat(known2MetCodec.encode(known2Value)))).toBe(toHex(known2));
+      expect(toHex(concatChunks(known2MetCodec.encode(known2Value)))).toBe(toHex(known2));
     });
 
     it("make-files produces the file set the tests rebuild without the daemon", async () => {
@@ -260,7 +263,7 @@ describe.skipIf(!AVAILABLE)(
         for (const h of ["FEDCBA98765432100123456789ABCDEF", "0123456789ABCDEFFEDCBA9876543210"]) {
           canceledValue = addAmuleCanceledFile(canceledValue, fromHex(h));
         }
-        const canceled = concat(amuleCanceledMetCodec.encode(canceledValue));
+        const canceled = concatChunks(amuleCanceledMetCodec.encode(canceledValue));
         const input = path.join(work, "own-input");
         await mkdir(input);
         await writeFile(path.join(input, "known.met"), known);
@@ -343,8 +346,8 @@ describe.skipIf(!AVAILABLE)(
           fresh,
         ).known;
         const present = files.filter((f) => f !== missing).map((f) => f.hashes.aich);
-        const known2 = concat(known2MetCodec.encode({ entries: present }));
-        const predicted = concat([known2, appendKnown2Entry(known2, missing.hashes.aich)]);
+        const known2 = concatChunks(known2MetCodec.encode({ entries: present }));
+        const predicted = concatChunks([known2, appendKnown2Entry(known2, missing.hashes.aich)]);
         expect(predicted.length).toBe(known2.length + 24 + (5 * 53 + 6) * 20);
         const input = path.join(work, "append-input");
         await mkdir(input);

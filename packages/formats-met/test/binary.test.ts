@@ -1,4 +1,5 @@
 import { isPersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { createByteReader } from "../src/binary/byte-reader.js";
 import { createChunkWriter } from "../src/binary/chunk-writer.js";
@@ -88,16 +89,6 @@ describe("createByteReader", () => {
   });
 });
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
-
 function drain(w: ReturnType<typeof createChunkWriter>, into: Uint8Array[]): void {
   for (let c = w.takeReady(); c; c = w.takeReady()) into.push(c);
 }
@@ -122,7 +113,7 @@ describe("createChunkWriter", () => {
     const last = w.finish();
     if (last) chunks.push(last);
     expect(chunks.slice(0, -1).every((c) => c.length === 64)).toBe(true);
-    expect([...concat(chunks)]).toEqual(expected);
+    expect([...concatChunks(chunks)]).toEqual(expected);
     expect(w.written).toBe(expected.length);
   });
 
@@ -161,7 +152,7 @@ describe("createChunkWriter", () => {
     drain(w, chunks);
     const last = w.finish();
     if (last) chunks.push(last);
-    expect([...concat(chunks)]).toEqual(expected);
+    expect([...concatChunks(chunks)]).toEqual(expected);
     expect(chunks.slice(0, -1).every((c) => c.length === 64)).toBe(true);
   });
 

@@ -1,10 +1,11 @@
 import { isPersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { addAmuleCanceledFile } from "../src/canceled/add-amule-canceled-file.js";
 import { amuleCanceledMetCodec } from "../src/canceled/amule-canceled-met-codec.js";
 import { isAmuleCanceledFile } from "../src/canceled/is-amule-canceled-file.js";
 import { removeAmuleCanceledFile } from "../src/canceled/remove-amule-canceled-file.js";
-import { concat, expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
+import { expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
 import { readSet1 } from "./support/read-fixture.js";
 
 const H = (byte: number, last = 0): Uint8Array => {
@@ -13,14 +14,14 @@ const H = (byte: number, last = 0): Uint8Array => {
   return h;
 };
 const encode = (hashes: Uint8Array[]): Uint8Array =>
-  concat(amuleCanceledMetCodec.encode({ hashes }));
+  concatChunks(amuleCanceledMetCodec.encode({ hashes }));
 
 describe("amuleCanceledMetCodec", () => {
   it("decodes aMule's own canceled.met and re-encodes it byte for byte", () => {
     const bytes = readSet1("canceled.met");
     const value = amuleCanceledMetCodec.decode(bytes);
     expect(value.hashes.map(toHex)).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
-    expect(toHex(concat(amuleCanceledMetCodec.encode(value)))).toBe(toHex(bytes));
+    expect(toHex(concatChunks(amuleCanceledMetCodec.encode(value)))).toBe(toHex(bytes));
   });
 
   it("keeps order, duplicates and all-zero hashes for a byte-exact round trip", () => {
@@ -28,7 +29,7 @@ describe("amuleCanceledMetCodec", () => {
     expect(bytes.length).toBe(5 + 4 * 16);
     const value = amuleCanceledMetCodec.decode(bytes);
     expect(value.hashes.map(toHex)).toEqual([H(9), H(1), H(9), H(0)].map(toHex));
-    expect(toHex(concat(amuleCanceledMetCodec.encode(value)))).toBe(toHex(bytes));
+    expect(toHex(concatChunks(amuleCanceledMetCodec.encode(value)))).toBe(toHex(bytes));
   });
 
   it("encodes a large list into several chunks that concatenate to the exact file", () => {
@@ -39,7 +40,7 @@ describe("amuleCanceledMetCodec", () => {
     });
     const chunks = [...amuleCanceledMetCodec.encode({ hashes })];
     expect(chunks.length).toBeGreaterThan(1);
-    const bytes = concat(chunks);
+    const bytes = concatChunks(chunks);
     expect(bytes.length).toBe(5 + 40_000 * 16);
     expect(amuleCanceledMetCodec.decode(bytes).hashes[39_999]).toEqual(hashes[39_999]);
   });
@@ -101,7 +102,7 @@ describe("aMule canceled-file helpers", () => {
 
   it("matches the hash list aMule wrote after cancelling one download", () => {
     const value = addAmuleCanceledFile({ hashes: [] }, fromHex("0123456789ABCDEFFEDCBA9876543210"));
-    expect(toHex(concat(amuleCanceledMetCodec.encode(value)))).toBe(
+    expect(toHex(concatChunks(amuleCanceledMetCodec.encode(value)))).toBe(
       toHex(readSet1("canceled.met")),
     );
   });

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { isPersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { addCancelledFile } from "../src/cancelled/add-cancelled-file.js";
 import { cancelledFileId } from "../src/cancelled/cancelled-file-id.js";
 import type { EmuleCancelledMet } from "../src/cancelled/emule-cancelled-met.js";
 import { emuleCancelledMetCodec } from "../src/cancelled/emule-cancelled-met-codec.js";
 import { isCancelledFile } from "../src/cancelled/is-cancelled-file.js";
-import { concat, expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
+import { expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
 
 const HASH = fromHex("0123456789ABCDEFFEDCBA9876543210");
 const OTHER = fromHex("00112233445566778899AABBCCDDEEFF");
@@ -16,7 +17,7 @@ const SALTED_ID = "1FA192617E0BCB1382A360D37B31CA17";
 const SPEC_FILE = `0f 01 78563412 01000000 ${SALTED_ID} 00`;
 
 const encode = (value: EmuleCancelledMet): Uint8Array =>
-  concat(emuleCancelledMetCodec.encode(value));
+  concatChunks(emuleCancelledMetCodec.encode(value));
 
 describe("cancelledFileId", () => {
   it("is MD5 of the seed as 4 little-endian bytes followed by the MD4 hash (hand-checked vector)", () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { concatChunks } from "@snapwrite/testkit";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emuleCancelledMetCodec } from "../src/cancelled/emule-cancelled-met-codec.js";
@@ -12,10 +13,6 @@ const SET1 = new URL("../../../../shared/met/fixtures/amule-2.3.3-set1/", import
 const fixturePath = (name: string) => new URL(name, SET1).pathname;
 const KNOWN = new Uint8Array(readFileSync(fixturePath("known.met")));
 const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
-
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  return new Uint8Array(Buffer.concat([...chunks]));
-}
 
 let dir: string;
 const files: Record<string, string> = {};
@@ -32,7 +29,7 @@ beforeAll(async () => {
   await put("truncated.met", KNOWN.subarray(0, 700));
   await put("unknown.met", Uint8Array.of(0x42, 1, 2, 3));
   await put("empty.met", new Uint8Array(0));
-  const cancelled = concat(
+  const cancelled = concatChunks(
     emuleCancelledMetCodec.encode({
       format: "salted",
       version: 1,

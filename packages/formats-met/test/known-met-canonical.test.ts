@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { base32Encode } from "../src/hash/base32.js";
 import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-record.js";
@@ -17,7 +18,6 @@ const KNOWN = new Uint8Array(
   ),
 );
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const concat = (chunks: Iterable<Uint8Array>) => new Uint8Array(Buffer.concat([...chunks]));
 
 /** The smallest compact integer tag for a value, as WriteNewEd2kTag would shrink it. */
 function compactInt(id: number, value: number): MetTag {
@@ -62,7 +62,9 @@ describe("toAmuleCanonicalRecord", () => {
     );
     expect(compact.some((r) => r.tags.some((t) => t.typeName === "str"))).toBe(true);
     const rewritten = sortKnownFileRecordsAmule(compact.map(toAmuleCanonicalRecord));
-    expect(hex(concat(encodeKnownMet({ header: "auto", records: rewritten })))).toBe(hex(KNOWN));
+    expect(hex(concatChunks(encodeKnownMet({ header: "auto", records: rewritten })))).toBe(
+      hex(KNOWN),
+    );
   });
 
   it("rewrites an eMule-style record the way aMule did in the SPEC's experiment", () => {
@@ -177,10 +179,11 @@ describe("size accessor", () => {
     });
     expect(record.size).toBe(4_400_000_000n);
     expect(
-      decodeKnownMet(concat(encodeKnownMet({ header: "auto", records: [record] }))).header,
+      decodeKnownMet(concatChunks(encodeKnownMet({ header: "auto", records: [record] }))).header,
     ).toBe(0x0f);
     expect(
-      decodeKnownMet(concat(encodeKnownMet({ header: 0x0e, records: [record] }))).records[0]?.size,
+      decodeKnownMet(concatChunks(encodeKnownMet({ header: 0x0e, records: [record] }))).records[0]
+        ?.size,
     ).toBe(4_400_000_000n);
   });
 });

@@ -1,11 +1,11 @@
 import { inspect } from "node:util";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
 import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
 import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
 import { KnownFileRecordView } from "../src/known-met/known-file-record-view.js";
-import { concat } from "./support/corrupt.js";
 
 const PART = 9_728_000;
 
@@ -28,7 +28,7 @@ function record(i: number, size = 1000 + i): KnownFileRecord {
 }
 
 const fileOf = (records: readonly KnownFileRecord[], header: 0x0e | 0x0f | "auto" = "auto") =>
-  concat(encodeKnownMet({ header, records }));
+  concatChunks(encodeKnownMet({ header, records }));
 
 describe("decoded records (made on first access)", () => {
   const source = Array.from({ length: 20 }, (_, i) => record(i));
@@ -58,14 +58,16 @@ describe("decoded records (made on first access)", () => {
 
   it("re-encode untouched byte for byte, and follow every change made to the list", () => {
     const decoded = decodeKnownMet(bytes);
-    expect(Buffer.from(concat(encodeKnownMet(decoded))).equals(Buffer.from(bytes))).toBe(true);
+    expect(Buffer.from(concatChunks(encodeKnownMet(decoded))).equals(Buffer.from(bytes))).toBe(
+      true,
+    );
 
     const records = decoded.records as KnownFileRecord[];
     const extra = record(100);
     records[2] = extra;
     delete records[4];
     expect(4 in records).toBe(false);
-    expect(() => concat(encodeKnownMet(decoded))).toThrow(/record has no bytes/);
+    expect(() => concatChunks(encodeKnownMet(decoded))).toThrow(/record has no bytes/);
     records.splice(4, 1);
     records.push(record(101));
     records.reverse();
@@ -75,9 +77,9 @@ describe("decoded records (made on first access)", () => {
     expected.push(record(101));
     expected.reverse();
     expect(records.map((r) => r.name)).toEqual(expected.map((r) => r.name));
-    expect(Buffer.from(concat(encodeKnownMet(decoded))).equals(Buffer.from(fileOf(expected)))).toBe(
-      true,
-    );
+    expect(
+      Buffer.from(concatChunks(encodeKnownMet(decoded))).equals(Buffer.from(fileOf(expected))),
+    ).toBe(true);
 
     records.length = 5;
     records.length = 8;
@@ -90,9 +92,11 @@ describe("decoded records (made on first access)", () => {
     const large = fileOf([record(0), record(1, 5_000_000_000), record(2)]);
     expect(large[0]).toBe(0x0f);
     const decoded = decodeKnownMet(large);
-    expect(concat(encodeKnownMet({ header: "auto", records: decoded.records }))[0]).toBe(0x0f);
+    expect(concatChunks(encodeKnownMet({ header: "auto", records: decoded.records }))[0]).toBe(
+      0x0f,
+    );
     const small = decodeKnownMet(bytes);
-    expect(concat(encodeKnownMet({ header: "auto", records: small.records }))[0]).toBe(0x0e);
+    expect(concatChunks(encodeKnownMet({ header: "auto", records: small.records }))[0]).toBe(0x0e);
   });
 
   it("keep what was read before the damage when salvaging, and can be frozen", () => {

@@ -1,4 +1,5 @@
 import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,17 +11,6 @@ import {
   knownMetCodec,
   knownMetOps,
 } from "../src/index.js";
-
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const parts = [...chunks];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
@@ -297,8 +287,8 @@ describe("applyKnownMetOps", () => {
           for (const ops of batches)
             state = applyKnownMetOps(state, knownMetOps.decode(knownMetOps.encode(ops)));
           const direct = model(initial, batches.flat());
-          const viaOps = concat(knownMetCodec.encode({ header: "auto", records: state }));
-          const built = concat(knownMetCodec.encode({ header: "auto", records: direct }));
+          const viaOps = concatChunks(knownMetCodec.encode({ header: "auto", records: state }));
+          const built = concatChunks(knownMetCodec.encode({ header: "auto", records: direct }));
           expect(hex(viaOps)).toBe(hex(built));
           expect(knownMetCodec.decode(viaOps).records.length).toBe(direct.length);
         },

@@ -1,4 +1,5 @@
 import { isPersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-record.js";
 import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
@@ -6,17 +7,6 @@ import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
 import { createKnownMetReplica, KNOWN_MET_PATCH_TAGS } from "../src/known-met/known-met-replica.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
-
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const parts = [...chunks];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
 function record(first: number, size: number, date = 0): KnownFileRecord {
   const hash = new Uint8Array(16);
@@ -43,21 +33,23 @@ describe("createKnownMetReplica", () => {
     replica.apply({ op: "delete", hash: a.hash });
     replica.apply({ op: "delete", hash: new Uint8Array(16).fill(7) });
     expect(replica.size).toBe(2);
-    const bytes = concat(replica.encode());
-    expect(hex(bytes)).toBe(hex(concat(encodeKnownMet({ header: "auto", records: [b2, c] }))));
+    const bytes = concatChunks(replica.encode());
+    expect(hex(bytes)).toBe(
+      hex(concatChunks(encodeKnownMet({ header: "auto", records: [b2, c] }))),
+    );
     const decoded = decodeKnownMet(bytes);
     expect(decoded.records.map((r) => r.date)).toEqual([99, 0]);
   });
 
   it("loads a whole file, then applies point patches on top", () => {
-    const file = concat(
+    const file = concatChunks(
       encodeKnownMet({ header: 0x0e, records: [record(1, 1), record(2, 2), record(3, 3)] }),
     );
     const replica = createKnownMetReplica({ chunkSize: 64 });
     replica.apply({ op: "load", file });
     replica.apply({ op: "put", record: record(4, 4).bytes });
     replica.apply({ op: "delete", hash: record(2, 2).hash });
-    const decoded = decodeKnownMet(concat(replica.encode()));
+    const decoded = decodeKnownMet(concatChunks(replica.encode()));
     expect(decoded.records.map((r) => r.sizeNumber)).toEqual([1, 3, 4]);
   });
 
@@ -66,9 +58,9 @@ describe("createKnownMetReplica", () => {
     const big = record(9, 4_290_048_001);
     replica.apply({ op: "put", record: record(1, 5).bytes });
     replica.apply({ op: "put", record: big.bytes });
-    expect(concat(replica.encode())[0]).toBe(0x0f);
+    expect(concatChunks(replica.encode())[0]).toBe(0x0f);
     replica.apply({ op: "delete", hash: big.hash });
-    expect(concat(replica.encode())[0]).toBe(0x0e);
+    expect(concatChunks(replica.encode())[0]).toBe(0x0e);
   });
 
   it("compacts after many deletes without changing the order of the rest", () => {
@@ -89,7 +81,7 @@ describe("createKnownMetReplica", () => {
     for (let i = 0; i < 3000; i += 3)
       replica.apply({ op: "delete", hash: (all[i] as KnownFileRecord).hash });
     replica.apply({ op: "put", record: (all[0] as KnownFileRecord).bytes });
-    const dates = decodeKnownMet(concat(replica.encode())).records.map((r) => r.date);
+    const dates = decodeKnownMet(concatChunks(replica.encode())).records.map((r) => r.date);
     const expected = all.filter((_, i) => i % 3 !== 0).map((r) => r.date);
     expect(dates).toEqual([...expected, 0]);
     expect(replica.size).toBe(2001);
@@ -98,7 +90,9 @@ describe("createKnownMetReplica", () => {
   it("applies binary patches like their object form, without keeping views of the payload", () => {
     const objects = createKnownMetReplica();
     const binary = createKnownMetReplica();
-    const file = concat(encodeKnownMet({ header: 0x0e, records: [record(1, 1), record(2, 2)] }));
+    const file = concatChunks(
+      encodeKnownMet({ header: 0x0e, records: [record(1, 1), record(2, 2)] }),
+    );
     const shared = new Uint8Array(4096);
     const send = (tag: number, bytes: Uint8Array) => {
       // Like a message buffer: the payload is a view that is overwritten afterwards.
@@ -115,7 +109,7 @@ describe("createKnownMetReplica", () => {
     objects.apply({ op: "delete", hash: record(2, 2).hash });
     send(KNOWN_MET_PATCH_TAGS.delete, record(2, 2).hash);
     expect(binary.size).toBe(2);
-    expect(hex(concat(binary.encode()))).toBe(hex(concat(objects.encode())));
+    expect(hex(concatChunks(binary.encode()))).toBe(hex(concatChunks(objects.encode())));
     expect(() => binary.applyBytes(9, new Uint8Array(1))).toThrow(
       expect.objectContaining({ code: "ERR_CORRUPT" }),
     );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { base32Encode } from "../src/hash/base32.js";
 import { md4 } from "../src/hash/md4.js";
@@ -26,16 +27,6 @@ const MANIFEST = readFileSync(new URL("manifest.tsv", SET1), "utf8")
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const fromHex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ""), "hex"));
-function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
-  let p = 0;
-  for (const c of list) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
 function corrupt(fn: () => unknown): PersistenceError {
   try {
     fn();
@@ -51,10 +42,10 @@ describe("known.met fixture (aMule 2.3.3 set1)", () => {
     const value = knownMetCodec.decode(KNOWN);
     expect(value.header).toBe(0x0e);
     expect(value.records).toHaveLength(6);
-    expect(hex(concat(knownMetCodec.encode(value)))).toBe(hex(KNOWN));
+    expect(hex(concatChunks(knownMetCodec.encode(value)))).toBe(hex(KNOWN));
     const chunks = [...createKnownMetCodec({ chunkSize: 64 }).encode(value)];
     expect(chunks.slice(0, -1).every((c) => c.length === 64)).toBe(true);
-    expect(hex(concat(chunks))).toBe(hex(KNOWN));
+    expect(hex(concatChunks(chunks))).toBe(hex(KNOWN));
   });
 
   it("exposes the manifest's names, sizes and dates and aMule's default stats", () => {
@@ -112,7 +103,7 @@ describe("known.met fixture (aMule 2.3.3 set1)", () => {
       expect(hex(record.bytes), row.name).toBe(hex(original.bytes));
       return record;
     });
-    const bytes = concat(
+    const bytes = concatChunks(
       encodeKnownMet({ header: "auto", records: sortKnownFileRecordsAmule(built) }),
     );
     expect(hex(bytes)).toBe(hex(KNOWN));
@@ -169,7 +160,7 @@ describe("createKnownFileRecord", () => {
     ]);
     expect(record.transferred).toBe(5_000_000_123n);
     expect(record.size).toBe(4_400_000_000n);
-    expect(concat(encodeKnownMet({ header: "auto", records: [record] }))[0]).toBe(0x0f);
+    expect(concatChunks(encodeKnownMet({ header: "auto", records: [record] }))[0]).toBe(0x0f);
   });
 
   it("amule: the universal name is the Latin-1-as-UTF-8 form of the file name bytes", () => {
@@ -359,12 +350,12 @@ describe("handmade known.met samples", () => {
   for (const header of [0x0e, 0x0f] as const) {
     it(`round-trips every tag type byte for byte with header 0x${header.toString(16)}`, () => {
       const records = [everyTagRecord(1, 1), everyTagRecord(2, 9), everyTagRecord(1, 1)];
-      const bytes = concat(encodeKnownMet({ header, records }));
+      const bytes = concatChunks(encodeKnownMet({ header, records }));
       expect(bytes[0]).toBe(header);
       const decoded = decodeKnownMet(bytes);
       expect(decoded.header).toBe(header);
       expect(decoded.records.map((r) => hex(r.bytes))).toEqual(records.map((r) => hex(r.bytes)));
-      expect(hex(concat(encodeKnownMet(decoded, { chunkSize: 64 })))).toBe(hex(bytes));
+      expect(hex(concatChunks(encodeKnownMet(decoded, { chunkSize: 64 })))).toBe(hex(bytes));
       const r = decoded.records[0] as KnownFileRecord;
       expect(r.names).toEqual(["ü.txt", "x.txt"]);
       expect(r.size).toBe(9_728_000n);
@@ -408,13 +399,13 @@ describe("handmade known.met samples", () => {
         partHashes: [],
         tags: [createMetTag({ id: 2, type: size > 0xffffffff ? "uint64" : "uint32", value: size })],
       });
-    expect(concat(encodeKnownMet({ header: "auto", records: [make(4_290_048_000)] }))[0]).toBe(
-      0x0e,
-    );
     expect(
-      concat(encodeKnownMet({ header: "auto", records: [make(4_290_048_001), make(1)] }))[0],
+      concatChunks(encodeKnownMet({ header: "auto", records: [make(4_290_048_000)] }))[0],
+    ).toBe(0x0e);
+    expect(
+      concatChunks(encodeKnownMet({ header: "auto", records: [make(4_290_048_001), make(1)] }))[0],
     ).toBe(0x0f);
-    expect(concat(encodeKnownMet({ header: "auto", records: [] }))).toEqual(
+    expect(concatChunks(encodeKnownMet({ header: "auto", records: [] }))).toEqual(
       Uint8Array.of(0x0e, 0, 0, 0, 0),
     );
   });
@@ -426,7 +417,7 @@ describe("handmade known.met samples", () => {
       ...({} as KnownFileRecord),
       bytes: (decoded[4] as KnownFileRecord).bytes,
     } as KnownFileRecord;
-    const bytes = concat(
+    const bytes = concatChunks(
       encodeKnownMet({ header: 0x0e, records: [...mixed, plain] }, { chunkSize: 100 }),
     );
     const again = decodeKnownMet(bytes).records.map((r) => hex(r.bytes));
@@ -449,7 +440,7 @@ describe("handmade known.met samples", () => {
         "ERR_ENCODE",
       ),
     ).toBe(true);
-    const two = concat([everyTagRecord(1, 1).bytes, everyTagRecord(1, 1).bytes]);
+    const two = concatChunks([everyTagRecord(1, 1).bytes, everyTagRecord(1, 1).bytes]);
     const error = bad({ header: 0x0e, records: [{}, { bytes: two }] });
     expect(isPersistenceError(error, "ERR_ENCODE")).toBe(true);
     expect((error as PersistenceError).details).toMatchObject({ record: 0 });
@@ -475,7 +466,7 @@ describe("handmade known.met samples", () => {
 
 describe("hardened decoding", () => {
   const records = [everyTagRecord(1, 1), everyTagRecord(2, 2), everyTagRecord(3, 3)];
-  const good = concat(encodeKnownMet({ header: 0x0e, records }));
+  const good = concatChunks(encodeKnownMet({ header: 0x0e, records }));
   const recordLength = (records[0] as KnownFileRecord).bytes.length;
   const second = 5 + recordLength;
 
@@ -495,7 +486,9 @@ describe("hardened decoding", () => {
     expect(
       corrupt(() => decodeKnownMet(Uint8Array.of(0x0e, 0xff, 0xff, 0xff, 0xff, 0))).details,
     ).toMatchObject({ offset: 1, reason: "bad-length" });
-    expect(corrupt(() => decodeKnownMet(concat([good, Uint8Array.of(0)]))).details).toMatchObject({
+    expect(
+      corrupt(() => decodeKnownMet(concatChunks([good, Uint8Array.of(0)]))).details,
+    ).toMatchObject({
       offset: good.length,
       reason: "trailing-data",
     });
@@ -550,7 +543,7 @@ describe("hardened decoding", () => {
     const header = decodeKnownMet(Uint8Array.of(0x10), { salvage: true });
     expect(header.value).toEqual({ header: 0x0e, records: [] });
     expect(header.error?.details?.reason).toBe("bad-header");
-    const trailing = decodeKnownMet(concat([good, Uint8Array.of(1, 2)]), { salvage: true });
+    const trailing = decodeKnownMet(concatChunks([good, Uint8Array.of(1, 2)]), { salvage: true });
     expect(trailing.value.records).toHaveLength(3);
     expect(trailing.error?.details?.reason).toBe("trailing-data");
   });
@@ -570,7 +563,7 @@ describe("hardened decoding", () => {
         bytes[i] = value;
         try {
           const decoded = decodeKnownMet(bytes);
-          expect(hex(concat(encodeKnownMet(decoded)))).toBe(hex(bytes));
+          expect(hex(concatChunks(encodeKnownMet(decoded)))).toBe(hex(bytes));
           for (const r of decoded.records)
             void [r.name, r.size, r.aichHash, r.tags, r.media, r.transferred];
         } catch (error) {
@@ -654,9 +647,9 @@ describe("compactKnownFileRecords", () => {
     expect(compacted.map((r) => r.size)).toEqual(
       input.map((r) => (r === plain ? decoded[1]?.size : r.size)),
     );
-    expect(concat(encodeKnownMet({ header: "auto", records: compacted }))[0]).toBe(0x0f);
-    expect(hex(concat(encodeKnownMet({ header: "auto", records: compacted })))).toBe(
-      hex(concat(encodeKnownMet({ header: "auto", records: input }))),
+    expect(concatChunks(encodeKnownMet({ header: "auto", records: compacted }))[0]).toBe(0x0f);
+    expect(hex(concatChunks(encodeKnownMet({ header: "auto", records: compacted })))).toBe(
+      hex(concatChunks(encodeKnownMet({ header: "auto", records: input }))),
     );
   });
 

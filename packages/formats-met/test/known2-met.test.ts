@@ -1,10 +1,11 @@
 import { isPersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { appendKnown2Entry } from "../src/known2/append-known2-entry.js";
 import type { Known2Entry } from "../src/known2/known2-met.js";
 import { known2MetCodec } from "../src/known2/known2-met-codec.js";
 import { salvageKnown2Met } from "../src/known2/salvage-known2-met.js";
-import { concat, expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
+import { expectCorrupt, fromHex, toHex } from "./support/corrupt.js";
 import { readSet1 } from "./support/read-fixture.js";
 
 const fixture = readSet1("known2_64.met");
@@ -33,21 +34,23 @@ describe("known2MetCodec", () => {
     // tiny.txt: one leaf equal to the root (docs/met-format.md#worked-examples).
     const tiny = value.entries.find((e) => toHex(e.root).startsWith("4EFDC323"));
     expect(tiny && toHex(tiny.leaves)).toBe(tiny && toHex(tiny.root));
-    expect(toHex(concat(known2MetCodec.encode(value)))).toBe(toHex(fixture));
+    expect(toHex(concatChunks(known2MetCodec.encode(value)))).toBe(toHex(fixture));
   });
 
   it("round-trips an empty file (version byte only) and entries with zero leaves", () => {
     expect(known2MetCodec.decode(fromHex("02")).entries).toEqual([]);
-    const bytes = concat(known2MetCodec.encode({ entries: [entry(7, 0), entry(8, 3)] }));
+    const bytes = concatChunks(known2MetCodec.encode({ entries: [entry(7, 0), entry(8, 3)] }));
     expect(bytes.length).toBe(1 + 24 + 24 + 60);
-    expect(toHex(concat(known2MetCodec.encode(known2MetCodec.decode(bytes))))).toBe(toHex(bytes));
+    expect(toHex(concatChunks(known2MetCodec.encode(known2MetCodec.decode(bytes))))).toBe(
+      toHex(bytes),
+    );
   });
 
   it("encodes big hashsets into several chunks that concatenate to the exact file", () => {
     const big = { entries: [entry(1, 30_000), entry(2, 5), entry(3, 20_000)] };
     const chunks = [...known2MetCodec.encode(big)];
     expect(chunks.length).toBeGreaterThan(2);
-    const decoded = known2MetCodec.decode(concat(chunks));
+    const decoded = known2MetCodec.decode(concatChunks(chunks));
     expect(decoded.entries.map((e) => toHex(e.leaves))).toEqual(
       big.entries.map((e) => toHex(e.leaves)),
     );
@@ -136,7 +139,7 @@ describe("appendKnown2Entry", () => {
     const added = entry(0x5a, 3);
     const tail = appendKnown2Entry(fixture, added);
     expect(toHex(tail)).toBe(toHex(fromHex(`${"5a".repeat(20)} 03000000 ${toHex(added.leaves)}`)));
-    const grown = concat([fixture, tail]);
+    const grown = concatChunks([fixture, tail]);
     const entries = known2MetCodec.decode(grown).entries;
     expect(entries).toHaveLength(7);
     expect(toHex(entries[6]?.root as Uint8Array)).toBe(toHex(added.root));

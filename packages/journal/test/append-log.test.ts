@@ -3,6 +3,7 @@ import {
   type CrashableFs,
   createCrashableFs,
   createFaultyFs,
+  createManualClock,
   createMemoryFs,
 } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import {
   openAppendLog,
   readAppendLog,
 } from "../src/index.js";
-import { dec, enc, manualClock } from "./helpers.js";
+import { dec, enc } from "./helpers.js";
 
 const PATH = "/logs/chat.jsonl";
 
@@ -197,7 +198,7 @@ describe("openAppendLog / readAppendLog", () => {
 
   it("rotates by the age in the file header (injected clock)", async () => {
     const fs = createMemoryFs({ "/logs": null });
-    const clock = manualClock(10_000);
+    const clock = createManualClock(10_000);
     const log = await openAppendLog({ fs, path: PATH, clock, rotate: { maxAgeMs: 1_000 } });
     await log.append(1);
     clock.advance(999);

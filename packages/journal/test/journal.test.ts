@@ -1,5 +1,5 @@
 import { isPersistenceError } from "@snapwrite/core";
-import { createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
+import { createFaultyFs, createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
   listSegments,
@@ -8,7 +8,7 @@ import {
   replayJournal,
   SEGMENT_HEADER_BYTES,
 } from "../src/index.js";
-import { dec, enc, manualClock, replayTexts } from "./helpers.js";
+import { dec, enc, replayTexts } from "./helpers.js";
 
 const DIR = "/j";
 
@@ -259,7 +259,7 @@ describe("openJournal / replayJournal", () => {
   it("acks before the sync under interval durability and re-writes unsynced records after a sync error", async () => {
     const memory = createMemoryFs({ [DIR]: null });
     const faulty = createFaultyFs(memory);
-    const clock = manualClock();
+    const clock = createManualClock(1_000);
     const journal = await openJournal({
       fs: faulty,
       dir: DIR,

@@ -1,4 +1,4 @@
-import { createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
+import { createFaultyFs, createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
   createExclusiveFileLock,
@@ -6,7 +6,7 @@ import {
   openJournal,
   readAppendLog,
 } from "../src/index.js";
-import { enc, manualClock } from "./helpers.js";
+import { enc } from "./helpers.js";
 
 describe("locks", () => {
   it("a journal opened with a lock keeps a second writer out until it closes", async () => {
@@ -54,7 +54,7 @@ describe("locks", () => {
 describe("interval durability", () => {
   it("append log: acknowledged before the sync, synced by the timer", async () => {
     const faulty = createFaultyFs(createMemoryFs({ "/logs": null }));
-    const clock = manualClock();
+    const clock = createManualClock(1_000);
     const log = await openAppendLog({
       fs: faulty,
       path: "/logs/a.jsonl",
@@ -78,7 +78,7 @@ describe("interval durability", () => {
 
   it("journal: a sync slower than twice the interval is reported as degraded, not hidden", async () => {
     const faulty = createFaultyFs(createMemoryFs({ "/j": null }));
-    const clock = manualClock();
+    const clock = createManualClock(1_000);
     const events: string[] = [];
     const journal = await openJournal({
       fs: faulty,

@@ -18,6 +18,7 @@ import {
   type TargetId,
   type WriteStage,
 } from "@snapwrite/core";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "./abort-failure.js";
 import { activeFiles } from "./active-files.js";
 import { DEFAULT_CLOCK } from "./default-clock.js";
@@ -171,8 +172,6 @@ export interface FsSink extends Sink {
 }
 
 const DEFAULT_STALE_MS = 30_000;
-/** Longest delay `setTimeout` honours (2^31 − 1 ms, ~24.8 days); longer ones fire after ~1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 const MAX_SYMLINK_HOPS = 32;
 const MAX_TEMP_NAME_TRIES = 8;
 const MAX_SWEEP_DEPTH = 32;

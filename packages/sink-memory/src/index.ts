@@ -1,10 +1,12 @@
 export type {
-  MemorySink,
   MemorySinkInspectOptions,
+  MemorySinkStats,
+} from "./inspect.js";
+export type { MemorySink } from "./memory-sink.js";
+export { createMemorySink } from "./memory-sink.js";
+export type {
   MemorySinkLatencyInfo,
   MemorySinkOperation,
   MemorySinkOptions,
-  MemorySinkQuarantineRecord,
-  MemorySinkStats,
-} from "./memory-sink.js";
-export { createMemorySink } from "./memory-sink.js";
+} from "./options.js";
+export type { MemorySinkQuarantineRecord } from "./store.js";

@@ -1,11 +1,11 @@
 import {
-  type Clock,
   type Codec,
   isPersistenceError,
   loadTarget,
   PersistenceError,
   type Sink,
 } from "@snapwrite/core";
+import { createManualClock } from "@snapwrite/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMemorySink, type MemorySinkLatencyInfo } from "../src/index.js";
 
@@ -341,24 +341,18 @@ describe("createMemorySink", () => {
   });
 
   it("uses an injected clock for latency", async () => {
-    const timers: Array<{ fn: () => void; ms: number }> = [];
-    const clock: Clock = {
-      now: () => 0,
-      setTimeout: (fn, ms) => {
-        timers.push({ fn, ms });
-        return timers.length;
-      },
-      clearTimeout: () => undefined,
-    };
+    const clock = createManualClock();
     const sink = createMemorySink({ latencyMs: 25, clock });
     let done = false;
     const writing = sink.write("a", [bytes("x")]).then(() => {
       done = true;
     });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(timers.map((t) => t.ms)).toEqual([25]);
+    expect(clock.pending).toBe(1);
+    clock.advance(24);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(done).toBe(false);
-    timers[0]?.fn();
+    clock.advance(1);
     await writing;
     expect(done).toBe(true);
   });
@@ -391,11 +385,7 @@ describe("createMemorySink", () => {
   });
 
   it("quarantines the primary under a unique corrupt key", async () => {
-    const clock: Clock = {
-      now: () => 1_700_000_000_000,
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
-      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-    };
+    const clock = createManualClock(1_700_000_000_000);
     const sink = createMemorySink({ backup: true, clock });
     await sink.write("dir/a.json", [bytes("good")]);
     await sink.write("dir/a.json", [bytes("bad-1")]);

@@ -1,12 +1,12 @@
 // The vitest-free part of `@snapwrite/testkit/contract`: every check function, usable from plain
 // scripts (importing `./contract` outside the vitest runner fails, as its suites call describe()).
-export type { AllocationReport } from "./contract/allocation-guard.js";
-export { guardAllocations } from "./contract/allocation-guard.js";
+export type { AllocationReport } from "./checks/allocation-guard.js";
+export { guardAllocations } from "./checks/allocation-guard.js";
 export type {
   CodecContractOptions,
   CodecFuzzOptions,
   CodecSample,
-} from "./contract/codec-checks.js";
+} from "./checks/codec-checks.js";
 export {
   checkCodecDoesNotMutate,
   checkCodecFuzz,
@@ -15,9 +15,9 @@ export {
   checkCodecStableBytes,
   decodeUnderGuard,
   encodeToBytes,
-} from "./contract/codec-checks.js";
-export { ContractViolation } from "./contract/contract-violation.js";
-export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./contract/fs-sink-checks.js";
+} from "./checks/codec-checks.js";
+export { ContractViolation } from "./checks/contract-violation.js";
+export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./checks/fs-sink-checks.js";
 export {
   checkCrashAtomicity,
   checkCrashDurability,
@@ -26,7 +26,7 @@ export {
   DEFAULT_FAULT_CODES,
   defaultExpectedStage,
   defaultMayRecover,
-} from "./contract/fs-sink-checks.js";
+} from "./checks/fs-sink-checks.js";
 export type {
   AppendLogCheckOptions,
   AppendLogEnv,
@@ -34,7 +34,7 @@ export type {
   JournalCheckOptions,
   JournalEnv,
   JournalUnderTest,
-} from "./contract/journal-checks.js";
+} from "./checks/journal-checks.js";
 export {
   checkAppendLogCrashStates,
   checkAppendLogTornTail,
@@ -42,8 +42,8 @@ export {
   checkJournalCrashStates,
   checkJournalRoundTrip,
   isLocatedCorruption,
-} from "./contract/journal-checks.js";
-export type { FailedWriteCheckOptions, LargePayloadOptions } from "./contract/sink-checks.js";
+} from "./checks/journal-checks.js";
+export type { FailedWriteCheckOptions, LargePayloadOptions } from "./checks/sink-checks.js";
 export {
   checkAbort,
   checkBackup,
@@ -60,10 +60,10 @@ export {
   checkRoundTrip,
   checkSourceFailure,
   INVALID_TARGETS,
-} from "./contract/sink-checks.js";
+} from "./checks/sink-checks.js";
 export {
   checkWriterBurst,
   checkWriterFailingThenRecovering,
   checkWriterFinalSave,
   checkWriterHungSinkAtShutdown,
-} from "./contract/writer-scenarios.js";
+} from "./checks/writer-scenarios.js";

@@ -1,3 +1,6 @@
+export type { ManualClock } from "./checks/manual-clock.js";
+export { createManualClock } from "./checks/manual-clock.js";
+export { concatChunks } from "./concat-chunks.js";
 export type {
   CrashableFs,
   CrashableFsOptions,

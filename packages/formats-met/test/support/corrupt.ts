@@ -16,18 +16,6 @@ export function expectCorrupt(fn: () => unknown, offset: number, reason: string)
   return error;
 }
 
-/** Concatenates chunks. */
-export function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((n, c) => n + c.length, 0));
-  let p = 0;
-  for (const c of list) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
-
 /** Bytes from a hex string (spaces allowed). */
 export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex.replace(/\s+/g, ""), "hex"));

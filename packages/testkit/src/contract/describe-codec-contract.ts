@@ -7,7 +7,8 @@ import {
   checkCodecInvalid,
   checkCodecSamples,
   checkCodecStableBytes,
-} from "./codec-checks.js";
+} from "../checks/codec-checks.js";
+import { assertSuiteArguments } from "./suite-arguments.js";
 
 /** Options of {@link describeCodecContract}. */
 export interface CodecSuiteOptions<T> extends CodecContractOptions<T> {
@@ -19,6 +20,7 @@ export interface CodecSuiteOptions<T> extends CodecContractOptions<T> {
 
 /** Golden samples, stable bytes and input immutability. */
 export function describeCodecRoundTrip<T>(label: string, options: CodecSuiteOptions<T>): void {
+  assertSuiteArguments("describeCodecRoundTrip", label, options, CODEC_SUITE_OPTIONS);
   describe(`${label}: round trip`, () => {
     it("encodes the samples to their golden bytes and decodes them back", () =>
       checkCodecSamples(options));
@@ -29,6 +31,7 @@ export function describeCodecRoundTrip<T>(label: string, options: CodecSuiteOpti
 
 /** Invalid inputs are refused with `ERR_CORRUPT` and an offset. */
 export function describeCodecInvalidInput<T>(label: string, options: CodecSuiteOptions<T>): void {
+  assertSuiteArguments("describeCodecInvalidInput", label, options, CODEC_SUITE_OPTIONS);
   describe(`${label}: invalid input`, () => {
     it.skipIf((options.invalid ?? []).length === 0)(
       "refuses each invalid input with ERR_CORRUPT and details.offset",
@@ -39,6 +42,7 @@ export function describeCodecInvalidInput<T>(label: string, options: CodecSuiteO
 
 /** Fuzzing: truncations, bit flips, random bytes, absurd lengths. */
 export function describeCodecFuzz<T>(label: string, options: CodecSuiteOptions<T>): void {
+  assertSuiteArguments("describeCodecFuzz", label, options, CODEC_SUITE_OPTIONS);
   describe(`${label}: fuzzing`, () => {
     it(
       "throws only ERR_CORRUPT on damaged input, in bounded time and memory",
@@ -54,7 +58,17 @@ export function describeCodecFuzz<T>(label: string, options: CodecSuiteOptions<T
  * no hang and no allocation driven by a length field beyond the input's size.
  */
 export function describeCodecContract<T>(label: string, options: CodecSuiteOptions<T>): void {
+  assertSuiteArguments("describeCodecContract", label, options, CODEC_SUITE_OPTIONS);
   describeCodecRoundTrip(label, options);
   describeCodecInvalidInput(label, options);
   describeCodecFuzz(label, options);
 }
+
+const CODEC_SUITE_OPTIONS = Object.freeze({
+  codec: "object",
+  samples: "array",
+  invalid: "array?",
+  equals: "function?",
+  fuzz: "object?",
+  timeoutMs: "number?",
+} as const);

@@ -1,13 +1,14 @@
 import { describe, it } from "vitest";
-import { createMemoryFs } from "../memory-fs.js";
-import { describeSinkContract, type SinkContractOptions } from "./describe-sink-contract.js";
 import {
   checkCrashAtomicity,
   checkCrashDurability,
   checkFailureCleanup,
   checkFaultMatrix,
   type FsSinkCheckOptions,
-} from "./fs-sink-checks.js";
+} from "../checks/fs-sink-checks.js";
+import { createMemoryFs } from "../memory-fs.js";
+import { describeSinkContract, type SinkContractOptions } from "./describe-sink-contract.js";
+import { assertSuiteArguments } from "./suite-arguments.js";
 
 /** Options of {@link describeFsSinkContract}. */
 export interface FsSinkContractOptions extends FsSinkCheckOptions {
@@ -22,6 +23,7 @@ export function describeFsSinkCrashConsistency(
   label: string,
   options: FsSinkContractOptions,
 ): void {
+  assertSuiteArguments("describeFsSinkCrashConsistency", label, options, FS_SINK_SUITE_OPTIONS);
   describe(`${label}: crash consistency`, () => {
     it(
       "leaves the complete old or new content in every crash state of a write",
@@ -38,6 +40,7 @@ export function describeFsSinkCrashConsistency(
 
 /** The fault matrix: each call of a write × each OS error, plus torn and short writes. */
 export function describeFsSinkFaults(label: string, options: FsSinkContractOptions): void {
+  assertSuiteArguments("describeFsSinkFaults", label, options, FS_SINK_SUITE_OPTIONS);
   describe(`${label}: fault matrix`, () => {
     it(
       "turns every failing call into a typed error at the right stage and leaves no temp file",
@@ -53,6 +56,7 @@ export function describeFsSinkFaults(label: string, options: FsSinkContractOptio
  * and lock files the sink keeps (no temp file).
  */
 export function describeFsSinkFailureCleanup(label: string, options: FsSinkContractOptions): void {
+  assertSuiteArguments("describeFsSinkFailureCleanup", label, options, FS_SINK_SUITE_OPTIONS);
   describe(`${label}: cleanup after failed writes`, () => {
     it(
       "leaves no temp file behind after an aborted write or a throwing chunk source",
@@ -69,6 +73,7 @@ export function describeFsSinkFailureCleanup(label: string, options: FsSinkContr
  * after aborted writes and failing chunk sources.
  */
 export function describeFsSinkContract(label: string, options: FsSinkContractOptions): void {
+  assertSuiteArguments("describeFsSinkContract", label, options, FS_SINK_SUITE_OPTIONS);
   const dir = options.dir ?? "/data";
   describeSinkContract(label, {
     ...options.sink,
@@ -78,3 +83,15 @@ export function describeFsSinkContract(label: string, options: FsSinkContractOpt
   describeFsSinkFaults(label, options);
   describeFsSinkFailureCleanup(label, options);
 }
+
+const FS_SINK_SUITE_OPTIONS = Object.freeze({
+  create: "function",
+  dir: "string?",
+  seed: "number?",
+  maxStates: "number?",
+  errorCodes: "array?",
+  expectedStage: "function?",
+  mayRecover: "function?",
+  sink: "object?",
+  timeoutMs: "number?",
+} as const);

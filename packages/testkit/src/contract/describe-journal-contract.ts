@@ -7,7 +7,8 @@ import {
   checkJournalCrashStates,
   checkJournalRoundTrip,
   type JournalCheckOptions,
-} from "./journal-checks.js";
+} from "../checks/journal-checks.js";
+import { assertSuiteArguments } from "./suite-arguments.js";
 
 /** Options of {@link describeJournalContract}. */
 export interface JournalContractOptions extends JournalCheckOptions {
@@ -21,6 +22,7 @@ export interface JournalContractOptions extends JournalCheckOptions {
  * append is never replayed once reported; every acknowledged one is).
  */
 export function describeJournalContract(label: string, options: JournalContractOptions): void {
+  assertSuiteArguments("describeJournalContract", label, options, JOURNAL_SUITE_OPTIONS);
   const timeout = options.timeoutMs ?? 120_000;
   describe(`${label}: journal contract`, () => {
     it("replays appends in seq order after a reopen and filters by seq", () =>
@@ -49,6 +51,7 @@ export interface AppendLogContractOptions extends AppendLogCheckOptions {
  * reading as an acknowledged prefix.
  */
 export function describeAppendLogContract(label: string, options: AppendLogContractOptions): void {
+  assertSuiteArguments("describeAppendLogContract", label, options, APPEND_LOG_SUITE_OPTIONS);
   const timeout = options.timeoutMs ?? 120_000;
   describe(`${label}: append log contract`, () => {
     it("gives two concurrent writers continuous seqs and whole records", () =>
@@ -62,3 +65,19 @@ export function describeAppendLogContract(label: string, options: AppendLogContr
     );
   });
 }
+
+const JOURNAL_SUITE_OPTIONS = Object.freeze({
+  open: "function",
+  replay: "function",
+  dir: "string?",
+  maxStates: "number?",
+  timeoutMs: "number?",
+} as const);
+
+const APPEND_LOG_SUITE_OPTIONS = Object.freeze({
+  open: "function",
+  read: "function",
+  path: "string?",
+  maxStates: "number?",
+  timeoutMs: "number?",
+} as const);

@@ -16,7 +16,8 @@ import {
   checkRoundTrip,
   checkSourceFailure,
   type LargePayloadOptions,
-} from "./sink-checks.js";
+} from "../checks/sink-checks.js";
+import { assertSuiteArguments, SINK_SUITE_OPTIONS } from "./suite-arguments.js";
 
 /** Options of {@link describeSinkContract} and its groups. */
 export interface SinkContractOptions {
@@ -76,6 +77,7 @@ function test(
 
 /** Round trip: arrays, generators and async generators of chunks read back unchanged. */
 export function describeSinkRoundTrip(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkRoundTrip", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: round trip`, () => {
     test(options, "reads back exactly what was written, from any chunk source", checkRoundTrip);
   });
@@ -83,6 +85,7 @@ export function describeSinkRoundTrip(label: string, options: SinkContractOption
 
 /** Overwrite: new content replaces the old completely, shorter or longer. */
 export function describeSinkOverwrite(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkOverwrite", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: overwrite`, () => {
     test(options, "replaces the whole previous content", checkOverwrite);
   });
@@ -90,6 +93,7 @@ export function describeSinkOverwrite(label: string, options: SinkContractOption
 
 /** Empty and large payloads. */
 export function describeSinkPayloads(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkPayloads", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: payload sizes`, () => {
     test(options, "stores empty payloads", checkEmptyPayload);
     test(options, "stores a many-MiB payload written in many chunks", (sink) =>
@@ -100,6 +104,7 @@ export function describeSinkPayloads(label: string, options: SinkContractOptions
 
 /** Missing targets read as `ERR_NOT_FOUND`. */
 export function describeSinkNotFound(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkNotFound", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: missing targets`, () => {
     test(options, "rejects reads of a missing target with ERR_NOT_FOUND", checkNotFound);
   });
@@ -107,6 +112,7 @@ export function describeSinkNotFound(label: string, options: SinkContractOptions
 
 /** Invalid targets are refused with `ERR_INVALID_TARGET`. */
 export function describeSinkInvalidTargets(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkInvalidTargets", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: invalid targets`, () => {
     test(
       options,
@@ -118,6 +124,7 @@ export function describeSinkInvalidTargets(label: string, options: SinkContractO
 
 /** Atomicity through the interface: failing sources, aborts, reads during a write. */
 export function describeSinkAtomicity(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkAtomicity", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: atomicity`, () => {
     test(options, "keeps the old content when the chunk source throws midway", checkSourceFailure);
     test(options, "keeps the old content when the write is aborted", checkAbort);
@@ -131,6 +138,7 @@ export function describeSinkAtomicity(label: string, options: SinkContractOption
 
 /** Concurrent writes to one target: serialized, last call wins, never a mix. */
 export function describeSinkConcurrency(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkConcurrency", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: concurrent writes`, () => {
     test(
       options,
@@ -142,6 +150,7 @@ export function describeSinkConcurrency(label: string, options: SinkContractOpti
 
 /** Backup, when the sink declares `capabilities.backup` (skipped visibly otherwise). */
 export function describeSinkBackup(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkBackup", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: backup`, async () => {
     const found = await probe(options);
     test(
@@ -155,6 +164,7 @@ export function describeSinkBackup(label: string, options: SinkContractOptions):
 
 /** Quarantine, when the sink has `quarantine()` (skipped visibly otherwise). */
 export function describeSinkQuarantine(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkQuarantine", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: quarantine`, async () => {
     const found = await probe(options);
     test(
@@ -174,6 +184,7 @@ export function describeSinkQuarantine(label: string, options: SinkContractOptio
 
 /** Fencing, when the sink declares `capabilities.fencing` (skipped visibly otherwise). */
 export function describeSinkFencing(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkFencing", label, options, SINK_SUITE_OPTIONS);
   describe(`${label}: fencing`, async () => {
     const found = await probe(options);
     test(
@@ -191,6 +202,7 @@ export function describeSinkFencing(label: string, options: SinkContractOptions)
  * concurrent writes, and backup, quarantine and fencing when the sink declares them.
  */
 export function describeSinkContract(label: string, options: SinkContractOptions): void {
+  assertSuiteArguments("describeSinkContract", label, options, SINK_SUITE_OPTIONS);
   describeSinkRoundTrip(label, options);
   describeSinkOverwrite(label, options);
   describeSinkPayloads(label, options);

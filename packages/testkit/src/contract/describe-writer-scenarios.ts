@@ -5,7 +5,8 @@ import {
   checkWriterFailingThenRecovering,
   checkWriterFinalSave,
   checkWriterHungSinkAtShutdown,
-} from "./writer-scenarios.js";
+} from "../checks/writer-scenarios.js";
+import { assertSuiteArguments, SINK_SUITE_OPTIONS } from "./suite-arguments.js";
 
 /** Options of {@link describeWriterScenarios}. */
 export interface WriterScenarioOptions {
@@ -22,6 +23,7 @@ export interface WriterScenarioOptions {
  * injected manual clock: burst, final save, hung sink at shutdown, failing then recovering sink.
  */
 export function describeWriterScenarios(label: string, options: WriterScenarioOptions): void {
+  assertSuiteArguments("describeWriterScenarios", label, options, SINK_SUITE_OPTIONS);
   const scenario = (name: string, run: (sink: Sink) => Promise<void>) =>
     it(
       name,
