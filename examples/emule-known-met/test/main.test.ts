@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { emuleCancelledMetCodec, knownMetCodec } from "@snapwrite/formats-met";
 import { afterEach, describe, expect, it } from "vitest";
+import { startExample } from "../../../scripts/start-example.js";
 
 const main = fileURLToPath(new URL("../src/main.mjs", import.meta.url));
 const cli = join(
@@ -16,47 +17,7 @@ const cli = join(
 
 /** The example as a user starts it, with its stdout collected line by line. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  let stderr = "";
-  let buffered = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    buffered += text;
-    const parts = buffered.split("\n");
-    buffered = parts.pop() ?? "";
-    lines.push(...parts);
-  });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  /** Resolves with the first line from index `from` on matching `pattern`; rejects after `ms`. */
-  const waitFor = (pattern: RegExp, ms: number, from = 0): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const started = Date.now();
-      const poll = setInterval(() => {
-        const line = lines.slice(from).find((l) => pattern.test(l));
-        if (line !== undefined) {
-          clearInterval(poll);
-          resolve(line);
-        } else if (Date.now() - started > ms || child.exitCode !== null) {
-          clearInterval(poll);
-          reject(
-            new Error(
-              `no line matching ${pattern} within ${ms} ms:\n${lines.join("\n")}\n${stderr}`,
-            ),
-          );
-        }
-      }, 20);
-    });
-  const exit = (ms: number): Promise<number | null> =>
-    Promise.race([
-      exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`did not exit within ${ms} ms`)), ms).unref(),
-      ),
-    ]);
-  return { child, lines, waitFor, exit };
+  return startExample(main, args);
 }
 
 const children: ChildProcess[] = [];
