@@ -527,6 +527,38 @@ describe("encode chunking", () => {
     expect(new TextDecoder().decode(Buffer.concat(handed))).toBe(JSON.stringify(knownFiles));
   });
 
+  it("bounds the records one step reads by the step size, also on the engine path", () => {
+    const touched = new Set<number>();
+    const records = Array.from({ length: 20_000 }, (_, i) => {
+      const target = { id: i, name: `f${String(i).padStart(5, "0")}` };
+      return new Proxy(target, {
+        get(object, key, receiver) {
+          touched.add(i);
+          return Reflect.get(object, key, receiver);
+        },
+        getOwnPropertyDescriptor(object, key) {
+          touched.add(i);
+          return Reflect.getOwnPropertyDescriptor(object, key);
+        },
+      });
+    });
+    const record = JSON.stringify({ id: 0, name: "f00000" });
+    const iterator = createJsonCodec().encode(records)[Symbol.iterator]();
+    let maxPerStep = 0;
+    let out = "";
+    while (true) {
+      touched.clear();
+      const step = iterator.next();
+      maxPerStep = Math.max(maxPerStep, touched.size);
+      if (step.done) break;
+      out += new TextDecoder().decode(step.value);
+    }
+    expect(out).toBe(JSON.stringify(records));
+    // Every record writes at least record.length bytes (ids grow), so a step that ends after
+    // 16 KiB (plus one native write) reads at most about that many records.
+    expect(maxPerStep).toBeLessThanOrEqual(Math.ceil(STEP_BOUND / record.length));
+  });
+
   it("validates chunkSize and pretty at construction", () => {
     expect(() => createJsonCodec({ chunkSize: 10 })).toThrow(RangeError);
     expect(() => createJsonCodec({ chunkSize: 100.5 })).toThrow(RangeError);
