@@ -6,6 +6,9 @@ const encoder = new TextEncoder();
 /**
  * Writes UTF-8 straight into fixed-size chunk buffers. A full buffer is moved to `ready` and a
  * fresh one is allocated, because a yielded chunk is handed over (docs/architecture.md#executors) and never reused.
+ * {@link ChunkWriter.take} hands over the bytes written so far as a view of the current buffer and
+ * keeps writing after them in the same buffer: the handed-over bytes are never written again, so a
+ * step can end early without a copy or a new buffer.
  * Every write first reserves room for its largest token, so no chunk exceeds `size` bytes.
  */
 export class ChunkWriter {
@@ -16,6 +19,8 @@ export class ChunkWriter {
   /** A `Buffer` over `buf`, for its native UTF-8 writer. */
   private view: Buffer;
   private pos = 0;
+  /** Bytes of `buf` before this offset were handed over by {@link ChunkWriter.take}. */
+  private start = 0;
 
   constructor(size: number) {
     this.size = size;
@@ -23,26 +28,51 @@ export class ChunkWriter {
     this.view = Buffer.from(this.buf.buffer, 0, size);
   }
 
-  /** Bytes in the current, unfinished chunk. */
+  /** Bytes written and not handed over yet. */
   get pending(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
   /**
-   * Moves the bytes written so far, if any, to `ready`. A buffer that is at least half full is
-   * handed over as is; a smaller remainder is copied out so a tiny chunk does not pin a whole buffer.
+   * Moves the bytes written so far, if any, to `ready` and makes the whole chunk size available
+   * again. A buffer that is at least half full is handed over as is; a smaller remainder is copied
+   * out so a tiny chunk does not pin a whole buffer (unless part of it is handed over already).
    */
   flush(): void {
     const pos = this.pos;
-    if (pos === 0) return;
-    this.pos = 0;
-    if (pos * 2 < this.size) {
-      this.ready.push(this.buf.slice(0, pos));
-      return;
+    const start = this.start;
+    if (start === 0) {
+      if (pos === 0) return;
+      this.pos = 0;
+      if (pos * 2 < this.size) {
+        this.ready.push(this.buf.slice(0, pos));
+        return;
+      }
+      this.ready.push(pos === this.size ? this.buf : this.buf.subarray(0, pos));
+    } else if (pos > start) {
+      this.ready.push(this.buf.subarray(start, pos));
     }
-    this.ready.push(pos === this.size ? this.buf : this.buf.subarray(0, pos));
+    this.pos = 0;
+    this.start = 0;
     this.buf = new Uint8Array(this.size);
     this.view = Buffer.from(this.buf.buffer, 0, this.size);
+  }
+
+  /**
+   * Moves the bytes written since the last hand-over, if any, to `ready` as a view of the current
+   * buffer, without a copy; later writes go after them.
+   */
+  take(): void {
+    const pos = this.pos;
+    if (pos === this.start) return;
+    this.ready.push(this.buf.subarray(this.start, pos));
+    this.start = pos;
+  }
+
+  /** Hands over what is left at the end of the output: a copy only if nothing was taken before. */
+  finish(): void {
+    if (this.start === 0) this.flush();
+    else this.take();
   }
 
   /**

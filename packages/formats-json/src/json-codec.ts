@@ -81,6 +81,10 @@ const DEFAULT_CHUNK_SIZE = 65_536;
 const MIN_CHUNK_SIZE = 64;
 const MAX_CHUNK_SIZE = 2 ** 30;
 const MAX_SILENT_VISITS = 4096;
+/** Bytes one encode step writes before it ends: small enough for a step to stay well under 1 ms. */
+const STEP_BYTES = 16_384;
+/** Longest string segment written by one step, in UTF-16 units (up to 6 bytes each). */
+const STRING_SEGMENT = 4096;
 const ENVELOPE_KEYS: readonly string[] = Object.freeze(["version", "data"]);
 const BOM_LENGTH = 3;
 
@@ -158,7 +162,8 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
     indent,
     stableKeys,
     chunkSize,
-    stringSegment: chunkSize,
+    stepBytes: Math.min(chunkSize, STEP_BYTES),
+    stringSegment: Math.min(chunkSize, STRING_SEGMENT),
     maxSilentVisits: MAX_SILENT_VISITS,
     isRawJson: engineIsRawJson,
   };

@@ -10,6 +10,12 @@ export interface JsonEncoderSettings {
   readonly stableKeys: boolean;
   /** Bytes per chunk; no yielded chunk is larger. */
   readonly chunkSize: number;
+  /**
+   * Bytes after which a step ends even if its chunk is not full: what was written so far is handed
+   * over as a view of the chunk buffer ({@link ChunkWriter.take}), so a step's work is bounded by
+   * this, not by `chunkSize`.
+   */
+  readonly stepBytes: number;
   /** Longest run of string characters written in one step. */
   readonly stringSegment: number;
   /** Object members left out (no output) that one step may visit before it yields anyway. */
@@ -48,9 +54,9 @@ const MAX_CACHED_KEYS = 4096;
 /** Deepest nesting below a member that the native path checks before it gives up. */
 const NATIVE_DEPTH = 8;
 /** Most members and elements in a member written by the native path. */
-const NATIVE_NODES = 1024;
+const NATIVE_NODES = 512;
 /** Most UTF-16 units of strings and keys in a member written by the native path. */
-const NATIVE_UNITS = 16_384;
+const NATIVE_UNITS = 4096;
 
 /** Most array elements written by one engine call. */
 const NATIVE_RUN = 256;
@@ -100,16 +106,18 @@ function prepare(raw: unknown, key: string | number): unknown {
 
 /**
  * Streams `JSON.stringify(value, null, indent)` as UTF-8 chunks. An explicit stack replaces
- * recursion, so depth only costs heap. Each step (one `next()`) ends as soon as a chunk is full or
- * `maxSilentVisits` members were left out; every other visit writes at least one byte and a long
- * string is written in segments, so a step does work bounded by the chunk size.
+ * recursion, so depth only costs heap. Each step (one `next()`) ends as soon as `stepBytes` were
+ * written (or a chunk is full) or `maxSilentVisits` members were left out; every other visit writes
+ * at least one byte, a long string is written in segments and a native write is bounded by
+ * `NATIVE_NODES` and `NATIVE_UNITS`, so a step does work bounded by `stepBytes` plus one member.
  */
 export function* encodeJson(
   root: unknown,
   settings: JsonEncoderSettings,
   keyOrder?: (holder: object) => readonly string[] | undefined,
 ): Generator<Uint8Array, void, undefined> {
-  const { indent, stableKeys, chunkSize, stringSegment, maxSilentVisits, isRawJson } = settings;
+  const { indent, stableKeys, chunkSize, stepBytes, stringSegment, maxSilentVisits, isRawJson } =
+    settings;
   const out = new ChunkWriter(chunkSize);
   const frames: Frame[] = [];
   // Ancestors are checked by scanning the frames while the stack is shallow (the usual case,
@@ -416,6 +424,7 @@ export function* encodeJson(
     } catch (error) {
       throw wrap(error, pathOf());
     }
+    if (out.pending >= stepBytes) out.take();
     if (out.ready.length > 0) {
       silent = 0;
       yield* drain(out.ready);
@@ -423,14 +432,14 @@ export function* encodeJson(
       // Members that produce no output still cost work; yield so the step stays bounded.
       silent = 0;
       if (out.pending > 0) {
-        out.flush();
+        out.take();
         yield* drain(out.ready);
       } else {
         yield EMPTY;
       }
     }
   }
-  out.flush();
+  out.finish();
   yield* drain(out.ready);
 }
 

@@ -477,6 +477,88 @@ describe("encode chunking", () => {
     expect(maxPerStep).toBeLessThan(200);
   });
 
+  // Bench-like state: records of plain data, some with long lists of hashes (too big for one
+  // native write), and one long string.
+  const hex = (i: number): string => (i * 2_654_435_761).toString(16).padStart(32, "0").slice(-32);
+  const knownFiles = {
+    version: 1,
+    note: "é漢😀 ".repeat(200_000),
+    files: Array.from({ length: 3_000 }, (_, i) => ({
+      name: `holiday concert ${String(i).padStart(7, "0")}.mkv`,
+      size: i * 9_728_000 + 17,
+      hash: hex(i),
+      parts: Array.from({ length: i % 500 === 499 ? 884 : i % 10 }, (_, p) => hex(i + p)),
+      requests: i % 5_000,
+      priority: 5,
+    })),
+  };
+  const STEP_BOUND = 32 * 1024;
+
+  it("ends each step after about 16 KiB, well before a default 64 KiB chunk is full", () => {
+    for (const indent of [0, 2]) {
+      const chunks = [...createJsonCodec({ pretty: indent }).encode(knownFiles)];
+      expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe(
+        JSON.stringify(knownFiles, null, indent),
+      );
+      // Each step yields what it wrote, so no chunk holds more than one step's output.
+      expect(Math.max(...chunks.map((c) => c.byteLength))).toBeLessThanOrEqual(STEP_BOUND);
+      expect(chunks.length).toBeGreaterThan(Buffer.concat(chunks).byteLength / STEP_BOUND);
+    }
+  });
+
+  it("writes a long string in steps of bounded size", () => {
+    const long = 'a"b\n😀é'.repeat(100_000);
+    const chunks = [...createJsonCodec().encode({ long })];
+    expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe(JSON.stringify({ long }));
+    expect(Math.max(...chunks.map((c) => c.byteLength))).toBeLessThanOrEqual(STEP_BOUND);
+  });
+
+  it("never writes into a chunk after handing it over, though steps share a chunk buffer", () => {
+    const handed: Uint8Array[] = [];
+    const copies: Uint8Array[] = [];
+    for (const chunk of createJsonCodec().encode(knownFiles)) {
+      handed.push(chunk);
+      copies.push(chunk.slice());
+    }
+    const changed = handed.filter((c, i) => Buffer.compare(c, copies[i] as Uint8Array) !== 0);
+    expect(changed).toHaveLength(0);
+    // Early step ends hand over views of one buffer rather than allocating a buffer per step.
+    expect(new Set(handed.map((c) => c.buffer)).size).toBeLessThan(handed.length / 2);
+    expect(new TextDecoder().decode(Buffer.concat(handed))).toBe(JSON.stringify(knownFiles));
+  });
+
+  it("bounds the records one step reads by the step size, also on the engine path", () => {
+    const touched = new Set<number>();
+    const records = Array.from({ length: 20_000 }, (_, i) => {
+      const target = { id: i, name: `f${String(i).padStart(5, "0")}` };
+      return new Proxy(target, {
+        get(object, key, receiver) {
+          touched.add(i);
+          return Reflect.get(object, key, receiver);
+        },
+        getOwnPropertyDescriptor(object, key) {
+          touched.add(i);
+          return Reflect.getOwnPropertyDescriptor(object, key);
+        },
+      });
+    });
+    const record = JSON.stringify({ id: 0, name: "f00000" });
+    const iterator = createJsonCodec().encode(records)[Symbol.iterator]();
+    let maxPerStep = 0;
+    let out = "";
+    while (true) {
+      touched.clear();
+      const step = iterator.next();
+      maxPerStep = Math.max(maxPerStep, touched.size);
+      if (step.done) break;
+      out += new TextDecoder().decode(step.value);
+    }
+    expect(out).toBe(JSON.stringify(records));
+    // Every record writes at least record.length bytes (ids grow), so a step that ends after
+    // 16 KiB (plus one native write) reads at most about that many records.
+    expect(maxPerStep).toBeLessThanOrEqual(Math.ceil(STEP_BOUND / record.length));
+  });
+
   it("validates chunkSize and pretty at construction", () => {
     expect(() => createJsonCodec({ chunkSize: 10 })).toThrow(RangeError);
     expect(() => createJsonCodec({ chunkSize: 100.5 })).toThrow(RangeError);

@@ -36,6 +36,7 @@ describe("raw JSON objects", () => {
         indent,
         stableKeys: false,
         chunkSize: 64,
+        stepBytes: 64,
         stringSegment: 64,
         maxSilentVisits: 4096,
         isRawJson: (v) => realm.json.isRawJSON(v),
