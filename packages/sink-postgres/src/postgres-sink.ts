@@ -469,7 +469,7 @@ async function insertChunks(
     inFlight = insert;
   };
   for await (const chunk of pull(chunks, target, signal)) {
-    hash.update(chunk);
+    await hashInSteps(hash, chunk);
     bytes += chunk.byteLength;
     let rest = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     while (rest.byteLength > 0) {
@@ -483,6 +483,20 @@ async function insertChunks(
   if (gathered > 0) await flush();
   await inFlight;
   return { bytes, rows, sha256: hash.digest() };
+}
+
+/** Bytes hashed per step: hashing runs on the caller's thread, so big chunks are hashed in steps. */
+const HASH_STEP_BYTES = 64 * 1024;
+
+/**
+ * Feeds `chunk` to `hash` in steps of {@link HASH_STEP_BYTES}, yielding to the event loop between
+ * them: SHA-256 of a 1 MiB codec chunk in one go would hold the owner's loop for milliseconds.
+ */
+async function hashInSteps(hash: ReturnType<typeof createHash>, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.byteLength; at += HASH_STEP_BYTES) {
+    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    hash.update(chunk.subarray(at, at + HASH_STEP_BYTES));
+  }
 }
 
 /**
