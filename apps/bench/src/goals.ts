@@ -281,11 +281,11 @@ function goalWorker(input: GoalInputs): GoalVerdict {
     checks,
     why:
       reached === false
-        ? "each patch is a structured-cloned message (copy + post); the replica keeps a view per record and a hash index beside the file's bytes; no generic replica yet"
+        ? "the replica keeps a view per record and a hash index beside the file's bytes, plus the batched patch buffers in flight; no generic replica yet (patches are binary and batched, so their owner cost is no longer the issue)"
         : undefined,
     toClose:
       reached === false
-        ? "patches written into a SharedArrayBuffer ring instead of messages; a replica that keeps records in one slab with an open-addressing index; a keyed JSON replica in formats-json"
+        ? "a replica that keeps records in one slab with an open-addressing index; a keyed JSON replica fed by the store's op stream"
         : undefined,
   };
 }
