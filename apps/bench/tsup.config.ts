@@ -5,6 +5,7 @@ export const tsupConfig = definePackageBuild({
     "src/main.ts",
     "src/known-met-replica-worker.ts",
     "src/postgres-bench.ts",
+    "src/postgres-replica-worker.ts",
     "src/journal-append.ts",
   ],
   dts: false,

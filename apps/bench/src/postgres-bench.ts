@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Codec, createPersistenceWriter, type Sink } from "@snapwrite/core";
+import { createWorkerReplica } from "@snapwrite/executor-worker";
 import { createFsSink } from "@snapwrite/sink-fs";
 import { openPostgresSink } from "@snapwrite/sink-postgres";
 import {
@@ -28,12 +29,22 @@ export interface PostgresBenchRow {
   readonly fsMs: number;
   /** Same over sink-postgres (loopback server, fsync on, synchronous_commit on), ms. */
   readonly postgresMs: number;
+  /** Same with the worker executor: payload, encoding and sink-postgres in a worker thread, ms. */
+  readonly workerMs: number;
   /** `postgresMs / fsMs`. */
   readonly ratio: number;
   /** Median of the largest owner stall per window, ms: control (no save), sink-fs, sink-postgres. */
-  readonly stallMaxMs: { readonly control: number; readonly fs: number; readonly postgres: number };
+  readonly stallMaxMs: StallColumns;
   /** Median p99 stall per window, ms. */
-  readonly stallP99Ms: { readonly control: number; readonly fs: number; readonly postgres: number };
+  readonly stallP99Ms: StallColumns;
+}
+
+/** One stall figure per window: control (no save), sink-fs, sink-postgres, sink-postgres in a worker. */
+export interface StallColumns {
+  readonly control: number;
+  readonly fs: number;
+  readonly postgres: number;
+  readonly worker: number;
 }
 
 const median = (values: readonly number[]): number => {
@@ -67,6 +78,34 @@ async function timedSave(
   return { ms, stall };
 }
 
+/**
+ * The worker contender: one writer whose target runs in a worker replica holding the payload and
+ * its own sink-postgres; each call saves the whole payload once more (request → settled).
+ */
+function workerContender(url: string, payload: Uint8Array) {
+  const replica = createWorkerReplica({
+    module: new URL("./postgres-replica-worker.js", import.meta.url),
+    options: { url },
+  });
+  const copy = payload.slice();
+  replica.patch({ payload: copy }, [copy.buffer as ArrayBuffer]);
+  const writer = createPersistenceWriter({});
+  const handle = writer.register("payload-worker.bin", { runner: replica });
+  return {
+    async save(): Promise<{ ms: number; stall: StallReport }> {
+      const monitor = createStallMonitor();
+      monitor.start();
+      const started = performance.now();
+      const result = await handle.request("timed", { urgency: "immediate" }).settled;
+      const ms = performance.now() - started;
+      const stall = monitor.stop();
+      if (!result.ok) throw result.error;
+      return { ms, stall };
+    },
+    close: () => writer.close({ timeoutMs: 120_000 }),
+  };
+}
+
 async function controlWindow(ms: number): Promise<StallReport> {
   const monitor = createStallMonitor();
   monitor.start();
@@ -80,15 +119,18 @@ async function measureSize(payloadMiB: number, rounds: number): Promise<Postgres
   const dir = await mkdtemp(join(tmpdir(), "snapwrite-bench-fs-"));
   const postgres = await openPostgresSink({ connectionString: server.url, chunkBytes: MiB });
   const fs = createFsSink({ dir });
+  const worker = workerContender(server.url, payload);
   try {
     // One untimed save each: the sweep of sink-fs, the pool's first connection, the table's pages.
     await timedSave(fs, payload);
     await timedSave(postgres, payload);
-    const times = { fs: [] as number[], postgres: [] as number[] };
+    await worker.save();
+    const times = { fs: [] as number[], postgres: [] as number[], worker: [] as number[] };
     const stalls = {
       control: [] as StallReport[],
       fs: [] as StallReport[],
       postgres: [] as StallReport[],
+      worker: [] as StallReport[],
     };
     let lastMs = 100;
     const steps: Array<() => Promise<void>> = [
@@ -106,6 +148,11 @@ async function measureSize(payloadMiB: number, rounds: number): Promise<Postgres
         stalls.postgres.push(run.stall);
         lastMs = run.ms;
       },
+      async () => {
+        const run = await worker.save();
+        times.worker.push(run.ms);
+        stalls.worker.push(run.stall);
+      },
     ];
     for (let round = 0; round < rounds; round++) {
       // Rotate the order so machine noise hits every contender alike.
@@ -120,24 +167,32 @@ async function measureSize(payloadMiB: number, rounds: number): Promise<Postgres
       rounds,
       fsMs,
       postgresMs,
+      workerMs: median(times.worker),
       ratio: Number((postgresMs / fsMs).toFixed(2)),
       stallMaxMs: {
         control: maxOf(stalls.control),
         fs: maxOf(stalls.fs),
         postgres: maxOf(stalls.postgres),
+        worker: maxOf(stalls.worker),
       },
       stallP99Ms: {
         control: p99Of(stalls.control),
         fs: p99Of(stalls.fs),
         postgres: p99Of(stalls.postgres),
+        worker: p99Of(stalls.worker),
       },
     };
   } finally {
+    await worker.close();
     await postgres.close();
     await fs.close?.();
     server.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function stallCells(stall: StallColumns): string {
+  return `${stall.control} / ${stall.fs} / ${stall.postgres} / ${stall.worker}`;
 }
 
 function renderTable(rows: readonly PostgresBenchRow[]): string {
@@ -147,8 +202,9 @@ function renderTable(rows: readonly PostgresBenchRow[]): string {
     "sink-fs ms",
     "sink-postgres ms",
     "pg/fs",
-    "max stall ms control/fs/pg",
-    "p99 stall ms control/fs/pg",
+    "pg worker ms",
+    "max stall ms control/fs/pg/pg worker",
+    "p99 stall ms control/fs/pg/pg worker",
   ];
   const lines = rows.map((row) => [
     `${row.payloadMiB} MiB`,
@@ -156,8 +212,9 @@ function renderTable(rows: readonly PostgresBenchRow[]): string {
     row.fsMs.toFixed(1),
     row.postgresMs.toFixed(1),
     `${row.ratio}×`,
-    `${row.stallMaxMs.control} / ${row.stallMaxMs.fs} / ${row.stallMaxMs.postgres}`,
-    `${row.stallP99Ms.control} / ${row.stallP99Ms.fs} / ${row.stallP99Ms.postgres}`,
+    row.workerMs.toFixed(1),
+    stallCells(row.stallMaxMs),
+    stallCells(row.stallP99Ms),
   ]);
   const widths = header.map((title, i) =>
     Math.max(title.length, ...lines.map((line) => (line[i] ?? "").length)),
