@@ -13,10 +13,7 @@ import { type Codec, createPersistenceWriter, type Sink } from "@snapwrite/core"
 import { createWorkerReplica } from "@snapwrite/executor-worker";
 import { createFsSink } from "@snapwrite/sink-fs";
 import { openPostgresSink } from "@snapwrite/sink-postgres";
-import {
-  pgAvailability,
-  startPgServer,
-} from "../../../packages/sink-postgres/test/support/pg-server.js";
+import { pgAvailability, startPgServer } from "@snapwrite/testkit/postgres";
 import { createStallMonitor, type StallReport } from "./stall-monitor.js";
 
 const MiB = 1024 * 1024;

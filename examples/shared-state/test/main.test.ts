@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { serverForThisFile } from "@snapwrite/testkit/contract";
 import { expect, it } from "vitest";
-import { serverForThisFile } from "../../../packages/sink-postgres/test/support/pg-suite.js";
 
 const server = await serverForThisFile();
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));

@@ -1,8 +1,11 @@
-import { describeSinkContract, describeWriterScenarios } from "@snapwrite/testkit/contract";
+import {
+  describeSinkContract,
+  describeWriterScenarios,
+  serverForThisFile,
+} from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll } from "vitest";
 import { createPostgresSink, openPostgresSink } from "../src/index.js";
-import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
 

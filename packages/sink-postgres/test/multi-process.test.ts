@@ -6,10 +6,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresSink } from "../src/index.js";
-import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
 const WRITER = fileURLToPath(new URL("./fixtures/fenced-writer.mjs", import.meta.url));

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isPersistenceError, loadTarget, type PersistenceError } from "@snapwrite/core";
+import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -9,7 +10,6 @@ import {
   schemaSql,
   sqlStateCode,
 } from "../src/index.js";
-import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
 

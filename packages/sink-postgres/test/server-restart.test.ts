@@ -1,10 +1,10 @@
 // The server restarts (fast shutdown) while the writer is streaming a snapshot: the attempt fails
 // with a typed transient error, and the writer's own retry lands the newest state.
 import { type Codec, createPersistenceWriter, type WriteResult } from "@snapwrite/core";
+import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresSink } from "../src/index.js";
-import { serverForThisFile } from "./support/pg-suite.js";
 
 const server = await serverForThisFile();
 

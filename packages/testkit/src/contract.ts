@@ -84,3 +84,4 @@ export {
 } from "./contract/describe-sink-contract.js";
 export type { WriterScenarioOptions } from "./contract/describe-writer-scenarios.js";
 export { describeWriterScenarios } from "./contract/describe-writer-scenarios.js";
+export { serverForThisFile } from "./postgres/pg-suite.js";

@@ -1,5 +1,5 @@
-// A throwaway PostgreSQL server for tests, examples and the bench: initdb into a temp dir, listen on
-// 127.0.0.1 and a Unix socket inside that dir, stop and remove everything afterwards. Not shipped.
+// A throwaway PostgreSQL server for tests, examples and benches: initdb into a temp dir, listen on
+// 127.0.0.1 and a Unix socket inside that dir, stop and remove everything afterwards.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
