@@ -3,11 +3,13 @@
 // Then kills a child process appending with each contender and counts acknowledged records lost.
 // Run: npm run build -w @snapwrite/bench && npm run bench:journal -w @snapwrite/bench
 //   [-- --ms 2000 --kill-rounds 5 --kill-only --only <contender text> --no-save]
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { appendFsynced } from "./append-fsynced.js";
 import { importLoose } from "./import-loose.js";
 import { type KillRow, killTable, runKillChild, runKillRounds } from "./journal-kill.js";
 import { percentile } from "./percentile.js";
@@ -44,15 +46,7 @@ const appendFileFsync: Contender = {
   async open(dir) {
     const path = join(dir, "plain.log");
     return {
-      async append(p, i) {
-        const handle = await open(path, "a");
-        try {
-          await handle.appendFile(lineOf(p, i));
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      },
+      append: (p, i) => appendFsynced(path, lineOf(p, i)),
       close: async () => undefined,
     };
   },

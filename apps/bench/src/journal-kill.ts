@@ -6,9 +6,11 @@
 // garbled records. A process kill keeps everything that reached the kernel (the page cache), so
 // this measures what a contender still held in user space; it says nothing about power loss,
 // where only fsynced data survives.
+
 import { spawn } from "node:child_process";
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { appendFsynced } from "./append-fsynced.js";
 import { importLoose } from "./import-loose.js";
 
 const RECORD_BYTES = 256;
@@ -92,15 +94,7 @@ const appendFileFsync: KillContender = {
   async open(dir) {
     const path = join(dir, "plain.log");
     return {
-      async append(p, i) {
-        const handle = await open(path, "a");
-        try {
-          await handle.appendFile(line(p, i));
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      },
+      append: (p, i) => appendFsynced(path, line(p, i)),
     };
   },
   read: (dir) => readLines(join(dir, "plain.log")),
