@@ -102,9 +102,18 @@ describe("examples/asset-registry", () => {
 
     const burst = startExample(main, ["--dir", dir, "--burst", "5000"]);
     children.push(burst.child);
+    // Every line the child wrote before it died, including those still in the pipe at its exit.
+    const drained = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      burst.child.stdout?.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     await burst.waitFor(/^acked burst-0030: ok /, 20_000);
     burst.child.kill("SIGKILL");
     expect(await burst.exit(10_000)).toBe("SIGKILL");
+    await drained;
     const acked = burst.lines
       .map((l) => /^acked (burst-\d+): ok seq=(\d+) durable=true/.exec(l))
       .filter((m) => m !== null)
