@@ -183,6 +183,45 @@ describe("openFollowerStore", () => {
     expect(clock.pending).toBe(0);
   });
 
+  it("unrefs its timer when the clock's handle can be unref'd, and close clears it", async () => {
+    const manual = createManualClock();
+    const handles: { unrefs: number; id: unknown }[] = [];
+    const cleared: unknown[] = [];
+    const clock = {
+      now: () => manual.now(),
+      setTimeout(fn: () => void, ms: number) {
+        const handle = {
+          unrefs: 0,
+          id: manual.setTimeout(fn, ms),
+          unref() {
+            handle.unrefs++;
+          },
+        };
+        handles.push(handle);
+        return handle;
+      },
+      clearTimeout(handle: unknown) {
+        cleared.push(handle);
+        manual.clearTimeout((handle as { id: unknown }).id);
+      },
+    };
+    const { store } = await openFollowerStore<Counters, AddOp>({
+      dir: DIR,
+      fs: memFs(),
+      codec: countersCodec,
+      ops: addOpsCodec,
+      apply: applyAdds,
+      empty: () => Object.freeze({}),
+      clock,
+      refresh: { intervalMs: INTERVAL },
+    });
+    expect(handles).toHaveLength(1);
+    expect(handles[0]?.unrefs).toBe(1);
+    await store.close();
+    expect(cleared).toEqual([handles[0]]);
+    expect(manual.pending).toBe(0);
+  });
+
   it("an empty directory loads the empty state", async () => {
     const clock = createManualClock();
     const { store, load } = await openFollower(memFs(), clock);
