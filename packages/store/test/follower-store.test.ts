@@ -168,6 +168,33 @@ describe("openFollowerStore", () => {
     await writer.close();
   });
 
+  it("a record that does not apply keeps the published root, reloads, and records the error", async () => {
+    const fs = memFs();
+    const { store: writer } = await openCounters(fs, { compaction: false });
+    await writer.commit("a", () => [add("a", 1)]).settled;
+    const clock = createManualClock();
+    const { store: follower } = await openFollower(fs, clock, {
+      apply: (state, ops) => {
+        if (ops.some((op) => op.key === "poison")) throw new Error("cannot apply poison");
+        return applyAdds(state, ops);
+      },
+    });
+    await writer.commit("poison", () => [add("poison")]).settled;
+    const names = (await fs.readdir(DIR)).sort();
+    clock.advance(INTERVAL);
+    const until = Date.now() + 5_000;
+    while (follower.health().lastError === undefined && Date.now() < until) await settleIo();
+    expect(follower.health()).toMatchObject({
+      reloads: 1,
+      lastReloadReason: "refresh: record does not apply",
+      lastError: { code: "ERR_CORRUPT" },
+    });
+    expect(follower.read()).toEqual({ value: { a: 1 }, seq: 1 });
+    expect((await fs.readdir(DIR)).sort()).toEqual(names);
+    await follower.close();
+    await writer.close();
+  });
+
   it("validates the refresh interval", async () => {
     const fs = memFs();
     const clock = createManualClock();
