@@ -18,6 +18,12 @@ export type {
   StoreLoadReport,
   StoreRoot,
 } from "./durable-store-types.js";
+export type {
+  FollowerStore,
+  OpenedFollowerStore,
+  OpenFollowerStoreOptions,
+} from "./follower-store.js";
+export { openFollowerStore } from "./follower-store.js";
 export type { KeyedCollections } from "./keyed-collections.js";
 export {
   emptyCollections,
