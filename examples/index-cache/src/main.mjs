@@ -214,7 +214,8 @@ const refresh = async () => {
 };
 const timer = setInterval(() => {
   if (stopping) return;
-  refreshing = refreshing.then(refresh);
+  // One refresh at a time; a refresh that throws is logged and the next tick tries again.
+  refreshing = refreshing.then(refresh).catch((error) => log(`refresh failed: ${error.message}`));
 }, refreshMs);
 timer.unref(); // the timer never holds a closing process open
 // The daemon's lifetime: one handle, released at shutdown.
