@@ -1,0 +1,172 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type StartedExample, startExample } from "../../../scripts/start-example.js";
+
+const main = fileURLToPath(new URL("../src/main.mjs", import.meta.url));
+
+const VARS = [
+  "INDEX_CACHE_REFRESH_MS",
+  "INDEX_CACHE_LOAD_TIMEOUT_MS",
+  "INDEX_CACHE_LOAD_CONCURRENCY",
+  "INDEX_CACHE_CLOSE_TIMEOUT_MS",
+];
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** Starts the example with exactly `env` as its INDEX_CACHE_* variables (the child copies them). */
+function start(args: string[], env: Record<string, string>): StartedExample {
+  const saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
+  for (const v of VARS) delete process.env[v];
+  Object.assign(process.env, env);
+  try {
+    const started = startExample(main, args);
+    children.push(started.child);
+    return started;
+  } finally {
+    for (const v of VARS) {
+      if (saved[v] === undefined) delete process.env[v];
+      else process.env[v] = saved[v];
+    }
+  }
+}
+
+const line = (lines: string[], prefix: string): string => {
+  const found = lines.find((l) => l.startsWith(prefix));
+  if (found === undefined) throw new Error(`no line starting with ${prefix}:\n${lines.join("\n")}`);
+  return found;
+};
+
+/** area -> the outcome printed on its `target` line. */
+const targets = (lines: string[]): Map<string, string> =>
+  new Map(
+    lines
+      .map((l) => /^target (\w+): (.*)$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => [m[1] as string, m[2] as string]),
+  );
+
+function loadReport(lines: string[]) {
+  const match = /^load: source=(\S+) snapshotSeq=(\d+) replayed=(\d+) seq=(\d+)/.exec(
+    line(lines, "load: "),
+  );
+  expect(match).not.toBeNull();
+  return {
+    source: match?.[1],
+    snapshotSeq: Number(match?.[2]),
+    replayed: Number(match?.[3]),
+    seq: Number(match?.[4]),
+  };
+}
+
+describe("examples/index-cache", () => {
+  it("loads eight targets in parallel (one corrupt, one missing, one hung), refreshes on the timer, closes on SIGTERM and warm-loads the commits on the next start", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-index-cache-"));
+    dirs.push(dir);
+
+    const first = start(["--dir", dir, "--hung-target"], {
+      INDEX_CACHE_REFRESH_MS: "50",
+      INDEX_CACHE_LOAD_TIMEOUT_MS: "400",
+      // Empty means unset: the default applies, it never becomes 0.
+      INDEX_CACHE_CLOSE_TIMEOUT_MS: "",
+    });
+    // Wait until the refresh timer reached the hung area (its sixth tick), then stop the daemon
+    // as a supervisor would.
+    await first.waitFor(/^refresh zeta: seq=\d+ revision=1$/, 20_000);
+    first.child.kill("SIGTERM");
+    expect(await first.exit(10_000)).toBe(0);
+    const out = first.lines;
+
+    // The effective overrides, printed once each, and nothing for the empty variable.
+    expect(out.filter((l) => l.startsWith("override"))).toEqual([
+      "override: INDEX_CACHE_REFRESH_MS=50 -> refreshMs = 50",
+      "override: INDEX_CACHE_LOAD_TIMEOUT_MS=400 -> loadTimeoutMs = 400",
+    ]);
+    expect(line(out, "ready: ")).toBe("ready: refreshMs=50 loadTimeoutMs=400");
+    expect(loadReport(out)).toEqual({ source: "empty", snapshotSeq: 0, replayed: 0, seq: 0 });
+
+    // Eight target lines: the corrupt one quarantined and rebuilt, the missing one built, the hung
+    // one timed out on its own deadline, every other one loaded from its file.
+    const first8 = targets(out);
+    expect([...first8.keys()]).toEqual([
+      "alpha",
+      "beta",
+      "gamma",
+      "delta",
+      "epsilon",
+      "zeta",
+      "eta",
+      "theta",
+    ]);
+    expect(first8.get("gamma")).toMatch(
+      /^ERR_CORRUPT quarantined=indexes\/gamma\.json\.corrupt-\d+ -> rebuilt files=\d+$/,
+    );
+    expect(first8.get("delta")).toMatch(/^ERR_NOT_FOUND -> rebuilt files=\d+$/);
+    expect(first8.get("zeta")).toBe("ERR_TIMEOUT -> not cached");
+    const ok = [...first8].filter(([, outcome]) => outcome.startsWith("ok source=primary"));
+    expect(ok.map(([area]) => area)).toEqual(["alpha", "beta", "epsilon", "eta", "theta"]);
+    // The quarantined bytes are kept aside, not deleted.
+    const indexFiles = await readdir(join(dir, "data", "indexes"));
+    expect(indexFiles.filter((f) => f.startsWith("gamma.json.corrupt-"))).toHaveLength(1);
+
+    // The startup commit, then refresh commits with continuous seqs.
+    expect(line(out, "commit startup: ")).toBe("commit startup: seq=1");
+    const refreshSeqs = out
+      .map((l) => /^refresh \w+: seq=(\d+) /.exec(l)?.[1])
+      .filter((s) => s !== undefined)
+      .map(Number);
+    expect(refreshSeqs.length).toBeGreaterThanOrEqual(6);
+    expect(refreshSeqs).toEqual(refreshSeqs.map((_, i) => 2 + i));
+    const lastSeq = refreshSeqs.at(-1) as number;
+    expect(line(out, "close: ")).toMatch(
+      new RegExp(`^close: outcome=clean committedSeq=${lastSeq} durableSeq=${lastSeq} unsaved=0 `),
+    );
+
+    // Second start: the journal replayed, every commit of the first run there.
+    const second = start(["--dir", dir], {});
+    await second.waitFor(/^ready: /, 20_000);
+    second.child.kill("SIGTERM");
+    expect(await second.exit(10_000)).toBe(0);
+    expect(second.lines).toContain("overrides: none");
+    expect(loadReport(second.lines)).toEqual({
+      source: "journal",
+      snapshotSeq: 0,
+      replayed: lastSeq,
+      seq: lastSeq,
+    });
+    // Eight areas: seven from the startup commit, the timed-out one from its refresh.
+    expect(line(second.lines, "cache: ")).toBe(
+      `cache: areas=8 refreshes=${refreshSeqs.length} seq=${lastSeq}`,
+    );
+    // The rebuilt indexes were saved: all eight load from their files now.
+    const second8 = [...targets(second.lines).values()];
+    expect(second8).toHaveLength(8);
+    for (const outcome of second8) expect(outcome).toMatch(/^ok source=primary /);
+    expect(line(second.lines, "commit startup: ")).toBe(`commit startup: seq=${lastSeq + 1}`);
+    expect(line(second.lines, "close: ")).toMatch(/^close: outcome=clean /);
+  });
+
+  it("refuses a bad environment value with exit code 2 and names the variable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-index-cache-bad-"));
+    dirs.push(dir);
+    const started = start(["--dir", dir], { INDEX_CACHE_REFRESH_MS: "10s" });
+    let stderr = "";
+    started.child.stderr?.on("data", (text: string) => {
+      stderr += text;
+    });
+    expect(await started.exit(10_000)).toBe(2);
+    expect(stderr).toContain("INDEX_CACHE_REFRESH_MS");
+    expect(stderr).toContain('"10s"');
+    // Nothing was opened or written.
+    expect(started.lines).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
