@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export const rootConfig = defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "examples/*"],
+    projects: ["packages/*", "apps/*", "examples/*/vitest.config.ts"],
   },
 });
 
