@@ -85,6 +85,8 @@ interface Row {
   readonly p99Ms: number;
   readonly maxStallMs: number;
   readonly peakRssMb: number;
+  /** JS heap used plus external memory after a full GC at the end of the run (`--expose-gc`). */
+  readonly heapAfterGcMb: number | undefined;
 }
 
 const mb = (bytes: number): number => bytes / (1024 * 1024);
@@ -128,7 +130,16 @@ async function runUpdates(
     p99Ms: percentile(latencies, 99),
     maxStallMs: stall.maxStallMs,
     peakRssMb: mb(stall.peakRssBytes),
+    heapAfterGcMb: heapAfterGc(),
   };
+}
+
+function heapAfterGc(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return undefined;
+  gc();
+  const usage = process.memoryUsage();
+  return mb(usage.heapUsed + usage.external);
 }
 
 /** The idle control: the same monitor with nothing to do, so stalls are the machine's own. */
@@ -359,12 +370,12 @@ async function main(): Promise<void> {
     // Table.
     log("");
     log(
-      "| contender | entries | callers | updates | commits/s | p50 ms | p99 ms | max stall ms | peak RSS MB |",
+      "| contender | entries | callers | updates | commits/s | p50 ms | p99 ms | max stall ms | peak RSS MB | heap after GC MB |",
     );
-    log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const r of rows)
       log(
-        `| ${r.contender} | ${r.entries.toLocaleString()} | ${r.callers} | ${r.updates.toLocaleString()} | ${fmt(r.commitsPerSecond, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxStallMs, 1)} | ${fmt(r.peakRssMb, 0)} |`,
+        `| ${r.contender} | ${r.entries.toLocaleString()} | ${r.callers} | ${r.updates.toLocaleString()} | ${fmt(r.commitsPerSecond, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxStallMs, 1)} | ${fmt(r.peakRssMb, 0)} | ${r.heapAfterGcMb === undefined ? "n/a" : fmt(r.heapAfterGcMb, 0)} |`,
       );
     const rewriteRow = rows.find((r) => r.contender.startsWith("write-file") && r.callers === 1);
     if (rewriteRow) {
