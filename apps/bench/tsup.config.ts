@@ -7,6 +7,7 @@ export const tsupConfig = definePackageBuild({
     "src/postgres-bench.ts",
     "src/postgres-replica-worker.ts",
     "src/journal-append.ts",
+    "src/store-bench.ts",
   ],
   dts: false,
 });
