@@ -17,9 +17,12 @@ export interface StoreRoot<S> {
 /** A command: computes the ops of one change from the state it must apply to. Pure. */
 export type StoreCommand<S, Op> = (state: S) => readonly Op[];
 
-/** Options of {@link openDurableStore}. */
-export interface OpenDurableStoreOptions<S, Op> {
-  /** Directory of the journal and the snapshots; created when missing. */
+/**
+ * What every store over one directory needs, the writer ({@link openDurableStore}) and a follower
+ * (`openFollowerStore`) alike: where its files are and how states and op batches are read.
+ */
+export interface StoreFilesOptions<S, Op> {
+  /** Directory of the journal and the snapshots (created when missing by the writer). */
   readonly dir: string;
   /** Prefix of the store's files (`<name>.wal.*`, `<name>.snap.*`). Default `"store"`. */
   readonly name?: string | undefined;
@@ -33,6 +36,34 @@ export interface OpenDurableStoreOptions<S, Op> {
   readonly apply: Apply<S, Op>;
   /** The state of a store with no snapshot and no journal. */
   readonly empty: () => S;
+}
+
+/**
+ * Checks the {@link StoreFilesOptions} part of `factory`'s options: `TypeError` for a missing
+ * `dir`, `codec`, `ops`, or an `apply` / `empty` that is not a function.
+ */
+export function checkStoreFilesOptions(options: unknown, factory: string): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${factory}: options are required`);
+  }
+  const given = options as Record<string, unknown>;
+  if (typeof given.dir !== "string" || given.dir === "") {
+    throw new TypeError(`${factory}: dir is required`);
+  }
+  for (const key of ["codec", "ops"]) {
+    if (typeof given[key] !== "object" || given[key] === null) {
+      throw new TypeError(`${factory}: ${key} is required`);
+    }
+  }
+  for (const key of ["apply", "empty"]) {
+    if (typeof given[key] !== "function") {
+      throw new TypeError(`${factory}: ${key} must be a function`);
+    }
+  }
+}
+
+/** Options of {@link openDurableStore}. */
+export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op> {
   /** When a commit is acknowledged (see the README's Guarantees). Default `"commit"`. */
   readonly durability?: JournalDurability | undefined;
   /**

@@ -31,6 +31,7 @@ import type {
   StoreLoadReport,
   StoreRoot,
 } from "./durable-store-types.js";
+import { checkStoreFilesOptions } from "./durable-store-types.js";
 import { type SyncMeter, timedFs } from "./timed-fs.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
@@ -159,22 +160,7 @@ function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op>): Pol
 export async function openDurableStore<S, Op>(
   options: OpenDurableStoreOptions<S, Op>,
 ): Promise<OpenedDurableStore<S, Op>> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError("openDurableStore: options are required");
-  }
-  if (typeof options.dir !== "string" || options.dir === "") {
-    throw new TypeError("openDurableStore: dir is required");
-  }
-  for (const key of ["codec", "ops"] as const) {
-    if (typeof options[key] !== "object" || options[key] === null) {
-      throw new TypeError(`openDurableStore: ${key} is required`);
-    }
-  }
-  for (const key of ["apply", "empty"] as const) {
-    if (typeof options[key] !== "function") {
-      throw new TypeError(`openDurableStore: ${key} must be a function`);
-    }
-  }
+  checkStoreFilesOptions(options, "openDurableStore");
   const durability = options.durability ?? "commit";
   if (typeof durability === "object") {
     resolvePolicy(

@@ -1,5 +1,5 @@
 import * as nodeFs from "node:fs/promises";
-import type { Apply, Clock, Codec, FsPort, OpsCodec, Sink } from "@snapwrite/core";
+import type { Clock, FsPort, Sink } from "@snapwrite/core";
 import { PersistenceError, resolvePolicy, systemClock, toPersistenceError } from "@snapwrite/core";
 import {
   createJournalFollower,
@@ -19,9 +19,11 @@ import type {
   StoreCloseReport,
   StoreCompactReport,
   StoreEvent,
+  StoreFilesOptions,
   StoreLoadReport,
   StoreRoot,
 } from "./durable-store-types.js";
+import { checkStoreFilesOptions } from "./durable-store-types.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
 const RECORD_OVERHEAD = 20;
@@ -29,21 +31,11 @@ const RECORD_OVERHEAD = 20;
 const LOAD_ATTEMPTS = 5;
 
 /** Options of {@link openFollowerStore}. */
-export interface OpenFollowerStoreOptions<S, Op> {
-  /** Directory of the writer's journal and snapshots. Nothing in it is created, moved or changed. */
-  readonly dir: string;
-  /** Prefix of the store's files, as the writer was opened with. Default `"store"`. */
-  readonly name?: string | undefined;
-  /** File system. Default `node:fs/promises`. */
-  readonly fs?: FsPort | undefined;
-  /** Decodes whole states: the snapshots. */
-  readonly codec: Codec<S>;
-  /** Decodes op batches: the journal records. */
-  readonly ops: OpsCodec<Op>;
-  /** Applies ops to a state (pure). */
-  readonly apply: Apply<S, Op>;
-  /** The state of a store with no snapshot and no journal. */
-  readonly empty: () => S;
+/**
+ * Options of {@link openFollowerStore}: the writer's `dir`, `name`, `codec`, `ops`, `apply` and
+ * `empty` (nothing in `dir` is created, moved or changed), plus the refresh interval.
+ */
+export interface OpenFollowerStoreOptions<S, Op> extends StoreFilesOptions<S, Op> {
   /** How often the journal is polled for new records. `intervalMs` ≥ 10, integer. */
   readonly refresh: { readonly intervalMs: number };
   /** Timers and timings. Default: real time. The refresh timer is unref'd when its handle can be. */
@@ -90,22 +82,7 @@ function failed(error: PersistenceError): CommitFailed {
 export async function openFollowerStore<S, Op>(
   options: OpenFollowerStoreOptions<S, Op>,
 ): Promise<OpenedFollowerStore<S, Op>> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError("openFollowerStore: options are required");
-  }
-  if (typeof options.dir !== "string" || options.dir === "") {
-    throw new TypeError("openFollowerStore: dir is required");
-  }
-  for (const key of ["codec", "ops"] as const) {
-    if (typeof options[key] !== "object" || options[key] === null) {
-      throw new TypeError(`openFollowerStore: ${key} is required`);
-    }
-  }
-  for (const key of ["apply", "empty"] as const) {
-    if (typeof options[key] !== "function") {
-      throw new TypeError(`openFollowerStore: ${key} must be a function`);
-    }
-  }
+  checkStoreFilesOptions(options, "openFollowerStore");
   if (typeof options.refresh !== "object" || options.refresh === null) {
     throw new TypeError("openFollowerStore: refresh { intervalMs } is required");
   }

@@ -15,6 +15,7 @@ export type {
   StoreCommand,
   StoreCompactReport,
   StoreEvent,
+  StoreFilesOptions,
   StoreLoadReport,
   StoreRoot,
 } from "./durable-store-types.js";
