@@ -16,13 +16,12 @@ import { parseArgs } from "node:util";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import {
   applyKeyedOps,
-  createKeyedState,
+  createKeyedCollectionsCodec,
   emptyCollections,
   getEntry,
   type KeyedCollections,
   type KeyedOp,
   openDurableStore,
-  withCollection,
 } from "@snapwrite/store";
 import { percentile } from "./percentile.js";
 import { createPrng } from "./prng.js";
@@ -182,21 +181,10 @@ async function sqliteContender(dir: string, entries: number): Promise<{ db: Sqli
   return { db: reopened, ms: performance.now() - t0 };
 }
 
-const json = createJsonCodec({ version: 1 });
-const snapshotCodec = {
+const snapshotCodec = createKeyedCollectionsCodec({
+  json: createJsonCodec({ version: 1 }),
   name: "store-bench",
-  encode: (state: KeyedCollections) =>
-    json.encode(Object.fromEntries(Object.entries(state).map(([name, c]) => [name, [...c]]))),
-  decode(bytes: Uint8Array): KeyedCollections {
-    let state = emptyCollections();
-    for (const [name, pairs] of Object.entries(
-      json.decode(bytes) as Record<string, [string, unknown][]>,
-    )) {
-      state = withCollection(state, name, createKeyedState(pairs));
-    }
-    return state;
-  },
-};
+});
 
 function openStore(dir: string) {
   return openDurableStore<KeyedCollections, KeyedOp>({

@@ -16,12 +16,11 @@ import { PersistenceError } from "@snapwrite/core";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import {
   applyKeyedOps,
-  createKeyedState,
+  createKeyedCollectionsCodec,
   emptyCollections,
   getCollection,
   getEntry,
   openDurableStore,
-  withCollection,
 } from "@snapwrite/store";
 
 const { values } = parseArgs({
@@ -36,19 +35,10 @@ const burst = Number(values.burst);
 const log = (line) => process.stdout.write(`${line}\n`);
 
 // Snapshots: every collection as `[key, value]` pairs in key order, in a versioned JSON envelope.
-const json = createJsonCodec({ version: 1 });
-const snapshotCodec = {
+const snapshotCodec = createKeyedCollectionsCodec({
+  json: createJsonCodec({ version: 1 }),
   name: "asset-registry",
-  encode: (state) =>
-    json.encode(Object.fromEntries(Object.entries(state).map(([name, c]) => [name, [...c]]))),
-  decode(bytes) {
-    let state = emptyCollections();
-    for (const [name, entries] of Object.entries(json.decode(bytes))) {
-      state = withCollection(state, name, createKeyedState(entries));
-    }
-    return state;
-  },
-};
+});
 
 const { store, load } = await openDurableStore({
   dir: join(dir, "registry"),

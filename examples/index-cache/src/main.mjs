@@ -20,12 +20,11 @@ import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import { createFsSink } from "@snapwrite/sink-fs";
 import {
   applyKeyedOps,
-  createKeyedState,
+  createKeyedCollectionsCodec,
   emptyCollections,
   getCollection,
   getEntry,
   openDurableStore,
-  withCollection,
 } from "@snapwrite/store";
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -66,19 +65,10 @@ for (const o of policy.overrides) {
 }
 
 // --- The durable cache: collections "areas" (area -> summary) and "meta" --------------------
-const json = createJsonCodec({ version: 1 });
-const snapshotCodec = {
+const snapshotCodec = createKeyedCollectionsCodec({
+  json: createJsonCodec({ version: 1 }),
   name: "index-cache",
-  encode: (state) =>
-    json.encode(Object.fromEntries(Object.entries(state).map(([name, c]) => [name, [...c]]))),
-  decode(bytes) {
-    let state = emptyCollections();
-    for (const [name, entries] of Object.entries(json.decode(bytes))) {
-      state = withCollection(state, name, createKeyedState(entries));
-    }
-    return state;
-  },
-};
+});
 const { store, load } = await openDurableStore({
   dir: join(dir, "cache"),
   codec: snapshotCodec,

@@ -32,6 +32,8 @@ export {
   getEntry,
   withCollection,
 } from "./keyed-collections.js";
+export type { KeyedCollectionsCodecOptions } from "./keyed-collections-codec.js";
+export { createKeyedCollectionsCodec } from "./keyed-collections-codec.js";
 export type { KeyedOp } from "./keyed-op.js";
 export type { KeyedDraft, KeyedState } from "./keyed-state.js";
 export { createKeyedState, isKeyedState } from "./keyed-state.js";
