@@ -1,4 +1,5 @@
 import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
+import { byteDamage, damageBytes } from "@snapwrite/testkit/checks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createJsonOpsCodec, type JsonOp } from "../src/index.js";
@@ -149,32 +150,12 @@ describe("createJsonOpsCodec", () => {
     const pool = fc
       .sample(fc.array(op, { maxLength: 6 }), { numRuns: 400, seed: 12 })
       .map((list) => codec.encode(list));
-    const damage = fc.oneof(
-      fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.nat(7) }),
-      fc.record({ kind: fc.constant("cut" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("set" as const), at: fc.nat(), byte: fc.nat(255) }),
-      fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), byte: fc.nat(255) }),
-    );
     fc.assert(
       fc.property(
         fc.nat(pool.length - 1),
-        fc.array(damage, { minLength: 1, maxLength: 3 }),
+        fc.array(byteDamage, { minLength: 1, maxLength: 3 }),
         (pick, damages) => {
-          let bytes = pool[pick] as Uint8Array;
-          for (const d of damages) {
-            const at = bytes.byteLength === 0 ? 0 : d.at % bytes.byteLength;
-            if (d.kind === "cut") bytes = bytes.subarray(0, at);
-            else if (d.kind === "insert") {
-              const next = new Uint8Array(bytes.byteLength + 1);
-              next.set(bytes.subarray(0, at));
-              next[at] = d.byte;
-              next.set(bytes.subarray(at), at + 1);
-              bytes = next;
-            } else if (bytes.byteLength > 0) {
-              bytes = bytes.slice();
-              bytes[at] = d.kind === "set" ? d.byte : (bytes[at] as number) ^ (1 << d.bit);
-            }
-          }
+          const bytes = damageBytes(pool[pick] as Uint8Array, damages);
           expectCorrupt(bytes);
         },
       ),

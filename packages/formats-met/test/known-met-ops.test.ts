@@ -1,5 +1,6 @@
 import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
 import { concatChunks } from "@snapwrite/testkit";
+import { byteDamage, damageBytes } from "@snapwrite/testkit/checks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -199,31 +200,12 @@ describe("knownMetOps", () => {
 
   it("rejects damaged encodings only with ERR_CORRUPT (fuzz, 40k mutated inputs)", () => {
     const pool = fc.sample(opsArb, { numRuns: 200, seed: 7 }).map((ops) => knownMetOps.encode(ops));
-    const damage = fc.record({
-      kind: fc.constantFrom("flip", "cut", "set", "insert"),
-      at: fc.nat(),
-      byte: fc.nat(255),
-    });
     fc.assert(
       fc.property(
         fc.nat(pool.length - 1),
-        fc.array(damage, { minLength: 1, maxLength: 3 }),
+        fc.array(byteDamage, { minLength: 1, maxLength: 3 }),
         (pick, damages) => {
-          let bytes = pool[pick] as Uint8Array;
-          for (const d of damages) {
-            const at = bytes.byteLength === 0 ? 0 : d.at % bytes.byteLength;
-            if (d.kind === "cut") bytes = bytes.subarray(0, at);
-            else if (d.kind === "insert") {
-              const next = new Uint8Array(bytes.byteLength + 1);
-              next.set(bytes.subarray(0, at));
-              next[at] = d.byte;
-              next.set(bytes.subarray(at), at + 1);
-              bytes = next;
-            } else if (bytes.byteLength > 0) {
-              bytes = bytes.slice();
-              bytes[at] = d.kind === "set" ? d.byte : (bytes[at] as number) ^ (1 << (d.byte & 7));
-            }
-          }
+          const bytes = damageBytes(pool[pick] as Uint8Array, damages);
           expectCorrupt(bytes);
         },
       ),

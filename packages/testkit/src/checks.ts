@@ -17,6 +17,8 @@ export {
   encodeToBytes,
 } from "./checks/codec-checks.js";
 export { ContractViolation } from "./checks/contract-violation.js";
+export type { ByteDamage } from "./checks/damage-bytes.js";
+export { byteDamage, damageBytes } from "./checks/damage-bytes.js";
 export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./checks/fs-sink-checks.js";
 export {
   checkCrashAtomicity,
