@@ -1,5 +1,5 @@
 export { applyKeyedOps } from "./apply-keyed-ops.js";
-export { openDurableStore } from "./durable-store.js";
+export { openDurableStore } from "./durable-store/open-durable-store.js";
 export type {
   CommitFailed,
   CommitResult,
