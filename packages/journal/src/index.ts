@@ -48,7 +48,7 @@ export type {
   JournalRecovery,
   JournalState,
   OpenJournalOptions,
-} from "./open-journal.js";
+} from "./journal-types.js";
 export { openJournal } from "./open-journal.js";
 export type {
   JournalEnd,
