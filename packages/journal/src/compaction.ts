@@ -1,4 +1,4 @@
-import type { Journal } from "./open-journal.js";
+import type { Journal } from "./journal-types.js";
 import { SEGMENT_HEADER_BYTES } from "./segment-format.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 

@@ -6,7 +6,7 @@ export type {
   AppendLogResult,
   AppendLogRotation,
   OpenAppendLogOptions,
-} from "./append-log/open-append-log.js";
+} from "./append-log/append-log-types.js";
 export { openAppendLog } from "./append-log/open-append-log.js";
 export type {
   AppendLogProblem,
@@ -32,12 +32,6 @@ export {
 export type { FollowResult, JournalFollower, JournalFollowerOptions } from "./follower.js";
 export { createJournalFollower } from "./follower.js";
 export type {
-  ExclusiveFileLockOptions,
-  HeldLock,
-  JournalLock,
-} from "./lock-adapter.js";
-export { createExclusiveFileLock } from "./lock-adapter.js";
-export type {
   GroupCommitOptions,
   Journal,
   JournalAppendOptions,
@@ -48,7 +42,13 @@ export type {
   JournalRecovery,
   JournalState,
   OpenJournalOptions,
-} from "./open-journal.js";
+} from "./journal-types.js";
+export type {
+  ExclusiveFileLockOptions,
+  HeldLock,
+  JournalLock,
+} from "./lock-adapter.js";
+export { createExclusiveFileLock } from "./lock-adapter.js";
 export { openJournal } from "./open-journal.js";
 export type {
   JournalEnd,

@@ -1,5 +1,5 @@
 export { applyKeyedOps } from "./apply-keyed-ops.js";
-export { openDurableStore } from "./durable-store.js";
+export { openDurableStore } from "./durable-store/open-durable-store.js";
 export type {
   CommitFailed,
   CommitResult,
@@ -23,8 +23,8 @@ export type {
   FollowerStore,
   OpenedFollowerStore,
   OpenFollowerStoreOptions,
-} from "./follower-store.js";
-export { openFollowerStore } from "./follower-store.js";
+} from "./follower-store/open-follower-store.js";
+export { openFollowerStore } from "./follower-store/open-follower-store.js";
 export type { KeyedCollections } from "./keyed-collections.js";
 export {
   emptyCollections,

@@ -1,0 +1,179 @@
+import type { FsFileHandle } from "@snapwrite/core";
+import { toPersistenceError } from "@snapwrite/core";
+import { quarantineFileName } from "../file-names.js";
+import { isExists, isNotFound, syncDir, writeNewFile } from "../journal-fs.js";
+import type { LogHeader } from "./log-format.js";
+import type { Active, LogState } from "./log-state.js";
+import { seqAfterRotated } from "./rotated-files.js";
+
+const MAX_QUARANTINE_BYTES = 1024 * 1024;
+const TAIL_WINDOW = 64 * 1024;
+
+/** Reads `length` bytes at `position` (fewer at end of file). */
+async function readAt(handle: FsFileHandle, position: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let at = 0;
+  while (at < length) {
+    const { bytesRead } = await handle.read(out, at, length - at, position + at);
+    if (bytesRead <= 0) break;
+    at += bytesRead;
+  }
+  return out.subarray(0, at);
+}
+
+/** Makes sure the active file exists, is the one `path` names, and ends cleanly; returns its facts. */
+export async function prepareActive(log: LogState): Promise<Active> {
+  let ino: number;
+  try {
+    ino = (await log.fs.stat(log.activePath)).ino;
+  } catch (error) {
+    if (!isNotFound(error))
+      throw toPersistenceError(error, { stage: "open", target: log.files.active });
+    return createActive(log, await seqAfterRotated(log));
+  }
+  if (log.handle === undefined || log.active?.ino !== ino) {
+    await log.release();
+    try {
+      log.handle = await log.fs.open(log.activePath, "r+");
+    } catch (error) {
+      if (isNotFound(error)) return prepareActive(log);
+      throw toPersistenceError(error, { stage: "open", target: log.files.active });
+    }
+    log.active = undefined;
+  }
+  const handle = log.handle as FsFileHandle;
+  const stats = await handle.stat();
+  if (stats.ino !== ino) {
+    await log.release();
+    return prepareActive(log);
+  }
+  if (log.active !== undefined && log.active.size === stats.size) return log.active;
+  return scanActive(log, ino, stats.size);
+}
+
+/**
+ * Reads the active file's header and tail; cuts a torn or unparsable last stretch. A jsonl log
+ * is read from a window at its end (grown until it holds a whole record), so a writer that
+ * finds another process appended meanwhile does not re-read the whole file.
+ */
+async function scanActive(log: LogState, ino: number, size: number): Promise<Active> {
+  const handle = log.handle as FsFileHandle;
+  let header: LogHeader;
+  try {
+    header = log.format.parseHeader(await readAt(handle, 0, Math.min(size, TAIL_WINDOW)));
+  } catch {
+    const whole = await log.fs.readFile(log.activePath);
+    try {
+      header = log.format.parseHeader(whole);
+    } catch {
+      // No complete header: the file was being created when its writer died. Move it aside.
+      await quarantineWhole(log, whole);
+      return createActive(log, await seqAfterRotated(log));
+    }
+  }
+  let window = log.format.name === "jsonl" ? TAIL_WINDOW : Number.POSITIVE_INFINITY;
+  for (;;) {
+    const start = Math.max(header.bytes, size - window);
+    const bytes = await readAt(handle, start, size - start);
+    let from = 0;
+    if (start > header.bytes) {
+      const nl = bytes.indexOf(0x0a);
+      if (nl < 0) {
+        window *= 4;
+        continue;
+      }
+      from = nl + 1;
+    }
+    let lastSeq: number | undefined;
+    let goodEnd = start + from;
+    let badFrom: number | undefined;
+    for (const entry of log.format.entries(bytes, from, header, log.maxRecordBytes)) {
+      if (entry.kind === "record") {
+        lastSeq = entry.seq;
+        goodEnd = start + entry.end;
+        badFrom = undefined;
+      } else {
+        badFrom ??= start + entry.offset;
+      }
+    }
+    if (lastSeq === undefined && start > header.bytes) {
+      window *= 4;
+      continue;
+    }
+    if (badFrom !== undefined && badFrom >= goodEnd) {
+      await rewritePrefix(log, goodEnd, "torn");
+      return prepareActive(log);
+    }
+    const active: Active = { ino, size, nextSeq: (lastSeq ?? header.firstSeq - 1) + 1, header };
+    log.active = active;
+    return active;
+  }
+}
+
+async function quarantineWhole(log: LogState, bytes: Uint8Array): Promise<void> {
+  const aside = quarantineFileName(log.files.active, "torn", log.clock.now(), log.tag());
+  await log.release();
+  await log.fs.rename(log.activePath, log.files.path(aside));
+  await syncDir(log.fs, log.files.dir);
+  log.repairs.push({
+    file: log.files.active,
+    offset: 0,
+    bytes: bytes.byteLength,
+    quarantinedTo: aside,
+  });
+}
+
+/**
+ * Replaces the active file by its first `keep` bytes: the cut bytes are copied to
+ * `<file>.<kind>-<time>-<tag>`, the prefix goes to a fresh synced file renamed over the active one.
+ */
+export async function rewritePrefix(
+  log: LogState,
+  keep: number,
+  kind: "torn" | "failed",
+): Promise<void> {
+  const bytes = await log.fs.readFile(log.activePath);
+  await log.release();
+  if (bytes.byteLength > keep) {
+    const aside = quarantineFileName(log.files.active, kind, log.clock.now(), log.tag());
+    const cut = bytes.subarray(keep, Math.min(bytes.byteLength, keep + MAX_QUARANTINE_BYTES));
+    await writeNewFile(log.fs, log.files.dir, log.files.path(aside), cut);
+    log.repairs.push({
+      file: log.files.active,
+      offset: keep,
+      bytes: bytes.byteLength - keep,
+      quarantinedTo: aside,
+    });
+  }
+  const temp = log.files.path(`.${log.files.active}.${process.pid}-${log.tag()}.tmp`);
+  await writeNewFile(log.fs, log.files.dir, temp, bytes.subarray(0, keep));
+  await log.fs.rename(temp, log.activePath);
+  await syncDir(log.fs, log.files.dir);
+}
+
+/** Creates the active file with a synced header for `firstSeq` (or prepares the one another writer just made). */
+export async function createActive(log: LogState, firstSeq: number): Promise<Active> {
+  await log.release();
+  let handle: FsFileHandle;
+  try {
+    handle = await log.fs.open(log.activePath, "wx+", 0o644);
+  } catch (error) {
+    if (isExists(error)) return prepareActive(log);
+    throw toPersistenceError(error, { stage: "open", target: log.files.active });
+  }
+  const salt = Math.floor(log.random() * 2 ** 32) >>> 0;
+  const headerBytes = log.format.header(firstSeq, Math.floor(log.clock.now()), salt);
+  try {
+    await handle.writev([headerBytes], 0);
+    await handle.datasync();
+    await syncDir(log.fs, log.files.dir);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw toPersistenceError(error, { stage: "write", target: log.files.active });
+  }
+  const stats = await handle.stat();
+  log.handle = handle;
+  const header = log.format.parseHeader(headerBytes);
+  log.active = { ino: stats.ino, size: headerBytes.byteLength, nextSeq: firstSeq, header };
+  return log.active;
+}

@@ -1,0 +1,94 @@
+import type { Clock, FsPort, PersistenceError } from "@snapwrite/core";
+import type { JournalLock } from "../lock-adapter.js";
+
+/** Rotation and retention of an append log. */
+export interface AppendLogRotation {
+  /** Rotate once the active file reaches this size. Default: never by size. */
+  readonly maxBytes?: number | undefined;
+  /** Rotate once the active file's header is this old. Default: never by age. */
+  readonly maxAgeMs?: number | undefined;
+  /** Rotated files kept (oldest deleted first). Default: all. */
+  readonly keep?: number | undefined;
+  /** Bound on the rotated files' total bytes (oldest deleted first). Default: none. */
+  readonly maxTotalBytes?: number | undefined;
+}
+
+/**
+ * When an append is acknowledged: `"append"` after its `fdatasync`; `{ intervalMs }` after the
+ * write, synced by a timer; `"os"` after the write, synced at rotation and close.
+ */
+export type AppendLogDurability = "append" | { readonly intervalMs: number } | "os";
+
+/** Options of {@link openAppendLog}. */
+export interface OpenAppendLogOptions {
+  /** Active file, e.g. `logs/chat.jsonl`; rotated files are `chat.<firstSeq, 16 hex>.jsonl` beside it. */
+  readonly path: string;
+  /** `"jsonl"` (values are JSON; one line each) or `"framed"` (values are `Uint8Array`; CRC32C-framed). Default `"jsonl"`. */
+  readonly format?: "jsonl" | "framed" | undefined;
+  /**
+   * `"append"` (default): take the lock file `.<name>.lock` beside the log (sink-fs `lockFile`) around every append batch, for many short-lived
+   * writers; `"session"`: hold it from open to close; `false`: no lock (one writer only).
+   */
+  readonly lock?: "append" | "session" | false | undefined;
+  readonly rotate?: AppendLogRotation | undefined;
+  /** Default `"append"`. */
+  readonly durability?: AppendLogDurability | undefined;
+  readonly fs?: FsPort | undefined;
+  readonly clock?: Clock | undefined;
+  /** The lock implementation. Default: an exclusive lock file on `fs`. */
+  readonly locker?: JournalLock | undefined;
+  /** Bound on one record. Default 16 MiB. */
+  readonly maxRecordBytes?: number | undefined;
+  readonly random?: (() => number) | undefined;
+}
+
+/** The acknowledgement of one append. */
+export interface AppendLogResult {
+  /** Seq of the record: continuous across files and across every process appending. */
+  readonly seq: number;
+  /** File it went to (the active file's name at that time). */
+  readonly file: string;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly durable: boolean;
+}
+
+/** A torn or failed tail the log cut off before appending. */
+export interface AppendLogRepair {
+  readonly file: string;
+  readonly offset: number;
+  readonly bytes: number;
+  /** Where the cut bytes were copied. */
+  readonly quarantinedTo: string;
+}
+
+/** What {@link AppendLog.close} did; never rejects. */
+export interface AppendLogCloseReport {
+  readonly ok: boolean;
+  readonly appended: number;
+  readonly error?: PersistenceError | undefined;
+}
+
+/** An open append log. */
+export interface AppendLog {
+  /**
+   * Appends one value; appends queued meanwhile in this process share one lock, one write and
+   * one sync. Rejects with a `PersistenceError` (stage `lock`, `open`, `write` or `sync`); a value
+   * the format cannot encode rejects with `ERR_ENCODE` and writes nothing.
+   */
+  append(value: unknown): Promise<AppendLogResult>;
+  /** Syncs what this process appended. */
+  sync(): Promise<void>;
+  /**
+   * Rotates now, under the lock, after the appends queued before it: the active file (when it
+   * holds records) is synced and renamed to its rotated name, retention applies, and the next
+   * append starts a new active file with the next seq. Resolves with the rotated file's name, or
+   * `undefined` when the active file held no record.
+   */
+  rotate(): Promise<string | undefined>;
+  /** Torn tails cut so far. */
+  readonly repairs: readonly AppendLogRepair[];
+  /** Waits for queued appends, syncs, closes the file and releases a session lock. */
+  close(): Promise<AppendLogCloseReport>;
+  [Symbol.asyncDispose](): Promise<void>;
+}

@@ -1,0 +1,122 @@
+import type { Clock, FsFileHandle, FsPort } from "@snapwrite/core";
+import { systemClock } from "@snapwrite/core";
+import { defaultFs } from "../journal-fs.js";
+import { createExclusiveFileLock, type HeldLock, type JournalLock } from "../lock-adapter.js";
+import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
+import type {
+  AppendLogCloseReport,
+  AppendLogDurability,
+  AppendLogRepair,
+  AppendLogResult,
+  AppendLogRotation,
+  OpenAppendLogOptions,
+} from "./append-log-types.js";
+import { type LogFiles, logFiles } from "./log-files.js";
+import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
+
+/** An append waiting in the log's queue. */
+export interface Pending {
+  readonly value: unknown;
+  resolve(result: AppendLogResult): void;
+  reject(error: unknown): void;
+}
+
+/** What the log knows about its active file. */
+export interface Active {
+  readonly ino: number;
+  readonly size: number;
+  readonly nextSeq: number;
+  readonly header: LogHeader;
+}
+
+function checkPositive(value: number | undefined, what: string): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`openAppendLog: ${what} must be a positive number`);
+  }
+}
+
+/**
+ * What the parts of an append log share: its checked options, the open active file and what it
+ * holds, with the small steps they all use (the lock, releasing the file).
+ */
+export class LogState {
+  readonly fs: FsPort;
+  readonly clock: Clock;
+  readonly files: LogFiles;
+  readonly format: LogFormat;
+  readonly lockMode: "append" | "session" | false;
+  readonly locker: JournalLock;
+  readonly durability: AppendLogDurability;
+  readonly rotation: AppendLogRotation;
+  readonly maxRecordBytes: number;
+  readonly random: () => number;
+  handle: FsFileHandle | undefined;
+  active: Active | undefined;
+  dirty = false;
+  session: HeldLock | undefined;
+  closing: Promise<AppendLogCloseReport> | undefined;
+  appended = 0;
+  readonly repairs: AppendLogRepair[] = [];
+
+  constructor(options: OpenAppendLogOptions) {
+    this.fs = options.fs ?? defaultFs;
+    this.clock = options.clock ?? systemClock;
+    this.files = logFiles(options.path);
+    const format = options.format ?? "jsonl";
+    if (format !== "jsonl" && format !== "framed") throw new TypeError("openAppendLog: bad format");
+    this.format = format === "jsonl" ? jsonlFormat : framedFormat;
+    this.lockMode = options.lock ?? "append";
+    if (this.lockMode !== "append" && this.lockMode !== "session" && this.lockMode !== false) {
+      throw new TypeError('openAppendLog: lock must be "append", "session" or false');
+    }
+    this.locker = options.locker ?? createExclusiveFileLock({ fs: this.fs });
+    this.durability = options.durability ?? "append";
+    if (typeof this.durability === "object")
+      checkPositive(this.durability.intervalMs, "durability.intervalMs");
+    else if (this.durability !== "append" && this.durability !== "os")
+      throw new TypeError("openAppendLog: bad durability");
+    this.rotation = options.rotate ?? {};
+    checkPositive(this.rotation.maxBytes, "rotate.maxBytes");
+    checkPositive(this.rotation.maxAgeMs, "rotate.maxAgeMs");
+    checkPositive(this.rotation.keep, "rotate.keep");
+    checkPositive(this.rotation.maxTotalBytes, "rotate.maxTotalBytes");
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The path the lock guards: the active log (its lock file is `.<name>.lock` beside it). */
+  get lockPath(): string {
+    return this.files.path(this.files.active);
+  }
+
+  get activePath(): string {
+    return this.files.path(this.files.active);
+  }
+
+  tag(): string {
+    return Math.floor(this.random() * 36 ** 6)
+      .toString(36)
+      .padStart(6, "0");
+  }
+
+  /** Runs `work` under the lock when the log locks around every append batch. */
+  async withLock<V>(work: () => Promise<V>): Promise<V> {
+    const held = this.lockMode === "append" ? await this.locker.acquire(this.lockPath) : undefined;
+    try {
+      return await work();
+    } finally {
+      await held?.release().catch(() => undefined);
+    }
+  }
+
+  /** Closes the active file (syncing it first when dirty) and forgets what it held. */
+  async release(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    this.active = undefined;
+    if (handle === undefined) return;
+    if (this.dirty) await handle.datasync().catch(() => undefined);
+    this.dirty = false;
+    await handle.close().catch(() => undefined);
+  }
+}

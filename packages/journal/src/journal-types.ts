@@ -1,0 +1,158 @@
+import type { Clock, FsPort, PersistenceError } from "@snapwrite/core";
+import type { JournalLock } from "./lock-adapter.js";
+import type { RecoveryMode, ReplayReport } from "./replay-journal.js";
+import type { JournalRecord } from "./segment-format.js";
+
+/**
+ * When an append is acknowledged:
+ * - `"commit"`: after the group's `fdatasync` (`durable: true`).
+ * - `{ intervalMs }`: after the write (`durable: false`); a timer syncs every `intervalMs` and
+ *   advances `state.durableSeq`. A sync slower than twice the interval sets `state.mode` to
+ *   `"degraded"` and emits an event: the window is reported, never silently widened.
+ * - `"os"`: after the write; synced only when a segment is sealed or rolled, on `sync()` and at close.
+ */
+export type JournalDurability = "commit" | { readonly intervalMs: number } | "os";
+
+/** Group-commit bounds. */
+export interface GroupCommitOptions {
+  /** Upper bound on one group's bytes. Default 1 MiB. */
+  readonly maxBytes?: number | undefined;
+  /** When the first record is small, the group stops at its size plus this. Default 128 KiB. */
+  readonly smallFirstBytes?: number | undefined;
+}
+
+/** Something that happened inside the journal. */
+export type JournalEvent =
+  | {
+      readonly type: "sealed";
+      readonly file: string;
+      readonly next: string;
+      readonly error: PersistenceError;
+    }
+  | { readonly type: "rolled"; readonly file: string; readonly next: string }
+  | { readonly type: "read-only"; readonly error: PersistenceError }
+  | { readonly type: "durable"; readonly seq: number }
+  | { readonly type: "degraded"; readonly syncMs: number }
+  | {
+      readonly type: "tail-repaired";
+      readonly file: string;
+      readonly offset: number;
+      readonly bytes: number;
+      readonly quarantinedTo: string | undefined;
+    };
+
+/** Options of {@link openJournal}. */
+export interface OpenJournalOptions {
+  /** Directory of the journal; created when missing. */
+  readonly dir: string;
+  /** Journal name, the prefix of its files. */
+  readonly name: string;
+  /** File system. Default `node:fs/promises`. */
+  readonly fs?: FsPort | undefined;
+  /** Clock for interval syncs and file times. Default: real time. */
+  readonly clock?: Clock | undefined;
+  /** When appends are acknowledged. Default `"commit"`. */
+  readonly durability?: JournalDurability | undefined;
+  /** Damage policy of the replay at open. Default `"tolerate-tail"`. */
+  readonly recovery?: RecoveryMode | undefined;
+  /** Bound on one record's payload. Default 16 MiB. */
+  readonly maxRecordBytes?: number | undefined;
+  /** A segment is rolled once it reaches this size. Default 64 MiB (at most 4 GiB). */
+  readonly maxSegmentBytes?: number | undefined;
+  /** Group-commit bounds. */
+  readonly group?: GroupCommitOptions | undefined;
+  /** Replay at open passes records with seq > `afterSeq` (a snapshot's seq) to `onRecord`. */
+  readonly afterSeq?: number | undefined;
+  /** Receives every replayed record at open, in seq order. */
+  readonly onRecord?: ((record: JournalRecord) => void | Promise<void>) | undefined;
+  /** Seq of the first record of a journal that has no segment yet. Default `afterSeq + 1`. */
+  readonly firstSeq?: number | undefined;
+  /** An exclusive lock held from open to close (`.<name>.lock` in `dir`); default none (single writer assumed). */
+  readonly lock?: JournalLock | undefined;
+  /** Salt and name randomness. Default `Math.random`. */
+  readonly random?: (() => number) | undefined;
+  /** Journal events; listener exceptions are ignored. */
+  readonly onEvent?: ((event: JournalEvent) => void) | undefined;
+}
+
+/** The acknowledgement of one append. */
+export interface JournalAppendResult {
+  /** The record's seq. */
+  readonly seq: number;
+  /** Whether the record was synced before this result (always true under `"commit"`). */
+  readonly durable: boolean;
+  /** Segment file holding it. */
+  readonly file: string;
+  /** Offset of its record header in that file. */
+  readonly offset: number;
+  /** Bytes written for it (header and payload). */
+  readonly bytes: number;
+}
+
+/** Per-record options of {@link Journal.append}. */
+export interface JournalAppendOptions {
+  /** A small tag stored with the record (for example which `OpsCodec` encoded it). Default 0. */
+  readonly codecId?: number | undefined;
+}
+
+/** Live facts about a journal. */
+export interface JournalState {
+  /** Seq of the last acknowledged record. */
+  readonly lastSeq: number;
+  /** Seq up to which every record is synced. */
+  readonly durableSeq: number;
+  /** `"degraded"`: interval syncs run late; `"read-only"`: a failure could not be sealed, appends are refused. */
+  readonly mode: "ok" | "degraded" | "read-only" | "closed";
+  /** Active segment file name. */
+  readonly file: string;
+  /** Bytes of the active segment. */
+  readonly segmentBytes: number;
+  /** Segment files of the chain, oldest first. */
+  readonly segments: readonly string[];
+  /** Segments sealed after a write or sync error. */
+  readonly seals: number;
+}
+
+/** What {@link Journal.close} did. Never rejects. */
+export interface JournalCloseReport {
+  readonly ok: boolean;
+  readonly lastSeq: number;
+  readonly durableSeq: number;
+  readonly error?: PersistenceError | undefined;
+}
+
+/** An open segment journal: the single writer of `<dir>/<name>.wal.*`. */
+export interface Journal {
+  /** What the replay at open found, and how the tail was repaired. */
+  readonly recovery: JournalRecovery;
+  /** Live state. */
+  readonly state: JournalState;
+  /**
+   * Appends one record. Records appended while a group is being written form the next group:
+   * one `writev` and (under `"commit"`) one `fdatasync` per group. Rejects with a
+   * `PersistenceError` whose `details.committed` is `false` (the segment was sealed before the
+   * record: replay will never return it) or `"unknown"` (sealing failed too; the journal is
+   * read-only from then on and refuses appends with `ERR_IO`, `details.readOnly: true`).
+   */
+  append(payload: Uint8Array, options?: JournalAppendOptions): Promise<JournalAppendResult>;
+  /** Syncs everything appended so far; resolves with `durableSeq`. */
+  sync(): Promise<number>;
+  /** Starts a new segment at `lastSeq + 1` (compaction does this before it writes a snapshot). */
+  roll(): Promise<string>;
+  /**
+   * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one; returns
+   * their names.
+   */
+  removeSegmentsThrough(seq: number): Promise<string[]>;
+  /** Waits for pending appends, syncs, closes the file and releases the lock. */
+  close(): Promise<JournalCloseReport>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Recovery facts of {@link Journal.recovery}. */
+export interface JournalRecovery extends ReplayReport {
+  /** Where the torn tail's bytes were copied, if there was one. */
+  readonly quarantined: readonly string[];
+  /** Whether open started a new segment to seal a damaged tail. */
+  readonly sealed: boolean;
+}

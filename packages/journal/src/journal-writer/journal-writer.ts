@@ -1,0 +1,186 @@
+import { join } from "node:path";
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { fsError } from "../journal-fs.js";
+import type {
+  Journal,
+  JournalAppendOptions,
+  JournalAppendResult,
+  JournalCloseReport,
+  JournalState,
+} from "../journal-types.js";
+import { recover } from "./recover.js";
+import { removeSegmentsThrough, rollNow, syncNow } from "./seal-and-roll.js";
+import { takeGroup, writeGroup } from "./write-group.js";
+import { type Pending, type Task, WriterState } from "./writer-state.js";
+
+function closedError(): PersistenceError {
+  return new PersistenceError("ERR_CLOSED", "journal is closed", { stage: "close" });
+}
+
+/**
+ * The single writer of a segment journal: one queue runs appends (in groups) and tasks (sync,
+ * roll, segment removal, close) in order.
+ */
+export class JournalWriter extends WriterState implements Journal {
+  private readonly queue: (Pending | Task)[] = [];
+  private running = false;
+  private timer: unknown;
+
+  get state(): JournalState {
+    return {
+      lastSeq: this.lastSeq,
+      durableSeq: this.durableSeq,
+      mode: this.mode,
+      file: this.file,
+      segmentBytes: this.position,
+      segments: [...this.segments],
+      seals: this.seals,
+    };
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.fs.mkdir(this.dir, { recursive: true });
+    } catch (error) {
+      throw fsError(error, "open", this.dir);
+    }
+    if (this.options.lock !== undefined) {
+      this.lock = await this.options.lock.acquire(join(this.dir, this.name));
+    }
+    try {
+      await recover(this);
+    } catch (error) {
+      await this.handle?.close().catch(() => undefined);
+      await this.lock?.release().catch(() => undefined);
+      throw error;
+    }
+    if (typeof this.durability === "object") this.armTimer();
+  }
+
+  append(payload: Uint8Array, options: JournalAppendOptions = {}): Promise<JournalAppendResult> {
+    if (!(payload instanceof Uint8Array)) {
+      return Promise.reject(new TypeError("journal.append: payload must be a Uint8Array"));
+    }
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    if (this.readOnlyError !== undefined) return Promise.reject(this.readOnlyFailure());
+    if (payload.byteLength > this.maxRecordBytes) {
+      return Promise.reject(
+        new PersistenceError(
+          "ERR_ENCODE",
+          `record of ${payload.byteLength} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`,
+          {
+            details: { bytes: payload.byteLength, maxRecordBytes: this.maxRecordBytes },
+          },
+        ),
+      );
+    }
+    const codecId = options.codecId ?? 0;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ payload, codecId, resolve, reject });
+      this.kick();
+    });
+  }
+
+  private runTask<V>(work: () => Promise<V>): Promise<V> {
+    return new Promise<V>((resolve, reject) => {
+      this.queue.push({
+        task: async () => {
+          try {
+            resolve(await work());
+          } catch (error) {
+            reject(error);
+          }
+        },
+      });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    // A microtask later, so appends issued in the same synchronous run share one group.
+    queueMicrotask(() => void this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0] as Pending | Task;
+        if ("task" in head) {
+          this.queue.shift();
+          await head.task();
+          continue;
+        }
+        if (this.readOnlyError !== undefined) {
+          this.queue.shift();
+          head.reject(this.readOnlyFailure());
+          continue;
+        }
+        await writeGroup(this, takeGroup(this, this.queue));
+        if (this.readOnlyError === undefined && this.position >= this.maxSegmentBytes) {
+          await rollNow(this).catch(() => undefined);
+        }
+      }
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) this.kick();
+    }
+  }
+
+  private armTimer(): void {
+    const interval = (this.durability as { intervalMs: number }).intervalMs;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.closing !== undefined) return;
+      void this.runTask(() => syncNow(this))
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.closing === undefined) this.armTimer();
+        });
+    }, interval);
+    // A forgotten close must not keep the process alive; close itself syncs.
+    (this.timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  sync(): Promise<number> {
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    return this.runTask(async () => {
+      await syncNow(this);
+      return this.durableSeq;
+    });
+  }
+
+  roll(): Promise<string> {
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    return this.runTask(() => rollNow(this));
+  }
+
+  removeSegmentsThrough(seq: number): Promise<string[]> {
+    return this.runTask(() => removeSegmentsThrough(this, seq));
+  }
+
+  close(): Promise<JournalCloseReport> {
+    this.closing ??= this.runTask(() => this.closeNow());
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<JournalCloseReport> {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer as never);
+    let error: PersistenceError | undefined;
+    try {
+      await syncNow(this);
+    } catch (e) {
+      error = toPersistenceError(e, { stage: "sync", target: this.file });
+    }
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    await this.lock?.release().catch(() => undefined);
+    this.mode = "closed";
+    return { ok: error === undefined, lastSeq: this.lastSeq, durableSeq: this.durableSeq, error };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

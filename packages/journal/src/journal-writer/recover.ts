@@ -1,0 +1,113 @@
+import type { FsFileHandle } from "@snapwrite/core";
+import { quarantineFileName } from "../file-names.js";
+import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
+import { replayJournal } from "../replay-journal.js";
+import { startSegment } from "./start-segment.js";
+import type { WriterState } from "./writer-state.js";
+
+const MAX_QUARANTINE_BYTES = 1024 * 1024;
+
+/**
+ * Replays the journal (passing records after `afterSeq` to `onRecord`), moves unused segments
+ * aside and repairs a torn tail by starting a successor; sets `w.recovery`.
+ */
+export async function recover(w: WriterState): Promise<void> {
+  const { options } = w;
+  const report = await replayJournal({
+    dir: w.dir,
+    name: w.name,
+    fs: w.fs,
+    afterSeq: options.afterSeq,
+    recovery: options.recovery,
+    maxRecordBytes: w.maxRecordBytes,
+    onRecord: options.onRecord,
+  });
+  const end = report.end;
+  const quarantined = await moveUnusedAside(w, end.unused);
+  w.segments = end.index < 0 ? [] : (end.files.slice(0, end.index + 1) as string[]);
+  let sealed = false;
+  if (end.index < 0 || end.header === undefined) {
+    const firstSeq = options.firstSeq ?? (options.afterSeq ?? 0) + 1;
+    w.lastSeq = firstSeq - 1;
+    w.durableSeq = w.lastSeq;
+    await startSegment(w, firstSeq, 0, []);
+  } else {
+    w.lastSeq = report.lastSeq;
+    w.durableSeq = report.lastSeq;
+    const file = end.files[end.index] as string;
+    if (end.validBytes === end.fileBytes) {
+      await reuse(w, file, end.header.salt, end.fileBytes);
+    } else {
+      const torn = await quarantineTail(w, file, end.validBytes, end.fileBytes);
+      if (torn !== undefined) quarantined.push(torn);
+      // The valid prefix must be durable before a successor vouches for its length.
+      await syncFile(w, file);
+      await startSegment(w, report.lastSeq + 1, end.validBytes, []);
+      sealed = true;
+      w.emit({
+        type: "tail-repaired",
+        file,
+        offset: end.validBytes,
+        bytes: end.fileBytes - end.validBytes,
+        quarantinedTo: torn,
+      });
+    }
+  }
+  w.recovery = { ...report, quarantined, sealed };
+}
+
+/** Segments replay did not use (a torn header, or dropped by point-in-time) are moved aside, never deleted. */
+async function moveUnusedAside(w: WriterState, unused: readonly string[]): Promise<string[]> {
+  const quarantined: string[] = [];
+  const now = w.clock.now();
+  for (const file of unused) {
+    const aside = quarantineFileName(file, "unused", now, w.tag());
+    try {
+      await w.fs.rename(w.path(file), w.path(aside));
+    } catch (error) {
+      throw fsError(error, "rename", file);
+    }
+    quarantined.push(aside);
+  }
+  if (unused.length > 0) await syncDir(w.fs, w.dir);
+  return quarantined;
+}
+
+async function syncFile(w: WriterState, file: string): Promise<void> {
+  let handle: FsFileHandle | undefined;
+  try {
+    handle = await w.fs.open(w.path(file), "r+");
+    await handle.datasync();
+  } catch (error) {
+    throw fsError(error, "sync", file);
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Copies the torn tail (at most 1 MiB of it) to a `*.torn-*` file; returns its name. */
+async function quarantineTail(
+  w: WriterState,
+  file: string,
+  from: number,
+  to: number,
+): Promise<string | undefined> {
+  const bytes = await w.fs.readFile(w.path(file));
+  const slice = bytes.subarray(from, Math.min(to, from + MAX_QUARANTINE_BYTES));
+  const aside = quarantineFileName(file, "torn", w.clock.now(), w.tag());
+  await writeNewFile(w.fs, w.dir, w.path(aside), slice);
+  return aside;
+}
+
+/** Makes an intact last segment the active one again. */
+async function reuse(w: WriterState, file: string, salt: number, size: number): Promise<void> {
+  try {
+    w.handle = await w.fs.open(w.path(file), "r+");
+  } catch (error) {
+    throw fsError(error, "open", file);
+  }
+  w.file = file;
+  w.salt = salt;
+  w.position = size;
+  w.syncedPosition = size;
+}

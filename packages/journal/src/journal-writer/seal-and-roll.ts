@@ -1,0 +1,91 @@
+import type { FsFileHandle, PersistenceError } from "@snapwrite/core";
+import { toPersistenceError } from "@snapwrite/core";
+import { parseSegmentFileName } from "../file-names.js";
+import { fsError, syncDir } from "../journal-fs.js";
+import { startSegment } from "./start-segment.js";
+import type { Retained, WriterState } from "./writer-state.js";
+
+/**
+ * Drops the poisoned descriptor and starts a successor at the last synced length that re-writes
+ * the unsynced records; when that fails too, the journal turns read-only. Returns whether it sealed.
+ */
+export async function seal(w: WriterState, cause: PersistenceError): Promise<boolean> {
+  const old = w.file;
+  const poisoned = w.handle;
+  w.handle = undefined;
+  await poisoned?.close().catch(() => undefined);
+  const retained = w.retained;
+  const firstSeq = w.durableSeq + 1;
+  try {
+    await startSegment(w, firstSeq, w.syncedPosition, retained);
+  } catch (error) {
+    w.enterReadOnly(toPersistenceError(error, { stage: "write", target: old }));
+    return false;
+  }
+  w.lastSeq = retained.length > 0 ? (retained[retained.length - 1] as Retained).seq : firstSeq - 1;
+  w.seals++;
+  w.emit({ type: "sealed", file: old, next: w.file, error: cause });
+  return true;
+}
+
+/** Syncs the active segment when it has unsynced bytes; reports a slow interval sync. */
+export async function syncNow(w: WriterState): Promise<void> {
+  if (w.readOnlyError !== undefined) throw w.readOnlyFailure();
+  if (w.syncedPosition === w.position) return;
+  const handle = w.handle as FsFileHandle;
+  const started = w.clock.now();
+  try {
+    await handle.datasync();
+  } catch (error) {
+    const cause = toPersistenceError(error, { stage: "sync", target: w.file });
+    if (!(await seal(w, cause))) throw w.readOnlyFailure();
+    return;
+  }
+  w.syncedPosition = w.position;
+  const last = w.retained[w.retained.length - 1];
+  if (last !== undefined) w.durableSeq = last.seq;
+  w.retained = [];
+  w.emit({ type: "durable", seq: w.durableSeq });
+  const took = w.clock.now() - started;
+  if (typeof w.durability === "object") {
+    if (took > 2 * w.durability.intervalMs) {
+      if (w.mode === "ok") w.mode = "degraded";
+      w.emit({ type: "degraded", syncMs: took });
+    } else if (w.mode === "degraded") w.mode = "ok";
+  }
+}
+
+/** Syncs and starts a new segment at `lastSeq + 1`; returns its name. */
+export async function rollNow(w: WriterState): Promise<string> {
+  await syncNow(w);
+  if (w.readOnlyError !== undefined) throw w.readOnlyFailure();
+  const old = w.file;
+  try {
+    await startSegment(w, w.lastSeq + 1, w.position, []);
+  } catch (error) {
+    const e = toPersistenceError(error, { stage: "write", target: old });
+    if (e.details?.removed === false) w.enterReadOnly(e);
+    throw e;
+  }
+  w.emit({ type: "rolled", file: old, next: w.file });
+  return w.file;
+}
+
+/** Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one. */
+export async function removeSegmentsThrough(w: WriterState, seq: number): Promise<string[]> {
+  const removed: string[] = [];
+  while (w.segments.length > 1) {
+    const next = parseSegmentFileName(w.name, w.segments[1] as string);
+    if (next === undefined || next.firstSeq > seq + 1) break;
+    const file = w.segments[0] as string;
+    try {
+      await w.fs.unlink(w.path(file));
+    } catch (error) {
+      throw fsError(error, "rename", file);
+    }
+    w.segments.shift();
+    removed.push(file);
+  }
+  if (removed.length > 0) await syncDir(w.fs, w.dir);
+  return removed;
+}

@@ -1,0 +1,113 @@
+import type { FsFileHandle } from "@snapwrite/core";
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { segmentFileName } from "../file-names.js";
+import { fsError, isExists, syncDir } from "../journal-fs.js";
+import { encodeRecordHeader, encodeSegmentHeader, RECORD_TYPE_DATA } from "../segment-format.js";
+import type { Retained, WriterState } from "./writer-state.js";
+
+/**
+ * Creates segment `firstSeq` with `retained` records re-encoded under its salt, syncs it and the
+ * directory, and makes it the active one. On failure the new file is removed (durably) so that
+ * it can never vouch for a wrong predecessor length; if even that fails, the error says so.
+ */
+export async function startSegment(
+  w: WriterState,
+  firstSeq: number,
+  prevValidBytes: number,
+  retained: readonly Retained[],
+): Promise<void> {
+  const { handle, file } = await createSegmentFile(w, firstSeq);
+  const salt = Math.floor(w.random() * 2 ** 32) >>> 0;
+  const buffers: Uint8Array[] = [
+    encodeSegmentHeader({
+      salt,
+      firstSeq,
+      createdAt: Math.max(0, Math.floor(w.clock.now())),
+      prevValidBytes,
+    }),
+  ];
+  for (const r of retained) {
+    buffers.push(
+      encodeRecordHeader(
+        salt,
+        { seq: r.seq, codecId: r.codecId, type: RECORD_TYPE_DATA },
+        r.payload,
+      ),
+      r.payload,
+    );
+  }
+  const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+  try {
+    await writeAllAt(handle, buffers, 0, total);
+    await handle.datasync();
+    await syncDir(w.fs, w.dir);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await removeFailedSegment(w, file, error);
+    throw fsError(error, "write", file);
+  }
+  const old = w.handle;
+  w.handle = handle;
+  w.file = file;
+  w.salt = salt;
+  w.position = total;
+  w.syncedPosition = total;
+  w.segments.push(file);
+  const last = retained[retained.length - 1];
+  w.durableSeq = last === undefined ? firstSeq - 1 : last.seq;
+  w.retained = [];
+  await old?.close().catch(() => undefined);
+}
+
+/** Opens a new segment file for `firstSeq`, taking the next roll number while the name exists. */
+async function createSegmentFile(
+  w: WriterState,
+  firstSeq: number,
+): Promise<{ handle: FsFileHandle; file: string }> {
+  let roll = 0;
+  for (;;) {
+    const file = segmentFileName(w.name, firstSeq, roll);
+    try {
+      return { handle: await w.fs.open(w.path(file), "wx", 0o644), file };
+    } catch (error) {
+      if (isExists(error) && roll < 0xffff) {
+        roll++;
+        continue;
+      }
+      throw fsError(error, "open", file);
+    }
+  }
+}
+
+/** Removes a segment that could not be written; throws when even that fails. */
+async function removeFailedSegment(w: WriterState, file: string, error: unknown): Promise<void> {
+  try {
+    await w.fs.unlink(w.path(file));
+    await syncDir(w.fs, w.dir);
+  } catch (cleanup) {
+    throw new PersistenceError("ERR_IO", `cannot start segment ${file} nor remove it`, {
+      stage: "write",
+      target: file,
+      cause: cleanup,
+      details: {
+        removed: false,
+        original: toPersistenceError(error, { stage: "write", target: file }),
+      },
+    });
+  }
+}
+
+/** Writes `buffers` at `position` with one `writev`; a short write is an error (the caller seals). */
+export async function writeAllAt(
+  handle: FsFileHandle,
+  buffers: Uint8Array[],
+  position: number,
+  total: number,
+): Promise<void> {
+  const { bytesWritten } = await handle.writev(buffers, position);
+  if (bytesWritten !== total) {
+    throw Object.assign(new Error(`short write: ${bytesWritten} of ${total} bytes`), {
+      code: "EIO",
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import { join } from "node:path";
+import type { Clock, FsFileHandle, FsPort } from "@snapwrite/core";
+import { PersistenceError, systemClock } from "@snapwrite/core";
+import { defaultFs } from "../journal-fs.js";
+import type {
+  JournalAppendResult,
+  JournalCloseReport,
+  JournalDurability,
+  JournalEvent,
+  JournalRecovery,
+  JournalState,
+  OpenJournalOptions,
+} from "../journal-types.js";
+import type { HeldLock } from "../lock-adapter.js";
+import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
+
+/** An append waiting in the writer's queue. */
+export interface Pending {
+  readonly payload: Uint8Array;
+  readonly codecId: number;
+  resolve(result: JournalAppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** Other work that runs in the writer's queue (sync, roll, removal, close). */
+export interface Task {
+  readonly task: () => Promise<void>;
+}
+
+/** A record written but not synced yet; a sealed segment's successor writes it again. */
+export interface Retained {
+  readonly seq: number;
+  readonly codecId: number;
+  readonly payload: Uint8Array;
+}
+
+export function positiveInt(value: number | undefined, fallback: number, what: string): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new RangeError(`openJournal: ${what} must be a positive integer`);
+  return v;
+}
+
+/**
+ * What the parts of a journal writer share: its resolved options, the active segment and the
+ * sequence and durability counters, with the small steps they all use.
+ */
+export class WriterState {
+  readonly fs: FsPort;
+  readonly clock: Clock;
+  readonly dir: string;
+  readonly name: string;
+  readonly durability: JournalDurability;
+  readonly maxRecordBytes: number;
+  readonly maxSegmentBytes: number;
+  readonly maxGroupBytes: number;
+  readonly smallFirstBytes: number;
+  readonly random: () => number;
+  handle: FsFileHandle | undefined;
+  file = "";
+  salt = 0;
+  position = 0;
+  syncedPosition = 0;
+  retained: Retained[] = [];
+  lastSeq = 0;
+  durableSeq = 0;
+  mode: JournalState["mode"] = "ok";
+  segments: string[] = [];
+  seals = 0;
+  lock: HeldLock | undefined;
+  closing: Promise<JournalCloseReport> | undefined;
+  readOnlyError: PersistenceError | undefined;
+  recovery!: JournalRecovery;
+
+  constructor(readonly options: OpenJournalOptions) {
+    this.fs = options.fs ?? defaultFs;
+    this.clock = options.clock ?? systemClock;
+    this.dir = options.dir;
+    this.name = options.name;
+    this.durability = options.durability ?? "commit";
+    this.maxRecordBytes = positiveInt(
+      options.maxRecordBytes,
+      DEFAULT_MAX_RECORD_BYTES,
+      "maxRecordBytes",
+    );
+    this.maxSegmentBytes = Math.min(
+      positiveInt(options.maxSegmentBytes, 64 * 1024 * 1024, "maxSegmentBytes"),
+      2 ** 32 - 1,
+    );
+    this.maxGroupBytes = positiveInt(options.group?.maxBytes, 1024 * 1024, "group.maxBytes");
+    this.smallFirstBytes = positiveInt(
+      options.group?.smallFirstBytes,
+      128 * 1024,
+      "group.smallFirstBytes",
+    );
+    this.random = options.random ?? Math.random;
+  }
+
+  emit(event: JournalEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's exception must not break the journal.
+    }
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  tag(): string {
+    return Math.floor(this.random() * 36 ** 6)
+      .toString(36)
+      .padStart(6, "0");
+  }
+
+  /** Enters read-only mode after a failure that could not be sealed. */
+  enterReadOnly(error: PersistenceError): void {
+    this.readOnlyError = error;
+    this.mode = "read-only";
+    this.emit({ type: "read-only", error });
+  }
+
+  readOnlyFailure(): PersistenceError {
+    return new PersistenceError(
+      "ERR_IO",
+      "journal is read-only after a failure it could not seal; reopen it",
+      {
+        stage: "write",
+        target: this.file,
+        cause: this.readOnlyError,
+        details: { readOnly: true, committed: false },
+      },
+    );
+  }
+}

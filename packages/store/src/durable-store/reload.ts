@@ -1,0 +1,88 @@
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import type { StoreLoadReport } from "../durable-store-types.js";
+import { failed } from "./entries.js";
+import type { StoreCore } from "./store-core.js";
+import { type WarmLoaded, warmLoad } from "./warm-load.js";
+
+/** Closes the journal, loads snapshot + journal again and swaps the result in. Lane only. */
+export async function reloadNow<S, Op>(
+  core: StoreCore<S, Op>,
+  reason: string,
+): Promise<StoreLoadReport> {
+  const work = reloadFromFiles(core, reason);
+  core.reloading = work;
+  try {
+    return await work;
+  } finally {
+    core.reloading = undefined;
+  }
+}
+
+async function reloadFromFiles<S, Op>(
+  core: StoreCore<S, Op>,
+  reason: string,
+): Promise<StoreLoadReport> {
+  await core.compacting?.catch(() => undefined);
+  core.counters.reloads++;
+  core.lastReloadReason = reason;
+  await core.journal.close();
+  let loaded: WarmLoaded<S>;
+  try {
+    loaded = await warmLoad(core);
+  } catch (error) {
+    const e = toPersistenceError(error, { stage: "open", direction: "read" });
+    core.enterReadOnly(e);
+    throw e;
+  }
+  core.journal = loaded.journal;
+  core.readOnlyError = undefined;
+  const unsaved = core.outbox;
+  core.outbox = [];
+  for (const item of unsaved) {
+    item.settle(
+      failed(new PersistenceError("ERR_ABORTED", `a reload (${reason}) replaced unsaved changes`)),
+    );
+  }
+  core.firstUnsavedAt = undefined;
+  core.committed = loaded.root;
+  core.visible = loaded.root;
+  core.emit({ type: "reloaded", reason, seq: loaded.root.seq });
+  return loaded.report;
+}
+
+/** The reload after a patch that did not apply: the caller's loader, or snapshot + journal. */
+export async function fallbackReload<S, Op>(core: StoreCore<S, Op>, reason: string): Promise<void> {
+  const load = core.options.loadExternal;
+  if (load === undefined) {
+    await reloadNow(core, reason);
+    return;
+  }
+  core.counters.reloads++;
+  core.lastReloadReason = reason;
+  const value = await load(reason);
+  // The journal holds no record for the external change. The loaded state gets a seq of its own
+  // (a record with no ops) and a new snapshot at that seq, so the next warm load agrees with
+  // memory while no file is deleted or rewritten (the next compaction prunes).
+  await core.compacting?.catch(() => undefined);
+  let seq = core.committed.seq;
+  let failure: PersistenceError | undefined;
+  try {
+    seq = (await core.journal.append(core.opsCodec.encode([]))).seq;
+    await core.journal.sync();
+    const written = await core.snapshots.write(seq, core.codec.encode(value));
+    core.snapshotSeq = seq;
+    core.snapshotBytes = written.bytes;
+    core.bytesSinceSnapshot = 0;
+    core.oldestUnsnapshottedAt = undefined;
+  } catch (error) {
+    failure = toPersistenceError(error, { stage: "write" });
+  }
+  core.committed = Object.freeze({ value, seq });
+  core.publishVisible();
+  core.emit({ type: "reloaded", reason, seq });
+  if (failure !== undefined) {
+    // Memory follows the caller's system, but a restart would not: stop taking writes.
+    core.enterReadOnly(failure);
+    throw failure;
+  }
+}

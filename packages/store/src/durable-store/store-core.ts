@@ -1,0 +1,226 @@
+import * as nodeFs from "node:fs/promises";
+import type { Apply, Clock, Codec, FsPort, OpsCodec } from "@snapwrite/core";
+import { PersistenceError, systemClock } from "@snapwrite/core";
+import {
+  type CompactionPolicy,
+  createSnapshotStore,
+  type Journal,
+  type JournalDurability,
+  type JournalEvent,
+  type SnapshotStore,
+} from "@snapwrite/journal";
+import { createFsSink } from "@snapwrite/sink-fs";
+import type {
+  CommitSucceeded,
+  DurableStoreState,
+  OpenDurableStoreOptions,
+  StoreCloseReport,
+  StoreCompactReport,
+  StoreEvent,
+  StoreRoot,
+} from "../durable-store-types.js";
+import { type SyncMeter, timedFs } from "../timed-fs.js";
+import { closedError, commandError, failed, type Member, type OutboxItem } from "./entries.js";
+import { Lane } from "./lane.js";
+import type { Policy } from "./policy.js";
+
+const nodeFsPort = nodeFs as unknown as FsPort;
+
+/**
+ * The state one durable store shares between its parts (loading, group commit, write-behind,
+ * external commits, reload, compaction, close), and the small steps they all use.
+ */
+export class StoreCore<S, Op> {
+  readonly clock: Clock;
+  readonly fs: FsPort;
+  readonly name: string;
+  readonly codec: Codec<S>;
+  readonly opsCodec: OpsCodec<Op>;
+  readonly applyOps: Apply<S, Op>;
+  readonly meter: SyncMeter = { total: 0 };
+  readonly snapshots: SnapshotStore;
+  readonly compaction: (CompactionPolicy & { keep?: number | undefined }) | false;
+  readonly lane = new Lane<S, Op>();
+  journal!: Journal;
+  committed!: StoreRoot<S>;
+  visible!: StoreRoot<S>;
+  outbox: OutboxItem<Op>[] = [];
+  flushTimer: unknown;
+  firstUnsavedAt: number | undefined;
+  flushFailures = 0;
+  readonly listeners = new Set<(event: StoreEvent) => void>();
+  readOnlyError: PersistenceError | undefined;
+  closed = false;
+  closing: Promise<StoreCloseReport> | undefined;
+  compacting: Promise<StoreCompactReport> | undefined;
+  reloading: Promise<unknown> | undefined;
+  snapshotSeq = 0;
+  snapshotBytes = 0;
+  bytesSinceSnapshot = 0;
+  oldestUnsnapshottedAt: number | undefined;
+  nextAutoCompactSeq = 0;
+  readonly counters = {
+    commits: 0,
+    failedCommits: 0,
+    commandErrors: 0,
+    groups: 0,
+    reloads: 0,
+    compactions: 0,
+    writeBehindFailures: 0,
+  };
+  lastReloadReason: string | undefined;
+  lastCompactionError: PersistenceError | undefined;
+  lastError: PersistenceError | undefined;
+
+  constructor(
+    readonly options: OpenDurableStoreOptions<S, Op>,
+    readonly policy: Policy,
+    readonly durability: JournalDurability,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.name = options.name ?? "store";
+    if (!/^[A-Za-z0-9._-]+$/.test(this.name)) {
+      throw new TypeError("openDurableStore: name must be a plain file name");
+    }
+    this.codec = options.codec;
+    this.opsCodec = options.ops;
+    this.applyOps = options.apply;
+    this.compaction = options.compaction ?? {};
+    this.fs = timedFs(options.fs ?? nodeFsPort, this.meter, () => this.clock.now());
+    const sink = createFsSink({ dir: options.dir, fs: options.fs });
+    this.snapshots = createSnapshotStore({
+      sink,
+      name: this.name,
+      dir: options.dir,
+      fs: options.fs,
+    });
+  }
+
+  onJournalEvent(event: JournalEvent): void {
+    if (event.type === "read-only") this.enterReadOnly(event.error);
+  }
+
+  enterReadOnly(cause: PersistenceError): void {
+    if (this.readOnlyError !== undefined) return;
+    this.readOnlyError = new PersistenceError(
+      "ERR_READ_ONLY",
+      `the store is read-only after a failure whose outcome is unknown: ${cause.message}; reload or reopen it`,
+      { cause, details: { code: cause.code } },
+    );
+    this.lastError = cause;
+    this.emit({ type: "read-only", error: this.readOnlyError });
+  }
+
+  emit(event: StoreEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's exception must not break the store.
+      }
+    }
+  }
+
+  mode(): DurableStoreState["mode"] {
+    if (this.closed) return "closed";
+    if (this.readOnlyError !== undefined) return "read-only";
+    return this.journal.state.mode === "degraded" ? "degraded" : "ok";
+  }
+
+  /** Why a new change is refused right now, if it is. */
+  refusal(): PersistenceError | undefined {
+    if (this.closing !== undefined || this.closed) return closedError();
+    return this.readOnlyError;
+  }
+
+  /** Runs `command` on `state`: its ops, the next state and the encoded record, or ERR_COMMAND. */
+  prepare(
+    state: S,
+    command: () => readonly Op[],
+  ): { ops: readonly Op[]; next: S; payload: Uint8Array } | { error: PersistenceError } {
+    try {
+      const ops = command();
+      if (!Array.isArray(ops)) throw new TypeError("a command must return an array of ops");
+      if (ops.length === 0) return { ops, next: state, payload: new Uint8Array(0) };
+      const next = this.applyOps(state, ops);
+      const payload = this.opsCodec.encode(ops);
+      if (payload.byteLength > this.policy.maxRecordBytes) {
+        throw new PersistenceError(
+          "ERR_ENCODE",
+          `the ops encode to ${payload.byteLength} bytes, more than maxRecordBytes ${this.policy.maxRecordBytes}`,
+          { details: { bytes: payload.byteLength } },
+        );
+      }
+      return { ops, next, payload };
+    } catch (error) {
+      return { error: commandError(error) };
+    }
+  }
+
+  /** Rebuilds the visible root: the committed one plus the write-behind batches not journaled yet. */
+  publishVisible(): void {
+    let value = this.committed.value;
+    const kept: OutboxItem<Op>[] = [];
+    for (const item of this.outbox) {
+      try {
+        value = this.applyOps(value, item.ops);
+        kept.push(item);
+      } catch (error) {
+        item.settle(failed(commandError(error)));
+      }
+    }
+    this.outbox = kept;
+    this.visible =
+      kept.length === 0
+        ? this.committed
+        : Object.freeze({ value, seq: this.committed.seq + kept.length });
+  }
+
+  failOutbox(error: PersistenceError, committed: false | "unknown"): void {
+    const items = this.outbox;
+    this.outbox = [];
+    for (const item of items) item.settle(failed(error, committed));
+    // Memory stays as it was shown; `visible` keeps the unsaved changes.
+  }
+
+  success(
+    seq: number,
+    durable: boolean,
+    at: number,
+    groupStart: number,
+    commandMs: number,
+    group: { commands: number; bytes: number },
+    timings: { writeMs: number; syncMs: number },
+  ): CommitSucceeded {
+    return Object.freeze({
+      ok: true,
+      seq,
+      durable,
+      patched: true,
+      reloaded: false,
+      group,
+      timings: Object.freeze({ queueMs: Math.max(0, groupStart - at), commandMs, ...timings }),
+    });
+  }
+
+  emptyResult(m: Member, groupStart: number): CommitSucceeded {
+    const seq = this.committed.seq;
+    return this.success(
+      seq,
+      this.journal.state.durableSeq >= seq,
+      m.at,
+      groupStart,
+      m.commandMs,
+      { commands: 0, bytes: 0 },
+      { writeMs: 0, syncMs: 0 },
+    );
+  }
+}
+
+/** A result for a change with no ops, committed at the current seq. */
+export function noOpResult<S, Op>(core: StoreCore<S, Op>, at: number): CommitSucceeded {
+  return core.emptyResult(
+    { settle: () => undefined, at, commandMs: 0, record: -1, before: 0 },
+    core.clock.now(),
+  );
+}

@@ -1,0 +1,97 @@
+import { PersistenceError } from "@snapwrite/core";
+import { type Journal, openJournal } from "@snapwrite/journal";
+import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
+import { perfNow, yieldToLoop } from "../replay-slicing.js";
+import { describe, RECORD_OVERHEAD } from "./entries.js";
+import type { StoreCore } from "./store-core.js";
+
+// The store forms its groups itself; the journal must write each one with a single writev.
+const UNBOUNDED_GROUP = Number.MAX_SAFE_INTEGER;
+
+export interface WarmLoaded<S> {
+  readonly journal: Journal;
+  readonly root: StoreRoot<S>;
+  readonly report: StoreLoadReport;
+}
+
+/**
+ * Loads the newest good snapshot, opens the journal after it and replays its records (sliced, so
+ * the event loop keeps running). Sets the core's snapshot counters; the caller swaps the journal
+ * and root in.
+ */
+export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoaded<S>> {
+  const { clock, options, policy } = core;
+  const started = clock.now();
+  const loaded = await core.snapshots.loadNewest(core.codec);
+  const snapshotDone = clock.now();
+  let value = loaded === undefined ? options.empty() : loaded.value;
+  const snapshotSeq = loaded?.seq ?? 0;
+  let bytes = 0;
+  let sliceStart = perfNow();
+  const journal = await openJournal({
+    dir: options.dir,
+    name: core.name,
+    fs: core.fs,
+    clock,
+    durability: core.durability,
+    recovery: options.recovery,
+    maxRecordBytes: policy.maxRecordBytes,
+    maxSegmentBytes: policy.maxSegmentBytes,
+    group: { maxBytes: UNBOUNDED_GROUP, smallFirstBytes: UNBOUNDED_GROUP },
+    afterSeq: snapshotSeq,
+    lock: options.lock,
+    onEvent: (event) => core.onJournalEvent(event),
+    onRecord: async (record) => {
+      try {
+        value = core.applyOps(value, core.opsCodec.decode(record.payload));
+      } catch (error) {
+        throw new PersistenceError(
+          "ERR_CORRUPT",
+          `journal record ${record.seq} does not apply: ${describe(error)}`,
+          { cause: error, details: { seq: record.seq, reason: "record" } },
+        );
+      }
+      bytes += record.payload.byteLength + RECORD_OVERHEAD;
+      if (perfNow() - sliceStart >= policy.replaySliceMs) {
+        await yieldToLoop();
+        sliceStart = perfNow();
+      }
+    },
+  });
+  const seq = journal.state.lastSeq;
+  if (seq < snapshotSeq) {
+    await journal.close();
+    throw new PersistenceError(
+      "ERR_GAP",
+      `the journal ends at seq ${seq}, before the snapshot's seq ${snapshotSeq}`,
+      { details: { seq, snapshotSeq } },
+    );
+  }
+  const done = clock.now();
+  core.snapshotSeq = snapshotSeq;
+  core.snapshotBytes = loaded?.bytes ?? 0;
+  core.bytesSinceSnapshot = bytes;
+  core.oldestUnsnapshottedAt = seq > snapshotSeq ? done : undefined;
+  core.nextAutoCompactSeq = 0;
+  const replayed = journal.recovery.replayed;
+  const quarantined = [
+    ...(loaded?.skipped ?? []).flatMap((s) =>
+      s.quarantinedTo === undefined ? [] : [s.quarantinedTo],
+    ),
+    ...journal.recovery.quarantined,
+  ];
+  const report: StoreLoadReport = Object.freeze({
+    source: loaded !== undefined ? loaded.source : replayed > 0 ? "journal" : "empty",
+    snapshotSeq,
+    replayed,
+    seq,
+    tail: journal.recovery.tail,
+    quarantined: Object.freeze(quarantined),
+    timings: Object.freeze({
+      snapshotMs: snapshotDone - started,
+      replayMs: done - snapshotDone,
+      totalMs: done - started,
+    }),
+  });
+  return { journal, root: Object.freeze({ value, seq }), report };
+}

@@ -1,0 +1,63 @@
+import type { MutateTicket, StoreCommand } from "../durable-store-types.js";
+import { failed, pendingResult } from "./entries.js";
+import { noOpResult, type StoreCore } from "./store-core.js";
+
+/**
+ * Applies `command` to the visible state at once and queues its record in the outbox; a flush
+ * journals the outbox later (debounced, at most `maxDelayMs` after the first unsaved change).
+ */
+export function mutate<S, Op>(
+  core: StoreCore<S, Op>,
+  reason: string,
+  command: StoreCommand<S, Op>,
+): MutateTicket {
+  if (typeof command !== "function") throw new TypeError("mutate needs a command function");
+  const refused = core.refusal();
+  if (refused !== undefined) return { seq: undefined, settled: Promise.resolve(failed(refused)) };
+  const state = core.visible.value;
+  const prepared = core.prepare(state, () => command(state));
+  if ("error" in prepared) {
+    core.counters.commandErrors++;
+    return { seq: undefined, settled: Promise.resolve(failed(prepared.error)) };
+  }
+  if (prepared.ops.length === 0) {
+    return {
+      seq: core.visible.seq,
+      settled: Promise.resolve(noOpResult(core, core.clock.now())),
+    };
+  }
+  const { settle, settled } = pendingResult();
+  core.outbox.push({
+    reason: String(reason),
+    ops: prepared.ops,
+    payload: prepared.payload,
+    at: core.clock.now(),
+    settle,
+  });
+  core.visible = Object.freeze({ value: prepared.next, seq: core.visible.seq + 1 });
+  core.emit({ type: "mutated", seq: core.visible.seq });
+  scheduleFlush(core, false);
+  return { seq: core.visible.seq, settled };
+}
+
+/** (Re)arms the flush timer; after a failure it backs off exponentially up to `maxDelayMs`. */
+export function scheduleFlush<S, Op>(core: StoreCore<S, Op>, afterFailure: boolean): void {
+  if (core.closing !== undefined || core.closed) return;
+  const { clock } = core;
+  const now = clock.now();
+  core.firstUnsavedAt ??= now;
+  const { debounceMs, maxDelayMs } = core.policy;
+  let delay = Math.max(0, Math.min(now + debounceMs, core.firstUnsavedAt + maxDelayMs) - now);
+  if (afterFailure) {
+    delay = Math.min(
+      Math.max(maxDelayMs, 1),
+      Math.max(debounceMs, 1) * 2 ** Math.min(core.flushFailures, 20),
+    );
+  }
+  if (core.flushTimer !== undefined) clock.clearTimeout(core.flushTimer);
+  core.flushTimer = clock.setTimeout(() => {
+    core.flushTimer = undefined;
+    if (core.outbox.length > 0 && core.closing === undefined) core.lane.enqueue({ kind: "flush" });
+  }, delay);
+  (core.flushTimer as { unref?: () => void } | undefined)?.unref?.();
+}

@@ -1,0 +1,129 @@
+import * as nodeFs from "node:fs/promises";
+import type { Clock, FsPort, Sink } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
+import {
+  createJournalFollower,
+  createSnapshotStore,
+  type JournalFollower,
+  type JournalRecord,
+  type SnapshotStore,
+} from "@snapwrite/journal";
+import { createFsSink } from "@snapwrite/sink-fs";
+import { describe } from "../durable-store/entries.js";
+import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
+import { perfNow, yieldToLoop } from "../replay-slicing.js";
+import type { FollowerPolicy, OpenFollowerStoreOptions } from "./options.js";
+
+const nodeFsPort = nodeFs as unknown as FsPort;
+/** Attempts of one load when a compaction keeps moving the journal away under it. */
+const LOAD_ATTEMPTS = 5;
+
+export interface Loaded<S> {
+  readonly root: StoreRoot<S>;
+  readonly follower: JournalFollower;
+  readonly snapshotSeq: number;
+  readonly report: StoreLoadReport;
+}
+
+/** Loads a follower's state from the writer's files without changing any of them. */
+export class FollowerLoader<S, Op> {
+  readonly clock: Clock;
+  private readonly fs: FsPort;
+  private readonly name: string;
+  private readonly snapshots: SnapshotStore;
+
+  constructor(
+    private readonly options: OpenFollowerStoreOptions<S, Op>,
+    private readonly policy: FollowerPolicy,
+    clock: Clock,
+  ) {
+    this.clock = clock;
+    this.fs = options.fs ?? nodeFsPort;
+    this.name = options.name ?? "store";
+    if (!/^[A-Za-z0-9._-]+$/.test(this.name)) {
+      throw new TypeError("openFollowerStore: name must be a plain file name");
+    }
+    const sink = createFsSink({ dir: options.dir, fs: options.fs });
+    // Without `quarantine`, an unusable snapshot is skipped but never moved aside.
+    const readOnlySink = Object.create(sink, { quarantine: { value: undefined } }) as Sink;
+    this.snapshots = createSnapshotStore({
+      sink: readOnlySink,
+      name: this.name,
+      dir: options.dir,
+      fs: this.fs,
+    });
+  }
+
+  /** Newest usable snapshot + the journal records after it; retried when a compaction races it. */
+  async load(): Promise<Loaded<S>> {
+    let lastReset = "gap";
+    for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      const started = this.clock.now();
+      const snapshot = await this.snapshots.loadNewest(this.options.codec);
+      const snapshotDone = this.clock.now();
+      const snapshotSeq = snapshot?.seq ?? 0;
+      const follower = createJournalFollower({
+        dir: this.options.dir,
+        name: this.name,
+        fs: this.fs,
+        afterSeq: snapshotSeq,
+        maxRecordBytes: this.policy.maxRecordBytes,
+      });
+      const found = await follower.poll();
+      if (found.reset !== undefined) {
+        lastReset = found.reset;
+        continue;
+      }
+      const base = snapshot === undefined ? this.options.empty() : snapshot.value;
+      const value = await this.applyRecords(base, found.records);
+      const done = this.clock.now();
+      const report: StoreLoadReport = Object.freeze({
+        source:
+          snapshot !== undefined ? snapshot.source : found.records.length > 0 ? "journal" : "empty",
+        snapshotSeq,
+        replayed: found.records.length,
+        seq: found.seq,
+        tail: null,
+        quarantined: Object.freeze([]),
+        timings: Object.freeze({
+          snapshotMs: snapshotDone - started,
+          replayMs: done - snapshotDone,
+          totalMs: done - started,
+        }),
+      });
+      return {
+        root: Object.freeze({ value, seq: found.seq }),
+        follower,
+        snapshotSeq,
+        report,
+      };
+    }
+    throw new PersistenceError(
+      "ERR_GAP",
+      `openFollowerStore: the journal kept moving past the newest snapshot (${lastReset}) in ${LOAD_ATTEMPTS} attempts`,
+      { stage: "open", details: { reason: lastReset } },
+    );
+  }
+
+  /** Applies `records` to `base`, yielding to the event loop every `replaySliceMs`. */
+  async applyRecords(base: S, records: readonly JournalRecord[]): Promise<S> {
+    let value = base;
+    let sliceStart = perfNow();
+    for (const record of records) {
+      try {
+        value = this.options.apply(value, this.options.ops.decode(record.payload));
+      } catch (error) {
+        throw new PersistenceError(
+          "ERR_CORRUPT",
+          `journal record ${record.seq} does not apply: ${describe(error)}`,
+          { cause: error, details: { seq: record.seq, reason: "record" } },
+        );
+      }
+      if (perfNow() - sliceStart >= this.policy.replaySliceMs) {
+        await yieldToLoop();
+        sliceStart = perfNow();
+      }
+    }
+    return value;
+  }
+}
