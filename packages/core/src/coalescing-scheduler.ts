@@ -1,5 +1,7 @@
 import { type RetryPolicy, retryDelayMs } from "./backoff.js";
-import type { Clock, TargetId, WriteFailed, WriteResult, WriteTimings } from "./contracts.js";
+import type { Clock } from "./contracts/clock.js";
+import type { TargetId } from "./contracts/target.js";
+import type { WriteFailed, WriteResult, WriteTimings } from "./contracts/write-result.js";
 import type { Executor } from "./executors.js";
 import type { LastErrorInfo, TargetHealth } from "./health.js";
 import { LongTimer } from "./long-timer.js";

@@ -5,11 +5,11 @@ import type {
   SinkReadOptions,
   SinkWriteOptions,
   SinkWriteResult,
-  TargetId,
-} from "./contracts.js";
+} from "./contracts/sink.js";
+import type { TargetId } from "./contracts/target.js";
 import { isPersistenceError, PersistenceError } from "./persistence-error.js";
 import { createSerialQueue } from "./serial-queue.js";
-import { assertValidTarget } from "./validate-target.js";
+import { assertValidTarget } from "./contracts/validate-target.js";
 
 /** Options {@link SinkDefinition.readNow} receives: `from` is always set. */
 export interface SinkReadNowOptions {

@@ -1,4 +1,4 @@
-import type { TargetId } from "./contracts.js";
+import type { TargetId } from "./contracts/target.js";
 import { PersistenceError } from "./persistence-error.js";
 
 /** What an {@link Executor} learns about the write it drives. */

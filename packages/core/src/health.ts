@@ -1,4 +1,4 @@
-import type { TargetId } from "./contracts.js";
+import type { TargetId } from "./contracts/target.js";
 import type { PersistenceErrorCode, WriteStage } from "./persistence-error.js";
 
 /** The last error of a target, as plain data. */

@@ -1,24 +1,25 @@
 export type { RetryOptions, RetryPolicy } from "./backoff.js";
 export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
+export type { Clock } from "./contracts/clock.js";
+export type { Codec } from "./contracts/codec.js";
+export type { PersistenceRequest, Urgency } from "./contracts/request.js";
 export type {
-  Clock,
-  Codec,
-  PersistenceRequest,
-  PersistenceSnapshot,
   Sink,
   SinkCapabilities,
   SinkQuarantineOptions,
   SinkReadOptions,
   SinkWriteOptions,
   SinkWriteResult,
-  TargetId,
-  Urgency,
+} from "./contracts/sink.js";
+export type { PersistenceSnapshot } from "./contracts/snapshot.js";
+export type { TargetId } from "./contracts/target.js";
+export type {
   WriteFailed,
   WriteResult,
   WriteResultBase,
   WriteSucceeded,
   WriteTimings,
-} from "./contracts.js";
+} from "./contracts/write-result.js";
 export type {
   Executor,
   ExecutorContext,
@@ -37,7 +38,7 @@ export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-t
 export { loadTarget } from "./load-target.js";
 export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
 export { loadTargets } from "./load-targets.js";
-export type { Apply, OpBatch, OpsCodec, Seq } from "./ops-codec.js";
+export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
 export { osErrorCode, toPersistenceError } from "./os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
@@ -90,8 +91,8 @@ export type {
 export { isTargetRunner } from "./target-runner.js";
 export type { TargetState } from "./target-state.js";
 export type { PersistenceTicket } from "./ticket-batch.js";
-export type { AssertValidTargetOptions } from "./validate-target.js";
-export { assertValidTarget } from "./validate-target.js";
+export type { AssertValidTargetOptions } from "./contracts/validate-target.js";
+export { assertValidTarget } from "./contracts/validate-target.js";
 export type { WriteAttemptInput, WriteAttemptOutcome } from "./write-attempt.js";
 export { runWriteAttempt } from "./write-attempt.js";
 export type {

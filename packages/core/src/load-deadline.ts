@@ -1,4 +1,4 @@
-import type { TargetId } from "./contracts.js";
+import type { TargetId } from "./contracts/target.js";
 import { LongTimer } from "./long-timer.js";
 import { PersistenceError } from "./persistence-error.js";
 import { raceAbort } from "./race-abort.js";

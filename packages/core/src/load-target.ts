@@ -1,4 +1,6 @@
-import type { Codec, Sink, SinkReadOptions, TargetId } from "./contracts.js";
+import type { Codec } from "./contracts/codec.js";
+import type { Sink, SinkReadOptions } from "./contracts/sink.js";
+import type { TargetId } from "./contracts/target.js";
 import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
 import { toPersistenceError } from "./os-error.js";
 import { isPersistenceError, PersistenceError } from "./persistence-error.js";

@@ -1,4 +1,6 @@
-import type { Codec, Sink, TargetId } from "./contracts.js";
+import type { Codec } from "./contracts/codec.js";
+import type { Sink } from "./contracts/sink.js";
+import type { TargetId } from "./contracts/target.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
 import { toPersistenceError } from "./os-error.js";

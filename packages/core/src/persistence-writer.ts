@@ -4,7 +4,12 @@ import {
   CoalescingScheduler,
   type SchedulerHost,
 } from "./coalescing-scheduler.js";
-import type { Clock, Codec, Sink, TargetId, Urgency, WriteResult } from "./contracts.js";
+import type { Clock } from "./contracts/clock.js";
+import type { Codec } from "./contracts/codec.js";
+import type { Urgency } from "./contracts/request.js";
+import type { Sink } from "./contracts/sink.js";
+import type { TargetId } from "./contracts/target.js";
+import type { WriteResult } from "./contracts/write-result.js";
 import {
   assertValidSliceBudget,
   createInlineExecutor,
@@ -22,7 +27,7 @@ import { systemClock } from "./system-clock.js";
 import { isTargetRunner, runTarget, type TargetRunner } from "./target-runner.js";
 import type { TargetState } from "./target-state.js";
 import type { PersistenceTicket } from "./ticket-batch.js";
-import { assertValidTarget } from "./validate-target.js";
+import { assertValidTarget } from "./contracts/validate-target.js";
 import { runWriteAttempt } from "./write-attempt.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";

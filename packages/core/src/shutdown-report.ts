@@ -1,4 +1,4 @@
-import type { TargetId } from "./contracts.js";
+import type { TargetId } from "./contracts/target.js";
 import type { PersistenceError } from "./persistence-error.js";
 
 /**

@@ -16,5 +16,5 @@ export { raceAbort } from "./race-abort.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
 export { createSerialQueue } from "./serial-queue.js";
 export { systemClock } from "./system-clock.js";
-export type { AssertValidTargetOptions } from "./validate-target.js";
-export { assertValidTarget } from "./validate-target.js";
+export type { AssertValidTargetOptions } from "./contracts/validate-target.js";
+export { assertValidTarget } from "./contracts/validate-target.js";

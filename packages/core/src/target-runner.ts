@@ -1,4 +1,5 @@
-import type { TargetId, WriteTimings } from "./contracts.js";
+import type { TargetId } from "./contracts/target.js";
+import type { WriteTimings } from "./contracts/write-result.js";
 import { toPersistenceError } from "./os-error.js";
 import { isPersistenceError, PersistenceError, type WriteStage } from "./persistence-error.js";
 

@@ -1,4 +1,7 @@
-import type { Codec, Sink, TargetId, WriteTimings } from "./contracts.js";
+import type { Codec } from "./contracts/codec.js";
+import type { Sink } from "./contracts/sink.js";
+import type { TargetId } from "./contracts/target.js";
+import type { WriteTimings } from "./contracts/write-result.js";
 import type { Executor } from "./executors.js";
 import { toPersistenceError } from "./os-error.js";
 import { PersistenceError, type WriteStage } from "./persistence-error.js";

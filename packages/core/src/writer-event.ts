@@ -1,4 +1,5 @@
-import type { TargetId, WriteResult } from "./contracts.js";
+import type { TargetId } from "./contracts/target.js";
+import type { WriteResult } from "./contracts/write-result.js";
 
 /** Kinds of {@link PersistenceEvent}. */
 export type PersistenceEventType =
