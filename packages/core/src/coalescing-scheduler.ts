@@ -5,8 +5,8 @@ import type { WriteFailed, WriteResult, WriteTimings } from "./contracts/write-r
 import type { Executor } from "./executors.js";
 import type { LastErrorInfo, TargetHealth } from "./health.js";
 import { LongTimer } from "./long-timer.js";
-import { isPermanentErrorCode } from "./permanent-codes.js";
-import { PersistenceError, type PersistenceErrorCode } from "./persistence-error.js";
+import { isPermanentErrorCode } from "./errors/permanent-codes.js";
+import { PersistenceError, type PersistenceErrorCode } from "./errors/persistence-error.js";
 import { ReasonList } from "./reason-list.js";
 import type { ShutdownOutcome, TargetShutdownReport } from "./shutdown-report.js";
 import type { TargetState } from "./target-state.js";

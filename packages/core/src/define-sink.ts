@@ -7,7 +7,7 @@ import type {
   SinkWriteResult,
 } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
-import { isPersistenceError, PersistenceError } from "./persistence-error.js";
+import { isPersistenceError, PersistenceError } from "./errors/persistence-error.js";
 import { createSerialQueue } from "./serial-queue.js";
 import { assertValidTarget } from "./contracts/validate-target.js";
 

@@ -39,20 +39,20 @@ export { loadTarget } from "./load-target.js";
 export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
 export { loadTargets } from "./load-targets.js";
 export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
-export type { OsErrorDirection, ToPersistenceErrorOptions } from "./os-error.js";
-export { osErrorCode, toPersistenceError } from "./os-error.js";
-export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./permanent-codes.js";
+export type { OsErrorDirection, ToPersistenceErrorOptions } from "./errors/os-error.js";
+export { osErrorCode, toPersistenceError } from "./errors/os-error.js";
+export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./errors/permanent-codes.js";
 export type {
   PersistenceErrorCode,
   PersistenceErrorJson,
   PersistenceErrorOptions,
   WriteStage,
-} from "./persistence-error.js";
+} from "./errors/persistence-error.js";
 export {
   isPersistenceError,
   PERSISTENCE_ERROR_CODES,
   PersistenceError,
-} from "./persistence-error.js";
+} from "./errors/persistence-error.js";
 export type {
   CloseOptions,
   PersistenceWriter,

@@ -1,6 +1,6 @@
 import type { TargetId } from "./contracts/target.js";
 import { LongTimer } from "./long-timer.js";
-import { PersistenceError } from "./persistence-error.js";
+import { PersistenceError } from "./errors/persistence-error.js";
 import { raceAbort } from "./race-abort.js";
 import { systemClock } from "./system-clock.js";
 

@@ -2,8 +2,8 @@ import type { Codec } from "./contracts/codec.js";
 import type { Sink, SinkReadOptions } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
 import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
-import { toPersistenceError } from "./os-error.js";
-import { isPersistenceError, PersistenceError } from "./persistence-error.js";
+import { toPersistenceError } from "./errors/os-error.js";
+import { isPersistenceError, PersistenceError } from "./errors/persistence-error.js";
 import { silence, thenOf } from "./thenable.js";
 
 /** Options of {@link loadTarget}. */

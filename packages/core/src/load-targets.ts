@@ -3,7 +3,7 @@ import type { Sink } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
-import { toPersistenceError } from "./os-error.js";
+import { toPersistenceError } from "./errors/os-error.js";
 import { resolvePolicy } from "./resolve-policy.js";
 
 /**

@@ -19,8 +19,8 @@ import {
 } from "./executors.js";
 import { buildHealth, type PersistenceHealth } from "./health.js";
 import { LongTimer } from "./long-timer.js";
-import { toPersistenceError } from "./os-error.js";
-import { PersistenceError } from "./persistence-error.js";
+import { toPersistenceError } from "./errors/os-error.js";
+import { PersistenceError } from "./errors/persistence-error.js";
 import { resolvePolicy } from "./resolve-policy.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
 import { systemClock } from "./system-clock.js";

@@ -3,8 +3,8 @@ import type { Sink } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
 import type { WriteTimings } from "./contracts/write-result.js";
 import type { Executor } from "./executors.js";
-import { toPersistenceError } from "./os-error.js";
-import { PersistenceError, type WriteStage } from "./persistence-error.js";
+import { toPersistenceError } from "./errors/os-error.js";
+import { PersistenceError, type WriteStage } from "./errors/persistence-error.js";
 import { silence, thenOf } from "./thenable.js";
 
 /** Everything one write attempt ({@link runWriteAttempt}) needs. */

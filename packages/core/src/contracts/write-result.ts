@@ -1,4 +1,4 @@
-import type { PersistenceError, WriteStage } from "../persistence-error.js";
+import type { PersistenceError, WriteStage } from "../errors/persistence-error.js";
 import type { TargetId } from "./target.js";
 
 /** Where the time of one write went, in ms. */
