@@ -72,8 +72,8 @@ export type {
   PolicySpec,
   ResolvedPolicy,
   ResolvePolicyOptions,
-} from "./resolve-policy.js";
-export { resolvePolicy } from "./resolve-policy.js";
+} from "./policy/resolve-policy.js";
+export { resolvePolicy } from "./policy/resolve-policy.js";
 export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
 export { createSerialQueue } from "./serial-queue.js";
 export type {

@@ -4,7 +4,7 @@ import type { TargetId } from "./contracts/target.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
 import { toPersistenceError } from "./errors/os-error.js";
-import { resolvePolicy } from "./resolve-policy.js";
+import { resolvePolicy } from "./policy/resolve-policy.js";
 
 /**
  * One target of {@link loadTargets}. Its own `timeoutMs` wins over the batch's; its own `signal`

@@ -21,7 +21,7 @@ import { buildHealth, type PersistenceHealth } from "./health.js";
 import { LongTimer } from "./long-timer.js";
 import { toPersistenceError } from "./errors/os-error.js";
 import { PersistenceError } from "./errors/persistence-error.js";
-import { resolvePolicy } from "./resolve-policy.js";
+import { resolvePolicy } from "./policy/resolve-policy.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
 import { systemClock } from "./system-clock.js";
 import { isTargetRunner, runTarget, type TargetRunner } from "./target-runner.js";
