@@ -2,6 +2,7 @@ export type { RetryOptions, RetryPolicy } from "./backoff.js";
 export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
 export type { Clock } from "./contracts/clock.js";
 export type { Codec } from "./contracts/codec.js";
+export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
 export type { PersistenceRequest, Urgency } from "./contracts/request.js";
 export type {
   Sink,
@@ -13,6 +14,8 @@ export type {
 } from "./contracts/sink.js";
 export type { PersistenceSnapshot } from "./contracts/snapshot.js";
 export type { TargetId } from "./contracts/target.js";
+export type { AssertValidTargetOptions } from "./contracts/validate-target.js";
+export { assertValidTarget } from "./contracts/validate-target.js";
 export type {
   WriteFailed,
   WriteResult,
@@ -20,25 +23,6 @@ export type {
   WriteSucceeded,
   WriteTimings,
 } from "./contracts/write-result.js";
-export type {
-  Executor,
-  ExecutorContext,
-  ExecutorName,
-  SlicedExecutorOptions,
-} from "./executors.js";
-export { createInlineExecutor, createSlicedExecutor } from "./executors.js";
-export type { FsFileHandle, FsPort, FsStats } from "./fs-port.js";
-export type {
-  HealthTotals,
-  LastErrorInfo,
-  PersistenceHealth,
-  TargetHealth,
-} from "./health.js";
-export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-target.js";
-export { loadTarget } from "./load-target.js";
-export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
-export { loadTargets } from "./load-targets.js";
-export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "./errors/os-error.js";
 export { osErrorCode, toPersistenceError } from "./errors/os-error.js";
 export { isPermanentErrorCode, PERMANENT_ERROR_CODES } from "./errors/permanent-codes.js";
@@ -54,6 +38,23 @@ export {
   PersistenceError,
 } from "./errors/persistence-error.js";
 export type {
+  Executor,
+  ExecutorContext,
+  ExecutorName,
+  SlicedExecutorOptions,
+} from "./executors.js";
+export { createInlineExecutor, createSlicedExecutor } from "./executors.js";
+export type {
+  HealthTotals,
+  LastErrorInfo,
+  PersistenceHealth,
+  TargetHealth,
+} from "./health.js";
+export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-target.js";
+export { loadTarget } from "./load-target.js";
+export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
+export { loadTargets } from "./load-targets.js";
+export type {
   CloseOptions,
   PersistenceWriter,
   PersistenceWriterOptions,
@@ -64,8 +65,6 @@ export type {
   TargetOptions,
 } from "./persistence-writer.js";
 export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./persistence-writer.js";
-export type { AbortErrorFactory } from "./race-abort.js";
-export { raceAbort } from "./race-abort.js";
 export type {
   PolicyEntry,
   PolicyOverride,
@@ -74,14 +73,17 @@ export type {
   ResolvePolicyOptions,
 } from "./policy/resolve-policy.js";
 export { resolvePolicy } from "./policy/resolve-policy.js";
-export type { SerialQueue, SerialRunOptions } from "./serial-queue.js";
-export { createSerialQueue } from "./serial-queue.js";
 export type {
   ShutdownOutcome,
   ShutdownReport,
   TargetShutdownReport,
 } from "./shutdown-report.js";
-export { systemClock } from "./system-clock.js";
+export type { FsFileHandle, FsPort, FsStats } from "./sink-kit/fs-port.js";
+export type { AbortErrorFactory } from "./sink-kit/race-abort.js";
+export { raceAbort } from "./sink-kit/race-abort.js";
+export type { SerialQueue, SerialRunOptions } from "./sink-kit/serial-queue.js";
+export { createSerialQueue } from "./sink-kit/serial-queue.js";
+export { systemClock } from "./sink-kit/system-clock.js";
 export type {
   TargetRunInput,
   TargetRunner,
@@ -91,8 +93,6 @@ export type {
 export { isTargetRunner } from "./target-runner.js";
 export type { TargetState } from "./target-state.js";
 export type { PersistenceTicket } from "./ticket-batch.js";
-export type { AssertValidTargetOptions } from "./contracts/validate-target.js";
-export { assertValidTarget } from "./contracts/validate-target.js";
 export type { WriteAttemptInput, WriteAttemptOutcome } from "./write-attempt.js";
 export { runWriteAttempt } from "./write-attempt.js";
 export type {

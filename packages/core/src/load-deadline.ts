@@ -1,8 +1,8 @@
 import type { TargetId } from "./contracts/target.js";
-import { LongTimer } from "./long-timer.js";
 import { PersistenceError } from "./errors/persistence-error.js";
-import { raceAbort } from "./race-abort.js";
-import { systemClock } from "./system-clock.js";
+import { LongTimer } from "./sink-kit/long-timer.js";
+import { raceAbort } from "./sink-kit/race-abort.js";
+import { systemClock } from "./sink-kit/system-clock.js";
 
 /** What {@link withLoadDeadline} resolves with when the deadline or the signal wins. Internal. */
 export interface LoadStopped {

@@ -1,9 +1,9 @@
 import type { Codec } from "./contracts/codec.js";
 import type { Sink, SinkReadOptions } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
-import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
 import { toPersistenceError } from "./errors/os-error.js";
 import { isPersistenceError, PersistenceError } from "./errors/persistence-error.js";
+import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
 import { silence, thenOf } from "./thenable.js";
 
 /** Options of {@link loadTarget}. */

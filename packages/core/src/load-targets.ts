@@ -1,9 +1,9 @@
 import type { Codec } from "./contracts/codec.js";
 import type { Sink } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
+import { toPersistenceError } from "./errors/os-error.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
-import { toPersistenceError } from "./errors/os-error.js";
 import { resolvePolicy } from "./policy/resolve-policy.js";
 
 /**

@@ -9,7 +9,10 @@ import type { Codec } from "./contracts/codec.js";
 import type { Urgency } from "./contracts/request.js";
 import type { Sink } from "./contracts/sink.js";
 import type { TargetId } from "./contracts/target.js";
+import { assertValidTarget } from "./contracts/validate-target.js";
 import type { WriteResult } from "./contracts/write-result.js";
+import { toPersistenceError } from "./errors/os-error.js";
+import { PersistenceError } from "./errors/persistence-error.js";
 import {
   assertValidSliceBudget,
   createInlineExecutor,
@@ -18,16 +21,13 @@ import {
   type ExecutorName,
 } from "./executors.js";
 import { buildHealth, type PersistenceHealth } from "./health.js";
-import { LongTimer } from "./long-timer.js";
-import { toPersistenceError } from "./errors/os-error.js";
-import { PersistenceError } from "./errors/persistence-error.js";
 import { resolvePolicy } from "./policy/resolve-policy.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
-import { systemClock } from "./system-clock.js";
+import { LongTimer } from "./sink-kit/long-timer.js";
+import { systemClock } from "./sink-kit/system-clock.js";
 import { isTargetRunner, runTarget, type TargetRunner } from "./target-runner.js";
 import type { TargetState } from "./target-state.js";
 import type { PersistenceTicket } from "./ticket-batch.js";
-import { assertValidTarget } from "./contracts/validate-target.js";
 import { runWriteAttempt } from "./write-attempt.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";

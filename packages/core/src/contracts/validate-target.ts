@@ -1,5 +1,5 @@
-import type { TargetId } from "./target.js";
 import { PersistenceError, type WriteStage } from "../errors/persistence-error.js";
+import type { TargetId } from "./target.js";
 
 /** Options of {@link assertValidTarget}. */
 export interface AssertValidTargetOptions {

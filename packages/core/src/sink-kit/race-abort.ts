@@ -1,4 +1,4 @@
-import { PersistenceError } from "./errors/persistence-error.js";
+import { PersistenceError } from "../errors/persistence-error.js";
 
 /**
  * Builds the error {@link raceAbort} (and {@link SerialQueue.run}) rejects with once `signal`

@@ -1,4 +1,4 @@
-import type { Clock } from "./contracts/clock.js";
+import type { Clock } from "../contracts/clock.js";
 
 /**
  * The default {@link Clock}: monotonic milliseconds on the Unix-epoch scale

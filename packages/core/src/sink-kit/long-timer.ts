@@ -1,4 +1,4 @@
-import type { Clock } from "./contracts/clock.js";
+import type { Clock } from "../contracts/clock.js";
 
 /**
  * Longest delay Node's timers accept, in ms (2^31 − 1). A longer one overflows: Node warns

@@ -5,11 +5,11 @@ import type {
   SinkReadOptions,
   SinkWriteOptions,
   SinkWriteResult,
-} from "./contracts/sink.js";
-import type { TargetId } from "./contracts/target.js";
-import { isPersistenceError, PersistenceError } from "./errors/persistence-error.js";
+} from "../contracts/sink.js";
+import type { TargetId } from "../contracts/target.js";
+import { assertValidTarget } from "../contracts/validate-target.js";
+import { isPersistenceError, PersistenceError } from "../errors/persistence-error.js";
 import { createSerialQueue } from "./serial-queue.js";
-import { assertValidTarget } from "./contracts/validate-target.js";
 
 /** Options {@link SinkDefinition.readNow} receives: `from` is always set. */
 export interface SinkReadNowOptions {
