@@ -1,3 +1,19 @@
+export type {
+  Executor,
+  ExecutorContext,
+  ExecutorName,
+  SlicedExecutorOptions,
+} from "./attempt/executors.js";
+export { createInlineExecutor, createSlicedExecutor } from "./attempt/executors.js";
+export type {
+  TargetRunInput,
+  TargetRunner,
+  TargetRunnerCloseOptions,
+  TargetRunOutcome,
+} from "./attempt/target-runner.js";
+export { isTargetRunner } from "./attempt/target-runner.js";
+export type { WriteAttemptInput, WriteAttemptOutcome } from "./attempt/write-attempt.js";
+export { runWriteAttempt } from "./attempt/write-attempt.js";
 export type { RetryOptions, RetryPolicy } from "./backoff.js";
 export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
 export type { Clock } from "./contracts/clock.js";
@@ -38,22 +54,19 @@ export {
   PersistenceError,
 } from "./errors/persistence-error.js";
 export type {
-  Executor,
-  ExecutorContext,
-  ExecutorName,
-  SlicedExecutorOptions,
-} from "./executors.js";
-export { createInlineExecutor, createSlicedExecutor } from "./executors.js";
-export type {
   HealthTotals,
   LastErrorInfo,
   PersistenceHealth,
   TargetHealth,
 } from "./health.js";
-export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load-target.js";
-export { loadTarget } from "./load-target.js";
-export type { LoadTargetSpec, LoadTargetsOptions, LoadTargetsResults } from "./load-targets.js";
-export { loadTargets } from "./load-targets.js";
+export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load/load-target.js";
+export { loadTarget } from "./load/load-target.js";
+export type {
+  LoadTargetSpec,
+  LoadTargetsOptions,
+  LoadTargetsResults,
+} from "./load/load-targets.js";
+export { loadTargets } from "./load/load-targets.js";
 export type {
   CloseOptions,
   PersistenceWriter,
@@ -84,17 +97,8 @@ export { raceAbort } from "./sink-kit/race-abort.js";
 export type { SerialQueue, SerialRunOptions } from "./sink-kit/serial-queue.js";
 export { createSerialQueue } from "./sink-kit/serial-queue.js";
 export { systemClock } from "./sink-kit/system-clock.js";
-export type {
-  TargetRunInput,
-  TargetRunner,
-  TargetRunnerCloseOptions,
-  TargetRunOutcome,
-} from "./target-runner.js";
-export { isTargetRunner } from "./target-runner.js";
 export type { TargetState } from "./target-state.js";
 export type { PersistenceTicket } from "./ticket-batch.js";
-export type { WriteAttemptInput, WriteAttemptOutcome } from "./write-attempt.js";
-export { runWriteAttempt } from "./write-attempt.js";
 export type {
   PersistenceEvent,
   PersistenceEventType,

@@ -1,3 +1,12 @@
+import {
+  assertValidSliceBudget,
+  createInlineExecutor,
+  createSlicedExecutor,
+  type Executor,
+  type ExecutorName,
+} from "./attempt/executors.js";
+import { isTargetRunner, runTarget, type TargetRunner } from "./attempt/target-runner.js";
+import { runWriteAttempt } from "./attempt/write-attempt.js";
 import { type RetryOptions, resolveRetryPolicy } from "./backoff.js";
 import {
   type CloseContext,
@@ -13,22 +22,13 @@ import { assertValidTarget } from "./contracts/validate-target.js";
 import type { WriteResult } from "./contracts/write-result.js";
 import { toPersistenceError } from "./errors/os-error.js";
 import { PersistenceError } from "./errors/persistence-error.js";
-import {
-  assertValidSliceBudget,
-  createInlineExecutor,
-  createSlicedExecutor,
-  type Executor,
-  type ExecutorName,
-} from "./executors.js";
 import { buildHealth, type PersistenceHealth } from "./health.js";
 import { resolvePolicy } from "./policy/resolve-policy.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
 import { LongTimer } from "./sink-kit/long-timer.js";
 import { systemClock } from "./sink-kit/system-clock.js";
-import { isTargetRunner, runTarget, type TargetRunner } from "./target-runner.js";
 import type { TargetState } from "./target-state.js";
 import type { PersistenceTicket } from "./ticket-batch.js";
-import { runWriteAttempt } from "./write-attempt.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
 

@@ -1,8 +1,8 @@
-import type { TargetId } from "./contracts/target.js";
-import { PersistenceError } from "./errors/persistence-error.js";
-import { LongTimer } from "./sink-kit/long-timer.js";
-import { raceAbort } from "./sink-kit/race-abort.js";
-import { systemClock } from "./sink-kit/system-clock.js";
+import type { TargetId } from "../contracts/target.js";
+import { PersistenceError } from "../errors/persistence-error.js";
+import { LongTimer } from "../sink-kit/long-timer.js";
+import { raceAbort } from "../sink-kit/race-abort.js";
+import { systemClock } from "../sink-kit/system-clock.js";
 
 /** What {@link withLoadDeadline} resolves with when the deadline or the signal wins. Internal. */
 export interface LoadStopped {

@@ -1,9 +1,9 @@
-import type { Codec } from "./contracts/codec.js";
-import type { Sink } from "./contracts/sink.js";
-import type { TargetId } from "./contracts/target.js";
-import type { WriteTimings } from "./contracts/write-result.js";
-import { toPersistenceError } from "./errors/os-error.js";
-import { PersistenceError, type WriteStage } from "./errors/persistence-error.js";
+import type { Codec } from "../contracts/codec.js";
+import type { Sink } from "../contracts/sink.js";
+import type { TargetId } from "../contracts/target.js";
+import type { WriteTimings } from "../contracts/write-result.js";
+import { toPersistenceError } from "../errors/os-error.js";
+import { PersistenceError, type WriteStage } from "../errors/persistence-error.js";
 import type { Executor } from "./executors.js";
 import { silence, thenOf } from "./thenable.js";
 

@@ -1,10 +1,10 @@
-import type { Codec } from "./contracts/codec.js";
-import type { Sink, SinkReadOptions } from "./contracts/sink.js";
-import type { TargetId } from "./contracts/target.js";
-import { toPersistenceError } from "./errors/os-error.js";
-import { isPersistenceError, PersistenceError } from "./errors/persistence-error.js";
+import { silence, thenOf } from "../attempt/thenable.js";
+import type { Codec } from "../contracts/codec.js";
+import type { Sink, SinkReadOptions } from "../contracts/sink.js";
+import type { TargetId } from "../contracts/target.js";
+import { toPersistenceError } from "../errors/os-error.js";
+import { isPersistenceError, PersistenceError } from "../errors/persistence-error.js";
 import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
-import { silence, thenOf } from "./thenable.js";
 
 /** Options of {@link loadTarget}. */
 export interface LoadOptions {

@@ -1,5 +1,5 @@
-import type { TargetId } from "./contracts/target.js";
-import { PersistenceError } from "./errors/persistence-error.js";
+import type { TargetId } from "../contracts/target.js";
+import { PersistenceError } from "../errors/persistence-error.js";
 
 /** What an {@link Executor} learns about the write it drives. */
 export interface ExecutorContext {

@@ -1,11 +1,11 @@
-import type { TargetId } from "./contracts/target.js";
-import type { WriteTimings } from "./contracts/write-result.js";
-import { toPersistenceError } from "./errors/os-error.js";
+import type { TargetId } from "../contracts/target.js";
+import type { WriteTimings } from "../contracts/write-result.js";
+import { toPersistenceError } from "../errors/os-error.js";
 import {
   isPersistenceError,
   PersistenceError,
   type WriteStage,
-} from "./errors/persistence-error.js";
+} from "../errors/persistence-error.js";
 
 /** What the writer hands a {@link TargetRunner} for one write attempt. */
 export interface TargetRunInput {

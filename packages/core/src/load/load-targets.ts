@@ -1,10 +1,10 @@
-import type { Codec } from "./contracts/codec.js";
-import type { Sink } from "./contracts/sink.js";
-import type { TargetId } from "./contracts/target.js";
-import { toPersistenceError } from "./errors/os-error.js";
+import type { Codec } from "../contracts/codec.js";
+import type { Sink } from "../contracts/sink.js";
+import type { TargetId } from "../contracts/target.js";
+import { toPersistenceError } from "../errors/os-error.js";
+import { resolvePolicy } from "../policy/resolve-policy.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
-import { resolvePolicy } from "./policy/resolve-policy.js";
 
 /**
  * One target of {@link loadTargets}. Its own `timeoutMs` wins over the batch's; its own `signal`
