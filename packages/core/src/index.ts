@@ -14,8 +14,6 @@ export type {
 export { isTargetRunner } from "./attempt/target-runner.js";
 export type { WriteAttemptInput, WriteAttemptOutcome } from "./attempt/write-attempt.js";
 export { runWriteAttempt } from "./attempt/write-attempt.js";
-export type { RetryOptions, RetryPolicy } from "./backoff.js";
-export { resolveRetryPolicy, retryDelayMs } from "./backoff.js";
 export type { Clock } from "./contracts/clock.js";
 export type { Codec } from "./contracts/codec.js";
 export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
@@ -53,12 +51,6 @@ export {
   PERSISTENCE_ERROR_CODES,
   PersistenceError,
 } from "./errors/persistence-error.js";
-export type {
-  HealthTotals,
-  LastErrorInfo,
-  PersistenceHealth,
-  TargetHealth,
-} from "./health.js";
 export type { LoadFailure, LoadOptions, LoadResult, LoadSuccess } from "./load/load-target.js";
 export { loadTarget } from "./load/load-target.js";
 export type {
@@ -68,6 +60,28 @@ export type {
 } from "./load/load-targets.js";
 export { loadTargets } from "./load/load-targets.js";
 export type {
+  PolicyEntry,
+  PolicyOverride,
+  PolicySpec,
+  ResolvedPolicy,
+  ResolvePolicyOptions,
+} from "./policy/resolve-policy.js";
+export { resolvePolicy } from "./policy/resolve-policy.js";
+export type { FsFileHandle, FsPort, FsStats } from "./sink-kit/fs-port.js";
+export type { AbortErrorFactory } from "./sink-kit/race-abort.js";
+export { raceAbort } from "./sink-kit/race-abort.js";
+export type { SerialQueue, SerialRunOptions } from "./sink-kit/serial-queue.js";
+export { createSerialQueue } from "./sink-kit/serial-queue.js";
+export { systemClock } from "./sink-kit/system-clock.js";
+export type { RetryOptions, RetryPolicy } from "./writer/backoff.js";
+export { resolveRetryPolicy, retryDelayMs } from "./writer/backoff.js";
+export type {
+  HealthTotals,
+  LastErrorInfo,
+  PersistenceHealth,
+  TargetHealth,
+} from "./writer/health.js";
+export type {
   CloseOptions,
   PersistenceWriter,
   PersistenceWriterOptions,
@@ -76,31 +90,17 @@ export type {
   RunnerTargetOptions,
   TargetHandle,
   TargetOptions,
-} from "./persistence-writer.js";
-export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./persistence-writer.js";
-export type {
-  PolicyEntry,
-  PolicyOverride,
-  PolicySpec,
-  ResolvedPolicy,
-  ResolvePolicyOptions,
-} from "./policy/resolve-policy.js";
-export { resolvePolicy } from "./policy/resolve-policy.js";
+} from "./writer/persistence-writer.js";
+export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./writer/persistence-writer.js";
+export type { PersistenceTicket } from "./writer/scheduler/ticket-batch.js";
 export type {
   ShutdownOutcome,
   ShutdownReport,
   TargetShutdownReport,
-} from "./shutdown-report.js";
-export type { FsFileHandle, FsPort, FsStats } from "./sink-kit/fs-port.js";
-export type { AbortErrorFactory } from "./sink-kit/race-abort.js";
-export { raceAbort } from "./sink-kit/race-abort.js";
-export type { SerialQueue, SerialRunOptions } from "./sink-kit/serial-queue.js";
-export { createSerialQueue } from "./sink-kit/serial-queue.js";
-export { systemClock } from "./sink-kit/system-clock.js";
-export type { TargetState } from "./target-state.js";
-export type { PersistenceTicket } from "./ticket-batch.js";
+} from "./writer/shutdown-report.js";
+export type { TargetState } from "./writer/target-state.js";
 export type {
   PersistenceEvent,
   PersistenceEventType,
   PersistenceListener,
-} from "./writer-event.js";
+} from "./writer/writer-event.js";

@@ -1,4 +1,4 @@
-import { resolvePolicy } from "./policy/resolve-policy.js";
+import { resolvePolicy } from "../policy/resolve-policy.js";
 
 /** Retry policy of the writer: capped, jittered exponential backoff. */
 export interface RetryOptions {

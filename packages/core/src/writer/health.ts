@@ -1,5 +1,5 @@
-import type { TargetId } from "./contracts/target.js";
-import type { PersistenceErrorCode, WriteStage } from "./errors/persistence-error.js";
+import type { TargetId } from "../contracts/target.js";
+import type { PersistenceErrorCode, WriteStage } from "../errors/persistence-error.js";
 
 /** The last error of a target, as plain data. */
 export interface LastErrorInfo {

@@ -1,4 +1,4 @@
-import type { WriteResult } from "./contracts/write-result.js";
+import type { WriteResult } from "../../contracts/write-result.js";
 
 /**
  * The tickets of all requests made since the last snapshot capture. They are always covered by the

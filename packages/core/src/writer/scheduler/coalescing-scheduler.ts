@@ -1,19 +1,19 @@
-import type { Executor } from "./attempt/executors.js";
-import type { WriteAttemptOutcome } from "./attempt/write-attempt.js";
-import { type RetryPolicy, retryDelayMs } from "./backoff.js";
-import type { Clock } from "./contracts/clock.js";
-import type { TargetId } from "./contracts/target.js";
-import type { WriteFailed, WriteResult, WriteTimings } from "./contracts/write-result.js";
-import { isPermanentErrorCode } from "./errors/permanent-codes.js";
-import { PersistenceError, type PersistenceErrorCode } from "./errors/persistence-error.js";
-import type { LastErrorInfo, TargetHealth } from "./health.js";
+import type { Executor } from "../../attempt/executors.js";
+import type { WriteAttemptOutcome } from "../../attempt/write-attempt.js";
+import type { Clock } from "../../contracts/clock.js";
+import type { TargetId } from "../../contracts/target.js";
+import type { WriteFailed, WriteResult, WriteTimings } from "../../contracts/write-result.js";
+import { isPermanentErrorCode } from "../../errors/permanent-codes.js";
+import { PersistenceError, type PersistenceErrorCode } from "../../errors/persistence-error.js";
+import { LongTimer } from "../../sink-kit/long-timer.js";
+import { type RetryPolicy, retryDelayMs } from "../backoff.js";
+import type { LastErrorInfo, TargetHealth } from "../health.js";
+import type { ShutdownOutcome, TargetShutdownReport } from "../shutdown-report.js";
+import type { TargetState } from "../target-state.js";
+import type { SlotRequest, WriteLimiter } from "../write-limiter.js";
+import type { PersistenceEventType } from "../writer-event.js";
 import { ReasonList } from "./reason-list.js";
-import type { ShutdownOutcome, TargetShutdownReport } from "./shutdown-report.js";
-import { LongTimer } from "./sink-kit/long-timer.js";
-import type { TargetState } from "./target-state.js";
 import { Ticket, TicketBatch } from "./ticket-batch.js";
-import type { SlotRequest, WriteLimiter } from "./write-limiter.js";
-import type { PersistenceEventType } from "./writer-event.js";
 
 /** What every target's scheduler shares with the writer. Internal. */
 export interface SchedulerHost {

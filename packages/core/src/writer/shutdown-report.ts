@@ -1,5 +1,5 @@
-import type { TargetId } from "./contracts/target.js";
-import type { PersistenceError } from "./errors/persistence-error.js";
+import type { TargetId } from "../contracts/target.js";
+import type { PersistenceError } from "../errors/persistence-error.js";
 
 /**
  * How `close()` left a target: `written` (unsaved state was written during close), `clean` (nothing

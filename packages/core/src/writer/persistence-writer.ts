@@ -4,31 +4,31 @@ import {
   createSlicedExecutor,
   type Executor,
   type ExecutorName,
-} from "./attempt/executors.js";
-import { isTargetRunner, runTarget, type TargetRunner } from "./attempt/target-runner.js";
-import { runWriteAttempt } from "./attempt/write-attempt.js";
+} from "../attempt/executors.js";
+import { isTargetRunner, runTarget, type TargetRunner } from "../attempt/target-runner.js";
+import { runWriteAttempt } from "../attempt/write-attempt.js";
+import type { Clock } from "../contracts/clock.js";
+import type { Codec } from "../contracts/codec.js";
+import type { Urgency } from "../contracts/request.js";
+import type { Sink } from "../contracts/sink.js";
+import type { TargetId } from "../contracts/target.js";
+import { assertValidTarget } from "../contracts/validate-target.js";
+import type { WriteResult } from "../contracts/write-result.js";
+import { toPersistenceError } from "../errors/os-error.js";
+import { PersistenceError } from "../errors/persistence-error.js";
+import { resolvePolicy } from "../policy/resolve-policy.js";
+import { LongTimer } from "../sink-kit/long-timer.js";
+import { systemClock } from "../sink-kit/system-clock.js";
 import { type RetryOptions, resolveRetryPolicy } from "./backoff.js";
+import { buildHealth, type PersistenceHealth } from "./health.js";
 import {
   type CloseContext,
   CoalescingScheduler,
   type SchedulerHost,
-} from "./coalescing-scheduler.js";
-import type { Clock } from "./contracts/clock.js";
-import type { Codec } from "./contracts/codec.js";
-import type { Urgency } from "./contracts/request.js";
-import type { Sink } from "./contracts/sink.js";
-import type { TargetId } from "./contracts/target.js";
-import { assertValidTarget } from "./contracts/validate-target.js";
-import type { WriteResult } from "./contracts/write-result.js";
-import { toPersistenceError } from "./errors/os-error.js";
-import { PersistenceError } from "./errors/persistence-error.js";
-import { buildHealth, type PersistenceHealth } from "./health.js";
-import { resolvePolicy } from "./policy/resolve-policy.js";
+} from "./scheduler/coalescing-scheduler.js";
+import type { PersistenceTicket } from "./scheduler/ticket-batch.js";
 import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
-import { LongTimer } from "./sink-kit/long-timer.js";
-import { systemClock } from "./sink-kit/system-clock.js";
 import type { TargetState } from "./target-state.js";
-import type { PersistenceTicket } from "./ticket-batch.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
 

@@ -1,5 +1,5 @@
-import type { TargetId } from "./contracts/target.js";
-import type { WriteResult } from "./contracts/write-result.js";
+import type { TargetId } from "../contracts/target.js";
+import type { WriteResult } from "../contracts/write-result.js";
 
 /** Kinds of {@link PersistenceEvent}. */
 export type PersistenceEventType =
