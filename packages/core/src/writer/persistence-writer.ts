@@ -21,13 +21,10 @@ import { LongTimer } from "../sink-kit/long-timer.js";
 import { systemClock } from "../sink-kit/system-clock.js";
 import { type RetryOptions, resolveRetryPolicy } from "./backoff.js";
 import { buildHealth, type PersistenceHealth } from "./health.js";
-import {
-  type CloseContext,
-  CoalescingScheduler,
-  type SchedulerHost,
-} from "./scheduler/coalescing-scheduler.js";
+import { CoalescingScheduler } from "./scheduler/coalescing-scheduler.js";
+import type { CloseContext, SchedulerHost } from "./scheduler/scheduler-host.js";
 import type { PersistenceTicket } from "./scheduler/ticket-batch.js";
-import { buildShutdownReport, type ShutdownReport } from "./shutdown-report.js";
+import { buildShutdownReport, closeReportError, type ShutdownReport } from "./shutdown-report.js";
 import type { TargetState } from "./target-state.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type { PersistenceEvent, PersistenceListener } from "./writer-event.js";
@@ -210,30 +207,6 @@ function resolveExecutor(options: PersistenceWriterOptions): Executor {
   }
   throw new TypeError(
     `executor must be "inline", "sliced" or an Executor, got ${JSON.stringify(executor)}`,
-  );
-}
-
-/**
- * What disposal throws for a report with failed or timed-out targets: the first such target's
- * code, its error as `cause`, and the whole report in `details.report`.
- */
-function closeReportError(report: ShutdownReport): PersistenceError {
-  const bad = report.targets.filter(
-    (line) => line.outcome === "failed" || line.outcome === "timed-out",
-  );
-  const first = bad[0];
-  const list = bad
-    .slice(0, 5)
-    .map(
-      (line) =>
-        `${JSON.stringify(line.target)} ${line.outcome}${line.error === undefined ? "" : ` (${line.error.code})`}`,
-    )
-    .join(", ");
-  const more = bad.length > 5 ? ` and ${bad.length - 5} more` : "";
-  return new PersistenceError(
-    first?.error?.code ?? "ERR_IO",
-    `close() did not save every target: ${list}${more}`,
-    { stage: "close", details: { report }, cause: first?.error },
   );
 }
 
@@ -518,7 +491,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
         });
       },
     };
-    for (const scheduler of all) scheduler.beginClose();
+    for (const scheduler of all) scheduler.closer.begin();
     // A few close loops walk the targets in registration order instead of one loop per target:
     // writes run `concurrency` at a time anyway, and 10,000 loops waiting for a slot would cost
     // their allocations (and the garbage collector's time) before the first write and again at the
@@ -527,7 +500,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     const closeTargets = async (): Promise<void> => {
       while (next < all.length && !passed) {
         const scheduler = all[next++] as CoalescingScheduler;
-        await scheduler.close(context).catch(() => {
+        await scheduler.closer.run(context).catch(() => {
           // An unexpected bug in one target's close must not block the others; it reports timed-out.
         });
       }
@@ -542,7 +515,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
       // Work finished in time; wake whatever still waits on the deadline without aborting anything.
       reachDeadline();
     }
-    const lines = withoutStackTraces(() => all.map((scheduler) => scheduler.finishClose()));
+    const lines = withoutStackTraces(() => all.map((scheduler) => scheduler.closer.finish()));
     if (runners.size > 0) {
       // The writer owns the runners registered with it: nothing can save through them any more.
       // They get what is left of the deadline to release what they hold (a worker closes its sink).

@@ -1,3 +1,6 @@
+/** No reasons: the frozen empty list. */
+export const NO_REASONS: readonly string[] = Object.freeze([]);
+
 /** Keeps the 16 most recent distinct reasons, oldest first, in O(16) per add. */
 export class ReasonList {
   static readonly LIMIT = 16;
