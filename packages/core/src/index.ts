@@ -83,21 +83,21 @@ export type {
 } from "./writer/health.js";
 export type {
   CloseOptions,
-  PersistenceWriter,
   PersistenceWriterOptions,
   RequestOptions,
-  RunnerTargetHandle,
   RunnerTargetOptions,
-  TargetHandle,
   TargetOptions,
-} from "./writer/persistence-writer.js";
-export { createPersistenceWriter, DEFAULT_WRITE_CONCURRENCY } from "./writer/persistence-writer.js";
+} from "./writer/options.js";
+export { DEFAULT_WRITE_CONCURRENCY } from "./writer/options.js";
+export type { PersistenceWriter } from "./writer/persistence-writer.js";
+export { createPersistenceWriter } from "./writer/persistence-writer.js";
 export type { PersistenceTicket } from "./writer/scheduler/ticket-batch.js";
 export type {
   ShutdownOutcome,
   ShutdownReport,
   TargetShutdownReport,
 } from "./writer/shutdown-report.js";
+export type { RunnerTargetHandle, TargetHandle } from "./writer/target-handle.js";
 export type { TargetState } from "./writer/target-state.js";
 export type {
   PersistenceEvent,
