@@ -4,7 +4,7 @@ import type { WriteResult } from "../../contracts/write-result.js";
 import type { PersistenceError } from "../../errors/persistence-error.js";
 import type { TargetHealth } from "../health.js";
 import type { TargetState } from "../target-state.js";
-import type { Flight } from "./flight.js";
+import { createFlight, type Flight } from "./flight.js";
 import { ReasonList } from "./reason-list.js";
 import type { SchedulerHost, SchedulerSettings } from "./scheduler-host.js";
 import { SlotWait } from "./slot-wait.js";
@@ -184,21 +184,12 @@ export class CoalescingScheduler {
     this.immediatePending = false;
     const attempt = this.outcomes.failedAttempts + 1;
     this.telemetry.recordStart(attempt);
-    const controller = new AbortController();
-    const flight: Flight = {
-      generation,
-      batch,
-      requests: batch === undefined ? 0 : batch.count,
-      reasons,
-      attempt,
-      controller,
-      done: undefined as unknown as Promise<WriteResult>,
-    };
+    const flight = createFlight(generation, batch, reasons, attempt);
     // Set before snapshot() runs, so a request made from inside snapshot() waits for this write.
     this.flight = flight;
     if (host.listenerCount > 0) host.emit("write-started", target, generation, undefined);
-    flight.done = run({ target, generation, attempt, signal: controller.signal }).then((outcome) =>
-      this.finish(flight, outcome),
+    flight.done = run({ target, generation, attempt, signal: flight.controller.signal }).then(
+      (outcome) => this.finish(flight, outcome),
     );
   }
 

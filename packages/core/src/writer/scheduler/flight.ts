@@ -22,6 +22,25 @@ export interface Flight {
   done: Promise<WriteResult>;
 }
 
+/** A new flight of attempt number `attempt`, covering `generation` and the tickets of `batch`. */
+export function createFlight(
+  generation: number,
+  batch: TicketBatch | undefined,
+  reasons: readonly string[],
+  attempt: number,
+): Flight {
+  return {
+    generation,
+    batch,
+    requests: batch === undefined ? 0 : batch.count,
+    reasons,
+    attempt,
+    controller: new AbortController(),
+    // Set by the scheduler right after the attempt started.
+    done: undefined as unknown as Promise<WriteResult>,
+  };
+}
+
 /** How a failed attempt goes on: decided by the scheduler from the error and its retry policy. */
 export interface FlightFailure {
   readonly stage: WriteStage;
