@@ -1,5 +1,8 @@
 import { definePackageBuild } from "../../tsup.preset.js";
 
-export const tsupConfig = definePackageBuild({ entry: ["src/index.ts", "src/sink-kit.ts"] });
+// Named entries: each subpath folder's `index.ts` builds to `dist/<subpath>.js` (and `.d.ts`).
+export const tsupConfig = definePackageBuild({
+  entry: { index: "src/index.ts", "sink-kit": "src/sink-kit/index.ts" },
+});
 
 export default tsupConfig;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { SinkCapabilities, SinkWriteOptions } from "../src/index.js";
 import { isPersistenceError } from "../src/index.js";
-import * as kit from "../src/sink-kit.js";
-import { defineSink, type SinkDefinition } from "../src/sink-kit.js";
+import * as kit from "../src/sink-kit/index.js";
+import { defineSink, type SinkDefinition } from "../src/sink-kit/index.js";
 import { deferred, flush } from "./support/fakes.js";
 
 const CAPABILITIES: SinkCapabilities = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../src/index.js";
-import { LongTimer, MAX_TIMER_MS } from "../src/long-timer.js";
+import { LongTimer, MAX_TIMER_MS } from "../src/sink-kit/long-timer.js";
 import { FakeClock } from "./support/fakes.js";
 
 describe("LongTimer", () => {

@@ -112,10 +112,10 @@ describe("PersistenceError", () => {
   it("is recognised across a separately loaded copy of the module", async () => {
     vi.resetModules();
     // A query string makes the module loader evaluate a second, independent copy of the module.
-    const specifier = "../src/persistence-error.js?copy";
+    const specifier = "../src/errors/persistence-error.js?copy";
     const copy = (await import(
       /* @vite-ignore */ specifier
-    )) as typeof import("../src/persistence-error.js");
+    )) as typeof import("../src/errors/persistence-error.js");
     expect(copy.PersistenceError).not.toBe(PersistenceError);
     const foreign = new copy.PersistenceError("ERR_STALE", "fenced");
     expect(foreign instanceof PersistenceError).toBe(false);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ReasonList } from "../src/reason-list.js";
+import { ReasonList } from "../src/writer/scheduler/reason-list.js";
 
 /** The obvious, slow definition: the 16 most recent distinct reasons, oldest first. */
 function naive(all: readonly string[]): string[] {

@@ -1,0 +1,15 @@
+/**
+ * Turns values into bytes and back. `encode` is a generator whose every step does bounded work, so
+ * an executor can slice it; each yielded chunk is handed over and never touched again by the codec.
+ */
+export interface Codec<T> {
+  /** Short name for telemetry and errors (`"json"`, `"known.met"`). */
+  readonly name: string;
+  /**
+   * Encodes `value` as a sequence of chunks: a synchronous iterable, typically a generator. The
+   * writer fails anything else (a promise, an async iterable) with `ERR_ENCODE` at stage `encode`.
+   */
+  encode(value: T): Iterable<Uint8Array>;
+  /** Decodes bytes; throws {@link PersistenceError} `ERR_CORRUPT` with `details.offset` on bad input. */
+  decode(bytes: Uint8Array): T;
+}

@@ -1,0 +1,131 @@
+import {
+  assertValidSliceBudget,
+  createInlineExecutor,
+  createSlicedExecutor,
+  type Executor,
+} from "../attempt/executors.js";
+import type { Clock } from "../contracts/clock.js";
+import type { Sink } from "../contracts/sink.js";
+import type { WriteResult } from "../contracts/write-result.js";
+import { resolvePolicy } from "../policy/resolve-policy.js";
+import { systemClock } from "../sink-kit/system-clock.js";
+import { type RetryPolicy, resolveRetryPolicy } from "./backoff.js";
+import {
+  DEFAULT_WRITE_CONCURRENCY,
+  type PersistenceWriterOptions,
+  type TargetOptions,
+} from "./options.js";
+
+/** {@link PersistenceWriterOptions} validated, with every default applied. Internal. */
+export interface ResolvedWriterOptions {
+  readonly sink: Sink | undefined;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly onResult: ((result: WriteResult) => void) | undefined;
+  readonly retry: RetryPolicy;
+  readonly executor: Executor;
+  /** Write attempts that may run at once: an integer `>= 1`, or `Infinity`. */
+  readonly concurrency: number;
+}
+
+/** The debounce, max delay and shutdown of one target, validated, with defaults applied. Internal. */
+export interface TargetSettings {
+  readonly debounceMs: number;
+  readonly maxDelayMs: number;
+  readonly shutdown: "flush" | "skip";
+}
+
+/** True for a function. Internal. */
+export function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === "function";
+}
+
+/** An interval option in ms: `>= 0`, finite unless `allowInfinity`, `fallback` when left out. Internal. */
+export function interval(
+  name: string,
+  value: unknown,
+  fallback: number,
+  allowInfinity: boolean,
+): number {
+  const entry = {
+    default: (value === undefined ? fallback : value) as number,
+    min: 0,
+    allowInfinity,
+  };
+  return resolvePolicy({ [name]: entry }, { env: {} }).values[name] as number;
+}
+
+/**
+ * Validates the writer's options in a fixed order (sink, clock, random, onResult, retry, executor,
+ * concurrency): bad intervals throw `RangeError`, wrong types `TypeError`. Internal.
+ */
+export function resolveWriterOptions(options: PersistenceWriterOptions): ResolvedWriterOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createPersistenceWriter needs an options object");
+  }
+  const { sink } = options;
+  if (
+    sink !== undefined &&
+    (typeof sink !== "object" || sink === null || !isFunction(sink.write))
+  ) {
+    throw new TypeError("sink must be a Sink with a write() method");
+  }
+  const clock = options.clock ?? systemClock;
+  if (
+    typeof clock !== "object" ||
+    clock === null ||
+    !isFunction(clock.now) ||
+    !isFunction(clock.setTimeout) ||
+    !isFunction(clock.clearTimeout)
+  ) {
+    throw new TypeError("clock must have now(), setTimeout() and clearTimeout()");
+  }
+  const random = options.random ?? Math.random;
+  if (!isFunction(random)) throw new TypeError("random must be a function");
+  const onResult = options.onResult;
+  if (onResult !== undefined && !isFunction(onResult)) {
+    throw new TypeError("onResult must be a function");
+  }
+  const retry = resolveRetryPolicy(options.retry);
+  const executor = resolveExecutor(options);
+  const concurrency = resolveConcurrency(options.concurrency);
+  return { sink, clock, random, onResult, retry, executor, concurrency };
+}
+
+/** Validates the debounce, max delay and shutdown of `register()`'s options. Internal. */
+export function resolveTargetSettings(targetOptions: object): TargetSettings {
+  const options = targetOptions as TargetOptions<unknown>;
+  const debounceMs = interval("debounceMs", options.debounceMs, 1000, false);
+  const maxDelayMs = interval("maxDelayMs", options.maxDelayMs, 10_000, true);
+  if (maxDelayMs < debounceMs) {
+    throw new RangeError(`maxDelayMs (${maxDelayMs}) must be >= debounceMs (${debounceMs})`);
+  }
+  const shutdown = options.shutdown ?? "flush";
+  if (shutdown !== "flush" && shutdown !== "skip") {
+    throw new TypeError(`shutdown must be "flush" or "skip", got ${JSON.stringify(shutdown)}`);
+  }
+  return { debounceMs, maxDelayMs, shutdown };
+}
+
+function resolveExecutor(options: PersistenceWriterOptions): Executor {
+  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
+  assertValidSliceBudget(sliceBudgetMs);
+  const executor = options.executor ?? "sliced";
+  if (executor === "sliced") return createSlicedExecutor({ budgetMs: sliceBudgetMs });
+  if (executor === "inline") return createInlineExecutor();
+  if (typeof executor === "object" && executor !== null && isFunction(executor.stream)) {
+    return executor;
+  }
+  throw new TypeError(
+    `executor must be "inline", "sliced" or an Executor, got ${JSON.stringify(executor)}`,
+  );
+}
+
+function resolveConcurrency(value: unknown): number {
+  if (value === undefined) return DEFAULT_WRITE_CONCURRENCY;
+  if (typeof value !== "number") throw new TypeError("concurrency must be a number");
+  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1))) {
+    throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${value}`);
+  }
+  return value;
+}
