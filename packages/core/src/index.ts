@@ -17,7 +17,7 @@ export { runWriteAttempt } from "./attempt/write-attempt.js";
 export type { Clock } from "./contracts/clock.js";
 export type { Codec } from "./contracts/codec.js";
 export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
-export type { PersistenceRequest, Urgency } from "./contracts/request.js";
+export type { Urgency } from "./contracts/urgency.js";
 export type {
   Sink,
   SinkCapabilities,
@@ -26,7 +26,6 @@ export type {
   SinkWriteOptions,
   SinkWriteResult,
 } from "./contracts/sink.js";
-export type { PersistenceSnapshot } from "./contracts/snapshot.js";
 export type { TargetId } from "./contracts/target.js";
 export type { AssertValidTargetOptions } from "./contracts/validate-target.js";
 export { assertValidTarget } from "./contracts/validate-target.js";
