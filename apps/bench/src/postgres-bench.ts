@@ -14,7 +14,14 @@ import { createWorkerReplica } from "@snapwrite/executor-worker";
 import { createFsSink } from "@snapwrite/sink-fs";
 import { openPostgresSink } from "@snapwrite/sink-postgres";
 import { pgAvailability, startPgServer } from "@snapwrite/testkit/postgres";
-import { type CpuPinning, canPin, pinCpus, unpinSelf } from "./cpu-pinning.js";
+import {
+  type CpuPinning,
+  canPin,
+  pinCpus,
+  raiseOwnerPriority,
+  resetOwnerPriority,
+  unpinSelf,
+} from "./cpu-pinning.js";
 import { type CpuWindow, startCpuWindow } from "./cpu-window.js";
 import {
   type PostgresBenchRow,
@@ -136,10 +143,16 @@ function toRow(
   };
 }
 
+/** Where the bench's threads run: `--pin` and `--owner-rt`. */
+interface Placement {
+  readonly pinning: CpuPinning | undefined;
+  readonly ownerRt: boolean;
+}
+
 async function measureSize(
   payloadMiB: number,
   rounds: number,
-  pinning: CpuPinning | undefined,
+  placement: Placement,
 ): Promise<PostgresBenchRow> {
   const payload = randomFillSync(new Uint8Array(payloadMiB * MiB));
   const server = await startPgServer();
@@ -173,13 +186,15 @@ async function measureSize(
     ];
     for (let round = 0; round < rounds; round++) {
       // Again every round: threads and backends started since inherit their creator's CPU.
-      if (pinning) pinCpus(pinning, pid);
+      if (placement.pinning) pinCpus(placement.pinning, pid);
+      if (placement.ownerRt) raiseOwnerPriority();
       // Rotate the order so machine noise hits every contender alike.
       for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
     }
     return toRow(payloadMiB, rounds, windows);
   } finally {
-    if (pinning) unpinSelf(availableParallelism());
+    if (placement.ownerRt) resetOwnerPriority();
+    if (placement.pinning) unpinSelf(availableParallelism());
     await worker.close();
     await postgres.close();
     await fs.close?.();
@@ -196,6 +211,7 @@ async function main(): Promise<void> {
     options: {
       sizes: { type: "string", default: "1,20,200" },
       pin: { type: "boolean", default: false },
+      "owner-rt": { type: "boolean", default: false },
       out: { type: "string" },
       "no-save": { type: "boolean", default: false },
     },
@@ -214,17 +230,19 @@ async function main(): Promise<void> {
     throw new Error("--pin needs taskset (util-linux) and at least 2 CPUs");
   }
   const pinning = values.pin ? PIN : undefined;
+  const ownerRt = values["owner-rt"] === true;
   const loadBefore = loadavg()[0] ?? 0;
   const rows: PostgresBenchRow[] = [];
   for (const size of sizes) {
     const rounds = size >= 200 ? 3 : size >= 20 ? 5 : 9;
     console.log(`measuring ${size} MiB (${rounds} rounds)…`);
-    rows.push(await measureSize(size, rounds, pinning));
+    rows.push(await measureSize(size, rounds, { pinning, ownerRt }));
   }
   const load = [loadBefore, loadavg()[0] ?? 0].map((value) => value.toFixed(1)).join(" → ");
-  const pinned = pinning
-    ? `; pinned: owner main thread on CPU ${PIN.ownerCpu}, worker, libuv and server on CPU ${PIN.otherCpu}`
-    : "";
+  const pinned =
+    (pinning
+      ? `; pinned: owner main thread on CPU ${PIN.ownerCpu}, worker, libuv and server on CPU ${PIN.otherCpu}`
+      : "") + (ownerRt ? "; owner main thread SCHED_FIFO" : "");
   console.log(
     `\nend-to-end save over sink-postgres vs sink-fs (medians; loopback server, fsync on${pinned}; load average ${load})\n`,
   );
@@ -240,9 +258,9 @@ async function main(): Promise<void> {
     }`,
   );
   if (!values["no-save"]) {
-    const name = pinning ? "postgres-pinned-latest.json" : "postgres-latest.json";
+    const name = pinning || ownerRt ? "postgres-placed-latest.json" : "postgres-latest.json";
     const out = values.out ?? fileURLToPath(new URL(`../results/${name}`, import.meta.url));
-    const meta = { node: process.version, pinned: pinning ?? null, loadAverage: load };
+    const meta = { node: process.version, pinned: pinning ?? null, ownerRt, loadAverage: load };
     await writeFile(out, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
     console.log(`\nwrote ${out}`);
   }
