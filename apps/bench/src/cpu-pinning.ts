@@ -3,6 +3,7 @@
 // server on the other, with `taskset` (util-linux). Shows whether the owner's stall during a save is
 // its own work or its thread being descheduled while the server and the writing thread use the CPUs.
 import { execFileSync } from "node:child_process";
+import { cpus } from "node:os";
 import { processTree } from "./cpu-window.js";
 
 /** Which CPU the owner's main thread gets, and which one everything else gets. */
@@ -44,9 +45,12 @@ export function pinCpus(pinning: CpuPinning, serverPid: number): void {
   taskset(["-p", "-c", String(pinning.ownerCpu), String(process.pid)]);
 }
 
-/** Lets every thread of this process run on every CPU again. */
-export function unpinSelf(cpus: number): void {
-  taskset(["-a", "-p", "-c", `0-${cpus - 1}`, String(process.pid)]);
+/**
+ * Lets every thread of this process run on every CPU again. `os.cpus()`, not
+ * `availableParallelism()`: the latter counts only the CPUs the calling (pinned) thread may use.
+ */
+export function unpinSelf(): void {
+  taskset(["-a", "-p", "-c", `0-${cpus().length - 1}`, String(process.pid)]);
 }
 
 /**

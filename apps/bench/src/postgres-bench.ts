@@ -194,7 +194,7 @@ async function measureSize(
     return toRow(payloadMiB, rounds, windows);
   } finally {
     if (placement.ownerRt) resetOwnerPriority();
-    if (placement.pinning) unpinSelf(availableParallelism());
+    if (placement.pinning) unpinSelf();
     await worker.close();
     await postgres.close();
     await fs.close?.();
