@@ -21,6 +21,8 @@ export interface CpuColumns {
   readonly processCpuMs: WindowColumns;
   /** PostgreSQL server processes. */
   readonly serverCpuMs: WindowColumns;
+  /** Longest garbage-collection pause on the owner's thread. */
+  readonly gcMaxPauseMs: WindowColumns;
 }
 
 /** One row of the table. */
@@ -111,6 +113,7 @@ export function renderCpuTable(rows: readonly PostgresBenchRow[]): string {
     "owner waiting for a CPU ms",
     "process CPU ms",
     "server CPU ms",
+    "owner GC max pause ms",
   ];
   const lines = rows.map((row) => [
     `${row.payloadMiB} MiB`,
@@ -119,6 +122,7 @@ export function renderCpuTable(rows: readonly PostgresBenchRow[]): string {
     cells(row.cpu.ownerWaitMs, 1),
     cells(row.cpu.processCpuMs, 0),
     cells(row.cpu.serverCpuMs, 0),
+    cells(row.cpu.gcMaxPauseMs, 1),
   ]);
   return `${layout(header, lines)}\n(each cell: control / sink-fs / sink-postgres / sink-postgres in a worker; medians per window)`;
 }

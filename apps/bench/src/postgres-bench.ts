@@ -139,6 +139,7 @@ function toRow(
       ownerWaitMs: columns(windows, (w) => w.cpu.ownerWaitMs),
       processCpuMs: columns(windows, (w) => w.cpu.processCpuMs),
       serverCpuMs: columns(windows, (w) => w.cpu.serverCpuMs),
+      gcMaxPauseMs: columns(windows, (w) => w.stall.gcMaxPauseMs),
     },
   };
 }

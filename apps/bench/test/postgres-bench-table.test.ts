@@ -31,6 +31,7 @@ function row(controlP99: number, workerP99: number): PostgresBenchRow {
       ownerWaitMs: same(5),
       processCpuMs: same(6),
       serverCpuMs: same(7),
+      gcMaxPauseMs: same(8),
     },
   };
 }
