@@ -232,6 +232,11 @@ async function main(): Promise<void> {
   }
   const pinning = values.pin ? PIN : undefined;
   const ownerRt = values["owner-rt"] === true;
+  if (ownerRt) {
+    // Fails here, with chrt's reason, rather than in the middle of a size.
+    raiseOwnerPriority();
+    resetOwnerPriority();
+  }
   const loadBefore = loadavg()[0] ?? 0;
   const rows: PostgresBenchRow[] = [];
   for (const size of sizes) {
