@@ -4,7 +4,7 @@
 // point on purpose: it needs a PostgreSQL server (a throwaway one is started per size).
 import { randomFillSync } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -14,35 +14,25 @@ import { createWorkerReplica } from "@snapwrite/executor-worker";
 import { createFsSink } from "@snapwrite/sink-fs";
 import { openPostgresSink } from "@snapwrite/sink-postgres";
 import { pgAvailability, startPgServer } from "@snapwrite/testkit/postgres";
+import {
+  type CpuPinning,
+  canPin,
+  pinCpus,
+  raiseOwnerPriority,
+  resetOwnerPriority,
+  unpinSelf,
+} from "./cpu-pinning.js";
+import { type CpuWindow, startCpuWindow } from "./cpu-window.js";
+import {
+  type PostgresBenchRow,
+  renderCpuTable,
+  renderTable,
+  stallVerdict,
+  type WindowColumns,
+} from "./postgres-bench-table.js";
 import { createStallMonitor, type StallReport } from "./stall-monitor.js";
 
 const MiB = 1024 * 1024;
-
-/** One row of the table. */
-export interface PostgresBenchRow {
-  readonly payloadMiB: number;
-  readonly rounds: number;
-  /** Median end-to-end save (request → settled, sliced executor) over sink-fs, ms. */
-  readonly fsMs: number;
-  /** Same over sink-postgres (loopback server, fsync on, synchronous_commit on), ms. */
-  readonly postgresMs: number;
-  /** Same with the worker executor: payload, encoding and sink-postgres in a worker thread, ms. */
-  readonly workerMs: number;
-  /** `postgresMs / fsMs`. */
-  readonly ratio: number;
-  /** Median of the largest owner stall per window, ms: control (no save), sink-fs, sink-postgres. */
-  readonly stallMaxMs: StallColumns;
-  /** Median p99 stall per window, ms. */
-  readonly stallP99Ms: StallColumns;
-}
-
-/** One stall figure per window: control (no save), sink-fs, sink-postgres, sink-postgres in a worker. */
-export interface StallColumns {
-  readonly control: number;
-  readonly fs: number;
-  readonly postgres: number;
-  readonly worker: number;
-}
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -58,21 +48,35 @@ const chunkedBytes: Codec<Uint8Array> = {
   decode: (bytes) => bytes,
 };
 
-async function timedSave(
-  sink: Sink,
-  payload: Uint8Array,
-): Promise<{ ms: number; stall: StallReport }> {
-  const writer = createPersistenceWriter({ sink, executor: "sliced" });
-  const handle = writer.register("payload.bin", { snapshot: () => payload, codec: chunkedBytes });
+/** What one window saw: its length, the owner's stall, and where the CPU time went. */
+interface Window {
+  readonly ms: number;
+  readonly stall: StallReport;
+  readonly cpu: CpuWindow;
+}
+
+/** Runs `body` inside a stall monitor and a CPU window (the CPU figures are read outside the monitor). */
+async function measured(serverPid: number, body: () => Promise<void>): Promise<Window> {
+  const cpu = startCpuWindow(serverPid);
   const monitor = createStallMonitor();
   monitor.start();
   const started = performance.now();
-  const result = await handle.request("timed", { urgency: "immediate" }).settled;
+  await body();
   const ms = performance.now() - started;
   const stall = monitor.stop();
+  return { ms, stall, cpu: cpu.stop() };
+}
+
+async function timedSave(sink: Sink, payload: Uint8Array, serverPid: number): Promise<Window> {
+  const writer = createPersistenceWriter({ sink, executor: "sliced" });
+  const handle = writer.register("payload.bin", { snapshot: () => payload, codec: chunkedBytes });
+  let result: Awaited<ReturnType<typeof handle.request>["settled"]> | undefined;
+  const window = await measured(serverPid, async () => {
+    result = await handle.request("timed", { urgency: "immediate" }).settled;
+  });
   await writer.close({ timeoutMs: 120_000 });
-  if (!result.ok) throw result.error;
-  return { ms, stall };
+  if (result?.ok !== true) throw result?.error;
+  return window;
 }
 
 /**
@@ -89,97 +93,109 @@ function workerContender(url: string, payload: Uint8Array) {
   const writer = createPersistenceWriter({});
   const handle = writer.register("payload-worker.bin", { runner: replica });
   return {
-    async save(): Promise<{ ms: number; stall: StallReport }> {
-      const monitor = createStallMonitor();
-      monitor.start();
-      const started = performance.now();
-      const result = await handle.request("timed", { urgency: "immediate" }).settled;
-      const ms = performance.now() - started;
-      const stall = monitor.stop();
-      if (!result.ok) throw result.error;
-      return { ms, stall };
+    async save(serverPid: number): Promise<Window> {
+      let result: Awaited<ReturnType<typeof handle.request>["settled"]> | undefined;
+      const window = await measured(serverPid, async () => {
+        result = await handle.request("timed", { urgency: "immediate" }).settled;
+      });
+      if (result?.ok !== true) throw result?.error;
+      return window;
     },
     close: () => writer.close({ timeoutMs: 120_000 }),
   };
 }
 
-async function controlWindow(ms: number): Promise<StallReport> {
-  const monitor = createStallMonitor();
-  monitor.start();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return monitor.stop();
+const controlWindow = (ms: number, serverPid: number): Promise<Window> =>
+  measured(serverPid, () => new Promise((resolve) => setTimeout(resolve, ms)));
+
+type Kind = keyof WindowColumns;
+const KINDS: readonly Kind[] = ["control", "fs", "postgres", "worker"];
+
+/** The median of `pick` over each kind's windows. */
+function columns(windows: Record<Kind, Window[]>, pick: (window: Window) => number): WindowColumns {
+  const [control, fs, postgres, worker] = KINDS.map((kind) => median(windows[kind].map(pick)));
+  return { control: control ?? 0, fs: fs ?? 0, postgres: postgres ?? 0, worker: worker ?? 0 };
 }
 
-async function measureSize(payloadMiB: number, rounds: number): Promise<PostgresBenchRow> {
+function toRow(
+  payloadMiB: number,
+  rounds: number,
+  windows: Record<Kind, Window[]>,
+): PostgresBenchRow {
+  const fsMs = median(windows.fs.map((w) => w.ms));
+  const postgresMs = median(windows.postgres.map((w) => w.ms));
+  return {
+    payloadMiB,
+    rounds,
+    fsMs,
+    postgresMs,
+    workerMs: median(windows.worker.map((w) => w.ms)),
+    ratio: Number((postgresMs / fsMs).toFixed(2)),
+    stallMaxMs: columns(windows, (w) => w.stall.maxStallMs),
+    stallP99Ms: columns(windows, (w) => w.stall.p99StallMs),
+    cpu: {
+      ownerBusyMs: columns(windows, (w) => w.stall.activeMs),
+      ownerCpuMs: columns(windows, (w) => w.cpu.ownerCpuMs),
+      ownerWaitMs: columns(windows, (w) => w.cpu.ownerWaitMs),
+      processCpuMs: columns(windows, (w) => w.cpu.processCpuMs),
+      serverCpuMs: columns(windows, (w) => w.cpu.serverCpuMs),
+      gcMaxPauseMs: columns(windows, (w) => w.stall.gcMaxPauseMs),
+    },
+  };
+}
+
+/** Where the bench's threads run: `--pin` and `--owner-rt`. */
+interface Placement {
+  readonly pinning: CpuPinning | undefined;
+  readonly ownerRt: boolean;
+}
+
+async function measureSize(
+  payloadMiB: number,
+  rounds: number,
+  placement: Placement,
+): Promise<PostgresBenchRow> {
   const payload = randomFillSync(new Uint8Array(payloadMiB * MiB));
   const server = await startPgServer();
+  const pid = server.pid();
   const dir = await mkdtemp(join(tmpdir(), "snapwrite-bench-fs-"));
   const postgres = await openPostgresSink({ connectionString: server.url, chunkBytes: MiB });
   const fs = createFsSink({ dir });
   const worker = workerContender(server.url, payload);
   try {
     // One untimed save each: the sweep of sink-fs, the pool's first connection, the table's pages.
-    await timedSave(fs, payload);
-    await timedSave(postgres, payload);
-    await worker.save();
-    const times = { fs: [] as number[], postgres: [] as number[], worker: [] as number[] };
-    const stalls = {
-      control: [] as StallReport[],
-      fs: [] as StallReport[],
-      postgres: [] as StallReport[],
-      worker: [] as StallReport[],
-    };
+    await timedSave(fs, payload, pid);
+    await timedSave(postgres, payload, pid);
+    await worker.save(pid);
+    const windows: Record<Kind, Window[]> = { control: [], fs: [], postgres: [], worker: [] };
     let lastMs = 100;
     const steps: Array<() => Promise<void>> = [
       async () => {
-        stalls.control.push(await controlWindow(lastMs));
+        windows.control.push(await controlWindow(lastMs, pid));
       },
       async () => {
-        const run = await timedSave(fs, payload);
-        times.fs.push(run.ms);
-        stalls.fs.push(run.stall);
+        windows.fs.push(await timedSave(fs, payload, pid));
       },
       async () => {
-        const run = await timedSave(postgres, payload);
-        times.postgres.push(run.ms);
-        stalls.postgres.push(run.stall);
+        const run = await timedSave(postgres, payload, pid);
+        windows.postgres.push(run);
         lastMs = run.ms;
       },
       async () => {
-        const run = await worker.save();
-        times.worker.push(run.ms);
-        stalls.worker.push(run.stall);
+        windows.worker.push(await worker.save(pid));
       },
     ];
     for (let round = 0; round < rounds; round++) {
+      // Again every round: threads and backends started since inherit their creator's CPU.
+      if (placement.pinning) pinCpus(placement.pinning, pid);
+      if (placement.ownerRt) raiseOwnerPriority();
       // Rotate the order so machine noise hits every contender alike.
       for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
     }
-    const maxOf = (list: StallReport[]) => median(list.map((report) => report.maxStallMs));
-    const p99Of = (list: StallReport[]) => median(list.map((report) => report.p99StallMs));
-    const fsMs = median(times.fs);
-    const postgresMs = median(times.postgres);
-    return {
-      payloadMiB,
-      rounds,
-      fsMs,
-      postgresMs,
-      workerMs: median(times.worker),
-      ratio: Number((postgresMs / fsMs).toFixed(2)),
-      stallMaxMs: {
-        control: maxOf(stalls.control),
-        fs: maxOf(stalls.fs),
-        postgres: maxOf(stalls.postgres),
-        worker: maxOf(stalls.worker),
-      },
-      stallP99Ms: {
-        control: p99Of(stalls.control),
-        fs: p99Of(stalls.fs),
-        postgres: p99Of(stalls.postgres),
-        worker: p99Of(stalls.worker),
-      },
-    };
+    return toRow(payloadMiB, rounds, windows);
   } finally {
+    if (placement.ownerRt) resetOwnerPriority();
+    if (placement.pinning) unpinSelf();
     await worker.close();
     await postgres.close();
     await fs.close?.();
@@ -188,43 +204,16 @@ async function measureSize(payloadMiB: number, rounds: number): Promise<Postgres
   }
 }
 
-function stallCells(stall: StallColumns): string {
-  return `${stall.control} / ${stall.fs} / ${stall.postgres} / ${stall.worker}`;
-}
-
-function renderTable(rows: readonly PostgresBenchRow[]): string {
-  const header = [
-    "payload",
-    "rounds",
-    "sink-fs ms",
-    "sink-postgres ms",
-    "pg/fs",
-    "pg worker ms",
-    "max stall ms control/fs/pg/pg worker",
-    "p99 stall ms control/fs/pg/pg worker",
-  ];
-  const lines = rows.map((row) => [
-    `${row.payloadMiB} MiB`,
-    String(row.rounds),
-    row.fsMs.toFixed(1),
-    row.postgresMs.toFixed(1),
-    `${row.ratio}×`,
-    row.workerMs.toFixed(1),
-    stallCells(row.stallMaxMs),
-    stallCells(row.stallP99Ms),
-  ]);
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...lines.map((line) => (line[i] ?? "").length)),
-  );
-  const format = (cells: string[]) =>
-    cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ");
-  return [format(header), ...lines.map(format)].join("\n");
-}
+/** `--pin`: the owner's main thread on CPU 0, everything else (worker, libuv, server) on CPU 1. */
+const PIN: CpuPinning = { ownerCpu: 0, otherCpu: 1 };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       sizes: { type: "string", default: "1,20,200" },
+      pin: { type: "boolean", default: false },
+      "owner-rt": { type: "boolean", default: false },
+      out: { type: "string" },
       "no-save": { type: "boolean", default: false },
     },
     strict: true,
@@ -238,19 +227,47 @@ async function main(): Promise<void> {
     console.log(`bench:postgres skipped: ${availability.reason}`);
     return;
   }
+  if (values.pin && (availableParallelism() < 2 || !canPin())) {
+    throw new Error("--pin needs taskset (util-linux) and at least 2 CPUs");
+  }
+  const pinning = values.pin ? PIN : undefined;
+  const ownerRt = values["owner-rt"] === true;
+  if (ownerRt) {
+    // Fails here, with chrt's reason, rather than in the middle of a size.
+    raiseOwnerPriority();
+    resetOwnerPriority();
+  }
+  const loadBefore = loadavg()[0] ?? 0;
   const rows: PostgresBenchRow[] = [];
   for (const size of sizes) {
     const rounds = size >= 200 ? 3 : size >= 20 ? 5 : 9;
     console.log(`measuring ${size} MiB (${rounds} rounds)…`);
-    rows.push(await measureSize(size, rounds));
+    rows.push(await measureSize(size, rounds, { pinning, ownerRt }));
   }
+  const load = [loadBefore, loadavg()[0] ?? 0].map((value) => value.toFixed(1)).join(" → ");
+  const pinned =
+    (pinning
+      ? `; pinned: owner main thread on CPU ${PIN.ownerCpu}, worker, libuv and server on CPU ${PIN.otherCpu}`
+      : "") + (ownerRt ? "; owner main thread SCHED_FIFO" : "");
   console.log(
-    `\nend-to-end save over sink-postgres vs sink-fs (medians; loopback server, fsync on)\n`,
+    `\nend-to-end save over sink-postgres vs sink-fs (medians; loopback server, fsync on${pinned}; load average ${load})\n`,
   );
   console.log(renderTable(rows));
+  console.log(`\nwhere the CPU time of each window went\n`);
+  console.log(renderCpuTable(rows));
+  const missed = rows
+    .filter((row) => !stallVerdict(row).reached)
+    .map((row) => `${row.payloadMiB} MiB`);
+  console.log(
+    `\ngoal "the owner's stall stays at the control's level" (sink-postgres in a worker): ${
+      missed.length === 0 ? "reached at every size" : `missed at ${missed.join(", ")}`
+    }`,
+  );
   if (!values["no-save"]) {
-    const out = fileURLToPath(new URL("../results/postgres-latest.json", import.meta.url));
-    await writeFile(out, `${JSON.stringify({ node: process.version, rows }, null, 2)}\n`);
+    const name = pinning || ownerRt ? "postgres-placed-latest.json" : "postgres-latest.json";
+    const out = values.out ?? fileURLToPath(new URL(`../results/${name}`, import.meta.url));
+    const meta = { node: process.version, pinned: pinning ?? null, ownerRt, loadAverage: load };
+    await writeFile(out, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
     console.log(`\nwrote ${out}`);
   }
 }
