@@ -26,14 +26,15 @@ import { errorCode } from "./error-code.js";
 import { fileHoldsBytes } from "./file-holds-bytes.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
-import { isLockFileName, lockFileName } from "./lock-file-name.js";
+import { acquireTargetLock, type TargetLockSettings } from "./lock/acquire-lock.js";
+import { isClaimFileName } from "./lock/claim-file.js";
+import { isLockFileName, lockFileName } from "./lock/lock-file-name.js";
 import { NO_HARD_LINKS } from "./no-hard-links.js";
 import { notRegularFile, openRegularFile, readRegularFile } from "./open-regular-file.js";
 import { isProcessAlive } from "./process-alive.js";
 import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
 import { syncDirectory } from "./sync-directory.js";
-import { acquireTargetLock, isClaimFileName, type TargetLockSettings } from "./target-lock.js";
 import { parseTempFileName, tempFileName } from "./temp-file-name.js";
 import { type WriteBatchLimits, writeChunks } from "./write-chunks.js";
 

@@ -7,8 +7,8 @@ export type {
   FsSinkWriteResult,
 } from "./create-fs-sink.js";
 export { createFsSink } from "./create-fs-sink.js";
-export type { FileLock, LockFileOptions } from "./lock-file.js";
-export { lockFile } from "./lock-file.js";
+export type { FileLock, LockFileOptions } from "./lock/lock-file.js";
+export { lockFile } from "./lock/lock-file.js";
 export { isProcessAlive } from "./process-alive.js";
 export type { FsSweepReport } from "./sweep-directory.js";
 export type {
