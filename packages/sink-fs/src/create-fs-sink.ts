@@ -20,23 +20,23 @@ import {
 } from "@snapwrite/core";
 import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "./abort-failure.js";
-import { activeFiles } from "./active-files.js";
 import { DEFAULT_CLOCK } from "./default-clock.js";
 import { errorCode } from "./error-code.js";
-import { fileHoldsBytes } from "./file-holds-bytes.js";
 import { fsFailure } from "./fs-failure.js";
 import type { FsSinkRuntime } from "./fs-sink-runtime.js";
 import { acquireTargetLock, type TargetLockSettings } from "./lock/acquire-lock.js";
 import { isClaimFileName } from "./lock/claim-file.js";
 import { isLockFileName, lockFileName } from "./lock/lock-file-name.js";
 import { NO_HARD_LINKS } from "./no-hard-links.js";
-import { notRegularFile, openRegularFile, readRegularFile } from "./open-regular-file.js";
 import { isProcessAlive } from "./process-alive.js";
-import { type RenameRetrySettings, renameWithRetry } from "./rename-with-retry.js";
-import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
-import { syncDirectory } from "./sync-directory.js";
+import { fileHoldsBytes } from "./quarantine/file-holds-bytes.js";
+import { notRegularFile, openRegularFile, readRegularFile } from "./read/open-regular-file.js";
+import { activeFiles } from "./sweep/active-files.js";
+import { type FsSweepReport, sweepDirectory } from "./sweep/sweep-directory.js";
 import { parseTempFileName, tempFileName } from "./temp-file-name.js";
-import { type WriteBatchLimits, writeChunks } from "./write-chunks.js";
+import { type RenameRetrySettings, renameWithRetry } from "./write/rename-with-retry.js";
+import { syncDirectory } from "./write/sync-directory.js";
+import { type WriteBatchLimits, writeChunks } from "./write/write-chunks.js";
 
 /** Options of the cross-process lock of {@link createFsSink}. */
 export interface FsSinkLockOptions {

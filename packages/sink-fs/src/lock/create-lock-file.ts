@@ -1,9 +1,9 @@
 import { basename, dirname, join } from "node:path";
 import type { FsFileHandle } from "@snapwrite/core";
-import { activeFiles } from "../active-files.js";
 import { errorCode } from "../error-code.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { NO_HARD_LINKS } from "../no-hard-links.js";
+import { activeFiles } from "../sweep/active-files.js";
 import { tempFileName } from "../temp-file-name.js";
 
 /** A lock file this thread just created, open for heartbeats. */

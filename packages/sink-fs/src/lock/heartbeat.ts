@@ -3,7 +3,7 @@ import { PersistenceError } from "@snapwrite/core";
 import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
-import { readRegularFile } from "../open-regular-file.js";
+import { readRegularFile } from "../read/open-regular-file.js";
 import type { TargetLockSettings } from "./acquire-lock.js";
 import { describeOwner, encodeOwner, type LockOwner, parseLockOwner } from "./owner-record.js";
 import { releaseLock } from "./release-lock.js";

@@ -6,7 +6,7 @@ import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { DEFAULT_CLOCK } from "../default-clock.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { isProcessAlive } from "../process-alive.js";
-import { sweepDirectory } from "../sweep-directory.js";
+import { sweepDirectory } from "../sweep/sweep-directory.js";
 import { parseTempFileName } from "../temp-file-name.js";
 import { acquireTargetLock } from "./acquire-lock.js";
 import { isClaimFileName } from "./claim-file.js";

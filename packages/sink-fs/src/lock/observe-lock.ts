@@ -1,7 +1,7 @@
 import type { FsFileHandle, FsStats } from "@snapwrite/core";
 import { errorCode } from "../error-code.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
-import { openRegularFile, readRegularFile } from "../open-regular-file.js";
+import { openRegularFile, readRegularFile } from "../read/open-regular-file.js";
 import { type LockOwner, parseLockOwner } from "./owner-record.js";
 
 /** A lock file as observed by someone who wants it. */
