@@ -1,3 +1,4 @@
+export { createFsSink } from "./create-fs-sink.js";
 export type {
   FsSink,
   FsSinkBatchOptions,
@@ -5,8 +6,7 @@ export type {
   FsSinkOptions,
   FsSinkRenameRetryOptions,
   FsSinkWriteResult,
-} from "./create-fs-sink.js";
-export { createFsSink } from "./create-fs-sink.js";
+} from "./fs-sink-types.js";
 export type { FileLock, LockFileOptions } from "./lock/lock-file.js";
 export { lockFile } from "./lock/lock-file.js";
 export { isProcessAlive } from "./process-alive.js";

@@ -7,7 +7,8 @@ import {
   type SinkWriteResult,
 } from "@snapwrite/core";
 import { abortFailure } from "../abort-failure.js";
-import { createFsSink, type FsSinkOptions } from "../create-fs-sink.js";
+import { createFsSink } from "../create-fs-sink.js";
+import type { FsSinkOptions } from "../fs-sink-types.js";
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
