@@ -99,6 +99,64 @@ describe("defineSink", () => {
     expect(log).toEqual([]);
   });
 
+  it("runs checkTarget after the common validation and before the closed check or any chunk", async () => {
+    const { log, definition } = recorder();
+    const checked: string[] = [];
+    const sink = defineSink({
+      ...definition,
+      checkTarget(target, stage) {
+        checked.push(`${target} ${String(stage)}`);
+        if (target.endsWith(".reserved")) throw new TypeError(`reserved ${target}`);
+      },
+    });
+    let pulled = false;
+    const source = (function* () {
+      pulled = true;
+      yield new Uint8Array(1);
+    })();
+    expect(await rejection(sink.write("x.reserved", source))).toBeInstanceOf(TypeError);
+    expect(await rejection(sink.read("r.reserved"))).toBeInstanceOf(TypeError);
+    expect(await rejection(sink.quarantine?.("q.reserved", "x") as Promise<string>)).toBeInstanceOf(
+      TypeError,
+    );
+    expect(isPersistenceError(await rejection(sink.read("../up")), "ERR_INVALID_TARGET")).toBe(
+      true,
+    );
+    await sink.close();
+    expect(await rejection(sink.write("y.reserved", [new Uint8Array(1)]))).toBeInstanceOf(
+      TypeError,
+    );
+    expect(checked).toEqual([
+      "x.reserved open",
+      "r.reserved undefined",
+      "q.reserved undefined",
+      "y.reserved open",
+    ]);
+    expect(pulled).toBe(false);
+    expect(log).toEqual(["closeNow"]);
+  });
+
+  it("rejects writes aborted before their turn with the definition's abortError", async () => {
+    const first = deferred();
+    const { log, definition } = recorder(new Map([["t:1", first.promise]]));
+    const sink = defineSink({
+      ...definition,
+      abortError: (target, signal) => new RangeError(`${target}: ${String(signal.reason)}`),
+    });
+    const early = await rejection(
+      sink.write("t", [new Uint8Array(1)], { signal: AbortSignal.abort("now") }),
+    );
+    expect(early).toEqual(new RangeError("t: now"));
+    const a = sink.write("t", [new Uint8Array([1])], { generation: 1 });
+    const controller = new AbortController();
+    const b = sink.write("t", [new Uint8Array([2])], { generation: 2, signal: controller.signal });
+    controller.abort("queued");
+    expect(await rejection(b)).toEqual(new RangeError("t: queued"));
+    first.resolve();
+    await a;
+    expect(log).toEqual(["write t 1", "wrote t 1"]);
+  });
+
   it("runs writes of one target one at a time in call order and the last call wins", async () => {
     const first = deferred();
     const gates = new Map([["t:1", first.promise]]);
@@ -224,6 +282,8 @@ describe("defineSink", () => {
     ).toThrow(/capabilities.fencing/);
     expect(() => defineSink({ ...definition, readAfterClose: "yes" as never })).toThrow(TypeError);
     expect(() => defineSink({ ...definition, checksExpected: 1 as never })).toThrow(TypeError);
+    expect(() => defineSink({ ...definition, checkTarget: true as never })).toThrow(TypeError);
+    expect(() => defineSink({ ...definition, abortError: "x" as never })).toThrow(TypeError);
   });
 
   it("re-exports the author helpers", () => {

@@ -1,3 +1,4 @@
+export { createFsSink } from "./create-fs-sink.js";
 export type {
   FsSink,
   FsSinkBatchOptions,
@@ -5,16 +6,15 @@ export type {
   FsSinkOptions,
   FsSinkRenameRetryOptions,
   FsSinkWriteResult,
-} from "./create-fs-sink.js";
-export { createFsSink } from "./create-fs-sink.js";
-export type { FileLock, LockFileOptions } from "./lock-file.js";
-export { lockFile } from "./lock-file.js";
+} from "./fs-sink-types.js";
+export type { FileLock, LockFileOptions } from "./lock/lock-file.js";
+export { lockFile } from "./lock/lock-file.js";
 export { isProcessAlive } from "./process-alive.js";
-export type { FsSweepReport } from "./sweep-directory.js";
+export type { FsSweepReport } from "./sweep/sweep-directory.js";
 export type {
   WriteFileAtomicData,
   WriteFileAtomicOptions,
   WriteFileAtomicResult,
   WriteJsonAtomicOptions,
-} from "./write-file-atomic.js";
-export { writeFileAtomic, writeJsonAtomic } from "./write-file-atomic.js";
+} from "./write/write-file-atomic.js";
+export { writeFileAtomic, writeJsonAtomic } from "./write/write-file-atomic.js";

@@ -5,8 +5,8 @@ import type { Clock } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
+import { claimFileName } from "../src/lock/claim-file.js";
 import { processIdentity } from "../src/process-identity.js";
-import { claimFileName } from "../src/target-lock.js";
 import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();

@@ -60,6 +60,17 @@ export interface SinkDefinition {
   readonly checksExpected?: boolean | undefined;
   /** `read` keeps working after `close()`, for a store that stays inspectable. Default `false`. */
   readonly readAfterClose?: boolean | undefined;
+  /**
+   * More checks of a target (names the sink reserves, …), run by every call right after the
+   * common validation and before anything else; throws `ERR_INVALID_TARGET` with `stage` (`"open"`
+   * for a write, `undefined` otherwise).
+   */
+  checkTarget?(target: TargetId, stage: "open" | undefined): void;
+  /**
+   * The error of a write whose signal aborted before `writeNow` was called (already aborted, or
+   * while queued). Default: `ERR_ABORTED` at stage `write`.
+   */
+  abortError?(target: TargetId, signal: AbortSignal): unknown;
 }
 
 /** A sink built by {@link defineSink}: `close()` is always there, and `await using` closes it. */
@@ -93,7 +104,8 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     });
   }
 
-  function abortError(target: TargetId, signal: AbortSignal): PersistenceError {
+  function abortError(target: TargetId, signal: AbortSignal): unknown {
+    if (definition.abortError !== undefined) return definition.abortError(target, signal);
     return new PersistenceError("ERR_ABORTED", `write of ${JSON.stringify(target)} was aborted`, {
       stage: "write",
       target,
@@ -107,6 +119,7 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     options: SinkWriteOptions = {},
   ): Promise<SinkWriteResult> {
     assertValidTarget(target, { stage: "open" });
+    definition.checkTarget?.(target, "open");
     assertOpen(target, "write", "open");
     const { signal } = options;
     if (signal?.aborted) throw abortError(target, signal);
@@ -122,6 +135,7 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
 
   async function read(target: TargetId, options: SinkReadOptions = {}): Promise<Uint8Array> {
     assertValidTarget(target);
+    definition.checkTarget?.(target, undefined);
     const from = options.from ?? "primary";
     if (from !== "primary" && from !== "backup") {
       throw new TypeError(`read: from must be "primary" or "backup", got ${String(from)}`);
@@ -136,6 +150,7 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     options: SinkQuarantineOptions = {},
   ): Promise<string> {
     assertValidTarget(target);
+    definition.checkTarget?.(target, undefined);
     const expected = options?.expected;
     if (expected !== undefined && !(expected instanceof Uint8Array)) {
       throw new TypeError("quarantine: expected must be a Uint8Array");
@@ -208,7 +223,7 @@ function checkDefinition(definition: SinkDefinition): void {
       throw new TypeError(`defineSink: ${name} must be a function`);
     }
   }
-  for (const name of ["quarantineNow", "closeNow"] as const) {
+  for (const name of ["quarantineNow", "closeNow", "checkTarget", "abortError"] as const) {
     if (definition[name] !== undefined && typeof definition[name] !== "function") {
       throw new TypeError(`defineSink: ${name} must be a function when given`);
     }

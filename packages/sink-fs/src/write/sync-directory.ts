@@ -1,6 +1,6 @@
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
-import { errorCode } from "./error-code.js";
-import { fsFailure } from "./fs-failure.js";
+import { errorCode } from "../error-code.js";
+import { fsFailure } from "../fs-failure.js";
 
 /**
  * Error codes meaning "directories cannot be fsynced here", not "the fsync failed": Windows refuses

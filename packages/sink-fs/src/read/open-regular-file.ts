@@ -6,7 +6,7 @@ import {
   PersistenceError,
   type WriteStage,
 } from "@snapwrite/core";
-import { errorCode } from "./error-code.js";
+import { errorCode } from "../error-code.js";
 
 /**
  * Read-only and non-blocking: opening a FIFO for reading otherwise waits for a writer forever, in a

@@ -1,8 +1,8 @@
-import { abortFailure } from "./abort-failure.js";
-import { sleep } from "./default-clock.js";
-import { errorCode } from "./error-code.js";
-import { fsFailure } from "./fs-failure.js";
-import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { abortFailure } from "../abort-failure.js";
+import { sleep } from "../default-clock.js";
+import { errorCode } from "../error-code.js";
+import { fsFailure } from "../fs-failure.js";
+import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 
 /** Retry policy of renames, defaults applied. */
 export interface RenameRetrySettings {

@@ -6,8 +6,9 @@ import {
   PersistenceError,
   type SinkWriteResult,
 } from "@snapwrite/core";
-import { abortFailure } from "./abort-failure.js";
-import { createFsSink, type FsSinkOptions } from "./create-fs-sink.js";
+import { abortFailure } from "../abort-failure.js";
+import { createFsSink } from "../create-fs-sink.js";
+import type { FsSinkOptions } from "../fs-sink-types.js";
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {

@@ -1,11 +1,12 @@
 import { basename, dirname, join } from "node:path";
+import { creatorState } from "../creator-state.js";
+import { errorCode } from "../error-code.js";
+import type { FsSinkRuntime } from "../fs-sink-runtime.js";
+import { removeStaleLock } from "../lock/break-lock.js";
+import { isClaimFileName, removeStaleClaim } from "../lock/claim-file.js";
+import { isLockFileName } from "../lock/lock-file-name.js";
+import { type ParsedTempFileName, parseTempFileName } from "../temp-file-name.js";
 import { activeFiles } from "./active-files.js";
-import { creatorState } from "./creator-state.js";
-import { errorCode } from "./error-code.js";
-import type { FsSinkRuntime } from "./fs-sink-runtime.js";
-import { isLockFileName } from "./lock-file-name.js";
-import { isClaimFileName, removeStaleClaim, removeStaleLock } from "./target-lock.js";
-import { type ParsedTempFileName, parseTempFileName } from "./temp-file-name.js";
 
 /** What a sweep removed. */
 export interface FsSweepReport {

@@ -5,8 +5,8 @@ import {
   raceAbort,
   toPersistenceError,
 } from "@snapwrite/core";
-import { abortFailure } from "./abort-failure.js";
-import { fsFailure } from "./fs-failure.js";
+import { abortFailure } from "../abort-failure.js";
+import { fsFailure } from "../fs-failure.js";
 
 /** Limits of one `writev` call. */
 export interface WriteBatchLimits {

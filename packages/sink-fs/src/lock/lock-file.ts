@@ -2,13 +2,15 @@ import * as nodeFs from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { type FsPort, PersistenceError } from "@snapwrite/core";
-import { DEFAULT_CLOCK } from "./default-clock.js";
-import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { DEFAULT_CLOCK } from "../default-clock.js";
+import type { FsSinkRuntime } from "../fs-sink-runtime.js";
+import { isProcessAlive } from "../process-alive.js";
+import { sweepDirectory } from "../sweep/sweep-directory.js";
+import { parseTempFileName } from "../temp-file-name.js";
+import { acquireTargetLock } from "./acquire-lock.js";
+import { isClaimFileName } from "./claim-file.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
-import { isProcessAlive } from "./process-alive.js";
-import { sweepDirectory } from "./sweep-directory.js";
-import { acquireTargetLock, isClaimFileName } from "./target-lock.js";
-import { parseTempFileName } from "./temp-file-name.js";
 
 /** Options of {@link lockFile}. */
 export interface LockFileOptions {
@@ -52,7 +54,6 @@ const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LockFileOptions>([
   "signal",
   "fs",
 ]);
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Takes the exclusive lock of `path` (absolute, or relative to the working directory): the lock file

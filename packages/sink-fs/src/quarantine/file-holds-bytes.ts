@@ -1,5 +1,5 @@
 import type { FsPort } from "@snapwrite/core";
-import { openRegularFile, type RegularFileContext } from "./open-regular-file.js";
+import { openRegularFile, type RegularFileContext } from "../read/open-regular-file.js";
 
 /** Bytes compared per read. */
 const COMPARE_BYTES = 64 * 1024;
