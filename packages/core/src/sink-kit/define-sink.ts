@@ -98,10 +98,14 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
 
   function assertOpen(target: TargetId, what: string, stage?: "open"): void {
     if (closing === undefined) return;
-    throw new PersistenceError("ERR_CLOSED", `sink is closed; cannot ${what} ${target}`, {
-      stage,
-      target,
-    });
+    throw new PersistenceError(
+      "ERR_CLOSED",
+      `sink is closed; cannot ${what} ${JSON.stringify(target)}`,
+      {
+        stage,
+        target,
+      },
+    );
   }
 
   function abortError(target: TargetId, signal: AbortSignal): unknown {
