@@ -4,7 +4,7 @@ import {
   EXTRA_MEMORY_BUDGET_MB,
   type GoalCheckLine,
   type GoalVerdict,
-} from "./goals.js";
+} from "./goal-support.js";
 import type { RequestCost } from "./request-cost.js";
 
 /**

@@ -13,7 +13,7 @@ import { compareJsonCodec } from "./codec-goals.js";
 import { measureCodecThroughput } from "./codec-throughput.js";
 import type { Contender } from "./contenders/contender.js";
 import { createControlContender } from "./contenders/control-contender.js";
-import { countLabel } from "./goals.js";
+import { countLabel } from "./goal-support.js";
 import { type JsonKnownState, toJsonKnownFile, toJsonKnownState } from "./json-known-file.js";
 import type { SnapwriteModules } from "./snapwrite-modules.js";
 import { createStateModel } from "./state-model.js";

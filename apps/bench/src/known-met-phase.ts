@@ -15,7 +15,7 @@ import { measureCodecThroughput } from "./codec-throughput.js";
 import type { Contender } from "./contenders/contender.js";
 import { createControlContender } from "./contenders/control-contender.js";
 import { measureEndToEndRatio } from "./end-to-end-ratio.js";
-import { countLabel } from "./goals.js";
+import { countLabel } from "./goal-support.js";
 import type { KnownFileSpec } from "./known-file-workload.js";
 import { measurePatchCost } from "./patch-cost.js";
 import { unavailableResult } from "./run-result.js";
