@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Codec } from "@snapwrite/core";
+import { encodeToBuffer } from "./bench-format.js";
 import type { SnapwriteModules } from "./snapwrite-modules.js";
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
@@ -21,12 +22,6 @@ function drain(codec: Codec<unknown>, value: unknown): number {
   let bytes = 0;
   for (const chunk of codec.encode(value)) bytes += chunk.byteLength;
   return bytes;
-}
-
-function concat(codec: Codec<unknown>, value: unknown): Buffer {
-  const chunks: Uint8Array[] = [];
-  for (const chunk of codec.encode(value)) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }
 
 /** The JSON codec against the naive path, and its envelope (version + validate) against itself. */
@@ -72,8 +67,8 @@ export function compareJsonCodec(
   if (!create) return undefined;
   const plain = create<unknown>();
   const envelope = create<unknown>({ version: 1, validate: passThrough });
-  const plainBytes = concat(plain, value);
-  const envelopeBytes = concat(envelope, value);
+  const plainBytes = encodeToBuffer(plain, value);
+  const envelopeBytes = encodeToBuffer(envelope, value);
   let naiveEncodeMs = Number.POSITIVE_INFINITY;
   let codecEncodeMs = Number.POSITIVE_INFINITY;
   let envelopeEncodeMs = Number.POSITIVE_INFINITY;

@@ -1,27 +1,26 @@
 import { isPersistenceError } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { createBurstPayloadCodec } from "../src/burst-payload-codec.js";
-
-const concat = (chunks: Iterable<Uint8Array>): Uint8Array => Buffer.concat([...chunks]);
 
 describe("createBurstPayloadCodec", () => {
   const codec = createBurstPayloadCodec(64);
 
   it("round-trips the sequence number in a payload of the configured size", () => {
-    const bytes = concat(codec.encode({ seq: 123_456 }));
+    const bytes = concatChunks(codec.encode({ seq: 123_456 }));
     expect(bytes.byteLength).toBe(64);
     expect(codec.decode(bytes)).toEqual({ seq: 123_456 });
   });
 
   it("hands out a fresh buffer per encoding", () => {
-    const a = concat(codec.encode({ seq: 1 }));
-    const b = concat(codec.encode({ seq: 2 }));
+    const a = concatChunks(codec.encode({ seq: 1 }));
+    const b = concatChunks(codec.encode({ seq: 2 }));
     expect(a).not.toEqual(b);
     expect(codec.decode(a)).toEqual({ seq: 1 });
   });
 
   it("rejects a truncated or altered payload with ERR_CORRUPT and the offset", () => {
-    const bytes = concat(codec.encode({ seq: 5 }));
+    const bytes = concatChunks(codec.encode({ seq: 5 }));
     let error: unknown;
     try {
       codec.decode(bytes.subarray(0, 10));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseBenchOptions } from "../src/cli-options.js";
+import { formatGoals, wrap } from "../src/format-goals.js";
 import { formatTable, TABLE_WIDTH } from "../src/format-table.js";
-import { evaluateGoals, formatGoals, wrap } from "../src/goals.js";
+import { evaluateGoals } from "../src/goals.js";
 import { logTicks } from "../src/render-svg.js";
 import { type RunResult, unavailableResult } from "../src/run-result.js";
 import { attributeStalls, createStepLog } from "../src/step-log.js";

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { killTable, readLines, runKillRounds } from "../src/journal-kill.js";
+import { killTable, runKillRounds } from "../src/journal-kill.js";
+import { readLines } from "../src/kill-records.js";
 
 const script = resolve(import.meta.dirname, "..", "dist", "journal-append.js");
 const journalBuilt = existsSync(

@@ -1,10 +1,10 @@
 export type { Replica, ReplicaWorkerDefinition } from "./serve-replica.js";
 export { serveReplica } from "./serve-replica.js";
 export { REPLICA_PROTOCOL_VERSION } from "./worker-protocol.js";
+export { createWorkerReplica } from "./worker-replica.js";
 export type {
   WorkerReplica,
   WorkerReplicaCloseOptions,
   WorkerReplicaOptions,
   WorkerReplicaStats,
-} from "./worker-replica.js";
-export { createWorkerReplica } from "./worker-replica.js";
+} from "./worker-replica-types.js";

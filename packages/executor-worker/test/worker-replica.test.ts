@@ -12,6 +12,7 @@ import {
   type WriteFailed,
   type WriteResult,
 } from "@snapwrite/core";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   createWorkerReplica,
@@ -415,7 +416,7 @@ describe("worker replica targets", () => {
     const ticket = known.request("slow", { urgency: "immediate" });
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(known.state.inFlight).toBe(true);
-    await replica.close({ timeoutMs: 2 ** 31 });
+    await replica.close({ timeoutMs: MAX_TIMER_MS + 1 });
     expect((await ticket.settled).ok).toBe(true);
     expect(await fileText("late.txt")).toBe("kept=yes\n");
     expect(replica.stats.alive).toBe(false);

@@ -1,11 +1,7 @@
 import type { TargetId } from "@snapwrite/core";
 import { assertValidTarget } from "@snapwrite/core/sink-kit";
-import {
-  concatEntry,
-  type Entry,
-  type MemorySinkQuarantineRecord,
-  type MemoryStore,
-} from "./store.js";
+import type { MemorySinkQuarantineRecord, MemoryStore } from "./store.js";
+import { concatEntry, type Entry } from "./stored-entry.js";
 
 /** Counters of a {@link MemorySink}, for tests and the bench. */
 export interface MemorySinkStats {

@@ -1,25 +1,17 @@
 import {
-  isPersistenceError,
   PersistenceError,
   type SinkWriteOptions,
   type SinkWriteResult,
   type TargetId,
-  type WriteStage,
 } from "@snapwrite/core";
 import {
-  raceAbort,
   type SinkQuarantineNowOptions,
   type SinkReadNowOptions,
   toPersistenceError,
 } from "@snapwrite/core/sink-kit";
+import { abortError, collect } from "./collect-chunks.js";
 import type { ParsedMemorySinkOptions } from "./options.js";
-
-/** One stored version: the chunks as handed over, never concatenated. Internal. */
-export interface Entry {
-  readonly chunks: readonly Uint8Array[];
-  readonly bytes: number;
-  readonly generation: number | undefined;
-}
+import { concatEntry, type Entry, holds } from "./stored-entry.js";
 
 /** One quarantined version, as {@link MemorySink.quarantined} lists it. */
 export interface MemorySinkQuarantineRecord {
@@ -218,142 +210,10 @@ export function createMemoryStore(options: ParsedMemorySinkOptions): MemoryStore
   };
 }
 
-/** The entry's chunks, concatenated into a fresh buffer. Internal. */
-export function concatEntry(entry: Entry): Uint8Array {
-  const out = new Uint8Array(entry.bytes);
-  let at = 0;
-  for (const chunk of entry.chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
-function abortError(target: TargetId, stage: WriteStage, signal: AbortSignal): PersistenceError {
-  return new PersistenceError("ERR_ABORTED", `write of ${JSON.stringify(target)} was aborted`, {
-    stage,
-    target,
-    cause: signal.reason,
-  });
-}
-
 function staleError(target: TargetId, generation: number, stored: number): PersistenceError {
   return new PersistenceError(
     "ERR_STALE",
     `write of ${JSON.stringify(target)} generation ${generation} is older than stored generation ${stored}`,
     { stage: "write", target, details: { generation, stored } },
   );
-}
-
-function acceptChunk(
-  chunk: unknown,
-  index: number,
-  target: TargetId,
-  copyChunks: boolean,
-): Uint8Array {
-  if (!(chunk instanceof Uint8Array)) {
-    const kind = chunk === null ? "null" : typeof chunk;
-    throw new PersistenceError(
-      "ERR_ENCODE",
-      `chunk ${index} written to ${JSON.stringify(target)} is not a Uint8Array (got ${kind})`,
-      { stage: "encode", target, details: { reason: "not-bytes", index } },
-    );
-  }
-  return copyChunks ? chunk.slice() : chunk;
-}
-
-/** Pulls every chunk, honouring the signal between chunks and while an async source waits. */
-async function collect(
-  target: TargetId,
-  source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
-  signal: AbortSignal | undefined,
-  copyChunks: boolean,
-): Promise<{ chunks: Uint8Array[]; bytes: number }> {
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  let index = 0;
-  const keep = (value: unknown): void => {
-    const chunk = acceptChunk(value, index, target, copyChunks);
-    index += 1;
-    if (chunk.byteLength === 0) return;
-    chunks.push(chunk);
-    bytes += chunk.byteLength;
-  };
-  const isAsync = typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function";
-  if (!isAsync && typeof (source as Iterable<Uint8Array>)[Symbol.iterator] !== "function") {
-    throw new PersistenceError(
-      "ERR_ENCODE",
-      `chunks written to ${JSON.stringify(target)} are not iterable`,
-      { stage: "encode", target, details: { reason: "not-iterable" } },
-    );
-  }
-  if (isAsync) {
-    const iterator = (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    let done = false;
-    try {
-      while (true) {
-        if (signal?.aborted) throw abortError(target, "write", signal);
-        let step: IteratorResult<Uint8Array>;
-        try {
-          step = await raceAbort(Promise.resolve(iterator.next()), signal, (aborted) =>
-            abortError(target, "write", aborted),
-          );
-        } catch (error) {
-          if (isPersistenceError(error, "ERR_ABORTED") && signal?.aborted) throw error;
-          done = true;
-          throw toPersistenceError(error, { stage: "write", target });
-        }
-        if (step.done === true) {
-          done = true;
-          break;
-        }
-        keep(step.value);
-      }
-    } finally {
-      // An abandoned source must be told to clean up; its own failure to do so is not ours.
-      if (!done) Promise.resolve(iterator.return?.()).catch(() => undefined);
-    }
-  } else {
-    const iterator = (source as Iterable<Uint8Array>)[Symbol.iterator]();
-    let done = false;
-    try {
-      while (true) {
-        if (signal?.aborted) throw abortError(target, "write", signal);
-        let step: IteratorResult<Uint8Array>;
-        try {
-          step = iterator.next();
-        } catch (error) {
-          done = true;
-          throw toPersistenceError(error, { stage: "write", target });
-        }
-        if (step.done === true) {
-          done = true;
-          break;
-        }
-        keep(step.value);
-      }
-    } finally {
-      if (!done) {
-        try {
-          iterator.return?.();
-        } catch {
-          // Same as above: cleanup failures of an abandoned source are not the write's error.
-        }
-      }
-    }
-  }
-  return { chunks, bytes };
-}
-
-/** True when the entry's chunks hold exactly `expected` (sizes compared first). */
-function holds(entry: Entry, expected: Uint8Array): boolean {
-  if (entry.bytes !== expected.byteLength) return false;
-  let at = 0;
-  for (const chunk of entry.chunks) {
-    for (let i = 0; i < chunk.byteLength; i += 1) {
-      if (chunk[i] !== expected[at + i]) return false;
-    }
-    at += chunk.byteLength;
-  }
-  return true;
 }

@@ -7,12 +7,8 @@ import type {
   TargetId,
 } from "@snapwrite/core";
 import type { DefinedSink } from "@snapwrite/core/sink-kit";
-import {
-  checkPostgresSinkOptions,
-  openPostgresSink,
-  type PostgresSink,
-  type PostgresSinkOptions,
-} from "./postgres-sink.js";
+import { openPostgresSink, type PostgresSink } from "./postgres-sink.js";
+import { checkPostgresSinkOptions, type PostgresSinkOptions } from "./postgres-sink-options.js";
 
 /** The sink {@link createPostgresSink} returns at once; it opens in the background. */
 export interface LazyPostgresSink extends DefinedSink {

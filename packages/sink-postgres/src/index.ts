@@ -1,12 +1,12 @@
 export type { LazyPostgresSink } from "./create-postgres-sink.js";
 export { createPostgresSink } from "./create-postgres-sink.js";
 export { sqlStateCode } from "./pg-error.js";
+export type { PostgresSink } from "./postgres-sink.js";
+export { openPostgresSink } from "./postgres-sink.js";
 export type {
   PostgresDurability,
-  PostgresSink,
   PostgresSinkOptions,
   SynchronousCommit,
-} from "./postgres-sink.js";
-export { openPostgresSink } from "./postgres-sink.js";
+} from "./postgres-sink-options.js";
 export type { PostgresNames } from "./schema-sql.js";
 export { schemaSql } from "./schema-sql.js";

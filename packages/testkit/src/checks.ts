@@ -19,16 +19,15 @@ export {
 export { ContractViolation } from "./checks/contract-violation.js";
 export type { ByteDamage } from "./checks/damage-bytes.js";
 export { byteDamage, damageBytes } from "./checks/damage-bytes.js";
-export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./checks/fs-sink-checks.js";
+export { checkCrashAtomicity, checkCrashDurability } from "./checks/fs-crash-checks.js";
+export { checkFailureCleanup } from "./checks/fs-failure-cleanup.js";
+export { checkFaultMatrix } from "./checks/fs-fault-matrix.js";
+export type { FsSinkCheckOptions, FsSinkEnv, FsSinkFactory } from "./checks/fs-sink-options.js";
 export {
-  checkCrashAtomicity,
-  checkCrashDurability,
-  checkFailureCleanup,
-  checkFaultMatrix,
   DEFAULT_FAULT_CODES,
   defaultExpectedStage,
   defaultMayRecover,
-} from "./checks/fs-sink-checks.js";
+} from "./checks/fs-sink-options.js";
 export type {
   AppendLogCheckOptions,
   AppendLogEnv,

@@ -1,14 +1,14 @@
 export type { ManualClock } from "./checks/manual-clock.js";
 export { createManualClock } from "./checks/manual-clock.js";
 export { concatChunks } from "./concat-chunks.js";
+export { createCrashableFs } from "./crashable-fs.js";
 export type {
   CrashableFs,
   CrashableFsOptions,
   CrashState,
   CrashStatesOptions,
   CrashTraceEntry,
-} from "./crashable-fs.js";
-export { createCrashableFs } from "./crashable-fs.js";
+} from "./crashable-fs-types.js";
 export type { PathMatcher } from "./fault-rule.js";
 export type {
   FaultyFs,

@@ -1,11 +1,8 @@
 import { describe, it } from "vitest";
-import {
-  checkCrashAtomicity,
-  checkCrashDurability,
-  checkFailureCleanup,
-  checkFaultMatrix,
-  type FsSinkCheckOptions,
-} from "../checks/fs-sink-checks.js";
+import { checkCrashAtomicity, checkCrashDurability } from "../checks/fs-crash-checks.js";
+import { checkFailureCleanup } from "../checks/fs-failure-cleanup.js";
+import { checkFaultMatrix } from "../checks/fs-fault-matrix.js";
+import type { FsSinkCheckOptions } from "../checks/fs-sink-options.js";
 import { createMemoryFs } from "../memory-fs.js";
 import { describeSinkContract, type SinkContractOptions } from "./describe-sink-contract.js";
 import { assertSuiteArguments } from "./suite-arguments.js";

@@ -1,0 +1,137 @@
+import { writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fmt, type Row } from "./store-bench-run.js";
+import type { WarmLoad } from "./store-bench-store.js";
+
+const COMMIT_GOAL_RATIO = 5;
+const STALL_SLACK_MS = 2;
+const READ_GOAL_RATIO = 10;
+const LOAD_GOAL_RATIO = 1.5;
+
+/** The sizes a store bench ran with. */
+export interface StoreBenchOptions {
+  readonly entries: number;
+  readonly updates: number;
+  readonly rewriteEntries: number;
+  readonly rewriteUpdates: number;
+  readonly journalRecords: number;
+}
+
+/** Everything one store bench run measured. */
+export interface StoreBenchResults {
+  readonly options: StoreBenchOptions;
+  readonly controlMs: number;
+  readonly rows: readonly Row[];
+  readonly sqliteReadUs: number;
+  readonly storeReadUs: number;
+  readonly sqliteOpenMs: number;
+  readonly warmLoad: WarmLoad;
+}
+
+/** One goal of the store bench and whether this run reached it. */
+export interface StoreVerdict {
+  readonly goal: string;
+  readonly reached: boolean;
+  readonly line: string;
+}
+
+/** Prints the table of rows and the point-read and warm-load lines. */
+export function printStoreResults(results: StoreBenchResults, log: (line: string) => void): void {
+  const { rows, options, warmLoad } = results;
+  log("");
+  log(
+    "| contender | entries | callers | updates | commits/s | p50 ms | p99 ms | max stall ms | peak RSS MB | heap after GC MB |",
+  );
+  log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows)
+    log(
+      `| ${r.contender} | ${r.entries.toLocaleString()} | ${r.callers} | ${r.updates.toLocaleString()} | ${fmt(r.commitsPerSecond, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxStallMs, 1)} | ${fmt(r.peakRssMb, 0)} | ${r.heapAfterGcMb === undefined ? "n/a" : fmt(r.heapAfterGcMb, 0)} |`,
+    );
+  const rewriteRow = rows.find((r) => r.contender.startsWith("write-file") && r.callers === 1);
+  if (rewriteRow) {
+    const scaled = rewriteRow.commitsPerSecond * (options.rewriteEntries / options.entries);
+    log(
+      `write-file-atomic extrapolated to ${options.entries.toLocaleString()} entries (cost ∝ file size): ~${fmt(scaled, 1)} commits/s`,
+    );
+  }
+  log(
+    `point read: better-sqlite3 SELECT ${fmt(results.sqliteReadUs, 2)} µs, store.read()+getEntry ${fmt(results.storeReadUs, 3)} µs`,
+  );
+  log(
+    `warm load: ${options.entries.toLocaleString()}-record snapshot + ${warmLoad.replayed.toLocaleString()} journal records ${fmt(warmLoad.totalMs, 0)} ms (RSS ${fmt(warmLoad.rssMb, 0)} MB), snapshot decode alone ${fmt(warmLoad.decodeMs, 0)} ms; better-sqlite3 reopen ${fmt(results.sqliteOpenMs, 1)} ms`,
+  );
+}
+
+/** The verdicts: commits and stall at 16 callers, point reads, warm load. */
+export function storeVerdicts(results: StoreBenchResults): StoreVerdict[] {
+  const { rows, controlMs, sqliteReadUs, storeReadUs, warmLoad } = results;
+  const at16 = (prefix: string) =>
+    rows.find((r) => r.contender.startsWith(prefix) && r.callers === 16);
+  const s16 = at16("snapwrite");
+  const q16 = at16("better-sqlite3");
+  const verdicts: StoreVerdict[] = [];
+  if (s16 && q16) {
+    const ratio = s16.commitsPerSecond / q16.commitsPerSecond;
+    verdicts.push({
+      goal: "commits",
+      reached: ratio >= COMMIT_GOAL_RATIO,
+      line: `durable commits/s at 16 callers ≥ ${COMMIT_GOAL_RATIO}× better-sqlite3: ${fmt(s16.commitsPerSecond, 0)} vs ${fmt(q16.commitsPerSecond, 0)} = ${fmt(ratio, 2)}×`,
+    });
+    verdicts.push({
+      goal: "stall",
+      reached: s16.maxStallMs <= controlMs + STALL_SLACK_MS,
+      line: `owner max stall at 16 callers ≤ control + ${STALL_SLACK_MS} ms: ${fmt(s16.maxStallMs, 2)} ms vs control ${fmt(controlMs, 2)} ms (better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms)`,
+    });
+  }
+  const readRatio = sqliteReadUs / storeReadUs;
+  verdicts.push({
+    goal: "reads",
+    reached: readRatio >= READ_GOAL_RATIO,
+    line: `point reads ≥ ${READ_GOAL_RATIO}× faster than SELECT: ${fmt(storeReadUs, 3)} µs vs ${fmt(sqliteReadUs, 2)} µs = ${fmt(readRatio, 1)}×`,
+  });
+  const loadRatio = warmLoad.totalMs / warmLoad.decodeMs;
+  verdicts.push({
+    goal: "warm-load",
+    reached: loadRatio <= LOAD_GOAL_RATIO,
+    line: `warm load ≤ ${LOAD_GOAL_RATIO}× snapshot decode: ${fmt(warmLoad.totalMs, 0)} ms vs ${fmt(warmLoad.decodeMs, 0)} ms = ${fmt(loadRatio, 2)}×`,
+  });
+  return verdicts;
+}
+
+/** Writes `results/store-latest.json`; returns its path. */
+export async function saveStoreResults(
+  results: StoreBenchResults,
+  verdicts: readonly StoreVerdict[],
+): Promise<string> {
+  const { options, warmLoad } = results;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const out = resolve(here, "..", "results", "store-latest.json");
+  await writeFile(
+    out,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        cores: cpus().length,
+        loadAverage: loadavg(),
+        options,
+        controlMaxStallMs: results.controlMs,
+        rows: results.rows,
+        pointReadUs: { sqlite: results.sqliteReadUs, store: results.storeReadUs },
+        warmLoad: {
+          totalMs: warmLoad.totalMs,
+          decodeMs: warmLoad.decodeMs,
+          replayed: warmLoad.replayed,
+          rssMb: warmLoad.rssMb,
+          sqliteOpenMs: results.sqliteOpenMs,
+        },
+        verdicts,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return out;
+}

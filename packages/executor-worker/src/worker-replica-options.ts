@@ -1,0 +1,87 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
+import { REPLICA_PROTOCOL_VERSION } from "./worker-protocol.js";
+import type { WorkerReplica, WorkerReplicaOptions } from "./worker-replica-types.js";
+
+/** {@link WorkerReplicaOptions} checked, with their defaults applied. Internal. */
+export interface ResolvedReplicaOptions<P> {
+  readonly moduleUrl: URL | string;
+  readonly resync: ((replica: WorkerReplica<P>) => void) | undefined;
+  readonly name: string;
+  readonly abortGraceMs: number;
+  readonly batchDelayMs: number;
+  readonly batchBytes: number;
+  /** Handed to `new Worker`; `execArgv` is emptied when an inherited flag is refused. */
+  readonly workerOptions: WorkerOptions & { execArgv: string[] | undefined };
+}
+
+function toModuleUrl(module: string | URL): URL | string {
+  if (typeof module === "string" && module.length === 0) {
+    throw new TypeError("module must be a file URL or an absolute path of the worker module");
+  }
+  if (!(module instanceof URL) && typeof module !== "string") {
+    throw new TypeError("module must be a file URL or an absolute path of the worker module");
+  }
+  const url = module instanceof URL || module.startsWith("file:") ? new URL(module) : module;
+  // A missing module would only show as a worker that exits at once, again at every retry.
+  const path =
+    url instanceof URL ? (url.protocol === "file:" ? fileURLToPath(url) : undefined) : url;
+  if (path !== undefined && !existsSync(path)) {
+    throw new TypeError(`the worker module ${JSON.stringify(path)} does not exist`);
+  }
+  return url;
+}
+
+function checkResourceLimits(resourceLimits: ResourceLimits | undefined): void {
+  if (
+    resourceLimits !== undefined &&
+    (typeof resourceLimits !== "object" || resourceLimits === null)
+  ) {
+    throw new TypeError("resourceLimits must be an object");
+  }
+}
+
+function finiteMs(value: number, key: string): number {
+  if (typeof value !== "number") throw new TypeError(`${key} must be a number`);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${key} must be a finite number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+/** Checks the options of `createWorkerReplica`; throws `TypeError`/`RangeError`. Internal. */
+export function resolveReplicaOptions<P, O>(
+  replicaOptions: WorkerReplicaOptions<P, O>,
+): ResolvedReplicaOptions<P> {
+  if (typeof replicaOptions !== "object" || replicaOptions === null) {
+    throw new TypeError("createWorkerReplica needs an options object");
+  }
+  const moduleUrl = toModuleUrl(replicaOptions.module);
+  const { resync, resourceLimits } = replicaOptions;
+  if (resync !== undefined && typeof resync !== "function") {
+    throw new TypeError("resync must be a function");
+  }
+  const name = replicaOptions.name ?? "snapwrite-replica";
+  if (typeof name !== "string") throw new TypeError("name must be a string");
+  checkResourceLimits(resourceLimits);
+  const abortGraceMs = finiteMs(replicaOptions.abortGraceMs ?? 1000, "abortGraceMs");
+  const batchDelayMs = finiteMs(replicaOptions.batchDelayMs ?? 50, "batchDelayMs");
+  const batchBytes = replicaOptions.batchBytes ?? 256 * 1024;
+  if (typeof batchBytes !== "number") throw new TypeError("batchBytes must be a number");
+  if (!Number.isInteger(batchBytes) || batchBytes < 1) {
+    throw new RangeError(`batchBytes must be an integer >= 1, got ${batchBytes}`);
+  }
+  // Workers inherit the process's flags; `--input-type` (from `node -e`) would break loading the
+  // module. Only a list passed explicitly is checked for per-process flags, so pass one only then.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--input-type"));
+  const workerOptions = {
+    name,
+    execArgv: execArgv.length === process.execArgv.length ? undefined : execArgv,
+    resourceLimits,
+    workerData: {
+      snapwriteReplica: { protocol: REPLICA_PROTOCOL_VERSION, options: replicaOptions.options },
+    },
+  };
+  return { moduleUrl, resync, name, abortGraceMs, batchDelayMs, batchBytes, workerOptions };
+}
