@@ -137,21 +137,23 @@ function writeSafeInteger(out: ChunkWriter, n: number): void {
   // Safe integers have at most 16 digits plus a sign; writing digits avoids a string per number.
   out.begin(17);
   const buf = out.buffer;
+  let pos = out.pos;
   let value = n;
   if (value < 0) {
-    buf[out.pos++] = 0x2d;
+    buf[pos++] = 0x2d;
     value = -value;
   }
   if (value < 10) {
-    buf[out.pos++] = 0x30 + value;
+    buf[pos++] = 0x30 + value;
   } else {
     let digits = 0;
     for (let rest = value; rest > 0; rest = Math.floor(rest / 10)) digits++;
-    let at = out.pos + digits;
-    out.pos = at;
+    pos += digits;
+    let at = pos;
     for (let rest = value; rest > 0; rest = Math.floor(rest / 10)) {
       buf[--at] = 0x30 + (rest % 10);
     }
   }
+  out.pos = pos;
   out.end();
 }

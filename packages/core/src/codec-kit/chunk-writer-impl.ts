@@ -58,9 +58,7 @@ export class ChunkWriterImpl implements ChunkWriter {
   begin(n: number): void {
     if (this.finished) throw new Error("ChunkWriter: already finished");
     if (this.chunkSize - this.chunkPos >= n) {
-      this.spilling = false;
-      this.buffer = this.chunk;
-      this.view = this.chunkView;
+      // Outside a begin()/end() block `buffer` and `view` are the chunk's: end() restores them.
       this.pos = this.chunkPos;
       return;
     }
