@@ -2,8 +2,8 @@ export type {
   JsonCodecOptions,
   JsonCorruptReason,
   JsonMigrate,
-  JsonValidationIssue,
 } from "./json-codec.js";
 export { createJsonCodec } from "./json-codec.js";
 export type { JsonOp, JsonOpsCorruptReason } from "./json-op.js";
 export { createJsonOpsCodec } from "./json-ops-codec.js";
+export type { JsonValidationIssue } from "./json-validation-issue.js";

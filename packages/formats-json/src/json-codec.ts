@@ -7,6 +7,7 @@ import {
   findValueOffset,
   lineAndColumn,
 } from "./json-syntax-scanner.js";
+import { formatIssuePath, normalizeIssues } from "./json-validation-issue.js";
 
 /**
  * Upgrades the `data` of an envelope written by an older `version` to the current one. Called once
@@ -34,14 +35,6 @@ export type JsonCorruptReason =
   | "unsupported-version"
   | "migration-failed"
   | "invalid";
-
-/** One validation issue, as `details.issues` of an `"invalid"` decode error lists it. */
-export interface JsonValidationIssue {
-  /** The validator's message. */
-  readonly message: string;
-  /** Path to the offending value, as keys (path segments of the schema library are unwrapped). */
-  readonly path: readonly PropertyKey[];
-}
 
 /** Options of {@link createJsonCodec}. */
 export interface JsonCodecOptions<T> {
@@ -105,21 +98,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === "function"
   );
-}
-
-function normalizeIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): JsonValidationIssue[] {
-  return issues.map((issue) => ({
-    message: String(issue.message),
-    path: (issue.path ?? []).map((segment) =>
-      typeof segment === "object" && segment !== null ? segment.key : segment,
-    ),
-  }));
-}
-
-function formatIssuePath(path: readonly PropertyKey[]): string {
-  let text = "$";
-  for (const key of path) text += typeof key === "number" ? `[${key}]` : `.${String(key)}`;
-  return text;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type OpsCodec, PersistenceError } from "@snapwrite/core";
+import { corruptError } from "@snapwrite/core/codec-kit";
 import type { JsonOp, JsonOpsCorruptReason } from "./json-op.js";
 
 /** First byte of every encoding: the format version. */
@@ -20,10 +21,7 @@ function corrupt(
   message: string,
   cause?: unknown,
 ): PersistenceError {
-  return new PersistenceError("ERR_CORRUPT", `${CODEC_NAME}: ${message} (at byte ${offset})`, {
-    details: { offset, reason },
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return corruptError(`${CODEC_NAME}: ${message}`, offset, reason, undefined, cause);
 }
 
 function encodeError(index: number, message: string, cause?: unknown): PersistenceError {

@@ -1,9 +1,3 @@
-export type { ByteReader } from "./binary/byte-reader.js";
-export { createByteReader } from "./binary/byte-reader.js";
-export type { ChunkWriter, ChunkWriterOptions } from "./binary/chunk-writer.js";
-export { createChunkWriter, DEFAULT_CHUNK_SIZE } from "./binary/chunk-writer.js";
-export type { CorruptReason } from "./binary/corrupt-error.js";
-export { corruptError } from "./binary/corrupt-error.js";
 export { addAmuleCanceledFile } from "./canceled/add-amule-canceled-file.js";
 export type { AmuleCanceledMet } from "./canceled/amule-canceled-met.js";
 export { AMULE_CANCELED_MET_VERSION } from "./canceled/amule-canceled-met.js";
@@ -21,6 +15,7 @@ export {
 } from "./cancelled/emule-cancelled-met.js";
 export { emuleCancelledMetCodec } from "./cancelled/emule-cancelled-met-codec.js";
 export { isCancelledFile } from "./cancelled/is-cancelled-file.js";
+export type { CorruptReason } from "./corrupt-reason.js";
 export { aichLeafCount } from "./hash/aich-leaf-count.js";
 export { aichRootFromLeaves } from "./hash/aich-root-from-leaves.js";
 export { base32Decode, base32Encode } from "./hash/base32.js";

@@ -1,6 +1,5 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
-import { createChunkWriter } from "../binary/chunk-writer.js";
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError, createChunkWriter } from "@snapwrite/core/codec-kit";
 import { AMULE_CANCELED_MET_VERSION, type AmuleCanceledMet } from "./amule-canceled-met.js";
 import { copyBytes } from "./copy-bytes.js";
 
@@ -53,19 +52,19 @@ export const amuleCanceledMetCodec: Codec<AmuleCanceledMet> = {
   },
   decode(bytes: Uint8Array): AmuleCanceledMet {
     if (bytes.length < 1) {
-      throw corruptError(0, "truncated", "canceled.met is empty", { length: 1, available: 0 });
+      throw corruptError("canceled.met is empty", 0, "truncated", { length: 1, available: 0 });
     }
     const version = bytes[0] as number;
     if (version !== AMULE_CANCELED_MET_VERSION) {
       throw corruptError(
+        `canceled.met version is 0x${version.toString(16).padStart(2, "0")}, expected 0x21`,
         0,
         "bad-header",
-        `canceled.met version is 0x${version.toString(16).padStart(2, "0")}, expected 0x21`,
         { header: version },
       );
     }
     if (bytes.length < 5) {
-      throw corruptError(1, "truncated", "canceled.met ends inside the entry count", {
+      throw corruptError("canceled.met ends inside the entry count", 1, "truncated", {
         length: 4,
         available: bytes.length - 1,
       });
@@ -73,14 +72,14 @@ export const amuleCanceledMetCodec: Codec<AmuleCanceledMet> = {
     const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1, true);
     const available = bytes.length - 5;
     if (count * 16 > available) {
-      throw corruptError(1, "bad-length", `canceled.met announces ${count} hashes`, {
+      throw corruptError(`canceled.met announces ${count} hashes`, 1, "bad-length", {
         length: count * 16,
         available,
       });
     }
     const end = 5 + count * 16;
     if (end !== bytes.length) {
-      throw corruptError(end, "trailing-data", "bytes follow the last canceled.met hash", {
+      throw corruptError("bytes follow the last canceled.met hash", end, "trailing-data", {
         length: bytes.length - end,
       });
     }

@@ -1,6 +1,5 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
-import { createChunkWriter } from "../binary/chunk-writer.js";
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError, createChunkWriter } from "@snapwrite/core/codec-kit";
 import { copyBytes } from "../canceled/copy-bytes.js";
 import { decodeMetTag, type MetTag } from "../tags/met-tag.js";
 import {
@@ -59,7 +58,7 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const need = (at: number, n: number): void => {
       if (end - at < n) {
-        throw corruptError(at, "truncated", `cancelled.met ends inside a ${n}-byte field`, {
+        throw corruptError(`cancelled.met ends inside a ${n}-byte field`, at, "truncated", {
           length: n,
           available: Math.max(0, end - at),
         });
@@ -76,7 +75,7 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
       need(1, 1);
       version = bytes[1] as number;
       if (version > EMULE_CANCELLED_VERSION) {
-        throw corruptError(1, "bad-header", `cancelled.met version ${version} is newer than 1`, {
+        throw corruptError(`cancelled.met version ${version} is newer than 1`, 1, "bad-header", {
           version,
         });
       }
@@ -87,9 +86,9 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
       format = "legacy";
     } else {
       throw corruptError(
+        `cancelled.met header is 0x${header.toString(16).padStart(2, "0")}, expected 0x0f or 0x0e`,
         0,
         "bad-header",
-        `cancelled.met header is 0x${header.toString(16).padStart(2, "0")}, expected 0x0f or 0x0e`,
         { header },
       );
     }
@@ -99,7 +98,7 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
     p += 4;
     // Every entry takes at least 17 bytes: check before allocating anything sized by count.
     if (count * 17 > end - p) {
-      throw corruptError(countOffset, "bad-length", `cancelled.met announces ${count} entries`, {
+      throw corruptError(`cancelled.met announces ${count} entries`, countOffset, "bad-length", {
         length: count * 17,
         available: end - p,
       });
@@ -119,7 +118,7 @@ export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
       entries[i] = { id, tags };
     }
     if (p !== end) {
-      throw corruptError(p, "trailing-data", "bytes follow the last cancelled.met entry", {
+      throw corruptError("bytes follow the last cancelled.met entry", p, "trailing-data", {
         length: end - p,
       });
     }

@@ -1,4 +1,4 @@
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError } from "@snapwrite/core/codec-kit";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const DECODE = new Int8Array(128).fill(-1);
@@ -58,5 +58,5 @@ export function base32Decode(text: string): Uint8Array {
 }
 
 function corrupt(offset: number, message: string) {
-  return corruptError(offset, "bad-value", message, { field: "base32" });
+  return corruptError(message, offset, "bad-value", { field: "base32" });
 }

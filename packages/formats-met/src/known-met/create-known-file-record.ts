@@ -1,4 +1,4 @@
-import { writeUtf8 } from "../binary/write-utf8.js";
+import { writeUtf8 } from "@snapwrite/core/codec-kit";
 import { base32Encode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
 import { ed2kPartHashCount } from "../hash/ed2k-part-hash-count.js";

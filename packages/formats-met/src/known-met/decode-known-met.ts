@@ -1,5 +1,5 @@
 import type { PersistenceError } from "@snapwrite/core";
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError } from "@snapwrite/core/codec-kit";
 import { scanMetTag } from "../tags/scan-met-tag.js";
 import type { KnownMet, KnownMetHeader } from "./known-met.js";
 import { createLazyRecordList, type PendingRecords } from "./lazy-record-list.js";
@@ -79,17 +79,17 @@ const EMPTY_FLAGS = new Uint8Array(0);
  */
 function readInto(b: Uint8Array, state: PendingRecords): KnownMetHeader {
   const end = b.length;
-  if (end < 1) throw corruptError(0, "truncated", "Empty input: no known.met header");
+  if (end < 1) throw corruptError("Empty input: no known.met header", 0, "truncated");
   const header = b[0] as number;
   if (header !== 0x0e && header !== 0x0f) {
-    throw corruptError(0, "bad-header", `Invalid known.met header 0x${header.toString(16)}`, {
+    throw corruptError(`Invalid known.met header 0x${header.toString(16)}`, 0, "bad-header", {
       header,
     });
   }
-  if (end < 5) throw corruptError(1, "truncated", "Input ends inside the record count");
+  if (end < 5) throw corruptError("Input ends inside the record count", 1, "truncated");
   const count = u32(b, 1);
   if (count * MIN_RECORD > end - 5) {
-    throw corruptError(1, "bad-length", `Record count ${count} cannot fit in ${end - 5} bytes`, {
+    throw corruptError(`Record count ${count} cannot fit in ${end - 5} bytes`, 1, "bad-length", {
       length: count,
       available: end - 5,
     });
@@ -106,14 +106,14 @@ function readInto(b: Uint8Array, state: PendingRecords): KnownMetHeader {
   starts[0] = p;
   for (let i = 0; i < count; i++) {
     if (end - p < 22)
-      throw corruptError(p, "truncated", `Input ends inside record ${i}`, { record: i });
+      throw corruptError(`Input ends inside record ${i}`, p, "truncated", { record: i });
     const parts = (b[p + 20] as number) | ((b[p + 21] as number) << 8);
     p += 22;
     if (parts * 16 > end - p) {
       throw corruptError(
+        `${parts} part hashes exceed the ${end - p} bytes left`,
         p - 2,
         "bad-length",
-        `${parts} part hashes exceed the ${end - p} bytes left`,
         {
           record: i,
           length: parts * 16,
@@ -123,13 +123,13 @@ function readInto(b: Uint8Array, state: PendingRecords): KnownMetHeader {
     }
     p += parts * 16;
     if (end - p < 4)
-      throw corruptError(p, "truncated", `Input ends inside record ${i}`, { record: i });
+      throw corruptError(`Input ends inside record ${i}`, p, "truncated", { record: i });
     const tagCount = u32(b, p);
     if (tagCount * MIN_TAG > end - p - 4) {
       throw corruptError(
+        `Tag count ${tagCount} cannot fit in ${end - p - 4} bytes`,
         p,
         "bad-length",
-        `Tag count ${tagCount} cannot fit in ${end - p - 4} bytes`,
         {
           record: i,
           length: tagCount,
@@ -169,7 +169,7 @@ function readInto(b: Uint8Array, state: PendingRecords): KnownMetHeader {
     state.count = i + 1;
   }
   if (p !== end) {
-    throw corruptError(p, "trailing-data", `${end - p} bytes follow the last of ${count} records`, {
+    throw corruptError(`${end - p} bytes follow the last of ${count} records`, p, "trailing-data", {
       length: end - p,
     });
   }

@@ -1,5 +1,5 @@
 import { PersistenceError } from "@snapwrite/core";
-import { type ChunkWriter, createChunkWriter } from "../binary/chunk-writer.js";
+import { type ChunkWriter, createChunkWriter } from "@snapwrite/core/codec-kit";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { KnownFileRecordView } from "./known-file-record-view.js";
 import { type KnownMet, type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";

@@ -1,5 +1,5 @@
 import { type OpsCodec, PersistenceError } from "@snapwrite/core";
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError } from "@snapwrite/core/codec-kit";
 import { decodeKnownMet } from "./decode-known-met.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMetOp } from "./known-met-op.js";
@@ -64,7 +64,7 @@ function decodeRecord(bytes: Uint8Array, start: number, end: number): KnownFileR
     throw remapped(error, start);
   }
   if (length !== end - start) {
-    throw corruptError(start + length, "trailing-data", `${NAME}: bytes follow the upsert record`);
+    throw corruptError(`${NAME}: bytes follow the upsert record`, start + length, "trailing-data");
   }
   const file = new Uint8Array(5 + length);
   file[0] = 0x0f;
@@ -143,9 +143,9 @@ export const knownMetOps: OpsCodec<KnownMetOp> = Object.freeze({
   },
   decode(bytes: Uint8Array): KnownMetOp[] {
     if (!(bytes instanceof Uint8Array)) throw new TypeError("decode needs a Uint8Array");
-    if (bytes.byteLength === 0) throw corruptError(0, "truncated", `${NAME}: no bytes`);
+    if (bytes.byteLength === 0) throw corruptError(`${NAME}: no bytes`, 0, "truncated");
     if (bytes[0] !== FORMAT_VERSION) {
-      throw corruptError(0, "bad-header", `${NAME}: unknown format version ${bytes[0]}`);
+      throw corruptError(`${NAME}: unknown format version ${bytes[0]}`, 0, "bad-header");
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const end = bytes.byteLength;
@@ -155,26 +155,26 @@ export const knownMetOps: OpsCodec<KnownMetOp> = Object.freeze({
       const kind = bytes[at];
       if (kind === KIND_REMOVE) {
         if (end - at - 1 < HASH_BYTES) {
-          throw corruptError(at + 1, "truncated", `${NAME}: the input ends inside a hash`);
+          throw corruptError(`${NAME}: the input ends inside a hash`, at + 1, "truncated");
         }
         ops.push({ op: "remove", hash: bytes.slice(at + 1, at + 1 + HASH_BYTES) });
         at += 1 + HASH_BYTES;
       } else if (kind === KIND_UPSERT) {
         if (end - at - 1 < 4) {
-          throw corruptError(at + 1, "truncated", `${NAME}: the input ends inside a record length`);
+          throw corruptError(`${NAME}: the input ends inside a record length`, at + 1, "truncated");
         }
         const length = view.getUint32(at + 1, true);
         if (length > end - at - 5) {
           throw corruptError(
+            `${NAME}: record length ${length} exceeds the input`,
             at + 1,
             "bad-length",
-            `${NAME}: record length ${length} exceeds the input`,
           );
         }
         ops.push({ op: "upsert", record: decodeRecord(bytes, at + 5, at + 5 + length) });
         at += 5 + length;
       } else {
-        throw corruptError(at, "bad-value", `${NAME}: unknown op kind ${kind}`);
+        throw corruptError(`${NAME}: unknown op kind ${kind}`, at, "bad-value");
       }
     }
     return ops;

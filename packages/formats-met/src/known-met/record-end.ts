@@ -1,4 +1,4 @@
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError } from "@snapwrite/core/codec-kit";
 import { scanMetTag } from "../tags/scan-met-tag.js";
 
 /**
@@ -9,12 +9,12 @@ import { scanMetTag } from "../tags/scan-met-tag.js";
 export function recordEnd(bytes: Uint8Array, offset: number): number {
   const end = bytes.length;
   let p = offset;
-  if (end - p < 22) throw corruptError(p, "truncated", "Input ends inside a record");
+  if (end - p < 22) throw corruptError("Input ends inside a record", p, "truncated");
   const parts = (bytes[p + 20] as number) | ((bytes[p + 21] as number) << 8);
   p += 22;
-  if (parts * 16 > end - p) throw corruptError(p - 2, "bad-length", "Part hashes exceed the input");
+  if (parts * 16 > end - p) throw corruptError("Part hashes exceed the input", p - 2, "bad-length");
   p += parts * 16;
-  if (end - p < 4) throw corruptError(p, "truncated", "Input ends inside a record");
+  if (end - p < 4) throw corruptError("Input ends inside a record", p, "truncated");
   const tagCount =
     ((bytes[p] as number) |
       ((bytes[p + 1] as number) << 8) |
@@ -22,7 +22,7 @@ export function recordEnd(bytes: Uint8Array, offset: number): number {
       ((bytes[p + 3] as number) << 24)) >>>
     0;
   if (tagCount * 3 > end - p - 4)
-    throw corruptError(p, "bad-length", "Tag count exceeds the input");
+    throw corruptError("Tag count exceeds the input", p, "bad-length");
   p += 4;
   for (let t = 0; t < tagCount; t++) p = scanMetTag(bytes, p, end);
   return p;

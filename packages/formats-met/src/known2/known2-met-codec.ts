@@ -1,5 +1,5 @@
 import type { Codec } from "@snapwrite/core";
-import { createChunkWriter } from "../binary/chunk-writer.js";
+import { createChunkWriter } from "@snapwrite/core/codec-kit";
 import { checkKnown2Entry } from "./check-known2-entry.js";
 import { KNOWN2_MET_VERSION, type Known2Met } from "./known2-met.js";
 import { readKnown2Entries } from "./read-known2-entries.js";

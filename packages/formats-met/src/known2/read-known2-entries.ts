@@ -1,5 +1,5 @@
 import type { PersistenceError } from "@snapwrite/core";
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError } from "@snapwrite/core/codec-kit";
 import { copyBytes } from "../canceled/copy-bytes.js";
 import { KNOWN2_MET_VERSION, type Known2Entry } from "./known2-met.js";
 
@@ -25,7 +25,7 @@ export function readKnown2Entries(input: Uint8Array): Known2Scan {
     return {
       entries,
       validLength: 0,
-      error: corruptError(0, "truncated", "known2_64.met is empty: no version byte", {
+      error: corruptError("known2_64.met is empty: no version byte", 0, "truncated", {
         validLength: 0,
         entries: 0,
         length: 1,
@@ -39,9 +39,9 @@ export function readKnown2Entries(input: Uint8Array): Known2Scan {
       entries,
       validLength: 0,
       error: corruptError(
+        `known2_64.met version is 0x${version.toString(16).padStart(2, "0")}, expected 0x02`,
         0,
         "bad-header",
-        `known2_64.met version is 0x${version.toString(16).padStart(2, "0")}, expected 0x02`,
         { header: version, validLength: 0, entries: 0 },
       ),
     };
@@ -54,9 +54,9 @@ export function readKnown2Entries(input: Uint8Array): Known2Scan {
         entries,
         validLength: p,
         error: corruptError(
+          "Input ends inside an AICH entry's root or leaf count",
           p,
           "truncated",
-          "Input ends inside an AICH entry's root or leaf count",
           {
             entries: entries.length,
             validLength: p,
@@ -78,9 +78,9 @@ export function readKnown2Entries(input: Uint8Array): Known2Scan {
         entries,
         validLength: p,
         error: corruptError(
+          `AICH entry announces ${count} leaves (${count * 20} bytes) but ${available} bytes are left`,
           p + 20,
           "bad-length",
-          `AICH entry announces ${count} leaves (${count * 20} bytes) but ${available} bytes are left`,
           { entries: entries.length, validLength: p, length: count * 20, available },
         ),
       };

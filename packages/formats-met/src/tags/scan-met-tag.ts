@@ -1,4 +1,4 @@
-import { corruptError } from "../binary/corrupt-error.js";
+import { corruptError } from "@snapwrite/core/codec-kit";
 
 /**
  * Validates the tag starting at `bytes[offset]` (docs/met-format.md#tags) and returns the offset just after it,
@@ -73,9 +73,9 @@ export function scanMetTag(bytes: Uint8Array, offset: number, end: number = byte
         break;
       }
       throw corruptError(
+        `Unknown tag type 0x${type.toString(16).padStart(2, "0")}`,
         offset,
         "unknown-tag-type",
-        `Unknown tag type 0x${type.toString(16).padStart(2, "0")}`,
         { type },
       );
   }
@@ -84,7 +84,7 @@ export function scanMetTag(bytes: Uint8Array, offset: number, end: number = byte
 }
 
 function truncatedAt(at: number, end: number, length: number) {
-  return corruptError(at, "truncated", `Input ends inside a tag (${length}-byte field)`, {
+  return corruptError(`Input ends inside a tag (${length}-byte field)`, at, "truncated", {
     length,
     available: Math.max(0, end - at),
   });
@@ -92,9 +92,9 @@ function truncatedAt(at: number, end: number, length: number) {
 
 function badLength(at: number, length: number, available: number) {
   return corruptError(
+    `Tag length ${length} exceeds the ${available} bytes left`,
     at,
     "bad-length",
-    `Tag length ${length} exceeds the ${available} bytes left`,
     {
       length,
       available,

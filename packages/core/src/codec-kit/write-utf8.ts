@@ -1,8 +1,7 @@
 /**
  * Writes `text` as UTF-8 into `target` at `offset` and returns the number of bytes written
  * (lone surrogates become U+FFFD, as `TextEncoder` does). The caller guarantees room for
- * `3 * text.length` bytes. Faster than `TextEncoder` for the short strings of `.met` records and
- * allocation-free.
+ * `3 * text.length` bytes. Faster than `TextEncoder` for short strings and allocation-free.
  */
 export function writeUtf8(text: string, target: Uint8Array, offset: number): number {
   let p = offset;

@@ -1,5 +1,8 @@
 import { corruptError } from "./corrupt-error.js";
 
+/** The `details.reason` values a {@link ByteReader} throws with. */
+export type ByteReaderCorruptReason = "truncated" | "bad-length";
+
 /**
  * A bounds-checked little-endian cursor over a `Uint8Array`. Every read checks the remaining
  * bytes first and throws `ERR_CORRUPT` (`truncated` for fixed-size fields, `bad-length` for
@@ -59,7 +62,7 @@ class ByteReaderImpl implements ByteReader {
   private need(n: number): number {
     const at = this.offset;
     if (this.end - at < n) {
-      throw corruptError(at, "truncated", `Input ends inside a ${n}-byte field`, {
+      throw corruptError(`Input ends inside a ${n}-byte field`, at, "truncated", {
         length: n,
         available: Math.max(0, this.end - at),
       });
@@ -108,9 +111,9 @@ class ByteReaderImpl implements ByteReader {
     const available = this.end - this.offset;
     if (count * unitSize > available) {
       throw corruptError(
+        `Length ${count}${unitSize === 1 ? "" : ` x ${unitSize} bytes`} exceeds the ${available} bytes left`,
         lengthOffset,
         "bad-length",
-        `Length ${count}${unitSize === 1 ? "" : ` x ${unitSize} bytes`} exceeds the ${available} bytes left`,
         { length: count * unitSize, available },
       );
     }
