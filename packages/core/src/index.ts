@@ -17,7 +17,6 @@ export { runWriteAttempt } from "./attempt/write-attempt.js";
 export type { Clock } from "./contracts/clock.js";
 export type { Codec } from "./contracts/codec.js";
 export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
-export type { Urgency } from "./contracts/urgency.js";
 export type {
   Sink,
   SinkCapabilities,
@@ -27,6 +26,7 @@ export type {
   SinkWriteResult,
 } from "./contracts/sink.js";
 export type { TargetId } from "./contracts/target.js";
+export type { Urgency } from "./contracts/urgency.js";
 export type { AssertValidTargetOptions } from "./contracts/validate-target.js";
 export { assertValidTarget } from "./contracts/validate-target.js";
 export type {

@@ -229,13 +229,16 @@ describe.skipIf(!AVAILABLE)(
     let generated = "";
     let filesDir = "";
 
-    beforeAll(async () => {
-      work = await mkdtemp(path.join(tmpdir(), "snapwrite-amule-"));
-      generated = path.join(work, "generated");
-      filesDir = path.join(work, "files");
-      await generateAll(generated);
-      await harness("make-files", "make-files", filesDir);
-    }, (GENERATE_ATTEMPTS + 1) * STEP_TIMEOUT_MS);
+    beforeAll(
+      async () => {
+        work = await mkdtemp(path.join(tmpdir(), "snapwrite-amule-"));
+        generated = path.join(work, "generated");
+        filesDir = path.join(work, "files");
+        await generateAll(generated);
+        await harness("make-files", "make-files", filesDir);
+      },
+      (GENERATE_ATTEMPTS + 1) * STEP_TIMEOUT_MS,
+    );
 
     afterAll(async () => {
       if (work !== "") await rm(work, { recursive: true, force: true });

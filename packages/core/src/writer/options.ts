@@ -2,8 +2,8 @@ import type { Executor, ExecutorName } from "../attempt/executors.js";
 import type { TargetRunner } from "../attempt/target-runner.js";
 import type { Clock } from "../contracts/clock.js";
 import type { Codec } from "../contracts/codec.js";
-import type { Urgency } from "../contracts/urgency.js";
 import type { Sink } from "../contracts/sink.js";
+import type { Urgency } from "../contracts/urgency.js";
 import type { WriteResult } from "../contracts/write-result.js";
 import type { RetryOptions } from "./backoff.js";
 
