@@ -8,6 +8,7 @@
 //   node src/main.mjs --dir ./data [--records 100000] [--deadline-ms 5000] [--mutate-every-ms 2]
 import { parseArgs } from "node:util";
 import { createPersistenceWriter, loadTarget } from "@snapwrite/core";
+import { concatChunks } from "@snapwrite/core/codec-kit";
 import { createWorkerReplica } from "@snapwrite/executor-worker";
 import {
   addCancelledFile,
@@ -17,7 +18,7 @@ import {
   knownMetCodec,
 } from "@snapwrite/formats-met";
 import { createFsSink } from "@snapwrite/sink-fs";
-import { concat, generateRecords, withUpload } from "./records.mjs";
+import { generateRecords, withUpload } from "./records.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -61,7 +62,7 @@ if (loadedCancelled.ok) {
   process.exit(1);
 }
 
-const encodeAll = () => concat(knownMetCodec.encode({ header: "auto", records }));
+const encodeAll = () => concatChunks(knownMetCodec.encode({ header: "auto", records }));
 const replica = createWorkerReplica({
   module: new URL("./known-worker.mjs", import.meta.url),
   options: { dir },

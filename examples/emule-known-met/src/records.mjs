@@ -62,15 +62,3 @@ export function withUpload(record, bytes, now) {
     { flavor: "emule" },
   );
 }
-
-/** Joins encoded chunks into one exactly sized buffer (transferable to the worker). */
-export function concat(chunks) {
-  const list = [...chunks];
-  const out = new Uint8Array(list.reduce((sum, c) => sum + c.byteLength, 0));
-  let at = 0;
-  for (const chunk of list) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}

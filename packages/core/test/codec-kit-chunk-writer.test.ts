@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createChunkWriter } from "../src/codec-kit/index.js";
-
-const concatChunks = (chunks: readonly Uint8Array[]): Uint8Array => Buffer.concat(chunks);
+import { concatChunks, createChunkWriter } from "../src/codec-kit/index.js";
 
 function drain(w: ReturnType<typeof createChunkWriter>, into: Uint8Array[]): void {
   for (let c = w.takeReady(); c; c = w.takeReady()) into.push(c);

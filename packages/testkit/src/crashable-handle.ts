@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import type { FsFileHandle } from "@snapwrite/core";
-import { concatChunks } from "./concat-chunks.js";
+import { concatChunks } from "@snapwrite/core/codec-kit";
 import type { InodeId } from "./crash-model.js";
 import type { CrashRecorder } from "./crash-recorder.js";
 

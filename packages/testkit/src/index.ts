@@ -1,6 +1,6 @@
+export { concatChunks } from "@snapwrite/core/codec-kit";
 export type { ManualClock } from "./checks/manual-clock.js";
 export { createManualClock } from "./checks/manual-clock.js";
-export { concatChunks } from "./concat-chunks.js";
 export { createCrashableFs } from "./crashable-fs.js";
 export type {
   CrashableFs,

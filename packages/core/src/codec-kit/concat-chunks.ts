@@ -2,7 +2,7 @@
  * Concatenates chunks, such as the output of a codec's `encode`, into one fresh `Uint8Array`.
  * Throws a `TypeError` when `chunks` is not iterable or holds something other than a `Uint8Array`.
  */
-export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array {
+export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array<ArrayBuffer> {
   if (
     chunks === null ||
     typeof (chunks as Partial<Iterable<Uint8Array>>)[Symbol.iterator] !== "function"

@@ -1,11 +1,12 @@
 /**
  * `@snapwrite/core/codec-kit`: building blocks for people who write codecs (docs/architecture.md):
  * a chunk writer that keeps an encoder's memory bounded, a bounds-checked little-endian byte
- * reader, the `ERR_CORRUPT` error every decoder throws, and an allocation-free UTF-8 writer.
+ * reader, the `ERR_CORRUPT` error every decoder throws, an allocation-free UTF-8 writer, and `concatChunks` to join a codec's output into one buffer.
  */
 export type { ByteReader, ByteReaderCorruptReason } from "./byte-reader.js";
 export { createByteReader } from "./byte-reader.js";
 export type { ChunkWriter, ChunkWriterOptions } from "./chunk-writer.js";
 export { createChunkWriter, DEFAULT_CHUNK_SIZE } from "./chunk-writer.js";
+export { concatChunks } from "./concat-chunks.js";
 export { corruptError } from "./corrupt-error.js";
 export { writeUtf8 } from "./write-utf8.js";

@@ -1,3 +1,4 @@
+import { concatChunks } from "../../src/codec-kit/index.js";
 import type { Clock, Codec, Sink, SinkWriteOptions, SinkWriteResult } from "../../src/index.js";
 
 /** Lets the event loop run a few turns so promise chains and setImmediate yields settle. */
@@ -149,7 +150,7 @@ export class FakeSink implements Sink {
       for await (const chunk of chunks) parts.push(chunk);
       if (step.kind === "fail") throw step.error;
       if (step.kind === "gate" && step.error !== undefined) throw step.error;
-      const bytes = concat(parts);
+      const bytes = concatChunks(parts);
       this.files.set(target, bytes);
       this.written.push({ ...call, text: decoder.decode(bytes) });
       return { bytes: bytes.byteLength, durable: false };
@@ -163,18 +164,6 @@ export class FakeSink implements Sink {
     if (bytes === undefined) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
     return bytes;
   }
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 const encoder = new TextEncoder();
