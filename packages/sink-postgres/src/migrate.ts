@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { checkOut } from "./checkout.js";
 import type { PostgresDurability, SynchronousCommit } from "./postgres-sink-options.js";
 import { type ResolvedNames, schemaSql } from "./schema-sql.js";
 
@@ -7,7 +8,7 @@ import { type ResolvedNames, schemaSql } from "./schema-sql.js";
  * not race on `CREATE … IF NOT EXISTS` (which can fail with a unique violation when they do).
  */
 export async function migrate(pool: pg.Pool, names: ResolvedNames): Promise<void> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   let broken: unknown;
   try {
     await client.query(
@@ -18,7 +19,7 @@ export async function migrate(pool: pg.Pool, names: ResolvedNames): Promise<void
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
-    client.release(broken === undefined ? undefined : true);
+    release(broken !== undefined);
   }
 }
 

@@ -1,5 +1,6 @@
 import { isPersistenceError, PersistenceError, type TargetId } from "@snapwrite/core";
 import type pg from "pg";
+import { type CheckedOut, checkOut } from "./checkout.js";
 import { toSinkError } from "./pg-error.js";
 import type { ResolvedNames } from "./schema-sql.js";
 
@@ -13,10 +14,11 @@ export async function quarantineHead(
   target: TargetId,
   reason: string,
 ): Promise<string> {
-  let client: pg.PoolClient | undefined;
+  let checkedOut: CheckedOut | undefined;
   let broken = false;
   try {
-    client = await pool.connect();
+    checkedOut = await checkOut(pool);
+    const { client } = checkedOut;
     await client.query("BEGIN");
     const moved = await client.query<{ id: string }>(
       `WITH q AS (
@@ -46,6 +48,6 @@ export async function quarantineHead(
     broken = !isPersistenceError(error);
     throw toSinkError(error, { stage: "rename", target });
   } finally {
-    client?.release(broken ? true : undefined);
+    checkedOut?.release(broken);
   }
 }

@@ -193,6 +193,47 @@ if (server !== undefined) {
       expect(await orphanRows(`unit_${schemas}`)).toBe(0);
     });
 
+    it("survives a backend terminated while it opens: a typed ERR_IO, not an unhandled error event", async () => {
+      schemas += 1;
+      const schema = `unit_${schemas}`;
+      // Hold the migration's advisory lock, so the opening sink waits inside migrate() on a
+      // checked-out connection; then terminate that connection's backend.
+      const holder = await admin.connect();
+      try {
+        await holder.query("BEGIN");
+        await holder.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+          `snapwrite-migrate:${schema}.snapwrite`,
+        ]);
+        const opening = open({
+          schema,
+          connectionString: `${server.url}?application_name=opening-victim`,
+        });
+        const opened = opening.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        const deadline = Date.now() + 10_000;
+        let terminated = 0;
+        while (terminated === 0 && Date.now() < deadline) {
+          const result = await admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'opening-victim' AND wait_event_type = 'Lock'",
+          );
+          terminated = result.rowCount ?? 0;
+          if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(terminated).toBe(1);
+        const error = await opened;
+        expect(isPersistenceError(error) && error.code).toBe("ERR_IO");
+      } finally {
+        await holder.query("ROLLBACK");
+        holder.release();
+      }
+      // The lock is free now: the next open migrates and writes.
+      const sink = await open({ schema });
+      await sink.write("after.bin", [bytes(10, 1)]);
+      expect(await sink.read("after.bin")).toEqual(bytes(10, 1));
+    });
+
     it("detects a tampered chunk row as ERR_CORRUPT, and loadTarget quarantines it and falls back to the backup", async () => {
       schemas += 1;
       const sink = await open();
