@@ -1,4 +1,4 @@
-import type { ChunkWriter } from "./chunk-writer.js";
+import type { ChunkWriter } from "./chunk-writer-types.js";
 import { writeUtf8 } from "./write-utf8.js";
 
 const EMPTY = new Uint8Array(0);

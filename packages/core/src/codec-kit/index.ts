@@ -5,8 +5,9 @@
  */
 export type { ByteReader, ByteReaderCorruptReason } from "./byte-reader.js";
 export { createByteReader } from "./byte-reader.js";
-export type { ChunkWriter, ChunkWriterOptions } from "./chunk-writer.js";
-export { createChunkWriter, DEFAULT_CHUNK_SIZE } from "./chunk-writer.js";
+export { createChunkWriter } from "./chunk-writer.js";
+export type { ChunkWriter, ChunkWriterOptions } from "./chunk-writer-types.js";
+export { DEFAULT_CHUNK_SIZE } from "./chunk-writer-types.js";
 export { concatChunks } from "./concat-chunks.js";
 export { corruptError } from "./corrupt-error.js";
 export { writeUtf8 } from "./write-utf8.js";

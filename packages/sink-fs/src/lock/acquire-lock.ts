@@ -9,19 +9,10 @@ import { type BreakOutcome, breakLock } from "./break-lock.js";
 import { type CreatedLock, createLockFile } from "./create-lock-file.js";
 import { type HeldTargetLock, holdLock } from "./heartbeat.js";
 import { heldTokens } from "./held-tokens.js";
+import type { TargetLockSettings } from "./lock-settings.js";
 import { type ObservedLock, observe } from "./observe-lock.js";
 import { staleReason } from "./owner-liveness.js";
 import { describeOwner, encodeOwner, type LockOwner, PROCESS_STARTED_AT } from "./owner-record.js";
-
-/** Settings of the cross-process lock, defaults applied. */
-export interface TargetLockSettings {
-  /** A lock not refreshed for this long counts as abandoned. */
-  readonly staleMs: number;
-  /** How long to wait for a held lock before failing with `ERR_LOCKED`. */
-  readonly waitMs: number;
-  /** First pause between attempts; doubles up to {@link MAX_POLL_MS}. */
-  readonly pollMs: number;
-}
 
 const MAX_POLL_MS = 250;
 const MAX_BREAKS = 32;

@@ -4,7 +4,7 @@ import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { readRegularFile } from "../read/open-regular-file.js";
-import type { TargetLockSettings } from "./acquire-lock.js";
+import type { TargetLockSettings } from "./lock-settings.js";
 import { describeOwner, encodeOwner, type LockOwner, parseLockOwner } from "./owner-record.js";
 import { releaseLock } from "./release-lock.js";
 

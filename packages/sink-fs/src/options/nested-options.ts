@@ -4,7 +4,7 @@ import type {
   FsSinkOptions,
   FsSinkRenameRetryOptions,
 } from "../fs-sink-types.js";
-import type { TargetLockSettings } from "../lock/acquire-lock.js";
+import type { TargetLockSettings } from "../lock/lock-settings.js";
 import type { RenameRetrySettings } from "../write/rename-with-retry.js";
 import type { WriteBatchLimits } from "../write/write-chunks.js";
 import {

@@ -1,5 +1,5 @@
 import type { FsSinkOptions } from "../fs-sink-types.js";
-import type { TargetLockSettings } from "../lock/acquire-lock.js";
+import type { TargetLockSettings } from "../lock/lock-settings.js";
 import type { RenameRetrySettings } from "../write/rename-with-retry.js";
 import type { WriteBatchLimits } from "../write/write-chunks.js";
 import { batchOptions, DEFAULT_STALE_MS, lockOptions, retryOptions } from "./nested-options.js";
