@@ -32,6 +32,13 @@ import type {
   StoreRoot,
 } from "./durable-store-types.js";
 import { checkStoreFilesOptions } from "./durable-store-types.js";
+import {
+  checkStoreReplica,
+  notifyCommitted,
+  ReplicaSeeding,
+  type StoreReplica,
+  snapshotSource,
+} from "./store-replica.js";
 import { type SyncMeter, timedFs } from "./timed-fs.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
@@ -219,6 +226,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
   private lastReloadReason: string | undefined;
   private lastCompactionError: PersistenceError | undefined;
   private lastError: PersistenceError | undefined;
+  private readonly replica: StoreReplica | undefined;
 
   constructor(
     private readonly options: OpenDurableStoreOptions<S, Op>,
@@ -234,6 +242,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
     this.opsCodec = options.ops;
     this.applyOps = options.apply;
     this.compaction = options.compaction ?? {};
+    this.replica = checkStoreReplica(options.replica);
     this.fs = timedFs(options.fs ?? nodeFsPort, this.meter, () => this.clock.now());
     const sink = createFsSink({ dir: options.dir, fs: options.fs });
     this.snapshots = createSnapshotStore({
@@ -266,6 +275,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
     const snapshotSeq = loaded?.seq ?? 0;
     let bytes = 0;
     let sliceStart = perfNow();
+    const seeding = new ReplicaSeeding(this.replica);
     const journal = await openJournal({
       dir: this.options.dir,
       name: this.name,
@@ -289,6 +299,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
             { cause: error, details: { seq: record.seq, reason: "record" } },
           );
         }
+        seeding.add(record.payload);
         bytes += record.payload.byteLength + RECORD_OVERHEAD;
         if (perfNow() - sliceStart >= this.policy.replaySliceMs) {
           await yieldToLoop();
@@ -305,6 +316,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
         { details: { seq, snapshotSeq } },
       );
     }
+    seeding.finish(loaded && this.snapshots.targetOf(snapshotSeq), snapshotSeq, seq);
     const done = this.clock.now();
     this.snapshotSeq = snapshotSeq;
     this.snapshotBytes = loaded?.bytes ?? 0;
@@ -629,6 +641,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
       const last = results[ok - 1] as PromiseFulfilledResult<{ durable: boolean }>;
       const durable = last.value.durable;
       this.committed = Object.freeze({ value: heads[ok - 1] as S, seq: lastSeq });
+      notifyCommitted(this.replica, firstSeq, lastSeq, records.slice(0, ok));
       this.publishVisible();
       let okBytes = 0;
       for (let i = 0; i < ok; i++)
@@ -893,6 +906,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
       this.snapshotBytes = written.bytes;
       this.bytesSinceSnapshot = 0;
       this.oldestUnsnapshottedAt = undefined;
+      this.replica?.seed({ seq, snapshotSeq: seq, snapshot: written.target, payloads: [] });
     } catch (error) {
       failure = toPersistenceError(error, { stage: "write" });
     }
@@ -1028,14 +1042,15 @@ class Store<S, Op> implements DurableStore<S, Op> {
       if (this.readOnlyError !== undefined) throw this.readOnlyError;
       const root = this.committed;
       const bytesAtStart = this.bytesSinceSnapshot;
+      const source = snapshotSource(this.replica, this.snapshots, this.codec, root);
       try {
         const report = await compactJournal({
           journal: this.journal,
-          snapshots: this.snapshots,
+          snapshots: source.snapshots,
           seq: root.seq,
-          chunks: this.codec.encode(root.value),
+          chunks: source.chunks,
           keep: this.policy.keep,
-        });
+        }).finally(() => source.release());
         this.snapshotSeq = root.seq;
         this.snapshotBytes = report.bytes;
         this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - bytesAtStart);
@@ -1112,7 +1127,9 @@ class Store<S, Op> implements DurableStore<S, Op> {
         this.enqueue({ kind: "task", run: async () => resolve() }),
       );
       await this.compacting?.catch(() => undefined);
-      return this.journal.close();
+      const closed = await this.journal.close();
+      await this.replica?.close?.().catch(() => undefined);
+      return closed;
     };
     const outcome = await Promise.race([finish(), deadline]);
     this.clock.clearTimeout(timer);
