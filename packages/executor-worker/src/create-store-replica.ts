@@ -104,17 +104,20 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   }
 
   seed(seed: StoreReplicaSeedInput): void {
-    if (seed.seq !== seed.snapshotSeq + seed.payloads.length) {
-      throw new RangeError(
-        `seed: ${seed.payloads.length} batches after seq ${seed.snapshotSeq} do not end at ${seed.seq}`,
-      );
-    }
     this.base = { seq: seed.snapshotSeq, snapshot: seed.snapshot };
     this.tail = [...seed.payloads];
     this.tailBytes = this.tail.reduce((sum, p) => sum + p.byteLength, 0);
     this.fedSeq = seed.seq;
     this.gap = undefined;
     this.reseed = false;
+    if (seed.seq !== seed.snapshotSeq + seed.payloads.length) {
+      // Never thrown at the store (it would fail its load): the next snapshot is refused instead.
+      this.gap = new PersistenceError(
+        "ERR_GAP",
+        `store replica: a seed of ${seed.payloads.length} batches after seq ${seed.snapshotSeq} does not end at ${seed.seq}`,
+        { stage: "snapshot", details: { seq: seed.seq, reason: "replica" } },
+      );
+    }
     this.postSeed(this.worker);
   }
 

@@ -37,6 +37,7 @@ import {
   notifyCommitted,
   ReplicaSeeding,
   type StoreReplica,
+  seedReplica,
   snapshotSource,
 } from "./store-replica.js";
 import { type SyncMeter, timedFs } from "./timed-fs.js";
@@ -906,7 +907,7 @@ class Store<S, Op> implements DurableStore<S, Op> {
       this.snapshotBytes = written.bytes;
       this.bytesSinceSnapshot = 0;
       this.oldestUnsnapshottedAt = undefined;
-      this.replica?.seed({ seq, snapshotSeq: seq, snapshot: written.target, payloads: [] });
+      seedReplica(this.replica, { seq, snapshotSeq: seq, snapshot: written.target, payloads: [] });
     } catch (error) {
       failure = toPersistenceError(error, { stage: "write" });
     }
@@ -1042,8 +1043,8 @@ class Store<S, Op> implements DurableStore<S, Op> {
       if (this.readOnlyError !== undefined) throw this.readOnlyError;
       const root = this.committed;
       const bytesAtStart = this.bytesSinceSnapshot;
-      const source = snapshotSource(this.replica, this.snapshots, this.codec, root);
       try {
+        const source = snapshotSource(this.replica, this.snapshots, this.codec, root);
         const report = await compactJournal({
           journal: this.journal,
           snapshots: source.snapshots,

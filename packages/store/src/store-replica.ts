@@ -97,7 +97,16 @@ export class ReplicaSeeding {
   }
 
   finish(snapshot: string | undefined, snapshotSeq: number, seq: number): void {
-    this.replica?.seed({ seq, snapshotSeq, snapshot, payloads: this.payloads });
+    seedReplica(this.replica, { seq, snapshotSeq, snapshot, payloads: this.payloads });
+  }
+}
+
+/** Seeds the replica; a throwing replica must not fail a load (its next snapshot will fail). */
+export function seedReplica(replica: StoreReplica | undefined, seed: StoreReplicaSeed): void {
+  try {
+    replica?.seed(seed);
+  } catch {
+    // The replica is out of step now; it must refuse its next snapshot (see StoreReplica).
   }
 }
 
