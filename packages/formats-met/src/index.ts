@@ -52,6 +52,11 @@ export type {
   KnownMetReplicaOptions,
 } from "./known-met/known-met-replica.js";
 export { createKnownMetReplica, KNOWN_MET_PATCH_TAGS } from "./known-met/known-met-replica.js";
+export type {
+  KnownMetStoreState,
+  KnownMetStoreStateOptions,
+} from "./known-met/known-met-store-state.js";
+export { createKnownMetStoreState } from "./known-met/known-met-store-state.js";
 export { sortKnownFileRecordsAmule } from "./known-met/sort-known-file-records.js";
 export { toAmuleCanonicalRecord } from "./known-met/to-amule-canonical-record.js";
 export type {

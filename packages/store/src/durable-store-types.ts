@@ -6,6 +6,7 @@ import type {
   RecoveryMode,
   ReplayDamage,
 } from "@snapwrite/journal";
+import type { StoreReplica } from "./store-replica.js";
 
 /** What {@link DurableStore.read} returns: an immutable state and the seq it includes. */
 export interface StoreRoot<S> {
@@ -105,6 +106,12 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
   readonly loadExternal?: ((reason: string) => Promise<S>) | undefined;
   /** Replay yields to the event loop after running this long. Default 8 ms. */
   readonly replaySliceMs?: number | undefined;
+  /**
+   * A replica of the state fed with the committed op batches as journaled, which writes the
+   * compaction snapshots instead of the owner's `codec` (see the README's "Worker replica"). Closed
+   * by `close()`. Default none.
+   */
+  readonly replica?: StoreReplica | undefined;
 }
 
 /** What the warm load found. */

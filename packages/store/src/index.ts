@@ -37,3 +37,8 @@ export { createKeyedCollectionsCodec } from "./keyed-collections-codec.js";
 export type { KeyedOp } from "./keyed-op.js";
 export type { KeyedDraft, KeyedState } from "./keyed-state.js";
 export { createKeyedState, isKeyedState } from "./keyed-state.js";
+export type {
+  StoreReplica,
+  StoreReplicaSeed,
+  StoreReplicaSnapshot,
+} from "./store-replica.js";

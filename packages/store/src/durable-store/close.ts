@@ -62,7 +62,9 @@ async function finishLane<S, Op>(core: StoreCore<S, Op>) {
     core.lane.enqueue({ kind: "task", run: async () => resolve() }),
   );
   await core.compacting?.catch(() => undefined);
-  return core.journal.close();
+  const closed = await core.journal.close();
+  await core.replica?.close?.().catch(() => undefined);
+  return closed;
 }
 
 /** Empties the lane, failing the changes that waited in it; returns how many there were. */

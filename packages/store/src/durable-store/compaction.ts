@@ -1,6 +1,7 @@
 import { toPersistenceError } from "@snapwrite/core";
 import { compactionDue, compactJournal } from "@snapwrite/journal";
 import type { StoreCompactReport } from "../durable-store-types.js";
+import { snapshotSource } from "../store-replica.js";
 import { closedError } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
 
@@ -31,13 +32,14 @@ async function compactNow<S, Op>(
   const root = core.committed;
   const bytesAtStart = core.bytesSinceSnapshot;
   try {
+    const source = snapshotSource(core.replica, core.snapshots, core.codec, root);
     const report = await compactJournal({
       journal: core.journal,
-      snapshots: core.snapshots,
+      snapshots: source.snapshots,
       seq: root.seq,
-      chunks: core.codec.encode(root.value),
+      chunks: source.chunks,
       keep: core.policy.keep,
-    });
+    }).finally(() => source.release());
     core.snapshotSeq = root.seq;
     core.snapshotBytes = report.bytes;
     core.bytesSinceSnapshot = Math.max(0, core.bytesSinceSnapshot - bytesAtStart);

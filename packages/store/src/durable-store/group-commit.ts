@@ -1,4 +1,5 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { notifyCommitted } from "../store-replica.js";
 import { maybeAutoCompact } from "./compaction.js";
 import { failed, type OutboxItem, RECORD_OVERHEAD } from "./entries.js";
 import { type ExternalChange, type GroupBuilder, startGroup, takeCommands } from "./form-group.js";
@@ -108,6 +109,7 @@ function settleWritten<S, Op>(
   const last = results[ok - 1] as PromiseFulfilledResult<{ durable: boolean }>;
   const durable = last.value.durable;
   core.committed = Object.freeze({ value: group.heads[ok - 1] as S, seq: lastSeq });
+  notifyCommitted(core.replica, firstSeq, lastSeq, records.slice(0, ok));
   core.publishVisible();
   let okBytes = 0;
   for (let i = 0; i < ok; i++) okBytes += (records[i] as Uint8Array).byteLength + RECORD_OVERHEAD;

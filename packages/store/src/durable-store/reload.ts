@@ -1,5 +1,6 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import type { StoreLoadReport } from "../durable-store-types.js";
+import { seedReplica } from "../store-replica.js";
 import { failed } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
 import { type WarmLoaded, warmLoad } from "./warm-load.js";
@@ -74,6 +75,7 @@ export async function fallbackReload<S, Op>(core: StoreCore<S, Op>, reason: stri
     core.snapshotBytes = written.bytes;
     core.bytesSinceSnapshot = 0;
     core.oldestUnsnapshottedAt = undefined;
+    seedReplica(core.replica, { seq, snapshotSeq: seq, snapshot: written.target, payloads: [] });
   } catch (error) {
     failure = toPersistenceError(error, { stage: "write" });
   }

@@ -19,6 +19,7 @@ import type {
   StoreEvent,
   StoreRoot,
 } from "../durable-store-types.js";
+import { checkStoreReplica, type StoreReplica } from "../store-replica.js";
 import { type SyncMeter, timedFs } from "../timed-fs.js";
 import { closedError, commandError, failed, type Member, type OutboxItem } from "./entries.js";
 import { Lane } from "./lane.js";
@@ -41,6 +42,8 @@ export class StoreCore<S, Op> {
   readonly snapshots: SnapshotStore;
   readonly compaction: (CompactionPolicy & { keep?: number | undefined }) | false;
   readonly lane = new Lane<S, Op>();
+  /** Fed the committed op batches as journaled; writes the compaction snapshots when given. */
+  readonly replica: StoreReplica | undefined;
   journal!: Journal;
   committed!: StoreRoot<S>;
   visible!: StoreRoot<S>;
@@ -86,6 +89,7 @@ export class StoreCore<S, Op> {
     this.opsCodec = options.ops;
     this.applyOps = options.apply;
     this.compaction = options.compaction ?? {};
+    this.replica = checkStoreReplica(options.replica);
     this.fs = timedFs(options.fs ?? nodeFsPort, this.meter, () => this.clock.now());
     const sink = createFsSink({ dir: options.dir, fs: options.fs });
     this.snapshots = createSnapshotStore({

@@ -2,6 +2,7 @@ import { PersistenceError } from "@snapwrite/core";
 import { type Journal, openJournal } from "@snapwrite/journal";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
+import { ReplicaSeeding } from "../store-replica.js";
 import { describe, RECORD_OVERHEAD } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
 
@@ -28,6 +29,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
   const snapshotSeq = loaded?.seq ?? 0;
   let bytes = 0;
   let sliceStart = perfNow();
+  const seeding = new ReplicaSeeding(core.replica);
   const journal = await openJournal({
     dir: options.dir,
     name: core.name,
@@ -51,6 +53,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
           { cause: error, details: { seq: record.seq, reason: "record" } },
         );
       }
+      seeding.add(record.payload);
       bytes += record.payload.byteLength + RECORD_OVERHEAD;
       if (perfNow() - sliceStart >= policy.replaySliceMs) {
         await yieldToLoop();
@@ -67,6 +70,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
       { details: { seq, snapshotSeq } },
     );
   }
+  seeding.finish(loaded && core.snapshots.targetOf(snapshotSeq), snapshotSeq, seq);
   const done = clock.now();
   core.snapshotSeq = snapshotSeq;
   core.snapshotBytes = loaded?.bytes ?? 0;

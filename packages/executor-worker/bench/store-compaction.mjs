@@ -1,0 +1,138 @@
+// Owner-thread cost of a durable known.met store's compaction, encoded by the owner's codec or by a
+// worker replica (`createStoreReplica`), and the owner's cost of handing each committed batch to
+// the replica. A store of <records> known.met records is built once (one snapshot), then each run
+// reopens it, commits 20 one-record batches (the owner's `applyKnownMetOps` is O(records) each)
+// and compacts, while a 1 ms timer and monitorEventLoopDelay watch the owner's event loop.
+// Usage (after `npx turbo run build`):
+//   node packages/executor-worker/bench/store-compaction.mjs [records=200000] [mode=owner|worker]
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import {
+  applyKnownMetOps,
+  assembleKnownFileRecord,
+  createMetTag,
+  knownMetCodec,
+  knownMetOps,
+} from "@snapwrite/formats-met";
+import { openDurableStore } from "@snapwrite/store";
+import { createStoreReplica } from "../dist/index.js";
+
+const records = Number(process.argv[2] ?? 200_000);
+const mode = process.argv[3] ?? "worker";
+
+function record(id, size) {
+  const hash = new Uint8Array(16);
+  new DataView(hash.buffer).setUint32(0, id, true);
+  hash[15] = 0x77;
+  return assembleKnownFileRecord({
+    date: 1_700_000_000,
+    hash,
+    partHashes: [],
+    tags: [
+      createMetTag({ id: 1, type: "string", value: `some shared file name ${id}.mkv` }),
+      createMetTag({ id: 2, type: "uint32", value: size }),
+    ],
+  });
+}
+
+let encodes = 0;
+const codec = {
+  name: "known.met",
+  encode(value) {
+    encodes++;
+    return knownMetCodec.encode(value);
+  },
+  decode: (bytes) => knownMetCodec.decode(bytes),
+};
+
+function options(dir, replica) {
+  return {
+    dir,
+    name: "known",
+    codec,
+    ops: knownMetOps,
+    apply: (state, ops) => ({
+      header: state.header,
+      records: applyKnownMetOps(state.records, ops),
+    }),
+    empty: () => ({ header: "auto", records: [] }),
+    compaction: false,
+    maxRecordBytes: 256 * 1024 * 1024,
+    replica,
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), "snapwrite-store-compaction-"));
+try {
+  {
+    const { store } = await openDurableStore(options(dir, undefined));
+    const all = [];
+    for (let id = 0; id < records; id++) all.push({ op: "upsert", record: record(id, id + 1) });
+    await store.commit("fill", () => all).settled;
+    await store.compact("fill");
+    await store.close();
+  }
+  const replica =
+    mode === "worker"
+      ? createStoreReplica({
+          module: new URL("./store-replica-worker.mjs", import.meta.url),
+          options: { dir },
+        })
+      : undefined;
+  // The owner's time in `committed()`, per batch.
+  const handOff = [];
+  if (replica !== undefined) {
+    const committed = replica.committed.bind(replica);
+    replica.committed = (from, to, payloads) => {
+      const t0 = performance.now();
+      committed(from, to, payloads);
+      handOff.push(performance.now() - t0);
+    };
+  }
+  const { store } = await openDurableStore(options(dir, replica));
+  encodes = 0;
+  for (let i = 0; i < 20; i++) {
+    await store.commit("touch", () => [{ op: "upsert", record: record(i * 7, 5 + i) }]).settled;
+  }
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let last = performance.now();
+  let maxGap = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
+  histogram.enable();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const report = await store.compact("measure");
+  if (replica !== undefined && replica.stats.snapshots !== 1)
+    throw new Error("the worker wrote no snapshot");
+  const compactMs = performance.now() - t0;
+  // The owner thread's busy time during the compaction (its event loop was not idle).
+  const ownerBusyMs = performance.eventLoopUtilization(elu0).active;
+  histogram.disable();
+  clearInterval(tick);
+  await store.close();
+  const sorted = handOff.sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(
+    JSON.stringify({
+      mode,
+      records,
+      snapshotBytes: report.bytes,
+      compactMs: Math.round(compactMs),
+      ownerBusyMs: Math.round(ownerBusyMs),
+      maxLoopGapMs: Math.round(maxGap * 10) / 10,
+      maxLoopDelayMs: Math.round(histogram.max / 1e5) / 10,
+      ownerEncodesDuringRun: encodes,
+      handOffMedianUs: median === undefined ? null : Math.round(median * 1000) / 1000,
+      handOffMaxUs: sorted.length === 0 ? null : Math.round(sorted.at(-1) * 1000) / 1000,
+      replicaSeq: replica?.stats.seq ?? null,
+    }),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
