@@ -35,6 +35,8 @@ export {
 export type { KeyedCollectionsCodecOptions } from "./keyed-collections-codec.js";
 export { createKeyedCollectionsCodec } from "./keyed-collections-codec.js";
 export type { KeyedOp } from "./keyed-op.js";
+export type { KeyedReplicaState, KeyedReplicaStateOptions } from "./keyed-replica-state.js";
+export { createKeyedReplicaState } from "./keyed-replica-state.js";
 export type { KeyedDraft, KeyedState } from "./keyed-state.js";
 export { createKeyedState, isKeyedState } from "./keyed-state.js";
 export type {

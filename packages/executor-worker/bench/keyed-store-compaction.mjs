@@ -1,0 +1,134 @@
+// Owner-thread cost of a durable keyed JSON store's compaction (KeyedCollections, applyKeyedOps,
+// createJsonOpsCodec, createKeyedCollectionsCodec over createJsonCodec), encoded by the owner's
+// codec or by a worker replica (`createStoreReplica` + `createKeyedReplicaState`), and the worker's
+// heap once it loaded the snapshot. A store of <entries> entries is built once (one snapshot), then
+// each run reopens it, commits 20 one-entry batches and compacts, while a 1 ms timer and
+// monitorEventLoopDelay watch the owner's event loop.
+// Usage (after `npx turbo run build`):
+//   node --expose-gc packages/executor-worker/bench/keyed-store-compaction.mjs [entries=200000] [mode=owner|worker]
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
+import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import {
+  applyKeyedOps,
+  createKeyedCollectionsCodec,
+  emptyCollections,
+  openDurableStore,
+} from "@snapwrite/store";
+import { createStoreReplica } from "../dist/index.js";
+
+const entries = Number(process.argv[2] ?? 200_000);
+const mode = process.argv[3] ?? "worker";
+
+const keyedCodec = createKeyedCollectionsCodec({
+  json: createJsonCodec({ version: 1 }),
+  name: "keyed",
+});
+let encodes = 0;
+const codec = {
+  name: keyedCodec.name,
+  encode(value) {
+    encodes++;
+    return keyedCodec.encode(value);
+  },
+  decode: (bytes) => keyedCodec.decode(bytes),
+};
+
+const put = (id, size) => ({
+  op: "put",
+  collection: "files",
+  key: `file-${String(id).padStart(8, "0")}`,
+  value: { name: `some shared file name ${id}.mkv`, size, mtime: 1_700_000_000 + id, tags: ["a"] },
+});
+
+function options(dir, replica) {
+  return {
+    dir,
+    name: "keyed",
+    codec,
+    ops: createJsonOpsCodec(),
+    apply: applyKeyedOps,
+    empty: emptyCollections,
+    compaction: false,
+    maxRecordBytes: 256 * 1024 * 1024,
+    replica,
+  };
+}
+
+const heapUsed = () => {
+  globalThis.gc?.();
+  return getHeapStatistics().used_heap_size;
+};
+const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+const dir = await mkdtemp(join(tmpdir(), "snapwrite-keyed-compaction-"));
+const memoryFile = join(dir, "..", `${dir.split("/").at(-1)}-worker-memory.json`);
+try {
+  {
+    const { store } = await openDurableStore(options(dir, undefined));
+    const all = [];
+    for (let id = 0; id < entries; id++) all.push(put(id, id + 1));
+    await store.commit("fill", () => all).settled;
+    await store.compact("fill");
+    await store.close();
+  }
+  const replica =
+    mode === "worker"
+      ? createStoreReplica({
+          module: new URL("./keyed-store-replica-worker.mjs", import.meta.url),
+          options: { dir, memoryFile },
+        })
+      : undefined;
+  const ownerHeapBefore = heapUsed();
+  const { store, load } = await openDurableStore(options(dir, replica));
+  const ownerHeapAfter = heapUsed();
+  encodes = 0;
+  for (let i = 0; i < 20; i++) {
+    await store.commit("touch", () => [put(i * 7, 5 + i)]).settled;
+  }
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let last = performance.now();
+  let maxGap = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
+  histogram.enable();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  const report = await store.compact("measure");
+  if (replica !== undefined && replica.stats.snapshots !== 1)
+    throw new Error("the worker wrote no snapshot");
+  const compactMs = performance.now() - t0;
+  // The owner thread's busy time during the compaction (its event loop was not idle).
+  const ownerBusyMs = performance.eventLoopUtilization(elu0).active;
+  histogram.disable();
+  clearInterval(tick);
+  await store.close();
+  await replica?.close();
+  const worker = replica === undefined ? undefined : JSON.parse(await readFile(memoryFile, "utf8"));
+  console.log(
+    JSON.stringify({
+      mode,
+      entries,
+      snapshotBytes: report.bytes,
+      loadMs: Math.round(load.timings.totalMs),
+      compactMs: Math.round(compactMs),
+      ownerBusyMs: Math.round(ownerBusyMs),
+      maxLoopGapMs: Math.round(maxGap * 10) / 10,
+      maxLoopDelayMs: Math.round(histogram.max / 1e5) / 10,
+      ownerEncodesDuringRun: encodes,
+      ownerStateHeapMiB: mib(ownerHeapAfter - ownerHeapBefore),
+      loadedSnapshotMiB: worker === undefined ? null : mib(worker.file),
+      workerHeapAfterLoadMiB: worker === undefined ? null : mib(worker.after),
+      workerStateHeapMiB: worker === undefined ? null : mib(worker.after - worker.before),
+    }),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+  await rm(memoryFile, { force: true });
+}
