@@ -6,6 +6,7 @@
 // monitorEventLoopDelay watch the owner's event loop.
 // Usage (after `npx turbo run build`):
 //   node --expose-gc packages/executor-worker/bench/keyed-store-compaction.mjs [entries=200000] [mode=owner|worker]
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +86,12 @@ try {
   const ownerHeapBefore = heapUsed();
   const { store, load } = await openDurableStore(options(dir, replica));
   const ownerHeapAfter = heapUsed();
+  // The worker loads the snapshot on its own thread: the measure starts once it has.
+  const deadline = Date.now() + 60_000;
+  while (replica !== undefined && !existsSync(memoryFile)) {
+    if (Date.now() > deadline) throw new Error("the worker did not load the snapshot");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   encodes = 0;
   for (let i = 0; i < 20; i++) {
     await store.commit("touch", () => [put(i * 7, 5 + i)]).settled;
