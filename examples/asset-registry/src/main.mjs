@@ -2,7 +2,8 @@
 // An asset registry (id → name, kind, owner, uploaded file) kept in memory and committed
 // write-through to a durable store: every change is journaled and synced before `read()` shows
 // it, every read is served from memory, a command that fails changes nothing and is never retried,
-// and an upload whose point patch does not apply triggers a counted reload.
+// and an upload whose point patch does not apply triggers a counted reload. Snapshots are written by
+// a replica of the registry in a worker thread (src/registry-replica.mjs).
 //
 //   node src/main.mjs --dir ./data [--burst N]
 //
@@ -13,15 +14,16 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { PersistenceError } from "@snapwrite/core";
-import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import { createStoreReplica } from "@snapwrite/executor-worker";
+import { createJsonOpsCodec } from "@snapwrite/formats-json";
 import {
   applyKeyedOps,
-  createKeyedCollectionsCodec,
   emptyCollections,
   getCollection,
   getEntry,
   openDurableStore,
 } from "@snapwrite/store";
+import { snapshotCodec } from "./registry-codec.mjs";
 
 const { values } = parseArgs({
   options: { dir: { type: "string" }, burst: { type: "string", default: "0" } },
@@ -34,19 +36,22 @@ const dir = values.dir;
 const burst = Number(values.burst);
 const log = (line) => process.stdout.write(`${line}\n`);
 
-// Snapshots: every collection as `[key, value]` pairs in key order, in a versioned JSON envelope.
-const snapshotCodec = createKeyedCollectionsCodec({
-  json: createJsonCodec({ version: 1 }),
-  name: "asset-registry",
+// Snapshots are written by a replica of the registry in a worker thread (src/registry-replica.mjs),
+// fed with the journal's op batches: a compaction encodes nothing on this thread.
+const registryDir = join(dir, "registry");
+const replica = createStoreReplica({
+  module: new URL("./registry-replica.mjs", import.meta.url),
+  options: { dir: registryDir },
 });
 
 const { store, load } = await openDurableStore({
-  dir: join(dir, "registry"),
+  dir: registryDir,
   codec: snapshotCodec,
   ops: createJsonOpsCodec(), // journal records: the point patches themselves
   apply: applyKeyedOps,
   empty: emptyCollections,
   compaction: false, // this demo compacts by hand, so the warm load below has a snapshot to show
+  replica, // closed by store.close()
 });
 log(
   `load: source=${load.source} snapshotSeq=${load.snapshotSeq} replayed=${load.replayed} seq=${load.seq} (${load.timings.totalMs.toFixed(1)} ms)`,
@@ -114,7 +119,9 @@ if (load.source === "empty") {
     log(`commit register ${id}: ${describe(results[i])}`);
   }
   const compacted = await store.compact("after the first assets");
-  log(`compact: snapshot at seq ${compacted.seq} (${compacted.bytes} bytes)`);
+  log(
+    `compact: snapshot at seq ${compacted.seq} (${compacted.bytes} bytes, worker snapshots=${replica.stats.snapshots})`,
+  );
   for (const [id, asset] of [
     ["banner", { name: "Banner", kind: "image/png", owner: "marketing" }],
     ["font", { name: "Body font", kind: "font/woff2", owner: "design" }],
