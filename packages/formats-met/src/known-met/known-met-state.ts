@@ -1,7 +1,7 @@
 import { hashKey } from "./check-known-met-op.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMet, KnownMetHeader } from "./known-met.js";
-import { BTree, type Tree } from "./sorted-btree.js";
+import { bulkLoad, type Tree } from "./sorted-btree.js";
 
 /**
  * An immutable known.met file — header and records in file order — for the state of a durable
@@ -41,6 +41,8 @@ export interface KnownMetStateParts {
   readonly next: number;
 }
 
+/** Entries per B+ tree node (sorted-btree's default). */
+const MAX_NODE_SIZE = 32;
 const compareOrders = (a: number, b: number): number => a - b;
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -120,30 +122,42 @@ export function emptyKnownMetState(header: KnownMetHeader | "auto" = "auto"): Kn
 /**
  * The {@link KnownMetState} of a known.met file (`decodeKnownMet`) or any `{ header, records }`:
  * same header, same records in the same order, duplicates of a hash included (they stay until an
- * op touches their hash, as with `applyKnownMetOps`). O(size · log size), once. `TypeError` for a
- * bad header or a record without a 16-byte hash.
+ * op touches their hash, as with `applyKnownMetOps`). O(size · log size), once: the hashes are
+ * sorted and both trees bulk-loaded. `TypeError` for a bad header or a record without a 16-byte
+ * hash.
  */
 export function knownMetStateFrom(value: KnownMet): KnownMetState {
   const header = checkHeader(value?.header);
   const records = value.records;
   if (!Array.isArray(records)) throw new TypeError("records must be an array");
-  const byOrder = new BTree<number, KnownFileRecord>(undefined, compareOrders);
-  const firstOf = new BTree<string, number>(undefined, compareKeys);
-  const later = new Map<string, number[]>();
-  for (let order = 0; order < records.length; order++) {
-    const record = records[order] as KnownFileRecord;
-    const hash = record?.hash;
+  const n = records.length;
+  const keys: string[] = new Array(n);
+  const orders: number[] = new Array(n);
+  for (let order = 0; order < n; order++) {
+    const hash = (records[order] as KnownFileRecord | undefined)?.hash;
     if (!(hash instanceof Uint8Array && hash.byteLength === 16)) {
       throw new TypeError(`records[${order}].hash must be a 16-byte MD4 hash`);
     }
-    const key = hashKey(hash);
-    // `set` without overwrite keeps the first order number of a hash and reports a duplicate.
-    if (!firstOf.set(key, order, false)) {
-      const orders = later.get(key);
-      if (orders === undefined) later.set(key, [order]);
-      else orders.push(order);
-    }
-    byOrder.set(order, record);
+    keys[order] = hashKey(hash);
+    orders[order] = order;
   }
-  return knownMetStateOf({ header, byOrder, firstOf, later, next: records.length });
+  const byOrder = bulkLoad(orders, records.slice(), MAX_NODE_SIZE, compareOrders);
+  // By hash, then by order: the first record of a hash comes first, its duplicates after it.
+  orders.sort((a, b) => compareKeys(keys[a] as string, keys[b] as string) || a - b);
+  const firstKeys: string[] = [];
+  const firstOrders: number[] = [];
+  const later = new Map<string, number[]>();
+  for (const order of orders) {
+    const key = keys[order] as string;
+    if (firstKeys[firstKeys.length - 1] !== key) {
+      firstKeys.push(key);
+      firstOrders.push(order);
+      continue;
+    }
+    const duplicates = later.get(key);
+    if (duplicates === undefined) later.set(key, [order]);
+    else duplicates.push(order);
+  }
+  const firstOf = bulkLoad(firstKeys, firstOrders, MAX_NODE_SIZE, compareKeys);
+  return knownMetStateOf({ header, byOrder, firstOf, later, next: n });
 }
