@@ -3,7 +3,8 @@
 // with `applyKnownMetStateOps` (O(log records)). Each apply gets the previous apply's result, as a
 // store's commits do, and one op: an upsert of an existing hash (replaced in place) or, every
 // fourth, of a new hash (appended). The state is a decoded file of <records> 60-byte records.
-// Also reports the one-off cost of building each from the file (decode) and the heap it keeps.
+// Also reports the one-off cost of building each from the file (decode) and, in the first round of
+// each size, the heap each keeps.
 // Usage (after `npx turbo run build --filter=@snapwrite/formats-met`; --expose-gc for the heap):
 //   node --expose-gc packages/formats-met/bench/state-apply.mjs [records=100000,1000000] [rounds=3]
 import { performance } from "node:perf_hooks";
@@ -52,8 +53,10 @@ function fileOf(n) {
   return file;
 }
 
+let heapRound = true;
 function heap() {
-  if (globalThis.gc === undefined) return Number.NaN;
+  // Only the first round of a size: later rounds start with the previous round's garbage.
+  if (globalThis.gc === undefined || !heapRound) return Number.NaN;
   globalThis.gc();
   return process.memoryUsage().heapUsed;
 }
@@ -73,6 +76,7 @@ function timeApplies(start, apply, n, count) {
 
 for (const n of sizes) {
   const file = fileOf(n);
+  heapRound = true;
   for (let round = 1; round <= rounds; round++) {
     const h0 = heap();
     let t0 = performance.now();
@@ -85,6 +89,7 @@ for (const n of sizes) {
     const stateDecodeMs = performance.now() - t0;
     const h2 = heap();
     const stateUs = timeApplies(state, applyKnownMetStateOps, n, 20_000);
+    heapRound = false;
     console.log(
       `records=${n} round=${round}: applyKnownMetOps ${listUs.toFixed(0)} µs/apply` +
         ` (decode ${listDecodeMs.toFixed(0)} ms) | applyKnownMetStateOps ${stateUs.toFixed(1)} µs/apply` +
