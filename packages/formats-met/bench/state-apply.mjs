@@ -2,7 +2,7 @@
 // `applyKnownMetOps` (copies the list: O(records)) against the structurally shared `KnownMetState`
 // with `applyKnownMetStateOps` (O(log records)). Each apply gets the previous apply's result, as a
 // store's commits do, and one op: an upsert of an existing hash (replaced in place) or, every
-// fourth, of a new hash (appended). The state is a decoded file of <records> 60-byte records.
+// fourth, of a new hash (appended). The state is a decoded file of <records> 58-byte records.
 // Also reports the one-off cost of building each from the file (decode) and, in the first round of
 // each size, the heap each keeps.
 // Usage (after `npx turbo run build --filter=@snapwrite/formats-met`; --expose-gc for the heap):
