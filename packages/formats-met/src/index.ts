@@ -27,6 +27,7 @@ export { AICH_BLOCK_SIZE, AICH_BLOCKS_PER_PART, ED2K_PART_SIZE } from "./hash/ed
 export { ed2kPartHashCount } from "./hash/ed2k-part-hash-count.js";
 export { md4 } from "./hash/md4.js";
 export { applyKnownMetOps } from "./known-met/apply-known-met-ops.js";
+export { applyKnownMetStateOps } from "./known-met/apply-known-met-state-ops.js";
 export type { KnownFileRecordParts } from "./known-met/assemble-known-file-record.js";
 export { assembleKnownFileRecord } from "./known-met/assemble-known-file-record.js";
 export { compactKnownFileRecords } from "./known-met/compact-known-file-records.js";
@@ -39,6 +40,8 @@ export type { DecodeKnownMetOptions, SalvagedKnownMet } from "./known-met/decode
 export { decodeKnownMet } from "./known-met/decode-known-met.js";
 export type { EncodeKnownMetOptions } from "./known-met/encode-known-met.js";
 export { encodeKnownMet } from "./known-met/encode-known-met.js";
+export type { EncodeKnownMetStateOptions } from "./known-met/encode-known-met-state.js";
+export { encodeKnownMetState } from "./known-met/encode-known-met-state.js";
 export type { KnownFileMedia, KnownFileRecord } from "./known-met/known-file-record.js";
 export type { KnownMet, KnownMetHeader } from "./known-met/known-met.js";
 export { OLD_MAX_FILE_SIZE } from "./known-met/known-met.js";
@@ -52,6 +55,17 @@ export type {
   KnownMetReplicaOptions,
 } from "./known-met/known-met-replica.js";
 export { createKnownMetReplica, KNOWN_MET_PATCH_TAGS } from "./known-met/known-met-replica.js";
+export type { KnownMetState } from "./known-met/known-met-state.js";
+export {
+  emptyKnownMetState,
+  isKnownMetState,
+  knownMetStateFrom,
+} from "./known-met/known-met-state.js";
+export type { KnownMetStateCodecOptions } from "./known-met/known-met-state-codec.js";
+export {
+  createKnownMetStateCodec,
+  knownMetStateCodec,
+} from "./known-met/known-met-state-codec.js";
 export type {
   KnownMetStoreState,
   KnownMetStoreStateOptions,

@@ -1,26 +1,6 @@
+import { checkKnownMetOp, hashKey } from "./check-known-met-op.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMetOp } from "./known-met-op.js";
-
-function hashKey(hash: Uint8Array): string {
-  let key = "";
-  for (let i = 0; i < 16; i++) key += String.fromCharCode(hash[i] as number);
-  return key;
-}
-
-function checkOp(op: unknown, index: number): asserts op is KnownMetOp {
-  const kind = (op as { op?: unknown } | null)?.op;
-  if (kind === "upsert") {
-    const hash = (op as { record?: { hash?: unknown } }).record?.hash;
-    if (hash instanceof Uint8Array && hash.byteLength === 16) return;
-    throw new TypeError(`ops[${index}].record must be a KnownFileRecord`);
-  }
-  if (kind === "remove") {
-    const hash = (op as { hash?: unknown }).hash;
-    if (hash instanceof Uint8Array && hash.byteLength === 16) return;
-    throw new TypeError(`ops[${index}].hash must be a 16-byte MD4 hash`);
-  }
-  throw new TypeError(`ops[${index}].op must be "upsert" or "remove"`);
-}
 
 /**
  * Applies {@link KnownMetOp}s to a known.met record list and returns the new list; `records` is
@@ -35,6 +15,11 @@ function checkOp(op: unknown, index: number): asserts op is KnownMetOp {
  *
  * Cost: O(records + ops) per call (one pass to index the hashes, one to build the new array); batch
  * ops into one call. A malformed op is a `TypeError`, and nothing is applied.
+ *
+ * For a large library kept in a durable store, use a `KnownMetState` instead
+ * (`applyKnownMetStateOps` with `knownMetStateCodec`): same records, order and file bytes, but an
+ * apply costs O(ops · log records) and shares every untouched part of the previous state, where
+ * this function copies the whole list on every commit.
  */
 export function applyKnownMetOps(
   records: readonly KnownFileRecord[],
@@ -42,7 +27,7 @@ export function applyKnownMetOps(
 ): readonly KnownFileRecord[] {
   if (!Array.isArray(records)) throw new TypeError("records must be an array");
   if (!Array.isArray(ops)) throw new TypeError("ops must be an array");
-  ops.forEach(checkOp);
+  ops.forEach(checkKnownMetOp);
   if (ops.length === 0) return records;
   // Each slot is a record, or undefined once removed; `first` maps a hash to its slot.
   const slots: (KnownFileRecord | undefined)[] = [];

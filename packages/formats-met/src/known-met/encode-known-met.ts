@@ -1,10 +1,14 @@
-import { PersistenceError } from "@snapwrite/core";
-import { type ChunkWriter, createChunkWriter } from "@snapwrite/core/codec-kit";
-import type { KnownFileRecord } from "./known-file-record.js";
-import { KnownFileRecordView } from "./known-file-record-view.js";
-import { type KnownMet, type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
+import { createChunkWriter } from "@snapwrite/core/codec-kit";
+import type { KnownMet, KnownMetHeader } from "./known-met.js";
 import { type PendingRecords, pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
-import { recordEnd } from "./record-end.js";
+import {
+  AUTO_SCAN_SLICE,
+  checkEncodeHeader,
+  drainChunks,
+  encodeError,
+  isLargeRecord,
+  RecordRunWriter,
+} from "./record-run-writer.js";
 
 /** Options of {@link encodeKnownMet}. */
 export interface EncodeKnownMetOptions {
@@ -34,107 +38,32 @@ export function* encodeKnownMet(
   const lazy = pendingRecordsOf(records);
   const isPending = (i: number): boolean =>
     lazy !== undefined && i < lazy.count && lazy.pending[i] === 1;
-  let header: KnownMetHeader;
-  if (value.header === 0x0e || value.header === 0x0f) {
-    header = value.header;
-  } else if (value.header === "auto") {
-    header = 0x0e;
+  const wanted = checkEncodeHeader(value.header);
+  let header: KnownMetHeader = wanted === "auto" ? 0x0e : wanted;
+  if (wanted === "auto") {
     for (let i = 0; i < records.length; i++) {
-      if (isPending(i) ? pendingIsLarge(lazy as PendingRecords, i) : isLarge(records[i])) {
+      if (isPending(i) ? pendingIsLarge(lazy as PendingRecords, i) : isLargeRecord(records[i])) {
         header = 0x0f;
         break;
       }
       // Keep each generator step short for sliced executors: the scan may cover a million records.
       if ((i & AUTO_SCAN_SLICE) === AUTO_SCAN_SLICE) yield new Uint8Array(0);
     }
-  } else {
-    throw encodeError(`Invalid known.met header ${String(value.header)}`);
   }
   const w = createChunkWriter({ chunkSize: options.chunkSize });
-  const chunkSize = w.chunkSize;
-  w.begin(5);
-  w.buffer[w.pos] = header;
-  w.view.setUint32(w.pos + 1, records.length, true);
-  w.pos += 5;
-  w.end();
-
-  let runSrc: Uint8Array | undefined;
-  let runStart = 0;
-  let runEnd = 0;
+  const runs = new RecordRunWriter(w);
+  runs.header(header, records.length);
   for (let i = 0; i < records.length; i++) {
     if (isPending(i)) {
       const state = lazy as PendingRecords;
-      const off = state.starts[i] as number;
-      if (state.src === runSrc && off === runEnd) {
-        runEnd = state.starts[i + 1] as number;
-      } else {
-        if (runSrc !== undefined) w.copy(runSrc, runStart, runEnd);
-        runSrc = state.src;
-        runStart = off;
-        runEnd = state.starts[i + 1] as number;
-      }
-      if (runEnd - runStart >= chunkSize) {
-        w.copy(runSrc, runStart, runEnd);
-        runSrc = undefined;
-      }
-      if (w.readyCount > 0) yield* drain(w);
-      continue;
-    }
-    const rec = records[i];
-    if (rec instanceof KnownFileRecordView) {
-      if (rec.src === runSrc && rec.off === runEnd) {
-        runEnd = rec.end;
-      } else {
-        if (runSrc !== undefined) w.copy(runSrc, runStart, runEnd);
-        runSrc = rec.src;
-        runStart = rec.off;
-        runEnd = rec.end;
-      }
-      if (runEnd - runStart >= chunkSize) {
-        w.copy(runSrc, runStart, runEnd);
-        runSrc = undefined;
-      }
+      runs.span(state.src, state.starts[i] as number, state.starts[i + 1] as number);
     } else {
-      if (runSrc !== undefined) w.copy(runSrc, runStart, runEnd);
-      runSrc = undefined;
-      w.copy(checkedBytes(rec, i));
+      runs.record(records[i], i);
     }
-    if (w.readyCount > 0) yield* drain(w);
+    if (w.readyCount > 0) yield* drainChunks(w);
   }
-  if (runSrc !== undefined) w.copy(runSrc, runStart, runEnd);
-  yield* drain(w);
+  runs.flush();
+  yield* drainChunks(w);
   const last = w.finish();
   if (last !== undefined) yield last;
-}
-
-function* drain(w: ChunkWriter): Generator<Uint8Array, void, undefined> {
-  for (let chunk = w.takeReady(); chunk !== undefined; chunk = w.takeReady()) yield chunk;
-}
-
-/** Records scanned per generator step when the header is "auto" (minus one, as a mask). */
-const AUTO_SCAN_SLICE = 0xffff;
-
-function isLarge(rec: KnownFileRecord | undefined): boolean {
-  if (rec instanceof KnownFileRecordView) {
-    return rec.large;
-  }
-  return (rec?.size ?? 0n) > BigInt(OLD_MAX_FILE_SIZE);
-}
-
-function checkedBytes(rec: KnownFileRecord | undefined, index: number): Uint8Array {
-  const bytes = rec?.bytes;
-  if (!(bytes instanceof Uint8Array)) throw encodeError("record has no bytes", index);
-  try {
-    if (recordEnd(bytes, 0) === bytes.length) return bytes;
-  } catch (cause) {
-    throw encodeError("record bytes are not a valid known.met record", index, cause);
-  }
-  throw encodeError("record bytes hold more than one record", index);
-}
-
-function encodeError(message: string, record?: number, cause?: unknown): PersistenceError {
-  return new PersistenceError("ERR_ENCODE", `known.met: ${message}`, {
-    details: record === undefined ? {} : { record },
-    ...(cause === undefined ? {} : { cause }),
-  });
 }
