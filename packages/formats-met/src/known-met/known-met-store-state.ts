@@ -1,3 +1,4 @@
+import { hashKey } from "./check-known-met-op.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { encodeKnownMet } from "./encode-known-met.js";
 import type { KnownFileRecord } from "./known-file-record.js";
@@ -28,12 +29,6 @@ export interface KnownMetStoreState {
   encode(): Iterable<Uint8Array>;
   /** Records held. */
   readonly size: number;
-}
-
-function hashKey(hash: Uint8Array): string {
-  let key = "";
-  for (let i = 0; i < 16; i++) key += String.fromCharCode(hash[i] as number);
-  return key;
 }
 
 function checkHash(hash: unknown, index: number, what: string): Uint8Array {
