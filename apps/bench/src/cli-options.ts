@@ -17,6 +17,26 @@ export interface BenchOptions {
    * `results/local/` folder (`--update-reference`).
    */
   readonly updateReference: boolean;
+  /** Print {@link BENCH_USAGE} and run nothing (`--help`, `-h`). */
+  readonly help: boolean;
+}
+
+/** What `npm run bench -- --help` prints. */
+export const BENCH_USAGE = `usage: npm run bench [-- options]
+
+  --full                also run the 1M-record workloads (the quick run has 100k)
+  --records N           one record count instead, for trying things out
+  --only TEXT           only workloads or contenders whose id contains TEXT
+  --seed N              seed of the synthetic workload (default 20261122)
+  --no-save             write no results
+  --update-reference    write the committed reference results instead of results/local/
+  -h, --help            print this and exit
+
+Other benches: npm run bench:postgres, bench:journal, bench:store (see apps/bench/README.md).`;
+
+/** A command-line mistake: printed with the usage, without a stack trace. */
+export class BenchUsageError extends Error {
+  override readonly name = "BenchUsageError";
 }
 
 /** Quick mode: 100k records. */
@@ -29,6 +49,14 @@ export const FULL_RECORDS = 1_000_000;
  * `--no-save` and `--update-reference` (together with `--no-save` it is a usage error). Unknown flags are an error, so a typo does not silently run the wrong bench.
  */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  try {
+    return parseOrThrow(argv);
+  } catch (error) {
+    throw new BenchUsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseOrThrow(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -38,6 +66,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       seed: { type: "string", default: "20261122" },
       "no-save": { type: "boolean", default: false },
       "update-reference": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -63,5 +92,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     seed,
     save: !values["no-save"],
     updateReference: values["update-reference"] ?? false,
+    help: values.help ?? false,
   };
 }

@@ -70,6 +70,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
     reached: input.genericReplicaExports.length > 0,
   });
   const reached = allReached(checks);
+  const genericMissing = input.genericReplicaExports.length === 0;
   return {
     id: 4,
     name: "Worker executor is cheap for the owner",
@@ -79,11 +80,25 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
     checks,
     why:
       reached === false
-        ? "the replica keeps a view per record and a hash index beside the file's bytes, plus the batched patch buffers in flight; no generic replica yet (patches are binary and batched, so their owner cost is no longer the issue)"
+        ? [
+            memoryMissed(checks)
+              ? "the replica keeps a view per record and a hash index beside the file's bytes, plus the batched patch buffers in flight"
+              : undefined,
+            genericMissing ? "no generic replica yet" : undefined,
+          ]
+            .filter((part) => part !== undefined)
+            .join("; ")
         : undefined,
     toClose:
       reached === false
-        ? "a replica that keeps records in one slab with an open-addressing index; a keyed JSON replica fed by the store's op stream"
+        ? [
+            memoryMissed(checks)
+              ? "a replica that keeps records in one slab with an open-addressing index"
+              : undefined,
+            genericMissing ? "a keyed JSON replica fed by the store's op stream" : undefined,
+          ]
+            .filter((part) => part !== undefined)
+            .join("; ")
         : undefined,
   };
 }
@@ -127,4 +142,8 @@ export function goalManyTargets(input: GoalInputs): GoalVerdict {
           ? "less per-write work in the writer"
           : undefined,
   };
+}
+
+function memoryMissed(checks: readonly { label: string; reached: boolean | null }[]): boolean {
+  return checks.some((check) => check.label.endsWith("replica memory") && check.reached === false);
 }

@@ -6,7 +6,7 @@ import { createCodecFormat } from "./bench-format.js";
 import { printSummary, saveResults } from "./bench-report.js";
 import { type Collected, matches, runWorkload } from "./bench-run.js";
 import { type BurstState, createBurstPayloadCodec } from "./burst-payload-codec.js";
-import { parseBenchOptions } from "./cli-options.js";
+import { BENCH_USAGE, BenchUsageError, parseBenchOptions } from "./cli-options.js";
 import type { Contender } from "./contenders/contender.js";
 import { createNaiveSyncAtomicContender } from "./contenders/naive-sync-atomic-contender.js";
 import { createNaiveSyncContender } from "./contenders/naive-sync-contender.js";
@@ -62,6 +62,10 @@ async function createContenders(
 
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return;
+  }
   const progress = createProgress();
   const startedAt = new Date();
   const started = performance.now();
@@ -173,6 +177,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof BenchUsageError) {
+    process.stderr.write(`bench: ${error.message}\n\n${BENCH_USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stderr.write(
     `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

@@ -139,17 +139,21 @@ export async function loadSnapwriteModules(): Promise<SnapwriteModules> {
   const met = await importLoose("@snapwrite/formats-met");
   const fsSink = await importLoose("@snapwrite/sink-fs");
   const memorySink = await importLoose("@snapwrite/sink-memory");
+  const store = await importLoose("@snapwrite/store");
+  // A generic replica: a worker-side state for any keyed/JSON state, fed by the store's op stream
+  // (`createKeyedReplicaState` of @snapwrite/store with `createStoreReplica` of executor-worker).
   const genericReplicaExports: string[] = [];
   for (const [pkg, mod] of [
     ["@snapwrite/core", core],
     ["@snapwrite/formats-json", json],
     ["@snapwrite/formats-met", met],
+    ["@snapwrite/store", store],
   ] as const) {
     if (typeof mod === "string") continue;
     for (const [name, value] of Object.entries(mod)) {
       if (
         typeof value === "function" &&
-        /^create\w*Replica$/.test(name) &&
+        /^create\w*Replica(State)?$/.test(name) &&
         name !== "createWorkerReplica" &&
         name !== "createKnownMetReplica"
       ) {

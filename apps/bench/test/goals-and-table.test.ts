@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBenchOptions } from "../src/cli-options.js";
+import { BenchUsageError, parseBenchOptions } from "../src/cli-options.js";
 import { formatGoals, wrap } from "../src/format-goals.js";
 import { formatTable, TABLE_WIDTH } from "../src/format-table.js";
 import { evaluateGoals } from "../src/goals.js";
@@ -177,6 +177,15 @@ describe("parseBenchOptions", () => {
   it("writes to the ignored local folder unless --update-reference is given", () => {
     expect(parseBenchOptions([]).updateReference).toBe(false);
     expect(parseBenchOptions(["--update-reference"]).updateReference).toBe(true);
-    expect(() => parseBenchOptions(["--update-reference", "--no-save"])).toThrow(RangeError);
+    expect(() => parseBenchOptions(["--update-reference", "--no-save"])).toThrow(/pick one/);
+  });
+
+  it("turns every command-line mistake into a BenchUsageError, and knows --help", () => {
+    expect(parseBenchOptions(["--help"]).help).toBe(true);
+    expect(parseBenchOptions(["-h"]).help).toBe(true);
+    expect(parseBenchOptions([]).help).toBe(false);
+    for (const argv of [["--hepl"], ["--records", "0"], ["--seed", "x"], ["extra"]]) {
+      expect(() => parseBenchOptions(argv), argv.join(" ")).toThrow(BenchUsageError);
+    }
   });
 });
