@@ -8,6 +8,7 @@ export const tsupConfig = definePackageBuild({
     "src/postgres-replica-worker.ts",
     "src/journal-append.ts",
     "src/store-bench.ts",
+    "src/store-commit-profile.ts",
   ],
   dts: false,
 });

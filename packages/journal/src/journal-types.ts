@@ -61,6 +61,13 @@ export interface OpenJournalOptions {
   readonly maxSegmentBytes?: number | undefined;
   /** Group-commit bounds. */
   readonly group?: GroupCommitOptions | undefined;
+  /**
+   * Under `"commit"`: open segments with `O_DSYNC`, so each group's single `writev` is also its
+   * sync (one file-system call per group instead of a `writev` and an `fdatasync`). Only for an
+   * `fs` whose `open` honours `O_DSYNC` (`node:fs/promises` does, as does the testkit's crashable
+   * fs); ignored where the platform has no `O_DSYNC`. Default false.
+   */
+  readonly syncWrites?: boolean | undefined;
   /** Replay at open passes records with seq > `afterSeq` (a snapshot's seq) to `onRecord`. */
   readonly afterSeq?: number | undefined;
   /** Receives every replayed record at open, in seq order. */

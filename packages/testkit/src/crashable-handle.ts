@@ -9,7 +9,12 @@ export interface OpenFlags {
   readonly create: boolean;
   readonly truncate: boolean;
   readonly append: boolean;
+  /** `O_DSYNC` / `O_SYNC`: a write is durable once it returns, as if followed by `fdatasync`. */
+  readonly syncWrites: boolean;
 }
+
+/** `O_DSYNC | O_SYNC` where the platform has them (0 elsewhere). */
+const SYNC_WRITE_FLAGS = (constants.O_DSYNC ?? 0) | (constants.O_SYNC ?? 0);
 
 /** Reads the `open` flags that matter to the crash model. Internal. */
 export function parseFlags(flags: string | number): OpenFlags {
@@ -18,6 +23,7 @@ export function parseFlags(flags: string | number): OpenFlags {
       create: (flags & constants.O_CREAT) !== 0,
       truncate: (flags & constants.O_TRUNC) !== 0,
       append: (flags & constants.O_APPEND) !== 0,
+      syncWrites: (flags & SYNC_WRITE_FLAGS) !== 0,
     };
   }
   const letter = flags.replace(/[+sx]/g, "");
@@ -25,6 +31,7 @@ export function parseFlags(flags: string | number): OpenFlags {
     create: letter.startsWith("w") || letter.startsWith("a"),
     truncate: letter.startsWith("w"),
     append: letter.startsWith("a"),
+    syncWrites: flags.includes("s"),
   };
 }
 
@@ -62,6 +69,8 @@ export function wrapHandle(
         { t: "write", ino: id, pos, data: firstBytes(buffers, result.bytesWritten) },
         { op: "write", path, position: pos, bytes: result.bytesWritten },
       );
+      // A crash between the two records is a crash during the write: not durable, not returned.
+      if (flags.syncWrites) recorder.record({ t: "fsync", ino: id }, { op: "fsync", path });
     }
     return { bytesWritten: result.bytesWritten };
   };

@@ -102,7 +102,7 @@ async function quarantineTail(
 /** Makes an intact last segment the active one again. */
 async function reuse(w: WriterState, file: string, salt: number, size: number): Promise<void> {
   try {
-    w.handle = await w.fs.open(w.path(file), "r+");
+    w.handle = await w.fs.open(w.path(file), w.segmentFlags("r+"));
   } catch (error) {
     throw fsError(error, "open", file);
   }

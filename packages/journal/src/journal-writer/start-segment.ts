@@ -68,7 +68,7 @@ async function createSegmentFile(
   for (;;) {
     const file = segmentFileName(w.name, firstSeq, roll);
     try {
-      return { handle: await w.fs.open(w.path(file), "wx", 0o644), file };
+      return { handle: await w.fs.open(w.path(file), w.segmentFlags("wx"), 0o644), file };
     } catch (error) {
       if (isExists(error) && roll < 0xffff) {
         roll++;

@@ -23,8 +23,9 @@ export function takeGroup(w: WriterState, queue: (Pending | Task)[]): Pending[] 
 }
 
 /**
- * Writes one group with a single `writev` (and, under `"commit"`, one `fdatasync`), then resolves
- * its appends; a write or sync error seals the segment and fails the group.
+ * Writes one group with a single `writev` (and, under `"commit"`, one `fdatasync`, unless the
+ * segment was opened with `O_DSYNC`: then the `writev` returns once its data is durable), then
+ * resolves its appends; a write or sync error seals the segment and fails the group.
  */
 export async function writeGroup(w: WriterState, group: Pending[]): Promise<void> {
   const handle = w.handle as FsFileHandle;
@@ -47,11 +48,13 @@ export async function writeGroup(w: WriterState, group: Pending[]): Promise<void
   w.position += total;
   const commit = w.durability === "commit";
   if (commit) {
-    try {
-      await handle.datasync();
-    } catch (error) {
-      await failGroup(w, group, error, "sync");
-      return;
+    if (w.syncWriteFlag === 0) {
+      try {
+        await handle.datasync();
+      } catch (error) {
+        await failGroup(w, group, error, "sync");
+        return;
+      }
     }
     w.syncedPosition = w.position;
   } else {

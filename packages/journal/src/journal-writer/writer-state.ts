@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { join } from "node:path";
 import type { Clock, FsFileHandle, FsPort } from "@snapwrite/core";
 import { PersistenceError, systemClock } from "@snapwrite/core";
@@ -56,6 +57,8 @@ export class WriterState {
   readonly maxGroupBytes: number;
   readonly smallFirstBytes: number;
   readonly random: () => number;
+  /** `O_DSYNC` when each group's write is also its sync (see `syncWrites`), else 0. */
+  readonly syncWriteFlag: number;
   handle: FsFileHandle | undefined;
   file = "";
   salt = 0;
@@ -94,6 +97,15 @@ export class WriterState {
       "group.smallFirstBytes",
     );
     this.random = options.random ?? Math.random;
+    const dsync = constants.O_DSYNC ?? 0;
+    this.syncWriteFlag = options.syncWrites === true && this.durability === "commit" ? dsync : 0;
+  }
+
+  /** The flags an active segment is opened with: `base` (`"wx"` or `"r+"`), plus `O_DSYNC`. */
+  segmentFlags(base: "wx" | "r+"): string | number {
+    if (this.syncWriteFlag === 0) return base;
+    const { O_WRONLY, O_CREAT, O_EXCL, O_RDWR } = constants;
+    return (base === "wx" ? O_WRONLY | O_CREAT | O_EXCL : O_RDWR) | this.syncWriteFlag;
   }
 
   emit(event: JournalEvent): void {

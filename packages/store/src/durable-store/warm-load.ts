@@ -40,6 +40,9 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
     maxRecordBytes: policy.maxRecordBytes,
     maxSegmentBytes: policy.maxSegmentBytes,
     group: { maxBytes: UNBOUNDED_GROUP, smallFirstBytes: UNBOUNDED_GROUP },
+    // node's fs honours O_DSYNC: one write per group, which is also its sync. A given FsPort
+    // (a test double, a remote fs) may not, so it gets a write and an fdatasync.
+    syncWrites: options.fs === undefined,
     afterSeq: snapshotSeq,
     lock: options.lock,
     onEvent: (event) => core.onJournalEvent(event),

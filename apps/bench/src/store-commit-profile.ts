@@ -1,0 +1,195 @@
+// Where a durable store's commit group spends its time, in numbers that survive a loaded machine:
+// CPU per commit (`process.cpuUsage`, all threads), thread-pool file-system requests per group
+// (counted with async_hooks), group size, and wall time per group; runs alternate between the
+// store's default journal writes (one O_DSYNC writev per group) and `--fdatasync` (the same store
+// given node's fs, so its journal writes each group with a writev and then an fdatasync).
+// Run: npm run build -w @snapwrite/bench && npm run profile:store -w @snapwrite/bench
+//   [-- --entries 200000 --updates 5000 --rounds 3 --callers 1,16]
+
+import { createHook } from "node:async_hooks";
+import * as nodeFs from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import type { FsPort } from "@snapwrite/core";
+import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import {
+  applyKeyedOps,
+  createKeyedCollectionsCodec,
+  emptyCollections,
+  type KeyedCollections,
+  type KeyedOp,
+  openDurableStore,
+} from "@snapwrite/store";
+import { createPrng } from "./prng.js";
+import { entryValue, fmt, keyOf } from "./store-bench-run.js";
+
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: "string", default: "200000" },
+    updates: { type: "string", default: "5000" },
+    rounds: { type: "string", default: "3" },
+    callers: { type: "string", default: "1,16" },
+  },
+  strict: true,
+});
+
+type Mode = "O_DSYNC writev" | "writev + fdatasync";
+const MODES: readonly Mode[] = ["O_DSYNC writev", "writev + fdatasync"];
+
+const snapshotCodec = createKeyedCollectionsCodec({
+  json: createJsonCodec({ version: 1 }),
+  name: "store-commit-profile",
+});
+
+/** Thread-pool file-system requests started since the last `take()`. */
+function fsRequestCounter(): { take(): number } {
+  let count = 0;
+  createHook({
+    init(_id, type) {
+      if (type.startsWith("FSREQ")) count++;
+    },
+  }).enable();
+  return {
+    take() {
+      const n = count;
+      count = 0;
+      return n;
+    },
+  };
+}
+
+function open(dir: string, mode: Mode) {
+  return openDurableStore<KeyedCollections, KeyedOp>({
+    dir,
+    codec: snapshotCodec,
+    ops: createJsonOpsCodec() as never,
+    apply: applyKeyedOps,
+    empty: emptyCollections,
+    compaction: false,
+    ...(mode === "writev + fdatasync" ? { fs: nodeFs as unknown as FsPort } : {}),
+  });
+}
+
+type Store = Awaited<ReturnType<typeof open>>["store"];
+
+async function put(store: Store, i: number, v: number): Promise<void> {
+  const op: KeyedOp = { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) };
+  const result = await store.commit("profile", () => [op]).settled;
+  if (!result.ok) throw result.error;
+}
+
+async function seed(dir: string, entries: number): Promise<void> {
+  const { store } = await open(dir, MODES[0] as Mode);
+  for (let from = 0; from < entries; from += 20_000) {
+    const ops: KeyedOp[] = [];
+    for (let i = from; i < Math.min(entries, from + 20_000); i++)
+      ops.push({ op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, 0) });
+    const result = await store.commit("seed", () => ops).settled;
+    if (!result.ok) throw result.error;
+  }
+  await store.compact("seeded");
+  await store.close();
+}
+
+interface Sample {
+  readonly commitsPerSecond: number;
+  readonly cpuUsPerCommit: number;
+  readonly cpuUsPerGroup: number;
+  readonly wallUsPerGroup: number;
+  readonly groupSize: number;
+  readonly fsRequestsPerGroup: number;
+}
+
+/** `updates` commits from `callers` loops, each yielding a turn after its commit like the bench. */
+async function measure(
+  store: Store,
+  requests: { take(): number },
+  entries: number,
+  callers: number,
+  updates: number,
+): Promise<Sample> {
+  const prng = createPrng(callers * 7919 + entries);
+  for (let w = 0; w < 200; w++) await put(store, prng.nextInt(0, entries - 1), -w);
+  const groupsBefore = store.health().groups;
+  requests.take();
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < updates) {
+        const n = next++;
+        await put(store, prng.nextInt(0, entries - 1), n);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }),
+  );
+  const wallUs = (performance.now() - t0) * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = cpu.user + cpu.system;
+  const groups = store.health().groups - groupsBefore;
+  return {
+    commitsPerSecond: (updates * 1e6) / wallUs,
+    cpuUsPerCommit: cpuUs / updates,
+    cpuUsPerGroup: cpuUs / groups,
+    wallUsPerGroup: wallUs / groups,
+    groupSize: updates / groups,
+    fsRequestsPerGroup: requests.take() / groups,
+  };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+async function main(): Promise<void> {
+  const entries = Number(args.entries);
+  const updates = Number(args.updates);
+  const rounds = Number(args.rounds);
+  const callerCounts = String(args.callers).split(",").map(Number);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(
+    `store commit profile: ${entries.toLocaleString()} entries, ${updates.toLocaleString()} updates, ${rounds} alternating rounds; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
+  );
+  const root = await mkdtemp(join(tmpdir(), "snapwrite-commit-profile-"));
+  const dir = join(root, "store");
+  const requests = fsRequestCounter();
+  const samples = new Map<string, Sample[]>();
+  try {
+    await seed(dir, entries);
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of MODES) {
+        const { store } = await open(dir, mode);
+        for (const callers of callerCounts) {
+          const key = `${mode}|${callers}`;
+          samples.set(key, [
+            ...(samples.get(key) ?? []),
+            await measure(store, requests, entries, callers, updates),
+          ]);
+        }
+        await store.close();
+      }
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  log("");
+  log(
+    "| journal write | callers | commits/s | CPU µs/commit | CPU µs/group | wall µs/group | group size | fs requests/group |",
+  );
+  log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const [key, runs] of samples) {
+    const [mode, callers] = key.split("|");
+    const m = (pick: (s: Sample) => number, digits = 0) => fmt(median(runs.map(pick)), digits);
+    log(
+      `| ${mode} | ${callers} | ${m((s) => s.commitsPerSecond)} | ${m((s) => s.cpuUsPerCommit)} | ${m((s) => s.cpuUsPerGroup)} | ${m((s) => s.wallUsPerGroup)} | ${m((s) => s.groupSize, 1)} | ${m((s) => s.fsRequestsPerGroup, 2)} |`,
+    );
+  }
+  log(`(medians of ${rounds}; CPU counts every thread of the process: main, thread pool, GC)`);
+}
+
+await main();
