@@ -1,0 +1,152 @@
+// Where a keyed store's point read goes: the same strided keys as `bench:store` (`(r * 7919) %
+// entries`, built beforehand) read through the store's whole path (`getEntry` on a
+// `KeyedCollections`), through `KeyedState.get`, through a bare sorted-btree at several node sizes,
+// and through a plain `Map` (not persistent: the ceiling of a flat hash table). Rounds alternate
+// between the contenders in one process, so a loaded machine slows them all alike; it prints the
+// median µs per read, the string compares per read, and the cost of one persistent put per tree.
+// Run: npm run build -w @snapwrite/bench && npm run profile:reads -w @snapwrite/bench
+//   [-- --entries 1000000 --reads 100000 --rounds 5 --puts 20000]
+
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import {
+  createKeyedState,
+  emptyCollections,
+  getEntry,
+  type KeyedState,
+  withCollection,
+} from "@snapwrite/store";
+import BTreeModule from "sorted-btree";
+import { createPrng } from "./prng.js";
+import { entryValue, fmt, keyOf, type Value } from "./store-bench-run.js";
+
+// sorted-btree is CommonJS with `exports.default = BTree` (see packages/store/src/keyed-state.ts).
+const BTree: typeof BTreeModule.default =
+  (BTreeModule as { default?: typeof BTreeModule.default }).default ??
+  (BTreeModule as unknown as typeof BTreeModule.default);
+type Tree = InstanceType<typeof BTree<string, Value>>;
+
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: "string", default: "1000000" },
+    reads: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "5" },
+    puts: { type: "string", default: "20000" },
+  },
+  strict: true,
+});
+
+function positive(name: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer`);
+  return n;
+}
+const ENTRIES = positive("entries", args.entries);
+const READS = positive("reads", args.reads);
+const ROUNDS = positive("rounds", args.rounds);
+const PUTS = positive("puts", args.puts);
+const NODE_SIZES = [32, 64, 128, 256] as const;
+const COLLECTION = "kv";
+
+let compares = 0;
+const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const countingCompare = (a: string, b: string): number => {
+  compares++;
+  return compareKeys(a, b);
+};
+
+function buildTree(maxNodeSize: number, compare = compareKeys): Tree {
+  const tree: Tree = new BTree<string, Value>(undefined, compare, maxNodeSize);
+  for (let i = 0; i < ENTRIES; i++) tree.set(keyOf(i), entryValue(i, 0), true);
+  return tree;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** µs per read of one timed pass over `keys`; a miss is a bug (every key exists). */
+function timePass(keys: readonly string[], read: (key: string) => Value | undefined): number {
+  let found = 0;
+  const t0 = performance.now();
+  for (const key of keys) if (read(key) !== undefined) found++;
+  const us = ((performance.now() - t0) * 1000) / keys.length;
+  if (found !== keys.length) throw new Error(`point reads found ${found} of ${keys.length}`);
+  return us;
+}
+
+/** µs per persistent put (`with`) of `PUTS` random keys, each put on the previous version. */
+function timePuts(tree: Tree, putKeys: readonly string[]): number {
+  let version = tree;
+  const t0 = performance.now();
+  for (let p = 0; p < putKeys.length; p++) {
+    version = version.with(putKeys[p] ?? "", entryValue(p, 1), true) as Tree;
+  }
+  return ((performance.now() - t0) * 1000) / putKeys.length;
+}
+
+function main(): void {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(
+    `read profile: ${ENTRIES.toLocaleString()} entries, ${READS.toLocaleString()} reads, ${ROUNDS} rounds; load ${loadavg()[0]?.toFixed(2)}`,
+  );
+  const readKeys = Array.from({ length: READS }, (_, r) => keyOf((r * 7919) % ENTRIES));
+  const prng = createPrng(42);
+  const putKeys = Array.from({ length: PUTS }, () => keyOf(prng.nextInt(0, ENTRIES - 1)));
+
+  const state: KeyedState<Value> = createKeyedState(
+    (function* () {
+      for (let i = 0; i < ENTRIES; i++) yield [keyOf(i), entryValue(i, 0)] as const;
+    })(),
+  );
+  const collections = withCollection(emptyCollections<Value>(), COLLECTION, state);
+  const trees = new Map(NODE_SIZES.map((size) => [size, buildTree(size)] as const));
+  const map = new Map<string, Value>();
+  for (let i = 0; i < ENTRIES; i++) map.set(keyOf(i), entryValue(i, 0));
+
+  const readers: [string, (key: string) => Value | undefined][] = [
+    ["getEntry(collections, kv, key)", (key) => getEntry(collections, COLLECTION, key)],
+    ["KeyedState.get", (key) => state.get(key)],
+    ...NODE_SIZES.map(
+      (size) =>
+        [`sorted-btree get, maxNodeSize ${size}`, (key: string) => trees.get(size)?.get(key)] as [
+          string,
+          (key: string) => Value | undefined,
+        ],
+    ),
+    ["Map get (not persistent)", (key) => map.get(key)],
+  ];
+  for (const [, read] of readers) timePass(readKeys.slice(0, READS / 10), read); // warm-up
+  const times = new Map<string, number[]>(readers.map(([name]) => [name, []]));
+  const putTimes = new Map<number, number[]>(NODE_SIZES.map((size) => [size, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, read] of readers) times.get(name)?.push(timePass(readKeys, read));
+    for (const size of NODE_SIZES) {
+      const tree = trees.get(size);
+      if (tree !== undefined) putTimes.get(size)?.push(timePuts(tree, putKeys));
+    }
+  }
+
+  log("");
+  log("| read path | µs/read (median) | rounds |");
+  log("| --- | ---: | --- |");
+  for (const [name, list] of times) {
+    log(`| ${name} | ${fmt(median(list), 3)} | ${list.map((t) => fmt(t, 2)).join(" · ")} |`);
+  }
+  log("");
+  log("| maxNodeSize | height | compares/read | µs/put (median) |");
+  log("| ---: | ---: | ---: | ---: |");
+  for (const size of NODE_SIZES) {
+    const counted = buildTree(size, countingCompare);
+    compares = 0;
+    for (const key of readKeys) counted.get(key);
+    const perRead = compares / READS;
+    log(
+      `| ${size} | ${counted.height} | ${fmt(perRead, 1)} | ${fmt(median(putTimes.get(size) ?? []), 2)} |`,
+    );
+  }
+}
+
+main();
