@@ -47,11 +47,6 @@ export class Md4SlotIndex {
     return this.#size;
   }
 
-  /** Bytes the table takes. */
-  get byteLength(): number {
-    return this.#table.byteLength;
-  }
-
   /** The slot whose hash equals `bytes[offset, offset + 16)`, or -1. */
   find(bytes: Uint8Array, offset: number): number {
     const at = this.#position(bytes, offset);

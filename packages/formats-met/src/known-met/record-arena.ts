@@ -33,6 +33,8 @@ export class RecordArena implements SlotHashSource {
   usedBytes = 0;
   /** Live records whose FT_FILESIZE exceeds 4,290,048,000. */
   largeLive = 0;
+  /** Offset of the last {@link RecordArena.append}. */
+  appendedAt = 0;
 
   constructor(capacity = 0) {
     this.slab = new Int32Array(capacity);
@@ -49,14 +51,7 @@ export class RecordArena implements SlotHashSource {
     return (this.start[slot] as number) + 4;
   }
 
-  /** Bytes held: slabs (their whole capacity) and slot arrays. */
-  get byteLength(): number {
-    let total = 0;
-    for (const slab of this.slabs) total += slab.byteLength;
-    return total + this.slab.length * 21;
-  }
-
-  /** Takes `bytes` over as a slab whose first `used` bytes are written; returns its index. */
+  /** Takes `bytes` over as a slab, all of it written; returns its index. */
   adopt(bytes: Uint8Array): number {
     this.slabs.push(bytes);
     this.used.push(bytes.length);
@@ -90,9 +85,6 @@ export class RecordArena implements SlotHashSource {
     this.appendedAt = offset;
     return at;
   }
-
-  /** Offset of the last {@link RecordArena.append}. */
-  appendedAt = 0;
 
   /** Adds a slot at the end; returns its number. */
   push(slab: number, start: number, length: number, large: boolean): number {
