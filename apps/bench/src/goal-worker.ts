@@ -82,7 +82,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
       reached === false
         ? [
             memoryMissed(checks)
-              ? "the replica keeps a view per record and a hash index beside the file's bytes, plus the batched patch buffers in flight"
+              ? "the replica holds about 1.13× the file (formats-met bench/replica-memory.mjs); the rest is RSS the worker run carries beyond it (the owner's copies of the file made to fill the worker, the worker thread, each save's chunks), not yet attributed"
               : undefined,
             genericMissing ? "no generic replica yet" : undefined,
           ]
@@ -93,7 +93,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
       reached === false
         ? [
             memoryMissed(checks)
-              ? "a replica that keeps records in one slab with an open-addressing index"
+              ? "attribute the worker run's RSS beyond the replica and remove it (no owner-side copies of the file to fill the worker, chunk buffers reused across saves)"
               : undefined,
             genericMissing ? "a keyed JSON replica fed by the store's op stream" : undefined,
           ]

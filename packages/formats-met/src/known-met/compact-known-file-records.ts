@@ -1,8 +1,8 @@
 import { PersistenceError } from "@snapwrite/core";
+import { findSizeTag } from "./find-size-tag.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { KnownFileRecordView } from "./known-file-record-view.js";
 import { recordEnd } from "./record-end.js";
-import { tagFields } from "./tag-fields.js";
 
 /** Largest buffer one compaction allocates; bigger record sets get several. */
 const SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -76,17 +76,4 @@ function byteLength(rec: KnownFileRecord | undefined, index: number): number {
     );
   }
   return (bytes as Uint8Array).length;
-}
-
-/** Offset of the last FT_FILESIZE tag of the valid record at `off`, or -1. */
-function findSizeTag(b: Uint8Array, off: number): number {
-  const parts = (b[off + 20] as number) | ((b[off + 21] as number) << 8);
-  let o = off + 26 + 16 * parts;
-  const count = new DataView(b.buffer, b.byteOffset).getUint32(o - 4, true);
-  let found = -1;
-  for (let i = 0; i < count; i++) {
-    if (tagFields.id(b, o) === 2) found = o;
-    o = tagFields.next(b, o);
-  }
-  return found;
 }

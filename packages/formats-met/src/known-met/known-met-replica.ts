@@ -1,8 +1,14 @@
 import { PersistenceError } from "@snapwrite/core";
+import { createChunkWriter } from "@snapwrite/core/codec-kit";
 import { decodeKnownMet } from "./decode-known-met.js";
-import { encodeKnownMet } from "./encode-known-met.js";
-import type { KnownFileRecord } from "./known-file-record.js";
-import type { KnownMetHeader } from "./known-met.js";
+import { findSizeTag } from "./find-size-tag.js";
+import { type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
+import { pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
+import { Md4SlotIndex } from "./md4-slot-index.js";
+import { RecordArena } from "./record-arena.js";
+import { recordEnd } from "./record-end.js";
+import { drainChunks, RecordRunWriter } from "./record-run-writer.js";
+import { tagFields } from "./tag-fields.js";
 
 /**
  * A change to a {@link KnownMetReplica}, posted by the owner with `WorkerReplica.patch` of
@@ -14,7 +20,8 @@ import type { KnownMetHeader } from "./known-met.js";
  *
  * For `put`, post a copy of the record's bytes (`record.bytes.slice()`): records share slabs, and
  * structured clone copies a view's whole backing buffer. For `load`, pass the file's buffer in the
- * transfer list: it then moves instead of being copied.
+ * transfer list: it then moves instead of being copied. The replica takes the file's bytes over
+ * (they become its storage, and it may overwrite them when it compacts): do not use them after.
  */
 export type KnownMetPatch =
   | { readonly op: "put"; readonly record: Uint8Array }
@@ -55,17 +62,115 @@ export interface KnownMetReplica {
   readonly size: number;
 }
 
-function hashKey(bytes: Uint8Array, offset: number): string {
-  let key = "";
-  for (let i = offset; i < offset + 16; i++) key += String.fromCharCode(bytes[i] as number);
-  return key;
-}
-
 function patchError(message: string, cause?: unknown): PersistenceError {
   return new PersistenceError("ERR_CORRUPT", `known.met replica: ${message}`, {
     details: { reason: "bad-patch" },
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/** Compaction starts once garbage bytes (or dead slots) pass this share and the minimum below. */
+const GARBAGE_SHARE = 0.25;
+const MIN_GARBAGE_BYTES = 1024 * 1024;
+const MIN_DEAD_SLOTS = 1024;
+
+/**
+ * The records of a {@link KnownMetReplica}: their wire bytes in a {@link RecordArena} (slot order
+ * is record order) and an {@link Md4SlotIndex} from MD4 hash to slot.
+ */
+class ReplicaRecords {
+  arena = new RecordArena();
+  index = new Md4SlotIndex(this.arena);
+
+  put(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw patchError("put needs record bytes");
+    let end: number;
+    try {
+      end = recordEnd(bytes, 0);
+    } catch (cause) {
+      throw patchError("put holds no valid record", cause);
+    }
+    if (end !== bytes.length) throw patchError("put holds more than one record");
+    const sizeOff = findSizeTag(bytes, 0);
+    const large = sizeOff >= 0 && (tagFields.intNumber(bytes, sizeOff) ?? 0) > OLD_MAX_FILE_SIZE;
+    const arena = this.arena;
+    const slot = this.index.find(bytes, 4);
+    const slab = arena.append(bytes);
+    if (slot < 0) this.index.insert(arena.push(slab, arena.appendedAt, end, large));
+    else arena.repoint(slot, slab, arena.appendedAt, end, large);
+    this.#compactIfWasteful();
+  }
+
+  remove(hash: Uint8Array): void {
+    if (!(hash instanceof Uint8Array) || hash.byteLength !== 16) {
+      throw patchError("delete needs a 16-byte MD4 hash");
+    }
+    const slot = this.index.remove(hash, 0);
+    if (slot < 0) return;
+    this.arena.kill(slot);
+    this.#compactIfWasteful();
+  }
+
+  /** Takes `file` over as the only slab; its records keep the file's order (a repeated hash keeps its first place). */
+  load(file: Uint8Array): void {
+    let state: ReturnType<typeof pendingRecordsOf>;
+    try {
+      state = pendingRecordsOf(decodeKnownMet(file).records);
+    } catch (cause) {
+      throw patchError("load holds no valid known.met", cause);
+    }
+    if (state === undefined) throw patchError("load holds no valid known.met");
+    const arena = new RecordArena(state.count);
+    const index = new Md4SlotIndex(arena, state.count);
+    const slab = arena.adopt(file);
+    const starts = state.starts;
+    for (let i = 0; i < state.count; i++) {
+      const start = starts[i] as number;
+      const length = (starts[i + 1] as number) - start;
+      const large = pendingIsLarge(state, i);
+      const slot = index.find(file, start + 4);
+      if (slot < 0) index.insert(arena.push(slab, start, length, large));
+      else arena.repoint(slot, slab, start, length, large);
+    }
+    this.arena = arena;
+    this.index = index;
+  }
+
+  /** The records as a known.met file, like `encodeKnownMet` of the same records in slot order. */
+  *encode(
+    wanted: KnownMetHeader | "auto",
+    chunkSize: number | undefined,
+  ): Generator<Uint8Array, void, undefined> {
+    const arena = this.arena;
+    const header: KnownMetHeader = wanted !== "auto" ? wanted : arena.largeLive > 0 ? 0x0f : 0x0e;
+    const w = createChunkWriter({ chunkSize });
+    const runs = new RecordRunWriter(w);
+    runs.header(header, arena.live);
+    for (let s = 0; s < arena.count; s++) {
+      if (!arena.isLive(s)) continue;
+      const start = arena.start[s] as number;
+      const slab = arena.slabs[arena.slab[s] as number] as Uint8Array;
+      runs.span(slab, start, start + (arena.length[s] as number));
+      if (w.readyCount > 0) yield* drainChunks(w);
+    }
+    runs.flush();
+    yield* drainChunks(w);
+    const last = w.finish();
+    if (last !== undefined) yield last;
+  }
+
+  #compactIfWasteful(): void {
+    const arena = this.arena;
+    const garbage = arena.usedBytes - arena.liveBytes;
+    const dead = arena.count - arena.live;
+    if (
+      (garbage > MIN_GARBAGE_BYTES && garbage > arena.usedBytes * GARBAGE_SHARE) ||
+      (dead > MIN_DEAD_SLOTS && dead > arena.count * GARBAGE_SHARE)
+    ) {
+      arena.compact();
+      this.index.rebuild(arena.count);
+    }
+  }
 }
 
 /**
@@ -74,123 +179,48 @@ function patchError(message: string, cause?: unknown): PersistenceError {
  * replaces the record where it is; `load` takes the file's order), which is the order the owner's
  * array has when it replaces records in place and appends new ones. `apply` validates every record
  * and throws `ERR_CORRUPT` for a bad patch (which stops the worker: the owner's `resync` rebuilds
- * it). `encode` streams the records with `encodeKnownMet`.
+ * it). `encode` streams the records with the rules of `encodeKnownMet`.
+ *
+ * Memory is about the records' wire bytes: a loaded file is kept as it is, new records are
+ * appended to 1 MiB slabs, and per record there are 21 bytes of slot arrays and 4–8 bytes of hash
+ * index, no object. Replaced and removed records stay as garbage until it passes a quarter of the
+ * bytes, then the live records are slid down inside their slabs (no second copy of the state).
  */
 export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): KnownMetReplica {
   const header = options.header ?? "auto";
   if (header !== "auto" && header !== 0x0e && header !== 0x0f) {
     throw new TypeError(`header must be 0x0E, 0x0F or "auto", got ${String(header)}`);
   }
-  const encodeOptions = { chunkSize: options.chunkSize };
-  // Dense array plus an index; deletes leave holes that encode() compacts once, in the worker.
-  let records: Array<KnownFileRecord | undefined> = [];
-  let index = new Map<string, number>();
-  let holes = 0;
-
-  function compact(): void {
-    if (holes === 0) return;
-    const dense: KnownFileRecord[] = [];
-    const next = new Map<string, number>();
-    for (const record of records) {
-      if (record === undefined) continue;
-      next.set(hashKey(record.hash, 0), dense.length);
-      dense.push(record);
-    }
-    records = dense;
-    index = next;
-    holes = 0;
-  }
-
-  function put(bytes: Uint8Array): void {
-    if (!(bytes instanceof Uint8Array)) throw patchError("put needs record bytes");
-    // Decoding a one-record file validates the bytes and finds FT_FILESIZE for the "auto" header.
-    const file = new Uint8Array(5 + bytes.byteLength);
-    file[0] = 0x0f;
-    file[1] = 1;
-    file.set(bytes, 5);
-    let record: KnownFileRecord | undefined;
-    try {
-      record = decodeKnownMet(file).records[0];
-    } catch (cause) {
-      throw patchError("put holds no valid record", cause);
-    }
-    if (record === undefined) throw patchError("put holds no valid record");
-    const key = hashKey(bytes, 4);
-    const at = index.get(key);
-    if (at === undefined) {
-      index.set(key, records.length);
-      records.push(record);
-    } else {
-      records[at] = record;
-    }
-  }
-
-  function remove(hash: Uint8Array): void {
-    if (!(hash instanceof Uint8Array) || hash.byteLength !== 16) {
-      throw patchError("delete needs a 16-byte MD4 hash");
-    }
-    const key = hashKey(hash, 0);
-    const at = index.get(key);
-    if (at === undefined) return;
-    index.delete(key);
-    records[at] = undefined;
-    holes++;
-    if (holes > 1024 && holes * 2 > records.length) compact();
-  }
-
-  function load(file: Uint8Array): void {
-    let loaded: readonly KnownFileRecord[];
-    try {
-      loaded = decodeKnownMet(file).records;
-    } catch (cause) {
-      throw patchError("load holds no valid known.met", cause);
-    }
-    const next = new Map<string, number>();
-    const dense: KnownFileRecord[] = [];
-    for (const record of loaded) {
-      const key = hashKey(record.hash, 0);
-      const at = next.get(key);
-      if (at === undefined) {
-        next.set(key, dense.length);
-        dense.push(record);
-      } else {
-        dense[at] = record;
-      }
-    }
-    records = dense;
-    index = next;
-    holes = 0;
-  }
-
+  const chunkSize = options.chunkSize;
+  const records = new ReplicaRecords();
   return {
     apply(patch: KnownMetPatch): void {
       switch (patch?.op) {
         case "put":
-          put(patch.record);
+          records.put(patch.record);
           break;
         case "delete":
-          remove(patch.hash);
+          records.remove(patch.hash);
           break;
         case "load":
-          load(patch.file);
+          records.load(patch.file);
           break;
         default:
           throw patchError(`unknown patch ${JSON.stringify((patch as { op?: unknown })?.op)}`);
       }
     },
     applyBytes(tag: number, payload: Uint8Array): void {
-      if (tag === KNOWN_MET_PATCH_TAGS.put) put(payload);
-      else if (tag === KNOWN_MET_PATCH_TAGS.delete) remove(payload);
-      // The records of a loaded file are views into it: keep a copy, not the message's buffer.
-      else if (tag === KNOWN_MET_PATCH_TAGS.load) load(payload.slice());
+      if (tag === KNOWN_MET_PATCH_TAGS.put) records.put(payload);
+      else if (tag === KNOWN_MET_PATCH_TAGS.delete) records.remove(payload);
+      // The loaded file becomes the replica's storage: keep a copy, not the message's buffer.
+      else if (tag === KNOWN_MET_PATCH_TAGS.load) records.load(payload.slice());
       else throw patchError(`unknown binary patch tag ${String(tag)}`);
     },
     encode(): Iterable<Uint8Array> {
-      compact();
-      return encodeKnownMet({ header, records: records as KnownFileRecord[] }, encodeOptions);
+      return records.encode(header, chunkSize);
     },
     get size(): number {
-      return index.size;
+      return records.arena.live;
     },
   };
 }

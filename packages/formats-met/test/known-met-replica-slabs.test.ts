@@ -1,0 +1,164 @@
+import { concatChunks } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-record.js";
+import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
+import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
+import {
+  createKnownMetReplica,
+  KNOWN_MET_PATCH_TAGS,
+  type KnownMetReplica,
+} from "../src/known-met/known-met-replica.js";
+import { Md4SlotIndex } from "../src/known-met/md4-slot-index.js";
+import { RecordArena } from "../src/known-met/record-arena.js";
+import { createMetTag } from "../src/tags/create-met-tag.js";
+import { createRecordListReplica } from "./support/record-list-replica.js";
+
+/** Small seeded generator (xorshift32): the same sequence on every run. */
+function random(seed: number): (n: number) => number {
+  let x = seed | 1;
+  return (n) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}
+
+/** Record `key` of a pool of keys; `parts` part hashes make it big (16 bytes each). */
+function record(key: number, version: number, parts: number, size: number): KnownFileRecord {
+  const hash = new Uint8Array(16);
+  const view = new DataView(hash.buffer);
+  // Keys that share their first 4 bytes collide in the index: compare all 16.
+  view.setUint32(0, key % 7, true);
+  view.setUint32(12, key, true);
+  return assembleKnownFileRecord({
+    date: version,
+    hash,
+    partHashes: Array.from({ length: parts }, (_, i) => new Uint8Array(16).fill(i + version)),
+    tags: [createMetTag({ id: 2, type: size > 0xffffffff ? "uint64" : "uint32", value: size })],
+  });
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+function expectSame(slabs: KnownMetReplica, oracle: KnownMetReplica): void {
+  expect(slabs.size).toBe(oracle.size);
+  expect(hex(concatChunks(slabs.encode()))).toBe(hex(concatChunks(oracle.encode())));
+}
+
+describe("createKnownMetReplica against the record-list replica", () => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`writes the same bytes after every patch sequence (seed ${seed})`, () => {
+      const next = random(seed * 7919);
+      const chunkSize = 16 + next(4096);
+      const slabs = createKnownMetReplica({ chunkSize });
+      const oracle = createRecordListReplica({ chunkSize });
+      const keys = 50 + next(3000);
+      let version = 0;
+      const make = (key: number): KnownFileRecord =>
+        record(
+          key,
+          ++version,
+          // Mostly small records, some of 8–40 KB so that garbage passes 1 MiB and compacts.
+          next(10) === 0 ? 500 + next(2000) : next(3),
+          next(50) === 0 ? 4_290_048_001 + next(1000) : next(1 << 30),
+        );
+      for (let step = 0; step < 4000; step++) {
+        const roll = next(100);
+        if (roll < 60) {
+          const bytes = make(next(keys)).bytes;
+          if (next(2) === 0) slabs.apply({ op: "put", record: bytes });
+          else slabs.applyBytes(KNOWN_MET_PATCH_TAGS.put, bytes);
+          oracle.apply({ op: "put", record: bytes });
+        } else if (roll < 98) {
+          const hash = make(next(keys)).hash;
+          slabs.apply({ op: "delete", hash });
+          oracle.apply({ op: "delete", hash });
+        } else if (roll < 99) {
+          // A file with repeated hashes: the later record takes the first one's place.
+          const records = Array.from({ length: next(2000) }, () => make(next(keys)));
+          const file = concatChunks(encodeKnownMet({ header: "auto", records }));
+          oracle.apply({ op: "load", file: file.slice() });
+          if (next(2) === 0) slabs.apply({ op: "load", file });
+          else slabs.applyBytes(KNOWN_MET_PATCH_TAGS.load, file);
+        } else {
+          expectSame(slabs, oracle);
+        }
+      }
+      expectSame(slabs, oracle);
+    });
+  }
+
+  it("slides a loaded file's live records down in place and appends into the room freed", () => {
+    const big = (key: number, version: number) => record(key, version, 4000, key);
+    const records = Array.from({ length: 40 }, (_, key) => big(key, 0));
+    const file = concatChunks(encodeKnownMet({ header: 0x0e, records }));
+    const slabs = createKnownMetReplica();
+    const oracle = createRecordListReplica();
+    for (const replica of [slabs, oracle]) replica.apply({ op: "load", file: file.slice() });
+    // 64 KB records: the 17th replacement takes garbage past 1 MiB and a quarter of the bytes.
+    for (let key = 0; key < 30; key++) {
+      for (const replica of [slabs, oracle]) {
+        replica.apply({ op: "put", record: big(key, 1).bytes });
+      }
+      expectSame(slabs, oracle);
+    }
+    for (let key = 0; key < 40; key += 2) {
+      for (const replica of [slabs, oracle])
+        replica.apply({ op: "delete", hash: big(key, 0).hash });
+    }
+    expectSame(slabs, oracle);
+  });
+});
+
+describe("RecordArena", () => {
+  const bytesOf = (fill: number, length: number) => new Uint8Array(length).fill(fill);
+
+  it("compacts in place: live records in slot order, tombstones and empty slabs dropped", () => {
+    const arena = new RecordArena();
+    const file = Uint8Array.of(9, 9, 1, 1, 2, 2, 2, 3);
+    const loaded = arena.adopt(file);
+    const a = arena.push(loaded, 2, 2, false);
+    const b = arena.push(loaded, 4, 3, true);
+    const c = arena.push(loaded, 7, 1, false);
+    const slab = arena.append(bytesOf(4, 5));
+    arena.repoint(a, slab, arena.appendedAt, 5, false);
+    arena.kill(c);
+    expect(arena.largeLive).toBe(1);
+    expect(arena.usedBytes - arena.liveBytes).toBe(5);
+    const only = arena.append(bytesOf(5, 300_000));
+    arena.push(only, arena.appendedAt, 300_000, false);
+    arena.kill(3);
+    arena.compact();
+    expect(arena.count).toBe(2);
+    expect(arena.slabs).toHaveLength(2);
+    expect(Array.from(file.subarray(0, 3))).toEqual([2, 2, 2]);
+    expect([arena.slab[0], arena.start[0], arena.length[0]]).toEqual([1, 0, 5]);
+    expect([arena.slab[1], arena.start[1], arena.large[1]]).toEqual([0, 0, 1]);
+    expect(arena.usedBytes).toBe(arena.liveBytes);
+    // The loaded file's freed room takes the next small record.
+    expect(arena.append(bytesOf(6, 4))).toBe(0);
+    expect(arena.appendedAt).toBe(3);
+    expect(b).toBe(1);
+  });
+
+  it("indexes slots by MD4 hash and finds them again after removals", () => {
+    const arena = new RecordArena();
+    const index = new Md4SlotIndex(arena);
+    const hashes: Uint8Array[] = [];
+    for (let i = 0; i < 500; i++) {
+      const rec = new Uint8Array(20);
+      // Only 3 distinct home positions: long probe runs, every removal shifts entries back.
+      rec[4] = i % 3;
+      new DataView(rec.buffer).setUint32(16, i, true);
+      hashes.push(rec.subarray(4, 20));
+      const slab = arena.append(rec);
+      index.insert(arena.push(slab, arena.appendedAt, 20, false));
+    }
+    for (let i = 0; i < 500; i += 2) expect(index.remove(hashes[i] as Uint8Array, 0)).toBe(i);
+    for (let i = 0; i < 500; i++) {
+      expect(index.find(hashes[i] as Uint8Array, 0)).toBe(i % 2 === 0 ? -1 : i);
+    }
+    expect(index.size).toBe(250);
+  });
+});
