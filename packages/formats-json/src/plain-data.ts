@@ -1,3 +1,10 @@
+import { types } from "node:util";
+
+/** `Object.prototype.__lookupGetter__`: an own property's getter, without allocating a descriptor. */
+const lookupGetter = (
+  Object.prototype as unknown as { __lookupGetter__(key: string): (() => unknown) | undefined }
+).__lookupGetter__;
+
 /** Deepest nesting below a member that the native path checks before it gives up. */
 const NATIVE_DEPTH = 8;
 /** Most members and elements in a member written by the native path. */
@@ -11,7 +18,7 @@ const NATIVE_RUN = 256;
  * The check of the encoder's native path: a member made only of plain data (plain objects and
  * arrays without toJSON or accessors; strings, numbers, booleans, null, undefined) and small
  * enough can be written with the engine's `JSON.stringify`, which gives the same bytes as the walk,
- * much faster. The check reads own properties of objects through their descriptors, so no getter
+ * much faster. The check reads an own property only after finding it has no getter, so no getter
  * runs twice (array elements are read directly: an index accessor would run twice); anything else
  * (class instances, dates, boxed values, toJSON, getters, BigInt, cycles, big or deep members)
  * takes the walk. The budget bounds the work of one native write like a chunk bounds the walk's.
@@ -76,13 +83,26 @@ export class PlainDataCheck {
     const keys = Object.keys(value);
     this.nodes += keys.length;
     if (this.nodes > NATIVE_NODES) return false;
+    // A proxy's traps run as often as the walk would run them: its members are read through their
+    // descriptors. Any other object's are read directly once no getter is found, which allocates
+    // nothing (a descriptor per member was most of a save's garbage).
+    const proxy = types.isProxy(value);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       this.units += key.length;
-      const descriptor = Object.getOwnPropertyDescriptor(value, key);
-      // An accessor has no `writable`; a getter must run once, in the walk's order.
-      if (descriptor === undefined || descriptor.writable === undefined) return false;
-      if (!this.plainMember(descriptor.value, depth)) return false;
+      let member: unknown;
+      if (proxy) {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key);
+        // An accessor has no `writable`; a getter must run once, in the walk's order.
+        if (descriptor === undefined || descriptor.writable === undefined) return false;
+        member = descriptor.value;
+      } else {
+        // A getter must run once, in the walk's order. An own data property has none (the lookup
+        // stops there); reading an accessor without a getter runs nothing.
+        if (lookupGetter.call(value, key) !== undefined) return false;
+        member = (value as Record<string, unknown>)[key];
+      }
+      if (!this.plainMember(member, depth)) return false;
     }
     return this.units <= NATIVE_UNITS;
   }

@@ -87,6 +87,14 @@ const fixtures: Array<[string, unknown]> = [
   ["null prototype", Object.assign(Object.create(null), { a: 1, b: [null] })],
   ["symbol keys ignored", { [Symbol("k")]: 1, a: 2 }],
   ["non-enumerable ignored", Object.defineProperty({ a: 1 }, "hidden", { value: 2 })],
+  [
+    "accessor without a getter",
+    [Object.defineProperty({ a: 1 }, "w", { enumerable: true, set() {} }), { b: 2 }],
+  ],
+  [
+    "getter in a null-prototype record",
+    [Object.defineProperty(Object.create(null), "g", { enumerable: true, get: () => 5 }), { c: 3 }],
+  ],
   ["__proto__ key", JSON.parse('{"__proto__": {"x": 1}, "y": 2}')],
   ["deep-ish", { a: [{ b: [{ c: [1, { d: "e" }] }] }] }],
   ["array with objects", [{ a: 1 }, { b: [true, false, null] }, "x"]],
