@@ -7,7 +7,7 @@
 // - "apply per record": `apply: applyKeyedOps` alone (one immutable apply per record);
 // - "replay": the same plus `replay: replayKeyedOps` (one private copy-on-write run);
 // - "replay, no yields": the same with slices too long to ever yield.
-// Medians of the rounds. Run: npm run build -w @snapwrite/bench &&
+// Medians of the rounds, each timing after a full GC. Run: npm run build -w @snapwrite/bench &&
 //   npm run profile:store-load -w @snapwrite/bench [-- --entries 1000000 --journal 100000 --rounds 3]
 
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -93,15 +93,22 @@ async function seed(dir: string, entries: number, journal: number): Promise<void
   await store.close();
 }
 
+/** A full collection before each timing, so no load pays for the garbage of the one before. */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 async function timeDecode(dir: string): Promise<number> {
   const snap = (await readdir(dir)).filter((f) => f.includes(".snap.")).sort();
   const bytes = await readFile(join(dir, snap[snap.length - 1] as string));
+  collect();
   const t0 = performance.now();
   snapshotCodec.decode(bytes);
   return performance.now() - t0;
 }
 
 async function timeLoad(options: Options): Promise<{ totalMs: number; replayMs: number }> {
+  collect();
   const { store, load } = await openDurableStore(options);
   await store.close();
   return { totalMs: load.timings.totalMs, replayMs: load.timings.replayMs };
