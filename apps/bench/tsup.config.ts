@@ -10,6 +10,7 @@ export const tsupConfig = definePackageBuild({
     "src/store-bench.ts",
     "src/store-commit-profile.ts",
     "src/store-read-profile.ts",
+    "src/store-load-profile.ts",
   ],
   dts: false,
 });

@@ -10,6 +10,7 @@ import {
   type KeyedCollections,
   type KeyedOp,
   openDurableStore,
+  replayKeyedOps,
 } from "@snapwrite/store";
 import {
   CALLERS,
@@ -35,6 +36,7 @@ function openStore(dir: string) {
     codec: snapshotCodec,
     ops: createJsonOpsCodec() as never,
     apply: applyKeyedOps,
+    replay: replayKeyedOps,
     empty: emptyCollections,
     compaction: false,
   });

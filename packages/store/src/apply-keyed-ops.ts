@@ -9,7 +9,8 @@ function isPlainObject(value: unknown): value is Readonly<Record<string, unknown
   return proto === Object.prototype || proto === null;
 }
 
-function checkOp(op: unknown, index: number): asserts op is KeyedOp {
+/** Throws the `TypeError` of a malformed op. */
+export function checkOp(op: unknown, index: number): asserts op is KeyedOp {
   if (typeof op !== "object" || op === null) throw new TypeError(`ops[${index}] is not an object`);
   const { op: kind, collection, key, value } = op as Record<string, unknown>;
   if (typeof collection !== "string") {
@@ -28,7 +29,8 @@ function checkOp(op: unknown, index: number): asserts op is KeyedOp {
   }
 }
 
-function applyOne<V>(draft: KeyedDraft<V>, op: KeyedOp<V>, index: number): void {
+/** Applies one `put`, `del` or `merge` to the draft of its collection. */
+export function applyOne<V>(draft: KeyedDraft<V>, op: KeyedOp<V>, index: number): void {
   switch (op.op) {
     case "put":
       draft.set(op.key, op.value);

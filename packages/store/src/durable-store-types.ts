@@ -37,6 +37,29 @@ export interface StoreFilesOptions<S, Op> {
   readonly apply: Apply<S, Op>;
   /** The state of a store with no snapshot and no journal. */
   readonly empty: () => S;
+  /**
+   * Optional fast path of the replays (the warm load, a reload, a follower's catch-up), which
+   * apply many journal records to a state no one reads until they end. Default: `apply` per record.
+   * `applyKeyedOps` has {@link replayKeyedOps}.
+   */
+  readonly replay?: Replay<S, Op> | undefined;
+}
+
+/**
+ * A replay's way to apply many op batches in a row without a new state per batch. `begin(state)`
+ * opens a run that changes a private copy of `state` in place (`state` itself stays unchanged and
+ * readable); `run.apply(ops)` for each record, in order, must reach exactly the states `apply`
+ * would, and throw where `apply` would throw; `run.finish()` returns the final state. After a throw
+ * the run is dropped (the replay fails), so a half-applied batch is never seen.
+ */
+export interface Replay<S, Op> {
+  begin(state: S): ReplayRun<S, Op>;
+}
+
+/** One run of a {@link Replay}. */
+export interface ReplayRun<S, Op> {
+  apply(ops: readonly Op[]): void;
+  finish(): S;
 }
 
 /**
@@ -60,6 +83,10 @@ export function checkStoreFilesOptions(options: unknown, factory: string): void 
     if (typeof given[key] !== "function") {
       throw new TypeError(`${factory}: ${key} must be a function`);
     }
+  }
+  const replay = given.replay as { begin?: unknown } | null | undefined;
+  if (replay !== undefined && (typeof replay !== "object" || typeof replay?.begin !== "function")) {
+    throw new TypeError(`${factory}: replay must be an object with begin(state)`);
   }
 }
 

@@ -11,6 +11,8 @@ export type {
   MutateTicket,
   OpenDurableStoreOptions,
   OpenedDurableStore,
+  Replay,
+  ReplayRun,
   StoreCloseReport,
   StoreCommand,
   StoreCompactReport,
@@ -35,6 +37,7 @@ export {
 export type { KeyedCollectionsCodecOptions } from "./keyed-collections-codec.js";
 export { createKeyedCollectionsCodec } from "./keyed-collections-codec.js";
 export type { KeyedOp } from "./keyed-op.js";
+export { replayKeyedOps } from "./keyed-replay.js";
 export type { KeyedReplicaState, KeyedReplicaStateOptions } from "./keyed-replica-state.js";
 export { createKeyedReplicaState } from "./keyed-replica-state.js";
 export type { KeyedDraft, KeyedState } from "./keyed-state.js";

@@ -1,4 +1,5 @@
 import BTreeModule from "sorted-btree";
+import { bulkLoad } from "sorted-btree/extended/bulkLoad.js";
 
 // sorted-btree is CommonJS with `exports.default = BTree`: Node's ES module import sees
 // `module.exports`, while bundlers and test runners that apply CommonJS interop see the class.
@@ -6,6 +7,9 @@ const BTree: typeof BTreeModule.default =
   (BTreeModule as { default?: typeof BTreeModule.default }).default ??
   (BTreeModule as unknown as typeof BTreeModule.default);
 type Tree<V> = InstanceType<typeof BTree<string, V>>;
+
+// sorted-btree's default branching factor, which `new BTree()` uses too.
+const NODE_SIZE = 32;
 
 // Plain UTF-16 code-unit order, the order of `<` on strings and of `[...keys].sort()`.
 function compareKeys(a: string, b: string): number {
@@ -67,6 +71,51 @@ export interface KeyedState<V> extends Iterable<[string, V]> {
   [Symbol.iterator](): IterableIterator<[string, V]>;
 }
 
+/** The in-place view of a tree nobody else changes: a {@link KeyedDraft} until `close()`. */
+class TreeDraft<V> implements KeyedDraft<V> {
+  readonly tree: Tree<V>;
+  /** Calls of `set`, plus `delete`s that removed a key. */
+  changes = 0;
+  #open = true;
+
+  constructor(tree: Tree<V>) {
+    this.tree = tree;
+  }
+
+  #live(): Tree<V> {
+    if (!this.#open) throw new TypeError("a KeyedDraft is only valid inside its batch() callback");
+    return this.tree;
+  }
+
+  get size(): number {
+    return this.#live().size;
+  }
+
+  get(key: string): V | undefined {
+    return this.#live().get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#live().has(key);
+  }
+
+  set(key: string, value: V): void {
+    checkKey(key);
+    this.#live().set(key, value, true);
+    this.changes++;
+  }
+
+  delete(key: string): boolean {
+    const removed = this.#live().delete(key);
+    if (removed) this.changes++;
+    return removed;
+  }
+
+  close(): void {
+    this.#open = false;
+  }
+}
+
 class PersistentKeyedState<V> implements KeyedState<V> {
   readonly #tree: Tree<V>;
 
@@ -102,38 +151,20 @@ class PersistentKeyedState<V> implements KeyedState<V> {
 
   batch(edit: (draft: KeyedDraft<V>) => void): KeyedState<V> {
     if (typeof edit !== "function") throw new TypeError("batch needs a function");
-    // clone() is O(1): it marks the root shared, and the copy copies a node the first time it
-    // changes it; nodes it made itself are then changed in place.
-    const tree = this.#tree.clone();
-    let changed = false;
-    let open = true;
-    const live = (): Tree<V> => {
-      if (!open) throw new TypeError("a KeyedDraft is only valid inside its batch() callback");
-      return tree;
-    };
-    const draft: KeyedDraft<V> = {
-      get size() {
-        return live().size;
-      },
-      get: (key) => live().get(key),
-      has: (key) => live().has(key),
-      set(key, value) {
-        checkKey(key);
-        live().set(key, value, true);
-        changed = true;
-      },
-      delete(key) {
-        const removed = live().delete(key);
-        changed ||= removed;
-        return removed;
-      },
-    };
+    const draft = this.draft();
     try {
       edit(draft);
     } finally {
-      open = false;
+      draft.close();
     }
-    return changed ? new PersistentKeyedState(tree) : this;
+    return draft.changes > 0 ? new PersistentKeyedState(draft.tree) : this;
+  }
+
+  /** A draft over a copy-on-write clone of this version's tree; see {@link openKeyedTransient}. */
+  draft(): TreeDraft<V> {
+    // clone() is O(1): it marks the root shared, and the copy copies a node the first time it
+    // changes it; nodes it made itself are then changed in place.
+    return new TreeDraft(this.#tree.clone());
   }
 
   keys(): IterableIterator<string> {
@@ -155,34 +186,72 @@ class PersistentKeyedState<V> implements KeyedState<V> {
 
 /**
  * Creates a {@link KeyedState}, empty or filled from `entries` (a later duplicate key wins).
- * Building from n entries costs O(n log n) and makes no intermediate versions.
+ * Building from n entries costs O(n log n), O(n) when they come in ascending key order (a
+ * snapshot's), and makes no intermediate versions.
  */
 export function createKeyedState<V>(entries?: Iterable<readonly [string, V]>): KeyedState<V> {
-  const tree: Tree<V> = new BTree<string, V>(undefined, compareKeys);
-  if (entries !== undefined) {
-    if (typeof entries !== "object" || entries === null || !(Symbol.iterator in entries)) {
-      throw new TypeError("createKeyedState: entries must be an iterable of [key, value] pairs");
-    }
-    let index = 0;
-    for (const entry of entries as Iterable<unknown>) {
-      // Exactly a pair: a string ("abc") or a 1- or 3-element array is not an entry.
-      if (!Array.isArray(entry) || entry.length !== 2) {
-        throw new TypeError(
-          `createKeyedState: entry ${index} must be a [key, value] pair, got ${describeEntry(entry)}`,
-        );
-      }
-      const [key, value] = entry as [string, V];
-      checkKey(key);
-      tree.set(key, value, true);
-      index++;
-    }
+  if (entries === undefined)
+    return new PersistentKeyedState(new BTree<string, V>(undefined, compareKeys));
+  if (typeof entries !== "object" || entries === null || !(Symbol.iterator in entries)) {
+    throw new TypeError("createKeyedState: entries must be an iterable of [key, value] pairs");
   }
+  const keys: string[] = [];
+  const values: V[] = [];
+  let ascending = true;
+  for (const entry of entries as Iterable<unknown>) {
+    // Exactly a pair: a string ("abc") or a 1- or 3-element array is not an entry.
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new TypeError(
+        `createKeyedState: entry ${keys.length} must be a [key, value] pair, got ${describeEntry(entry)}`,
+      );
+    }
+    const [key, value] = entry as [string, V];
+    checkKey(key);
+    if (ascending && keys.length > 0 && !((keys[keys.length - 1] as string) < key)) {
+      ascending = false;
+    }
+    keys.push(key);
+    values.push(value);
+  }
+  if (ascending && keys.length > 0) {
+    return new PersistentKeyedState(bulkLoad(keys, values, NODE_SIZE, compareKeys) as Tree<V>);
+  }
+  const tree: Tree<V> = new BTree<string, V>(undefined, compareKeys);
+  for (let i = 0; i < keys.length; i++) tree.set(keys[i] as string, values[i] as V, true);
   return new PersistentKeyedState(tree);
 }
 
 function describeEntry(entry: unknown): string {
   if (Array.isArray(entry)) return `an array of ${entry.length}`;
   return entry === null ? "null" : typeof entry;
+}
+
+/**
+ * A draft that outlives a callback, for a caller that alone holds it (a replay): `draft` changes a
+ * copy-on-write clone of `state` in place (each shared node is copied at most once), `changes`
+ * counts its `set`s and effective `delete`s, and `finish()` closes it and returns the new version
+ * (`state` itself when nothing changed). `state` is never changed. Not part of the API.
+ */
+export interface KeyedTransient<V> {
+  readonly draft: KeyedDraft<V>;
+  readonly changes: number;
+  finish(): KeyedState<V>;
+}
+
+/** Opens a {@link KeyedTransient} over `state`. */
+export function openKeyedTransient<V>(state: KeyedState<V>): KeyedTransient<V> {
+  const base = state instanceof PersistentKeyedState ? state : createKeyedState(state);
+  const draft = (base as PersistentKeyedState<V>).draft();
+  return {
+    draft,
+    get changes() {
+      return draft.changes;
+    },
+    finish() {
+      draft.close();
+      return draft.changes > 0 ? new PersistentKeyedState(draft.tree) : state;
+    },
+  };
 }
 
 /** True when `value` is a {@link KeyedState} made by this package. */

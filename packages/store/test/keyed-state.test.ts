@@ -110,6 +110,24 @@ describe("createKeyedState", () => {
     ).toBe(2);
   });
 
+  it("builds from ascending entries (a snapshot's) the same map, and it changes like any other (property)", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { maxLength: 300 }), key, (keys, extra) => {
+        const ascending = [...keys].sort().map((k, i) => [k, i] as const);
+        const state = createKeyedState(ascending);
+        const oneByOne = createKeyedState([...ascending].reverse());
+        expect([...state]).toEqual([...oneByOne]);
+        expect(state.size).toBe(keys.length);
+        const put = state.put(extra, -1);
+        expect([...put]).toEqual([...oneByOne.put(extra, -1)]);
+        expect(freshNodes(put, state)).toBeLessThanOrEqual(depth(put));
+        expect([...state.delete(extra)]).toEqual([...oneByOne.delete(extra)]);
+        expect([...state]).toEqual([...oneByOne]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("rejects non-string keys with a TypeError", () => {
     expect(() => createKeyedState<number>().put(1 as unknown as string, 1)).toThrow(TypeError);
     expect(() => createKeyedState([[null as unknown as string, 1]])).toThrow(TypeError);

@@ -1,6 +1,7 @@
 import { PersistenceError } from "@snapwrite/core";
 import { type Journal, openJournal } from "@snapwrite/journal";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
+import { beginReplay } from "../replay-run.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
 import { ReplicaSeeding } from "../store-replica.js";
 import { describe, RECORD_OVERHEAD } from "./entries.js";
@@ -25,7 +26,11 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
   const started = clock.now();
   const loaded = await core.snapshots.loadNewest(core.codec);
   const snapshotDone = clock.now();
-  let value = loaded === undefined ? options.empty() : loaded.value;
+  const run = beginReplay(
+    core.applyOps,
+    options.replay,
+    loaded === undefined ? options.empty() : loaded.value,
+  );
   const snapshotSeq = loaded?.seq ?? 0;
   let bytes = 0;
   let sliceStart = perfNow();
@@ -48,7 +53,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
     onEvent: (event) => core.onJournalEvent(event),
     onRecord: async (record) => {
       try {
-        value = core.applyOps(value, core.opsCodec.decode(record.payload));
+        run.apply(core.opsCodec.decode(record.payload));
       } catch (error) {
         throw new PersistenceError(
           "ERR_CORRUPT",
@@ -64,6 +69,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
       }
     },
   });
+  const value = run.finish();
   const seq = journal.state.lastSeq;
   if (seq < snapshotSeq) {
     await journal.close();

@@ -11,6 +11,7 @@ import {
 import { createFsSink } from "@snapwrite/sink-fs";
 import { describe } from "../durable-store/entries.js";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
+import { beginReplay } from "../replay-run.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
 import type { FollowerPolicy, OpenFollowerStoreOptions } from "./options.js";
 
@@ -107,11 +108,11 @@ export class FollowerLoader<S, Op> {
 
   /** Applies `records` to `base`, yielding to the event loop every `replaySliceMs`. */
   async applyRecords(base: S, records: readonly JournalRecord[]): Promise<S> {
-    let value = base;
+    const run = beginReplay(this.options.apply, this.options.replay, base);
     let sliceStart = perfNow();
     for (const record of records) {
       try {
-        value = this.options.apply(value, this.options.ops.decode(record.payload));
+        run.apply(this.options.ops.decode(record.payload));
       } catch (error) {
         throw new PersistenceError(
           "ERR_CORRUPT",
@@ -124,6 +125,6 @@ export class FollowerLoader<S, Op> {
         sliceStart = perfNow();
       }
     }
-    return value;
+    return run.finish();
   }
 }

@@ -1,0 +1,109 @@
+import { applyOne, checkOp } from "./apply-keyed-ops.js";
+import type { Replay, ReplayRun } from "./durable-store-types.js";
+import type { KeyedCollections } from "./keyed-collections.js";
+import type { KeyedOp } from "./keyed-op.js";
+import {
+  createKeyedState,
+  type KeyedState,
+  type KeyedTransient,
+  openKeyedTransient,
+} from "./keyed-state.js";
+
+/** A collection as the run sees it: untouched (the base's own state) or open for changes. */
+type Slot<V> = KeyedState<V> | KeyedTransient<V>;
+
+function isOpen<V>(slot: Slot<V>): slot is KeyedTransient<V> {
+  return "finish" in slot;
+}
+
+function slotSize<V>(slot: Slot<V>): number {
+  return isOpen(slot) ? slot.draft.size : slot.size;
+}
+
+/**
+ * A replay run over {@link KeyedCollections}: each collection it changes is one copy-on-write
+ * draft for the whole run, so n records cost one copy of each node they touch instead of one new
+ * root-to-leaf path per record. The collections keep the order `applyKeyedOps` would give them (a
+ * collection that changes moves to the end, an emptied one leaves), so the result encodes to the
+ * same bytes.
+ */
+class KeyedCollectionsRun<V> implements ReplayRun<KeyedCollections<V>, KeyedOp<V>> {
+  readonly #base: KeyedCollections<V>;
+  readonly #slots = new Map<string, Slot<V>>();
+  #changed = false;
+
+  constructor(base: KeyedCollections<V>) {
+    this.#base = base;
+    for (const name of Object.keys(base)) this.#slots.set(name, base[name] as KeyedState<V>);
+  }
+
+  apply(ops: readonly KeyedOp<V>[]): void {
+    if (!Array.isArray(ops)) throw new TypeError("ops must be an array");
+    ops.forEach(checkOp);
+    let index = 0;
+    while (index < ops.length) {
+      const first = ops[index] as KeyedOp<V>;
+      if (first.op === "clear") {
+        this.#clear(first.collection);
+        index++;
+      } else {
+        index = this.#applyRun(first.collection, ops, index);
+      }
+    }
+  }
+
+  finish(): KeyedCollections<V> {
+    if (!this.#changed) return this.#base;
+    const next = Object.create(null) as Record<string, KeyedState<V>>;
+    for (const [name, slot] of this.#slots) {
+      const state = isOpen(slot) ? slot.finish() : slot;
+      if (state.size > 0) next[name] = state;
+    }
+    return Object.freeze(next);
+  }
+
+  #clear(collection: string): void {
+    const slot = this.#slots.get(collection);
+    if (slot === undefined || slotSize(slot) === 0) return;
+    this.#slots.delete(collection);
+    this.#slots.set(collection, openKeyedTransient(createKeyedState<V>()));
+    this.#changed = true;
+  }
+
+  /** Applies the ops from `start` on that address `collection`, up to a clear; returns the end. */
+  #applyRun(collection: string, ops: readonly KeyedOp<V>[], start: number): number {
+    const transient = this.#open(collection);
+    const before = transient.changes;
+    let end = start;
+    while (end < ops.length) {
+      const op = ops[end] as KeyedOp<V>;
+      if (op.collection !== collection || op.op === "clear") break;
+      applyOne(transient.draft, op, end);
+      end++;
+    }
+    if (transient.changes !== before) {
+      // applyKeyedOps re-adds a changed collection last.
+      this.#slots.delete(collection);
+      this.#slots.set(collection, transient);
+      this.#changed = true;
+    }
+    return end;
+  }
+
+  #open(collection: string): KeyedTransient<V> {
+    const slot = this.#slots.get(collection);
+    if (slot !== undefined && isOpen(slot)) return slot;
+    const transient = openKeyedTransient(slot ?? createKeyedState<V>());
+    this.#slots.set(collection, transient);
+    return transient;
+  }
+}
+
+/**
+ * The {@link Replay} of `applyKeyedOps`: give it as the store's `replay` option next to
+ * `apply: applyKeyedOps`. Each run reaches exactly the state `applyKeyedOps` would, record by
+ * record, and throws the same errors.
+ */
+export const replayKeyedOps: Replay<KeyedCollections, KeyedOp> = Object.freeze({
+  begin: (state: KeyedCollections) => new KeyedCollectionsRun(state),
+});
