@@ -10,7 +10,6 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import {
@@ -20,6 +19,7 @@ import {
   openDurableStore,
 } from "@snapwrite/store";
 import { createStoreReplica } from "../dist/index.js";
+import { commitTouches, measureCompaction } from "./compaction-measure.mjs";
 
 const entries = Number(process.argv[2] ?? 200_000);
 const mode = process.argv[3] ?? "worker";
@@ -93,28 +93,8 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   encodes = 0;
-  for (let i = 0; i < 20; i++) {
-    await store.commit("touch", () => [put(i * 7, 5 + i)]).settled;
-  }
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let last = performance.now();
-  let maxGap = 0;
-  const tick = setInterval(() => {
-    const now = performance.now();
-    maxGap = Math.max(maxGap, now - last);
-    last = now;
-  }, 1);
-  histogram.enable();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const report = await store.compact("measure");
-  if (replica !== undefined && replica.stats.snapshots !== 1)
-    throw new Error("the worker wrote no snapshot");
-  const compactMs = performance.now() - t0;
-  // The owner thread's busy time during the compaction (its event loop was not idle).
-  const ownerBusyMs = performance.eventLoopUtilization(elu0).active;
-  histogram.disable();
-  clearInterval(tick);
+  await commitTouches(store, put);
+  const { report, ...owner } = await measureCompaction(store, replica);
   await store.close();
   await replica?.close();
   const worker = replica === undefined ? undefined : JSON.parse(await readFile(memoryFile, "utf8"));
@@ -124,10 +104,7 @@ try {
       entries,
       snapshotBytes: report.bytes,
       loadMs: Math.round(load.timings.totalMs),
-      compactMs: Math.round(compactMs),
-      ownerBusyMs: Math.round(ownerBusyMs),
-      maxLoopGapMs: Math.round(maxGap * 10) / 10,
-      maxLoopDelayMs: Math.round(histogram.max / 1e5) / 10,
+      ...owner,
       ownerEncodesDuringRun: encodes,
       ownerStateHeapMiB: mib(ownerHeapAfter - ownerHeapBefore),
       loadedSnapshotMiB: worker === undefined ? null : mib(worker.file),
