@@ -36,3 +36,31 @@ export function applyKnownMetOp(slots: KnownMetSlots, op: KnownMetOp, key: strin
     slots.remove(key, at);
   }
 }
+
+/** A record list in slots: an array (`undefined` once removed) and the slot of each hash's first record. */
+export interface ArraySlotsState {
+  readonly slots: (KnownFileRecord | undefined)[];
+  readonly first: Map<string, number>;
+}
+
+/**
+ * The {@link KnownMetSlots} of an array of slots, read through `state` each time (its arrays may
+ * be replaced between calls); `onRemove` runs after each emptied slot.
+ */
+export function arraySlots(state: ArraySlotsState, onRemove?: () => void): KnownMetSlots {
+  return {
+    firstAt: (key) => state.first.get(key),
+    append: (key, record) => {
+      state.first.set(key, state.slots.length);
+      state.slots.push(record);
+    },
+    replace: (at, record) => {
+      state.slots[at] = record;
+    },
+    remove: (key, at) => {
+      state.slots[at] = undefined;
+      state.first.delete(key);
+      onRemove?.();
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { applyKnownMetOp, type KnownMetSlots, opKey } from "./apply-known-met-op.js";
+import { applyKnownMetOp, arraySlots, opKey } from "./apply-known-met-op.js";
 import { checkKnownMetOp, hashKey } from "./check-known-met-op.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMetOp } from "./known-met-op.js";
@@ -44,20 +44,7 @@ export function applyKnownMetOps(
     slots.push(record);
   }
   const touched = new Set<string>();
-  const target: KnownMetSlots = {
-    firstAt: (key) => first.get(key),
-    append: (key, record) => {
-      first.set(key, slots.length);
-      slots.push(record);
-    },
-    replace: (at, record) => {
-      slots[at] = record;
-    },
-    remove: (key, at) => {
-      slots[at] = undefined;
-      first.delete(key);
-    },
-  };
+  const target = arraySlots({ slots, first });
   for (const op of ops) {
     const key = opKey(op);
     touched.add(key);

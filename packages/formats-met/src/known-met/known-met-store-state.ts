@@ -1,4 +1,4 @@
-import { applyKnownMetOp, type KnownMetSlots, opKey } from "./apply-known-met-op.js";
+import { applyKnownMetOp, arraySlots, opKey } from "./apply-known-met-op.js";
 import { hashKey } from "./check-known-met-op.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { encodeKnownMet } from "./encode-known-met.js";
@@ -82,21 +82,19 @@ export function createKnownMetStoreState(
     holes = 0;
   }
 
-  const target: KnownMetSlots = {
-    firstAt: (key) => first.get(key),
-    append: (key, record) => {
-      first.set(key, slots.length);
-      slots.push(record);
+  const target = arraySlots(
+    {
+      get slots() {
+        return slots;
+      },
+      get first() {
+        return first;
+      },
     },
-    replace: (at, record) => {
-      slots[at] = record;
-    },
-    remove: (key, at) => {
-      slots[at] = undefined;
-      first.delete(key);
+    () => {
       holes++;
     },
-  };
+  );
 
   return {
     load(file: Uint8Array | undefined): void {
