@@ -1,6 +1,34 @@
-// Shared by the store compaction benches: the 20 one-op commits made before the measure, and the
-// measure of one compaction while a 1 ms timer and monitorEventLoopDelay watch the owner's loop.
+// Shared by the store compaction benches: the counted owner codec, the one-batch fill, the 20
+// one-op commits made before the measure, and the measure of one compaction while a 1 ms timer
+// and monitorEventLoopDelay watch the owner's event loop.
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { openDurableStore } from "@snapwrite/store";
+
+/** `codec` under `name`, counting its encodes in `encodes` (reset it before a measure). */
+export function countEncodes(codec, name = codec.name) {
+  const counted = {
+    encodes: 0,
+    codec: {
+      name,
+      encode(value) {
+        counted.encodes++;
+        return codec.encode(value);
+      },
+      decode: (bytes) => codec.decode(bytes),
+    },
+  };
+  return counted;
+}
+
+/** Opens the store with `options`, commits `count` ops `opOf(id, id + 1)` in one batch, compacts and closes. */
+export async function fillStore(options, count, opOf) {
+  const { store } = await openDurableStore(options);
+  const all = [];
+  for (let id = 0; id < count; id++) all.push(opOf(id, id + 1));
+  await store.commit("fill", () => all).settled;
+  await store.compact("fill");
+  await store.close();
+}
 
 /** Commits 20 one-op batches, `opOf(i * 7, 5 + i)` for i = 0 to 19, one after the other. */
 export async function commitTouches(store, opOf) {

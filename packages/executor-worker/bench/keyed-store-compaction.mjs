@@ -19,7 +19,12 @@ import {
   openDurableStore,
 } from "@snapwrite/store";
 import { createStoreReplica } from "../dist/index.js";
-import { commitTouches, measureCompaction } from "./compaction-measure.mjs";
+import {
+  commitTouches,
+  countEncodes,
+  fillStore,
+  measureCompaction,
+} from "./compaction-measure.mjs";
 
 const entries = Number(process.argv[2] ?? 200_000);
 const mode = process.argv[3] ?? "worker";
@@ -28,15 +33,7 @@ const keyedCodec = createKeyedCollectionsCodec({
   json: createJsonCodec({ version: 1 }),
   name: "keyed",
 });
-let encodes = 0;
-const codec = {
-  name: keyedCodec.name,
-  encode(value) {
-    encodes++;
-    return keyedCodec.encode(value);
-  },
-  decode: (bytes) => keyedCodec.decode(bytes),
-};
+const counted = countEncodes(keyedCodec);
 
 const put = (id, size) => ({
   op: "put",
@@ -49,7 +46,7 @@ function options(dir, replica) {
   return {
     dir,
     name: "keyed",
-    codec,
+    codec: counted.codec,
     ops: createJsonOpsCodec(),
     apply: applyKeyedOps,
     empty: emptyCollections,
@@ -68,14 +65,7 @@ const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const dir = await mkdtemp(join(tmpdir(), "snapwrite-keyed-compaction-"));
 const memoryFile = join(dir, "..", `${dir.split("/").at(-1)}-worker-memory.json`);
 try {
-  {
-    const { store } = await openDurableStore(options(dir, undefined));
-    const all = [];
-    for (let id = 0; id < entries; id++) all.push(put(id, id + 1));
-    await store.commit("fill", () => all).settled;
-    await store.compact("fill");
-    await store.close();
-  }
+  await fillStore(options(dir, undefined), entries, put);
   const replica =
     mode === "worker"
       ? createStoreReplica({
@@ -92,7 +82,7 @@ try {
     if (Date.now() > deadline) throw new Error("the worker did not load the snapshot");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  encodes = 0;
+  counted.encodes = 0;
   await commitTouches(store, put);
   const { report, ...owner } = await measureCompaction(store, replica);
   await store.close();
@@ -105,7 +95,7 @@ try {
       snapshotBytes: report.bytes,
       loadMs: Math.round(load.timings.totalMs),
       ...owner,
-      ownerEncodesDuringRun: encodes,
+      ownerEncodesDuringRun: counted.encodes,
       ownerStateHeapMiB: mib(ownerHeapAfter - ownerHeapBefore),
       loadedSnapshotMiB: worker === undefined ? null : mib(worker.file),
       workerHeapAfterLoadMiB: worker === undefined ? null : mib(worker.after),

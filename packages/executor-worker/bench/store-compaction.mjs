@@ -18,7 +18,12 @@ import {
 } from "@snapwrite/formats-met";
 import { openDurableStore } from "@snapwrite/store";
 import { createStoreReplica } from "../dist/index.js";
-import { commitTouches, measureCompaction } from "./compaction-measure.mjs";
+import {
+  commitTouches,
+  countEncodes,
+  fillStore,
+  measureCompaction,
+} from "./compaction-measure.mjs";
 
 const records = Number(process.argv[2] ?? 200_000);
 const mode = process.argv[3] ?? "worker";
@@ -38,21 +43,14 @@ function record(id, size) {
   });
 }
 
-let encodes = 0;
-const codec = {
-  name: "known.met",
-  encode(value) {
-    encodes++;
-    return knownMetCodec.encode(value);
-  },
-  decode: (bytes) => knownMetCodec.decode(bytes),
-};
+const counted = countEncodes(knownMetCodec, "known.met");
+const upsert = (id, size) => ({ op: "upsert", record: record(id, size) });
 
 function options(dir, replica) {
   return {
     dir,
     name: "known",
-    codec,
+    codec: counted.codec,
     ops: knownMetOps,
     apply: (state, ops) => ({
       header: state.header,
@@ -67,14 +65,7 @@ function options(dir, replica) {
 
 const dir = await mkdtemp(join(tmpdir(), "snapwrite-store-compaction-"));
 try {
-  {
-    const { store } = await openDurableStore(options(dir, undefined));
-    const all = [];
-    for (let id = 0; id < records; id++) all.push({ op: "upsert", record: record(id, id + 1) });
-    await store.commit("fill", () => all).settled;
-    await store.compact("fill");
-    await store.close();
-  }
+  await fillStore(options(dir, undefined), records, upsert);
   const replica =
     mode === "worker"
       ? createStoreReplica({
@@ -93,8 +84,8 @@ try {
     };
   }
   const { store } = await openDurableStore(options(dir, replica));
-  encodes = 0;
-  await commitTouches(store, (id, size) => ({ op: "upsert", record: record(id, size) }));
+  counted.encodes = 0;
+  await commitTouches(store, upsert);
   const { report, ...owner } = await measureCompaction(store, replica);
   await store.close();
   const sorted = handOff.sort((a, b) => a - b);
@@ -105,7 +96,7 @@ try {
       records,
       snapshotBytes: report.bytes,
       ...owner,
-      ownerEncodesDuringRun: encodes,
+      ownerEncodesDuringRun: counted.encodes,
       handOffMedianUs: median === undefined ? null : Math.round(median * 1000) / 1000,
       handOffMaxUs: sorted.length === 0 ? null : Math.round(sorted.at(-1) * 1000) / 1000,
       replicaSeq: replica?.stats.seq ?? null,
