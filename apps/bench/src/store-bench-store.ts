@@ -1,17 +1,12 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import { getEntry, type KeyedOp } from "@snapwrite/store";
 import {
-  applyKeyedOps,
-  createKeyedCollectionsCodec,
-  emptyCollections,
-  getEntry,
-  type KeyedCollections,
-  type KeyedOp,
-  openDurableStore,
-  replayKeyedOps,
-} from "@snapwrite/store";
+  type KeyedBenchStore,
+  keyedSnapshotCodec,
+  openKeyedBenchStore,
+} from "./keyed-bench-store.js";
 import {
   CALLERS,
   entryValue,
@@ -25,24 +20,9 @@ import {
 
 const COLLECTION = "kv";
 
-const snapshotCodec = createKeyedCollectionsCodec({
-  json: createJsonCodec({ version: 1 }),
-  name: "store-bench",
-});
-
-function openStore(dir: string) {
-  return openDurableStore<KeyedCollections, KeyedOp>({
-    dir,
-    codec: snapshotCodec,
-    ops: createJsonOpsCodec() as never,
-    apply: applyKeyedOps,
-    replay: replayKeyedOps,
-    empty: emptyCollections,
-    compaction: false,
-  });
-}
-
-type Store = Awaited<ReturnType<typeof openStore>>["store"];
+const snapshotCodec = keyedSnapshotCodec("store-bench");
+const openStore = (dir: string) => openKeyedBenchStore(dir, snapshotCodec);
+type Store = KeyedBenchStore;
 
 async function commitOrThrow(store: Store, ops: KeyedOp[]): Promise<void> {
   const result = await store.commit("bench", () => ops).settled;

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { positiveArg } from "./keyed-bench-store.js";
 import {
   printStoreResults,
   type StoreBenchOptions,
@@ -32,15 +33,10 @@ const { values: args } = parseArgs({
   strict: true,
 });
 
-function positive(name: string, text: string | undefined): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer`);
-  return n;
-}
-const ENTRIES = positive("entries", args.entries);
-const UPDATES = positive("updates", args.updates);
-const REWRITE_ENTRIES = positive("rewrite-entries", args["rewrite-entries"]);
-const REWRITE_UPDATES = positive("rewrite-updates", args["rewrite-updates"]);
+const ENTRIES = positiveArg("entries", args.entries);
+const UPDATES = positiveArg("updates", args.updates);
+const REWRITE_ENTRIES = positiveArg("rewrite-entries", args["rewrite-entries"]);
+const REWRITE_UPDATES = positiveArg("rewrite-updates", args["rewrite-updates"]);
 /** Journal records behind the snapshot for the warm load: a tenth of the entries (100k for 1M). */
 const JOURNAL_RECORDS = Math.max(1, Math.floor(ENTRIES / 10));
 

@@ -14,15 +14,12 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { FsPort } from "@snapwrite/core";
-import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import type { KeyedOp } from "@snapwrite/store";
 import {
-  applyKeyedOps,
-  createKeyedCollectionsCodec,
-  emptyCollections,
-  type KeyedCollections,
-  type KeyedOp,
-  openDurableStore,
-} from "@snapwrite/store";
+  type KeyedBenchStore,
+  keyedSnapshotCodec,
+  openKeyedBenchStore,
+} from "./keyed-bench-store.js";
 import { createPrng } from "./prng.js";
 import { entryValue, fmt, keyOf } from "./store-bench-run.js";
 
@@ -39,10 +36,7 @@ const { values: args } = parseArgs({
 type Mode = "O_DSYNC writev" | "writev + fdatasync";
 const MODES: readonly Mode[] = ["O_DSYNC writev", "writev + fdatasync"];
 
-const snapshotCodec = createKeyedCollectionsCodec({
-  json: createJsonCodec({ version: 1 }),
-  name: "store-commit-profile",
-});
+const snapshotCodec = keyedSnapshotCodec("store-commit-profile");
 
 /** Thread-pool file-system requests started since the last `take()`. */
 function fsRequestCounter(): { take(): number } {
@@ -62,18 +56,14 @@ function fsRequestCounter(): { take(): number } {
 }
 
 function open(dir: string, mode: Mode) {
-  return openDurableStore<KeyedCollections, KeyedOp>({
+  return openKeyedBenchStore(
     dir,
-    codec: snapshotCodec,
-    ops: createJsonOpsCodec() as never,
-    apply: applyKeyedOps,
-    empty: emptyCollections,
-    compaction: false,
-    ...(mode === "writev + fdatasync" ? { fs: nodeFs as unknown as FsPort } : {}),
-  });
+    snapshotCodec,
+    mode === "writev + fdatasync" ? { fs: nodeFs as unknown as FsPort } : {},
+  );
 }
 
-type Store = Awaited<ReturnType<typeof open>>["store"];
+type Store = KeyedBenchStore;
 
 async function put(store: Store, i: number, v: number): Promise<void> {
   const op: KeyedOp = { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) };

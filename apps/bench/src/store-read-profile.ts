@@ -18,6 +18,7 @@ import {
   withCollection,
 } from "@snapwrite/store";
 import BTreeModule from "sorted-btree";
+import { positiveArg } from "./keyed-bench-store.js";
 import { createPrng } from "./prng.js";
 import { entryValue, fmt, keyOf, type Value } from "./store-bench-run.js";
 
@@ -37,15 +38,10 @@ const { values: args } = parseArgs({
   strict: true,
 });
 
-function positive(name: string, text: string | undefined): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer`);
-  return n;
-}
-const ENTRIES = positive("entries", args.entries);
-const READS = positive("reads", args.reads);
-const ROUNDS = positive("rounds", args.rounds);
-const PUTS = positive("puts", args.puts);
+const ENTRIES = positiveArg("entries", args.entries);
+const READS = positiveArg("reads", args.reads);
+const ROUNDS = positiveArg("rounds", args.rounds);
+const PUTS = positiveArg("puts", args.puts);
 const NODE_SIZES = [32, 64, 128, 256] as const;
 const COLLECTION = "kv";
 

@@ -10,7 +10,6 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import {
@@ -20,6 +19,12 @@ import {
   openDurableStore,
 } from "@snapwrite/store";
 import { createStoreReplica } from "../dist/index.js";
+import {
+  commitTouches,
+  countEncodes,
+  fillStore,
+  measureCompaction,
+} from "./compaction-measure.mjs";
 
 const entries = Number(process.argv[2] ?? 200_000);
 const mode = process.argv[3] ?? "worker";
@@ -28,15 +33,7 @@ const keyedCodec = createKeyedCollectionsCodec({
   json: createJsonCodec({ version: 1 }),
   name: "keyed",
 });
-let encodes = 0;
-const codec = {
-  name: keyedCodec.name,
-  encode(value) {
-    encodes++;
-    return keyedCodec.encode(value);
-  },
-  decode: (bytes) => keyedCodec.decode(bytes),
-};
+const counted = countEncodes(keyedCodec);
 
 const put = (id, size) => ({
   op: "put",
@@ -49,7 +46,7 @@ function options(dir, replica) {
   return {
     dir,
     name: "keyed",
-    codec,
+    codec: counted.codec,
     ops: createJsonOpsCodec(),
     apply: applyKeyedOps,
     empty: emptyCollections,
@@ -68,14 +65,7 @@ const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const dir = await mkdtemp(join(tmpdir(), "snapwrite-keyed-compaction-"));
 const memoryFile = join(dir, "..", `${dir.split("/").at(-1)}-worker-memory.json`);
 try {
-  {
-    const { store } = await openDurableStore(options(dir, undefined));
-    const all = [];
-    for (let id = 0; id < entries; id++) all.push(put(id, id + 1));
-    await store.commit("fill", () => all).settled;
-    await store.compact("fill");
-    await store.close();
-  }
+  await fillStore(options(dir, undefined), entries, put);
   const replica =
     mode === "worker"
       ? createStoreReplica({
@@ -92,29 +82,9 @@ try {
     if (Date.now() > deadline) throw new Error("the worker did not load the snapshot");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  encodes = 0;
-  for (let i = 0; i < 20; i++) {
-    await store.commit("touch", () => [put(i * 7, 5 + i)]).settled;
-  }
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let last = performance.now();
-  let maxGap = 0;
-  const tick = setInterval(() => {
-    const now = performance.now();
-    maxGap = Math.max(maxGap, now - last);
-    last = now;
-  }, 1);
-  histogram.enable();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const report = await store.compact("measure");
-  if (replica !== undefined && replica.stats.snapshots !== 1)
-    throw new Error("the worker wrote no snapshot");
-  const compactMs = performance.now() - t0;
-  // The owner thread's busy time during the compaction (its event loop was not idle).
-  const ownerBusyMs = performance.eventLoopUtilization(elu0).active;
-  histogram.disable();
-  clearInterval(tick);
+  counted.encodes = 0;
+  await commitTouches(store, put);
+  const { report, ...owner } = await measureCompaction(store, replica);
   await store.close();
   await replica?.close();
   const worker = replica === undefined ? undefined : JSON.parse(await readFile(memoryFile, "utf8"));
@@ -124,11 +94,8 @@ try {
       entries,
       snapshotBytes: report.bytes,
       loadMs: Math.round(load.timings.totalMs),
-      compactMs: Math.round(compactMs),
-      ownerBusyMs: Math.round(ownerBusyMs),
-      maxLoopGapMs: Math.round(maxGap * 10) / 10,
-      maxLoopDelayMs: Math.round(histogram.max / 1e5) / 10,
-      ownerEncodesDuringRun: encodes,
+      ...owner,
+      ownerEncodesDuringRun: counted.encodes,
       ownerStateHeapMiB: mib(ownerHeapAfter - ownerHeapBefore),
       loadedSnapshotMiB: worker === undefined ? null : mib(worker.file),
       workerHeapAfterLoadMiB: worker === undefined ? null : mib(worker.after),

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import {
   applyKnownMetOps,
   assembleKnownFileRecord,
@@ -18,6 +18,12 @@ import {
 } from "@snapwrite/formats-met";
 import { openDurableStore } from "@snapwrite/store";
 import { createStoreReplica } from "../dist/index.js";
+import {
+  commitTouches,
+  countEncodes,
+  fillStore,
+  measureCompaction,
+} from "./compaction-measure.mjs";
 
 const records = Number(process.argv[2] ?? 200_000);
 const mode = process.argv[3] ?? "worker";
@@ -37,21 +43,14 @@ function record(id, size) {
   });
 }
 
-let encodes = 0;
-const codec = {
-  name: "known.met",
-  encode(value) {
-    encodes++;
-    return knownMetCodec.encode(value);
-  },
-  decode: (bytes) => knownMetCodec.decode(bytes),
-};
+const counted = countEncodes(knownMetCodec, "known.met");
+const upsert = (id, size) => ({ op: "upsert", record: record(id, size) });
 
 function options(dir, replica) {
   return {
     dir,
     name: "known",
-    codec,
+    codec: counted.codec,
     ops: knownMetOps,
     apply: (state, ops) => ({
       header: state.header,
@@ -66,14 +65,7 @@ function options(dir, replica) {
 
 const dir = await mkdtemp(join(tmpdir(), "snapwrite-store-compaction-"));
 try {
-  {
-    const { store } = await openDurableStore(options(dir, undefined));
-    const all = [];
-    for (let id = 0; id < records; id++) all.push({ op: "upsert", record: record(id, id + 1) });
-    await store.commit("fill", () => all).settled;
-    await store.compact("fill");
-    await store.close();
-  }
+  await fillStore(options(dir, undefined), records, upsert);
   const replica =
     mode === "worker"
       ? createStoreReplica({
@@ -92,29 +84,9 @@ try {
     };
   }
   const { store } = await openDurableStore(options(dir, replica));
-  encodes = 0;
-  for (let i = 0; i < 20; i++) {
-    await store.commit("touch", () => [{ op: "upsert", record: record(i * 7, 5 + i) }]).settled;
-  }
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let last = performance.now();
-  let maxGap = 0;
-  const tick = setInterval(() => {
-    const now = performance.now();
-    maxGap = Math.max(maxGap, now - last);
-    last = now;
-  }, 1);
-  histogram.enable();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  const report = await store.compact("measure");
-  if (replica !== undefined && replica.stats.snapshots !== 1)
-    throw new Error("the worker wrote no snapshot");
-  const compactMs = performance.now() - t0;
-  // The owner thread's busy time during the compaction (its event loop was not idle).
-  const ownerBusyMs = performance.eventLoopUtilization(elu0).active;
-  histogram.disable();
-  clearInterval(tick);
+  counted.encodes = 0;
+  await commitTouches(store, upsert);
+  const { report, ...owner } = await measureCompaction(store, replica);
   await store.close();
   const sorted = handOff.sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
@@ -123,11 +95,8 @@ try {
       mode,
       records,
       snapshotBytes: report.bytes,
-      compactMs: Math.round(compactMs),
-      ownerBusyMs: Math.round(ownerBusyMs),
-      maxLoopGapMs: Math.round(maxGap * 10) / 10,
-      maxLoopDelayMs: Math.round(histogram.max / 1e5) / 10,
-      ownerEncodesDuringRun: encodes,
+      ...owner,
+      ownerEncodesDuringRun: counted.encodes,
       handOffMedianUs: median === undefined ? null : Math.round(median * 1000) / 1000,
       handOffMaxUs: sorted.length === 0 ? null : Math.round(sorted.at(-1) * 1000) / 1000,
       replicaSeq: replica?.stats.seq ?? null,

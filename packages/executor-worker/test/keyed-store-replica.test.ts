@@ -1,21 +1,17 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Codec, OpsCodec } from "@snapwrite/core";
+import type { OpsCodec } from "@snapwrite/core";
 import { createJsonCodec, createJsonOpsCodec, type JsonOp } from "@snapwrite/formats-json";
 import {
   applyKeyedOps,
   createKeyedCollectionsCodec,
-  type DurableStore,
   emptyCollections,
   getEntry,
   type KeyedCollections,
   type KeyedOp,
-  openDurableStore,
 } from "@snapwrite/store";
-import { concatChunks } from "@snapwrite/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createStoreReplica, type StoreWorkerReplica } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { hex, useReplicaHarness } from "./support/store-replica-harness.js";
 
 // The worker module imports the built packages: `npx turbo run build` before these tests.
 const FIXTURE = new URL("./fixtures/keyed-store-worker.mjs", import.meta.url);
@@ -46,9 +42,6 @@ const ownerOps: OpsCodec<Op> = {
 };
 const isKeyed = (op: Op): op is KeyedOp => op.op !== "poison";
 
-const hex = (chunks: Iterable<Uint8Array>) =>
-  Buffer.from(concatChunks([...chunks])).toString("hex");
-
 const put = (key: string, value: unknown, collection = "items"): Op => ({
   op: "put",
   collection,
@@ -56,64 +49,16 @@ const put = (key: string, value: unknown, collection = "items"): Op => ({
   value,
 });
 
-let dir: string;
-let ownerEncodes: number;
-const replicas: StoreWorkerReplica[] = [];
-const stores: DurableStore<KeyedCollections, Op>[] = [];
-
-/** The owner codec, counted: with a replica, compaction must not call it. */
-const countedCodec: Codec<KeyedCollections> = {
-  name: keyedCodec.name,
-  encode(value) {
-    ownerEncodes++;
-    return keyedCodec.encode(value);
-  },
-  decode: (bytes) => keyedCodec.decode(bytes),
-};
-
-function replica(): StoreWorkerReplica {
-  const created = createStoreReplica({ module: FIXTURE, options: { dir } });
-  replicas.push(created);
-  return created;
-}
-
-async function open(withReplica: StoreWorkerReplica | undefined) {
-  const opened = await openDurableStore<KeyedCollections, Op>({
-    dir,
-    name: "keyed",
-    codec: countedCodec,
-    ops: ownerOps,
-    apply: (state, ops) => applyKeyedOps(state, ops.filter(isKeyed)),
-    empty: emptyCollections,
-    compaction: false,
-    replica: withReplica,
-  });
-  stores.push(opened.store);
-  // Every committed state by seq, to compare a snapshot with the state it claims to hold.
-  const states = new Map([[opened.store.read().seq, opened.store.read().value]]);
-  opened.store.subscribe((event) => {
-    if (event.type === "committed") states.set(event.toSeq, opened.store.read().value);
-  });
-  return { ...opened, states };
-}
-
-async function commitAll(store: DurableStore<KeyedCollections, Op>, batches: readonly Op[][]) {
-  const results = await Promise.all(
-    batches.map((ops, i) => store.commit(`batch ${i}`, () => ops).settled),
-  );
-  for (const result of results) expect(result.ok).toBe(true);
-}
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "snapwrite-keyed-replica-"));
-  ownerEncodes = 0;
+const h = useReplicaHarness<KeyedCollections, Op>({
+  fixture: FIXTURE,
+  dirPrefix: "snapwrite-keyed-replica-",
+  name: "keyed",
+  codec: keyedCodec,
+  ops: ownerOps,
+  apply: (state, ops) => applyKeyedOps(state, ops.filter(isKeyed)),
+  empty: emptyCollections,
 });
-
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const created of replicas.splice(0)) await created.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const { replica, open, commitAll } = h;
 
 describe("a keyed JSON store whose snapshots the worker replica writes", () => {
   it("writes the owner codec's bytes from the worker, and keeps the commits made during the compaction", async () => {
@@ -128,10 +73,10 @@ describe("a keyed JSON store whose snapshots the worker replica writes", () => {
     const later = ["d", "e", "f"].map((key) => store.commit(`late ${key}`, () => [put(key, key)]));
     const report = await compaction;
     for (const ticket of later) expect((await ticket.settled).ok).toBe(true);
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
     const expected = states.get(report.seq);
     expect(expected).toBeDefined();
-    const file = await readFile(join(dir, report.snapshot));
+    const file = await readFile(join(h.dir, report.snapshot));
     expect(file.toString("hex")).toBe(hex(keyedCodec.encode(expected as KeyedCollections)));
     expect(fed.stats.snapshots).toBe(1);
     // The late commits are in memory, and a second compaction puts them in its snapshot.
@@ -139,11 +84,11 @@ describe("a keyed JSON store whose snapshots the worker replica writes", () => {
     await commitAll(store, [[{ op: "clear", collection: "meta" }]]);
     const second = await store.compact("again");
     expect(second.seq).toBe(store.read().seq);
-    expect((await readFile(join(dir, second.snapshot))).toString("hex")).toBe(
+    expect((await readFile(join(h.dir, second.snapshot))).toString("hex")).toBe(
       hex(keyedCodec.encode(store.read().value)),
     );
     expect(fed.stats).toMatchObject({ snapshots: 2, retained: 0, seq: second.seq });
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
   });
 
   it("warm-loads the worker's snapshot on reopen, and the new worker loads it too", async () => {
@@ -165,9 +110,9 @@ describe("a keyed JSON store whose snapshots the worker replica writes", () => {
     expect(hex(keyedCodec.encode(second.store.read().value))).toBe(finalState);
     const report = await second.store.compact("after reopen");
     expect(report.seq).toBe(compacted.seq + 2);
-    expect((await readFile(join(dir, report.snapshot))).toString("hex")).toBe(finalState);
+    expect((await readFile(join(h.dir, report.snapshot))).toString("hex")).toBe(finalState);
     expect(fed.stats).toMatchObject({ snapshots: 1, spawns: 1, resyncs: 0 });
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
   });
 
   it("fails the compaction with ERR_CORRUPT for a batch the worker cannot apply, and loses nothing", async () => {
@@ -181,11 +126,11 @@ describe("a keyed JSON store whose snapshots the worker replica writes", () => {
     });
     expect(String((failure as Error).message)).toContain("op batch 2 does not apply");
     expect(store.health().lastCompactionError?.code).toBe("ERR_CORRUPT");
-    expect((await readdir(dir)).filter((file) => file.startsWith("keyed.snap."))).toEqual([]);
+    expect((await readdir(h.dir)).filter((file) => file.startsWith("keyed.snap."))).toEqual([]);
     await commitAll(store, [[put("p3", 3)]]);
     const expected = hex(keyedCodec.encode(store.read().value));
     expect((await store.close()).ok).toBe(true);
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
 
     // The journal is the source of truth: a reopen without a replica has every commit.
     const reopened = await open(undefined);

@@ -1,7 +1,6 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Codec, OpsCodec } from "@snapwrite/core";
+import type { OpsCodec } from "@snapwrite/core";
 import {
   applyKnownMetOps,
   assembleKnownFileRecord,
@@ -12,14 +11,9 @@ import {
   knownMetCodec,
   knownMetOps,
 } from "@snapwrite/formats-met";
-import {
-  type DurableStore,
-  type OpenDurableStoreOptions,
-  openDurableStore,
-} from "@snapwrite/store";
-import { concatChunks } from "@snapwrite/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createStoreReplica, type StoreWorkerReplica } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { createStoreReplica } from "../src/index.js";
+import { hex, useReplicaHarness } from "./support/store-replica-harness.js";
 
 // The worker module imports the built packages: `npx turbo run build` before these tests.
 const FIXTURE = new URL("./fixtures/known-store-worker.mjs", import.meta.url);
@@ -63,66 +57,25 @@ const ownerOps: OpsCodec<Op> = {
   decode: (bytes) => (bytes[0] === 0xee ? [] : knownMetOps.decode(bytes)),
 };
 
-const hex = (chunks: Iterable<Uint8Array>) =>
-  Buffer.from(concatChunks([...chunks])).toString("hex");
-
-let dir: string;
-let ownerEncodes: number;
-const replicas: StoreWorkerReplica[] = [];
-const stores: DurableStore<KnownMet, Op>[] = [];
-
-/** The owner codec, counted: with a replica, compaction must not call it. */
-const countedCodec: Codec<KnownMet> = {
-  name: knownMetCodec.name,
-  encode(value) {
-    ownerEncodes++;
-    return knownMetCodec.encode(value);
-  },
-  decode: (bytes) => knownMetCodec.decode(bytes),
-};
-
-function replica(options: Record<string, unknown> = {}): StoreWorkerReplica {
-  const created = createStoreReplica({ module: FIXTURE, options: { dir, ...options } });
-  replicas.push(created);
-  return created;
-}
-
-async function open(withReplica: StoreWorkerReplica | undefined) {
-  const options: OpenDurableStoreOptions<KnownMet, Op> = {
-    dir,
-    name: "known",
-    codec: countedCodec,
-    ops: ownerOps,
-    apply: (state, ops) => ({
-      header: state.header,
-      records: applyKnownMetOps(
-        state.records,
-        ops.filter((op): op is KnownMetOp => op.op !== "poison"),
-      ),
-    }),
-    empty: () => ({ header: "auto", records: [] }),
-    compaction: false,
-    replica: withReplica,
-  };
-  const opened = await openDurableStore(options);
-  stores.push(opened.store);
-  // Every committed state by seq, to compare a snapshot with the state it claims to hold.
-  const states = new Map<number, KnownMet>([[opened.store.read().seq, opened.store.read().value]]);
-  opened.store.subscribe((event) => {
-    if (event.type === "committed") states.set(event.toSeq, opened.store.read().value);
-  });
-  return { ...opened, states };
-}
-
-async function commitAll(store: DurableStore<KnownMet, Op>, batches: readonly Op[][]) {
-  const results = await Promise.all(
-    batches.map((ops, i) => store.commit(`batch ${i}`, () => ops).settled),
-  );
-  for (const result of results) expect(result.ok).toBe(true);
-}
+const h = useReplicaHarness<KnownMet, Op>({
+  fixture: FIXTURE,
+  dirPrefix: "snapwrite-store-replica-",
+  name: "known",
+  codec: knownMetCodec,
+  ops: ownerOps,
+  apply: (state, ops) => ({
+    header: state.header,
+    records: applyKnownMetOps(
+      state.records,
+      ops.filter((op): op is KnownMetOp => op.op !== "poison"),
+    ),
+  }),
+  empty: () => ({ header: "auto", records: [] }),
+});
+const { replica, open, commitAll } = h;
 
 async function snapshotFiles(): Promise<string[]> {
-  return (await readdir(dir)).filter((file) => file.startsWith("known.snap.")).sort();
+  return (await readdir(h.dir)).filter((file) => file.startsWith("known.snap.")).sort();
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -132,17 +85,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "snapwrite-store-replica-"));
-  ownerEncodes = 0;
-});
-
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const created of replicas.splice(0)) await created.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe("a durable store whose snapshots the worker replica writes", () => {
   it("writes the snapshot in the worker, byte-identical to the owner codec's, while commits go on", async () => {
@@ -158,8 +100,8 @@ describe("a durable store whose snapshots the worker replica writes", () => {
     const later = [5, 6, 7].map((id) => store.commit(`late ${id}`, () => [upsert(record(id))]));
     const report = await compaction;
     for (const ticket of later) expect((await ticket.settled).ok).toBe(true);
-    expect(ownerEncodes).toBe(0);
-    const file = await readFile(join(dir, report.snapshot));
+    expect(h.ownerEncodes).toBe(0);
+    const file = await readFile(join(h.dir, report.snapshot));
     const expected = states.get(report.seq);
     expect(expected).toBeDefined();
     expect(file.toString("hex")).toBe(hex(knownMetCodec.encode(expected as KnownMet)));
@@ -169,10 +111,10 @@ describe("a durable store whose snapshots the worker replica writes", () => {
     await commitAll(store, [[remove(3)]]);
     const second = await store.compact("again");
     expect(second.seq).toBe(store.read().seq);
-    const secondFile = await readFile(join(dir, second.snapshot));
+    const secondFile = await readFile(join(h.dir, second.snapshot));
     expect(secondFile.toString("hex")).toBe(hex(knownMetCodec.encode(store.read().value)));
     expect(fed.stats).toMatchObject({ snapshots: 2, retained: 0, seq: second.seq });
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
   });
 
   it("reopens from the worker's snapshot plus the journal, and seeds the new replica from them", async () => {
@@ -192,17 +134,17 @@ describe("a durable store whose snapshots the worker replica writes", () => {
       seq: compacted.seq + 2,
     });
     expect(hex(knownMetCodec.encode(second.store.read().value))).toBe(finalState);
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
     // The new worker loaded the snapshot file and the two replayed batches itself.
     const report = await second.store.compact("after reopen");
     expect(report.seq).toBe(compacted.seq + 2);
-    expect((await readFile(join(dir, report.snapshot))).toString("hex")).toBe(finalState);
+    expect((await readFile(join(h.dir, report.snapshot))).toString("hex")).toBe(finalState);
     expect(fed.stats).toMatchObject({ snapshots: 1, spawns: 1, resyncs: 0 });
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
   });
 
   it("rebuilds a crashed worker from the last snapshot and the batches the owner kept", async () => {
-    const fed = replica({ crashMarker: join(dir, "crash-marker") });
+    const fed = replica({ crashMarker: join(h.dir, "crash-marker") });
     const { store } = await open(fed);
     await commitAll(store, [[upsert(record(20))]]);
     // The worker dies applying that batch; the owner keeps every batch since the last snapshot.
@@ -211,10 +153,10 @@ describe("a durable store whose snapshots the worker replica writes", () => {
     expect(fed.stats).toMatchObject({ alive: false, retained: 3, seq: 3 });
     const report = await store.compact("after crash");
     expect(fed.stats).toMatchObject({ alive: true, spawns: 2, resyncs: 1, snapshots: 1 });
-    expect((await readFile(join(dir, report.snapshot))).toString("hex")).toBe(
+    expect((await readFile(join(h.dir, report.snapshot))).toString("hex")).toBe(
       hex(knownMetCodec.encode(store.read().value)),
     );
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
   });
 
   it("fails the compaction with ERR_CORRUPT for a batch the worker cannot decode, and loses nothing", async () => {
@@ -230,7 +172,7 @@ describe("a durable store whose snapshots the worker replica writes", () => {
     expect(String((failure as Error).message)).toContain("op batch 2 does not decode");
     expect(store.health().lastCompactionError?.code).toBe("ERR_CORRUPT");
     expect(await snapshotFiles()).toEqual([]);
-    expect(ownerEncodes).toBe(0);
+    expect(h.ownerEncodes).toBe(0);
     // The store keeps taking commits; a retry fails the same way (the batch is still needed).
     await commitAll(store, [[upsert(record(32))]]);
     await expect(store.compact("retry")).rejects.toMatchObject({ code: "ERR_CORRUPT" });
@@ -267,7 +209,7 @@ describe("a durable store whose snapshots the worker replica writes", () => {
       durable: true,
     });
     next.release();
-    expect((await readFile(join(dir, "known.snap.0000000000000000"))).toString("hex")).toBe(
+    expect((await readFile(join(h.dir, "known.snap.0000000000000000"))).toString("hex")).toBe(
       hex(knownMetCodec.encode({ header: "auto", records: [] })),
     );
   });

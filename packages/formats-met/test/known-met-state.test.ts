@@ -4,15 +4,12 @@ import { describe, expect, it } from "vitest";
 import {
   applyKnownMetOps,
   applyKnownMetStateOps,
-  assembleKnownFileRecord,
   createKnownMetCodec,
   createKnownMetStateCodec,
-  createMetTag,
   emptyKnownMetState,
   isKnownMetState,
   type KnownFileRecord,
   type KnownMet,
-  type KnownMetHeader,
   type KnownMetOp,
   type KnownMetState,
   knownMetCodec,
@@ -21,41 +18,18 @@ import {
   knownMetStateFrom,
 } from "../src/index.js";
 import { knownMetStateParts } from "../src/known-met/known-met-state.js";
+import {
+  hashOf,
+  headerArb,
+  hex,
+  hexOf,
+  opArbOf,
+  record,
+  recordArb,
+} from "./support/known-met-arbitraries.js";
 
-function hashOf(id: number): Uint8Array {
-  const hash = new Uint8Array(16);
-  new DataView(hash.buffer).setUint32(0, id, true);
-  hash[15] = 0x5a;
-  return hash;
-}
+const opArb = opArbOf(11);
 
-function record(id: number, size: number, name: string): KnownFileRecord {
-  return assembleKnownFileRecord({
-    date: 1_700_000_000 + id,
-    hash: hashOf(id),
-    partHashes: [],
-    tags: [
-      createMetTag({ id: 1, type: "string", value: name }),
-      createMetTag({ id: 2, type: size > 0xffffffff ? "uint64" : "uint32", value: size }),
-    ],
-  });
-}
-
-const recordArb = fc
-  .record({
-    id: fc.nat(9),
-    size: fc.oneof(fc.nat(9_000_000), fc.constant(5_000_000_000)),
-    name: fc.string({ maxLength: 6 }),
-  })
-  .map(({ id, size, name }) => record(id, size, name));
-const opArb: fc.Arbitrary<KnownMetOp> = fc.oneof(
-  recordArb.map((r) => ({ op: "upsert" as const, record: r })),
-  fc.nat(11).map((id) => ({ op: "remove" as const, hash: hashOf(id) })),
-);
-const headerArb = fc.constantFrom<KnownMetHeader | "auto">("auto", 0x0e, 0x0f);
-
-const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
-const hex = (chunks: Iterable<Uint8Array>) => hexOf(concatChunks([...chunks]));
 const smallOwner = createKnownMetCodec({ chunkSize: 64 });
 const smallState = createKnownMetStateCodec({ chunkSize: 64 });
 

@@ -3,51 +3,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyKnownMetOps,
-  assembleKnownFileRecord,
   createKnownMetStoreState,
-  createMetTag,
   type KnownFileRecord,
-  type KnownMetHeader,
   type KnownMetOp,
   knownMetCodec,
   knownMetOps,
 } from "../src/index.js";
+import { headerArb, hex, opArbOf, record, recordArb } from "./support/known-met-arbitraries.js";
 
-function hashOf(id: number): Uint8Array {
-  const hash = new Uint8Array(16);
-  hash[0] = id & 0xff;
-  hash[1] = id >> 8;
-  hash[15] = 0x5a;
-  return hash;
-}
-
-function record(id: number, size: number, name: string): KnownFileRecord {
-  return assembleKnownFileRecord({
-    date: 1_700_000_000 + id,
-    hash: hashOf(id),
-    partHashes: [],
-    tags: [
-      createMetTag({ id: 1, type: "string", value: name }),
-      createMetTag({ id: 2, type: size > 0xffffffff ? "uint64" : "uint32", value: size }),
-    ],
-  });
-}
-
-const recordArb = fc
-  .record({
-    id: fc.nat(9),
-    size: fc.oneof(fc.nat(9_000_000), fc.constant(5_000_000_000)),
-    name: fc.string({ maxLength: 6 }),
-  })
-  .map(({ id, size, name }) => record(id, size, name));
-const opArb: fc.Arbitrary<KnownMetOp> = fc.oneof(
-  recordArb.map((r) => ({ op: "upsert" as const, record: r })),
-  fc.nat(9).map((id) => ({ op: "remove" as const, hash: hashOf(id) })),
-);
-const headerArb = fc.constantFrom<KnownMetHeader | "auto">("auto", 0x0e, 0x0f);
-
-const hex = (chunks: Iterable<Uint8Array>) =>
-  Buffer.from(concatChunks([...chunks])).toString("hex");
+const opArb = opArbOf(9);
 
 describe("createKnownMetStoreState", () => {
   it("encodes what knownMetCodec encodes for the owner's applyKnownMetOps, batch after batch", () => {

@@ -6,6 +6,7 @@ import {
   PersistenceError,
   type WriteStage,
 } from "../errors/persistence-error.js";
+import type { WriteAttemptOutcome } from "./write-attempt.js";
 
 /** What the writer hands a {@link TargetRunner} for one write attempt. */
 export interface TargetRunInput {
@@ -103,20 +104,8 @@ export function isTargetRunner(value: unknown): value is TargetRunner {
   );
 }
 
-/** A runner's outcome with every field the scheduler needs. Internal. */
-export type CompleteRunOutcome =
-  | {
-      readonly ok: true;
-      readonly bytes: number;
-      readonly durable: boolean;
-      readonly timings: WriteTimings;
-    }
-  | {
-      readonly ok: false;
-      readonly stage: WriteStage;
-      readonly error: PersistenceError;
-      readonly timings: WriteTimings;
-    };
+/** A runner's outcome with every field the scheduler needs: a write attempt's. Internal. */
+export type CompleteRunOutcome = WriteAttemptOutcome;
 
 function wallTimings(start: number): WriteTimings {
   const totalMs = performance.now() - start;

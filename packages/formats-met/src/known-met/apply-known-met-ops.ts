@@ -1,3 +1,4 @@
+import { applyKnownMetOp, arraySlots, opKey } from "./apply-known-met-op.js";
 import { checkKnownMetOp, hashKey } from "./check-known-met-op.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMetOp } from "./known-met-op.js";
@@ -43,21 +44,11 @@ export function applyKnownMetOps(
     slots.push(record);
   }
   const touched = new Set<string>();
+  const target = arraySlots({ slots, first });
   for (const op of ops) {
-    const key = hashKey(op.op === "upsert" ? op.record.hash : op.hash);
+    const key = opKey(op);
     touched.add(key);
-    const at = first.get(key);
-    if (op.op === "upsert") {
-      if (at === undefined) {
-        first.set(key, slots.length);
-        slots.push(op.record);
-      } else {
-        slots[at] = op.record;
-      }
-    } else if (at !== undefined) {
-      slots[at] = undefined;
-      first.delete(key);
-    }
+    applyKnownMetOp(target, op, key);
   }
   const next: KnownFileRecord[] = [];
   for (let i = 0; i < slots.length; i++) {

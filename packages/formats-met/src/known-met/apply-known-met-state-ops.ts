@@ -1,4 +1,5 @@
-import { checkKnownMetOp, hashKey } from "./check-known-met-op.js";
+import { applyKnownMetOp, type KnownMetSlots, opKey } from "./apply-known-met-op.js";
+import { checkKnownMetOp } from "./check-known-met-op.js";
 import type { KnownMetOp } from "./known-met-op.js";
 import { type KnownMetState, knownMetStateOf, knownMetStateParts } from "./known-met-state.js";
 
@@ -29,8 +30,21 @@ export function applyKnownMetStateOps(
   const firstOf = parts.firstOf.clone();
   let later = parts.later;
   let next = parts.next;
+  const target: KnownMetSlots = {
+    firstAt: (key) => firstOf.get(key),
+    append: (key, record) => {
+      firstOf.set(key, next);
+      byOrder.set(next, record);
+      next++;
+    },
+    replace: (at, record) => byOrder.set(at, record, true),
+    remove: (key, at) => {
+      byOrder.delete(at);
+      firstOf.delete(key);
+    },
+  };
   for (const op of ops) {
-    const key = hashKey(op.op === "upsert" ? op.record.hash : op.hash);
+    const key = opKey(op);
     const duplicates = later.get(key);
     if (duplicates !== undefined) {
       // Rare (only a loaded file has duplicates): the small side map is copied, not shared.
@@ -39,19 +53,7 @@ export function applyKnownMetStateOps(
       later = rest;
       for (const order of duplicates) byOrder.delete(order);
     }
-    const at = firstOf.get(key);
-    if (op.op === "upsert") {
-      if (at === undefined) {
-        firstOf.set(key, next);
-        byOrder.set(next, op.record);
-        next++;
-      } else {
-        byOrder.set(at, op.record, true);
-      }
-    } else if (at !== undefined) {
-      byOrder.delete(at);
-      firstOf.delete(key);
-    }
+    applyKnownMetOp(target, op, key);
   }
   return knownMetStateOf({ header: parts.header, byOrder, firstOf, later, next });
 }

@@ -1,14 +1,6 @@
-import { createChunkWriter } from "@snapwrite/core/codec-kit";
-import type { KnownMetHeader } from "./known-met.js";
+import { encodeRecordRuns } from "./encode-record-runs.js";
 import { type KnownMetState, knownMetStateParts } from "./known-met-state.js";
-import {
-  AUTO_SCAN_SLICE,
-  checkEncodeHeader,
-  drainChunks,
-  encodeError,
-  isLargeRecord,
-  RecordRunWriter,
-} from "./record-run-writer.js";
+import { checkEncodeHeader, encodeError, isLargeRecord } from "./record-run-writer.js";
 
 /** Options of {@link encodeKnownMetState}. */
 export interface EncodeKnownMetStateOptions {
@@ -30,30 +22,14 @@ export function* encodeKnownMetState(
 ): Generator<Uint8Array, void, undefined> {
   const parts = knownMetStateParts(state);
   if (parts === undefined) throw encodeError("value must be a KnownMetState");
-  const wanted = checkEncodeHeader(parts.header);
-  let header: KnownMetHeader = wanted === "auto" ? 0x0e : wanted;
-  if (wanted === "auto") {
-    let i = 0;
-    for (const record of parts.byOrder.values()) {
-      if (isLargeRecord(record)) {
-        header = 0x0f;
-        break;
-      }
-      // Keep each generator step short for sliced executors: the scan may cover a million records.
-      if ((i & AUTO_SCAN_SLICE) === AUTO_SCAN_SLICE) yield new Uint8Array(0);
-      i++;
-    }
-  }
-  const w = createChunkWriter({ chunkSize: options.chunkSize });
-  const runs = new RecordRunWriter(w);
-  runs.header(header, parts.byOrder.size);
-  let i = 0;
-  for (const record of parts.byOrder.values()) {
-    runs.record(record, i++);
-    if (w.readyCount > 0) yield* drainChunks(w);
-  }
-  runs.flush();
-  yield* drainChunks(w);
-  const last = w.finish();
-  if (last !== undefined) yield last;
+  return yield* encodeRecordRuns(
+    {
+      wanted: checkEncodeHeader(parts.header),
+      count: parts.byOrder.size,
+      records: () => parts.byOrder.values(),
+      isLarge: (record) => isLargeRecord(record),
+      write: (runs, record, i) => runs.record(record, i),
+    },
+    options.chunkSize,
+  );
 }

@@ -1,14 +1,7 @@
-import { createChunkWriter } from "@snapwrite/core/codec-kit";
-import type { KnownMet, KnownMetHeader } from "./known-met.js";
+import { encodeRecordRuns } from "./encode-record-runs.js";
+import type { KnownMet } from "./known-met.js";
 import { type PendingRecords, pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
-import {
-  AUTO_SCAN_SLICE,
-  checkEncodeHeader,
-  drainChunks,
-  encodeError,
-  isLargeRecord,
-  RecordRunWriter,
-} from "./record-run-writer.js";
+import { checkEncodeHeader, encodeError, isLargeRecord } from "./record-run-writer.js";
 
 /** Options of {@link encodeKnownMet}. */
 export interface EncodeKnownMetOptions {
@@ -38,32 +31,23 @@ export function* encodeKnownMet(
   const lazy = pendingRecordsOf(records);
   const isPending = (i: number): boolean =>
     lazy !== undefined && i < lazy.count && lazy.pending[i] === 1;
-  const wanted = checkEncodeHeader(value.header);
-  let header: KnownMetHeader = wanted === "auto" ? 0x0e : wanted;
-  if (wanted === "auto") {
-    for (let i = 0; i < records.length; i++) {
-      if (isPending(i) ? pendingIsLarge(lazy as PendingRecords, i) : isLargeRecord(records[i])) {
-        header = 0x0f;
-        break;
-      }
-      // Keep each generator step short for sliced executors: the scan may cover a million records.
-      if ((i & AUTO_SCAN_SLICE) === AUTO_SCAN_SLICE) yield new Uint8Array(0);
-    }
-  }
-  const w = createChunkWriter({ chunkSize: options.chunkSize });
-  const runs = new RecordRunWriter(w);
-  runs.header(header, records.length);
-  for (let i = 0; i < records.length; i++) {
-    if (isPending(i)) {
-      const state = lazy as PendingRecords;
-      runs.span(state.src, state.starts[i] as number, state.starts[i + 1] as number);
-    } else {
-      runs.record(records[i], i);
-    }
-    if (w.readyCount > 0) yield* drainChunks(w);
-  }
-  runs.flush();
-  yield* drainChunks(w);
-  const last = w.finish();
-  if (last !== undefined) yield last;
+  return yield* encodeRecordRuns(
+    {
+      wanted: checkEncodeHeader(value.header),
+      count: records.length,
+      // Indices, not records: reading a pending record would make its view.
+      records: () => records.keys(),
+      isLarge: (_, i) =>
+        isPending(i) ? pendingIsLarge(lazy as PendingRecords, i) : isLargeRecord(records[i]),
+      write: (runs, _, i) => {
+        if (isPending(i)) {
+          const state = lazy as PendingRecords;
+          runs.span(state.src, state.starts[i] as number, state.starts[i + 1] as number);
+        } else {
+          runs.record(records[i], i);
+        }
+      },
+    },
+    options.chunkSize,
+  );
 }

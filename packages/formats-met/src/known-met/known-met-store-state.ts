@@ -1,3 +1,4 @@
+import { applyKnownMetOp, arraySlots, opKey } from "./apply-known-met-op.js";
 import { hashKey } from "./check-known-met-op.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { encodeKnownMet } from "./encode-known-met.js";
@@ -81,6 +82,20 @@ export function createKnownMetStoreState(
     holes = 0;
   }
 
+  const target = arraySlots(
+    {
+      get slots() {
+        return slots;
+      },
+      get first() {
+        return first;
+      },
+    },
+    () => {
+      holes++;
+    },
+  );
+
   return {
     load(file: Uint8Array | undefined): void {
       const loaded = file === undefined ? undefined : decodeKnownMet(file);
@@ -105,21 +120,9 @@ export function createKnownMetStoreState(
         else throw new TypeError(`ops[${index}].op must be "upsert" or "remove"`);
       });
       for (const op of ops) {
-        const key = hashKey(op.op === "upsert" ? op.record.hash : op.hash);
+        const key = opKey(op);
         dropDuplicates(key);
-        const at = first.get(key);
-        if (op.op === "upsert") {
-          if (at === undefined) {
-            first.set(key, slots.length);
-            slots.push(op.record);
-          } else {
-            slots[at] = op.record;
-          }
-        } else if (at !== undefined) {
-          slots[at] = undefined;
-          first.delete(key);
-          holes++;
-        }
+        applyKnownMetOp(target, op, key);
       }
       if (holes > 1024 && holes * 2 > slots.length) compact();
     },
