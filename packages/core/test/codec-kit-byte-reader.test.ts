@@ -79,7 +79,29 @@ describe("createByteReader", () => {
     expect([...r.announced(3, at)]).toEqual([1, 2, 3]);
   });
 
+  it("refuses a computed length that is not a byte count with bad-length, never moving backwards", () => {
+    const r = createByteReader(Uint8Array.of(1, 2, 3, 4));
+    r.u8();
+    for (const length of [-1, 2.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(corruptDetails(() => r.view(length))).toMatchObject({
+        reason: "bad-length",
+        offset: 1,
+      });
+      expect(corruptDetails(() => r.skip(length))).toMatchObject({ reason: "bad-length" });
+      expect(corruptDetails(() => r.announced(length, 0))).toMatchObject({
+        reason: "bad-length",
+        offset: 0,
+      });
+      expect(corruptDetails(() => r.expectCount(length, 1, 0))).toMatchObject({
+        reason: "bad-length",
+      });
+      expect(r.offset).toBe(1);
+    }
+    expect([...r.view(3)]).toEqual([2, 3, 4]);
+  });
+
   it("rejects impossible construction arguments", () => {
+    expect(() => createByteReader(null as unknown as Uint8Array)).toThrow(/must be a Uint8Array/);
     expect(() => createByteReader(Uint8Array.of(1), 2)).toThrow(RangeError);
     expect(() => createByteReader(Uint8Array.of(1), 0, 5)).toThrow(RangeError);
     expect(() => createByteReader([1] as unknown as Uint8Array)).toThrow(TypeError);

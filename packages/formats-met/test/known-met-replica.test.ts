@@ -142,4 +142,16 @@ describe("createKnownMetReplica", () => {
     expect(replica.size).toBe(0);
     expect(() => createKnownMetReplica({ header: 0x10 as never })).toThrow(TypeError);
   });
+
+  it("checks its options when it is created, not at the first encode", () => {
+    expect(() => createKnownMetReplica({ header: null as never })).toThrow(TypeError);
+    expect(() => createKnownMetReplica(null as never)).toThrow(/options must be an object/);
+    expect(() => createKnownMetReplica(5 as never)).toThrow(TypeError);
+    for (const chunkSize of [10, 64.5, "128" as never, Number.NaN]) {
+      expect(() => createKnownMetReplica({ chunkSize }), String(chunkSize)).toThrow(
+        /createKnownMetReplica: chunkSize must be an integer >= 64/,
+      );
+    }
+    expect(createKnownMetReplica({ chunkSize: 64 }).size).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Codec } from "@snapwrite/core";
+import { type Codec, PersistenceError } from "@snapwrite/core";
 import type { SnapshotStore } from "@snapwrite/journal";
 
 /**
@@ -125,6 +125,14 @@ export function snapshotSource<S>(
     return { snapshots, chunks: codec.encode(root.value), release: () => undefined };
   }
   const hold = replica.holdSnapshot(root.seq);
+  if (
+    typeof hold !== "object" ||
+    hold === null ||
+    typeof hold.write !== "function" ||
+    typeof hold.release !== "function"
+  ) {
+    throw replicaBroken(`holdSnapshot(${root.seq}) returned no { write, release }`);
+  }
   const viaReplica: SnapshotStore = {
     ...snapshots,
     async write(seq, _chunks, options = {}) {
@@ -133,10 +141,21 @@ export function snapshotSource<S>(
       }
       const target = snapshots.targetOf(seq);
       const written = await hold.write(target, { signal: options.signal });
+      if (typeof written?.bytes !== "number" || typeof written.durable !== "boolean") {
+        throw replicaBroken(`the replica's write of ${target} resolved to no { bytes, durable }`);
+      }
       return { target, bytes: written.bytes, durable: written.durable };
     },
   };
   return { snapshots: viaReplica, chunks: [], release: () => hold.release() };
+}
+
+/** A replica that broke its contract: the compaction fails with this and nothing is deleted. */
+function replicaBroken(message: string): PersistenceError {
+  return new PersistenceError("ERR_ENCODE", `store replica: ${message}`, {
+    stage: "encode",
+    details: { reason: "replica" },
+  });
 }
 
 /** Hands a durable group to the replica; a throwing replica must not break the group's results. */

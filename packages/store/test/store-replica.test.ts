@@ -163,6 +163,32 @@ describe("openDurableStore with a replica", () => {
     await second.store.close();
   });
 
+  it("fails a compaction with ERR_ENCODE when the replica breaks its contract, and keeps every file", async () => {
+    const fs = memFs();
+    const replica = new FakeReplica(fs);
+    const { store } = await openCounters(fs, { replica, compaction: false });
+    await store.commit("a", () => [add("a", 1)]).settled;
+    const hold = replica.holdSnapshot.bind(replica);
+    replica.holdSnapshot = () => undefined as unknown as StoreReplicaSnapshot;
+    await expect(store.compact("no hold")).rejects.toMatchObject({
+      code: "ERR_ENCODE",
+      details: { reason: "replica" },
+    });
+    replica.holdSnapshot = (seq) => {
+      const held = hold(seq);
+      return { ...held, write: async () => undefined as never, release: () => held.release() };
+    };
+    await expect(store.compact("no result")).rejects.toMatchObject({
+      code: "ERR_ENCODE",
+      message: expect.stringMatching(/resolved to no \{ bytes, durable \}/),
+    });
+    expect((await store.commit("b", () => [add("a", 1)]).settled).ok).toBe(true);
+    await store.close();
+    const reopened = await openCounters(fs);
+    expect(reopened.store.read()).toEqual({ value: { a: 2 }, seq: 2 });
+    await reopened.store.close();
+  });
+
   it("fails a compaction with the replica's error and keeps every file", async () => {
     const fs = memFs();
     const replica = new FakeReplica(fs);

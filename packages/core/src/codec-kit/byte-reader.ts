@@ -59,6 +59,13 @@ class ByteReaderImpl implements ByteReader {
     return this.end - this.offset;
   }
 
+  /** A length the decoder computed (maybe from the input) must be a byte count. */
+  private checkLength(n: number, at: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw corruptError(`Length ${n} is not a byte count`, at, "bad-length", { length: n });
+    }
+  }
+
   private need(n: number): number {
     const at = this.offset;
     if (this.end - at < n) {
@@ -92,6 +99,7 @@ class ByteReaderImpl implements ByteReader {
   }
 
   view(length: number): Uint8Array {
+    this.checkLength(length, this.offset);
     const at = this.need(length);
     return this.bytes.subarray(at, at + length);
   }
@@ -104,10 +112,13 @@ class ByteReaderImpl implements ByteReader {
   }
 
   skip(length: number): void {
+    this.checkLength(length, this.offset);
     this.need(length);
   }
 
   expectCount(count: number, unitSize: number, lengthOffset: number): void {
+    this.checkLength(count, lengthOffset);
+    this.checkLength(unitSize, lengthOffset);
     const available = this.end - this.offset;
     if (count * unitSize > available) {
       throw corruptError(
@@ -124,9 +135,10 @@ class ByteReaderImpl implements ByteReader {
  * Creates a {@link ByteReader} over `bytes`, starting at `offset` (default 0) and ending at `end`
  * (default `bytes.length`).
  */
-export function createByteReader(bytes: Uint8Array, offset = 0, end = bytes.length): ByteReader {
+export function createByteReader(bytes: Uint8Array, offset = 0, end?: number): ByteReader {
   if (!(bytes instanceof Uint8Array))
     throw new TypeError("createByteReader: bytes must be a Uint8Array");
+  end ??= bytes.length;
   if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
     throw new RangeError(`createByteReader: offset ${offset} is outside the input`);
   }

@@ -187,11 +187,21 @@ class ReplicaRecords {
  * bytes, then the live records are slid down inside their slabs (no second copy of the state).
  */
 export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): KnownMetReplica {
-  const header = options.header ?? "auto";
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createKnownMetReplica: options must be an object");
+  }
+  const header = options.header === undefined ? "auto" : options.header;
   if (header !== "auto" && header !== 0x0e && header !== 0x0f) {
-    throw new TypeError(`header must be 0x0E, 0x0F or "auto", got ${String(header)}`);
+    throw new TypeError(
+      `createKnownMetReplica: header must be 0x0E, 0x0F or "auto", got ${String(header)}`,
+    );
   }
   const chunkSize = options.chunkSize;
+  if (chunkSize !== undefined && (!Number.isSafeInteger(chunkSize) || chunkSize < 64)) {
+    throw new RangeError(
+      `createKnownMetReplica: chunkSize must be an integer >= 64, got ${JSON.stringify(chunkSize)}`,
+    );
+  }
   const records = new ReplicaRecords();
   return {
     apply(patch: KnownMetPatch): void {
