@@ -16,10 +16,9 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { OpsCodec } from "@snapwrite/core";
-import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import { createJsonOpsCodec } from "@snapwrite/formats-json";
 import {
   applyKeyedOps,
-  createKeyedCollectionsCodec,
   emptyCollections,
   type KeyedCollections,
   type KeyedOp,
@@ -27,6 +26,7 @@ import {
   openDurableStore,
   replayKeyedOps,
 } from "@snapwrite/store";
+import { keyedSnapshotCodec, positiveArg } from "./keyed-bench-store.js";
 import { entryValue, fmt, keyOf } from "./store-bench-run.js";
 
 const { values: args } = parseArgs({
@@ -39,10 +39,7 @@ const { values: args } = parseArgs({
 });
 
 const COLLECTION = "kv";
-const snapshotCodec = createKeyedCollectionsCodec({
-  json: createJsonCodec({ version: 1 }),
-  name: "store-bench",
-});
+const snapshotCodec = keyedSnapshotCodec("store-bench");
 const opsCodec = createJsonOpsCodec() as unknown as OpsCodec<KeyedOp>;
 const skipOps: OpsCodec<KeyedOp> = { ...opsCodec, decode: () => [] };
 const keep = (state: KeyedCollections) => state;
@@ -117,9 +114,9 @@ async function timeLoad(options: Options): Promise<{ totalMs: number; replayMs: 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
-  const entries = Number(args.entries);
-  const journal = Number(args.journal);
-  const rounds = Number(args.rounds);
+  const entries = positiveArg("entries", args.entries);
+  const journal = positiveArg("journal", args.journal);
+  const rounds = positiveArg("rounds", args.rounds);
   const dir = await mkdtemp(join(tmpdir(), "snapwrite-load-"));
   try {
     await seed(dir, entries, journal);
