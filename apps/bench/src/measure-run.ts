@@ -135,6 +135,7 @@ export async function measureRun<T>(
       }
     }
     const writerReport = session.reported?.();
+    const workerMemory = session.workerMemoryBytes?.();
     try {
       await session.close();
     } catch (error) {
@@ -156,6 +157,7 @@ export async function measureRun<T>(
       ownerCalls: outcome?.ownerCalls ?? null,
       extraRssMb: round((stall.peakRssBytes - stall.startRssBytes) / MB, 1),
       extraHeapMb: round((stall.peakHeapBytes - stall.startHeapBytes) / MB, 1),
+      workerMemoryMb: workerMemory === undefined ? undefined : round(workerMemory / MB, 1),
       eldMaxMs: round(stall.eldMaxMs),
       eldP99Ms: round(stall.eldP99Ms),
       writeCalls: counts.writeCalls,

@@ -33,6 +33,8 @@ export interface RunResult {
   readonly extraRssMb: number | null;
   /** Peak of JS heap used + external memory minus its value at the start of the run, MB. */
   readonly extraHeapMb: number | null;
+  /** A replica worker's own peak JS heap used + external memory (its isolate only), MB. */
+  readonly workerMemoryMb?: number | undefined;
   /** `monitorEventLoopDelay` max and p99 minus its resolution, ms. */
   readonly eldMaxMs: number | null;
   readonly eldP99Ms: number | null;

@@ -36,6 +36,11 @@ export interface SaveSession<T> {
   reported?(): WriterReport;
   /** File-system activity in other threads (a replica worker) since the session opened. */
   io?(): FsCounts;
+  /**
+   * A replica worker's own memory: the largest JS heap used + external bytes of its thread, in
+   * bytes, sampled after each of its writes (garbage not yet collected included).
+   */
+  workerMemoryBytes?(): number;
 }
 
 /** Sums over the write results a snapwrite writer reported during one run. */

@@ -64,9 +64,11 @@ export function createSnapwriteWorkerContender(
       let latest = initial as unknown as () => KnownMetValue;
       const counts = new SharedArrayBuffer(FS_COUNT_FIELDS * Float64Array.BYTES_PER_ELEMENT);
       const countView = new Float64Array(counts);
+      const memory = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+      const memoryView = new Float64Array(memory);
       const replica = createWorkerReplica({
         module: workerModule,
-        options: { dir, counts },
+        options: { dir, counts, memory },
         resync: (fresh) => {
           const file = concatenated(knownMetCodec, latest());
           fresh.patch({ op: "load", file }, [file.buffer as ArrayBuffer]);
@@ -114,6 +116,7 @@ export function createSnapwriteWorkerContender(
         readBack: () => readTargetFile(dir, target),
         reported: tally.report,
         io: () => readFsCounts(countView),
+        workerMemoryBytes: () => memoryView[0] ?? 0,
         async close() {
           await writer.close({ timeoutMs: 60_000 });
         },
