@@ -137,6 +137,17 @@ async function readHeader(
   }
 }
 
+/**
+ * A header is torn (the segment was being created when the process died) when it is cut short or
+ * zero-filled, or when the file holds nothing after it. A complete, non-zero header that does not
+ * decode, with bytes after it, is damage: records may follow that only its salt could vouch for.
+ */
+function isTornHeader(entry: { error?: PersistenceError; size: number }): boolean {
+  if (entry.error === undefined) return false;
+  const reason = entry.error.details?.reason;
+  return reason === "torn" || reason === "zero" || entry.size <= SEGMENT_HEADER_BYTES;
+}
+
 function damageOf(file: string, problem: ScanProblem): ReplayDamage {
   return { file, offset: problem.offset, reason: problem.reason, message: problem.message };
 }
@@ -175,7 +186,7 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
   // The last segment may have a torn header: it was being created when the process died.
   let usable = files.length;
   const lastHeader = headers[files.length - 1];
-  if (lastHeader !== undefined && lastHeader.error !== undefined) {
+  if (lastHeader !== undefined && isTornHeader(lastHeader)) {
     const d: ReplayDamage = {
       file: files[files.length - 1] as string,
       offset: Number(lastHeader.error.details?.offset ?? 0),

@@ -1,6 +1,8 @@
 import {
   type JournalRecord,
   RECORD_HEADER_BYTES,
+  RECORD_TYPE_DATA,
+  RECORD_TYPE_MARK,
   readRecordAt,
   SEGMENT_HEADER_BYTES,
   type SegmentHeader,
@@ -33,7 +35,8 @@ export interface SegmentScan {
 
 /**
  * Finds the first offset after `from` holding a record that validates with seq > `afterSeq`.
- * Candidates are filtered on the seq field before any checksum is computed.
+ * Candidates are filtered on the seq and type fields, and on a length that fits before `end`,
+ * before any checksum is computed; nothing is allocated.
  */
 export function findLaterRecord(
   bytes: Uint8Array,
@@ -49,10 +52,34 @@ export function findLaterRecord(
     if (view.getUint32(at + 16, true) !== 0 && maxSeq < 2 ** 32) continue;
     const seq = view.getUint32(at + 12, true) + view.getUint32(at + 16, true) * 2 ** 32;
     if (seq <= afterSeq || seq > maxSeq) continue;
+    const type = bytes[at + 8];
+    if (type !== RECORD_TYPE_DATA && type !== RECORD_TYPE_MARK) continue;
     const read = readRecordAt(bytes, at, end, salt, maxRecordBytes);
     if (read.ok) return at;
   }
   return undefined;
+}
+
+/**
+ * A bad record with nothing valid after it is a torn tail, whatever its bytes look like; a bad
+ * record with a valid one after it is mid-segment damage, even when its length field points past
+ * the end (a flipped length bit, not an unfinished append); a record that validates with the
+ * wrong seq is never torn.
+ */
+function classify(found: ScanProblem, laterAt: number | undefined): ScanProblem {
+  if (laterAt !== undefined) {
+    if (found.reason !== "torn") return { ...found, laterAt };
+    return {
+      ...found,
+      reason: "length",
+      message: "record length points past the end of the segment, yet a valid record follows",
+      laterAt,
+    };
+  }
+  if (found.reason === "zero" || found.reason === "torn" || found.reason === "sequence") {
+    return found;
+  }
+  return { ...found, reason: "torn", message: `${found.message}; nothing valid follows` };
 }
 
 /**
@@ -103,13 +130,7 @@ export function scanSegment(
       f.reason === "zero"
         ? undefined
         : findLaterRecord(bytes, offset + 1, end, header.salt, maxRecordBytes, expect - 1);
-    // A bad record with nothing valid after it is a torn tail, whatever its bytes look like; a
-    // record that validates with the wrong seq is never torn.
-    let classified: ScanProblem = f;
-    if (laterAt !== undefined) classified = { ...f, laterAt };
-    else if (f.reason !== "zero" && f.reason !== "torn" && f.reason !== "sequence") {
-      classified = { ...f, reason: "torn", message: `${f.message}; nothing valid follows` };
-    }
+    const classified = classify(f, laterAt);
     if (problem === undefined) problem = classified;
     unbroken = false;
     if (!salvage || laterAt === undefined) break;
