@@ -1,17 +1,19 @@
 import { join } from "node:path";
-import type { FsPort } from "@snapwrite/core";
+import type { FsPort, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
+import { type CorruptReason, corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, isNotFound } from "./journal-fs.js";
 import { listSegments } from "./replay-journal.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
   decodeSegmentHeader,
+  isTornHeaderError,
   type JournalRecord,
-  readRecordAt,
   SEGMENT_HEADER_BYTES,
   type SegmentHeader,
 } from "./segment-format.js";
+import { scanSegment } from "./segment-scan.js";
 
 /** Options of {@link createJournalFollower}. */
 export interface JournalFollowerOptions {
@@ -40,7 +42,10 @@ export interface FollowResult {
 
 /** Tails a journal another process writes. Read-only. */
 export interface JournalFollower {
-  /** Reads the records appended since the last poll. Never returns a partly written record. */
+  /**
+   * Reads the records appended since the last poll. Never returns a partly written record.
+   * Rejects with `ERR_CORRUPT` when the next record it needs is damaged (see the README).
+   */
   poll(): Promise<FollowResult>;
   /** The seq the follower's state covers. */
   readonly seq: number;
@@ -49,13 +54,28 @@ export interface JournalFollower {
 interface Position {
   file: string;
   header: SegmentHeader;
+  /** A record boundary of `file`, and the seq of the record expected there. */
   offset: number;
+  expect: number;
 }
+
+/** What reading one segment from the position gave. */
+type Hop =
+  | {
+      readonly kind: "records";
+      readonly records: JournalRecord[];
+      readonly next: Position;
+      /** Damage after `records`: `next` is where it starts. */
+      readonly error?: PersistenceError | undefined;
+    }
+  | { readonly kind: "reset"; readonly reset: "gap" | "rewound" }
+  | { readonly kind: "damage"; readonly error: PersistenceError };
 
 /**
  * Creates a follower of `<dir>/<name>.wal.*` that returns new records on each `poll()` — what a
  * reader process needs to keep an in-memory copy fresh (call `poll` from a refresh timer). It
- * never writes; an incomplete record at the end is left for the next poll.
+ * never writes; an incomplete record at the end of the last segment is left for the next poll.
+ * It reads with replay's checked scan: damage is `ERR_CORRUPT` with the file, offset and reason.
  */
 export function createJournalFollower(options: JournalFollowerOptions): JournalFollower {
   const fs = options.fs ?? defaultFs;
@@ -72,64 +92,145 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     }
   }
 
-  function header(bytes: Uint8Array | undefined): SegmentHeader | undefined {
+  /**
+   * A segment's header; `undefined` while the last segment is being created (its header cut
+   * short, zero-filled or with nothing after it). Any other bad header is damage.
+   */
+  async function headerOf(
+    file: string,
+    files: readonly string[],
+  ): Promise<SegmentHeader | PersistenceError | undefined> {
+    const bytes = await read(file);
     if (bytes === undefined) return undefined;
     try {
       return decodeSegmentHeader(bytes);
-    } catch {
-      return undefined;
+    } catch (error) {
+      const last = files[files.length - 1] === file;
+      if (last && isTornHeaderError(error, bytes.byteLength)) return undefined;
+      const { message, details } = error as PersistenceError;
+      return corruptError(`journal ${file}: ${message}`, Number(details?.offset ?? 0), "header", {
+        file,
+      });
     }
   }
 
   /** Finds the segment holding seq + 1: the last one whose first seq is ≤ seq + 1. */
-  async function locate(files: readonly string[]): Promise<Position | "gap" | undefined> {
+  async function locate(files: readonly string[]): Promise<Position | Hop | undefined> {
     let found: string | undefined;
     for (const file of files) {
       const parsed = parseSegmentFileName(options.name, file);
       if (parsed !== undefined && parsed.firstSeq <= seq + 1) found = file;
     }
-    if (found === undefined) return files.length === 0 ? undefined : "gap";
-    const h = header(await read(found));
+    if (found === undefined)
+      return files.length === 0 ? undefined : { kind: "reset", reset: "gap" };
+    const h = await headerOf(found, files);
     if (h === undefined) return undefined;
-    return { file: found, header: h, offset: SEGMENT_HEADER_BYTES };
+    if (!("salt" in h)) return { kind: "damage", error: h };
+    return { file: found, header: h, offset: SEGMENT_HEADER_BYTES, expect: h.firstSeq };
+  }
+
+  /** Reads the segment at `position` up to where its successor says it ends (or its end). */
+  async function hop(position: Position, files: readonly string[]): Promise<Hop> {
+    const bytes = await read(position.file);
+    if (bytes === undefined) return { kind: "reset", reset: "gap" };
+    const next = files[files.indexOf(position.file) + 1];
+    const nextHeader = next === undefined ? undefined : await headerOf(next, files);
+    if (nextHeader !== undefined && !("salt" in nextHeader)) {
+      return { kind: "damage", error: nextHeader };
+    }
+    const limit = nextHeader === undefined ? bytes.byteLength : nextHeader.prevValidBytes;
+    if (position.offset > limit) return { kind: "reset", reset: "rewound" };
+    const scan = scanSegment(bytes, position.header, limit, maxRecordBytes, false, {
+      offset: position.offset,
+      seq: position.expect,
+    });
+    const moved: Position = { ...position, offset: scan.validBytes, expect: scan.lastSeq + 1 };
+    const fail = (offset: number, reason: CorruptReason, message: string) =>
+      corruptError(`journal ${position.file}: ${message}`, offset, reason, {
+        file: position.file,
+        seq: moved.expect,
+      });
+    const problem = scan.problem;
+    const cut = problem === undefined || problem.reason === "torn" || problem.reason === "zero";
+    if (limit > bytes.byteLength && cut) {
+      // The successor vouches for bytes this segment no longer holds.
+      const message = `segment holds ${bytes.byteLength} bytes, its successor recorded ${limit}`;
+      const error = fail(bytes.byteLength, "chain", message);
+      return { kind: "records", records: scan.records, next: moved, error };
+    }
+    if (problem !== undefined) {
+      // Only the end of the last segment may be an append still being written.
+      const error =
+        nextHeader === undefined && cut
+          ? undefined
+          : fail(problem.offset, problem.reason, problem.message);
+      return { kind: "records", records: scan.records, next: moved, error };
+    }
+    if (nextHeader === undefined || next === undefined) {
+      return { kind: "records", records: scan.records, next: moved };
+    }
+    if (nextHeader.firstSeq !== moved.expect) {
+      const message = `next segment starts at seq ${nextHeader.firstSeq} where ${moved.expect} was expected`;
+      return {
+        kind: "records",
+        records: scan.records,
+        next: moved,
+        error: fail(limit, "sequence", message),
+      };
+    }
+    const after: Position = {
+      file: next,
+      header: nextHeader,
+      offset: SEGMENT_HEADER_BYTES,
+      expect: nextHeader.firstSeq,
+    };
+    return { kind: "records", records: scan.records, next: after };
+  }
+
+  /**
+   * Reads onwards from the position across rolls. Damage is read a second time before it is
+   * believed (a read racing the writer's `writev` can see a later page before an earlier one).
+   */
+  async function advance(files: readonly string[]): Promise<FollowResult> {
+    const records: JournalRecord[] = [];
+    for (let hops = 0; hops <= files.length; hops++) {
+      const position = at as Position;
+      let result = await hop(position, files);
+      if (isDamaged(result)) result = await hop(position, files);
+      if (result.kind === "reset") return { records, seq, reset: result.reset };
+      if (result.kind === "damage") return endAtDamage(records, result.error);
+      for (const record of result.records) {
+        if (record.seq <= seq) continue;
+        if (record.seq !== seq + 1) return { records, seq, reset: "gap" };
+        records.push(record);
+        seq = record.seq;
+      }
+      at = result.next;
+      if (result.error !== undefined) return endAtDamage(records, result.error);
+      if (result.next.file === position.file) break;
+    }
+    return { records, seq };
+  }
+
+  /** The records read before damage are returned; a poll that reached none rejects. */
+  function endAtDamage(records: JournalRecord[], error: PersistenceError): FollowResult {
+    if (records.length > 0) return { records, seq };
+    throw error;
   }
 
   async function poll(): Promise<FollowResult> {
-    const records: JournalRecord[] = [];
     const files = await listSegments(fs, options.dir, options.name);
     if (at === undefined || !files.includes(at.file)) {
       const located = await locate(files);
-      if (located === "gap") return { records, seq, reset: "gap" };
-      if (located === undefined) return { records, seq };
-      at = located;
-    }
-    for (let hops = 0; hops <= files.length; hops++) {
-      const position = at as Position;
-      const bytes = await read(position.file);
-      if (bytes === undefined) return { records, seq, reset: "gap" };
-      const index = files.indexOf(position.file);
-      const next = files[index + 1];
-      const nextHeader = next === undefined ? undefined : header(await read(next));
-      const limit = nextHeader === undefined ? bytes.byteLength : nextHeader.prevValidBytes;
-      if (position.offset > limit) return { records, seq, reset: "rewound" };
-      let offset = position.offset;
-      while (offset < limit) {
-        const r = readRecordAt(bytes, offset, limit, position.header.salt, maxRecordBytes);
-        if (!r.ok) break;
-        if (r.record.seq <= seq) {
-          offset = r.end;
-          continue;
-        }
-        if (r.record.seq !== seq + 1) return { records, seq, reset: "gap" };
-        records.push(r.record);
-        seq = r.record.seq;
-        offset = r.end;
+      if (located === undefined) return { records: [], seq };
+      if ("kind" in located) {
+        if (located.kind === "damage") throw located.error;
+        if (located.kind === "reset") return { records: [], seq, reset: located.reset };
+      } else {
+        at = located;
       }
-      position.offset = offset;
-      if (nextHeader === undefined || next === undefined || offset < limit) break;
-      at = { file: next, header: nextHeader, offset: SEGMENT_HEADER_BYTES };
     }
-    return { records, seq };
+    return advance(files);
   }
 
   return {
@@ -138,4 +239,8 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
       return seq;
     },
   };
+}
+
+function isDamaged(hop: Hop): boolean {
+  return hop.kind === "damage" || (hop.kind === "records" && hop.error !== undefined);
 }

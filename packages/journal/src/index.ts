@@ -68,7 +68,7 @@ export {
   SEGMENT_HEADER_BYTES,
   SEGMENT_MAGIC,
 } from "./segment-format.js";
-export type { ScanProblem, SegmentScan } from "./segment-scan.js";
+export type { ScanProblem, ScanStart, SegmentScan } from "./segment-scan.js";
 export { scanSegment } from "./segment-scan.js";
 export type { LoadedSnapshot, SnapshotStore, SnapshotStoreOptions } from "./snapshot-store.js";
 export { createSnapshotStore } from "./snapshot-store.js";

@@ -7,6 +7,7 @@ import { defaultFs, listDir } from "./journal-fs.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
   decodeSegmentHeader,
+  isTornHeaderError,
   type JournalRecord,
   RECORD_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
@@ -137,15 +138,12 @@ async function readHeader(
   }
 }
 
-/**
- * A header is torn (the segment was being created when the process died) when it is cut short or
- * zero-filled, or when the file holds nothing after it. A complete, non-zero header that does not
- * decode, with bytes after it, is damage: records may follow that only its salt could vouch for.
- */
-function isTornHeader(entry: { error?: PersistenceError; size: number }): boolean {
-  if (entry.error === undefined) return false;
-  const reason = entry.error.details?.reason;
-  return reason === "torn" || reason === "zero" || entry.size <= SEGMENT_HEADER_BYTES;
+/** A last segment whose header is torn was being created when the process died. */
+function isTornHeader(entry: {
+  error?: PersistenceError;
+  size: number;
+}): entry is { error: PersistenceError; size: number } {
+  return entry.error !== undefined && isTornHeaderError(entry.error, entry.size);
 }
 
 function damageOf(file: string, problem: ScanProblem): ReplayDamage {

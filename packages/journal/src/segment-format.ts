@@ -97,6 +97,16 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeader {
   };
 }
 
+/**
+ * True when `error`, thrown by {@link decodeSegmentHeader} for a file of `size` bytes, means the
+ * segment was still being created (its header cut short or zero-filled, or nothing after it)
+ * rather than that a complete header, with records after it, was damaged.
+ */
+export function isTornHeaderError(error: unknown, size: number): boolean {
+  const reason = (error as { details?: { reason?: unknown } } | undefined)?.details?.reason;
+  return reason === "torn" || reason === "zero" || size <= SEGMENT_HEADER_BYTES;
+}
+
 /** What {@link encodeRecord} needs besides the payload. */
 export interface RecordFields {
   readonly seq: number;
@@ -164,6 +174,7 @@ export function readRecordAt(
   salt: number,
   maxRecordBytes: number,
 ): RecordRead {
+  end = Math.min(end, bytes.byteLength);
   if (isZero(bytes, offset, end)) {
     return { ok: false, reason: "zero", message: "zero-filled tail" };
   }

@@ -33,6 +33,12 @@ export interface SegmentScan {
   readonly skipped: readonly ScanProblem[];
 }
 
+/** Where a scan starts: a record boundary and the seq of the record expected there. */
+export interface ScanStart {
+  readonly offset: number;
+  readonly seq: number;
+}
+
 /**
  * Finds the first offset after `from` holding a record that validates with seq > `afterSeq`.
  * Candidates are filtered on the seq and type fields, and on a length that fits before `end`,
@@ -86,6 +92,7 @@ function classify(found: ScanProblem, laterAt: number | undefined): ScanProblem 
  * Scans the records of one segment in `[header end, limit)`. Stops at the first problem, or with
  * `salvage` skips to the next record that validates and goes on. Records must continue the seq
  * from the header's `firstSeq` one by one; a record that validates with another seq is a problem.
+ * `from` resumes a scan at a record boundary found earlier (a follower's position).
  */
 export function scanSegment(
   bytes: Uint8Array,
@@ -93,14 +100,15 @@ export function scanSegment(
   limit: number,
   maxRecordBytes: number,
   salvage = false,
+  from: ScanStart = { offset: SEGMENT_HEADER_BYTES, seq: header.firstSeq },
 ): SegmentScan {
   const end = Math.min(limit, bytes.byteLength);
   const records: JournalRecord[] = [];
   const skipped: ScanProblem[] = [];
-  let offset = SEGMENT_HEADER_BYTES;
-  let expect = header.firstSeq;
+  let offset = from.offset;
+  let expect = from.seq;
   let validBytes = offset;
-  let lastSeq = header.firstSeq - 1;
+  let lastSeq = from.seq - 1;
   let unbroken = true;
   let problem: ScanProblem | undefined;
   while (offset < end) {
