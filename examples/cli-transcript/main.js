@@ -5,7 +5,7 @@
 //   node main.js show <context>                print the lines in seq order
 //   node main.js rotate <context>              start a new active file; old lines keep their seqs
 //
-// State lives under --dir (or TRANSCRIPTS_DIR, default ./.transcripts):
+// State lives under --dir (or TRANSCRIPTS_DIR when set and not empty, default ./.transcripts):
 //   manifest.json                        contexts, line counts, last seq, times (atomic rewrite
 //                                        under a lock file, read-modify-write inside the lock)
 //   <context>/transcript.jsonl           the active append log of a context
@@ -22,11 +22,13 @@ const USAGE = `usage: cli-transcript [--dir <path>] [--max-bytes <n>] <command> 
 
 commands:
   append <context> <text...>   append each text as one line (all texts of a call stay together)
-  show <context>               print the lines in seq order, with any damage found
+  show <context>               print the lines in seq order, with any damage found; control
+                               characters in a text are escaped (\\n, \\t, \\\\, \\u001b, ...)
   rotate <context>             move the active file aside; lines keep their seqs
 
 options:
-  --dir <path>       where the state lives (default: $TRANSCRIPTS_DIR or ./.transcripts)
+  --dir <path>       where the state lives (default: $TRANSCRIPTS_DIR if set and not empty,
+                     else ./.transcripts)
   --max-bytes <n>    rotate the active file automatically once it reaches n bytes (default 1048576)
   -h, --help         this text
 
@@ -76,8 +78,21 @@ function parseCommandLine(argv) {
       throw new UsageError(`--max-bytes must be a positive integer, not "${values["max-bytes"]}"`);
     }
   }
-  const dir = resolve(values.dir ?? process.env.TRANSCRIPTS_DIR ?? ".transcripts");
-  return { command, context, texts, dir, maxBytes };
+  return { command, context, texts, dir: stateDir(values.dir), maxBytes };
+}
+
+/**
+ * `--dir`, else `$TRANSCRIPTS_DIR`, else `./.transcripts`. An empty `TRANSCRIPTS_DIR` (`export
+ * TRANSCRIPTS_DIR=` in a script) counts as unset: it never means the current directory. An empty
+ * `--dir ""` is a usage error.
+ */
+function stateDir(flag) {
+  if (flag !== undefined) {
+    if (flag === "") throw new UsageError("--dir must not be empty");
+    return resolve(flag);
+  }
+  const fromEnv = process.env.TRANSCRIPTS_DIR;
+  return resolve(fromEnv === undefined || fromEnv === "" ? ".transcripts" : fromEnv);
 }
 
 function logPath(dir, context) {
@@ -154,6 +169,33 @@ async function requireContext(dir, context) {
   }
 }
 
+const ESCAPES = new Map([
+  ["\\", "\\\\"],
+  ["\n", "\\n"],
+  ["\r", "\\r"],
+  ["\t", "\\t"],
+]);
+
+/**
+ * One line of `show` per record, whatever the text holds: a backslash becomes `\\`, a newline
+ * `\n`, a carriage return `\r`, a tab `\t`, and every other control character (U+0000–U+001F,
+ * U+007F–U+009F) or line/paragraph separator (U+2028, U+2029) `\uXXXX`, as in a JSON string.
+ * Everything else, other Unicode text included, is printed as it is.
+ */
+function printable(value) {
+  const text = String(value);
+  let out = "";
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    const escaped = ESCAPES.get(char);
+    if (escaped !== undefined) out += escaped;
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
+      out += `\\u${code.toString(16).padStart(4, "0")}`;
+    } else out += char;
+  }
+  return out;
+}
+
 function reportRepairs(log) {
   for (const repair of log.repairs) {
     console.error(
@@ -209,7 +251,9 @@ async function show({ dir, context }) {
     }
     previous = entry.seq;
     const value = entry.value ?? {};
-    console.log(`${String(entry.seq).padStart(6)}  ${value.at ?? "-"}  ${value.text ?? ""}`);
+    console.log(
+      `${String(entry.seq).padStart(6)}  ${printable(value.at ?? "-")}  ${printable(value.text ?? "")}`,
+    );
     lines += 1;
   }
   console.error(`${lines} lines in ${context}`);

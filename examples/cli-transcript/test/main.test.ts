@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,13 +15,27 @@ interface Run {
   stderr: string;
 }
 
+interface CliOptions {
+  /** Pass `--dir <the test's dir>` first (default true). */
+  readonly withDir?: boolean;
+  readonly cwd?: string;
+  /** Variables set (a string) or removed (`undefined`) in the child's environment. */
+  readonly env?: Record<string, string | undefined>;
+}
+
 /** Runs the CLI as a user would, in a child process with a deadline; never rejects on an exit code. */
-function cli(args: string[]): Promise<Run> {
+function cli(args: string[], options: CliOptions = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const prefix = options.withDir === false ? [] : ["--dir", dir];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [MAIN, "--dir", dir, ...args],
-      { timeout: RUN_DEADLINE_MS, killSignal: "SIGKILL", env: { ...process.env, NO_COLOR: "1" } },
+      [MAIN, ...prefix, ...args],
+      { timeout: RUN_DEADLINE_MS, killSignal: "SIGKILL", env, cwd: options.cwd },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
         resolve({ code, stdout, stderr });
@@ -225,5 +239,66 @@ describe("cli-transcript", () => {
       { seq: 1, text: "first" },
       { seq: 2, text: "kept anyway" },
     ]);
+  });
+
+  it("treats an empty TRANSCRIPTS_DIR as unset and refuses an empty --dir", async () => {
+    const cwd = join(dir, "cwd");
+    await mkdir(cwd);
+    const run = await cli(["append", "envctx", "x"], {
+      withDir: false,
+      cwd,
+      env: { TRANSCRIPTS_DIR: "" },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    // Not the current directory: the default ./.transcripts under it.
+    expect((await readdir(cwd)).sort()).toEqual([".transcripts"]);
+    expect((await readdir(join(cwd, ".transcripts"))).sort()).toEqual(["envctx", "manifest.json"]);
+    const set = await cli(["append", "envctx", "y"], {
+      withDir: false,
+      cwd,
+      env: { TRANSCRIPTS_DIR: join(dir, "from-env") },
+    });
+    expect(set.code, set.stderr).toBe(0);
+    expect(await readdir(join(dir, "from-env"))).toContain("manifest.json");
+    const empty = await cli(["--dir", "", "append", "envctx", "z"], { withDir: false, cwd });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("--dir must not be empty");
+    expect(empty.stderr).toContain("usage: cli-transcript");
+    expect((await readdir(cwd)).sort()).toEqual([".transcripts"]);
+  });
+
+  it("show escapes control characters, so every record is exactly one unambiguous line", async () => {
+    const texts = [
+      "two\nlines",
+      "     9  2026-01-01T00:00:00.000Z  forged",
+      "tab\there",
+      "back\\slash \\n (a backslash and an n)",
+      "esc\u001b[31mred",
+      "cr\rreturn",
+      "bell\u0007 del\u007f c1\u0085 sep\u2028",
+      "ünïcødé ✓ stays as it is",
+    ];
+    const run = await cli(["append", "escapes", ...texts]);
+    expect(run.code, run.stderr).toBe(0);
+    const { lines, run: shown } = await show("escapes");
+    expect(shown.stdout.split("\n").filter((l) => l !== "")).toHaveLength(texts.length);
+    expect(lines).toEqual(
+      [
+        "two\\nlines",
+        "     9  2026-01-01T00:00:00.000Z  forged",
+        "tab\\there",
+        "back\\\\slash \\\\n (a backslash and an n)",
+        "esc\\u001b[31mred",
+        "cr\\rreturn",
+        "bell\\u0007 del\\u007f c1\\u0085 sep\\u2028",
+        "ünïcødé ✓ stays as it is",
+      ].map((text, i) => ({ seq: i + 1, text })),
+    );
+    // Escaping is for the terminal only: the log keeps the texts as they were given.
+    const stored = (await readFile(join(dir, "escapes", "transcript.jsonl"), "utf8"))
+      .split("\n")
+      .filter((l) => l.startsWith('{"seq"'))
+      .map((l) => JSON.parse(l).value.text);
+    expect(stored).toEqual(texts);
   });
 });
