@@ -118,3 +118,38 @@ describe("a bad record with valid records after it is mid-log damage, not a torn
     expect(report.tail).toMatchObject({ reason: "header" });
   });
 });
+
+describe("point-in-time never hands out a seq a snapshot already covers", () => {
+  it("refuses to open with ERR_GAP when replay stops before afterSeq, and changes no file", async () => {
+    const { fs, receipts } = await twenty();
+    const tenth = receipts[9] as (typeof receipts)[number];
+    xorByte(fs, segmentPath(tenth.file), tenth.offset + 5, 0x10);
+    const before = await listSegments(fs, DIR, "db");
+    const error = await openJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      recovery: "point-in-time",
+      afterSeq: 15,
+    }).catch((e: unknown) => e);
+    expect(isPersistenceError(error, "ERR_GAP")).toBe(true);
+    expect(error).toMatchObject({ details: { lastSeq: 9, afterSeq: 15, dropped: 10 } });
+    expect(await listSegments(fs, DIR, "db")).toEqual(before);
+  });
+
+  it("opens as before when the stop point is at or past afterSeq", async () => {
+    const { fs, receipts } = await twenty();
+    const tenth = receipts[9] as (typeof receipts)[number];
+    xorByte(fs, segmentPath(tenth.file), tenth.offset + 5, 0x10);
+    const journal = await openJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      recovery: "point-in-time",
+      afterSeq: 9,
+    });
+    expect(journal.recovery.dropped).toBe(10);
+    expect((await journal.append(enc("next"))).seq).toBe(10);
+    await journal.close();
+  });
+});

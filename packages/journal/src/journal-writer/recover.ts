@@ -1,4 +1,4 @@
-import type { FsFileHandle } from "@snapwrite/core";
+import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
 import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
@@ -22,6 +22,7 @@ export async function recover(w: WriterState): Promise<void> {
     maxRecordBytes: w.maxRecordBytes,
     onRecord: options.onRecord,
   });
+  refuseSeqReuse(options.afterSeq, report.lastSeq, report.dropped);
   const end = report.end;
   const quarantined = await moveUnusedAside(w, end.unused);
   w.segments = end.index < 0 ? [] : (end.files.slice(0, end.index + 1) as string[]);
@@ -54,6 +55,20 @@ export async function recover(w: WriterState): Promise<void> {
     }
   }
   w.recovery = { ...report, quarantined, sealed };
+}
+
+/**
+ * Under `point-in-time`, replay can stop before `afterSeq` (the snapshot the caller loaded). The
+ * next append would then take a seq the snapshot already covers, and a later warm load from that
+ * snapshot would skip it: an acknowledged record lost. Refuse instead, before any file changes.
+ */
+function refuseSeqReuse(afterSeq: number | undefined, lastSeq: number, dropped: number): void {
+  if (afterSeq === undefined || dropped === 0 || lastSeq >= afterSeq) return;
+  throw new PersistenceError(
+    "ERR_GAP",
+    `journal replay stopped at seq ${lastSeq}, before the snapshot's seq ${afterSeq}: appending would reuse seqs the snapshot covers; repair the journal or open with recovery "salvage"`,
+    { stage: "open", details: { lastSeq, afterSeq, dropped } },
+  );
 }
 
 /** Segments replay did not use (a torn header, or dropped by point-in-time) are moved aside, never deleted. */
