@@ -127,8 +127,10 @@ export interface FsSink extends Sink {
    * or as an absolute path when a symlink led outside the root (`followSymlinksOutsideRoot`).
    * `reason` is not stored: log it.
    * With `expected`, the file is moved only while it holds exactly those bytes (checked after the
-   * queued writes of the target, under the lock when `lock` is on); otherwise the quarantine rejects
-   * with `ERR_STALE` (`details.reason: "changed"`) and moves nothing.
+   * queued writes of the target, under the lock when `lock` is on, and again on the moved file,
+   * which is put back when a write of another sink or process landed just before the move);
+   * otherwise the quarantine rejects with `ERR_STALE` (`details.reason: "changed"`). A quarantine
+   * never deletes a written version (see the README's "Quarantine and other writers").
    */
   quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
   /** Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. */

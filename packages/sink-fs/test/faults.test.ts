@@ -444,7 +444,7 @@ describe("writev batching", () => {
 });
 
 describe("quarantine on a file system without hard links", () => {
-  it("falls back to an existence check and rename, never replacing an earlier quarantine", async () => {
+  it("moves with one rename onto a claimed name, never replacing an earlier quarantine", async () => {
     const clock = {
       now: () => 77,
       setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),

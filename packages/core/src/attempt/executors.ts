@@ -1,5 +1,6 @@
 import type { TargetId } from "../contracts/target.js";
 import { PersistenceError } from "../errors/persistence-error.js";
+import { yieldWithSetImmediate } from "./event-loop-turn.js";
 
 /** What an {@link Executor} learns about the write it drives. */
 export interface ExecutorContext {
@@ -53,20 +54,6 @@ export interface SlicedExecutorOptions {
    * `node:timers`.
    */
   readonly yieldToEventLoop?: (() => Promise<void>) | undefined;
-}
-
-// Captured when the module loads, so that test frameworks faking timers later (vitest fakes
-// setImmediate by default) do not freeze encodes: the yield is not a timer, see below.
-const realSetImmediate = globalThis.setImmediate;
-
-/** Yields one macrotask turn. */
-function yieldWithSetImmediate(): Promise<void> {
-  // setImmediate, not the writer's injected clock: this is a yield to let pending I/O callbacks and
-  // other tasks run, not a delay. A timer would be clamped to >= 1 ms and, with a fake clock in
-  // tests, would freeze the encode until the test advanced time.
-  return new Promise<void>((resolve) => {
-    realSetImmediate(resolve);
-  });
 }
 
 /** Throws `RangeError` unless `budgetMs` is a finite number > 0. */

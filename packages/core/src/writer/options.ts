@@ -22,7 +22,11 @@ export interface PersistenceWriterOptions {
    * `sliceBudgetMs`; `"inline"` drains it in one go; or any {@link Executor}.
    */
   readonly executor?: ExecutorName | Executor | undefined;
-  /** Time budget of one slice of the `sliced` executor, in ms. Finite, `> 0`. Default `4`. */
+  /**
+   * How long the writer holds the event loop in one go, in ms: one slice of the `sliced` executor,
+   * and the starts of many writes in one event-loop turn (the rest start on the next turns). Finite,
+   * `> 0`. Default `4`.
+   */
   readonly sliceBudgetMs?: number | undefined;
   /** Retry backoff of transient failures. Defaults: 100 ms, x2, max 30 s, jitter 0.2. */
   readonly retry?: RetryOptions | undefined;

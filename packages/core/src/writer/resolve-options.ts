@@ -26,6 +26,8 @@ export interface ResolvedWriterOptions {
   readonly executor: Executor;
   /** Write attempts that may run at once: an integer `>= 1`, or `Infinity`. */
   readonly concurrency: number;
+  /** How long the writer holds the event loop in one go, in ms (sliced encodes, write starts). */
+  readonly sliceBudgetMs: number;
 }
 
 /** The debounce, max delay and shutdown of one target, validated, with defaults applied. Internal. */
@@ -87,9 +89,11 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
     throw new TypeError("onResult must be a function");
   }
   const retry = resolveRetryPolicy(options.retry);
-  const executor = resolveExecutor(options);
+  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
+  assertValidSliceBudget(sliceBudgetMs);
+  const executor = resolveExecutor(options, sliceBudgetMs);
   const concurrency = resolveConcurrency(options.concurrency);
-  return { sink, clock, random, onResult, retry, executor, concurrency };
+  return { sink, clock, random, onResult, retry, executor, concurrency, sliceBudgetMs };
 }
 
 /** Validates the debounce, max delay and shutdown of `register()`'s options. Internal. */
@@ -107,9 +111,7 @@ export function resolveTargetSettings(targetOptions: object): TargetSettings {
   return { debounceMs, maxDelayMs, shutdown };
 }
 
-function resolveExecutor(options: PersistenceWriterOptions): Executor {
-  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
-  assertValidSliceBudget(sliceBudgetMs);
+function resolveExecutor(options: PersistenceWriterOptions, sliceBudgetMs: number): Executor {
   const executor = options.executor ?? "sliced";
   if (executor === "sliced") return createSlicedExecutor({ budgetMs: sliceBudgetMs });
   if (executor === "inline") return createInlineExecutor();

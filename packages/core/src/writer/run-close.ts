@@ -20,10 +20,11 @@ export async function runClose(
   const clock = host.clock;
   const startedAt = clock.now();
   const all = [...registry.schedulers.values()];
+  const deadline = new CloseDeadline(clock, () => stopAtDeadline(host));
   for (const scheduler of all) scheduler.cancelTimers();
-  const deadline = new CloseDeadline(clock, () => abortAll(all));
-  deadline.start(timeoutMs);
   for (const scheduler of all) scheduler.closer.begin();
+  // The deadline counts from the call: cancelling thousands of timers took part of it already.
+  deadline.start(Math.max(0, timeoutMs - (clock.now() - startedAt)));
   // A few close loops walk the targets in registration order instead of one loop per target:
   // writes run `concurrency` at a time anyway, and 10,000 loops waiting for a slot would cost
   // their allocations (and the garbage collector's time) before the first write and again at the
@@ -76,10 +77,18 @@ function closeTargets(
   return Promise.all(Array.from({ length: loops }, closeLoop));
 }
 
-function abortAll(all: readonly CoalescingScheduler[]): void {
+/**
+ * What happens the moment the close deadline passes, in work bounded by the writes running then
+ * (never by the number of targets): no write starts any more (the queue of waiting starts is
+ * dropped at once), results of attempts ending from now on reach `onResult` and listeners in
+ * batches on later event-loop turns, and the running writes are aborted.
+ */
+function stopAtDeadline(host: WriterHost): void {
+  host.limiter.stop();
+  host.deferDeliveries();
   // No stage on purpose: a sink that rethrows the reason reports the stage it was in.
   const reason = new PersistenceError("ERR_ABORTED", "write aborted: close() deadline passed");
-  for (const scheduler of all) scheduler.abortInFlight(reason);
+  for (const controller of [...host.running]) controller.abort(reason);
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { StartPacer } from "./start-pacer.js";
+
 /** A queued wait for a write slot; {@link WriteLimiter.cancel} drops it. Internal. */
 export interface SlotRequest {
   /** Called with the slot held; `undefined` once granted or cancelled. */
@@ -5,19 +7,42 @@ export interface SlotRequest {
 }
 
 /**
- * Bounds how many write attempts of one writer run at once (the writer's `concurrency`). Slots are
- * granted in request order, each in a microtask after a release, never synchronously inside the
- * caller's stack. Whoever holds a slot must {@link release} it exactly once. Internal.
+ * Bounds how many write attempts of one writer run at once (the writer's `concurrency`), and paces
+ * their starts (see {@link StartPacer}). Slots are granted in request order, each in a microtask
+ * after a release (or on the next event-loop turn once the pacer's slice is spent), never
+ * synchronously inside the caller's stack. Whoever holds a slot must {@link release} it exactly
+ * once. Internal.
  */
 export class WriteLimiter {
   private active = 0;
   private queue: (SlotRequest | undefined)[] = [];
   private head = 0;
   private drainQueued = false;
+  private isStopped = false;
   // Bound once so that scheduling a drain allocates no closure.
   private readonly onDrain = (): void => this.drain();
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly pacer?: StartPacer,
+  ) {
+    if (pacer !== undefined) pacer.onResume = () => this.scheduleDrain();
+  }
+
+  /** Set once {@link stop} was called: no slot is granted any more. */
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /**
+   * Grants no slot from now on and forgets every queued request at once, without calling it (the
+   * close deadline passed: nothing may start). Slots held stay held until released.
+   */
+  stop(): void {
+    this.isStopped = true;
+    this.queue = [];
+    this.head = 0;
+  }
 
   /** Attempts holding a slot now. */
   get running(): number {
@@ -26,7 +51,8 @@ export class WriteLimiter {
 
   /** Takes a slot at once when one is free and nobody is queued before us. */
   tryAcquire(): boolean {
-    if (this.active >= this.limit || this.head < this.queue.length) return false;
+    if (this.isStopped || this.active >= this.limit || this.head < this.queue.length) return false;
+    if (this.pacer !== undefined && !this.pacer.mayStart()) return false;
     this.active++;
     return true;
   }
@@ -34,6 +60,7 @@ export class WriteLimiter {
   /** Queues `granted`, called (with the slot held) when a slot frees up. */
   wait(granted: () => void): SlotRequest {
     const request: SlotRequest = { granted };
+    if (this.isStopped) return request;
     this.queue.push(request);
     // Cancelled requests may sit in front: make sure someone looks at the queue.
     if (this.active < this.limit) this.scheduleDrain();
@@ -61,10 +88,17 @@ export class WriteLimiter {
     this.drainQueued = false;
     const queue = this.queue;
     while (this.active < this.limit && this.head < queue.length) {
+      // A start granted below may have run into the close deadline (a test clock moved by snapshot).
+      if (this.isStopped) return;
       const request = queue[this.head];
-      queue[this.head++] = undefined;
       const granted = request?.granted;
-      if (granted === undefined) continue;
+      if (granted === undefined) {
+        queue[this.head++] = undefined;
+        continue;
+      }
+      // The pacer's slice is spent: the rest waits for the next turn (it calls scheduleDrain).
+      if (this.pacer !== undefined && !this.pacer.mayStart()) break;
+      queue[this.head++] = undefined;
       (request as SlotRequest).granted = undefined;
       this.active++;
       granted();

@@ -1,3 +1,4 @@
+import { onNextTurn } from "../attempt/event-loop-turn.js";
 import type { Executor } from "../attempt/executors.js";
 import type { Clock } from "../contracts/clock.js";
 import type { TargetId } from "../contracts/target.js";
@@ -5,6 +6,7 @@ import type { WriteResult } from "../contracts/write-result.js";
 import type { RetryPolicy } from "./backoff.js";
 import { isFunction, type ResolvedWriterOptions } from "./resolve-options.js";
 import type { SchedulerHost } from "./scheduler/scheduler-host.js";
+import { StartPacer } from "./start-pacer.js";
 import { WriteLimiter } from "./write-limiter.js";
 import type {
   PersistenceEvent,
@@ -22,6 +24,8 @@ export class WriterHost implements SchedulerHost {
   readonly retry: RetryPolicy;
   readonly random: () => number;
   readonly limiter: WriteLimiter;
+  /** The abort controllers of the attempts running now, which the close deadline aborts. */
+  readonly running = new Set<AbortController>();
   /** Set once `close()` began. */
   closing = false;
   listenerCount = 0;
@@ -29,13 +33,19 @@ export class WriterHost implements SchedulerHost {
   listenerErrors = 0;
   private listeners: readonly PersistenceListener[] = [];
   private readonly onResult: ((result: WriteResult) => void) | undefined;
+  /** Results waiting for their batch; `undefined` until the close deadline passed. */
+  private deferred: WriteResult[] | undefined = undefined;
+  private flushQueued = false;
+  // Bound once so that queueing a batch allocates no closure.
+  private readonly onFlush = (): void => this.flushDeferred();
 
   constructor(options: ResolvedWriterOptions) {
     this.clock = options.clock;
     this.executor = options.executor;
     this.retry = options.retry;
     this.random = options.random;
-    this.limiter = new WriteLimiter(options.concurrency);
+    const pacer = new StartPacer(() => options.clock.now(), options.sliceBudgetMs);
+    this.limiter = new WriteLimiter(options.concurrency, pacer);
     this.onResult = options.onResult;
   }
 
@@ -59,6 +69,34 @@ export class WriterHost implements SchedulerHost {
   }
 
   deliver(result: WriteResult): void {
+    const deferred = this.deferred;
+    if (deferred === undefined) {
+      this.deliverNow(result);
+      return;
+    }
+    deferred.push(result);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    onNextTurn(this.onFlush);
+  }
+
+  /**
+   * From now on (the close deadline passed), results are handed to `onResult` and the listeners in
+   * one batch per event-loop turn instead of as each attempt ends: the aborted writes end together,
+   * and their events must not hold up `close()`, which resolves first.
+   */
+  deferDeliveries(): void {
+    this.deferred ??= [];
+  }
+
+  private flushDeferred(): void {
+    this.flushQueued = false;
+    const batch = this.deferred ?? [];
+    this.deferred = [];
+    for (const result of batch) this.deliverNow(result);
+  }
+
+  private deliverNow(result: WriteResult): void {
     const onResult = this.onResult;
     if (onResult !== undefined) {
       try {

@@ -57,6 +57,26 @@ export class FakeClock implements Clock {
     return this.timers.size;
   }
 
+  /**
+   * Moves time forward by `ms` and fires the due timers in order, synchronously: no promise settles
+   * in between (a timer that fires between two macrotasks, with nothing else running).
+   */
+  advanceSync(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let next: [number, FakeTimer] | undefined;
+      for (const entry of this.timers) {
+        if (entry[1].at > end) continue;
+        if (next === undefined || entry[1].at < next[1].at) next = entry;
+      }
+      if (next === undefined) break;
+      this.timers.delete(next[0]);
+      this.time = Math.max(this.time, next[1].at);
+      next[1].fn();
+    }
+    this.time = end;
+  }
+
   /** Moves time forward by `ms`, firing due timers (and letting promises settle between them). */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;

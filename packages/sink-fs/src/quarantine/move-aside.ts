@@ -1,14 +1,22 @@
-import { join, relative, resolve, sep } from "node:path";
-import type { FsPort, TargetId } from "@snapwrite/core";
-import { errorCode } from "../error-code.js";
+import { relative, resolve, sep } from "node:path";
+import type { TargetId } from "@snapwrite/core";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
-import { NO_HARD_LINKS } from "../no-hard-links.js";
 import { syncDirectory } from "../write/sync-directory.js";
+import { changedError } from "./changed-error.js";
+import { fileHoldsBytes } from "./file-holds-bytes.js";
+import { pruneQuarantined } from "./prune-quarantined.js";
+import { putBack } from "./put-back.js";
+import { claimQuarantineName } from "./quarantine-name.js";
 
 /**
- * Moves `real` (named `name`, in `dir`) to a fresh `<name>.corrupt-<ms>[-n]`, prunes old ones, and
- * returns where it went: a target id, or an absolute path when that is outside the root.
+ * Moves `real` (named `name`, in `dir`) to a fresh `<name>.corrupt-<ms>[-n]` with one `rename` onto
+ * a claimed name, prunes old ones, and returns where it went: a target id, or an absolute path when
+ * that is outside the root. The rename takes whatever file holds the name at that instant and
+ * deletes nothing, so a write of another sink or process that lands meanwhile is either moved as a
+ * whole or left in place. With `expected`, the moved file is checked afterwards: when it is not the
+ * version that failed (a write landed before the rename), it is put back (see `putBack`) and the
+ * quarantine rejects with `ERR_STALE`.
  */
 export async function moveAside(
   context: FsSinkContext,
@@ -16,90 +24,61 @@ export async function moveAside(
   real: string,
   dir: string,
   name: string,
+  expected?: Uint8Array,
 ): Promise<string> {
   const { fs, clock } = context.runtime;
-  const base = `${name}.corrupt-${Math.floor(clock.now())}`;
-  let moved: string | undefined;
-  // Counting on from the highest suffix in use keeps same-millisecond names in age order even
-  // after pruning freed lower suffixes.
-  for (let n = await nextQuarantineSuffix(fs, dir, base); moved === undefined; n += 1) {
-    const candidate = join(dir, n === 0 ? base : `${base}-${n}`);
-    try {
-      await moveWithoutReplacing(fs, real, candidate);
-      moved = candidate;
-    } catch (error) {
-      if (errorCode(error) === "EEXIST" && n < 10_000) continue;
-      throw fsFailure(error, "rename", target, undefined, "read");
-    }
+  let moved: string;
+  try {
+    moved = await claimQuarantineName(fs, dir, name, clock.now());
+  } catch (error) {
+    throw fsFailure(error, "rename", target, undefined, "read");
   }
+  try {
+    await fs.rename(real, moved);
+  } catch (error) {
+    await fs.unlink(moved).catch(() => undefined);
+    throw fsFailure(error, "rename", target, undefined, "read");
+  }
+  if (expected !== undefined) await confirmMoved(context, target, { dir, moved, real }, expected);
   await pruneQuarantined(fs, dir, name, context.settings.maxQuarantined);
   if (context.settings.durable) await syncDirectory(fs, dir, target);
-  const inside = relative(context.root, moved);
-  return inside.startsWith("..") || resolve(context.root, inside) !== moved
-    ? moved
-    : inside.split(sep).join("/");
+  return quarantineId(context, moved);
 }
 
-/** Moves `from` to `to`, failing with `EEXIST` instead of replacing an existing `to`. */
-async function moveWithoutReplacing(fs: FsPort, from: string, to: string): Promise<void> {
-  try {
-    await fs.link(from, to);
-  } catch (error) {
-    if (!NO_HARD_LINKS.has(errorCode(error) ?? "")) throw error;
-    // Without hard links, check-then-rename; quarantine runs in the target's queue.
-    try {
-      await fs.lstat(to);
-      throw Object.assign(new Error(`${to} exists`), { code: "EEXIST" });
-    } catch (missing) {
-      if (errorCode(missing) !== "ENOENT") throw missing;
-    }
-    await fs.rename(from, to);
-    return;
-  }
-  await fs.unlink(from);
+/** Where a quarantine moved one file. */
+interface Move {
+  readonly dir: string;
+  readonly moved: string;
+  readonly real: string;
 }
 
-async function nextQuarantineSuffix(fs: FsPort, dir: string, base: string): Promise<number> {
-  let entries: string[];
-  try {
-    entries = await fs.readdir(dir);
-  } catch {
-    return 0;
-  }
-  let next = 0;
-  for (const entry of entries) {
-    if (entry === base) next = Math.max(next, 1);
-    else if (entry.startsWith(`${base}-`)) {
-      const n = Number(entry.slice(base.length + 1));
-      if (Number.isSafeInteger(n)) next = Math.max(next, n + 1);
-    }
-  }
-  return next;
-}
-
-/** Deletes all but the newest `keep` quarantined versions of `name` in `dir`. */
-async function pruneQuarantined(
-  fs: FsPort,
-  dir: string,
-  name: string,
-  keep: number,
+/** Resolves when `moved` holds `expected`; otherwise puts it back and rejects. */
+async function confirmMoved(
+  context: FsSinkContext,
+  target: TargetId,
+  { dir, moved, real }: Move,
+  expected: Uint8Array,
 ): Promise<void> {
-  let entries: string[];
+  let holds: boolean;
   try {
-    entries = await fs.readdir(dir);
-  } catch {
-    return;
+    holds = await fileHoldsBytes(context.runtime.fs, moved, expected, { target, stage: "rename" });
+  } catch (error) {
+    // Unknown whether this is the version that failed: give it its name back if that is free.
+    await putBack(context, target, dir, moved, real).catch(() => undefined);
+    throw fsFailure(error, "rename", target, undefined, "read");
   }
-  const prefix = `${name}.corrupt-`;
-  const found: { entry: string; at: number; n: number }[] = [];
-  for (const entry of entries) {
-    if (!entry.startsWith(prefix)) continue;
-    const match = /^([0-9]+)(?:-([0-9]+))?$/.exec(entry.slice(prefix.length));
-    if (match === null) continue;
-    found.push({ entry, at: Number(match[1]), n: Number(match[2] ?? 0) });
-  }
-  found.sort((a, b) => a.at - b.at || a.n - b.n);
-  for (const old of found.slice(0, Math.max(0, found.length - keep))) {
-    await fs.unlink(join(dir, old.entry)).catch(() => undefined);
-  }
+  if (holds) return;
+  const outcome = await putBack(context, target, dir, moved, real);
+  throw changedError(
+    target,
+    outcome === "kept" ? { keptAt: quarantineId(context, moved) } : undefined,
+  );
+}
+
+/** `path` as a target id when it is inside the root, else as it is (absolute). */
+function quarantineId(context: FsSinkContext, path: string): string {
+  const inside = relative(context.root, path);
+  return inside.startsWith("..") || resolve(context.root, inside) !== path
+    ? path
+    : inside.split(sep).join("/");
 }

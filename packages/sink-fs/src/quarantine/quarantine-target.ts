@@ -1,5 +1,5 @@
 import { basename, dirname, join } from "node:path";
-import { PersistenceError, type TargetId } from "@snapwrite/core";
+import type { TargetId } from "@snapwrite/core";
 import type { SinkQuarantineNowOptions } from "@snapwrite/core/sink-kit";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
@@ -7,12 +7,15 @@ import { acquireTargetLock } from "../lock/acquire-lock.js";
 import { lockFileName } from "../lock/lock-file-name.js";
 import { assertInsideRoot, resolveLinks } from "../read/symlink-jail.js";
 import { targetPath } from "../read/target-path.js";
+import { changedError } from "./changed-error.js";
 import { fileHoldsBytes } from "./file-holds-bytes.js";
 import { moveAside } from "./move-aside.js";
 
 /**
  * Moves the target's file aside (see `moveAside`). With `expected`, only while the file holds
- * exactly those bytes, checked under the cross-process lock when there is one; else `ERR_STALE`.
+ * exactly those bytes, else `ERR_STALE`: checked before the move (under the cross-process lock when
+ * there is one), and again on the moved file, which is put back when a write of another sink or
+ * process landed in between (without the lock nothing else keeps such writes out).
  */
 export async function quarantineTarget(
   context: FsSinkContext,
@@ -31,7 +34,8 @@ export async function quarantineTarget(
   const name = basename(real);
   await context.sweepOnce(dir);
   if (expected === undefined) return moveAside(context, target, real, dir, name);
-  // Under the lock, a write of another process cannot land between the check and the move.
+  // Under the lock, a write of another locking process cannot land between the check and the move;
+  // without it, `moveAside` checks the moved file once more.
   const settings = context.settings.lock;
   const lock =
     settings === undefined
@@ -50,15 +54,9 @@ export async function quarantineTarget(
     } catch (error) {
       throw fsFailure(error, "rename", target, undefined, "read");
     }
-    if (!holds) {
-      throw new PersistenceError(
-        "ERR_STALE",
-        `not quarantining ${JSON.stringify(target)}: it changed since it was read`,
-        { stage: "rename", target, details: { reason: "changed" } },
-      );
-    }
+    if (!holds) throw changedError(target);
     await lock?.verify();
-    return await moveAside(context, target, real, dir, name);
+    return await moveAside(context, target, real, dir, name, expected);
   } finally {
     await lock?.release();
   }

@@ -1,7 +1,6 @@
 import type { WriteAttemptOutcome } from "../../attempt/write-attempt.js";
 import type { TargetId } from "../../contracts/target.js";
 import type { WriteResult } from "../../contracts/write-result.js";
-import type { PersistenceError } from "../../errors/persistence-error.js";
 import type { TargetHealth } from "../health.js";
 import type { TargetState } from "../target-state.js";
 import { createFlight, type Flight } from "./flight.js";
@@ -163,8 +162,8 @@ export class CoalescingScheduler {
   /** Called by the limiter with a slot held. */
   private slotGranted(): void {
     this.slot.granted();
-    // Nothing left to write (or the writer closed and the close deadline passed): give it back.
-    if (this.flight !== undefined || !this.unsaved || this.closer.deadlinePassed) {
+    // Nothing left to write (or the close deadline passed meanwhile): give it back.
+    if (this.flight !== undefined || !this.unsaved || this.host.limiter.stopped) {
       this.host.limiter.release();
     } else {
       this.launch();
@@ -187,6 +186,7 @@ export class CoalescingScheduler {
     const flight = createFlight(generation, batch, reasons, attempt);
     // Set before snapshot() runs, so a request made from inside snapshot() waits for this write.
     this.flight = flight;
+    host.running.add(flight.controller);
     if (host.listenerCount > 0) host.emit("write-started", target, generation, undefined);
     flight.done = run({ target, generation, attempt, signal: flight.controller.signal }).then(
       (outcome) => this.finish(flight, outcome),
@@ -196,6 +196,7 @@ export class CoalescingScheduler {
   private finish(flight: Flight, outcome: WriteAttemptOutcome): WriteResult {
     const host = this.host;
     host.limiter.release();
+    host.running.delete(flight.controller);
     if (this.flight === flight) this.flight = undefined;
     const newerPending = this.pendingGeneration > flight.generation;
     const result = this.outcomes.record(flight, outcome, newerPending, this.immediatePending);
@@ -241,12 +242,5 @@ export class CoalescingScheduler {
   /** Cancels timers when `close()` begins. */
   cancelTimers(): void {
     this.timer.cancel();
-  }
-
-  /** Aborts the running write, if any, and drops a start still waiting for a slot (close deadline). */
-  abortInFlight(reason: PersistenceError): void {
-    this.closer.deadlinePassed = true;
-    this.flight?.controller.abort(reason);
-    this.slot.cancel();
   }
 }

@@ -15,6 +15,8 @@ export interface SchedulerHost {
   readonly random: () => number;
   /** Bounds the write attempts running at once, over every target of the writer. */
   readonly limiter: WriteLimiter;
+  /** The abort controllers of the attempts running now, which the close deadline aborts. */
+  readonly running: Set<AbortController>;
   /** Set once `close()` began. */
   readonly closing: boolean;
   /** Number of subscribed listeners; events are only built when there are some. */

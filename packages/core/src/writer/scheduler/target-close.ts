@@ -39,8 +39,6 @@ export class TargetClose {
   /** Set once the target's close loop decided. */
   private outcome: ShutdownOutcome | undefined = undefined;
   private hadWork = false;
-  /** Set when the close deadline passed: a slot granted from then on is given back unused. */
-  deadlinePassed = false;
 
   constructor(
     private readonly host: SchedulerHost,
@@ -89,6 +87,8 @@ export class TargetClose {
   /** The report line after `close()`; settles every ticket still open. */
   finish(): TargetShutdownReport {
     const scheduler = this.scheduler;
+    // A start still waiting for a slot at the deadline never runs.
+    scheduler.slot.cancel();
     // A target whose close loop had not decided when the deadline passed timed out.
     const outcome = this.outcome ?? this.settledOutcome() ?? "timed-out";
     const generation = scheduler.pendingGeneration;
