@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_RECORD_BYTES,
   decodeSegmentHeader,
   isTornHeaderError,
+  isZero,
   type JournalRecord,
   SEGMENT_HEADER_BYTES,
   type SegmentHeader,
@@ -106,7 +107,8 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
       return decodeSegmentHeader(bytes);
     } catch (error) {
       const last = files[files.length - 1] === file;
-      if (last && isTornHeaderError(error, bytes.byteLength)) return undefined;
+      const dataAfter = !isZero(bytes, SEGMENT_HEADER_BYTES, bytes.byteLength);
+      if (last && isTornHeaderError(error, bytes.byteLength, dataAfter)) return undefined;
       const { message, details } = error as PersistenceError;
       return corruptError(`journal ${file}: ${message}`, Number(details?.offset ?? 0), "header", {
         file,

@@ -99,12 +99,15 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeader {
 
 /**
  * True when `error`, thrown by {@link decodeSegmentHeader} for a file of `size` bytes, means the
- * segment was still being created (its header cut short or zero-filled, or nothing after it)
- * rather than that a complete header, with records after it, was damaged.
+ * segment was still being created (its header cut short, or nothing after it, or a zero-filled
+ * header with nothing but zeros after it: `dataAfterHeader` false) rather than that a header with
+ * records after it was damaged. A header is durable before any record after it is acknowledged,
+ * so records behind a zero-filled header are damage, never a torn creation.
  */
-export function isTornHeaderError(error: unknown, size: number): boolean {
+export function isTornHeaderError(error: unknown, size: number, dataAfterHeader: boolean): boolean {
   const reason = (error as { details?: { reason?: unknown } } | undefined)?.details?.reason;
-  return reason === "torn" || reason === "zero" || size <= SEGMENT_HEADER_BYTES;
+  if (size <= SEGMENT_HEADER_BYTES || reason === "torn") return true;
+  return reason === "zero" && !dataAfterHeader;
 }
 
 /** What {@link encodeRecord} needs besides the payload. */

@@ -1,7 +1,13 @@
 import { isPersistenceError } from "@snapwrite/core";
 import { createMemoryFs, type MemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
-import { listSegments, openJournal, SEGMENT_HEADER_BYTES } from "../src/index.js";
+import {
+  createJournalFollower,
+  listSegments,
+  openJournal,
+  SEGMENT_HEADER_BYTES,
+  segmentFileName,
+} from "../src/index.js";
 import { enc, replayTexts } from "./helpers.js";
 
 const DIR = "/j";
@@ -151,5 +157,39 @@ describe("point-in-time never hands out a seq a snapshot already covers", () => 
     expect(journal.recovery.dropped).toBe(10);
     expect((await journal.append(enc("next"))).seq).toBe(10);
     await journal.close();
+  });
+});
+
+describe("a zero-filled header is a torn creation only when nothing follows it", () => {
+  it("records behind a zero-filled last-segment header are damage: replay, the follower and the writer refuse", async () => {
+    const { fs, receipts } = await twenty({ maxSegmentBytes: 600 });
+    const last = receipts[19] as (typeof receipts)[number];
+    const path = segmentPath(last.file);
+    const firstInLast = receipts.find((r) => r.file === last.file) as typeof last;
+    expect(firstInLast.seq).toBeLessThan(20);
+    const bytes = new Uint8Array(fs.vol.readFileSync(path) as Buffer);
+    bytes.fill(0, 0, SEGMENT_HEADER_BYTES);
+    fs.vol.writeFileSync(path, bytes);
+    const before = await listSegments(fs, DIR, "db");
+    await expect(replayTexts(fs, DIR, "db")).rejects.toMatchObject({ code: "ERR_CORRUPT" });
+    const follower = createJournalFollower({ fs, dir: DIR, name: "db", afterSeq: 0 });
+    const polled = await follower.poll().catch((e: unknown) => e);
+    const again = polled instanceof Error ? polled : await follower.poll().catch((e: unknown) => e);
+    expect(isPersistenceError(again, "ERR_CORRUPT")).toBe(true);
+    await expect(openJournal({ fs, dir: DIR, name: "db" })).rejects.toMatchObject({
+      code: "ERR_CORRUPT",
+    });
+    expect(await listSegments(fs, DIR, "db")).toEqual(before);
+  });
+
+  it("a zero-filled header with only zeros after it is still a torn creation", async () => {
+    const { fs, receipts } = await twenty();
+    const path = `${DIR}/${segmentFileName("db", 21, 0)}`;
+    fs.vol.writeFileSync(path, new Uint8Array(SEGMENT_HEADER_BYTES + 4096));
+    const journal = await openJournal({ fs, dir: DIR, name: "db" });
+    expect(journal.recovery.lastSeq).toBe(20);
+    expect((await journal.append(enc("next"))).seq).toBe(21);
+    await journal.close();
+    expect(receipts).toHaveLength(20);
   });
 });
