@@ -1,5 +1,19 @@
 import type { Entry, ExternalEntry } from "./entries.js";
 
+// Captured at load, so that test frameworks faking timers later (vitest fakes setImmediate by
+// default) do not freeze the lane: this is a yield to other tasks, not a delay.
+const realSetImmediate = globalThis.setImmediate;
+
+/**
+ * Resolves after the tasks queued in this event-loop turn and the next have run: two
+ * `setImmediate` hops, so a callback queued after the first hop still runs before the second.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    realSetImmediate(() => realSetImmediate(resolve));
+  });
+}
+
 /** What the lane runs for the entries it does not run itself. */
 export interface LaneHandlers<S, Op> {
   /** Runs one external commit (already taken off the queue). */
@@ -78,6 +92,9 @@ export class Lane<S, Op> {
           await this.handlers.external(entry);
         } else {
           await this.handlers.group();
+          // Callers the group just acknowledged usually commit again within a turn: wait for
+          // them, so they share the next group instead of forming one of their own behind it.
+          await nextTurn();
         }
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
