@@ -18,8 +18,11 @@ function nextTurn(): Promise<void> {
 export interface LaneHandlers<S, Op> {
   /** Runs one external commit (already taken off the queue). */
   readonly external: (entry: ExternalEntry<S, Op>) => Promise<void>;
-  /** Forms and writes one group from the queue's head (a commit or a flush request). */
-  readonly group: () => Promise<void>;
+  /**
+   * Forms and writes one group from the queue's head (a commit or a flush request); resolves with
+   * whether its callers are likely to commit again right away (several of them, or others waited).
+   */
+  readonly group: () => Promise<boolean>;
 }
 
 /**
@@ -91,10 +94,10 @@ export class Lane<S, Op> {
           this.head++;
           await this.handlers.external(entry);
         } else {
-          await this.handlers.group();
-          // Callers the group just acknowledged usually commit again within a turn: wait for
-          // them, so they share the next group instead of forming one of their own behind it.
-          await nextTurn();
+          // With several callers, those a group just acknowledged usually commit again within a
+          // turn: wait for them, so they share the next group with the commands already waiting
+          // instead of forming one of their own behind it. A lone caller does not wait.
+          if (await this.handlers.group()) await nextTurn();
         }
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);
