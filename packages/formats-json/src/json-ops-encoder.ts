@@ -109,6 +109,11 @@ class FrameWriter {
     this.u32At(lengthAt, this.utf8(text));
   }
 
+  /** Bytes the scratch buffer holds. */
+  get capacity(): number {
+    return this.bytes.byteLength;
+  }
+
   /** A copy of the bytes written; the writer starts over. */
   take(): Uint8Array {
     const out = this.bytes.slice(0, this.at);
@@ -116,6 +121,9 @@ class FrameWriter {
     return out;
   }
 }
+
+/** A scratch buffer grown past this by a big batch is dropped after it, not kept for good. */
+const MAX_KEPT_BYTES = 1024 * 1024;
 
 /** The writer no encode is using; a nested encode (from a value's `toJSON`) gets its own. */
 let idle: FrameWriter | undefined = new FrameWriter();
@@ -157,6 +165,6 @@ export function encodeJsonOps(ops: readonly unknown[]): Uint8Array {
     return w.take();
   } finally {
     w.at = 0;
-    idle = w;
+    idle = w.capacity > MAX_KEPT_BYTES ? new FrameWriter() : w;
   }
 }
