@@ -1,19 +1,18 @@
-import { type OpsCodec, PersistenceError } from "@snapwrite/core";
+import type { OpsCodec, PersistenceError } from "@snapwrite/core";
 import { corruptError } from "@snapwrite/core/codec-kit";
 import type { JsonOp, JsonOpsCorruptReason } from "./json-op.js";
+import {
+  CODEC_NAME,
+  encodeJsonOps,
+  FORMAT_VERSION,
+  isPlainObject,
+  KIND_CLEAR,
+  KIND_DEL,
+  KIND_MERGE,
+  KIND_PUT,
+} from "./json-ops-encoder.js";
 
-/** First byte of every encoding: the format version. */
-const FORMAT_VERSION = 1;
-const KIND_PUT = 1;
-const KIND_DEL = 2;
-const KIND_MERGE = 3;
-const KIND_CLEAR = 4;
-const CODEC_NAME = "json-ops";
-
-const textEncoder = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-// A lone surrogate would silently become U+FFFD in UTF-8, changing the key.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function corrupt(
   offset: number,
@@ -22,87 +21,6 @@ function corrupt(
   cause?: unknown,
 ): PersistenceError {
   return corruptError(`${CODEC_NAME}: ${message}`, offset, reason, undefined, cause);
-}
-
-function encodeError(index: number, message: string, cause?: unknown): PersistenceError {
-  return new PersistenceError("ERR_ENCODE", `${CODEC_NAME}: ops[${index}]: ${message}`, {
-    stage: "encode",
-    details: { index },
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-function isPlainObject(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function kindOf(op: unknown): number {
-  switch ((op as { op?: unknown }).op) {
-    case "put":
-      return KIND_PUT;
-    case "del":
-      return KIND_DEL;
-    case "merge":
-      return KIND_MERGE;
-    case "clear":
-      return KIND_CLEAR;
-    default:
-      return 0;
-  }
-}
-
-interface EncodedOp {
-  readonly kind: number;
-  readonly collection: Uint8Array;
-  readonly key: Uint8Array | undefined;
-  readonly value: Uint8Array | undefined;
-}
-
-function utf8Field(index: number, name: string, text: unknown): Uint8Array {
-  if (typeof text !== "string") throw encodeError(index, `${name} must be a string`);
-  if (LONE_SURROGATE.test(text)) throw encodeError(index, `${name} contains a lone surrogate`);
-  return textEncoder.encode(text);
-}
-
-function jsonField(index: number, kind: number, value: unknown): Uint8Array {
-  if (kind === KIND_MERGE && !isPlainObject(value)) {
-    throw encodeError(index, "the value of a merge must be a plain object");
-  }
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw encodeError(index, "the value is not JSON-serializable", error);
-  }
-  if (text === undefined) throw encodeError(index, "the value is not JSON-serializable");
-  return textEncoder.encode(text);
-}
-
-function encodeOp(op: unknown, index: number): EncodedOp {
-  if (typeof op !== "object" || op === null) throw encodeError(index, "not an op object");
-  const kind = kindOf(op);
-  if (kind === 0) throw encodeError(index, 'op must be "put", "del", "merge" or "clear"');
-  const fields = op as { collection?: unknown; key?: unknown; value?: unknown };
-  if (typeof fields.collection === "string" && fields.collection.includes("\0")) {
-    throw encodeError(index, "collection must not contain U+0000");
-  }
-  const collection = utf8Field(index, "collection", fields.collection);
-  if (kind === KIND_CLEAR) return { kind, collection, key: undefined, value: undefined };
-  const key = utf8Field(index, "key", fields.key);
-  if (kind === KIND_DEL) return { kind, collection, key, value: undefined };
-  return { kind, collection, key, value: jsonField(index, kind, fields.value) };
-}
-
-function frameBodyLength(op: EncodedOp): number {
-  return (
-    1 +
-    4 +
-    op.collection.byteLength +
-    (op.key === undefined ? 0 : 4 + op.key.byteLength) +
-    (op.value === undefined ? 0 : op.value.byteLength)
-  );
 }
 
 /** Reads one frame's fields, checking every length against the bytes the frame has left. */
@@ -209,31 +127,7 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
   return Object.freeze({
     name: CODEC_NAME,
     encode(ops: readonly JsonOp<V>[]): Uint8Array {
-      if (!Array.isArray(ops)) throw new TypeError("encode needs an array of ops");
-      const encoded = ops.map(encodeOp);
-      let total = 1;
-      for (const op of encoded) total += 4 + frameBodyLength(op);
-      const out = new Uint8Array(total);
-      const view = new DataView(out.buffer);
-      out[0] = FORMAT_VERSION;
-      let at = 1;
-      for (const op of encoded) {
-        view.setUint32(at, frameBodyLength(op), true);
-        out[at + 4] = op.kind;
-        view.setUint32(at + 5, op.collection.byteLength, true);
-        out.set(op.collection, at + 9);
-        at += 9 + op.collection.byteLength;
-        if (op.key !== undefined) {
-          view.setUint32(at, op.key.byteLength, true);
-          out.set(op.key, at + 4);
-          at += 4 + op.key.byteLength;
-        }
-        if (op.value !== undefined) {
-          out.set(op.value, at);
-          at += op.value.byteLength;
-        }
-      }
-      return out;
+      return encodeJsonOps(ops);
     },
     decode(bytes: Uint8Array): JsonOp<V>[] {
       if (!(bytes instanceof Uint8Array)) throw new TypeError("decode needs a Uint8Array");

@@ -140,6 +140,32 @@ export function encodeRecordHeader(
   return out;
 }
 
+/**
+ * Encodes one whole record (header then a copy of `payload`) into `target` at `at`, the same bytes
+ * as {@link encodeRecordHeader} followed by the payload; returns the offset after it. The checksum
+ * covers the header's last 16 bytes and the payload, which lie side by side, in one pass.
+ */
+export function encodeRecordInto(
+  target: Uint8Array,
+  view: DataView,
+  at: number,
+  salt: number,
+  seq: number,
+  codecId: number,
+  payload: Uint8Array,
+): number {
+  const length = payload.byteLength;
+  view.setUint32(at + 4, length, true);
+  target[at + 8] = RECORD_TYPE_DATA;
+  target[at + 9] = 0;
+  view.setUint16(at + 10, codecId, true);
+  putU64(view, at + 12, seq);
+  const end = at + RECORD_HEADER_BYTES + length;
+  target.set(payload, at + RECORD_HEADER_BYTES);
+  view.setUint32(at, crc32c(target, at + 4, end, salt), true);
+  return end;
+}
+
 /** A record as read back from a segment; `payload` is a view into the segment's bytes. */
 export interface JournalRecord {
   readonly seq: number;

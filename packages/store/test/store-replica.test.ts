@@ -26,6 +26,8 @@ class FakeReplica implements StoreReplica {
   readonly calls: string[] = [];
   readonly committedPayloads: Uint8Array[] = [];
   failWrite: PersistenceError | undefined;
+  /** When set, a snapshot write waits for it. */
+  writeGate: Promise<void> | undefined;
   private base: string | undefined;
   private batches: Uint8Array[] = [];
   private held: Uint8Array[] | undefined;
@@ -50,6 +52,7 @@ class FakeReplica implements StoreReplica {
     this.held = held;
     return {
       write: async (target) => {
+        await this.writeGate;
         this.calls.push(`write ${target}`);
         if (this.failWrite !== undefined) throw this.failWrite;
         let state: Counters = {};
@@ -104,11 +107,17 @@ describe("openDurableStore with a replica", () => {
       [add("a", 1)],
       [add("b", 2)],
     ]);
-    // Issued together: the compaction holds seq 2, the commit after it goes on meanwhile.
+    // Issued together: the compaction holds seq 2, the commit after it goes on meanwhile (it
+    // commits while the snapshot write is still waiting).
+    let openGate!: () => void;
+    replica.writeGate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
     const compaction = store.compact("test");
     const late = store.commit("late", () => [add("a", 10)]);
-    const report = await compaction;
     expect((await late.settled).ok).toBe(true);
+    openGate();
+    const report = await compaction;
     expect(report.seq).toBe(2);
     expect(codec.encodes).toBe(0);
     expect(countersCodec.decode(await fs.readFile(join(DIR, report.snapshot)))).toEqual({

@@ -1,6 +1,6 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { encodeRecordHeader } from "../segment-format.js";
+import { encodeRecordInto, RECORD_HEADER_BYTES } from "../segment-format.js";
 import { seal } from "./seal-and-roll.js";
 import { writeAllAt } from "./start-segment.js";
 import type { Pending, Task, WriterState } from "./writer-state.js";
@@ -13,13 +13,30 @@ export function takeGroup(w: WriterState, queue: (Pending | Task)[]): Pending[] 
   while (end < queue.length) {
     const next = queue[end] as Pending | Task;
     if ("task" in next) break;
-    const size = next.payload.byteLength + 20;
+    const size = next.payload.byteLength + RECORD_HEADER_BYTES;
     if (end === 0) cap = Math.min(w.maxGroupBytes, Math.max(size, size + w.smallFirstBytes));
     else if (bytes + size > cap) break;
     bytes += size;
     end++;
   }
   return queue.splice(0, end) as Pending[];
+}
+
+/**
+ * Encodes a group's records (seqs from `firstSeq`) into one buffer: the single `writev` then has
+ * one part, and the checksums run over contiguous bytes.
+ */
+function encodeGroup(w: WriterState, group: readonly Pending[], firstSeq: number): Uint8Array {
+  let total = 0;
+  for (const p of group) total += RECORD_HEADER_BYTES + p.payload.byteLength;
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, total);
+  let at = 0;
+  for (let i = 0; i < group.length; i++) {
+    const p = group[i] as Pending;
+    at = encodeRecordInto(bytes, view, at, w.salt, firstSeq + i, p.codecId, p.payload);
+  }
+  return bytes;
 }
 
 /**
@@ -30,22 +47,15 @@ export function takeGroup(w: WriterState, queue: (Pending | Task)[]): Pending[] 
 export async function writeGroup(w: WriterState, group: Pending[]): Promise<void> {
   const handle = w.handle as FsFileHandle;
   const firstSeq = w.lastSeq + 1;
-  const buffers: Uint8Array[] = [];
-  const offsets: number[] = [];
-  let total = 0;
-  group.forEach((p, i) => {
-    const header = encodeRecordHeader(w.salt, { seq: firstSeq + i, codecId: p.codecId }, p.payload);
-    offsets.push(w.position + total);
-    buffers.push(header, p.payload);
-    total += header.byteLength + p.payload.byteLength;
-  });
+  const start = w.position;
+  const bytes = encodeGroup(w, group, firstSeq);
   try {
-    await writeAllAt(handle, buffers, w.position, total);
+    await writeAllAt(handle, [bytes], start, bytes.byteLength);
   } catch (error) {
     await failGroup(w, group, error, "write");
     return;
   }
-  w.position += total;
+  w.position = start + bytes.byteLength;
   const commit = w.durability === "commit";
   if (commit) {
     if (w.syncWriteFlag === 0) {
@@ -58,24 +68,21 @@ export async function writeGroup(w: WriterState, group: Pending[]): Promise<void
     }
     w.syncedPosition = w.position;
   } else {
-    group.forEach((p, i) => {
+    for (let i = 0; i < group.length; i++) {
+      const p = group[i] as Pending;
       w.retained.push({ seq: firstSeq + i, codecId: p.codecId, payload: p.payload });
-    });
+    }
   }
   w.lastSeq = firstSeq + group.length - 1;
-  if (commit) {
-    w.durableSeq = w.lastSeq;
-  }
+  if (commit) w.durableSeq = w.lastSeq;
   const file = w.file;
-  group.forEach((p, i) => {
-    p.resolve({
-      seq: firstSeq + i,
-      durable: commit,
-      file,
-      offset: offsets[i] as number,
-      bytes: (buffers[2 * i] as Uint8Array).byteLength + p.payload.byteLength,
-    });
-  });
+  let offset = start;
+  for (let i = 0; i < group.length; i++) {
+    const p = group[i] as Pending;
+    const size = RECORD_HEADER_BYTES + p.payload.byteLength;
+    p.resolve({ seq: firstSeq + i, durable: commit, file, offset, bytes: size });
+    offset += size;
+  }
   if (commit) w.emit({ type: "durable", seq: w.durableSeq });
 }
 

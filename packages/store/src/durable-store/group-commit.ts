@@ -23,20 +23,22 @@ interface Outcome {
 /**
  * Forms one group (the unsaved write-behind batches, then queued commands run on the head state,
  * or a prepared external change on its own), appends it with one journal group commit, and only
- * then publishes the new root.
+ * then publishes the new root. Resolves with whether callers are likely to commit again right
+ * away: the group settled several commands, or commands arrived while it was being written.
  */
 export async function runGroup<S, Op>(
   core: StoreCore<S, Op>,
   external: ExternalChange<S> | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const groupStart = core.clock.now();
   const group = startGroup(core);
   if (external !== undefined) group.addExternal(external);
   else takeCommands(core, group);
+  const several = group.members.length + group.rejected.length > 1;
   if (group.records.length === 0) {
     for (const settle of group.rejected) settle();
     for (const m of group.members) m.settle(core.emptyResult(m, groupStart));
-    return;
+    return several;
   }
   const firstSeq = core.committed.seq + 1;
   const syncBefore = core.meter.total;
@@ -45,6 +47,7 @@ export async function runGroup<S, Op>(
     group.records.map((payload) => core.journal.append(payload)),
   );
   const appendMs = core.clock.now() - writeStart;
+  const othersWaited = core.lane.peek() !== undefined;
   for (const settle of group.rejected) settle();
   const syncMs = Math.min(appendMs, core.meter.total - syncBefore);
   const timings = { writeMs: appendMs - syncMs, syncMs };
@@ -59,6 +62,7 @@ export async function runGroup<S, Op>(
     core.firstUnsavedAt = core.outbox.length > 0 ? core.clock.now() : undefined;
   }
   maybeAutoCompact(core);
+  return several || othersWaited;
 }
 
 function checkAppends<S, Op>(

@@ -1,0 +1,44 @@
+import { createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { add, DIR, openCounters } from "./counters.js";
+
+const memFs = () => createMemoryFs({ [DIR]: null });
+const nextImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("openDurableStore: the next group waits a turn for acknowledged callers", () => {
+  it("callers that commit again a turn after their acknowledgement share one group per round", async () => {
+    const { store } = await openCounters(memFs());
+    const sizes: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, caller) => {
+        for (let round = 0; round < 5; round++) {
+          const result = await store.commit("c", () => [add(`k${caller}`)]).settled;
+          if (!result.ok) throw result.error;
+          sizes.push(result.group.commands);
+          await nextImmediate();
+        }
+      }),
+    );
+    expect(sizes).toEqual(Array.from({ length: 40 }, () => 8));
+    expect(store.health()).toMatchObject({ commits: 40, groups: 5 });
+    expect(store.read().value).toEqual(
+      Object.fromEntries(Array.from({ length: 8 }, (_, c) => [`k${c}`, 5])),
+    );
+    await store.close();
+  });
+
+  it("a lone caller's next commit does not wait for the event loop", async () => {
+    const { store } = await openCounters(memFs());
+    expect((await store.commit("first", () => [add("a")]).settled).ok).toBe(true);
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    // The memory file system answers within microtasks: without a wait in the lane, the second
+    // commit settles before the event loop turns.
+    expect((await store.commit("second", () => [add("a")]).settled).ok).toBe(true);
+    expect(turned).toBe(false);
+    expect(store.read().value).toEqual({ a: 2 });
+    await store.close();
+  });
+});
