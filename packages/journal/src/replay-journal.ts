@@ -1,19 +1,16 @@
 import { join } from "node:path";
-import type { FsFileHandle, FsPort } from "@snapwrite/core";
+import type { FsPort } from "@snapwrite/core";
 import { type PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { type CorruptReason, corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, listDir } from "./journal-fs.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
-  decodeSegmentHeader,
-  isTornHeaderError,
-  isZero,
   type JournalRecord,
   RECORD_HEADER_BYTES,
-  SEGMENT_HEADER_BYTES,
   type SegmentHeader,
 } from "./segment-format.js";
+import { isTornHeader, readHeader } from "./segment-header-read.js";
 import { type ScanProblem, scanSegment } from "./segment-scan.js";
 
 /**
@@ -105,66 +102,6 @@ async function readSegment(fs: FsPort, path: string): Promise<Uint8Array> {
   } catch (error) {
     throw toPersistenceError(error, { stage: "open", target: path, direction: "read" });
   }
-}
-
-/** Reads only a segment's header bytes and its size, not the whole file. */
-async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry> {
-  let bytes: Uint8Array;
-  let size: number;
-  let handle: FsFileHandle | undefined;
-  try {
-    handle = await fs.open(path, "r");
-    size = (await handle.stat()).size;
-    bytes = await readAt(handle, new Uint8Array(Math.min(size, SEGMENT_HEADER_BYTES)), 0);
-    try {
-      return { header: decodeSegmentHeader(bytes), size, dataAfterHeader: true };
-    } catch (error) {
-      const zero = (error as PersistenceError).details?.reason === "zero";
-      const dataAfterHeader = zero && size > SEGMENT_HEADER_BYTES && (await hasDataAfter(handle));
-      return { error: error as PersistenceError, size, dataAfterHeader };
-    }
-  } catch (error) {
-    throw toPersistenceError(error, { stage: "open", target: path, direction: "read" });
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-interface HeaderEntry {
-  readonly header?: SegmentHeader;
-  readonly error?: PersistenceError;
-  readonly size: number;
-  /** Some byte after the header is not zero (only looked for behind a zero-filled header). */
-  readonly dataAfterHeader: boolean;
-}
-
-/** Fills `buffer` from `position` until it is full or the file ends; returns what was read. */
-async function readAt(handle: FsFileHandle, buffer: Uint8Array, position: number) {
-  let at = 0;
-  while (at < buffer.byteLength) {
-    const { bytesRead } = await handle.read(buffer, at, buffer.byteLength - at, position + at);
-    if (bytesRead <= 0) break;
-    at += bytesRead;
-  }
-  return buffer.subarray(0, at);
-}
-
-/** True when any byte after the segment header is not zero; reads in 64 KiB pieces. */
-async function hasDataAfter(handle: FsFileHandle): Promise<boolean> {
-  const piece = new Uint8Array(64 * 1024);
-  for (let position = SEGMENT_HEADER_BYTES; ; ) {
-    const got = await readAt(handle, piece, position);
-    if (got.byteLength === 0) return false;
-    if (!isZero(got, 0, got.byteLength)) return true;
-    position += got.byteLength;
-  }
-}
-
-/** A last segment whose header is torn was being created when the process died. */
-function isTornHeader(entry: HeaderEntry): entry is HeaderEntry & { error: PersistenceError } {
-  return (
-    entry.error !== undefined && isTornHeaderError(entry.error, entry.size, entry.dataAfterHeader)
-  );
 }
 
 function damageOf(file: string, problem: ScanProblem): ReplayDamage {

@@ -1,0 +1,71 @@
+import type { FsFileHandle, FsPort, PersistenceError } from "@snapwrite/core";
+import { toPersistenceError } from "@snapwrite/core";
+import {
+  decodeSegmentHeader,
+  isTornHeaderError,
+  isZero,
+  SEGMENT_HEADER_BYTES,
+  type SegmentHeader,
+} from "./segment-format.js";
+
+/** Reads only a segment's header bytes and its size, not the whole file. */
+export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry> {
+  let bytes: Uint8Array;
+  let size: number;
+  let handle: FsFileHandle | undefined;
+  try {
+    handle = await fs.open(path, "r");
+    size = (await handle.stat()).size;
+    bytes = await readAt(handle, new Uint8Array(Math.min(size, SEGMENT_HEADER_BYTES)), 0);
+    try {
+      return { header: decodeSegmentHeader(bytes), size, dataAfterHeader: true };
+    } catch (error) {
+      const zero = (error as PersistenceError).details?.reason === "zero";
+      const dataAfterHeader = zero && size > SEGMENT_HEADER_BYTES && (await hasDataAfter(handle));
+      return { error: error as PersistenceError, size, dataAfterHeader };
+    }
+  } catch (error) {
+    throw toPersistenceError(error, { stage: "open", target: path, direction: "read" });
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+export interface HeaderEntry {
+  readonly header?: SegmentHeader;
+  readonly error?: PersistenceError;
+  readonly size: number;
+  /** Some byte after the header is not zero (only looked for behind a zero-filled header). */
+  readonly dataAfterHeader: boolean;
+}
+
+/** Fills `buffer` from `position` until it is full or the file ends; returns what was read. */
+async function readAt(handle: FsFileHandle, buffer: Uint8Array, position: number) {
+  let at = 0;
+  while (at < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, at, buffer.byteLength - at, position + at);
+    if (bytesRead <= 0) break;
+    at += bytesRead;
+  }
+  return buffer.subarray(0, at);
+}
+
+/** True when any byte after the segment header is not zero; reads in 64 KiB pieces. */
+async function hasDataAfter(handle: FsFileHandle): Promise<boolean> {
+  const piece = new Uint8Array(64 * 1024);
+  for (let position = SEGMENT_HEADER_BYTES; ; ) {
+    const got = await readAt(handle, piece, position);
+    if (got.byteLength === 0) return false;
+    if (!isZero(got, 0, got.byteLength)) return true;
+    position += got.byteLength;
+  }
+}
+
+/** A last segment whose header is torn was being created when the process died. */
+export function isTornHeader(
+  entry: HeaderEntry,
+): entry is HeaderEntry & { error: PersistenceError } {
+  return (
+    entry.error !== undefined && isTornHeaderError(entry.error, entry.size, entry.dataAfterHeader)
+  );
+}
