@@ -162,3 +162,43 @@ describe("RecordArena", () => {
     expect(index.size).toBe(250);
   });
 });
+
+describe("createKnownMetReplica hands long runs out as views of its storage", () => {
+  it("borrows the loaded file's bytes, keeps chunks within chunkSize, and writes the same bytes as the record list", () => {
+    const records = Array.from({ length: 3000 }, (_, key) => record(key, 1, 2, 1000 + key));
+    const file = concatChunks(encodeKnownMet({ header: 0x0e, records }));
+    const chunkSize = 64 * 1024;
+    const slabs = createKnownMetReplica({ chunkSize });
+    const oracle = createRecordListReplica({ chunkSize });
+    slabs.apply({ op: "load", file });
+    oracle.apply({ op: "load", file: file.slice() });
+    // Replace one record in the middle and add one: the runs around them stay borrowed.
+    for (const patch of [record(1500, 2, 3, 7), record(5000, 2, 1, 9)]) {
+      slabs.apply({ op: "put", record: patch.bytes.slice() });
+      oracle.apply({ op: "put", record: patch.bytes.slice() });
+    }
+    const chunks = [...slabs.encode()];
+    expect(chunks.every((chunk) => chunk.byteLength <= chunkSize)).toBe(true);
+    const borrowed = chunks.filter((chunk) => chunk.buffer === file.buffer);
+    expect(borrowed.reduce((n, chunk) => n + chunk.byteLength, 0)).toBeGreaterThan(file.length / 2);
+    expect(hex(concatChunks(chunks))).toBe(hex(concatChunks(oracle.encode())));
+  });
+
+  it("copies short runs of scattered records into chunks of its own", () => {
+    const slabs = createKnownMetReplica({ chunkSize: 4096 });
+    const oracle = createRecordListReplica({ chunkSize: 4096 });
+    const base = Array.from({ length: 400 }, (_, key) => record(key, 1, 0, 10 + key));
+    const file = concatChunks(encodeKnownMet({ header: 0x0e, records: base }));
+    slabs.apply({ op: "load", file });
+    oracle.apply({ op: "load", file: file.slice() });
+    // Every other record replaced: no run of the loaded file is long enough to borrow.
+    for (let key = 0; key < 400; key += 2) {
+      const patch = record(key, 2, 0, 20 + key);
+      slabs.apply({ op: "put", record: patch.bytes.slice() });
+      oracle.apply({ op: "put", record: patch.bytes.slice() });
+    }
+    const chunks = [...slabs.encode()];
+    expect(chunks.some((chunk) => chunk.buffer === file.buffer)).toBe(false);
+    expect(hex(concatChunks(chunks))).toBe(hex(concatChunks(oracle.encode())));
+  });
+});

@@ -1,5 +1,5 @@
 import { PersistenceError } from "@snapwrite/core";
-import { createChunkWriter } from "@snapwrite/core/codec-kit";
+import { BorrowedRuns } from "./borrowed-runs.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { findSizeTag } from "./find-size-tag.js";
 import { type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
@@ -7,7 +7,7 @@ import { pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
 import { Md4SlotIndex } from "./md4-slot-index.js";
 import { RecordArena } from "./record-arena.js";
 import { recordEnd } from "./record-end.js";
-import { drainChunks, RecordRunWriter } from "./record-run-writer.js";
+import { RecordRunWriter } from "./record-run-writer.js";
 import { tagFields } from "./tag-fields.js";
 
 /**
@@ -136,27 +136,27 @@ class ReplicaRecords {
     this.index = index;
   }
 
-  /** The records as a known.met file, like `encodeKnownMet` of the same records in slot order. */
+  /**
+   * The records as a known.met file, like `encodeKnownMet` of the same records in slot order. Long
+   * runs of adjacent records are handed out as views of the slabs (no copy, no garbage per save):
+   * they are valid until the next patch.
+   */
   *encode(
     wanted: KnownMetHeader | "auto",
     chunkSize: number | undefined,
   ): Generator<Uint8Array, void, undefined> {
     const arena = this.arena;
     const header: KnownMetHeader = wanted !== "auto" ? wanted : arena.largeLive > 0 ? 0x0f : 0x0e;
-    const w = createChunkWriter({ chunkSize });
-    const runs = new RecordRunWriter(w);
-    runs.header(header, arena.live);
+    const runs = new BorrowedRuns(chunkSize);
+    new RecordRunWriter(runs.writer).header(header, arena.live);
     for (let s = 0; s < arena.count; s++) {
       if (!arena.isLive(s)) continue;
       const start = arena.start[s] as number;
       const slab = arena.slabs[arena.slab[s] as number] as Uint8Array;
-      runs.span(slab, start, start + (arena.length[s] as number));
-      if (w.readyCount > 0) yield* drainChunks(w);
+      yield* runs.span(slab, start, start + (arena.length[s] as number));
     }
-    runs.flush();
-    yield* drainChunks(w);
-    const last = w.finish();
-    if (last !== undefined) yield last;
+    yield* runs.flush();
+    yield* runs.finish();
   }
 
   #compactIfWasteful(): void {
