@@ -56,7 +56,11 @@ export interface KnownMetReplica {
    * `ERR_CORRUPT` for a bad one or an unknown tag.
    */
   applyBytes(tag: number, payload: Uint8Array): void;
-  /** Streams the records held as a known.met file (`encodeKnownMet`). */
+  /**
+   * Streams the records held as a known.met file (the bytes of `encodeKnownMet`). Long runs of
+   * records are views of the replica's own storage: the chunks are valid until the next `apply`,
+   * and must not be transferred or kept.
+   */
   encode(): Iterable<Uint8Array>;
   /** Number of records held. */
   readonly size: number;
