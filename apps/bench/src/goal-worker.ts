@@ -74,7 +74,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
       reached === false
         ? [
             memoryMissed(checks)
-              ? "the worker thread holds more than the replica's slabs and index (about 1.13× the file, formats-met bench/replica-memory.mjs): the file's chunks of each save and garbage not yet collected"
+              ? "the worker thread holds the replica (about 1.13× the file with its slot rows and index, formats-met bench/replica-memory.mjs), the bytes of records replaced since its last compaction, and its own heap (about 6 MB, a large share of a small file)"
               : undefined,
             genericMissing ? "no generic replica yet" : undefined,
           ]
@@ -84,7 +84,9 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
     toClose:
       reached === false
         ? [
-            memoryMissed(checks) ? "chunk buffers reused across saves in the worker" : undefined,
+            memoryMissed(checks)
+              ? "less beside the file in the replica (slot rows, index, replaced bytes kept until compaction)"
+              : undefined,
             genericMissing ? "a keyed JSON replica fed by the store's op stream" : undefined,
           ]
             .filter((part) => part !== undefined)
