@@ -32,7 +32,8 @@ function sampleMemory(slot: Float64Array): void {
 
 serveReplica<KnownMetPatch, KnownMetReplicaWorkerOptions>({
   name: "known.met",
-  createReplica: () => createKnownMetReplica({ header: "auto" }),
+  // Its sink is sink-fs, which keeps no chunk after a write: the replica may lend its storage.
+  createReplica: () => createKnownMetReplica({ header: "auto", borrowChunks: true }),
   createSink: async (options) => {
     const counters = await installFsCounters({ shared: new Float64Array(options.counts) });
     counters.start();

@@ -163,12 +163,28 @@ describe("RecordArena", () => {
   });
 });
 
-describe("createKnownMetReplica hands long runs out as views of its storage", () => {
+describe("createKnownMetReplica with borrowChunks hands long runs out as views of its storage", () => {
+  it("by default hands over chunks of its own, as the codec rule asks", () => {
+    const records = Array.from({ length: 3000 }, (_, key) => record(key, 1, 2, 1000 + key));
+    const file = concatChunks(encodeKnownMet({ header: 0x0e, records }));
+    const replica = createKnownMetReplica({ chunkSize: 64 * 1024 });
+    replica.apply({ op: "load", file });
+    const chunks = [...replica.encode()];
+    expect(chunks.some((chunk) => chunk.buffer === file.buffer)).toBe(false);
+    expect(hex(concatChunks(chunks))).toBe(hex(file));
+  });
+
+  it("refuses a borrowChunks that is not a boolean", () => {
+    expect(() => createKnownMetReplica({ borrowChunks: "yes" as unknown as boolean })).toThrow(
+      TypeError,
+    );
+  });
+
   it("borrows the loaded file's bytes, keeps chunks within chunkSize, and writes the same bytes as the record list", () => {
     const records = Array.from({ length: 3000 }, (_, key) => record(key, 1, 2, 1000 + key));
     const file = concatChunks(encodeKnownMet({ header: 0x0e, records }));
     const chunkSize = 64 * 1024;
-    const slabs = createKnownMetReplica({ chunkSize });
+    const slabs = createKnownMetReplica({ chunkSize, borrowChunks: true });
     const oracle = createRecordListReplica({ chunkSize });
     slabs.apply({ op: "load", file });
     oracle.apply({ op: "load", file: file.slice() });
@@ -185,7 +201,7 @@ describe("createKnownMetReplica hands long runs out as views of its storage", ()
   });
 
   it("copies short runs of scattered records into chunks of its own", () => {
-    const slabs = createKnownMetReplica({ chunkSize: 4096 });
+    const slabs = createKnownMetReplica({ chunkSize: 4096, borrowChunks: true });
     const oracle = createRecordListReplica({ chunkSize: 4096 });
     const base = Array.from({ length: 400 }, (_, key) => record(key, 1, 0, 10 + key));
     const file = concatChunks(encodeKnownMet({ header: 0x0e, records: base }));

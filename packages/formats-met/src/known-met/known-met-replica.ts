@@ -1,4 +1,5 @@
 import { PersistenceError } from "@snapwrite/core";
+import { createChunkWriter } from "@snapwrite/core/codec-kit";
 import { BorrowedRuns } from "./borrowed-runs.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { findSizeTag } from "./find-size-tag.js";
@@ -7,7 +8,7 @@ import { pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
 import { Md4SlotIndex } from "./md4-slot-index.js";
 import { RecordArena } from "./record-arena.js";
 import { recordEnd } from "./record-end.js";
-import { RecordRunWriter } from "./record-run-writer.js";
+import { drainChunks, RecordRunWriter } from "./record-run-writer.js";
 import { tagFields } from "./tag-fields.js";
 
 /**
@@ -41,6 +42,14 @@ export interface KnownMetReplicaOptions {
   readonly header?: KnownMetHeader | "auto" | undefined;
   /** Chunk size of the encoder in bytes. Default 256 KiB. */
   readonly chunkSize?: number | undefined;
+  /**
+   * `encode()` hands runs of adjacent records of 16 KiB or more out as views of the replica's own
+   * storage instead of copying them into fresh chunks: no garbage of the file's size per save. The
+   * chunks then stay valid only until the next `apply`, which breaks the codec rule that a chunk is
+   * handed over for good: use it only with a sink that does not keep chunks after its write
+   * resolves and never transfers them (sink-fs). Default false.
+   */
+  readonly borrowChunks?: boolean | undefined;
 }
 
 /**
@@ -57,9 +66,9 @@ export interface KnownMetReplica {
    */
   applyBytes(tag: number, payload: Uint8Array): void;
   /**
-   * Streams the records held as a known.met file (the bytes of `encodeKnownMet`). Long runs of
-   * records are views of the replica's own storage: the chunks are valid until the next `apply`,
-   * and must not be transferred or kept.
+   * Streams the records held as a known.met file (the bytes of `encodeKnownMet`). With
+   * `borrowChunks`, long runs of records are views of the replica's own storage, valid until the
+   * next `apply`.
    */
   encode(): Iterable<Uint8Array>;
   /** Number of records held. */
@@ -140,12 +149,31 @@ class ReplicaRecords {
     this.index = index;
   }
 
-  /**
-   * The records as a known.met file, like `encodeKnownMet` of the same records in slot order. Long
-   * runs of adjacent records are handed out as views of the slabs (no copy, no garbage per save):
-   * they are valid until the next patch.
-   */
+  /** The records as a known.met file, like `encodeKnownMet` of the same records in slot order. */
   *encode(
+    wanted: KnownMetHeader | "auto",
+    chunkSize: number | undefined,
+  ): Generator<Uint8Array, void, undefined> {
+    const arena = this.arena;
+    const header: KnownMetHeader = wanted !== "auto" ? wanted : arena.largeLive > 0 ? 0x0f : 0x0e;
+    const w = createChunkWriter({ chunkSize });
+    const runs = new RecordRunWriter(w);
+    runs.header(header, arena.live);
+    for (let s = 0; s < arena.count; s++) {
+      if (!arena.isLive(s)) continue;
+      const start = arena.start[s] as number;
+      const slab = arena.slabs[arena.slab[s] as number] as Uint8Array;
+      runs.span(slab, start, start + (arena.length[s] as number));
+      if (w.readyCount > 0) yield* drainChunks(w);
+    }
+    runs.flush();
+    yield* drainChunks(w);
+    const last = w.finish();
+    if (last !== undefined) yield last;
+  }
+
+  /** The same bytes as {@link ReplicaRecords.encode}, long runs as views of the slabs. */
+  *encodeBorrowed(
     wanted: KnownMetHeader | "auto",
     chunkSize: number | undefined,
   ): Generator<Uint8Array, void, undefined> {
@@ -206,6 +234,12 @@ export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): Kno
       `createKnownMetReplica: chunkSize must be an integer >= 64, got ${JSON.stringify(chunkSize)}`,
     );
   }
+  const borrow = options.borrowChunks ?? false;
+  if (typeof borrow !== "boolean") {
+    throw new TypeError(
+      `createKnownMetReplica: borrowChunks must be a boolean, got ${JSON.stringify(borrow)}`,
+    );
+  }
   const records = new ReplicaRecords();
   return {
     apply(patch: KnownMetPatch): void {
@@ -231,7 +265,7 @@ export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): Kno
       else throw patchError(`unknown binary patch tag ${String(tag)}`);
     },
     encode(): Iterable<Uint8Array> {
-      return records.encode(header, chunkSize);
+      return borrow ? records.encodeBorrowed(header, chunkSize) : records.encode(header, chunkSize);
     },
     get size(): number {
       return records.arena.live;
