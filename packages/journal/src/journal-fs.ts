@@ -89,3 +89,18 @@ export async function writeNewFile(
   await handle.close().catch(() => undefined);
   await syncDir(fs, dir);
 }
+
+/** Fills `buffer` from `position` until it is full or the file ends; returns the part read. */
+export async function readInto(
+  handle: FsFileHandle,
+  buffer: Uint8Array,
+  position: number,
+): Promise<Uint8Array> {
+  let at = 0;
+  while (at < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, at, buffer.byteLength - at, position + at);
+    if (bytesRead <= 0) break;
+    at += bytesRead;
+  }
+  return buffer.subarray(0, at);
+}

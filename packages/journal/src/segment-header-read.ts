@@ -1,5 +1,6 @@
 import type { FsFileHandle, FsPort, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
+import { readInto } from "./journal-fs.js";
 import {
   decodeSegmentHeader,
   isTornHeaderError,
@@ -16,7 +17,7 @@ export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry>
   try {
     handle = await fs.open(path, "r");
     size = (await handle.stat()).size;
-    bytes = await readAt(handle, new Uint8Array(Math.min(size, SEGMENT_HEADER_BYTES)), 0);
+    bytes = await readInto(handle, new Uint8Array(Math.min(size, SEGMENT_HEADER_BYTES)), 0);
     try {
       return { header: decodeSegmentHeader(bytes), size, dataAfterHeader: true };
     } catch (error) {
@@ -39,22 +40,11 @@ export interface HeaderEntry {
   readonly dataAfterHeader: boolean;
 }
 
-/** Fills `buffer` from `position` until it is full or the file ends; returns what was read. */
-async function readAt(handle: FsFileHandle, buffer: Uint8Array, position: number) {
-  let at = 0;
-  while (at < buffer.byteLength) {
-    const { bytesRead } = await handle.read(buffer, at, buffer.byteLength - at, position + at);
-    if (bytesRead <= 0) break;
-    at += bytesRead;
-  }
-  return buffer.subarray(0, at);
-}
-
 /** True when any byte after the segment header is not zero; reads in 64 KiB pieces. */
 async function hasDataAfter(handle: FsFileHandle): Promise<boolean> {
   const piece = new Uint8Array(64 * 1024);
   for (let position = SEGMENT_HEADER_BYTES; ; ) {
-    const got = await readAt(handle, piece, position);
+    const got = await readInto(handle, piece, position);
     if (got.byteLength === 0) return false;
     if (!isZero(got, 0, got.byteLength)) return true;
     position += got.byteLength;

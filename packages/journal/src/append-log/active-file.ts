@@ -1,7 +1,7 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
-import { isExists, isNotFound, syncDir, writeNewFile } from "../journal-fs.js";
+import { isExists, isNotFound, readInto, syncDir, writeNewFile } from "../journal-fs.js";
 import type { LogHeader } from "./log-format.js";
 import type { Active, LogState } from "./log-state.js";
 import { seqAfterRotated } from "./rotated-files.js";
@@ -10,15 +10,8 @@ const MAX_QUARANTINE_BYTES = 1024 * 1024;
 const TAIL_WINDOW = 64 * 1024;
 
 /** Reads `length` bytes at `position` (fewer at end of file). */
-async function readAt(handle: FsFileHandle, position: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  let at = 0;
-  while (at < length) {
-    const { bytesRead } = await handle.read(out, at, length - at, position + at);
-    if (bytesRead <= 0) break;
-    at += bytesRead;
-  }
-  return out.subarray(0, at);
+function readAt(handle: FsFileHandle, position: number, length: number): Promise<Uint8Array> {
+  return readInto(handle, new Uint8Array(length), position);
 }
 
 /** Makes sure the active file exists, is the one `path` names, and ends cleanly; returns its facts. */
