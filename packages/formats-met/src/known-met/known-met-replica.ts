@@ -1,6 +1,4 @@
 import { PersistenceError } from "@snapwrite/core";
-import { createChunkWriter } from "@snapwrite/core/codec-kit";
-import { BorrowedRuns } from "./borrowed-runs.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { findSizeTag } from "./find-size-tag.js";
 import { type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
@@ -8,7 +6,8 @@ import { pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
 import { Md4SlotIndex } from "./md4-slot-index.js";
 import { RecordArena } from "./record-arena.js";
 import { recordEnd } from "./record-end.js";
-import { drainChunks, RecordRunWriter } from "./record-run-writer.js";
+import { RecordRunWriter } from "./record-run-writer.js";
+import { ReplicaRuns } from "./replica-runs.js";
 import { tagFields } from "./tag-fields.js";
 
 /**
@@ -149,37 +148,18 @@ class ReplicaRecords {
     this.index = index;
   }
 
-  /** The records as a known.met file, like `encodeKnownMet` of the same records in slot order. */
+  /**
+   * The records as a known.met file, like `encodeKnownMet` of the same records in slot order;
+   * `borrow`: long runs as views of the slabs (see {@link ReplicaRuns}).
+   */
   *encode(
     wanted: KnownMetHeader | "auto",
     chunkSize: number | undefined,
+    borrow: boolean,
   ): Generator<Uint8Array, void, undefined> {
     const arena = this.arena;
     const header: KnownMetHeader = wanted !== "auto" ? wanted : arena.largeLive > 0 ? 0x0f : 0x0e;
-    const w = createChunkWriter({ chunkSize });
-    const runs = new RecordRunWriter(w);
-    runs.header(header, arena.live);
-    for (let s = 0; s < arena.count; s++) {
-      if (!arena.isLive(s)) continue;
-      const start = arena.start[s] as number;
-      const slab = arena.slabs[arena.slab[s] as number] as Uint8Array;
-      runs.span(slab, start, start + (arena.length[s] as number));
-      if (w.readyCount > 0) yield* drainChunks(w);
-    }
-    runs.flush();
-    yield* drainChunks(w);
-    const last = w.finish();
-    if (last !== undefined) yield last;
-  }
-
-  /** The same bytes as {@link ReplicaRecords.encode}, long runs as views of the slabs. */
-  *encodeBorrowed(
-    wanted: KnownMetHeader | "auto",
-    chunkSize: number | undefined,
-  ): Generator<Uint8Array, void, undefined> {
-    const arena = this.arena;
-    const header: KnownMetHeader = wanted !== "auto" ? wanted : arena.largeLive > 0 ? 0x0f : 0x0e;
-    const runs = new BorrowedRuns(chunkSize);
+    const runs = new ReplicaRuns(chunkSize, borrow);
     new RecordRunWriter(runs.writer).header(header, arena.live);
     for (let s = 0; s < arena.count; s++) {
       if (!arena.isLive(s)) continue;
@@ -265,7 +245,7 @@ export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): Kno
       else throw patchError(`unknown binary patch tag ${String(tag)}`);
     },
     encode(): Iterable<Uint8Array> {
-      return borrow ? records.encodeBorrowed(header, chunkSize) : records.encode(header, chunkSize);
+      return records.encode(header, chunkSize, borrow);
     },
     get size(): number {
       return records.arena.live;

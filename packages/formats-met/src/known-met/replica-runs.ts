@@ -9,21 +9,25 @@ import { drainChunks } from "./record-run-writer.js";
 const BORROW_MIN = 16 * 1024;
 
 /**
- * Streams byte runs in order: long runs of adjacent bytes in one source as views of it (at most
- * `chunkSize` each), short ones copied into chunks of its own. The views borrow the source: they
- * stay valid only while the source is not changed, which `serveReplica` guarantees by applying no
- * patch while an encode is consumed.
+ * Streams byte runs in order, adjacent runs of one source joined. Copying (the default), every run
+ * goes into chunks of its own, at most `chunkSize` bytes per step. Borrowing, long runs go out as
+ * views of their source (at most `chunkSize` each) and only short ones are copied: the views stay
+ * valid only while the source is not changed, which `serveReplica` guarantees by applying no patch
+ * while an encode is consumed.
  */
-export class BorrowedRuns {
+export class ReplicaRuns {
   readonly #w: ChunkWriter;
   readonly #chunkSize: number;
+  readonly #borrow: boolean;
   #src: Uint8Array | undefined = undefined;
   #start = 0;
   #end = 0;
 
-  constructor(chunkSize: number | undefined) {
-    this.#w = createChunkWriter({ chunkSize, zeroFill: true });
+  constructor(chunkSize: number | undefined, borrow: boolean) {
+    // take() (handing over a partial chunk before a view) needs zero-filled chunks.
+    this.#w = createChunkWriter({ chunkSize, zeroFill: borrow });
     this.#chunkSize = this.#w.chunkSize;
+    this.#borrow = borrow;
   }
 
   /** The encoder's own chunk writer, for bytes that are not runs of a source (the file header). */
@@ -43,6 +47,10 @@ export class BorrowedRuns {
       this.#start = start;
       this.#end = end;
     }
+    if (!this.#borrow) {
+      if (this.#end - this.#start >= this.#chunkSize) yield* this.flush();
+      return;
+    }
     while (this.#end - this.#start >= this.#chunkSize) {
       yield* this.#handOver();
       const src = this.#src as Uint8Array;
@@ -56,7 +64,7 @@ export class BorrowedRuns {
     const src = this.#src;
     if (src === undefined) return;
     this.#src = undefined;
-    if (this.#end - this.#start < BORROW_MIN) {
+    if (!this.#borrow || this.#end - this.#start < BORROW_MIN) {
       this.#w.copy(src, this.#start, this.#end);
       yield* drainChunks(this.#w);
       return;
@@ -65,7 +73,7 @@ export class BorrowedRuns {
     yield src.subarray(this.#start, this.#end);
   }
 
-  /** Yields the rest of the writer's bytes; call after the last {@link BorrowedRuns.flush}. */
+  /** Yields the rest of the writer's bytes; call after the last {@link ReplicaRuns.flush}. */
   *finish(): Generator<Uint8Array, void, undefined> {
     yield* drainChunks(this.#w);
     const last = this.#w.finish();
