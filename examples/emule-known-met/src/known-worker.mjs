@@ -6,6 +6,8 @@ import { createFsSink } from "@snapwrite/sink-fs";
 
 serveReplica({
   name: "known.met",
-  createReplica: () => createKnownMetReplica({ header: "auto" }),
+  // sink-fs keeps no chunk once a write resolved, so the replica may lend its own storage to each
+  // save instead of copying the whole file into fresh chunks (borrowChunks).
+  createReplica: () => createKnownMetReplica({ header: "auto", borrowChunks: true }),
   createSink: ({ dir }) => createFsSink({ dir }),
 });
