@@ -116,30 +116,57 @@ describe("RecordArena", () => {
 
   it("compacts in place: live records in slot order, tombstones and empty slabs dropped", () => {
     const arena = new RecordArena();
-    const file = Uint8Array.of(9, 9, 1, 1, 2, 2, 2, 3);
+    const small = record(1, 1, 0, 5).bytes;
+    const large = record(2, 1, 0, 4_290_048_001).bytes;
+    const other = record(3, 1, 0, 7).bytes;
+    const file = concatChunks([Uint8Array.of(9, 9), small, large, other]);
     const loaded = arena.adopt(file);
-    const a = arena.push(loaded, 2, 2, false);
-    const b = arena.push(loaded, 4, 3, true);
-    const c = arena.push(loaded, 7, 1, false);
-    const slab = arena.append(bytesOf(4, 5));
-    arena.repoint(a, slab, arena.appendedAt, 5, false);
+    const a = arena.push(loaded, 2, small.length, false);
+    const b = arena.push(loaded, 2 + small.length, large.length, true);
+    const c = arena.push(loaded, 2 + small.length + large.length, other.length, false);
+    const replacement = record(1, 2, 1, 5).bytes;
+    const slab = arena.append(replacement);
+    arena.repoint(a, slab, arena.appendedAt, replacement.length, false);
     arena.kill(c);
     expect(arena.largeLive).toBe(1);
-    expect(arena.usedBytes - arena.liveBytes).toBe(5);
-    const only = arena.append(bytesOf(5, 300_000));
-    arena.push(only, arena.appendedAt, 300_000, false);
+    expect(arena.usedBytes - arena.liveBytes).toBe(2 + small.length + other.length);
+    // A big record appended, then removed: compact slides it out of the append slab.
+    const huge = record(4, 1, 20_000, 9).bytes;
+    const only = arena.append(huge);
+    arena.push(only, arena.appendedAt, huge.length, false);
     arena.kill(3);
     arena.compact();
     expect(arena.count).toBe(2);
     expect(arena.slabs).toHaveLength(2);
-    expect(Array.from(file.subarray(0, 3))).toEqual([2, 2, 2]);
-    expect([arena.slab[0], arena.start[0], arena.length[0]]).toEqual([1, 0, 5]);
-    expect([arena.slab[1], arena.start[1], arena.large[1]]).toEqual([0, 0, 1]);
+    expect(hex(file.subarray(0, large.length))).toBe(hex(large));
+    expect([arena.slab[0], arena.start[0], arena.length[0]]).toEqual([1, 0, replacement.length]);
+    expect([arena.slab[1], arena.start[1], arena.length[1]]).toEqual([0, 0, large.length]);
+    expect(arena.largeLive).toBe(1);
     expect(arena.usedBytes).toBe(arena.liveBytes);
     // The loaded file's freed room takes the next small record.
     expect(arena.append(bytesOf(6, 4))).toBe(0);
-    expect(arena.appendedAt).toBe(3);
+    expect(arena.appendedAt).toBe(large.length);
     expect(b).toBe(1);
+  });
+
+  it("overwrites a record of the same length where it is, counting records that need 0x0F", () => {
+    const arena = new RecordArena();
+    const first = record(1, 1, 0, 4_290_048_001).bytes;
+    const second = record(2, 1, 0, 7).bytes;
+    const file = concatChunks([first, second]);
+    const loaded = arena.adopt(file);
+    arena.push(loaded, 0, first.length, true);
+    arena.push(loaded, first.length, second.length, false);
+    const smaller = record(1, 2, 0, 4_290_048_000).bytes;
+    expect(smaller.length).toBe(first.length);
+    arena.overwrite(0, smaller, false);
+    expect(arena.largeLive).toBe(0);
+    arena.overwrite(1, record(2, 2, 0, 4_290_048_009).bytes, true);
+    expect(arena.largeLive).toBe(1);
+    expect(hex(file)).toBe(hex(concatChunks([smaller, record(2, 2, 0, 4_290_048_009).bytes])));
+    expect(arena.usedBytes).toBe(arena.liveBytes);
+    arena.kill(1);
+    expect(arena.largeLive).toBe(0);
   });
 
   it("indexes slots by MD4 hash and finds them again after removals", () => {
@@ -207,9 +234,9 @@ describe("createKnownMetReplica with borrowChunks hands long runs out as views o
     const file = concatChunks(encodeKnownMet({ header: 0x0e, records: base }));
     slabs.apply({ op: "load", file });
     oracle.apply({ op: "load", file: file.slice() });
-    // Every other record replaced: no run of the loaded file is long enough to borrow.
+    // Every other record replaced by a longer one: no run of the loaded file is long enough to borrow.
     for (let key = 0; key < 400; key += 2) {
-      const patch = record(key, 2, 0, 20 + key);
+      const patch = record(key, 2, 1, 20 + key);
       slabs.apply({ op: "put", record: patch.bytes.slice() });
       oracle.apply({ op: "put", record: patch.bytes.slice() });
     }

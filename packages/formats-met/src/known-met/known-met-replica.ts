@@ -107,6 +107,11 @@ class ReplicaRecords {
     const large = sizeOff >= 0 && (tagFields.intNumber(bytes, sizeOff) ?? 0) > OLD_MAX_FILE_SIZE;
     const arena = this.arena;
     const slot = this.index.find(bytes, 4);
+    if (slot >= 0 && arena.length[slot] === end) {
+      // Same length (a changed counter or date, the common update): rewritten where it is.
+      arena.overwrite(slot, bytes, large);
+      return;
+    }
     const slab = arena.append(bytes);
     if (slot < 0) this.index.insert(arena.push(slab, arena.appendedAt, end, large));
     else arena.repoint(slot, slab, arena.appendedAt, end, large);
@@ -165,10 +170,12 @@ class ReplicaRecords {
       if (!arena.isLive(s)) continue;
       const start = arena.start[s] as number;
       const slab = arena.slabs[arena.slab[s] as number] as Uint8Array;
-      yield* runs.span(slab, start, start + (arena.length[s] as number));
+      runs.span(slab, start, start + (arena.length[s] as number));
+      for (let chunk = runs.next(); chunk !== undefined; chunk = runs.next()) yield chunk;
     }
-    yield* runs.flush();
-    yield* runs.finish();
+    runs.flush();
+    runs.finish();
+    for (let chunk = runs.next(); chunk !== undefined; chunk = runs.next()) yield chunk;
   }
 
   #compactIfWasteful(): void {

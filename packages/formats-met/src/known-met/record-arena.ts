@@ -1,14 +1,29 @@
+import { findSizeTag } from "./find-size-tag.js";
+import { OLD_MAX_FILE_SIZE } from "./known-met.js";
 import type { SlotHashSource } from "./md4-slot-index.js";
+import { tagFields } from "./tag-fields.js";
 
 /** Capacity of a slab that new records are appended to. */
 const APPEND_SLAB = 1024 * 1024;
 /** Records above this get a slab of their own, sized to fit. */
 const OWN_SLAB = APPEND_SLAB / 4;
 const NO_SLAB = -1;
+/** Offsets fit a `Uint32Array` while no slab is longer than this. */
+const MAX_NARROW_SLAB = 0xffff_ffff;
+
+/** Slot offsets: `Uint32Array` while every slab is below 4 GiB, else `Float64Array`. */
+export type SlotOffsets = Uint32Array | Float64Array;
+
+/** True when the valid record at `bytes[start]` has an FT_FILESIZE above 4,290,048,000. */
+function isLargeAt(bytes: Uint8Array, start: number): boolean {
+  const sizeOff = findSizeTag(bytes, start);
+  return sizeOff >= 0 && (tagFields.intNumber(bytes, sizeOff) ?? 0) > OLD_MAX_FILE_SIZE;
+}
 
 /**
- * Records' wire bytes in a few slabs plus one row of typed arrays per slot: which slab, where,
- * how long, and whether the record needs header 0x0F. Slot order is the record order; a dead slot
+ * Records' wire bytes in a few slabs plus one row of typed arrays per slot: which slab, where and
+ * how long (12 bytes; whether a record needs header 0x0F is read from its bytes when it changes,
+ * only the count of such records is kept). Slot order is the record order; a dead slot
  * (`slab === -1`) is a tombstone until {@link RecordArena.compact}. A slab is a loaded file taken
  * over as is, or a 1 MiB buffer that new records are appended to; replaced or removed records
  * stay in their slab as garbage until `compact` slides the live ones down in place, which frees
@@ -22,9 +37,8 @@ export class RecordArena implements SlotHashSource {
   /** Slab new records go to, or -1. */
   #tail = NO_SLAB;
   slab: Int32Array;
-  start: Float64Array;
+  start: SlotOffsets;
   length: Uint32Array;
-  large: Uint8Array;
   /** Slots in use, dead ones included. */
   count = 0;
   /** Live slots. */
@@ -38,9 +52,8 @@ export class RecordArena implements SlotHashSource {
 
   constructor(capacity = 0) {
     this.slab = new Int32Array(capacity);
-    this.start = new Float64Array(capacity);
+    this.start = new Uint32Array(capacity);
     this.length = new Uint32Array(capacity);
-    this.large = new Uint8Array(capacity);
   }
 
   hashBytes(slot: number): Uint8Array {
@@ -53,6 +66,9 @@ export class RecordArena implements SlotHashSource {
 
   /** Takes `bytes` over as a slab, all of it written; returns its index. */
   adopt(bytes: Uint8Array): number {
+    if (bytes.length > MAX_NARROW_SLAB && this.start instanceof Uint32Array) {
+      this.start = Float64Array.from(this.start);
+    }
     this.slabs.push(bytes);
     this.used.push(bytes.length);
     this.usedBytes += bytes.length;
@@ -94,7 +110,6 @@ export class RecordArena implements SlotHashSource {
     this.slab[slot] = slab;
     this.start[slot] = start;
     this.length[slot] = length;
-    this.large[slot] = large ? 1 : 0;
     this.liveBytes += length;
     if (large) this.largeLive++;
     return slot;
@@ -103,19 +118,35 @@ export class RecordArena implements SlotHashSource {
   /** Points live slot `slot` at other bytes; the old ones become garbage. */
   repoint(slot: number, slab: number, start: number, length: number, large: boolean): void {
     this.liveBytes += length - (this.length[slot] as number);
-    this.largeLive += (large ? 1 : 0) - (this.large[slot] as number);
+    this.largeLive += (large ? 1 : 0) - (this.#largeAt(slot) ? 1 : 0);
     this.slab[slot] = slab;
     this.start[slot] = start;
     this.length[slot] = length;
-    this.large[slot] = large ? 1 : 0;
+  }
+
+  /**
+   * Writes `bytes` over live slot `slot`'s record, which has the same length: the record keeps
+   * its place in its slab, so runs of adjacent records stay whole and no garbage is left.
+   */
+  overwrite(slot: number, bytes: Uint8Array, large: boolean): void {
+    this.largeLive += (large ? 1 : 0) - (this.#largeAt(slot) ? 1 : 0);
+    (this.slabs[this.slab[slot] as number] as Uint8Array).set(bytes, this.start[slot] as number);
   }
 
   /** Makes live slot `slot` a tombstone; its bytes become garbage. */
   kill(slot: number): void {
     this.live--;
     this.liveBytes -= this.length[slot] as number;
-    this.largeLive -= this.large[slot] as number;
+    if (this.#largeAt(slot)) this.largeLive--;
     this.slab[slot] = NO_SLAB;
+  }
+
+  /** True when live slot `slot`'s record needs header 0x0F. */
+  #largeAt(slot: number): boolean {
+    return isLargeAt(
+      this.slabs[this.slab[slot] as number] as Uint8Array,
+      this.start[slot] as number,
+    );
   }
 
   /** True while slot `slot` holds a record. */
@@ -185,7 +216,6 @@ export class RecordArena implements SlotHashSource {
         this.slab[n] = this.slab[s] as number;
         this.start[n] = this.start[s] as number;
         this.length[n] = this.length[s] as number;
-        this.large[n] = this.large[s] as number;
       }
       n++;
     }
@@ -195,16 +225,15 @@ export class RecordArena implements SlotHashSource {
 
   #growSlots(): void {
     const capacity = Math.max(1024, Math.ceil(this.slab.length * 1.5));
-    const grow = <T extends Int32Array | Float64Array | Uint32Array | Uint8Array>(
-      old: T,
-      next: T,
-    ): T => {
+    const grow = <T extends Int32Array | Float64Array | Uint32Array>(old: T, next: T): T => {
       next.set(old);
       return next;
     };
     this.slab = grow(this.slab, new Int32Array(capacity));
-    this.start = grow(this.start, new Float64Array(capacity));
+    this.start = grow(
+      this.start,
+      this.start instanceof Uint32Array ? new Uint32Array(capacity) : new Float64Array(capacity),
+    );
     this.length = grow(this.length, new Uint32Array(capacity));
-    this.large = grow(this.large, new Uint8Array(capacity));
   }
 }
