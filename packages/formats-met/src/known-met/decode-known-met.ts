@@ -2,7 +2,11 @@ import type { PersistenceError } from "@snapwrite/core";
 import { corruptError } from "@snapwrite/core/codec-kit";
 import { scanMetTag } from "../tags/scan-met-tag.js";
 import type { KnownMet, KnownMetHeader } from "./known-met.js";
-import { createLazyRecordList, type PendingRecords } from "./lazy-record-list.js";
+import {
+  createLazyRecordList,
+  type PendingRecords,
+  type RecordOffsets,
+} from "./lazy-record-list.js";
 
 /** Options of {@link decodeKnownMet}. */
 export interface DecodeKnownMetOptions {
@@ -66,8 +70,38 @@ export function decodeKnownMet(
     if (options.salvage !== true) throw error;
     failure = error as PersistenceError;
   }
+  state.pending = new Uint8Array(state.count).fill(1);
   const value = { header, records: createLazyRecordList(state) };
   return options.salvage === true ? { value, error: failure } : value;
+}
+
+/** What {@link scanKnownMet} found: record `i` spans `bytes[starts[i], starts[i + 1])`. */
+export interface ScannedKnownMet {
+  readonly header: KnownMetHeader;
+  readonly count: number;
+  /** `count + 1` offsets. */
+  readonly starts: RecordOffsets;
+  /** `sizes[i] - 1` is the offset of record `i`'s last FT_FILESIZE tag (`0`: none). */
+  readonly sizes: RecordOffsets;
+}
+
+/**
+ * Validates known.met bytes like {@link decodeKnownMet} (same errors) and returns only where the
+ * records start and where their FT_FILESIZE tags are: no record list, for readers that keep the
+ * offsets themselves (the worker replica).
+ */
+export function scanKnownMet(bytes: Uint8Array): ScannedKnownMet {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError("scanKnownMet: bytes must be a Uint8Array");
+  const state: PendingRecords = {
+    src: bytes,
+    starts: EMPTY_OFFSETS,
+    sizes: EMPTY_OFFSETS,
+    count: 0,
+    pending: EMPTY_FLAGS,
+  };
+  const header = readInto(bytes, state);
+  return { header, count: state.count, starts: state.starts, sizes: state.sizes };
 }
 
 const EMPTY_OFFSETS = new Uint32Array(0);
@@ -94,14 +128,12 @@ function readInto(b: Uint8Array, state: PendingRecords): KnownMetHeader {
       available: end - 5,
     });
   }
-  // Offsets and flags for every announced record: at most 9 bytes per record of at least 26 bytes.
+  // Offsets for every announced record: at most 8 bytes per record of at least 26 bytes.
   const Offsets = end <= 0xffff_ffff ? Uint32Array : Float64Array;
   const starts = new Offsets(count + 1);
   const sizes = new Offsets(count);
-  const pending = new Uint8Array(count).fill(1);
   state.starts = starts;
   state.sizes = sizes;
-  state.pending = pending;
   let p = 5;
   starts[0] = p;
   for (let i = 0; i < count; i++) {

@@ -1,8 +1,7 @@
 import { PersistenceError } from "@snapwrite/core";
-import { decodeKnownMet } from "./decode-known-met.js";
+import { type ScannedKnownMet, scanKnownMet } from "./decode-known-met.js";
 import { findSizeTag } from "./find-size-tag.js";
 import { type KnownMetHeader, OLD_MAX_FILE_SIZE } from "./known-met.js";
-import { pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
 import { Md4SlotIndex } from "./md4-slot-index.js";
 import { RecordArena } from "./record-arena.js";
 import { recordEnd } from "./record-end.js";
@@ -128,26 +127,32 @@ class ReplicaRecords {
     this.#compactIfWasteful();
   }
 
-  /** Takes `file` over as the only slab; its records keep the file's order (a repeated hash keeps its first place). */
+  /**
+   * Takes `file` over as the only slab; its records keep the file's order (a repeated hash keeps
+   * its first place). The scan's record offsets become the slots' start row (rewritten in place
+   * when a hash repeats), so loading allocates no per-record list beside the rows it keeps.
+   */
   load(file: Uint8Array): void {
-    let state: ReturnType<typeof pendingRecordsOf>;
+    let scan: ScannedKnownMet;
     try {
-      state = pendingRecordsOf(decodeKnownMet(file).records);
+      scan = scanKnownMet(file);
     } catch (cause) {
       throw patchError("load holds no valid known.met", cause);
     }
-    if (state === undefined) throw patchError("load holds no valid known.met");
-    const arena = new RecordArena(state.count);
-    const index = new Md4SlotIndex(arena, state.count);
+    const { count, starts, sizes } = scan;
+    const arena = new RecordArena(count + 1, starts);
+    const index = new Md4SlotIndex(arena, count);
     const slab = arena.adopt(file);
-    const starts = state.starts;
-    for (let i = 0; i < state.count; i++) {
-      const start = starts[i] as number;
-      const length = (starts[i + 1] as number) - start;
-      const large = pendingIsLarge(state, i);
+    let next = starts[0] as number;
+    for (let i = 0; i < count; i++) {
+      // Read before push/repoint write slot `<= i` of the same array.
+      const start = next;
+      next = starts[i + 1] as number;
+      const sizeOff = (sizes[i] as number) - 1;
+      const large = sizeOff >= 0 && (tagFields.intNumber(file, sizeOff) ?? 0) > OLD_MAX_FILE_SIZE;
       const slot = index.find(file, start + 4);
-      if (slot < 0) index.insert(arena.push(slab, start, length, large));
-      else arena.repoint(slot, slab, start, length, large);
+      if (slot < 0) index.insert(arena.push(slab, start, next - start, large));
+      else arena.repoint(slot, slab, start, next - start, large);
     }
     this.arena = arena;
     this.index = index;

@@ -50,9 +50,12 @@ export class RecordArena implements SlotHashSource {
   /** Offset of the last {@link RecordArena.append}. */
   appendedAt = 0;
 
-  constructor(capacity = 0) {
+  /** `start`: an array of `capacity` offsets to take over as the start row (a load's scan). */
+  constructor(capacity = 0, start: SlotOffsets = new Uint32Array(capacity)) {
+    if (start.length !== capacity)
+      throw new RangeError("RecordArena: start row of another capacity");
     this.slab = new Int32Array(capacity);
-    this.start = new Uint32Array(capacity);
+    this.start = start;
     this.length = new Uint32Array(capacity);
   }
 
