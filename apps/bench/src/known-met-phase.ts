@@ -23,7 +23,10 @@ import type { KnownMetValue, SnapwriteModules } from "./snapwrite-modules.js";
 import { createStateModel } from "./state-model.js";
 import { periodicDriver, singleSaveDriver } from "./workload.js";
 
-function recordMaker(modules: SnapwriteModules): ((spec: KnownFileSpec) => unknown) | undefined {
+/** Builds the bench's known.met record of a spec (eMule flavor), when formats-met has the builder. */
+export function recordMaker(
+  modules: SnapwriteModules,
+): ((spec: KnownFileSpec) => unknown) | undefined {
   const create = modules.createKnownFileRecord;
   if (!create) return undefined;
   return (spec) =>
