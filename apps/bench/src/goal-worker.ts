@@ -74,7 +74,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
       reached === false
         ? [
             memoryMissed(checks)
-              ? "the worker thread holds the replica (about 1.13× the file with its slot rows and index, formats-met bench/replica-memory.mjs), the bytes of records replaced since its last compaction, and its own heap (about 6 MB, a large share of a small file)"
+              ? "the worker thread holds the replica (about 1.10× the file with its slot rows and index, formats-met bench/replica-memory.mjs) and its own floor (about 10 MiB with an empty replica, npm run profile:replica-memory: half of a 20 MiB file)"
               : undefined,
             genericMissing ? "no generic replica yet" : undefined,
           ]
@@ -85,7 +85,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
       reached === false
         ? [
             memoryMissed(checks)
-              ? "less beside the file in the replica (slot rows, index, replaced bytes kept until compaction)"
+              ? "a lighter worker thread than its own ~10 MiB floor (what a small file cannot absorb), then less beside the file in the replica (12 bytes of slot rows and 4–8 of index per record)"
               : undefined,
             genericMissing ? "a keyed JSON replica fed by the store's op stream" : undefined,
           ]

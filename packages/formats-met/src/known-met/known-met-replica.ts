@@ -20,7 +20,8 @@ import { tagFields } from "./tag-fields.js";
  * For `put`, post a copy of the record's bytes (`record.bytes.slice()`): records share slabs, and
  * structured clone copies a view's whole backing buffer. For `load`, pass the file's buffer in the
  * transfer list: it then moves instead of being copied. The replica takes the file's bytes over
- * (they become its storage, and it may overwrite them when it compacts): do not use them after.
+ * (they become its storage, and it overwrites them when it compacts or rewrites a record in
+ * place): do not use them after.
  */
 export type KnownMetPatch =
   | { readonly op: "put"; readonly record: Uint8Array }
@@ -206,9 +207,10 @@ class ReplicaRecords {
  * it). `encode` streams the records with the rules of `encodeKnownMet`.
  *
  * Memory is about the records' wire bytes: a loaded file is kept as it is, new records are
- * appended to 1 MiB slabs, and per record there are 21 bytes of slot arrays and 4–8 bytes of hash
- * index, no object. Replaced and removed records stay as garbage until it passes a quarter of the
- * bytes, then the live records are slid down inside their slabs (no second copy of the state).
+ * appended to 1 MiB slabs, and per record there are 12 bytes of slot arrays and 4–8 bytes of hash
+ * index, no object. A `put` of the same length as the record it replaces is written over it;
+ * other replaced records and removed ones stay as garbage until it passes a quarter of the bytes,
+ * then the live records are slid down inside their slabs (no second copy of the state).
  */
 export function createKnownMetReplica(options: KnownMetReplicaOptions = {}): KnownMetReplica {
   if (typeof options !== "object" || options === null) {
