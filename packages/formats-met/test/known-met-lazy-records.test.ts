@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
-import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
+import { decodeKnownMet, scanKnownMet } from "../src/known-met/decode-known-met.js";
 import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
 import { KnownFileRecordView } from "../src/known-met/known-file-record-view.js";
@@ -108,5 +108,40 @@ describe("decoded records (made on first access)", () => {
     const frozen = Object.freeze(decodeKnownMet(bytes).records);
     expect(Object.isFrozen(frozen)).toBe(true);
     expect(frozen[5]?.name).toBe("file 5.bin");
+  });
+});
+
+describe("scanKnownMet (the replica's load)", () => {
+  it("finds the records and size tags the lazy list views, and fails like decodeKnownMet", () => {
+    const source = [record(1), record(2, 5_000_000_000), record(3)];
+    const bytes = fileOf(source);
+    const scan = scanKnownMet(bytes);
+    expect(scan.header).toBe(0x0f);
+    expect(scan.count).toBe(3);
+    const { records } = decodeKnownMet(bytes);
+    for (let i = 0; i < 3; i++) {
+      const view = records[i] as KnownFileRecordView;
+      const start = scan.starts[i] as number;
+      const end = scan.starts[i + 1] as number;
+      expect(Buffer.from(bytes.subarray(start, end)).equals(view.bytes)).toBe(true);
+      expect(scan.sizes[i]).toBeGreaterThan(start);
+    }
+    expect(scan.starts[3]).toBe(bytes.length);
+    const cut = bytes.subarray(0, bytes.length - 3);
+    let scanError: unknown;
+    let decodeError: unknown;
+    try {
+      scanKnownMet(cut);
+    } catch (error) {
+      scanError = error;
+    }
+    try {
+      decodeKnownMet(cut);
+    } catch (error) {
+      decodeError = error;
+    }
+    expect(scanError).toMatchObject({ code: "ERR_CORRUPT" });
+    expect((scanError as Error).message).toBe((decodeError as Error).message);
+    expect(() => scanKnownMet("x" as unknown as Uint8Array)).toThrow(TypeError);
   });
 });
