@@ -6,16 +6,31 @@ import { type ExternalChange, type GroupBuilder, startGroup, takeCommands } from
 import type { StoreCore } from "./store-core.js";
 import { scheduleFlush } from "./write-behind.js";
 
-type Appended = PromiseSettledResult<{ seq: number; durable: boolean }>;
+/** How the group's journal append ended. */
+type Appended =
+  | { readonly ok: true; readonly firstSeq: number; readonly durable: boolean }
+  | { readonly ok: false; readonly reason: unknown };
+
+/** Appends the group's records with one journal group append: all are written, or none. */
+function appendAll<S, Op>(
+  core: StoreCore<S, Op>,
+  records: readonly Uint8Array[],
+): Promise<Appended> {
+  return core.journal.appendGroup(records).then(
+    (r) => ({ ok: true, firstSeq: r.firstSeq, durable: r.durable }),
+    (reason: unknown) => ({ ok: false, reason }),
+  );
+}
 
 interface Timings {
   readonly writeMs: number;
   readonly syncMs: number;
 }
 
-/** How a group's appends ended: the records written in order, and the failure after them. */
+/** How a group's append ended: the records written (all or none), and the failure. */
 interface Outcome {
   readonly ok: number;
+  readonly durable: boolean;
   readonly failure: PersistenceError | undefined;
   readonly committed: false | "unknown";
 }
@@ -43,17 +58,15 @@ export async function runGroup<S, Op>(
   const firstSeq = core.committed.seq + 1;
   const syncBefore = core.meter.total;
   const writeStart = core.clock.now();
-  const results: Appended[] = await Promise.allSettled(
-    group.records.map((payload) => core.journal.append(payload)),
-  );
+  const appended = await appendAll(core, group.records);
   const appendMs = core.clock.now() - writeStart;
   const othersWaited = core.lane.peek() !== undefined;
   for (const settle of group.rejected) settle();
   const syncMs = Math.min(appendMs, core.meter.total - syncBefore);
   const timings = { writeMs: appendMs - syncMs, syncMs };
-  const outcome = checkAppends(core, results, firstSeq);
+  const outcome = checkAppend(core, appended, firstSeq, group.records.length);
   if (outcome.ok > 0) {
-    settleWritten(core, group, results, outcome.ok, firstSeq, groupStart, timings);
+    settleWritten(core, group, outcome, firstSeq, groupStart, timings);
   }
   if (outcome.failure !== undefined || outcome.ok < group.records.length) {
     settleFailed(core, group, outcome);
@@ -65,53 +78,40 @@ export async function runGroup<S, Op>(
   return several || othersWaited;
 }
 
-function checkAppends<S, Op>(
+function checkAppend<S, Op>(
   core: StoreCore<S, Op>,
-  results: readonly Appended[],
+  appended: Appended,
   firstSeq: number,
+  records: number,
 ): Outcome {
-  let ok = 0;
-  while (ok < results.length && results[ok]?.status === "fulfilled") ok++;
-  const laterSuccess = results.slice(ok).some((r) => r.status === "fulfilled");
-  const seqsRight = results
-    .slice(0, ok)
-    .every((r, i) => r.status === "fulfilled" && r.value.seq === firstSeq + i);
-  let failure: PersistenceError | undefined;
-  let committed: false | "unknown" = false;
-  if (ok < results.length) {
-    const rejected = results[ok] as PromiseRejectedResult;
-    failure = toPersistenceError(rejected.reason, { stage: "write" });
-    if (failure.details?.committed === "unknown") committed = "unknown";
+  if (!appended.ok) {
+    const failure = toPersistenceError(appended.reason, { stage: "write" });
+    const committed = failure.details?.committed === "unknown" ? "unknown" : false;
+    return { ok: 0, durable: false, failure, committed };
   }
-  if (laterSuccess || !seqsRight) {
-    // Cannot happen with one writev per group; if it did, memory and disk could disagree.
-    const cause =
-      failure ??
-      new PersistenceError("ERR_GAP", "journal seqs do not follow the store's", {
-        details: { expected: firstSeq },
-      });
+  if (appended.firstSeq !== firstSeq) {
+    // Cannot happen with the store as the journal's only writer; if it did, memory and disk
+    // could disagree.
+    const cause = new PersistenceError("ERR_GAP", "journal seqs do not follow the store's", {
+      details: { expected: firstSeq },
+    });
     core.enterReadOnly(cause);
-    failure = cause;
-    committed = "unknown";
-    ok = seqsRight ? ok : 0;
+    return { ok: 0, durable: false, failure: cause, committed: "unknown" };
   }
-  return { ok, failure, committed };
+  return { ok: records, durable: appended.durable, failure: undefined, committed: false };
 }
 
 /** Publishes the first `ok` records' root and settles the changes they hold. */
 function settleWritten<S, Op>(
   core: StoreCore<S, Op>,
   group: GroupBuilder<S, Op>,
-  results: readonly Appended[],
-  ok: number,
+  { ok, durable }: Outcome,
   firstSeq: number,
   groupStart: number,
   timings: Timings,
 ): void {
   const { outbox, members, records } = group;
   const lastSeq = firstSeq + ok - 1;
-  const last = results[ok - 1] as PromiseFulfilledResult<{ durable: boolean }>;
-  const durable = last.value.durable;
   core.committed = Object.freeze({ value: group.heads[ok - 1] as S, seq: lastSeq });
   notifyCommitted(core.replica, firstSeq, lastSeq, records.slice(0, ok));
   core.publishVisible();
