@@ -47,8 +47,9 @@ export async function runGroup<S, Op>(
 ): Promise<boolean> {
   const groupStart = core.clock.now();
   const group = startGroup(core);
+  let formed = groupStart;
   if (external !== undefined) group.addExternal(external);
-  else takeCommands(core, group);
+  else formed = takeCommands(core, group, groupStart);
   const several = group.members.length + group.rejected.length > 1;
   if (group.records.length === 0) {
     for (const settle of group.rejected) settle();
@@ -57,7 +58,7 @@ export async function runGroup<S, Op>(
   }
   const firstSeq = core.committed.seq + 1;
   const syncBefore = core.meter.total;
-  const writeStart = core.clock.now();
+  const writeStart = external !== undefined ? core.clock.now() : formed;
   const appended = await appendAll(core, group.records);
   const appendMs = core.clock.now() - writeStart;
   const othersWaited = core.lane.peek() !== undefined;
