@@ -38,30 +38,32 @@ interface Outcome {
 /**
  * Forms one group (the unsaved write-behind batches, then queued commands run on the head state,
  * or a prepared external change on its own), appends it with one journal group commit, and only
- * then publishes the new root. Resolves with whether callers are likely to commit again right
- * away: the group settled several commands, or commands arrived while it was being written.
+ * then publishes the new root. Resolves with the number of entries the lane holds once its callers
+ * committed again — the entries that arrived while it was written plus its commands — when they
+ * are likely to right away (it settled several, or others waited), else 0.
  */
 export async function runGroup<S, Op>(
   core: StoreCore<S, Op>,
   external: ExternalChange<S> | undefined,
-): Promise<boolean> {
+): Promise<number> {
   const groupStart = core.clock.now();
   const group = startGroup(core);
   let formed = groupStart;
   if (external !== undefined) group.addExternal(external);
   else formed = takeCommands(core, group, groupStart);
-  const several = group.members.length + group.rejected.length > 1;
+  const commands = group.members.length + group.rejected.length;
+  const several = commands > 1;
   if (group.records.length === 0) {
     for (const settle of group.rejected) settle();
     for (const m of group.members) m.settle(core.emptyResult(m, groupStart));
-    return several;
+    return several ? core.lane.queued + commands : 0;
   }
   const firstSeq = core.committed.seq + 1;
   const syncBefore = core.meter.total;
   const writeStart = external !== undefined ? core.clock.now() : formed;
   const appended = await appendAll(core, group.records);
   const appendMs = core.clock.now() - writeStart;
-  const othersWaited = core.lane.peek() !== undefined;
+  const waited = core.lane.queued;
   for (const settle of group.rejected) settle();
   const syncMs = Math.min(appendMs, core.meter.total - syncBefore);
   const timings = { writeMs: appendMs - syncMs, syncMs };
@@ -76,7 +78,7 @@ export async function runGroup<S, Op>(
     core.firstUnsavedAt = core.outbox.length > 0 ? core.clock.now() : undefined;
   }
   maybeAutoCompact(core);
-  return several || othersWaited;
+  return several || waited > 0 ? waited + commands : 0;
 }
 
 function checkAppend<S, Op>(
