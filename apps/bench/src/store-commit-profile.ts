@@ -135,6 +135,22 @@ const median = (xs: readonly number[]): number => {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
+/** This build's commits/s over the baseline's, round by round (each pair ran back to back). */
+function logPairs(
+  log: (line: string) => void,
+  variants: readonly CommitVariant[],
+  samples: ReadonlyMap<string, readonly Sample[]>,
+  callers: number,
+): void {
+  const [baseline, current] = variants.map((v) => samples.get(`${v.label}|${callers}`) ?? []);
+  const ratios = (current ?? []).map(
+    (s, i) => s.commitsPerSecond / (baseline?.[i]?.commitsPerSecond ?? Number.NaN),
+  );
+  log(
+    `${callers} callers, commits/s of this build / baseline per round: ${ratios.map((r) => fmt(r, 2)).join(" · ")} (median ${fmt(median(ratios), 2)})`,
+  );
+}
+
 async function main(): Promise<void> {
   const entries = Number(args.entries);
   const updates = Number(args.updates);
@@ -185,6 +201,9 @@ async function main(): Promise<void> {
     log(
       `| ${label} | ${callers} | ${m((s) => s.commitsPerSecond)} | ${m((s) => s.cpuUsPerCommit)} | ${m((s) => s.cpuUsPerGroup)} | ${m((s) => s.wallUsPerGroup)} | ${m((s) => s.groupSize, 1)} | ${m((s) => s.fsRequestsPerGroup, 2)} |`,
     );
+  }
+  if (args.baseline !== undefined) {
+    for (const callers of callerCounts) logPairs(log, variants, samples, callers);
   }
   log(
     `(medians of ${rounds}, durability ${durability}; CPU counts every thread of the process: main, thread pool, GC)`,
