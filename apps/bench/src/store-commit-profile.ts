@@ -1,19 +1,20 @@
 // Where a durable store's commit group spends its time, in numbers that survive a loaded machine:
 // CPU per commit (`process.cpuUsage`, all threads), thread-pool file-system requests per group
 // (counted with async_hooks), group size, and wall time per group; runs alternate between the
-// store's default journal writes (one O_DSYNC writev per group) and `--fdatasync` (the same store
-// given node's fs, so its journal writes each group with a writev and then an fdatasync).
+// store's default journal writes (one O_DSYNC writev per group) and the same store given node's
+// fs (so its journal writes each group with a writev and then an fdatasync), or, with
+// `--baseline DIR`, between the store built in the checkout DIR and this build's. Each round
+// reverses the order of the one before it.
 // Run: npm run build -w @snapwrite/bench && npm run profile:store -w @snapwrite/bench
-//   [-- --entries 200000 --updates 5000 --rounds 3 --callers 1,16]
+//   [-- --entries 200000 --updates 5000 --rounds 3 --callers 1,16 --durability commit|os
+//       --baseline ../other-checkout]
 
 import { createHook } from "node:async_hooks";
-import * as nodeFs from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import type { FsPort } from "@snapwrite/core";
 import type { KeyedOp } from "@snapwrite/store";
 import {
   type KeyedBenchStore,
@@ -22,6 +23,13 @@ import {
 } from "./keyed-bench-store.js";
 import { createPrng } from "./prng.js";
 import { entryValue, fmt, keyOf } from "./store-bench-run.js";
+import {
+  baselineVariants,
+  type CommitVariant,
+  journalWriteVariants,
+  type ProfileDurability,
+  SNAPSHOT_NAME,
+} from "./store-commit-variants.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,14 +37,13 @@ const { values: args } = parseArgs({
     updates: { type: "string", default: "5000" },
     rounds: { type: "string", default: "3" },
     callers: { type: "string", default: "1,16" },
+    durability: { type: "string", default: "commit" },
+    baseline: { type: "string" },
   },
   strict: true,
 });
 
-type Mode = "O_DSYNC writev" | "writev + fdatasync";
-const MODES: readonly Mode[] = ["O_DSYNC writev", "writev + fdatasync"];
-
-const snapshotCodec = keyedSnapshotCodec("store-commit-profile");
+const snapshotCodec = keyedSnapshotCodec(SNAPSHOT_NAME);
 
 /** Thread-pool file-system requests started since the last `take()`. */
 function fsRequestCounter(): { take(): number } {
@@ -55,14 +62,6 @@ function fsRequestCounter(): { take(): number } {
   };
 }
 
-function open(dir: string, mode: Mode) {
-  return openKeyedBenchStore(
-    dir,
-    snapshotCodec,
-    mode === "writev + fdatasync" ? { fs: nodeFs as unknown as FsPort } : {},
-  );
-}
-
 type Store = KeyedBenchStore;
 
 async function put(store: Store, i: number, v: number): Promise<void> {
@@ -72,7 +71,7 @@ async function put(store: Store, i: number, v: number): Promise<void> {
 }
 
 async function seed(dir: string, entries: number): Promise<void> {
-  const { store } = await open(dir, MODES[0] as Mode);
+  const { store } = await openKeyedBenchStore(dir, snapshotCodec);
   for (let from = 0; from < entries; from += 20_000) {
     const ops: KeyedOp[] = [];
     for (let i = from; i < Math.min(entries, from + 20_000); i++)
@@ -136,11 +135,35 @@ const median = (xs: readonly number[]): number => {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
+/** This build's commits/s over the baseline's, round by round (each pair ran back to back). */
+function logPairs(
+  log: (line: string) => void,
+  variants: readonly CommitVariant[],
+  samples: ReadonlyMap<string, readonly Sample[]>,
+  callers: number,
+): void {
+  const [baseline, current] = variants.map((v) => samples.get(`${v.label}|${callers}`) ?? []);
+  const ratios = (current ?? []).map(
+    (s, i) => s.commitsPerSecond / (baseline?.[i]?.commitsPerSecond ?? Number.NaN),
+  );
+  log(
+    `${callers} callers, commits/s of this build / baseline per round: ${ratios.map((r) => fmt(r, 2)).join(" · ")} (median ${fmt(median(ratios), 2)})`,
+  );
+}
+
 async function main(): Promise<void> {
   const entries = Number(args.entries);
   const updates = Number(args.updates);
   const rounds = Number(args.rounds);
   const callerCounts = String(args.callers).split(",").map(Number);
+  if (args.durability !== "commit" && args.durability !== "os") {
+    throw new RangeError("--durability must be commit or os");
+  }
+  const durability: ProfileDurability = args.durability;
+  const variants: CommitVariant[] =
+    args.baseline === undefined
+      ? journalWriteVariants(durability)
+      : await baselineVariants(args.baseline, durability);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(
     `store commit profile: ${entries.toLocaleString()} entries, ${updates.toLocaleString()} updates, ${rounds} alternating rounds; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
@@ -152,10 +175,10 @@ async function main(): Promise<void> {
   try {
     await seed(dir, entries);
     for (let round = 0; round < rounds; round++) {
-      for (const mode of MODES) {
-        const { store } = await open(dir, mode);
+      for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+        const store = await variant.open(dir);
         for (const callers of callerCounts) {
-          const key = `${mode}|${callers}`;
+          const key = `${variant.label}|${callers}`;
           samples.set(key, [
             ...(samples.get(key) ?? []),
             await measure(store, requests, entries, callers, updates),
@@ -169,17 +192,22 @@ async function main(): Promise<void> {
   }
   log("");
   log(
-    "| journal write | callers | commits/s | CPU µs/commit | CPU µs/group | wall µs/group | group size | fs requests/group |",
+    `| ${args.baseline === undefined ? "journal write" : "build"} | callers | commits/s | CPU µs/commit | CPU µs/group | wall µs/group | group size | fs requests/group |`,
   );
   log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const [key, runs] of samples) {
-    const [mode, callers] = key.split("|");
+    const [label, callers] = key.split("|");
     const m = (pick: (s: Sample) => number, digits = 0) => fmt(median(runs.map(pick)), digits);
     log(
-      `| ${mode} | ${callers} | ${m((s) => s.commitsPerSecond)} | ${m((s) => s.cpuUsPerCommit)} | ${m((s) => s.cpuUsPerGroup)} | ${m((s) => s.wallUsPerGroup)} | ${m((s) => s.groupSize, 1)} | ${m((s) => s.fsRequestsPerGroup, 2)} |`,
+      `| ${label} | ${callers} | ${m((s) => s.commitsPerSecond)} | ${m((s) => s.cpuUsPerCommit)} | ${m((s) => s.cpuUsPerGroup)} | ${m((s) => s.wallUsPerGroup)} | ${m((s) => s.groupSize, 1)} | ${m((s) => s.fsRequestsPerGroup, 2)} |`,
     );
   }
-  log(`(medians of ${rounds}; CPU counts every thread of the process: main, thread pool, GC)`);
+  if (args.baseline !== undefined) {
+    for (const callers of callerCounts) logPairs(log, variants, samples, callers);
+  }
+  log(
+    `(medians of ${rounds}, durability ${durability}; CPU counts every thread of the process: main, thread pool, GC)`,
+  );
 }
 
 await main();

@@ -9,6 +9,8 @@ export const KIND_CLEAR = 4;
 export const CODEC_NAME = "json-ops";
 
 const textEncoder = new TextEncoder();
+/** Strings up to this many UTF-16 code units are tried as ASCII first (see `FrameWriter.utf8`). */
+const ASCII_COPY_MAX = 128;
 // A lone surrogate would silently become U+FFFD in UTF-8, changing the key.
 const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean })
   .isWellFormed;
@@ -95,8 +97,27 @@ class FrameWriter {
     this.view.setUint32(at, value, true);
   }
 
-  /** UTF-8 of `text` (room for it reserved); returns its byte length. */
+  /**
+   * UTF-8 of `text` (room for it reserved); returns its byte length. A short ASCII string (a key,
+   * a collection name, a small value) is copied unit by unit, without the view and the result
+   * object of `encodeInto`; anything else goes through `encodeInto`.
+   */
   utf8(text: string): number {
+    const length = text.length;
+    if (length <= ASCII_COPY_MAX) {
+      const bytes = this.bytes;
+      const at = this.at;
+      let i = 0;
+      for (let unit = 0; i < length; i++) {
+        unit = text.charCodeAt(i);
+        if (unit > 0x7f) break;
+        bytes[at + i] = unit;
+      }
+      if (i === length) {
+        this.at = at + length;
+        return length;
+      }
+    }
     const { written } = textEncoder.encodeInto(text, this.bytes.subarray(this.at));
     this.at += written;
     return written;

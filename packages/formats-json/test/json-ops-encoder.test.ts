@@ -56,4 +56,42 @@ describe("json-ops encode: the shared scratch buffer", () => {
       { op: "del", collection: "c", key: "b" },
     ]);
   });
+
+  it("writes every string as its UTF-8, ASCII or not, short or long", () => {
+    const utf8 = new TextEncoder();
+    const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+    const texts = [
+      "",
+      "k00012345",
+      "a".repeat(127),
+      "a".repeat(128),
+      "a".repeat(129),
+      `${"a".repeat(127)}é`,
+      "é",
+      `abc\u007fdef`,
+      `abc\u0080def`,
+      "x😀y",
+      `${"b".repeat(300)}€`,
+      "\u0000inside",
+    ];
+    for (const key of texts) {
+      const collection = key.replaceAll("\0", "");
+      const bytes = codec.encode([{ op: "put", collection, key, value: key }]);
+      const c = utf8.encode(collection);
+      const k = utf8.encode(key);
+      const v = utf8.encode(JSON.stringify(key));
+      const frame = 1 + 4 + c.length + 4 + k.length + v.length;
+      expect([...bytes]).toEqual([
+        1,
+        ...u32(frame),
+        1,
+        ...u32(c.length),
+        ...c,
+        ...u32(k.length),
+        ...k,
+        ...v,
+      ]);
+      expect(codec.decode(bytes)).toEqual([{ op: "put", collection, key, value: key }]);
+    }
+  });
 });

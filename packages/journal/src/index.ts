@@ -39,6 +39,7 @@ export type {
   JournalCloseReport,
   JournalDurability,
   JournalEvent,
+  JournalGroupAppendResult,
   JournalRecovery,
   JournalState,
   OpenJournalOptions,

@@ -96,7 +96,23 @@ export interface JournalAppendResult {
   readonly bytes: number;
 }
 
-/** Per-record options of {@link Journal.append}. */
+/** The acknowledgement of one {@link Journal.appendGroup}: its records have consecutive seqs. */
+export interface JournalGroupAppendResult {
+  /** Seq of the first record (`payloads[0]`). */
+  readonly firstSeq: number;
+  /** Seq of the last record. */
+  readonly lastSeq: number;
+  /** Whether the records were synced before this result (always true under `"commit"`). */
+  readonly durable: boolean;
+  /** Segment file holding them. */
+  readonly file: string;
+  /** Offset of the first record's header in that file. */
+  readonly offset: number;
+  /** Bytes written for them (headers and payloads). */
+  readonly bytes: number;
+}
+
+/** Per-record options of {@link Journal.append} (and of every record of {@link Journal.appendGroup}). */
 export interface JournalAppendOptions {
   /** A small tag stored with the record (for example which `OpsCodec` encoded it). Default 0. */
   readonly codecId?: number | undefined;
@@ -142,6 +158,17 @@ export interface Journal {
    * read-only from then on and refuses appends with `ERR_IO`, `details.readOnly: true`).
    */
   append(payload: Uint8Array, options?: JournalAppendOptions): Promise<JournalAppendResult>;
+  /**
+   * Appends `payloads` (at least one) as consecutive records written by one `writev` in one group,
+   * with one promise for them all: it resolves once all are written (and, under `"commit"`,
+   * synced), or rejects as {@link Journal.append} does, for all of them (none is acknowledged).
+   * The call is one unit of group commit: it is never split across groups, even past
+   * `group.maxBytes`. Cheaper than one `append` per record when a caller already holds a batch.
+   */
+  appendGroup(
+    payloads: readonly Uint8Array[],
+    options?: JournalAppendOptions,
+  ): Promise<JournalGroupAppendResult>;
   /** Syncs everything appended so far; resolves with `durableSeq`. */
   sync(): Promise<number>;
   /** Starts a new segment at `lastSeq + 1` (compaction does this before it writes a snapshot). */

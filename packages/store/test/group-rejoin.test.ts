@@ -41,4 +41,29 @@ describe("openDurableStore: the next group waits a turn for acknowledged callers
     expect(store.read().value).toEqual({ a: 2 });
     await store.close();
   });
+
+  it("the next group forms as soon as every acknowledged caller is back, before the event loop turns", async () => {
+    const { store } = await openCounters(memFs());
+    let turned = false;
+    const seconds = Array.from({ length: 4 }, (_, caller) =>
+      store
+        .commit("first", () => [add(`k${caller}`)])
+        .settled.then((first) => {
+          if (!first.ok) throw first.error;
+          if (caller === 0) {
+            setImmediate(() => {
+              turned = true;
+            });
+          }
+          return store.commit("second", () => [add(`k${caller}`)]).settled;
+        }),
+    );
+    const results = await Promise.all(seconds);
+    // The memory file system answers within microtasks: only the wait in the lane could let the
+    // event loop turn before the second group is written.
+    expect(turned).toBe(false);
+    expect(results.map((r) => r.ok && r.group.commands)).toEqual([4, 4, 4, 4]);
+    expect(store.health()).toMatchObject({ commits: 8, groups: 2 });
+    await store.close();
+  });
 });

@@ -6,8 +6,10 @@ import type {
   JournalAppendOptions,
   JournalAppendResult,
   JournalCloseReport,
+  JournalGroupAppendResult,
   JournalState,
 } from "../journal-types.js";
+import { RECORD_HEADER_BYTES } from "../segment-format.js";
 import { recover } from "./recover.js";
 import { removeSegmentsThrough, rollNow, syncNow } from "./seal-and-roll.js";
 import { takeGroup, writeGroup } from "./write-group.js";
@@ -57,28 +59,53 @@ export class JournalWriter extends WriterState implements Journal {
     if (typeof this.durability === "object") this.armTimer();
   }
 
-  append(payload: Uint8Array, options: JournalAppendOptions = {}): Promise<JournalAppendResult> {
-    if (!(payload instanceof Uint8Array)) {
-      return Promise.reject(new TypeError("journal.append: payload must be a Uint8Array"));
-    }
-    if (this.closing !== undefined) return Promise.reject(closedError());
-    if (this.readOnlyError !== undefined) return Promise.reject(this.readOnlyFailure());
-    if (payload.byteLength > this.maxRecordBytes) {
-      return Promise.reject(
-        new PersistenceError(
-          "ERR_ENCODE",
-          `record of ${payload.byteLength} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`,
-          {
-            details: { bytes: payload.byteLength, maxRecordBytes: this.maxRecordBytes },
-          },
-        ),
-      );
-    }
-    const codecId = options.codecId ?? 0;
+  append(payload: Uint8Array, options?: JournalAppendOptions): Promise<JournalAppendResult> {
+    const refused = this.refuse(payload);
+    if (refused !== undefined) return Promise.reject(refused);
+    const codecId = options?.codecId ?? 0;
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, codecId, resolve, reject });
       this.kick();
     });
+  }
+
+  appendGroup(
+    payloads: readonly Uint8Array[],
+    options?: JournalAppendOptions,
+  ): Promise<JournalGroupAppendResult> {
+    if (!Array.isArray(payloads) || payloads.length === 0) {
+      return Promise.reject(
+        new TypeError("journal.appendGroup: payloads must be a non-empty array"),
+      );
+    }
+    let bytes = 0;
+    for (const payload of payloads) {
+      const refused = this.refuse(payload);
+      if (refused !== undefined) return Promise.reject(refused);
+      bytes += RECORD_HEADER_BYTES + payload.byteLength;
+    }
+    const codecId = options?.codecId ?? 0;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ payloads, bytes, codecId, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Why `payload` cannot be appended now, if it cannot. */
+  private refuse(payload: Uint8Array): Error | undefined {
+    if (!(payload instanceof Uint8Array)) {
+      return new TypeError("journal.append: payload must be a Uint8Array");
+    }
+    if (this.closing !== undefined) return closedError();
+    if (this.readOnlyError !== undefined) return this.readOnlyFailure();
+    if (payload.byteLength > this.maxRecordBytes) {
+      return new PersistenceError(
+        "ERR_ENCODE",
+        `record of ${payload.byteLength} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`,
+        { details: { bytes: payload.byteLength, maxRecordBytes: this.maxRecordBytes } },
+      );
+    }
+    return undefined;
   }
 
   private runTask<V>(work: () => Promise<V>): Promise<V> {

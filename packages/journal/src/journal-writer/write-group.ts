@@ -1,9 +1,15 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { encodeRecordInto, RECORD_HEADER_BYTES } from "../segment-format.js";
+import { encodeRecordInto } from "../segment-format.js";
 import { seal } from "./seal-and-roll.js";
 import { writeAllAt } from "./start-segment.js";
-import type { Pending, Task, WriterState } from "./writer-state.js";
+import {
+  type Pending,
+  pendingBytes,
+  recordCount,
+  type Task,
+  type WriterState,
+} from "./writer-state.js";
 
 /** Takes the longest run of appends at the queue's front that fits one group, in one splice. */
 export function takeGroup(w: WriterState, queue: (Pending | Task)[]): Pending[] {
@@ -13,7 +19,7 @@ export function takeGroup(w: WriterState, queue: (Pending | Task)[]): Pending[] 
   while (end < queue.length) {
     const next = queue[end] as Pending | Task;
     if ("task" in next) break;
-    const size = next.payload.byteLength + RECORD_HEADER_BYTES;
+    const size = pendingBytes(next);
     if (end === 0) cap = Math.min(w.maxGroupBytes, Math.max(size, size + w.smallFirstBytes));
     else if (bytes + size > cap) break;
     bytes += size;
@@ -22,21 +28,58 @@ export function takeGroup(w: WriterState, queue: (Pending | Task)[]): Pending[] 
   return queue.splice(0, end) as Pending[];
 }
 
+/** Calls `each` for every record of `group` in order, with its index in the group. */
+function forEachRecord(
+  group: readonly Pending[],
+  each: (payload: Uint8Array, codecId: number, index: number) => void,
+): void {
+  let index = 0;
+  for (const p of group) {
+    if ("payloads" in p) {
+      for (const payload of p.payloads) each(payload, p.codecId, index++);
+    } else {
+      each(p.payload, p.codecId, index++);
+    }
+  }
+}
+
 /**
  * Encodes a group's records (seqs from `firstSeq`) into one buffer: the single `writev` then has
  * one part, and the checksums run over contiguous bytes.
  */
 function encodeGroup(w: WriterState, group: readonly Pending[], firstSeq: number): Uint8Array {
   let total = 0;
-  for (const p of group) total += RECORD_HEADER_BYTES + p.payload.byteLength;
+  for (const p of group) total += pendingBytes(p);
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer, bytes.byteOffset, total);
   let at = 0;
-  for (let i = 0; i < group.length; i++) {
-    const p = group[i] as Pending;
-    at = encodeRecordInto(bytes, view, at, w.salt, firstSeq + i, p.codecId, p.payload);
-  }
+  forEachRecord(group, (payload, codecId, i) => {
+    at = encodeRecordInto(bytes, view, at, w.salt, firstSeq + i, codecId, payload);
+  });
   return bytes;
+}
+
+/** Resolves the appends of a group written from `offset` with seqs from `firstSeq`. */
+function acknowledge(
+  group: readonly Pending[],
+  firstSeq: number,
+  durable: boolean,
+  file: string,
+  offset: number,
+): void {
+  let seq = firstSeq;
+  for (const p of group) {
+    const bytes = pendingBytes(p);
+    if ("payloads" in p) {
+      const lastSeq = seq + p.payloads.length - 1;
+      p.resolve({ firstSeq: seq, lastSeq, durable, file, offset, bytes });
+      seq = lastSeq + 1;
+    } else {
+      p.resolve({ seq, durable, file, offset, bytes });
+      seq++;
+    }
+    offset += bytes;
+  }
 }
 
 /**
@@ -68,21 +111,15 @@ export async function writeGroup(w: WriterState, group: Pending[]): Promise<void
     }
     w.syncedPosition = w.position;
   } else {
-    for (let i = 0; i < group.length; i++) {
-      const p = group[i] as Pending;
-      w.retained.push({ seq: firstSeq + i, codecId: p.codecId, payload: p.payload });
-    }
+    forEachRecord(group, (payload, codecId, i) => {
+      w.retained.push({ seq: firstSeq + i, codecId, payload });
+    });
   }
-  w.lastSeq = firstSeq + group.length - 1;
+  let records = 0;
+  for (const p of group) records += recordCount(p);
+  w.lastSeq = firstSeq + records - 1;
   if (commit) w.durableSeq = w.lastSeq;
-  const file = w.file;
-  let offset = start;
-  for (let i = 0; i < group.length; i++) {
-    const p = group[i] as Pending;
-    const size = RECORD_HEADER_BYTES + p.payload.byteLength;
-    p.resolve({ seq: firstSeq + i, durable: commit, file, offset, bytes: size });
-    offset += size;
-  }
+  acknowledge(group, firstSeq, commit, w.file, start);
   if (commit) w.emit({ type: "durable", seq: w.durableSeq });
 }
 

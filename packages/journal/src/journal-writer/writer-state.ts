@@ -8,19 +8,43 @@ import type {
   JournalCloseReport,
   JournalDurability,
   JournalEvent,
+  JournalGroupAppendResult,
   JournalRecovery,
   JournalState,
   OpenJournalOptions,
 } from "../journal-types.js";
 import type { HeldLock } from "../lock-adapter.js";
-import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
+import { DEFAULT_MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "../segment-format.js";
 
-/** An append waiting in the writer's queue. */
-export interface Pending {
+/** An append waiting in the writer's queue: one record (`append`) or several (`appendGroup`). */
+export type Pending = PendingRecord | PendingRecords;
+
+/** One `append`. */
+export interface PendingRecord {
   readonly payload: Uint8Array;
   readonly codecId: number;
   resolve(result: JournalAppendResult): void;
   reject(error: unknown): void;
+}
+
+/** One `appendGroup`: its records are written together and acknowledged as one. */
+export interface PendingRecords {
+  readonly payloads: readonly Uint8Array[];
+  /** Bytes its records take on disk (headers and payloads). */
+  readonly bytes: number;
+  readonly codecId: number;
+  resolve(result: JournalGroupAppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** Records of `p`. */
+export function recordCount(p: Pending): number {
+  return "payloads" in p ? p.payloads.length : 1;
+}
+
+/** Bytes `p`'s records take on disk (headers and payloads). */
+export function pendingBytes(p: Pending): number {
+  return "payloads" in p ? p.bytes : p.payload.byteLength + RECORD_HEADER_BYTES;
 }
 
 /** Other work that runs in the writer's queue (sync, roll, removal, close). */

@@ -55,8 +55,9 @@ export async function runExternal<S, Op>(
   // The caller's write stands from here on; what follows only keeps the read model in step.
   const state = core.visible.value;
   const ops = entry.ops;
-  const prepared = core.prepare(state, () =>
-    typeof ops === "function" ? (ops as StoreCommand<S, Op>)(state) : (ops as readonly Op[]),
+  const prepared = core.prepare(
+    state,
+    typeof ops === "function" ? (ops as StoreCommand<S, Op>) : () => ops as readonly Op[],
   );
   if ("error" in prepared) {
     await patchFailed(core, entry, prepared.error);

@@ -89,8 +89,16 @@ export function startGroup<S, Op>(core: StoreCore<S, Op>): GroupBuilder<S, Op> {
   return group;
 }
 
-/** Takes the commands (and flush requests) waiting at the lane's head into the group. */
-export function takeCommands<S, Op>(core: StoreCore<S, Op>, group: GroupBuilder<S, Op>): void {
+/**
+ * Takes the commands (and flush requests) waiting at the lane's head into the group, starting at
+ * clock time `now`; returns the clock time after the last one (one clock read per command: a
+ * command's end is the next one's start).
+ */
+export function takeCommands<S, Op>(
+  core: StoreCore<S, Op>,
+  group: GroupBuilder<S, Op>,
+  now: number,
+): number {
   for (let entry = core.lane.peek(); entry !== undefined; entry = core.lane.peek()) {
     if (entry.kind === "flush") {
       core.lane.take();
@@ -98,28 +106,30 @@ export function takeCommands<S, Op>(core: StoreCore<S, Op>, group: GroupBuilder<
     }
     if (entry.kind !== "commit" || group.full) break;
     core.lane.take();
-    addCommand(core, group, entry);
+    now = addCommand(core, group, entry, now);
   }
+  return now;
 }
 
 function addCommand<S, Op>(
   core: StoreCore<S, Op>,
   group: GroupBuilder<S, Op>,
   entry: CommitEntry<S, Op>,
-): void {
+  started: number,
+): number {
   if (core.readOnlyError !== undefined) {
     core.counters.failedCommits++;
     entry.settle(failed(core.readOnlyError));
-    return;
+    return started;
   }
-  const started = core.clock.now();
   const state = group.head;
-  const prepared = core.prepare(state, () => entry.command(state));
-  const commandMs = core.clock.now() - started;
+  const prepared = core.prepare(state, entry.command);
+  const ended = core.clock.now();
+  const commandMs = ended - started;
   if ("error" in prepared) {
     core.counters.commandErrors++;
     group.reject(entry.settle, prepared.error);
-    return;
+    return ended;
   }
   if (prepared.ops.length === 0) {
     group.members.push({
@@ -129,8 +139,9 @@ function addCommand<S, Op>(
       record: -1,
       before: group.records.length,
     });
-    return;
+    return ended;
   }
   const record = group.addRecord(prepared.payload, prepared.next);
   group.members.push({ settle: entry.settle, at: entry.at, commandMs, record, before: 0 });
+  return ended;
 }

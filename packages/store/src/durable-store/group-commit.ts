@@ -6,16 +6,31 @@ import { type ExternalChange, type GroupBuilder, startGroup, takeCommands } from
 import type { StoreCore } from "./store-core.js";
 import { scheduleFlush } from "./write-behind.js";
 
-type Appended = PromiseSettledResult<{ seq: number; durable: boolean }>;
+/** How the group's journal append ended. */
+type Appended =
+  | { readonly ok: true; readonly firstSeq: number; readonly durable: boolean }
+  | { readonly ok: false; readonly reason: unknown };
+
+/** Appends the group's records with one journal group append: all are written, or none. */
+function appendAll<S, Op>(
+  core: StoreCore<S, Op>,
+  records: readonly Uint8Array[],
+): Promise<Appended> {
+  return core.journal.appendGroup(records).then(
+    (r) => ({ ok: true, firstSeq: r.firstSeq, durable: r.durable }),
+    (reason: unknown) => ({ ok: false, reason }),
+  );
+}
 
 interface Timings {
   readonly writeMs: number;
   readonly syncMs: number;
 }
 
-/** How a group's appends ended: the records written in order, and the failure after them. */
+/** How a group's append ended: the records written (all or none), and the failure. */
 interface Outcome {
   readonly ok: number;
+  readonly durable: boolean;
   readonly failure: PersistenceError | undefined;
   readonly committed: false | "unknown";
 }
@@ -23,37 +38,38 @@ interface Outcome {
 /**
  * Forms one group (the unsaved write-behind batches, then queued commands run on the head state,
  * or a prepared external change on its own), appends it with one journal group commit, and only
- * then publishes the new root. Resolves with whether callers are likely to commit again right
- * away: the group settled several commands, or commands arrived while it was being written.
+ * then publishes the new root. Resolves with the number of entries the lane holds once its callers
+ * committed again — the entries that arrived while it was written plus its commands — when they
+ * are likely to right away (it settled several, or others waited), else 0.
  */
 export async function runGroup<S, Op>(
   core: StoreCore<S, Op>,
   external: ExternalChange<S> | undefined,
-): Promise<boolean> {
+): Promise<number> {
   const groupStart = core.clock.now();
   const group = startGroup(core);
+  let formed = groupStart;
   if (external !== undefined) group.addExternal(external);
-  else takeCommands(core, group);
-  const several = group.members.length + group.rejected.length > 1;
+  else formed = takeCommands(core, group, groupStart);
+  const commands = group.members.length + group.rejected.length;
+  const several = commands > 1;
   if (group.records.length === 0) {
     for (const settle of group.rejected) settle();
     for (const m of group.members) m.settle(core.emptyResult(m, groupStart));
-    return several;
+    return several ? core.lane.queued + commands : 0;
   }
   const firstSeq = core.committed.seq + 1;
   const syncBefore = core.meter.total;
-  const writeStart = core.clock.now();
-  const results: Appended[] = await Promise.allSettled(
-    group.records.map((payload) => core.journal.append(payload)),
-  );
+  const writeStart = external !== undefined ? core.clock.now() : formed;
+  const appended = await appendAll(core, group.records);
   const appendMs = core.clock.now() - writeStart;
-  const othersWaited = core.lane.peek() !== undefined;
+  const waited = core.lane.queued;
   for (const settle of group.rejected) settle();
   const syncMs = Math.min(appendMs, core.meter.total - syncBefore);
   const timings = { writeMs: appendMs - syncMs, syncMs };
-  const outcome = checkAppends(core, results, firstSeq);
+  const outcome = checkAppend(core, appended, firstSeq, group.records.length);
   if (outcome.ok > 0) {
-    settleWritten(core, group, results, outcome.ok, firstSeq, groupStart, timings);
+    settleWritten(core, group, outcome, firstSeq, groupStart, timings);
   }
   if (outcome.failure !== undefined || outcome.ok < group.records.length) {
     settleFailed(core, group, outcome);
@@ -62,56 +78,43 @@ export async function runGroup<S, Op>(
     core.firstUnsavedAt = core.outbox.length > 0 ? core.clock.now() : undefined;
   }
   maybeAutoCompact(core);
-  return several || othersWaited;
+  return several || waited > 0 ? waited + commands : 0;
 }
 
-function checkAppends<S, Op>(
+function checkAppend<S, Op>(
   core: StoreCore<S, Op>,
-  results: readonly Appended[],
+  appended: Appended,
   firstSeq: number,
+  records: number,
 ): Outcome {
-  let ok = 0;
-  while (ok < results.length && results[ok]?.status === "fulfilled") ok++;
-  const laterSuccess = results.slice(ok).some((r) => r.status === "fulfilled");
-  const seqsRight = results
-    .slice(0, ok)
-    .every((r, i) => r.status === "fulfilled" && r.value.seq === firstSeq + i);
-  let failure: PersistenceError | undefined;
-  let committed: false | "unknown" = false;
-  if (ok < results.length) {
-    const rejected = results[ok] as PromiseRejectedResult;
-    failure = toPersistenceError(rejected.reason, { stage: "write" });
-    if (failure.details?.committed === "unknown") committed = "unknown";
+  if (!appended.ok) {
+    const failure = toPersistenceError(appended.reason, { stage: "write" });
+    const committed = failure.details?.committed === "unknown" ? "unknown" : false;
+    return { ok: 0, durable: false, failure, committed };
   }
-  if (laterSuccess || !seqsRight) {
-    // Cannot happen with one writev per group; if it did, memory and disk could disagree.
-    const cause =
-      failure ??
-      new PersistenceError("ERR_GAP", "journal seqs do not follow the store's", {
-        details: { expected: firstSeq },
-      });
+  if (appended.firstSeq !== firstSeq) {
+    // Cannot happen with the store as the journal's only writer; if it did, memory and disk
+    // could disagree.
+    const cause = new PersistenceError("ERR_GAP", "journal seqs do not follow the store's", {
+      details: { expected: firstSeq },
+    });
     core.enterReadOnly(cause);
-    failure = cause;
-    committed = "unknown";
-    ok = seqsRight ? ok : 0;
+    return { ok: 0, durable: false, failure: cause, committed: "unknown" };
   }
-  return { ok, failure, committed };
+  return { ok: records, durable: appended.durable, failure: undefined, committed: false };
 }
 
 /** Publishes the first `ok` records' root and settles the changes they hold. */
 function settleWritten<S, Op>(
   core: StoreCore<S, Op>,
   group: GroupBuilder<S, Op>,
-  results: readonly Appended[],
-  ok: number,
+  { ok, durable }: Outcome,
   firstSeq: number,
   groupStart: number,
   timings: Timings,
 ): void {
   const { outbox, members, records } = group;
   const lastSeq = firstSeq + ok - 1;
-  const last = results[ok - 1] as PromiseFulfilledResult<{ durable: boolean }>;
-  const durable = last.value.durable;
   core.committed = Object.freeze({ value: group.heads[ok - 1] as S, seq: lastSeq });
   notifyCommitted(core.replica, firstSeq, lastSeq, records.slice(0, ok));
   core.publishVisible();

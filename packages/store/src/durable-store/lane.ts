@@ -4,14 +4,11 @@ import type { Entry, ExternalEntry } from "./entries.js";
 // default) do not freeze the lane: this is a yield to other tasks, not a delay.
 const realSetImmediate = globalThis.setImmediate;
 
-/**
- * Resolves after the tasks queued in this event-loop turn and the next have run: two
- * `setImmediate` hops, so a callback queued after the first hop still runs before the second.
- */
-function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    realSetImmediate(() => realSetImmediate(resolve));
-  });
+/** A wait for acknowledged callers to commit again; `wake` ends it (once). */
+interface Rejoin {
+  /** Entries the queue must hold to end the wait early. */
+  readonly entries: number;
+  readonly wake: () => void;
 }
 
 /** What the lane runs for the entries it does not run itself. */
@@ -19,10 +16,12 @@ export interface LaneHandlers<S, Op> {
   /** Runs one external commit (already taken off the queue). */
   readonly external: (entry: ExternalEntry<S, Op>) => Promise<void>;
   /**
-   * Forms and writes one group from the queue's head (a commit or a flush request); resolves with
-   * whether its callers are likely to commit again right away (several of them, or others waited).
+   * Forms and writes one group from the queue's head (a commit or a flush request). Resolves with
+   * 0 when its callers are not likely to commit again right away (a lone caller nobody waited
+   * behind), else with the number of entries the queue holds once they all have: the entries that
+   * waited while it was written plus its commands.
    */
-  readonly group: () => Promise<boolean>;
+  readonly group: () => Promise<number>;
 }
 
 /**
@@ -34,6 +33,7 @@ export class Lane<S, Op> {
   private queue: Entry<S, Op>[] = [];
   private head = 0;
   private running = false;
+  private rejoin: Rejoin | undefined;
   handlers!: LaneHandlers<S, Op>;
 
   /** Entries waiting, including the one running. */
@@ -61,6 +61,7 @@ export class Lane<S, Op> {
 
   enqueue(entry: Entry<S, Op>): void {
     this.queue.push(entry);
+    if (this.rejoin !== undefined && this.queued >= this.rejoin.entries) this.rejoin.wake();
     if (this.running) return;
     this.running = true;
     // A microtask later, so commands issued in one synchronous run share a group.
@@ -83,6 +84,29 @@ export class Lane<S, Op> {
     });
   }
 
+  /**
+   * Resolves once the queue holds `entries` entries (the commands waiting plus the callers just
+   * acknowledged: every caller is back), or else after the tasks queued in this event-loop turn
+   * and the next have run: two `setImmediate` hops, so a callback queued after the first hop
+   * still runs before the second. Either way the group forms a microtask later, after the
+   * synchronous run that issued the last command.
+   */
+  private waitForCallers(entries: number): Promise<void> {
+    if (this.queued >= entries) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const rejoin: Rejoin = {
+        entries,
+        wake: () => {
+          if (this.rejoin !== rejoin) return;
+          this.rejoin = undefined;
+          resolve();
+        },
+      };
+      this.rejoin = rejoin;
+      realSetImmediate(() => realSetImmediate(rejoin.wake));
+    });
+  }
+
   private async pump(): Promise<void> {
     try {
       while (this.head < this.queue.length) {
@@ -97,7 +121,8 @@ export class Lane<S, Op> {
           // With several callers, those a group just acknowledged usually commit again within a
           // turn: wait for them, so they share the next group with the commands already waiting
           // instead of forming one of their own behind it. A lone caller does not wait.
-          if (await this.handlers.group()) await nextTurn();
+          const rejoined = await this.handlers.group();
+          if (rejoined > 0) await this.waitForCallers(rejoined);
         }
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue = this.queue.slice(this.head);

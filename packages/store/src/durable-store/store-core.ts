@@ -116,6 +116,7 @@ export class StoreCore<S, Op> {
   }
 
   emit(event: StoreEvent): void {
+    if (this.listeners.size === 0) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(event);
@@ -137,13 +138,13 @@ export class StoreCore<S, Op> {
     return this.readOnlyError;
   }
 
-  /** Runs `command` on `state`: its ops, the next state and the encoded record, or ERR_COMMAND. */
+  /** Runs `command(state)`: its ops, the next state and the encoded record, or ERR_COMMAND. */
   prepare(
     state: S,
-    command: () => readonly Op[],
+    command: (state: S) => readonly Op[],
   ): { ops: readonly Op[]; next: S; payload: Uint8Array } | { error: PersistenceError } {
     try {
-      const ops = command();
+      const ops = command(state);
       if (!Array.isArray(ops)) throw new TypeError("a command must return an array of ops");
       if (ops.length === 0) return { ops, next: state, payload: new Uint8Array(0) };
       const next = this.applyOps(state, ops);
@@ -203,7 +204,12 @@ export class StoreCore<S, Op> {
       patched: true,
       reloaded: false,
       group,
-      timings: Object.freeze({ queueMs: Math.max(0, groupStart - at), commandMs, ...timings }),
+      timings: Object.freeze({
+        queueMs: Math.max(0, groupStart - at),
+        commandMs,
+        writeMs: timings.writeMs,
+        syncMs: timings.syncMs,
+      }),
     });
   }
 

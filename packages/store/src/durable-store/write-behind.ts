@@ -15,7 +15,7 @@ export function mutate<S, Op>(
   const refused = core.refusal();
   if (refused !== undefined) return { seq: undefined, settled: Promise.resolve(failed(refused)) };
   const state = core.visible.value;
-  const prepared = core.prepare(state, () => command(state));
+  const prepared = core.prepare(state, command);
   if ("error" in prepared) {
     core.counters.commandErrors++;
     return { seq: undefined, settled: Promise.resolve(failed(prepared.error)) };
