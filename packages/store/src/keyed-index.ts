@@ -29,9 +29,17 @@ export const indexTuning = {
 
 /** The subset of sorted-btree that the build reads. */
 export interface IndexSource<V> {
-  readonly size: number;
-  entries(lowestKey?: string, reusedArray?: (string | V)[]): IterableIterator<[string, V]>;
+  maxKey(): string | undefined;
+  forRange(
+    low: string,
+    high: string,
+    includeHigh: boolean,
+    onFound: (key: string, value: V) => { break?: true } | undefined,
+  ): unknown;
 }
+
+/** What a `forRange` callback returns to stop the scan. */
+const STOP: { break: true } = { break: true };
 
 // A shard from the last code unit, one in the middle and the length: cheap, and spread well by
 // keys that end in digits or letters. Keys that share all three land in one shard, which then
@@ -47,27 +55,26 @@ export class HashIndex<V> {
   complete = false;
   /** False for the two placeholders below. */
   readonly live: boolean;
-  readonly #shards: (Map<string, V> | undefined)[] = [];
+  readonly #shards: Map<string, V>[] = [];
   /** Keys below this one are in the index ("" before the first step: none is). */
   #cursor = "";
   /** Point reads left before the first step. */
   #delay: number;
-  readonly #reuse: (string | V)[] = [];
 
   constructor(live: boolean, delay = 0) {
     this.live = live;
     this.#delay = delay;
-    if (live) for (let s = 0; s < SHARDS; s++) this.#shards.push(undefined);
+    if (live) for (let s = 0; s < SHARDS; s++) this.#shards.push(new Map());
   }
 
   /** The value under `key`; only meaningful when {@link HashIndex.complete}. */
   get(key: string): V | undefined {
-    return this.#shards[shardOf(key)]?.get(key);
+    return (this.#shards[shardOf(key)] as Map<string, V>).get(key);
   }
 
   /** Whether `key` is present; only meaningful when {@link HashIndex.complete}. */
   has(key: string): boolean {
-    return this.#shards[shardOf(key)]?.has(key) === true;
+    return (this.#shards[shardOf(key)] as Map<string, V>).has(key);
   }
 
   /** Records `key` → `value` in the owner's new version, when the build already covers `key`. */
@@ -76,13 +83,7 @@ export class HashIndex<V> {
   }
 
   #put(key: string, value: V): void {
-    const s = shardOf(key);
-    let shard = this.#shards[s];
-    if (shard === undefined) {
-      shard = new Map();
-      this.#shards[s] = shard;
-    }
-    shard.set(key, value);
+    (this.#shards[shardOf(key)] as Map<string, V>).set(key, value);
   }
 
   /** Records the removal of `key` in the owner's new version. */
@@ -96,28 +97,29 @@ export class HashIndex<V> {
       this.#delay--;
       return;
     }
-    const step = indexTuning.step;
-    const entries = tree.entries(this.#cursor, this.#reuse);
-    for (let copied = 0; ; copied++) {
-      const next = entries.next();
-      if (next.done === true) {
-        this.complete = true;
-        this.#reuse.length = 0;
-        return;
-      }
-      const [key, value] = next.value;
-      if (copied === step) {
-        this.#cursor = key;
-        return;
-      }
-      this.#put(key, value);
+    const high = tree.maxKey();
+    let next: string | undefined;
+    if (high !== undefined) {
+      const step = indexTuning.step;
+      let copied = 0;
+      tree.forRange(this.#cursor, high, true, (key, value) => {
+        if (copied === step) {
+          next = key;
+          return STOP;
+        }
+        this.#put(key, value);
+        copied++;
+        return undefined;
+      });
     }
+    if (next === undefined) this.complete = true;
+    else this.#cursor = next;
   }
 
   /** Entries in the index, for tests. */
   get size(): number {
     let size = 0;
-    for (const shard of this.#shards) size += shard?.size ?? 0;
+    for (const shard of this.#shards) size += shard.size;
     return size;
   }
 }
