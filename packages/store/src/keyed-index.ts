@@ -44,7 +44,7 @@ const STOP: { break: true } = { break: true };
 // A shard from the last code unit, one in the middle and the length: cheap, and spread well by
 // keys that end in digits or letters. Keys that share all three land in one shard, which then
 // behaves like an unsplit Map. An empty key reads NaN, and NaN & 15 is 0.
-function shardOf(key: string): number {
+export function shardOf(key: string): number {
   const n = key.length;
   return (key.charCodeAt(n - 1) * 31 + key.charCodeAt(n >> 1) * 7 + n) & (SHARDS - 1);
 }
@@ -55,7 +55,8 @@ export class HashIndex<V> {
   complete = false;
   /** False for the two placeholders below. */
   readonly live: boolean;
-  readonly #shards: Map<string, V>[] = [];
+  /** The index's maps, by {@link shardOf}; read them only once {@link HashIndex.complete}. */
+  readonly shards: Map<string, V>[] = [];
   /** Keys below this one are in the index ("" before the first step: none is). */
   #cursor = "";
   /** Point reads left before the first step. */
@@ -64,17 +65,7 @@ export class HashIndex<V> {
   constructor(live: boolean, delay = 0) {
     this.live = live;
     this.#delay = delay;
-    if (live) for (let s = 0; s < SHARDS; s++) this.#shards.push(new Map());
-  }
-
-  /** The value under `key`; only meaningful when {@link HashIndex.complete}. */
-  get(key: string): V | undefined {
-    return (this.#shards[shardOf(key)] as Map<string, V>).get(key);
-  }
-
-  /** Whether `key` is present; only meaningful when {@link HashIndex.complete}. */
-  has(key: string): boolean {
-    return (this.#shards[shardOf(key)] as Map<string, V>).has(key);
+    if (live) for (let s = 0; s < SHARDS; s++) this.shards.push(new Map());
   }
 
   /** Records `key` → `value` in the owner's new version, when the build already covers `key`. */
@@ -83,12 +74,12 @@ export class HashIndex<V> {
   }
 
   #put(key: string, value: V): void {
-    (this.#shards[shardOf(key)] as Map<string, V>).set(key, value);
+    (this.shards[shardOf(key)] as Map<string, V>).set(key, value);
   }
 
   /** Records the removal of `key` in the owner's new version. */
   delete(key: string): void {
-    if (this.complete || key < this.#cursor) this.#shards[shardOf(key)]?.delete(key);
+    if (this.complete || key < this.#cursor) this.shards[shardOf(key)]?.delete(key);
   }
 
   /** One build step over the owner's tree: copies the next entries from the cursor on. */
@@ -119,7 +110,7 @@ export class HashIndex<V> {
   /** Entries in the index, for tests. */
   get size(): number {
     let size = 0;
-    for (const shard of this.#shards) size += shard.size;
+    for (const shard of this.shards) size += shard.size;
     return size;
   }
 }

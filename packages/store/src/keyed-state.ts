@@ -1,7 +1,7 @@
 import BTreeModule from "sorted-btree";
 import { bulkLoad } from "sorted-btree/extended/bulkLoad.js";
 import { checkKey, type KeyedDraft, TreeDraft } from "./keyed-draft.js";
-import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED } from "./keyed-index.js";
+import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED, shardOf } from "./keyed-index.js";
 
 export type { KeyedDraft } from "./keyed-draft.js";
 
@@ -65,10 +65,13 @@ export interface KeyedState<V> extends Iterable<[string, V]> {
 class PersistentKeyedState<V> implements KeyedState<V> {
   readonly #tree: Tree<V>;
   #index: HashIndex<V>;
+  /** The index's maps while this version owns it and it is complete: the read's fast path. */
+  #shards: Map<string, V>[] | undefined;
 
   constructor(tree: Tree<V>, index: HashIndex<V>) {
     this.#tree = tree;
     this.#index = index;
+    this.#shards = index.complete ? index.shards : undefined;
   }
 
   static tree<V>(state: KeyedState<V>): Tree<V> | undefined {
@@ -84,15 +87,19 @@ class PersistentKeyedState<V> implements KeyedState<V> {
   }
 
   get(key: string): V | undefined {
-    const index = this.#index;
-    if (index.complete && typeof key === "string") return index.get(key);
+    const shards = this.#shards;
+    if (shards !== undefined && typeof key === "string") {
+      return (shards[shardOf(key)] as Map<string, V>).get(key);
+    }
     this.#advance();
     return this.#tree.get(key);
   }
 
   has(key: string): boolean {
-    const index = this.#index;
-    if (index.complete && typeof key === "string") return index.has(key);
+    const shards = this.#shards;
+    if (shards !== undefined && typeof key === "string") {
+      return (shards[shardOf(key)] as Map<string, V>).has(key);
+    }
     this.#advance();
     return this.#tree.has(key);
   }
@@ -106,6 +113,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
       this.#index = index;
     }
     index.advance(this.#tree);
+    if (index.complete) this.#shards = index.shards;
   }
 
   /**
@@ -120,6 +128,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
         : new HashIndex<V>(true, indexTuning.branchDelay);
     }
     this.#index = RETIRED;
+    this.#shards = undefined;
     return index;
   }
 
