@@ -65,7 +65,6 @@ export class HashIndex<V> {
   constructor(live: boolean, delay = 0) {
     this.live = live;
     this.#delay = delay;
-    if (live) for (let s = 0; s < SHARDS; s++) this.shards.push(new Map());
   }
 
   /** Records `key` → `value` in the owner's new version, when the build already covers `key`. */
@@ -88,6 +87,8 @@ export class HashIndex<V> {
       this.#delay--;
       return;
     }
+    // The maps come with the first step: a branch's index that never builds costs no Map.
+    if (this.shards.length === 0) for (let s = 0; s < SHARDS; s++) this.shards.push(new Map());
     const high = tree.maxKey();
     let next: string | undefined;
     if (high !== undefined) {
