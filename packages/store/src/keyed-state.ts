@@ -91,8 +91,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
     if (shards !== undefined && typeof key === "string") {
       return (shards[shardOf(key)] as Map<string, V>).get(key);
     }
-    this.#advance();
-    return this.#tree.get(key);
+    return this.#treeGet(key);
   }
 
   has(key: string): boolean {
@@ -100,6 +99,16 @@ class PersistentKeyedState<V> implements KeyedState<V> {
     if (shards !== undefined && typeof key === "string") {
       return (shards[shardOf(key)] as Map<string, V>).has(key);
     }
+    return this.#treeHas(key);
+  }
+
+  // The slow paths stay out of get() and has(), which stay small enough to inline.
+  #treeGet(key: string): V | undefined {
+    this.#advance();
+    return this.#tree.get(key);
+  }
+
+  #treeHas(key: string): boolean {
     this.#advance();
     return this.#tree.has(key);
   }
