@@ -1,9 +1,12 @@
 // Where a keyed store's point read goes: the same strided keys as `bench:store` (`(r * 7919) %
 // entries`, built beforehand) read through the store's whole path (`getEntry` on a
-// `KeyedCollections`), through `KeyedState.get`, through a bare sorted-btree at several node sizes,
-// and through a plain `Map` (not persistent: the ceiling of a flat hash table). Rounds alternate
-// between the contenders in one process, so a loaded machine slows them all alike; it prints the
-// median µs per read, the string compares per read, and the cost of one persistent put per tree.
+// `KeyedCollections` whose state is the newest version of its line, answered by the hash index),
+// through `KeyedState.get` on that version and on an older one (answered by its B+ tree), through a
+// bare sorted-btree at several node sizes, and through a plain `Map` (not persistent: the ceiling
+// of a flat hash table). Rounds alternate between the contenders in one process, each pass after a
+// full GC, so a loaded machine slows them all alike; it prints the median µs per read, the index's
+// build time and heap, the cost of a put on the newest version (tree + index) and on a branch off
+// an older one (tree only), the string compares per tree read and one persistent put per tree.
 // Run: npm run build -w @snapwrite/bench && npm run profile:reads -w @snapwrite/bench
 //   [-- --entries 1000000 --reads 100000 --rounds 5 --puts 20000]
 
@@ -198,7 +201,12 @@ function main(): void {
     },
   ];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, read] of readers) times.get(name)?.push(timePass(readKeys, read));
+    for (const [name, read] of readers) {
+      // A full GC first, so that no pass pays for the garbage of the one before (the put chains
+      // leave the most).
+      (globalThis as { gc?: () => void }).gc?.();
+      times.get(name)?.push(timePass(readKeys, read));
+    }
     for (const chain of chains) timeChain(chain, putKeys);
     for (const size of NODE_SIZES) {
       const tree = trees.get(size);
