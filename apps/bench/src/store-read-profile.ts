@@ -3,10 +3,11 @@
 // `KeyedCollections` whose state is the newest version of its line, answered by the hash index),
 // through `KeyedState.get` on that version and on an older one (answered by its B+ tree), through a
 // bare sorted-btree at several node sizes, and through a plain `Map` (not persistent: the ceiling
-// of a flat hash table). Rounds alternate between the contenders in one process, each pass after a
-// full GC, so a loaded machine slows them all alike; it prints the median µs per read, the index's
-// build time and heap, the cost of a put on the newest version (tree + index) and on a branch off
-// an older one (tree only), the string compares per tree read and one persistent put per tree.
+// of a flat hash table). Rounds alternate between the contenders in one process, each round
+// starting at another one, so a loaded machine slows them all alike; it prints the median µs per
+// read, the index's build time and heap, the cost of a put on the newest version (tree + index)
+// and on a branch off an older one (tree only), the string compares per tree read and one
+// persistent put per tree.
 // Run: npm run build -w @snapwrite/bench && npm run profile:reads -w @snapwrite/bench
 //   [-- --entries 1000000 --reads 100000 --rounds 5 --puts 20000]
 
@@ -201,13 +202,15 @@ function main(): void {
     },
   ];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, read] of readers) {
-      // A full GC first, so that no pass pays for the garbage of the one before (the put chains
-      // leave the most).
-      (globalThis as { gc?: () => void }).gc?.();
+    // Each round starts at another reader, so that no row always pays for the garbage the put
+    // chains leave (a full GC before each pass would not do: its sweeping goes on in background
+    // threads during the pass).
+    for (let i = 0; i < readers.length; i++) {
+      const [name, read] = readers[(round + i) % readers.length] as (typeof readers)[number];
       times.get(name)?.push(timePass(readKeys, read));
     }
-    for (const chain of chains) timeChain(chain, putKeys);
+    // Alternating which chain goes first.
+    for (const chain of round % 2 === 0 ? chains : [...chains].reverse()) timeChain(chain, putKeys);
     for (const size of NODE_SIZES) {
       const tree = trees.get(size);
       if (tree !== undefined) putTimes.get(size)?.push(timePuts(tree, putKeys));
