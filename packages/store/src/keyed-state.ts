@@ -29,9 +29,12 @@ function compareKeys(a: string, b: string): number {
 export interface KeyedState<V> extends Iterable<[string, V]> {
   /** Number of entries, O(1). */
   readonly size: number;
-  /** The value stored under `key`, or `undefined`. O(log n). */
+  /**
+   * The value stored under `key`, or `undefined`. O(1) on the newest version of a line once its
+   * hash index is built (the first reads build it), else O(log n); see `keyed-index.ts`.
+   */
   get(key: string): V | undefined;
-  /** True when `key` is present. O(log n). */
+  /** True when `key` is present. Costs what {@link KeyedState.get} does. */
   has(key: string): boolean;
   /** A version with `value` under `key` (added or replaced). O(log n); `this` is unchanged. */
   put(key: string, value: V): KeyedState<V>;
