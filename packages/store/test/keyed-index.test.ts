@@ -1,11 +1,17 @@
+import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import { createMemoryFs } from "@snapwrite/testkit";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   applyKeyedOps,
+  createKeyedCollectionsCodec,
   createKeyedState,
   emptyCollections,
   getEntry,
+  type KeyedCollections,
+  type KeyedOp,
   type KeyedState,
+  openDurableStore,
   replayKeyedOps,
 } from "../src/index.js";
 import { indexTuning } from "../src/keyed-index.js";
@@ -245,5 +251,46 @@ describe("the hash index of a keyed state", () => {
     expect(getEntry(replayed, "kv", "k2")).toBeUndefined();
     expect(getEntry(state, "kv", "k2")).toBe(2);
     expect(index?.size).toBe(5);
+  });
+
+  it("stays with a durable store's published root through a warm load, commits and write-behind flushes", async () => {
+    const fs = createMemoryFs();
+    const open = () =>
+      openDurableStore<KeyedCollections<number>, KeyedOp<number>>({
+        dir: "/data",
+        fs,
+        codec: createKeyedCollectionsCodec({ json: createJsonCodec({ version: 1 }) }) as never,
+        ops: createJsonOpsCodec() as never,
+        apply: applyKeyedOps,
+        replay: replayKeyedOps,
+        empty: emptyCollections,
+        writeBehind: { debounceMs: 1, maxDelayMs: 1 },
+      });
+    const put = (key: string, value: number): KeyedOp<number>[] => [
+      { op: "put", collection: "kv", key, value },
+    ];
+    const first = await open();
+    for (let i = 0; i < 12; i++) await first.store.commit("seed", () => put(`k${i}`, i)).settled;
+    await first.store.compact("snapshot");
+    await first.store.commit("after", () => put("k0", 100)).settled;
+    await first.store.close();
+
+    const { store } = await open();
+    const kv = () => store.read().value.kv as KeyedState<number>;
+    for (let i = 0; i < 8; i++) getEntry(store.read().value, "kv", "k1");
+    const index = keyedStateIndex(kv());
+    expect(index?.complete).toBe(true);
+    await store.commit("c", () => put("k2", 200)).settled;
+    expect(keyedStateIndex(kv())).toBe(index);
+    const m1 = store.mutate("m1", () => put("k3", 300));
+    const m2 = store.mutate("m2", () => put("k4", 400));
+    expect(keyedStateIndex(kv())).toBe(index);
+    await Promise.all([m1.settled, m2.settled]);
+    expect(store.state.unsaved).toBe(0);
+    expect(keyedStateIndex(kv())).toBe(index);
+    expect(
+      ["k0", "k1", "k2", "k3", "k4"].map((k) => getEntry(store.read().value, "kv", k)),
+    ).toEqual([100, 1, 200, 300, 400]);
+    await store.close();
   });
 });
