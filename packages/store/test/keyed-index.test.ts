@@ -262,7 +262,7 @@ describe("the hash index of a keyed state", () => {
         codec: createKeyedCollectionsCodec({ json: createJsonCodec({ version: 1 }) }) as never,
         ops: createJsonOpsCodec() as never,
         apply: applyKeyedOps,
-        replay: replayKeyedOps,
+        replay: replayKeyedOps as never,
         empty: emptyCollections,
         writeBehind: { debounceMs: 1, maxDelayMs: 1 },
       });
