@@ -1,9 +1,13 @@
 // Where a keyed store's point read goes: the same strided keys as `bench:store` (`(r * 7919) %
 // entries`, built beforehand) read through the store's whole path (`getEntry` on a
-// `KeyedCollections`), through `KeyedState.get`, through a bare sorted-btree at several node sizes,
-// and through a plain `Map` (not persistent: the ceiling of a flat hash table). Rounds alternate
-// between the contenders in one process, so a loaded machine slows them all alike; it prints the
-// median µs per read, the string compares per read, and the cost of one persistent put per tree.
+// `KeyedCollections` whose state is the newest version of its line, answered by the hash index),
+// through `KeyedState.get` on that version and on an older one (answered by its B+ tree), through a
+// bare sorted-btree at several node sizes, and through a plain `Map` (not persistent: the ceiling
+// of a flat hash table; also reached through a record, as `getEntry` reaches a state). Rounds
+// alternate between the contenders in one process, each round starting at another one, so a
+// loaded machine slows them all alike; it prints the median µs per read, the index's build time
+// and heap, the cost of a put on the newest version (tree + index) and on a branch off an older
+// one (tree only), the string compares per tree read and one persistent put per tree.
 // Run: npm run build -w @snapwrite/bench && npm run profile:reads -w @snapwrite/bench
 //   [-- --entries 1000000 --reads 100000 --rounds 5 --puts 20000]
 
@@ -83,6 +87,60 @@ function timePuts(tree: Tree, putKeys: readonly string[]): number {
   return ((performance.now() - t0) * 1000) / putKeys.length;
 }
 
+/** A chain of persistent puts, timed per round: `head` is where the next round starts. */
+interface PutChain {
+  readonly name: string;
+  head: KeyedState<Value>;
+  /** Whether each round goes on from the last round's version, or starts again from `head`. */
+  readonly continues: boolean;
+  readonly times: number[];
+}
+
+/** µs per `put` of the chain's keys, each put on the previous version. */
+function timeChain(chain: PutChain, putKeys: readonly string[]): void {
+  let version = chain.head;
+  const t0 = performance.now();
+  for (let p = 0; p < putKeys.length; p++) {
+    version = version.put(putKeys[p] ?? "", entryValue(p, 1));
+  }
+  chain.times.push(((performance.now() - t0) * 1000) / putKeys.length);
+  if (chain.continues) chain.head = version;
+}
+
+/**
+ * Reads `state` until its hash index is complete: the time of those reads, how many there were,
+ * and the heap the index holds after a full GC (needs --expose-gc, else NaN). Also times the B+
+ * tree's bulk load of the same entries, which the index does not slow: it is built by reads.
+ */
+function buildIndex(
+  state: KeyedState<Value>,
+  readKeys: readonly string[],
+): { ms: number; reads: number; mb: number; bulkMs: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  let reads = 0;
+  const t0 = performance.now();
+  // Each read answered by the tree copies the next entries into the index; once it is complete
+  // a read costs a hash lookup, so the loop ends when a pass of 1,000 reads gets fast.
+  let first = Number.NaN;
+  while (reads < ENTRIES) {
+    const p0 = performance.now();
+    for (let r = 0; r < 1000; r++) state.get(readKeys[(reads + r) % readKeys.length] ?? "");
+    reads += 1000;
+    const pass = performance.now() - p0;
+    if (Number.isNaN(first)) first = pass;
+    else if (pass < first / 10) break;
+  }
+  const ms = performance.now() - t0;
+  gc?.();
+  const mb = gc === undefined ? Number.NaN : (process.memoryUsage().heapUsed - before) / 1e6;
+  const keys = Array.from({ length: ENTRIES }, (_, i) => keyOf(i));
+  const t1 = performance.now();
+  createKeyedState(keys.map((key, i) => [key, entryValue(i, 0)] as const));
+  return { ms, reads, mb, bulkMs: performance.now() - t1 };
+}
+
 function main(): void {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(
@@ -97,14 +155,27 @@ function main(): void {
       for (let i = 0; i < ENTRIES; i++) yield [keyOf(i), entryValue(i, 0)] as const;
     })(),
   );
-  const collections = withCollection(emptyCollections<Value>(), COLLECTION, state);
+  const indexBuild = buildIndex(state, readKeys);
+  // A version made from `state` takes its index over: `state` then reads its B+ tree, as every
+  // older version does.
+  const owner = state.put(keyOf(0), entryValue(0, 0));
+  const collections = withCollection(emptyCollections<Value>(), COLLECTION, owner);
   const trees = new Map(NODE_SIZES.map((size) => [size, buildTree(size)] as const));
   const map = new Map<string, Value>();
   for (let i = 0; i < ENTRIES; i++) map.set(keyOf(i), entryValue(i, 0));
+  // The same Map reached through a prototype-less record like a KeyedCollections: a closure over
+  // the Map itself lets the compiler treat it as a constant, which no store read can count on.
+  const mapRecord: Readonly<Record<string, Map<string, Value>>> = Object.freeze(
+    Object.assign(Object.create(null) as Record<string, Map<string, Value>>, { [COLLECTION]: map }),
+  );
 
   const readers: [string, (key: string) => Value | undefined][] = [
-    ["getEntry(collections, kv, key)", (key) => getEntry(collections, COLLECTION, key)],
-    ["KeyedState.get", (key) => state.get(key)],
+    [
+      "getEntry(collections, kv, key), newest version (hash index)",
+      (key) => getEntry(collections, COLLECTION, key),
+    ],
+    ["KeyedState.get, newest version (hash index)", (key) => owner.get(key)],
+    ["KeyedState.get, older version (B+ tree)", (key) => state.get(key)],
     ...NODE_SIZES.map(
       (size) =>
         [`sorted-btree get, maxNodeSize ${size}`, (key: string) => trees.get(size)?.get(key)] as [
@@ -113,12 +184,42 @@ function main(): void {
         ],
     ),
     ["Map get (not persistent)", (key) => map.get(key)],
+    [
+      "Map get through a record, as getEntry reads (not persistent)",
+      (key) => mapRecord.kv?.get(key),
+    ],
   ];
   for (const [, read] of readers) timePass(readKeys.slice(0, READS / 10), read); // warm-up
   const times = new Map<string, number[]>(readers.map(([name]) => [name, []]));
   const putTimes = new Map<number, number[]>(NODE_SIZES.map((size) => [size, []]));
+  const writer = createKeyedState(
+    Array.from({ length: ENTRIES }, (_, i) => [keyOf(i), entryValue(i, 0)] as const),
+  );
+  buildIndex(writer, readKeys);
+  const chains: PutChain[] = [
+    {
+      name: "KeyedState.put, newest version (tree + index)",
+      head: writer,
+      continues: true,
+      times: [],
+    },
+    {
+      name: "KeyedState.put, from an older version (tree only)",
+      head: state,
+      continues: false,
+      times: [],
+    },
+  ];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, read] of readers) times.get(name)?.push(timePass(readKeys, read));
+    // Each round starts at another reader, so that no row always pays for the garbage the put
+    // chains leave (a full GC before each pass would not do: its sweeping goes on in background
+    // threads during the pass).
+    for (let i = 0; i < readers.length; i++) {
+      const [name, read] = readers[(round + i) % readers.length] as (typeof readers)[number];
+      times.get(name)?.push(timePass(readKeys, read));
+    }
+    // Alternating which chain goes first.
+    for (const chain of round % 2 === 0 ? chains : [...chains].reverse()) timeChain(chain, putKeys);
     for (const size of NODE_SIZES) {
       const tree = trees.get(size);
       if (tree !== undefined) putTimes.get(size)?.push(timePuts(tree, putKeys));
@@ -130,6 +231,16 @@ function main(): void {
   log("| --- | ---: | --- |");
   for (const [name, list] of times) {
     log(`| ${name} | ${fmt(median(list), 3)} | ${list.map((t) => fmt(t, 2)).join(" · ")} |`);
+  }
+  log("");
+  log(
+    `hash index: built by ${indexBuild.reads.toLocaleString()} reads in ${fmt(indexBuild.ms, 0)} ms (the B+ tree's bulk load: ${fmt(indexBuild.bulkMs, 0)} ms), ${fmt(indexBuild.mb, 1)} MB of heap`,
+  );
+  log("");
+  log("| put | µs/put (median) | rounds |");
+  log("| --- | ---: | --- |");
+  for (const { name, times: list } of chains) {
+    log(`| ${name} | ${fmt(median(list), 2)} | ${list.map((t) => fmt(t, 2)).join(" · ")} |`);
   }
   log("");
   log("| maxNodeSize | height | compares/read | µs/put (median) |");

@@ -1,5 +1,9 @@
 import BTreeModule from "sorted-btree";
 import { bulkLoad } from "sorted-btree/extended/bulkLoad.js";
+import { checkKey, type KeyedDraft, TreeDraft } from "./keyed-draft.js";
+import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED, shardOf } from "./keyed-index.js";
+
+export type { KeyedDraft } from "./keyed-draft.js";
 
 // sorted-btree is CommonJS with `exports.default = BTree`: Node's ES module import sees
 // `module.exports`, while bundlers and test runners that apply CommonJS interop see the class.
@@ -16,27 +20,6 @@ function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== "string") throw new TypeError(`keys must be strings, got ${typeof key}`);
-}
-
-/**
- * The mutable view a {@link KeyedState.batch} callback gets: the same reads, plus in-place `set`
- * and `delete`. It is only valid during the callback.
- */
-export interface KeyedDraft<V> {
-  /** Entries now. */
-  readonly size: number;
-  /** The value stored under `key`, or `undefined`. */
-  get(key: string): V | undefined;
-  /** True when `key` is present. */
-  has(key: string): boolean;
-  /** Stores `value` under `key`. */
-  set(key: string, value: V): void;
-  /** Removes `key`; true when it was present. */
-  delete(key: string): boolean;
-}
-
 /**
  * An immutable map from string keys to values with structural sharing: `put` and `delete` return a
  * new version in O(log n) time and memory, sharing every untouched node with the old version, which
@@ -46,9 +29,12 @@ export interface KeyedDraft<V> {
 export interface KeyedState<V> extends Iterable<[string, V]> {
   /** Number of entries, O(1). */
   readonly size: number;
-  /** The value stored under `key`, or `undefined`. O(log n). */
+  /**
+   * The value stored under `key`, or `undefined`. O(1) on the newest version of a line once its
+   * hash index is built (the first reads build it), else O(log n); see `keyed-index.ts`.
+   */
   get(key: string): V | undefined;
-  /** True when `key` is present. O(log n). */
+  /** True when `key` is present. Costs what {@link KeyedState.get} does. */
   has(key: string): boolean;
   /** A version with `value` under `key` (added or replaced). O(log n); `this` is unchanged. */
   put(key: string, value: V): KeyedState<V>;
@@ -71,60 +57,32 @@ export interface KeyedState<V> extends Iterable<[string, V]> {
   [Symbol.iterator](): IterableIterator<[string, V]>;
 }
 
-/** The in-place view of a tree nobody else changes: a {@link KeyedDraft} until `close()`. */
-class TreeDraft<V> implements KeyedDraft<V> {
-  readonly tree: Tree<V>;
-  /** Calls of `set`, plus `delete`s that removed a key. */
-  changes = 0;
-  #open = true;
-
-  constructor(tree: Tree<V>) {
-    this.tree = tree;
-  }
-
-  #live(): Tree<V> {
-    if (!this.#open) throw new TypeError("a KeyedDraft is only valid inside its batch() callback");
-    return this.tree;
-  }
-
-  get size(): number {
-    return this.#live().size;
-  }
-
-  get(key: string): V | undefined {
-    return this.#live().get(key);
-  }
-
-  has(key: string): boolean {
-    return this.#live().has(key);
-  }
-
-  set(key: string, value: V): void {
-    checkKey(key);
-    this.#live().set(key, value, true);
-    this.changes++;
-  }
-
-  delete(key: string): boolean {
-    const removed = this.#live().delete(key);
-    if (removed) this.changes++;
-    return removed;
-  }
-
-  close(): void {
-    this.#open = false;
-  }
-}
-
+/**
+ * One version: a B+ tree, shared structurally with the other versions, and the slot of the hash
+ * index (`keyed-index.ts`). A line of versions made one from the other (`put`, `delete`, `batch`, a
+ * replay's `finish`) shares one index, which always answers for the newest version of the line: a
+ * new version takes it over from the version it was made from, which is then `RETIRED` and reads
+ * its own tree, so an old version never sees a newer one's data. A version made from a retired one
+ * (a branch) starts an index of its own after `indexTuning.branchDelay` point reads.
+ */
 class PersistentKeyedState<V> implements KeyedState<V> {
   readonly #tree: Tree<V>;
+  #index: HashIndex<V>;
+  /** The index's maps while this version owns it and it is complete: the read's fast path. */
+  #shards: Map<string, V>[] | undefined;
 
-  constructor(tree: Tree<V>) {
+  constructor(tree: Tree<V>, index: HashIndex<V>) {
     this.#tree = tree;
+    this.#index = index;
+    this.#shards = index.complete ? index.shards : undefined;
   }
 
   static tree<V>(state: KeyedState<V>): Tree<V> | undefined {
     return state instanceof PersistentKeyedState ? state.#tree : undefined;
+  }
+
+  static index<V>(state: KeyedState<V>): HashIndex<V> | undefined {
+    return state instanceof PersistentKeyedState ? state.#index : undefined;
   }
 
   get size(): number {
@@ -132,39 +90,116 @@ class PersistentKeyedState<V> implements KeyedState<V> {
   }
 
   get(key: string): V | undefined {
-    return this.#tree.get(key);
+    const shards = this.#shards;
+    if (shards !== undefined && typeof key === "string") {
+      return (shards[shardOf(key)] as Map<string, V>).get(key);
+    }
+    return this.#treeGet(key);
   }
 
   has(key: string): boolean {
+    const shards = this.#shards;
+    if (shards !== undefined && typeof key === "string") {
+      return (shards[shardOf(key)] as Map<string, V>).has(key);
+    }
+    return this.#treeHas(key);
+  }
+
+  // The slow paths stay out of get() and has(), which stay small enough to inline.
+  #treeGet(key: string): V | undefined {
+    this.#advance();
+    return this.#tree.get(key);
+  }
+
+  #treeHas(key: string): boolean {
+    this.#advance();
     return this.#tree.has(key);
+  }
+
+  /** One build step of this version's index, started first when this version may have one. */
+  #advance(): void {
+    let index = this.#index;
+    if (!index.live) {
+      if (index === RETIRED || this.#tree.size < indexTuning.minSize) return;
+      index = new HashIndex<V>(true);
+      this.#index = index;
+    }
+    index.advance(this.#tree);
+    if (index.complete) this.#shards = index.shards;
+  }
+
+  /**
+   * The index slot of a new version made from this one, whose slot was `from` when it began: this
+   * version's index when it still owns it (then this version retires), else a branch's.
+   */
+  #handOver(from: HashIndex<V>): HashIndex<V> {
+    const index = this.#index;
+    if (index !== from || index === RETIRED) {
+      return this.#tree.size < indexTuning.minSize
+        ? NO_INDEX
+        : new HashIndex<V>(true, indexTuning.branchDelay);
+    }
+    this.#index = RETIRED;
+    this.#shards = undefined;
+    return index;
   }
 
   put(key: string, value: V): KeyedState<V> {
     checkKey(key);
-    return new PersistentKeyedState(this.#tree.with(key, value, true) as Tree<V>);
+    const tree = this.#tree.with(key, value, true) as Tree<V>;
+    const index = this.#handOver(this.#index);
+    index.set(key, value);
+    return new PersistentKeyedState(tree, index);
   }
 
   delete(key: string): KeyedState<V> {
     if (!this.#tree.has(key)) return this;
-    return new PersistentKeyedState(this.#tree.without(key));
+    const tree = this.#tree.without(key);
+    const index = this.#handOver(this.#index);
+    index.delete(key);
+    return new PersistentKeyedState(tree, index);
   }
 
   batch(edit: (draft: KeyedDraft<V>) => void): KeyedState<V> {
     if (typeof edit !== "function") throw new TypeError("batch needs a function");
-    const draft = this.draft();
+    const from = this.#index;
+    const draft = this.#draft(from);
     try {
       edit(draft);
     } finally {
       draft.close();
     }
-    return draft.changes > 0 ? new PersistentKeyedState(draft.tree) : this;
+    return draft.changes > 0 ? this.#finish(draft, from) : this;
   }
 
-  /** A draft over a copy-on-write clone of this version's tree; see {@link openKeyedTransient}. */
-  draft(): TreeDraft<V> {
+  /** A draft over a copy-on-write clone of this version's tree. */
+  #draft(from: HashIndex<V>): TreeDraft<V, Tree<V>> {
     // clone() is O(1): it marks the root shared, and the copy copies a node the first time it
     // changes it; nodes it made itself are then changed in place.
-    return new TreeDraft(this.#tree.clone());
+    return new TreeDraft(this.#tree.clone(), from.live ? new IndexLog<V>() : undefined);
+  }
+
+  /** The version a closed draft with changes made; its log reaches the index only now. */
+  #finish(draft: TreeDraft<V, Tree<V>>, from: HashIndex<V>): KeyedState<V> {
+    const index = this.#handOver(from);
+    if (index === from) draft.log?.applyTo(index);
+    return new PersistentKeyedState(draft.tree, index);
+  }
+
+  /** See {@link openKeyedTransient}. */
+  openTransient(): KeyedTransient<V> {
+    const from = this.#index;
+    const draft = this.#draft(from);
+    return {
+      draft,
+      get changes() {
+        return draft.changes;
+      },
+      finish: () => {
+        draft.close();
+        return draft.changes > 0 ? this.#finish(draft, from) : this;
+      },
+    };
   }
 
   keys(): IterableIterator<string> {
@@ -191,7 +226,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
  */
 export function createKeyedState<V>(entries?: Iterable<readonly [string, V]>): KeyedState<V> {
   if (entries === undefined)
-    return new PersistentKeyedState(new BTree<string, V>(undefined, compareKeys));
+    return new PersistentKeyedState(new BTree<string, V>(undefined, compareKeys), NO_INDEX);
   if (typeof entries !== "object" || entries === null || !(Symbol.iterator in entries)) {
     throw new TypeError("createKeyedState: entries must be an iterable of [key, value] pairs");
   }
@@ -214,11 +249,14 @@ export function createKeyedState<V>(entries?: Iterable<readonly [string, V]>): K
     values.push(value);
   }
   if (ascending && keys.length > 0) {
-    return new PersistentKeyedState(bulkLoad(keys, values, NODE_SIZE, compareKeys) as Tree<V>);
+    return new PersistentKeyedState(
+      bulkLoad(keys, values, NODE_SIZE, compareKeys) as Tree<V>,
+      NO_INDEX,
+    );
   }
   const tree: Tree<V> = new BTree<string, V>(undefined, compareKeys);
   for (let i = 0; i < keys.length; i++) tree.set(keys[i] as string, values[i] as V, true);
-  return new PersistentKeyedState(tree);
+  return new PersistentKeyedState(tree, NO_INDEX);
 }
 
 function describeEntry(entry: unknown): string {
@@ -241,17 +279,7 @@ export interface KeyedTransient<V> {
 /** Opens a {@link KeyedTransient} over `state`. */
 export function openKeyedTransient<V>(state: KeyedState<V>): KeyedTransient<V> {
   const base = state instanceof PersistentKeyedState ? state : createKeyedState(state);
-  const draft = (base as PersistentKeyedState<V>).draft();
-  return {
-    draft,
-    get changes() {
-      return draft.changes;
-    },
-    finish() {
-      draft.close();
-      return draft.changes > 0 ? new PersistentKeyedState(draft.tree) : state;
-    },
-  };
+  return (base as PersistentKeyedState<V>).openTransient();
 }
 
 /** True when `value` is a {@link KeyedState} made by this package. */
@@ -262,4 +290,9 @@ export function isKeyedState(value: unknown): value is KeyedState<unknown> {
 /** The B+ tree behind a state, for tests that check structural sharing. Not part of the API. */
 export function keyedStateTree<V>(state: KeyedState<V>): Tree<V> | undefined {
   return PersistentKeyedState.tree(state);
+}
+
+/** The hash index slot of a state, for tests. Not part of the API. */
+export function keyedStateIndex<V>(state: KeyedState<V>): HashIndex<V> | undefined {
+  return PersistentKeyedState.index(state);
 }

@@ -480,6 +480,30 @@ describe("write-behind (mutate)", () => {
     expect(again.store.read().value).toEqual({ a: 1, m: 1 });
     await again.store.close();
   });
+  it("a flush that journals exactly what was shown keeps the shown state (mutations during its write included) instead of rebuilding it", async () => {
+    const faulty = createFaultyFs(memFs());
+    const { store } = await openCounters(faulty, {
+      writeBehind: { debounceMs: 1, maxDelayMs: 1 },
+    });
+    faulty.addFaults([{ op: "datasync", path: /\.wal\./, fault: { hang: true } }]);
+    const m1 = store.mutate("m1", () => [add("m")]);
+    await deadline(
+      (async () => {
+        while (faulty.hanging.length === 0) await new Promise((r) => setTimeout(r, 1));
+      })(),
+    );
+    const m2 = store.mutate("m2", (s) => [add("m", s.m ?? 0)]);
+    const shown = store.read();
+    expect(shown).toEqual({ value: { m: 2 }, seq: 2 });
+    faulty.release();
+    expect(await deadline(m1.settled)).toMatchObject({ ok: true, seq: 1 });
+    // The same object: built once by the mutations, not again from the committed state.
+    expect(store.read().value).toBe(shown.value);
+    expect(store.read().seq).toBe(2);
+    expect(await deadline(m2.settled)).toMatchObject({ ok: true, seq: 2 });
+    expect(store.read().value).toBe(shown.value);
+    await store.close();
+  });
 });
 
 describe("durability modes and shutdown of unsaved work", () => {

@@ -86,6 +86,7 @@ export function startGroup<S, Op>(core: StoreCore<S, Op>): GroupBuilder<S, Op> {
   }
   const group = new GroupBuilder<S, Op>(core.visible.value, core.outbox, core.policy);
   core.outbox = [];
+  core.visibleBase = { value: group.head };
   return group;
 }
 

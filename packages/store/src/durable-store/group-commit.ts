@@ -170,6 +170,7 @@ function settleFailed<S, Op>(
   const unsaved = group.outbox.slice(ok);
   if (unsaved.length > 0) {
     core.outbox = [...unsaved, ...core.outbox];
+    core.visibleBase = undefined;
     core.counters.writeBehindFailures++;
     core.flushFailures++;
     core.emit({ type: "write-behind-failed", error, pending: core.outbox.length });

@@ -39,6 +39,7 @@ async function reloadFromFiles<S, Op>(
   core.readOnlyError = undefined;
   const unsaved = core.outbox;
   core.outbox = [];
+  core.visibleBase = undefined;
   for (const item of unsaved) {
     item.settle(
       failed(new PersistenceError("ERR_ABORTED", `a reload (${reason}) replaced unsaved changes`)),

@@ -48,6 +48,13 @@ export class StoreCore<S, Op> {
   committed!: StoreRoot<S>;
   visible!: StoreRoot<S>;
   outbox: OutboxItem<Op>[] = [];
+  /**
+   * The state `visible` was built on: `visible.value` is it with the outbox's batches applied in
+   * order (`undefined` when not known). A group that commits exactly that state leaves nothing to
+   * rebuild, so `publishVisible` keeps the visible value, the newest version of its line (a keyed
+   * state's hash index stays with it, see keyed-index.ts).
+   */
+  visibleBase: { readonly value: S } | undefined;
   flushTimer: unknown;
   firstUnsavedAt: number | undefined;
   flushFailures = 0;
@@ -164,6 +171,17 @@ export class StoreCore<S, Op> {
 
   /** Rebuilds the visible root: the committed one plus the write-behind batches not journaled yet. */
   publishVisible(): void {
+    if (this.visibleBase !== undefined && this.visibleBase.value === this.committed.value) {
+      // `apply` is pure: the outbox applied to the committed state again gives the visible one.
+      this.visible =
+        this.outbox.length === 0
+          ? this.committed
+          : Object.freeze({
+              value: this.visible.value,
+              seq: this.committed.seq + this.outbox.length,
+            });
+      return;
+    }
     let value = this.committed.value;
     const kept: OutboxItem<Op>[] = [];
     for (const item of this.outbox) {
@@ -175,6 +193,7 @@ export class StoreCore<S, Op> {
       }
     }
     this.outbox = kept;
+    this.visibleBase = { value: this.committed.value };
     this.visible =
       kept.length === 0
         ? this.committed
@@ -184,6 +203,7 @@ export class StoreCore<S, Op> {
   failOutbox(error: PersistenceError, committed: false | "unknown"): void {
     const items = this.outbox;
     this.outbox = [];
+    this.visibleBase = undefined;
     for (const item of items) item.settle(failed(error, committed));
     // Memory stays as it was shown; `visible` keeps the unsaved changes.
   }
