@@ -39,7 +39,10 @@ export interface ReplayJournalOptions {
   readonly recovery?: RecoveryMode | undefined;
   /** Records longer than this are damage, never allocated for. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
-  /** Called for every record with seq > `afterSeq`, in seq order. May be async. */
+  /**
+   * Called for every record with seq > `afterSeq`, in seq order. May be async: a promise it returns
+   * is waited for before the next record.
+   */
   readonly onRecord?: ((record: JournalRecord) => void | Promise<void>) | undefined;
 }
 
@@ -227,13 +230,16 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
     }
     const bytes = await readSegment(fs, join(options.dir, file));
     const scan = scanSegment(bytes, header, limit, maxRecordBytes, mode === "salvage");
+    const onRecord = options.onRecord;
     for (const record of scan.records) {
       if (record.seq <= afterSeq) {
         skipped++;
         continue;
       }
       replayed++;
-      await options.onRecord?.(record);
+      // Only a promise is waited for: a callback that returns nothing costs no promise turn.
+      const pending = onRecord?.(record);
+      if (pending !== undefined) await pending;
     }
     const lastRecord = scan.records[scan.records.length - 1];
     lastSeq = mode === "salvage" && lastRecord !== undefined ? lastRecord.seq : scan.lastSeq;

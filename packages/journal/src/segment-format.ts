@@ -192,9 +192,16 @@ export function isZero(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** A `DataView` over all of `bytes`, to pass to {@link readRecordAt} for many records of them. */
+export function segmentView(bytes: Uint8Array): DataView {
+  return viewOf(bytes);
+}
+
 /**
  * Reads the record at `offset` of a segment whose bytes end at `end`. Never allocates: the length
  * field is checked against `maxRecordBytes` and the bytes present before the payload is looked at.
+ * A scan over many records passes `view` ({@link segmentView} of `bytes`) so that each read does
+ * not make its own.
  */
 export function readRecordAt(
   bytes: Uint8Array,
@@ -202,6 +209,7 @@ export function readRecordAt(
   end: number,
   salt: number,
   maxRecordBytes: number,
+  view: DataView = viewOf(bytes),
 ): RecordRead {
   end = Math.min(end, bytes.byteLength);
   if (isZero(bytes, offset, end)) {
@@ -210,7 +218,6 @@ export function readRecordAt(
   if (end - offset < RECORD_HEADER_BYTES) {
     return { ok: false, reason: "torn", message: "record header cut off" };
   }
-  const view = viewOf(bytes);
   const length = view.getUint32(offset + 4, true);
   if (length > maxRecordBytes) {
     return { ok: false, reason: "length", message: `record length ${length} above the maximum` };
@@ -219,13 +226,8 @@ export function readRecordAt(
   if (payloadEnd > end) {
     return { ok: false, reason: "torn", message: "record payload cut off" };
   }
-  const crc = crc32c(
-    bytes,
-    offset + RECORD_HEADER_BYTES,
-    payloadEnd,
-    crc32c(bytes, offset + 4, offset + RECORD_HEADER_BYTES, salt),
-  );
-  if (crc !== view.getUint32(offset, true)) {
+  // The checksum covers the header's last 16 bytes and the payload, which lie side by side.
+  if (crc32c(bytes, offset + 4, payloadEnd, salt) !== view.getUint32(offset, true)) {
     return { ok: false, reason: "checksum", message: "record checksum mismatch" };
   }
   const type = bytes[offset + 8] as number;

@@ -6,6 +6,7 @@ import {
   readRecordAt,
   SEGMENT_HEADER_BYTES,
   type SegmentHeader,
+  segmentView,
 } from "./segment-format.js";
 
 /** Where and why a segment stops being readable. */
@@ -52,7 +53,7 @@ export function findLaterRecord(
   maxRecordBytes: number,
   afterSeq: number,
 ): number | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = segmentView(bytes);
   const maxSeq = afterSeq + 1 + Math.ceil((end - from) / RECORD_HEADER_BYTES);
   for (let at = from; at + RECORD_HEADER_BYTES <= end; at++) {
     if (view.getUint32(at + 16, true) !== 0 && maxSeq < 2 ** 32) continue;
@@ -60,7 +61,7 @@ export function findLaterRecord(
     if (seq <= afterSeq || seq > maxSeq) continue;
     const type = bytes[at + 8];
     if (type !== RECORD_TYPE_DATA && type !== RECORD_TYPE_MARK) continue;
-    const read = readRecordAt(bytes, at, end, salt, maxRecordBytes);
+    const read = readRecordAt(bytes, at, end, salt, maxRecordBytes, view);
     if (read.ok) return at;
   }
   return undefined;
@@ -103,6 +104,7 @@ export function scanSegment(
   from: ScanStart = { offset: SEGMENT_HEADER_BYTES, seq: header.firstSeq },
 ): SegmentScan {
   const end = Math.min(limit, bytes.byteLength);
+  const view = segmentView(bytes);
   const records: JournalRecord[] = [];
   const skipped: ScanProblem[] = [];
   let offset = from.offset;
@@ -112,7 +114,7 @@ export function scanSegment(
   let unbroken = true;
   let problem: ScanProblem | undefined;
   while (offset < end) {
-    const read = readRecordAt(bytes, offset, end, header.salt, maxRecordBytes);
+    const read = readRecordAt(bytes, offset, end, header.salt, maxRecordBytes, view);
     let found: ScanProblem | undefined;
     if (read.ok && read.record.seq !== expect) {
       found = {
@@ -144,7 +146,7 @@ export function scanSegment(
     if (!salvage || laterAt === undefined) break;
     skipped.push(classified);
     offset = laterAt;
-    const peek = readRecordAt(bytes, laterAt, end, header.salt, maxRecordBytes);
+    const peek = readRecordAt(bytes, laterAt, end, header.salt, maxRecordBytes, view);
     if (peek.ok) expect = peek.record.seq;
   }
   return { records, validBytes, lastSeq, problem, skipped };
