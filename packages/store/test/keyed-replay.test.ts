@@ -14,6 +14,7 @@ import {
   openFollowerStore,
   replayKeyedOps,
 } from "../src/index.js";
+import { pendingTuning } from "../src/keyed-replay-pending.js";
 
 const codec = createKeyedCollectionsCodec({ json: createJsonCodec({ version: 1 }) });
 
@@ -72,6 +73,20 @@ function applyEach(
 
 describe("replayKeyedOps", () => {
   it("reaches exactly the state of applyKeyedOps per record and leaves its base unchanged (property)", () => {
+    checkAgainstApplyEach(300);
+  });
+
+  it("does the same when its held-back changes are written every few keys (property)", () => {
+    const keys = pendingTuning.keys;
+    pendingTuning.keys = 3;
+    try {
+      checkAgainstApplyEach(200);
+    } finally {
+      pendingTuning.keys = keys;
+    }
+  });
+
+  function checkAgainstApplyEach(numRuns: number): void {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 400 }),
@@ -102,9 +117,9 @@ describe("replayKeyedOps", () => {
           if (expected.state === base) expect(replayed).toBe(base);
         },
       ),
-      { numRuns: 300 },
+      { numRuns },
     );
-  });
+  }
 
   it("throws the TypeError of a malformed batch, as applyKeyedOps does", () => {
     const run = replayKeyedOps.begin(emptyCollections());
