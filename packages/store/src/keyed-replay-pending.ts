@@ -9,11 +9,12 @@ const DELETED: unique symbol = Symbol("deleted");
  * Changes a run holds back before it writes them to the tree in ascending key order. A replay's
  * records touch keys in no order, so writing each one as it comes walks from the root to a random
  * leaf of a tree much larger than the CPU caches; written in key order, successive puts go down
- * the same or neighbouring paths, whose nodes and key strings are still cached. `keys` bounds
- * them, so that writing them stays a short step of a sliced replay. Tests lower it to exercise the
- * writes between records. Not part of the API.
+ * the same or neighbouring paths, whose nodes and key strings are still cached, and the more keys
+ * a sorted batch holds, the closer they lie. Once `keys` changes wait, they are sorted and written
+ * `step` keys after each op, so that no op of a sliced replay takes long. Tests lower both to
+ * exercise the writes between records. Not part of the API.
  */
-export const pendingTuning = { keys: 8192 };
+export const pendingTuning = { keys: 32_768, step: 4096 };
 
 /**
  * One collection open for changes in a replay run: its copy-on-write draft, and the last change
@@ -25,6 +26,9 @@ export const pendingTuning = { keys: 8192 };
 export class PendingCollection<V> {
   readonly #transient: KeyedTransient<V>;
   readonly #pending = new Map<string, V | typeof DELETED>();
+  /** Pending keys being written, in ascending order; the first `#written` of them are. */
+  #writing: string[] = [];
+  #written = 0;
 
   constructor(state: KeyedState<V>) {
     this.#transient = openKeyedTransient(state);
@@ -42,34 +46,31 @@ export class PendingCollection<V> {
    * onto a value that is not a plain object, as `applyKeyedOps` does.
    */
   apply(op: KeyedOp<V>, index: number): boolean {
+    let changed = true;
     switch (op.op) {
       case "put":
-        this.#set(op.key, op.value);
-        return true;
+        this.#pending.set(op.key, op.value);
+        break;
       case "del":
-        if (!this.#has(op.key)) return false;
-        this.#set(op.key, DELETED);
-        return true;
+        changed = this.#has(op.key);
+        if (changed) this.#pending.set(op.key, DELETED);
+        break;
       case "merge":
-        this.#set(op.key, mergedValue(this.#get(op.key), op, index));
-        return true;
+        this.#pending.set(op.key, mergedValue(this.#get(op.key), op, index));
+        break;
       default:
         return false;
     }
+    this.#step();
+    return changed;
   }
 
-  /** Writes the pending changes to the draft, in ascending key order. */
+  /** Writes every pending change to the draft, in ascending key order. */
   flush(): void {
-    const pending = this.#pending;
-    if (pending.size === 0) return;
-    const draft = this.#transient.draft;
-    // Keys are strings: the default sort's order is the tree's (UTF-16 code units).
-    for (const key of [...pending.keys()].sort()) {
-      const value = pending.get(key) as V | typeof DELETED;
-      if (value === DELETED) draft.delete(key);
-      else draft.set(key, value);
-    }
-    pending.clear();
+    this.#write(this.#writing.length);
+    if (this.#pending.size === 0) return;
+    this.#sort();
+    this.#write(this.#writing.length);
   }
 
   /** The collection's new version (its base itself when the draft was never changed). */
@@ -78,9 +79,43 @@ export class PendingCollection<V> {
     return this.#transient.finish();
   }
 
-  #set(key: string, value: V | typeof DELETED): void {
-    this.#pending.set(key, value);
-    if (this.#pending.size >= pendingTuning.keys) this.flush();
+  /** Goes on writing a sorted batch, or sorts the next one once enough changes wait. */
+  #step(): void {
+    if (this.#written < this.#writing.length) {
+      this.#write(pendingTuning.step);
+    } else if (this.#pending.size >= pendingTuning.keys) {
+      this.#sort();
+      this.#write(pendingTuning.step);
+    }
+  }
+
+  #sort(): void {
+    // Keys are strings: the default sort's order is the tree's (UTF-16 code units).
+    this.#writing = [...this.#pending.keys()].sort();
+    this.#written = 0;
+  }
+
+  /**
+   * Writes the next `count` keys of the sorted batch with their newest pending change. A key
+   * changed again after the batch was sorted is written with that change if its turn is still to
+   * come; if it was written already, the change waits for a later batch.
+   */
+  #write(count: number): void {
+    const keys = this.#writing;
+    const end = Math.min(keys.length, this.#written + count);
+    const draft = this.#transient.draft;
+    for (let i = this.#written; i < end; i++) {
+      const key = keys[i] as string;
+      const value = this.#pending.get(key) as V | typeof DELETED;
+      this.#pending.delete(key);
+      if (value === DELETED) draft.delete(key);
+      else draft.set(key, value);
+    }
+    this.#written = end;
+    if (end === keys.length) {
+      this.#writing = [];
+      this.#written = 0;
+    }
   }
 
   // A pending value is never undefined: a put of undefined is refused, a merge stores an object.

@@ -76,13 +76,15 @@ describe("replayKeyedOps", () => {
     checkAgainstApplyEach(300);
   });
 
-  it("does the same when its held-back changes are written every few keys (property)", () => {
-    const keys = pendingTuning.keys;
-    pendingTuning.keys = 3;
+  it("does the same when its held-back changes are written every few keys, a few at a time (property)", () => {
+    const { keys, step } = pendingTuning;
+    pendingTuning.keys = 4;
+    pendingTuning.step = 2;
     try {
-      checkAgainstApplyEach(200);
+      checkAgainstApplyEach(300);
     } finally {
       pendingTuning.keys = keys;
+      pendingTuning.step = step;
     }
   });
 
