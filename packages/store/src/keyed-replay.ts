@@ -19,11 +19,16 @@ type Slot<V> = KeyedState<V> | PendingCollection<V>;
 class KeyedCollectionsRun<V> implements ReplayRun<KeyedCollections<V>, KeyedOp<V>> {
   readonly #base: KeyedCollections<V>;
   readonly #slots = new Map<string, Slot<V>>();
+  /** The name of the last slot in `#slots`' order, so re-adding it last can be skipped. */
+  #last: string | undefined;
   #changed = false;
 
   constructor(base: KeyedCollections<V>) {
     this.#base = base;
-    for (const name of Object.keys(base)) this.#slots.set(name, base[name] as KeyedState<V>);
+    for (const name of Object.keys(base)) {
+      this.#slots.set(name, base[name] as KeyedState<V>);
+      this.#last = name;
+    }
   }
 
   apply(ops: readonly KeyedOp<V>[]): void {
@@ -54,8 +59,7 @@ class KeyedCollectionsRun<V> implements ReplayRun<KeyedCollections<V>, KeyedOp<V
   #clear(collection: string): void {
     const slot = this.#slots.get(collection);
     if (slot === undefined || slot.size === 0) return;
-    this.#slots.delete(collection);
-    this.#slots.set(collection, new PendingCollection(createKeyedState<V>()));
+    this.#moveLast(collection, new PendingCollection(createKeyedState<V>()));
     this.#changed = true;
   }
 
@@ -72,18 +76,25 @@ class KeyedCollectionsRun<V> implements ReplayRun<KeyedCollections<V>, KeyedOp<V
     }
     if (changed) {
       // applyKeyedOps re-adds a changed collection last.
-      this.#slots.delete(collection);
-      this.#slots.set(collection, open);
+      if (collection !== this.#last) this.#moveLast(collection, open);
       this.#changed = true;
     }
     return end;
+  }
+
+  #moveLast(collection: string, slot: Slot<V>): void {
+    this.#slots.delete(collection);
+    this.#slots.set(collection, slot);
+    this.#last = collection;
   }
 
   #open(collection: string): PendingCollection<V> {
     const slot = this.#slots.get(collection);
     if (slot instanceof PendingCollection) return slot;
     const open = new PendingCollection(slot ?? createKeyedState<V>());
-    this.#slots.set(collection, open);
+    // A new name goes last; a base collection keeps its place until it changes.
+    if (slot === undefined) this.#moveLast(collection, open);
+    else this.#slots.set(collection, open);
     return open;
   }
 }
