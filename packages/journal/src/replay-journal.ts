@@ -8,10 +8,13 @@ import {
   DEFAULT_MAX_RECORD_BYTES,
   type JournalRecord,
   RECORD_HEADER_BYTES,
+  recordAt,
+  recordSeqAt,
   type SegmentHeader,
+  segmentView,
 } from "./segment-format.js";
 import { isTornHeader, readHeader } from "./segment-header-read.js";
-import { type ScanProblem, scanSegment } from "./segment-scan.js";
+import { type ScanProblem, scanSegmentOffsets } from "./segment-scan.js";
 
 /**
  * What replay does with damage (the names of RocksDB's WAL recovery modes):
@@ -229,19 +232,22 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
       continue;
     }
     const bytes = await readSegment(fs, join(options.dir, file));
-    const scan = scanSegment(bytes, header, limit, maxRecordBytes, mode === "salvage");
+    const scan = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, mode === "salvage");
+    const view = segmentView(bytes);
     const onRecord = options.onRecord;
-    for (const record of scan.records) {
-      if (record.seq <= afterSeq) {
+    for (const offset of scan.offsets) {
+      if (recordSeqAt(view, offset) <= afterSeq) {
         skipped++;
         continue;
       }
       replayed++;
+      if (onRecord === undefined) continue;
       // Only a promise is waited for: a callback that returns nothing costs no promise turn.
-      const pending = onRecord?.(record);
+      const pending = onRecord(recordAt(bytes, view, offset));
       if (pending !== undefined) await pending;
     }
-    const lastRecord = scan.records[scan.records.length - 1];
+    const lastOffset = scan.offsets[scan.offsets.length - 1];
+    const lastRecord = lastOffset === undefined ? undefined : recordAt(bytes, view, lastOffset);
     lastSeq = mode === "salvage" && lastRecord !== undefined ? lastRecord.seq : scan.lastSeq;
     end = {
       files,
@@ -265,8 +271,8 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
     }
     if (mode === "point-in-time") {
       damage.push(d);
-      const rest = scanSegment(bytes, header, limit, maxRecordBytes, true);
-      dropped += rest.records.length - scan.records.length;
+      const rest = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, true);
+      dropped += rest.offsets.length - scan.offsets.length;
       dropped += await countLater(
         fs,
         options.dir,
@@ -306,7 +312,8 @@ async function countLater(
     const header = headers[firstIndex + k]?.header;
     if (header === undefined) continue;
     const bytes = await readSegment(fs, join(dir, files[k] as string));
-    count += scanSegment(bytes, header, bytes.byteLength, maxRecordBytes, true).records.length;
+    count += scanSegmentOffsets(bytes, header, bytes.byteLength, maxRecordBytes, true).offsets
+      .length;
   }
   return count;
 }

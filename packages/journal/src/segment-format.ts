@@ -204,20 +204,23 @@ export function segmentView(bytes: Uint8Array): DataView {
   return viewOf(bytes);
 }
 
+/** Why there is no record at an offset: the failure half of {@link RecordRead}. */
+export type RecordProblem = Extract<RecordRead, { ok: false }>;
+
 /**
- * Reads the record at `offset` of a segment whose bytes end at `end`. Never allocates: the length
- * field is checked against `maxRecordBytes` and the bytes present before the payload is looked at.
- * A scan over many records passes `view` ({@link segmentView} of `bytes`) so that each read does
- * not make its own.
+ * Checks the record at `offset` of a segment whose bytes end at `end` (its length, checksum and
+ * type) and returns the offset after it, or why there is none. Allocates nothing for a valid
+ * record: the length field is checked against `maxRecordBytes` and the bytes present before the
+ * payload is looked at.
  */
-export function readRecordAt(
+export function checkRecordAt(
   bytes: Uint8Array,
   offset: number,
   end: number,
   salt: number,
   maxRecordBytes: number,
-  view: DataView = viewOf(bytes),
-): RecordRead {
+  view: DataView,
+): number | RecordProblem {
   end = Math.min(end, bytes.byteLength);
   if (isZero(bytes, offset, end)) {
     return { ok: false, reason: "zero", message: "zero-filled tail" };
@@ -245,16 +248,41 @@ export function readRecordAt(
   if (type !== RECORD_TYPE_DATA && type !== RECORD_TYPE_MARK) {
     return { ok: false, reason: "record", message: `unknown record type ${type}` };
   }
+  return payloadEnd;
+}
+
+/** The seq of the record at `offset` (one {@link checkRecordAt} accepted). */
+export function recordSeqAt(view: DataView, offset: number): number {
+  return getU64(view, offset + 12);
+}
+
+/** The record at `offset`, one {@link checkRecordAt} accepted; its payload is a view of `bytes`. */
+export function recordAt(bytes: Uint8Array, view: DataView, offset: number): JournalRecord {
+  const payloadStart = offset + RECORD_HEADER_BYTES;
   return {
-    ok: true,
-    end: payloadEnd,
-    record: {
-      seq: getU64(view, offset + 12),
-      type,
-      flags: bytes[offset + 9] as number,
-      codecId: view.getUint16(offset + 10, true),
-      offset,
-      payload: bytes.subarray(offset + RECORD_HEADER_BYTES, payloadEnd),
-    },
+    seq: getU64(view, offset + 12),
+    type: bytes[offset + 8] as number,
+    flags: bytes[offset + 9] as number,
+    codecId: view.getUint16(offset + 10, true),
+    offset,
+    payload: bytes.subarray(payloadStart, payloadStart + view.getUint32(offset + 4, true)),
   };
+}
+
+/**
+ * Reads the record at `offset` of a segment whose bytes end at `end` ({@link checkRecordAt}, then
+ * {@link recordAt}). A scan over many records passes `view` ({@link segmentView} of `bytes`) so
+ * that each read does not make its own.
+ */
+export function readRecordAt(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  salt: number,
+  maxRecordBytes: number,
+  view: DataView = viewOf(bytes),
+): RecordRead {
+  const checked = checkRecordAt(bytes, offset, end, salt, maxRecordBytes, view);
+  if (typeof checked !== "number") return checked;
+  return { ok: true, end: checked, record: recordAt(bytes, view, offset) };
 }
