@@ -1,3 +1,4 @@
+import type { Buffer } from "node:buffer";
 import type { OpsCodec, PersistenceError } from "@snapwrite/core";
 import { corruptError } from "@snapwrite/core/codec-kit";
 import type { JsonOp, JsonOpsCorruptReason } from "./json-op.js";
@@ -11,8 +12,7 @@ import {
   KIND_MERGE,
   KIND_PUT,
 } from "./json-ops-encoder.js";
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+import { bufferOf, utf8Field } from "./utf8-fields.js";
 
 function corrupt(
   offset: number,
@@ -28,7 +28,7 @@ class FrameReader {
   at: number;
 
   constructor(
-    private readonly bytes: Uint8Array,
+    private readonly bytes: Buffer,
     private readonly view: DataView,
     start: number,
     readonly end: number,
@@ -47,7 +47,7 @@ class FrameReader {
     const start = this.at + 4;
     this.at = start + length;
     try {
-      return strictUtf8.decode(this.bytes.subarray(start, this.at));
+      return utf8Field(this.bytes, start, this.at);
     } catch (error) {
       throw corrupt(start, "invalid-utf8", `the ${what} is not UTF-8`, error);
     }
@@ -58,7 +58,7 @@ class FrameReader {
     this.at = this.end;
     let text: string;
     try {
-      text = strictUtf8.decode(this.bytes.subarray(start, this.end));
+      text = utf8Field(this.bytes, start, this.end);
     } catch (error) {
       throw corrupt(start, "invalid-utf8", "the value is not UTF-8", error);
     }
@@ -70,7 +70,7 @@ class FrameReader {
   }
 }
 
-function decodeFrame(bytes: Uint8Array, view: DataView, frameStart: number, end: number): JsonOp {
+function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: number): JsonOp {
   const kind = bytes[frameStart] as number;
   const reader = new FrameReader(bytes, view, frameStart + 1, end);
   const collection = reader.string("collection");
@@ -136,6 +136,7 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
         throw corrupt(0, "bad-header", `unknown format version ${bytes[0]}`);
       }
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const buffer = bufferOf(bytes);
       const ops: JsonOp<V>[] = [];
       let at = 1;
       while (at < bytes.byteLength) {
@@ -152,7 +153,7 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
         if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_MERGE && kind !== KIND_CLEAR) {
           throw corrupt(start, "bad-kind", `unknown op kind ${kind}`);
         }
-        ops.push(decodeFrame(bytes, view, start, start + length) as JsonOp<V>);
+        ops.push(decodeFrame(buffer, view, start, start + length) as JsonOp<V>);
         at = start + length;
       }
       return ops;

@@ -136,6 +136,21 @@ describe("createJsonOpsCodec", () => {
     expect(error.details).toMatchObject({ offset, reason });
   });
 
+  it("decodes ASCII and other text the same from a Buffer and a Uint8Array, short or long", () => {
+    const ops: JsonOp[] = [
+      { op: "put", collection: "kv", key: "k00000001", value: { n: 1, name: "entry 1" } },
+      { op: "put", collection: "größe", key: "clé é", value: "naïve ✓ 😀" },
+      { op: "merge", collection: "kv", key: "x".repeat(2000), value: { long: "y".repeat(3000) } },
+      { op: "del", collection: "c", key: "\u007f\u0080" },
+    ];
+    const bytes = codec.encode(ops);
+    expect(codec.decode(bytes)).toEqual(ops);
+    expect(codec.decode(Buffer.from(bytes))).toEqual(ops);
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+    expect(codec.decode(copy)).toEqual(ops);
+  });
+
   it("decodes from a view into a larger buffer", () => {
     const bytes = codec.encode([{ op: "put", collection: "c", key: "k", value: [1, "x"] }]);
     const padded = new Uint8Array(bytes.byteLength + 10);

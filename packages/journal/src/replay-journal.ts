@@ -8,10 +8,13 @@ import {
   DEFAULT_MAX_RECORD_BYTES,
   type JournalRecord,
   RECORD_HEADER_BYTES,
+  recordAt,
+  recordSeqAt,
   type SegmentHeader,
+  segmentView,
 } from "./segment-format.js";
 import { isTornHeader, readHeader } from "./segment-header-read.js";
-import { type ScanProblem, scanSegment } from "./segment-scan.js";
+import { type ScanProblem, scanSegmentOffsets } from "./segment-scan.js";
 
 /**
  * What replay does with damage (the names of RocksDB's WAL recovery modes):
@@ -39,7 +42,10 @@ export interface ReplayJournalOptions {
   readonly recovery?: RecoveryMode | undefined;
   /** Records longer than this are damage, never allocated for. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
-  /** Called for every record with seq > `afterSeq`, in seq order. May be async. */
+  /**
+   * Called for every record with seq > `afterSeq`, in seq order. May be async: a promise it returns
+   * is waited for before the next record.
+   */
   readonly onRecord?: ((record: JournalRecord) => void | Promise<void>) | undefined;
 }
 
@@ -226,16 +232,22 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
       continue;
     }
     const bytes = await readSegment(fs, join(options.dir, file));
-    const scan = scanSegment(bytes, header, limit, maxRecordBytes, mode === "salvage");
-    for (const record of scan.records) {
-      if (record.seq <= afterSeq) {
+    const scan = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, mode === "salvage");
+    const view = segmentView(bytes);
+    const onRecord = options.onRecord;
+    for (const offset of scan.offsets) {
+      if (recordSeqAt(view, offset) <= afterSeq) {
         skipped++;
         continue;
       }
       replayed++;
-      await options.onRecord?.(record);
+      if (onRecord === undefined) continue;
+      // Only a promise is waited for: a callback that returns nothing costs no promise turn.
+      const pending = onRecord(recordAt(bytes, view, offset));
+      if (pending !== undefined) await pending;
     }
-    const lastRecord = scan.records[scan.records.length - 1];
+    const lastOffset = scan.offsets[scan.offsets.length - 1];
+    const lastRecord = lastOffset === undefined ? undefined : recordAt(bytes, view, lastOffset);
     lastSeq = mode === "salvage" && lastRecord !== undefined ? lastRecord.seq : scan.lastSeq;
     end = {
       files,
@@ -259,8 +271,8 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
     }
     if (mode === "point-in-time") {
       damage.push(d);
-      const rest = scanSegment(bytes, header, limit, maxRecordBytes, true);
-      dropped += rest.records.length - scan.records.length;
+      const rest = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, true);
+      dropped += rest.offsets.length - scan.offsets.length;
       dropped += await countLater(
         fs,
         options.dir,
@@ -300,7 +312,8 @@ async function countLater(
     const header = headers[firstIndex + k]?.header;
     if (header === undefined) continue;
     const bytes = await readSegment(fs, join(dir, files[k] as string));
-    count += scanSegment(bytes, header, bytes.byteLength, maxRecordBytes, true).records.length;
+    count += scanSegmentOffsets(bytes, header, bytes.byteLength, maxRecordBytes, true).offsets
+      .length;
   }
   return count;
 }

@@ -1,11 +1,15 @@
 import {
+  checkRecordAt,
   type JournalRecord,
   RECORD_HEADER_BYTES,
   RECORD_TYPE_DATA,
   RECORD_TYPE_MARK,
   readRecordAt,
+  recordAt,
+  recordSeqAt,
   SEGMENT_HEADER_BYTES,
   type SegmentHeader,
+  segmentView,
 } from "./segment-format.js";
 
 /** Where and why a segment stops being readable. */
@@ -52,7 +56,7 @@ export function findLaterRecord(
   maxRecordBytes: number,
   afterSeq: number,
 ): number | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = segmentView(bytes);
   const maxSeq = afterSeq + 1 + Math.ceil((end - from) / RECORD_HEADER_BYTES);
   for (let at = from; at + RECORD_HEADER_BYTES <= end; at++) {
     if (view.getUint32(at + 16, true) !== 0 && maxSeq < 2 ** 32) continue;
@@ -60,7 +64,7 @@ export function findLaterRecord(
     if (seq <= afterSeq || seq > maxSeq) continue;
     const type = bytes[at + 8];
     if (type !== RECORD_TYPE_DATA && type !== RECORD_TYPE_MARK) continue;
-    const read = readRecordAt(bytes, at, end, salt, maxRecordBytes);
+    const read = readRecordAt(bytes, at, end, salt, maxRecordBytes, view);
     if (read.ok) return at;
   }
   return undefined;
@@ -102,8 +106,40 @@ export function scanSegment(
   salvage = false,
   from: ScanStart = { offset: SEGMENT_HEADER_BYTES, seq: header.firstSeq },
 ): SegmentScan {
+  const { offsets, ...scan } = scanSegmentOffsets(
+    bytes,
+    header,
+    limit,
+    maxRecordBytes,
+    salvage,
+    from,
+  );
+  const view = segmentView(bytes);
+  return { records: offsets.map((offset) => recordAt(bytes, view, offset)), ...scan };
+}
+
+/** What {@link scanSegmentOffsets} found: {@link SegmentScan} with the records' offsets. */
+export interface SegmentOffsets extends Omit<SegmentScan, "records"> {
+  /** Offsets of the records, in order (`recordAt` builds each one). */
+  readonly offsets: number[];
+}
+
+/**
+ * {@link scanSegment} without building the records: the same checks, the offsets of the records
+ * that passed them. A replay builds each record as it hands it on, so the records of a segment do
+ * not all live (and survive collections) until its last one is applied.
+ */
+export function scanSegmentOffsets(
+  bytes: Uint8Array,
+  header: SegmentHeader,
+  limit: number,
+  maxRecordBytes: number,
+  salvage = false,
+  from: ScanStart = { offset: SEGMENT_HEADER_BYTES, seq: header.firstSeq },
+): SegmentOffsets {
   const end = Math.min(limit, bytes.byteLength);
-  const records: JournalRecord[] = [];
+  const view = segmentView(bytes);
+  const offsets: number[] = [];
   const skipped: ScanProblem[] = [];
   let offset = from.offset;
   let expect = from.seq;
@@ -112,40 +148,41 @@ export function scanSegment(
   let unbroken = true;
   let problem: ScanProblem | undefined;
   while (offset < end) {
-    const read = readRecordAt(bytes, offset, end, header.salt, maxRecordBytes);
+    const checked = checkRecordAt(bytes, offset, end, header.salt, maxRecordBytes, view);
     let found: ScanProblem | undefined;
-    if (read.ok && read.record.seq !== expect) {
+    if (typeof checked === "number") {
+      const seq = recordSeqAt(view, offset);
+      if (seq === expect) {
+        offsets.push(offset);
+        offset = checked;
+        expect = seq + 1;
+        if (unbroken) {
+          validBytes = offset;
+          lastSeq = seq;
+        }
+        continue;
+      }
       found = {
         offset,
         reason: "sequence",
-        message: `record seq ${read.record.seq} where ${expect} was expected`,
+        message: `record seq ${seq} where ${expect} was expected`,
       };
-    } else if (!read.ok) {
-      found = { offset, reason: read.reason, message: read.message };
+    } else {
+      found = { offset, reason: checked.reason, message: checked.message };
     }
-    if (found === undefined && read.ok) {
-      records.push(read.record);
-      offset = read.end;
-      expect = read.record.seq + 1;
-      if (unbroken) {
-        validBytes = offset;
-        lastSeq = read.record.seq;
-      }
-      continue;
-    }
-    const f = found as ScanProblem;
     const laterAt =
-      f.reason === "zero"
+      found.reason === "zero"
         ? undefined
         : findLaterRecord(bytes, offset + 1, end, header.salt, maxRecordBytes, expect - 1);
-    const classified = classify(f, laterAt);
+    const classified = classify(found, laterAt);
     if (problem === undefined) problem = classified;
     unbroken = false;
     if (!salvage || laterAt === undefined) break;
     skipped.push(classified);
     offset = laterAt;
-    const peek = readRecordAt(bytes, laterAt, end, header.salt, maxRecordBytes);
-    if (peek.ok) expect = peek.record.seq;
+    if (typeof checkRecordAt(bytes, laterAt, end, header.salt, maxRecordBytes, view) === "number") {
+      expect = recordSeqAt(view, laterAt);
+    }
   }
-  return { records, validBytes, lastSeq, problem, skipped };
+  return { offsets, validBytes, lastSeq, problem, skipped };
 }

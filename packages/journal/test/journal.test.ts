@@ -26,6 +26,35 @@ async function onlySegment(fs: ReturnType<typeof createMemoryFs>) {
 }
 
 describe("openJournal / replayJournal", () => {
+  it("waits for a promise onRecord returns before the next record, and for nothing else", async () => {
+    const fs = await seeded(["a", "b", "c", "d"]);
+    const events: string[] = [];
+    await replayJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      onRecord: (r) => {
+        const text = dec(r.payload);
+        events.push(`start ${text}`);
+        if (text !== "b") return undefined;
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            events.push("b settled");
+            resolve();
+          }),
+        );
+      },
+    });
+    expect(events).toEqual(["start a", "start b", "b settled", "start c", "start d"]);
+    const failing = replayJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      onRecord: (r) => (dec(r.payload) === "c" ? Promise.reject(new Error("no c")) : undefined),
+    });
+    await expect(failing).rejects.toThrow("no c");
+  });
+
   it("replays appended records in seq order after a reopen and continues the seq", async () => {
     const fs = await seeded(["a", "b", "c"]);
     const journal = await openJournal({ fs, dir: DIR, name: "db" });

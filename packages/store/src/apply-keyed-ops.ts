@@ -29,6 +29,25 @@ export function checkOp(op: unknown, index: number): asserts op is KeyedOp {
   }
 }
 
+/**
+ * What a `merge` (ops[`index`]) stores over `current`: a shallow merge of its value into it, or the
+ * `ERR_CONFLICT` of a current value that is not a plain object.
+ */
+export function mergedValue<V>(
+  current: V | undefined,
+  op: Extract<KeyedOp<V>, { op: "merge" }>,
+  index: number,
+): V {
+  if (current !== undefined && !isPlainObject(current)) {
+    throw new PersistenceError(
+      "ERR_CONFLICT",
+      `cannot merge into ${JSON.stringify(op.collection)}/${JSON.stringify(op.key)}: the stored value is not a plain object`,
+      { details: { index, collection: op.collection, key: op.key } },
+    );
+  }
+  return { ...current, ...(op.value as object) } as V;
+}
+
 /** Applies one `put`, `del` or `merge` to the draft of its collection. */
 export function applyOne<V>(draft: KeyedDraft<V>, op: KeyedOp<V>, index: number): void {
   switch (op.op) {
@@ -38,18 +57,9 @@ export function applyOne<V>(draft: KeyedDraft<V>, op: KeyedOp<V>, index: number)
     case "del":
       draft.delete(op.key);
       return;
-    case "merge": {
-      const current = draft.get(op.key);
-      if (current !== undefined && !isPlainObject(current)) {
-        throw new PersistenceError(
-          "ERR_CONFLICT",
-          `cannot merge into ${JSON.stringify(op.collection)}/${JSON.stringify(op.key)}: the stored value is not a plain object`,
-          { details: { index, collection: op.collection, key: op.key } },
-        );
-      }
-      draft.set(op.key, { ...current, ...(op.value as object) } as V);
+    case "merge":
+      draft.set(op.key, mergedValue(draft.get(op.key), op, index));
       return;
-    }
     case "clear":
       // Handled by the caller: a clear ends a run.
       return;

@@ -14,6 +14,7 @@ import {
   openFollowerStore,
   replayKeyedOps,
 } from "../src/index.js";
+import { pendingTuning } from "../src/keyed-replay-pending.js";
 
 const codec = createKeyedCollectionsCodec({ json: createJsonCodec({ version: 1 }) });
 
@@ -72,6 +73,22 @@ function applyEach(
 
 describe("replayKeyedOps", () => {
   it("reaches exactly the state of applyKeyedOps per record and leaves its base unchanged (property)", () => {
+    checkAgainstApplyEach(300);
+  });
+
+  it("does the same when its held-back changes are written every few keys, a few at a time (property)", () => {
+    const { keys, step } = pendingTuning;
+    pendingTuning.keys = 4;
+    pendingTuning.step = 2;
+    try {
+      checkAgainstApplyEach(300);
+    } finally {
+      pendingTuning.keys = keys;
+      pendingTuning.step = step;
+    }
+  });
+
+  function checkAgainstApplyEach(numRuns: number): void {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 400 }),
@@ -102,9 +119,9 @@ describe("replayKeyedOps", () => {
           if (expected.state === base) expect(replayed).toBe(base);
         },
       ),
-      { numRuns: 300 },
+      { numRuns },
     );
-  });
+  }
 
   it("throws the TypeError of a malformed batch, as applyKeyedOps does", () => {
     const run = replayKeyedOps.begin(emptyCollections());

@@ -2,10 +2,9 @@ import { PersistenceError } from "@snapwrite/core";
 import { type Journal, openJournal } from "@snapwrite/journal";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
-import { perfNow, yieldToLoop } from "../replay-slicing.js";
 import { ReplicaSeeding } from "../store-replica.js";
-import { describe, RECORD_OVERHEAD } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
+import { WarmReplay } from "./warm-replay.js";
 
 // The store forms its groups itself; the journal must write each one with a single writev.
 const UNBOUNDED_GROUP = Number.MAX_SAFE_INTEGER;
@@ -32,9 +31,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
     loaded === undefined ? options.empty() : loaded.value,
   );
   const snapshotSeq = loaded?.seq ?? 0;
-  let bytes = 0;
-  let sliceStart = perfNow();
-  const seeding = new ReplicaSeeding(core.replica);
+  const replay = new WarmReplay(core, run, new ReplicaSeeding(core.replica));
   const journal = await openJournal({
     dir: options.dir,
     name: core.name,
@@ -51,23 +48,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
     afterSeq: snapshotSeq,
     lock: options.lock,
     onEvent: (event) => core.onJournalEvent(event),
-    onRecord: async (record) => {
-      try {
-        run.apply(core.opsCodec.decode(record.payload));
-      } catch (error) {
-        throw new PersistenceError(
-          "ERR_CORRUPT",
-          `journal record ${record.seq} does not apply: ${describe(error)}`,
-          { cause: error, details: { seq: record.seq, reason: "record" } },
-        );
-      }
-      seeding.add(record.payload);
-      bytes += record.payload.byteLength + RECORD_OVERHEAD;
-      if (perfNow() - sliceStart >= policy.replaySliceMs) {
-        await yieldToLoop();
-        sliceStart = perfNow();
-      }
-    },
+    onRecord: replay.onRecord,
   });
   const value = run.finish();
   const seq = journal.state.lastSeq;
@@ -79,11 +60,11 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
       { details: { seq, snapshotSeq } },
     );
   }
-  seeding.finish(loaded && core.snapshots.targetOf(snapshotSeq), snapshotSeq, seq);
+  replay.seeding.finish(loaded && core.snapshots.targetOf(snapshotSeq), snapshotSeq, seq);
   const done = clock.now();
   core.snapshotSeq = snapshotSeq;
   core.snapshotBytes = loaded?.bytes ?? 0;
-  core.bytesSinceSnapshot = bytes;
+  core.bytesSinceSnapshot = replay.bytes;
   core.oldestUnsnapshottedAt = seq > snapshotSeq ? done : undefined;
   core.nextAutoCompactSeq = 0;
   const replayed = journal.recovery.replayed;
