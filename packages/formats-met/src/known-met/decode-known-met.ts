@@ -55,13 +55,7 @@ export function decodeKnownMet(
 ): SalvagedKnownMet | (KnownMet & { readonly header: KnownMetHeader }) {
   if (!(bytes instanceof Uint8Array))
     throw new TypeError("decodeKnownMet: bytes must be a Uint8Array");
-  const state: PendingRecords = {
-    src: bytes,
-    starts: EMPTY_OFFSETS,
-    sizes: EMPTY_OFFSETS,
-    count: 0,
-    pending: EMPTY_FLAGS,
-  };
+  const state = emptyRecords(bytes);
   let header: KnownMetHeader = 0x0e;
   let failure: PersistenceError | undefined;
   try {
@@ -93,19 +87,18 @@ export interface ScannedKnownMet {
 export function scanKnownMet(bytes: Uint8Array): ScannedKnownMet {
   if (!(bytes instanceof Uint8Array))
     throw new TypeError("scanKnownMet: bytes must be a Uint8Array");
-  const state: PendingRecords = {
-    src: bytes,
-    starts: EMPTY_OFFSETS,
-    sizes: EMPTY_OFFSETS,
-    count: 0,
-    pending: EMPTY_FLAGS,
-  };
+  const state = emptyRecords(bytes);
   const header = readInto(bytes, state);
   return { header, count: state.count, starts: state.starts, sizes: state.sizes };
 }
 
 const EMPTY_OFFSETS = new Uint32Array(0);
 const EMPTY_FLAGS = new Uint8Array(0);
+
+/** The state `readInto` fills: no records yet. */
+function emptyRecords(src: Uint8Array): PendingRecords {
+  return { src, starts: EMPTY_OFFSETS, sizes: EMPTY_OFFSETS, count: 0, pending: EMPTY_FLAGS };
+}
 
 /**
  * Validates the file and records where each record starts and where its FT_FILESIZE tag is into
