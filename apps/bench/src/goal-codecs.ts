@@ -35,28 +35,36 @@ export function goalJsonSpeed(input: GoalInputs): GoalVerdict {
   };
 }
 
+/** The record count goal 3 is stated at. */
+const STATED_AT = 1_000_000;
+
 /** Goal 3: known.met decode throughput and warm load against a bare read. */
 export function goalMetLoad(input: GoalInputs): GoalVerdict {
   const checks: GoalCheckLine[] = [];
+  // The goal is stated at 1M: when this run measured 1M, smaller sizes are shown but not judged;
+  // a quick run (100k only) judges 100k as the nearest stand-in.
+  const judgedFrom = input.recordCounts.some((r) => r >= STATED_AT) ? STATED_AT : 0;
   for (const records of input.recordCounts) {
     const label = countLabel(records);
+    const judged = records >= judgedFrom;
+    const note = records < STATED_AT ? " (the goal is stated at 1M)" : "";
     const codec = input.codecs.find((c) => c.codec === "known.met" && c.records === records);
     const load = input.warmLoads.find((w) => w.records === records);
     const decodeOk = codec ? codec.decodeMBps >= 1500 : null;
     checks.push({
       label: `known.met decode ${label}`,
       measured: codec
-        ? `${codec.decodeMBps} MB/s (${codec.decodeMs} ms for ${(codec.bytes / 1e6).toFixed(1)} MB)${decodeOk ? "" : " ✗"}${records < 1_000_000 ? " (the goal is stated at 1M)" : ""}`
+        ? `${codec.decodeMBps} MB/s (${codec.decodeMs} ms for ${(codec.bytes / 1e6).toFixed(1)} MB)${decodeOk || !judged ? "" : " ✗"}${note}`
         : "not measured",
-      reached: decodeOk,
+      reached: judged ? decodeOk : null,
     });
     const loadOk = load ? load.ratio <= 1.3 : null;
     checks.push({
       label: `known.met warm load ${label}`,
       measured: load
-        ? `${load.ratio}× a bare read (${load.loadMs} vs ${load.bareReadMs} ms, best of ${load.rounds})${loadOk ? "" : " ✗"}`
+        ? `${load.ratio}× a bare read (${load.loadMs} vs ${load.bareReadMs} ms, best of ${load.rounds})${loadOk || !judged ? "" : " ✗"}${note}`
         : "not measured",
-      reached: loadOk,
+      reached: judged ? loadOk : null,
     });
   }
   const reached = allReached(checks);

@@ -162,6 +162,46 @@ describe("goals", () => {
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(120);
   });
 
+  it("judges known.met loading at 1M, the size its goal names, once a run measured 1M", () => {
+    const codec = (records: number, decodeMBps: number) => ({
+      codec: "known.met",
+      records,
+      bytes: records * 200,
+      chunks: 1,
+      maxChunkBytes: 1,
+      encodeMs: 1,
+      decodeMs: 1,
+      encodeMBps: 2000,
+      decodeMBps,
+    });
+    const load = (records: number, ratio: number) => ({
+      records,
+      bytes: records * 200,
+      rounds: 3,
+      bareReadMs: 10,
+      loadMs: 10 * ratio,
+      ratio,
+    });
+    const goal3 = (recordCounts: number[]) =>
+      evaluateGoals({
+        runs: [],
+        codecs: [codec(100_000, 1000), codec(1_000_000, 2900)],
+        jsonCodec: [],
+        warmLoads: [load(100_000, 1.5), load(1_000_000, 1.2)],
+        manyTargets: undefined,
+        recordCounts,
+        genericReplicaExports: [],
+      })[2];
+    const full = goal3([100_000, 1_000_000]);
+    expect(full?.checks.map((c) => c.reached)).toEqual([null, null, true, true]);
+    expect(full?.reached).toBe(true);
+    expect(full?.checks[1]?.measured).not.toContain("✗");
+    expect(full?.checks[1]?.measured).toContain("stated at 1M");
+    const quick = goal3([100_000]);
+    expect(quick?.checks.map((c) => c.reached)).toEqual([false, false]);
+    expect(quick?.reached).toBe(false);
+  });
+
   it("wrap keeps the leading indent and breaks at the width", () => {
     expect(wrap("   a bb ccc dddd", 8, "  ")).toBe("   a bb\n  ccc\n  dddd");
   });
