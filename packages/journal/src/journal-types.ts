@@ -164,6 +164,8 @@ export interface Journal {
    * synced), or rejects as {@link Journal.append} does, for all of them (none is acknowledged).
    * The call is one unit of group commit: it is never split across groups, even past
    * `group.maxBytes`. Cheaper than one `append` per record when a caller already holds a batch.
+   * The records are acknowledged together but not atomic on disk: after a crash, replay can return
+   * a prefix of a group that was never acknowledged.
    */
   appendGroup(
     payloads: readonly Uint8Array[],
