@@ -1,7 +1,7 @@
 import BTreeModule from "sorted-btree";
 import { bulkLoad } from "sorted-btree/extended/bulkLoad.js";
-import { checkKey, type KeyedDraft, TreeDraft } from "./keyed-draft.js";
 import { hashKey, type KeyTable, tableOf } from "./key-table.js";
+import { checkKey, type KeyedDraft, TreeDraft } from "./keyed-draft.js";
 import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED } from "./keyed-index.js";
 
 export type { KeyedDraft } from "./keyed-draft.js";
