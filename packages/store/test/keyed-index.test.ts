@@ -195,7 +195,7 @@ describe("the hash index of a keyed state", () => {
 
   it("answers like a Map through its tables' growth and churn, and the versions it left read their trees", () => {
     // 4,000 keys: each of the index's tables doubles several times, and deletes shift runs back.
-    const model = new Map(Array.from({ length: 4000 }, (_, i) => [`key-${i}`, i] as const));
+    const model = new Map<string, number>(Array.from({ length: 4000 }, (_, i) => [`key-${i}`, i]));
     let state = createKeyedState([...model].sort(([a], [b]) => (a < b ? -1 : 1)));
     while (keyedStateIndex(state)?.complete !== true) state.get("key-0");
     const first = state;
