@@ -1,8 +1,8 @@
 /**
  * The hash index beside a keyed state's B+ tree: a mutable map from key to value that answers the
  * point reads of exactly one version, the newest of its line (see `keyed-state.ts`). It is split
- * into {@link SHARDS} `Map`s so that the rehash of a growing (or churned) `Map` copies a sixteenth
- * of the entries, not all of them, in one step.
+ * by key hash into {@link TABLES} open-addressing tables (`key-table.ts`) so that the doubling of a
+ * growing table copies a sixteenth of the entries, not all of them, in one step.
  *
  * The index is built lazily, in steps: it covers the keys below a cursor, and each point read that
  * the tree answers copies the next {@link indexTuning}`.step` entries from the reading version's
@@ -11,8 +11,7 @@
  * then belongs to.
  */
 
-/** Number of `Map`s the index is split into (a power of two). */
-const SHARDS = 16;
+import { hashKey, KeyTable, TABLES, tableOf } from "./key-table.js";
 
 /** The build's knobs; tests lower them to exercise the index on small states. Not part of the API. */
 export const indexTuning = {
@@ -41,22 +40,14 @@ export interface IndexSource<V> {
 /** What a `forRange` callback returns to stop the scan. */
 const STOP: { break: true } = { break: true };
 
-// A shard from the last code unit, one in the middle and the length: cheap, and spread well by
-// keys that end in digits or letters. Keys that share all three land in one shard, which then
-// behaves like an unsplit Map. An empty key reads NaN, and NaN & 15 is 0.
-export function shardOf(key: string): number {
-  const n = key.length;
-  return (key.charCodeAt(n - 1) * 31 + key.charCodeAt(n >> 1) * 7 + n) & (SHARDS - 1);
-}
-
 /** What a version holds in its index slot; see `PersistentKeyedState`. */
 export class HashIndex<V> {
   /** True once every entry of the owner's tree is in the index. */
   complete = false;
   /** False for the two placeholders below. */
   readonly live: boolean;
-  /** The index's maps, by {@link shardOf}; read them only once {@link HashIndex.complete}. */
-  readonly shards: Map<string, V>[] = [];
+  /** The index's tables, by {@link tableOf}; read them only once {@link HashIndex.complete}. */
+  readonly tables: KeyTable<V>[] = [];
   /** Keys below this one are in the index ("" before the first step: none is). */
   #cursor = "";
   /** Point reads left before the first step. */
@@ -73,12 +64,16 @@ export class HashIndex<V> {
   }
 
   #put(key: string, value: V): void {
-    (this.shards[shardOf(key)] as Map<string, V>).set(key, value);
+    const hash = hashKey(key);
+    (this.tables[tableOf(hash)] as KeyTable<V>).set(key, hash, value);
   }
 
   /** Records the removal of `key` in the owner's new version. */
   delete(key: string): void {
-    if (this.complete || key < this.#cursor) this.shards[shardOf(key)]?.delete(key);
+    if (this.complete || key < this.#cursor) {
+      const hash = hashKey(key);
+      this.tables[tableOf(hash)]?.delete(key, hash);
+    }
   }
 
   /** One build step over the owner's tree: copies the next entries from the cursor on. */
@@ -87,8 +82,8 @@ export class HashIndex<V> {
       this.#delay--;
       return;
     }
-    // The maps come with the first step: a branch's index that never builds costs no Map.
-    if (this.shards.length === 0) for (let s = 0; s < SHARDS; s++) this.shards.push(new Map());
+    // The tables come with the first step: a branch's index that never builds costs none.
+    if (this.tables.length === 0) for (let t = 0; t < TABLES; t++) this.tables.push(new KeyTable());
     const high = tree.maxKey();
     let next: string | undefined;
     if (high !== undefined) {
@@ -111,7 +106,7 @@ export class HashIndex<V> {
   /** Entries in the index, for tests. */
   get size(): number {
     let size = 0;
-    for (const shard of this.shards) size += shard.size;
+    for (const table of this.tables) size += table.size;
     return size;
   }
 }

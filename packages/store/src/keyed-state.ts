@@ -1,7 +1,8 @@
 import BTreeModule from "sorted-btree";
 import { bulkLoad } from "sorted-btree/extended/bulkLoad.js";
+import { hashKey, type KeyTable, tableOf } from "./key-table.js";
 import { checkKey, type KeyedDraft, TreeDraft } from "./keyed-draft.js";
-import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED, shardOf } from "./keyed-index.js";
+import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED } from "./keyed-index.js";
 
 export type { KeyedDraft } from "./keyed-draft.js";
 
@@ -68,13 +69,13 @@ export interface KeyedState<V> extends Iterable<[string, V]> {
 class PersistentKeyedState<V> implements KeyedState<V> {
   readonly #tree: Tree<V>;
   #index: HashIndex<V>;
-  /** The index's maps while this version owns it and it is complete: the read's fast path. */
-  #shards: Map<string, V>[] | undefined;
+  /** The index's tables while this version owns it and it is complete: the read's fast path. */
+  #tables: KeyTable<V>[] | undefined;
 
   constructor(tree: Tree<V>, index: HashIndex<V>) {
     this.#tree = tree;
     this.#index = index;
-    this.#shards = index.complete ? index.shards : undefined;
+    this.#tables = index.complete ? index.tables : undefined;
   }
 
   static tree<V>(state: KeyedState<V>): Tree<V> | undefined {
@@ -90,17 +91,19 @@ class PersistentKeyedState<V> implements KeyedState<V> {
   }
 
   get(key: string): V | undefined {
-    const shards = this.#shards;
-    if (shards !== undefined && typeof key === "string") {
-      return (shards[shardOf(key)] as Map<string, V>).get(key);
+    const tables = this.#tables;
+    if (tables !== undefined && typeof key === "string") {
+      const hash = hashKey(key);
+      return (tables[tableOf(hash)] as KeyTable<V>).get(key, hash);
     }
     return this.#treeGet(key);
   }
 
   has(key: string): boolean {
-    const shards = this.#shards;
-    if (shards !== undefined && typeof key === "string") {
-      return (shards[shardOf(key)] as Map<string, V>).has(key);
+    const tables = this.#tables;
+    if (tables !== undefined && typeof key === "string") {
+      const hash = hashKey(key);
+      return (tables[tableOf(hash)] as KeyTable<V>).has(key, hash);
     }
     return this.#treeHas(key);
   }
@@ -125,7 +128,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
       this.#index = index;
     }
     index.advance(this.#tree);
-    if (index.complete) this.#shards = index.shards;
+    if (index.complete) this.#tables = index.tables;
   }
 
   /**
@@ -140,7 +143,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
         : new HashIndex<V>(true, indexTuning.branchDelay);
     }
     this.#index = RETIRED;
-    this.#shards = undefined;
+    this.#tables = undefined;
     return index;
   }
 

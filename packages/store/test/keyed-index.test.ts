@@ -193,6 +193,29 @@ describe("the hash index of a keyed state", () => {
     expect([v2.get("k5"), v2.has("k6"), v3.get("k5"), v3.has("k6")]).toEqual([5, true, 50, false]);
   });
 
+  it("answers like a Map through its tables' growth and churn, and the versions it left read their trees", () => {
+    // 4,000 keys: each of the index's tables doubles several times, and deletes shift runs back.
+    const model = new Map<string, number>(Array.from({ length: 4000 }, (_, i) => [`key-${i}`, i]));
+    let state = createKeyedState([...model].sort(([a], [b]) => (a < b ? -1 : 1)));
+    while (keyedStateIndex(state)?.complete !== true) state.get("key-0");
+    const first = state;
+    for (let round = 0; round < 3; round++) {
+      state = state.batch((draft) => {
+        for (let i = round; i < 4000; i += 3) {
+          draft.delete(`key-${i}`);
+          model.delete(`key-${i}`);
+          draft.set(`new-${round}-${i}`, -i);
+          model.set(`new-${round}-${i}`, -i);
+        }
+      });
+      expect(keyedStateIndex(state)?.size).toBe(model.size);
+      for (const [k, v] of model) expect(state.get(k)).toBe(v);
+      for (let i = 0; i < 4000; i++) expect(state.has(`key-${i}`)).toBe(model.has(`key-${i}`));
+    }
+    expect(first.get("key-0")).toBe(0);
+    expect(first.has("new-0-0")).toBe(false);
+  });
+
   it("stays with its version when a batch edit throws", () => {
     const v1 = createKeyedState(Array.from({ length: 8 }, (_, i) => [`k${i}`, i] as const));
     for (let i = 0; i < 5; i++) v1.get("k0");
