@@ -57,10 +57,12 @@ export class TreeDraft<V, T extends DraftTree<V> = DraftTree<V>> implements Keye
   }
 
   get(key: string): V | undefined {
+    checkKey(key);
     return this.#live().get(key);
   }
 
   has(key: string): boolean {
+    checkKey(key);
     return this.#live().has(key);
   }
 
@@ -72,6 +74,7 @@ export class TreeDraft<V, T extends DraftTree<V> = DraftTree<V>> implements Keye
   }
 
   delete(key: string): boolean {
+    checkKey(key);
     const removed = this.#live().delete(key);
     if (removed) {
       this.log?.delete(key);

@@ -110,11 +110,13 @@ class PersistentKeyedState<V> implements KeyedState<V> {
 
   // The slow paths stay out of get() and has(), which stay small enough to inline.
   #treeGet(key: string): V | undefined {
+    checkKey(key);
     this.#advance();
     return this.#tree.get(key);
   }
 
   #treeHas(key: string): boolean {
+    checkKey(key);
     this.#advance();
     return this.#tree.has(key);
   }
@@ -156,6 +158,7 @@ class PersistentKeyedState<V> implements KeyedState<V> {
   }
 
   delete(key: string): KeyedState<V> {
+    checkKey(key);
     if (!this.#tree.has(key)) return this;
     const tree = this.#tree.without(key);
     const index = this.#handOver(this.#index);

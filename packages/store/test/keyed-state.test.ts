@@ -162,6 +162,31 @@ describe("createKeyedState", () => {
     expect(isKeyedState(new Map())).toBe(false);
   });
 
+  it("refuses a key that is not a string in every read and delete, whether or not reads built the index", () => {
+    const entries = Array.from({ length: 2000 }, (_, i) => [`k${i}`, i] as [string, number]);
+    const cold = createKeyedState(entries);
+    const warm = createKeyedState(entries);
+    for (let i = 0; i < 200; i++) expect(warm.get(`k${i}`)).toBe(i);
+    for (const state of [cold, warm]) {
+      for (const key of [5, null, undefined, {}, ["k1"]]) {
+        const bad = key as unknown as string;
+        expect(() => state.get(bad)).toThrow(TypeError);
+        expect(() => state.has(bad)).toThrow(TypeError);
+        expect(() => state.delete(bad)).toThrow(TypeError);
+        for (const use of [
+          (d: { get(k: string): unknown }) => d.get(bad),
+          (d: { has(k: string): unknown }) => d.has(bad),
+          (d: { delete(k: string): unknown }) => d.delete(bad),
+        ]) {
+          expect(() => state.batch((draft) => use(draft))).toThrow(TypeError);
+        }
+      }
+      expect(state.size).toBe(2000);
+      for (const [key, value] of entries) expect(state.get(key)).toBe(value);
+      expect([...state.keys()]).toEqual(entries.map(([key]) => key).sort());
+    }
+  });
+
   describe("structural sharing on 1M entries", () => {
     const n = 1_000_000;
     const big = createKeyedState<number>(
