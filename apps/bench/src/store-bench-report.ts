@@ -26,6 +26,8 @@ export interface StoreBenchResults {
   readonly rows: readonly Row[];
   readonly sqliteReadUs: number;
   readonly storeReadUs: number;
+  /** µs per read of each alternating round; the two figures above are their medians. */
+  readonly readRounds: { readonly store: readonly number[]; readonly sqlite: readonly number[] };
   readonly sqliteOpenMs: number;
   readonly warmLoad: WarmLoad;
 }
@@ -57,7 +59,7 @@ export function printStoreResults(results: StoreBenchResults, log: (line: string
     );
   }
   log(
-    `point read: better-sqlite3 SELECT ${fmt(results.sqliteReadUs, 2)} µs, store.read()+getEntry ${fmt(results.storeReadUs, 3)} µs`,
+    `point read (median of ${results.readRounds.store.length} alternating rounds): better-sqlite3 SELECT ${fmt(results.sqliteReadUs, 2)} µs, store.read()+getEntry ${fmt(results.storeReadUs, 3)} µs; rounds SELECT ${results.readRounds.sqlite.map((us) => fmt(us, 2)).join(" · ")}, store ${results.readRounds.store.map((us) => fmt(us, 3)).join(" · ")}`,
   );
   log(
     `warm load: ${options.entries.toLocaleString()}-record snapshot + ${warmLoad.replayed.toLocaleString()} journal records ${fmt(warmLoad.totalMs, 0)} ms (RSS ${fmt(warmLoad.rssMb, 0)} MB), snapshot decode alone ${fmt(warmLoad.decodeMs, 0)} ms; better-sqlite3 reopen ${fmt(results.sqliteOpenMs, 1)} ms`,
@@ -120,6 +122,7 @@ export async function saveStoreResults(
         controlMaxStallMs: results.controlMs,
         rows: results.rows,
         pointReadUs: { sqlite: results.sqliteReadUs, store: results.storeReadUs },
+        pointReadRoundsUs: results.readRounds,
         warmLoad: {
           totalMs: warmLoad.totalMs,
           decodeMs: warmLoad.decodeMs,

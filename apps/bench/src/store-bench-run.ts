@@ -114,6 +114,47 @@ export function timeReads(reads: number, read: (r: number) => boolean): number {
   return us;
 }
 
+/** Median µs per read of two read paths over the same keys, timed in alternating rounds. */
+export interface PairedReads {
+  readonly firstUs: number;
+  readonly secondUs: number;
+  /** Each round's µs per read, in the order the rounds ran. */
+  readonly firstRounds: readonly number[];
+  readonly secondRounds: readonly number[];
+}
+
+/**
+ * Times `first` and `second` (each as {@link timeReads}) in `rounds` alternating rounds, the order
+ * reversed every round, and takes each one's median: a pass disturbed by other work on the machine
+ * then moves one round, not the ratio.
+ */
+export function timePairedReads(
+  reads: number,
+  first: (r: number) => boolean,
+  second: (r: number) => boolean,
+  rounds = 5,
+): PairedReads {
+  const firstRounds: number[] = [];
+  const secondRounds: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      firstRounds.push(timeReads(reads, first));
+      secondRounds.push(timeReads(reads, second));
+    } else {
+      secondRounds.push(timeReads(reads, second));
+      firstRounds.push(timeReads(reads, first));
+    }
+  }
+  const median = (values: readonly number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  return {
+    firstUs: median(firstRounds),
+    secondUs: median(secondRounds),
+    firstRounds,
+    secondRounds,
+  };
+}
+
 /** A number with `digits` decimals and thousands separators. */
 export function fmt(n: number, digits = 1): string {
   return n.toLocaleString("en-US", {

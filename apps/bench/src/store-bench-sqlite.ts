@@ -8,7 +8,6 @@ import {
   keyOf,
   type Row,
   runUpdates,
-  timeReads,
   type Updater,
 } from "./store-bench-run.js";
 
@@ -49,12 +48,14 @@ async function sqliteContender(dir: string, entries: number): Promise<{ db: Sqli
 /** What the better-sqlite3 contender measured. */
 export interface SqliteBench {
   readonly rows: Row[];
-  /** Mean µs of one point read. */
-  readonly readUs: number;
+  /** Point read `r` of `readKeys` through the prepared `SELECT`; true when it found its row. */
+  readonly read: (r: number) => boolean;
   /** Reopening the database of `entries` rows, in ms. */
   readonly openMs: number;
   /** The keys of the point reads, shared with the store's read loop. */
   readonly readKeys: string[];
+  /** Closes the database and removes its files (after the store's reads are timed beside it). */
+  readonly close: () => Promise<void>;
 }
 
 /** better-sqlite3 (WAL, synchronous = FULL, one transaction per update): updates and point reads. */
@@ -84,8 +85,10 @@ export async function benchSqlite(
     rows.push(await runUpdates("better-sqlite3 (WAL, FULL)", entries, sqlite, callers, updates));
   // Keys are built beforehand, so both read loops time the lookup only.
   const readKeys = Array.from({ length: reads }, (_, r) => keyOf((r * 7919) % entries));
-  const readUs = timeReads(reads, (r) => select.get(readKeys[r]) !== undefined);
-  db.close();
-  await rm(sqliteDir, { recursive: true, force: true });
-  return { rows, readUs, openMs, readKeys };
+  const read = (r: number) => select.get(readKeys[r]) !== undefined;
+  const close = async () => {
+    db.close();
+    await rm(sqliteDir, { recursive: true, force: true });
+  };
+  return { rows, read, openMs, readKeys, close };
 }

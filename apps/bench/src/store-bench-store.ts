@@ -13,9 +13,10 @@ import {
   CALLERS,
   entryValue,
   keyOf,
+  type PairedReads,
   type Row,
   runUpdates,
-  timeReads,
+  timePairedReads,
   type Updater,
 } from "./store-bench-run.js";
 import type { WarmLoadSample } from "./store-warm-load.js";
@@ -57,8 +58,8 @@ export interface WarmLoad {
 /** What the snapwrite store measured. */
 export interface StoreBench {
   readonly rows: Row[];
-  /** Mean µs of one `store.read()` + `getEntry`. */
-  readonly readUs: number;
+  /** Point reads: `store.read()` + `getEntry` against the `SELECT` it was given, alternating. */
+  readonly reads: PairedReads;
   readonly warmLoad: WarmLoad;
 }
 
@@ -72,6 +73,7 @@ export async function benchStore(
   updates: number,
   journalRecords: number,
   readKeys: readonly string[],
+  selectRead: (r: number) => boolean,
 ): Promise<StoreBench> {
   const rows: Row[] = [];
   const storeDir = join(root, "store");
@@ -92,15 +94,16 @@ export async function benchStore(
     rows.push(
       await runUpdates("snapwrite openDurableStore", entries, storeUpdater, callers, updates),
     );
-  const readUs = timeReads(
+  const reads = timePairedReads(
     readKeys.length,
     (r) => getEntry(store.read().value, COLLECTION, readKeys[r] ?? "") !== undefined,
+    selectRead,
   );
   await appendJournal(store, entries, journalRecords);
   await storeUpdater.close();
   const warmLoad = await measureWarmLoad(storeDir);
   await rm(storeDir, { recursive: true, force: true });
-  return { rows, readUs, warmLoad };
+  return { rows, reads, warmLoad };
 }
 
 /** A fresh snapshot, then `journalRecords` updates behind it (64 in flight). */

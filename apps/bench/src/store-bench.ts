@@ -53,7 +53,14 @@ async function main(): Promise<void> {
     const controlMs = await controlStall(1000);
     log(`control (idle) max stall: ${fmt(controlMs, 2)} ms`);
     const sqlite = await benchSqlite(root, ENTRIES, UPDATES, READS);
-    const store = await benchStore(root, ENTRIES, UPDATES, JOURNAL_RECORDS, sqlite.readKeys);
+    const store = await benchStore(
+      root,
+      ENTRIES,
+      UPDATES,
+      JOURNAL_RECORDS,
+      sqlite.readKeys,
+      sqlite.read,
+    ).finally(() => sqlite.close());
     const rewriteRows = await benchRewrite(root, REWRITE_ENTRIES, REWRITE_UPDATES);
     const options: StoreBenchOptions = {
       entries: ENTRIES,
@@ -66,8 +73,9 @@ async function main(): Promise<void> {
       options,
       controlMs,
       rows: [...sqlite.rows, ...store.rows, ...rewriteRows],
-      sqliteReadUs: sqlite.readUs,
-      storeReadUs: store.readUs,
+      sqliteReadUs: store.reads.secondUs,
+      storeReadUs: store.reads.firstUs,
+      readRounds: { store: store.reads.firstRounds, sqlite: store.reads.secondRounds },
       sqliteOpenMs: sqlite.openMs,
       warmLoad: store.warmLoad,
     };
