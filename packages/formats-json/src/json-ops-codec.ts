@@ -12,6 +12,7 @@ import {
   KIND_MERGE,
   KIND_PUT,
 } from "./json-ops-encoder.js";
+import { DeferredValues } from "./json-ops-values.js";
 import { bufferOf, utf8Field } from "./utf8-fields.js";
 
 function corrupt(
@@ -70,7 +71,13 @@ class FrameReader {
   }
 }
 
-function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: number): JsonOp {
+function decodeFrame(
+  bytes: Buffer,
+  view: DataView,
+  frameStart: number,
+  end: number,
+  deferred: DeferredValues | undefined,
+): JsonOp {
   const kind = bytes[frameStart] as number;
   const reader = new FrameReader(bytes, view, frameStart + 1, end);
   const collection = reader.string("collection");
@@ -88,6 +95,11 @@ function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: num
   }
   const valueAt = reader.at;
   if (valueAt === end) throw corrupt(valueAt, "bad-value", "the op has no value");
+  if (deferred !== undefined) {
+    const op: JsonOp = { op: kind === KIND_MERGE ? "merge" : "put", collection, key, value: null };
+    deferred.add(op, bytes, valueAt, end);
+    return op;
+  }
   const value = reader.json();
   if (kind === KIND_MERGE) {
     if (!isPlainObject(value)) {
@@ -117,6 +129,8 @@ function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: num
  *
  * `decode` checks every length against the bytes left before using it, and any damage throws
  * `ERR_CORRUPT` with `details.offset` and `details.reason` ({@link JsonOpsCorruptReason}).
+ * `decodeBatch` decodes many payloads with one `JSON.parse` for all their values, the same ops as
+ * `decode` per payload; when any of them is damaged it throws, and `decode` one by one finds which.
  *
  * `keyOf` is `collection + "\0" + key` for `put` and `del` (a later put or del of the entry makes
  * an earlier one redundant), `collection` for `clear` (never equal to a put's or del's key, since
@@ -130,33 +144,13 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
       return encodeJsonOps(ops);
     },
     decode(bytes: Uint8Array): JsonOp<V>[] {
-      if (!(bytes instanceof Uint8Array)) throw new TypeError("decode needs a Uint8Array");
-      if (bytes.byteLength === 0) throw corrupt(0, "truncated", "no bytes: the version is missing");
-      if (bytes[0] !== FORMAT_VERSION) {
-        throw corrupt(0, "bad-header", `unknown format version ${bytes[0]}`);
-      }
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const buffer = bufferOf(bytes);
-      const ops: JsonOp<V>[] = [];
-      let at = 1;
-      while (at < bytes.byteLength) {
-        if (bytes.byteLength - at < 4) {
-          throw corrupt(at, "truncated", "the input ends inside a frame length");
-        }
-        const length = view.getUint32(at, true);
-        if (length > bytes.byteLength - at - 4) {
-          throw corrupt(at, "truncated", `the frame length ${length} exceeds the input`);
-        }
-        const start = at + 4;
-        if (length === 0) throw corrupt(start, "bad-length", "an empty frame");
-        const kind = bytes[start];
-        if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_MERGE && kind !== KIND_CLEAR) {
-          throw corrupt(start, "bad-kind", `unknown op kind ${kind}`);
-        }
-        ops.push(decodeFrame(buffer, view, start, start + length) as JsonOp<V>);
-        at = start + length;
-      }
-      return ops;
+      return decodeOps(bytes, undefined) as JsonOp<V>[];
+    },
+    decodeBatch(payloads: readonly Uint8Array[]): JsonOp<V>[][] {
+      const deferred = new DeferredValues();
+      const batch = payloads.map((bytes) => decodeOps(bytes, deferred) as JsonOp<V>[]);
+      deferred.parse();
+      return batch;
     },
     keyOf(op: JsonOp<V>): string | undefined {
       if (op.op === "put" || op.op === "del") return `${op.collection}\0${op.key}`;
@@ -164,4 +158,38 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
       return undefined;
     },
   });
+}
+
+/**
+ * The ops of one payload; with `deferred`, the values of puts and merges are left to it (see
+ * {@link DeferredValues}) and set once it parses them.
+ */
+function decodeOps(bytes: Uint8Array, deferred: DeferredValues | undefined): JsonOp[] {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("decode needs a Uint8Array");
+  if (bytes.byteLength === 0) throw corrupt(0, "truncated", "no bytes: the version is missing");
+  if (bytes[0] !== FORMAT_VERSION) {
+    throw corrupt(0, "bad-header", `unknown format version ${bytes[0]}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = bufferOf(bytes);
+  const ops: JsonOp[] = [];
+  let at = 1;
+  while (at < bytes.byteLength) {
+    if (bytes.byteLength - at < 4) {
+      throw corrupt(at, "truncated", "the input ends inside a frame length");
+    }
+    const length = view.getUint32(at, true);
+    if (length > bytes.byteLength - at - 4) {
+      throw corrupt(at, "truncated", `the frame length ${length} exceeds the input`);
+    }
+    const start = at + 4;
+    if (length === 0) throw corrupt(start, "bad-length", "an empty frame");
+    const kind = bytes[start];
+    if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_MERGE && kind !== KIND_CLEAR) {
+      throw corrupt(start, "bad-kind", `unknown op kind ${kind}`);
+    }
+    ops.push(decodeFrame(buffer, view, start, start + length, deferred));
+    at = start + length;
+  }
+  return ops;
 }
