@@ -71,6 +71,12 @@ async function load<S, Op>(
     onEvent: (event) => core.onJournalEvent(event),
     onRecord: replay.onRecord,
   });
+  try {
+    replay.finish();
+  } catch (error) {
+    await journal.close().catch(() => undefined);
+    throw error;
+  }
   const value = run.finish();
   const seq = journal.state.lastSeq;
   if (seq < snapshotSeq) {
