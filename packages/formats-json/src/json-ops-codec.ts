@@ -147,7 +147,10 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
       return decodeOps(bytes, undefined) as JsonOp<V>[];
     },
     decodeBatch(payloads: readonly Uint8Array[]): JsonOp<V>[][] {
-      const deferred = new DeferredValues();
+      let bytes = 2;
+      for (const payload of payloads)
+        bytes += payload instanceof Uint8Array ? payload.byteLength : 0;
+      const deferred = new DeferredValues(bytes);
       const batch = payloads.map((bytes) => decodeOps(bytes, deferred) as JsonOp<V>[]);
       deferred.parse();
       return batch;

@@ -32,9 +32,17 @@ type ValueOp = JsonOp & { value: unknown };
  */
 export class DeferredValues {
   readonly #ops: ValueOp[] = [];
-  #text = new Uint8Array(4096);
+  #text: Buffer;
   #at = 1;
   #ascii = true;
+
+  /**
+   * `capacity`: the bytes of the payloads the values come from, plus 2 for the brackets, is enough
+   * (a value and its comma take less than the frame around the value); more is allocated if needed.
+   */
+  constructor(capacity: number) {
+    this.#text = Buffer.allocUnsafe(Math.max(capacity, 2));
+  }
 
   /** Takes the value of `op` from `bytes[start, end)` (a put's or a merge's). */
   add(op: JsonOp, bytes: Buffer, start: number, end: number): void {
@@ -75,8 +83,10 @@ export class DeferredValues {
     const text = this.#text;
     text[0] = OPEN_ARRAY;
     text[this.#at] = CLOSE_ARRAY;
-    const bytes = text.subarray(0, this.#at + 1);
-    const json = this.#ascii ? latin1(bytes) : strictUtf8.decode(bytes);
+    const end = this.#at + 1;
+    const json = this.#ascii
+      ? text.toString("latin1", 0, end)
+      : strictUtf8.decode(text.subarray(0, end));
     const values = JSON.parse(json) as unknown[];
     if (!Array.isArray(values) || values.length !== ops.length) {
       throw new NotBatchable("the values did not parse one to one");
@@ -94,12 +104,8 @@ export class DeferredValues {
   #grow(need: number): void {
     let size = this.#text.length * 2;
     while (size < need) size *= 2;
-    const text = new Uint8Array(size);
+    const text = Buffer.allocUnsafe(size);
     text.set(this.#text.subarray(0, this.#at));
     this.#text = text;
   }
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
