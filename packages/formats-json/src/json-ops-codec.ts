@@ -13,7 +13,7 @@ import {
   KIND_PUT,
 } from "./json-ops-encoder.js";
 import { DeferredValues } from "./json-ops-values.js";
-import { bufferOf, utf8Field } from "./utf8-fields.js";
+import { bufferOf, RepeatedField, utf8Field } from "./utf8-fields.js";
 
 function corrupt(
   offset: number,
@@ -37,7 +37,7 @@ class FrameReader {
     this.at = start;
   }
 
-  string(what: string): string {
+  string(what: string, repeated?: RepeatedField): string {
     if (this.end - this.at < 4) {
       throw corrupt(this.at, "bad-length", `the frame ends inside the length of the ${what}`);
     }
@@ -48,7 +48,9 @@ class FrameReader {
     const start = this.at + 4;
     this.at = start + length;
     try {
-      return utf8Field(this.bytes, start, this.at);
+      return repeated === undefined
+        ? utf8Field(this.bytes, start, this.at)
+        : repeated.read(this.bytes, start, this.at);
     } catch (error) {
       throw corrupt(start, "invalid-utf8", `the ${what} is not UTF-8`, error);
     }
@@ -71,6 +73,9 @@ class FrameReader {
   }
 }
 
+/** The collection of the op decoded last: the next op's is usually the same. */
+const lastCollection = new RepeatedField();
+
 function decodeFrame(
   bytes: Buffer,
   view: DataView,
@@ -80,7 +85,7 @@ function decodeFrame(
 ): JsonOp {
   const kind = bytes[frameStart] as number;
   const reader = new FrameReader(bytes, view, frameStart + 1, end);
-  const collection = reader.string("collection");
+  const collection = reader.string("collection", lastCollection);
   if (collection.includes("\0")) {
     throw corrupt(frameStart + 5, "bad-value", "the collection contains U+0000");
   }

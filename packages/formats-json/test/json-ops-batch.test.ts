@@ -59,6 +59,35 @@ describe("createJsonOpsCodec().decodeBatch", () => {
     );
   });
 
+  it("decodes repeated, alternating and prefix collections as written, across payloads", () => {
+    const names = [
+      "a",
+      "ab",
+      "a",
+      "a",
+      "é",
+      "é",
+      "",
+      "ab",
+      "b",
+      "a".repeat(70),
+      "a".repeat(70),
+      "a",
+    ];
+    const list = names.map((collection, i) =>
+      codec.encode([
+        { op: "put", collection, key: `k${i}`, value: i },
+        { op: "clear", collection },
+      ]),
+    );
+    const expected = names.map((collection, i) => [
+      { op: "put", collection, key: `k${i}`, value: i },
+      { op: "clear", collection },
+    ]);
+    expect(list.map((bytes) => codec.decode(bytes))).toEqual(expected);
+    expect(decodeBatch(list)).toEqual(expected);
+  });
+
   it("throws where a value parses only joined to its neighbours", () => {
     for (const pair of [
       ["1,[2", "3]"],
