@@ -248,6 +248,10 @@ describe("the store's replay option", () => {
         expect((await writer.store.commit("c", () => [op]).settled).ok).toBe(true);
       }
       await writer.store.close();
+      // A torn tail the journal would repair (copy aside, new segment) if the open went on.
+      const segment = (await fs.readdir(DIR)).find((f) => f.includes(".wal.")) as string;
+      fs.vol.appendFileSync(`${DIR}/${segment}`, Buffer.from([7, 0, 0]));
+      const files = fs.toJSON();
       const saved = warmReplayTuning.batchRecords;
       warmReplayTuning.batchRecords = 5;
       try {
@@ -260,6 +264,9 @@ describe("the store's replay option", () => {
           seq: bad,
           reason: "record",
         });
+        // Also from the last batch, applied once the journal has passed its last record: the
+        // journal repaired nothing.
+        expect(fs.toJSON()).toEqual(files);
       } finally {
         warmReplayTuning.batchRecords = saved;
       }

@@ -70,13 +70,9 @@ async function load<S, Op>(
     lock: options.lock,
     onEvent: (event) => core.onJournalEvent(event),
     onRecord: replay.onRecord,
+    // The records held back for a batch are applied before the journal repairs anything.
+    onReplayEnd: () => replay.finish(),
   });
-  try {
-    replay.finish();
-  } catch (error) {
-    await journal.close().catch(() => undefined);
-    throw error;
-  }
   const value = run.finish();
   const seq = journal.state.lastSeq;
   if (seq < snapshotSeq) {

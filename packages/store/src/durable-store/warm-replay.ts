@@ -20,7 +20,8 @@ export const warmReplayTuning = { batchRecords: 256 };
  *
  * When the ops codec has `decodeBatch`, records are held back and decoded
  * `warmReplayTuning.batchRecords` at a time (one `JSON.parse` for all their values with the JSON
- * ops codec); `finish` applies the last ones once the journal has read them all. A batch that does
+ * ops codec); `finish` applies the last ones once the journal has read them all, before it changes
+ * any file (its `onReplayEnd`). A batch that does
  * not decode at once is decoded record by record, so a damaged record fails with its own seq and
  * error, after the records before it were applied, as without batches.
  */
