@@ -41,7 +41,8 @@ const { values: args } = parseArgs({
 const COLLECTION = "kv";
 const snapshotCodec = keyedSnapshotCodec("store-bench");
 const opsCodec = createJsonOpsCodec() as unknown as OpsCodec<KeyedOp>;
-const skipOps: OpsCodec<KeyedOp> = { ...opsCodec, decode: () => [] };
+// No decodeBatch: the store then calls decode, which decodes nothing.
+const skipOps: OpsCodec<KeyedOp> = { ...opsCodec, decode: () => [], decodeBatch: undefined };
 const keep = (state: KeyedCollections) => state;
 
 type Options = OpenDurableStoreOptions<KeyedCollections, KeyedOp>;

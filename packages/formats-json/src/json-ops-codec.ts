@@ -12,7 +12,8 @@ import {
   KIND_MERGE,
   KIND_PUT,
 } from "./json-ops-encoder.js";
-import { bufferOf, utf8Field } from "./utf8-fields.js";
+import { DeferredValues } from "./json-ops-values.js";
+import { bufferOf, RepeatedField, utf8Field } from "./utf8-fields.js";
 
 function corrupt(
   offset: number,
@@ -36,7 +37,7 @@ class FrameReader {
     this.at = start;
   }
 
-  string(what: string): string {
+  string(what: string, repeated?: RepeatedField): string {
     if (this.end - this.at < 4) {
       throw corrupt(this.at, "bad-length", `the frame ends inside the length of the ${what}`);
     }
@@ -47,7 +48,9 @@ class FrameReader {
     const start = this.at + 4;
     this.at = start + length;
     try {
-      return utf8Field(this.bytes, start, this.at);
+      return repeated === undefined
+        ? utf8Field(this.bytes, start, this.at)
+        : repeated.read(this.bytes, start, this.at);
     } catch (error) {
       throw corrupt(start, "invalid-utf8", `the ${what} is not UTF-8`, error);
     }
@@ -70,10 +73,19 @@ class FrameReader {
   }
 }
 
-function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: number): JsonOp {
+/** The collection of the op decoded last: the next op's is usually the same. */
+const lastCollection = new RepeatedField();
+
+function decodeFrame(
+  bytes: Buffer,
+  view: DataView,
+  frameStart: number,
+  end: number,
+  deferred: DeferredValues | undefined,
+): JsonOp {
   const kind = bytes[frameStart] as number;
   const reader = new FrameReader(bytes, view, frameStart + 1, end);
-  const collection = reader.string("collection");
+  const collection = reader.string("collection", lastCollection);
   if (collection.includes("\0")) {
     throw corrupt(frameStart + 5, "bad-value", "the collection contains U+0000");
   }
@@ -88,6 +100,11 @@ function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: num
   }
   const valueAt = reader.at;
   if (valueAt === end) throw corrupt(valueAt, "bad-value", "the op has no value");
+  if (deferred !== undefined) {
+    const op: JsonOp = { op: kind === KIND_MERGE ? "merge" : "put", collection, key, value: null };
+    deferred.add(op, bytes, valueAt, end);
+    return op;
+  }
   const value = reader.json();
   if (kind === KIND_MERGE) {
     if (!isPlainObject(value)) {
@@ -117,6 +134,8 @@ function decodeFrame(bytes: Buffer, view: DataView, frameStart: number, end: num
  *
  * `decode` checks every length against the bytes left before using it, and any damage throws
  * `ERR_CORRUPT` with `details.offset` and `details.reason` ({@link JsonOpsCorruptReason}).
+ * `decodeBatch` decodes many payloads with one `JSON.parse` for all their values, the same ops as
+ * `decode` per payload; when any of them is damaged it throws, and `decode` one by one finds which.
  *
  * `keyOf` is `collection + "\0" + key` for `put` and `del` (a later put or del of the entry makes
  * an earlier one redundant), `collection` for `clear` (never equal to a put's or del's key, since
@@ -130,33 +149,16 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
       return encodeJsonOps(ops);
     },
     decode(bytes: Uint8Array): JsonOp<V>[] {
-      if (!(bytes instanceof Uint8Array)) throw new TypeError("decode needs a Uint8Array");
-      if (bytes.byteLength === 0) throw corrupt(0, "truncated", "no bytes: the version is missing");
-      if (bytes[0] !== FORMAT_VERSION) {
-        throw corrupt(0, "bad-header", `unknown format version ${bytes[0]}`);
-      }
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const buffer = bufferOf(bytes);
-      const ops: JsonOp<V>[] = [];
-      let at = 1;
-      while (at < bytes.byteLength) {
-        if (bytes.byteLength - at < 4) {
-          throw corrupt(at, "truncated", "the input ends inside a frame length");
-        }
-        const length = view.getUint32(at, true);
-        if (length > bytes.byteLength - at - 4) {
-          throw corrupt(at, "truncated", `the frame length ${length} exceeds the input`);
-        }
-        const start = at + 4;
-        if (length === 0) throw corrupt(start, "bad-length", "an empty frame");
-        const kind = bytes[start];
-        if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_MERGE && kind !== KIND_CLEAR) {
-          throw corrupt(start, "bad-kind", `unknown op kind ${kind}`);
-        }
-        ops.push(decodeFrame(buffer, view, start, start + length) as JsonOp<V>);
-        at = start + length;
-      }
-      return ops;
+      return decodeOps(bytes, undefined) as JsonOp<V>[];
+    },
+    decodeBatch(payloads: readonly Uint8Array[]): JsonOp<V>[][] {
+      let bytes = 2;
+      for (const payload of payloads)
+        bytes += payload instanceof Uint8Array ? payload.byteLength : 0;
+      const deferred = new DeferredValues(bytes);
+      const batch = payloads.map((bytes) => decodeOps(bytes, deferred) as JsonOp<V>[]);
+      deferred.parse();
+      return batch;
     },
     keyOf(op: JsonOp<V>): string | undefined {
       if (op.op === "put" || op.op === "del") return `${op.collection}\0${op.key}`;
@@ -164,4 +166,38 @@ export function createJsonOpsCodec<V = unknown>(): OpsCodec<JsonOp<V>> {
       return undefined;
     },
   });
+}
+
+/**
+ * The ops of one payload; with `deferred`, the values of puts and merges are left to it (see
+ * {@link DeferredValues}) and set once it parses them.
+ */
+function decodeOps(bytes: Uint8Array, deferred: DeferredValues | undefined): JsonOp[] {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("decode needs a Uint8Array");
+  if (bytes.byteLength === 0) throw corrupt(0, "truncated", "no bytes: the version is missing");
+  if (bytes[0] !== FORMAT_VERSION) {
+    throw corrupt(0, "bad-header", `unknown format version ${bytes[0]}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = bufferOf(bytes);
+  const ops: JsonOp[] = [];
+  let at = 1;
+  while (at < bytes.byteLength) {
+    if (bytes.byteLength - at < 4) {
+      throw corrupt(at, "truncated", "the input ends inside a frame length");
+    }
+    const length = view.getUint32(at, true);
+    if (length > bytes.byteLength - at - 4) {
+      throw corrupt(at, "truncated", `the frame length ${length} exceeds the input`);
+    }
+    const start = at + 4;
+    if (length === 0) throw corrupt(start, "bad-length", "an empty frame");
+    const kind = bytes[start];
+    if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_MERGE && kind !== KIND_CLEAR) {
+      throw corrupt(start, "bad-kind", `unknown op kind ${kind}`);
+    }
+    ops.push(decodeFrame(buffer, view, start, start + length, deferred));
+    at = start + length;
+  }
+  return ops;
 }

@@ -26,3 +26,32 @@ export function utf8Field(bytes: Buffer, start: number, end: number): string {
   }
   return strictUtf8.decode(bytes.subarray(start, end));
 }
+
+/** Fields up to this many bytes are remembered by {@link RepeatedField}. */
+const REPEATED_FIELD_BYTES = 64;
+
+/**
+ * {@link utf8Field} for a field that usually repeats from one op to the next (an op's collection):
+ * when its bytes are those of the last short field read, the same string is returned without
+ * decoding a new one, so ops of one collection also share one string.
+ */
+export class RepeatedField {
+  #bytes = new Uint8Array(0);
+  #text = "";
+
+  read(bytes: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const last = this.#bytes;
+    if (length === last.length) {
+      let i = 0;
+      while (i < length && bytes[start + i] === last[i]) i++;
+      if (i === length) return this.#text;
+    }
+    const text = utf8Field(bytes, start, end);
+    if (length <= REPEATED_FIELD_BYTES) {
+      this.#bytes = new Uint8Array(bytes.subarray(start, end));
+      this.#text = text;
+    }
+    return text;
+  }
+}

@@ -72,6 +72,12 @@ export interface OpenJournalOptions {
   readonly afterSeq?: number | undefined;
   /** Receives every replayed record at open, in seq order. */
   readonly onRecord?: ((record: JournalRecord) => void | Promise<void>) | undefined;
+  /**
+   * Called once the replay at open has passed its last record to `onRecord`, before the journal
+   * changes any file (moving unused segments aside, repairing a torn tail): a callback that holds
+   * records back can apply them here, and a throw fails the open as one from `onRecord` does.
+   */
+  readonly onReplayEnd?: (() => void | Promise<void>) | undefined;
   /** Seq of the first record of a journal that has no segment yet. Default `afterSeq + 1`. */
   readonly firstSeq?: number | undefined;
   /** An exclusive lock held from open to close (`.<name>.lock` in `dir`); default none (single writer assumed). */

@@ -55,6 +55,39 @@ describe("openJournal / replayJournal", () => {
     await expect(failing).rejects.toThrow("no c");
   });
 
+  it("calls onReplayEnd once after the last record, before any repair; its throw fails the open", async () => {
+    const fs = await seeded(["a", "b", "c"]);
+    fs.vol.appendFileSync(await onlySegment(fs), Buffer.from([9, 0, 0])); // a torn tail
+    const files = fs.toJSON();
+    const events: string[] = [];
+    const failing = openJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      onRecord: (r) => {
+        events.push(dec(r.payload));
+      },
+      onReplayEnd: () => {
+        events.push("end");
+        throw new Error("held records do not apply");
+      },
+    });
+    await expect(failing).rejects.toThrow("held records do not apply");
+    expect(events).toEqual(["a", "b", "c", "end"]);
+    expect(fs.toJSON()).toEqual(files);
+    const journal = await openJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      onReplayEnd: async () => {
+        events.push("async end");
+      },
+    });
+    expect(events).toEqual(["a", "b", "c", "end", "async end"]);
+    expect(journal.recovery.sealed).toBe(true); // the torn tail was repaired after it
+    await journal.close();
+  });
+
   it("replays appended records in seq order after a reopen and continues the seq", async () => {
     const fs = await seeded(["a", "b", "c"]);
     const journal = await openJournal({ fs, dir: DIR, name: "db" });

@@ -3,6 +3,7 @@ import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import { createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { warmReplayTuning } from "../src/durable-store/warm-replay.js";
 import {
   applyKeyedOps,
   createKeyedCollectionsCodec,
@@ -210,6 +211,66 @@ describe("the store's replay option", () => {
     });
     expect(view(store.read().value)).toEqual(view(expected));
     await store.close();
+  });
+
+  it("decodes records in batches to the same state, a last partial batch included", async () => {
+    const { fs, expected } = await seeded();
+    const saved = warmReplayTuning.batchRecords;
+    warmReplayTuning.batchRecords = 7;
+    try {
+      const batched = await open(fs, replayKeyedOps);
+      expect(batched.load.replayed).toBe(19);
+      expect(view(batched.store.read().value)).toEqual(view(expected));
+      await batched.store.close();
+    } finally {
+      warmReplayTuning.batchRecords = saved;
+    }
+  });
+
+  it("fails a record that does not apply with its own seq, in a full or the last batch", async () => {
+    for (const bad of [3, 12]) {
+      const fs = createMemoryFs();
+      // A writer that applies nothing journals a merge onto a number, which applyKeyedOps refuses.
+      const writer = await openDurableStore<KeyedCollections, KeyedOp>({
+        dir: DIR,
+        fs,
+        codec,
+        ops,
+        apply: (state) => state,
+        empty: emptyCollections,
+        compaction: false,
+      });
+      for (let seq = 1; seq <= 12; seq++) {
+        const op: KeyedOp =
+          seq === bad
+            ? { op: "merge", collection: "a", key: "x", value: { f: seq } }
+            : { op: "put", collection: "a", key: seq === 1 ? "x" : `k${seq}`, value: seq };
+        expect((await writer.store.commit("c", () => [op]).settled).ok).toBe(true);
+      }
+      await writer.store.close();
+      // A torn tail the journal would repair (copy aside, new segment) if the open went on.
+      const segment = (await fs.readdir(DIR)).find((f) => f.includes(".wal.")) as string;
+      fs.vol.appendFileSync(`${DIR}/${segment}`, Buffer.from([7, 0, 0]));
+      const files = fs.toJSON();
+      const saved = warmReplayTuning.batchRecords;
+      warmReplayTuning.batchRecords = 5;
+      try {
+        const error = await open(fs, replayKeyedOps).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPersistenceError(error, "ERR_CORRUPT")).toBe(true);
+        expect((error as { details?: unknown }).details).toMatchObject({
+          seq: bad,
+          reason: "record",
+        });
+        // Also from the last batch, applied once the journal has passed its last record: the
+        // journal repaired nothing.
+        expect(fs.toJSON()).toEqual(files);
+      } finally {
+        warmReplayTuning.batchRecords = saved;
+      }
+    }
   });
 
   it("refuses a replay without begin", async () => {

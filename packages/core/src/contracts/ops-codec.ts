@@ -37,6 +37,13 @@ export interface OpsCodec<Op> {
    */
   decode(bytes: Uint8Array): Op[];
   /**
+   * Optional: decodes many payloads at once (a warm load's replay), for a codec that can do so for
+   * less than one `decode` each. Returns exactly what `decode` returns for each payload, in order.
+   * When `decode` would throw for any of them it may throw anything: the caller then decodes them
+   * one by one with `decode`, which finds the damaged one and throws its error.
+   */
+  decodeBatch?(payloads: readonly Uint8Array[]): Op[][];
+  /**
    * Enables last-write-wins coalescing of a backlog. The rule a coalescer may rely on: an op with
    * key `k` may be dropped when a later op also has key `k` and no op between them has no key
    * (`undefined`). Ops without a key are never dropped and no op is dropped across them.

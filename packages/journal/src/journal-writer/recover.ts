@@ -22,6 +22,7 @@ export async function recover(w: WriterState): Promise<void> {
     maxRecordBytes: w.maxRecordBytes,
     onRecord: options.onRecord,
   });
+  await options.onReplayEnd?.();
   refuseSeqReuse(options.afterSeq, report.lastSeq, report.dropped);
   const end = report.end;
   const quarantined = await moveUnusedAside(w, end.unused);

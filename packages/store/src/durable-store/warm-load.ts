@@ -1,8 +1,9 @@
-import { PersistenceError } from "@snapwrite/core";
+import { type FsPort, PersistenceError } from "@snapwrite/core";
 import { type Journal, openJournal } from "@snapwrite/journal";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
 import { ReplicaSeeding } from "../store-replica.js";
+import { JournalPrefetch } from "./journal-prefetch.js";
 import type { StoreCore } from "./store-core.js";
 import { WarmReplay } from "./warm-replay.js";
 
@@ -21,8 +22,28 @@ export interface WarmLoaded<S> {
  * and root in.
  */
 export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoaded<S>> {
+  const started = core.clock.now();
+  // The journal's segments are read while the snapshot loads (see JournalPrefetch).
+  const prefetch = new JournalPrefetch(
+    core.fs,
+    core.options.dir,
+    core.name,
+    core.snapshots.list().then((seqs) => seqs[0] ?? 0),
+    core.policy.maxSegmentBytes,
+  );
+  try {
+    return await load(core, prefetch.fs, started);
+  } finally {
+    prefetch.discard();
+  }
+}
+
+async function load<S, Op>(
+  core: StoreCore<S, Op>,
+  fs: FsPort,
+  started: number,
+): Promise<WarmLoaded<S>> {
   const { clock, options, policy } = core;
-  const started = clock.now();
   const loaded = await core.snapshots.loadNewest(core.codec);
   const snapshotDone = clock.now();
   const run = beginReplay(
@@ -35,7 +56,7 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
   const journal = await openJournal({
     dir: options.dir,
     name: core.name,
-    fs: core.fs,
+    fs,
     clock,
     durability: core.durability,
     recovery: options.recovery,
@@ -49,6 +70,8 @@ export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoade
     lock: options.lock,
     onEvent: (event) => core.onJournalEvent(event),
     onRecord: replay.onRecord,
+    // The records held back for a batch are applied before the journal repairs anything.
+    onReplayEnd: () => replay.finish(),
   });
   const value = run.finish();
   const seq = journal.state.lastSeq;

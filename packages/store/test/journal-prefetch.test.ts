@@ -1,0 +1,87 @@
+import { segmentFileName } from "@snapwrite/journal";
+import { createMemoryFs, type MemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { JournalPrefetch } from "../src/durable-store/journal-prefetch.js";
+
+const DIR = "/j";
+const path = (firstSeq: number) => `${DIR}/${segmentFileName("s", firstSeq, 0)}`;
+
+/** A memory fs holding segments starting at seqs 1, 11 and 21, whose `readFile`s are counted. */
+function counted(): { fs: MemoryFs; reads: string[] } {
+  const fs = createMemoryFs({
+    [path(1)]: "first segment",
+    [path(11)]: "second segment",
+    [path(21)]: "third",
+    [`${DIR}/s.snap.0000000000000014`]: "snapshot",
+  });
+  const reads: string[] = [];
+  const readFile = fs.readFile.bind(fs);
+  fs.readFile = async (p: string) => {
+    reads.push(p);
+    return readFile(p);
+  };
+  return { fs, reads };
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+describe("JournalPrefetch", () => {
+  it("reads ahead only the segments holding records after the snapshot, and hands each over once", async () => {
+    const { fs, reads } = counted();
+    const prefetch = new JournalPrefetch(fs, DIR, "s", Promise.resolve(14), 1024);
+    await prefetch.started;
+    // The first segment ends at seq 10 (its successor starts at 11), all covered by the snapshot (14).
+    expect(reads.sort()).toEqual([path(11), path(21)].sort());
+    const journalFs = prefetch.fs;
+    expect(text(await journalFs.readFile(path(11)))).toBe("second segment");
+    expect(text(await journalFs.readFile(path(21)))).toBe("third");
+    expect(reads).toHaveLength(2);
+    // Handed over once: a second read, or one of a segment not read ahead, goes to the fs.
+    expect(text(await journalFs.readFile(path(21)))).toBe("third");
+    expect(text(await journalFs.readFile(path(1)))).toBe("first segment");
+    expect(reads).toHaveLength(4);
+  });
+
+  it("reads a segment again when it grew after the read-ahead", async () => {
+    const { fs, reads } = counted();
+    const prefetch = new JournalPrefetch(fs, DIR, "s", Promise.resolve(0), 1024);
+    await prefetch.started;
+    fs.vol.appendFileSync(path(21), " and more");
+    expect(text(await prefetch.fs.readFile(path(21)))).toBe("third and more");
+    expect(reads.filter((p) => p === path(21))).toHaveLength(2);
+  });
+
+  it("stops reading ahead at the byte budget and reads nothing when the listing fails", async () => {
+    const { fs, reads } = counted();
+    const budget = "first segment".length + "second segment".length;
+    await new JournalPrefetch(fs, DIR, "s", Promise.resolve(0), budget).started;
+    expect(reads.sort()).toEqual([path(1), path(11)].sort());
+    const failing = new JournalPrefetch(fs, DIR, "s", Promise.reject(new Error("no list")), 1024);
+    await failing.started;
+    expect(reads).toHaveLength(2);
+    expect(text(await failing.fs.readFile(path(1)))).toBe("first segment");
+  });
+
+  it("leaves a failed read-ahead to the journal's own read, and discard drops what is unused", async () => {
+    const { fs, reads } = counted();
+    const readFile = fs.readFile;
+    let failFirst = true;
+    fs.readFile = async (p: string) => {
+      if (failFirst) {
+        failFirst = false;
+        reads.push(p);
+        throw Object.assign(new Error("EIO"), { code: "EIO" });
+      }
+      return readFile(p);
+    };
+    const prefetch = new JournalPrefetch(fs, DIR, "s", Promise.resolve(14), 1024);
+    await prefetch.started;
+    // The reads ahead start in chain order: the first one, of the second segment, failed.
+    expect(reads[0]).toBe(path(11));
+    expect(text(await prefetch.fs.readFile(path(11)))).toBe("second segment");
+    prefetch.discard();
+    const before = reads.length;
+    await prefetch.fs.readFile(path(21));
+    expect(reads.length).toBe(before + 1);
+  });
+});
