@@ -79,7 +79,7 @@ const observer = new PerformanceObserver((list) => {
 });
 
 /** Lets the observer's callback run, so the pauses of the last step are in `pauses`. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 50));
 
 function pausedWithin(from: number, to: number): number {
   let ms = 0;
