@@ -11,6 +11,7 @@ export const tsupConfig = definePackageBuild({
     "src/store-commit-profile.ts",
     "src/store-read-profile.ts",
     "src/store-load-profile.ts",
+    "src/json-decode-profile.ts",
     "src/store-warm-load.ts",
     "src/replica-memory-profile.ts",
   ],
