@@ -2,6 +2,7 @@ import { byteDamage, damageBytes } from "@snapwrite/testkit/checks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createJsonOpsCodec, type JsonOp } from "../src/index.js";
+import { jsonOpArbitraries } from "./json-op-arbitraries.js";
 
 const codec = createJsonOpsCodec();
 const decodeBatch = (payloads: readonly Uint8Array[]) => {
@@ -9,17 +10,7 @@ const decodeBatch = (payloads: readonly Uint8Array[]) => {
   return codec.decodeBatch(payloads);
 };
 
-const name = fc.string({ maxLength: 8, unit: "grapheme" });
-const collection = name.filter((s) => !s.includes("\0"));
-const plainObject = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), {
-  maxKeys: 4,
-});
-const op: fc.Arbitrary<JsonOp> = fc.oneof(
-  fc.record({ op: fc.constant("put" as const), collection, key: name, value: fc.jsonValue() }),
-  fc.record({ op: fc.constant("del" as const), collection, key: name }),
-  fc.record({ op: fc.constant("merge" as const), collection, key: name, value: plainObject }),
-  fc.record({ op: fc.constant("clear" as const), collection }),
-);
+const { op } = jsonOpArbitraries(8);
 const payloads = fc.array(
   fc.array(op, { maxLength: 5 }).map((list) => codec.encode(list)),
   { maxLength: 12 },

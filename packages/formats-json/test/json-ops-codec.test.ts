@@ -3,6 +3,7 @@ import { byteDamage, damageBytes } from "@snapwrite/testkit/checks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createJsonOpsCodec, type JsonOp } from "../src/index.js";
+import { jsonOpArbitraries } from "./json-op-arbitraries.js";
 
 const codec = createJsonOpsCodec();
 
@@ -16,17 +17,7 @@ function thrown(run: () => unknown): PersistenceError {
   throw new Error("expected a PersistenceError");
 }
 
-const name = fc.string({ maxLength: 12, unit: "grapheme" });
-const collection = name.filter((s) => !s.includes("\0"));
-const plainObject = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), {
-  maxKeys: 4,
-});
-const op: fc.Arbitrary<JsonOp> = fc.oneof(
-  fc.record({ op: fc.constant("put" as const), collection, key: name, value: fc.jsonValue() }),
-  fc.record({ op: fc.constant("del" as const), collection, key: name }),
-  fc.record({ op: fc.constant("merge" as const), collection, key: name, value: plainObject }),
-  fc.record({ op: fc.constant("clear" as const), collection }),
-);
+const { name, collection, op } = jsonOpArbitraries(12);
 const ops = fc.array(op, { maxLength: 20 });
 
 // JSON has no -0: JSON.stringify(-0) is "0". Compare as JSON does.
