@@ -105,6 +105,12 @@ const healthTimer = setInterval(() => {
   );
 }, 1000);
 
+// The handlers go in before "ready" is printed: a supervisor that signals as soon as it reads that
+// line must never meet the default action, which kills the process without a final save. They run
+// in a later turn, after the rest of this module (no await follows), so `shutdown` sees its timers.
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
 log(
   `ready: ${records.length} records ${loadedKnown.ok ? "loaded" : "generated"}, ${cancelled.entries.length} cancelled, in ${(performance.now() - started).toFixed(0)} ms (pid ${process.pid})`,
 );
@@ -155,5 +161,3 @@ async function shutdown(signal) {
   );
   process.exitCode = report.ok ? 0 : 1;
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -70,6 +70,12 @@ const indicator = setInterval(() => {
   }
 }, 20);
 
+// The handlers go in before "ready" is printed: a supervisor that signals as soon as it reads that
+// line must never meet the default action, which kills the process without a final save. They run
+// in a later turn, after the rest of this module (no await follows), so `shutdown` sees its timers.
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
 log(
   `ready: ${loaded.ok ? "loaded" : "new"} state, ${state.edits} edits so far (pid ${process.pid})`,
 );
@@ -131,5 +137,3 @@ async function shutdown(signal) {
   // The local state is what matters; the remote mirror is best effort.
   process.exitCode = localReport.ok ? 0 : 1;
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
