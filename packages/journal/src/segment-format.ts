@@ -1,5 +1,5 @@
 import { corruptError } from "./corrupt.js";
-import { crc32c, crc32cPortable } from "./crc32c.js";
+import { crc32c } from "./crc32c.js";
 
 /** The eight bytes every segment starts with. */
 export const SEGMENT_MAGIC = "SWJOURN1";
@@ -192,13 +192,6 @@ export function isZero(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-/**
- * Records shorter than this are checked with the plain-JavaScript CRC: for them it costs less
- * than a call into the native addon, which needs a `Buffer` view of its own per record (measured
- * at 96 bytes, a one-put record: ~110 against ~200 ns of CPU; even at ~192).
- */
-const NATIVE_CHECK_MIN_BYTES = 192;
-
 /** A `DataView` over all of `bytes`, to pass to {@link readRecordAt} for many records of them. */
 export function segmentView(bytes: Uint8Array): DataView {
   return viewOf(bytes);
@@ -237,11 +230,7 @@ export function checkRecordAt(
     return { ok: false, reason: "torn", message: "record payload cut off" };
   }
   // The checksum covers the header's last 16 bytes and the payload, which lie side by side.
-  const checksum =
-    payloadEnd - offset < NATIVE_CHECK_MIN_BYTES
-      ? crc32cPortable(bytes, offset + 4, payloadEnd, salt)
-      : crc32c(bytes, offset + 4, payloadEnd, salt);
-  if (checksum !== view.getUint32(offset, true)) {
+  if (crc32c(bytes, offset + 4, payloadEnd, salt) !== view.getUint32(offset, true)) {
     return { ok: false, reason: "checksum", message: "record checksum mismatch" };
   }
   const type = bytes[offset + 8] as number;
