@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import type { Codec, Sink } from "@snapwrite/core";
 import { measureBareWrite } from "./bare-write.js";
 import type { FsCounters } from "./fs-counters.js";
+import { median } from "./percentile.js";
 import type { SnapwriteModules } from "./snapwrite-modules.js";
 
 /** Bare durable write of pre-encoded bytes vs snapwrite's whole save of the same state, interleaved. */
@@ -36,11 +37,6 @@ export interface EndToEndRatio {
   /** Largest chunk the codec yielded, bytes. */
   readonly maxChunkBytes: number;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
 
 /**
  * Wraps a codec so that, before each chunk is handed on, it records how many encoded bytes have not

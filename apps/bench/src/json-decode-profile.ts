@@ -16,6 +16,7 @@ import { encodeToBuffer } from "./bench-format.js";
 import { buildItems } from "./bench-run.js";
 import { toJsonKnownFile, toJsonKnownState } from "./json-known-file.js";
 import { positiveArg } from "./keyed-bench-store.js";
+import { median } from "./percentile.js";
 import { fmt } from "./store-bench-run.js";
 
 const { values: args } = parseArgs({
@@ -86,8 +87,6 @@ function pausedWithin(from: number, to: number): number {
   for (const p of pauses) if (p.start >= from && p.start < to) ms += p.duration;
   return ms;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
   const records = positiveArg("records", args.records);

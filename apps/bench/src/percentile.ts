@@ -9,3 +9,8 @@ export function percentile(sortedAscending: ArrayLike<number>, p: number): numbe
   const rank = Math.max(1, Math.ceil((p / 100) * n));
   return sortedAscending[rank - 1] ?? 0;
 }
+
+/** The middle value of `values` (the upper middle of an even count); `NaN` when there is none. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}

@@ -23,6 +23,7 @@ import {
   unpinSelf,
 } from "./cpu-pinning.js";
 import { type CpuWindow, startCpuWindow } from "./cpu-window.js";
+import { median } from "./percentile.js";
 import {
   type PostgresBenchRow,
   renderCpuTable,
@@ -34,10 +35,7 @@ import { createStallMonitor, type StallReport } from "./stall-monitor.js";
 
 const MiB = 1024 * 1024;
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Number((sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2));
-};
+const medianMs = (values: readonly number[]): number => Number(median(values).toFixed(2));
 
 /** Yields the payload in fresh 1 MiB chunks, like a codec that encodes into new chunk buffers. */
 const chunkedBytes: Codec<Uint8Array> = {
@@ -113,7 +111,7 @@ const KINDS: readonly Kind[] = ["control", "fs", "postgres", "worker"];
 
 /** The median of `pick` over each kind's windows. */
 function columns(windows: Record<Kind, Window[]>, pick: (window: Window) => number): WindowColumns {
-  const [control, fs, postgres, worker] = KINDS.map((kind) => median(windows[kind].map(pick)));
+  const [control, fs, postgres, worker] = KINDS.map((kind) => medianMs(windows[kind].map(pick)));
   return { control: control ?? 0, fs: fs ?? 0, postgres: postgres ?? 0, worker: worker ?? 0 };
 }
 
@@ -122,14 +120,14 @@ function toRow(
   rounds: number,
   windows: Record<Kind, Window[]>,
 ): PostgresBenchRow {
-  const fsMs = median(windows.fs.map((w) => w.ms));
-  const postgresMs = median(windows.postgres.map((w) => w.ms));
+  const fsMs = medianMs(windows.fs.map((w) => w.ms));
+  const postgresMs = medianMs(windows.postgres.map((w) => w.ms));
   return {
     payloadMiB,
     rounds,
     fsMs,
     postgresMs,
-    workerMs: median(windows.worker.map((w) => w.ms)),
+    workerMs: medianMs(windows.worker.map((w) => w.ms)),
     ratio: Number((postgresMs / fsMs).toFixed(2)),
     stallMaxMs: columns(windows, (w) => w.stall.maxStallMs),
     stallP99Ms: columns(windows, (w) => w.stall.p99StallMs),

@@ -21,6 +21,7 @@ import {
   keyedSnapshotCodec,
   openKeyedBenchStore,
 } from "./keyed-bench-store.js";
+import { median } from "./percentile.js";
 import { createPrng } from "./prng.js";
 import { entryValue, fmt, keyOf } from "./store-bench-run.js";
 import {
@@ -129,11 +130,6 @@ async function measure(
     fsRequestsPerGroup: requests.take() / groups,
   };
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 /** This build's commits/s over the baseline's, round by round (each pair ran back to back). */
 function logPairs(

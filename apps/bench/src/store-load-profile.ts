@@ -27,6 +27,7 @@ import {
   replayKeyedOps,
 } from "@snapwrite/store";
 import { keyedSnapshotCodec, positiveArg } from "./keyed-bench-store.js";
+import { median } from "./percentile.js";
 import { entryValue, fmt, keyOf } from "./store-bench-run.js";
 
 const { values: args } = parseArgs({
@@ -111,8 +112,6 @@ async function timeLoad(options: Options): Promise<{ totalMs: number; replayMs: 
   await store.close();
   return { totalMs: load.timings.totalMs, replayMs: load.timings.replayMs };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
   const entries = positiveArg("entries", args.entries);

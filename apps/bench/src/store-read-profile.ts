@@ -23,6 +23,7 @@ import {
 } from "@snapwrite/store";
 import BTreeModule from "sorted-btree";
 import { positiveArg } from "./keyed-bench-store.js";
+import { median } from "./percentile.js";
 import { createPrng } from "./prng.js";
 import { entryValue, fmt, keyOf, type Value } from "./store-bench-run.js";
 
@@ -60,11 +61,6 @@ function buildTree(maxNodeSize: number, compare = compareKeys): Tree {
   const tree: Tree = new BTree<string, Value>(undefined, compare, maxNodeSize);
   for (let i = 0; i < ENTRIES; i++) tree.set(keyOf(i), entryValue(i, 0), true);
   return tree;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** µs per read of one timed pass over `keys`; a miss is a bug (every key exists). */

@@ -9,6 +9,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { keyedSnapshotCodec, openKeyedBenchStore, positiveArg } from "./keyed-bench-store.js";
+import { median } from "./percentile.js";
 import { mb } from "./store-bench-run.js";
 
 /** What the child prints: medians over the rounds. */
@@ -27,9 +28,6 @@ function collect(): void {
   if (gc === undefined) throw new Error("run with --expose-gc");
   gc();
 }
-
-const median = (xs: readonly number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function newestSnapshot(dir: string): Promise<string> {
   const name = (await readdir(dir))
