@@ -1,8 +1,8 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fmt, type Row } from "./store-bench-run.js";
+import { fmt, type PairedUpdates, type Row } from "./store-bench-run.js";
 import type { WarmLoad } from "./store-bench-store.js";
 
 const COMMIT_GOAL_RATIO = 5;
@@ -22,8 +22,11 @@ export interface StoreBenchOptions {
 /** Everything one store bench run measured. */
 export interface StoreBenchResults {
   readonly options: StoreBenchOptions;
+  /** Largest stall of the idle windows run beside the store's 16-caller rounds. */
   readonly controlMs: number;
   readonly rows: readonly Row[];
+  /** Per round at 16 callers: the store (`first`), better-sqlite3 (`second`), the idle control. */
+  readonly commitRounds: PairedUpdates["rounds"];
   readonly sqliteReadUs: number;
   readonly storeReadUs: number;
   /** µs per read of each alternating round; the two figures above are their medians. */
@@ -58,6 +61,12 @@ export function printStoreResults(results: StoreBenchResults, log: (line: string
       `write-file-atomic extrapolated to ${options.entries.toLocaleString()} entries (cost ∝ file size): ~${fmt(scaled, 1)} commits/s`,
     );
   }
+  const rounds = results.commitRounds;
+  const rates = (list: PairedUpdates["rounds"]["first"]) =>
+    list.map((r) => fmt(r.commitsPerSecond, 0)).join(" · ");
+  log(
+    `16 callers, ${rounds.first.length} alternating rounds (commits/s is their median): store ${rates(rounds.first)}; better-sqlite3 ${rates(rounds.second)}; max stall store ${rounds.first.map((r) => fmt(r.maxStallMs, 1)).join(" · ")}, idle control ${rounds.controlMaxStallMs.map((ms) => fmt(ms, 1)).join(" · ")} ms`,
+  );
   log(
     `point read (median of ${results.readRounds.store.length} alternating rounds): better-sqlite3 SELECT ${fmt(results.sqliteReadUs, 2)} µs, store.read()+getEntry ${fmt(results.storeReadUs, 3)} µs; rounds SELECT ${results.readRounds.sqlite.map((us) => fmt(us, 2)).join(" · ")}, store ${results.readRounds.store.map((us) => fmt(us, 3)).join(" · ")}`,
   );
@@ -79,12 +88,12 @@ export function storeVerdicts(results: StoreBenchResults): StoreVerdict[] {
     verdicts.push({
       goal: "commits",
       reached: ratio >= COMMIT_GOAL_RATIO,
-      line: `durable commits/s at 16 callers ≥ ${COMMIT_GOAL_RATIO}× better-sqlite3: ${fmt(s16.commitsPerSecond, 0)} vs ${fmt(q16.commitsPerSecond, 0)} = ${fmt(ratio, 2)}×`,
+      line: `durable commits/s at 16 callers ≥ ${COMMIT_GOAL_RATIO}× better-sqlite3: ${fmt(s16.commitsPerSecond, 0)} vs ${fmt(q16.commitsPerSecond, 0)} = ${fmt(ratio, 2)}× (medians of ${results.commitRounds.first.length} alternating rounds)`,
     });
     verdicts.push({
       goal: "stall",
       reached: s16.maxStallMs <= controlMs + STALL_SLACK_MS,
-      line: `owner max stall at 16 callers ≤ control + ${STALL_SLACK_MS} ms: ${fmt(s16.maxStallMs, 2)} ms vs control ${fmt(controlMs, 2)} ms (better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms)`,
+      line: `owner max stall at 16 callers ≤ control + ${STALL_SLACK_MS} ms: ${fmt(s16.maxStallMs, 2)} ms vs control ${fmt(controlMs, 2)} ms (largest of all rounds; idle windows as long as the store's rounds, between them; better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms)`,
     });
   }
   const readRatio = sqliteReadUs / storeReadUs;
@@ -102,14 +111,22 @@ export function storeVerdicts(results: StoreBenchResults): StoreVerdict[] {
   return verdicts;
 }
 
-/** Writes `results/store-latest.json`; returns its path. */
+/**
+ * Writes `store-latest.json` to the ignored `results/local/`, or with `reference` to the committed
+ * `results/`; returns its path.
+ */
 export async function saveStoreResults(
   results: StoreBenchResults,
   verdicts: readonly StoreVerdict[],
+  reference: boolean,
 ): Promise<string> {
   const { options, warmLoad } = results;
   const here = dirname(fileURLToPath(import.meta.url));
-  const out = resolve(here, "..", "results", "store-latest.json");
+  const folder = reference
+    ? resolve(here, "..", "results")
+    : resolve(here, "..", "results", "local");
+  await mkdir(folder, { recursive: true });
+  const out = resolve(folder, "store-latest.json");
   await writeFile(
     out,
     `${JSON.stringify(
@@ -121,6 +138,7 @@ export async function saveStoreResults(
         options,
         controlMaxStallMs: results.controlMs,
         rows: results.rows,
+        commitRounds: results.commitRounds,
         pointReadUs: { sqlite: results.sqliteReadUs, store: results.storeReadUs },
         pointReadRoundsUs: results.readRounds,
         warmLoad: {

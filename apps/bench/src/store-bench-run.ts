@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { percentile } from "./percentile.js";
+import { median, percentile } from "./percentile.js";
 import { createPrng } from "./prng.js";
 import { createStallMonitor, type StallReport } from "./stall-monitor.js";
 
@@ -40,16 +40,24 @@ export interface Row {
 /** Bytes as MiB. */
 export const mb = (bytes: number): number => bytes / (1024 * 1024);
 
-/** Runs `updates` updates of random entries from `callers` concurrent callers. */
-export async function runUpdates(
-  contender: string,
-  entries: number,
+/** What one timed round of updates saw. */
+export interface UpdateRound {
+  readonly latencies: Float64Array;
+  readonly seconds: number;
+  readonly stall: StallReport;
+}
+
+/**
+ * Applies update `firstVersion + n` to entry `targets[n]` for every `n`, from `callers` concurrent
+ * callers, under a stall monitor.
+ */
+export async function runUpdateRound(
   updater: Updater,
+  targets: readonly number[],
   callers: number,
-  updates: number,
-): Promise<Row> {
-  const prng = createPrng(callers * 7919 + entries);
-  const targets = Array.from({ length: updates }, () => prng.nextInt(0, entries - 1));
+  firstVersion: number,
+): Promise<UpdateRound> {
+  const updates = targets.length;
   const latencies = new Float64Array(updates);
   let next = 0;
   const monitor = createStallMonitor();
@@ -60,7 +68,7 @@ export async function runUpdates(
       while (next < updates) {
         const n = next++;
         const t0 = performance.now();
-        await updater.update(targets[n] ?? 0, n + 1);
+        await updater.update(targets[n] ?? 0, firstVersion + n);
         latencies[n] = performance.now() - t0;
         // A synchronous contender would otherwise never let the other callers (or the timer) run.
         await new Promise<void>((r) => setImmediate(r));
@@ -68,19 +76,130 @@ export async function runUpdates(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const stall: StallReport = monitor.stop();
+  return { latencies, seconds, stall: monitor.stop() };
+}
+
+/**
+ * One {@link Row} from the rounds one contender ran: commits/s is the median of the rounds' rates,
+ * latency percentiles are over every update, stall and RSS are the largest of any round.
+ */
+export function rowFromRounds(
+  contender: string,
+  entries: number,
+  callers: number,
+  rounds: readonly UpdateRound[],
+): Row {
+  const updates = rounds.reduce((sum, r) => sum + r.latencies.length, 0);
+  const latencies = new Float64Array(updates);
+  let at = 0;
+  for (const r of rounds) {
+    latencies.set(r.latencies, at);
+    at += r.latencies.length;
+  }
   latencies.sort();
   return {
     contender,
     entries,
     callers,
     updates,
-    commitsPerSecond: updates / seconds,
+    commitsPerSecond: median(rounds.map((r) => r.latencies.length / r.seconds)),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    maxStallMs: stall.maxStallMs,
-    peakRssMb: mb(stall.peakRssBytes),
+    maxStallMs: Math.max(...rounds.map((r) => r.stall.maxStallMs)),
+    peakRssMb: mb(Math.max(...rounds.map((r) => r.stall.peakRssBytes))),
     heapAfterGcMb: heapAfterGc(),
+  };
+}
+
+/** Random entries to update: the same list for every contender given the same seed. */
+export function updateTargets(seed: number, entries: number, updates: number): number[] {
+  const prng = createPrng(seed);
+  return Array.from({ length: updates }, () => prng.nextInt(0, entries - 1));
+}
+
+/** Runs `updates` updates of random entries from `callers` concurrent callers, in one round. */
+export async function runUpdates(
+  contender: string,
+  entries: number,
+  updater: Updater,
+  callers: number,
+  updates: number,
+): Promise<Row> {
+  const targets = updateTargets(callers * 7919 + entries, entries, updates);
+  const round = await runUpdateRound(updater, targets, callers, 1);
+  return rowFromRounds(contender, entries, callers, [round]);
+}
+
+/** A contender of {@link runPairedUpdates}. */
+export interface NamedUpdater {
+  readonly name: string;
+  readonly updater: Updater;
+}
+
+/** What {@link runPairedUpdates} measured. */
+export interface PairedUpdates {
+  readonly first: Row;
+  readonly second: Row;
+  /** Largest stall of the idle windows, each as long as the first contender's round beside it. */
+  readonly controlMaxStallMs: number;
+  /** Per round, in the order they ran: each contender's commits/s and max stall, the control's stall. */
+  readonly rounds: {
+    readonly first: readonly { readonly commitsPerSecond: number; readonly maxStallMs: number }[];
+    readonly second: readonly { readonly commitsPerSecond: number; readonly maxStallMs: number }[];
+    readonly controlMaxStallMs: readonly number[];
+  };
+}
+
+/**
+ * Two contenders, both open, updating the same random entries in `rounds` alternating rounds (the
+ * order reversed every round) of `updates / rounds` updates each, after one untimed round each,
+ * and after each pair an idle
+ * window as long as `first`'s round: a disk or CPU disturbance then lands in one round of each,
+ * not in one contender's whole run, and `first`'s stall is compared with an idle window of the same
+ * total length, taken in the same phases of the run.
+ */
+export async function runPairedUpdates(
+  first: NamedUpdater,
+  second: NamedUpdater,
+  entries: number,
+  callers: number,
+  updates: number,
+  rounds = 5,
+): Promise<PairedUpdates> {
+  const firstRounds: UpdateRound[] = [];
+  const secondRounds: UpdateRound[] = [];
+  const control: number[] = [];
+  const perRound = Math.max(1, Math.floor(updates / rounds));
+  // One untimed round each first, so neither pays its first 16-caller round's compilation.
+  const warmUp = updateTargets(callers * 7919 + entries - 1, entries, perRound);
+  await runUpdateRound(first.updater, warmUp, callers, 1);
+  await runUpdateRound(second.updater, warmUp, callers, 1);
+  for (let round = 0; round < rounds; round++) {
+    const targets = updateTargets(callers * 7919 + entries + round, entries, perRound);
+    const version = 1 + (round + 1) * perRound;
+    if (round % 2 === 0) {
+      firstRounds.push(await runUpdateRound(first.updater, targets, callers, version));
+      secondRounds.push(await runUpdateRound(second.updater, targets, callers, version));
+    } else {
+      secondRounds.push(await runUpdateRound(second.updater, targets, callers, version));
+      firstRounds.push(await runUpdateRound(first.updater, targets, callers, version));
+    }
+    const firstMs = (firstRounds.at(-1)?.seconds ?? 0) * 1000;
+    control.push(await controlStall(Math.max(50, Math.round(firstMs))));
+  }
+  const summary = (r: UpdateRound) => ({
+    commitsPerSecond: r.latencies.length / r.seconds,
+    maxStallMs: r.stall.maxStallMs,
+  });
+  return {
+    first: rowFromRounds(first.name, entries, callers, firstRounds),
+    second: rowFromRounds(second.name, entries, callers, secondRounds),
+    controlMaxStallMs: Math.max(...control),
+    rounds: {
+      first: firstRounds.map(summary),
+      second: secondRounds.map(summary),
+      controlMaxStallMs: control,
+    },
   };
 }
 
@@ -145,8 +264,6 @@ export function timePairedReads(
       firstRounds.push(timeReads(reads, first));
     }
   }
-  const median = (values: readonly number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
   return {
     firstUs: median(firstRounds),
     secondUs: median(secondRounds),

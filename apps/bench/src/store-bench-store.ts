@@ -10,11 +10,12 @@ import {
   openKeyedBenchStore,
 } from "./keyed-bench-store.js";
 import {
-  CALLERS,
   entryValue,
   keyOf,
   type PairedReads,
+  type PairedUpdates,
   type Row,
+  runPairedUpdates,
   runUpdates,
   timePairedReads,
   type Updater,
@@ -55,25 +56,41 @@ export interface WarmLoad {
   readonly rssMb: number;
 }
 
+/** The store's name in the rows. */
+const STORE_CONTENDER = "snapwrite openDurableStore";
+/** Concurrent callers of the alternating rounds against better-sqlite3 (the commit goal's). */
+const PAIRED_CALLERS = 16;
+
+/** The contender the store is measured beside, still open. */
+export interface Beside {
+  readonly name: string;
+  readonly updater: Updater;
+  /** Point read `r` of the shared keys; true when it found its row. */
+  readonly read: (r: number) => boolean;
+  readonly readKeys: readonly string[];
+}
+
 /** What the snapwrite store measured. */
 export interface StoreBench {
   readonly rows: Row[];
+  /** 16 callers: the store (first) and the other contender (second) in alternating rounds. */
+  readonly paired: PairedUpdates;
   /** Point reads: `store.read()` + `getEntry` against the `SELECT` it was given, alternating. */
   readonly reads: PairedReads;
   readonly warmLoad: WarmLoad;
 }
 
 /**
- * snapwrite `openDurableStore`: updates, point reads, then the warm load of a snapshot of
- * `entries` records plus `journalRecords` journal records.
+ * snapwrite `openDurableStore`: updates from one caller, then updates from 16 callers and point
+ * reads in rounds alternating with `beside`, then the warm load of a snapshot of `entries` records
+ * plus `journalRecords` journal records.
  */
 export async function benchStore(
   root: string,
   entries: number,
   updates: number,
   journalRecords: number,
-  readKeys: readonly string[],
-  selectRead: (r: number) => boolean,
+  beside: Beside,
 ): Promise<StoreBench> {
   const rows: Row[] = [];
   const storeDir = join(root, "store");
@@ -90,20 +107,25 @@ export async function benchStore(
       await store.close();
     },
   };
-  for (const callers of CALLERS)
-    rows.push(
-      await runUpdates("snapwrite openDurableStore", entries, storeUpdater, callers, updates),
-    );
+  rows.push(await runUpdates(STORE_CONTENDER, entries, storeUpdater, 1, updates));
+  const paired = await runPairedUpdates(
+    { name: STORE_CONTENDER, updater: storeUpdater },
+    { name: beside.name, updater: beside.updater },
+    entries,
+    PAIRED_CALLERS,
+    updates,
+  );
+  const { readKeys } = beside;
   const reads = timePairedReads(
     readKeys.length,
     (r) => getEntry(store.read().value, COLLECTION, readKeys[r] ?? "") !== undefined,
-    selectRead,
+    beside.read,
   );
   await appendJournal(store, entries, journalRecords);
   await storeUpdater.close();
   const warmLoad = await measureWarmLoad(storeDir);
   await rm(storeDir, { recursive: true, force: true });
-  return { rows, reads, warmLoad };
+  return { rows, paired, reads, warmLoad };
 }
 
 /** A fresh snapshot, then `journalRecords` updates behind it (64 in flight). */

@@ -3,8 +3,13 @@
 // against rewriting the whole file per update with write-file-atomic. Also point-read cost and the
 // warm load of a snapshot plus journal records against just decoding that snapshot.
 // Run: npm run build -w @snapwrite/bench && npm run bench:store -w @snapwrite/bench
-//   [-- --entries 1000000 --updates 10000 --rewrite-entries 100000 --rewrite-updates 10 --no-save]
-// (the defaults; the whole-file rewrite runs on a smaller state, and its rate is extrapolated)
+//   [-- --entries 1000000 --updates 10000 --rewrite-entries 100000 --rewrite-updates 10
+//       --no-save | --update-reference]
+// (the defaults; the whole-file rewrite runs on a smaller state, and its rate is extrapolated).
+// At 16 callers the store and better-sqlite3 run in alternating rounds, each followed by an idle
+// control window, so a busy disk or CPU moves one round of each rather than one contender's ratio.
+// Results go to results/local/store-latest.json; --update-reference writes the committed
+// results/store-latest.json instead.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -18,8 +23,8 @@ import {
   storeVerdicts,
 } from "./store-bench-report.js";
 import { benchRewrite } from "./store-bench-rewrite.js";
-import { controlStall, fmt } from "./store-bench-run.js";
-import { benchSqlite } from "./store-bench-sqlite.js";
+import { fmt } from "./store-bench-run.js";
+import { benchSqlite, SQLITE_CONTENDER } from "./store-bench-sqlite.js";
 import { benchStore } from "./store-bench-store.js";
 
 const { values: args } = parseArgs({
@@ -29,9 +34,13 @@ const { values: args } = parseArgs({
     "rewrite-entries": { type: "string", default: "100000" },
     "rewrite-updates": { type: "string", default: "10" },
     "no-save": { type: "boolean", default: false },
+    "update-reference": { type: "boolean", default: false },
   },
   strict: true,
 });
+if (args["no-save"] && args["update-reference"]) {
+  throw new RangeError("--update-reference writes results, --no-save writes none: pick one");
+}
 
 const ENTRIES = positiveArg("entries", args.entries);
 const UPDATES = positiveArg("updates", args.updates);
@@ -50,17 +59,17 @@ async function main(): Promise<void> {
     `store bench: ${ENTRIES.toLocaleString()} entries, ${UPDATES.toLocaleString()} updates; rewrite-per-update on ${REWRITE_ENTRIES.toLocaleString()} entries, ${REWRITE_UPDATES} updates; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
   );
   try {
-    const controlMs = await controlStall(1000);
-    log(`control (idle) max stall: ${fmt(controlMs, 2)} ms`);
     const sqlite = await benchSqlite(root, ENTRIES, UPDATES, READS);
-    const store = await benchStore(
-      root,
-      ENTRIES,
-      UPDATES,
-      JOURNAL_RECORDS,
-      sqlite.readKeys,
-      sqlite.read,
-    ).finally(() => sqlite.close());
+    const store = await benchStore(root, ENTRIES, UPDATES, JOURNAL_RECORDS, {
+      name: SQLITE_CONTENDER,
+      updater: sqlite.updater,
+      read: sqlite.read,
+      readKeys: sqlite.readKeys,
+    }).finally(() => sqlite.close());
+    const { paired } = store;
+    log(
+      `control (idle windows beside the store's 16-caller rounds) max stall: ${fmt(paired.controlMaxStallMs, 2)} ms`,
+    );
     const rewriteRows = await benchRewrite(root, REWRITE_ENTRIES, REWRITE_UPDATES);
     const options: StoreBenchOptions = {
       entries: ENTRIES,
@@ -71,8 +80,11 @@ async function main(): Promise<void> {
     };
     const results = {
       options,
-      controlMs,
-      rows: [...sqlite.rows, ...store.rows, ...rewriteRows],
+      controlMs: paired.controlMaxStallMs,
+      rows: [sqlite.rows[0], paired.second, store.rows[0], paired.first, ...rewriteRows].filter(
+        (row) => row !== undefined,
+      ),
+      commitRounds: paired.rounds,
       sqliteReadUs: store.reads.secondUs,
       storeReadUs: store.reads.firstUs,
       readRounds: { store: store.reads.firstRounds, sqlite: store.reads.secondRounds },
@@ -83,7 +95,10 @@ async function main(): Promise<void> {
     const verdicts = storeVerdicts(results);
     log("");
     for (const v of verdicts) log(`${v.reached ? "reached" : "MISSED"}: ${v.line}`);
-    if (!args["no-save"]) log(`wrote ${await saveStoreResults(results, verdicts)}`);
+    if (!args["no-save"]) {
+      const reference = args["update-reference"] ?? false;
+      log(`wrote ${await saveStoreResults(results, verdicts, reference)}`);
+    }
   } finally {
     await rm(root, { recursive: true, force: true });
   }
