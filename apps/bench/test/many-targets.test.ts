@@ -1,6 +1,15 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { anotherRound, firstPassOf, summarizeManyTargets } from "../src/many-targets.js";
+import {
+  anotherRound,
+  firstPassOf,
+  measureManyTargets,
+  summarizeManyTargets,
+} from "../src/many-targets.js";
 import { median } from "../src/percentile.js";
+import { loadSnapwriteModules } from "../src/snapwrite-modules.js";
 
 describe("median", () => {
   it("takes the middle value, or the mean of the two middle ones", () => {
@@ -73,5 +82,27 @@ describe("goal 5 rounds", () => {
     expect(result.rounds).toEqual(rounds);
     expect(result.writerMaxInFlight).toBe(16);
     expect(result.failures).toBe(1);
+  });
+
+  it("runs the rounds over sink-fs in fresh directories and leaves none behind", async () => {
+    const root = await mkdtemp(join(tmpdir(), "many-targets-test-"));
+    try {
+      const modules = await loadSnapwriteModules();
+      const result = await measureManyTargets(modules, root, {
+        targets: 24,
+        concurrency: 4,
+        rounds: 5,
+        minRounds: 3,
+        budgetMs: 0,
+      });
+      expect(result?.rounds.map((r) => r.first)).toEqual(["writer", "sink", "writer"]);
+      expect(result?.failures).toBe(0);
+      expect(result?.writerMaxInFlight).toBeGreaterThan(0);
+      expect(result?.writerMaxInFlight).toBeLessThanOrEqual(4);
+      expect(result?.concurrencyOptionAccepted).toBe(true);
+      expect(await readdir(root)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
