@@ -1,7 +1,8 @@
 import { goalJsonSpeed, goalMetLoad } from "./goal-codecs.js";
+import { goalManyTargets } from "./goal-many-targets.js";
 import { goalNoStall } from "./goal-stall.js";
 import type { GoalInputs, GoalVerdict } from "./goal-support.js";
-import { goalManyTargets, goalWorker } from "./goal-worker.js";
+import { goalWorker } from "./goal-worker.js";
 
 /** Evaluates goals 1–5 from one run's measurements. */
 export function evaluateGoals(input: GoalInputs): GoalVerdict[] {

@@ -141,6 +141,8 @@ export async function measureRun<T>(
     } catch (error) {
       failure ??= `close failed: ${error instanceof Error ? error.message : String(error)}`;
     }
+    // Measured by close(), after the worker stopped (the control of its memory).
+    const workerFloor = session.workerFloorBytes?.();
     const result: RunResult = {
       workload: workload.id,
       contender: contender.id,
@@ -158,6 +160,7 @@ export async function measureRun<T>(
       extraRssMb: round((stall.peakRssBytes - stall.startRssBytes) / MB, 1),
       extraHeapMb: round((stall.peakHeapBytes - stall.startHeapBytes) / MB, 1),
       workerMemoryMb: workerMemory === undefined ? undefined : round(workerMemory / MB, 1),
+      workerFloorMb: workerFloor === undefined ? undefined : round(workerFloor / MB, 1),
       eldMaxMs: round(stall.eldMaxMs),
       eldP99Ms: round(stall.eldP99Ms),
       writeCalls: counts.writeCalls,

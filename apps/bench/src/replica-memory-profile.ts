@@ -2,9 +2,10 @@
 // (known-met-replica-worker.ts: serveReplica, createKnownMetReplica with borrowChunks, sink-fs,
 // the heap + external peak sampled after each write) is filled with the bench's known.met state and
 // fed its periodic workload's changes as binary `put` patches, `--rounds` rounds of `--changes`
-// changes with a save after each. Prints the peak the bench judges after every save, the same
-// worker's peak with an empty replica first (the thread's own floor), and checks that the last file
-// equals the owner's encode of its state byte for byte.
+// changes with a save after each. Prints the worker's peak after every save, and above the same
+// worker's peak with an empty replica first (the thread's own floor; the bench subtracts an idle
+// worker's peak measured the same way), and checks that the last file equals the owner's encode of
+// its state byte for byte.
 //   node dist/replica-memory-profile.js [--records 1000000] [--rounds 5] [--changes 2000] [--seed 20261122]
 
 import { mkdtemp, rm } from "node:fs/promises";
@@ -61,11 +62,21 @@ const replica = createWorkerReplica({
 const writer = createPersistenceWriter({});
 const handle = writer.register(TARGET, { runner: replica, debounceMs: 100, maxDelayMs: 2000 });
 
+/** The peak with the empty replica: the thread's floor, which the bench subtracts (its control). */
+let floorMib: number | undefined;
+
 async function save(label: string): Promise<void> {
   const result = await handle.saveNow(label);
   if (!result.ok) throw result.error;
   const peak = (memory[0] ?? 0) / 2 ** 20;
-  console.log(`${label}: worker peak ${peak.toFixed(1)} MiB = ${(peak / fileMib).toFixed(3)}×`);
+  const own =
+    floorMib === undefined
+      ? ""
+      : `; above the floor ${(peak - floorMib).toFixed(1)} MiB = ${((peak - floorMib) / fileMib).toFixed(3)}×`;
+  console.log(
+    `${label}: worker peak ${peak.toFixed(1)} MiB = ${(peak / fileMib).toFixed(3)}×${own}`,
+  );
+  floorMib ??= peak;
 }
 
 try {

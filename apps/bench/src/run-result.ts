@@ -35,6 +35,8 @@ export interface RunResult {
   readonly extraHeapMb: number | null;
   /** A replica worker's own peak JS heap used + external memory (its isolate only), MB. */
   readonly workerMemoryMb?: number | undefined;
+  /** The same peak for an idle worker of the same module (empty replica), the control, MB. */
+  readonly workerFloorMb?: number | undefined;
   /** `monitorEventLoopDelay` max and p99 minus its resolution, ms. */
   readonly eldMaxMs: number | null;
   readonly eldP99Ms: number | null;

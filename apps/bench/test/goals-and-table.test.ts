@@ -137,11 +137,39 @@ describe("goals", () => {
         targets: 10_000,
         concurrency: 16,
         bytesPerTarget: 256,
+        rounds: [
+          {
+            first: "writer",
+            writerMs: 1050,
+            sinkMs: 1000,
+            writerCpuMs: 525,
+            sinkCpuMs: 500,
+            ratio: 0.95,
+          },
+          {
+            first: "sink",
+            writerMs: 1100,
+            sinkMs: 990,
+            writerCpuMs: 550,
+            sinkCpuMs: 495,
+            ratio: 0.9,
+          },
+          {
+            first: "writer",
+            writerMs: 1000,
+            sinkMs: 1010,
+            writerCpuMs: 500,
+            sinkCpuMs: 505,
+            ratio: 1.01,
+          },
+        ],
         sinkMs: 1000,
         sinkTargetsPerSec: 10_000,
         writerMs: 1050,
         writerTargetsPerSec: 9524,
         ratio: 0.95,
+        writerCpuUsPerTarget: 60,
+        sinkCpuUsPerTarget: 50,
         writerMaxInFlight: 16,
         concurrencyOptionAccepted: true,
         failures: 0,
@@ -200,6 +228,52 @@ describe("goals", () => {
     const quick = goal3([100_000]);
     expect(quick?.checks.map((c) => c.reached)).toEqual([false, false]);
     expect(quick?.reached).toBe(false);
+  });
+
+  it("judges goal 4's replica memory above the idle worker of the same run, showing both figures", () => {
+    const fileBytes = 20 * 2 ** 20;
+    const goal4 = (worker: Partial<RunResult>) =>
+      evaluateGoals({
+        runs: [
+          run("known.met periodic 100k", "control-no-save", { peakRssMb: 100 }),
+          run("known.met periodic 100k", "snapwrite-worker-fs", {
+            peakRssMb: 110,
+            mutations: 1000,
+            ...worker,
+          }),
+        ],
+        codecs: [
+          {
+            codec: "known.met",
+            records: 100_000,
+            bytes: fileBytes,
+            chunks: 1,
+            maxChunkBytes: 1,
+            encodeMs: 1,
+            decodeMs: 1,
+            encodeMBps: 1,
+            decodeMBps: 1,
+          },
+        ],
+        jsonCodec: [],
+        warmLoads: [],
+        manyTargets: undefined,
+        recordCounts: [100_000],
+        genericReplicaExports: ["x"],
+      })[3];
+    const memory = (goal: ReturnType<typeof goal4>) =>
+      goal?.checks.find((c) => c.label.endsWith("replica memory"));
+    const within = memory(goal4({ workerMemoryMb: 35, workerFloorMb: 10 }));
+    expect(within?.reached).toBe(true);
+    expect(within?.measured).toContain("replica 25.0 MiB = 1.25× the 20.0 MiB file:");
+    expect(within?.measured).toContain("peak 35.0 MiB (1.75×) minus 10.0 MiB");
+    const over = memory(goal4({ workerMemoryMb: 40, workerFloorMb: 10 }));
+    expect(over?.reached).toBe(false);
+    expect(over?.measured).toContain("1.50× the 20.0 MiB file ✗");
+    // Without the control nothing is subtracted: the raw peak is judged.
+    const raw = memory(goal4({ workerMemoryMb: 35 }));
+    expect(raw?.reached).toBe(false);
+    expect(raw?.measured).toContain("nothing subtracted");
   });
 
   it("wrap keeps the leading indent and breaks at the width", () => {

@@ -15,14 +15,6 @@ function recording(name: string, calls: string[], seen: Map<string, number[]>): 
   };
 }
 
-describe("median", () => {
-  it("takes the middle value, the upper middle of an even count, NaN of none", () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(3);
-    expect(median([])).toBeNaN();
-  });
-});
-
 describe("runPairedUpdates", () => {
   it("alternates the contenders round by round over the same keys and versions", async () => {
     const calls: string[] = [];

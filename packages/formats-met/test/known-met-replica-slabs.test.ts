@@ -10,6 +10,7 @@ import {
 } from "../src/known-met/known-met-replica.js";
 import { Md4SlotIndex } from "../src/known-met/md4-slot-index.js";
 import { RecordArena } from "../src/known-met/record-arena.js";
+import { BORROW_MIN } from "../src/known-met/replica-runs.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
 import { createRecordListReplica } from "./support/record-list-replica.js";
 
@@ -224,6 +225,29 @@ describe("createKnownMetReplica with borrowChunks hands long runs out as views o
     expect(chunks.every((chunk) => chunk.byteLength <= chunkSize)).toBe(true);
     const borrowed = chunks.filter((chunk) => chunk.buffer === file.buffer);
     expect(borrowed.reduce((n, chunk) => n + chunk.byteLength, 0)).toBeGreaterThan(file.length / 2);
+    expect(hex(concatChunks(chunks))).toBe(hex(concatChunks(oracle.encode())));
+  });
+
+  it("lends runs of a few KiB left between scattered changes instead of copying them", () => {
+    const records = Array.from({ length: 3000 }, (_, key) => record(key, 1, 2, 1000 + key));
+    const file = concatChunks(encodeKnownMet({ header: 0x0e, records }));
+    const slabs = createKnownMetReplica({ chunkSize: 64 * 1024, borrowChunks: true });
+    const oracle = createRecordListReplica({ chunkSize: 64 * 1024 });
+    slabs.apply({ op: "load", file });
+    oracle.apply({ op: "load", file: file.slice() });
+    // Every 40th record replaced by a longer one (appended elsewhere): runs of 39 records between.
+    for (let key = 0; key < 3000; key += 40) {
+      const patch = record(key, 2, 3, 7);
+      slabs.apply({ op: "put", record: patch.bytes.slice() });
+      oracle.apply({ op: "put", record: patch.bytes.slice() });
+    }
+    const run = 39 * (file.length / 3000);
+    expect(run).toBeGreaterThanOrEqual(BORROW_MIN);
+    expect(run).toBeLessThan(16 * 1024);
+    const chunks = [...slabs.encode()];
+    const borrowed = chunks.filter((chunk) => chunk.buffer === file.buffer);
+    const lent = borrowed.reduce((n, chunk) => n + chunk.byteLength, 0);
+    expect(lent).toBeGreaterThan(file.length * 0.9);
     expect(hex(concatChunks(chunks))).toBe(hex(concatChunks(oracle.encode())));
   });
 

@@ -41,6 +41,12 @@ export interface SaveSession<T> {
    * bytes, sampled after each of its writes (garbage not yet collected included).
    */
   workerMemoryBytes?(): number;
+  /**
+   * The same measure for an idle worker of the same module (empty replica, one save), measured by
+   * `close()` once this session's worker has stopped: the thread's own floor, in bytes
+   * (`undefined` before `close()`).
+   */
+  workerFloorBytes?(): number | undefined;
 }
 
 /** Sums over the write results a snapwrite writer reported during one run. */

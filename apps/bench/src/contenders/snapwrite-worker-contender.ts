@@ -3,6 +3,7 @@ import { encodeToBuffer } from "../bench-format.js";
 import { FS_COUNT_FIELDS, readFsCounts } from "../fs-counters.js";
 import type { KnownMetValue, SnapwriteModules } from "../snapwrite-modules.js";
 import type { Contender } from "./contender.js";
+import { measureIdleWorkerFloor } from "./idle-worker-floor.js";
 import { readTargetFile } from "./read-target-file.js";
 import { createWriterTally } from "./writer-tally.js";
 
@@ -31,7 +32,8 @@ function concatenated(codec: Codec<KnownMetValue>, value: KnownMetValue): Uint8A
  * one binary `put` patch (the record's bytes, batched and transferred) per change; each write is encoded and written with
  * sink-fs (durable) inside the worker. The owner pays the patch and `request()`, never an O(N)
  * snapshot. The worker's file-system calls are counted in the worker and reported through a
- * `SharedArrayBuffer`.
+ * `SharedArrayBuffer`. After the run, an idle worker of the same module (empty replica, one save)
+ * gives the thread's own memory floor, the control of goal 4's replica memory.
  */
 export function createSnapwriteWorkerContender(
   options: SnapwriteWorkerContenderOptions,
@@ -62,6 +64,7 @@ export function createSnapwriteWorkerContender(
     async open({ dir, target, initial, schedule }) {
       if (!initial) throw new Error("the worker contender needs the starting state");
       let latest = initial as unknown as () => KnownMetValue;
+      let floorBytes: number | undefined;
       const counts = new SharedArrayBuffer(FS_COUNT_FIELDS * Float64Array.BYTES_PER_ELEMENT);
       const countView = new Float64Array(counts);
       const memory = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
@@ -117,8 +120,12 @@ export function createSnapwriteWorkerContender(
         reported: tally.report,
         io: () => readFsCounts(countView),
         workerMemoryBytes: () => memoryView[0] ?? 0,
+        workerFloorBytes: () => floorBytes,
         async close() {
           await writer.close({ timeoutMs: 60_000 });
+          // The control, once the measured worker has stopped (outside the run's window, so the
+          // process's RSS figures do not carry it): the same worker module with no records.
+          floorBytes = await measureIdleWorkerFloor(modules, workerModule, dir);
         },
       };
     },

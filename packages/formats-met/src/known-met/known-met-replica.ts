@@ -42,7 +42,7 @@ export interface KnownMetReplicaOptions {
   /** Chunk size of the encoder in bytes. Default 256 KiB. */
   readonly chunkSize?: number | undefined;
   /**
-   * `encode()` hands runs of adjacent records of 16 KiB or more out as views of the replica's own
+   * `encode()` hands runs of adjacent records of 1 KiB or more out as views of the replica's own
    * storage instead of copying them into fresh chunks: no garbage of the file's size per save. The
    * chunks then stay valid only until the next `apply`, which breaks the codec rule that a chunk is
    * handed over for good: use it only with a sink that does not keep chunks after its write

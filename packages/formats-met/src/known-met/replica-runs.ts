@@ -1,11 +1,13 @@
 import { type ChunkWriter, createChunkWriter } from "@snapwrite/core/codec-kit";
 
 /**
- * Runs shorter than this are copied into the encoder's own chunks, so a file whose records are
- * scattered over many small pieces does not become thousands of tiny chunks; longer runs are
- * handed out as views of the replica's storage, with no copy.
+ * Runs shorter than this (a few records) are copied into the encoder's own chunks, so a record
+ * changed alone does not become a chunk of its own; longer runs are handed out as views of the
+ * replica's storage, with no copy. Records changed out of place cut the loaded file into runs: a
+ * few thousand scattered changes leave runs of a few KiB, which a higher bound (it was 16 KiB)
+ * copied, so a save copied most of the file into fresh chunks, garbage of the file's size.
  */
-const BORROW_MIN = 16 * 1024;
+export const BORROW_MIN = 1024;
 const EMPTY = new Uint8Array(0);
 
 /**

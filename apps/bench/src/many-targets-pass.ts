@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Codec, Sink, SinkWriteOptions } from "@snapwrite/core";
+import type { SnapwriteModules } from "./snapwrite-modules.js";
+
+/** What one timed pass of goal 5 needs: the packages, a scratch root and the pass's size. */
+export interface ManyTargetsPassInput {
+  readonly createFsSink: NonNullable<SnapwriteModules["createFsSink"]>;
+  readonly createPersistenceWriter: NonNullable<SnapwriteModules["createPersistenceWriter"]>;
+  /** Parent of the pass's own fresh directory (removed after the pass, outside the timing). */
+  readonly root: string;
+  readonly count: number;
+  readonly concurrency: number;
+  readonly bytesPerTarget: number;
+}
+
+/** One timed pass: wall time and the process's CPU time (user + system, libuv's threads included), ms. */
+export interface PassTime {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
+/** One writer pass: its times, its most writes in flight, its failures. */
+export interface WriterPass extends PassTime {
+  readonly maxInFlight: number;
+  readonly concurrencyOptionAccepted: boolean;
+  readonly failures: number;
+}
+
+const payload = (i: number, pass: string, size: number): Uint8Array => {
+  const text = JSON.stringify({ id: i, pass, pad: "x".repeat(Math.max(0, size - 40)) });
+  return Buffer.from(text);
+};
+
+const bytesCodec: Codec<Uint8Array> = {
+  name: "bytes",
+  encode: function* (value) {
+    yield value;
+  },
+  decode: (bytes) => bytes,
+};
+
+/** Wraps a sink so the number of `write` calls in flight is tracked. */
+function countingSink(sink: Sink): { sink: Sink; maxInFlight: () => number } {
+  let inFlight = 0;
+  let max = 0;
+  const wrapped: Sink = Object.create(sink, {
+    write: {
+      value: async (target: string, chunks: Iterable<Uint8Array>, options?: SinkWriteOptions) => {
+        inFlight++;
+        if (inFlight > max) max = inFlight;
+        try {
+          return await sink.write(target, chunks, options);
+        } finally {
+          inFlight--;
+        }
+      },
+    },
+  });
+  return { sink: wrapped, maxInFlight: () => max };
+}
+
+/**
+ * Times `work`, after a full collection when the bench runs with `--expose-gc` (so no pass
+ * inherits the other's garbage).
+ */
+async function timed<T>(work: () => Promise<T>): Promise<PassTime & { value: T }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const value = await work();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000, value };
+}
+
+/** Runs `pass` with a fresh sink-fs sink in a fresh directory, removed afterwards. */
+async function inFreshDir<T>(
+  input: ManyTargetsPassInput,
+  pass: (sink: Sink) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(input.root, "many-targets-"));
+  try {
+    const sink = input.createFsSink({ dir });
+    try {
+      return await pass(sink);
+    } finally {
+      await (sink as { close?: () => Promise<void> }).close?.();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The sink alone: `sink.write` for every target from a pool of `concurrency` callers; ms. */
+export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
+  const { count, concurrency, bytesPerTarget } = input;
+  return inFreshDir(input, async (sink) => {
+    const values = Array.from({ length: count }, (_, i) => payload(i, "sink", bytesPerTarget));
+    let next = 0;
+    const { ms, cpuMs } = await timed(() =>
+      Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let i = next++; i < count; i = next++) {
+            await sink.write(`t-${i}.json`, [values[i] as Uint8Array]);
+          }
+        }),
+      ),
+    );
+    return { ms, cpuMs };
+  });
+}
+
+/**
+ * The writer: one writer (`executor: "inline"`, `concurrency` passed when it accepts it), every
+ * target registered before the clock starts, then requested `immediate` once; the time until every
+ * ticket settled.
+ */
+export function writerPass(input: ManyTargetsPassInput): Promise<WriterPass> {
+  const { count, concurrency, bytesPerTarget, createPersistenceWriter } = input;
+  return inFreshDir(input, async (sink) => {
+    const counted = countingSink(sink);
+    let concurrencyOptionAccepted = true;
+    let writer: ReturnType<typeof createPersistenceWriter>;
+    try {
+      writer = createPersistenceWriter({ sink: counted.sink, executor: "inline", concurrency });
+    } catch {
+      concurrencyOptionAccepted = false;
+      writer = createPersistenceWriter({ sink: counted.sink, executor: "inline" });
+    }
+    const handles = Array.from({ length: count }, (_, i) => {
+      const value = payload(i, "writer", bytesPerTarget);
+      return writer.register(`t-${i}.json`, { snapshot: () => value, codec: bytesCodec });
+    });
+    const {
+      ms,
+      cpuMs,
+      value: results,
+    } = await timed(() =>
+      Promise.all(handles.map((h) => h.request("dirty", { urgency: "immediate" }).settled)),
+    );
+    await writer.close({ timeoutMs: 60_000 });
+    return {
+      ms,
+      cpuMs,
+      maxInFlight: counted.maxInFlight(),
+      concurrencyOptionAccepted,
+      failures: results.filter((r) => !r.ok).length,
+    };
+  });
+}
