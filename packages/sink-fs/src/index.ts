@@ -10,6 +10,8 @@ export type {
 export type { FileLock, LockFileOptions } from "./lock/lock-file.js";
 export { lockFile } from "./lock/lock-file.js";
 export { isProcessAlive } from "./process-alive.js";
+export type { RegularFileContext } from "./read/open-regular-file.js";
+export { notRegularFile, openRegularFile, readRegularFile } from "./read/open-regular-file.js";
 export type { FsSweepReport } from "./sweep/sweep-directory.js";
 export type {
   WriteFileAtomicData,
