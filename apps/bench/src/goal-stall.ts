@@ -28,7 +28,8 @@ const CLOSE_BY_CAUSE: Record<string, string> = {
   GC: "fewer allocations on the owner's heap during a save (chunk buffers recycled through a pool, a snapshot without an O(n) copy), or the worker executor, whose stalls follow the control run",
   snapshot:
     "a snapshot without an O(n) copy (a persistent structure, or the worker replica's point patches)",
-  encode: "smaller encode steps (a codec step that yields sooner, or a smaller slice budget)",
+  encode:
+    "the codec steps themselves are short (under about 1 ms at their minimum over rounds, `npm run profile:slices`), so a long encode stall is a step stretched by a scavenge or by the OS: fewer allocations on the owner's heap during a save, a quieter machine, or the worker executor",
   "save call": "a cheaper save call on the owner thread",
   mutation: "nothing in the writer: the owner's own mutations stall (the control run shows it too)",
   unattributed:
