@@ -12,6 +12,7 @@ export const tsupConfig = definePackageBuild({
     "src/store-read-profile.ts",
     "src/store-load-profile.ts",
     "src/json-decode-profile.ts",
+    "src/slice-profile.ts",
     "src/store-warm-load.ts",
     "src/replica-memory-profile.ts",
   ],

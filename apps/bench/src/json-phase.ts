@@ -19,11 +19,15 @@ import type { SnapwriteModules } from "./snapwrite-modules.js";
 import { createStateModel } from "./state-model.js";
 import { periodicDriver, singleSaveDriver } from "./workload.js";
 
-/** The JSON phase: codec throughput (one repeat: it is the reference, not a goal) and single saves. */
+/**
+ * The JSON phase: codec throughput (one repeat: it is the reference, not a goal), single saves
+ * (`contenders` and `singleExtra`, the 1 ms slice budget) and periodic saves.
+ */
 export async function runJsonPhase(
   records: number,
   modules: SnapwriteModules,
   contenders: readonly Contender[],
+  singleExtra: readonly Contender[],
   context: BenchContext,
 ): Promise<void> {
   const { progress, options, collected } = context;
@@ -59,7 +63,11 @@ export async function runJsonPhase(
       trace: false,
       drive: singleSaveDriver(jsonState),
     },
-    [createControlContender({ idleMs: singleSaveControlMs(records) }), ...contenders],
+    [
+      createControlContender({ idleMs: singleSaveControlMs(records) }),
+      ...contenders,
+      ...singleExtra,
+    ],
     context,
   );
   // Periodic JSON saves while mutating: the default executor against the control run only (the

@@ -50,13 +50,14 @@ export function recordMaker(
 
 /**
  * The known.met phase: codec throughput, single saves, periodic saves while mutating, and the bare
- * write floor. Its state is dropped before the JSON phase so the two never share the heap.
+ * write floor. `extra` (the 1 ms slice budget) runs the single and periodic saves beside
+ * `contenders`. Its state is dropped before the JSON phase so the two never share the heap.
  */
 export async function runKnownMetPhase(
   records: number,
   modules: SnapwriteModules,
   contenders: readonly Contender[],
-  periodicExtra: readonly Contender[],
+  extra: readonly Contender[],
   context: BenchContext,
 ): Promise<void> {
   const { progress, options, collected } = context;
@@ -95,7 +96,7 @@ export async function runKnownMetPhase(
       trace: false,
       drive: singleSaveDriver(metState),
     },
-    [createControlContender({ idleMs: singleSaveControlMs(records) }), ...contenders],
+    [createControlContender({ idleMs: singleSaveControlMs(records) }), ...contenders, ...extra],
     context,
   );
 
@@ -125,7 +126,7 @@ export async function runKnownMetPhase(
     [
       createControlContender(),
       ...contenders.filter((c) => c.id !== "snapwrite-sliced-memory"),
-      ...periodicExtra,
+      ...extra,
     ],
     context,
   );

@@ -190,6 +190,67 @@ describe("goals", () => {
     for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(120);
   });
 
+  it("shows the single saves at sliceBudgetMs 1 beside goal 1's checks, without counting them", () => {
+    const control = { maxStallMs: 1, p99StallMs: 0.3, gcMaxPauseMs: 0 };
+    const runs = [
+      run("known.met save 100k", "control-no-save", control),
+      run("known.met save 100k", "snapwrite-sliced-fs", {
+        maxStallMs: 5.6,
+        p99StallMs: 5.6,
+        gcMaxPauseMs: 0,
+      }),
+      run("known.met save 100k", "snapwrite-sliced-1ms-fs", {
+        maxStallMs: 1.8,
+        p99StallMs: 1.2,
+        gcMaxPauseMs: 0,
+      }),
+      run("json save 100k", "control-no-save", control),
+      run("json save 100k", "snapwrite-sliced-fs", {
+        maxStallMs: 9,
+        p99StallMs: 7,
+        gcMaxPauseMs: 2,
+      }),
+      run("json save 100k", "snapwrite-sliced-1ms-fs", {
+        maxStallMs: 1.9,
+        p99StallMs: 1.3,
+        gcMaxPauseMs: 1.5,
+      }),
+    ];
+    const goal1 = (withSmall: boolean) =>
+      evaluateGoals({
+        runs: withSmall ? runs : runs.filter((r) => !r.contender.includes("1ms")),
+        codecs: [],
+        jsonCodec: [],
+        warmLoads: [],
+        manyTargets: undefined,
+        recordCounts: [100_000],
+        genericReplicaExports: [],
+      })[0];
+    const goal = goal1(true);
+    expect(goal?.reached).toBe(false);
+    expect(goal?.checks.map((c) => c.reached)).toEqual([false, null, false, null, null, null]);
+    const small = goal?.checks.slice(4) ?? [];
+    expect(small.map((c) => c.label)).toEqual([
+      "known.met save 100k at sliceBudgetMs 1 (not counted)",
+      "json save 100k at sliceBudgetMs 1 (not counted)",
+    ]);
+    expect(small[0]?.measured).toContain("would meet the thresholds: yes");
+    expect(small[1]?.measured).toContain("would meet the thresholds: no (GC)");
+    expect(goal?.why).toContain("slice budget is 4 ms");
+    expect(goal?.why).toContain("sliced p99 5.6–7 ms");
+    expect(goal?.why).toContain("control's p99 0.3 ms");
+    expect(goal?.toClose).toContain(
+      "with sliceBudgetMs 1 the single saves measured p99 1.2–1.3 ms",
+    );
+    expect(goal?.toClose).toContain("in 2 of 2 and within all of them, GC included, in 1 of 2");
+    const text = formatGoals(goal ? [goal] : []);
+    expect(text).toContain("(0 of 2 checks)");
+    expect(text).toContain("· json save 100k at sliceBudgetMs 1 (not counted)");
+    const without = goal1(false);
+    expect(without?.checks).toHaveLength(4);
+    expect(without?.toClose).toContain("sliceBudgetMs 1 was not measured");
+  });
+
   it("judges known.met loading at 1M, the size its goal names, once a run measured 1M", () => {
     const codec = (records: number, decodeMBps: number) => ({
       codec: "known.met",

@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { describe, expect, it, vi } from "vitest";
 import {
   type Codec,
@@ -105,6 +107,31 @@ describe("sliced executor", () => {
     expect(inline.at(-1)).toBe(inline[0]);
     const sliced = await turnsSeenDuringEncode("sliced");
     expect((sliced.at(-1) ?? 0) - (sliced[0] ?? 0)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("lets a due timer run before the next slice when an I/O callback resumed the encode", async () => {
+    // A sink awaiting a writev resumes the encode from an I/O callback (the poll phase); a single
+    // setImmediate from there runs in the same loop iteration, before any timer.
+    const events: string[] = [];
+    let now = 0;
+    const executor = createSlicedExecutor({ budgetMs: 1, now: () => now });
+    const source = chunks(2, (i) => {
+      events.push(`step ${i}`);
+      now += 1;
+    });
+    const pull = (executor.stream(source, context()) as AsyncIterable<Uint8Array>)[
+      Symbol.asyncIterator
+    ]();
+    await pull.next();
+    await stat(tmpdir());
+    setTimeout(() => events.push("timer"), 0);
+    // Make the timer due before the loop reaches its next timers phase.
+    const until = performance.now() + 3;
+    while (performance.now() < until) {
+      // wait
+    }
+    await pull.next();
+    expect(events).toEqual(["step 0", "timer", "step 1"]);
   });
 
   it("keeps going under vitest fake timers: the yield is not a timer", async () => {

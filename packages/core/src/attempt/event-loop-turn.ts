@@ -11,9 +11,15 @@ export function onNextTurn(fn: () => void): void {
   realSetImmediate(fn);
 }
 
-/** Resolves on the next turn of the event loop (see {@link onNextTurn}). Internal. */
-export function yieldWithSetImmediate(): Promise<void> {
+/**
+ * Resolves once due timers have had their turn: two `setImmediate`s in a row. One is not enough when
+ * the caller was resumed by an I/O callback (a sink whose `writev` completed resumes the encode in
+ * the poll phase): its immediate then runs in the check phase of the same loop iteration, before any
+ * timer, and two slices run back to back. The second immediate always runs after a timers phase.
+ * Internal.
+ */
+export function yieldPastDueTimers(): Promise<void> {
   return new Promise<void>((resolve) => {
-    realSetImmediate(resolve);
+    realSetImmediate(() => realSetImmediate(resolve));
   });
 }

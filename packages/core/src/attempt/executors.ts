@@ -1,6 +1,6 @@
 import type { TargetId } from "../contracts/target.js";
 import { PersistenceError } from "../errors/persistence-error.js";
-import { yieldWithSetImmediate } from "./event-loop-turn.js";
+import { yieldPastDueTimers } from "./event-loop-turn.js";
 
 /** What an {@link Executor} learns about the write it drives. */
 export interface ExecutorContext {
@@ -50,8 +50,9 @@ export interface SlicedExecutorOptions {
   /** High-resolution time source for the budget. Default `performance.now`. */
   readonly now?: (() => number) | undefined;
   /**
-   * Yields to the event loop and resolves when it may continue. Default: a `setImmediate` from
-   * `node:timers`.
+   * Yields to the event loop and resolves when it may continue. Default: two `setImmediate`s in a
+   * row, so due timers run before the next slice even when an I/O callback (a sink's completed
+   * `writev`) resumed the current one.
    */
   readonly yieldToEventLoop?: (() => Promise<void>) | undefined;
 }
@@ -67,13 +68,16 @@ export function assertValidSliceBudget(budgetMs: unknown): asserts budgetMs is n
 /**
  * The `sliced` executor: drains the codec in slices and yields to the event loop whenever the time
  * budget of the current slice is spent (measured with `performance.now()`), so a large encode does
- * not freeze the owner thread. Codecs must keep each generator step small.
+ * not freeze the owner thread. Codecs must keep each generator step small. The yield lets due
+ * timers run before the next slice wherever the slice ran: after a sink's I/O callback resumed the
+ * encode (the poll phase), a single `setImmediate` would start the next slice in the same loop
+ * iteration and the owner would wait two budgets for its timers.
  */
 export function createSlicedExecutor(options: SlicedExecutorOptions = {}): Executor {
   const budgetMs = options.budgetMs ?? 4;
   assertValidSliceBudget(budgetMs);
   const now = options.now ?? (() => performance.now());
-  const yieldToEventLoop = options.yieldToEventLoop ?? yieldWithSetImmediate;
+  const yieldToEventLoop = options.yieldToEventLoop ?? yieldPastDueTimers;
   async function* slices(
     chunks: Iterable<Uint8Array>,
     context: ExecutorContext,
