@@ -60,7 +60,6 @@ export function createWorkerReplica<P, O = unknown>(
 
   function spawn(): void {
     const thread = startThread(resolved);
-    thread.unref();
     worker = thread;
     alive = true;
     lostError = undefined;
@@ -109,6 +108,8 @@ export function createWorkerReplica<P, O = unknown>(
     markAbort = () => {
       abortRequested = true;
     };
+    // Only now: adding the first `message` listener references the thread's port again.
+    thread.unref();
   }
 
   function onThreadExit(exitError: PersistenceError, abortRequested: boolean): void {
