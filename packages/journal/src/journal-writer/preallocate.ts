@@ -27,7 +27,10 @@ function neededRange(w: WriterState): { from: number; to: number } | undefined {
   if (w.syncedPosition !== w.position) return undefined;
   const from = Math.max(w.allocatedEnd, w.position);
   if (from - w.position >= w.preallocateBytes / 2) return undefined;
-  const to = Math.min(w.position + w.preallocateBytes, w.maxSegmentBytes + PREALLOCATE_HEADROOM_BYTES);
+  const to = Math.min(
+    w.position + w.preallocateBytes,
+    w.maxSegmentBytes + PREALLOCATE_HEADROOM_BYTES,
+  );
   return to > from ? { from, to } : undefined;
 }
 
