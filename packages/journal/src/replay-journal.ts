@@ -22,14 +22,14 @@ import { type ScanProblem, scanSegmentOffsets } from "./segment-scan.js";
  * - `tolerate-tail` (default): a torn end of the last segment is the tail of an interrupted
  *   append and is ignored (the writer repairs it before its first append); any other damage is
  *   `ERR_CORRUPT` with its offset.
- *
- * In every mode, zeros from the last record to the end of the last segment are no damage: that is
- * the space the writer preallocates (see `preallocateBytes`), or zeros a power loss left, and the
- * writer goes on appending over them.
  * - `point-in-time`: replay stops at the first damage of any kind and reports how many valid
  *   records after it were dropped.
  * - `absolute`: any irregularity, a torn tail included, is `ERR_CORRUPT`.
  * - `salvage`: damaged records are skipped and reported; for recovery tools only.
+ *
+ * In every mode, zeros from the last record to the end of the last segment are no damage: that is
+ * the space the writer preallocates (see `preallocateBytes`), or zeros a power loss left, and the
+ * writer goes on appending over them.
  */
 export type RecoveryMode = "tolerate-tail" | "point-in-time" | "absolute" | "salvage";
 
