@@ -257,7 +257,8 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
       continue;
     }
     const bytes = await readSegment(fs, join(options.dir, file));
-    const scan = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, mode === "salvage");
+    const skip = mode === "salvage";
+    const scan = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, skip, undefined, isLast);
     const view = segmentView(bytes);
     const onRecord = options.onRecord;
     for (const offset of scan.offsets) {

@@ -16,6 +16,18 @@ export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export const RECORD_TYPE_DATA = 1;
 /** Record type of a marker the journal writes for itself. */
 export const RECORD_TYPE_MARK = 2;
+/**
+ * Record flag: the last record of the group it was written with (one `writev`; a single append is
+ * a group of one). Readers before this flag ignore the flags byte.
+ */
+export const RECORD_FLAG_GROUP_END = 0x01;
+/**
+ * Record flag: written over preallocated space, inside the file's size, where a power loss can
+ * persist a later page of a group and not an earlier one. A writer that sets it marks the end of
+ * every group with {@link RECORD_FLAG_GROUP_END}, so replay can tell such a torn group at the end of
+ * the last segment from damage followed by acknowledged records (see `scanSegment`).
+ */
+export const RECORD_FLAG_PREALLOCATED = 0x02;
 
 const MAGIC_BYTES = new TextEncoder().encode(SEGMENT_MAGIC);
 const TWO_32 = 2 ** 32;
@@ -154,11 +166,12 @@ export function encodeRecordInto(
   seq: number,
   codecId: number,
   payload: Uint8Array,
+  flags = 0,
 ): number {
   const length = payload.byteLength;
   view.setUint32(at + 4, length, true);
   target[at + 8] = RECORD_TYPE_DATA;
-  target[at + 9] = 0;
+  target[at + 9] = flags;
   view.setUint16(at + 10, codecId, true);
   putU64(view, at + 12, seq);
   const end = at + RECORD_HEADER_BYTES + length;
