@@ -93,6 +93,18 @@ describe("a group torn by a power loss over preallocated space is a torn tail", 
     });
   }
 
+  it("it is the segment's first group: no group end before it is needed to tell it from damage", async () => {
+    const { fs, records } = journalWith([TORN], ["e"]);
+    const replay = await replayTexts(fs, DIR, "db");
+    expect(replay.texts).toEqual([]);
+    expect(replay.report.tail).toMatchObject({ reason: "torn", offset: at(records, "e").offset });
+    const journal = await openJournal({ fs, dir: DIR, name: "db" });
+    expect(journal.recovery).toMatchObject({ sealed: true, lastSeq: 0 });
+    expect(await journal.append(enc("h"))).toMatchObject({ seq: 1 });
+    await journal.close();
+    expect((await replayTexts(fs, DIR, "db", { recovery: "absolute" })).texts).toEqual(["h"]);
+  });
+
   it("scanSegment reports it as torn only for the last segment", () => {
     const { bytes, records } = buildSegment({ groups: [...ACKED, TORN], padding: 64 });
     punch(bytes, at(records, "e"));
