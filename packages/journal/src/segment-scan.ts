@@ -79,14 +79,14 @@ const TORN_GROUP =
   "group torn by a power loss: records of it validate after this one, none ends a group before the last";
 
 /**
- * Whether the bad record at `damageAt` (seq `expect` expected there) and the valid records from
- * `laterAt` to `end` can all belong to the one group a writer was writing over preallocated space
- * when it stopped: each valid one carries `RECORD_FLAG_PREALLOCATED`, and only the last may carry
- * `RECORD_FLAG_GROUP_END`. Records without flags (an older writer, or a group appended to a
- * growing file) or a group end followed by more records (an acknowledged group after the damage)
- * say no. So does a bad record whose header still reads as the expected seq with a group end (an
- * acknowledged group's last record with a damaged payload): the first record of a group that has
- * records after it ends no group.
+ * Whether the bad record at `damage` and the valid records from `laterAt` to `end` can all belong
+ * to the one group a writer was writing over preallocated space when it stopped: each valid one
+ * carries `RECORD_FLAG_PREALLOCATED`, and only the last may carry `RECORD_FLAG_GROUP_END`. Records
+ * without flags (an older writer, or a group appended to a growing file) or a group end followed
+ * by more records (an acknowledged group after the damage) say no. So does a bad record whose
+ * header still reads as the seq expected there (it reached the disk) but is not what a torn
+ * group's record with records after it has: flags of exactly `RECORD_FLAG_PREALLOCATED` (no group
+ * end) and a length that ends before `laterAt`. That is an acknowledged record, damaged.
  */
 function isTornGroup(
   bytes: Uint8Array,
@@ -97,8 +97,12 @@ function isTornGroup(
   laterAt: number,
 ): boolean {
   const view = segmentView(bytes);
-  const endsGroup = ((bytes[damage.offset + 9] as number) & RECORD_FLAG_GROUP_END) !== 0;
-  if (endsGroup && recordSeqAt(view, damage.offset) === damage.seq) return false;
+  if (recordSeqAt(view, damage.offset) === damage.seq) {
+    const flags = bytes[damage.offset + 9] as number;
+    const length = view.getUint32(damage.offset + 4, true);
+    if (flags !== RECORD_FLAG_PREALLOCATED) return false;
+    if (damage.offset + RECORD_HEADER_BYTES + length > laterAt) return false;
+  }
   const start = { offset: laterAt, seq: recordSeqAt(view, laterAt) };
   const { offsets } = scanSegmentOffsets(bytes, header, end, maxRecordBytes, true, start);
   const last = offsets.length - 1;

@@ -25,18 +25,29 @@ function at(records: BuiltRecord[], text: string): BuiltRecord {
 function journalWith(
   groups: string[][],
   holes: readonly string[],
-  options: { marked?: boolean | ((g: number) => boolean); fill?: number; flip?: boolean } = {},
+  options: { marked?: boolean | ((g: number) => boolean); fill?: number; xor?: Xor } = {},
 ) {
   const fs = createMemoryFs({ [DIR]: null });
   const { bytes, records } = buildSegment({ groups, marked: options.marked, padding: 512 });
   for (const text of holes) {
     const record = at(records, text);
-    // A flipped bit in the payload's last byte, or the whole record lost (zeros, or garbage).
-    if (options.flip === true) bytes[record.end - 1] = (bytes[record.end - 1] as number) ^ 1;
-    else punch(bytes, record, options.fill);
+    const xor = options.xor;
+    // One damaged byte (from the record's start, or from its end when negative), or the whole
+    // record lost (zeros, or garbage).
+    if (xor === undefined) punch(bytes, record, options.fill);
+    else {
+      const i = xor.at < 0 ? record.end + xor.at : record.offset + xor.at;
+      bytes[i] = (bytes[i] as number) ^ xor.mask;
+    }
   }
   const path = writeSegment(fs, DIR, "db", bytes);
   return { fs, records, path };
+}
+
+/** Flips `mask` in the byte `at` of a record (from its end when negative). */
+interface Xor {
+  readonly at: number;
+  readonly mask: number;
 }
 
 const files = (fs: MemoryFs) => JSON.stringify(fs.toJSON());
@@ -173,16 +184,30 @@ describe("damage that a torn group cannot explain stays mid-log damage", () => {
       dropped: 4,
     },
     {
-      what: "a flipped payload bit in the group before the last one's end record",
+      what: "a flipped payload bit in the end record of the group before the last one",
       groups: [...ACKED, TORN],
       holes: ["d"],
-      flip: true,
+      xor: { at: -1, mask: 1 },
       dropped: 3,
+    },
+    {
+      what: "a damaged flags byte in the end record of the group before the last one",
+      groups: [...ACKED, TORN],
+      holes: ["d"],
+      xor: { at: 9, mask: 0x80 },
+      dropped: 3,
+    },
+    {
+      what: "a length field of the last group's first record flipped past the next record",
+      groups: [...ACKED, TORN],
+      holes: ["e"],
+      xor: { at: 5, mask: 0x01 },
+      dropped: 2,
     },
   ];
   for (const c of cases) {
     it(`${c.what}: ERR_CORRUPT under tolerate-tail, the writer refuses to open, point-in-time stops there`, async () => {
-      const { fs, records } = journalWith(c.groups, c.holes, { marked: c.marked, flip: c.flip });
+      const { fs, records } = journalWith(c.groups, c.holes, { marked: c.marked, xor: c.xor });
       const hole = at(records, c.holes[0] as string);
       const damage = { offset: hole.offset, seq: hole.seq };
       await expect(replayTexts(fs, DIR, "db")).rejects.toMatchObject({
