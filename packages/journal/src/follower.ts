@@ -142,10 +142,9 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     }
     const limit = nextHeader === undefined ? bytes.byteLength : nextHeader.prevValidBytes;
     if (position.offset > limit) return { kind: "reset", reset: "rewound" };
-    const scan = scanSegment(bytes, position.header, limit, maxRecordBytes, false, {
-      offset: position.offset,
-      seq: position.expect,
-    });
+    const from = { offset: position.offset, seq: position.expect };
+    const last = nextHeader === undefined;
+    const scan = scanSegment(bytes, position.header, limit, maxRecordBytes, false, from, last);
     const moved: Position = { ...position, offset: scan.validBytes, expect: scan.lastSeq + 1 };
     const fail = (offset: number, reason: CorruptReason, message: string) =>
       corruptError(`journal ${position.file}: ${message}`, offset, reason, {

@@ -65,6 +65,8 @@ export {
   decodeSegmentHeader,
   encodeRecordHeader,
   encodeSegmentHeader,
+  RECORD_FLAG_GROUP_END,
+  RECORD_FLAG_PREALLOCATED,
   RECORD_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
   SEGMENT_MAGIC,

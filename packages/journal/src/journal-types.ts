@@ -34,6 +34,12 @@ export type JournalEvent =
   | { readonly type: "durable"; readonly seq: number }
   | { readonly type: "degraded"; readonly syncMs: number }
   | {
+      /** Writing or syncing zeros ahead of the write position failed: appends go on without. */
+      readonly type: "preallocation-stopped";
+      readonly file: string;
+      readonly error: PersistenceError;
+    }
+  | {
       readonly type: "tail-repaired";
       readonly file: string;
       readonly offset: number;
@@ -68,6 +74,15 @@ export interface OpenJournalOptions {
    * fs); ignored where the platform has no `O_DSYNC`. Default false.
    */
   readonly syncWrites?: boolean | undefined;
+  /**
+   * Under `"commit"`: zero-filled space the writer keeps ahead of its write position in the active
+   * segment, written and synced between groups once less than half of it is left (never past
+   * `maxSegmentBytes` + 64 KiB). A group's sync then overwrites allocated blocks inside the file's
+   * size and commits no metadata. A failed extension fails no append: preallocation stops until the
+   * next segment (event `preallocation-stopped`). 0 disables it; other durabilities never
+   * preallocate. Default 1 MiB.
+   */
+  readonly preallocateBytes?: number | undefined;
   /** Replay at open passes records with seq > `afterSeq` (a snapshot's seq) to `onRecord`. */
   readonly afterSeq?: number | undefined;
   /** Receives every replayed record at open, in seq order. */

@@ -4,9 +4,10 @@ import { positiveInt } from "./journal-writer/writer-state.js";
 
 /**
  * Opens (or creates) the segment journal `<dir>/<name>.wal.*` for appending: replays it (passing
- * records after `afterSeq` to `onRecord`), repairs a torn or zero-filled tail non-destructively
- * (the bytes are copied to `*.torn-*` and a new segment records the valid length of its
- * predecessor) before the first append, then takes appends with group commit.
+ * records after `afterSeq` to `onRecord`), repairs a torn tail non-destructively (the bytes are
+ * copied to `*.torn-*` and a new segment records the valid length of its predecessor) before the
+ * first append, then takes appends with group commit. Zeros after the last record (the space the
+ * writer preallocates) are a clean end, appended over.
  */
 export async function openJournal(options: OpenJournalOptions): Promise<Journal> {
   if (typeof options.dir !== "string" || options.dir === "")

@@ -6,6 +6,7 @@ import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, listDir } from "./journal-fs.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
+  isZero,
   type JournalRecord,
   RECORD_HEADER_BYTES,
   recordAt,
@@ -18,13 +19,17 @@ import { type ScanProblem, scanSegmentOffsets } from "./segment-scan.js";
 
 /**
  * What replay does with damage (the names of RocksDB's WAL recovery modes):
- * - `tolerate-tail` (default): a torn or zero-filled end of the last segment is the tail of an
- *   interrupted append and is ignored (the writer repairs it before its first append); any other
- *   damage is `ERR_CORRUPT` with its offset.
+ * - `tolerate-tail` (default): a torn end of the last segment is the tail of an interrupted
+ *   append and is ignored (the writer repairs it before its first append); any other damage is
+ *   `ERR_CORRUPT` with its offset.
  * - `point-in-time`: replay stops at the first damage of any kind and reports how many valid
  *   records after it were dropped.
  * - `absolute`: any irregularity, a torn tail included, is `ERR_CORRUPT`.
  * - `salvage`: damaged records are skipped and reported; for recovery tools only.
+ *
+ * In every mode, zeros from the last record to the end of the last segment are no damage: that is
+ * the space the writer preallocates (see `preallocateBytes`), or zeros a power loss left, and the
+ * writer goes on appending over them.
  */
 export type RecoveryMode = "tolerate-tail" | "point-in-time" | "absolute" | "salvage";
 
@@ -70,6 +75,11 @@ export interface JournalEnd {
   readonly validBytes: number;
   /** Bytes of that segment's file. */
   readonly fileBytes: number;
+  /**
+   * Zero bytes from `validBytes` to the end of the last segment: space the writer preallocated (or
+   * zeros a power loss left), a clean end rather than a tail. 0 for any other segment.
+   */
+  readonly paddingBytes: number;
   /** Segments after `index` that replay did not use (a torn header, or dropped by `point-in-time`). */
   readonly unused: readonly string[];
 }
@@ -84,7 +94,7 @@ export interface ReplayReport {
   readonly skipped: number;
   /** Segments read. */
   readonly segments: number;
-  /** The torn or zero-filled tail that was ignored, if any. */
+  /** The torn tail that was ignored, if any (zeros after the last record are no tail). */
   readonly tail: ReplayDamage | null;
   /** `point-in-time`: valid records after the stop point that were not replayed. */
   readonly dropped: number;
@@ -143,7 +153,14 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
   let tail: ReplayDamage | null = null;
   const damage: ReplayDamage[] = [];
   let lastSeq = 0;
-  let end: JournalEnd = { files, index: -1, validBytes: 0, fileBytes: 0, unused: [] };
+  let end: JournalEnd = {
+    files,
+    index: -1,
+    validBytes: 0,
+    fileBytes: 0,
+    paddingBytes: 0,
+    unused: [],
+  };
 
   // The last segment may have a torn header: it was being created when the process died.
   let usable = files.length;
@@ -228,11 +245,20 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
       const count = successor.firstSeq - header.firstSeq;
       skipped += Math.max(0, count);
       lastSeq = successor.firstSeq - 1;
-      end = { files, index: i, header, validBytes: limit, fileBytes: entry.size, unused: [] };
+      end = {
+        files,
+        index: i,
+        header,
+        validBytes: limit,
+        fileBytes: entry.size,
+        paddingBytes: 0,
+        unused: [],
+      };
       continue;
     }
     const bytes = await readSegment(fs, join(options.dir, file));
-    const scan = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, mode === "salvage");
+    const skip = mode === "salvage";
+    const scan = scanSegmentOffsets(bytes, header, limit, maxRecordBytes, skip, undefined, isLast);
     const view = segmentView(bytes);
     const onRecord = options.onRecord;
     for (const offset of scan.offsets) {
@@ -249,22 +275,26 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
     const lastOffset = scan.offsets[scan.offsets.length - 1];
     const lastRecord = lastOffset === undefined ? undefined : recordAt(bytes, view, lastOffset);
     lastSeq = mode === "salvage" && lastRecord !== undefined ? lastRecord.seq : scan.lastSeq;
+    const validBytes =
+      mode === "salvage" && lastRecord !== undefined
+        ? lastRecord.offset + RECORD_HEADER_BYTES + lastRecord.payload.byteLength
+        : scan.validBytes;
+    const padded = isLast && isZero(bytes, validBytes, bytes.byteLength);
     end = {
       files,
       index: i,
       header,
-      validBytes:
-        mode === "salvage" && lastRecord !== undefined
-          ? lastRecord.offset + RECORD_HEADER_BYTES + lastRecord.payload.byteLength
-          : scan.validBytes,
+      validBytes,
       fileBytes: bytes.byteLength,
+      paddingBytes: padded ? bytes.byteLength - validBytes : 0,
       unused: files.slice(usable),
     };
     for (const s of scan.skipped) damage.push(damageOf(file, s));
     const problem = scan.problem;
-    if (problem === undefined || mode === "salvage") continue;
+    // Zeros after the last record of the last segment are its preallocated space: a clean end.
+    if (problem === undefined || mode === "salvage" || padded) continue;
     const d = damageOf(file, problem);
-    const isTail = isLast && (problem.reason === "torn" || problem.reason === "zero");
+    const isTail = isLast && problem.reason === "torn";
     if (isTail && mode !== "absolute") {
       tail = d;
       continue;

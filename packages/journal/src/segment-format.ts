@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { corruptError } from "./corrupt.js";
 import { crc32c } from "./crc32c.js";
 
@@ -15,6 +16,18 @@ export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export const RECORD_TYPE_DATA = 1;
 /** Record type of a marker the journal writes for itself. */
 export const RECORD_TYPE_MARK = 2;
+/**
+ * Record flag: the last record of the group it was written with (one `writev`; a single append is
+ * a group of one). Readers before this flag ignore the flags byte.
+ */
+export const RECORD_FLAG_GROUP_END = 0x01;
+/**
+ * Record flag: written over preallocated space, inside the file's size, where a power loss can
+ * persist a later page of a group and not an earlier one. A writer that sets it marks the end of
+ * every group with {@link RECORD_FLAG_GROUP_END}, so replay can tell such a torn group at the end of
+ * the last segment from damage followed by acknowledged records (see `scanSegment`).
+ */
+export const RECORD_FLAG_PREALLOCATED = 0x02;
 
 const MAGIC_BYTES = new TextEncoder().encode(SEGMENT_MAGIC);
 const TWO_32 = 2 ** 32;
@@ -153,11 +166,12 @@ export function encodeRecordInto(
   seq: number,
   codecId: number,
   payload: Uint8Array,
+  flags = 0,
 ): number {
   const length = payload.byteLength;
   view.setUint32(at + 4, length, true);
   target[at + 8] = RECORD_TYPE_DATA;
-  target[at + 9] = 0;
+  target[at + 9] = flags;
   view.setUint16(at + 10, codecId, true);
   putU64(view, at + 12, seq);
   const end = at + RECORD_HEADER_BYTES + length;
@@ -186,9 +200,22 @@ export type RecordRead =
       readonly message: string;
     };
 
-/** True when `bytes[start, end)` holds only zero bytes. */
+/** Bytes {@link isZero} looks at one by one before it compares whole pieces. */
+const ZERO_HEAD_BYTES = 64;
+const ZERO_PIECE = new Uint8Array(64 * 1024);
+
+/**
+ * True when `bytes[start, end)` holds only zero bytes. Its first bytes are looked at one by one
+ * (a record's checksum is rarely zero, so a valid record costs no more); a long zero run, such as
+ * a segment's preallocated space, is compared in 64 KiB pieces.
+ */
 export function isZero(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
+  const head = Math.min(end, start + ZERO_HEAD_BYTES);
+  for (let i = start; i < head; i++) if (bytes[i] !== 0) return false;
+  for (let at = head; at < end; at += ZERO_PIECE.byteLength) {
+    const n = Math.min(ZERO_PIECE.byteLength, end - at);
+    if (Buffer.compare(bytes.subarray(at, at + n), ZERO_PIECE.subarray(0, n)) !== 0) return false;
+  }
   return true;
 }
 

@@ -1,6 +1,8 @@
 import {
   checkRecordAt,
   type JournalRecord,
+  RECORD_FLAG_GROUP_END,
+  RECORD_FLAG_PREALLOCATED,
   RECORD_HEADER_BYTES,
   RECORD_TYPE_DATA,
   RECORD_TYPE_MARK,
@@ -16,7 +18,10 @@ import {
 export interface ScanProblem {
   /** Offset of the first bad byte (a record header). */
   readonly offset: number;
-  /** `torn`/`zero` when nothing valid follows; otherwise what is wrong with the bytes at `offset`. */
+  /**
+   * `torn`/`zero` when nothing valid follows (or, at the end of the last segment, only the rest of
+   * a group torn by a power loss: see {@link scanSegment}); otherwise what is wrong at `offset`.
+   */
   readonly reason: "torn" | "zero" | "length" | "checksum" | "record" | "sequence";
   readonly message: string;
   /** Offset of the next record that validates after the damage (there is mid-segment damage), if any. */
@@ -70,6 +75,44 @@ export function findLaterRecord(
   return undefined;
 }
 
+const TORN_GROUP =
+  "group torn by a power loss: records of it validate after this one, none ends a group before the last";
+
+/**
+ * Whether the bad record at `damage` and the valid records from `laterAt` to `end` can all belong
+ * to the one group a writer was writing over preallocated space when it stopped: each valid one
+ * carries `RECORD_FLAG_PREALLOCATED`, and only the last may carry `RECORD_FLAG_GROUP_END`. Records
+ * without flags (an older writer, or a group appended to a growing file) or a group end followed
+ * by more records (an acknowledged group after the damage) say no. So does a bad record whose
+ * header still reads as the seq expected there (it reached the disk) but is not what a torn
+ * group's record with records after it has: flags of exactly `RECORD_FLAG_PREALLOCATED` (no group
+ * end) and a length that ends before `laterAt`. That is an acknowledged record, damaged.
+ */
+function isTornGroup(
+  bytes: Uint8Array,
+  header: SegmentHeader,
+  end: number,
+  maxRecordBytes: number,
+  damage: ScanStart,
+  laterAt: number,
+): boolean {
+  const view = segmentView(bytes);
+  if (recordSeqAt(view, damage.offset) === damage.seq) {
+    const flags = bytes[damage.offset + 9] as number;
+    const length = view.getUint32(damage.offset + 4, true);
+    if (flags !== RECORD_FLAG_PREALLOCATED) return false;
+    if (damage.offset + RECORD_HEADER_BYTES + length > laterAt) return false;
+  }
+  const start = { offset: laterAt, seq: recordSeqAt(view, laterAt) };
+  const { offsets } = scanSegmentOffsets(bytes, header, end, maxRecordBytes, true, start);
+  const last = offsets.length - 1;
+  return offsets.every((at, k) => {
+    const flags = bytes[at + 9] as number;
+    if ((flags & RECORD_FLAG_PREALLOCATED) === 0) return false;
+    return k === last || (flags & RECORD_FLAG_GROUP_END) === 0;
+  });
+}
+
 /**
  * A bad record with nothing valid after it is a torn tail, whatever its bytes look like; a bad
  * record with a valid one after it is mid-segment damage, even when its length field points past
@@ -97,6 +140,16 @@ function classify(found: ScanProblem, laterAt: number | undefined): ScanProblem 
  * `salvage` skips to the next record that validates and goes on. Records must continue the seq
  * from the header's `firstSeq` one by one; a record that validates with another seq is a problem.
  * `from` resumes a scan at a record boundary found earlier (a follower's position).
+ *
+ * With `lastSegment` (the segment a writer appends to), a bad record with valid records after it
+ * is a torn tail rather than damage when it can only be the start of the one group that was being
+ * written: every valid record after it carries `RECORD_FLAG_PREALLOCATED` and none but the last
+ * of them `RECORD_FLAG_GROUP_END`, and the bad record's header, if it still reads as the seq
+ * expected there, has exactly `RECORD_FLAG_PREALLOCATED` and a length that ends before the next
+ * valid record. A power loss while a group overwrote preallocated space can
+ * persist a later page of it and not an earlier one; the writer writes one group at a time, so
+ * an acknowledged group after the damage would show its end flag. The scan stops there (with
+ * `salvage` too) and reports reason `torn`.
  */
 export function scanSegment(
   bytes: Uint8Array,
@@ -105,6 +158,7 @@ export function scanSegment(
   maxRecordBytes: number,
   salvage = false,
   from: ScanStart = { offset: SEGMENT_HEADER_BYTES, seq: header.firstSeq },
+  lastSegment = false,
 ): SegmentScan {
   const { offsets, ...scan } = scanSegmentOffsets(
     bytes,
@@ -113,6 +167,7 @@ export function scanSegment(
     maxRecordBytes,
     salvage,
     from,
+    lastSegment,
   );
   const view = segmentView(bytes);
   return { records: offsets.map((offset) => recordAt(bytes, view, offset)), ...scan };
@@ -136,6 +191,7 @@ export function scanSegmentOffsets(
   maxRecordBytes: number,
   salvage = false,
   from: ScanStart = { offset: SEGMENT_HEADER_BYTES, seq: header.firstSeq },
+  lastSegment = false,
 ): SegmentOffsets {
   const end = Math.min(limit, bytes.byteLength);
   const view = segmentView(bytes);
@@ -174,9 +230,16 @@ export function scanSegmentOffsets(
       found.reason === "zero"
         ? undefined
         : findLaterRecord(bytes, offset + 1, end, header.salt, maxRecordBytes, expect - 1);
+    unbroken = false;
+    if (lastSegment && laterAt !== undefined && found.reason !== "sequence") {
+      const damage = { offset, seq: expect };
+      if (isTornGroup(bytes, header, end, maxRecordBytes, damage, laterAt)) {
+        problem ??= { offset, reason: "torn", message: TORN_GROUP };
+        break;
+      }
+    }
     const classified = classify(found, laterAt);
     if (problem === undefined) problem = classified;
-    unbroken = false;
     if (!salvage || laterAt === undefined) break;
     skipped.push(classified);
     offset = laterAt;

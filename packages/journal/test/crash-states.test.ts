@@ -1,10 +1,18 @@
 import type { FsPort } from "@snapwrite/core";
 import { type CrashableFs, createCrashableFs, createFaultyFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
-import { type Journal, openJournal } from "../src/index.js";
+import {
+  decodeSegmentHeader,
+  type Journal,
+  openJournal,
+  SEGMENT_HEADER_BYTES,
+  scanSegment,
+} from "../src/index.js";
 import { enc, replayTexts } from "./helpers.js";
 
 const DIR = "/j";
+/** Small zero-filled windows, so that the appends below cross several extensions. */
+const PREALLOCATE = 256;
 
 interface Outcomes {
   /** Acknowledged payloads in seq order, with the trace length when each was acknowledged. */
@@ -50,13 +58,19 @@ async function checkEveryState(crash: CrashableFs, out: Outcomes, minStates = 20
     const mustHave = out.acked.filter((a) => a.at <= state.afterOp).length;
     expect(kept, context).toBeGreaterThanOrEqual(mustHave);
     expect(new Set(texts).size, context).toBe(texts.length);
-    const journal = await openJournal({ fs: fs as FsPort, dir: DIR, name: "db" }).catch(
-      (e: unknown) => {
-        throw new Error(
-          `open: ${state.description}: ${String(e)} ${JSON.stringify([...state.files.keys()])}`,
-        );
-      },
-    );
+    const journal = await openJournal({
+      fs: fs as FsPort,
+      dir: DIR,
+      name: "db",
+      preallocateBytes: PREALLOCATE,
+    }).catch((e: unknown) => {
+      throw new Error(
+        `open: ${state.description}: ${String(e)} ${JSON.stringify([...state.files.keys()])}`,
+      );
+    });
+    // Zeros after the last record (a window written, synced or not, or torn) are never a tail.
+    expect(journal.recovery.tail?.reason, context).not.toBe("zero");
+    if (zeroTail(state.files)) expect(journal.recovery.sealed, context).toBe(false);
     await journal.append(enc("after"));
     await journal.close();
     const again = await replayTexts(fs, DIR, "db", { recovery: "absolute" });
@@ -64,10 +78,29 @@ async function checkEveryState(crash: CrashableFs, out: Outcomes, minStates = 20
   }
 }
 
+/** True when the newest segment of `files` ends in zeros after its last record (a whole one). */
+function zeroTail(files: ReadonlyMap<string, Uint8Array>): boolean {
+  const last = [...files.keys()]
+    .filter((f) => f.includes(".wal."))
+    .sort()
+    .at(-1);
+  const bytes = last === undefined ? undefined : files.get(last);
+  if (bytes === undefined || bytes.byteLength <= SEGMENT_HEADER_BYTES) return false;
+  const header = decodeSegmentHeader(bytes);
+  const scan = scanSegment(bytes, header, bytes.byteLength, 1 << 20);
+  return scan.problem?.reason === "zero";
+}
+
 describe("journal crash states", () => {
   it("appends, group commit and a size roll: every crash state recovers the acknowledged prefix", async () => {
     const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 1500 });
-    const journal = await openJournal({ fs: crash, dir: DIR, name: "db", maxSegmentBytes: 90 });
+    const journal = await openJournal({
+      fs: crash,
+      dir: DIR,
+      name: "db",
+      maxSegmentBytes: 90,
+      preallocateBytes: PREALLOCATE,
+    });
     const out: Outcomes = { acked: [], failed: new Map() };
     await appendAll(journal, crash, ["a1"], out);
     await appendAll(journal, crash, ["b1", "b2", "b3"], out);
@@ -84,7 +117,12 @@ describe("journal crash states", () => {
   it("a seal-and-roll after an fsync error: no crash state shows the failed group", async () => {
     const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 1500 });
     const faulty = createFaultyFs(crash);
-    const journal = await openJournal({ fs: faulty, dir: DIR, name: "db" });
+    const journal = await openJournal({
+      fs: faulty,
+      dir: DIR,
+      name: "db",
+      preallocateBytes: PREALLOCATE,
+    });
     const out: Outcomes = { acked: [], failed: new Map() };
     await appendAll(journal, crash, ["a1", "a2"], out);
     faulty.addFaults([{ op: "datasync", fault: { error: "EIO" } }]);
@@ -100,16 +138,28 @@ describe("journal crash states", () => {
 
   it("tail repair at open: every crash state of the repair recovers the same records", async () => {
     const seed = createCrashableFs({ files: { [DIR]: null } });
-    const first = await openJournal({ fs: seed, dir: DIR, name: "db" });
+    const first = await openJournal({
+      fs: seed,
+      dir: DIR,
+      name: "db",
+      preallocateBytes: PREALLOCATE,
+    });
     for (const t of ["a", "b", "c"]) await first.append(enc(t));
+    const valid = first.state.segmentBytes;
     await first.close();
     const [file] = (await seed.readdir(DIR)).filter((f) => f.includes(".wal."));
     const bytes = await seed.readFile(`${DIR}/${file}`);
     const crash = createCrashableFs({
-      files: { [`${DIR}/${file}`]: bytes.subarray(0, bytes.length - 2) },
+      // The last record cut short (the zeros preallocated after it cut off too).
+      files: { [`${DIR}/${file}`]: bytes.subarray(0, valid - 2) },
       maxStates: 1000,
     });
-    const journal = await openJournal({ fs: crash, dir: DIR, name: "db" });
+    const journal = await openJournal({
+      fs: crash,
+      dir: DIR,
+      name: "db",
+      preallocateBytes: PREALLOCATE,
+    });
     const out: Outcomes = {
       acked: [
         { text: "a", at: 0 },
@@ -121,4 +171,29 @@ describe("journal crash states", () => {
     await journal.close();
     await checkEveryState(crash, out, 5);
   });
+
+  for (const syncWrites of [false, true]) {
+    it(`zero-filled windows written between groups${syncWrites ? " (O_DSYNC)" : ""}: a crash during a zero write, after it or before its sync recovers the acknowledged prefix`, async () => {
+      const crash = createCrashableFs({ files: { [DIR]: null }, maxStates: 1500 });
+      const journal = await openJournal({
+        fs: crash,
+        dir: DIR,
+        name: "db",
+        syncWrites,
+        preallocateBytes: PREALLOCATE,
+      });
+      const out: Outcomes = { acked: [], failed: new Map() };
+      for (let i = 0; i < 8; i++) {
+        await appendAll(journal, crash, [`g${i}-${"x".repeat(40)}`, `h${i}`], out);
+      }
+      await journal.close();
+      expect(out.failed.size).toBe(0);
+      // Groups write 86 bytes and headers 40: the writes of at least half a window are its zeros.
+      const zeroWrites = crash.trace.filter(
+        (t) => t.op === "write" && (t.bytes ?? 0) >= PREALLOCATE / 2,
+      );
+      expect(zeroWrites.length).toBeGreaterThan(2);
+      await checkEveryState(crash, out);
+    });
+  }
 });

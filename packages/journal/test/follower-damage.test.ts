@@ -13,10 +13,20 @@ import { dec, enc } from "./helpers.js";
 
 const DIR = "/j";
 
-/** Sixty records over segments of 2 KiB (two with small payloads, six with wide ones); `wide` payloads are ≥ 64 B (the native CRC path). */
+/**
+ * Sixty records over segments of 2 KiB (two with small payloads, six with wide ones); `wide`
+ * payloads are ≥ 64 B (the native CRC path). Written without preallocation, so that each segment
+ * ends at its last record: the damage below is placed relative to the files' ends.
+ */
 async function sixtyRecords(wide: boolean) {
   const fs = createMemoryFs({ [DIR]: null });
-  const journal = await openJournal({ fs, dir: DIR, name: "db", maxSegmentBytes: 2048 });
+  const journal = await openJournal({
+    fs,
+    dir: DIR,
+    name: "db",
+    maxSegmentBytes: 2048,
+    preallocateBytes: 0,
+  });
   const texts: string[] = [];
   for (let i = 0; i < 60; i++) {
     const text = wide ? `payload-${i}-${"p".repeat(64 + i * 3)}` : `p-${i}-${"-".repeat(i % 20)}`;
@@ -79,7 +89,8 @@ describe("a follower on a damaged journal", () => {
 
   it("a flipped length in the active segment: the records before it, then ERR_CORRUPT reason length", async () => {
     const fs = createMemoryFs({ [DIR]: null });
-    const journal = await openJournal({ fs, dir: DIR, name: "db" });
+    // No preallocated zeros: the flipped length then points past the end of the file.
+    const journal = await openJournal({ fs, dir: DIR, name: "db", preallocateBytes: 0 });
     const receipts = [];
     for (let i = 1; i <= 20; i++) receipts.push(await journal.append(enc(`rec-${i}`)));
     await journal.close();

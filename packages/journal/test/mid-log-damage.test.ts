@@ -12,10 +12,13 @@ import { enc, replayTexts } from "./helpers.js";
 
 const DIR = "/j";
 
-/** Twenty records closed cleanly; returns the fs and each append's receipt. */
+/**
+ * Twenty records closed cleanly, written without preallocation (each segment ends at its last
+ * record, where the damage below is placed); returns the fs and each append's receipt.
+ */
 async function twenty(options: { maxSegmentBytes?: number } = {}) {
   const fs = createMemoryFs({ [DIR]: null });
-  const journal = await openJournal({ fs, dir: DIR, name: "db", ...options });
+  const journal = await openJournal({ fs, dir: DIR, name: "db", preallocateBytes: 0, ...options });
   const receipts = [];
   for (let i = 1; i <= 20; i++) receipts.push(await journal.append(enc(`rec-${i}`)));
   await journal.close();

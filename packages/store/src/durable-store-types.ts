@@ -151,7 +151,7 @@ export interface StoreLoadReport {
   readonly replayed: number;
   /** Seq of the loaded state. */
   readonly seq: number;
-  /** A torn or zero-filled journal tail that was ignored (and repaired aside), if any. */
+  /** A torn journal tail that was ignored (and repaired aside), if any; zeros after the last record (preallocated space) are none. */
   readonly tail: ReplayDamage | null;
   /** Files moved aside: unusable snapshots and damaged journal tails. Nothing is deleted. */
   readonly quarantined: readonly string[];

@@ -10,6 +10,7 @@ import type {
   JournalState,
 } from "../journal-types.js";
 import { RECORD_HEADER_BYTES } from "../segment-format.js";
+import { extendWindow } from "./preallocate.js";
 import { recover } from "./recover.js";
 import { removeSegmentsThrough, rollNow, syncNow } from "./seal-and-roll.js";
 import { takeGroup, writeGroup } from "./write-group.js";
@@ -137,17 +138,18 @@ export class JournalWriter extends WriterState implements Journal {
         if ("task" in head) {
           this.queue.shift();
           await head.task();
-          continue;
-        }
-        if (this.readOnlyError !== undefined) {
+        } else if (this.readOnlyError !== undefined) {
           this.queue.shift();
           head.reject(this.readOnlyFailure());
           continue;
+        } else {
+          await writeGroup(this, takeGroup(this, this.queue));
+          if (this.readOnlyError === undefined && this.position >= this.maxSegmentBytes) {
+            await rollNow(this).catch(() => undefined);
+          }
         }
-        await writeGroup(this, takeGroup(this, this.queue));
-        if (this.readOnlyError === undefined && this.position >= this.maxSegmentBytes) {
-          await rollNow(this).catch(() => undefined);
-        }
+        // After the acknowledgements: the next group waits for it, no acknowledged one does.
+        await extendWindow(this);
       }
     } finally {
       this.running = false;

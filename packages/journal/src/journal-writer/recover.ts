@@ -2,6 +2,7 @@ import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
 import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
+import { extendWindow } from "./preallocate.js";
 import { startSegment } from "./start-segment.js";
 import type { WriterState } from "./writer-state.js";
 
@@ -28,17 +29,20 @@ export async function recover(w: WriterState): Promise<void> {
   const quarantined = await moveUnusedAside(w, end.unused);
   w.segments = end.index < 0 ? [] : (end.files.slice(0, end.index + 1) as string[]);
   let sealed = false;
+  let started = false;
   if (end.index < 0 || end.header === undefined) {
     const firstSeq = options.firstSeq ?? (options.afterSeq ?? 0) + 1;
     w.lastSeq = firstSeq - 1;
     w.durableSeq = w.lastSeq;
     await startSegment(w, firstSeq, 0, []);
+    started = true;
   } else {
     w.lastSeq = report.lastSeq;
     w.durableSeq = report.lastSeq;
     const file = end.files[end.index] as string;
-    if (end.validBytes === end.fileBytes) {
-      await reuse(w, file, end.header.salt, end.fileBytes);
+    // Zeros after the last record (preallocated space) are a clean end: appends overwrite them.
+    if (end.validBytes + end.paddingBytes === end.fileBytes) {
+      await reuse(w, file, end.header.salt, end.validBytes, end.fileBytes);
     } else {
       const torn = await quarantineTail(w, file, end.validBytes, end.fileBytes);
       if (torn !== undefined) quarantined.push(torn);
@@ -46,6 +50,7 @@ export async function recover(w: WriterState): Promise<void> {
       await syncFile(w, file);
       await startSegment(w, report.lastSeq + 1, end.validBytes, []);
       sealed = true;
+      started = true;
       w.emit({
         type: "tail-repaired",
         file,
@@ -56,6 +61,9 @@ export async function recover(w: WriterState): Promise<void> {
     }
   }
   w.recovery = { ...report, quarantined, sealed };
+  // A segment this open started gets its zero-filled space now; a reused one after its first
+  // group, so that reopening without appends changes no file.
+  if (started) await extendWindow(w);
 }
 
 /**
@@ -115,8 +123,14 @@ async function quarantineTail(
   return aside;
 }
 
-/** Makes an intact last segment the active one again. */
-async function reuse(w: WriterState, file: string, salt: number, size: number): Promise<void> {
+/** Makes an intact last segment (valid up to `size`, zeros up to `fileBytes`) the active one again. */
+async function reuse(
+  w: WriterState,
+  file: string,
+  salt: number,
+  size: number,
+  fileBytes: number,
+): Promise<void> {
   try {
     w.handle = await w.fs.open(w.path(file), w.segmentFlags("r+"));
   } catch (error) {
@@ -126,4 +140,6 @@ async function reuse(w: WriterState, file: string, salt: number, size: number): 
   w.salt = salt;
   w.position = size;
   w.syncedPosition = size;
+  w.allocatedEnd = fileBytes;
+  w.preallocating = w.preallocateBytes > 0;
 }

@@ -52,6 +52,8 @@ export async function startSegment(
   w.salt = salt;
   w.position = total;
   w.syncedPosition = total;
+  w.allocatedEnd = total;
+  w.preallocating = w.preallocateBytes > 0;
   w.segments.push(file);
   const last = retained[retained.length - 1];
   w.durableSeq = last === undefined ? firstSeq - 1 : last.seq;

@@ -1,6 +1,10 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { encodeRecordInto } from "../segment-format.js";
+import {
+  encodeRecordInto,
+  RECORD_FLAG_GROUP_END,
+  RECORD_FLAG_PREALLOCATED,
+} from "../segment-format.js";
 import { seal } from "./seal-and-roll.js";
 import { writeAllAt } from "./start-segment.js";
 import {
@@ -44,17 +48,39 @@ function forEachRecord(
 }
 
 /**
- * Encodes a group's records (seqs from `firstSeq`) into one buffer: the single `writev` then has
- * one part, and the checksums run over contiguous bytes.
+ * Whether a group written at `start` may land over preallocated space, inside the file's size:
+ * there a power loss can persist a later page of it and not an earlier one, so its records carry
+ * `RECORD_FLAG_PREALLOCATED` (replay then tells such a torn group from damage; see `scanSegment`).
+ * Appended to a growing file, the size is committed after the data and hides such a tear.
  */
-function encodeGroup(w: WriterState, group: readonly Pending[], firstSeq: number): Uint8Array {
+function overPreallocated(w: WriterState, start: number): boolean {
+  return w.preallocateBytes > 0 || start < w.allocatedEnd;
+}
+
+/**
+ * Encodes a group's records (seqs from `firstSeq`) into one buffer: the single `writev` then has
+ * one part, and the checksums run over contiguous bytes. The last record carries
+ * `RECORD_FLAG_GROUP_END`.
+ */
+function encodeGroup(
+  w: WriterState,
+  group: readonly Pending[],
+  firstSeq: number,
+  start: number,
+): Uint8Array {
   let total = 0;
-  for (const p of group) total += pendingBytes(p);
+  let records = 0;
+  for (const p of group) {
+    total += pendingBytes(p);
+    records += recordCount(p);
+  }
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer, bytes.byteOffset, total);
+  const base = overPreallocated(w, start) ? RECORD_FLAG_PREALLOCATED : 0;
   let at = 0;
   forEachRecord(group, (payload, codecId, i) => {
-    at = encodeRecordInto(bytes, view, at, w.salt, firstSeq + i, codecId, payload);
+    const flags = i === records - 1 ? base | RECORD_FLAG_GROUP_END : base;
+    at = encodeRecordInto(bytes, view, at, w.salt, firstSeq + i, codecId, payload, flags);
   });
   return bytes;
 }
@@ -91,7 +117,7 @@ export async function writeGroup(w: WriterState, group: Pending[]): Promise<void
   const handle = w.handle as FsFileHandle;
   const firstSeq = w.lastSeq + 1;
   const start = w.position;
-  const bytes = encodeGroup(w, group, firstSeq);
+  const bytes = encodeGroup(w, group, firstSeq, start);
   try {
     await writeAllAt(handle, [bytes], start, bytes.byteLength);
   } catch (error) {

@@ -66,6 +66,16 @@ export function positiveInt(value: number | undefined, fallback: number, what: s
   return v;
 }
 
+export function nonNegativeInt(value: number | undefined, fallback: number, what: string): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new RangeError(`openJournal: ${what} must be a non-negative integer`);
+  return v;
+}
+
+/** Default of `preallocateBytes`: zero-filled space kept ahead of the write position. */
+export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024;
+
 /**
  * What the parts of a journal writer share: its resolved options, the active segment and the
  * sequence and durability counters, with the small steps they all use.
@@ -83,6 +93,12 @@ export class WriterState {
   readonly random: () => number;
   /** `O_DSYNC` when each group's write is also its sync (see `syncWrites`), else 0. */
   readonly syncWriteFlag: number;
+  /** Zero-filled space kept ahead of the write position (see `preallocateBytes`); 0: none. */
+  readonly preallocateBytes: number;
+  /** End of the zero-filled space of the active segment (at least `position` once written past). */
+  allocatedEnd = 0;
+  /** Whether the active segment is still preallocated; a failed extension stops it until the next segment. */
+  preallocating = false;
   handle: FsFileHandle | undefined;
   file = "";
   salt = 0;
@@ -123,6 +139,14 @@ export class WriterState {
     this.random = options.random ?? Math.random;
     const dsync = constants.O_DSYNC ?? 0;
     this.syncWriteFlag = options.syncWrites === true && this.durability === "commit" ? dsync : 0;
+    const preallocate = nonNegativeInt(
+      options.preallocateBytes,
+      DEFAULT_PREALLOCATE_BYTES,
+      "preallocateBytes",
+    );
+    // Only where every group is synced: then an extension never syncs a group's data, and its
+    // failure can hide no error of an acknowledged write.
+    this.preallocateBytes = this.durability === "commit" ? preallocate : 0;
   }
 
   /** The flags an active segment is opened with: `base` (`"wx"` or `"r+"`), plus `O_DSYNC`. */
