@@ -6,8 +6,12 @@ import { JournalPrefetch } from "../src/durable-store/journal-prefetch.js";
 const DIR = "/j";
 const path = (firstSeq: number) => `${DIR}/${segmentFileName("s", firstSeq, 0)}`;
 
-/** A memory fs holding segments starting at seqs 1, 11 and 21, whose `readFile`s are counted. */
-function counted(): { fs: MemoryFs; reads: string[] } {
+/**
+ * A memory fs holding segments starting at seqs 1, 11 and 21, whose reads are counted: a
+ * `readFile`, or an `open` with numeric flags (how a read-ahead opens a file it reads whole).
+ * `failNext` makes the next counted read fail with EIO.
+ */
+function counted(): { fs: MemoryFs; reads: string[]; failNext: () => void } {
   const fs = createMemoryFs({
     [path(1)]: "first segment",
     [path(11)]: "second segment",
@@ -15,12 +19,29 @@ function counted(): { fs: MemoryFs; reads: string[] } {
     [`${DIR}/s.snap.0000000000000014`]: "snapshot",
   });
   const reads: string[] = [];
+  let fail = false;
+  const count = (p: string) => {
+    reads.push(p);
+    if (!fail) return;
+    fail = false;
+    throw Object.assign(new Error("EIO"), { code: "EIO" });
+  };
   const readFile = fs.readFile.bind(fs);
   fs.readFile = async (p: string) => {
-    reads.push(p);
+    count(p);
     return readFile(p);
   };
-  return { fs, reads };
+  const open = fs.open.bind(fs);
+  fs.open = async (p: string, flags: string | number, mode?: number) => {
+    if (typeof flags === "number") count(p);
+    return open(p, flags, mode);
+  };
+  return { fs, reads, failNext: () => (fail = true) };
+}
+
+/** Lets the memory fs's pending reads finish. */
+async function settleIo(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -46,6 +67,7 @@ describe("JournalPrefetch", () => {
     const { fs, reads } = counted();
     const prefetch = new JournalPrefetch(fs, DIR, "s", Promise.resolve(0), 1024);
     await prefetch.started;
+    await settleIo(); // the read-ahead has read the file's bytes
     fs.vol.appendFileSync(path(21), " and more");
     expect(text(await prefetch.fs.readFile(path(21)))).toBe("third and more");
     expect(reads.filter((p) => p === path(21))).toHaveLength(2);
@@ -63,17 +85,8 @@ describe("JournalPrefetch", () => {
   });
 
   it("leaves a failed read-ahead to the journal's own read, and discard drops what is unused", async () => {
-    const { fs, reads } = counted();
-    const readFile = fs.readFile;
-    let failFirst = true;
-    fs.readFile = async (p: string) => {
-      if (failFirst) {
-        failFirst = false;
-        reads.push(p);
-        throw Object.assign(new Error("EIO"), { code: "EIO" });
-      }
-      return readFile(p);
-    };
+    const { fs, reads, failNext } = counted();
+    failNext();
     const prefetch = new JournalPrefetch(fs, DIR, "s", Promise.resolve(14), 1024);
     await prefetch.started;
     // The reads ahead start in chain order: the first one, of the second segment, failed.
