@@ -1,3 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { constants } from "node:fs";
+import * as nodeFs from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FsPort } from "@snapwrite/core";
 import { segmentFileName } from "@snapwrite/journal";
 import { createMemoryFs, type MemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
@@ -96,5 +102,45 @@ describe("JournalPrefetch", () => {
     const before = reads.length;
     await prefetch.fs.readFile(path(21));
     expect(reads.length).toBe(before + 1);
+  });
+
+  it("never blocks on a FIFO at a segment's name: every fs call of the read-ahead settles", async () => {
+    const dir = await nodeFs.mkdtemp(join(tmpdir(), "prefetch-fifo-"));
+    const fifo = join(dir, segmentFileName("s", 1, 0));
+    execFileSync("mkfifo", [fifo]);
+    // `node:fs/promises`, recording the promise of every call made through it.
+    const calls: Promise<unknown>[] = [];
+    const watched = new Proxy({} as FsPort, {
+      get(_blank, property) {
+        const value = Reflect.get(nodeFs, property);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const result = value.apply(nodeFs, args);
+          if (result instanceof Promise) calls.push(result.catch(() => undefined));
+          return result;
+        };
+      },
+    });
+    try {
+      const prefetch = new JournalPrefetch(watched, dir, "s", Promise.resolve(0), 1024);
+      await prefetch.started;
+      expect(calls.length).toBeGreaterThan(0);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        Promise.all(calls).then(() => "settled"),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve("still waiting"), 2_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      expect(outcome).toBe("settled");
+      prefetch.discard();
+    } finally {
+      // A read blocked in the FIFO's open (before the fix) gets a writer and ends.
+      await nodeFs
+        .open(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+        .then((handle) => handle.close())
+        .catch(() => undefined);
+      await nodeFs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
