@@ -19,8 +19,8 @@ export interface WarmLoaded<S> {
 
 /**
  * Loads the newest good snapshot, opens the journal after it and replays its records (sliced, so
- * the event loop keeps running); with a `lock`, the caller holds it already. Sets the core's snapshot counters; the caller swaps the journal
- * and root in.
+ * the event loop keeps running); with a `lock`, the caller holds it already. Sets the core's
+ * snapshot counters; the caller swaps the journal and root in.
  */
 export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoaded<S>> {
   const started = core.clock.now();
