@@ -2,10 +2,12 @@ import { PersistenceError } from "@snapwrite/core";
 import type { StoreCloseReport } from "../durable-store-types.js";
 import { closedError, failed } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
+import { releaseStoreLock } from "./store-lock.js";
 
 /**
- * Flushes the unsaved changes, lets the lane and a running compaction finish and closes the
- * journal, within `timeoutMs`; after the deadline the waiting changes fail and are counted.
+ * Flushes the unsaved changes, lets the lane and a running compaction finish, closes the journal
+ * and releases the lock, within `timeoutMs`; after the deadline the waiting changes fail and are
+ * counted (the lock is released once the journal's close has finished).
  */
 export async function closeStore<S, Op>(
   core: StoreCore<S, Op>,
@@ -32,7 +34,10 @@ export async function closeStore<S, Op>(
       stage: "close",
     });
     abandoned = abandonQueue(core);
-    void core.journal.close();
+    void core.journal
+      .close()
+      .catch(() => undefined)
+      .then(() => releaseStoreLock(core));
   } else if (!outcome.ok) {
     result = "failed";
     error = outcome.error;
@@ -63,6 +68,7 @@ async function finishLane<S, Op>(core: StoreCore<S, Op>) {
   );
   await core.compacting?.catch(() => undefined);
   const closed = await core.journal.close();
+  await releaseStoreLock(core);
   await core.replica?.close?.().catch(() => undefined);
   return closed;
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { FsPort } from "@snapwrite/core";
 import { listSegments, parseSegmentFileName } from "@snapwrite/journal";
+import { readRegularFile } from "@snapwrite/sink-fs";
 
 /** A segment read ahead: its bytes, or `undefined` when the read failed (the journal reads again). */
 type Ahead = Promise<Uint8Array | undefined>;
@@ -15,8 +16,9 @@ type Ahead = Promise<Uint8Array | undefined>;
  * `budget` bytes. The journal gets them through {@link JournalPrefetch.fs}: its `readFile` of a
  * read-ahead segment hands over those bytes once, after checking that the file still has their
  * size (segments only grow, so a file another process appended to since is read again); anything
- * else goes to the real `fs`. A failed read-ahead is forgotten and the journal reads the file
- * itself, so its errors stay the journal's.
+ * else goes to the real `fs`. A read-ahead opens the file without blocking and reads it only when
+ * it is a regular file (sink-fs `readRegularFile`); a failed or refused one is forgotten and the
+ * journal reads the file itself, so its errors stay the journal's.
  */
 export class JournalPrefetch {
   readonly #fs: FsPort;
@@ -84,9 +86,11 @@ export class JournalPrefetch {
       const size = (await this.#fs.stat(path)).size;
       if (size > left) break;
       left -= size;
+      // Never `readFile`: a FIFO at a segment's name would block a thread-pool thread for good,
+      // a device (a link to /dev/zero) would be read without end.
       this.#ahead.set(
         path,
-        this.#fs.readFile(path).catch(() => undefined),
+        readRegularFile(this.#fs, path, { target: file }).catch(() => undefined),
       );
     }
   }

@@ -1,9 +1,10 @@
 import * as nodeFs from "node:fs/promises";
-import type { Apply, Clock, Codec, FsPort, OpsCodec } from "@snapwrite/core";
+import type { Apply, Clock, Codec, FsPort, OpsCodec, Sink } from "@snapwrite/core";
 import { PersistenceError, systemClock } from "@snapwrite/core";
 import {
   type CompactionPolicy,
   createSnapshotStore,
+  type HeldLock,
   type Journal,
   type JournalDurability,
   type JournalEvent,
@@ -39,12 +40,16 @@ export class StoreCore<S, Op> {
   readonly opsCodec: OpsCodec<Op>;
   readonly applyOps: Apply<S, Op>;
   readonly meter: SyncMeter = { total: 0 };
+  /** The sink the snapshots are written and read through. */
+  readonly sink: Sink;
   readonly snapshots: SnapshotStore;
   readonly compaction: (CompactionPolicy & { keep?: number | undefined }) | false;
   readonly lane = new Lane<S, Op>();
   /** Fed the committed op batches as journaled; writes the compaction snapshots when given. */
   readonly replica: StoreReplica | undefined;
   journal!: Journal;
+  /** The `lock` option's lock, held from before the first load until the store is closed. */
+  heldLock: HeldLock | undefined;
   committed!: StoreRoot<S>;
   visible!: StoreRoot<S>;
   outbox: OutboxItem<Op>[] = [];
@@ -98,9 +103,9 @@ export class StoreCore<S, Op> {
     this.compaction = options.compaction ?? {};
     this.replica = checkStoreReplica(options.replica);
     this.fs = timedFs(options.fs ?? nodeFsPort, this.meter, () => this.clock.now());
-    const sink = createFsSink({ dir: options.dir, fs: options.fs });
+    this.sink = createFsSink({ dir: options.dir, fs: options.fs });
     this.snapshots = createSnapshotStore({
-      sink,
+      sink: this.sink,
       name: this.name,
       dir: options.dir,
       fs: options.fs,

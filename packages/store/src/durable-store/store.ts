@@ -18,7 +18,8 @@ import { commitExternal, type ExternalChangeRequest, runExternal } from "./exter
 import { runGroup } from "./group-commit.js";
 import { reloadNow } from "./reload.js";
 import type { StoreCore } from "./store-core.js";
-import { warmLoad } from "./warm-load.js";
+import { acquireStoreLock, releaseStoreLock } from "./store-lock.js";
+import { type WarmLoaded, warmLoad } from "./warm-load.js";
 import { mutate } from "./write-behind.js";
 
 /** The public face of a durable store: each method hands over to the part that does the work. */
@@ -30,8 +31,17 @@ export class Store<S, Op> implements DurableStore<S, Op> {
     };
   }
 
+  /** Takes the lock (when given) before anything is read; a failed open releases it. */
   async open(): Promise<StoreLoadReport> {
-    const { journal, root, report } = await warmLoad(this.core);
+    let loaded: WarmLoaded<S>;
+    try {
+      await acquireStoreLock(this.core);
+      loaded = await warmLoad(this.core);
+    } catch (error) {
+      await releaseStoreLock(this.core);
+      throw error;
+    }
+    const { journal, root, report } = loaded;
     this.core.journal = journal;
     this.core.committed = root;
     this.core.visible = root;

@@ -2,6 +2,7 @@ import { type FsPort, PersistenceError } from "@snapwrite/core";
 import { type Journal, openJournal } from "@snapwrite/journal";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
+import { loadNewestSnapshot } from "../snapshot-load.js";
 import { ReplicaSeeding } from "../store-replica.js";
 import { JournalPrefetch } from "./journal-prefetch.js";
 import type { StoreCore } from "./store-core.js";
@@ -18,8 +19,8 @@ export interface WarmLoaded<S> {
 
 /**
  * Loads the newest good snapshot, opens the journal after it and replays its records (sliced, so
- * the event loop keeps running). Sets the core's snapshot counters; the caller swaps the journal
- * and root in.
+ * the event loop keeps running); with a `lock`, the caller holds it already. Sets the core's
+ * snapshot counters; the caller swaps the journal and root in.
  */
 export async function warmLoad<S, Op>(core: StoreCore<S, Op>): Promise<WarmLoaded<S>> {
   const started = core.clock.now();
@@ -44,7 +45,7 @@ async function load<S, Op>(
   started: number,
 ): Promise<WarmLoaded<S>> {
   const { clock, options, policy } = core;
-  const loaded = await core.snapshots.loadNewest(core.codec);
+  const loaded = await loadNewestSnapshot(core.snapshots, core.sink, core.codec);
   const snapshotDone = clock.now();
   const run = beginReplay(
     core.applyOps,
@@ -67,7 +68,7 @@ async function load<S, Op>(
     // (a test double, a remote fs) may not, so it gets a write and an fdatasync.
     syncWrites: options.fs === undefined,
     afterSeq: snapshotSeq,
-    lock: options.lock,
+    // The store holds `options.lock` itself, from before the snapshot was chosen (store-lock.ts).
     onEvent: (event) => core.onJournalEvent(event),
     onRecord: replay.onRecord,
     // The records held back for a batch are applied before the journal repairs anything.

@@ -13,6 +13,7 @@ import { describe } from "../durable-store/entries.js";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
+import { loadNewestSnapshot } from "../snapshot-load.js";
 import type { FollowerPolicy, OpenFollowerStoreOptions } from "./options.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
@@ -32,6 +33,7 @@ export class FollowerLoader<S, Op> {
   private readonly fs: FsPort;
   private readonly name: string;
   private readonly snapshots: SnapshotStore;
+  private readonly sink: Sink;
 
   constructor(
     private readonly options: OpenFollowerStoreOptions<S, Op>,
@@ -46,9 +48,9 @@ export class FollowerLoader<S, Op> {
     }
     const sink = createFsSink({ dir: options.dir, fs: options.fs });
     // Without `quarantine`, an unusable snapshot is skipped but never moved aside.
-    const readOnlySink = Object.create(sink, { quarantine: { value: undefined } }) as Sink;
+    this.sink = Object.create(sink, { quarantine: { value: undefined } }) as Sink;
     this.snapshots = createSnapshotStore({
-      sink: readOnlySink,
+      sink: this.sink,
       name: this.name,
       dir: options.dir,
       fs: this.fs,
@@ -60,7 +62,7 @@ export class FollowerLoader<S, Op> {
     let lastReset = "gap";
     for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
       const started = this.clock.now();
-      const snapshot = await this.snapshots.loadNewest(this.options.codec);
+      const snapshot = await loadNewestSnapshot(this.snapshots, this.sink, this.options.codec);
       const snapshotDone = this.clock.now();
       const snapshotSeq = snapshot?.seq ?? 0;
       const follower = createJournalFollower({
