@@ -102,6 +102,11 @@ export async function listSegments(fs: FsPort, dir: string, name: string): Promi
   return files.sort();
 }
 
+/**
+ * Reads a whole segment. Only segments {@link readHeader} opened and found to be regular files get
+ * here, so this plain `readFile` meets no FIFO or device (and stays the call a caller's `fs` can
+ * serve from memory, as the store's read-ahead does).
+ */
 async function readSegment(fs: FsPort, path: string): Promise<Uint8Array> {
   try {
     return await fs.readFile(path);
