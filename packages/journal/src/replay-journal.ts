@@ -4,6 +4,7 @@ import { type PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { type CorruptReason, corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, listDir } from "./journal-fs.js";
+import { checkReplayOptions } from "./journal-options.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
   type JournalRecord,
@@ -135,6 +136,7 @@ function failure(damage: ReplayDamage, extra: Record<string, unknown> = {}): Per
  * `chain`, `torn`, `zero`).
  */
 export async function replayJournal(options: ReplayJournalOptions): Promise<ReplayReport> {
+  checkReplayOptions(options, "replayJournal");
   const fs = options.fs ?? defaultFs;
   const mode = options.recovery ?? "tolerate-tail";
   const afterSeq = options.afterSeq ?? 0;
