@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { FsPort, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
+import { readRegularFile } from "@snapwrite/sink-fs";
 import { type CorruptReason, corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, isNotFound } from "./journal-fs.js";
@@ -84,9 +85,10 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
   let seq = options.afterSeq;
   let at: Position | undefined;
 
+  /** A segment's bytes; never waits on a FIFO nor reads a device (`ERR_INVALID_TARGET`). */
   async function read(file: string): Promise<Uint8Array | undefined> {
     try {
-      return await fs.readFile(join(options.dir, file));
+      return await readRegularFile(fs, join(options.dir, file), { target: file, stage: "open" });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw toPersistenceError(error, { stage: "open", target: file, direction: "read" });

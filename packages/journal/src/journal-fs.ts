@@ -1,6 +1,8 @@
+import { constants } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
 import { toPersistenceError, type WriteStage } from "@snapwrite/core";
+import { notRegularFile, type RegularFileContext } from "@snapwrite/sink-fs";
 
 /** The default file system: `node:fs/promises`. */
 export const defaultFs: FsPort = nodeFs as unknown as FsPort;
@@ -103,4 +105,87 @@ export async function readInto(
     at += bytesRead;
   }
   return buffer.subarray(0, at);
+}
+
+/**
+ * Opens the existing file `path` for writing (`flags`, numeric) without ever blocking on it: with
+ * `O_NONBLOCK` (no effect on a regular file; Windows has none, and no FIFOs on disk), then checked
+ * on the opened handle (`fstat`, so a path swapped in between cannot slip through). A FIFO, socket,
+ * device or directory is refused with sink-fs's `notRegularFile` error (`ERR_INVALID_TARGET`,
+ * `details.reason: "not-a-regular-file"`); a failed open rejects with the OS error.
+ */
+export async function openRegularForWriting(
+  fs: FsPort,
+  path: string,
+  flags: number,
+  context: RegularFileContext,
+): Promise<FsFileHandle> {
+  let handle: FsFileHandle;
+  try {
+    handle = await fs.open(path, flags | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    // A FIFO without a reader (opened write-only), or a socket: ENXIO; a device without a driver: ENODEV.
+    const code = codeOf(error);
+    if (code === "ENXIO" || code === "ENODEV") throw notRegularFile(path, context);
+    throw error;
+  }
+  try {
+    if ((await handle.stat()).isFile()) return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  await handle.close().catch(() => undefined);
+  throw notRegularFile(path, context);
+}
+
+/** Stops a `writev` that makes no progress from spinning forever. */
+const MAX_ZERO_WRITES = 3;
+
+/**
+ * Writes all of `buffers` at `position`. A short write goes on from where it stopped, so the
+ * error that cut it (`ENOSPC` on a full disk, say) surfaces from the next call with its OS code;
+ * only calls that write nothing three times in a row, or report an impossible count, end in a
+ * plain `Error` (`ERR_IO` once mapped).
+ */
+export async function writeAllAt(
+  handle: FsFileHandle,
+  buffers: readonly Uint8Array[],
+  position: number,
+): Promise<void> {
+  let pending = [...buffers];
+  let at = position;
+  let zeroWrites = 0;
+  while (pending.length > 0) {
+    let wanted = 0;
+    for (const buffer of pending) wanted += buffer.byteLength;
+    if (wanted === 0) return;
+    const { bytesWritten } = await handle.writev(pending, at);
+    if (!Number.isSafeInteger(bytesWritten) || bytesWritten < 0 || bytesWritten > wanted) {
+      throw new Error(`writev reported ${bytesWritten} bytes written of ${wanted}`);
+    }
+    if (bytesWritten === 0) {
+      zeroWrites += 1;
+      if (zeroWrites >= MAX_ZERO_WRITES) {
+        throw new Error(`writev made no progress: ${wanted} bytes left at offset ${at}`);
+      }
+      continue;
+    }
+    zeroWrites = 0;
+    at += bytesWritten;
+    pending = rest(pending, bytesWritten);
+  }
+}
+
+/** What is left of `buffers` once their first `written` bytes are written. */
+function rest(buffers: Uint8Array[], written: number): Uint8Array[] {
+  let skip = written;
+  let head = 0;
+  while (head < buffers.length && skip >= (buffers[head] as Uint8Array).byteLength) {
+    skip -= (buffers[head] as Uint8Array).byteLength;
+    head += 1;
+  }
+  const left = buffers.slice(head);
+  if (skip > 0 && left.length > 0) left[0] = (left[0] as Uint8Array).subarray(skip);
+  return left;
 }

@@ -1,3 +1,4 @@
+import { checkOpenJournalOptions } from "./journal-options.js";
 import type { Journal, OpenJournalOptions } from "./journal-types.js";
 import { JournalWriter } from "./journal-writer/journal-writer.js";
 import { positiveInt } from "./journal-writer/writer-state.js";
@@ -10,6 +11,7 @@ import { positiveInt } from "./journal-writer/writer-state.js";
  * writer preallocates) are a clean end, appended over.
  */
 export async function openJournal(options: OpenJournalOptions): Promise<Journal> {
+  checkOpenJournalOptions(options);
   if (typeof options.dir !== "string" || options.dir === "")
     throw new TypeError("openJournal: dir is required");
   if (typeof options.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(options.name)) {

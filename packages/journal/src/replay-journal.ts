@@ -4,6 +4,7 @@ import { type PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { type CorruptReason, corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, listDir } from "./journal-fs.js";
+import { checkReplayOptions } from "./journal-options.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
   isZero,
@@ -112,6 +113,11 @@ export async function listSegments(fs: FsPort, dir: string, name: string): Promi
   return files.sort();
 }
 
+/**
+ * Reads a whole segment. Only segments {@link readHeader} opened and found to be regular files get
+ * here, so this plain `readFile` meets no FIFO or device (and stays the call a caller's `fs` can
+ * serve from memory, as the store's read-ahead does).
+ */
 async function readSegment(fs: FsPort, path: string): Promise<Uint8Array> {
   try {
     return await fs.readFile(path);
@@ -140,6 +146,7 @@ function failure(damage: ReplayDamage, extra: Record<string, unknown> = {}): Per
  * `chain`, `torn`, `zero`).
  */
 export async function replayJournal(options: ReplayJournalOptions): Promise<ReplayReport> {
+  checkReplayOptions(options, "replayJournal");
   const fs = options.fs ?? defaultFs;
   const mode = options.recovery ?? "tolerate-tail";
   const afterSeq = options.afterSeq ?? 0;

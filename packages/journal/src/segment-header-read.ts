@@ -1,5 +1,6 @@
 import type { FsFileHandle, FsPort, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
+import { openRegularFile } from "@snapwrite/sink-fs";
 import { readInto } from "./journal-fs.js";
 import {
   decodeSegmentHeader,
@@ -9,14 +10,20 @@ import {
   type SegmentHeader,
 } from "./segment-format.js";
 
-/** Reads only a segment's header bytes and its size, not the whole file. */
+/**
+ * Reads only a segment's header bytes and its size, not the whole file. The segment is opened
+ * without blocking and must be a regular file (sink-fs's `openRegularFile`): a FIFO or device is
+ * `ERR_INVALID_TARGET`, never waited on nor read without end. Replay reads no segment whose header
+ * it has not read this way.
+ */
 export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry> {
   let bytes: Uint8Array;
   let size: number;
   let handle: FsFileHandle | undefined;
   try {
-    handle = await fs.open(path, "r");
-    size = (await handle.stat()).size;
+    let stats: { readonly size: number };
+    ({ handle, stats } = await openRegularFile(fs, path, { target: path, stage: "open" }));
+    size = stats.size;
     bytes = await readInto(handle, new Uint8Array(Math.min(size, SEGMENT_HEADER_BYTES)), 0);
     try {
       return { header: decodeSegmentHeader(bytes), size, dataAfterHeader: true };

@@ -16,6 +16,23 @@ import { removeSegmentsThrough, rollNow, syncNow } from "./seal-and-roll.js";
 import { takeGroup, writeGroup } from "./write-group.js";
 import { type Pending, type Task, WriterState } from "./writer-state.js";
 
+/** Largest `codecId`: it is a u16 on disk. */
+const MAX_CODEC_ID = 0xffff;
+
+/** The `codecId` of `options` (default 0), or the error refusing it. */
+function codecIdOf(options: JournalAppendOptions | undefined, call: string): number | Error {
+  const codecId = options?.codecId ?? 0;
+  if (typeof codecId !== "number") {
+    return new TypeError(`journal.${call}: codecId must be a number (got ${typeof codecId})`);
+  }
+  if (!Number.isInteger(codecId) || codecId < 0 || codecId > MAX_CODEC_ID) {
+    return new RangeError(
+      `journal.${call}: codecId must be an integer from 0 to ${MAX_CODEC_ID} (got ${codecId})`,
+    );
+  }
+  return codecId;
+}
+
 function closedError(): PersistenceError {
   return new PersistenceError("ERR_CLOSED", "journal is closed", { stage: "close" });
 }
@@ -63,7 +80,8 @@ export class JournalWriter extends WriterState implements Journal {
   append(payload: Uint8Array, options?: JournalAppendOptions): Promise<JournalAppendResult> {
     const refused = this.refuse(payload);
     if (refused !== undefined) return Promise.reject(refused);
-    const codecId = options?.codecId ?? 0;
+    const codecId = codecIdOf(options, "append");
+    if (codecId instanceof Error) return Promise.reject(codecId);
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, codecId, resolve, reject });
       this.kick();
@@ -85,7 +103,8 @@ export class JournalWriter extends WriterState implements Journal {
       if (refused !== undefined) return Promise.reject(refused);
       bytes += RECORD_HEADER_BYTES + payload.byteLength;
     }
-    const codecId = options?.codecId ?? 0;
+    const codecId = codecIdOf(options, "appendGroup");
+    if (codecId instanceof Error) return Promise.reject(codecId);
     return new Promise((resolve, reject) => {
       this.queue.push({ payloads, bytes, codecId, resolve, reject });
       this.kick();

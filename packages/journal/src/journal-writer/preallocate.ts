@@ -1,5 +1,5 @@
 import { toPersistenceError } from "@snapwrite/core";
-import { writeAllAt } from "./start-segment.js";
+import { writeAllAt } from "../journal-fs.js";
 import type { WriterState } from "./writer-state.js";
 
 /** How far the zero-filled space may reach past `maxSegmentBytes`: room for the group that crosses it. */
@@ -49,7 +49,7 @@ export async function extendWindow(w: WriterState): Promise<void> {
   const handle = w.handle as NonNullable<WriterState["handle"]>;
   const bytes = range.to - range.from;
   try {
-    await writeAllAt(handle, zeroParts(bytes), range.from, bytes);
+    await writeAllAt(handle, zeroParts(bytes), range.from);
     if (w.syncWriteFlag === 0) await handle.datasync();
   } catch (error) {
     w.preallocating = false;

@@ -1,6 +1,8 @@
+import { constants } from "node:fs";
 import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
+import { readRegularFile } from "@snapwrite/sink-fs";
 import { quarantineFileName } from "../file-names.js";
-import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
+import { fsError, openRegularForWriting, syncDir, writeNewFile } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
 import { extendWindow } from "./preallocate.js";
 import { startSegment } from "./start-segment.js";
@@ -100,7 +102,10 @@ async function moveUnusedAside(w: WriterState, unused: readonly string[]): Promi
 async function syncFile(w: WriterState, file: string): Promise<void> {
   let handle: FsFileHandle | undefined;
   try {
-    handle = await w.fs.open(w.path(file), "r+");
+    handle = await openRegularForWriting(w.fs, w.path(file), constants.O_RDWR, {
+      target: w.path(file),
+      stage: "sync",
+    });
     await handle.datasync();
   } catch (error) {
     throw fsError(error, "sync", file);
@@ -116,7 +121,7 @@ async function quarantineTail(
   from: number,
   to: number,
 ): Promise<string | undefined> {
-  const bytes = await w.fs.readFile(w.path(file));
+  const bytes = await readRegularFile(w.fs, w.path(file), { target: w.path(file), stage: "open" });
   const slice = bytes.subarray(from, Math.min(to, from + MAX_QUARANTINE_BYTES));
   const aside = quarantineFileName(file, "torn", w.clock.now(), w.tag());
   await writeNewFile(w.fs, w.dir, w.path(aside), slice);
@@ -132,7 +137,10 @@ async function reuse(
   fileBytes: number,
 ): Promise<void> {
   try {
-    w.handle = await w.fs.open(w.path(file), w.segmentFlags("r+"));
+    w.handle = await openRegularForWriting(w.fs, w.path(file), w.segmentFlags("r+"), {
+      target: w.path(file),
+      stage: "open",
+    });
   } catch (error) {
     throw fsError(error, "open", file);
   }

@@ -1,7 +1,7 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { segmentFileName } from "../file-names.js";
-import { fsError, isExists, syncDir } from "../journal-fs.js";
+import { fsError, isExists, syncDir, writeAllAt } from "../journal-fs.js";
 import { encodeRecordHeader, encodeSegmentHeader, RECORD_TYPE_DATA } from "../segment-format.js";
 import type { Retained, WriterState } from "./writer-state.js";
 
@@ -38,7 +38,7 @@ export async function startSegment(
   }
   const total = buffers.reduce((sum, b) => sum + b.byteLength, 0);
   try {
-    await writeAllAt(handle, buffers, 0, total);
+    await writeAllAt(handle, buffers, 0);
     await handle.datasync();
     await syncDir(w.fs, w.dir);
   } catch (error) {
@@ -95,21 +95,6 @@ async function removeFailedSegment(w: WriterState, file: string, error: unknown)
         removed: false,
         original: toPersistenceError(error, { stage: "write", target: file }),
       },
-    });
-  }
-}
-
-/** Writes `buffers` at `position` with one `writev`; a short write is an error (the caller seals). */
-export async function writeAllAt(
-  handle: FsFileHandle,
-  buffers: Uint8Array[],
-  position: number,
-  total: number,
-): Promise<void> {
-  const { bytesWritten } = await handle.writev(buffers, position);
-  if (bytesWritten !== total) {
-    throw Object.assign(new Error(`short write: ${bytesWritten} of ${total} bytes`), {
-      code: "EIO",
     });
   }
 }

@@ -1,12 +1,12 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { writeAllAt } from "../journal-fs.js";
 import {
   encodeRecordInto,
   RECORD_FLAG_GROUP_END,
   RECORD_FLAG_PREALLOCATED,
 } from "../segment-format.js";
 import { seal } from "./seal-and-roll.js";
-import { writeAllAt } from "./start-segment.js";
 import {
   type Pending,
   pendingBytes,
@@ -119,7 +119,7 @@ export async function writeGroup(w: WriterState, group: Pending[]): Promise<void
   const start = w.position;
   const bytes = encodeGroup(w, group, firstSeq, start);
   try {
-    await writeAllAt(handle, [bytes], start, bytes.byteLength);
+    await writeAllAt(handle, [bytes], start);
   } catch (error) {
     await failGroup(w, group, error, "write");
     return;
@@ -162,15 +162,20 @@ async function failGroup(
 ): Promise<void> {
   const cause = toPersistenceError(error, { stage, target: w.file });
   const sealedOk = await seal(w, cause);
+  // The OS code the failure was mapped from (`ENOSPC` for `ERR_NO_SPACE`), as sink-fs reports it.
+  const osCode = cause.details?.osCode;
   for (const p of group) {
     p.reject(
       new PersistenceError(cause.code, `journal ${stage} failed: ${cause.message}`, {
         stage,
         target: w.file,
         cause,
-        details: sealedOk
-          ? { committed: false, sealed: true }
-          : { committed: "unknown", readOnly: true },
+        details: {
+          ...(osCode === undefined ? {} : { osCode }),
+          ...(sealedOk
+            ? { committed: false, sealed: true }
+            : { committed: "unknown", readOnly: true }),
+        },
       }),
     );
   }

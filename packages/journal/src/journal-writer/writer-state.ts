@@ -149,11 +149,17 @@ export class WriterState {
     this.preallocateBytes = this.durability === "commit" ? preallocate : 0;
   }
 
-  /** The flags an active segment is opened with: `base` (`"wx"` or `"r+"`), plus `O_DSYNC`. */
+  /**
+   * The flags an active segment is opened with: `base` (`"wx"` or `"r+"`), plus `O_DSYNC`;
+   * numeric for `"r+"` (the existing segment is opened with `O_NONBLOCK` added).
+   */
+  segmentFlags(base: "wx"): string | number;
+  segmentFlags(base: "r+"): number;
   segmentFlags(base: "wx" | "r+"): string | number {
+    if (base === "r+") return constants.O_RDWR | this.syncWriteFlag;
     if (this.syncWriteFlag === 0) return base;
-    const { O_WRONLY, O_CREAT, O_EXCL, O_RDWR } = constants;
-    return (base === "wx" ? O_WRONLY | O_CREAT | O_EXCL : O_RDWR) | this.syncWriteFlag;
+    const { O_WRONLY, O_CREAT, O_EXCL } = constants;
+    return O_WRONLY | O_CREAT | O_EXCL | this.syncWriteFlag;
   }
 
   emit(event: JournalEvent): void {

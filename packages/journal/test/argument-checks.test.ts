@@ -1,0 +1,102 @@
+import { createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import {
+  type JournalRecord,
+  type OpenJournalOptions,
+  openJournal,
+  replayJournal,
+} from "../src/index.js";
+import { enc } from "./helpers.js";
+
+const DIR = "/j";
+
+describe("journal append arguments", () => {
+  it("refuses a codecId that does not fit its u16 instead of storing another one", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const journal = await openJournal({ fs, dir: DIR, name: "db" });
+    for (const codecId of [70000, 65536, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(journal.append(enc("x"), { codecId })).rejects.toThrow(
+        new RangeError(
+          `journal.append: codecId must be an integer from 0 to 65535 (got ${codecId})`,
+        ),
+      );
+      await expect(journal.appendGroup([enc("x")], { codecId })).rejects.toBeInstanceOf(RangeError);
+    }
+    await expect(
+      journal.append(enc("x"), { codecId: "7" as unknown as number }),
+    ).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      journal.appendGroup([enc("x")], { codecId: 7n as unknown as number }),
+    ).rejects.toBeInstanceOf(TypeError);
+    expect(journal.state.lastSeq).toBe(0);
+    // The bounds themselves are codecIds, and they come back as stored.
+    await journal.append(enc("a"), { codecId: 0 });
+    await journal.appendGroup([enc("b")], { codecId: 65535 });
+    await journal.close();
+    const records: JournalRecord[] = [];
+    await replayJournal({ fs, dir: DIR, name: "db", onRecord: (r) => void records.push(r) });
+    expect(records.map((r) => [r.seq, r.codecId])).toEqual([
+      [1, 0],
+      [2, 65535],
+    ]);
+  });
+});
+
+describe("journal options", () => {
+  const fs = createMemoryFs({ [DIR]: null });
+  const open = (extra: Partial<Record<keyof OpenJournalOptions, unknown>>) =>
+    openJournal({ fs, dir: DIR, name: "db", ...extra } as OpenJournalOptions);
+
+  it("openJournal() without options is a TypeError that says what is missing", async () => {
+    for (const options of [undefined, null, "db"]) {
+      await expect(openJournal(options as unknown as OpenJournalOptions)).rejects.toThrow(
+        new TypeError("openJournal: options are required ({ dir, name, … })"),
+      );
+    }
+  });
+
+  it("an unknown recovery mode is a TypeError naming the modes, for openJournal and replayJournal", async () => {
+    const message =
+      'recovery must be one of "tolerate-tail", "point-in-time", "absolute", "salvage" (got "salvge")';
+    await expect(open({ recovery: "salvge" })).rejects.toThrow(
+      new TypeError(`openJournal: ${message}`),
+    );
+    await expect(
+      replayJournal({ fs, dir: DIR, name: "db", recovery: "salvge" as "salvage" }),
+    ).rejects.toThrow(new TypeError(`replayJournal: ${message}`));
+    expect(await fs.readdir(DIR)).toEqual([]);
+  });
+
+  it("callbacks that are not functions are TypeErrors before any file is touched", async () => {
+    for (const key of ["onRecord", "onReplayEnd", "onEvent"]) {
+      await expect(open({ [key]: 5 })).rejects.toThrow(
+        new TypeError(`openJournal: ${key} must be a function`),
+      );
+    }
+    await expect(
+      replayJournal({ fs, dir: DIR, name: "db", onRecord: 5 as unknown as () => void }),
+    ).rejects.toThrow(new TypeError("replayJournal: onRecord must be a function"));
+    expect(await fs.readdir(DIR)).toEqual([]);
+  });
+
+  it("a maxSegmentBytes below a segment header and one record header is a RangeError naming that minimum", async () => {
+    for (const maxSegmentBytes of [10, 59, 60.5, Number.NaN]) {
+      await expect(open({ maxSegmentBytes })).rejects.toThrow(
+        new RangeError(
+          `openJournal: maxSegmentBytes must be an integer ≥ 60 (a segment header and one record header), got ${maxSegmentBytes}`,
+        ),
+      );
+    }
+    expect(await fs.readdir(DIR)).toEqual([]);
+    const journal = await open({ maxSegmentBytes: 60 });
+    await journal.append(enc("a"));
+    await journal.append(enc("b"));
+    await journal.close();
+    // Each record fills a segment of that size: it is rolled after every append.
+    expect((await fs.readdir(DIR)).sort()).toEqual([
+      "db.wal.0000000000000001-0000",
+      "db.wal.0000000000000002-0000",
+      "db.wal.0000000000000003-0000",
+    ]);
+  });
+});
