@@ -53,6 +53,7 @@ describe("append log input checks", () => {
     for (const value of refused) {
       await expect(log.append(value)).rejects.toMatchObject({
         code: "ERR_ENCODE",
+        message: expect.stringMatching(/is (NaN|-?Infinity), which JSON cannot hold/),
         cause: expect.any(TypeError),
       });
     }

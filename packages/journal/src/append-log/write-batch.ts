@@ -26,10 +26,11 @@ function encodeBatch(log: LogState, batch: Pending[], firstSeq: number) {
       parts = log.format.encode(seq, pending.value, log.active?.header.salt ?? 0);
     } catch (cause) {
       pending.reject(
-        new PersistenceError("ERR_ENCODE", "value cannot be encoded for this log", {
-          stage: "encode",
-          cause,
-        }),
+        new PersistenceError(
+          "ERR_ENCODE",
+          `value cannot be encoded for this log: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { stage: "encode", cause },
+        ),
       );
       continue;
     }
