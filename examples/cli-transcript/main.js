@@ -11,12 +11,13 @@
 //   <context>/transcript.jsonl           the active append log of a context
 //   <context>/transcript.<seq hex>.jsonl rotated files, named by their first seq
 //   <context>/transcript.jsonl.torn-*    torn tails cut off before an append (a killed writer)
-import { readFile, stat } from "node:fs/promises";
+import * as nodeFs from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isPersistenceError, PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { openAppendLog, readAppendLog } from "@snapwrite/journal";
-import { lockFile, writeJsonAtomic } from "@snapwrite/sink-fs";
+import { lockFile, readRegularFile, writeJsonAtomic } from "@snapwrite/sink-fs";
 
 const USAGE = `usage: cli-transcript [--dir <path>] [--max-bytes <n>] <command> <context> [text...]
 
@@ -101,10 +102,15 @@ function logPath(dir, context) {
 
 // ---- manifest ---------------------------------------------------------------------------------
 
+/**
+ * Reads the manifest without ever waiting on it: a FIFO, device or directory in its place is
+ * refused (`ERR_INVALID_TARGET`) instead of hanging the command.
+ */
 async function readManifest(path) {
   let text;
   try {
-    text = await readFile(path, "utf8");
+    const bytes = await readRegularFile(nodeFs, path, { target: path });
+    text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
   } catch (error) {
     if (error?.code === "ENOENT") return { version: 1, updatedAt: null, contexts: {} };
     throw toPersistenceError(error, { target: path, direction: "read" });

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -240,6 +240,29 @@ describe("cli-transcript", () => {
       { seq: 2, text: "kept anyway" },
     ]);
   });
+
+  it.skipIf(process.platform === "win32")(
+    "refuses a FIFO in place of the manifest or a transcript at once (exit 1, ERR_INVALID_TARGET)",
+    async () => {
+      const state = join(dir, "fifo-state");
+      await mkdir(join(state, "chat"), { recursive: true });
+      execFileSync("mkfifo", [join(state, "manifest.json")], { timeout: 5_000 });
+      const appended = await cli(["--dir", state, "append", "other", "hi"], { withDir: false });
+      expect(appended.code, appended.stderr).toBe(1);
+      expect(appended.stdout).toContain("appended #1 to other");
+      expect(appended.stderr).toMatch(/cli-transcript: ERR_INVALID_TARGET: .*manifest\.json/);
+      execFileSync("mkfifo", [join(state, "chat", "transcript.jsonl")], { timeout: 5_000 });
+      for (const args of [
+        ["show", "chat"],
+        ["append", "chat", "hi"],
+        ["rotate", "chat"],
+      ]) {
+        const run = await cli(["--dir", state, ...args], { withDir: false });
+        expect(run.code, `${args[0]}: ${run.stderr}`).toBe(1);
+        expect(run.stderr).toMatch(/cli-transcript: ERR_INVALID_TARGET: .*transcript\.jsonl/);
+      }
+    },
+  );
 
   it("treats an empty TRANSCRIPTS_DIR as unset and refuses an empty --dir", async () => {
     const cwd = join(dir, "cwd");

@@ -160,14 +160,14 @@ describe("openAppendLog / readAppendLog", () => {
     // rotates it away and starts a new one.
     let raced = false;
     const racing: FsPort = Object.create(memory, {
-      readFile: {
+      lstat: {
         value: async (path: string) => {
           if (!raced && path === PATH) {
             raced = true;
             await writer.rotate();
             for (let i = 7; i <= 8; i++) await writer.append(i);
           }
-          return memory.readFile(path);
+          return memory.lstat(path);
         },
       },
     });

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, lutimes, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -89,6 +89,30 @@ describe("lockFile", () => {
     setTimeout(() => void first.release(), 20);
     await (await second).release();
   });
+
+  it.skipIf(process.platform === "win32")(
+    "judges a dangling symlink at the lock path like a lock file without an owner record",
+    async () => {
+      const dir = await dirs.make();
+      const path = join(dir, "x");
+      const lockPath = join(dir, ".x.lock");
+      const nowhere = join(dir, "nowhere");
+      await symlink(nowhere, lockPath);
+      // A fresh one may be a foreign lock being set up: it is waited for, never broken at once.
+      const young = await lockFile(path, { waitMs: 50, staleMs: 60_000, pollMs: 5 }).catch(
+        (e: unknown) => e,
+      );
+      expect(isPersistenceError(young, "ERR_LOCKED")).toBe(true);
+      // Once its mtime is older than staleMs, it is broken: the link goes, nothing is created.
+      const past = new Date(Date.now() - 10_000);
+      await lutimes(lockPath, past, past);
+      const lock = await lockFile(path, { waitMs: 3_000, staleMs: 1_000, pollMs: 5 });
+      expect((await lstat(lockPath)).isFile()).toBe(true);
+      expect(existsSync(nowhere)).toBe(false);
+      await lock.release();
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
 
   it("accepts a relative path and locks the same file as its absolute spelling", async () => {
     const dir = await dirs.make();

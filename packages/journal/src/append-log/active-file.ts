@@ -1,36 +1,55 @@
 import type { FsFileHandle } from "@snapwrite/core";
-import { toPersistenceError } from "@snapwrite/core";
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
 import { isExists, isNotFound, readInto, syncDir, writeNewFile } from "../journal-fs.js";
+import { lstatLogFile, openActiveFile } from "./log-file-access.js";
 import type { LogHeader } from "./log-format.js";
 import type { Active, LogState } from "./log-state.js";
 import { seqAfterRotated } from "./rotated-files.js";
 
 const MAX_QUARANTINE_BYTES = 1024 * 1024;
 const TAIL_WINDOW = 64 * 1024;
+/** Attempts at finding a stable active file before giving up with `ERR_STALE`. */
+const MAX_ROUNDS = 16;
 
 /** Reads `length` bytes at `position` (fewer at end of file). */
 function readAt(handle: FsFileHandle, position: number, length: number): Promise<Uint8Array> {
   return readInto(handle, new Uint8Array(length), position);
 }
 
-/** Makes sure the active file exists, is the one `path` names, and ends cleanly; returns its facts. */
-export async function prepareActive(log: LogState): Promise<Active> {
-  let ino: number;
-  try {
-    ino = (await log.fs.stat(log.activePath)).ino;
-  } catch (error) {
-    if (!isNotFound(error))
-      throw toPersistenceError(error, { stage: "open", target: log.files.active });
-    return createActive(log, await seqAfterRotated(log));
-  }
+function openContext(log: LogState) {
+  return { target: log.files.active, stage: "open" } as const;
+}
+
+/** The active file was replaced or removed under the log on every one of {@link MAX_ROUNDS} attempts. */
+function keptChanging(log: LogState): PersistenceError {
+  return new PersistenceError(
+    "ERR_STALE",
+    `the active file ${JSON.stringify(log.files.active)} kept changing while it was opened (${MAX_ROUNDS} attempts)`,
+    {
+      stage: "open",
+      target: log.files.active,
+      details: { reason: "changing", attempts: MAX_ROUNDS },
+    },
+  );
+}
+
+/**
+ * Makes sure the active file exists, is the one `path` names, and ends cleanly; returns its facts.
+ * A symlink, FIFO, socket, device or directory at `path` is refused (`ERR_INVALID_TARGET`).
+ */
+export async function prepareActive(log: LogState, round = 0): Promise<Active> {
+  if (round >= MAX_ROUNDS) throw keptChanging(log);
+  const found = await lstatLogFile(log.fs, log.activePath, openContext(log));
+  if (found === undefined) return createActive(log, await seqAfterRotated(log), round + 1);
+  const ino = found.ino;
   if (log.handle === undefined || log.active?.ino !== ino) {
     await log.release();
     try {
-      log.handle = await log.fs.open(log.activePath, "r+");
+      log.handle = (await openActiveFile(log.fs, log.activePath, openContext(log))).handle;
     } catch (error) {
-      if (isNotFound(error)) return prepareActive(log);
-      throw toPersistenceError(error, { stage: "open", target: log.files.active });
+      if (isNotFound(error)) return prepareActive(log, round + 1);
+      throw toPersistenceError(error, openContext(log));
     }
     log.active = undefined;
   }
@@ -38,10 +57,10 @@ export async function prepareActive(log: LogState): Promise<Active> {
   const stats = await handle.stat();
   if (stats.ino !== ino) {
     await log.release();
-    return prepareActive(log);
+    return prepareActive(log, round + 1);
   }
   if (log.active !== undefined && log.active.size === stats.size) return log.active;
-  return scanActive(log, ino, stats.size);
+  return scanActive(log, ino, stats.size, round);
 }
 
 /**
@@ -49,19 +68,24 @@ export async function prepareActive(log: LogState): Promise<Active> {
  * is read from a window at its end (grown until it holds a whole record), so a writer that
  * finds another process appended meanwhile does not re-read the whole file.
  */
-async function scanActive(log: LogState, ino: number, size: number): Promise<Active> {
+async function scanActive(
+  log: LogState,
+  ino: number,
+  size: number,
+  round: number,
+): Promise<Active> {
   const handle = log.handle as FsFileHandle;
   let header: LogHeader;
   try {
     header = log.format.parseHeader(await readAt(handle, 0, Math.min(size, TAIL_WINDOW)));
   } catch {
-    const whole = await log.fs.readFile(log.activePath);
+    const whole = await readAt(handle, 0, size);
     try {
       header = log.format.parseHeader(whole);
     } catch {
       // No complete header: the file was being created when its writer died. Move it aside.
       await quarantineWhole(log, whole);
-      return createActive(log, await seqAfterRotated(log));
+      return createActive(log, await seqAfterRotated(log), round + 1);
     }
   }
   let window = log.format.name === "jsonl" ? TAIL_WINDOW : Number.POSITIVE_INFINITY;
@@ -95,7 +119,7 @@ async function scanActive(log: LogState, ino: number, size: number): Promise<Act
     }
     if (badFrom !== undefined && badFrom >= goodEnd) {
       await rewritePrefix(log, goodEnd, "torn");
-      return prepareActive(log);
+      return prepareActive(log, round + 1);
     }
     const active: Active = { ino, size, nextSeq: (lastSeq ?? header.firstSeq - 1) + 1, header };
     log.active = active;
@@ -116,42 +140,84 @@ async function quarantineWhole(log: LogState, bytes: Uint8Array): Promise<void> 
   });
 }
 
+/** Reads the whole active file through a fresh descriptor (never the one a write failed on). */
+async function readActive(log: LogState): Promise<Uint8Array> {
+  const { handle, stats } = await openActiveFile(log.fs, log.activePath, openContext(log));
+  try {
+    return await readAt(handle, 0, stats.size);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates `path` with `bytes` (see `writeNewFile`); a file it created but could not finish (a full
+ * disk) is removed again, so a failed repair leaves nothing behind.
+ */
+async function writeOwnFile(log: LogState, path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeNewFile(log.fs, log.files.dir, path, bytes);
+  } catch (error) {
+    // Stage "open": the file was never created (it may be someone else's); else it is ours.
+    if ((error as { stage?: unknown }).stage !== "open") await removeQuietly(log, path);
+    throw error;
+  }
+}
+
+function removeQuietly(log: LogState, path: string): Promise<void> {
+  return log.fs.unlink(path).catch(() => undefined);
+}
+
 /**
  * Replaces the active file by its first `keep` bytes: the cut bytes are copied to
  * `<file>.<kind>-<time>-<tag>`, the prefix goes to a fresh synced file renamed over the active one.
+ * When any step fails, the files it created are removed (the active file is left as it was).
  */
 export async function rewritePrefix(
   log: LogState,
   keep: number,
   kind: "torn" | "failed",
 ): Promise<void> {
-  const bytes = await log.fs.readFile(log.activePath);
+  const bytes = await readActive(log);
   await log.release();
-  if (bytes.byteLength > keep) {
-    const aside = quarantineFileName(log.files.active, kind, log.clock.now(), log.tag());
-    const cut = bytes.subarray(keep, Math.min(bytes.byteLength, keep + MAX_QUARANTINE_BYTES));
-    await writeNewFile(log.fs, log.files.dir, log.files.path(aside), cut);
-    log.repairs.push({
-      file: log.files.active,
-      offset: keep,
-      bytes: bytes.byteLength - keep,
-      quarantinedTo: aside,
-    });
+  const created: string[] = [];
+  try {
+    let aside: string | undefined;
+    if (bytes.byteLength > keep) {
+      aside = quarantineFileName(log.files.active, kind, log.clock.now(), log.tag());
+      const cut = bytes.subarray(keep, Math.min(bytes.byteLength, keep + MAX_QUARANTINE_BYTES));
+      await writeOwnFile(log, log.files.path(aside), cut);
+      created.push(log.files.path(aside));
+    }
+    const temp = log.files.path(log.files.repairTemp(process.pid, log.tag()));
+    await writeOwnFile(log, temp, bytes.subarray(0, keep));
+    created.push(temp);
+    await log.fs.rename(temp, log.activePath);
+    // The cut is made: the copy of the cut bytes stays, whatever happens next.
+    created.length = 0;
+    if (aside !== undefined) {
+      log.repairs.push({
+        file: log.files.active,
+        offset: keep,
+        bytes: bytes.byteLength - keep,
+        quarantinedTo: aside,
+      });
+    }
+    await syncDir(log.fs, log.files.dir);
+  } catch (error) {
+    for (const path of created) await removeQuietly(log, path);
+    throw error;
   }
-  const temp = log.files.path(`.${log.files.active}.${process.pid}-${log.tag()}.tmp`);
-  await writeNewFile(log.fs, log.files.dir, temp, bytes.subarray(0, keep));
-  await log.fs.rename(temp, log.activePath);
-  await syncDir(log.fs, log.files.dir);
 }
 
 /** Creates the active file with a synced header for `firstSeq` (or prepares the one another writer just made). */
-export async function createActive(log: LogState, firstSeq: number): Promise<Active> {
+export async function createActive(log: LogState, firstSeq: number, round = 0): Promise<Active> {
   await log.release();
   let handle: FsFileHandle;
   try {
     handle = await log.fs.open(log.activePath, "wx+", 0o644);
   } catch (error) {
-    if (isExists(error)) return prepareActive(log);
+    if (isExists(error)) return prepareActive(log, round);
     throw toPersistenceError(error, { stage: "open", target: log.files.active });
   }
   const salt = Math.floor(log.random() * 2 ** 32) >>> 0;

@@ -2,6 +2,7 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { prepareActive } from "./active-file.js";
 import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-log-types.js";
 import { LogState, type Pending } from "./log-state.js";
+import { sweepRepairTemps } from "./repair-temps.js";
 import { rotateNow } from "./rotation.js";
 import { writeBatch } from "./write-batch.js";
 
@@ -28,7 +29,10 @@ export class FileAppendLog extends LogState implements AppendLog {
     if (this.lockMode === "session") this.session = await this.locker.acquire(this.lockPath);
     // Repair a torn tail at open, before any append can be glued to it.
     try {
-      await this.withLock(() => prepareActive(this));
+      await this.withLock(async () => {
+        await sweepRepairTemps(this);
+        return prepareActive(this);
+      });
     } catch (error) {
       await this.handle?.close().catch(() => undefined);
       await this.session?.release().catch(() => undefined);

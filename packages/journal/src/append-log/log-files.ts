@@ -12,6 +12,10 @@ export interface LogFiles {
   parseRotated(file: string): number | undefined;
   /** Absolute path of a file name. */
   path(file: string): string;
+  /** Name of the temp file a tail repair writes, e.g. `.chat.jsonl.4242-k3x9a0.tmp`. */
+  repairTemp(pid: number, tag: string): string;
+  /** The pid in a {@link LogFiles.repairTemp} name; `undefined` for any other name. */
+  parseRepairTemp(file: string): number | undefined;
 }
 
 /** Derives the file names of the log whose active file is `path`. */
@@ -21,6 +25,9 @@ export function logFiles(path: string): LogFiles {
   const ext = extname(active);
   const stem = ext === "" ? active : active.slice(0, -ext.length);
   const pattern = new RegExp(`^${escapeRegExp(stem)}\\.([0-9a-f]{16})${escapeRegExp(ext)}$`);
+  const tempPattern = new RegExp(
+    `^\\.${escapeRegExp(active)}\\.([1-9][0-9]{0,9})-[0-9a-z]{6}\\.tmp$`,
+  );
   return {
     dir,
     active,
@@ -30,6 +37,11 @@ export function logFiles(path: string): LogFiles {
       return m === null ? undefined : Number.parseInt(m[1] as string, 16);
     },
     path: (file) => join(dir, file),
+    repairTemp: (pid, tag) => `.${active}.${pid}-${tag}.tmp`,
+    parseRepairTemp(file) {
+      const m = tempPattern.exec(file);
+      return m === null ? undefined : Number(m[1]);
+    },
   };
 }
 

@@ -58,6 +58,16 @@ function parseLine(bytes: Uint8Array, start: number, end: number): unknown {
   return JSON.parse(decoder.decode(bytes.subarray(start, end)));
 }
 
+/** A `JSON.stringify` replacer that throws on a number JSON cannot hold (`NaN`, `±Infinity`). */
+function refuseNonFinite(key: string, value: unknown): unknown {
+  const n = value instanceof Number ? value.valueOf() : value;
+  if (typeof n === "number" && !Number.isFinite(n)) {
+    const where = key === "" ? "the value" : `${JSON.stringify(key)}`;
+    throw new TypeError(`${where} is ${n}, which JSON cannot hold (it would be stored as null)`);
+  }
+  return value;
+}
+
 /** `{"$snapwrite":"log","v":1,"firstSeq":…,"createdAt":…}` then `{"seq":…,"value":…}` lines. */
 export const jsonlFormat: LogFormat = {
   name: "jsonl",
@@ -89,6 +99,9 @@ export const jsonlFormat: LogFormat = {
   encode(seq, value) {
     const json = JSON.stringify(value);
     if (json === undefined) throw new TypeError("value is not JSON-serializable");
+    // JSON writes NaN and ±Infinity as null: refuse them rather than store something else. Only
+    // output holding "null" can hide one, so other values are not walked a second time.
+    if (json.includes("null")) JSON.stringify(value, refuseNonFinite);
     return [encoder.encode(`{"seq":${seq},"value":${json}}\n`)];
   },
   *entries(bytes, start) {

@@ -2,7 +2,6 @@ import type { Clock, FsFileHandle, FsPort } from "@snapwrite/core";
 import { systemClock } from "@snapwrite/core";
 import { defaultFs } from "../journal-fs.js";
 import { createExclusiveFileLock, type HeldLock, type JournalLock } from "../lock-adapter.js";
-import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
 import type {
   AppendLogCloseReport,
   AppendLogDurability,
@@ -13,6 +12,7 @@ import type {
 } from "./append-log-types.js";
 import { type LogFiles, logFiles } from "./log-files.js";
 import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
+import { checkMaxRecordBytes } from "./log-options.js";
 
 /** An append waiting in the log's queue. */
 export interface Pending {
@@ -80,7 +80,7 @@ export class LogState {
     checkPositive(this.rotation.maxAgeMs, "rotate.maxAgeMs");
     checkPositive(this.rotation.keep, "rotate.keep");
     checkPositive(this.rotation.maxTotalBytes, "rotate.maxTotalBytes");
-    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxRecordBytes = checkMaxRecordBytes(options.maxRecordBytes, "openAppendLog");
     this.random = options.random ?? Math.random;
   }
 
@@ -93,8 +93,9 @@ export class LogState {
     return this.files.path(this.files.active);
   }
 
+  /** Six base-36 digits (the repair temp file's name relies on the length). */
   tag(): string {
-    return Math.floor(this.random() * 36 ** 6)
+    return Math.min(Math.max(Math.floor(this.random() * 36 ** 6), 0), 36 ** 6 - 1)
       .toString(36)
       .padStart(6, "0");
   }

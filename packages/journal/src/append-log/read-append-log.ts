@@ -1,9 +1,10 @@
 import type { FsPort } from "@snapwrite/core";
-import { toPersistenceError } from "@snapwrite/core";
-import { defaultFs, isNotFound, listDir } from "../journal-fs.js";
-import { DEFAULT_MAX_RECORD_BYTES, SEGMENT_MAGIC } from "../segment-format.js";
+import { defaultFs, listDir } from "../journal-fs.js";
+import { SEGMENT_MAGIC } from "../segment-format.js";
+import { readLogFile } from "./log-file-access.js";
 import { logFiles } from "./log-files.js";
 import { framedFormat, jsonlFormat, type LogFormat } from "./log-format.js";
+import { checkMaxRecordBytes } from "./log-options.js";
 
 /** Options of {@link readAppendLog}. */
 export interface ReadAppendLogOptions {
@@ -97,10 +98,16 @@ class LogReader {
   nextSeq: number | undefined;
 
   constructor(options: ReadAppendLogOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("readAppendLog: options must be an object with a path");
+    }
+    if (typeof options.path !== "string" || options.path === "") {
+      throw new TypeError("readAppendLog: path must be a non-empty string");
+    }
     this.fs = options.fs ?? defaultFs;
     this.files = logFiles(options.path);
     this.fromSeq = options.fromSeq ?? 1;
-    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxRecordBytes = checkMaxRecordBytes(options.maxRecordBytes, "readAppendLog");
   }
 
   /** The lowest seq still to yield. */
@@ -117,13 +124,16 @@ class LogReader {
     return rotated.sort((a, b) => a.firstSeq - b.firstSeq);
   }
 
-  async load(file: string): Promise<Uint8Array | undefined> {
-    try {
-      return await this.fs.readFile(this.files.path(file));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw toPersistenceError(error, { stage: "open", target: file, direction: "read" });
-    }
+  /**
+   * A file's bytes, `undefined` when it is gone; a symlink, FIFO, socket, device or directory is
+   * refused with `ERR_INVALID_TARGET` (never waited on, never read without end).
+   */
+  load(file: string): Promise<Uint8Array | undefined> {
+    return readLogFile(this.fs, this.files.path(file), {
+      target: file,
+      stage: "open",
+      direction: "read",
+    });
   }
 
   /** The first seq a file's header names, or `undefined` when it has no readable header. */

@@ -1,4 +1,5 @@
 import { listDir } from "../journal-fs.js";
+import { readLogFile } from "./log-file-access.js";
 import type { LogState } from "./log-state.js";
 
 /** The rotated files beside the active one, oldest first. */
@@ -15,8 +16,12 @@ export async function rotatedFiles(log: LogState): Promise<{ file: string; first
 export async function seqAfterRotated(log: LogState): Promise<number> {
   const newest = (await rotatedFiles(log)).at(-1);
   if (newest === undefined) return 1;
-  const bytes = await log.fs.readFile(log.files.path(newest.file));
+  const bytes = await readLogFile(log.fs, log.files.path(newest.file), {
+    target: newest.file,
+    stage: "open",
+  });
   let next = newest.firstSeq;
+  if (bytes === undefined) return next; // deleted meanwhile (retention of another writer)
   try {
     const header = log.format.parseHeader(bytes);
     for (const entry of log.format.entries(bytes, header.bytes, header, log.maxRecordBytes)) {

@@ -36,7 +36,7 @@ async function retain(log: LogState): Promise<void> {
   if (keep === undefined && maxTotalBytes === undefined) return;
   const rotated = await rotatedFiles(log);
   const sizes = await Promise.all(
-    rotated.map(async (r) => (await log.fs.stat(log.files.path(r.file))).size),
+    rotated.map(async (r) => (await log.fs.lstat(log.files.path(r.file))).size),
   );
   let total = sizes.reduce((a, b) => a + b, 0);
   let removed = false;

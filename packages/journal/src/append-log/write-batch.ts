@@ -1,5 +1,6 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { writeAllAt } from "../journal-writer/start-segment.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
@@ -25,10 +26,11 @@ function encodeBatch(log: LogState, batch: Pending[], firstSeq: number) {
       parts = log.format.encode(seq, pending.value, log.active?.header.salt ?? 0);
     } catch (cause) {
       pending.reject(
-        new PersistenceError("ERR_ENCODE", "value cannot be encoded for this log", {
-          stage: "encode",
-          cause,
-        }),
+        new PersistenceError(
+          "ERR_ENCODE",
+          `value cannot be encoded for this log: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { stage: "encode", cause },
+        ),
       );
       continue;
     }
@@ -75,11 +77,7 @@ async function writeEncoded(log: LogState, batch: Pending[], active: Active): Pr
   const at = active.size;
   let stage: "write" | "sync" = "write";
   try {
-    const { bytesWritten } = await handle.writev(buffers, at);
-    if (bytesWritten !== total)
-      throw Object.assign(new Error(`short write: ${bytesWritten} of ${total}`), {
-        code: "EIO",
-      });
+    await writeAllAt(handle, buffers, at, total);
     log.dirty = true;
     if (log.durability === "append") {
       stage = "sync";

@@ -22,7 +22,7 @@ export async function observe(
     // Non-blocking and type-checked: a FIFO named like a lock file must not hang the lock.
     ({ handle, stats } = await openRegularFile(runtime.fs, path, { target: path, stage: "lock" }));
   } catch (error) {
-    if (errorCode(error) === "ENOENT") return undefined;
+    if (errorCode(error) === "ENOENT") return observeDanglingLink(runtime, path);
     throw error;
   }
   try {
@@ -41,6 +41,27 @@ export async function observe(
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * After an open found nothing: a dangling symlink at the lock path (the open followed it to a
+ * missing file) is a lock file without a readable owner record, judged by its own mtime like any
+ * other (see `staleReason`), and broken by unlinking the link, never what it names. Anything else
+ * (nothing there, or a file that appeared meanwhile) is `undefined`: look again.
+ */
+async function observeDanglingLink(
+  runtime: FsSinkRuntime,
+  path: string,
+): Promise<ObservedLock | undefined> {
+  let stats: FsStats;
+  try {
+    stats = await runtime.fs.lstat(path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+  if (!stats.isSymbolicLink()) return undefined;
+  return { owner: undefined, ino: stats.ino, mtimeMs: stats.mtimeMs };
 }
 
 /**

@@ -1,0 +1,50 @@
+import { createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { openAppendLog, readAppendLog } from "../src/index.js";
+
+const DIR = "/logs";
+const PATH = `${DIR}/chat.jsonl`;
+
+describe("append log on a full disk", () => {
+  for (const lock of ["session", false] as const) {
+    it(`failed appends leave no empty or partial copies behind (lock: ${lock}), and the log goes on once there is space`, async () => {
+      const memory = createMemoryFs({ [DIR]: null });
+      const fs = createFaultyFs(memory);
+      let full = false;
+      // A full disk: every write stores at most a few bytes, then fails with ENOSPC.
+      fs.addFaults([
+        { op: "writev", path: () => full, times: Infinity, fault: { torn: 7, error: "ENOSPC" } },
+        { op: "write", path: () => full, times: Infinity, fault: { torn: 3, error: "ENOSPC" } },
+      ]);
+      const log = await openAppendLog({ fs, path: PATH, lock });
+      const acked: number[] = [];
+      for (let i = 0; i < 3; i++) acked.push((await log.append({ i })).seq);
+      full = true;
+      for (let i = 3; i < 9; i++) {
+        await expect(log.append({ i, pad: "p".repeat(600) })).rejects.toMatchObject({
+          code: "ERR_NO_SPACE",
+        });
+      }
+      const whileFull = await memory.readdir(DIR);
+      expect(whileFull.filter((f) => f !== "chat.jsonl" && !f.endsWith(".lock"))).toEqual([]);
+      full = false;
+      acked.push((await log.append({ after: true })).seq);
+      expect((await log.close()).ok).toBe(true);
+
+      const files = await memory.readdir(DIR);
+      const copies = files.filter((f) => /\.(torn|failed)-/.test(f));
+      expect(files.filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      // The only copy is the one of the torn tail cut once there was space again.
+      expect(copies).toEqual(log.repairs.map((r) => r.quarantinedTo));
+      for (const copy of copies)
+        expect((await memory.stat(`${DIR}/${copy}`)).size).toBeGreaterThan(0);
+      const seqs: number[] = [];
+      for await (const entry of readAppendLog({ fs: memory, path: PATH })) {
+        if ("problem" in entry) throw new Error(`damage: ${entry.problem}`);
+        seqs.push(entry.seq);
+      }
+      expect(seqs).toEqual(acked);
+      expect(acked).toEqual([1, 2, 3, 4]);
+    });
+  }
+});

@@ -1,0 +1,70 @@
+import { createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { openAppendLog, readAppendLog } from "../src/index.js";
+import { dec } from "./helpers.js";
+
+const PATH = "/logs/chat.jsonl";
+
+describe("append log input checks", () => {
+  it("openAppendLog without options, or with a bad path, is a clear TypeError", async () => {
+    const open = openAppendLog as (options?: unknown) => Promise<unknown>;
+    await expect(open()).rejects.toThrow(
+      new TypeError("openAppendLog: options must be an object with a path"),
+    );
+    await expect(open(null)).rejects.toThrow(TypeError);
+    await expect(open({ path: 5 })).rejects.toThrow(
+      new TypeError("openAppendLog: path must be a non-empty string"),
+    );
+    const read = readAppendLog as (options?: unknown) => AsyncGenerator<unknown>;
+    await expect(read().next()).rejects.toThrow(
+      new TypeError("readAppendLog: options must be an object with a path"),
+    );
+    await expect(read({ path: "" }).next()).rejects.toThrow(TypeError);
+  });
+
+  it("maxRecordBytes must be a positive integer", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    for (const maxRecordBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(
+        openAppendLog({ fs, path: PATH, maxRecordBytes }),
+        String(maxRecordBytes),
+      ).rejects.toThrow(RangeError);
+      await expect(readAppendLog({ fs, path: PATH, maxRecordBytes }).next()).rejects.toThrow(
+        RangeError,
+      );
+    }
+    const open = openAppendLog as (options: unknown) => Promise<unknown>;
+    await expect(open({ fs, path: PATH, maxRecordBytes: "10" })).rejects.toThrow(TypeError);
+    // Nothing was created by the refused opens.
+    expect(await fs.readdir("/logs")).toEqual([]);
+  });
+
+  it("refuses NaN and ±Infinity anywhere in a value with ERR_ENCODE instead of storing null; null itself is kept", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs, path: PATH });
+    const refused = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      { x: Number.NEGATIVE_INFINITY },
+      [1, null, Number.NaN],
+      { deep: { n: Object(Number.NaN) } },
+      { toJSON: () => Number.NaN },
+    ];
+    for (const value of refused) {
+      await expect(log.append(value)).rejects.toMatchObject({
+        code: "ERR_ENCODE",
+        message: expect.stringMatching(/is (NaN|-?Infinity), which JSON cannot hold/),
+        cause: expect.any(TypeError),
+      });
+    }
+    expect((await log.append({ a: null, b: [null], n: 1.5 })).seq).toBe(1);
+    expect((await log.append(null)).seq).toBe(2);
+    await log.close();
+    const values: unknown[] = [];
+    for await (const entry of readAppendLog({ fs, path: PATH })) {
+      if (!("problem" in entry)) values.push(entry.value);
+    }
+    expect(values).toEqual([{ a: null, b: [null], n: 1.5 }, null]);
+    expect(dec(await fs.readFile(PATH))).not.toContain("NaN");
+  });
+});
