@@ -1,6 +1,6 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { writeAllAt } from "../journal-writer/start-segment.js";
+import { writeAllAt } from "../journal-fs.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
@@ -77,7 +77,7 @@ async function writeEncoded(log: LogState, batch: Pending[], active: Active): Pr
   const at = active.size;
   let stage: "write" | "sync" = "write";
   try {
-    await writeAllAt(handle, buffers, at, total);
+    await writeAllAt(handle, buffers, at);
     log.dirty = true;
     if (log.durability === "append") {
       stage = "sync";
