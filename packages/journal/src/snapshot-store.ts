@@ -60,6 +60,17 @@ export interface SnapshotStore {
   prune(keep: number): Promise<number[]>;
 }
 
+/**
+ * Whether a snapshot that failed to load may be passed over for an older one: only when its bytes
+ * do not decode (`ERR_CORRUPT`) or it is gone (`ERR_NOT_FOUND`, pruned since the listing). A
+ * snapshot that exists but cannot be read (`ERR_PERMISSION`, `ERR_IO`, `ERR_BUSY`, a FIFO or a
+ * device at its name: `ERR_INVALID_TARGET`, …) may be perfectly good: loading an older one instead
+ * would need journal records that a compaction has deleted, and report that as damage.
+ */
+function passable(error: PersistenceError): boolean {
+  return error.code === "ERR_CORRUPT" || error.code === "ERR_NOT_FOUND";
+}
+
 /** Creates a {@link SnapshotStore} over `sink`. */
 export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStore {
   const { sink, name } = options;
@@ -121,6 +132,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStor
             skipped,
           } satisfies LoadedSnapshot<T>;
         }
+        if (!passable(loaded.error)) throw loaded.error;
         skipped.push({ seq, error: loaded.error, quarantinedTo: loaded.quarantinedTo });
       }
       return undefined;

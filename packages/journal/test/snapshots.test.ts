@@ -103,6 +103,34 @@ describe("snapshots and compaction", () => {
     await again.journal.close();
   });
 
+  it("rejects with a snapshot's own read error instead of passing over a file it cannot read", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const snapshots = stores(fs);
+    const { journal } = await warmLoad(fs);
+    await journal.append(enc("a"));
+    await compactJournal({ journal, snapshots, seq: 1, chunks: listCodec.encode(["a"]) });
+    await journal.append(enc("b"));
+    await compactJournal({ journal, snapshots, seq: 2, chunks: listCodec.encode(["a", "b"]) });
+    await journal.close();
+    const files = fs.vol.readdirSync(DIR).sort();
+    const newest = snapshots.targetOf(2);
+    const unreadable = createFaultyFs(fs, [
+      {
+        op: "open",
+        path: new RegExp(`${newest.replaceAll(".", "\\.")}$`),
+        times: Infinity,
+        fault: { error: "EACCES" },
+      },
+    ]);
+    await expect(stores(unreadable).loadNewest(listCodec)).rejects.toMatchObject({
+      code: "ERR_PERMISSION",
+      details: { osCode: "EACCES" },
+    });
+    // Nothing was moved aside, and the snapshot loads once it can be read.
+    expect(fs.vol.readdirSync(DIR).sort()).toEqual(files);
+    expect(await snapshots.loadNewest(listCodec)).toMatchObject({ seq: 2, source: "snapshot" });
+  });
+
   it("decides compaction by bytes against the snapshot, by records and by age", () => {
     const base = { journalBytes: 10, snapshotBytes: 100, records: 5, now: 1_000 };
     expect(compactionDue({ minBytes: 50 }, base)).toBeUndefined();

@@ -2,7 +2,6 @@ import { type FsPort, PersistenceError } from "@snapwrite/core";
 import { type Journal, openJournal } from "@snapwrite/journal";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
-import { loadNewestSnapshot } from "../snapshot-load.js";
 import { ReplicaSeeding } from "../store-replica.js";
 import { JournalPrefetch } from "./journal-prefetch.js";
 import type { StoreCore } from "./store-core.js";
@@ -45,7 +44,7 @@ async function load<S, Op>(
   started: number,
 ): Promise<WarmLoaded<S>> {
   const { clock, options, policy } = core;
-  const loaded = await loadNewestSnapshot(core.snapshots, core.sink, core.codec);
+  const loaded = await core.snapshots.loadNewest(core.codec);
   const snapshotDone = clock.now();
   const run = beginReplay(
     core.applyOps,

@@ -13,7 +13,6 @@ import { describe } from "../durable-store/entries.js";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
-import { loadNewestSnapshot } from "../snapshot-load.js";
 import type { FollowerPolicy, OpenFollowerStoreOptions } from "./options.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
@@ -62,7 +61,7 @@ export class FollowerLoader<S, Op> {
     let lastReset = "gap";
     for (let attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
       const started = this.clock.now();
-      const snapshot = await loadNewestSnapshot(this.snapshots, this.sink, this.options.codec);
+      const snapshot = await this.snapshots.loadNewest(this.options.codec);
       const snapshotDone = this.clock.now();
       const snapshotSeq = snapshot?.seq ?? 0;
       const follower = createJournalFollower({
