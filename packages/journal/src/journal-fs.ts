@@ -1,8 +1,6 @@
-import { constants } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
 import { toPersistenceError, type WriteStage } from "@snapwrite/core";
-import { notRegularFile, type RegularFileContext } from "@snapwrite/sink-fs";
 
 /** The default file system: `node:fs/promises`. */
 export const defaultFs: FsPort = nodeFs as unknown as FsPort;
@@ -105,38 +103,6 @@ export async function readInto(
     at += bytesRead;
   }
   return buffer.subarray(0, at);
-}
-
-/**
- * Opens the existing file `path` for writing (`flags`, numeric) without ever blocking on it: with
- * `O_NONBLOCK` (no effect on a regular file; Windows has none, and no FIFOs on disk), then checked
- * on the opened handle (`fstat`, so a path swapped in between cannot slip through). A FIFO, socket,
- * device or directory is refused with sink-fs's `notRegularFile` error (`ERR_INVALID_TARGET`,
- * `details.reason: "not-a-regular-file"`); a failed open rejects with the OS error.
- */
-export async function openRegularForWriting(
-  fs: FsPort,
-  path: string,
-  flags: number,
-  context: RegularFileContext,
-): Promise<FsFileHandle> {
-  let handle: FsFileHandle;
-  try {
-    handle = await fs.open(path, flags | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    // A FIFO without a reader (opened write-only), or a socket: ENXIO; a device without a driver: ENODEV.
-    const code = codeOf(error);
-    if (code === "ENXIO" || code === "ENODEV") throw notRegularFile(path, context);
-    throw error;
-  }
-  try {
-    if ((await handle.stat()).isFile()) return handle;
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
-  }
-  await handle.close().catch(() => undefined);
-  throw notRegularFile(path, context);
 }
 
 /** Stops a `writev` that makes no progress from spinning forever. */

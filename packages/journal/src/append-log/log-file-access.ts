@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import type { FsFileHandle, FsPort, FsStats, WriteStage } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { notRegularFile, readRegularFile } from "@snapwrite/sink-fs";
+import { notRegularFile, openRegularFile, readRegularFile } from "@snapwrite/sink-fs";
 import { isNotFound } from "../journal-fs.js";
 
 /**
@@ -65,21 +65,10 @@ export async function openActiveFile(
   path: string,
   context: LogFileContext,
 ): Promise<{ readonly handle: FsFileHandle; readonly stats: FsStats }> {
-  let handle: FsFileHandle;
   try {
-    handle = await fs.open(path, ACTIVE_FLAGS);
+    return await openRegularFile(fs, path, context, ACTIVE_FLAGS);
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === "ELOOP") throw symlinkRefused(path, context);
-    if (code === "ENXIO" || code === "ENODEV") throw notRegularFile(path, context);
-    throw error;
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw notRegularFile(path, context);
-    return { handle, stats };
-  } catch (error) {
-    await handle.close().catch(() => undefined);
+    if ((error as { code?: unknown } | null)?.code === "ELOOP") throw symlinkRefused(path, context);
     throw error;
   }
 }

@@ -1,8 +1,8 @@
 import { constants } from "node:fs";
 import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
-import { readRegularFile } from "@snapwrite/sink-fs";
+import { openRegularFile, readRegularFile } from "@snapwrite/sink-fs";
 import { quarantineFileName } from "../file-names.js";
-import { fsError, openRegularForWriting, syncDir, writeNewFile } from "../journal-fs.js";
+import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
 import { extendWindow } from "./preallocate.js";
 import { startSegment } from "./start-segment.js";
@@ -102,10 +102,8 @@ async function moveUnusedAside(w: WriterState, unused: readonly string[]): Promi
 async function syncFile(w: WriterState, file: string): Promise<void> {
   let handle: FsFileHandle | undefined;
   try {
-    handle = await openRegularForWriting(w.fs, w.path(file), constants.O_RDWR, {
-      target: w.path(file),
-      stage: "sync",
-    });
+    const context = { target: w.path(file), stage: "sync" } as const;
+    ({ handle } = await openRegularFile(w.fs, w.path(file), context, constants.O_RDWR));
     await handle.datasync();
   } catch (error) {
     throw fsError(error, "sync", file);
@@ -137,10 +135,8 @@ async function reuse(
   fileBytes: number,
 ): Promise<void> {
   try {
-    w.handle = await openRegularForWriting(w.fs, w.path(file), w.segmentFlags("r+"), {
-      target: w.path(file),
-      stage: "open",
-    });
+    const context = { target: w.path(file), stage: "open" } as const;
+    w.handle = (await openRegularFile(w.fs, w.path(file), context, w.segmentFlags("r+"))).handle;
   } catch (error) {
     throw fsError(error, "open", file);
   }

@@ -9,12 +9,12 @@ import {
 import { errorCode } from "../error-code.js";
 
 /**
- * Read-only and non-blocking: opening a FIFO for reading otherwise waits for a writer forever, in a
+ * Non-blocking: opening a FIFO for reading otherwise waits for a writer forever, in a
  * libuv thread-pool thread that four such waits exhaust (and with it every other `fs` call of the
  * process). `O_NONBLOCK` changes nothing for regular files. Windows has no `O_NONBLOCK` (and no
  * FIFOs on disk).
  */
-const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 /** Bytes read at a time past the size the file had when it was opened (it may have grown). */
 const TAIL_BYTES = 64 * 1024;
@@ -44,21 +44,24 @@ export function notRegularFile(path: string, context: RegularFileContext): Persi
 }
 
 /**
- * Opens `path` for reading without ever blocking on it, and checks on the opened handle (`fstat`,
- * so a path swapped in between cannot slip through) that it is a regular file. Rejects with
- * {@link notRegularFile} otherwise, or with the file system's own error (an OS error with `code`,
- * for the caller to map) when the open fails.
+ * Opens `path` without ever blocking on it (read-only, or with the numeric open `flags` given, to
+ * which `O_NONBLOCK` is always added), and checks on the opened handle (`fstat`, so a path swapped
+ * in between cannot slip through) that it is a regular file. Rejects with {@link notRegularFile}
+ * otherwise, or with the file system's own error (an OS error with `code`, for the caller to map)
+ * when the open fails.
  */
 export async function openRegularFile(
   fs: FsPort,
   path: string,
   context: RegularFileContext,
+  flags: number = constants.O_RDONLY,
 ): Promise<{ readonly handle: FsFileHandle; readonly stats: FsStats }> {
   let handle: FsFileHandle;
   try {
-    handle = await fs.open(path, READ_NONBLOCKING);
+    handle = await fs.open(path, flags | NONBLOCK);
   } catch (error) {
-    // A socket cannot be opened at all (ENXIO); neither can a device without its driver (ENODEV).
+    // A socket cannot be opened at all (ENXIO); neither can a FIFO opened write-only without a
+    // reader, nor a device without its driver (ENODEV).
     const code = errorCode(error);
     if (code === "ENXIO" || code === "ENODEV") throw notRegularFile(path, context);
     throw error;
