@@ -11,16 +11,7 @@ import {
   DIR,
   openCounters,
 } from "./counters.js";
-
-function deadline<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+import { deadline } from "./wait-and-dirs.js";
 
 const memFs = () => createMemoryFs({ [DIR]: null });
 

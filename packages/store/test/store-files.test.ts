@@ -1,36 +1,16 @@
 import { execFileSync } from "node:child_process";
 import * as nodeFs from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FsPort } from "@snapwrite/core";
 import { createExclusiveFileLock } from "@snapwrite/journal";
 import { createFaultyFs } from "@snapwrite/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openFollowerStore } from "../src/index.js";
 import { add, addOpsCodec, applyAdds, countersCodec, openCounters } from "./counters.js";
+import { deadline, tempDirs } from "./wait-and-dirs.js";
 
 const fs = nodeFs as unknown as FsPort;
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await nodeFs.rm(dir, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await nodeFs.mkdtemp(join(tmpdir(), "store-files-"));
-  dirs.push(dir);
-  return dir;
-}
-
-function deadline<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+const tempDir = tempDirs("store-files-");
 
 function openFollower(dir: string, files: FsPort) {
   return openFollowerStore({

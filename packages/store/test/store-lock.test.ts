@@ -1,33 +1,12 @@
 import * as nodeFs from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FsPort } from "@snapwrite/core";
 import { createExclusiveFileLock, type JournalLock } from "@snapwrite/journal";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { add, openCounters } from "./counters.js";
+import { deadline, tempDirs } from "./wait-and-dirs.js";
 
 const fs = nodeFs as unknown as FsPort;
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await nodeFs.rm(dir, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await nodeFs.mkdtemp(join(tmpdir(), "store-lock-"));
-  dirs.push(dir);
-  return dir;
-}
-
-function deadline<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+const tempDir = tempDirs("store-lock-");
 
 /** The journal's exclusive file lock, with a promise that resolves once `acquire` was called. */
 function watchedLock(waitMs: number): { lock: JournalLock; acquiring: Promise<void> } {
