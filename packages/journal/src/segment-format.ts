@@ -28,6 +28,29 @@ export const RECORD_FLAG_GROUP_END = 0x01;
  * the last segment from damage followed by acknowledged records (see `scanSegment`).
  */
 export const RECORD_FLAG_PREALLOCATED = 0x02;
+/** Shift of a preallocated record's index in its group, in the flags byte's six high bits. */
+export const RECORD_GROUP_INDEX_SHIFT = 2;
+/**
+ * Largest index in its group a preallocated record's flags hold; a record further into its group
+ * holds this value (its group's first seq is then unknown, and a tear before it stays damage).
+ */
+export const RECORD_GROUP_INDEX_MAX = 0x3f;
+
+/**
+ * The flags of record `index` (from 0) of a group of `count` written over preallocated space (or
+ * not, `preallocated` false: then only the group end is marked).
+ */
+export function groupRecordFlags(preallocated: boolean, index: number, count: number): number {
+  const end = index === count - 1 ? RECORD_FLAG_GROUP_END : 0;
+  if (!preallocated) return end;
+  const position = Math.min(index, RECORD_GROUP_INDEX_MAX) << RECORD_GROUP_INDEX_SHIFT;
+  return RECORD_FLAG_PREALLOCATED | position | end;
+}
+
+/** The index in its group held by a record's `flags` (saturated at {@link RECORD_GROUP_INDEX_MAX}). */
+export function groupIndexOf(flags: number): number {
+  return (flags >> RECORD_GROUP_INDEX_SHIFT) & RECORD_GROUP_INDEX_MAX;
+}
 
 const MAGIC_BYTES = new TextEncoder().encode(SEGMENT_MAGIC);
 const TWO_32 = 2 ** 32;

@@ -1,8 +1,11 @@
 import {
   checkRecordAt,
+  groupIndexOf,
+  groupRecordFlags,
   type JournalRecord,
   RECORD_FLAG_GROUP_END,
   RECORD_FLAG_PREALLOCATED,
+  RECORD_GROUP_INDEX_MAX,
   RECORD_HEADER_BYTES,
   RECORD_TYPE_DATA,
   RECORD_TYPE_MARK,
@@ -81,12 +84,14 @@ const TORN_GROUP =
 /**
  * Whether the bad record at `damage` and the valid records from `laterAt` to `end` can all belong
  * to the one group a writer was writing over preallocated space when it stopped: each valid one
- * carries `RECORD_FLAG_PREALLOCATED`, and only the last may carry `RECORD_FLAG_GROUP_END`. Records
+ * carries `RECORD_FLAG_PREALLOCATED` and its index in that group (so the group began at or before
+ * the damage: no whole group was lost in the hole), and only the last may carry
+ * `RECORD_FLAG_GROUP_END`. A record too far into its group to hold its index says no. Records
  * without flags (an older writer, or a group appended to a growing file) or a group end followed
  * by more records (an acknowledged group after the damage) say no. So does a bad record whose
  * header still reads as the seq expected there (it reached the disk) but is not what a torn
- * group's record with records after it has: flags of exactly `RECORD_FLAG_PREALLOCATED` (no group
- * end) and a length that ends before `laterAt`. That is an acknowledged record, damaged.
+ * group's record with records after it has: the preallocated flag with its index in that group (no
+ * group end) and a length that ends before `laterAt`. That is an acknowledged record, damaged.
  */
 function isTornGroup(
   bytes: Uint8Array,
@@ -97,18 +102,28 @@ function isTornGroup(
   laterAt: number,
 ): boolean {
   const view = segmentView(bytes);
+  const start = { offset: laterAt, seq: recordSeqAt(view, laterAt) };
+  // The group the first valid record after the damage belongs to began `index` records before it;
+  // it must have begun at or before the damage, or whole groups in between are lost, not torn.
+  const index = groupIndexOf(bytes[laterAt + 9] as number);
+  if (index === RECORD_GROUP_INDEX_MAX) return false;
+  const groupStart = start.seq - index;
+  if (groupStart > damage.seq) return false;
   if (recordSeqAt(view, damage.offset) === damage.seq) {
     const flags = bytes[damage.offset + 9] as number;
     const length = view.getUint32(damage.offset + 4, true);
-    if (flags !== RECORD_FLAG_PREALLOCATED) return false;
+    if (flags !== groupRecordFlags(true, damage.seq - groupStart, Number.POSITIVE_INFINITY)) {
+      return false;
+    }
     if (damage.offset + RECORD_HEADER_BYTES + length > laterAt) return false;
   }
-  const start = { offset: laterAt, seq: recordSeqAt(view, laterAt) };
   const { offsets } = scanSegmentOffsets(bytes, header, end, maxRecordBytes, true, start);
   const last = offsets.length - 1;
   return offsets.every((at, k) => {
     const flags = bytes[at + 9] as number;
     if ((flags & RECORD_FLAG_PREALLOCATED) === 0) return false;
+    const expected = Math.min(recordSeqAt(view, at) - groupStart, RECORD_GROUP_INDEX_MAX);
+    if (groupIndexOf(flags) !== expected) return false;
     return k === last || (flags & RECORD_FLAG_GROUP_END) === 0;
   });
 }

@@ -2,11 +2,10 @@ import type { MemoryFs } from "@snapwrite/testkit";
 import {
   encodeRecordHeader,
   encodeSegmentHeader,
-  RECORD_FLAG_GROUP_END,
-  RECORD_FLAG_PREALLOCATED,
   RECORD_HEADER_BYTES,
   segmentFileName,
 } from "../src/index.js";
+import { groupRecordFlags } from "../src/segment-format.js";
 import { enc } from "./helpers.js";
 
 /** Where a hand-built record lies in its segment. */
@@ -48,8 +47,7 @@ export function buildSegment(options: BuildOptions): { bytes: Uint8Array; record
       typeof options.marked === "function" ? options.marked(g) : (options.marked ?? true);
     group.forEach((text, i) => {
       const payload = enc(text);
-      const end = i === group.length - 1 ? RECORD_FLAG_GROUP_END : 0;
-      const flags = marked ? RECORD_FLAG_PREALLOCATED | end : 0;
+      const flags = marked ? groupRecordFlags(true, i, group.length) : 0;
       parts.push(encodeRecordHeader(salt, { seq, flags }, payload), payload);
       const next = offset + RECORD_HEADER_BYTES + payload.byteLength;
       records.push({ seq, text, offset, end: next });

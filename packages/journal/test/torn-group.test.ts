@@ -170,6 +170,18 @@ describe("damage that a torn group cannot explain stays mid-log damage", () => {
       dropped: 3,
     },
     {
+      what: "a hole that swallowed a whole acknowledged group and the start of the last one",
+      groups: [...ACKED, TORN],
+      holes: ["d", "e"],
+      dropped: 2,
+    },
+    {
+      what: "a hole of acknowledged records right before an intact last group",
+      groups: [...ACKED, TORN],
+      holes: ["c", "d"],
+      dropped: 3,
+    },
+    {
       what: "an older writer's segment (no flags)",
       groups: [...ACKED, TORN],
       holes: ["e"],
@@ -246,6 +258,26 @@ describe("damage that a torn group cannot explain stays mid-log damage", () => {
   });
 });
 
+describe("a long torn group", () => {
+  const long = Array.from({ length: 70 }, (_, i) => `r${i}`);
+  const acked = ACKED.flat();
+
+  it("whose first records were lost is a torn tail while the next valid one still holds its index", async () => {
+    const { fs } = journalWith([...ACKED, long], ["r0", "r1"]);
+    const replay = await replayTexts(fs, DIR, "db");
+    expect(replay.texts).toEqual(acked);
+    expect(replay.report.tail).toMatchObject({ reason: "torn" });
+  });
+
+  it("is damage when the next valid record is too far into it to hold its index", async () => {
+    const holes = long.slice(0, 64);
+    const { fs } = journalWith([...ACKED, long], holes);
+    await expect(replayTexts(fs, DIR, "db")).rejects.toMatchObject({ code: "ERR_CORRUPT" });
+    const pit = await replayTexts(fs, DIR, "db", { recovery: "point-in-time" });
+    expect(pit.texts).toEqual(acked);
+  });
+});
+
 describe("the writer marks its groups", () => {
   async function written(preallocateBytes: number) {
     const fs = createMemoryFs({ [DIR]: null });
@@ -262,7 +294,8 @@ describe("the writer marks its groups", () => {
 
   it("over preallocated space: every record flagged, each group's last one as its end; a torn group of it is a tail", async () => {
     const { fs, path, bytes, group, flags } = await written(4096);
-    expect(flags).toEqual([3, 2, 2, 3]);
+    // Preallocated (2), each record's index in its group (<< 2), the group's end (1).
+    expect(flags).toEqual([3, 2, 6, 11]);
     // The power cut: the group's first page (record b) never reached the disk.
     bytes.fill(0, group.offset, group.offset + 21);
     fs.vol.writeFileSync(path, bytes);

@@ -31,10 +31,11 @@ describe("openDurableStore after a power loss tore its last group", () => {
     const header = decodeSegmentHeader(bytes);
     const { records } = scanSegment(bytes, header, bytes.byteLength, DEFAULT_MAX_RECORD_BYTES);
     const group = records.slice(-3);
+    // Preallocated (2), the index in the group (<< 2), the group's end (1).
     expect(group.map((r) => [r.seq, r.flags])).toEqual([
       [5, 2],
-      [6, 2],
-      [7, 3],
+      [6, 6],
+      [7, 11],
     ]);
     const first = group[0] as (typeof group)[number];
     bytes.fill(0, first.offset, first.offset + RECORD_HEADER_BYTES + first.payload.byteLength);

@@ -1,11 +1,7 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { writeAllAt } from "../journal-fs.js";
-import {
-  encodeRecordInto,
-  RECORD_FLAG_GROUP_END,
-  RECORD_FLAG_PREALLOCATED,
-} from "../segment-format.js";
+import { encodeRecordInto, groupRecordFlags } from "../segment-format.js";
 import { seal } from "./seal-and-roll.js";
 import {
   type Pending,
@@ -76,10 +72,10 @@ function encodeGroup(
   }
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer, bytes.byteOffset, total);
-  const base = overPreallocated(w, start) ? RECORD_FLAG_PREALLOCATED : 0;
+  const preallocated = overPreallocated(w, start);
   let at = 0;
   forEachRecord(group, (payload, codecId, i) => {
-    const flags = i === records - 1 ? base | RECORD_FLAG_GROUP_END : base;
+    const flags = groupRecordFlags(preallocated, i, records);
     at = encodeRecordInto(bytes, view, at, w.salt, firstSeq + i, codecId, payload, flags);
   });
   return bytes;
