@@ -158,12 +158,13 @@ function classify(found: ScanProblem, laterAt: number | undefined): ScanProblem 
  *
  * With `lastSegment` (the segment a writer appends to), a bad record with valid records after it
  * is a torn tail rather than damage when it can only be the start of the one group that was being
- * written: every valid record after it carries `RECORD_FLAG_PREALLOCATED` and none but the last
- * of them `RECORD_FLAG_GROUP_END`, and the bad record's header, if it still reads as the seq
- * expected there, has exactly `RECORD_FLAG_PREALLOCATED` and a length that ends before the next
- * valid record. A power loss while a group overwrote preallocated space can
- * persist a later page of it and not an earlier one; the writer writes one group at a time, so
- * an acknowledged group after the damage would show its end flag. The scan stops there (with
+ * written: every valid record after it carries `RECORD_FLAG_PREALLOCATED` with its index in one
+ * group that began at or before the bad record, none but the last of them `RECORD_FLAG_GROUP_END`,
+ * and the bad record's header, if it still reads as the seq expected there, has that group's flags
+ * for its index and a length that ends before the next valid record. A power loss while a group
+ * overwrote preallocated space can persist a later page of it and not an earlier one; the writer
+ * writes one group at a time, so an acknowledged group after the damage would show its end flag,
+ * and one lost in the hole would put the start of the group after it past the damage. The scan stops there (with
  * `salvage` too) and reports reason `torn`.
  */
 export function scanSegment(
