@@ -196,6 +196,22 @@ describe("openAppendLog / readAppendLog", () => {
     ]);
   });
 
+  it("opens over an empty active file (its writer died creating it) with no repair and no copy", async () => {
+    const memory = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs: memory, path: PATH });
+    for (let i = 1; i <= 4; i++) await log.append(i);
+    await log.rotate();
+    await log.close();
+    memory.vol.writeFileSync(PATH, new Uint8Array(0));
+    const before = memory.vol.readdirSync("/logs").sort();
+    const again = await openAppendLog({ fs: memory, path: PATH });
+    expect(again.repairs).toEqual([]);
+    expect((await again.append(5)).seq).toBe(5);
+    await again.close();
+    expect(memory.vol.readdirSync("/logs").sort()).toEqual(before);
+    expect((await readAll(memory)).seqs).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it("rotates by the age in the file header (injected clock)", async () => {
     const fs = createMemoryFs({ "/logs": null });
     const clock = createManualClock(10_000);

@@ -83,9 +83,11 @@ async function scanActive(
     try {
       header = log.format.parseHeader(whole);
     } catch {
-      // No complete header: the file was being created when its writer died. Move it aside.
+      // No complete header: the file was being created when its writer died. Move it aside (an
+      // empty one is just removed), once the rotated files said where the seqs go on.
+      const firstSeq = await seqAfterRotated(log);
       await quarantineWhole(log, whole);
-      return createActive(log, await seqAfterRotated(log), round + 1);
+      return createActive(log, firstSeq, round + 1);
     }
   }
   let window = log.format.name === "jsonl" ? TAIL_WINDOW : Number.POSITIVE_INFINITY;
@@ -128,8 +130,14 @@ async function scanActive(
 }
 
 async function quarantineWhole(log: LogState, bytes: Uint8Array): Promise<void> {
-  const aside = quarantineFileName(log.files.active, "torn", log.clock.now(), log.tag());
   await log.release();
+  if (bytes.byteLength === 0) {
+    // Nothing was written to it: nothing to keep, nothing to report.
+    await log.fs.unlink(log.activePath);
+    await syncDir(log.fs, log.files.dir);
+    return;
+  }
+  const aside = quarantineFileName(log.files.active, "torn", log.clock.now(), log.tag());
   await log.fs.rename(log.activePath, log.files.path(aside));
   await syncDir(log.fs, log.files.dir);
   log.repairs.push({
