@@ -164,8 +164,8 @@ function classify(found: ScanProblem, laterAt: number | undefined): ScanProblem 
  * for its index and a length that ends before the next valid record. A power loss while a group
  * overwrote preallocated space can persist a later page of it and not an earlier one; the writer
  * writes one group at a time, so an acknowledged group after the damage would show its end flag,
- * and one lost in the hole would put the start of the group after it past the damage. The scan stops there (with
- * `salvage` too) and reports reason `torn`.
+ * and one lost in the hole would put the start of the group after it past the damage. The scan
+ * stops there (with `salvage` too) and reports reason `torn`.
  */
 export function scanSegment(
   bytes: Uint8Array,

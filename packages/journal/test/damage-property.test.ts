@@ -162,17 +162,21 @@ async function checkReopen(p: Pristine, file: string, at: number, mask: number) 
 
 const MODES: RecoveryMode[] = ["tolerate-tail", "point-in-time", "absolute", "salvage"];
 
+/** One flipped byte: in which of `journals` pristine journals, which file, where, which bits, which mode. */
+const damageIn = (journals: number) =>
+  fc.record({
+    which: fc.integer({ min: 0, max: journals - 1 }),
+    fileIndex: fc.nat(),
+    at: fc.nat(),
+    mask: fc.integer({ min: 1, max: 255 }),
+    mode: fc.constantFrom(...MODES),
+  });
+
 describe("one corrupted byte anywhere in a journal", () => {
   it("never silently loses a record outside the damaged one, in any recovery mode, nor reuses a seq after reopen (3,000 cases)", async () => {
     const journals = [await pristine(20), await pristine(30, 400)];
     expect(journals[1]?.files.size).toBeGreaterThan(2);
-    const damage = fc.record({
-      which: fc.integer({ min: 0, max: journals.length - 1 }),
-      fileIndex: fc.nat(),
-      at: fc.nat(),
-      mask: fc.integer({ min: 1, max: 255 }),
-      mode: fc.constantFrom(...MODES),
-    });
+    const damage = damageIn(journals.length);
     await fc.assert(
       fc.asyncProperty(damage, async ({ which, fileIndex, at, mask, mode }) => {
         const p = journals[which] as Pristine;
@@ -189,13 +193,7 @@ describe("one corrupted byte anywhere in a journal", () => {
   it("written over preallocated space: the same, but for a flip that makes the next-to-last record look like a torn last group's start (2,000 cases)", async () => {
     const journals = [await pristine(20, undefined, 4096), await pristine(30, 400, 4096)];
     expect(journals[1]?.files.size).toBeGreaterThan(2);
-    const damage = fc.record({
-      which: fc.integer({ min: 0, max: journals.length - 1 }),
-      fileIndex: fc.nat(),
-      at: fc.nat(),
-      mask: fc.integer({ min: 1, max: 255 }),
-      mode: fc.constantFrom(...MODES),
-    });
+    const damage = damageIn(journals.length);
     await fc.assert(
       fc.asyncProperty(damage, async ({ which, fileIndex, at, mask, mode }) => {
         const p = journals[which] as Pristine;
