@@ -23,6 +23,7 @@ describe("append log on a full disk", () => {
       for (let i = 3; i < 9; i++) {
         await expect(log.append({ i, pad: "p".repeat(600) })).rejects.toMatchObject({
           code: "ERR_NO_SPACE",
+          details: { osCode: "ENOSPC" },
         });
       }
       const whileFull = await memory.readdir(DIR);

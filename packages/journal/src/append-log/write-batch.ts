@@ -118,7 +118,7 @@ async function failBatch(
         stage,
         target: log.files.active,
         cause: failure,
-        details: { committed: undone ? false : "unknown" },
+        details: { ...failure.details, committed: undone ? false : "unknown" },
       }),
     );
   }
