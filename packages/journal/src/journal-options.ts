@@ -1,6 +1,5 @@
 import type { OpenJournalOptions } from "./journal-types.js";
 import type { RecoveryMode, ReplayJournalOptions } from "./replay-journal.js";
-import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from "./segment-format.js";
 
 /** The recovery modes of replay (see {@link RecoveryMode}). */
 const RECOVERY_MODES: readonly string[] = [
@@ -9,9 +8,6 @@ const RECOVERY_MODES: readonly string[] = [
   "absolute",
   "salvage",
 ] satisfies readonly RecoveryMode[];
-
-/** The smallest `maxSegmentBytes`: a segment header and one record header. */
-export const MIN_SEGMENT_BYTES = SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES;
 
 /** Throws a `TypeError` for a `recovery` that is no mode (a typo) or an `onRecord` that is no function. */
 export function checkReplayOptions(
@@ -31,22 +27,13 @@ export function checkReplayOptions(
 }
 
 /**
- * Checks what `openJournal` does not check itself: that there are options at all, the replay
- * options, the callbacks and the smallest `maxSegmentBytes`. `TypeError` for a wrong kind of value,
+ * Checks what the writer's own option resolution does not: that there are options at all, the
+ * replay options and the callbacks (sizes are checked where they are resolved, in writer-state). `TypeError` for a wrong kind of value,
  * `RangeError` for one out of range.
  */
 export function checkOpenJournalOptions(options: OpenJournalOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("openJournal: options are required ({ dir, name, … })");
-  }
-  const { maxSegmentBytes } = options;
-  if (
-    maxSegmentBytes !== undefined &&
-    (!Number.isSafeInteger(maxSegmentBytes) || maxSegmentBytes < MIN_SEGMENT_BYTES)
-  ) {
-    throw new RangeError(
-      `openJournal: maxSegmentBytes must be an integer ≥ ${MIN_SEGMENT_BYTES} (a segment header and one record header), got ${maxSegmentBytes}`,
-    );
   }
   checkReplayOptions(options, "openJournal");
   for (const key of ["onReplayEnd", "onEvent"] as const) {

@@ -14,7 +14,11 @@ import type {
   OpenJournalOptions,
 } from "../journal-types.js";
 import type { HeldLock } from "../lock-adapter.js";
-import { DEFAULT_MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from "../segment-format.js";
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  RECORD_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+} from "../segment-format.js";
 
 /** An append waiting in the writer's queue: one record (`append`) or several (`appendGroup`). */
 export type Pending = PendingRecord | PendingRecords;
@@ -63,6 +67,20 @@ export function positiveInt(value: number | undefined, fallback: number, what: s
   const v = value ?? fallback;
   if (!Number.isSafeInteger(v) || v <= 0)
     throw new RangeError(`openJournal: ${what} must be a positive integer`);
+  return v;
+}
+
+/** The smallest `maxSegmentBytes`: a segment header and one record header. */
+export const MIN_SEGMENT_BYTES = SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES;
+
+/** `maxSegmentBytes` (default 64 MiB): an integer ≥ {@link MIN_SEGMENT_BYTES}, else a `RangeError`. */
+function segmentBytesOption(value: number | undefined): number {
+  const v = value ?? 64 * 1024 * 1024;
+  if (!Number.isSafeInteger(v) || v < MIN_SEGMENT_BYTES) {
+    throw new RangeError(
+      `openJournal: maxSegmentBytes must be an integer ≥ ${MIN_SEGMENT_BYTES} (a segment header and one record header), got ${v}`,
+    );
+  }
   return v;
 }
 
@@ -126,10 +144,7 @@ export class WriterState {
       DEFAULT_MAX_RECORD_BYTES,
       "maxRecordBytes",
     );
-    this.maxSegmentBytes = Math.min(
-      positiveInt(options.maxSegmentBytes, 64 * 1024 * 1024, "maxSegmentBytes"),
-      2 ** 32 - 1,
-    );
+    this.maxSegmentBytes = Math.min(segmentBytesOption(options.maxSegmentBytes), 2 ** 32 - 1);
     this.maxGroupBytes = positiveInt(options.group?.maxBytes, 1024 * 1024, "group.maxBytes");
     this.smallFirstBytes = positiveInt(
       options.group?.smallFirstBytes,
