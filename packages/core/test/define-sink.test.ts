@@ -295,6 +295,7 @@ describe("defineSink", () => {
       "osErrorCode",
       "systemClock",
       "LongTimer",
+      "assertKnownOptions",
     ]) {
       expect(kit).toHaveProperty(name);
     }

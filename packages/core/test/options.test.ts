@@ -55,6 +55,18 @@ describe("writer option validation", () => {
     expect(() => createPersistenceWriter({ sink: {} as never })).toThrow(TypeError);
   });
 
+  it("refuses an unknown option key with a TypeError naming it, also inside retry", () => {
+    expect(() => make({ concurency: 2 } as Partial<PersistenceWriterOptions>)).toThrow(
+      new TypeError(
+        'createPersistenceWriter: unknown option "concurency"; known: sink, clock, executor, sliceBudgetMs, retry, random, onResult, concurrency',
+      ),
+    );
+    expect(() => make({ retry: { maxMS: 10 } as never })).toThrow(
+      /^createPersistenceWriter: unknown option "retry\.maxMS"; known: retry\.initialMs, /,
+    );
+    expect(() => make({ retry: { maxMs: 10, initialMs: 1, factor: 2, jitter: 0 } })).not.toThrow();
+  });
+
   it("accepts the boundaries: jitter 0 and 1, factor 1, maxMs = initialMs, initialMs 0", () => {
     expect(() => make({ retry: { jitter: 0, factor: 1, initialMs: 0, maxMs: 0 } })).not.toThrow();
     expect(() => make({ retry: { jitter: 1 } })).not.toThrow();
@@ -98,6 +110,21 @@ describe("register() validation", () => {
     ["a string debounceMs", { debounceMs: "10" }],
   ] as const)("throws TypeError for %s", (_name, options) => {
     expect(() => register(options as unknown as Partial<TargetOptions<string>>)).toThrow(TypeError);
+  });
+
+  it("refuses an unknown option key with a TypeError naming it, in both forms", () => {
+    expect(() => register({ debounce: 10 } as Partial<TargetOptions<string>>)).toThrow(
+      /^register\(\): unknown option "debounce"; known: snapshot, codec, debounceMs, maxDelayMs, shutdown$/,
+    );
+    const runner = { run: async () => ({ ok: true }) } as never;
+    const writer = make({});
+    expect(() => writer.register("r", { runner, shutdwon: "skip" } as never)).toThrow(
+      /^register\(\): unknown option "shutdwon"; known: runner, /,
+    );
+    expect(writer.health().targets).toEqual({});
+    expect(() =>
+      writer.register("r", { runner, debounceMs: 5, maxDelayMs: 9, shutdown: "skip" }),
+    ).not.toThrow();
   });
 
   it("allows maxDelayMs Infinity", () => {

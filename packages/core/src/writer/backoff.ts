@@ -1,4 +1,5 @@
 import { resolvePolicy } from "../policy/resolve-policy.js";
+import { assertKnownOptions } from "../sink-kit/known-options.js";
 
 /** Retry policy of the writer: capped, jittered exponential backoff. */
 export interface RetryOptions {
@@ -14,6 +15,14 @@ export interface RetryOptions {
    */
   readonly jitter?: number | undefined;
 }
+
+/** The keys of {@link RetryOptions}; any other is a `TypeError` (a typo). */
+const RETRY_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "initialMs",
+  "factor",
+  "maxMs",
+  "jitter",
+] satisfies (keyof RetryOptions)[]);
 
 /** {@link RetryOptions} with every default applied and validated. */
 export interface RetryPolicy {
@@ -35,6 +44,9 @@ function given(value: number | undefined, fallback: number): number {
 export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPolicy {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError("retry must be an object");
+  }
+  if (options !== undefined) {
+    assertKnownOptions("createPersistenceWriter", options, RETRY_OPTION_KEYS, "retry.");
   }
   const env = {};
   const { values } = resolvePolicy(

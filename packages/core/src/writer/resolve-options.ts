@@ -8,11 +8,13 @@ import type { Clock } from "../contracts/clock.js";
 import type { Sink } from "../contracts/sink.js";
 import type { WriteResult } from "../contracts/write-result.js";
 import { resolvePolicy } from "../policy/resolve-policy.js";
+import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { systemClock } from "../sink-kit/system-clock.js";
 import { type RetryPolicy, resolveRetryPolicy } from "./backoff.js";
 import {
   DEFAULT_WRITE_CONCURRENCY,
   type PersistenceWriterOptions,
+  type RunnerTargetOptions,
   type TargetOptions,
 } from "./options.js";
 
@@ -36,6 +38,36 @@ export interface TargetSettings {
   readonly maxDelayMs: number;
   readonly shutdown: "flush" | "skip";
 }
+
+/** The keys of {@link PersistenceWriterOptions}; any other is a `TypeError` (a typo). */
+const WRITER_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "sink",
+  "clock",
+  "executor",
+  "sliceBudgetMs",
+  "retry",
+  "random",
+  "onResult",
+  "concurrency",
+] satisfies (keyof PersistenceWriterOptions)[]);
+
+/** The keys `register()` takes besides `snapshot` + `codec` or `runner`. */
+const TARGET_SETTING_KEYS = ["debounceMs", "maxDelayMs", "shutdown"] as const;
+
+/** The keys of {@link TargetOptions}. */
+const TARGET_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "snapshot",
+  "codec",
+  ...TARGET_SETTING_KEYS,
+] satisfies (keyof TargetOptions<unknown>)[]);
+
+/** The keys of {@link RunnerTargetOptions} (`snapshot` and `codec` only as `undefined`). */
+const RUNNER_TARGET_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "runner",
+  "snapshot",
+  "codec",
+  ...TARGET_SETTING_KEYS,
+] satisfies (keyof RunnerTargetOptions)[]);
 
 /** True for a function. Internal. */
 export function isFunction(value: unknown): value is (...args: never[]) => unknown {
@@ -65,6 +97,7 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
   if (typeof options !== "object" || options === null) {
     throw new TypeError("createPersistenceWriter needs an options object");
   }
+  assertKnownOptions("createPersistenceWriter", options, WRITER_OPTION_KEYS);
   const { sink } = options;
   if (
     sink !== undefined &&
@@ -96,8 +129,16 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
   return { sink, clock, random, onResult, retry, executor, concurrency, sliceBudgetMs };
 }
 
-/** Validates the debounce, max delay and shutdown of `register()`'s options. Internal. */
-export function resolveTargetSettings(targetOptions: object): TargetSettings {
+/**
+ * Validates the debounce, max delay and shutdown of `register()`'s options, after refusing a key
+ * neither form has (`TypeError`). `runner`: the options are of the `{ runner }` form. Internal.
+ */
+export function resolveTargetSettings(targetOptions: object, runner: boolean): TargetSettings {
+  assertKnownOptions(
+    "register()",
+    targetOptions,
+    runner ? RUNNER_TARGET_OPTION_KEYS : TARGET_OPTION_KEYS,
+  );
   const options = targetOptions as TargetOptions<unknown>;
   const debounceMs = interval("debounceMs", options.debounceMs, 1000, false);
   const maxDelayMs = interval("maxDelayMs", options.maxDelayMs, 10_000, true);

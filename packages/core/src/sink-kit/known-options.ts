@@ -1,0 +1,23 @@
+/**
+ * Throws a `TypeError` naming the first key of `given` that is not in `known`: a misspelt option
+ * (`durabilty: "os"`) would otherwise be dropped without a word and its default used instead.
+ * `caller` opens the message (`"openJournal"`); `prefix` names a nested options object
+ * (`"rotate."`), so the message reads `openAppendLog: unknown option "rotate.maxByte"; known: …`.
+ * Only own enumerable string keys are looked at, as object spread would copy them.
+ */
+export function assertKnownOptions(
+  caller: string,
+  given: object,
+  known: Iterable<string>,
+  prefix = "",
+): void {
+  const allowed = known instanceof Set ? (known as ReadonlySet<string>) : new Set(known);
+  for (const key of Object.keys(given)) {
+    if (!allowed.has(key)) {
+      const list = [...allowed].map((name) => prefix + name).join(", ");
+      throw new TypeError(
+        `${caller}: unknown option ${JSON.stringify(prefix + key)}; known: ${list}`,
+      );
+    }
+  }
+}
