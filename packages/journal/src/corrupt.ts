@@ -11,12 +11,18 @@ export type CorruptReason =
   | "torn"
   | "zero";
 
-/** Builds the `ERR_CORRUPT` error every decoder of this package throws. */
+/**
+ * Builds the `ERR_CORRUPT` error every decoder of this package throws, at stage `"open"`: bytes
+ * are decoded where the journal's files are opened and read (replay, a follower's poll, an open).
+ */
 export function corruptError(
   message: string,
   offset: number,
   reason: CorruptReason,
   extra: Readonly<Record<string, unknown>> = {},
 ): PersistenceError {
-  return new PersistenceError("ERR_CORRUPT", message, { details: { ...extra, offset, reason } });
+  return new PersistenceError("ERR_CORRUPT", message, {
+    stage: "open",
+    details: { ...extra, offset, reason },
+  });
 }

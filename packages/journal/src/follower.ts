@@ -3,8 +3,10 @@ import type { FsPort, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
 import { readRegularFile } from "@snapwrite/sink-fs";
 import { type CorruptReason, corruptError } from "./corrupt.js";
+import { danglingLinkOr } from "./dangling-link.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, isNotFound } from "./journal-fs.js";
+import { checkFollowerOptions } from "./journal-options.js";
 import { listSegments } from "./replay-journal.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
@@ -80,6 +82,7 @@ type Hop =
  * It reads with replay's checked scan: damage is `ERR_CORRUPT` with the file, offset and reason.
  */
 export function createJournalFollower(options: JournalFollowerOptions): JournalFollower {
+  checkFollowerOptions(options);
   const fs = options.fs ?? defaultFs;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let seq = options.afterSeq;
@@ -87,11 +90,13 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
 
   /** A segment's bytes; never waits on a FIFO nor reads a device (`ERR_INVALID_TARGET`). */
   async function read(file: string): Promise<Uint8Array | undefined> {
+    const path = join(options.dir, file);
     try {
-      return await readRegularFile(fs, join(options.dir, file), { target: file, stage: "open" });
+      return await readRegularFile(fs, path, { target: file, stage: "open" });
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw toPersistenceError(error, { stage: "open", target: file, direction: "read" });
+      const refined = await danglingLinkOr(fs, path, error);
+      if (refined === error && isNotFound(error)) return undefined;
+      throw toPersistenceError(refined, { stage: "open", target: file, direction: "read" });
     }
   }
 

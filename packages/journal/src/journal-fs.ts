@@ -1,6 +1,6 @@
 import * as nodeFs from "node:fs/promises";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
-import { toPersistenceError, type WriteStage } from "@snapwrite/core";
+import { PersistenceError, toPersistenceError, type WriteStage } from "@snapwrite/core";
 
 /** The default file system: `node:fs/promises`. */
 export const defaultFs: FsPort = nodeFs as unknown as FsPort;
@@ -48,12 +48,42 @@ export async function syncDir(fs: FsPort, dir: string): Promise<void> {
   await handle.close().catch(() => undefined);
 }
 
-/** Lists `dir`, or `[]` when it does not exist. */
+/**
+ * The error of a journal or log directory that is not one: a FIFO, a regular file or anything but
+ * a directory at `dir` (or at one of its parents), `ERR_INVALID_TARGET` with `details: { reason:
+ * "not-a-directory", path: dir }`. Neither `mkdir` nor `readdir` opens such a file, so nothing
+ * waits on a FIFO there.
+ */
+export function notADirectory(dir: string, cause: unknown): PersistenceError {
+  return new PersistenceError("ERR_INVALID_TARGET", `${JSON.stringify(dir)} is not a directory`, {
+    stage: "open",
+    target: dir,
+    cause,
+    details: { reason: "not-a-directory", path: dir },
+  });
+}
+
+/**
+ * Creates directory `dir` (and its parents) when missing. Something else at its name (`EEXIST`) or
+ * at a parent's (`ENOTDIR`) is {@link notADirectory}; other failures are mapped OS errors.
+ */
+export async function ensureDir(fs: FsPort, dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === "EEXIST" || code === "ENOTDIR") throw notADirectory(dir, error);
+    throw toPersistenceError(error, { stage: "open", target: dir });
+  }
+}
+
+/** Lists `dir`, or `[]` when it does not exist; a non-directory there is {@link notADirectory}. */
 export async function listDir(fs: FsPort, dir: string): Promise<string[]> {
   try {
     return await fs.readdir(dir);
   } catch (error) {
     if (isNotFound(error)) return [];
+    if (codeOf(error) === "ENOTDIR") throw notADirectory(dir, error);
     throw toPersistenceError(error, { stage: "open", target: dir, direction: "read" });
   }
 }

@@ -1,6 +1,7 @@
 import type { FsFileHandle, FsPort, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
 import { openRegularFile } from "@snapwrite/sink-fs";
+import { danglingLinkOr } from "./dangling-link.js";
 import { readInto } from "./journal-fs.js";
 import {
   decodeSegmentHeader,
@@ -13,7 +14,8 @@ import {
 /**
  * Reads only a segment's header bytes and its size, not the whole file. The segment is opened
  * without blocking and must be a regular file (sink-fs's `openRegularFile`): a FIFO or device is
- * `ERR_INVALID_TARGET`, never waited on nor read without end. Replay reads no segment whose header
+ * `ERR_INVALID_TARGET`, never waited on nor read without end; so is a symlink that leads nowhere
+ * (`details.reason: "dangling-symlink"`). Replay reads no segment whose header
  * it has not read this way.
  */
 export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry> {
@@ -33,7 +35,8 @@ export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry>
       return { error: error as PersistenceError, size, dataAfterHeader };
     }
   } catch (error) {
-    throw toPersistenceError(error, { stage: "open", target: path, direction: "read" });
+    const refined = await danglingLinkOr(fs, path, error);
+    throw toPersistenceError(refined, { stage: "open", target: path, direction: "read" });
   } finally {
     await handle?.close().catch(() => undefined);
   }

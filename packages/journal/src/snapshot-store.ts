@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { Codec, FsPort, PersistenceError, Sink } from "@snapwrite/core";
-import { loadTarget } from "@snapwrite/core";
+import type { Codec, FsPort, Sink } from "@snapwrite/core";
+import { loadTarget, PersistenceError } from "@snapwrite/core";
 import { parseSnapshotFileName, snapshotFileName } from "./file-names.js";
 import { defaultFs, fsError, isNotFound, listDir, syncDir } from "./journal-fs.js";
 
@@ -71,6 +71,20 @@ function passable(error: PersistenceError): boolean {
   return error.code === "ERR_CORRUPT" || error.code === "ERR_NOT_FOUND";
 }
 
+/**
+ * A load's error as `loadNewest` rejects with it: with stage `"open"`, the stage of every read of
+ * the journal's files, when the sink or codec gave it none (a read is no write stage of its own).
+ */
+function atOpen(error: PersistenceError): PersistenceError {
+  if (error.stage !== undefined) return error;
+  return new PersistenceError(error.code, error.message, {
+    stage: "open",
+    target: error.target,
+    details: error.details,
+    cause: error.cause,
+  });
+}
+
 /** Creates a {@link SnapshotStore} over `sink`. */
 export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStore {
   const { sink, name } = options;
@@ -132,7 +146,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStor
             skipped,
           } satisfies LoadedSnapshot<T>;
         }
-        if (!passable(loaded.error)) throw loaded.error;
+        if (!passable(loaded.error)) throw atOpen(loaded.error);
         skipped.push({ seq, error: loaded.error, quarantinedTo: loaded.quarantinedTo });
       }
       return undefined;

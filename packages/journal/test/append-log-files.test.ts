@@ -1,21 +1,11 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openAppendLog, readAppendLog } from "../src/index.js";
-
-/** Real FIFOs and symlinks on the real disk: POSIX only. */
-const canMkfifo = (() => {
-  if (process.platform === "win32") return false;
-  try {
-    execFileSync("mkfifo", ["--version"], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { canMkfifo, mkfifo } from "./real-fs.js";
 
 const made: string[] = [];
 afterEach(async () => {
@@ -31,10 +21,6 @@ async function dirs(): Promise<{ root: string; outside: string }> {
   await mkdir(root);
   await mkdir(outside);
   return { root, outside };
-}
-
-function mkfifo(path: string): void {
-  execFileSync("mkfifo", [path], { timeout: 5_000 });
 }
 
 /** The rejection of `work`, or a failure once `ms` passed: nothing here may wait or spin. */

@@ -22,6 +22,60 @@ describe("append log input checks", () => {
     await expect(read({ path: "" }).next()).rejects.toThrow(TypeError);
   });
 
+  it("an unknown option key is a TypeError naming it, also in rotate and durability, and nothing is created", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const open = openAppendLog as (options: unknown) => Promise<unknown>;
+    await expect(open({ fs, path: PATH, durabilty: "os" })).rejects.toThrow(
+      /^openAppendLog: unknown option "durabilty"; known: path, format, lock, rotate, durability, /,
+    );
+    await expect(open({ fs, path: PATH, rotate: { maxByte: 10 } })).rejects.toThrow(
+      /^openAppendLog: unknown option "rotate\.maxByte"; known: rotate\.maxBytes, /,
+    );
+    await expect(open({ fs, path: PATH, rotate: 10 })).rejects.toThrow(
+      new TypeError("openAppendLog: rotate must be an object"),
+    );
+    await expect(open({ fs, path: PATH, durability: { intervalMS: 10 } })).rejects.toThrow(
+      /^openAppendLog: unknown option "durability\.intervalMS"/,
+    );
+    const read = readAppendLog as (options: unknown) => AsyncGenerator<unknown>;
+    await expect(read({ fs, path: PATH, from: 3 }).next()).rejects.toThrow(
+      new TypeError(
+        'readAppendLog: unknown option "from"; known: path, fromSeq, fs, maxRecordBytes',
+      ),
+    );
+    expect(await fs.readdir("/logs")).toEqual([]);
+  });
+
+  it("readAppendLog refuses a fromSeq that is negative, fractional or NaN (RangeError) or no number (TypeError)", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs, path: PATH });
+    for (const value of ["a", "b", "c"]) await log.append(value);
+    await log.close();
+    for (const fromSeq of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      await expect(
+        readAppendLog({ fs, path: PATH, fromSeq }).next(),
+        String(fromSeq),
+      ).rejects.toThrow(
+        new RangeError(`readAppendLog: fromSeq must be a safe integer >= 0, got ${fromSeq}`),
+      );
+    }
+    const read = readAppendLog as (options: unknown) => AsyncGenerator<unknown>;
+    await expect(read({ fs, path: PATH, fromSeq: "2" }).next()).rejects.toThrow(
+      new TypeError("readAppendLog: fromSeq must be a number, got string"),
+    );
+    const seqs = async (fromSeq: number | undefined) => {
+      const found: number[] = [];
+      for await (const entry of readAppendLog({ fs, path: PATH, fromSeq })) {
+        if ("seq" in entry) found.push(entry.seq);
+      }
+      return found;
+    };
+    expect(await seqs(0)).toEqual([1, 2, 3]);
+    expect(await seqs(undefined)).toEqual([1, 2, 3]);
+    expect(await seqs(3)).toEqual([3]);
+    expect(await seqs(4)).toEqual([]);
+  });
+
   it("maxRecordBytes must be a positive integer", async () => {
     const fs = createMemoryFs({ "/logs": null });
     for (const maxRecordBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {

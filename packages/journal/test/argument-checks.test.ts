@@ -1,6 +1,7 @@
 import { createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
+  createJournalFollower,
   type JournalRecord,
   type OpenJournalOptions,
   openJournal,
@@ -77,6 +78,57 @@ describe("journal options", () => {
       replayJournal({ fs, dir: DIR, name: "db", onRecord: 5 as unknown as () => void }),
     ).rejects.toThrow(new TypeError("replayJournal: onRecord must be a function"));
     expect(await fs.readdir(DIR)).toEqual([]);
+  });
+
+  it("an unknown option key is a TypeError naming it, for every journal entry point, before any file is touched", async () => {
+    await expect(open({ durabilty: "os" } as never)).rejects.toThrow(
+      /^openJournal: unknown option "durabilty"; known: dir, name, fs, clock, durability, /,
+    );
+    await expect(open({ group: { maxByte: 10 } })).rejects.toThrow(
+      new TypeError(
+        'openJournal: unknown option "group.maxByte"; known: group.maxBytes, group.smallFirstBytes',
+      ),
+    );
+    await expect(open({ group: 5 })).rejects.toBeInstanceOf(TypeError);
+    await expect(open({ durability: { intervalMs: 5, interval: 5 } })).rejects.toThrow(
+      new TypeError(
+        'openJournal: unknown option "durability.interval"; known: durability.intervalMs',
+      ),
+    );
+    await expect(replayJournal({ fs, dir: DIR, name: "db", firstSeq: 3 } as never)).rejects.toThrow(
+      /^replayJournal: unknown option "firstSeq"; known: dir, name, fs, afterSeq, /,
+    );
+    expect(() =>
+      createJournalFollower({ fs, dir: DIR, name: "db", afterSeq: 0, aftreSeq: 0 } as never),
+    ).toThrow(
+      new TypeError(
+        'createJournalFollower: unknown option "aftreSeq"; known: dir, name, fs, afterSeq, maxRecordBytes',
+      ),
+    );
+    expect(() => createJournalFollower(undefined as never)).toThrow(TypeError);
+    expect(await fs.readdir(DIR)).toEqual([]);
+    // Every documented key is known.
+    const journal = await openJournal({
+      fs: createMemoryFs({ [DIR]: null }),
+      dir: DIR,
+      name: "db",
+      clock: undefined,
+      durability: { intervalMs: 50 },
+      recovery: "tolerate-tail",
+      maxRecordBytes: 1024,
+      maxSegmentBytes: 4096,
+      group: { maxBytes: 4096, smallFirstBytes: 1024 },
+      syncWrites: false,
+      preallocateBytes: 0,
+      afterSeq: 0,
+      onRecord: () => undefined,
+      onReplayEnd: () => undefined,
+      firstSeq: 1,
+      lock: undefined,
+      random: Math.random,
+      onEvent: () => undefined,
+    });
+    await journal.close();
   });
 
   it("a maxSegmentBytes below a segment header and one record header is a RangeError naming that minimum", async () => {

@@ -1,4 +1,5 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { ensureDir } from "../journal-fs.js";
 import { prepareActive } from "./active-file.js";
 import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-log-types.js";
 import { LogState, type Pending } from "./log-state.js";
@@ -21,11 +22,7 @@ export class FileAppendLog extends LogState implements AppendLog {
   private timer: unknown;
 
   async open(): Promise<void> {
-    try {
-      await this.fs.mkdir(this.files.dir, { recursive: true });
-    } catch (error) {
-      throw toPersistenceError(error, { stage: "open", target: this.files.dir });
-    }
+    await ensureDir(this.fs, this.files.dir);
     if (this.lockMode === "session") this.session = await this.locker.acquire(this.lockPath);
     // Repair a torn tail at open, before any append can be glued to it.
     try {

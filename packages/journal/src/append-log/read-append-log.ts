@@ -4,7 +4,7 @@ import { SEGMENT_MAGIC } from "../segment-format.js";
 import { readLogFile } from "./log-file-access.js";
 import { logFiles } from "./log-files.js";
 import { framedFormat, jsonlFormat, type LogFormat } from "./log-format.js";
-import { checkMaxRecordBytes } from "./log-options.js";
+import { checkMaxRecordBytes, checkReadAppendLogOptions } from "./log-options.js";
 
 /** Options of {@link readAppendLog}. */
 export interface ReadAppendLogOptions {
@@ -98,15 +98,9 @@ class LogReader {
   nextSeq: number | undefined;
 
   constructor(options: ReadAppendLogOptions) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError("readAppendLog: options must be an object with a path");
-    }
-    if (typeof options.path !== "string" || options.path === "") {
-      throw new TypeError("readAppendLog: path must be a non-empty string");
-    }
+    this.fromSeq = checkReadAppendLogOptions(options);
     this.fs = options.fs ?? defaultFs;
     this.files = logFiles(options.path);
-    this.fromSeq = options.fromSeq ?? 1;
     this.maxRecordBytes = checkMaxRecordBytes(options.maxRecordBytes, "readAppendLog");
   }
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { fsError } from "../journal-fs.js";
+import { ensureDir } from "../journal-fs.js";
 import type {
   Journal,
   JournalAppendOptions,
@@ -59,11 +59,7 @@ export class JournalWriter extends WriterState implements Journal {
   }
 
   async open(): Promise<void> {
-    try {
-      await this.fs.mkdir(this.dir, { recursive: true });
-    } catch (error) {
-      throw fsError(error, "open", this.dir);
-    }
+    await ensureDir(this.fs, this.dir);
     if (this.options.lock !== undefined) {
       this.lock = await this.options.lock.acquire(join(this.dir, this.name));
     }
@@ -122,7 +118,10 @@ export class JournalWriter extends WriterState implements Journal {
       return new PersistenceError(
         "ERR_ENCODE",
         `record of ${payload.byteLength} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`,
-        { details: { bytes: payload.byteLength, maxRecordBytes: this.maxRecordBytes } },
+        {
+          stage: "encode",
+          details: { bytes: payload.byteLength, maxRecordBytes: this.maxRecordBytes },
+        },
       );
     }
     return undefined;

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
 import { openRegularFile, readRegularFile } from "@snapwrite/sink-fs";
+import { danglingLinkOr } from "../dangling-link.js";
 import { quarantineFileName } from "../file-names.js";
 import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
@@ -106,7 +107,7 @@ async function syncFile(w: WriterState, file: string): Promise<void> {
     ({ handle } = await openRegularFile(w.fs, w.path(file), context, constants.O_RDWR));
     await handle.datasync();
   } catch (error) {
-    throw fsError(error, "sync", file);
+    throw fsError(await danglingLinkOr(w.fs, w.path(file), error, "sync"), "sync", file);
   } finally {
     await handle?.close().catch(() => undefined);
   }
@@ -119,7 +120,12 @@ async function quarantineTail(
   from: number,
   to: number,
 ): Promise<string | undefined> {
-  const bytes = await readRegularFile(w.fs, w.path(file), { target: w.path(file), stage: "open" });
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(w.fs, w.path(file), { target: w.path(file), stage: "open" });
+  } catch (error) {
+    throw fsError(await danglingLinkOr(w.fs, w.path(file), error), "open", file);
+  }
   const slice = bytes.subarray(from, Math.min(to, from + MAX_QUARANTINE_BYTES));
   const aside = quarantineFileName(file, "torn", w.clock.now(), w.tag());
   await writeNewFile(w.fs, w.dir, w.path(aside), slice);
@@ -138,7 +144,7 @@ async function reuse(
     const context = { target: w.path(file), stage: "open" } as const;
     w.handle = (await openRegularFile(w.fs, w.path(file), context, w.segmentFlags("r+"))).handle;
   } catch (error) {
-    throw fsError(error, "open", file);
+    throw fsError(await danglingLinkOr(w.fs, w.path(file), error), "open", file);
   }
   w.file = file;
   w.salt = salt;
