@@ -12,8 +12,8 @@ import { deadline, tempDirs } from "./wait-and-dirs.js";
 const fs = nodeFs as unknown as FsPort;
 const tempDir = tempDirs("store-files-");
 
-function openFollower(dir: string, files: FsPort) {
-  return openFollowerStore({
+function followerOptions(dir: string, files: FsPort) {
+  return {
     dir,
     fs: files,
     codec: countersCodec,
@@ -21,7 +21,11 @@ function openFollower(dir: string, files: FsPort) {
     apply: applyAdds,
     empty: () => Object.freeze({}),
     refresh: { intervalMs: 1_000 },
-  });
+  };
+}
+
+function openFollower(dir: string, files: FsPort) {
+  return openFollowerStore(followerOptions(dir, files));
 }
 
 /** A store compacted at seq 20 (its only snapshot), with 5 records after it; returns its files. */
@@ -50,6 +54,7 @@ describe("a snapshot that cannot be read", () => {
     });
     await expect(deadline(opening)).rejects.toMatchObject({
       code: "ERR_PERMISSION",
+      stage: "open",
       details: { osCode: "EACCES" },
     });
     expect((await nodeFs.readdir(dir)).sort()).toEqual(files);
@@ -68,6 +73,7 @@ describe("a snapshot that cannot be read", () => {
     const files = await compactedStore(dir);
     await expect(deadline(openFollower(dir, snapshotsUnreadable()))).rejects.toMatchObject({
       code: "ERR_PERMISSION",
+      stage: "open",
       details: { osCode: "EACCES" },
     });
     expect((await nodeFs.readdir(dir)).sort()).toEqual(files);
@@ -79,10 +85,45 @@ describe("a snapshot that cannot be read", () => {
     execFileSync("mkfifo", [fifo]);
     const refused = {
       code: "ERR_INVALID_TARGET",
+      stage: "open",
       details: { reason: "not-a-regular-file" },
     };
     await expect(deadline(openCounters(fs, { dir }))).rejects.toMatchObject(refused);
     await expect(deadline(openFollower(dir, fs))).rejects.toMatchObject(refused);
     expect((await nodeFs.lstat(fifo)).isFIFO()).toBe(true);
+  });
+
+  it("a journal record that no longer applies fails openDurableStore and openFollowerStore with ERR_CORRUPT at stage open", async () => {
+    const dir = await tempDir();
+    await compactedStore(dir);
+    const refuse = () => {
+      throw new Error("no longer applies");
+    };
+    const corrupt = { code: "ERR_CORRUPT", stage: "open", details: { reason: "record", seq: 21 } };
+    await expect(deadline(openCounters(fs, { dir, apply: refuse }))).rejects.toMatchObject(corrupt);
+    await expect(
+      deadline(openFollowerStore({ ...followerOptions(dir, fs), apply: refuse })),
+    ).rejects.toMatchObject(corrupt);
+  });
+});
+
+describe("a store directory that is not a directory", () => {
+  it("a regular file or FIFO at dir fails both opens with ERR_INVALID_TARGET not-a-directory, never waited on", async () => {
+    const base = await tempDir();
+    const file = join(base, "file");
+    await nodeFs.writeFile(file, "x");
+    const fifo = join(base, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const dir of [file, fifo, join(file, "below")]) {
+      const refused = {
+        code: "ERR_INVALID_TARGET",
+        stage: "open",
+        details: { reason: "not-a-directory", path: dir },
+      };
+      await expect(deadline(openCounters(fs, { dir })), dir).rejects.toMatchObject(refused);
+      await expect(deadline(openFollower(dir, fs)), dir).rejects.toMatchObject(refused);
+    }
+    expect((await nodeFs.lstat(fifo)).isFIFO()).toBe(true);
+    expect(await nodeFs.readFile(file, "utf8")).toBe("x");
   });
 });

@@ -1,5 +1,6 @@
 import type { OpenDurableStoreOptions, OpenedDurableStore } from "../durable-store-types.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
+import { checkDurableStoreKeys } from "../option-keys.js";
 import { resolveDurability, resolveStorePolicy } from "./policy.js";
 import { Store } from "./store.js";
 import { StoreCore } from "./store-core.js";
@@ -13,6 +14,7 @@ export async function openDurableStore<S, Op>(
   options: OpenDurableStoreOptions<S, Op>,
 ): Promise<OpenedDurableStore<S, Op>> {
   checkStoreFilesOptions(options, "openDurableStore");
+  checkDurableStoreKeys(options);
   const durability = resolveDurability(options);
   const policy = resolveStorePolicy(options);
   const store = new Store<S, Op>(new StoreCore<S, Op>(options, policy, durability));

@@ -80,7 +80,7 @@ async function load<S, Op>(
     throw new PersistenceError(
       "ERR_GAP",
       `the journal ends at seq ${seq}, before the snapshot's seq ${snapshotSeq}`,
-      { details: { seq, snapshotSeq } },
+      { stage: "open", details: { seq, snapshotSeq } },
     );
   }
   replay.seeding.finish(loaded && core.snapshots.targetOf(snapshotSeq), snapshotSeq, seq);

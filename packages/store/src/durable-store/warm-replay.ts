@@ -89,7 +89,7 @@ export class WarmReplay<S, Op> {
       throw new PersistenceError(
         "ERR_CORRUPT",
         `journal record ${record.seq} does not apply: ${describe(error)}`,
-        { cause: error, details: { seq: record.seq, reason: "record" } },
+        { stage: "open", cause: error, details: { seq: record.seq, reason: "record" } },
       );
     }
     this.seeding.add(record.payload);

@@ -118,7 +118,7 @@ export class FollowerLoader<S, Op> {
         throw new PersistenceError(
           "ERR_CORRUPT",
           `journal record ${record.seq} does not apply: ${describe(error)}`,
-          { cause: error, details: { seq: record.seq, reason: "record" } },
+          { stage: "open", cause: error, details: { seq: record.seq, reason: "record" } },
         );
       }
       if (perfNow() - sliceStart >= this.policy.replaySliceMs) {

@@ -2,6 +2,7 @@ import type { Clock } from "@snapwrite/core";
 import { resolvePolicy } from "@snapwrite/core";
 import type { DurableStore, StoreFilesOptions, StoreLoadReport } from "../durable-store-types.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
+import { checkFollowerStoreKeys } from "../option-keys.js";
 
 /** Options of {@link openFollowerStore}. */
 /**
@@ -40,6 +41,7 @@ export function resolveFollowerPolicy<S, Op>(
   options: OpenFollowerStoreOptions<S, Op>,
 ): FollowerPolicy {
   checkStoreFilesOptions(options, "openFollowerStore");
+  checkFollowerStoreKeys(options);
   if (typeof options.refresh !== "object" || options.refresh === null) {
     throw new TypeError("openFollowerStore: refresh { intervalMs } is required");
   }
