@@ -1,4 +1,4 @@
-import { createMemoryFs } from "@snapwrite/testkit";
+import { createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openAppendLog, readAppendLog } from "../src/index.js";
 import { dec } from "./helpers.js";
@@ -74,6 +74,20 @@ describe("append log input checks", () => {
     expect(await seqs(undefined)).toEqual([1, 2, 3]);
     expect(await seqs(3)).toEqual([3]);
     expect(await seqs(4)).toEqual([]);
+  });
+
+  it("a failed repair step at open rejects with a PersistenceError with code and stage, not the OS error", async () => {
+    // An empty active file (its creator died before the header): the open removes it, and fails.
+    const memory = createMemoryFs({ "/logs": null, [PATH]: new Uint8Array(0) });
+    const fs = createFaultyFs(memory, [
+      { op: "unlink", path: /chat\.jsonl$/, times: Infinity, fault: { error: "EACCES" } },
+    ]);
+    await expect(openAppendLog({ fs, path: PATH })).rejects.toMatchObject({
+      name: "PersistenceError",
+      code: "ERR_PERMISSION",
+      stage: "open",
+      details: { osCode: "EACCES" },
+    });
   });
 
   it("maxRecordBytes must be a positive integer", async () => {

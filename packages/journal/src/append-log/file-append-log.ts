@@ -33,7 +33,8 @@ export class FileAppendLog extends LogState implements AppendLog {
     } catch (error) {
       await this.handle?.close().catch(() => undefined);
       await this.session?.release().catch(() => undefined);
-      throw error;
+      // A failed repair step (an unlink, a rename) may have thrown the OS error itself.
+      throw toPersistenceError(error, { stage: "open", target: this.files.active });
     }
     if (typeof this.durability === "object") this.armTimer(this.durability.intervalMs);
   }
