@@ -1,5 +1,5 @@
 import type { Clock, TargetId } from "@snapwrite/core";
-import { MAX_TIMER_MS, systemClock } from "@snapwrite/core/sink-kit";
+import { assertKnownOptions, MAX_TIMER_MS, systemClock } from "@snapwrite/core/sink-kit";
 
 /** The operations of a {@link MemorySink} that can be slowed down with `latencyMs`. */
 export type MemorySinkOperation = "write" | "read" | "quarantine";
@@ -71,14 +71,8 @@ export function parseMemorySinkOptions(options: MemorySinkOptions): ParsedMemory
   if (typeof options !== "object" || options === null) {
     throw new TypeError("createMemorySink: options must be an object");
   }
-  for (const key of Object.keys(options)) {
-    // A misspelt option would silently keep its default (`bakup: true` keeping no backup).
-    if (!OPTION_KEYS.has(key)) {
-      throw new TypeError(
-        `createMemorySink: unknown option ${JSON.stringify(key)}; known: ${[...OPTION_KEYS].join(", ")}`,
-      );
-    }
-  }
+  // A misspelt option would silently keep its default (`bakup: true` keeping no backup).
+  assertKnownOptions("createMemorySink", options, OPTION_KEYS);
   const latency = options.latencyMs ?? 0;
   if (typeof latency !== "number" && typeof latency !== "function") {
     throw new TypeError("createMemorySink: latencyMs must be a number or a function");

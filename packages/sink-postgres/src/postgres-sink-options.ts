@@ -1,3 +1,4 @@
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type pg from "pg";
 import { type PostgresNames, type ResolvedNames, resolveNames } from "./schema-sql.js";
 
@@ -75,11 +76,7 @@ export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings
   if (typeof options !== "object" || options === null) {
     throw new TypeError("openPostgresSink: options must be an object");
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw new TypeError(`openPostgresSink: unknown option ${JSON.stringify(key)}`);
-    }
-  }
+  assertKnownOptions("openPostgresSink", options, OPTION_KEYS);
   if ((options.pool === undefined) === (options.connectionString === undefined)) {
     throw new TypeError("openPostgresSink: give exactly one of pool and connectionString");
   }

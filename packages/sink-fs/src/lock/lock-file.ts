@@ -2,7 +2,7 @@ import * as nodeFs from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { type FsPort, PersistenceError } from "@snapwrite/core";
-import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { assertKnownOptions, MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { DEFAULT_CLOCK } from "../default-clock.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { isProcessAlive } from "../process-alive.js";
@@ -140,13 +140,7 @@ function lockFileSettings(options: LockFileOptions): {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("lockFile: options must be an object");
   }
-  for (const key of Object.keys(options)) {
-    if (!LOCK_OPTION_KEYS.has(key)) {
-      throw new TypeError(
-        `lockFile: unknown option ${JSON.stringify(key)}; known: ${[...LOCK_OPTION_KEYS].join(", ")}`,
-      );
-    }
-  }
+  assertKnownOptions("lockFile", options, LOCK_OPTION_KEYS);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError("lockFile: signal must be an AbortSignal");
   }

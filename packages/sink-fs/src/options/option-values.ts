@@ -1,15 +1,12 @@
 import type { Clock } from "@snapwrite/core";
-import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { assertKnownOptions, MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 
-/** A misspelt option would silently fall back to its default (`bakup: true` keeping no backup). */
+/**
+ * A misspelt option would silently fall back to its default (`bakup: true` keeping no backup):
+ * core's check, with this package's factory named.
+ */
 export function knownKeys(prefix: string, given: object, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(given)) {
-    if (!known.has(key)) {
-      throw new TypeError(
-        `createFsSink: unknown option ${JSON.stringify(prefix + key)}; known: ${[...known].map((k) => prefix + k).join(", ")}`,
-      );
-    }
-  }
+  assertKnownOptions("createFsSink", given, known, prefix);
 }
 
 export function objectOption<T extends object>(name: string, value: T | undefined): Partial<T> {

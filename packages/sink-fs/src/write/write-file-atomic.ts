@@ -6,6 +6,7 @@ import {
   PersistenceError,
   type SinkWriteResult,
 } from "@snapwrite/core";
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "../abort-failure.js";
 import { createFsSink } from "../create-fs-sink.js";
 import type { FsSinkOptions } from "../fs-sink-types.js";
@@ -195,13 +196,7 @@ function checkOptions(caller: string, options: WriteJsonAtomicOptions): void {
     caller === "writeJsonAtomic"
       ? OPTION_KEYS
       : new Set([...OPTION_KEYS].filter((key) => key !== "space"));
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new TypeError(
-        `${caller}: unknown option ${JSON.stringify(key)}; known: ${[...known].join(", ")}`,
-      );
-    }
-  }
+  assertKnownOptions(caller, options, known);
   const signal = options.signal as unknown;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`${caller}: signal must be an AbortSignal`);
