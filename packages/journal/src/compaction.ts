@@ -1,3 +1,4 @@
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type { Journal } from "./journal-types.js";
 import { SEGMENT_HEADER_BYTES } from "./segment-format.js";
 import type { SnapshotStore } from "./snapshot-store.js";
@@ -56,6 +57,15 @@ export interface CompactJournalOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+const COMPACT_JOURNAL_KEYS = [
+  "journal",
+  "snapshots",
+  "seq",
+  "chunks",
+  "keep",
+  "signal",
+] satisfies (keyof CompactJournalOptions)[];
+
 /** What {@link compactJournal} did. */
 export interface CompactionReport {
   readonly seq: number;
@@ -76,6 +86,12 @@ export interface CompactionReport {
  * still needs.
  */
 export async function compactJournal(options: CompactJournalOptions): Promise<CompactionReport> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      "compactJournal: options are required ({ journal, snapshots, seq, chunks })",
+    );
+  }
+  assertKnownOptions("compactJournal", options, COMPACT_JOURNAL_KEYS);
   const keep = options.keep ?? 2;
   if (!Number.isSafeInteger(keep) || keep < 1)
     throw new RangeError("compactJournal: keep must be ≥ 1");

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Codec, FsPort, Sink } from "@snapwrite/core";
 import { loadTarget, PersistenceError } from "@snapwrite/core";
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { parseSnapshotFileName, snapshotFileName } from "./file-names.js";
 import { defaultFs, fsError, isNotFound, listDir, syncDir } from "./journal-fs.js";
 
@@ -85,8 +86,21 @@ function atOpen(error: PersistenceError): PersistenceError {
   });
 }
 
-/** Creates a {@link SnapshotStore} over `sink`. */
+const SNAPSHOT_STORE_KEYS = [
+  "sink",
+  "name",
+  "list",
+  "remove",
+  "dir",
+  "fs",
+] satisfies (keyof SnapshotStoreOptions)[];
+
+/** Creates a {@link SnapshotStore} over `sink`; an unknown option key is a `TypeError`. */
 export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStore {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createSnapshotStore: options are required ({ sink, name, dir, … })");
+  }
+  assertKnownOptions("createSnapshotStore", options, SNAPSHOT_STORE_KEYS);
   const { sink, name } = options;
   const fs = options.fs ?? defaultFs;
   const dir = options.dir;

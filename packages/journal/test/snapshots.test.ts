@@ -124,11 +124,32 @@ describe("snapshots and compaction", () => {
     ]);
     await expect(stores(unreadable).loadNewest(listCodec)).rejects.toMatchObject({
       code: "ERR_PERMISSION",
+      stage: "open",
       details: { osCode: "EACCES" },
     });
     // Nothing was moved aside, and the snapshot loads once it can be read.
     expect(fs.vol.readdirSync(DIR).sort()).toEqual(files);
     expect(await snapshots.loadNewest(listCodec)).toMatchObject({ seq: 2, source: "snapshot" });
+  });
+
+  it("createSnapshotStore and compactJournal refuse an unknown option key with a TypeError naming it", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const sink = createFsSink({ dir: DIR, fs, sweep: false });
+    expect(() => createSnapshotStore({ sink, name: "db", dir: DIR, fs, keep: 2 } as never)).toThrow(
+      new TypeError(
+        'createSnapshotStore: unknown option "keep"; known: sink, name, list, remove, dir, fs',
+      ),
+    );
+    const { journal } = await warmLoad(fs);
+    await journal.append(enc("a"));
+    const compact = { journal, snapshots: stores(fs), seq: 1, chunks: listCodec.encode(["a"]) };
+    await expect(compactJournal({ ...compact, kepp: 1 } as never)).rejects.toThrow(
+      new TypeError(
+        'compactJournal: unknown option "kepp"; known: journal, snapshots, seq, chunks, keep, signal',
+      ),
+    );
+    expect(fs.vol.readdirSync(DIR).filter((file) => file.includes(".snap."))).toEqual([]);
+    await journal.close();
   });
 
   it("decides compaction by bytes against the snapshot, by records and by age", () => {
