@@ -148,7 +148,7 @@ describe("snapshots and compaction", () => {
         'compactJournal: unknown option "kepp"; known: journal, snapshots, seq, chunks, keep, signal',
       ),
     );
-    expect(fs.vol.readdirSync(DIR).filter((file) => file.includes(".snap."))).toEqual([]);
+    expect((await fs.readdir(DIR)).filter((file) => file.includes(".snap."))).toEqual([]);
     await journal.close();
   });
 
