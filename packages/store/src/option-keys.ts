@@ -63,8 +63,24 @@ function checkKeys(
   }
 }
 
+/**
+ * Option names of the design's sketch that this package spells differently: refused with a message
+ * that names where the option lives, rather than the generic list.
+ */
+const DURABLE_STORE_MOVED: Readonly<Record<string, string>> = {
+  refresh:
+    "a store that follows another process's journal is opened with openFollowerStore({ refresh: { intervalMs } })",
+  executor:
+    "snapshots are encoded off the owner thread through the `replica` option (a StoreReplica of @snapwrite/executor-worker)",
+};
+
 /** The key check of `openDurableStore`'s options (after `checkStoreFilesOptions`). */
 export function checkDurableStoreKeys(options: object): void {
+  for (const [key, where] of Object.entries(DURABLE_STORE_MOVED)) {
+    if (Object.hasOwn(options, key)) {
+      throw new TypeError(`openDurableStore: unknown option ${JSON.stringify(key)}; ${where}`);
+    }
+  }
   checkKeys("openDurableStore", options, DURABLE_STORE_KEYS, DURABLE_STORE_NESTED);
 }
 

@@ -19,6 +19,13 @@ describe("unknown option keys", () => {
         new RegExp(`^openDurableStore: unknown option "${named.replace(".", "\\.")}"; known: `),
       );
     }
+    // The two names of the design's sketch that live elsewhere say where.
+    await expect(openCounters(fs, { refresh: { intervalMs: 1_000 } } as never)).rejects.toThrow(
+      /^openDurableStore: unknown option "refresh"; .*openFollowerStore\(\{ refresh/,
+    );
+    await expect(openCounters(fs, { executor: "worker" } as never)).rejects.toThrow(
+      /^openDurableStore: unknown option "executor"; .*`replica` option/,
+    );
     expect(await fs.readdir("/")).toEqual([]);
     // Every documented key, nested ones included, is known.
     const { store } = await openCounters(fs, {
