@@ -74,7 +74,7 @@ export function goalWorker(input: GoalInputs): GoalVerdict {
       reached === false
         ? [
             memoryMissed(checks)
-              ? "above the idle worker's floor the worker holds the file's bytes, 12 bytes of slot rows and 4–8 of index per record, a 1 MiB slab for records replaced out of place (the old bytes stay as garbage until they pass a quarter of the file), and garbage of the patches and saves not yet collected (young generation, a few MiB at 100k; npm run profile:replica-memory)"
+              ? "above the idle worker's floor the worker holds the file's bytes, 12 bytes of slot rows and 4–8 of index per record, append slabs for records replaced out of place (64 KiB first, doubling up to 1 MiB) (the old bytes stay as garbage until they pass a quarter of the file), and garbage of the patches and saves not yet collected (the worker's young generation, which createWorkerReplica keeps at 3 MiB by default; npm run profile:replica-memory)"
               : undefined,
             genericMissing ? "no generic replica yet" : undefined,
           ]

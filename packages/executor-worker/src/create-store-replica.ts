@@ -1,6 +1,7 @@
 import { isPersistenceError, PersistenceError } from "@snapwrite/core";
 import { STORE_FRAME, seedFrame, seqFrame } from "./store-replica-frames.js";
 import { createWorkerReplica } from "./worker-replica.js";
+import { withYoungGeneration } from "./worker-replica-options.js";
 import type {
   WorkerReplica,
   WorkerReplicaOptions,
@@ -88,6 +89,8 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   constructor(options: StoreReplicaOptions) {
     this.worker = createWorkerReplica<never>({
       ...options,
+      // A store replica holds its state as JS objects: V8's own young generation unless asked.
+      resourceLimits: withYoungGeneration(options.resourceLimits, 0),
       name: options.name ?? "snapwrite-store-replica",
       resync: (fresh) => this.postSeed(fresh),
     });

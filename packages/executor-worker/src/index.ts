@@ -13,6 +13,7 @@ export { serveStoreReplica } from "./serve-store-replica.js";
 export type { StoreReplicaState } from "./store-state-replica.js";
 export { REPLICA_PROTOCOL_VERSION } from "./worker-protocol.js";
 export { createWorkerReplica } from "./worker-replica.js";
+export { DEFAULT_YOUNG_GENERATION_MB } from "./worker-replica-options.js";
 export type {
   WorkerReplica,
   WorkerReplicaCloseOptions,

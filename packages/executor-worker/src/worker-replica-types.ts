@@ -13,7 +13,12 @@ export interface WorkerReplicaOptions<P, O = unknown> {
   readonly options?: O | undefined;
   /** Thread name, shown in debuggers and heap snapshots. Default `"snapwrite-replica"`. */
   readonly name?: string | undefined;
-  /** Heap limits of the worker thread (`worker_threads` `resourceLimits`). */
+  /**
+   * Heap limits of the worker thread (`worker_threads` `resourceLimits`). `maxYoungGenerationSizeMb`
+   * defaults to `3` (`DEFAULT_YOUNG_GENERATION_MB`: V8's smallest young generation), so the garbage
+   * of patches and saves is collected before it piles up beside a replica held in typed arrays;
+   * `0` leaves V8's own sizing (better for a replica of many JS objects). A finite number `>= 0`.
+   */
   readonly resourceLimits?: ResourceLimits | undefined;
   /**
    * Rebuilds the replica after it was lost (the worker crashed, failed to start, or a patch could

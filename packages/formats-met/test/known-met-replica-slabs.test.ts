@@ -150,6 +150,18 @@ describe("RecordArena", () => {
     expect(b).toBe(1);
   });
 
+  it("appends to a 64 KiB slab first, each next slab twice the last up to 1 MiB", () => {
+    const arena = new RecordArena();
+    // 40 KiB each: 1 fits the first slab, 3 the second, 6, 12, 25, then a second 1 MiB slab.
+    for (let i = 0; i < 48; i++) arena.append(bytesOf(i, 40 * 1024));
+    expect(arena.slabs.map((slab) => slab.length / 1024)).toEqual([64, 128, 256, 512, 1024, 1024]);
+    expect(arena.used.map((used) => used / (40 * 1024))).toEqual([1, 3, 6, 12, 25, 1]);
+    // A record larger than the next append slab's capacity gets a slab of at least its size.
+    const fresh = new RecordArena();
+    fresh.append(bytesOf(1, 100 * 1024));
+    expect(fresh.slabs.map((slab) => slab.length / 1024)).toEqual([100]);
+  });
+
   it("overwrites a record of the same length where it is, counting records that need 0x0F", () => {
     const arena = new RecordArena();
     const first = record(1, 1, 0, 4_290_048_001).bytes;

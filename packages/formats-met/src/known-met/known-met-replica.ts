@@ -207,7 +207,7 @@ class ReplicaRecords {
  * it). `encode` streams the records with the rules of `encodeKnownMet`.
  *
  * Memory is about the records' wire bytes: a loaded file is kept as it is, new records are
- * appended to 1 MiB slabs, and per record there are 12 bytes of slot arrays and 4–8 bytes of hash
+ * appended to slabs of 64 KiB doubling up to 1 MiB, and per record there are 12 bytes of slot arrays and 4–8 bytes of hash
  * index, no object. A `put` of the same length as the record it replaces is written over it;
  * other replaced records and removed ones stay as garbage until it passes a quarter of the bytes,
  * then the live records are slid down inside their slabs (no second copy of the state).

@@ -3,8 +3,13 @@ import { OLD_MAX_FILE_SIZE } from "./known-met.js";
 import type { SlotHashSource } from "./md4-slot-index.js";
 import { tagFields } from "./tag-fields.js";
 
-/** Capacity of a slab that new records are appended to. */
+/** Largest capacity of a slab that new records are appended to. */
 const APPEND_SLAB = 1024 * 1024;
+/**
+ * Capacity of the first append slab; each next one doubles up to {@link APPEND_SLAB}, so a few
+ * records replaced out of place do not cost a whole 1 MiB slab.
+ */
+const FIRST_APPEND_SLAB = 64 * 1024;
 /** Records above this get a slab of their own, sized to fit. */
 const OWN_SLAB = APPEND_SLAB / 4;
 const NO_SLAB = -1;
@@ -25,7 +30,7 @@ function isLargeAt(bytes: Uint8Array, start: number): boolean {
  * how long (12 bytes; whether a record needs header 0x0F is read from its bytes when it changes,
  * only the count of such records is kept). Slot order is the record order; a dead slot
  * (`slab === -1`) is a tombstone until {@link RecordArena.compact}. A slab is a loaded file taken
- * over as is, or a 1 MiB buffer that new records are appended to; replaced or removed records
+ * over as is, or a buffer that new records are appended to (64 KiB first, doubling up to 1 MiB); replaced or removed records
  * stay in their slab as garbage until `compact` slides the live ones down in place, which frees
  * room at each slab's end for later appends and drops slabs left empty. There is no object and
  * no string per record.
@@ -49,6 +54,8 @@ export class RecordArena implements SlotHashSource {
   largeLive = 0;
   /** Offset of the last {@link RecordArena.append}. */
   appendedAt = 0;
+  /** Capacity of the next append slab. */
+  #nextAppend = FIRST_APPEND_SLAB;
 
   /** `start`: an array of `capacity` offsets to take over as the start row (a load's scan). */
   constructor(capacity = 0, start: SlotOffsets = new Uint32Array(capacity)) {
@@ -92,7 +99,7 @@ export class RecordArena implements SlotHashSource {
       at = at + 1 < this.slabs.length ? at + 1 : NO_SLAB;
     }
     if (at === NO_SLAB) {
-      at = this.adopt(new Uint8Array(n > OWN_SLAB ? n : APPEND_SLAB));
+      at = this.adopt(new Uint8Array(n > OWN_SLAB ? n : this.#appendCapacity(n)));
       this.usedBytes -= this.used[at] as number;
       this.used[at] = 0;
     }
@@ -103,6 +110,13 @@ export class RecordArena implements SlotHashSource {
     this.usedBytes += n;
     this.appendedAt = offset;
     return at;
+  }
+
+  /** Capacity of a new append slab for a record of `n` bytes; doubles the next one's. */
+  #appendCapacity(n: number): number {
+    const capacity = Math.max(this.#nextAppend, n);
+    this.#nextAppend = Math.min(APPEND_SLAB, capacity * 2);
+    return capacity;
   }
 
   /** Adds a slot at the end; returns its number. */
