@@ -39,7 +39,7 @@ export interface ChunkPool {
    * the same chunk, a chunk whose memory was transferred away) is ignored and returns `false`.
    * Bound to the pool, so it can be passed around as a {@link ChunkRelease}.
    */
-  readonly release: ChunkRelease & ((chunk: Uint8Array) => boolean);
+  readonly release: (chunk: Uint8Array) => boolean;
 }
 
 /**
@@ -64,7 +64,7 @@ export const DEFAULT_MAX_CHUNKS = 16;
 class RecyclingChunkPool implements ChunkPool {
   readonly chunkSize: number;
   readonly maxChunks: number;
-  readonly release: ChunkRelease & ((chunk: Uint8Array) => boolean);
+  readonly release: (chunk: Uint8Array) => boolean;
   private readonly free: Uint8Array[] = [];
   /** Lent chunks by their memory: weak, so a chunk never released is collected with its entry. */
   private readonly lent = new WeakMap<ArrayBufferLike, Uint8Array>();
