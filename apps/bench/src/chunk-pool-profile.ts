@@ -1,11 +1,11 @@
 // What recycling the known.met codec's chunk buffers (codec-kit's chunk pool, released by sink-fs
 // after its writev) does to a single save through the writer's default sliced executor and a
-// durable sink-fs: the default codec (pooled) against `createKnownMetCodec({ pool: false })` (a
+// durable sink-fs (or `--executor inline`): the default codec (pooled) against `createKnownMetCodec({ pool: false })` (a
 // fresh 256 KiB buffer per chunk, the earlier behaviour), in alternating rounds in one process,
 // beside an idle control window as long as a save. Per save: max and p99 stall, garbage
 // collections (count, longest, total), save time. Medians of `--rounds`.
 // Run: npm run build -w @snapwrite/bench && npm run profile:chunk-pool -w @snapwrite/bench
-// [-- --records 1000000 --rounds 5]   (add node's --trace-gc to see each collection's reason)
+// [-- --records 1000000 --rounds 5 --executor inline]   (add node's --trace-gc to see each collection's reason)
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     records: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
     seed: { type: "string", default: "20261122" },
+    executor: { type: "string", default: "sliced" },
   },
   strict: true,
 });
@@ -57,7 +58,8 @@ function figuresOf(report: StallReport, saveMs: number): Figures {
 }
 
 async function saveOnce(dir: string, codec: Codec<KnownMet>, value: KnownMet): Promise<Figures> {
-  const writer = createPersistenceWriter({ sink: createFsSink({ dir }) });
+  const executor = args.executor === "inline" ? "inline" : "sliced";
+  const writer = createPersistenceWriter({ sink: createFsSink({ dir }), executor });
   const handle = writer.register("known.met", { snapshot: () => value, codec });
   await settle();
   const monitor = createStallMonitor();
@@ -108,7 +110,12 @@ async function main(): Promise<void> {
   const add = (key: string, f: Figures): void => {
     figures.set(key, [...(figures.get(key) ?? []), f]);
   };
-  process.stdout.write(`load ${loadavg()[0]?.toFixed(2)}, ${records} records, ${rounds} rounds\n`);
+  if (args.executor !== "inline" && args.executor !== "sliced") {
+    throw new RangeError(`--executor must be inline or sliced, got ${args.executor}`);
+  }
+  process.stdout.write(
+    `load ${loadavg()[0]?.toFixed(2)}, ${records} records, ${rounds} rounds, ${args.executor} executor\n`,
+  );
   try {
     // A warm-up save of each, so the pooled codec starts a round with its pool filled.
     for (const codec of Object.values(codecs)) await saveOnce(dir, codec, value);
