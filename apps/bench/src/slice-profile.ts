@@ -54,13 +54,18 @@ interface SaveFigures {
 /** Timer ticks seen so far (a 1 ms interval, like the stall monitor's). */
 let ticks = 0;
 
-/** A codec whose steps are timed into `steps` (ms, in step order). */
+/** The registered symbol core exports as `CHUNK_RELEASE` (read by name, as the contender does). */
+const CHUNK_RELEASE = Symbol.for("snapwrite.chunkRelease");
+
+/** A codec whose steps are timed into `steps` (ms, in step order); passes its release hook on. */
 function timedCodec<T>(codec: Codec<T>, steps: number[]): Codec<T> {
   return {
     ...codec,
     encode(value) {
-      const inner = codec.encode(value)[Symbol.iterator]();
+      const chunks = codec.encode(value);
+      const inner = chunks[Symbol.iterator]();
       return {
+        [CHUNK_RELEASE]: (chunks as { [CHUNK_RELEASE]?: unknown })[CHUNK_RELEASE],
         [Symbol.iterator]: () => ({
           next: () => {
             const start = performance.now();

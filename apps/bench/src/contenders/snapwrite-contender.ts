@@ -94,7 +94,16 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
   };
 }
 
-/** The codec with every generator step recorded as the `"encode"` step of the owner thread. */
+/**
+ * The registered symbol `@snapwrite/core` exports as `CHUNK_RELEASE`, read here by name so the bench
+ * still loads builds of core that predate it.
+ */
+const CHUNK_RELEASE = Symbol.for("snapwrite.chunkRelease");
+
+/**
+ * The codec with every generator step recorded as the `"encode"` step of the owner thread. The
+ * codec's chunk release hook is passed on, so sink-fs still gives pooled chunks back.
+ */
 function timedCodec<T>(codec: Codec<T>): Codec<T> {
   return {
     ...codec,
@@ -103,6 +112,7 @@ function timedCodec<T>(codec: Codec<T>): Codec<T> {
     encode(value) {
       const inner = codec.encode(value);
       return {
+        [CHUNK_RELEASE]: (inner as { [CHUNK_RELEASE]?: unknown })[CHUNK_RELEASE],
         [Symbol.iterator]() {
           const it = inner[Symbol.iterator]();
           return {

@@ -1,3 +1,4 @@
+import { chunkReleaseOf, withChunkRelease } from "../contracts/chunk-release.js";
 import type { TargetId } from "../contracts/target.js";
 import { PersistenceError } from "../errors/persistence-error.js";
 import { yieldPastDueTimers } from "./event-loop-turn.js";
@@ -20,7 +21,11 @@ export interface ExecutorContext {
 export interface Executor {
   /** Name for telemetry: `"inline"`, `"sliced"`, … */
   readonly name: string;
-  /** Turns the codec's chunk iterable into the chunk source the sink pulls from. */
+  /**
+   * Turns the codec's chunk iterable into the chunk source the sink pulls from. A source that
+   * yields the same chunks should pass on their release hook (`withChunkRelease(source,
+   * chunkReleaseOf(chunks))`, from `@snapwrite/core/sink-kit`) so they can be recycled.
+   */
   stream(
     chunks: Iterable<Uint8Array>,
     context: ExecutorContext,
@@ -105,6 +110,7 @@ export function createSlicedExecutor(options: SlicedExecutorOptions = {}): Execu
   }
   return Object.freeze({
     name: "sliced",
-    stream: (chunks: Iterable<Uint8Array>, context: ExecutorContext) => slices(chunks, context),
+    stream: (chunks: Iterable<Uint8Array>, context: ExecutorContext) =>
+      withChunkRelease(slices(chunks, context), chunkReleaseOf(chunks)),
   });
 }

@@ -1,3 +1,4 @@
+import { chunkReleaseOf, withChunkRelease } from "../contracts/chunk-release.js";
 import type { Codec } from "../contracts/codec.js";
 import type { Sink } from "../contracts/sink.js";
 import type { TargetId } from "../contracts/target.js";
@@ -138,7 +139,9 @@ export async function runWriteAttempt<T>(
         ),
       );
     }
-    const source = input.executor.stream(tracked(chunks, tracker), {
+    // The codec's release hook (CHUNK_RELEASE) passes through the wrapper to the sink.
+    const wrapped = withChunkRelease(tracked(chunks, tracker), chunkReleaseOf(chunks));
+    const source = input.executor.stream(wrapped, {
       target,
       generation: input.generation,
       signal: input.signal,

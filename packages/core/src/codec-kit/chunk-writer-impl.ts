@@ -1,3 +1,4 @@
+import type { ChunkPool } from "./chunk-pool.js";
 import type { ChunkWriter } from "./chunk-writer-types.js";
 import { writeUtf8 } from "./write-utf8.js";
 
@@ -13,6 +14,7 @@ export class ChunkWriterImpl implements ChunkWriter {
   view: DataView;
   pos = 0;
   private readonly zeroFill: boolean;
+  private readonly pool: ChunkPool | undefined;
   private chunk: Uint8Array;
   private chunkView: DataView;
   /** A `Buffer` over `chunk` for the engine's UTF-8 writer, made on first use. */
@@ -28,10 +30,11 @@ export class ChunkWriterImpl implements ChunkWriter {
   private readyHead = 0;
   private finished = false;
 
-  constructor(chunkSize: number, zeroFill: boolean) {
+  constructor(chunkSize: number, zeroFill: boolean, pool: ChunkPool | undefined) {
     this.chunkSize = chunkSize;
     this.zeroFill = zeroFill;
-    this.chunk = allocChunk(chunkSize, zeroFill);
+    this.pool = pool;
+    this.chunk = pool?.acquire() ?? allocChunk(chunkSize, zeroFill);
     this.chunkView = new DataView(this.chunk.buffer, this.chunk.byteOffset, chunkSize);
     this.buffer = this.chunk;
     this.view = this.chunkView;
@@ -90,7 +93,7 @@ export class ChunkWriterImpl implements ChunkWriter {
   private rotate(): void {
     this.ready.push(this.start === 0 ? this.chunk : this.chunk.subarray(this.start));
     this.flushed += this.chunkSize;
-    this.chunk = allocChunk(this.chunkSize, this.zeroFill);
+    this.chunk = this.pool?.acquire() ?? allocChunk(this.chunkSize, this.zeroFill);
     this.chunkView = new DataView(this.chunk.buffer, this.chunk.byteOffset, this.chunkSize);
     this.chunkText = undefined;
     this.chunkPos = 0;
@@ -238,9 +241,18 @@ export class ChunkWriterImpl implements ChunkWriter {
     this.finished = true;
     const at = this.chunkPos;
     const start = this.start;
-    if (at === start) return undefined;
+    if (at === start) {
+      this.pool?.release(this.chunk);
+      return undefined;
+    }
     this.flushed += at;
     this.chunkPos = 0;
+    if (this.pool !== undefined) {
+      // The partial chunk is copied out at its length, so the pooled one goes back at once.
+      const last = this.chunk.slice(0, at);
+      this.pool.release(this.chunk);
+      return last;
+    }
     // A copy, so the handed-over buffer holds only written bytes; a view when `take()` already
     // shares this (zero-filled) chunk.
     return start === 0 ? this.chunk.slice(0, at) : this.chunk.subarray(start, at);

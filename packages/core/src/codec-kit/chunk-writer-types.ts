@@ -1,5 +1,13 @@
+import type { ChunkPool } from "./chunk-pool.js";
+
 /** Options of {@link createChunkWriter}. */
 export interface ChunkWriterOptions {
+  /**
+   * Take the chunks from this pool instead of allocating each one (see {@link ChunkPool}). The
+   * chunk size is the pool's (a different `chunkSize` is a `RangeError`); not with `zeroFill`.
+   * `finish()` then returns a copy of the last, partial chunk and gives that chunk back at once.
+   */
+  readonly pool?: ChunkPool | undefined;
   /**
    * Size of every chunk in bytes (default 256 KiB, at least 64). Every handed-over chunk but the
    * last is exactly this long, unless {@link ChunkWriter.take} handed over part of it earlier.
@@ -7,7 +15,8 @@ export interface ChunkWriterOptions {
   readonly chunkSize?: number | undefined;
   /**
    * Allocate zero-filled chunks (default `false`: chunks are not filled, which saves a memset per
-   * chunk). Required by {@link ChunkWriter.take}, whose views share a chunk still being written.
+   * chunk). Required by {@link ChunkWriter.take}, whose views share a chunk still being written;
+   * so it excludes `pool`, whose chunks are given back whole.
    */
   readonly zeroFill?: boolean | undefined;
 }
@@ -17,7 +26,8 @@ export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 /**
  * A little-endian writer that fills fixed-size chunks and hands full ones over (docs/architecture.md#executors: a
- * handed-over chunk is never touched again; the next chunk is freshly allocated), so an encoder's
+ * handed-over chunk is never touched again; the next chunk is freshly allocated or, with a pool,
+ * one that a sink released), so an encoder's
  * extra memory stays bounded by the chunk size whatever the payload size.
  *
  * Two ways to write:

@@ -8,6 +8,8 @@ export interface Codec<T> {
   /**
    * Encodes `value` as a sequence of chunks: a synchronous iterable, typically a generator. The
    * writer fails anything else (a promise, an async iterable) with `ERR_ENCODE` at stage `encode`.
+   * It may carry a release hook (`withChunkRelease` of `@snapwrite/core/codec-kit`) through which a
+   * sink gives the chunks back for reuse once written.
    */
   encode(value: T): Iterable<Uint8Array>;
   /** Decodes bytes; throws {@link PersistenceError} `ERR_CORRUPT` with `details.offset` on bad input. */

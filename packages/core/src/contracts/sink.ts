@@ -66,6 +66,8 @@ export interface Sink {
   /**
    * Replaces the target's content with the concatenated chunks, atomically. Writes to one target are
    * serialized and the last call wins. Rejects with a {@link PersistenceError} carrying `stage`.
+   * When `chunks` carries a release hook (`CHUNK_RELEASE`, read with `chunkReleaseOf` from
+   * `@snapwrite/core/sink-kit`), the sink may give each chunk back once it is completely done with it.
    */
   write(
     target: TargetId,

@@ -1,5 +1,7 @@
 // `@snapwrite/core/sink-kit`: what an author of a sink needs besides the contracts of the root entry.
 
+export type { ChunkRelease, ReleasableChunks } from "../contracts/chunk-release.js";
+export { CHUNK_RELEASE, chunkReleaseOf, withChunkRelease } from "../contracts/chunk-release.js";
 export type { AssertValidTargetOptions } from "../contracts/validate-target.js";
 export { assertValidTarget } from "../contracts/validate-target.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "../errors/os-error.js";

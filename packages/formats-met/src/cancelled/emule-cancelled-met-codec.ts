@@ -1,5 +1,10 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
-import { corruptError, createChunkWriter } from "@snapwrite/core/codec-kit";
+import {
+  corruptError,
+  createChunkPool,
+  createChunkWriter,
+  withChunkRelease,
+} from "@snapwrite/core/codec-kit";
 import { copyBytes } from "../canceled/copy-bytes.js";
 import { decodeMetTag, type MetTag } from "../tags/met-tag.js";
 import {
@@ -10,47 +15,25 @@ import {
   type EmuleCancelledMet,
 } from "./emule-cancelled-met.js";
 
+/** Chunk buffers of every `cancelled.met` encode, given back by sinks that support it. */
+const CHUNK_POOL = createChunkPool();
+
 /**
  * Codec for eMule's `cancelled.met` (docs/met-format.md#emule-cancelledmet; not aMule's `canceled.met`). Salted format:
  * header 0x0F, version (≤ 1), uint32 seed, uint32 count, entries of a 16-byte salted id, a uint8
  * tag count and that many tags. Legacy format: header 0x0E, count, entries (plain MD4 hashes);
  * decoded with `format: "legacy"` so it re-encodes identically.
  *
- * `encode(decode(bytes))` is byte-identical (entry tags are kept in wire form). Decoded ids and
- * tags are views into one private copy of the input. Bad input throws `ERR_CORRUPT` with `details.offset` and
+ * `encode(decode(bytes))` is byte-identical (entry tags are kept in wire form). `encode` takes its
+ * chunk buffers from a pool and carries its release hook (`CHUNK_RELEASE`), like `knownMetCodec`.
+ * Decoded ids and tags are views into one private copy of the input. Bad input throws `ERR_CORRUPT` with `details.offset` and
  * `details.reason`: `bad-header` (unknown header, or a version above 1, which eMule refuses),
  * `truncated`, `bad-length` (count exceeds the bytes left), `unknown-tag-type`, `trailing-data`.
  */
 export const emuleCancelledMetCodec: Codec<EmuleCancelledMet> = {
   name: "cancelled.met",
-  *encode(value: EmuleCancelledMet): Iterable<Uint8Array> {
-    checkValue(value);
-    const w = createChunkWriter();
-    if (value.format === "legacy") {
-      w.u8(EMULE_CANCELLED_HEADER_OLD);
-    } else {
-      w.u8(EMULE_CANCELLED_HEADER);
-      w.u8(value.version);
-      w.u32(value.seed);
-    }
-    w.u32(value.entries.length);
-    for (const entry of value.entries) {
-      w.begin(17);
-      const buf = w.buffer;
-      const p = w.pos;
-      const id = entry.id;
-      for (let i = 0; i < 16; i++) buf[p + i] = id[i] as number;
-      buf[p + 16] = entry.tags.length;
-      w.pos = p + 17;
-      w.end();
-      for (const tag of entry.tags) w.copy(tag.raw);
-      if (w.readyCount > 0) {
-        for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
-      }
-    }
-    const last = w.finish();
-    if (last !== undefined) yield last;
-  },
+  encode: (value: EmuleCancelledMet): Iterable<Uint8Array> =>
+    withChunkRelease(encodeCancelled(value), CHUNK_POOL.release),
   decode(input: Uint8Array): EmuleCancelledMet {
     // One private copy: ids and tags are views into it, never into the caller's buffer.
     const bytes = copyBytes(input, 0, input.length);
@@ -150,4 +133,34 @@ function checkValue(value: EmuleCancelledMet): void {
         fail(`entry ${i} has a tag without wire bytes`, { entry: i });
     }
   }
+}
+
+/** The chunks of {@link emuleCancelledMetCodec}'s `encode`, from its pool. */
+function* encodeCancelled(value: EmuleCancelledMet): Generator<Uint8Array, void, undefined> {
+  checkValue(value);
+  const w = createChunkWriter({ pool: CHUNK_POOL });
+  if (value.format === "legacy") {
+    w.u8(EMULE_CANCELLED_HEADER_OLD);
+  } else {
+    w.u8(EMULE_CANCELLED_HEADER);
+    w.u8(value.version);
+    w.u32(value.seed);
+  }
+  w.u32(value.entries.length);
+  for (const entry of value.entries) {
+    w.begin(17);
+    const buf = w.buffer;
+    const p = w.pos;
+    const id = entry.id;
+    for (let i = 0; i < 16; i++) buf[p + i] = id[i] as number;
+    buf[p + 16] = entry.tags.length;
+    w.pos = p + 17;
+    w.end();
+    for (const tag of entry.tags) w.copy(tag.raw);
+    if (w.readyCount > 0) {
+      for (let c = w.takeReady(); c !== undefined; c = w.takeReady()) yield c;
+    }
+  }
+  const last = w.finish();
+  if (last !== undefined) yield last;
 }

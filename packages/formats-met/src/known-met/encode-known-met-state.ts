@@ -1,3 +1,4 @@
+import { type ChunkPool, withChunkRelease } from "@snapwrite/core/codec-kit";
 import { encodeRecordRuns } from "./encode-record-runs.js";
 import { type KnownMetState, knownMetStateParts } from "./known-met-state.js";
 import { checkEncodeHeader, encodeError, isLargeRecord } from "./record-run-writer.js";
@@ -6,6 +7,12 @@ import { checkEncodeHeader, encodeError, isLargeRecord } from "./record-run-writ
 export interface EncodeKnownMetStateOptions {
   /** Chunk size in bytes (default 256 KiB); every chunk but the last is exactly this long. */
   readonly chunkSize?: number | undefined;
+  /**
+   * Take the chunk buffers from this pool (its chunk size, unless `chunkSize` says the same). The
+   * returned generator then carries the pool's release hook (`CHUNK_RELEASE`): a sink that
+   * supports it gives each chunk back once written.
+   */
+  readonly pool?: ChunkPool | undefined;
 }
 
 /**
@@ -16,7 +23,14 @@ export interface EncodeKnownMetStateOptions {
  * separated by empty chunks. The state never changes, so later applies do not disturb an encode
  * under way. `ERR_ENCODE` (with `details.record`) as for `encodeKnownMet`.
  */
-export function* encodeKnownMetState(
+export function encodeKnownMetState(
+  state: KnownMetState,
+  options: EncodeKnownMetStateOptions = {},
+): Generator<Uint8Array, void, undefined> {
+  return withChunkRelease(encodeKnownMetStateChunks(state, options), options.pool?.release);
+}
+
+function* encodeKnownMetStateChunks(
   state: KnownMetState,
   options: EncodeKnownMetStateOptions = {},
 ): Generator<Uint8Array, void, undefined> {
@@ -31,5 +45,6 @@ export function* encodeKnownMetState(
       write: (runs, record, i) => runs.record(record, i),
     },
     options.chunkSize,
+    options.pool,
   );
 }

@@ -1,3 +1,4 @@
+import { type ChunkPool, withChunkRelease } from "@snapwrite/core/codec-kit";
 import { encodeRecordRuns } from "./encode-record-runs.js";
 import type { KnownMet } from "./known-met.js";
 import { type PendingRecords, pendingIsLarge, pendingRecordsOf } from "./lazy-record-list.js";
@@ -7,12 +8,18 @@ import { checkEncodeHeader, encodeError, isLargeRecord } from "./record-run-writ
 export interface EncodeKnownMetOptions {
   /** Chunk size in bytes (default 256 KiB); every chunk but the last is exactly this long. */
   readonly chunkSize?: number | undefined;
+  /**
+   * Take the chunk buffers from this pool (its chunk size, unless `chunkSize` says the same). The
+   * returned generator then carries the pool's release hook (`CHUNK_RELEASE`): a sink that
+   * supports it gives each chunk back once written.
+   */
+  readonly pool?: ChunkPool | undefined;
 }
 
 /**
  * Encodes a {@link KnownMet} as a generator of chunks (docs/architecture.md#executors). Each record's wire bytes are
  * copied as they are — consecutive records decoded from one buffer in a single copy — straight
- * into a fresh chunk buffer, so a step costs at most one chunk of work and the extra memory is
+ * into a chunk buffer (fresh, or a recycled one from `pool`), so a step costs at most one chunk of work and the extra memory is
  * one chunk. Every yielded chunk is handed over (never touched again).
  *
  * `header: "auto"` writes 0x0F iff a record's FT_FILESIZE exceeds 4,290,048,000, like both clients;
@@ -21,7 +28,14 @@ export interface EncodeKnownMetOptions {
  * Throws `PersistenceError` `ERR_ENCODE` (with `details.record`) for a header that is neither
  * 0x0E, 0x0F nor "auto", or a record whose `bytes` do not hold exactly one valid record.
  */
-export function* encodeKnownMet(
+export function encodeKnownMet(
+  value: KnownMet,
+  options: EncodeKnownMetOptions = {},
+): Generator<Uint8Array, void, undefined> {
+  return withChunkRelease(encodeKnownMetChunks(value, options), options.pool?.release);
+}
+
+function* encodeKnownMetChunks(
   value: KnownMet,
   options: EncodeKnownMetOptions = {},
 ): Generator<Uint8Array, void, undefined> {
@@ -49,5 +63,6 @@ export function* encodeKnownMet(
       },
     },
     options.chunkSize,
+    options.pool,
   );
 }

@@ -1,4 +1,4 @@
-import { createChunkWriter } from "@snapwrite/core/codec-kit";
+import { type ChunkPool, createChunkWriter } from "@snapwrite/core/codec-kit";
 import type { KnownMetHeader } from "./known-met.js";
 import { AUTO_SCAN_SLICE, drainChunks, RecordRunWriter } from "./record-run-writer.js";
 
@@ -19,11 +19,12 @@ export interface RecordRunSource<T> {
 /**
  * The chunk loop shared by the encoders of a record list and of a `KnownMetState`: resolves
  * `"auto"` by scanning the records in steps of 65,536 separated by empty chunks, writes the
- * header, then each record, yielding every chunk as soon as it is full.
+ * header, then each record, yielding every chunk as soon as it is full (from `pool` when given).
  */
 export function* encodeRecordRuns<T>(
   source: RecordRunSource<T>,
   chunkSize: number | undefined,
+  pool?: ChunkPool | undefined,
 ): Generator<Uint8Array, void, undefined> {
   let header: KnownMetHeader = source.wanted === "auto" ? 0x0e : source.wanted;
   if (source.wanted === "auto") {
@@ -38,7 +39,7 @@ export function* encodeRecordRuns<T>(
       i++;
     }
   }
-  const w = createChunkWriter({ chunkSize });
+  const w = createChunkWriter({ chunkSize, pool });
   const runs = new RecordRunWriter(w);
   runs.header(header, source.count);
   let i = 0;

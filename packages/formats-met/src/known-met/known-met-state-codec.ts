@@ -1,12 +1,16 @@
 import type { Codec } from "@snapwrite/core";
+import type { ChunkPool } from "@snapwrite/core/codec-kit";
+import { codecChunkPool } from "./codec-chunk-pool.js";
 import { decodeKnownMet } from "./decode-known-met.js";
 import { encodeKnownMetState } from "./encode-known-met-state.js";
 import { type KnownMetState, knownMetStateFrom } from "./known-met-state.js";
 
 /** Options of {@link createKnownMetStateCodec}. */
 export interface KnownMetStateCodecOptions {
-  /** Chunk size of `encode` in bytes (default 256 KiB). */
+  /** Chunk size of `encode` in bytes (default 256 KiB, or the pool's). */
   readonly chunkSize?: number | undefined;
+  /** Where `encode` takes its chunk buffers: as `KnownMetCodecOptions.pool`. */
+  readonly pool?: ChunkPool | false | undefined;
 }
 
 /**
@@ -18,18 +22,14 @@ export interface KnownMetStateCodecOptions {
 export function createKnownMetStateCodec(
   options: KnownMetStateCodecOptions = {},
 ): Codec<KnownMetState> {
-  const { chunkSize } = options;
-  if (chunkSize !== undefined && (!Number.isSafeInteger(chunkSize) || chunkSize < 64)) {
-    throw new RangeError(
-      `createKnownMetStateCodec: chunkSize must be an integer >= 64, got ${chunkSize}`,
-    );
-  }
+  const pool = codecChunkPool("createKnownMetStateCodec", options.chunkSize, options.pool);
+  const chunkSize = options.chunkSize ?? pool?.chunkSize;
   return {
     name: "known.met",
-    encode: (value) => encodeKnownMetState(value, { chunkSize }),
+    encode: (value) => encodeKnownMetState(value, { chunkSize, pool }),
     decode: (bytes) => knownMetStateFrom(decodeKnownMet(bytes)),
   };
 }
 
-/** The known.met state codec with default options (256 KiB chunks). */
+/** The known.met state codec with default options (256 KiB chunks from a pool of its own). */
 export const knownMetStateCodec: Codec<KnownMetState> = createKnownMetStateCodec();

@@ -5,6 +5,7 @@ import {
   raceAbort,
   toPersistenceError,
 } from "@snapwrite/core";
+import { type ChunkRelease, chunkReleaseOf } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "../abort-failure.js";
 import { fsFailure } from "../fs-failure.js";
 
@@ -47,6 +48,12 @@ const MAX_ZERO_WRITES = 3;
  * `details.concurrentFailure` (the error is then a copy with the same code, stage, message and
  * cause). A `writev` failing while an async source is still producing a chunk fails the write at
  * once, without waiting for that chunk.
+ *
+ * Chunks are released to the source's `CHUNK_RELEASE` hook, when it has one, as soon as nothing
+ * here references them: a batch once its `writev` calls wrote all of it, an empty chunk at once,
+ * and on failure the batch still being filled (never given to a `writev`). A batch whose `writev`
+ * failed is not released (it is collected instead), so a buffer an I/O might still read is never
+ * reused.
  */
 export async function writeChunks(
   handle: FsFileHandle,
@@ -60,6 +67,7 @@ export async function writeChunks(
   let position = 0;
   let writeCalls = 0;
   let index = 0;
+  const release = chunkReleaseOf(source);
 
   /** The first failure observed, and one that came after it while a write was being settled. */
   const failures: {
@@ -124,6 +132,7 @@ export async function writeChunks(
         pending[0] = (pending[0] as Uint8Array).subarray(skip);
       }
     }
+    releaseChunks(release, chunks);
   };
 
   /** The batch being written; never rejects (its failure goes to `noteFailure`). */
@@ -154,7 +163,10 @@ export async function writeChunks(
       );
     }
     index += 1;
-    if (value.byteLength === 0) return;
+    if (value.byteLength === 0) {
+      release?.(value);
+      return;
+    }
     batch.push(value);
     batchBytes += value.byteLength;
     if (batchBytes >= limits.maxBytes || batch.length >= limits.maxChunks) await flush();
@@ -228,6 +240,8 @@ export async function writeChunks(
     noteFailure(error);
     // The caller closes the handle and unlinks the file next: no writev may still be running then.
     if (writing !== undefined) await writing;
+    releaseChunks(release, batch);
+    batch = [];
     throw withConcurrentFailure(failures.first?.error ?? error, failures.concurrent?.error);
   } finally {
     if (!exhausted) {
@@ -241,6 +255,12 @@ export async function writeChunks(
     }
   }
   return { bytes: position, writeCalls };
+}
+
+/** Hands `chunks` back to the source's release hook, if any. */
+function releaseChunks(release: ChunkRelease | undefined, chunks: readonly Uint8Array[]): void {
+  if (release === undefined) return;
+  for (const chunk of chunks) release(chunk);
 }
 
 /** `error`, or a copy of it that carries `later` as `details.concurrentFailure`. */

@@ -1,0 +1,106 @@
+import type { ChunkRelease } from "../contracts/chunk-release.js";
+import { DEFAULT_CHUNK_SIZE } from "./chunk-writer-types.js";
+
+/** Options of {@link createChunkPool}. */
+export interface ChunkPoolOptions {
+  /** Size of every chunk in bytes (default 256 KiB, at least 64). */
+  readonly chunkSize?: number | undefined;
+  /**
+   * Most released chunks kept for reuse (default 16, at least 1); a release beyond it lets the
+   * chunk go to the garbage collector. The pool holds at most `chunkSize × maxChunks` bytes idle.
+   */
+  readonly maxChunks?: number | undefined;
+}
+
+/**
+ * Fixed-size chunk buffers recycled between saves (docs/architecture.md#executors): a
+ * {@link ChunkWriter} created with it takes its chunks from here, and a sink that supports
+ * `CHUNK_RELEASE` gives each one back once written, so a save of any size allocates no new chunk
+ * memory after the first. A chunk is handed out again only after it was released; chunks that are
+ * never released are simply collected (the pool keeps no strong reference to a lent chunk), so a
+ * sink that does not release costs what the pool-less writer costs. One pool may serve several
+ * writers and targets at once: a lent chunk belongs to exactly one of them.
+ */
+export interface ChunkPool {
+  /** The size of every chunk. */
+  readonly chunkSize: number;
+  /** Most idle chunks kept. */
+  readonly maxChunks: number;
+  /** Idle chunks ready to be handed out. */
+  readonly idle: number;
+  /**
+   * Hands out a chunk of `chunkSize` bytes with its own `ArrayBuffer`: an idle one, or a new one
+   * (not zero-filled) when none is idle. Its bytes are whatever was there: write before reading.
+   */
+  acquire(): Uint8Array;
+  /**
+   * Gives back a chunk, or any view into it, that {@link ChunkPool.acquire} handed out; returns
+   * whether it is kept for reuse (`false` also when `maxChunks` chunks are idle already). Anything else (a chunk of another pool or none, a second release of
+   * the same chunk, a chunk whose memory was transferred away) is ignored and returns `false`.
+   * Bound to the pool, so it can be passed around as a {@link ChunkRelease}.
+   */
+  readonly release: (chunk: Uint8Array) => boolean;
+}
+
+/**
+ * Creates a {@link ChunkPool}. Throws `RangeError` for a chunk size below 64 bytes or a
+ * `maxChunks` below 1.
+ */
+export function createChunkPool(options: ChunkPoolOptions = {}): ChunkPool {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 64) {
+    throw new RangeError(`createChunkPool: chunkSize must be an integer >= 64, got ${chunkSize}`);
+  }
+  const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS;
+  if (!Number.isSafeInteger(maxChunks) || maxChunks < 1) {
+    throw new RangeError(`createChunkPool: maxChunks must be an integer >= 1, got ${maxChunks}`);
+  }
+  return new RecyclingChunkPool(chunkSize, maxChunks);
+}
+
+/** Default {@link ChunkPoolOptions.maxChunks}: 16 (4 MiB of 256 KiB chunks). */
+export const DEFAULT_MAX_CHUNKS = 16;
+
+class RecyclingChunkPool implements ChunkPool {
+  readonly chunkSize: number;
+  readonly maxChunks: number;
+  readonly release: (chunk: Uint8Array) => boolean;
+  private readonly free: Uint8Array[] = [];
+  /** Lent chunks by their memory: weak, so a chunk never released is collected with its entry. */
+  private readonly lent = new WeakMap<ArrayBufferLike, Uint8Array>();
+
+  constructor(chunkSize: number, maxChunks: number) {
+    this.chunkSize = chunkSize;
+    this.maxChunks = maxChunks;
+    this.release = (chunk) => this.giveBack(chunk);
+  }
+
+  get idle(): number {
+    return this.free.length;
+  }
+
+  acquire(): Uint8Array {
+    const chunk = this.free.pop() ?? allocate(this.chunkSize);
+    this.lent.set(chunk.buffer, chunk);
+    return chunk;
+  }
+
+  private giveBack(chunk: Uint8Array): boolean {
+    const memory = chunk?.buffer;
+    if (memory === undefined) return false;
+    const whole = this.lent.get(memory);
+    if (whole === undefined) return false;
+    this.lent.delete(memory);
+    // Transferred to another thread meanwhile: the view is detached and holds nothing.
+    if (whole.byteLength !== this.chunkSize) return false;
+    if (this.free.length >= this.maxChunks) return false;
+    this.free.push(whole);
+    return true;
+  }
+}
+
+/** A chunk with its own ArrayBuffer, not zero-filled (saves a memset per chunk). */
+function allocate(size: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
+}
