@@ -13,6 +13,7 @@ export const tsupConfig = definePackageBuild({
     "src/store-load-profile.ts",
     "src/json-decode-profile.ts",
     "src/slice-profile.ts",
+    "src/many-targets-profile.ts",
     "src/store-warm-load.ts",
     "src/replica-memory-profile.ts",
   ],
