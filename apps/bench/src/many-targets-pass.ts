@@ -33,9 +33,10 @@ export interface WriterPass extends PassTime {
   readonly failures: number;
 }
 
+/** Target `i`'s JSON, padded with spaces to `size` bytes, so both passes write the same bytes. */
 const payload = (i: number, pass: string, size: number): Uint8Array => {
   const text = JSON.stringify({ id: i, pass, pad: "x".repeat(Math.max(0, size - 40)) });
-  return Buffer.from(text);
+  return Buffer.from(text.padEnd(size, " "));
 };
 
 const bytesCodec: Codec<Uint8Array> = {
@@ -106,10 +107,14 @@ async function inFreshDir<T>(
   }
 }
 
-/** The sink alone: `sink.write` for every target from a pool of `concurrency` callers; ms. */
+/**
+ * The sink alone: `sink.write` for every target from a pool of `concurrency` callers; ms. Its sink
+ * is wrapped like the writer's (see {@link countingSink}), so the wrapper costs both passes alike.
+ */
 export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
   const { count, concurrency, bytesPerTarget } = input;
-  return inFreshDir(input, async (sink) => {
+  return inFreshDir(input, async (fsSink) => {
+    const { sink } = countingSink(fsSink);
     const values = Array.from({ length: count }, (_, i) => payload(i, "sink", bytesPerTarget));
     let next = 0;
     const { ms, cpuMs, systemMs, threads } = await timed(() =>
