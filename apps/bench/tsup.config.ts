@@ -14,6 +14,7 @@ export const tsupConfig = definePackageBuild({
     "src/json-decode-profile.ts",
     "src/slice-profile.ts",
     "src/chunk-pool-profile.ts",
+    "src/many-targets-profile.ts",
     "src/store-warm-load.ts",
     "src/replica-memory-profile.ts",
   ],

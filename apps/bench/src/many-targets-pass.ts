@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Codec, Sink, SinkWriteOptions } from "@snapwrite/core";
 import type { SnapwriteModules } from "./snapwrite-modules.js";
+import { readThreadCpu, type ThreadCpuUsed, threadCpuSince } from "./thread-cpu.js";
 
 /** What one timed pass of goal 5 needs: the packages, a scratch root and the pass's size. */
 export interface ManyTargetsPassInput {
@@ -19,6 +20,10 @@ export interface ManyTargetsPassInput {
 export interface PassTime {
   readonly ms: number;
   readonly cpuMs: number;
+  /** The system (kernel) part of `cpuMs`. */
+  readonly systemMs: number;
+  /** `cpuMs` split into the main thread's and the other threads' (libuv's pool, V8's GC), ms; Linux only. */
+  readonly threads?: ThreadCpuUsed | undefined;
 }
 
 /** One writer pass: its times, its most writes in flight, its failures. */
@@ -28,9 +33,10 @@ export interface WriterPass extends PassTime {
   readonly failures: number;
 }
 
+/** Target `i`'s JSON, padded with spaces to `size` bytes, so both passes write the same bytes. */
 const payload = (i: number, pass: string, size: number): Uint8Array => {
   const text = JSON.stringify({ id: i, pass, pad: "x".repeat(Math.max(0, size - 40)) });
-  return Buffer.from(text);
+  return Buffer.from(text.padEnd(size, " "));
 };
 
 const bytesCodec: Codec<Uint8Array> = {
@@ -67,12 +73,20 @@ function countingSink(sink: Sink): { sink: Sink; maxInFlight: () => number } {
  */
 async function timed<T>(work: () => Promise<T>): Promise<PassTime & { value: T }> {
   (globalThis as { gc?: () => void }).gc?.();
+  const threadsBefore = readThreadCpu();
   const cpu = process.cpuUsage();
   const start = performance.now();
   const value = await work();
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1000, value };
+  const threads = threadCpuSince(threadsBefore, readThreadCpu());
+  return {
+    ms,
+    cpuMs: (used.user + used.system) / 1000,
+    systemMs: used.system / 1000,
+    threads,
+    value,
+  };
 }
 
 /** Runs `pass` with a fresh sink-fs sink in a fresh directory, removed afterwards. */
@@ -93,13 +107,17 @@ async function inFreshDir<T>(
   }
 }
 
-/** The sink alone: `sink.write` for every target from a pool of `concurrency` callers; ms. */
+/**
+ * The sink alone: `sink.write` for every target from a pool of `concurrency` callers; ms. Its sink
+ * is wrapped like the writer's (see {@link countingSink}), so the wrapper costs both passes alike.
+ */
 export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
   const { count, concurrency, bytesPerTarget } = input;
-  return inFreshDir(input, async (sink) => {
+  return inFreshDir(input, async (fsSink) => {
+    const { sink } = countingSink(fsSink);
     const values = Array.from({ length: count }, (_, i) => payload(i, "sink", bytesPerTarget));
     let next = 0;
-    const { ms, cpuMs } = await timed(() =>
+    const { ms, cpuMs, systemMs, threads } = await timed(() =>
       Promise.all(
         Array.from({ length: concurrency }, async () => {
           for (let i = next++; i < count; i = next++) {
@@ -108,7 +126,7 @@ export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
         }),
       ),
     );
-    return { ms, cpuMs };
+    return { ms, cpuMs, systemMs, threads };
   });
 }
 
@@ -136,6 +154,8 @@ export function writerPass(input: ManyTargetsPassInput): Promise<WriterPass> {
     const {
       ms,
       cpuMs,
+      systemMs,
+      threads,
       value: results,
     } = await timed(() =>
       Promise.all(handles.map((h) => h.request("dirty", { urgency: "immediate" }).settled)),
@@ -144,6 +164,8 @@ export function writerPass(input: ManyTargetsPassInput): Promise<WriterPass> {
     return {
       ms,
       cpuMs,
+      systemMs,
+      threads,
       maxInFlight: counted.maxInFlight(),
       concurrencyOptionAccepted,
       failures: results.filter((r) => !r.ok).length,

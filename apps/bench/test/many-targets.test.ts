@@ -63,6 +63,7 @@ describe("goal 5 rounds", () => {
     const pass = (maxInFlight: number, failures: number) => ({
       ms: 0,
       cpuMs: 0,
+      systemMs: 0,
       maxInFlight,
       concurrencyOptionAccepted: true,
       failures,

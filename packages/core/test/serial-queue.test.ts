@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createSerialQueue, isPersistenceError, PersistenceError } from "../src/index.js";
 import { deferred, flush } from "./support/fakes.js";
 
@@ -116,6 +116,28 @@ describe("createSerialQueue", () => {
     expect(isPersistenceError(error, "ERR_ABORTED")).toBe(true);
     expect((error as PersistenceError).cause).toBe(reason);
     expect(ran).toBe(false);
+    await queue.idle();
+    expect(queue.size).toBe(0);
+  });
+
+  it("starts an operation on an idle key without an abort listener, and still not once aborted before it started", async () => {
+    const queue = createSerialQueue();
+    const controller = new AbortController();
+    const added = vi.spyOn(controller.signal, "addEventListener");
+    await expect(queue.run("a", () => "ran", { signal: controller.signal })).resolves.toBe("ran");
+    let ran = false;
+    const aborted = queue.run(
+      "b",
+      () => {
+        ran = true;
+      },
+      { signal: controller.signal },
+    );
+    // Aborted after run() returned, before the operation's turn came.
+    controller.abort();
+    await expect(aborted).rejects.toSatisfy((error) => isPersistenceError(error, "ERR_ABORTED"));
+    expect(ran).toBe(false);
+    expect(added).not.toHaveBeenCalled();
     await queue.idle();
     expect(queue.size).toBe(0);
   });

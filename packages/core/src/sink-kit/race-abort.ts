@@ -44,6 +44,7 @@ export function raceAbort<V>(
   });
 }
 
-function defaultAbortError(signal: AbortSignal): PersistenceError {
+/** The rejection of {@link raceAbort} without `makeError`: `ERR_ABORTED`, the reason as `cause`. Internal. */
+export function defaultAbortError(signal: AbortSignal): PersistenceError {
   return new PersistenceError("ERR_ABORTED", "operation was aborted", { cause: signal.reason });
 }

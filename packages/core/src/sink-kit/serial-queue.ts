@@ -1,4 +1,4 @@
-import { type AbortErrorFactory, raceAbort } from "./race-abort.js";
+import { type AbortErrorFactory, defaultAbortError, raceAbort } from "./race-abort.js";
 
 /** Options of one {@link SerialQueue.run} call. */
 export interface SerialRunOptions {
@@ -43,7 +43,8 @@ export function createSerialQueue<K = string>(): SerialQueue<K> {
   const tails = new Map<K, Promise<void>>();
 
   function run<V>(key: K, work: () => V | PromiseLike<V>, options?: SerialRunOptions): Promise<V> {
-    const previous = tails.get(key) ?? Promise.resolve();
+    const earlier = tails.get(key);
+    const previous = earlier ?? Promise.resolve();
     let release!: () => void;
     const finished = new Promise<void>((resolve) => {
       release = resolve;
@@ -55,7 +56,16 @@ export function createSerialQueue<K = string>(): SerialQueue<K> {
     });
     return (async () => {
       try {
-        await raceAbort(previous, options?.signal, options?.abortError);
+        if (earlier === undefined) {
+          // An idle key: the wait is one microtask, which nothing but the caller's own code can
+          // abort, so the signal is checked after it instead of raced with a listener (for many
+          // writes to distinct targets, each passing its signal, that listener is most of the cost).
+          await previous;
+          const signal = options?.signal;
+          if (signal?.aborted) throw (options?.abortError ?? defaultAbortError)(signal);
+        } else {
+          await raceAbort(previous, options?.signal, options?.abortError);
+        }
         return await work();
       } finally {
         // An operation aborted while queued releases at once, but its link still waits for
