@@ -66,23 +66,10 @@ function copyLeaf<V>(node: TreeNode<V>): TreeNode<V> {
   return copy;
 }
 
-/** The leaf holding `key` and the inner nodes above it with the child index taken at each. */
-function findPath<V>(
-  root: TreeNode<V>,
-  key: string,
-  compare: (a: string, b: string) => number,
-): { inner: TreeNode<V>[]; slots: number[]; leaf: TreeNode<V>; at: number } {
-  const inner: TreeNode<V>[] = [];
-  const slots: number[] = [];
-  let node = root;
-  for (let children = node.children; children !== undefined; children = node.children) {
-    const i = Math.min(node.indexOf(key, 0, compare), children.length - 1);
-    inner.push(node);
-    slots.push(i);
-    node = children[i] as TreeNode<V>;
-  }
-  return { inner, slots, leaf: node, at: node.indexOf(key, -1, compare) };
-}
+// The inner nodes on the path to the key's leaf and the child index taken at each, reused from one
+// call to the next (a put allocates only the copies it returns).
+const pathNodes: TreeNode<unknown>[] = [];
+const pathSlots: number[] = [];
 
 /**
  * Stores `value` under `key` in `tree` when `key` is present and the tree's root is shared, and
@@ -91,16 +78,32 @@ function findPath<V>(
  */
 export function replaceSharedValue<V>(tree: unknown, key: string, value: V): boolean {
   if (!isTreeFields<V>(tree) || tree._root.isShared !== true) return false;
-  const { inner, slots, leaf, at } = findPath(tree._root, key, tree._compare);
-  // Absent, or a leaf whose values array is not its own (sorted-btree's shared empty values).
-  if (at < 0 || leaf.values.length !== leaf.keys.length) return false;
-  let child = copyLeaf(leaf);
-  child.values[at] = value;
-  for (let level = inner.length - 1; level >= 0; level--) {
-    const parent = copyInner(inner[level] as TreeNode<V>);
-    (parent.children as TreeNode<V>[])[slots[level] as number] = child;
-    child = parent;
+  const compare = tree._compare;
+  let depth = 0;
+  let leaf = tree._root;
+  for (let children = leaf.children; children !== undefined; children = leaf.children) {
+    const i = Math.min(leaf.indexOf(key, 0, compare), children.length - 1);
+    pathNodes[depth] = leaf;
+    pathSlots[depth] = i;
+    depth++;
+    leaf = children[i] as TreeNode<V>;
   }
-  tree._root = child;
-  return true;
+  const at = leaf.indexOf(key, -1, compare);
+  // Absent, or a leaf whose values array is not its own (sorted-btree's shared empty values).
+  const found = at >= 0 && leaf.values.length === leaf.keys.length;
+  let child = leaf;
+  if (found) {
+    child = copyLeaf(leaf);
+    child.values[at] = value;
+  }
+  for (let level = depth - 1; level >= 0; level--) {
+    if (found) {
+      const parent = copyInner(pathNodes[level] as TreeNode<V>);
+      (parent.children as TreeNode<V>[])[pathSlots[level] as number] = child;
+      child = parent;
+    }
+    pathNodes[level] = undefined as never;
+  }
+  if (found) tree._root = child;
+  return found;
 }
