@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { median, percentile } from "./percentile.js";
 import { createPrng } from "./prng.js";
-import { createStallMonitor, type StallReport } from "./stall-monitor.js";
+import { createStallMonitor, type StallMonitorOptions, type StallReport } from "./stall-monitor.js";
 
 /** Concurrent callers every contender is measured with. */
 export const CALLERS = [1, 16] as const;
@@ -49,18 +49,19 @@ export interface UpdateRound {
 
 /**
  * Applies update `firstVersion + n` to entry `targets[n]` for every `n`, from `callers` concurrent
- * callers, under a stall monitor.
+ * callers, under a stall monitor (created with `monitorOptions`).
  */
 export async function runUpdateRound(
   updater: Updater,
   targets: readonly number[],
   callers: number,
   firstVersion: number,
+  monitorOptions: StallMonitorOptions = {},
 ): Promise<UpdateRound> {
   const updates = targets.length;
   const latencies = new Float64Array(updates);
   let next = 0;
-  const monitor = createStallMonitor();
+  const monitor = createStallMonitor(monitorOptions);
   monitor.start();
   const started = performance.now();
   await Promise.all(

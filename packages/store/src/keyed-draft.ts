@@ -1,4 +1,5 @@
 import type { IndexLog } from "./keyed-index.js";
+import { replaceSharedValue } from "./replace-value.js";
 
 /**
  * The mutable view a {@link KeyedState.batch} callback gets: the same reads, plus in-place `set`
@@ -68,7 +69,10 @@ export class TreeDraft<V, T extends DraftTree<V> = DraftTree<V>> implements Keye
 
   set(key: string, value: V): void {
     checkKey(key);
-    this.#live().set(key, value, true);
+    const tree = this.#live();
+    // The first change copies the shared path; replacing a value, it keeps the path's keys arrays.
+    // Later changes find that path marked shared and copy it once more, then change it in place.
+    if (this.changes > 0 || !replaceSharedValue(tree, key, value)) tree.set(key, value, true);
     this.log?.set(key, value);
     this.changes++;
   }

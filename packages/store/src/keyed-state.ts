@@ -3,6 +3,7 @@ import { bulkLoad } from "sorted-btree/extended/bulkLoad.js";
 import { hashKey, type KeyTable, tableOf } from "./key-table.js";
 import { checkKey, type KeyedDraft, TreeDraft } from "./keyed-draft.js";
 import { HashIndex, IndexLog, indexTuning, NO_INDEX, RETIRED } from "./keyed-index.js";
+import { replaceSharedValue } from "./replace-value.js";
 
 export type { KeyedDraft } from "./keyed-draft.js";
 
@@ -151,7 +152,8 @@ class PersistentKeyedState<V> implements KeyedState<V> {
 
   put(key: string, value: V): KeyedState<V> {
     checkKey(key);
-    const tree = this.#tree.with(key, value, true) as Tree<V>;
+    const tree = this.#tree.clone() as Tree<V>;
+    if (!replaceSharedValue(tree, key, value)) tree.set(key, value, true);
     const index = this.#handOver(this.#index);
     index.set(key, value);
     return new PersistentKeyedState(tree, index);

@@ -1,0 +1,214 @@
+// What the owner's event-loop stalls are made of in the store bench's 16-caller pass: the store's
+// commits alone, round by round under the bench's stall monitor, each round followed by an idle
+// control window as long as it; every stall over `--threshold` ms is attributed to the garbage
+// collections that overlap it (scavenge, mark-compact, incremental marking, weak callbacks) or to
+// nothing the process reports (`other`: a long synchronous step, or the OS), with the part of it
+// no collection covered. With `--baseline DIR` it alternates rounds between the store built in the
+// checkout DIR and this build's; with `--garbage-bytes N`, between this build's store as is and the
+// same store whose callers also drop N bytes of short-lived garbage per update (how a young
+// collection's pause depends on the commits between two collections). Each store runs on its own
+// copy of one seeded directory, all open at once as in the bench. Add node's `--trace-gc-nvp` to
+// see what each scavenge copied (`new_space_survived`, `promoted`).
+// Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
+//   [-- --entries 1000000 --updates 2000 --rounds 6 --callers 16 --threshold 2
+//       --baseline DIR | --garbage-bytes 6000]
+
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { KeyedOp } from "@snapwrite/store";
+import { attributeStall, type GcEntry, gcOverlapMs, recordGcs } from "./gc-attribution.js";
+import {
+  type KeyedBenchStore,
+  keyedSnapshotCodec,
+  openKeyedBenchStore,
+  positiveArg,
+} from "./keyed-bench-store.js";
+import { median } from "./percentile.js";
+import {
+  controlStall,
+  entryValue,
+  fmt,
+  keyOf,
+  runUpdateRound,
+  type Updater,
+  updateTargets,
+} from "./store-bench-run.js";
+import {
+  baselineVariants,
+  type CommitVariant,
+  journalWriteVariants,
+  SNAPSHOT_NAME,
+} from "./store-commit-variants.js";
+
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: "string", default: "1000000" },
+    updates: { type: "string", default: "2000" },
+    rounds: { type: "string", default: "6" },
+    callers: { type: "string", default: "16" },
+    threshold: { type: "string", default: "2" },
+    baseline: { type: "string" },
+    "garbage-bytes": { type: "string" },
+  },
+  strict: true,
+});
+
+interface RoundSample {
+  readonly commitsPerSecond: number;
+  readonly maxStallMs: number;
+  readonly controlMs: number;
+  /** Stalls over the threshold by cause, their lengths in ms. */
+  readonly causes: Map<string, number[]>;
+  /** Per stall attributed to a GC: the part of it no collection covered, ms. */
+  readonly besideGcMs: number[];
+  readonly scavenges: number;
+  readonly maxScavengeMs: number;
+}
+
+/** A store to measure and the garbage its callers drop per update. */
+interface Contender {
+  readonly label: string;
+  readonly variant: CommitVariant;
+  readonly garbageBytes: number;
+}
+
+async function seed(dir: string, entries: number): Promise<void> {
+  const { store } = await openKeyedBenchStore(dir, keyedSnapshotCodec(SNAPSHOT_NAME));
+  for (let from = 0; from < entries; from += 20_000) {
+    const ops: KeyedOp[] = [];
+    for (let i = from; i < Math.min(entries, from + 20_000); i++)
+      ops.push({ op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, 0) });
+    const result = await store.commit("seed", () => ops).settled;
+    if (!result.ok) throw result.error;
+  }
+  await store.compact("seeded");
+  await store.close();
+}
+
+/** Where the diagnostic garbage goes: it is allocated by one update and dropped at the next. */
+const garbageSink: { last: unknown } = { last: undefined };
+
+function updaterOf(store: KeyedBenchStore, garbageBytes: number): Updater {
+  const garbageSlots = Math.floor(garbageBytes / 8);
+  return {
+    update: async (i, v) => {
+      const op: KeyedOp = { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) };
+      const result = await store.commit("stall", () => [op]).settled;
+      if (!result.ok) throw result.error;
+      if (garbageSlots > 0) garbageSink.last = new Array(garbageSlots).fill(v);
+    },
+    close: () => store.close().then(() => undefined),
+  };
+}
+
+async function measureRound(
+  updater: Updater,
+  gcs: { take(): GcEntry[] },
+  targets: readonly number[],
+  callers: number,
+  version: number,
+  threshold: number,
+): Promise<RoundSample> {
+  gcs.take();
+  const round = await runUpdateRound(updater, targets, callers, version, {
+    stallThresholdMs: threshold,
+  });
+  // GC entries arrive a tick after the collection.
+  await new Promise<void>((r) => setImmediate(r));
+  const collected = gcs.take();
+  const causes = new Map<string, number[]>();
+  const besideGcMs: number[] = [];
+  for (const stall of round.stall.stalls) {
+    const cause = attributeStall(stall, collected);
+    if (cause !== "other")
+      besideGcMs.push(stall.endMs - stall.startMs - gcOverlapMs(stall, collected));
+    causes.set(cause, [...(causes.get(cause) ?? []), stall.endMs - stall.startMs]);
+  }
+  const scavenges = collected.filter((g) => g.kind === "scavenge");
+  const controlMs = await controlStall(Math.max(50, Math.round(round.seconds * 1000)));
+  return {
+    commitsPerSecond: targets.length / round.seconds,
+    maxStallMs: round.stall.maxStallMs,
+    controlMs,
+    causes,
+    besideGcMs,
+    scavenges: scavenges.length,
+    maxScavengeMs: Math.max(0, ...scavenges.map((g) => g.endMs - g.startMs)),
+  };
+}
+
+function describe(causes: Map<string, number[]>): string {
+  if (causes.size === 0) return "none";
+  return [...causes]
+    .map(([cause, ms]) => `${cause} ${ms.length}× (max ${fmt(Math.max(...ms), 1)})`)
+    .join(", ");
+}
+
+async function contenders(): Promise<Contender[]> {
+  if (args.baseline !== undefined && args["garbage-bytes"] !== undefined) {
+    throw new RangeError("--baseline and --garbage-bytes each pick the second store: pick one");
+  }
+  if (args.baseline !== undefined) {
+    const variants = await baselineVariants(args.baseline, "commit");
+    return variants.map((variant) => ({ label: variant.label, variant, garbageBytes: 0 }));
+  }
+  const [thisBuild] = journalWriteVariants("commit") as [CommitVariant];
+  const own = { label: "this build", variant: thisBuild, garbageBytes: 0 };
+  if (args["garbage-bytes"] === undefined) return [own];
+  const garbageBytes = positiveArg("garbage-bytes", args["garbage-bytes"]);
+  return [own, { label: `+${garbageBytes} B garbage/update`, variant: thisBuild, garbageBytes }];
+}
+
+async function main(): Promise<void> {
+  const entries = positiveArg("entries", args.entries);
+  const updates = positiveArg("updates", args.updates);
+  const rounds = positiveArg("rounds", args.rounds);
+  const callers = positiveArg("callers", args.callers);
+  const threshold = Number(args.threshold);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(
+    `store stall profile: ${entries.toLocaleString()} entries, ${updates.toLocaleString()} updates × ${rounds} rounds at ${callers} callers; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
+  );
+  const measured = await contenders();
+  const root = await mkdtemp(join(tmpdir(), "snapwrite-stall-profile-"));
+  const gcs = recordGcs();
+  try {
+    await seed(join(root, "seed"), entries);
+    const opened: { label: string; updater: Updater }[] = [];
+    for (const [i, { label, variant, garbageBytes }] of measured.entries()) {
+      const dir = join(root, `store-${i}`);
+      await cp(join(root, "seed"), dir, { recursive: true });
+      const updater = updaterOf(await variant.open(dir), garbageBytes);
+      // One untimed round first, as the bench does.
+      await runUpdateRound(updater, updateTargets(1, entries, updates), callers, 1);
+      opened.push({ label, updater });
+    }
+    const samples = new Map<string, RoundSample[]>();
+    for (let round = 0; round < rounds; round++) {
+      const targets = updateTargets(callers * 7919 + entries + round, entries, updates);
+      const order = round % 2 === 0 ? opened : [...opened].reverse();
+      for (const { label, updater } of order) {
+        const version = (round + 2) * updates;
+        const s = await measureRound(updater, gcs, targets, callers, version, threshold);
+        samples.set(label, [...(samples.get(label) ?? []), s]);
+        log(
+          `round ${round + 1} ${label}: ${fmt(s.commitsPerSecond, 0)} commits/s, max stall ${fmt(s.maxStallMs, 2)} ms (control ${fmt(s.controlMs, 2)}); scavenges ${s.scavenges} (max ${fmt(s.maxScavengeMs, 2)} ms); stalls > ${threshold} ms: ${describe(s.causes)}; beside the GC in those: ${s.besideGcMs.map((ms) => fmt(ms, 2)).join(", ") || "-"} ms`,
+        );
+      }
+    }
+    log("");
+    for (const [label, runs] of samples) {
+      log(
+        `${label}: commits/s median ${fmt(median(runs.map((s) => s.commitsPerSecond)), 0)}, max stall median ${fmt(median(runs.map((s) => s.maxStallMs)), 2)} ms, largest ${fmt(Math.max(...runs.map((s) => s.maxStallMs)), 2)} ms; per round ${runs.map((s) => fmt(s.maxStallMs, 1)).join(" · ")}; longest scavenge per round ${runs.map((s) => fmt(s.maxScavengeMs, 1)).join(" · ")}; control max ${fmt(Math.max(...runs.map((s) => s.controlMs)), 2)} ms`,
+      );
+    }
+    for (const { updater } of opened) await updater.close();
+  } finally {
+    gcs.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();
