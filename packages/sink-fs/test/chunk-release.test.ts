@@ -1,4 +1,3 @@
-import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
 import {
   type ChunkPool,
   createChunkPool,
@@ -8,6 +7,7 @@ import {
 import { createFaultyFs, createMemoryFs, type FsFaultPlan } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
+import { failure } from "./helpers.js";
 
 const DIR = "/data";
 const TARGET = `${DIR}/known.met`;
@@ -84,15 +84,6 @@ function setup(plan: FsFaultPlan) {
   const sink = createFsSink({ dir: DIR, fs, batch: BATCH });
   const file = async (path: string) => new Uint8Array(await memory.readFile(path));
   return { memory, fs, sink, file };
-}
-
-async function failure(promise: Promise<unknown>): Promise<PersistenceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isPersistenceError(error)).toBe(true);
-  return error as PersistenceError;
 }
 
 describe("sink-fs releases chunks to the source's CHUNK_RELEASE hook", () => {

@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
 import { execa } from "execa";
+import { expect } from "vitest";
 
 /** Creates a fresh temp directory; `cleanup()` removes every one created so far. */
 export function createTempDirs(): { make(): Promise<string>; cleanup(): Promise<void> } {
@@ -61,4 +63,14 @@ export function deferred<T = void>(): {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Awaits `promise`, expects it to reject with a `PersistenceError`, and returns that error. */
+export async function failure(promise: Promise<unknown>): Promise<PersistenceError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isPersistenceError(error), String(error)).toBe(true);
+  return error as PersistenceError;
 }

@@ -1,9 +1,9 @@
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
-import { isPersistenceError, PersistenceError } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
 import { createFaultyFs, createMemoryFs, type FsFaultPlan } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
-import { deferred } from "./helpers.js";
+import { deferred, failure } from "./helpers.js";
 
 const DIR = "/data";
 const TARGET = `${DIR}/known.met`;
@@ -54,15 +54,6 @@ function setup(plan: FsFaultPlan) {
 async function stored(fs: FsPort, path: string): Promise<Record<number, number>> {
   const data = await fs.readFile(path);
   return Object.fromEntries([...new Uint8Array(data)].map((value, at) => [at, value]));
-}
-
-async function failure(promise: Promise<unknown>): Promise<PersistenceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isPersistenceError(error)).toBe(true);
-  return error as PersistenceError;
 }
 
 /** An OS error as Node builds it. */

@@ -1,23 +1,13 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { isPersistenceError, type PersistenceError } from "@snapwrite/core";
 import { createFaultyFs, createMemoryFs, type FsFaultPlan } from "@snapwrite/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeFileAtomic, writeJsonAtomic } from "../src/index.js";
-import { createTempDirs, tempFilesIn, textChunks } from "./helpers.js";
+import { createTempDirs, failure, tempFilesIn, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
 afterEach(() => dirs.cleanup());
-
-async function failure(promise: Promise<unknown>): Promise<PersistenceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isPersistenceError(error), String(error)).toBe(true);
-  return error as PersistenceError;
-}
 
 describe("writeFileAtomic on the real disk", () => {
   it("writes strings, bytes and (async) chunk sources, to absolute and relative paths", async () => {
