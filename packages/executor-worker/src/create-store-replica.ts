@@ -1,7 +1,11 @@
 import { isPersistenceError, PersistenceError } from "@snapwrite/core";
 import { STORE_FRAME, seedFrame, seqFrame } from "./store-replica-frames.js";
 import { createWorkerReplica } from "./worker-replica.js";
-import { withYoungGeneration } from "./worker-replica-options.js";
+import {
+  assertKnownReplicaKeys,
+  REPLICA_OPTION_KEYS,
+  withYoungGeneration,
+} from "./worker-replica-options.js";
 import type {
   WorkerReplica,
   WorkerReplicaOptions,
@@ -230,5 +234,10 @@ export function createStoreReplica<O = unknown>(
   if ((options as { resync?: unknown }).resync !== undefined) {
     throw new TypeError("createStoreReplica resyncs by itself: remove the resync option");
   }
+  assertKnownReplicaKeys(
+    "createStoreReplica",
+    options,
+    REPLICA_OPTION_KEYS.filter((key) => key !== "resync"),
+  );
   return new StoreReplicaFeeder(options as StoreReplicaOptions);
 }

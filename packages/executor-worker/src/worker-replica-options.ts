@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { REPLICA_PROTOCOL_VERSION } from "./worker-protocol.js";
 import type { WorkerReplica, WorkerReplicaOptions } from "./worker-replica-types.js";
 
@@ -83,6 +84,43 @@ function finiteMs(value: number, key: string): number {
   return value;
 }
 
+/** The keys of {@link WorkerReplicaOptions}. Internal. */
+export const REPLICA_OPTION_KEYS = [
+  "module",
+  "options",
+  "name",
+  "resourceLimits",
+  "resync",
+  "abortGraceMs",
+  "batchDelayMs",
+  "batchBytes",
+] as const satisfies readonly (keyof WorkerReplicaOptions<unknown>)[];
+
+/** The keys of Node's `ResourceLimits` that a worker takes. */
+const RESOURCE_LIMIT_KEYS = [
+  "maxYoungGenerationSizeMb",
+  "maxOldGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb",
+] as const satisfies readonly (keyof ResourceLimits)[];
+
+/**
+ * Refuses a key the options (or their `resourceLimits`) do not have, with a `TypeError` naming it:
+ * a typo such as `batchDelayMS` would keep the default, and an unknown resource limit would be
+ * ignored by the worker. `known`: the keys `caller` takes. Internal.
+ */
+export function assertKnownReplicaKeys(
+  caller: string,
+  options: object,
+  known: readonly string[],
+): void {
+  assertKnownOptions(caller, options, known);
+  const limits = (options as { resourceLimits?: unknown }).resourceLimits;
+  if (typeof limits === "object" && limits !== null) {
+    assertKnownOptions(caller, limits, RESOURCE_LIMIT_KEYS, "resourceLimits.");
+  }
+}
+
 /** Checks the options of `createWorkerReplica`; throws `TypeError`/`RangeError`. Internal. */
 export function resolveReplicaOptions<P, O>(
   replicaOptions: WorkerReplicaOptions<P, O>,
@@ -90,6 +128,7 @@ export function resolveReplicaOptions<P, O>(
   if (typeof replicaOptions !== "object" || replicaOptions === null) {
     throw new TypeError("createWorkerReplica needs an options object");
   }
+  assertKnownReplicaKeys("createWorkerReplica", replicaOptions, REPLICA_OPTION_KEYS);
   const moduleUrl = toModuleUrl(replicaOptions.module);
   const { resync, resourceLimits } = replicaOptions;
   if (resync !== undefined && typeof resync !== "function") {

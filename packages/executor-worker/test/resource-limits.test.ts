@@ -4,7 +4,11 @@ import { join } from "node:path";
 import type { ResourceLimits } from "node:worker_threads";
 import { createPersistenceWriter } from "@snapwrite/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWorkerReplica, DEFAULT_YOUNG_GENERATION_MB } from "../src/index.js";
+import {
+  createStoreReplica,
+  createWorkerReplica,
+  DEFAULT_YOUNG_GENERATION_MB,
+} from "../src/index.js";
 import { withYoungGeneration } from "../src/worker-replica-options.js";
 
 // Real worker threads running the built package: build it before running these tests.
@@ -66,6 +70,21 @@ describe("the replica worker's young generation", () => {
     expect(bad("3")).toThrow(TypeError);
     expect(() => createWorkerReplica({ module: FIXTURE, resourceLimits: 3 as never })).toThrow(
       TypeError,
+    );
+  });
+
+  it("an unknown option key, also inside resourceLimits, is a TypeError naming it, before a worker starts", () => {
+    expect(() => createWorkerReplica({ module: FIXTURE, batchDelayMS: 5 } as never)).toThrow(
+      /^createWorkerReplica: unknown option "batchDelayMS"; known: module, /,
+    );
+    expect(() =>
+      createWorkerReplica({
+        module: FIXTURE,
+        resourceLimits: { maxYoungGenerationSizeMB: 3 } as never,
+      }),
+    ).toThrow(/^createWorkerReplica: unknown option "resourceLimits\.maxYoungGenerationSizeMB"/);
+    expect(() => createStoreReplica({ module: FIXTURE, abortGraceMS: 5 } as never)).toThrow(
+      /^createStoreReplica: unknown option "abortGraceMS"; known: module, options, name, resourceLimits, abortGraceMs/,
     );
   });
 

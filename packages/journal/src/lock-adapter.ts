@@ -1,4 +1,5 @@
 import type { FsPort } from "@snapwrite/core";
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { lockFile } from "@snapwrite/sink-fs";
 
 /** A held lock. */
@@ -26,12 +27,16 @@ export interface ExclusiveFileLockOptions {
   readonly staleMs?: number | undefined;
 }
 
+/** The keys of {@link ExclusiveFileLockOptions}. */
+const LOCK_OPTION_KEYS = ["fs", "waitMs", "staleMs"] satisfies (keyof ExclusiveFileLockOptions)[];
+
 /**
  * The `lockFile` of `@snapwrite/sink-fs` as a {@link JournalLock}: the lock file `.<name>.lock`
  * next to the guarded path, with its owner record in place, excluding other processes and other
  * worker threads of this one; a dead owner's lock is broken at once, a stale one after `staleMs`.
  */
 export function createExclusiveFileLock(options: ExclusiveFileLockOptions = {}): JournalLock {
+  assertKnownOptions("createExclusiveFileLock", options, LOCK_OPTION_KEYS);
   const waitMs = options.waitMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   return {

@@ -51,6 +51,17 @@ describe("locks", () => {
   });
 });
 
+describe("createExclusiveFileLock options", () => {
+  it("an unknown key is a TypeError naming it (a typo would keep the default wait)", () => {
+    expect(() => createExclusiveFileLock({ waitMS: 5 } as never)).toThrow(
+      new TypeError('createExclusiveFileLock: unknown option "waitMS"; known: fs, waitMs, staleMs'),
+    );
+    expect(() =>
+      createExclusiveFileLock({ fs: createMemoryFs({}), waitMs: 5, staleMs: 10 }),
+    ).not.toThrow();
+  });
+});
+
 describe("interval durability", () => {
   it("append log: acknowledged before the sync, synced by the timer", async () => {
     const faulty = createFaultyFs(createMemoryFs({ "/logs": null }));

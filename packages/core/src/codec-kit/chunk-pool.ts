@@ -35,8 +35,11 @@ export interface ChunkPool {
   acquire(): Uint8Array;
   /**
    * Gives back a chunk, or any view into it, that {@link ChunkPool.acquire} handed out; returns
-   * whether it is kept for reuse (`false` also when `maxChunks` chunks are idle already). Anything else (a chunk of another pool or none, a second release of
-   * the same chunk, a chunk whose memory was transferred away) is ignored and returns `false`.
+   * whether it is kept for reuse (`false` also when `maxChunks` chunks are idle already). Anything
+   * else (a chunk of another pool or none, a second release while the chunk is idle, a chunk whose
+   * memory was transferred away) is ignored and returns `false`. A release after the chunk was lent
+   * out again cannot be told from its new borrower's and takes it back from them: release each
+   * chunk exactly once, after its last use.
    * Bound to the pool, so it can be passed around as a {@link ChunkRelease}.
    */
   readonly release: (chunk: Uint8Array) => boolean;
