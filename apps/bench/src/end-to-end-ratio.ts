@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Codec, Sink } from "@snapwrite/core";
 import { measureBareWrite } from "./bare-write.js";
+import { withReleaseOf } from "./chunk-release-hook.js";
 import type { FsCounters } from "./fs-counters.js";
 import { median } from "./percentile.js";
 import type { SnapwriteModules } from "./snapwrite-modules.js";
@@ -40,7 +41,8 @@ export interface EndToEndRatio {
 
 /**
  * Wraps a codec so that, before each chunk is handed on, it records how many encoded bytes have not
- * reached the kernel yet (bytes yielded minus bytes the fs counters saw written).
+ * reached the kernel yet (bytes yielded minus bytes the fs counters saw written). The codec's chunk
+ * release hook is passed on, so the sliced save recycles its chunks as the inline one does.
  */
 function inFlightTracking<T>(
   codec: Codec<T>,
@@ -51,15 +53,19 @@ function inFlightTracking<T>(
     codec: {
       name: codec.name,
       decode: (bytes) => codec.decode(bytes),
-      *encode(value) {
-        const writtenAtStart = counters.peek().bytes;
-        let yielded = 0;
-        for (const chunk of codec.encode(value)) {
-          yielded += chunk.byteLength;
-          const inFlight = yielded - (counters.peek().bytes - writtenAtStart);
-          if (inFlight > peak) peak = inFlight;
-          yield chunk;
+      encode(value) {
+        const chunks = codec.encode(value);
+        function* tracked(): Generator<Uint8Array> {
+          const writtenAtStart = counters.peek().bytes;
+          let yielded = 0;
+          for (const chunk of chunks) {
+            yielded += chunk.byteLength;
+            const inFlight = yielded - (counters.peek().bytes - writtenAtStart);
+            if (inFlight > peak) peak = inFlight;
+            yield chunk;
+          }
         }
+        return withReleaseOf(tracked(), chunks);
       },
     },
     peak: () => peak,

@@ -18,6 +18,7 @@ import { createPersistenceWriter, createSlicedExecutor } from "@snapwrite/core";
 import { createJsonCodec } from "@snapwrite/formats-json";
 import { createFsSink } from "@snapwrite/sink-fs";
 import { buildItems } from "./bench-run.js";
+import { withReleaseOf } from "./chunk-release-hook.js";
 import { toJsonKnownFile, toJsonKnownState } from "./json-known-file.js";
 import { positiveArg } from "./keyed-bench-store.js";
 import { recordMaker } from "./known-met-phase.js";
@@ -54,9 +55,6 @@ interface SaveFigures {
 /** Timer ticks seen so far (a 1 ms interval, like the stall monitor's). */
 let ticks = 0;
 
-/** The registered symbol core exports as `CHUNK_RELEASE` (read by name, as the contender does). */
-const CHUNK_RELEASE = Symbol.for("snapwrite.chunkRelease");
-
 /** A codec whose steps are timed into `steps` (ms, in step order); passes its release hook on. */
 function timedCodec<T>(codec: Codec<T>, steps: number[]): Codec<T> {
   return {
@@ -64,17 +62,19 @@ function timedCodec<T>(codec: Codec<T>, steps: number[]): Codec<T> {
     encode(value) {
       const chunks = codec.encode(value);
       const inner = chunks[Symbol.iterator]();
-      return {
-        [CHUNK_RELEASE]: (chunks as { [CHUNK_RELEASE]?: unknown })[CHUNK_RELEASE],
-        [Symbol.iterator]: () => ({
-          next: () => {
-            const start = performance.now();
-            const step = inner.next();
-            steps.push(performance.now() - start);
-            return step;
-          },
-        }),
-      };
+      return withReleaseOf(
+        {
+          [Symbol.iterator]: () => ({
+            next: () => {
+              const start = performance.now();
+              const step = inner.next();
+              steps.push(performance.now() - start);
+              return step;
+            },
+          }),
+        },
+        chunks,
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Codec, Sink, WriteResult } from "@snapwrite/core";
+import { withReleaseOf } from "../chunk-release-hook.js";
 import type { SnapwriteModules } from "../snapwrite-modules.js";
 import { stepLog } from "../step-log.js";
 import type { Contender } from "./contender.js";
@@ -95,12 +96,6 @@ export function createSnapwriteContender(options: SnapwriteContenderOptions): Co
 }
 
 /**
- * The registered symbol `@snapwrite/core` exports as `CHUNK_RELEASE`, read here by name so the bench
- * still loads builds of core that predate it.
- */
-const CHUNK_RELEASE = Symbol.for("snapwrite.chunkRelease");
-
-/**
  * The codec with every generator step recorded as the `"encode"` step of the owner thread. The
  * codec's chunk release hook is passed on, so sink-fs still gives pooled chunks back.
  */
@@ -111,16 +106,18 @@ function timedCodec<T>(codec: Codec<T>): Codec<T> {
     decode: (bytes) => codec.decode(bytes),
     encode(value) {
       const inner = codec.encode(value);
-      return {
-        [CHUNK_RELEASE]: (inner as { [CHUNK_RELEASE]?: unknown })[CHUNK_RELEASE],
-        [Symbol.iterator]() {
-          const it = inner[Symbol.iterator]();
-          return {
-            next: () => stepLog.time("encode", () => it.next()),
-            return: (v?: unknown) => it.return?.(v) ?? { done: true, value: undefined },
-          } as Iterator<Uint8Array>;
+      return withReleaseOf(
+        {
+          [Symbol.iterator]() {
+            const it = inner[Symbol.iterator]();
+            return {
+              next: () => stepLog.time("encode", () => it.next()),
+              return: (v?: unknown) => it.return?.(v) ?? { done: true, value: undefined },
+            } as Iterator<Uint8Array>;
+          },
         },
-      };
+        inner,
+      );
     },
   };
 }
