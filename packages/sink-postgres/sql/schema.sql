@@ -43,5 +43,12 @@ CREATE TABLE IF NOT EXISTS "public"."snapwrite_quarantine" (
   version     bigint NOT NULL,
   size        bigint NOT NULL,
   chunks      integer NOT NULL,
-  sha256      bytea NOT NULL
+  sha256      bytea
 );
+DO $$ BEGIN
+  -- A head row whose checksum is missing must still be movable aside (older tables had NOT NULL).
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '"public"."snapwrite_quarantine"'::regclass
+              AND attname = 'sha256' AND attnotnull) THEN
+    ALTER TABLE "public"."snapwrite_quarantine" ALTER COLUMN sha256 DROP NOT NULL;
+  END IF;
+END $$;

@@ -84,7 +84,10 @@ function buildSink(
       return writeSnapshot(context, chunks, writeOptions);
     },
     readNow: (target, { from }) => readSnapshot(pool, settings.names, target, from),
-    quarantineNow: (target, reason) => quarantineHead(pool, settings.names, target, reason),
+    // The expected version is compared in the quarantine's own transaction, under a row lock.
+    checksExpected: true,
+    quarantineNow: (target, reason, expectation) =>
+      quarantineHead(pool, settings.names, target, reason, expectation),
     async closeNow() {
       if (owned) await pool.end();
     },

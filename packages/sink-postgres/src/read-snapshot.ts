@@ -5,6 +5,7 @@ import { toSinkError } from "./pg-error.js";
 import type { ResolvedNames } from "./schema-sql.js";
 
 interface ReadRow {
+  version: string;
   size: string | null;
   chunks: number | null;
   sha256: Buffer | null;
@@ -12,7 +13,10 @@ interface ReadRow {
   data: Buffer | null;
 }
 
-/** Reads head and chunks in one statement (one MVCC snapshot) and checks size and SHA-256. */
+/**
+ * Reads head and chunks in one statement (one MVCC snapshot) and checks size and SHA-256; a
+ * mismatch is `ERR_CORRUPT` naming the version read (`details.version`).
+ */
 export async function readSnapshot(
   pool: pg.Pool,
   n: ResolvedNames,
@@ -23,7 +27,7 @@ export async function readSnapshot(
   let result: pg.QueryResult<ReadRow>;
   try {
     result = await pool.query<ReadRow>(
-      `SELECT h.${column}size AS size, h.${column}chunks AS chunks, h.${column}sha256 AS sha256,
+      `SELECT h.${column}version AS version, h.${column}size AS size, h.${column}chunks AS chunks, h.${column}sha256 AS sha256,
               c.seq, c.data
          FROM ${n.head} h LEFT JOIN ${n.chunk} c ON c.version = h.${column}version
         WHERE h.target = $1 AND h.${column}version IS NOT NULL
@@ -56,7 +60,13 @@ export async function readSnapshot(
       `stored ${from} of ${JSON.stringify(target)} does not match its head row (size ${size}, ${first.chunks} rows; read ${bytes.byteLength} bytes in ${parts.length} rows)`,
       {
         target,
-        details: { offset: Math.min(bytes.byteLength, size), reason: "checksum", from },
+        // The version read: a quarantine passes it back so that only this very version is moved.
+        details: {
+          offset: Math.min(bytes.byteLength, size),
+          reason: "checksum",
+          from,
+          version: String(first.version),
+        },
       },
     );
   }

@@ -98,8 +98,15 @@ CREATE TABLE IF NOT EXISTS ${n.quarantine} (
   version     bigint NOT NULL,
   size        bigint NOT NULL,
   chunks      integer NOT NULL,
-  sha256      bytea NOT NULL
+  sha256      bytea
 );
+DO $$ BEGIN
+  -- A head row whose checksum is missing must still be movable aside (older tables had NOT NULL).
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${n.quarantine}'::regclass
+              AND attname = 'sha256' AND attnotnull) THEN
+    ALTER TABLE ${n.quarantine} ALTER COLUMN sha256 DROP NOT NULL;
+  END IF;
+END $$;
 `;
 }
 

@@ -54,6 +54,15 @@ export interface SinkQuarantineOptions {
    * the quarantine rejects with `ERR_STALE` (`details.reason: "changed"`) and nothing is moved.
    */
   readonly expected?: Uint8Array | undefined;
+  /**
+   * The identity of the version that failed, as the sink itself named it in the `ERR_CORRUPT` of a
+   * `read` (`details.version`, a string), for a sink that proves its own bytes bad (a checksum) and
+   * so hands back no bytes. When given, a sink that names its versions moves the target only while
+   * its primary is still that version, checked where the move happens; otherwise it rejects with
+   * `ERR_STALE` (`details.reason: "changed"`) and nothing is moved. Sinks that name no versions
+   * ignore it.
+   */
+  readonly expectedVersion?: string | undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { silence, thenOf } from "../attempt/thenable.js";
 import type { Codec } from "../contracts/codec.js";
-import type { Sink, SinkReadOptions } from "../contracts/sink.js";
+import type { Sink, SinkQuarantineOptions, SinkReadOptions } from "../contracts/sink.js";
 import type { TargetId } from "../contracts/target.js";
 import { toPersistenceError } from "../errors/os-error.js";
 import { isPersistenceError, PersistenceError } from "../errors/persistence-error.js";
@@ -17,6 +17,8 @@ export type Copy<T> =
       readonly proven: boolean;
       /** The bytes that failed to decode, when they could be read. */
       readonly data?: Uint8Array | undefined;
+      /** The version the sink named in its own `ERR_CORRUPT` (`details.version`), if it did. */
+      readonly version?: string | undefined;
     };
 
 function corruptError(target: TargetId, codecName: string, from: string, error: unknown) {
@@ -46,11 +48,13 @@ export async function readCopy<T>(
   } catch (error) {
     // A sink that checks its own bytes (a checksum, as sink-postgres does) proves them bad itself.
     const corrupt = isPersistenceError(error, "ERR_CORRUPT");
+    const version = corrupt ? error.details?.version : undefined;
     return {
       ok: false,
       error: toPersistenceError(error, { target, direction: "read" }),
       corrupt,
       proven: corrupt,
+      ...(typeof version === "string" ? { version } : {}),
     };
   }
   let value: T;
@@ -101,20 +105,32 @@ function asyncDecodeError(target: TargetId, codecName: string, from: string): Pe
 }
 
 /**
- * Moves a copy that failed to decode aside, passing its bytes so that the sink moves only that very
- * version. `changed`: the sink found a newer version in place (`ERR_STALE`) and moved nothing.
- * Internal.
+ * Moves a copy that failed to decode aside, passing its bytes (or the version the sink named when
+ * it found them bad itself) so that the sink moves only that very version. `changed`: the sink
+ * found a newer version in place (`ERR_STALE`) and moved nothing. Internal.
  */
 export async function quarantineCopy(
   sink: Sink,
   target: TargetId,
-  copy: { readonly error: PersistenceError; readonly data?: Uint8Array | undefined },
+  copy: {
+    readonly error: PersistenceError;
+    readonly data?: Uint8Array | undefined;
+    readonly version?: string | undefined;
+  },
 ): Promise<{ to?: string; error?: PersistenceError; changed?: boolean }> {
   try {
-    const options = copy.data === undefined ? undefined : { expected: copy.data };
-    return { to: await sink.quarantine?.(target, copy.error.message, options) };
+    return { to: await sink.quarantine?.(target, copy.error.message, expectation(copy)) };
   } catch (error) {
     if (isPersistenceError(error, "ERR_STALE")) return { changed: true, error };
     return { error: toPersistenceError(error, { target }) };
   }
+}
+
+function expectation(copy: {
+  readonly data?: Uint8Array | undefined;
+  readonly version?: string | undefined;
+}): SinkQuarantineOptions | undefined {
+  if (copy.data !== undefined) return { expected: copy.data };
+  if (copy.version !== undefined) return { expectedVersion: copy.version };
+  return undefined;
 }

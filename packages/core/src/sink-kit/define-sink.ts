@@ -24,6 +24,11 @@ export interface SinkQuarantineNowOptions {
    * hold for the move to happen (else the step rejects with `ERR_STALE`).
    */
   readonly expected?: Uint8Array | undefined;
+  /**
+   * Set only when the definition has `checksExpected: true`: the version (as the sink named it in
+   * a read's `ERR_CORRUPT`, `details.version`) the primary must still be for the move to happen.
+   */
+  readonly expectedVersion?: string | undefined;
 }
 
 /**
@@ -54,8 +59,9 @@ export interface SinkDefinition {
   /** Releases resources; called once, after every queued operation settled. */
   closeNow?(): Promise<void>;
   /**
-   * `quarantineNow` gets `{ expected }` and compares it itself (in the target's queue, as always)
-   * instead of {@link defineSink} reading the primary back first. Default `false`.
+   * `quarantineNow` gets `{ expected, expectedVersion }` and compares them itself (in the target's
+   * queue, as always) instead of {@link defineSink} reading the primary back first. Default
+   * `false`; without it `expectedVersion` is not checked (such a sink names no versions).
    */
   readonly checksExpected?: boolean | undefined;
   /** `read` keeps working after `close()`, for a store that stays inspectable. Default `false`. */
@@ -159,13 +165,18 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     if (expected !== undefined && !(expected instanceof Uint8Array)) {
       throw new TypeError("quarantine: expected must be a Uint8Array");
     }
+    const expectedVersion = options?.expectedVersion;
+    if (expectedVersion !== undefined && typeof expectedVersion !== "string") {
+      throw new TypeError("quarantine: expectedVersion must be a string");
+    }
     assertOpen(target, "quarantine");
     const step = definition.quarantineNow as NonNullable<SinkDefinition["quarantineNow"]>;
     const selfChecked = definition.checksExpected === true;
     return queue.run(target, async () => {
       // Inside the target's queue no write of this sink can land between the check and the move.
       if (expected !== undefined && !selfChecked) await assertStillHolds(target, expected);
-      return step.call(definition, target, String(reason), selfChecked ? { expected } : {});
+      const now = selfChecked ? { expected, expectedVersion } : {};
+      return step.call(definition, target, String(reason), now);
     });
   }
 
