@@ -1,7 +1,7 @@
 // A TCP proxy in front of a server that can freeze: once frozen it keeps every socket open and
 // passes nothing on in either direction, like a server whose processes are all stopped (SIGSTOP).
 // Without an upstream it never answers at all.
-import net from "node:net";
+import * as net from "node:net";
 
 export interface FrozenProxy {
   readonly url: string;
