@@ -15,10 +15,10 @@ export interface PostgresSinkOptions extends PostgresNames {
   /** Size of the owned pool. Default 4. */
   readonly max?: number | undefined;
   /**
-   * How long the owned pool waits for a connection, in ms: for the server to answer a new one (a
-   * server that accepts but never answers, a frozen one) and for a free pooled one. A connection
-   * that does not come fails the call with `ERR_IO` (the open with `stage: "open"`). Default
-   * 10 000. A `pool` you pass keeps its own `connectionTimeoutMillis`.
+   * How long a new connection of the owned pool may take, in ms, until the server answered it (one
+   * that accepts and never answers, a frozen one). A connection that does not come fails the call
+   * with `ERR_IO` (the open with `stage: "open"`). Waiting for a free pooled connection is not
+   * bounded by it. Default 10 000. A `pool` you pass keeps its own `connectionTimeoutMillis`.
    */
   readonly connectTimeoutMs?: number | undefined;
   /**

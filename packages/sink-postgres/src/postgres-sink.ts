@@ -65,14 +65,25 @@ export async function openPostgresSink(options: PostgresSinkOptions): Promise<Po
 }
 
 /**
- * The pool a sink owns: connections that do not come within `connectTimeoutMs` fail, and TCP
- * keepalive notices a server host that went away under an idle or waiting connection.
+ * The pool a sink owns: a new connection the server does not answer within `connectTimeoutMs`
+ * fails (the client's own timeout, so a wait for a free pooled connection stays unbounded, as
+ * before), and TCP keepalive notices a server host that went away under an idle connection.
  */
 function createOwnedPool(options: PostgresSinkOptions, settings: Settings): pg.Pool {
+  const { connectTimeoutMs } = settings;
+  class BoundedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(
+        typeof config === "object"
+          ? { ...config, connectionTimeoutMillis: connectTimeoutMs }
+          : config,
+      );
+    }
+  }
   return new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 4,
-    connectionTimeoutMillis: settings.connectTimeoutMs,
+    Client: BoundedClient,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
