@@ -18,7 +18,7 @@ export interface PostgresSinkOptions extends PostgresNames {
    * How long a new connection of the owned pool may take, in ms, until the server answered it (one
    * that accepts and never answers, a frozen one). A connection that does not come fails the call
    * with `ERR_IO` (the open with `stage: "open"`). Waiting for a free pooled connection is not
-   * bounded by it. Default 10 000. A `pool` you pass keeps its own `connectionTimeoutMillis`.
+   * bounded by it. Default 5 000. A `pool` you pass keeps its own `connectionTimeoutMillis`.
    */
   readonly connectTimeoutMs?: number | undefined;
   /**
@@ -138,7 +138,7 @@ function resolveTimeouts(options: PostgresSinkOptions): {
   });
   const { values } = resolvePolicy(
     {
-      "openPostgresSink: connectTimeoutMs": interval(options.connectTimeoutMs, 10_000, 1),
+      "openPostgresSink: connectTimeoutMs": interval(options.connectTimeoutMs, 5_000, 1),
       "openPostgresSink: closeTimeoutMs": interval(options.closeTimeoutMs, 5_000, 0),
     },
     { env: {} },
