@@ -1,3 +1,4 @@
+import { resolvePolicy } from "@snapwrite/core";
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type pg from "pg";
 import { type PostgresNames, type ResolvedNames, resolveNames } from "./schema-sql.js";
@@ -13,6 +14,19 @@ export interface PostgresSinkOptions extends PostgresNames {
   readonly connectionString?: string | undefined;
   /** Size of the owned pool. Default 4. */
   readonly max?: number | undefined;
+  /**
+   * How long a new connection of the owned pool may take, in ms, until the server answered it (one
+   * that accepts and never answers, a frozen one). A connection that does not come fails the call
+   * with `ERR_IO` (the open with `stage: "open"`). Waiting for a free pooled connection is not
+   * bounded by it. Default 5 000. A `pool` you pass keeps its own `connectionTimeoutMillis`.
+   */
+  readonly connectTimeoutMs?: number | undefined;
+  /**
+   * How long `close()` waits, in ms, before it destroys the owned pool's connections (whatever
+   * still waits for a frozen server then fails), and again after that before it gives up; a close
+   * that had to do so rejects with `ERR_TIMEOUT` saying what it did. Default 5 000.
+   */
+  readonly closeTimeoutMs?: number | undefined;
   /**
    * The owner epoch. Default: drawn from the `<table>_epoch` sequence when the sink opens, so a
    * newly opened sink fences every older one. Give one only when an external lease service hands
@@ -50,6 +64,8 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   "pool",
   "connectionString",
   "max",
+  "connectTimeoutMs",
+  "closeTimeoutMs",
   "epoch",
   "chunkBytes",
   "statementTimeoutMs",
@@ -67,6 +83,8 @@ export interface Settings {
   readonly names: ResolvedNames;
   readonly chunkBytes: number;
   readonly keepBackup: boolean;
+  readonly connectTimeoutMs: number;
+  readonly closeTimeoutMs: number;
   /** `BEGIN` plus the `SET LOCAL`s, sent as one simple query. */
   readonly begin: string;
 }
@@ -103,7 +121,31 @@ export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings
     names: resolveNames(options),
     chunkBytes,
     keepBackup: options.backup ?? true,
+    ...resolveTimeouts(options),
     begin: `BEGIN; SET LOCAL synchronous_commit = ${level}; SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL lock_timeout = ${lockTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
+  };
+}
+
+function resolveTimeouts(options: PostgresSinkOptions): {
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+} {
+  const interval = (value: number | undefined, fallback: number, min: number) => ({
+    default: value ?? fallback,
+    min,
+    max: PG_MAX_TIMEOUT_MS,
+    integer: true,
+  });
+  const { values } = resolvePolicy(
+    {
+      "openPostgresSink: connectTimeoutMs": interval(options.connectTimeoutMs, 5_000, 1),
+      "openPostgresSink: closeTimeoutMs": interval(options.closeTimeoutMs, 5_000, 0),
+    },
+    { env: {} },
+  );
+  return {
+    connectTimeoutMs: values["openPostgresSink: connectTimeoutMs"],
+    closeTimeoutMs: values["openPostgresSink: closeTimeoutMs"],
   };
 }
 

@@ -6,6 +6,8 @@ import {
 } from "@snapwrite/core";
 import { type DefinedSink, defineSink } from "@snapwrite/core/sink-kit";
 import pg from "pg";
+import { closeWithin } from "./close-pool.js";
+import { guardPool } from "./guard-pool.js";
 import { drawEpoch, migrate, readDurability } from "./migrate.js";
 import { toSinkError } from "./pg-error.js";
 import {
@@ -42,30 +44,61 @@ export interface PostgresSink extends DefinedSink {
 export async function openPostgresSink(options: PostgresSinkOptions): Promise<PostgresSink> {
   const settings = checkPostgresSinkOptions(options);
   const owned = options.pool === undefined;
-  const pool =
-    options.pool ??
-    new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 4 });
-  // An idle pooled connection that the server drops emits "error" on the pool; unhandled, that
-  // would crash the process. The next checkout just gets a fresh connection.
-  if (owned) pool.on("error", () => undefined);
+  const pool = options.pool ?? createOwnedPool(options, settings);
+  // No connection of the pool, the pool itself included, may crash the process with an unhandled
+  // "error" event (a terminated backend, a restart); a pool the application passed too. The
+  // listeners come off that one at close().
+  const unguard = guardPool(pool);
   try {
     if (options.migrate !== false) await migrate(pool, settings.names);
     const epoch = options.epoch ?? (await drawEpoch(pool, settings.names));
     const durability = await readDurability(pool, options.synchronousCommit ?? "on");
-    return buildSink(pool, owned, settings, epoch, durability);
+    return buildSink({ pool, owned, unguard, settings, epoch, durability });
   } catch (error) {
-    if (owned) await pool.end().catch(() => undefined);
+    const end = async (): Promise<void> => {
+      if (owned) await pool.end();
+    };
+    await closeWithin(end, pool, owned, settings.closeTimeoutMs).catch(() => undefined);
+    if (!owned) unguard();
     throw toSinkError(error, { stage: "open" });
   }
 }
 
-function buildSink(
-  pool: pg.Pool,
-  owned: boolean,
-  settings: Settings,
-  epoch: number,
-  durability: PostgresDurability,
-): PostgresSink {
+/**
+ * The pool a sink owns: a new connection the server does not answer within `connectTimeoutMs`
+ * fails (the client's own timeout, so a wait for a free pooled connection stays unbounded, as
+ * before), and TCP keepalive notices a server host that went away under an idle connection.
+ */
+function createOwnedPool(options: PostgresSinkOptions, settings: Settings): pg.Pool {
+  const { connectTimeoutMs } = settings;
+  class BoundedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(
+        typeof config === "object"
+          ? { ...config, connectionTimeoutMillis: connectTimeoutMs }
+          : config,
+      );
+    }
+  }
+  return new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 4,
+    Client: BoundedClient,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+}
+
+interface Opened {
+  readonly pool: pg.Pool;
+  readonly owned: boolean;
+  readonly unguard: () => void;
+  readonly settings: Settings;
+  readonly epoch: number;
+  readonly durability: PostgresDurability;
+}
+
+function buildSink({ pool, owned, unguard, settings, epoch, durability }: Opened): PostgresSink {
   const durable = durability !== "none";
   const capabilities: SinkCapabilities = {
     atomicReplace: true,
@@ -90,9 +123,22 @@ function buildSink(
       quarantineHead(pool, settings.names, target, reason, expectation),
     async closeNow() {
       if (owned) await pool.end();
+      else unguard();
     },
   });
-  return Object.assign(sink, { epoch, durability }) as PostgresSink;
+  // Bounded: a frozen server (a query or connect without an answer) cannot hold close() forever.
+  const closeSink = sink.close;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= closeWithin(closeSink, pool, owned, settings.closeTimeoutMs);
+    return closing;
+  };
+  return Object.assign(sink, {
+    epoch,
+    durability,
+    close,
+    [Symbol.asyncDispose]: close,
+  }) as PostgresSink;
 }
 
 function nextGeneration(

@@ -1,0 +1,55 @@
+import { PersistenceError } from "@snapwrite/core";
+import type pg from "pg";
+
+interface PoolInternals {
+  readonly _clients?: ReadonlyArray<{ connection?: { stream?: { destroy(): void } } }>;
+}
+
+/** Destroys the socket of every connection of `pool` (idle, checked out or still connecting). */
+export function destroyConnections(pool: pg.Pool): number {
+  const clients = (pool as unknown as PoolInternals)._clients ?? [];
+  let destroyed = 0;
+  for (const client of [...clients]) {
+    const stream = client.connection?.stream;
+    if (stream === undefined) continue;
+    stream.destroy();
+    destroyed++;
+  }
+  return destroyed;
+}
+
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
+}
+
+/**
+ * Runs `close` and waits at most `timeoutMs` for it. When it is still waiting then (a frozen
+ * server: a query or a connect that never gets an answer), the sockets of the owned pool's
+ * connections are destroyed, which fails what waited on them, and `close` gets another
+ * `timeoutMs`. Resolves when `close` did; otherwise rejects with `ERR_TIMEOUT`, saying how many
+ * connections it destroyed and whether the pool then ended (`details.destroyed`, `details.ended`).
+ */
+export async function closeWithin(
+  close: () => Promise<void>,
+  pool: pg.Pool,
+  owned: boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const closing = close();
+  closing.catch(() => undefined);
+  if (await settlesWithin(closing, timeoutMs)) return closing;
+  const destroyed = owned ? destroyConnections(pool) : 0;
+  const ended = await settlesWithin(closing, timeoutMs);
+  throw new PersistenceError(
+    "ERR_TIMEOUT",
+    `close waited ${timeoutMs} ms for the server; destroyed ${destroyed} connection(s)${ended ? "; the pool then ended" : "; the pool has not ended"}`,
+    { details: { destroyed, ended } },
+  );
+}

@@ -1,0 +1,94 @@
+// A server that accepts connections and never answers (a frozen one): opening rejects with ERR_IO
+// at stage "open" within the connect timeout, and close() settles even with a read stuck on it.
+import { isPersistenceError, PersistenceError } from "@snapwrite/core";
+import { serverForThisFile } from "@snapwrite/testkit/contract";
+import { afterEach, describe, expect, it } from "vitest";
+import { createPostgresSink, openPostgresSink } from "../src/index.js";
+import { type FrozenProxy, startFrozenProxy } from "./frozen-proxy.js";
+
+const server = await serverForThisFile();
+const SHORT = { connectTimeoutMs: 200, closeTimeoutMs: 200 } as const;
+
+async function failure(promise: Promise<unknown>): Promise<PersistenceError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(PersistenceError);
+  return error as PersistenceError;
+}
+
+describe("a server that never answers", () => {
+  let proxy: FrozenProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  it("openPostgresSink rejects with ERR_IO at stage open", async () => {
+    proxy = await startFrozenProxy();
+    const error = await failure(openPostgresSink({ connectionString: proxy.url, ...SHORT }));
+    expect(error.code).toBe("ERR_IO");
+    expect(error.stage).toBe("open");
+    expect(error.message).toMatch(/timeout/);
+  });
+
+  it("createPostgresSink's close settles while its open is still pending", async () => {
+    proxy = await startFrozenProxy();
+    const sink = createPostgresSink({ connectionString: proxy.url, ...SHORT });
+    await sink.close();
+    expect((await failure(sink.ready)).code).toBe("ERR_IO");
+    expect((await failure(sink.write("t", [new Uint8Array(1)]))).code).toBe("ERR_IO");
+  });
+
+  it("refuses a bad connectTimeoutMs or closeTimeoutMs", () => {
+    const url = "postgres://postgres@127.0.0.1:1/postgres";
+    expect(() => createPostgresSink({ connectionString: url, connectTimeoutMs: 0 })).toThrow(
+      RangeError,
+    );
+    expect(() => createPostgresSink({ connectionString: url, closeTimeoutMs: 1.5 })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      createPostgresSink({ connectionString: url, connectTimeoutMs: "9" as never }),
+    ).toThrow(/connectTimeoutMs/);
+  });
+});
+
+if (server !== undefined) {
+  describe("a server that freezes after the sink opened", () => {
+    let proxy: FrozenProxy | undefined;
+    afterEach(async () => {
+      await proxy?.close();
+      proxy = undefined;
+    });
+
+    it("close() destroys the connection a read waits on and says so", async () => {
+      proxy = await startFrozenProxy(server.port);
+      const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT });
+      await sink.write("t", [new Uint8Array(10).fill(3)]);
+      proxy.freeze();
+      const read = sink.read("t");
+      read.catch(() => undefined);
+      // The read's query is on its way to the frozen server: its connection is checked out.
+      const deadline = Date.now() + 5_000;
+      while (proxy.swallowed() === 0) {
+        if (Date.now() > deadline) throw new Error("the read never sent its query");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const error = await failure(sink.close());
+      expect(error.code).toBe("ERR_TIMEOUT");
+      expect(error.details).toEqual({ destroyed: 1, ended: true });
+      expect(isPersistenceError(await read.catch((reason: unknown) => reason), "ERR_IO")).toBe(
+        true,
+      );
+    });
+
+    it("a close with nothing stuck resolves", async () => {
+      proxy = await startFrozenProxy(server.port);
+      const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT });
+      await sink.write("t", [new Uint8Array(10).fill(4)]);
+      await expect(sink.close()).resolves.toBeUndefined();
+    });
+  });
+}
