@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  type Codec,
   isPersistenceError,
   type LoadResult,
   loadTarget,
@@ -8,17 +7,11 @@ import {
   type Sink,
   type SinkReadOptions,
 } from "../src/index.js";
+import { textCodec as makeTextCodec } from "./support/fakes.js";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-const textCodec: Codec<string> = {
-  name: "text",
-  *encode(value: string) {
-    yield encoder.encode(value);
-  },
-  decode: (bytes: Uint8Array) => decoder.decode(bytes),
-};
+const textCodec = makeTextCodec();
 
 /** A sink whose targets named `hung*` never answer (unless their signal aborts). */
 function hangingSink() {

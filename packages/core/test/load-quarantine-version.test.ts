@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type Codec, loadTarget, PersistenceError, type Sink } from "../src/index.js";
+import { loadTarget, PersistenceError, type Sink } from "../src/index.js";
 import { defineSink } from "../src/sink-kit/index.js";
+import { textCodec as makeTextCodec } from "./support/fakes.js";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-const textCodec: Codec<string> = {
-  name: "text",
-  *encode(value: string) {
-    yield encoder.encode(value);
-  },
-  decode: (bytes: Uint8Array) => decoder.decode(bytes),
-};
+const textCodec = makeTextCodec();
 
 /**
  * A sink that checks its own bytes: a version in `bad` fails its read with `ERR_CORRUPT` naming
