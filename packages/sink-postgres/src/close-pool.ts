@@ -53,3 +53,24 @@ export async function closeWithin(
     { details: { destroyed, ended } },
   );
 }
+
+/**
+ * `steps` (the open's statements), failed with `ERR_TIMEOUT` when they have not settled within
+ * `timeoutMs`: the owned pool's connections are destroyed then, which fails the statements still
+ * waiting on them. A pool the application passed is left as it is.
+ */
+export async function openWithin<T>(
+  steps: Promise<T>,
+  pool: pg.Pool,
+  owned: boolean,
+  timeoutMs: number,
+): Promise<T> {
+  steps.catch(() => undefined);
+  if (await settlesWithin(steps, timeoutMs)) return steps;
+  const destroyed = owned ? destroyConnections(pool) : 0;
+  throw new PersistenceError(
+    "ERR_TIMEOUT",
+    `the open did not finish within ${timeoutMs} ms (openTimeoutMs): the server stopped answering, or another instance held the schema migration that long; destroyed ${destroyed} connection(s)`,
+    { stage: "open", details: { openTimeoutMs: timeoutMs, destroyed } },
+  );
+}

@@ -28,6 +28,14 @@ export interface PostgresSinkOptions extends PostgresNames {
    */
   readonly closeTimeoutMs?: number | undefined;
   /**
+   * How long the whole open may take, in ms: connecting, the schema migration (which waits for
+   * another instance's migration), drawing the epoch and reading the durability setting. A server
+   * that stops answering after the handshake, or a migration lock held too long, fails the open
+   * with `ERR_TIMEOUT` (`stage: "open"`) instead of hanging; the owned pool's connections are
+   * destroyed then (a `pool` you pass is left as it is). Default 30 000.
+   */
+  readonly openTimeoutMs?: number | undefined;
+  /**
    * The owner epoch. Default: drawn from the `<table>_epoch` sequence when the sink opens, so a
    * newly opened sink fences every older one. Give one only when an external lease service hands
    * out monotone tokens.
@@ -66,6 +74,7 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   "max",
   "connectTimeoutMs",
   "closeTimeoutMs",
+  "openTimeoutMs",
   "epoch",
   "chunkBytes",
   "statementTimeoutMs",
@@ -85,6 +94,7 @@ export interface Settings {
   readonly keepBackup: boolean;
   readonly connectTimeoutMs: number;
   readonly closeTimeoutMs: number;
+  readonly openTimeoutMs: number;
   /** `BEGIN` plus the `SET LOCAL`s, sent as one simple query. */
   readonly begin: string;
 }
@@ -129,6 +139,7 @@ export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings
 function resolveTimeouts(options: PostgresSinkOptions): {
   connectTimeoutMs: number;
   closeTimeoutMs: number;
+  openTimeoutMs: number;
 } {
   const interval = (value: number | undefined, fallback: number, min: number) => ({
     default: value ?? fallback,
@@ -140,12 +151,14 @@ function resolveTimeouts(options: PostgresSinkOptions): {
     {
       "openPostgresSink: connectTimeoutMs": interval(options.connectTimeoutMs, 5_000, 1),
       "openPostgresSink: closeTimeoutMs": interval(options.closeTimeoutMs, 5_000, 0),
+      "openPostgresSink: openTimeoutMs": interval(options.openTimeoutMs, 30_000, 1),
     },
     { env: {} },
   );
   return {
     connectTimeoutMs: values["openPostgresSink: connectTimeoutMs"],
     closeTimeoutMs: values["openPostgresSink: closeTimeoutMs"],
+    openTimeoutMs: values["openPostgresSink: openTimeoutMs"],
   };
 }
 

@@ -6,7 +6,7 @@ import {
 } from "@snapwrite/core";
 import { type DefinedSink, defineSink } from "@snapwrite/core/sink-kit";
 import pg from "pg";
-import { closeWithin } from "./close-pool.js";
+import { closeWithin, openWithin } from "./close-pool.js";
 import { guardPool } from "./guard-pool.js";
 import { drawEpoch, migrate, readDurability } from "./migrate.js";
 import { toSinkError } from "./pg-error.js";
@@ -50,9 +50,13 @@ export async function openPostgresSink(options: PostgresSinkOptions): Promise<Po
   // listeners come off that one at close().
   const unguard = guardPool(pool);
   try {
-    if (options.migrate !== false) await migrate(pool, settings.names);
-    const epoch = options.epoch ?? (await drawEpoch(pool, settings.names));
-    const durability = await readDurability(pool, options.synchronousCommit ?? "on");
+    const steps = async (): Promise<{ epoch: number; durability: PostgresDurability }> => {
+      if (options.migrate !== false) await migrate(pool, settings.names);
+      const epoch = options.epoch ?? (await drawEpoch(pool, settings.names));
+      const durability = await readDurability(pool, options.synchronousCommit ?? "on");
+      return { epoch, durability };
+    };
+    const { epoch, durability } = await openWithin(steps(), pool, owned, settings.openTimeoutMs);
     return buildSink({ pool, owned, unguard, settings, epoch, durability });
   } catch (error) {
     const end = async (): Promise<void> => {

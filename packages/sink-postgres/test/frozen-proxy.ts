@@ -13,7 +13,17 @@ export interface FrozenProxy {
   close(): Promise<void>;
 }
 
-export async function startFrozenProxy(upstreamPort?: number): Promise<FrozenProxy> {
+/** The server's ReadyForQuery message: it ends the handshake of a connection. */
+const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5]);
+
+/**
+ * `freezeAfterHandshake`: the proxy freezes by itself once the server's first ReadyForQuery has
+ * been passed on, so a client connects and then waits forever for its first statement.
+ */
+export async function startFrozenProxy(
+  upstreamPort?: number,
+  options: { freezeAfterHandshake?: boolean } = {},
+): Promise<FrozenProxy> {
   let frozen = upstreamPort === undefined;
   let swallowed = 0;
   const sockets = new Set<net.Socket>();
@@ -34,7 +44,9 @@ export async function startFrozenProxy(upstreamPort?: number): Promise<FrozenPro
       if (!frozen) upstream.write(data);
     });
     upstream.on("data", (data) => {
-      if (!frozen) client.write(data);
+      if (frozen) return;
+      client.write(data);
+      if (options.freezeAfterHandshake && data.includes(READY_FOR_QUERY)) frozen = true;
     });
     const closeBoth = (): void => {
       if (frozen) return;

@@ -52,6 +52,9 @@ describe("a server that never answers", () => {
     expect(() =>
       createPostgresSink({ connectionString: url, connectTimeoutMs: "9" as never }),
     ).toThrow(/connectTimeoutMs/);
+    expect(() => createPostgresSink({ connectionString: url, openTimeoutMs: 0 })).toThrow(
+      /openTimeoutMs/,
+    );
   });
 });
 
@@ -82,6 +85,27 @@ if (server !== undefined) {
       expect(isPersistenceError(await read.catch((reason: unknown) => reason), "ERR_IO")).toBe(
         true,
       );
+    });
+
+    it("an open whose server stops answering after the handshake fails ERR_TIMEOUT within openTimeoutMs", async () => {
+      proxy = await startFrozenProxy(server.port, { freezeAfterHandshake: true });
+      const error = await failure(
+        openPostgresSink({ connectionString: proxy.url, ...SHORT, openTimeoutMs: 300 }),
+      );
+      expect(error.code).toBe("ERR_TIMEOUT");
+      expect(error.stage).toBe("open");
+      expect(error.details).toMatchObject({ openTimeoutMs: 300, destroyed: 1 });
+      // The lazy form's close waits for that open and settles with it (a new proxy: this one
+      // stays frozen for new connections, which the connect timeout would end first).
+      await proxy.close();
+      proxy = await startFrozenProxy(server.port, { freezeAfterHandshake: true });
+      const lazy = createPostgresSink({
+        connectionString: proxy.url,
+        ...SHORT,
+        openTimeoutMs: 300,
+      });
+      await lazy.close();
+      expect((await failure(lazy.ready)).code).toBe("ERR_TIMEOUT");
     });
 
     it("a close with nothing stuck resolves", async () => {
