@@ -286,6 +286,20 @@ describe("defineSink", () => {
     expect(() => defineSink({ ...definition, abortError: "x" as never })).toThrow(TypeError);
   });
 
+  it("assertKnownNestedOptions checks the nested objects it names, with their prefix", () => {
+    const nested = { rotate: ["maxBytes"], durability: ["intervalMs"] };
+    expect(() =>
+      kit.assertKnownNestedOptions("openX", { rotate: { maxBytes: 1 }, durability: "os" }, nested),
+    ).not.toThrow();
+    expect(() =>
+      kit.assertKnownNestedOptions("openX", { durability: { interval: 5 } }, nested),
+    ).toThrow(
+      new TypeError('openX: unknown option "durability.interval"; known: durability.intervalMs'),
+    );
+    // Keys outside `nested` are not its business (assertKnownOptions checks the top level).
+    expect(() => kit.assertKnownNestedOptions("openX", { other: { x: 1 } }, nested)).not.toThrow();
+  });
+
   it("re-exports the author helpers", () => {
     for (const name of [
       "assertValidTarget",
@@ -296,6 +310,7 @@ describe("defineSink", () => {
       "systemClock",
       "LongTimer",
       "assertKnownOptions",
+      "assertKnownNestedOptions",
     ]) {
       expect(kit).toHaveProperty(name);
     }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
-import { assertKnownOptions } from "@snapwrite/core/sink-kit";
+import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { REPLICA_PROTOCOL_VERSION } from "./worker-protocol.js";
 import type { WorkerReplica, WorkerReplicaOptions } from "./worker-replica-types.js";
 
@@ -115,10 +115,7 @@ export function assertKnownReplicaKeys(
   known: readonly string[],
 ): void {
   assertKnownOptions(caller, options, known);
-  const limits = (options as { resourceLimits?: unknown }).resourceLimits;
-  if (typeof limits === "object" && limits !== null) {
-    assertKnownOptions(caller, limits, RESOURCE_LIMIT_KEYS, "resourceLimits.");
-  }
+  assertKnownNestedOptions(caller, options, { resourceLimits: RESOURCE_LIMIT_KEYS });
 }
 
 /** Checks the options of `createWorkerReplica`; throws `TypeError`/`RangeError`. Internal. */

@@ -1,4 +1,4 @@
-import { assertKnownOptions } from "@snapwrite/core/sink-kit";
+import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type { JournalFollowerOptions } from "./follower.js";
 import type { GroupCommitOptions, OpenJournalOptions } from "./journal-types.js";
 import type { RecoveryMode, ReplayJournalOptions } from "./replay-journal.js";
@@ -82,16 +82,16 @@ export function checkOpenJournalOptions(options: OpenJournalOptions): void {
     throw new TypeError("openJournal: options are required ({ dir, name, … })");
   }
   checkReplayOptions(options, "openJournal", OPEN_OPTION_KEYS);
-  const { group, durability } = options;
+  const { group } = options;
   if (group !== undefined) {
     if (typeof group !== "object" || group === null) {
       throw new TypeError("openJournal: group must be an object { maxBytes?, smallFirstBytes? }");
     }
-    assertKnownOptions("openJournal", group, GROUP_OPTION_KEYS, "group.");
   }
-  if (typeof durability === "object" && durability !== null) {
-    assertKnownOptions("openJournal", durability, INTERVAL_DURABILITY_KEYS, "durability.");
-  }
+  assertKnownNestedOptions("openJournal", options, {
+    group: GROUP_OPTION_KEYS,
+    durability: INTERVAL_DURABILITY_KEYS,
+  });
   for (const key of ["onReplayEnd", "onEvent"] as const) {
     if (options[key] !== undefined && typeof options[key] !== "function") {
       throw new TypeError(`openJournal: ${key} must be a function`);

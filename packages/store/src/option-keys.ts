@@ -1,4 +1,4 @@
-import { assertKnownOptions } from "@snapwrite/core/sink-kit";
+import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type { CompactionPolicy } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions, StoreFilesOptions } from "./durable-store-types.js";
 import type { OpenFollowerStoreOptions } from "./follower-store/options.js";
@@ -55,12 +55,7 @@ function checkKeys(
   nested: Readonly<Record<string, readonly string[]>>,
 ): void {
   assertKnownOptions(factory, options, known);
-  for (const [key, keys] of Object.entries(nested)) {
-    const value = (options as Record<string, unknown>)[key];
-    if (typeof value === "object" && value !== null) {
-      assertKnownOptions(factory, value, keys, `${key}.`);
-    }
-  }
+  assertKnownNestedOptions(factory, options, nested);
 }
 
 /**

@@ -14,7 +14,7 @@ export type {
 } from "./define-sink.js";
 export { defineSink } from "./define-sink.js";
 export type { FsFileHandle, FsPort, FsStats } from "./fs-port.js";
-export { assertKnownOptions } from "./known-options.js";
+export { assertKnownNestedOptions, assertKnownOptions } from "./known-options.js";
 export type { LongTimerOptions } from "./long-timer.js";
 export { LongTimer, MAX_TIMER_MS } from "./long-timer.js";
 export type { AbortErrorFactory } from "./race-abort.js";

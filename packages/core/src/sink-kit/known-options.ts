@@ -21,3 +21,22 @@ export function assertKnownOptions(
     }
   }
 }
+
+/**
+ * {@link assertKnownOptions} inside the nested option objects of `given`: for every name of
+ * `nested` whose value in `given` is an object, its keys must be among `nested[name]`, and the
+ * message names them with the prefix `name.` (`openJournal: unknown option "group.maxByte"`). A
+ * nested value that is no object is left to the check of that value.
+ */
+export function assertKnownNestedOptions(
+  caller: string,
+  given: object,
+  nested: Readonly<Record<string, Iterable<string>>>,
+): void {
+  for (const [name, known] of Object.entries(nested)) {
+    const value = (given as Record<string, unknown>)[name];
+    if (typeof value === "object" && value !== null) {
+      assertKnownOptions(caller, value, known, `${name}.`);
+    }
+  }
+}

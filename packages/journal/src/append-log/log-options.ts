@@ -1,4 +1,4 @@
-import { assertKnownOptions } from "@snapwrite/core/sink-kit";
+import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { INTERVAL_DURABILITY_KEYS } from "../journal-options.js";
 import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
 import type { AppendLogRotation, OpenAppendLogOptions } from "./append-log-types.js";
@@ -53,16 +53,14 @@ export function checkAppendLogOptions(options: OpenAppendLogOptions): void {
     throw new TypeError("openAppendLog: path must be a non-empty string");
   }
   assertKnownOptions("openAppendLog", options, OPEN_OPTION_KEYS);
-  const { rotate, durability } = options;
-  if (rotate !== undefined) {
-    if (typeof rotate !== "object" || rotate === null) {
-      throw new TypeError("openAppendLog: rotate must be an object");
-    }
-    assertKnownOptions("openAppendLog", rotate, ROTATE_OPTION_KEYS, "rotate.");
+  const { rotate } = options;
+  if (rotate !== undefined && (typeof rotate !== "object" || rotate === null)) {
+    throw new TypeError("openAppendLog: rotate must be an object");
   }
-  if (typeof durability === "object" && durability !== null) {
-    assertKnownOptions("openAppendLog", durability, INTERVAL_DURABILITY_KEYS, "durability.");
-  }
+  assertKnownNestedOptions("openAppendLog", options, {
+    rotate: ROTATE_OPTION_KEYS,
+    durability: INTERVAL_DURABILITY_KEYS,
+  });
 }
 
 const READ_OPTION_KEYS = [
