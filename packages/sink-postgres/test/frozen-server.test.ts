@@ -1,22 +1,14 @@
 // A server that accepts connections and never answers (a frozen one): opening rejects with ERR_IO
 // at stage "open" within the connect timeout, and close() settles even with a read stuck on it.
-import { isPersistenceError, PersistenceError } from "@snapwrite/core";
+import { isPersistenceError } from "@snapwrite/core";
 import { serverForThisFile } from "@snapwrite/testkit/contract";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPostgresSink, openPostgresSink } from "../src/index.js";
 import { type FrozenProxy, startFrozenProxy } from "./frozen-proxy.js";
+import { rejection } from "./rejection.js";
 
 const server = await serverForThisFile();
 const SHORT = { connectTimeoutMs: 200, closeTimeoutMs: 200 } as const;
-
-async function failure(promise: Promise<unknown>): Promise<PersistenceError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(PersistenceError);
-  return error as PersistenceError;
-}
 
 describe("a server that never answers", () => {
   let proxy: FrozenProxy | undefined;
@@ -27,7 +19,7 @@ describe("a server that never answers", () => {
 
   it("openPostgresSink rejects with ERR_IO at stage open", async () => {
     proxy = await startFrozenProxy();
-    const error = await failure(openPostgresSink({ connectionString: proxy.url, ...SHORT }));
+    const error = await rejection(openPostgresSink({ connectionString: proxy.url, ...SHORT }));
     expect(error.code).toBe("ERR_IO");
     expect(error.stage).toBe("open");
     expect(error.message).toMatch(/timeout/);
@@ -37,8 +29,8 @@ describe("a server that never answers", () => {
     proxy = await startFrozenProxy();
     const sink = createPostgresSink({ connectionString: proxy.url, ...SHORT });
     await sink.close();
-    expect((await failure(sink.ready)).code).toBe("ERR_IO");
-    expect((await failure(sink.write("t", [new Uint8Array(1)]))).code).toBe("ERR_IO");
+    expect((await rejection(sink.ready)).code).toBe("ERR_IO");
+    expect((await rejection(sink.write("t", [new Uint8Array(1)]))).code).toBe("ERR_IO");
   });
 
   it("refuses a bad connectTimeoutMs or closeTimeoutMs", () => {
@@ -79,7 +71,7 @@ if (server !== undefined) {
         if (Date.now() > deadline) throw new Error("the read never sent its query");
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      const error = await failure(sink.close());
+      const error = await rejection(sink.close());
       expect(error.code).toBe("ERR_TIMEOUT");
       expect(error.details).toEqual({ destroyed: 1, ended: true });
       expect(isPersistenceError(await read.catch((reason: unknown) => reason), "ERR_IO")).toBe(
@@ -89,7 +81,7 @@ if (server !== undefined) {
 
     it("an open whose server stops answering after the handshake fails ERR_TIMEOUT within openTimeoutMs", async () => {
       proxy = await startFrozenProxy(server.port, { freezeAfterHandshake: true });
-      const error = await failure(
+      const error = await rejection(
         openPostgresSink({ connectionString: proxy.url, ...SHORT, openTimeoutMs: 300 }),
       );
       expect(error.code).toBe("ERR_TIMEOUT");
@@ -105,7 +97,7 @@ if (server !== undefined) {
         openTimeoutMs: 300,
       });
       await lazy.close();
-      expect((await failure(lazy.ready)).code).toBe("ERR_TIMEOUT");
+      expect((await rejection(lazy.ready)).code).toBe("ERR_TIMEOUT");
     });
 
     it("a close with nothing stuck resolves", async () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isPersistenceError, loadTarget, type PersistenceError } from "@snapwrite/core";
+import { isPersistenceError, loadTarget } from "@snapwrite/core";
 import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   schemaSql,
   sqlStateCode,
 } from "../src/index.js";
+import { rejection } from "./rejection.js";
 
 const server = await serverForThisFile();
 
@@ -44,16 +45,6 @@ function bytes(length: number, tag: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = (i * 31 + tag * 7) & 0xff;
   return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PersistenceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPersistenceError(error))
-    throw new Error(`expected a PersistenceError, got ${String(error)}`);
-  return error;
 }
 
 if (server !== undefined) {

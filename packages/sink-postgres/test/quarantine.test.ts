@@ -2,9 +2,7 @@
 // loadTarget's read and the quarantine's move (from this sink or another instance) is kept.
 import {
   type Codec,
-  isPersistenceError,
   loadTarget,
-  type PersistenceError,
   PersistenceError as PersistenceErrorClass,
   type Sink,
 } from "@snapwrite/core";
@@ -12,6 +10,7 @@ import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresSink, type PostgresSink } from "../src/index.js";
+import { rejection } from "./rejection.js";
 
 const server = await serverForThisFile();
 const encoder = new TextEncoder();
@@ -34,15 +33,6 @@ const codec: Codec<number> = {
   },
 };
 const good = (n: number) => [encoder.encode(`OK:${n}`)];
-
-async function rejection(promise: Promise<unknown>): Promise<PersistenceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPersistenceError(error)) throw new Error(`expected a PersistenceError, got ${error}`);
-  return error;
-}
 
 if (server !== undefined) {
   const admin = new pg.Pool({ connectionString: server.url, max: 2 });
