@@ -30,7 +30,8 @@ export interface LaneHandlers<S, Op> {
  * share a group.
  */
 export class Lane<S, Op> {
-  private queue: Entry<S, Op>[] = [];
+  /** Entries in queue order; a taken entry's slot is cleared so that it holds nothing alive. */
+  private queue: (Entry<S, Op> | undefined)[] = [];
   private head = 0;
   private running = false;
   private rejoin: Rejoin | undefined;
@@ -48,12 +49,12 @@ export class Lane<S, Op> {
 
   /** Takes the entry at the head off the queue. */
   take(): void {
-    this.head++;
+    this.queue[this.head++] = undefined;
   }
 
   /** Empties the queue and returns what was waiting. */
   drain(): Entry<S, Op>[] {
-    const pending = this.queue.slice(this.head);
+    const pending = this.queue.slice(this.head) as Entry<S, Op>[];
     this.queue = [];
     this.head = 0;
     return pending;
@@ -112,10 +113,10 @@ export class Lane<S, Op> {
       while (this.head < this.queue.length) {
         const entry = this.queue[this.head] as Entry<S, Op>;
         if (entry.kind === "task") {
-          this.head++;
+          this.take();
           await entry.run();
         } else if (entry.kind === "external") {
-          this.head++;
+          this.take();
           await this.handlers.external(entry);
         } else {
           // With several callers, those a group just acknowledged usually commit again within a
