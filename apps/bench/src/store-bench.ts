@@ -26,6 +26,7 @@ import { benchRewrite } from "./store-bench-rewrite.js";
 import { fmt } from "./store-bench-run.js";
 import { benchSqlite, SQLITE_CONTENDER } from "./store-bench-sqlite.js";
 import { benchStore } from "./store-bench-store.js";
+import { measureYoungGen } from "./store-bench-young-gen.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
       `control (idle windows beside the store's 16-caller rounds) max stall: ${fmt(paired.controlMaxStallMs, 2)} ms`,
     );
     const rewriteRows = await benchRewrite(root, REWRITE_ENTRIES, REWRITE_UPDATES);
+    log(
+      "young generation: the 16-caller rounds in two child processes (default, small semi-spaces)…",
+    );
+    const youngGen = await measureYoungGen(ENTRIES);
     const options: StoreBenchOptions = {
       entries: ENTRIES,
       updates: UPDATES,
@@ -90,11 +95,15 @@ async function main(): Promise<void> {
       readRounds: { store: store.reads.firstRounds, sqlite: store.reads.secondRounds },
       sqliteOpenMs: sqlite.openMs,
       warmLoad: store.warmLoad,
+      youngGen,
     };
     printStoreResults(results, log);
     const verdicts = storeVerdicts(results);
     log("");
-    for (const v of verdicts) log(`${v.reached ? "reached" : "MISSED"}: ${v.line}`);
+    for (const v of verdicts) {
+      log(`${v.reached ? "reached" : "MISSED"}: ${v.line}`);
+      for (const note of v.notes ?? []) log(`  ${note}`);
+    }
     if (!args["no-save"]) {
       const reference = args["update-reference"] ?? false;
       log(`wrote ${await saveStoreResults(results, verdicts, reference)}`);

@@ -11,7 +11,7 @@
 // see what each scavenge copied (`new_space_survived`, `promoted`).
 // Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
 //   [-- --entries 1000000 --updates 2000 --rounds 6 --callers 16 --threshold 2
-//       --baseline DIR | --garbage-bytes 6000]
+//       --baseline DIR | --garbage-bytes 6000] [--json: a last line of JSON, for the store bench]
 
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -35,6 +35,7 @@ import {
   type Updater,
   updateTargets,
 } from "./store-bench-run.js";
+import type { YoungGenSample } from "./store-bench-young-gen.js";
 import {
   baselineVariants,
   type CommitVariant,
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     threshold: { type: "string", default: "2" },
     baseline: { type: "string" },
     "garbage-bytes": { type: "string" },
+    json: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -161,6 +163,20 @@ async function contenders(): Promise<Contender[]> {
   return [own, { label: `+${garbageBytes} B garbage/update`, variant: thisBuild, garbageBytes }];
 }
 
+/** What `--json` prints as its last line, per contender: see {@link YoungGenSample}. */
+function summaryOf(samples: Map<string, RoundSample[]>): Record<string, YoungGenSample> {
+  const out: Record<string, YoungGenSample> = {};
+  for (const [label, runs] of samples) {
+    out[label] = {
+      commitsPerSecond: median(runs.map((s) => s.commitsPerSecond)),
+      maxStallMs: runs.map((s) => s.maxStallMs),
+      controlMs: runs.map((s) => s.controlMs),
+      longestScavengeMs: runs.map((s) => s.maxScavengeMs),
+    };
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const entries = positiveArg("entries", args.entries);
   const updates = positiveArg("updates", args.updates);
@@ -205,6 +221,7 @@ async function main(): Promise<void> {
       );
     }
     for (const { updater } of opened) await updater.close();
+    if (args.json) log(JSON.stringify(summaryOf(samples)));
   } finally {
     gcs.stop();
     await rm(root, { recursive: true, force: true });
