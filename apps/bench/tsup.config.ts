@@ -10,6 +10,7 @@ export const tsupConfig = definePackageBuild({
     "src/store-bench.ts",
     "src/store-commit-profile.ts",
     "src/store-stall-profile.ts",
+    "src/state-copies-profile.ts",
     "src/store-read-profile.ts",
     "src/store-load-profile.ts",
     "src/json-decode-profile.ts",
