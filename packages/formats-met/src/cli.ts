@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { constants, readFileSync } from "node:fs";
+import { constants, fstat, readFileSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 import { runCli } from "./cli/run-cli.js";
 
@@ -17,19 +17,40 @@ async function readRegularFile(path: string): Promise<Uint8Array> {
   }
 }
 
-// Standard input (the file name "-"), collected up to one byte over the limit, then given up on.
+// Standard input (the file name "-"). A pipe is read up to the limit and given up on one byte
+// past it, without keeping what it read; a regular file redirected in is judged by its size first;
+// a directory or a device (< /dev/zero) is refused before any read.
 async function readStdin(limit: number): Promise<Uint8Array> {
+  const stats = await fstatOrUndefined(0);
+  if (stats?.isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" });
+  if (stats?.isCharacterDevice() || stats?.isBlockDevice()) {
+    const kind = stats.isCharacterDevice() ? "character device" : "block device";
+    throw new Error(`not a regular file or a pipe (${kind})`);
+  }
+  if (stats?.isFile() && stats.size > limit) throw overLimit(limit, stats.size);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
     total += chunk.byteLength;
     if (total > limit) {
+      chunks.length = 0;
       process.stdin.destroy();
-      break;
+      throw overLimit(limit, undefined);
     }
+    chunks.push(chunk);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+function fstatOrUndefined(fd: number): Promise<Stats | undefined> {
+  return new Promise((resolve) => {
+    fstat(fd, (error, stats) => resolve(error ? undefined : stats));
+  });
+}
+
+function overLimit(limit: number, size: number | undefined): Error {
+  const what = size === undefined ? "more" : `${size} bytes, more`;
+  return Object.assign(new Error(`${what} than the ${limit}-byte limit`), { code: "EFBIG" });
 }
 
 // The package version, from the package.json next to dist/ (and src/).

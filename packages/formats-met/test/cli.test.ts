@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -385,6 +386,39 @@ describe("snapwrite-met (built bin)", () => {
       timeout: 20_000,
     });
     expect(JSON.parse(json.stdout).hashes).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
+  });
+
+  it("refuses a device, a directory or an oversized file on standard input before reading it", async () => {
+    const verifyStdin = (stdinFd: number) => {
+      try {
+        const child = spawnSync("node", [CLI, "verify", "-"], {
+          stdio: [stdinFd, "pipe", "pipe"],
+          encoding: "utf8",
+          timeout: 20_000,
+        });
+        return { exitCode: child.status, stderr: child.stderr.trimEnd() };
+      } finally {
+        closeSync(stdinFd);
+      }
+    };
+    const device = verifyStdin(openSync("/dev/zero", "r"));
+    expect(device.exitCode).toBe(2);
+    expect(device.stderr).toBe(
+      'snapwrite-met: cannot read "<stdin>": not a regular file or a pipe (character device)',
+    );
+    const directory = verifyStdin(openSync(dir, "r"));
+    expect(directory.exitCode).toBe(2);
+    expect(directory.stderr).toBe('snapwrite-met: cannot read "<stdin>": EISDIR: is a directory');
+    // A sparse file one byte over the limit: judged by its size, never read.
+    const huge = join(dir, "huge.met");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 2 ** 31);
+    closeSync(fd);
+    const oversized = verifyStdin(openSync(huge, "r"));
+    expect(oversized.exitCode).toBe(2);
+    expect(oversized.stderr).toBe(
+      `snapwrite-met: cannot read "<stdin>": ${2 ** 31} bytes, more than the ${2 ** 31 - 1}-byte limit`,
+    );
   });
 
   it("prints its package version, reads standard input and explains OS errors", async () => {

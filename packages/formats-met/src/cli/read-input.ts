@@ -64,6 +64,8 @@ export async function readInput(file: string, io: CliIo): Promise<Uint8Array | s
     }
     return bytes;
   } catch (error) {
+    // Standard input over the limit says so as a file's size does, without an error code.
+    if ((error as { code?: unknown }).code === "EFBIG") return (error as Error).message;
     return explainReadError(error);
   }
 }
