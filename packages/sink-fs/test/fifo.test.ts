@@ -147,3 +147,32 @@ describe.skipIf(!canMkfifo)("FIFOs never block (needs mkfifo)", () => {
     expect(rejection(held)).toMatchObject({ code: expect.stringMatching(/^ERR_/) });
   });
 });
+
+describe("createFsSink: a directory on the target's path that is not one", () => {
+  const kinds = [
+    ["a regular file", (path: string) => writeFile(path, "x")],
+    [
+      "a symlink to itself",
+      (path: string) => nodeFs.symlink(path.split("/").pop() as string, path),
+    ],
+    ...(canMkfifo ? [["a FIFO", async (path: string) => mkfifo(path)] as const] : []),
+  ] as const;
+  for (const [kind, make] of kinds) {
+    it(`refuses at once, permanently, a parent that is ${kind}`, async () => {
+      const dir = await dirs.make();
+      await make(join(dir, "sub"));
+      for (const lock of [false, true]) {
+        const sink = createFsSink({ dir, lock });
+        const error = rejection(await settled(sink.write("sub/t.json", textChunks("{}"))));
+        expect(error).toMatchObject({
+          code: "ERR_INVALID_TARGET",
+          stage: "open",
+          target: "sub/t.json",
+          details: { reason: "parent-not-a-directory", path: join(dir, "sub") },
+        });
+        await sink.close();
+      }
+      expect((await readdir(dir)).sort()).toEqual(["sub"]);
+    });
+  }
+});

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
-import type { FsPort, TargetId } from "@snapwrite/core";
+import { type FsPort, PersistenceError, type TargetId } from "@snapwrite/core";
+import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
 import { assertInsideRoot, resolveLinks } from "../read/symlink-jail.js";
@@ -29,7 +30,9 @@ export async function prepareDirectories(
       created.push(...(await makeDirectory(fs, dirname(real))));
     }
   } catch (error) {
-    throw fsFailure(error, "open", target);
+    throw (
+      (await notADirectory(fs, dirname(path), target, error)) ?? fsFailure(error, "open", target)
+    );
   }
   // A new directory's entry lives in its parent: without fsyncing the parents, a power loss can
   // take the whole new subtree, and the file in it, away after write() resolved.
@@ -55,6 +58,52 @@ export async function removeCreatedDirectories(
 /** `mkdir -p dir`, resolving with the directories it created, top first. */
 async function makeDirectory(fs: FsPort, dir: string): Promise<string[]> {
   return createdDirs(dir, await fs.mkdir(dir, { recursive: true }));
+}
+
+/**
+ * When `error` (of resolving or creating `dir`) comes from a component of `dir` that exists and is
+ * not a directory (a file, a FIFO, a link to either, a link loop), which no retry can change:
+ * `ERR_INVALID_TARGET` (`details.reason: "parent-not-a-directory"`, `path`). Else `undefined`.
+ */
+async function notADirectory(
+  fs: FsPort,
+  dir: string,
+  target: TargetId,
+  error: unknown,
+): Promise<PersistenceError | undefined> {
+  const code = errorCode(error);
+  if (code !== "EEXIST" && code !== "ENOTDIR" && code !== "ELOOP") return undefined;
+  const blocker = await firstNonDirectory(fs, dir);
+  if (blocker === undefined) return undefined;
+  return new PersistenceError(
+    "ERR_INVALID_TARGET",
+    `${JSON.stringify(blocker)} on the path of target ${JSON.stringify(target)} is not a directory`,
+    {
+      stage: "open",
+      target,
+      details: { reason: "parent-not-a-directory", path: blocker, osCode: code },
+      cause: error,
+    },
+  );
+}
+
+/** The shallowest component of `dir` that exists but is no directory (links followed), if any. */
+async function firstNonDirectory(fs: FsPort, dir: string): Promise<string | undefined> {
+  const components: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    components.unshift(current);
+    if (dirname(current) === current || components.length > 4096) break;
+  }
+  for (const component of components) {
+    try {
+      if (!(await fs.stat(component)).isDirectory()) return component;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "ELOOP" || code === "ENOTDIR") return component;
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
