@@ -153,7 +153,11 @@ async function shutdown(signal) {
       `[shutdown] ${t.target}: ${t.outcome} (generation ${t.generation})${t.error ? ` ${t.error.code}` : ""}`,
     );
   }
-  await sink.close();
+  // The writer gave up on what its deadline left; a write stuck in a hung disk must not hold the
+  // sink's close either.
+  await sink
+    .close({ timeoutMs: 1000 })
+    .catch((error) => log(`[shutdown] sink: ${error.code} ${error.message}`));
   let requests = 0;
   for (const record of records) requests += record.requests ?? 0;
   log(

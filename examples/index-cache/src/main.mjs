@@ -219,7 +219,11 @@ const shutdown = async (signal) => {
   log(`signal: ${signal}`);
   await refreshing;
   const closed = await store.close({ timeoutMs: closeTimeoutMs });
-  await sink.close();
+  // The writer gave up on what its deadline left; a write stuck in a hung disk must not hold the
+  // sink's close either.
+  await sink
+    .close({ timeoutMs: 1000 })
+    .catch((error) => log(`sink close: ${error.code} ${error.message}`));
   log(
     `close: outcome=${closed.outcome} committedSeq=${closed.committedSeq} durableSeq=${closed.durableSeq} unsaved=${closed.unsaved} (${closed.durationMs.toFixed(1)} ms)`,
   );

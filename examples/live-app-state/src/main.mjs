@@ -130,7 +130,11 @@ async function shutdown(signal) {
       log(`[shutdown] ${name} ${t.target}: ${t.outcome}${t.error ? ` (${t.error.code})` : ""}`);
     }
   }
-  await sink.close();
+  // The writer gave up on what its deadline left; a write stuck in a hung disk must not hold the
+  // sink's close either.
+  await sink
+    .close({ timeoutMs: 1000 })
+    .catch((error) => log(`[shutdown] sink: ${error.code} ${error.message}`));
   log(
     `final: edits=${state.edits} preset=${state.preset} local=${localReport.ok ? "saved" : "NOT saved"} remote=${remoteReport.ok ? "saved" : "not saved"} closed in ${(performance.now() - started).toFixed(0)} ms (${remoteSink.writes} remote writes never answered)`,
   );

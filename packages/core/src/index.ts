@@ -20,6 +20,7 @@ export type { Apply, OpBatch, OpsCodec, Seq } from "./contracts/ops-codec.js";
 export type {
   Sink,
   SinkCapabilities,
+  SinkCloseOptions,
   SinkQuarantineOptions,
   SinkReadOptions,
   SinkWriteOptions,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SinkCapabilities, SinkWriteOptions } from "../src/index.js";
 import { isPersistenceError } from "../src/index.js";
 import * as kit from "../src/sink-kit/index.js";
@@ -218,6 +218,38 @@ describe("defineSink", () => {
       expect(isPersistenceError(await rejection(call), "ERR_CLOSED")).toBe(true);
     }
     expect(log.filter((line) => line === "closeNow")).toHaveLength(1);
+  });
+
+  it("close({ timeoutMs }) gives up on a hung write with ERR_TIMEOUT, stays closed, and checks its options", async () => {
+    vi.useFakeTimers();
+    try {
+      const gate = deferred();
+      const { log, definition } = recorder(new Map([["t:1", gate.promise]]));
+      const sink = defineSink(definition);
+      const pending = sink.write("t", [new Uint8Array([1])], { generation: 1 });
+      const timed = rejection(sink.close({ timeoutMs: 500 }));
+      await vi.advanceTimersByTimeAsync(499);
+      expect(log).toEqual(["write t 1"]);
+      await vi.advanceTimersByTimeAsync(1);
+      const error = await timed;
+      expect(isPersistenceError(error, "ERR_TIMEOUT")).toBe(true);
+      expect(error).toMatchObject({ details: { timeoutMs: 500 } });
+      expect(
+        isPersistenceError(await rejection(sink.write("t", [new Uint8Array([2])])), "ERR_CLOSED"),
+      ).toBe(true);
+      // The write in flight ends on its own; a later close() waits for it and closes once.
+      const closed = sink.close();
+      gate.resolve();
+      await Promise.all([pending, closed]);
+      expect(log).toEqual(["write t 1", "wrote t 1", "closeNow"]);
+      await expect(sink.close({ timeoutMs: 0 })).resolves.toBeUndefined();
+      expect(() => sink.close({ timeoutMs: -1 })).toThrow(RangeError);
+      expect(() => sink.close({ timeoutMs: Number.NaN })).toThrow(RangeError);
+      expect(() => sink.close({ timeout: 5 } as never)).toThrow(/unknown option "timeout"/);
+      expect(() => sink.close(5 as never)).toThrow(TypeError);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps read working after close with readAfterClose, and only read", async () => {

@@ -2,6 +2,7 @@ import type {
   Clock,
   FsPort,
   Sink,
+  SinkCloseOptions,
   SinkQuarantineOptions,
   SinkWriteOptions,
   SinkWriteResult,
@@ -133,8 +134,12 @@ export interface FsSink extends Sink {
    * never deletes a written version (see the README's "Quarantine and other writers").
    */
   quarantine(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
-  /** Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. */
-  close(): Promise<void>;
+  /**
+   * Waits for queued writes; afterwards writes and quarantines reject with `ERR_CLOSED`. With
+   * `options.timeoutMs`, rejects with `ERR_TIMEOUT` once that passed with a write still running
+   * (a hung disk): the sink stays closed and the write ends on its own.
+   */
+  close(options?: SinkCloseOptions): Promise<void>;
   /** `close()`, for `await using sink = createFsSink(…)`. */
   [Symbol.asyncDispose](): Promise<void>;
   /**

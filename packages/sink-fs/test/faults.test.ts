@@ -474,3 +474,28 @@ describe("quarantine on a file system without hard links", () => {
     });
   });
 });
+
+describe("close with a deadline", () => {
+  it("rejects with ERR_TIMEOUT while a write hangs in fsync, then stays closed", async () => {
+    const inner = createMemoryFs({ [DIR]: null });
+    const hung = new Promise<never>(() => {});
+    const fs: FsPort = {
+      ...inner,
+      open: async (...args) => {
+        const handle = await inner.open(...args);
+        return { ...handle, fd: handle.fd, sync: () => hung, datasync: () => hung };
+      },
+    };
+    const sink = createFsSink({ dir: DIR, fs });
+    const write = sink.write("known.met", [new Uint8Array([1, 2, 3])]);
+    write.catch(() => undefined);
+    const error = await sink.close({ timeoutMs: 20 }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ code: "ERR_TIMEOUT", details: { timeoutMs: 20 } });
+    await expect(sink.write("known.met", [new Uint8Array([4])])).rejects.toMatchObject({
+      code: "ERR_CLOSED",
+    });
+  });
+});

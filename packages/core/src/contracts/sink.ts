@@ -34,6 +34,16 @@ export interface SinkWriteResult {
   readonly durable: boolean;
 }
 
+/** Options of {@link Sink.close}. */
+export interface SinkCloseOptions {
+  /**
+   * How long to wait for the operations still running: once it passed, `close` rejects with
+   * `ERR_TIMEOUT` (`details: { timeoutMs }`); the sink stays closed and those operations end (or
+   * fail) on their own. Default: no limit.
+   */
+  readonly timeoutMs?: number | undefined;
+}
+
 /** Options of {@link Sink.read}. */
 export interface SinkReadOptions {
   /** Read the current version (default) or the kept backup. */
@@ -90,6 +100,9 @@ export interface Sink {
    * while it still holds exactly those bytes; rejects with `ERR_STALE` when it changed meanwhile.
    */
   quarantine?(target: TargetId, reason: string, options?: SinkQuarantineOptions): Promise<string>;
-  /** Releases resources (locks, handles). */
-  close?(): Promise<void>;
+  /**
+   * Releases resources (locks, handles) once the operations already started have ended; with
+   * `options.timeoutMs`, waits at most that long for them (see {@link SinkCloseOptions}).
+   */
+  close?(options?: SinkCloseOptions): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type {
   Sink,
   SinkCapabilities,
+  SinkCloseOptions,
   SinkQuarantineOptions,
   SinkReadOptions,
   SinkWriteOptions,
@@ -9,6 +10,7 @@ import type {
 import type { TargetId } from "../contracts/target.js";
 import { assertValidTarget } from "../contracts/validate-target.js";
 import { isPersistenceError, PersistenceError } from "../errors/persistence-error.js";
+import { closeTimeoutOf, withCloseDeadline } from "./close-deadline.js";
 import { createSerialQueue } from "./serial-queue.js";
 
 /** Options {@link SinkDefinition.readNow} receives: `from` is always set. */
@@ -81,8 +83,11 @@ export interface SinkDefinition {
 
 /** A sink built by {@link defineSink}: `close()` is always there, and `await using` closes it. */
 export interface DefinedSink extends Sink {
-  /** Makes further calls reject with `ERR_CLOSED`, waits for queued ones, then runs `closeNow`. */
-  close(): Promise<void>;
+  /**
+   * Makes further calls reject with `ERR_CLOSED`, waits for queued ones, then runs `closeNow`. With
+   * `options.timeoutMs`, rejects with `ERR_TIMEOUT` once that passed and they are still running.
+   */
+  close(options?: SinkCloseOptions): Promise<void>;
   /** Same as {@link DefinedSink.close}. */
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -195,12 +200,13 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
     );
   }
 
-  function close(): Promise<void> {
+  function close(options?: SinkCloseOptions): Promise<void> {
+    const timeoutMs = closeTimeoutOf(options);
     closing ??= (async () => {
       await queue.idle();
       await definition.closeNow?.();
     })();
-    return closing;
+    return timeoutMs === undefined ? closing : withCloseDeadline(closing, timeoutMs);
   }
 
   const sink: DefinedSink = {
