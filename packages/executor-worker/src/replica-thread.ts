@@ -1,18 +1,30 @@
 import { Worker } from "node:worker_threads";
 import { PersistenceError } from "@snapwrite/core";
+import type { DeadThreads } from "./dead-threads.js";
 import type { ResolvedReplicaOptions } from "./worker-replica-options.js";
 
-/** Starts the worker thread; retries without inherited flags when one is per-process. Internal. */
-export function startThread(options: ResolvedReplicaOptions<unknown>): Worker {
-  const { moduleUrl, workerOptions } = options;
+/**
+ * Starts a worker thread of the replica, handing it the ids of the replica's workers that exited
+ * before (whose temp files it sweeps), and records its own id in `deadThreads` once it exits.
+ * Retries without inherited flags when one is per-process. Internal.
+ */
+export function startThread(
+  options: ResolvedReplicaOptions<unknown>,
+  deadThreads: DeadThreads,
+): Worker {
+  const { moduleUrl, workerOptions, replicaData } = options;
+  const workerData = { snapwriteReplica: { ...replicaData, deadThreads: deadThreads.list() } };
+  let thread: Worker;
   try {
-    return new Worker(moduleUrl, workerOptions);
+    thread = new Worker(moduleUrl, { ...workerOptions, workerData });
   } catch (error) {
     if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
     // Some inherited flag is per-process only (--max-old-space-size, …): start without flags.
     workerOptions.execArgv = [];
-    return new Worker(moduleUrl, workerOptions);
+    thread = new Worker(moduleUrl, { ...workerOptions, workerData });
   }
+  deadThreads.watch(thread);
+  return thread;
 }
 
 /** The error of a replica worker that announced a protocol the owner does not speak. Internal. */

@@ -7,10 +7,12 @@ import {
   type Sink,
 } from "@snapwrite/core";
 import { forEachFrame } from "./patch-batch.js";
+import { deadThreadsOf, sweepDeadThreads } from "./sweep-dead-threads.js";
 import {
   type OwnerMessage,
   type PatchSegment,
   REPLICA_PROTOCOL_VERSION,
+  type ReplicaWorkerData,
   type SerializedError,
   serializeError,
   serializeUnknown,
@@ -50,11 +52,6 @@ export interface ReplicaWorkerDefinition<P, O = unknown> {
   createReplica(options: O): Replica<P> | Promise<Replica<P>>;
   /** Builds the sink the worker writes to (for example `createFsSink`), from the same `options`. */
   createSink(options: O): Sink | Promise<Sink>;
-}
-
-interface ReplicaWorkerData {
-  readonly protocol: number;
-  readonly options: unknown;
 }
 
 let served = false;
@@ -241,6 +238,8 @@ export function serveReplica<P, O = unknown>(definition: ReplicaWorkerDefinition
       },
     };
     send({ type: "ready", protocol: REPLICA_PROTOCOL_VERSION });
+    // Before the first write: the partial files of earlier workers that died mid-write go first.
+    await sweepDeadThreads(sink as Sink, deadThreadsOf(data.deadThreads));
     await drain();
   })();
   return true;

@@ -13,6 +13,18 @@ import {
  */
 export const REPLICA_PROTOCOL_VERSION = 2;
 
+/** What the owner hands to a new worker as `workerData.snapwriteReplica`. Internal. */
+export interface ReplicaWorkerData {
+  readonly protocol: number;
+  /** The `options` of the replica, for `createReplica` and `createSink`. */
+  readonly options: unknown;
+  /**
+   * `threadId`s of earlier workers of this replica that have exited: the worker sweeps their temp
+   * files once its sink is built. Optional, so owners that send none still speak this protocol.
+   */
+  readonly deadThreads?: readonly number[];
+}
+
 /**
  * A run of patches inside a {@link PatchBatchMessage}: object patches as posted with `patch()`, or
  * binary patches of `patchBytes()` as frames (tag u8, payload length u32 little-endian, payload)

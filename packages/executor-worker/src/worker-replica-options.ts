@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
 import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
-import { REPLICA_PROTOCOL_VERSION } from "./worker-protocol.js";
+import { REPLICA_PROTOCOL_VERSION, type ReplicaWorkerData } from "./worker-protocol.js";
 import type { WorkerReplica, WorkerReplicaOptions } from "./worker-replica-types.js";
 
 /** {@link WorkerReplicaOptions} checked, with their defaults applied. Internal. */
@@ -13,8 +13,13 @@ export interface ResolvedReplicaOptions<P> {
   readonly abortGraceMs: number;
   readonly batchDelayMs: number;
   readonly batchBytes: number;
-  /** Handed to `new Worker`; `execArgv` is emptied when an inherited flag is refused. */
+  /**
+   * Handed to `new Worker` (with `workerData` made from {@link replicaData} at each start);
+   * `execArgv` is emptied when an inherited flag is refused.
+   */
   readonly workerOptions: WorkerOptions & { execArgv: string[] | undefined };
+  /** The `workerData.snapwriteReplica` of every worker, but its `deadThreads`. */
+  readonly replicaData: ReplicaWorkerData;
 }
 
 function toModuleUrl(module: string | URL): URL | string {
@@ -148,9 +153,16 @@ export function resolveReplicaOptions<P, O>(
     name,
     execArgv: execArgv.length === process.execArgv.length ? undefined : execArgv,
     resourceLimits: limits,
-    workerData: {
-      snapwriteReplica: { protocol: REPLICA_PROTOCOL_VERSION, options: replicaOptions.options },
-    },
   };
-  return { moduleUrl, resync, name, abortGraceMs, batchDelayMs, batchBytes, workerOptions };
+  const replicaData = { protocol: REPLICA_PROTOCOL_VERSION, options: replicaOptions.options };
+  return {
+    moduleUrl,
+    resync,
+    name,
+    abortGraceMs,
+    batchDelayMs,
+    batchBytes,
+    workerOptions,
+    replicaData,
+  };
 }

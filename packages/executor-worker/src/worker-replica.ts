@@ -6,6 +6,7 @@ import {
   type WriteAttemptOutcome,
 } from "@snapwrite/core";
 import { LongTimer, systemClock } from "@snapwrite/core/sink-kit";
+import { DeadThreads } from "./dead-threads.js";
 import type { TakenBatch } from "./patch-batch.js";
 import { PatchSender } from "./patch-sender.js";
 import { exitErrorOf, protocolMismatch, startThread } from "./replica-thread.js";
@@ -57,9 +58,10 @@ export function createWorkerReplica<P, O = unknown>(
   let closeWaiter: (() => void) | undefined;
   let attachedTarget: TargetId | undefined;
   let markAbort: () => void = () => {};
+  const deadThreads = new DeadThreads();
 
   function spawn(): void {
-    const thread = startThread(resolved);
+    const thread = startThread(resolved, deadThreads);
     worker = thread;
     alive = true;
     lostError = undefined;

@@ -14,6 +14,7 @@ import { quarantineTarget } from "./quarantine/quarantine-target.js";
 import { readTarget } from "./read/read-target.js";
 import { assertNotReserved, targetPath } from "./read/target-path.js";
 import { createSweepOnce, sweepTree } from "./sweep/directory-sweeps.js";
+import { parseSweepOptions } from "./sweep/sweep-options.js";
 import { writeTarget } from "./write/write-target.js";
 
 /**
@@ -70,7 +71,8 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     quarantine: sink.quarantine as FsSink["quarantine"],
     close: sink.close,
     [Symbol.asyncDispose]: sink.close,
-    sweep: () => sweepTree(runtime, root, settings.staleMs),
+    sweep: async (sweepOptions) =>
+      sweepTree(runtime, root, settings.staleMs, parseSweepOptions(sweepOptions)),
   };
 }
 

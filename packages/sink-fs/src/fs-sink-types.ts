@@ -9,6 +9,7 @@ import type {
   TargetId,
 } from "@snapwrite/core";
 import type { FsSweepReport } from "./sweep/sweep-directory.js";
+import type { FsSweepOptions } from "./sweep/sweep-options.js";
 
 /** Options of the cross-process lock of {@link createFsSink}. */
 export interface FsSinkLockOptions {
@@ -145,7 +146,8 @@ export interface FsSink extends Sink {
   /**
    * Deletes orphan temp files of dead processes and abandoned lock files in the root and every
    * directory below it (symlinks are not followed). Runs by itself, per directory, before the
-   * first operation there unless `sweep: false`.
+   * first operation there unless `sweep: false`. `deadThreads` names exited worker threads of this
+   * process whose temp files are orphans too. Rejects with `TypeError` for bad options.
    */
-  sweep(): Promise<FsSweepReport>;
+  sweep(options?: FsSweepOptions): Promise<FsSweepReport>;
 }

@@ -13,6 +13,7 @@ export { isProcessAlive } from "./process-alive.js";
 export type { RegularFileContext } from "./read/open-regular-file.js";
 export { notRegularFile, openRegularFile, readRegularFile } from "./read/open-regular-file.js";
 export type { FsSweepReport } from "./sweep/sweep-directory.js";
+export type { FsSweepOptions } from "./sweep/sweep-options.js";
 export type {
   WriteFileAtomicData,
   WriteFileAtomicOptions,

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { type FsSweepReport, sweepDirectory } from "./sweep-directory.js";
+import type { SweepScope } from "./sweep-options.js";
 
 const MAX_SWEEP_DEPTH = 32;
 
@@ -32,17 +33,18 @@ export function createSweepOnce(
 
 /**
  * Sweeps `root` and every directory below it (symlinks are not followed, depth is bounded) and
- * reports everything removed.
+ * reports everything removed. `scope` says which other threads of this process are gone.
  */
 export async function sweepTree(
   runtime: FsSinkRuntime,
   root: string,
   staleMs: number,
+  scope: SweepScope,
 ): Promise<FsSweepReport> {
   const removedTemps: string[] = [];
   const removedLocks: string[] = [];
   const visit = async (dir: string, depth: number): Promise<void> => {
-    const report = await sweepDirectory(runtime, dir, staleMs);
+    const report = await sweepDirectory(runtime, dir, staleMs, undefined, scope);
     removedTemps.push(...report.removedTemps);
     removedLocks.push(...report.removedLocks);
     if (depth >= MAX_SWEEP_DEPTH) return;

@@ -7,10 +7,14 @@ import { isClaimFileName, removeStaleClaim } from "../lock/claim-file.js";
 import { isLockFileName } from "../lock/lock-file-name.js";
 import { type ParsedTempFileName, parseTempFileName } from "../temp-file-name.js";
 import { activeFiles } from "./active-files.js";
+import { DEFAULT_SWEEP_SCOPE, type SweepScope } from "./sweep-options.js";
 
 /** What a sweep removed. */
 export interface FsSweepReport {
-  /** Orphan temp files of dead processes that were deleted (absolute paths). */
+  /**
+   * Orphan temp files of dead processes (and of the threads `deadThreads` named) that were deleted
+   * (absolute paths).
+   */
   readonly removedTemps: readonly string[];
   /** Abandoned lock files that were deleted (absolute paths). */
   readonly removedLocks: readonly string[];
@@ -19,14 +23,16 @@ export interface FsSweepReport {
 /**
  * Deletes, in one directory, the temp files whose creating process is gone and the abandoned lock
  * files. A temp file of a live process (another one, another thread of this one, or this thread's
- * writes in progress) is never touched. Problems are swallowed: a sweep is housekeeping and must
- * never fail the operation that ran it. `only` limits it to the entries it accepts.
+ * writes in progress) is never touched, unless `scope` names that other thread as dead. Problems
+ * are swallowed: a sweep is housekeeping and must never fail the operation that ran it. `only`
+ * limits it to the entries it accepts.
  */
 export async function sweepDirectory(
   runtime: FsSinkRuntime,
   dir: string,
   staleMs: number,
   only?: (entry: string) => boolean,
+  scope: SweepScope = DEFAULT_SWEEP_SCOPE,
 ): Promise<FsSweepReport> {
   const removedTemps: string[] = [];
   const removedLocks: string[] = [];
@@ -41,7 +47,7 @@ export async function sweepDirectory(
     const path = join(dir, entry);
     const temp = parseTempFileName(entry);
     if (temp !== undefined) {
-      if (!(await isOrphan(runtime, dir, entry, temp))) continue;
+      if (!(await isOrphan(runtime, dir, entry, temp, scope))) continue;
       try {
         const stats = await runtime.fs.lstat(path);
         if (!stats.isFile()) continue;
@@ -67,13 +73,15 @@ export async function sweepDirectory(
  * Whether the temp file `entry` of `dir` is an orphan. Only a creator that is provably gone makes
  * it one: a dead process of this boot and pid namespace, an earlier process with a pid now ours,
  * an earlier boot — or this very thread, when the file is none of its writes in progress. Another
- * thread of this process and a process in another pid namespace are never judged.
+ * thread of this process is judged only by the caller's word (`scope.deadThreads`); a process in
+ * another pid namespace never is.
  */
 async function isOrphan(
   runtime: FsSinkRuntime,
   dir: string,
   entry: string,
   temp: ParsedTempFileName,
+  scope: SweepScope,
 ): Promise<boolean> {
   if (temp.creator === undefined) {
     // A name of an older version, which carries the pid alone.
@@ -83,6 +91,8 @@ async function isOrphan(
   switch (creatorState(runtime, temp.creator)) {
     case "this-thread":
       return !(await isActive(runtime, dir, entry));
+    case "this-process":
+      return scope.deadThreads.has(temp.creator.threadId);
     case "previous-process":
     case "dead-process":
     case "other-boot":
