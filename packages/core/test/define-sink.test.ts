@@ -243,10 +243,13 @@ describe("defineSink", () => {
       await Promise.all([pending, closed]);
       expect(log).toEqual(["write t 1", "wrote t 1", "closeNow"]);
       await expect(sink.close({ timeoutMs: 0 })).resolves.toBeUndefined();
-      expect(() => sink.close({ timeoutMs: -1 })).toThrow(RangeError);
-      expect(() => sink.close({ timeoutMs: Number.NaN })).toThrow(RangeError);
-      expect(() => sink.close({ timeout: 5 } as never)).toThrow(/unknown option "timeout"/);
-      expect(() => sink.close(5 as never)).toThrow(TypeError);
+      await expect(sink.close({ timeoutMs: -1 })).rejects.toThrow(RangeError);
+      await expect(sink.close({ timeoutMs: Number.NaN })).rejects.toThrow(RangeError);
+      await expect(sink.close({ timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
+      await expect(sink.close({ timeout: 5 } as never)).rejects.toThrow(/unknown option "timeout"/);
+      await expect(sink.close(5 as never)).rejects.toThrow(TypeError);
+      await expect(sink.close([] as never)).rejects.toThrow(TypeError);
+      await expect(sink.close({ timeoutMs: Number.POSITIVE_INFINITY })).resolves.toBeUndefined();
     } finally {
       vi.useRealTimers();
     }

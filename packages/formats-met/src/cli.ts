@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { constants, fstat, readFileSync, type Stats } from "node:fs";
+import { constants, fstat, readFileSync, type Stats, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { runCli } from "./cli/run-cli.js";
 
@@ -11,7 +11,7 @@ async function readRegularFile(path: string): Promise<Uint8Array> {
     if (!(await handle.stat()).isFile()) {
       throw Object.assign(new Error(`${path} is not a regular file`), { code: "EINVAL" });
     }
-    return new Uint8Array(await handle.readFile());
+    return asBytes(await handle.readFile());
   } finally {
     await handle.close();
   }
@@ -23,6 +23,8 @@ async function readRegularFile(path: string): Promise<Uint8Array> {
 async function readStdin(limit: number): Promise<Uint8Array> {
   const stats = await fstatOrUndefined(0);
   if (stats?.isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" });
+  // /dev/null (and a closed standard input, which node reopens as /dev/null) is empty input.
+  if (stats?.isCharacterDevice() && stats.rdev === devNullRdev()) return new Uint8Array(0);
   if (stats?.isCharacterDevice() || stats?.isBlockDevice()) {
     const kind = stats.isCharacterDevice() ? "character device" : "block device";
     throw new Error(`not a regular file or a pipe (${kind})`);
@@ -39,7 +41,20 @@ async function readStdin(limit: number): Promise<Uint8Array> {
     }
     chunks.push(chunk);
   }
-  return new Uint8Array(Buffer.concat(chunks, total));
+  return asBytes(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+}
+
+// A view of the buffer's bytes: `new Uint8Array(buffer)` would copy them all once more.
+function asBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function devNullRdev(): number | undefined {
+  try {
+    return statSync("/dev/null").rdev;
+  } catch {
+    return undefined;
+  }
 }
 
 function fstatOrUndefined(fd: number): Promise<Stats | undefined> {

@@ -388,7 +388,7 @@ describe("snapwrite-met (built bin)", () => {
     expect(JSON.parse(json.stdout).hashes).toEqual(["0123456789ABCDEFFEDCBA9876543210"]);
   });
 
-  it("refuses a device, a directory or an oversized file on standard input before reading it", async () => {
+  it("refuses a device (but reads /dev/null as empty), a directory or an oversized file on standard input before reading it", async () => {
     const verifyStdin = (stdinFd: number) => {
       try {
         const child = spawnSync("node", [CLI, "verify", "-"], {
@@ -406,6 +406,9 @@ describe("snapwrite-met (built bin)", () => {
     expect(device.stderr).toBe(
       'snapwrite-met: cannot read "<stdin>": not a regular file or a pipe (character device)',
     );
+    const empty = verifyStdin(openSync("/dev/null", "r"));
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stderr).toContain("not a known .met format (the file is empty)");
     const directory = verifyStdin(openSync(dir, "r"));
     expect(directory.exitCode).toBe(2);
     expect(directory.stderr).toBe('snapwrite-met: cannot read "<stdin>": EISDIR: is a directory');

@@ -201,7 +201,13 @@ export function defineSink(definition: SinkDefinition): DefinedSink {
   }
 
   function close(options?: SinkCloseOptions): Promise<void> {
-    const timeoutMs = closeTimeoutOf(options);
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = closeTimeoutOf(options);
+    } catch (error) {
+      // Like every other sink call: bad options reject, and the sink stays open.
+      return Promise.reject(error);
+    }
     closing ??= (async () => {
       await queue.idle();
       await definition.closeNow?.();
