@@ -84,6 +84,27 @@ describe("sweep({ deadThreads })", () => {
     expect((await tempFilesIn(dir)).sort()).toEqual([...kept].sort());
   });
 
+  it("is a targeted clean-up: an orphan of a dead process and another host's file stay for sweep()", async () => {
+    const dir = await dirs.make();
+    const self = processIdentity();
+    const dead = self.threadId + 2_001;
+    const deadTemp = join(dir, tempName("a", process.pid, dead));
+    // A pid this boot surely does not run (above pid_max), and a temp of an earlier boot.
+    const deadProcess = join(dir, tempName("b", 2 ** 22 + 7, 0));
+    const otherHost = join(dir, `.c.${process.pid}-0000000-host-s1-0-x1.tmp`);
+    for (const path of [deadTemp, deadProcess, otherHost]) await writeFile(path, "partial");
+    const sink = createFsSink({ dir, sweep: false });
+    expect(await sink.sweep({ deadThreads: [dead] })).toEqual({
+      removedTemps: [deadTemp],
+      removedLocks: [],
+    });
+    expect((await tempFilesIn(dir)).sort()).toEqual(
+      [deadProcess, otherHost].map((path) => path.slice(dir.length + 1)).sort(),
+    );
+    const full = await sink.sweep();
+    expect(full.removedTemps.sort()).toEqual([deadProcess, otherHost].sort());
+  });
+
   it("removes a really dead worker thread's temp file, never a live thread's", async () => {
     expect(existsSync(DIST), "build the package first").toBe(true);
     const dir = await dirs.make();

@@ -56,6 +56,8 @@ export async function sweepDirectory(
       } catch (error) {
         if (errorCode(error) !== "ENOENT") continue;
       }
+    } else if (scope.targeted) {
+      // A targeted sweep judges the named threads' temp files only.
     } else if (isLockFileName(entry)) {
       try {
         if (await removeStaleLock(runtime, path, staleMs)) removedLocks.push(path);
@@ -83,6 +85,13 @@ async function isOrphan(
   temp: ParsedTempFileName,
   scope: SweepScope,
 ): Promise<boolean> {
+  if (scope.targeted) {
+    return (
+      temp.creator !== undefined &&
+      creatorState(runtime, temp.creator) === "this-process" &&
+      scope.deadThreads.has(temp.creator.threadId)
+    );
+  }
   if (temp.creator === undefined) {
     // A name of an older version, which carries the pid alone.
     if (temp.pid !== runtime.pid) return !runtime.isProcessAlive(temp.pid);

@@ -5,9 +5,10 @@ export interface FsSweepOptions {
   /**
    * `worker_threads.threadId`s of threads of this process that are known to have exited (a host
    * saw their `exit` event; Node never reuses a thread id within a process). Temp files those
-   * threads created count as orphans and are removed, like those of a dead process. Without it,
-   * the temp files of other threads of this process are never touched: a thread cannot tell
-   * whether another one is alive.
+   * threads created are removed, and nothing else is: with it the sweep is a targeted clean-up
+   * (no other orphan, no lock file is judged), so it keeps what `sweep: false` promises for a
+   * directory shared with other hosts. Without it, the temp files of other threads of this process
+   * are never touched: a thread cannot tell whether another one is alive.
    */
   readonly deadThreads?: readonly number[] | undefined;
 }
@@ -16,10 +17,15 @@ export interface FsSweepOptions {
 export interface SweepScope {
   /** Threads of this process whose temp files are orphans. */
   readonly deadThreads: ReadonlySet<number>;
+  /** True when the sweep removes those threads' temp files only. */
+  readonly targeted: boolean;
 }
 
 /** The scope of a sweep without options: no other thread of this process is judged. Internal. */
-export const DEFAULT_SWEEP_SCOPE: SweepScope = Object.freeze({ deadThreads: new Set<number>() });
+export const DEFAULT_SWEEP_SCOPE: SweepScope = Object.freeze({
+  deadThreads: new Set<number>(),
+  targeted: false,
+});
 
 const SWEEP_OPTION_KEYS: ReadonlySet<string> = new Set<keyof FsSweepOptions>(["deadThreads"]);
 
@@ -42,5 +48,5 @@ export function parseSweepOptions(options: FsSweepOptions | undefined): SweepSco
       );
     }
   }
-  return { deadThreads: new Set(deadThreads) };
+  return { deadThreads: new Set(deadThreads), targeted: true };
 }
