@@ -155,6 +155,7 @@ describe("createFsSink: a directory on the target's path that is not one", () =>
       "a symlink to itself",
       (path: string) => nodeFs.symlink(path.split("/").pop() as string, path),
     ],
+    ["a dangling symlink", (path: string) => nodeFs.symlink("nowhere/at/all", path)],
     ...(canMkfifo ? [["a FIFO", async (path: string) => mkfifo(path)] as const] : []),
   ] as const;
   for (const [kind, make] of kinds) {
@@ -175,4 +176,36 @@ describe("createFsSink: a directory on the target's path that is not one", () =>
       expect((await readdir(dir)).sort()).toEqual(["sub"]);
     });
   }
+});
+
+describe("createFsSink: a target symlink whose destination can never be written", () => {
+  it("refuses a link through a file or a dangling link, and a loop of links, at once", async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, "blk"), "x");
+    await nodeFs.symlink("nowhere", join(dir, "dl"));
+    await nodeFs.symlink("blk/t.json", join(dir, "through-file.json"));
+    await nodeFs.symlink("dl/t.json", join(dir, "through-dangling.json"));
+    await nodeFs.symlink("loop-b.json", join(dir, "loop-a.json"));
+    await nodeFs.symlink("loop-a.json", join(dir, "loop-b.json"));
+    const sink = createFsSink({ dir });
+    const refused = async (target: string) =>
+      rejection(await settled(sink.write(target, textChunks("{}"))));
+    expect(await refused("through-file.json")).toMatchObject({
+      code: "ERR_INVALID_TARGET",
+      details: { reason: "parent-not-a-directory", path: join(dir, "blk") },
+    });
+    expect(await refused("through-dangling.json")).toMatchObject({
+      code: "ERR_INVALID_TARGET",
+      details: { reason: "parent-not-a-directory", path: join(dir, "dl") },
+    });
+    expect(await refused("loop-a.json")).toMatchObject({
+      code: "ERR_INVALID_TARGET",
+      details: { reason: "symlink-loop" },
+    });
+    // A dangling link AT the target is still written through, creating its destination.
+    await nodeFs.symlink("made/here.json", join(dir, "ahead.json"));
+    await sink.write("ahead.json", textChunks("{}"));
+    expect(await nodeFs.readFile(join(dir, "made", "here.json"), "utf8")).toBe("{}");
+    await sink.close();
+  });
 });

@@ -102,7 +102,7 @@ describe("sweep({ deadThreads })", () => {
       [deadProcess, otherHost].map((path) => path.slice(dir.length + 1)).sort(),
     );
     const full = await sink.sweep();
-    expect(full.removedTemps.sort()).toEqual([deadProcess, otherHost].sort());
+    expect([...full.removedTemps].sort()).toEqual([deadProcess, otherHost].sort());
   });
 
   it("removes a really dead worker thread's temp file, never a live thread's", async () => {

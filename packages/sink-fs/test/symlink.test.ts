@@ -54,13 +54,14 @@ describe("symlinked targets", () => {
     expect(await readFile(join(dir, "missing", "target.json"), "utf8")).toBe("{}");
   });
 
-  it("reports a link loop as ERR_IO at stage open", async () => {
+  it("refuses a link loop at stage open with ERR_INVALID_TARGET, which the writer does not retry", async () => {
     const dir = await dirs.make();
     await symlink("b", join(dir, "a"));
     await symlink("a", join(dir, "b"));
     await expect(createFsSink({ dir }).write("a", textChunks("x"))).rejects.toMatchObject({
-      code: "ERR_IO",
+      code: "ERR_INVALID_TARGET",
       stage: "open",
+      details: { reason: "symlink-loop", osCode: "ELOOP" },
     });
   });
 });
