@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { listSegments, openJournal } from "../src/index.js";
@@ -77,4 +78,30 @@ describe("tail repair at open leaves no copies behind when it fails", () => {
     await journal.close();
     expect(await tornCopies(fs)).toEqual([left, `${segment}.torn-2-other`].sort());
   });
+
+  it.skipIf(process.platform === "win32")(
+    "deletes the copy temps of killed repairs of this tail, and only those",
+    async () => {
+      const fs = await tornJournal();
+      const segment = (await listSegments(fs, DIR, "db")).at(-1) as string;
+      // A process that has exited: its pid names no running process any more.
+      const child = spawnSync(process.execPath, ["-e", ""], { timeout: 10_000 });
+      const dead = child.pid as number;
+      expect(child.status).toBe(0);
+      const swept = `.${segment}.${dead}-k3x9a0.tmp`;
+      const kept = [
+        `.${segment}.${process.pid}-k3x9a0.tmp`, // a live process (this one)
+        `.${segment}.${dead}-k3x9a0.tmp.keep`, // not the exact name
+        `.${segment}.${dead}-K3X9A0.tmp`, // not a tag the journal makes
+        `.other.wal.0000000000000001-0000.${dead}-k3x9a0.tmp`, // another journal's
+      ];
+      for (const name of [swept, ...kept]) fs.vol.writeFileSync(`${DIR}/${name}`, "partial");
+      const journal = await openJournal({ fs, dir: DIR, name: "db" });
+      await journal.close();
+      const files = await fs.readdir(DIR);
+      expect(files).not.toContain(swept);
+      for (const name of kept) expect(files, name).toContain(name);
+      expect(await tornCopies(fs)).toEqual(journal.recovery.quarantined);
+    },
+  );
 });
