@@ -90,7 +90,9 @@ export async function listDir(fs: FsPort, dir: string): Promise<string[]> {
 
 /**
  * Creates `path` exclusively with `bytes`, fsyncs it and its directory. Used for quarantine copies
- * of torn bytes, which must never overwrite anything.
+ * of torn bytes and repair temps, which must never overwrite anything. When a step after the
+ * create fails (a full disk), the file is removed again, so a failed call leaves nothing behind;
+ * when the create itself fails (the name is taken, maybe by someone else), nothing is touched.
  */
 export async function writeNewFile(
   fs: FsPort,
@@ -114,10 +116,16 @@ export async function writeNewFile(
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
+    await fs.unlink(path).catch(() => undefined);
     throw fsError(error, "write", path);
   }
   await handle.close().catch(() => undefined);
-  await syncDir(fs, dir);
+  try {
+    await syncDir(fs, dir);
+  } catch (error) {
+    await fs.unlink(path).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Fills `buffer` from `position` until it is full or the file ends; returns the part read. */

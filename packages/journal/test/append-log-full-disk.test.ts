@@ -48,4 +48,43 @@ describe("append log on a full disk", () => {
       expect(acked).toEqual([1, 2, 3, 4]);
     });
   }
+
+  it("a full disk while rotation creates the next file: the append says committed false", async () => {
+    const memory = createMemoryFs({ [DIR]: null });
+    const fs = createFaultyFs(memory);
+    const log = await openAppendLog({ fs, path: PATH, lock: "session", rotate: { maxBytes: 64 } });
+    await log.append({ pad: "p".repeat(80) });
+    // The next append rotates: the rename goes through, the new file's header does not.
+    fs.addFaults([{ op: "writev", path: PATH, fault: { torn: 5, error: "ENOSPC" } }]);
+    await expect(log.append({ n: 2 })).rejects.toMatchObject({
+      code: "ERR_NO_SPACE",
+      details: { osCode: "ENOSPC", committed: false },
+    });
+    expect((await log.append({ n: 3 })).seq).toBe(2);
+    expect((await log.close()).ok).toBe(true);
+    const values: unknown[] = [];
+    for await (const entry of readAppendLog({ fs: memory, path: PATH })) {
+      if ("problem" in entry) throw new Error(`damage: ${entry.problem}`);
+      values.push(entry.value);
+    }
+    expect(values).toEqual([{ pad: "p".repeat(80) }, { n: 3 }]);
+  });
+
+  it('a lock file that cannot be created (lock: "append"): the append says committed false', async () => {
+    const memory = createMemoryFs({ [DIR]: null });
+    const fs = createFaultyFs(memory);
+    const log = await openAppendLog({ fs, path: PATH });
+    await log.append({ n: 1 });
+    // The lock file is created through a temp file of a name that contains `.lock` too.
+    let full = true;
+    const lockFiles = (path: string) => full && path.includes(".lock");
+    fs.addFaults([{ op: "open", path: lockFiles, times: Infinity, fault: { error: "ENOSPC" } }]);
+    await expect(log.append({ n: 2 })).rejects.toMatchObject({
+      stage: "lock",
+      details: { committed: false },
+    });
+    full = false;
+    expect((await log.append({ n: 3 })).seq).toBe(2);
+    expect((await log.close()).ok).toBe(true);
+  });
 });

@@ -158,20 +158,6 @@ async function readActive(log: LogState): Promise<Uint8Array> {
   }
 }
 
-/**
- * Creates `path` with `bytes` (see `writeNewFile`); a file it created but could not finish (a full
- * disk) is removed again, so a failed repair leaves nothing behind.
- */
-async function writeOwnFile(log: LogState, path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeNewFile(log.fs, log.files.dir, path, bytes);
-  } catch (error) {
-    // Stage "open": the file was never created (it may be someone else's); else it is ours.
-    if ((error as { stage?: unknown }).stage !== "open") await removeQuietly(log, path);
-    throw error;
-  }
-}
-
 function removeQuietly(log: LogState, path: string): Promise<void> {
   return log.fs.unlink(path).catch(() => undefined);
 }
@@ -194,11 +180,11 @@ export async function rewritePrefix(
     if (bytes.byteLength > keep) {
       aside = quarantineFileName(log.files.active, kind, log.clock.now(), log.tag());
       const cut = bytes.subarray(keep, Math.min(bytes.byteLength, keep + MAX_QUARANTINE_BYTES));
-      await writeOwnFile(log, log.files.path(aside), cut);
+      await writeNewFile(log.fs, log.files.dir, log.files.path(aside), cut);
       created.push(log.files.path(aside));
     }
     const temp = log.files.path(log.files.repairTemp(process.pid, log.tag()));
-    await writeOwnFile(log, temp, bytes.subarray(0, keep));
+    await writeNewFile(log.fs, log.files.dir, temp, bytes.subarray(0, keep));
     created.push(temp);
     await log.fs.rename(temp, log.activePath);
     // The cut is made: the copy of the cut bytes stays, whatever happens next.

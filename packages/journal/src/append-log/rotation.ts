@@ -1,6 +1,7 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { syncDir } from "../journal-fs.js";
 import { createActive } from "./active-file.js";
+import { lstatLogFile } from "./log-file-access.js";
 import type { Active, LogState } from "./log-state.js";
 import { rotatedFiles } from "./rotated-files.js";
 
@@ -14,12 +15,18 @@ export function rotationDue(log: LogState, active: Active): boolean {
   );
 }
 
-/** Syncs and renames the active file to its rotated name, starts the next one and applies retention. */
+/**
+ * Syncs and renames the active file to its rotated name, starts the next one and applies retention.
+ * A symlink, directory, FIFO, socket or device at the rotated name is refused (`ERR_INVALID_TARGET`,
+ * `details.reason` `"symlink"` or `"not-a-regular-file"`) before anything changes: the rename would
+ * replace a FIFO or a link, and fails on a directory.
+ */
 export async function rotateNow(log: LogState, active: Active): Promise<Active> {
+  const rotated = log.files.rotated(active.header.firstSeq);
+  await lstatLogFile(log.fs, log.files.path(rotated), { target: rotated, stage: "rename" });
   const handle = log.handle as FsFileHandle;
   await handle.datasync();
   log.dirty = false;
-  const rotated = log.files.rotated(active.header.firstSeq);
   await log.release();
   await log.fs.rename(log.activePath, log.files.path(rotated));
   // The rename must be durable before a new file takes the active name, or a power loss could

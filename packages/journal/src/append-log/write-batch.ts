@@ -65,9 +65,24 @@ export async function writeBatch(log: LogState, all: Pending[], queue: Pending[]
       await writeEncoded(log, batch, active);
     });
   } catch (error) {
-    const failure = toPersistenceError(error, { stage: "lock", target: log.files.active });
-    for (const p of batch) p.reject(failure);
+    rejectUnwritten(batch, toPersistenceError(error, { stage: "lock", target: log.files.active }));
   }
+}
+
+/**
+ * A failure before the batch's write (taking the lock, checking or repairing the active file,
+ * rotating): none of its records reached the file, so each rejection says `committed: false`
+ * beside the failure's own details. Appends already settled (a failure after the write, such as
+ * releasing the lock) are not changed.
+ */
+function rejectUnwritten(batch: readonly Pending[], failure: PersistenceError): void {
+  const error = new PersistenceError(failure.code, `append failed: ${failure.message}`, {
+    stage: failure.stage,
+    target: failure.target,
+    cause: failure,
+    details: { ...failure.details, committed: false },
+  });
+  for (const p of batch) p.reject(error);
 }
 
 async function writeEncoded(log: LogState, batch: Pending[], active: Active): Promise<void> {

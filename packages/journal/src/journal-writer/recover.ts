@@ -1,15 +1,14 @@
 import { constants } from "node:fs";
 import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
-import { openRegularFile, readRegularFile } from "@snapwrite/sink-fs";
+import { openRegularFile } from "@snapwrite/sink-fs";
 import { danglingLinkOr } from "../dangling-link.js";
 import { quarantineFileName } from "../file-names.js";
-import { fsError, syncDir, writeNewFile } from "../journal-fs.js";
+import { fsError, syncDir } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
 import { extendWindow } from "./preallocate.js";
 import { startSegment } from "./start-segment.js";
+import { copyTornTail, removeTornCopy } from "./torn-copy.js";
 import type { WriterState } from "./writer-state.js";
-
-const MAX_QUARANTINE_BYTES = 1024 * 1024;
 
 /**
  * Replays the journal (passing records after `afterSeq` to `onRecord`), moves unused segments
@@ -47,11 +46,17 @@ export async function recover(w: WriterState): Promise<void> {
     if (end.validBytes + end.paddingBytes === end.fileBytes) {
       await reuse(w, file, end.header.salt, end.validBytes, end.fileBytes);
     } else {
-      const torn = await quarantineTail(w, file, end.validBytes, end.fileBytes);
-      if (torn !== undefined) quarantined.push(torn);
-      // The valid prefix must be durable before a successor vouches for its length.
-      await syncFile(w, file);
-      await startSegment(w, report.lastSeq + 1, end.validBytes, []);
+      const torn = await copyTornTail(w, file, end.validBytes, end.fileBytes);
+      try {
+        // The valid prefix must be durable before a successor vouches for its length.
+        await syncFile(w, file);
+        await startSegment(w, report.lastSeq + 1, end.validBytes, []);
+      } catch (error) {
+        // The tail stays in the segment, so the next open copies it again: keep no stray copy.
+        await removeTornCopy(w, torn);
+        throw error;
+      }
+      quarantined.push(torn.name);
       sealed = true;
       started = true;
       w.emit({
@@ -59,7 +64,7 @@ export async function recover(w: WriterState): Promise<void> {
         file,
         offset: end.validBytes,
         bytes: end.fileBytes - end.validBytes,
-        quarantinedTo: torn,
+        quarantinedTo: torn.name,
       });
     }
   }
@@ -111,25 +116,6 @@ async function syncFile(w: WriterState, file: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
-}
-
-/** Copies the torn tail (at most 1 MiB of it) to a `*.torn-*` file; returns its name. */
-async function quarantineTail(
-  w: WriterState,
-  file: string,
-  from: number,
-  to: number,
-): Promise<string | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readRegularFile(w.fs, w.path(file), { target: w.path(file), stage: "open" });
-  } catch (error) {
-    throw fsError(await danglingLinkOr(w.fs, w.path(file), error), "open", file);
-  }
-  const slice = bytes.subarray(from, Math.min(to, from + MAX_QUARANTINE_BYTES));
-  const aside = quarantineFileName(file, "torn", w.clock.now(), w.tag());
-  await writeNewFile(w.fs, w.dir, w.path(aside), slice);
-  return aside;
 }
 
 /** Makes an intact last segment (valid up to `size`, zeros up to `fileBytes`) the active one again. */

@@ -64,7 +64,11 @@ export async function rollNow(w: WriterState): Promise<string> {
     await startSegment(w, w.lastSeq + 1, w.position, []);
   } catch (error) {
     const e = toPersistenceError(error, { stage: "write", target: old });
-    if (e.details?.removed === false) w.enterReadOnly(e);
+    // A segment that could not be removed, or something foreign at the new segment's name that
+    // the next open would refuse too: the journal cannot go on as it is.
+    if (e.details?.removed === false || e.details?.reason === "not-a-regular-file") {
+      w.enterReadOnly(e);
+    }
     throw e;
   }
   w.emit({ type: "rolled", file: old, next: w.file });

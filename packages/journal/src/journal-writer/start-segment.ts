@@ -1,5 +1,6 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { notRegularFile } from "@snapwrite/sink-fs";
 import { segmentFileName } from "../file-names.js";
 import { fsError, isExists, syncDir, writeAllAt } from "../journal-fs.js";
 import { encodeRecordHeader, encodeSegmentHeader, RECORD_TYPE_DATA } from "../segment-format.js";
@@ -61,7 +62,13 @@ export async function startSegment(
   await old?.close().catch(() => undefined);
 }
 
-/** Opens a new segment file for `firstSeq`, taking the next roll number while the name exists. */
+/**
+ * Opens a new segment file for `firstSeq`, taking the next roll number while a regular file has
+ * the name (a segment this journal started at the same seq before, a seal for instance). Anything
+ * else at a segment's name (a directory, FIFO, socket, device or symlink) is refused with
+ * `ERR_INVALID_TARGET`, `details.reason: "not-a-regular-file"`, as replay refuses it at the next
+ * open: skipping it would leave a journal that runs on but cannot be reopened.
+ */
 async function createSegmentFile(
   w: WriterState,
   firstSeq: number,
@@ -72,12 +79,23 @@ async function createSegmentFile(
     try {
       return { handle: await w.fs.open(w.path(file), w.segmentFlags("wx"), 0o644), file };
     } catch (error) {
-      if (isExists(error) && roll < 0xffff) {
-        roll++;
-        continue;
+      if (!isExists(error)) throw fsError(error, "open", file);
+      if (!(await isRegularFile(w, file))) {
+        throw notRegularFile(w.path(file), { target: file, stage: "open" });
       }
-      throw fsError(error, "open", file);
+      if (roll >= 0xffff) throw fsError(error, "open", file);
+      roll++;
     }
+  }
+}
+
+/** Whether `file` in the journal's directory is a regular file (`lstat`: a symlink is not one). */
+async function isRegularFile(w: WriterState, file: string): Promise<boolean> {
+  try {
+    return (await w.fs.lstat(w.path(file))).isFile();
+  } catch {
+    // Gone again, or cannot be checked: taking the next roll number keeps the old behaviour.
+    return true;
   }
 }
 
