@@ -33,9 +33,7 @@ export async function prepareDirectories(
       created.push(...(await makeDirectory(fs, dirname(real))));
     }
   } catch (error) {
-    throw (
-      (await notADirectory(fs, path, target, error)) ?? fsFailure(error, "open", target)
-    );
+    throw (await notADirectory(fs, path, target, error)) ?? fsFailure(error, "open", target);
   }
   // A new directory's entry lives in its parent: without fsyncing the parents, a power loss can
   // take the whole new subtree, and the file in it, away after write() resolved.
