@@ -94,7 +94,14 @@ describe("mutate while a commit's group is being written", () => {
 
   it("interleaved mutations and commits: every command sees the ones journaled before it (one key per command)", async () => {
     const fs = memFs();
-    const { store } = await openCounters(fs, { writeBehind: { debounceMs: 1, maxDelayMs: 3 } });
+    const faulty = createFaultyFs(fs);
+    // Each group's write takes 2 ms, so mutations land while groups are being written.
+    faulty.addFaults([
+      { op: "writev", path: /\.wal\./, times: 1_000_000, fault: { latencyMs: 2 } },
+    ]);
+    const { store } = await openCounters(faulty, {
+      writeBehind: { debounceMs: 1, maxDelayMs: 3 },
+    });
     // Each command adds the key named by the count so far, so two commands seeing the same count
     // (a lost update) leave fewer keys than the total.
     const next = (s: Counters) => [add("total"), add(`k${s.total ?? 0}`)];
