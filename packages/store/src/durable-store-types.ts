@@ -202,7 +202,11 @@ export interface CommitTicket {
 
 /** What `mutate` returns. */
 export interface MutateTicket {
-  /** Seq the change will have once journaled; `undefined` when it was refused. */
+  /**
+   * Seq the change will have once journaled, provisional: it holds when every write before it
+   * succeeds (a failed group or a reload before it moves it; the settled result carries the
+   * journaled seq). `undefined` when it was refused.
+   */
   readonly seq: number | undefined;
   /** Resolves once the change is durable, or with `ok: false` when it can no longer become so. */
   readonly settled: Promise<CommitResult>;
@@ -217,6 +221,7 @@ export type StoreEvent =
       readonly commands: number;
       readonly bytes: number;
     }
+  /** `seq`: the change's provisional seq, as its ticket's. */
   | { readonly type: "mutated"; readonly seq: number }
   | { readonly type: "reloaded"; readonly reason: string; readonly seq: number }
   | {

@@ -1,5 +1,10 @@
 import type { FsPort } from "@snapwrite/core";
-import { type CrashableFs, createCrashableFs } from "@snapwrite/testkit";
+import {
+  type CrashableFs,
+  createCrashableFs,
+  createFaultyFs,
+  type FaultyFs,
+} from "@snapwrite/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DurableStore } from "../src/index.js";
@@ -10,6 +15,11 @@ type Step =
   | { readonly kind: "group"; readonly adds: readonly [string, number][] }
   | { readonly kind: "mutate"; readonly adds: readonly [string, number][] }
   | { readonly kind: "compact-during-commit"; readonly adds: readonly [string, number][] }
+  | {
+      readonly kind: "mutate-during-commit";
+      readonly adds: readonly [string, number][];
+      readonly key: string;
+    }
   | { readonly kind: "read" }
   | { readonly kind: "compact" }
   | { readonly kind: "crash" }
@@ -29,6 +39,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 3, arbitrary: adds.map((a) => ({ kind: "mutate" as const, adds: a })) },
   { weight: 1, arbitrary: adds.map((a) => ({ kind: "compact-during-commit" as const, adds: a })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(adds, key)
+      .map(([a, k]) => ({ kind: "mutate-during-commit" as const, adds: a, key: k })),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: "read" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "compact" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "crash" as const }) },
@@ -46,17 +62,32 @@ async function afterPowerLoss(crash: CrashableFs): Promise<CrashableFs> {
   return createCrashableFs({ files });
 }
 
+/**
+ * Resolves once `ran()` and the journal's `writev` is held by a hang fault: the group holding the
+ * command that set `ran` is being written.
+ */
+async function groupInFlight(faulty: FaultyFs, ran: () => boolean): Promise<void> {
+  const until = Date.now() + 5_000;
+  while (!ran() || faulty.hanging.length === 0) {
+    if (Date.now() > until) throw new Error("no group was written within 5 s");
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 describe("durable store against a pure model", () => {
   it("random commits, groups, reads, compactions, crashes and reopens match the model exactly", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
         let crash = createCrashableFs({ files: { [DIR]: null } });
-        const open = (fs: FsPort) =>
-          openCounters(fs, {
+        let faulty = createFaultyFs(crash);
+        const open = (fs: FsPort) => {
+          faulty = createFaultyFs(fs);
+          return openCounters(faulty, {
             maxSegmentBytes: 256,
             compaction: false,
             writeBehind: { debounceMs: 3_600_000, maxDelayMs: 3_600_000 },
           }).then((o) => o.store);
+        };
         let store: DurableStore<Counters, AddOp> = await open(crash);
         // `durable`: what the journal holds (seq `seq`); `visible`: plus the unsaved mutations.
         let durable: Counters = Object.freeze({});
@@ -117,6 +148,28 @@ describe("durable store against a pure model", () => {
                   visible = expected;
                   unsaved++;
                 }
+                expect(store.read()).toEqual({ value: visible, seq: seq + unsaved });
+                break;
+              }
+              case "mutate-during-commit": {
+                // A mutation made while a commit is written follows it, and its command (a
+                // read-modify-write) sees the commit.
+                const ops = s.adds.map(([k, n]) => add(k, Math.abs(n)));
+                faulty.addFaults([{ op: "writev", path: /\.wal\./, fault: { hang: true } }]);
+                let ran = false;
+                const commit = store.commit("c", () => {
+                  ran = true;
+                  return ops;
+                });
+                await groupInFlight(faulty, () => ran);
+                const ticket = store.mutate("double", (st) => [add(s.key, st[s.key] ?? 0)]);
+                faulty.release();
+                expect(ticket.seq).toBe(seq + unsaved + 2);
+                expect(await commit.settled).toMatchObject({ ok: true, seq: seq + unsaved + 1 });
+                seq += unsaved + 1;
+                durable = applyAdds(visible, ops);
+                visible = applyAdds(durable, [add(s.key, durable[s.key] ?? 0)]);
+                unsaved = 1;
                 expect(store.read()).toEqual({ value: visible, seq: seq + unsaved });
                 break;
               }

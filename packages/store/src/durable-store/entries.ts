@@ -30,11 +30,15 @@ export type Entry<S, Op> =
   | { readonly kind: "task"; readonly run: () => Promise<void> }
   | { readonly kind: "flush" };
 
-/** A write-behind batch shown in memory but not journaled yet. */
-export interface OutboxItem<Op> {
+/**
+ * A write-behind batch shown in memory but not journaled yet. `payload` is its command's ops as
+ * run on the state it follows; when that state changes (a commit journaled before it), the command
+ * runs again on the new one and `payload` is replaced (see `StoreCore.publishVisible`).
+ */
+export interface OutboxItem<S, Op> {
   readonly reason: string;
-  readonly ops: readonly Op[];
-  readonly payload: Uint8Array;
+  readonly command: StoreCommand<S, Op>;
+  payload: Uint8Array;
   readonly at: number;
   readonly settle: Settle;
 }

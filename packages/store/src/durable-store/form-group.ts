@@ -34,7 +34,7 @@ export class GroupBuilder<S, Op> {
 
   constructor(
     head: S,
-    readonly outbox: readonly OutboxItem<Op>[],
+    readonly outbox: readonly OutboxItem<S, Op>[],
     private readonly policy: Policy,
   ) {
     this.head = head;

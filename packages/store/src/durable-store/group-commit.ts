@@ -61,7 +61,9 @@ export async function runGroup<S, Op>(
   const firstSeq = core.committed.seq + 1;
   const syncBefore = core.meter.total;
   const writeStart = external !== undefined ? core.clock.now() : formed;
+  core.inFlightRecords = group.records.length;
   const appended = await appendAll(core, group.records);
+  core.inFlightRecords = 0;
   const appendMs = core.clock.now() - writeStart;
   const waited = core.lane.queued;
   for (const settle of group.rejected) settle();
@@ -130,7 +132,7 @@ function settleWritten<S, Op>(
   const success = (seq: number, at: number, commandMs: number) =>
     core.success(seq, durable, at, groupStart, commandMs, summary, timings);
   for (let i = 0; i < Math.min(ok, outbox.length); i++) {
-    const item = outbox[i] as OutboxItem<Op>;
+    const item = outbox[i] as OutboxItem<S, Op>;
     item.settle(success(firstSeq + i, item.at, 0));
   }
   for (const m of members) {

@@ -23,6 +23,8 @@ async function reloadFromFiles<S, Op>(
   core: StoreCore<S, Op>,
   reason: string,
 ): Promise<StoreLoadReport> {
+  // The changes unsaved now are replaced; those made while it loads run on the loaded state.
+  const replaced = core.outbox.length;
   await core.compacting?.catch(() => undefined);
   core.counters.reloads++;
   core.lastReloadReason = reason;
@@ -37,17 +39,17 @@ async function reloadFromFiles<S, Op>(
   }
   core.journal = loaded.journal;
   core.readOnlyError = undefined;
-  const unsaved = core.outbox;
-  core.outbox = [];
-  core.visibleBase = undefined;
+  const unsaved = core.outbox.slice(0, replaced);
+  core.outbox = core.outbox.slice(replaced);
   for (const item of unsaved) {
     item.settle(
       failed(new PersistenceError("ERR_ABORTED", `a reload (${reason}) replaced unsaved changes`)),
     );
   }
-  core.firstUnsavedAt = undefined;
+  if (core.outbox.length === 0) core.firstUnsavedAt = undefined;
   core.committed = loaded.root;
-  core.visible = loaded.root;
+  core.visibleBase = undefined;
+  core.publishVisible();
   core.emit({ type: "reloaded", reason, seq: loaded.root.seq });
   return loaded.report;
 }

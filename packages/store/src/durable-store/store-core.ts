@@ -52,7 +52,12 @@ export class StoreCore<S, Op> {
   heldLock: HeldLock | undefined;
   committed!: StoreRoot<S>;
   visible!: StoreRoot<S>;
-  outbox: OutboxItem<Op>[] = [];
+  outbox: OutboxItem<S, Op>[] = [];
+  /**
+   * Records the running group is appending (0 when none is): they take the seqs after
+   * `committed.seq`, so a write-behind batch queued meanwhile follows them.
+   */
+  inFlightRecords = 0;
   /**
    * The state `visible` was built on: `visible.value` is it with the outbox's batches applied in
    * order (`undefined` when not known). A group that commits exactly that state leaves nothing to
@@ -174,41 +179,67 @@ export class StoreCore<S, Op> {
     }
   }
 
-  /** Rebuilds the visible root: the committed one plus the write-behind batches not journaled yet. */
+  /**
+   * Rebuilds the visible root: the committed one plus the write-behind batches not journaled yet.
+   * When the committed state is not the one the batches were made on (a commit journaled before
+   * them, a reload), their commands run again on it, since a batch's ops may depend on the state
+   * (a counter incremented): see `rebaseOutbox`.
+   */
   publishVisible(): void {
+    let value: S;
     if (this.visibleBase !== undefined && this.visibleBase.value === this.committed.value) {
       // `apply` is pure: the outbox applied to the committed state again gives the visible one.
-      this.visible =
-        this.outbox.length === 0
-          ? this.committed
-          : Object.freeze({
-              value: this.visible.value,
-              seq: this.committed.seq + this.outbox.length,
-            });
-      return;
+      value = this.visible.value;
+    } else {
+      value = this.rebaseOutbox();
+      this.visibleBase = { value: this.committed.value };
     }
+    if (this.outbox.length === 0) {
+      this.visible = this.committed;
+      this.stopFlushTimer();
+    } else {
+      this.visible = Object.freeze({ value, seq: this.committed.seq + this.outbox.length });
+    }
+  }
+
+  /**
+   * Runs the outbox's commands (pure) again, in order, on the committed state, re-encoding their
+   * records; returns the state after the last. A command that fails now settles its change with
+   * ERR_COMMAND, one with no ops now settles it as a change with no ops; both leave the outbox.
+   */
+  private rebaseOutbox(): S {
     let value = this.committed.value;
-    const kept: OutboxItem<Op>[] = [];
+    const kept: OutboxItem<S, Op>[] = [];
     for (const item of this.outbox) {
-      try {
-        value = this.applyOps(value, item.ops);
+      const prepared = this.prepare(value, item.command);
+      if ("error" in prepared) {
+        this.counters.commandErrors++;
+        item.settle(failed(prepared.error));
+      } else if (prepared.ops.length === 0) {
+        const seq = this.committed.seq + kept.length;
+        item.settle(this.emptyResult(noOpMember(item.at), this.clock.now(), seq));
+      } else {
+        item.payload = prepared.payload;
+        value = prepared.next;
         kept.push(item);
-      } catch (error) {
-        item.settle(failed(commandError(error)));
       }
     }
     this.outbox = kept;
-    this.visibleBase = { value: this.committed.value };
-    this.visible =
-      kept.length === 0
-        ? this.committed
-        : Object.freeze({ value, seq: this.committed.seq + kept.length });
+    return value;
+  }
+
+  /** Stops the write-behind timer (nothing is left to flush). */
+  stopFlushTimer(): void {
+    if (this.flushTimer === undefined) return;
+    this.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   failOutbox(error: PersistenceError, committed: false | "unknown"): void {
     const items = this.outbox;
     this.outbox = [];
     this.visibleBase = undefined;
+    this.stopFlushTimer();
     for (const item of items) item.settle(failed(error, committed));
     // Memory stays as it was shown; `visible` keeps the unsaved changes.
   }
@@ -238,8 +269,8 @@ export class StoreCore<S, Op> {
     });
   }
 
-  emptyResult(m: Member, groupStart: number): CommitSucceeded {
-    const seq = this.committed.seq;
+  /** The result of a change with no ops; `seq` is the seq its state included. */
+  emptyResult(m: Member, groupStart: number, seq = this.committed.seq): CommitSucceeded {
     return this.success(
       seq,
       this.journal.state.durableSeq >= seq,
@@ -254,8 +285,9 @@ export class StoreCore<S, Op> {
 
 /** A result for a change with no ops, committed at the current seq. */
 export function noOpResult<S, Op>(core: StoreCore<S, Op>, at: number): CommitSucceeded {
-  return core.emptyResult(
-    { settle: () => undefined, at, commandMs: 0, record: -1, before: 0 },
-    core.clock.now(),
-  );
+  return core.emptyResult(noOpMember(at), core.clock.now());
+}
+
+function noOpMember(at: number): Member {
+  return { settle: () => undefined, at, commandMs: 0, record: -1, before: 0 };
 }

@@ -29,18 +29,24 @@ export function mutate<S, Op>(
   const { settle, settled } = pendingResult();
   core.outbox.push({
     reason: String(reason),
-    ops: prepared.ops,
+    command,
     payload: prepared.payload,
     at: core.clock.now(),
     settle,
   });
   core.visible = Object.freeze({ value: prepared.next, seq: core.visible.seq + 1 });
-  core.emit({ type: "mutated", seq: core.visible.seq });
+  // The seq it is journaled at when the writes before it succeed: after the committed records,
+  // those of a group being written, and the unsaved batches before it.
+  const seq = core.committed.seq + core.inFlightRecords + core.outbox.length;
+  core.emit({ type: "mutated", seq });
   scheduleFlush(core, false);
-  return { seq: core.visible.seq, settled };
+  return { seq, settled };
 }
 
-/** (Re)arms the flush timer; after a failure it backs off exponentially up to `maxDelayMs`. */
+/**
+ * (Re)arms the flush timer, which keeps the process alive; after a failure it backs off
+ * exponentially up to `maxDelayMs`.
+ */
 export function scheduleFlush<S, Op>(core: StoreCore<S, Op>, afterFailure: boolean): void {
   if (core.closing !== undefined || core.closed) return;
   const { clock } = core;
@@ -59,5 +65,6 @@ export function scheduleFlush<S, Op>(core: StoreCore<S, Op>, afterFailure: boole
     core.flushTimer = undefined;
     if (core.outbox.length > 0 && core.closing === undefined) core.lane.enqueue({ kind: "flush" });
   }, delay);
-  (core.flushTimer as { unref?: () => void } | undefined)?.unref?.();
+  // Not unref'd: like a writer's pending save, unsaved changes keep the process alive until they
+  // are written (the timer is stopped once the outbox is empty, see StoreCore.stopFlushTimer).
 }
