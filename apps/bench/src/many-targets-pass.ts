@@ -24,6 +24,9 @@ export interface PassTime {
   readonly systemMs: number;
   /** `cpuMs` split into the main thread's and the other threads' (libuv's pool, V8's GC), ms; Linux only. */
   readonly threads?: ThreadCpuUsed | undefined;
+  /** When the clock started and stopped (`performance.now()`), to match other records to the pass. */
+  readonly startMs: number;
+  readonly endMs: number;
 }
 
 /** One writer pass: its times, its most writes in flight, its failures. */
@@ -77,7 +80,8 @@ async function timed<T>(work: () => Promise<T>): Promise<PassTime & { value: T }
   const cpu = process.cpuUsage();
   const start = performance.now();
   const value = await work();
-  const ms = performance.now() - start;
+  const end = performance.now();
+  const ms = end - start;
   const used = process.cpuUsage(cpu);
   const threads = threadCpuSince(threadsBefore, readThreadCpu());
   return {
@@ -85,6 +89,8 @@ async function timed<T>(work: () => Promise<T>): Promise<PassTime & { value: T }
     cpuMs: (used.user + used.system) / 1000,
     systemMs: used.system / 1000,
     threads,
+    startMs: start,
+    endMs: end,
     value,
   };
 }
@@ -117,7 +123,7 @@ export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
     const { sink } = countingSink(fsSink);
     const values = Array.from({ length: count }, (_, i) => payload(i, "sink", bytesPerTarget));
     let next = 0;
-    const { ms, cpuMs, systemMs, threads } = await timed(() =>
+    const { value: _, ...time } = await timed(() =>
       Promise.all(
         Array.from({ length: concurrency }, async () => {
           for (let i = next++; i < count; i = next++) {
@@ -126,7 +132,7 @@ export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
         }),
       ),
     );
-    return { ms, cpuMs, systemMs, threads };
+    return time;
   });
 }
 
@@ -151,21 +157,12 @@ export function writerPass(input: ManyTargetsPassInput): Promise<WriterPass> {
       const value = payload(i, "writer", bytesPerTarget);
       return writer.register(`t-${i}.json`, { snapshot: () => value, codec: bytesCodec });
     });
-    const {
-      ms,
-      cpuMs,
-      systemMs,
-      threads,
-      value: results,
-    } = await timed(() =>
+    const { value: results, ...time } = await timed(() =>
       Promise.all(handles.map((h) => h.request("dirty", { urgency: "immediate" }).settled)),
     );
     await writer.close({ timeoutMs: 60_000 });
     return {
-      ms,
-      cpuMs,
-      systemMs,
-      threads,
+      ...time,
       maxInFlight: counted.maxInFlight(),
       concurrencyOptionAccepted,
       failures: results.filter((r) => !r.ok).length,

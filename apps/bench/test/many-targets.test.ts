@@ -64,6 +64,8 @@ describe("goal 5 rounds", () => {
       ms: 0,
       cpuMs: 0,
       systemMs: 0,
+      startMs: 0,
+      endMs: 0,
       maxInFlight,
       concurrencyOptionAccepted: true,
       failures,
