@@ -15,6 +15,7 @@ export const tsupConfig = definePackageBuild({
     "src/json-decode-profile.ts",
     "src/slice-profile.ts",
     "src/chunk-pool-profile.ts",
+    "src/chunk-pool-encode-profile.ts",
     "src/many-targets-profile.ts",
     "src/store-warm-load.ts",
     "src/replica-memory-profile.ts",
