@@ -28,7 +28,8 @@ describe("openDurableStore: a settled command holds nothing alive", () => {
     expect(store.health()).toMatchObject({ commits: 320 });
     // WeakRef targets stay alive until the current job ends, and the store's queue waits up to
     // two turns for the acknowledged callers to come back before it goes idle.
-    for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 3; turn++)
+      await new Promise<void>((resolve) => setImmediate(resolve));
     collect();
     const alive = (refs: WeakRef<object>[]) => refs.filter((ref) => ref.deref() !== undefined);
     expect(alive(commands).map((ref) => ref.deref())).toEqual([]);
