@@ -17,6 +17,7 @@ export const tsupConfig = definePackageBuild({
     "src/chunk-pool-profile.ts",
     "src/chunk-pool-encode-profile.ts",
     "src/many-targets-profile.ts",
+    "src/many-targets-method-check.ts",
     "src/store-warm-load.ts",
     "src/replica-memory-profile.ts",
   ],
