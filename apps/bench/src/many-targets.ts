@@ -6,6 +6,7 @@ import {
   type PassSession,
   type PassTime,
   sumPassTimes,
+  syncRemovals,
   type WriterPass,
   type WriterSession,
 } from "./many-targets-pass.js";
@@ -180,6 +181,7 @@ async function runRound(
       await writer?.end();
     } finally {
       await sink?.end();
+      await syncRemovals(input.root);
     }
   }
 }
