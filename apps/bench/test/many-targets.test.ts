@@ -8,6 +8,7 @@ import {
   measureManyTargets,
   segmentBounds,
   summarizeManyTargets,
+  warmUpTargets,
   writerFirstIn,
 } from "../src/many-targets.js";
 import { median } from "../src/percentile.js";
@@ -36,6 +37,12 @@ describe("goal 5 rounds", () => {
       [6, 10],
     ]);
     expect(segmentBounds(10, 1, 0)).toEqual([0, 10]);
+  });
+
+  it("warms each side up with 5 % more targets, 50 at least", () => {
+    expect(warmUpTargets(10_000)).toBe(500);
+    expect(warmUpTargets(4_000)).toBe(200);
+    expect(warmUpTargets(10)).toBe(50);
   });
 
   it("alternates the side that goes first from segment to segment and from round to round", () => {
@@ -168,7 +175,8 @@ describe("goal 5 rounds", () => {
       expect(result?.failures).toBe(0);
       // Two rounds, each with a directory of its own per side.
       expect(writes.size).toBe(4);
-      const all = Array.from({ length: 10 }, (_, i) => `t-${i}.json`).sort();
+      // The timed targets and the untimed warm-up ones after them, each once.
+      const all = Array.from({ length: 10 + warmUpTargets(10) }, (_, i) => `t-${i}.json`).sort();
       for (const targets of writes.values()) expect([...targets].sort()).toEqual(all);
       expect(await readdir(root)).toEqual([]);
     } finally {
