@@ -14,7 +14,7 @@ export function goalManyTargets(input: GoalInputs): GoalVerdict {
     const boundOk = m.writerMaxInFlight <= m.concurrency;
     checks.push({
       label: `${m.targets} dirty targets, sink-fs`,
-      measured: `writer ${m.writerTargetsPerSec} targets/s (${m.writerMs} ms) vs the sink alone ${m.sinkTargetsPerSec} targets/s (${m.sinkMs} ms, ${m.concurrency} at a time) = ${m.ratio}×${rateOk ? "" : " ✗"}, medians of ${m.rounds.length} alternating rounds (per round ${m.rounds.map((r) => `${r.ratio}×`).join(", ")}); process CPU per target ${m.writerCpuUsPerTarget} µs through the writer vs ${m.sinkCpuUsPerTarget} µs the sink alone${m.failures ? `, ${m.failures} failed` : ""}`,
+      measured: `writer ${m.writerTargetsPerSec} targets/s (${m.writerMs} ms) vs the sink alone ${m.sinkTargetsPerSec} targets/s (${m.sinkMs} ms, ${m.concurrency} at a time) = ${m.ratio}×${rateOk ? "" : " ✗"}, medians of ${m.rounds.length} alternating rounds${m.segments > 1 ? ` of ${m.segments} alternating segments each` : ""} (per round ${m.rounds.map((r) => `${r.ratio}×`).join(", ")}); process CPU per target ${m.writerCpuUsPerTarget} µs through the writer vs ${m.sinkCpuUsPerTarget} µs the sink alone${m.failures ? `, ${m.failures} failed` : ""}`,
       reached: rateOk,
     });
     checks.push({

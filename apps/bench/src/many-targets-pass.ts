@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Codec, Sink, SinkWriteOptions } from "@snapwrite/core";
@@ -24,6 +24,9 @@ export interface PassTime {
   readonly systemMs: number;
   /** `cpuMs` split into the main thread's and the other threads' (libuv's pool, V8's GC), ms; Linux only. */
   readonly threads?: ThreadCpuUsed | undefined;
+  /** When the clock started and stopped (`performance.now()`), to match other records to the pass. */
+  readonly startMs: number;
+  readonly endMs: number;
 }
 
 /** One writer pass: its times, its most writes in flight, its failures. */
@@ -77,7 +80,8 @@ async function timed<T>(work: () => Promise<T>): Promise<PassTime & { value: T }
   const cpu = process.cpuUsage();
   const start = performance.now();
   const value = await work();
-  const ms = performance.now() - start;
+  const end = performance.now();
+  const ms = end - start;
   const used = process.cpuUsage(cpu);
   const threads = threadCpuSince(threadsBefore, readThreadCpu());
   return {
@@ -85,90 +89,176 @@ async function timed<T>(work: () => Promise<T>): Promise<PassTime & { value: T }
     cpuMs: (used.user + used.system) / 1000,
     systemMs: used.system / 1000,
     threads,
+    startMs: start,
+    endMs: end,
     value,
   };
 }
 
-/** Runs `pass` with a fresh sink-fs sink in a fresh directory, removed afterwards. */
-async function inFreshDir<T>(
+/** The sum of consecutive timed segments of one pass: times added, clock from first to last. */
+export function sumPassTimes(times: readonly PassTime[]): PassTime {
+  const sum = (pick: (t: PassTime) => number): number => times.reduce((a, t) => a + pick(t), 0);
+  const threads = times.every((t) => t.threads !== undefined)
+    ? {
+        main: sum((t) => t.threads?.main ?? 0),
+        mainSystem: sum((t) => t.threads?.mainSystem ?? 0),
+        others: sum((t) => t.threads?.others ?? 0),
+      }
+    : undefined;
+  return {
+    ms: sum((t) => t.ms),
+    cpuMs: sum((t) => t.cpuMs),
+    systemMs: sum((t) => t.systemMs),
+    threads,
+    startMs: times[0]?.startMs ?? 0,
+    endMs: times.at(-1)?.endMs ?? 0,
+  };
+}
+
+/**
+ * One side of a round, set up before any clock starts (a fresh sink-fs sink in a fresh directory;
+ * the payloads built, or the writer's targets registered), then timed segment by segment.
+ */
+export interface PassSession {
+  /** Writes targets `from` to `to` (excluded) and times it. */
+  segment(from: number, to: number): Promise<PassTime>;
+  /** Closes the sink (and writer) and removes the directory, outside any timing. */
+  end(): Promise<void>;
+}
+
+/** The writer's side: also its most writes in flight, its failures, whether it took `concurrency`. */
+export interface WriterSession extends PassSession {
+  readonly concurrencyOptionAccepted: boolean;
+  maxInFlight(): number;
+  failures(): number;
+}
+
+/** A fresh sink-fs sink in a fresh directory; `dispose` closes it and removes the directory. */
+async function freshSink(
   input: ManyTargetsPassInput,
-  pass: (sink: Sink) => Promise<T>,
-): Promise<T> {
+): Promise<{ sink: Sink; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(input.root, "many-targets-"));
-  try {
-    const sink = input.createFsSink({ dir });
+  const sink = input.createFsSink({ dir });
+  const dispose = async (): Promise<void> => {
     try {
-      return await pass(sink);
-    } finally {
       await (sink as { close?: () => Promise<void> }).close?.();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
+  };
+  return { sink, dispose };
+}
+
+/**
+ * The sink alone: `sink.write` of each target of a segment from a pool of `concurrency` callers.
+ * Its sink is wrapped like the writer's (see {@link countingSink}), so the wrapper costs both alike.
+ */
+export async function openSinkSession(input: ManyTargetsPassInput): Promise<PassSession> {
+  const { count, concurrency, bytesPerTarget } = input;
+  const fresh = await freshSink(input);
+  const { sink } = countingSink(fresh.sink);
+  const values = Array.from({ length: count }, (_, i) => payload(i, "sink", bytesPerTarget));
+  return {
+    async segment(from, to) {
+      let next = from;
+      const { value: _, ...time } = await timed(() =>
+        Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            for (let i = next++; i < to; i = next++) {
+              await sink.write(`t-${i}.json`, [values[i] as Uint8Array]);
+            }
+          }),
+        ),
+      );
+      return time;
+    },
+    end: fresh.dispose,
+  };
+}
+
+/**
+ * The writer: one writer (`executor: "inline"`, `concurrency` passed when it accepts it) with every
+ * target registered before any clock starts; a segment requests each of its targets `immediate`
+ * once and is timed until every ticket settled.
+ */
+export async function openWriterSession(input: ManyTargetsPassInput): Promise<WriterSession> {
+  const { count, concurrency, bytesPerTarget, createPersistenceWriter } = input;
+  const fresh = await freshSink(input);
+  const counted = countingSink(fresh.sink);
+  let concurrencyOptionAccepted = true;
+  let writer: ReturnType<typeof createPersistenceWriter>;
+  try {
+    writer = createPersistenceWriter({ sink: counted.sink, executor: "inline", concurrency });
+  } catch {
+    concurrencyOptionAccepted = false;
+    writer = createPersistenceWriter({ sink: counted.sink, executor: "inline" });
+  }
+  const handles = Array.from({ length: count }, (_, i) => {
+    const value = payload(i, "writer", bytesPerTarget);
+    return writer.register(`t-${i}.json`, { snapshot: () => value, codec: bytesCodec });
+  });
+  let failures = 0;
+  return {
+    concurrencyOptionAccepted,
+    maxInFlight: counted.maxInFlight,
+    failures: () => failures,
+    async segment(from, to) {
+      const { value: results, ...time } = await timed(() =>
+        Promise.all(
+          handles.slice(from, to).map((h) => h.request("dirty", { urgency: "immediate" }).settled),
+        ),
+      );
+      failures += results.filter((r) => !r.ok).length;
+      return time;
+    },
+    async end() {
+      try {
+        await writer.close({ timeoutMs: 60_000 });
+      } finally {
+        await fresh.dispose();
+      }
+    },
+  };
+}
+
+/**
+ * Syncs `root` after its pass directories were removed, outside any timing: commits the removal of
+ * thousands of files to the file system's journal now rather than inside the next timed segment,
+ * which (first in the next round) would otherwise pay for it.
+ */
+export async function syncRemovals(root: string): Promise<void> {
+  const handle = await open(root, "r");
+  try {
+    await handle.sync();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await handle.close();
   }
 }
 
-/**
- * The sink alone: `sink.write` for every target from a pool of `concurrency` callers; ms. Its sink
- * is wrapped like the writer's (see {@link countingSink}), so the wrapper costs both passes alike.
- */
-export function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
-  const { count, concurrency, bytesPerTarget } = input;
-  return inFreshDir(input, async (fsSink) => {
-    const { sink } = countingSink(fsSink);
-    const values = Array.from({ length: count }, (_, i) => payload(i, "sink", bytesPerTarget));
-    let next = 0;
-    const { ms, cpuMs, systemMs, threads } = await timed(() =>
-      Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          for (let i = next++; i < count; i = next++) {
-            await sink.write(`t-${i}.json`, [values[i] as Uint8Array]);
-          }
-        }),
-      ),
-    );
-    return { ms, cpuMs, systemMs, threads };
-  });
+/** The sink alone over every target in one timed segment, in its own fresh directory. */
+export async function sinkPass(input: ManyTargetsPassInput): Promise<PassTime> {
+  const session = await openSinkSession(input);
+  try {
+    return await session.segment(0, input.count);
+  } finally {
+    await session.end();
+    await syncRemovals(input.root);
+  }
 }
 
-/**
- * The writer: one writer (`executor: "inline"`, `concurrency` passed when it accepts it), every
- * target registered before the clock starts, then requested `immediate` once; the time until every
- * ticket settled.
- */
-export function writerPass(input: ManyTargetsPassInput): Promise<WriterPass> {
-  const { count, concurrency, bytesPerTarget, createPersistenceWriter } = input;
-  return inFreshDir(input, async (sink) => {
-    const counted = countingSink(sink);
-    let concurrencyOptionAccepted = true;
-    let writer: ReturnType<typeof createPersistenceWriter>;
-    try {
-      writer = createPersistenceWriter({ sink: counted.sink, executor: "inline", concurrency });
-    } catch {
-      concurrencyOptionAccepted = false;
-      writer = createPersistenceWriter({ sink: counted.sink, executor: "inline" });
-    }
-    const handles = Array.from({ length: count }, (_, i) => {
-      const value = payload(i, "writer", bytesPerTarget);
-      return writer.register(`t-${i}.json`, { snapshot: () => value, codec: bytesCodec });
-    });
-    const {
-      ms,
-      cpuMs,
-      systemMs,
-      threads,
-      value: results,
-    } = await timed(() =>
-      Promise.all(handles.map((h) => h.request("dirty", { urgency: "immediate" }).settled)),
-    );
-    await writer.close({ timeoutMs: 60_000 });
+/** The writer over every target in one timed segment, in its own fresh directory. */
+export async function writerPass(input: ManyTargetsPassInput): Promise<WriterPass> {
+  const session = await openWriterSession(input);
+  try {
+    const time = await session.segment(0, input.count);
     return {
-      ms,
-      cpuMs,
-      systemMs,
-      threads,
-      maxInFlight: counted.maxInFlight(),
-      concurrencyOptionAccepted,
-      failures: results.filter((r) => !r.ok).length,
+      ...time,
+      maxInFlight: session.maxInFlight(),
+      concurrencyOptionAccepted: session.concurrencyOptionAccepted,
+      failures: session.failures(),
     };
-  });
+  } finally {
+    await session.end();
+    await syncRemovals(input.root);
+  }
 }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { FsPort } from "@snapwrite/core";
 import { createMemoryFs } from "@snapwrite/testkit";
+import { recordGcs } from "./gc-attribution.js";
 import { createInFlightMeter } from "./in-flight-meter.js";
 import { positiveArg } from "./keyed-bench-store.js";
 import { createCountingFs, type FsCallCounts } from "./many-targets-fs-count.js";
@@ -44,7 +45,12 @@ interface SideRun extends PassTime {
   readonly calls: FsCallCounts | undefined;
   /** Mean `sink.write` calls in flight. */
   readonly inFlight: number;
+  /** Main-thread pause of the garbage collections while the pass's clock ran, ms. */
+  readonly gcMs: number;
 }
+
+/** Lets the GC observer's entries of the pass arrive (they are delivered on a later turn). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function sidesOf(side: string | undefined): readonly Side[] {
   if (side === "both") return ["writer", "sink"];
@@ -82,13 +88,21 @@ async function main(): Promise<void> {
     bytesPerTarget: positiveArg("bytes", args.bytes),
   };
   const runs: Record<Side, SideRun[]> = { writer: [], sink: [] };
+  const gcs = recordGcs();
   const runSide = async (side: Side): Promise<void> => {
     counting?.reset();
     meter.reset();
+    await nextTurn();
+    gcs.take();
     const time: PassTime & { failures?: number } =
       side === "writer" ? await writerPass(input) : await sinkPass(input);
     if (time.failures) throw new Error(`${time.failures} writes failed`);
-    runs[side].push({ ...time, calls: counting?.counts(), inFlight: meter.mean() });
+    await nextTurn();
+    const gcMs = gcs
+      .take()
+      .filter((gc) => gc.startMs >= time.startMs && gc.endMs <= time.endMs)
+      .reduce((sum, gc) => sum + (gc.endMs - gc.startMs), 0);
+    runs[side].push({ ...time, calls: counting?.counts(), inFlight: meter.mean(), gcMs });
   };
   try {
     for (let round = 0; round < rounds; round++) {
@@ -101,7 +115,8 @@ async function main(): Promise<void> {
         const split = run.threads
           ? `, main thread ${Math.round((run.threads.main * 1000) / targets)} (${Math.round((run.threads.mainSystem * 1000) / targets)} system), others ${Math.round((run.threads.others * 1000) / targets)}`
           : "";
-        return `${side} ${Math.round(run.ms)} ms, ${run.inFlight.toFixed(1)} in flight, ${cpuUs} µs CPU/target (${sysUs} system${split})`;
+        const gcUs = Math.round((run.gcMs * 1000) / targets);
+        return `${side} ${Math.round(run.ms)} ms, ${run.inFlight.toFixed(1)} in flight, ${cpuUs} µs CPU/target (${sysUs} system${split}; GC pauses ${gcUs})`;
       });
       process.stdout.write(`round ${round + 1} (${order[0]} first): ${line.join("; ")}\n`);
     }
@@ -113,8 +128,9 @@ async function main(): Promise<void> {
       const mainUs = Math.round(
         (median(runs[side].map((r) => r.threads?.main ?? 0)) * 1000) / targets,
       );
+      const gcUs = Math.round((median(runs[side].map((r) => r.gcMs)) * 1000) / targets);
       process.stdout.write(
-        `${side}: median ${Math.round(ms)} ms = ${rate} targets/s, ${cpuUs} µs CPU/target (${sysUs} system, main thread ${mainUs})\n`,
+        `${side}: median ${Math.round(ms)} ms = ${rate} targets/s, ${cpuUs} µs CPU/target (${sysUs} system, main thread ${mainUs}, GC pauses ${gcUs})\n`,
       );
       const calls = runs[side][0]?.calls;
       if (calls) process.stdout.write(`  fs calls per target: ${perTarget(calls, targets)}\n`);
@@ -127,6 +143,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    gcs.stop();
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -1,17 +1,24 @@
 import { performance } from "node:perf_hooks";
 import {
   type ManyTargetsPassInput,
+  openSinkSession,
+  openWriterSession,
+  type PassSession,
   type PassTime,
-  sinkPass,
+  sumPassTimes,
+  syncRemovals,
   type WriterPass,
-  writerPass,
+  type WriterSession,
 } from "./many-targets-pass.js";
 import { median } from "./percentile.js";
 import type { SnapwriteModules } from "./snapwrite-modules.js";
 
-/** One round of goal 5: a writer pass and a sink pass, back to back, in the order given. */
+/**
+ * One round of goal 5: a writer pass and a sink pass over every target, interleaved in segments
+ * (see {@link measureManyTargets}); each pass's figures are the sums over its segments.
+ */
 export interface ManyTargetsRound {
-  /** Which pass ran first (the order reverses every round). */
+  /** Which pass ran the round's first segment (the order reverses every round, and every segment). */
   readonly first: "writer" | "sink";
   readonly writerMs: number;
   readonly sinkMs: number;
@@ -30,6 +37,8 @@ export interface ManyTargetsResult {
   readonly concurrency: number;
   /** Bytes per target. */
   readonly bytesPerTarget: number;
+  /** Segments each pass of a round is cut into, the two passes' segments alternating. */
+  readonly segments: number;
   /** Every round, in the order run. */
   readonly rounds: readonly ManyTargetsRound[];
   /** Median over the rounds of the sink alone (`sink.write` from a pool of `concurrency` callers), ms. */
@@ -64,11 +73,33 @@ export interface ManyTargetsPlan {
   /** No round starts once this much time went by (and `minRounds` ran). */
   readonly budgetMs: number;
   readonly bytesPerTarget?: number;
+  /**
+   * Segments each pass of a round is cut into (default 1): the passes alternate segment by
+   * segment, so a change in the machine's load lands on both within seconds.
+   */
+  readonly segments?: number;
 }
 
 /** Round `index` (from 0) runs the writer first when even, the sink first when odd. */
 export const firstPassOf = (index: number): "writer" | "sink" =>
   index % 2 === 0 ? "writer" : "sink";
+
+/** Targets `[from, to)` of segment `index` of `segments` over `count` targets (sizes differ by ≤ 1). */
+export function segmentBounds(count: number, segments: number, index: number): [number, number] {
+  return [Math.floor((count * index) / segments), Math.floor((count * (index + 1)) / segments)];
+}
+
+/** Whether the writer runs first in segment `segment` of round `round`: alternating in both. */
+export const writerFirstIn = (round: number, segment: number): boolean =>
+  (firstPassOf(round) === "writer") === (segment % 2 === 0);
+
+/**
+ * Targets each side writes untimed at the start of a round, in the round's order, after setting
+ * up and before its first timed segment: 5 % of `count`, at least 50. In whole passes the side
+ * that went first in a round ran slower in every measurement, as if the first writes after the
+ * set-up paid for it; the warm-up takes that for both sides alike.
+ */
+export const warmUpTargets = (count: number): number => Math.max(50, Math.ceil(count / 20));
 
 /** Whether another round starts after `done` rounds and `elapsedMs`. */
 export function anotherRound(plan: ManyTargetsPlan, done: number, elapsedMs: number): boolean {
@@ -80,7 +111,7 @@ const round2 = (value: number): number => Number(value.toFixed(2));
 
 /** The result from the rounds: medians of each pass's time, rates and the ratio from them. */
 export function summarizeManyTargets(
-  plan: Required<Pick<ManyTargetsPlan, "targets" | "concurrency" | "bytesPerTarget">>,
+  plan: Required<Pick<ManyTargetsPlan, "targets" | "concurrency" | "bytesPerTarget" | "segments">>,
   rounds: readonly ManyTargetsRound[],
   writerPasses: readonly WriterPass[],
 ): ManyTargetsResult {
@@ -92,6 +123,7 @@ export function summarizeManyTargets(
     targets: plan.targets,
     concurrency: plan.concurrency,
     bytesPerTarget: plan.bytesPerTarget,
+    segments: plan.segments,
     rounds,
     sinkMs: Math.round(sinkMs),
     sinkTargetsPerSec: perSec(sinkMs),
@@ -107,10 +139,73 @@ export function summarizeManyTargets(
 }
 
 /**
- * Measures goal 5 over sink-fs (durable) in alternating rounds in this one process: each round runs
- * a writer pass and a sink pass (see many-targets-pass.ts) back to back, the writer first in even
- * rounds and the sink first in odd ones, so drift in the machine's load lands on both; the verdict
- * compares the medians.
+ * One round: both sides set up (the first side first), then their segments alternate, the side
+ * that went first going second in the next segment; both torn down after the last.
+ */
+async function runRound(
+  input: ManyTargetsPassInput,
+  round: number,
+  segments: number,
+): Promise<{ round: ManyTargetsRound; writer: WriterPass }> {
+  const first = firstPassOf(round);
+  // Both sides get as many extra targets, written untimed before the timed segments.
+  const warmUp = warmUpTargets(input.count);
+  const total = { ...input, count: input.count + warmUp };
+  let writer: WriterSession | undefined;
+  let sink: PassSession | undefined;
+  try {
+    if (first === "writer") writer = await openWriterSession(total);
+    sink = await openSinkSession(total);
+    writer ??= await openWriterSession(total);
+    for (const side of first === "writer" ? [writer, sink] : [sink, writer]) {
+      await side.segment(input.count, total.count);
+    }
+    const writerTimes: PassTime[] = [];
+    const sinkTimes: PassTime[] = [];
+    for (let segment = 0; segment < segments; segment++) {
+      const [from, to] = segmentBounds(input.count, segments, segment);
+      if (writerFirstIn(round, segment)) {
+        writerTimes.push(await writer.segment(from, to));
+        sinkTimes.push(await sink.segment(from, to));
+      } else {
+        sinkTimes.push(await sink.segment(from, to));
+        writerTimes.push(await writer.segment(from, to));
+      }
+    }
+    const w = sumPassTimes(writerTimes);
+    const s = sumPassTimes(sinkTimes);
+    return {
+      round: {
+        first,
+        writerMs: Math.round(w.ms),
+        sinkMs: Math.round(s.ms),
+        writerCpuMs: Math.round(w.cpuMs),
+        sinkCpuMs: Math.round(s.cpuMs),
+        ratio: round2(s.ms / w.ms),
+      },
+      writer: {
+        ...w,
+        maxInFlight: writer.maxInFlight(),
+        concurrencyOptionAccepted: writer.concurrencyOptionAccepted,
+        failures: writer.failures(),
+      },
+    };
+  } finally {
+    try {
+      await writer?.end();
+    } finally {
+      await sink?.end();
+      await syncRemovals(input.root);
+    }
+  }
+}
+
+/**
+ * Measures goal 5 over sink-fs (durable) in alternating rounds in this one process: each round
+ * runs a writer pass and a sink pass over every target (see many-targets-pass.ts), cut into
+ * `segments` segments that alternate — the writer first in the even segments of even rounds and
+ * the odd segments of odd rounds — so drift in the machine's load lands on both sides within
+ * seconds rather than a pass apart; the verdict compares the medians of the rounds' times.
  */
 export async function measureManyTargets(
   modules: SnapwriteModules,
@@ -127,32 +222,22 @@ export async function measureManyTargets(
     concurrency: plan.concurrency,
     bytesPerTarget: plan.bytesPerTarget ?? 256,
   };
+  const segments = Math.max(1, Math.min(plan.segments ?? 1, plan.targets));
   const rounds: ManyTargetsRound[] = [];
   const writerPasses: WriterPass[] = [];
   const started = performance.now();
   while (anotherRound(plan, rounds.length, performance.now() - started)) {
-    const first = firstPassOf(rounds.length);
-    let sink: PassTime;
-    let writer: WriterPass;
-    if (first === "writer") {
-      writer = await writerPass(input);
-      sink = await sinkPass(input);
-    } else {
-      sink = await sinkPass(input);
-      writer = await writerPass(input);
-    }
+    const { round, writer } = await runRound(input, rounds.length, segments);
     writerPasses.push(writer);
-    rounds.push({
-      first,
-      writerMs: Math.round(writer.ms),
-      sinkMs: Math.round(sink.ms),
-      writerCpuMs: Math.round(writer.cpuMs),
-      sinkCpuMs: Math.round(sink.cpuMs),
-      ratio: round2(sink.ms / writer.ms),
-    });
+    rounds.push(round);
   }
   return summarizeManyTargets(
-    { targets: input.count, concurrency: input.concurrency, bytesPerTarget: input.bytesPerTarget },
+    {
+      targets: input.count,
+      concurrency: input.concurrency,
+      bytesPerTarget: input.bytesPerTarget,
+      segments,
+    },
     rounds,
     writerPasses,
   );

@@ -137,6 +137,7 @@ describe("goals", () => {
         targets: 10_000,
         concurrency: 16,
         bytesPerTarget: 256,
+        segments: 5,
         rounds: [
           {
             first: "writer",

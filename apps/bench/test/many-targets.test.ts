@@ -6,7 +6,10 @@ import {
   anotherRound,
   firstPassOf,
   measureManyTargets,
+  segmentBounds,
   summarizeManyTargets,
+  warmUpTargets,
+  writerFirstIn,
 } from "../src/many-targets.js";
 import { median } from "../src/percentile.js";
 import { loadSnapwriteModules } from "../src/snapwrite-modules.js";
@@ -24,6 +27,37 @@ describe("goal 5 rounds", () => {
 
   it("reverses the order of the passes every round", () => {
     expect([0, 1, 2, 3].map(firstPassOf)).toEqual(["writer", "sink", "writer", "sink"]);
+  });
+
+  it("cuts the targets into segments that cover each once, sizes differing by one at most", () => {
+    const bounds = [0, 1, 2].map((i) => segmentBounds(10, 3, i));
+    expect(bounds).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 10],
+    ]);
+    expect(segmentBounds(10, 1, 0)).toEqual([0, 10]);
+  });
+
+  it("warms each side up with 5 % more targets, 50 at least", () => {
+    expect(warmUpTargets(10_000)).toBe(500);
+    expect(warmUpTargets(4_000)).toBe(200);
+    expect(warmUpTargets(10)).toBe(50);
+  });
+
+  it("alternates the side that goes first from segment to segment and from round to round", () => {
+    expect([0, 1, 2, 3].map((segment) => writerFirstIn(0, segment))).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect([0, 1, 2, 3].map((segment) => writerFirstIn(1, segment))).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
   });
 
   it("runs the minimum whatever the time, then stops at the budget or the maximum", () => {
@@ -64,12 +98,14 @@ describe("goal 5 rounds", () => {
       ms: 0,
       cpuMs: 0,
       systemMs: 0,
+      startMs: 0,
+      endMs: 0,
       maxInFlight,
       concurrencyOptionAccepted: true,
       failures,
     });
     const result = summarizeManyTargets(
-      { targets: 10_000, concurrency: 16, bytesPerTarget: 256 },
+      { targets: 10_000, concurrency: 16, bytesPerTarget: 256, segments: 5 },
       rounds,
       [pass(16, 0), pass(15, 1), pass(16, 0)],
     );
@@ -101,6 +137,47 @@ describe("goal 5 rounds", () => {
       expect(result?.writerMaxInFlight).toBeGreaterThan(0);
       expect(result?.writerMaxInFlight).toBeLessThanOrEqual(4);
       expect(result?.concurrencyOptionAccepted).toBe(true);
+      expect(await readdir(root)).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("writes every target once per side and round when the passes are cut into segments", async () => {
+    const root = await mkdtemp(join(tmpdir(), "many-targets-test-"));
+    try {
+      const loaded = await loadSnapwriteModules();
+      const createFsSink = loaded.createFsSink;
+      if (!createFsSink) throw new Error("no createFsSink");
+      const writes = new Map<string, string[]>();
+      const modules: typeof loaded = {
+        ...loaded,
+        createFsSink: (options) => {
+          const sink = createFsSink(options);
+          const write = sink.write.bind(sink);
+          const dir = (options as { dir: string }).dir;
+          sink.write = (target, chunks, writeOptions) => {
+            writes.set(dir, [...(writes.get(dir) ?? []), target]);
+            return write(target, chunks, writeOptions);
+          };
+          return sink;
+        },
+      };
+      const result = await measureManyTargets(modules, root, {
+        targets: 10,
+        concurrency: 2,
+        rounds: 2,
+        minRounds: 2,
+        budgetMs: 0,
+        segments: 3,
+      });
+      expect(result?.segments).toBe(3);
+      expect(result?.failures).toBe(0);
+      // Two rounds, each with a directory of its own per side.
+      expect(writes.size).toBe(4);
+      // The timed targets and the untimed warm-up ones after them, each once.
+      const all = Array.from({ length: 10 + warmUpTargets(10) }, (_, i) => `t-${i}.json`).sort();
+      for (const targets of writes.values()) expect([...targets].sort()).toEqual(all);
       expect(await readdir(root)).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });

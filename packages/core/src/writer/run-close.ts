@@ -88,7 +88,7 @@ function stopAtDeadline(host: WriterHost): void {
   host.deferDeliveries();
   // No stage on purpose: a sink that rethrows the reason reports the stage it was in.
   const reason = new PersistenceError("ERR_ABORTED", "write aborted: close() deadline passed");
-  for (const controller of [...host.running]) controller.abort(reason);
+  host.signals.abortRunning(reason);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Executor } from "../attempt/executors.js";
 import type { Clock } from "../contracts/clock.js";
 import type { TargetId } from "../contracts/target.js";
 import type { WriteResult } from "../contracts/write-result.js";
+import { AttemptSignals } from "./attempt-signals.js";
 import type { RetryPolicy } from "./backoff.js";
 import { isFunction, type ResolvedWriterOptions } from "./resolve-options.js";
 import type { SchedulerHost } from "./scheduler/scheduler-host.js";
@@ -24,8 +25,8 @@ export class WriterHost implements SchedulerHost {
   readonly retry: RetryPolicy;
   readonly random: () => number;
   readonly limiter: WriteLimiter;
-  /** The abort controllers of the attempts running now, which the close deadline aborts. */
-  readonly running = new Set<AbortController>();
+  /** The abort signals of the attempts, which the close deadline aborts. */
+  readonly signals = new AttemptSignals();
   /** Set once `close()` began. */
   closing = false;
   listenerCount = 0;

@@ -183,10 +183,9 @@ export class CoalescingScheduler {
     this.immediatePending = false;
     const attempt = this.outcomes.failedAttempts + 1;
     this.telemetry.recordStart(attempt);
-    const flight = createFlight(generation, batch, reasons, attempt);
+    const flight = createFlight(generation, batch, reasons, attempt, host.signals.take());
     // Set before snapshot() runs, so a request made from inside snapshot() waits for this write.
     this.flight = flight;
-    host.running.add(flight.controller);
     if (host.listenerCount > 0) host.emit("write-started", target, generation, undefined);
     flight.done = run({ target, generation, attempt, signal: flight.controller.signal }).then(
       (outcome) => this.finish(flight, outcome),
@@ -196,7 +195,7 @@ export class CoalescingScheduler {
   private finish(flight: Flight, outcome: WriteAttemptOutcome): WriteResult {
     const host = this.host;
     host.limiter.release();
-    host.running.delete(flight.controller);
+    host.signals.done(flight.controller);
     if (this.flight === flight) this.flight = undefined;
     const newerPending = this.pendingGeneration > flight.generation;
     const result = this.outcomes.record(flight, outcome, newerPending, this.immediatePending);

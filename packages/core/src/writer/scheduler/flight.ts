@@ -16,18 +16,22 @@ export interface Flight {
   readonly requests: number;
   readonly reasons: readonly string[];
   readonly attempt: number;
-  /** Aborted by the close deadline. */
+  /** Aborted by the close deadline (shared with a few attempts started next to it, see AttemptSignals). */
   readonly controller: AbortController;
   /** Resolves with the attempt's result once the scheduler recorded it. */
   done: Promise<WriteResult>;
 }
 
-/** A new flight of attempt number `attempt`, covering `generation` and the tickets of `batch`. */
+/**
+ * A new flight of attempt number `attempt`, covering `generation` and the tickets of `batch`,
+ * aborted through `controller`.
+ */
 export function createFlight(
   generation: number,
   batch: TicketBatch | undefined,
   reasons: readonly string[],
   attempt: number,
+  controller: AbortController,
 ): Flight {
   return {
     generation,
@@ -35,7 +39,7 @@ export function createFlight(
     requests: batch === undefined ? 0 : batch.count,
     reasons,
     attempt,
-    controller: new AbortController(),
+    controller,
     // Set by the scheduler right after the attempt started.
     done: undefined as unknown as Promise<WriteResult>,
   };

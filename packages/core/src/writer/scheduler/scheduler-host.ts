@@ -3,6 +3,7 @@ import type { WriteAttemptOutcome } from "../../attempt/write-attempt.js";
 import type { Clock } from "../../contracts/clock.js";
 import type { TargetId } from "../../contracts/target.js";
 import type { WriteResult } from "../../contracts/write-result.js";
+import type { AttemptSignals } from "../attempt-signals.js";
 import type { RetryPolicy } from "../backoff.js";
 import type { WriteLimiter } from "../write-limiter.js";
 import type { PersistenceEventType } from "../writer-event.js";
@@ -15,8 +16,8 @@ export interface SchedulerHost {
   readonly random: () => number;
   /** Bounds the write attempts running at once, over every target of the writer. */
   readonly limiter: WriteLimiter;
-  /** The abort controllers of the attempts running now, which the close deadline aborts. */
-  readonly running: Set<AbortController>;
+  /** The abort signals of the attempts, which the close deadline aborts. */
+  readonly signals: AttemptSignals;
   /** Set once `close()` began. */
   readonly closing: boolean;
   /** Number of subscribed listeners; events are only built when there are some. */
