@@ -24,6 +24,8 @@ async function reloadFromFiles<S, Op>(
   reason: string,
 ): Promise<StoreLoadReport> {
   await core.compacting?.catch(() => undefined);
+  // Loading repairs files (a torn tail is cut): not ours to touch once another holds the lock.
+  if (core.lockLost !== undefined && core.readOnlyError !== undefined) throw core.readOnlyError;
   core.counters.reloads++;
   core.lastReloadReason = reason;
   await core.journal.close();
