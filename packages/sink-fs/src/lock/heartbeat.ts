@@ -32,7 +32,8 @@ export interface HeldTargetLock {
    * holder's record was confirmed in place less than `staleMs / 2` ago on the monotonic clock,
    * else after refreshing and reading back the record (a freeze or a late heartbeat). Rejects with
    * the `lost` error (`ERR_LOCKED`, `details.reason: "lost"`) when the lock was broken, with
-   * `ERR_LOCKED` `details.reason: "unconfirmed"` when the read-back came too late to vouch for it,
+   * `ERR_LOCKED` `details.reason: "unconfirmed"` when a breaker's live claim is on it or the
+   * read-back came too late to vouch for it,
    * and with the mapped I/O error when the lock file cannot be read.
    */
   assertHeld(): Promise<void>;
@@ -177,7 +178,7 @@ export function holdLock(
     }
     throw new PersistenceError(
       "ERR_LOCKED",
-      `could not confirm the lock of ${JSON.stringify(target)} in time: its record was read back more than ${settings.staleMs * VOUCH_SHARE} ms after it was written`,
+      `could not confirm the lock of ${JSON.stringify(target)}: a break of it is under way, or its record was read back more than ${settings.staleMs * VOUCH_SHARE} ms after it was written`,
       { stage: "lock", target, details: { reason: "unconfirmed", lockPath: path } },
     );
   };
