@@ -1,4 +1,4 @@
-import type { FsPort } from "@snapwrite/core";
+import { type FsPort, isPersistenceError } from "@snapwrite/core";
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { lockFile } from "@snapwrite/sink-fs";
 
@@ -6,6 +6,23 @@ import { lockFile } from "@snapwrite/sink-fs";
 export interface HeldLock {
   /** Releases the lock; idempotent. */
   release(): Promise<void>;
+  /**
+   * Aborted when the lock was broken under its holder (it missed its heartbeats for `staleMs`,
+   * e.g. while frozen); its reason is an `ERR_LOCKED` error with `details.reason: "lost"`.
+   * Optional: a lock without it is never known to be lost.
+   */
+  readonly lost?: AbortSignal | undefined;
+  /**
+   * Awaited right before each write: resolves while the lock is still this holder's, rejects with
+   * `ERR_LOCKED` (`details.reason: "lost"` once it was broken, `"unconfirmed"` when it could not be
+   * confirmed in time). Optional: a lock without it is trusted.
+   */
+  assertHeld?(): Promise<void>;
+}
+
+/** Whether `error` says that a lock was broken under its holder. */
+export function isLockLost(error: unknown): boolean {
+  return isPersistenceError(error, "ERR_LOCKED") && error.details?.reason === "lost";
 }
 
 /** What the journal and the append log need from a lock: exclusive ownership of a path. */
@@ -34,6 +51,8 @@ const LOCK_OPTION_KEYS = ["fs", "waitMs", "staleMs"] satisfies (keyof ExclusiveF
  * The `lockFile` of `@snapwrite/sink-fs` as a {@link JournalLock}: the lock file `.<name>.lock`
  * next to the guarded path, with its owner record in place, excluding other processes and other
  * worker threads of this one; a dead owner's lock is broken at once, a stale one after `staleMs`.
+ * Its held lock reports a loss (`lost`) and checks itself before writes (`assertHeld`, see
+ * sink-fs `FileLock.assertHeld`).
  */
 export function createExclusiveFileLock(options: ExclusiveFileLockOptions = {}): JournalLock {
   assertKnownOptions("createExclusiveFileLock", options, LOCK_OPTION_KEYS);
@@ -42,7 +61,11 @@ export function createExclusiveFileLock(options: ExclusiveFileLockOptions = {}):
   return {
     async acquire(path, signal) {
       const lock = await lockFile(path, { fs: options.fs, waitMs, staleMs, signal });
-      return { release: () => lock.release() };
+      return {
+        release: () => lock.release(),
+        lost: lock.lost,
+        assertHeld: () => lock.assertHeld(),
+      };
     },
   };
 }

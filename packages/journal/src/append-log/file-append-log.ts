@@ -5,6 +5,7 @@ import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-
 import { LogState, type Pending } from "./log-state.js";
 import { sweepRepairTemps } from "./repair-temps.js";
 import { rotateNow } from "./rotation.js";
+import { watchSessionLoss } from "./session-lock.js";
 import { writeBatch } from "./write-batch.js";
 
 function closedError(): PersistenceError {
@@ -23,7 +24,10 @@ export class FileAppendLog extends LogState implements AppendLog {
 
   async open(): Promise<void> {
     await ensureDir(this.fs, this.files.dir);
-    if (this.lockMode === "session") this.session = await this.locker.acquire(this.lockPath);
+    if (this.lockMode === "session") {
+      this.session = await this.locker.acquire(this.lockPath);
+      watchSessionLoss(this);
+    }
     // Repair a torn tail at open, before any append can be glued to it.
     try {
       await this.withLock(async () => {

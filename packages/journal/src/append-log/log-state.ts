@@ -1,4 +1,4 @@
-import type { Clock, FsFileHandle, FsPort } from "@snapwrite/core";
+import type { Clock, FsFileHandle, FsPort, PersistenceError } from "@snapwrite/core";
 import { systemClock } from "@snapwrite/core";
 import { defaultFs } from "../journal-fs.js";
 import { createExclusiveFileLock, type HeldLock, type JournalLock } from "../lock-adapter.js";
@@ -13,6 +13,7 @@ import type {
 import { type LogFiles, logFiles } from "./log-files.js";
 import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
 import { checkMaxRecordBytes } from "./log-options.js";
+import { assertSessionHeld } from "./session-lock.js";
 
 /** An append waiting in the log's queue. */
 export interface Pending {
@@ -54,6 +55,8 @@ export class LogState {
   active: Active | undefined;
   dirty = false;
   session: HeldLock | undefined;
+  /** Why the session lock is no longer ours, once it was broken under this log. */
+  lockLost: PersistenceError | undefined;
   closing: Promise<AppendLogCloseReport> | undefined;
   appended = 0;
   readonly repairs: AppendLogRepair[] = [];
@@ -100,8 +103,12 @@ export class LogState {
       .padStart(6, "0");
   }
 
-  /** Runs `work` under the lock when the log locks around every append batch. */
+  /**
+   * Runs `work` under the lock when the log locks around every append batch; under a session lock,
+   * only once the lock is confirmed still ours (see `assertSessionHeld`).
+   */
   async withLock<V>(work: () => Promise<V>): Promise<V> {
+    if (this.lockMode === "session") await assertSessionHeld(this);
     const held = this.lockMode === "append" ? await this.locker.acquire(this.lockPath) : undefined;
     try {
       return await work();

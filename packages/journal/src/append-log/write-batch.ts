@@ -4,6 +4,7 @@ import { writeAllAt } from "../journal-fs.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
+import { sessionLostDuringWrite } from "./session-lock.js";
 
 const MAX_BATCH_RECORDS = 4096;
 
@@ -105,6 +106,11 @@ async function writeEncoded(log: LogState, batch: Pending[], active: Active): Pr
   }
   log.active = { ...active, size: at + total, nextSeq: active.nextSeq + accepted.length };
   log.appended += accepted.length;
+  const lost = log.session === undefined ? undefined : await sessionLostDuringWrite(log);
+  if (lost !== undefined) {
+    for (const a of accepted) a.pending.reject(lost);
+    return;
+  }
   const durable = log.durability === "append";
   for (const a of accepted) {
     a.pending.resolve({

@@ -10,6 +10,7 @@ import type {
   JournalState,
 } from "../journal-types.js";
 import { RECORD_HEADER_BYTES } from "../segment-format.js";
+import { watchLockLoss } from "./lock-guard.js";
 import { extendWindow } from "./preallocate.js";
 import { recover } from "./recover.js";
 import { removeSegmentsThrough, rollNow, syncNow } from "./seal-and-roll.js";
@@ -70,6 +71,7 @@ export class JournalWriter extends WriterState implements Journal {
       await this.lock?.release().catch(() => undefined);
       throw error;
     }
+    watchLockLoss(this);
     if (typeof this.durability === "object") this.armTimer();
   }
 

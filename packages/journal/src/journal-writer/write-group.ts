@@ -2,6 +2,7 @@ import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { writeAllAt } from "../journal-fs.js";
 import { encodeRecordInto, groupRecordFlags } from "../segment-format.js";
+import { lockKeptThrough, lockStillHeld } from "./lock-guard.js";
 import { seal } from "./seal-and-roll.js";
 import {
   type Pending,
@@ -107,9 +108,11 @@ function acknowledge(
 /**
  * Writes one group with a single `writev` (and, under `"commit"`, one `fdatasync`, unless the
  * segment was opened with `O_DSYNC`: then the `writev` returns once its data is durable), then
- * resolves its appends; a write or sync error seals the segment and fails the group.
+ * resolves its appends; a write or sync error seals the segment and fails the group. A lock that
+ * is no longer ours fails the group unwritten (see `lockStillHeld`).
  */
 export async function writeGroup(w: WriterState, group: Pending[]): Promise<void> {
+  if (w.lock?.assertHeld !== undefined && !(await lockStillHeld(w, group))) return;
   const handle = w.handle as FsFileHandle;
   const firstSeq = w.lastSeq + 1;
   const start = w.position;
@@ -141,6 +144,7 @@ export async function writeGroup(w: WriterState, group: Pending[]): Promise<void
   for (const p of group) records += recordCount(p);
   w.lastSeq = firstSeq + records - 1;
   if (commit) w.durableSeq = w.lastSeq;
+  if (w.lock?.assertHeld !== undefined && !(await lockKeptThrough(w, group))) return;
   acknowledge(group, firstSeq, commit, w.file, start);
   if (commit) w.emit({ type: "durable", seq: w.durableSeq });
 }

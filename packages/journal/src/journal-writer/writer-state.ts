@@ -13,7 +13,7 @@ import type {
   JournalState,
   OpenJournalOptions,
 } from "../journal-types.js";
-import type { HeldLock } from "../lock-adapter.js";
+import { type HeldLock, isLockLost } from "../lock-adapter.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
   RECORD_HEADER_BYTES,
@@ -203,6 +203,18 @@ export class WriterState {
   }
 
   readOnlyFailure(): PersistenceError {
+    if (isLockLost(this.readOnlyError)) {
+      return new PersistenceError(
+        "ERR_LOCKED",
+        "journal is read-only: its lock was lost; reopen it",
+        {
+          stage: "lock",
+          target: this.file,
+          cause: this.readOnlyError,
+          details: { reason: "lost", readOnly: true, committed: false },
+        },
+      );
+    }
     return new PersistenceError(
       "ERR_IO",
       "journal is read-only after a failure it could not seal; reopen it",

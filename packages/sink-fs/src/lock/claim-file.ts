@@ -85,6 +85,27 @@ export async function claimBreak(
 }
 
 /**
+ * Whether a live claim on the lock `key` at `path` exists: someone is breaking or releasing it
+ * right now. Claims whose creator is gone, or older than `staleMs`, are abandoned and do not count.
+ */
+export async function claimsOn(
+  runtime: FsSinkRuntime,
+  path: string,
+  key: string,
+  staleMs: number,
+): Promise<boolean> {
+  for (let n = 0; n < MAX_CLAIMS; n += 1) {
+    const claim = await observe(runtime, claimPath(path, key, n)).catch(
+      () => "unreadable" as const,
+    );
+    // An unreadable claim proves nothing: count it, as a breaker would wait for it.
+    if (claim === "unreadable") return true;
+    if (claim !== undefined && staleReason(runtime, claim, staleMs) === undefined) return true;
+  }
+  return false;
+}
+
+/**
  * Creates the claim file `path` holding `record`, the way a lock file is created: the record goes
  * into a private temp file that is hard-linked into place, so a claimant killed half-way never
  * leaves an empty claim that would hold every breaker off for {@link UNOWNED_LOCK_GRACE_MS}

@@ -41,6 +41,16 @@ export interface FileLock extends AsyncDisposable {
    * `reason` is an `ERR_LOCKED` `PersistenceError` with `details.reason: "lost"`.
    */
   readonly lost: AbortSignal;
+  /**
+   * Call right before each write the lock guards. Resolves at once (no I/O) while this holder's
+   * record was confirmed in place less than `staleMs / 2` ago on the monotonic clock; after a
+   * longer gap (the process was frozen, the event loop stalled) it first refreshes the record and
+   * reads it back. Rejects with `lost`'s error (`ERR_LOCKED`, `details.reason: "lost"`) when the
+   * lock was broken meanwhile, with `ERR_LOCKED` `details.reason: "unconfirmed"` when it could not
+   * be confirmed in time, or with the I/O error reading the lock file. A freeze between this check
+   * and the write it guards stays possible: only OS-level locks could close that window.
+   */
+  assertHeld(): Promise<void>;
   /** Removes the lock file if it is still this lock's. Never rejects; idempotent. */
   release(): Promise<void>;
   /** Same as {@link FileLock.release}, for `await using`. */
@@ -88,6 +98,7 @@ export async function lockFile(path: string, options: LockFileOptions = {}): Pro
     path: absolute,
     lockPath,
     lost: held.lost,
+    assertHeld: () => held.assertHeld(),
     release: () => held.release(),
     [Symbol.asyncDispose]: () => held.release(),
   };

@@ -4,6 +4,7 @@ import type { StoreCompactReport } from "../durable-store-types.js";
 import { snapshotSource } from "../store-replica.js";
 import { closedError } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
+import { storeLockRefusal } from "./store-lock.js";
 
 /** Starts a compaction, or joins the one running. */
 export function compact<S, Op>(
@@ -29,6 +30,9 @@ async function compactNow<S, Op>(
 ): Promise<StoreCompactReport> {
   await core.reloading?.catch(() => undefined);
   if (core.readOnlyError !== undefined) throw core.readOnlyError;
+  // A snapshot and the segments it prunes are not ours to write once another holds the lock.
+  const refused = await storeLockRefusal(core);
+  if (refused !== undefined) throw refused;
   const root = core.committed;
   const bytesAtStart = core.bytesSinceSnapshot;
   try {

@@ -4,6 +4,7 @@ import { maybeAutoCompact } from "./compaction.js";
 import { failed, type OutboxItem, RECORD_OVERHEAD } from "./entries.js";
 import { type ExternalChange, type GroupBuilder, startGroup, takeCommands } from "./form-group.js";
 import type { StoreCore } from "./store-core.js";
+import { storeLockLostDuringWrite, storeLockRefusal } from "./store-lock.js";
 import { scheduleFlush } from "./write-behind.js";
 
 /** How the group's journal append ended. */
@@ -11,15 +12,24 @@ type Appended =
   | { readonly ok: true; readonly firstSeq: number; readonly durable: boolean }
   | { readonly ok: false; readonly reason: unknown };
 
-/** Appends the group's records with one journal group append: all are written, or none. */
-function appendAll<S, Op>(
+/**
+ * Appends the group's records with one journal group append: all are written, or none; none when
+ * the store's lock is no longer ours. A lock found lost right after the append was lost during it
+ * (see `storeLockLostDuringWrite`): the group then fails with `committed: "unknown"`.
+ */
+async function appendAll<S, Op>(
   core: StoreCore<S, Op>,
   records: readonly Uint8Array[],
 ): Promise<Appended> {
-  return core.journal.appendGroup(records).then(
+  const refused = await storeLockRefusal(core);
+  if (refused !== undefined) return { ok: false, reason: refused };
+  const appended: Appended = await core.journal.appendGroup(records).then(
     (r) => ({ ok: true, firstSeq: r.firstSeq, durable: r.durable }),
     (reason: unknown) => ({ ok: false, reason }),
   );
+  if (!appended.ok || core.heldLock?.assertHeld === undefined) return appended;
+  const lost = await storeLockLostDuringWrite(core);
+  return lost === undefined ? appended : { ok: false, reason: lost };
 }
 
 interface Timings {

@@ -26,6 +26,8 @@ async function reloadFromFiles<S, Op>(
   // The changes unsaved now are replaced; those made while it loads run on the loaded state.
   const replaced = core.outbox.length;
   await core.compacting?.catch(() => undefined);
+  // Loading repairs files (a torn tail is cut): not ours to touch once another holds the lock.
+  if (core.lockLost !== undefined && core.readOnlyError !== undefined) throw core.readOnlyError;
   core.counters.reloads++;
   core.lastReloadReason = reason;
   await core.journal.close();

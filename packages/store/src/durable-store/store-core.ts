@@ -70,6 +70,8 @@ export class StoreCore<S, Op> {
   flushFailures = 0;
   readonly listeners = new Set<(event: StoreEvent) => void>();
   readOnlyError: PersistenceError | undefined;
+  /** Why the `lock` option's lock is no longer ours, once it was broken under this store. */
+  lockLost: PersistenceError | undefined;
   closed = false;
   closing: Promise<StoreCloseReport> | undefined;
   compacting: Promise<StoreCompactReport> | undefined;
@@ -127,6 +129,28 @@ export class StoreCore<S, Op> {
       "ERR_READ_ONLY",
       `the store is read-only after a failure whose outcome is unknown: ${cause.message}; reload or reopen it`,
       { cause, details: { code: cause.code } },
+    );
+    this.lastError = cause;
+    this.emit({ type: "read-only", error: this.readOnlyError });
+  }
+
+  /**
+   * Enters read-only mode because the `lock` option's lock was broken under this store (it was
+   * frozen past `staleMs`): another process may be writing the journal now. New changes are
+   * refused with `ERR_LOCKED` (`details.reason: "lost"`); a reload keeps refusing them.
+   */
+  enterLockLost(cause: PersistenceError): void {
+    if (this.lockLost !== undefined) return;
+    this.lockLost = cause;
+    this.readOnlyError = new PersistenceError(
+      "ERR_LOCKED",
+      `the store is read-only: its lock was lost (${cause.message}); close it and reopen`,
+      {
+        stage: "lock",
+        target: this.options.dir,
+        cause,
+        details: { ...cause.details, reason: "lost", readOnly: true },
+      },
     );
     this.lastError = cause;
     this.emit({ type: "read-only", error: this.readOnlyError });

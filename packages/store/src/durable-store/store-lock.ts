@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { toPersistenceError } from "@snapwrite/core";
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { isLockLost } from "@snapwrite/journal";
 import type { StoreCore } from "./store-core.js";
 
 /**
@@ -25,10 +26,75 @@ export async function acquireStoreLock<S, Op>(core: StoreCore<S, Op>): Promise<v
       released ??= held.release().catch(() => undefined);
       return released;
     },
+    lost: held.lost,
+    assertHeld: held.assertHeld?.bind(held),
   };
+  const lost = held.lost;
+  if (lost === undefined) return;
+  if (lost.aborted) core.enterLockLost(lockError(lost.reason, dir));
+  else
+    lost.addEventListener("abort", () => core.enterLockLost(lockError(lost.reason, dir)), {
+      once: true,
+    });
+}
+
+function lockError(error: unknown, dir: string): PersistenceError {
+  return toPersistenceError(error, { stage: "lock", target: dir });
+}
+
+/**
+ * Right before a group is appended: resolves `undefined` while the `lock` option's lock is still
+ * ours (see `HeldLock.assertHeld`), else the error failing the group unwritten (`committed:
+ * false`); a lost lock turns the store read-only first, so nothing more is appended.
+ */
+export async function storeLockRefusal<S, Op>(
+  core: StoreCore<S, Op>,
+): Promise<PersistenceError | undefined> {
+  const held = core.heldLock;
+  if (held?.assertHeld === undefined) return undefined;
+  try {
+    await held.assertHeld();
+    return undefined;
+  } catch (error) {
+    const cause = lockError(error, core.options.dir);
+    if (isLockLost(cause)) core.enterLockLost(cause);
+    return new PersistenceError(cause.code, `commit refused: ${cause.message}`, {
+      stage: "lock",
+      target: core.options.dir,
+      cause,
+      details: { ...cause.details, committed: false },
+    });
+  }
 }
 
 /** Releases the lock taken by {@link acquireStoreLock}, if any; never rejects. */
 export async function releaseStoreLock<S, Op>(core: StoreCore<S, Op>): Promise<void> {
   await core.heldLock?.release();
+}
+
+/**
+ * After a group was appended, before it is published: the error failing it (`committed:
+ * "unknown"`) when the lock turns out lost now — the store was frozen between
+ * {@link storeLockRefusal} and the write, which may have landed over another holder's records, the
+ * window no file lock closes. Costs no I/O unless the append took long enough for the lock to need
+ * a confirmation.
+ */
+export async function storeLockLostDuringWrite<S, Op>(
+  core: StoreCore<S, Op>,
+): Promise<PersistenceError | undefined> {
+  try {
+    await core.heldLock?.assertHeld?.();
+    return undefined;
+  } catch (error) {
+    const cause = lockError(error, core.options.dir);
+    // Not known to be lost (unreadable, unconfirmed): the written group stands.
+    if (!isLockLost(cause)) return undefined;
+    core.enterLockLost(cause);
+    return new PersistenceError(cause.code, `commit outlived its lock: ${cause.message}`, {
+      stage: "lock",
+      target: core.options.dir,
+      cause,
+      details: { ...cause.details, committed: "unknown" },
+    });
+  }
 }

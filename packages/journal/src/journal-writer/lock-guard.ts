@@ -1,0 +1,75 @@
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { isLockLost } from "../lock-adapter.js";
+import type { Pending, WriterState } from "./writer-state.js";
+
+/** The error of a group the lock could not vouch for: unwritten (`false`), or written too late. */
+function refusedByLock(
+  w: WriterState,
+  cause: PersistenceError,
+  committed: false | "unknown",
+): PersistenceError {
+  const what = committed === false ? "journal write refused" : "journal write outlived its lock";
+  return new PersistenceError(cause.code, `${what}: ${cause.message}`, {
+    stage: "lock",
+    target: w.file,
+    cause,
+    details: { ...cause.details, committed },
+  });
+}
+
+/**
+ * Right before a group is written: resolves `true` while the journal's lock is still ours (see
+ * `HeldLock.assertHeld`), else rejects the group's appends (`committed: false`) and resolves
+ * `false`; a lost lock turns the journal read-only, so nothing more is appended.
+ */
+export async function lockStillHeld(w: WriterState, group: readonly Pending[]): Promise<boolean> {
+  const lock = w.lock;
+  if (lock?.assertHeld === undefined) return true;
+  try {
+    await lock.assertHeld();
+    return true;
+  } catch (error) {
+    const cause = toPersistenceError(error, { stage: "lock", target: w.file });
+    if (isLockLost(cause)) w.enterReadOnly(cause);
+    const failure = refusedByLock(w, cause, false);
+    for (const p of group) p.reject(failure);
+    return false;
+  }
+}
+
+/**
+ * After a group was written, before it is acknowledged: a lock found lost now was lost during the
+ * write (a freeze between {@link lockStillHeld} and the write, the window no file lock closes), so
+ * the group may have landed over another holder's records. It is rejected (`committed: "unknown"`)
+ * and the journal turns read-only; resolves whether the group stands. Costs no I/O unless the
+ * write took long enough for the lock to need a confirmation.
+ */
+export async function lockKeptThrough(w: WriterState, group: readonly Pending[]): Promise<boolean> {
+  const lock = w.lock;
+  if (lock?.assertHeld === undefined) return true;
+  try {
+    await lock.assertHeld();
+    return true;
+  } catch (error) {
+    const cause = toPersistenceError(error, { stage: "lock", target: w.file });
+    // Not known to be lost (unreadable, unconfirmed): the written group stands.
+    if (!isLockLost(cause)) return true;
+    w.enterReadOnly(cause);
+    const failure = refusedByLock(w, cause, "unknown");
+    for (const p of group) p.reject(failure);
+    return false;
+  }
+}
+
+/** Turns the journal read-only as soon as its lock's heartbeat finds the lock broken. */
+export function watchLockLoss(w: WriterState): void {
+  const lost = w.lock?.lost;
+  if (lost === undefined) return;
+  const onLost = (): void => {
+    if (w.readOnlyError === undefined && w.mode !== "closed") {
+      w.enterReadOnly(toPersistenceError(lost.reason, { stage: "lock", target: w.file }));
+    }
+  };
+  if (lost.aborted) onLost();
+  else lost.addEventListener("abort", onLost, { once: true });
+}

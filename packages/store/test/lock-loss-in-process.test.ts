@@ -1,0 +1,101 @@
+import { PersistenceError } from "@snapwrite/core";
+import type { HeldLock, JournalLock } from "@snapwrite/journal";
+import { createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { add, openCounters } from "./counters.js";
+
+/** A lock whose holder is told it lost the lock when the test says so (before or during a write). */
+function controlledLock(): {
+  lock: JournalLock;
+  loseNow(): void;
+  loseAtNextCheck(): void;
+  loseDuringNextWrite(): void;
+} {
+  const lost = new AbortController();
+  let checks = 0;
+  let loseAtCheck = Number.POSITIVE_INFINITY;
+  const error = () =>
+    new PersistenceError("ERR_LOCKED", "lost the lock", {
+      stage: "lock",
+      details: { reason: "lost" },
+    });
+  const held: HeldLock = {
+    release: async () => undefined,
+    lost: lost.signal,
+    async assertHeld() {
+      checks += 1;
+      if (checks >= loseAtCheck && !lost.signal.aborted) lost.abort(error());
+      if (lost.signal.aborted) throw lost.signal.reason;
+    },
+  };
+  return {
+    lock: { acquire: async () => held },
+    loseNow: () => lost.abort(error()),
+    loseAtNextCheck: () => {
+      loseAtCheck = checks + 1;
+    },
+    // The check before the next group passes; the one right after its append finds the lock lost.
+    loseDuringNextWrite: () => {
+      loseAtCheck = checks + 2;
+    },
+  };
+}
+
+const LOST_AND_READ_ONLY = { code: "ERR_LOCKED", details: { reason: "lost", readOnly: true } };
+
+describe("a store whose lock was lost (in process)", () => {
+  it("the heartbeat's lost signal turns it read-only: commits, compactions and reloads are refused with ERR_LOCKED", async () => {
+    const fs = createMemoryFs({ "/data": null });
+    const control = controlledLock();
+    const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
+    expect((await store.commit("a", () => [add("n")]).settled).ok).toBe(true);
+    control.loseNow();
+    expect(store.state.mode).toBe("read-only");
+    const refused = await store.commit("b", () => [add("n")]).settled;
+    expect(refused).toMatchObject({ ok: false, committed: false, error: LOST_AND_READ_ONLY });
+    await expect(store.compact("test")).rejects.toMatchObject(LOST_AND_READ_ONLY);
+    await expect(store.reload("test")).rejects.toMatchObject(LOST_AND_READ_ONLY);
+    expect((await store.close()).ok).toBe(true);
+    const reopened = await openCounters(fs, { compaction: false });
+    expect(reopened.store.read()).toEqual({ value: { n: 1 }, seq: 1 });
+    await reopened.store.close();
+  });
+
+  it("a loss found right before a group fails it unwritten (committed false)", async () => {
+    const fs = createMemoryFs({ "/data": null });
+    const control = controlledLock();
+    const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
+    expect((await store.commit("a", () => [add("n")]).settled).ok).toBe(true);
+    control.loseAtNextCheck();
+    const refused = await store.commit("b", () => [add("n")]).settled;
+    expect(refused).toMatchObject({
+      ok: false,
+      committed: false,
+      error: { code: "ERR_LOCKED", details: { reason: "lost", committed: false } },
+    });
+    expect(store.state.mode).toBe("read-only");
+    await store.close();
+    const reopened = await openCounters(fs, { compaction: false });
+    expect(reopened.store.read()).toEqual({ value: { n: 1 }, seq: 1 });
+    await reopened.store.close();
+  });
+
+  it("a loss found right after a group's append fails it as committed unknown, never ok", async () => {
+    const fs = createMemoryFs({ "/data": null });
+    const control = controlledLock();
+    const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
+    expect((await store.commit("a", () => [add("n")]).settled).ok).toBe(true);
+    control.loseDuringNextWrite();
+    const late = await store.commit("b", () => [add("n")]).settled;
+    expect(late).toMatchObject({
+      ok: false,
+      committed: "unknown",
+      error: { code: "ERR_LOCKED", details: { reason: "lost", committed: "unknown" } },
+    });
+    expect(store.state.mode).toBe("read-only");
+    expect(store.read()).toEqual({ value: { n: 1 }, seq: 1 });
+    const refused = await store.commit("c", () => [add("n")]).settled;
+    expect(refused).toMatchObject({ ok: false, committed: false, error: LOST_AND_READ_ONLY });
+    await store.close();
+  });
+});
