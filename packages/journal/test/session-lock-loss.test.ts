@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LineChild } from "@snapwrite/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { readAppendLog } from "../src/index.js";
-import { LineChild } from "./line-child.js";
 
 const HOLDER = fileURLToPath(new URL("./fixtures/session-holder.mjs", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));

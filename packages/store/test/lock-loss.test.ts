@@ -1,9 +1,9 @@
 import * as nodeFs from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { FsPort } from "@snapwrite/core";
+import { LineChild } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openCounters } from "./counters.js";
-import { LineChild } from "./line-child.js";
 import { tempDirs } from "./wait-and-dirs.js";
 
 const fs = nodeFs as unknown as FsPort;

@@ -28,6 +28,7 @@ export type {
   SinkOperation,
 } from "./faulty-sink.js";
 export { withFaults } from "./faulty-sink.js";
+export { LineChild } from "./line-child.js";
 export type { MemoryFs, MemoryFsFiles } from "./memory-fs.js";
 export { createMemoryFs } from "./memory-fs.js";
 export type { OsError } from "./os-error.js";
