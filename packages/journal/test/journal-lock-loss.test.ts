@@ -1,51 +1,7 @@
-import { PersistenceError } from "@snapwrite/core";
-import { createMemoryFs } from "@snapwrite/testkit";
+import { createControlledLock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
-import {
-  type HeldLock,
-  isLockLost,
-  type JournalLock,
-  openJournal,
-  replayJournal,
-} from "../src/index.js";
+import { isLockLost, openJournal, replayJournal } from "../src/index.js";
 import { enc } from "./helpers.js";
-
-/** A lock whose holder is told it lost the lock when the test says so (before or during a write). */
-function controlledLock(): {
-  lock: JournalLock;
-  loseNow(): void;
-  loseAtNextCheck(): void;
-  loseDuringNextWrite(): void;
-} {
-  const lost = new AbortController();
-  let checks = 0;
-  let loseAtCheck = Number.POSITIVE_INFINITY;
-  const error = () =>
-    new PersistenceError("ERR_LOCKED", "lost the lock", {
-      stage: "lock",
-      details: { reason: "lost" },
-    });
-  const held: HeldLock = {
-    release: async () => undefined,
-    lost: lost.signal,
-    async assertHeld() {
-      checks += 1;
-      if (checks >= loseAtCheck && !lost.signal.aborted) lost.abort(error());
-      if (lost.signal.aborted) throw lost.signal.reason;
-    },
-  };
-  return {
-    lock: { acquire: async () => held },
-    loseNow: () => lost.abort(error()),
-    loseAtNextCheck: () => {
-      loseAtCheck = checks + 1;
-    },
-    // The check before the next write passes; the one right after it finds the lock lost.
-    loseDuringNextWrite: () => {
-      loseAtCheck = checks + 2;
-    },
-  };
-}
 
 async function records(fs: ReturnType<typeof createMemoryFs>): Promise<string[]> {
   const out: string[] = [];
@@ -61,7 +17,7 @@ async function records(fs: ReturnType<typeof createMemoryFs>): Promise<string[]>
 describe("a journal whose lock was lost", () => {
   it("writes nothing more: appends fail with ERR_LOCKED lost, committed false; the journal is read-only", async () => {
     const fs = createMemoryFs({ "/j": null });
-    const control = controlledLock();
+    const control = createControlledLock();
     const journal = await openJournal({ fs, dir: "/j", name: "db", lock: control.lock });
     await journal.append(enc("a"));
     control.loseNow();
@@ -75,7 +31,7 @@ describe("a journal whose lock was lost", () => {
 
   it("a loss found by the check before the write fails that group unwritten", async () => {
     const fs = createMemoryFs({ "/j": null });
-    const control = controlledLock();
+    const control = createControlledLock();
     const journal = await openJournal({ fs, dir: "/j", name: "db", lock: control.lock });
     await journal.append(enc("a"));
     // Not noticed by a heartbeat: the check right before the next write finds it.
@@ -92,7 +48,7 @@ describe("a journal whose lock was lost", () => {
 
   it("a loss found right after a write fails that group as committed unknown, and nothing more is written", async () => {
     const fs = createMemoryFs({ "/j": null });
-    const control = controlledLock();
+    const control = createControlledLock();
     const journal = await openJournal({ fs, dir: "/j", name: "db", lock: control.lock });
     await journal.append(enc("a"));
     control.loseDuringNextWrite();

@@ -1,52 +1,13 @@
-import { PersistenceError } from "@snapwrite/core";
-import type { HeldLock, JournalLock } from "@snapwrite/journal";
-import { createMemoryFs } from "@snapwrite/testkit";
+import { createControlledLock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { add, openCounters } from "./counters.js";
-
-/** A lock whose holder is told it lost the lock when the test says so (before or during a write). */
-function controlledLock(): {
-  lock: JournalLock;
-  loseNow(): void;
-  loseAtNextCheck(): void;
-  loseDuringNextWrite(): void;
-} {
-  const lost = new AbortController();
-  let checks = 0;
-  let loseAtCheck = Number.POSITIVE_INFINITY;
-  const error = () =>
-    new PersistenceError("ERR_LOCKED", "lost the lock", {
-      stage: "lock",
-      details: { reason: "lost" },
-    });
-  const held: HeldLock = {
-    release: async () => undefined,
-    lost: lost.signal,
-    async assertHeld() {
-      checks += 1;
-      if (checks >= loseAtCheck && !lost.signal.aborted) lost.abort(error());
-      if (lost.signal.aborted) throw lost.signal.reason;
-    },
-  };
-  return {
-    lock: { acquire: async () => held },
-    loseNow: () => lost.abort(error()),
-    loseAtNextCheck: () => {
-      loseAtCheck = checks + 1;
-    },
-    // The check before the next group passes; the one right after its append finds the lock lost.
-    loseDuringNextWrite: () => {
-      loseAtCheck = checks + 2;
-    },
-  };
-}
 
 const LOST_AND_READ_ONLY = { code: "ERR_LOCKED", details: { reason: "lost", readOnly: true } };
 
 describe("a store whose lock was lost (in process)", () => {
   it("the heartbeat's lost signal turns it read-only: commits, compactions and reloads are refused with ERR_LOCKED", async () => {
     const fs = createMemoryFs({ "/data": null });
-    const control = controlledLock();
+    const control = createControlledLock();
     const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
     expect((await store.commit("a", () => [add("n")]).settled).ok).toBe(true);
     control.loseNow();
@@ -63,7 +24,7 @@ describe("a store whose lock was lost (in process)", () => {
 
   it("a loss found right before a group fails it unwritten (committed false)", async () => {
     const fs = createMemoryFs({ "/data": null });
-    const control = controlledLock();
+    const control = createControlledLock();
     const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
     expect((await store.commit("a", () => [add("n")]).settled).ok).toBe(true);
     control.loseAtNextCheck();
@@ -82,7 +43,7 @@ describe("a store whose lock was lost (in process)", () => {
 
   it("a loss found right after a group's append fails it as committed unknown, never ok", async () => {
     const fs = createMemoryFs({ "/data": null });
-    const control = controlledLock();
+    const control = createControlledLock();
     const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
     expect((await store.commit("a", () => [add("n")]).settled).ok).toBe(true);
     control.loseDuringNextWrite();

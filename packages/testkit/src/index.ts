@@ -1,6 +1,8 @@
 export { concatChunks } from "@snapwrite/core/codec-kit";
 export type { ManualClock } from "./checks/manual-clock.js";
 export { createManualClock } from "./checks/manual-clock.js";
+export type { ControlledHeldLock, ControlledLock } from "./controlled-lock.js";
+export { createControlledLock } from "./controlled-lock.js";
 export { createCrashableFs } from "./crashable-fs.js";
 export type {
   CrashableFs,
