@@ -9,13 +9,11 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { Codec } from "@snapwrite/core";
-import { createKnownMetCodec, type KnownMet } from "@snapwrite/formats-met";
-import { buildItems } from "./bench-run.js";
+import type { KnownMet } from "@snapwrite/formats-met";
+import { chunkPoolVariants } from "./chunk-pool-variants.js";
 import { recordGcs } from "./gc-attribution.js";
 import { positiveArg } from "./keyed-bench-store.js";
-import { recordMaker } from "./known-met-phase.js";
 import { median } from "./percentile.js";
-import { loadSnapwriteModules } from "./snapwrite-modules.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -69,17 +67,7 @@ function line(name: string, list: readonly EncodeFigures[]): string {
 async function main(): Promise<void> {
   const records = positiveArg("records", args.records);
   const rounds = positiveArg("rounds", args.rounds);
-  const modules = await loadSnapwriteModules();
-  const toRecord = recordMaker(modules);
-  if (!toRecord) throw new Error("formats-met does not provide createKnownFileRecord");
-  const value = {
-    header: "auto",
-    records: buildItems(records, Number(args.seed), toRecord),
-  } as unknown as KnownMet;
-  const codecs: Record<string, Codec<KnownMet>> = {
-    "fresh chunks": createKnownMetCodec({ pool: false }),
-    "pooled chunks": createKnownMetCodec(),
-  };
+  const { value, codecs } = await chunkPoolVariants(records, Number(args.seed));
   process.stdout.write(`load ${loadavg()[0]?.toFixed(2)}, ${records} records, ${rounds} rounds\n`);
   const gcs = recordGcs();
   const figures = new Map<string, EncodeFigures[]>();

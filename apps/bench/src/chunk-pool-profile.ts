@@ -13,13 +13,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Codec } from "@snapwrite/core";
 import { createPersistenceWriter } from "@snapwrite/core";
-import { createKnownMetCodec, type KnownMet } from "@snapwrite/formats-met";
+import type { KnownMet } from "@snapwrite/formats-met";
 import { createFsSink } from "@snapwrite/sink-fs";
-import { buildItems } from "./bench-run.js";
+import { chunkPoolVariants } from "./chunk-pool-variants.js";
 import { positiveArg } from "./keyed-bench-store.js";
-import { recordMaker } from "./known-met-phase.js";
 import { percentile } from "./percentile.js";
-import { loadSnapwriteModules } from "./snapwrite-modules.js";
 import { createStallMonitor, type StallReport } from "./stall-monitor.js";
 
 const { values: args } = parseArgs({
@@ -94,17 +92,7 @@ function line(name: string, list: readonly Figures[]): string {
 async function main(): Promise<void> {
   const records = positiveArg("records", args.records);
   const rounds = positiveArg("rounds", args.rounds);
-  const modules = await loadSnapwriteModules();
-  const toRecord = recordMaker(modules);
-  if (!toRecord) throw new Error("formats-met does not provide createKnownFileRecord");
-  const value = {
-    header: "auto",
-    records: buildItems(records, Number(args.seed), toRecord),
-  } as unknown as KnownMet;
-  const codecs: Record<string, Codec<KnownMet>> = {
-    "fresh chunks": createKnownMetCodec({ pool: false }),
-    "pooled chunks": createKnownMetCodec(),
-  };
+  const { value, codecs } = await chunkPoolVariants(records, Number(args.seed));
   const dir = await mkdtemp(join(tmpdir(), "chunk-pool-profile-"));
   const figures = new Map<string, Figures[]>();
   const add = (key: string, f: Figures): void => {
