@@ -1,31 +1,20 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { openFollowerStore } from "../src/index.js";
 import { type AddOp, addOpsCodec, applyAdds, type Counters, countersCodec } from "./counters.js";
+import { countersStoreScript, runScript, STORE_DIST } from "./counters-script.js";
 
-const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const COMMITS = 60;
 
 /** The writer process: COMMITS commits (a few ms apart), compacting twice on the way. */
-const writerScript = (dir: string) => `
-  import { openDurableStore } from ${JSON.stringify(dist)};
-  const enc = new TextEncoder(), dec = new TextDecoder();
-  const json = { encode: (v) => enc.encode(JSON.stringify(v)), decode: (b) => JSON.parse(dec.decode(b)) };
-  const { store } = await openDurableStore({
-    dir: ${JSON.stringify(dir)},
-    codec: { name: "counters-json", *encode(v) { yield json.encode(v); }, decode: json.decode },
-    ops: { name: "add-ops", ...json },
-    apply: (s, ops) => { const n = { ...s }; for (const o of ops) n[o.key] = (n[o.key] ?? 0) + o.n; return n; },
-    empty: () => ({}),
-    compaction: false,
-    maxSegmentBytes: 512,
-  });
-  let compactions = 0;
+const writerScript = (dir: string) =>
+  countersStoreScript(
+    dir,
+    "compaction: false, maxSegmentBytes: 512,",
+    `let compactions = 0;
   for (let i = 1; i <= ${COMMITS}; i++) {
     const r = await store.commit("add", (s) => [{ op: "add", key: "k" + (i % 7), n: (s["k" + (i % 7)] ?? 0) + i }]).settled;
     if (!r.ok) throw r.error;
@@ -34,25 +23,19 @@ const writerScript = (dir: string) => `
   }
   const root = store.read();
   await store.close();
-  process.stdout.write(JSON.stringify({ ...root, compactions }));
-`;
+  process.stdout.write(JSON.stringify({ ...root, compactions }));`,
+  );
 
-function runWriter(dir: string): Promise<{ value: Counters; seq: number; compactions: number }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["--input-type=module", "-e", writerScript(dir)],
-      { encoding: "utf8", timeout: 20_000 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`writer process failed: ${error.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout));
-      },
-    );
-  });
+async function runWriter(
+  dir: string,
+): Promise<{ value: Counters; seq: number; compactions: number }> {
+  const { error, stdout, stderr } = await runScript(writerScript(dir));
+  if (error) throw new Error(`writer process failed: ${error.message}\n${stderr}`);
+  return JSON.parse(stdout);
 }
 
 describe("a follower in another process than the writer", () => {
-  it.skipIf(!existsSync(dist))(
+  it.skipIf(!existsSync(STORE_DIST))(
     "follows a writer process through commits and compactions to the same state and seq",
     async () => {
       const dir = await mkdtemp(join(tmpdir(), "snapwrite-follow-"));
