@@ -17,24 +17,39 @@ function refusedByLock(
   });
 }
 
+/** Rejects every append of `group` (see {@link refusedByLock}); `false`: the group does not stand. */
+function rejectGroup(
+  w: WriterState,
+  group: readonly Pending[],
+  cause: PersistenceError,
+  committed: false | "unknown",
+): false {
+  const failure = refusedByLock(w, cause, committed);
+  for (const p of group) p.reject(failure);
+  return false;
+}
+
+/** Asks the journal's lock (`HeldLock.assertHeld`): `undefined` while it is still ours, else why not. */
+async function lockDenial(w: WriterState): Promise<PersistenceError | undefined> {
+  try {
+    await w.lock?.assertHeld?.();
+    return undefined;
+  } catch (error) {
+    return toPersistenceError(error, { stage: "lock", target: w.file });
+  }
+}
+
 /**
  * Right before a group is written: resolves `true` while the journal's lock is still ours (see
  * `HeldLock.assertHeld`), else rejects the group's appends (`committed: false`) and resolves
  * `false`; a lost lock turns the journal read-only, so nothing more is appended.
  */
 export async function lockStillHeld(w: WriterState, group: readonly Pending[]): Promise<boolean> {
-  const lock = w.lock;
-  if (lock?.assertHeld === undefined) return true;
-  try {
-    await lock.assertHeld();
-    return true;
-  } catch (error) {
-    const cause = toPersistenceError(error, { stage: "lock", target: w.file });
-    if (isLockLost(cause)) w.enterReadOnly(cause);
-    const failure = refusedByLock(w, cause, false);
-    for (const p of group) p.reject(failure);
-    return false;
-  }
+  if (w.lock?.assertHeld === undefined) return true;
+  const cause = await lockDenial(w);
+  if (cause === undefined) return true;
+  if (isLockLost(cause)) w.enterReadOnly(cause);
+  return rejectGroup(w, group, cause, false);
 }
 
 /**
@@ -45,20 +60,12 @@ export async function lockStillHeld(w: WriterState, group: readonly Pending[]): 
  * write took long enough for the lock to need a confirmation.
  */
 export async function lockKeptThrough(w: WriterState, group: readonly Pending[]): Promise<boolean> {
-  const lock = w.lock;
-  if (lock?.assertHeld === undefined) return true;
-  try {
-    await lock.assertHeld();
-    return true;
-  } catch (error) {
-    const cause = toPersistenceError(error, { stage: "lock", target: w.file });
-    // Not known to be lost (unreadable, unconfirmed): the written group stands.
-    if (!isLockLost(cause)) return true;
-    w.enterReadOnly(cause);
-    const failure = refusedByLock(w, cause, "unknown");
-    for (const p of group) p.reject(failure);
-    return false;
-  }
+  if (w.lock?.assertHeld === undefined) return true;
+  const cause = await lockDenial(w);
+  // Not known to be lost (unreadable, unconfirmed): the written group stands.
+  if (cause === undefined || !isLockLost(cause)) return true;
+  w.enterReadOnly(cause);
+  return rejectGroup(w, group, cause, "unknown");
 }
 
 /** Turns the journal read-only as soon as its lock's heartbeat finds the lock broken. */
