@@ -1,12 +1,42 @@
 import { describe, expect, it } from "vitest";
 import {
   createPersistenceWriter,
-  PersistenceError,
-  type Sink,
   type SinkWriteOptions,
+  type SinkWriteResult,
 } from "../src/index.js";
 import { ATTEMPTS_PER_SIGNAL, AttemptSignals } from "../src/writer/attempt-signals.js";
-import { textCodec } from "./support/fakes.js";
+import { FakeSink, textCodec } from "./support/fakes.js";
+
+/** Resolves after `turns` microtask turns. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await Promise.resolve();
+}
+
+/**
+ * A fake sink whose writes put two abort listeners on their signal and stay in flight for 50
+ * microtask turns (while the other writes start), counting how many run at once.
+ */
+class ListeningSink extends FakeSink {
+  maxActive = 0;
+
+  override async write(
+    target: string,
+    chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    options?: SinkWriteOptions,
+  ): Promise<SinkWriteResult> {
+    const signal = options?.signal as AbortSignal;
+    const listeners = [() => undefined, () => undefined];
+    for (const listener of listeners) signal.addEventListener("abort", listener);
+    this.steps.push({ kind: "gate", gate: turns(50) });
+    const written = super.write(target, chunks, options);
+    this.maxActive = Math.max(this.maxActive, this.active);
+    try {
+      return await written;
+    } finally {
+      for (const listener of listeners) signal.removeEventListener("abort", listener);
+    }
+  }
+}
 
 describe("AttemptSignals", () => {
   it("shares a controller between at most ATTEMPTS_PER_SIGNAL attempts started in a row", () => {
@@ -52,34 +82,7 @@ describe("the writer's attempt signals", () => {
     };
     process.on("warning", onWarning);
     try {
-      let active = 0;
-      let maxActive = 0;
-      const sink: Sink = {
-        capabilities: {
-          atomicReplace: true,
-          durable: false,
-          backup: false,
-          crossProcessLock: false,
-          fencing: false,
-        },
-        async write(_target: string, chunks: Iterable<Uint8Array>, options?: SinkWriteOptions) {
-          active++;
-          maxActive = Math.max(maxActive, active);
-          const signal = options?.signal as AbortSignal;
-          const listeners = [() => undefined, () => undefined];
-          for (const listener of listeners) signal.addEventListener("abort", listener);
-          let bytes = 0;
-          for (const chunk of chunks) bytes += chunk.byteLength;
-          // Stay in flight while the other writes start.
-          for (let i = 0; i < 50; i++) await Promise.resolve();
-          for (const listener of listeners) signal.removeEventListener("abort", listener);
-          active--;
-          return { bytes, durable: false };
-        },
-        async read(target: string) {
-          throw new PersistenceError("ERR_NOT_FOUND", "none", { target });
-        },
-      };
+      const sink = new ListeningSink();
       const writer = createPersistenceWriter({ sink, executor: "inline", concurrency: 16 });
       const handles = Array.from({ length: 64 }, (_, i) =>
         writer.register(`t-${i}`, { snapshot: () => `v${i}`, codec: textCodec() }),
@@ -90,7 +93,7 @@ describe("the writer's attempt signals", () => {
       await new Promise((resolve) => process.nextTick(resolve));
       expect(results.every((r) => r.ok)).toBe(true);
       // Enough writes at once that one signal for all of them would pass Node's limit of ten.
-      expect(maxActive).toBeGreaterThanOrEqual(6);
+      expect(sink.maxActive).toBeGreaterThanOrEqual(6);
       expect(warnings).not.toContain("MaxListenersExceededWarning");
     } finally {
       process.off("warning", onWarning);
