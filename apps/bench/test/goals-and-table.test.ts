@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BenchUsageError, parseBenchOptions } from "../src/cli-options.js";
 import { formatGoals, wrap } from "../src/format-goals.js";
 import { formatTable, TABLE_WIDTH } from "../src/format-table.js";
+import type { GoalVerdict } from "../src/goal-support.js";
 import { evaluateGoals } from "../src/goals.js";
 import { logTicks } from "../src/render-svg.js";
 import { type RunResult, unavailableResult } from "../src/run-result.js";
@@ -19,6 +20,19 @@ function run(workload: string, contender: string, extra: Partial<RunResult>): Ru
     fsyncs: 2,
     ...extra,
   };
+}
+
+/** The goals of `runs` at 100k records, with nothing else measured. */
+function goalsOfRuns(runs: readonly RunResult[]): GoalVerdict[] {
+  return evaluateGoals({
+    runs,
+    codecs: [],
+    jsonCodec: [],
+    warmLoads: [],
+    manyTargets: undefined,
+    recordCounts: [100_000],
+    genericReplicaExports: [],
+  });
 }
 
 describe("attributeStalls", () => {
@@ -218,15 +232,7 @@ describe("goals", () => {
       }),
     ];
     const goal1 = (withSmall: boolean) =>
-      evaluateGoals({
-        runs: withSmall ? runs : runs.filter((r) => !r.contender.includes("1ms")),
-        codecs: [],
-        jsonCodec: [],
-        warmLoads: [],
-        manyTargets: undefined,
-        recordCounts: [100_000],
-        genericReplicaExports: [],
-      })[0];
+      goalsOfRuns(withSmall ? runs : runs.filter((r) => !r.contender.includes("1ms")))[0];
     const goal = goal1(true);
     expect(goal?.reached).toBe(false);
     expect(goal?.checks.map((c) => c.reached)).toEqual([false, null, false, null, null, null]);
@@ -264,15 +270,7 @@ describe("goals", () => {
       run(workload, "snapwrite-sliced-fs", sliced),
       run(workload, "snapwrite-worker-fs", stalls),
     ]);
-    const [goal] = evaluateGoals({
-      runs,
-      codecs: [],
-      jsonCodec: [],
-      warmLoads: [],
-      manyTargets: undefined,
-      recordCounts: [100_000],
-      genericReplicaExports: [],
-    });
+    const [goal] = goalsOfRuns(runs);
     expect(goal?.reached).toBe(false);
     const workerLines = goal?.checks.filter((c) => c.label.includes("worker")) ?? [];
     expect(workerLines.map((c) => [c.label, c.reached])).toEqual([
