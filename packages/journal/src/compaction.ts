@@ -55,6 +55,13 @@ export interface CompactJournalOptions {
   /** Snapshots kept, the new one included. Default 2, so a rotten newest one still recovers. */
   readonly keep?: number | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Called before each step that changes files (the roll, the snapshot's write, the pruning of
+   * snapshots, the removal of segments); a rejection stops the compaction there with that error.
+   * A holder of a lock passes its check (`HeldLock.assertHeld`), so that a compaction it started
+   * before a freeze does not go on in files another process now owns.
+   */
+  readonly beforeStep?: (() => Promise<void>) | undefined;
 }
 
 const COMPACT_JOURNAL_KEYS = [
@@ -64,6 +71,7 @@ const COMPACT_JOURNAL_KEYS = [
   "chunks",
   "keep",
   "signal",
+  "beforeStep",
 ] satisfies (keyof CompactJournalOptions)[];
 
 /** What {@link compactJournal} did. */
@@ -101,12 +109,20 @@ export async function compactJournal(options: CompactJournalOptions): Promise<Co
       `compactJournal: seq ${seq} is beyond the journal's last seq ${journal.state.lastSeq}`,
     );
   }
+  const beforeStep = options.beforeStep ?? (async () => undefined);
+  if (typeof beforeStep !== "function") {
+    throw new TypeError("compactJournal: beforeStep must be a function");
+  }
   await journal.sync();
+  await beforeStep();
   if (journal.state.segmentBytes > SEGMENT_HEADER_BYTES) await journal.roll();
+  await beforeStep();
   const written = await snapshots.write(seq, options.chunks, { signal: options.signal });
+  await beforeStep();
   const removedSnapshots = await snapshots.prune(keep);
   const kept = await snapshots.list();
   const oldest = kept[kept.length - 1];
+  await beforeStep();
   const removedSegments = oldest === undefined ? [] : await journal.removeSegmentsThrough(oldest);
   return { seq, snapshot: written.target, bytes: written.bytes, removedSegments, removedSnapshots };
 }

@@ -145,10 +145,50 @@ describe("snapshots and compaction", () => {
     const compact = { journal, snapshots: stores(fs), seq: 1, chunks: listCodec.encode(["a"]) };
     await expect(compactJournal({ ...compact, kepp: 1 } as never)).rejects.toThrow(
       new TypeError(
-        'compactJournal: unknown option "kepp"; known: journal, snapshots, seq, chunks, keep, signal',
+        'compactJournal: unknown option "kepp"; known: journal, snapshots, seq, chunks, keep, signal, beforeStep',
       ),
     );
     expect((await fs.readdir(DIR)).filter((file) => file.includes(".snap."))).toEqual([]);
+    await journal.close();
+  });
+
+  it("asks beforeStep before each step that changes files and stops where it rejects", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const { journal } = await warmLoad(fs);
+    for (const t of ["a", "b"]) await journal.append(enc(t));
+    const before = (await fs.readdir(DIR)).sort();
+    const lost = new PersistenceError("ERR_LOCKED", "lost", { details: { reason: "lost" } });
+    let calls = 0;
+    const compact = {
+      journal,
+      snapshots: stores(fs),
+      seq: 2,
+      chunks: listCodec.encode(["a", "b"]),
+    };
+    await expect(
+      compactJournal({
+        ...compact,
+        beforeStep: async () => {
+          calls++;
+          throw lost;
+        },
+      }),
+    ).rejects.toBe(lost);
+    expect(calls).toBe(1);
+    // Nothing rolled, written or pruned.
+    expect((await fs.readdir(DIR)).sort()).toEqual(before);
+    await expect(compactJournal({ ...compact, beforeStep: 5 } as never)).rejects.toThrow(
+      new TypeError("compactJournal: beforeStep must be a function"),
+    );
+    let steps = 0;
+    await compactJournal({
+      ...compact,
+      chunks: listCodec.encode(["a", "b"]),
+      beforeStep: async () => {
+        steps++;
+      },
+    });
+    expect(steps).toBe(4);
     await journal.close();
   });
 

@@ -22,6 +22,28 @@ describe("a store whose lock was lost (in process)", () => {
     await reopened.store.close();
   });
 
+  it("a loss found after a compaction started stops it before it rolls, writes or prunes anything", async () => {
+    const fs = createMemoryFs({ "/data": null });
+    const control = createControlledLock();
+    const { store } = await openCounters(fs, { lock: control.lock, compaction: false });
+    for (const key of ["a", "b", "c"]) {
+      expect((await store.commit(key, () => [add(key)]).settled).ok).toBe(true);
+    }
+    const before = (await fs.readdir("/data")).sort();
+    // The compaction's first check passes; the one before its roll finds the lock lost.
+    control.loseDuringNextWrite();
+    await expect(store.compact("test")).rejects.toMatchObject({
+      code: "ERR_LOCKED",
+      details: { reason: "lost" },
+    });
+    expect(store.state.mode).toBe("read-only");
+    expect((await fs.readdir("/data")).sort()).toEqual(before);
+    expect((await store.close()).ok).toBe(true);
+    const reopened = await openCounters(fs, { compaction: false });
+    expect(reopened.store.read()).toEqual({ value: { a: 1, b: 1, c: 1 }, seq: 3 });
+    await reopened.store.close();
+  });
+
   it("a loss found right before a group fails it unwritten (committed false)", async () => {
     const fs = createMemoryFs({ "/data": null });
     const control = createControlledLock();

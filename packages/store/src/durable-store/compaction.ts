@@ -31,8 +31,11 @@ async function compactNow<S, Op>(
   await core.reloading?.catch(() => undefined);
   if (core.readOnlyError !== undefined) throw core.readOnlyError;
   // A snapshot and the segments it prunes are not ours to write once another holds the lock.
-  const refused = await storeLockRefusal(core);
-  if (refused !== undefined) throw refused;
+  const lockChecked = async (): Promise<void> => {
+    const refused = await storeLockRefusal(core, "compaction");
+    if (refused !== undefined) throw refused;
+  };
+  await lockChecked();
   const root = core.committed;
   const bytesAtStart = core.bytesSinceSnapshot;
   try {
@@ -43,6 +46,9 @@ async function compactNow<S, Op>(
       seq: root.seq,
       chunks: source.chunks,
       keep: core.policy.keep,
+      // And again before each step that changes files: a freeze during a compaction must not let
+      // it roll, write or prune in a journal another process took over.
+      beforeStep: lockChecked,
     }).finally(() => source.release());
     core.snapshotSeq = root.seq;
     core.snapshotBytes = report.bytes;

@@ -49,6 +49,7 @@ function lockError(error: unknown, dir: string): PersistenceError {
  */
 export async function storeLockRefusal<S, Op>(
   core: StoreCore<S, Op>,
+  what = "commit",
 ): Promise<PersistenceError | undefined> {
   const held = core.heldLock;
   if (held?.assertHeld === undefined) return undefined;
@@ -58,7 +59,7 @@ export async function storeLockRefusal<S, Op>(
   } catch (error) {
     const cause = lockError(error, core.options.dir);
     if (isLockLost(cause)) core.enterLockLost(cause);
-    return new PersistenceError(cause.code, `commit refused: ${cause.message}`, {
+    return new PersistenceError(cause.code, `${what} refused: ${cause.message}`, {
       stage: "lock",
       target: core.options.dir,
       cause,
