@@ -49,7 +49,7 @@ export type {
   HeldLock,
   JournalLock,
 } from "./lock-adapter.js";
-export { createExclusiveFileLock, isLockLost } from "./lock-adapter.js";
+export { createExclusiveFileLock, isLockLost, STEP_LOCK_CHECK } from "./lock-adapter.js";
 export { openJournal } from "./open-journal.js";
 export type {
   JournalEnd,

@@ -20,6 +20,13 @@ export interface HeldLock {
   assertHeld?(): Promise<void>;
 }
 
+/**
+ * The key of a check a `HeldLock` may offer for the journal's own steps only (a roll, preallocated
+ * zeros, the removal of segments), not for its groups: used by `@snapwrite/store`, which checks its
+ * groups itself. Not part of the API.
+ */
+export const STEP_LOCK_CHECK: unique symbol = Symbol("snapwrite.journal.stepLockCheck");
+
 /** Whether `error` says that a lock was broken under its holder. */
 export function isLockLost(error: unknown): boolean {
   return isPersistenceError(error, "ERR_LOCKED") && error.details?.reason === "lost";

@@ -1,5 +1,5 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { isLockLost } from "../lock-adapter.js";
+import { isLockLost, STEP_LOCK_CHECK } from "../lock-adapter.js";
 import type { Pending, WriterState } from "./writer-state.js";
 
 /** The error of a group the lock could not vouch for: unwritten (`false`), or written too late. */
@@ -79,4 +79,32 @@ export function watchLockLoss(w: WriterState): void {
   };
   if (lost.aborted) onLost();
   else lost.addEventListener("abort", onLost, { once: true });
+}
+
+/**
+ * Before a step that changes the journal's files outside a group (a roll, preallocated zeros, the
+ * removal of segments): resolves while the lock is still ours, else throws why not; a lost lock
+ * turns the journal read-only first. A journal without a lock check passes.
+ */
+export async function assertLockForStep(w: WriterState): Promise<void> {
+  const check = w.lock?.assertHeld ?? stepCheckOf(w.lock);
+  if (check === undefined) return;
+  let cause: PersistenceError | undefined;
+  try {
+    await check.call(w.lock);
+  } catch (error) {
+    cause = toPersistenceError(error, { stage: "lock", target: w.file });
+  }
+  if (cause === undefined) return;
+  if (isLockLost(cause)) w.enterReadOnly(cause);
+  throw cause;
+}
+
+/**
+ * A check a lock offers for the journal's own steps only (not its groups), under
+ * {@link STEP_LOCK_CHECK}: how a store that checks its groups itself hands its lock to the journal.
+ */
+function stepCheckOf(lock: unknown): (() => Promise<void>) | undefined {
+  const check = (lock as Record<symbol, unknown> | undefined)?.[STEP_LOCK_CHECK];
+  return typeof check === "function" ? (check as () => Promise<void>) : undefined;
 }

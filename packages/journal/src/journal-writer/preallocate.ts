@@ -1,5 +1,6 @@
 import { toPersistenceError } from "@snapwrite/core";
 import { writeAllAt } from "../journal-fs.js";
+import { assertLockForStep } from "./lock-guard.js";
 import type { WriterState } from "./writer-state.js";
 
 /** How far the zero-filled space may reach past `maxSegmentBytes`: room for the group that crosses it. */
@@ -49,6 +50,8 @@ export async function extendWindow(w: WriterState): Promise<void> {
   const handle = w.handle as NonNullable<WriterState["handle"]>;
   const bytes = range.to - range.from;
   try {
+    // Zeros written after a freeze that cost the lock would land on another holder's records.
+    await assertLockForStep(w);
     await writeAllAt(handle, zeroParts(bytes), range.from);
     if (w.syncWriteFlag === 0) await handle.datasync();
   } catch (error) {

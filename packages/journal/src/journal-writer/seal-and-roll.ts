@@ -2,6 +2,7 @@ import type { FsFileHandle, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
 import { parseSegmentFileName } from "../file-names.js";
 import { fsError, syncDir } from "../journal-fs.js";
+import { assertLockForStep } from "./lock-guard.js";
 import { startSegment } from "./start-segment.js";
 import type { Retained, WriterState } from "./writer-state.js";
 
@@ -59,6 +60,7 @@ export async function syncNow(w: WriterState): Promise<void> {
 export async function rollNow(w: WriterState): Promise<string> {
   await syncNow(w);
   if (w.readOnlyError !== undefined) throw w.readOnlyFailure();
+  await assertLockForStep(w);
   const old = w.file;
   try {
     await startSegment(w, w.lastSeq + 1, w.position, []);
@@ -77,6 +79,7 @@ export async function rollNow(w: WriterState): Promise<string> {
 
 /** Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one. */
 export async function removeSegmentsThrough(w: WriterState, seq: number): Promise<string[]> {
+  await assertLockForStep(w);
   const removed: string[] = [];
   while (w.segments.length > 1) {
     const next = parseSegmentFileName(w.name, w.segments[1] as string);

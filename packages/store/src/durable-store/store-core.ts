@@ -5,6 +5,7 @@ import {
   type CompactionPolicy,
   createSnapshotStore,
   type HeldLock,
+  isLockLost,
   type Journal,
   type JournalDurability,
   type JournalEvent,
@@ -120,7 +121,11 @@ export class StoreCore<S, Op> {
   }
 
   onJournalEvent(event: JournalEvent): void {
-    if (event.type === "read-only") this.enterReadOnly(event.error);
+    if (event.type !== "read-only") return;
+    // The journal checks the store's lock before its own steps too: a loss it finds is the store's.
+    const lost = lockLostIn(event.error);
+    if (lost !== undefined) this.enterLockLost(lost);
+    else this.enterReadOnly(event.error);
   }
 
   enterReadOnly(cause: PersistenceError): void {
@@ -314,4 +319,14 @@ export function noOpResult<S, Op>(core: StoreCore<S, Op>, at: number): CommitSuc
 
 function noOpMember(at: number): Member {
   return { settle: () => undefined, at, commandMs: 0, record: -1, before: 0 };
+}
+
+/** The lost-lock error `error` is or was caused by, if any (a few levels down its causes). */
+function lockLostIn(error: PersistenceError): PersistenceError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    if (isLockLost(current)) return current as PersistenceError;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

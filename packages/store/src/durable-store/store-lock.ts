@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { isLockLost } from "@snapwrite/journal";
+import { type HeldLock, isLockLost, type JournalLock, STEP_LOCK_CHECK } from "@snapwrite/journal";
 import type { StoreCore } from "./store-core.js";
 
 /**
@@ -98,4 +98,16 @@ export async function storeLockLostDuringWrite<S, Op>(
       details: { ...cause.details, committed: "unknown" },
     });
   }
+}
+
+/**
+ * The store's held lock as the journal's `lock` option, offering its check for the journal's own
+ * steps only (a roll, preallocated zeros, segment removal: `STEP_LOCK_CHECK`): the store checks its
+ * groups itself, watches the lock's `lost` signal and releases it. `undefined` without a `lock`.
+ */
+export function journalLockView<S, Op>(core: StoreCore<S, Op>): JournalLock | undefined {
+  const assertHeld = core.heldLock?.assertHeld;
+  if (assertHeld === undefined) return undefined;
+  const view = { release: async () => undefined, [STEP_LOCK_CHECK]: assertHeld };
+  return { acquire: async () => view as HeldLock };
 }

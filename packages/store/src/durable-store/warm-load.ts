@@ -5,6 +5,7 @@ import { beginReplay } from "../replay-run.js";
 import { ReplicaSeeding } from "../store-replica.js";
 import { JournalPrefetch } from "./journal-prefetch.js";
 import type { StoreCore } from "./store-core.js";
+import { journalLockView } from "./store-lock.js";
 import { WarmReplay } from "./warm-replay.js";
 
 // The store forms its groups itself; the journal must write each one with a single writev.
@@ -67,7 +68,10 @@ async function load<S, Op>(
     // (a test double, a remote fs) may not, so it gets a write and an fdatasync.
     syncWrites: options.fs === undefined,
     afterSeq: snapshotSeq,
-    // The store holds `options.lock` itself, from before the snapshot was chosen (store-lock.ts).
+    // The store holds `options.lock` itself, from before the snapshot was chosen (store-lock.ts);
+    // the journal gets a view of it, so that it checks the lock before its own steps too (a roll,
+    // preallocated zeros, segment removal) and never releases it.
+    lock: journalLockView(core),
     onEvent: (event) => core.onJournalEvent(event),
     onRecord: replay.onRecord,
     // The records held back for a batch are applied before the journal repairs anything.
