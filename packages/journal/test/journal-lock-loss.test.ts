@@ -29,6 +29,24 @@ describe("a journal whose lock was lost", () => {
     expect(await records(fs)).toEqual(["a"]);
   });
 
+  it("a loss found before a roll or a segment removal stops it: no new segment, nothing removed", async () => {
+    const fs = createMemoryFs({ "/j": null });
+    const control = createControlledLock();
+    const journal = await openJournal({ fs, dir: "/j", name: "db", lock: control.lock });
+    await journal.append(enc("a"));
+    await journal.roll();
+    await journal.append(enc("b"));
+    const before = (await fs.readdir("/j")).sort();
+    control.loseAtNextCheck();
+    const refused = await journal.roll().catch((e: unknown) => e);
+    expect(isLockLost(refused)).toBe(true);
+    expect(journal.state.mode).toBe("read-only");
+    await expect(journal.removeSegmentsThrough(1)).rejects.toMatchObject({ code: "ERR_LOCKED" });
+    expect((await fs.readdir("/j")).sort()).toEqual(before);
+    await journal.close();
+    expect(await records(fs)).toEqual(["a", "b"]);
+  });
+
   it("a loss found by the check before the write fails that group unwritten", async () => {
     const fs = createMemoryFs({ "/j": null });
     const control = createControlledLock();
