@@ -1,22 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Real FIFOs and symlinks on the real disk: POSIX with mkfifo(1) only. */
-export const canMkfifo = (() => {
-  if (process.platform === "win32") return false;
-  try {
-    execFileSync("mkfifo", ["--version"], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-export function mkfifo(path: string): void {
-  execFileSync("mkfifo", [path], { timeout: 5_000 });
-}
+/** Real FIFOs on the real disk: POSIX with mkfifo(1) only. */
+export { canMkfifo, mkfifo } from "@snapwrite/testkit";
 
 /** Fresh temp directories, removed again by {@link TempDirs.removeAll} (call it in `afterEach`). */
 export class TempDirs {

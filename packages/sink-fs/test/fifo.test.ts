@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
 import * as nodeFs from "node:fs/promises";
 import { lstat, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FsPort, loadTarget } from "@snapwrite/core";
+import { canMkfifo, mkfifo } from "@snapwrite/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink, lockFile } from "../src/index.js";
 import { jsonCodec as codec } from "./fixtures/json-codec.mjs";
@@ -10,21 +10,6 @@ import { createTempDirs, tempFilesIn, textChunks } from "./helpers.js";
 
 const dirs = createTempDirs();
 afterEach(() => dirs.cleanup());
-
-/** FIFOs need a POSIX system with mkfifo(1). */
-const canMkfifo = (() => {
-  if (process.platform === "win32") return false;
-  try {
-    execFileSync("mkfifo", ["--version"], { stdio: "ignore", timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-function mkfifo(path: string): void {
-  execFileSync("mkfifo", [path], { timeout: 5_000 });
-}
 
 /** Settles `promise` or fails once `ms` passed: a FIFO must never make an operation wait. */
 async function settled<T>(promise: Promise<T>, ms = 5_000): Promise<PromiseSettledResult<T>> {

@@ -30,6 +30,7 @@ export type {
   SinkOperation,
 } from "./faulty-sink.js";
 export { withFaults } from "./faulty-sink.js";
+export { canMkfifo, mkfifo } from "./fifo.js";
 export { LineChild } from "./line-child.js";
 export type { MemoryFs, MemoryFsFiles } from "./memory-fs.js";
 export { createMemoryFs } from "./memory-fs.js";
