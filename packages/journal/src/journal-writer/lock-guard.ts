@@ -29,10 +29,16 @@ function rejectGroup(
   return false;
 }
 
-/** Asks the journal's lock (`HeldLock.assertHeld`): `undefined` while it is still ours, else why not. */
-async function lockDenial(w: WriterState): Promise<PersistenceError | undefined> {
+/**
+ * Asks the journal's lock (`HeldLock.assertHeld`, or the given `check`): `undefined` while it is
+ * still ours, else why not.
+ */
+async function lockDenial(
+  w: WriterState,
+  check: (() => Promise<void>) | undefined = w.lock?.assertHeld,
+): Promise<PersistenceError | undefined> {
   try {
-    await w.lock?.assertHeld?.();
+    await check?.call(w.lock);
     return undefined;
   } catch (error) {
     return toPersistenceError(error, { stage: "lock", target: w.file });
@@ -89,12 +95,7 @@ export function watchLockLoss(w: WriterState): void {
 export async function assertLockForStep(w: WriterState): Promise<void> {
   const check = w.lock?.assertHeld ?? stepCheckOf(w.lock);
   if (check === undefined) return;
-  let cause: PersistenceError | undefined;
-  try {
-    await check.call(w.lock);
-  } catch (error) {
-    cause = toPersistenceError(error, { stage: "lock", target: w.file });
-  }
+  const cause = await lockDenial(w, check);
   if (cause === undefined) return;
   if (isLockLost(cause)) w.enterReadOnly(cause);
   throw cause;
