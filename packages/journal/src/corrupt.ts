@@ -9,7 +9,8 @@ export type CorruptReason =
   | "chain"
   | "record"
   | "torn"
-  | "zero";
+  | "zero"
+  | "fork";
 
 /**
  * Builds the `ERR_CORRUPT` error every decoder of this package throws, at stage `"open"`: bytes

@@ -18,6 +18,7 @@ import {
   type SegmentHeader,
 } from "./segment-format.js";
 import { scanSegment } from "./segment-scan.js";
+import { forkError, linkBetween, recordHeaderWithSeq, type SegmentBytes } from "./superseded.js";
 
 /** Options of {@link createJournalFollower}. */
 export interface JournalFollowerOptions {
@@ -104,14 +105,14 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
    * A segment's header; `undefined` while the last segment is being created (its header cut
    * short, zero-filled or with nothing after it). Any other bad header is damage.
    */
-  async function headerOf(
+  async function segmentOf(
     file: string,
     files: readonly string[],
-  ): Promise<SegmentHeader | PersistenceError | undefined> {
+  ): Promise<SegmentBytes | PersistenceError | undefined> {
     const bytes = await read(file);
     if (bytes === undefined) return undefined;
     try {
-      return decodeSegmentHeader(bytes);
+      return { header: decodeSegmentHeader(bytes), bytes };
     } catch (error) {
       const last = files[files.length - 1] === file;
       const dataAfter = !isZero(bytes, SEGMENT_HEADER_BYTES, bytes.byteLength);
@@ -123,30 +124,67 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     }
   }
 
-  /** Finds the segment holding seq + 1: the last one whose first seq is ≤ seq + 1. */
+  /**
+   * Finds the segment holding seq + 1: the last one whose first seq is ≤ seq + 1 and that is not
+   * superseded by its predecessor (see `replayJournal`'s `superseded`).
+   */
   async function locate(files: readonly string[]): Promise<Position | Hop | undefined> {
-    let found: string | undefined;
-    for (const file of files) {
+    let index = -1;
+    files.forEach((file, i) => {
       const parsed = parseSegmentFileName(options.name, file);
-      if (parsed !== undefined && parsed.firstSeq <= seq + 1) found = file;
+      if (parsed !== undefined && parsed.firstSeq <= seq + 1) index = i;
+    });
+    if (index < 0) return files.length === 0 ? undefined : { kind: "reset", reset: "gap" };
+    let found = await segmentOf(files[index] as string, files);
+    for (; index > 0 && found !== undefined && "header" in found; index--) {
+      const prev = await segmentOf(files[index - 1] as string, files);
+      if (prev === undefined || !("header" in prev)) break;
+      if (linkBetween(prev, found, maxRecordBytes).kind !== "superseded") break;
+      found = prev;
     }
-    if (found === undefined)
-      return files.length === 0 ? undefined : { kind: "reset", reset: "gap" };
-    const h = await headerOf(found, files);
-    if (h === undefined) return undefined;
-    if (!("salt" in h)) return { kind: "damage", error: h };
-    return { file: found, header: h, offset: SEGMENT_HEADER_BYTES, expect: h.firstSeq };
+    if (found === undefined) return undefined;
+    if (!("header" in found)) return { kind: "damage", error: found };
+    const h = found.header;
+    return {
+      file: files[index] as string,
+      header: h,
+      offset: SEGMENT_HEADER_BYTES,
+      expect: h.firstSeq,
+    };
+  }
+
+  /**
+   * The segment after `file` that carries on from it, skipping superseded ones; `undefined` when
+   * there is none yet (or the next one is still being created), damage as an error.
+   */
+  async function successorOf(
+    file: string,
+    bytes: Uint8Array,
+    header: SegmentHeader,
+    files: readonly string[],
+  ): Promise<{ file: string; header: SegmentHeader } | PersistenceError | undefined> {
+    for (let i = files.indexOf(file) + 1; i < files.length; i++) {
+      const next = files[i] as string;
+      const segment = await segmentOf(next, files);
+      if (segment === undefined || !("header" in segment)) return segment;
+      const link = linkBetween({ header, bytes }, segment, maxRecordBytes);
+      if (link.kind === "superseded") continue;
+      if (link.kind === "forked") return forkError(next, file, segment.header, link.seq);
+      return { file: next, header: segment.header };
+    }
+    return undefined;
   }
 
   /** Reads the segment at `position` up to where its successor says it ends (or its end). */
   async function hop(position: Position, files: readonly string[]): Promise<Hop> {
     const bytes = await read(position.file);
     if (bytes === undefined) return { kind: "reset", reset: "gap" };
-    const next = files[files.indexOf(position.file) + 1];
-    const nextHeader = next === undefined ? undefined : await headerOf(next, files);
-    if (nextHeader !== undefined && !("salt" in nextHeader)) {
-      return { kind: "damage", error: nextHeader };
+    const successor = await successorOf(position.file, bytes, position.header, files);
+    if (successor !== undefined && !("header" in successor)) {
+      return { kind: "damage", error: successor };
     }
+    const next = successor?.file;
+    const nextHeader = successor?.header;
     const limit = nextHeader === undefined ? bytes.byteLength : nextHeader.prevValidBytes;
     if (position.offset > limit) return { kind: "reset", reset: "rewound" };
     const from = { offset: position.offset, seq: position.expect };
@@ -238,7 +276,33 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
         at = located;
       }
     }
+    await leaveSuperseded(files);
     return advance(files);
+  }
+
+  /**
+   * A follower that moved into an empty segment before the other writer's appends showed up in
+   * its predecessor (see `replayJournal`'s `superseded`) moves back to where they start. Waiting
+   * at a segment's start costs a 20-byte read of the predecessor per poll.
+   */
+  async function leaveSuperseded(files: readonly string[]): Promise<void> {
+    const position = at as Position;
+    const { header } = position;
+    if (position.offset !== SEGMENT_HEADER_BYTES || header.prevComplete !== true) return;
+    const prevFile = files[files.indexOf(position.file) - 1];
+    if (prevFile === undefined) return;
+    const path = join(options.dir, prevFile);
+    if (!(await recordHeaderWithSeq(fs, path, header.prevValidBytes, header.firstSeq))) return;
+    const prev = await segmentOf(prevFile, files);
+    const own = await read(position.file);
+    if (prev === undefined || !("header" in prev) || own === undefined) return;
+    if (linkBetween(prev, { header, bytes: own }, maxRecordBytes).kind !== "superseded") return;
+    at = {
+      file: prevFile,
+      header: prev.header,
+      offset: header.prevValidBytes,
+      expect: header.firstSeq,
+    };
   }
 
   return {

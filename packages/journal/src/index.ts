@@ -70,6 +70,7 @@ export {
   RECORD_GROUP_INDEX_MAX,
   RECORD_GROUP_INDEX_SHIFT,
   RECORD_HEADER_BYTES,
+  SEGMENT_FLAG_PREV_COMPLETE,
   SEGMENT_HEADER_BYTES,
   SEGMENT_MAGIC,
 } from "./segment-format.js";
@@ -77,3 +78,4 @@ export type { ScanProblem, ScanStart, SegmentScan } from "./segment-scan.js";
 export { scanSegment } from "./segment-scan.js";
 export type { LoadedSnapshot, SnapshotStore, SnapshotStoreOptions } from "./snapshot-store.js";
 export { createSnapshotStore } from "./snapshot-store.js";
+export type { SupersededSegment } from "./superseded.js";

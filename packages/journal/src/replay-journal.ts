@@ -1,109 +1,37 @@
 import { join } from "node:path";
 import type { FsPort } from "@snapwrite/core";
 import { type PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { type CorruptReason, corruptError } from "./corrupt.js";
+import { corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, listDir } from "./journal-fs.js";
 import { checkReplayOptions } from "./journal-options.js";
+import type {
+  JournalEnd,
+  ReplayDamage,
+  ReplayJournalOptions,
+  ReplayReport,
+} from "./replay-types.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
   isZero,
-  type JournalRecord,
   RECORD_HEADER_BYTES,
   recordAt,
   recordSeqAt,
+  SEGMENT_HEADER_BYTES,
   type SegmentHeader,
   segmentView,
 } from "./segment-format.js";
 import { isTornHeader, readHeader } from "./segment-header-read.js";
 import { type ScanProblem, scanSegmentOffsets } from "./segment-scan.js";
+import { forkMessage, withoutSuperseded } from "./superseded.js";
 
-/**
- * What replay does with damage (the names of RocksDB's WAL recovery modes):
- * - `tolerate-tail` (default): a torn end of the last segment is the tail of an interrupted
- *   append and is ignored (the writer repairs it before its first append); any other damage is
- *   `ERR_CORRUPT` with its offset.
- * - `point-in-time`: replay stops at the first damage of any kind and reports how many valid
- *   records after it were dropped.
- * - `absolute`: any irregularity, a torn tail included, is `ERR_CORRUPT`.
- * - `salvage`: damaged records are skipped and reported; for recovery tools only.
- *
- * In every mode, zeros from the last record to the end of the last segment are no damage: that is
- * the space the writer preallocates (see `preallocateBytes`), or zeros a power loss left, and the
- * writer goes on appending over them.
- */
-export type RecoveryMode = "tolerate-tail" | "point-in-time" | "absolute" | "salvage";
-
-/** Options of {@link replayJournal}. */
-export interface ReplayJournalOptions {
-  /** Directory holding the journal. */
-  readonly dir: string;
-  /** Journal name: segments are `<name>.wal.<firstSeq>-<roll>`. */
-  readonly name: string;
-  /** File system. Default `node:fs/promises`. */
-  readonly fs?: FsPort | undefined;
-  /** Records with a seq at or below this one are skipped (the seq a snapshot covers). Default 0. */
-  readonly afterSeq?: number | undefined;
-  /** Damage policy. Default `"tolerate-tail"`. */
-  readonly recovery?: RecoveryMode | undefined;
-  /** Records longer than this are damage, never allocated for. Default 16 MiB. */
-  readonly maxRecordBytes?: number | undefined;
-  /**
-   * Called for every record with seq > `afterSeq`, in seq order. May be async: a promise it returns
-   * is waited for before the next record.
-   */
-  readonly onRecord?: ((record: JournalRecord) => void | Promise<void>) | undefined;
-}
-
-/** Damage met during replay and how it was handled. */
-export interface ReplayDamage {
-  /** Segment file name. */
-  readonly file: string;
-  readonly offset: number;
-  readonly reason: CorruptReason;
-  readonly message: string;
-}
-
-/** Where the valid journal ends: what a writer needs to continue it. */
-export interface JournalEnd {
-  /** Segment files in chain order. */
-  readonly files: readonly string[];
-  /** Index in `files` of the segment the valid data ends in (`-1`: no usable segment). */
-  readonly index: number;
-  /** Header of that segment. */
-  readonly header?: SegmentHeader | undefined;
-  /** Valid bytes of that segment. */
-  readonly validBytes: number;
-  /** Bytes of that segment's file. */
-  readonly fileBytes: number;
-  /**
-   * Zero bytes from `validBytes` to the end of the last segment: space the writer preallocated (or
-   * zeros a power loss left), a clean end rather than a tail. 0 for any other segment.
-   */
-  readonly paddingBytes: number;
-  /** Segments after `index` that replay did not use (a torn header, or dropped by `point-in-time`). */
-  readonly unused: readonly string[];
-}
-
-/** What {@link replayJournal} found. */
-export interface ReplayReport {
-  /** Seq of the last valid record (or `firstSeq - 1` of the chain; 0 for an empty journal). */
-  readonly lastSeq: number;
-  /** Records passed to `onRecord`. */
-  readonly replayed: number;
-  /** Valid records skipped because their seq was at or below `afterSeq`. */
-  readonly skipped: number;
-  /** Segments read. */
-  readonly segments: number;
-  /** The torn tail that was ignored, if any (zeros after the last record are no tail). */
-  readonly tail: ReplayDamage | null;
-  /** `point-in-time`: valid records after the stop point that were not replayed. */
-  readonly dropped: number;
-  /** `salvage`/`point-in-time`: the damage skipped or stopped at. */
-  readonly damage: readonly ReplayDamage[];
-  /** Where the journal ends. */
-  readonly end: JournalEnd;
-}
+export type {
+  JournalEnd,
+  RecoveryMode,
+  ReplayDamage,
+  ReplayJournalOptions,
+  ReplayReport,
+} from "./replay-types.js";
 
 /** Lists the segment files of journal `name` in `dir`, in chain order. */
 export async function listSegments(fs: FsPort, dir: string, name: string): Promise<string[]> {
@@ -143,7 +71,7 @@ function failure(damage: ReplayDamage, extra: Record<string, unknown> = {}): Per
  * record with seq > `afterSeq` to `onRecord`. Never writes. Damage is handled per `recovery`;
  * what is not tolerated throws `PersistenceError` `ERR_CORRUPT` with `details.file`,
  * `details.offset` and `details.reason` (`header`, `checksum`, `length`, `record`, `sequence`,
- * `chain`, `torn`, `zero`).
+ * `chain`, `torn`, `zero`, `fork`).
  */
 export async function replayJournal(options: ReplayJournalOptions): Promise<ReplayReport> {
   checkReplayOptions(options, "replayJournal");
@@ -151,14 +79,31 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
   const mode = options.recovery ?? "tolerate-tail";
   const afterSeq = options.afterSeq ?? 0;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const files = await listSegments(fs, options.dir, options.name);
-  const headers = await Promise.all(files.map((f) => readHeader(fs, join(options.dir, f))));
+  const listed = await listSegments(fs, options.dir, options.name);
+  const { files, headers, superseded, forks } = await withoutSuperseded(
+    fs,
+    options.dir,
+    listed,
+    await Promise.all(listed.map((f) => readHeader(fs, join(options.dir, f)))),
+    maxRecordBytes,
+  );
+  const supersededFiles = superseded.map((s) => s.file);
 
   let replayed = 0;
   let skipped = 0;
   let dropped = 0;
   let tail: ReplayDamage | null = null;
   const damage: ReplayDamage[] = [];
+  for (const fork of forks) {
+    const d: ReplayDamage = {
+      file: fork.file,
+      offset: SEGMENT_HEADER_BYTES,
+      reason: "fork",
+      message: forkMessage(fork.predecessor, fork.recordedBytes, fork.seq),
+    };
+    if (mode !== "salvage") throw failure(d, { seq: fork.seq, predecessor: fork.predecessor });
+    damage.push(d);
+  }
   let lastSeq = 0;
   let end: JournalEnd = {
     files,
@@ -167,6 +112,7 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
     fileBytes: 0,
     paddingBytes: 0,
     unused: [],
+    superseded: supersededFiles,
   };
 
   // The last segment may have a torn header: it was being created when the process died.
@@ -260,6 +206,7 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
         fileBytes: entry.size,
         paddingBytes: 0,
         unused: [],
+        superseded: supersededFiles,
       };
       continue;
     }
@@ -295,6 +242,7 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
       fileBytes: bytes.byteLength,
       paddingBytes: padded ? bytes.byteLength - validBytes : 0,
       unused: files.slice(usable),
+      superseded: supersededFiles,
     };
     for (const s of scan.skipped) damage.push(damageOf(file, s));
     const problem = scan.problem;
@@ -332,6 +280,7 @@ export async function replayJournal(options: ReplayJournalOptions): Promise<Repl
     tail,
     dropped,
     damage,
+    superseded,
     end,
   };
 }

@@ -65,7 +65,21 @@ export interface SegmentHeader {
   readonly createdAt: number;
   /** Valid length of the previous segment when this one was started; 0 for the first. */
   readonly prevValidBytes: number;
+  /**
+   * Set by a writer that knew the previous segment's records end at `prevValidBytes` (a roll, or
+   * an open that cut a torn tail); not by a seal, which cuts off records whose sync failed, nor by
+   * writers older than this flag. Replay checks a flagged segment against its predecessor (see
+   * `replayJournal`'s `superseded`). Default false.
+   */
+  readonly prevComplete?: boolean | undefined;
 }
+
+/**
+ * Header flag: see {@link SegmentHeader.prevComplete}. The flags are the top 16 bits of the u64
+ * that held `createdAt` (a time in ms, which needs 42 of them), so earlier readers see them as a
+ * later `createdAt` and read on.
+ */
+export const SEGMENT_FLAG_PREV_COMPLETE = 0x01;
 
 function putU64(view: DataView, at: number, value: number): void {
   view.setUint32(at, value % TWO_32, true);
@@ -89,7 +103,8 @@ export function encodeSegmentHeader(header: SegmentHeader): Uint8Array {
   view.setUint16(10, SEGMENT_HEADER_BYTES, true);
   view.setUint32(12, header.salt >>> 0, true);
   putU64(view, 16, header.firstSeq);
-  putU64(view, 24, header.createdAt);
+  putU64(view, 24, header.createdAt % 2 ** 48);
+  view.setUint16(30, header.prevComplete === true ? SEGMENT_FLAG_PREV_COMPLETE : 0, true);
   view.setUint32(32, header.prevValidBytes >>> 0, true);
   view.setUint32(36, crc32c(out, 0, 36), true);
   return out;
@@ -128,8 +143,9 @@ export function decodeSegmentHeader(bytes: Uint8Array): SegmentHeader {
   return {
     salt: view.getUint32(12, true),
     firstSeq,
-    createdAt: getU64(view, 24),
+    createdAt: view.getUint32(24, true) + view.getUint16(28, true) * TWO_32,
     prevValidBytes: view.getUint32(32, true),
+    prevComplete: (view.getUint16(30, true) & SEGMENT_FLAG_PREV_COMPLETE) !== 0,
   };
 }
 

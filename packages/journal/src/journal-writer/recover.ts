@@ -28,7 +28,10 @@ export async function recover(w: WriterState): Promise<void> {
   await options.onReplayEnd?.();
   refuseSeqReuse(options.afterSeq, report.lastSeq, report.dropped);
   const end = report.end;
-  const quarantined = await moveUnusedAside(w, end.unused);
+  const quarantined = [
+    ...(await moveAside(w, end.superseded, "superseded")),
+    ...(await moveAside(w, end.unused, "unused")),
+  ];
   w.segments = end.index < 0 ? [] : (end.files.slice(0, end.index + 1) as string[]);
   let sealed = false;
   let started = false;
@@ -88,12 +91,20 @@ function refuseSeqReuse(afterSeq: number | undefined, lastSeq: number, dropped: 
   );
 }
 
-/** Segments replay did not use (a torn header, or dropped by point-in-time) are moved aside, never deleted. */
-async function moveUnusedAside(w: WriterState, unused: readonly string[]): Promise<string[]> {
+/**
+ * Segments replay did not use (a torn header, dropped by point-in-time, or superseded) are moved
+ * aside, never deleted: a superseded one left in place would cut its predecessor again once the
+ * journal rolls past it.
+ */
+async function moveAside(
+  w: WriterState,
+  unused: readonly string[],
+  kind: "unused" | "superseded",
+): Promise<string[]> {
   const quarantined: string[] = [];
   const now = w.clock.now();
   for (const file of unused) {
-    const aside = quarantineFileName(file, "unused", now, w.tag());
+    const aside = quarantineFileName(file, kind, now, w.tag());
     try {
       await w.fs.rename(w.path(file), w.path(aside));
     } catch (error) {

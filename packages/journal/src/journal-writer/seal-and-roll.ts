@@ -18,7 +18,7 @@ export async function seal(w: WriterState, cause: PersistenceError): Promise<boo
   const retained = w.retained;
   const firstSeq = w.durableSeq + 1;
   try {
-    await startSegment(w, firstSeq, w.syncedPosition, retained);
+    await startSegment(w, firstSeq, w.syncedPosition, retained, false);
   } catch (error) {
     w.enterReadOnly(toPersistenceError(error, { stage: "write", target: old }));
     return false;

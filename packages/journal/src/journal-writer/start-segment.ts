@@ -10,12 +10,14 @@ import type { Retained, WriterState } from "./writer-state.js";
  * Creates segment `firstSeq` with `retained` records re-encoded under its salt, syncs it and the
  * directory, and makes it the active one. On failure the new file is removed (durably) so that
  * it can never vouch for a wrong predecessor length; if even that fails, the error says so.
+ * `prevComplete`: the predecessor's records end at `prevValidBytes` (false for a seal).
  */
 export async function startSegment(
   w: WriterState,
   firstSeq: number,
   prevValidBytes: number,
   retained: readonly Retained[],
+  prevComplete = true,
 ): Promise<void> {
   const { handle, file } = await createSegmentFile(w, firstSeq);
   const salt = Math.floor(w.random() * 2 ** 32) >>> 0;
@@ -25,6 +27,7 @@ export async function startSegment(
       firstSeq,
       createdAt: Math.max(0, Math.floor(w.clock.now())),
       prevValidBytes,
+      prevComplete,
     }),
   ];
   for (const r of retained) {

@@ -1,0 +1,276 @@
+import { writeFileSync } from "node:fs";
+import * as nodeFs from "node:fs/promises";
+import { join } from "node:path";
+import type { FsPort } from "@snapwrite/core";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createJournalFollower,
+  encodeSegmentHeader,
+  listSegments,
+  openJournal,
+  replayJournal,
+  segmentFileName,
+} from "../src/index.js";
+import { dec, enc, replayTexts } from "./helpers.js";
+import { rejectionWithin, TempDirs } from "./real-fs.js";
+import { buildSegment } from "./segment-builder.js";
+
+const temps = new TempDirs("journal-stale-roll-");
+afterEach(() => temps.removeAll());
+
+const NAME = "db";
+const fs = nodeFs as unknown as FsPort;
+
+/**
+ * Two writers on one journal, as when a frozen holder's lock was broken and it resumes inside a
+ * step its lock check had already let through: `a` rolls after `b` took over the active segment.
+ */
+async function forked(preallocateBytes?: number) {
+  const dir = await temps.create();
+  const a = await openJournal({ dir, name: NAME, preallocateBytes });
+  for (const t of ["a1", "a2"]) await a.append(enc(t));
+  await a.sync();
+  const b = await openJournal({ dir, name: NAME, preallocateBytes });
+  await a.roll();
+  for (const t of ["b1", "b2"]) await b.append(enc(t));
+  await b.sync();
+  return { dir, a, b };
+}
+
+/** Writes a predecessor holding `groups` and a successor at seq `firstSeq`, `recorded` bytes. */
+async function handBuilt(
+  groups: string[][],
+  successor: {
+    firstSeq: number;
+    recorded: (offsets: number[], length: number) => number;
+    holds: string[][];
+    /** Whether the successor says its predecessor ends there (a roll); false: a seal. */
+    prevComplete: boolean;
+  },
+  cut?: (bytes: Uint8Array) => Uint8Array,
+) {
+  const dir = await temps.create();
+  const prev = buildSegment({ groups, salt: 11 });
+  const next = buildSegment({ groups: successor.holds, firstSeq: successor.firstSeq, salt: 22 });
+  const prevValidBytes = successor.recorded(
+    prev.records.map((r) => r.offset),
+    prev.bytes.byteLength,
+  );
+  next.bytes.set(
+    encodeSegmentHeader({
+      salt: 22,
+      firstSeq: successor.firstSeq,
+      createdAt: 0,
+      prevValidBytes,
+      prevComplete: successor.prevComplete,
+    }),
+  );
+  writeFileSync(join(dir, segmentFileName(NAME, 1, 0)), cut ? cut(prev.bytes) : prev.bytes);
+  writeFileSync(join(dir, segmentFileName(NAME, successor.firstSeq, 0)), next.bytes);
+  return dir;
+}
+
+describe("a roll that lands after another writer took over the segment", () => {
+  it("replays the other writer's acknowledged records instead of cutting them at the roll", async () => {
+    const { dir, a, b } = await forked(0);
+    await a.close();
+    await b.close();
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "a2", "b1", "b2"]);
+    expect(report.superseded).toEqual([
+      {
+        file: segmentFileName(NAME, 3, 0),
+        predecessor: segmentFileName(NAME, 1, 0),
+        recordedBytes: expect.any(Number),
+      },
+    ]);
+    expect(report.lastSeq).toBe(4);
+  });
+
+  it("a writer moves the superseded segment aside and goes on after the other writer's records", async () => {
+    const { dir, a, b } = await forked();
+    await a.close();
+    await b.close();
+    const reopened = await openJournal({ dir, name: NAME });
+    expect(reopened.recovery.quarantined).toEqual([
+      expect.stringMatching(/^db\.wal\.0*3-0*0\.superseded-/),
+    ]);
+    expect((await reopened.append(enc("c1"))).seq).toBe(5);
+    await reopened.roll();
+    expect((await reopened.append(enc("c2"))).seq).toBe(6);
+    await reopened.close();
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "a2", "b1", "b2", "c1", "c2"]);
+    expect(report.superseded).toEqual([]);
+  });
+
+  it("leaves out a superseded segment in the middle, when the other writer rolled since", async () => {
+    const { dir, a, b } = await forked();
+    await b.roll();
+    await b.append(enc("b3"));
+    await a.close();
+    await b.close();
+    const files = await listSegments(fs, dir, NAME);
+    expect(files).toHaveLength(3);
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "a2", "b1", "b2", "b3"]);
+    expect(report.superseded.map((s) => s.file)).toEqual([files[1]]);
+  });
+
+  it("refuses a fork: both segments hold records of their own at the same seqs", async () => {
+    const { dir, a, b } = await forked();
+    // The frozen writer got one append through into the segment it rolled to.
+    await a.append(enc("a3"));
+    await a.close();
+    await b.close();
+    const refused = await rejectionWithin(replayJournal({ dir, name: NAME, fs }));
+    expect(refused).toMatchObject({
+      code: "ERR_CORRUPT",
+      details: {
+        reason: "fork",
+        file: segmentFileName(NAME, 3, 0),
+        predecessor: segmentFileName(NAME, 1, 0),
+        seq: 3,
+      },
+    });
+    await expect(rejectionWithin(openJournal({ dir, name: NAME }))).resolves.toMatchObject({
+      code: "ERR_CORRUPT",
+      details: { reason: "fork" },
+    });
+    // Nothing was changed: salvage still reports the fork and reads the later segment's side.
+    const { texts, report } = await replayTexts(fs, dir, NAME, { recovery: "salvage" });
+    expect(texts).toEqual(["a1", "a2", "a3"]);
+    expect(report.damage).toEqual([expect.objectContaining({ reason: "fork" })]);
+  });
+});
+
+describe("shapes a single writer leaves are chained as before", () => {
+  it("a seal cuts off the records whose sync failed and starts over at their seqs", async () => {
+    const dir = await handBuilt([["a"], ["b"]], {
+      firstSeq: 2,
+      recorded: (offsets) => offsets[1] as number,
+      holds: [["x"]],
+      prevComplete: false,
+    });
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a", "x"]);
+    expect(report.superseded).toEqual([]);
+    expect(report.damage).toEqual([]);
+  });
+
+  it("an empty seal's successor keeps the cut records out", async () => {
+    const dir = await handBuilt([["a"], ["b"]], {
+      firstSeq: 2,
+      recorded: (offsets) => offsets[1] as number,
+      holds: [],
+      prevComplete: false,
+    });
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a"]);
+    expect(report.superseded).toEqual([]);
+  });
+
+  it("a roll's successor holding the same records as its predecessor's rest is no fork", async () => {
+    const dir = await handBuilt([["a"], ["b"]], {
+      firstSeq: 2,
+      recorded: (offsets) => offsets[1] as number,
+      holds: [["b"], ["c"]],
+      prevComplete: true,
+    });
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a", "b", "c"]);
+    expect(report.superseded).toEqual([]);
+    expect(report.damage).toEqual([]);
+  });
+
+  it("an empty successor after a repaired torn tail leaves the torn record out", async () => {
+    // The predecessor's last record lost its end: a torn tail an open cut off before it.
+    const dir = await handBuilt(
+      [["a"], ["b", "c"]],
+      {
+        firstSeq: 3,
+        recorded: (offsets) => offsets[2] as number,
+        holds: [],
+        prevComplete: true,
+      },
+      (bytes) => bytes.subarray(0, bytes.byteLength - 1),
+    );
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a", "b"]);
+    expect(report.superseded).toEqual([]);
+  });
+
+  it("an empty successor whose predecessor ends where it says is the journal's end", async () => {
+    const dir = await handBuilt([["a"], ["b"]], {
+      firstSeq: 3,
+      recorded: (_offsets, length) => length,
+      holds: [],
+      prevComplete: true,
+    });
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a", "b"]);
+    expect(report.superseded).toEqual([]);
+    expect(report.lastSeq).toBe(2);
+  });
+});
+
+describe("a follower across a roll that lands after another writer took over", () => {
+  async function twoWriters() {
+    const dir = await temps.create();
+    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    for (const t of ["a1", "a2"]) await a.append(enc(t));
+    await a.sync();
+    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
+    const texts = async () => (await follower.poll()).records.map((r) => dec(r.payload));
+    return { dir, a, b, follower, texts };
+  }
+
+  it("reads the other writer's records when the roll came after them", async () => {
+    const { a, b, texts } = await twoWriters();
+    expect(await texts()).toEqual(["a1", "a2"]);
+    await b.append(enc("b1"));
+    await a.roll();
+    await b.append(enc("b2"));
+    expect(await texts()).toEqual(["b1", "b2"]);
+    await a.close();
+    await b.close();
+  });
+
+  it("goes back from the empty segment it moved into once the other writer's records appear", async () => {
+    const { a, b, follower, texts } = await twoWriters();
+    await a.roll();
+    expect(await texts()).toEqual(["a1", "a2"]);
+    expect(await texts()).toEqual([]);
+    await b.append(enc("b1"));
+    await b.append(enc("b2"));
+    expect(await texts()).toEqual(["b1", "b2"]);
+    expect(follower.seq).toBe(4);
+    await a.close();
+    await b.close();
+  });
+
+  it("a new follower starts in the predecessor, not in the superseded segment", async () => {
+    const { dir, a, b } = await twoWriters();
+    await a.roll();
+    await b.append(enc("b1"));
+    const late = createJournalFollower({ dir, name: NAME, fs, afterSeq: 2 });
+    expect((await late.poll()).records.map((r) => dec(r.payload))).toEqual(["b1"]);
+    await a.close();
+    await b.close();
+  });
+
+  it("rejects a fork with ERR_CORRUPT fork", async () => {
+    const { a, b, texts, follower } = await twoWriters();
+    expect(await texts()).toEqual(["a1", "a2"]);
+    await a.roll();
+    await a.append(enc("a3"));
+    await b.append(enc("b1"));
+    await expect(rejectionWithin(follower.poll())).resolves.toMatchObject({
+      code: "ERR_CORRUPT",
+      details: { reason: "fork", seq: 3 },
+    });
+    await a.close();
+    await b.close();
+  });
+});
