@@ -110,7 +110,7 @@ interface Segment {
 
 /** Why replay and a follower refuse a fork (see {@link ForkedSegment}). */
 export function forkMessage(predecessor: string, recordedBytes: number, seq: number): string {
-  return `${predecessor} goes on past the ${recordedBytes} bytes this segment recorded for it, with other records from seq ${seq} on: two writers appended at once (a lock holder frozen past its staleMs); recovery "salvage" keeps this segment's records`;
+  return `${predecessor} goes on past the ${recordedBytes} bytes this segment recorded for it, with other records from seq ${seq} on: two writers appended at once (a lock holder frozen past its staleMs) and the files do not tell which side was acknowledged; recovery "salvage" reads this segment's side, moving this segment aside keeps the predecessor's`;
 }
 
 /** The `ERR_CORRUPT` (`reason: "fork"`) of a follower that meets a fork. */

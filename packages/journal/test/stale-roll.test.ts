@@ -141,6 +141,9 @@ describe("a roll that lands after another writer took over the segment", () => {
     const { texts, report } = await replayTexts(fs, dir, NAME, { recovery: "salvage" });
     expect(texts).toEqual(["a1", "a2", "a3"]);
     expect(report.damage).toEqual([expect.objectContaining({ reason: "fork" })]);
+    // Moving the later segment out of the directory keeps the predecessor's side.
+    await nodeFs.rename(join(dir, segmentFileName(NAME, 3, 0)), join(dir, "forked-aside"));
+    expect((await replayTexts(fs, dir, NAME)).texts).toEqual(["a1", "a2", "b1", "b2"]);
   });
 });
 
