@@ -1,6 +1,6 @@
 import type { Clock, FsPort, PersistenceError } from "@snapwrite/core";
 import type { JournalLock } from "./lock-adapter.js";
-import type { RecoveryMode, ReplayReport } from "./replay-journal.js";
+import type { RecoveryMode, ReplayReport } from "./replay-types.js";
 import type { JournalRecord } from "./segment-format.js";
 
 /**
