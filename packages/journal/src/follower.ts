@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { FsPort, PersistenceError } from "@snapwrite/core";
+import type { PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
 import { readRegularFile } from "@snapwrite/sink-fs";
 import { type CorruptReason, corruptError } from "./corrupt.js";
@@ -7,6 +7,7 @@ import { danglingLinkOr } from "./dangling-link.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, isNotFound } from "./journal-fs.js";
 import { checkFollowerOptions } from "./journal-options.js";
+import type { JournalFollowerOptions } from "./journal-types.js";
 import { listSegments } from "./replay-journal.js";
 import {
   DEFAULT_MAX_RECORD_BYTES,
@@ -19,16 +20,6 @@ import {
 } from "./segment-format.js";
 import { scanSegment } from "./segment-scan.js";
 import { forkError, linkBetween, recordHeaderWithSeq, type SegmentBytes } from "./superseded.js";
-
-/** Options of {@link createJournalFollower}. */
-export interface JournalFollowerOptions {
-  readonly dir: string;
-  readonly name: string;
-  readonly fs?: FsPort | undefined;
-  /** The follower's state covers every seq up to this one (a snapshot's seq, or 0). */
-  readonly afterSeq: number;
-  readonly maxRecordBytes?: number | undefined;
-}
 
 /** What one {@link JournalFollower.poll} found. */
 export interface FollowResult {

@@ -29,7 +29,7 @@ export {
   segmentFileName,
   snapshotFileName,
 } from "./file-names.js";
-export type { FollowResult, JournalFollower, JournalFollowerOptions } from "./follower.js";
+export type { FollowResult, JournalFollower } from "./follower.js";
 export { createJournalFollower } from "./follower.js";
 export type {
   GroupCommitOptions,
@@ -39,6 +39,7 @@ export type {
   JournalCloseReport,
   JournalDurability,
   JournalEvent,
+  JournalFollowerOptions,
   JournalGroupAppendResult,
   JournalRecovery,
   JournalState,

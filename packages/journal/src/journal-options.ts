@@ -1,6 +1,9 @@
 import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
-import type { JournalFollowerOptions } from "./follower.js";
-import type { GroupCommitOptions, OpenJournalOptions } from "./journal-types.js";
+import type {
+  GroupCommitOptions,
+  JournalFollowerOptions,
+  OpenJournalOptions,
+} from "./journal-types.js";
 import type { RecoveryMode, ReplayJournalOptions } from "./replay-types.js";
 
 /** The recovery modes of replay (see {@link RecoveryMode}). */

@@ -213,3 +213,13 @@ export interface JournalRecovery extends ReplayReport {
   /** Whether open started a new segment to seal a damaged tail. */
   readonly sealed: boolean;
 }
+
+/** Options of `createJournalFollower`. */
+export interface JournalFollowerOptions {
+  readonly dir: string;
+  readonly name: string;
+  readonly fs?: FsPort | undefined;
+  /** The follower's state covers every seq up to this one (a snapshot's seq, or 0). */
+  readonly afterSeq: number;
+  readonly maxRecordBytes?: number | undefined;
+}
