@@ -92,3 +92,13 @@ export interface AppendLog {
   close(): Promise<AppendLogCloseReport>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** Options of `readAppendLog`. */
+export interface ReadAppendLogOptions {
+  /** The log's active file path, as given to `openAppendLog`. */
+  readonly path: string;
+  /** Start at this seq (earlier records are skipped). Default 1. */
+  readonly fromSeq?: number | undefined;
+  readonly fs?: FsPort | undefined;
+  readonly maxRecordBytes?: number | undefined;
+}

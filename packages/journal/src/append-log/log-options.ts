@@ -1,8 +1,11 @@
 import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { INTERVAL_DURABILITY_KEYS } from "../journal-options.js";
 import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
-import type { AppendLogRotation, OpenAppendLogOptions } from "./append-log-types.js";
-import type { ReadAppendLogOptions } from "./read-append-log.js";
+import type {
+  AppendLogRotation,
+  OpenAppendLogOptions,
+  ReadAppendLogOptions,
+} from "./append-log-types.js";
 
 /**
  * The bound on one record: a positive integer (default 16 MiB). `0`, a negative, fractional or

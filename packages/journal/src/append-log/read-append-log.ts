@@ -1,20 +1,13 @@
 import type { FsPort } from "@snapwrite/core";
 import { defaultFs, listDir } from "../journal-fs.js";
 import { SEGMENT_MAGIC } from "../segment-format.js";
+import type { ReadAppendLogOptions } from "./append-log-types.js";
 import { readLogFile } from "./log-file-access.js";
 import { logFiles } from "./log-files.js";
 import { framedFormat, jsonlFormat, type LogFormat } from "./log-format.js";
 import { checkMaxRecordBytes, checkReadAppendLogOptions } from "./log-options.js";
 
-/** Options of {@link readAppendLog}. */
-export interface ReadAppendLogOptions {
-  /** The log's active file path, as given to `openAppendLog`. */
-  readonly path: string;
-  /** Start at this seq (earlier records are skipped). Default 1. */
-  readonly fromSeq?: number | undefined;
-  readonly fs?: FsPort | undefined;
-  readonly maxRecordBytes?: number | undefined;
-}
+export type { ReadAppendLogOptions } from "./append-log-types.js";
 
 /** A record of the log. */
 export interface AppendLogRecord {
