@@ -176,6 +176,9 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     }
     const next = successor?.file;
     const nextHeader = successor?.header;
+    if (nextHeader !== undefined && isOrphan(position, bytes, nextHeader)) {
+      return { kind: "reset", reset: "gap" };
+    }
     const limit = nextHeader === undefined ? bytes.byteLength : nextHeader.prevValidBytes;
     if (position.offset > limit) return { kind: "reset", reset: "rewound" };
     const from = { offset: position.offset, seq: position.expect };
@@ -306,4 +309,19 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
 
 function isDamaged(hop: Hop): boolean {
   return hop.kind === "damage" || (hop.kind === "records" && hop.error !== undefined);
+}
+
+/**
+ * An empty rolled segment followed by one that starts at a later seq: a superseded roll whose
+ * predecessor the other writer has compacted away (see `replayJournal`'s `superseded`). The seqs
+ * in between are gone from the journal: load a snapshot.
+ */
+function isOrphan(position: Position, bytes: Uint8Array, next: SegmentHeader): boolean {
+  const { header } = position;
+  return (
+    header.prevComplete === true &&
+    next.firstSeq > header.firstSeq &&
+    position.offset === SEGMENT_HEADER_BYTES &&
+    isZero(bytes, SEGMENT_HEADER_BYTES, bytes.byteLength)
+  );
 }

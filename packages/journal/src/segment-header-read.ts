@@ -51,7 +51,7 @@ export interface HeaderEntry {
 }
 
 /** True when any byte after the segment header is not zero; reads in 64 KiB pieces. */
-async function hasDataAfter(handle: FsFileHandle): Promise<boolean> {
+export async function hasDataAfter(handle: FsFileHandle): Promise<boolean> {
   const piece = new Uint8Array(64 * 1024);
   for (let position = SEGMENT_HEADER_BYTES; ; ) {
     const got = await readInto(handle, piece, position);

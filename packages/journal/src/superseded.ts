@@ -14,15 +14,19 @@ import {
   type SegmentHeader,
   segmentView,
 } from "./segment-format.js";
-import type { HeaderEntry } from "./segment-header-read.js";
+import { type HeaderEntry, hasDataAfter } from "./segment-header-read.js";
 import { scanSegmentOffsets } from "./segment-scan.js";
 
 /** A segment replay left out of the chain because a roll made it after the journal moved on. */
 export interface SupersededSegment {
   /** The segment file left out. */
   readonly file: string;
-  /** Its predecessor, whose records go on past the length the segment recorded for it. */
-  readonly predecessor: string;
+  /**
+   * Its predecessor, whose records go on past the length the segment recorded for it; `null` when
+   * that predecessor is gone (a compaction of the other writer removed it) and the next segment
+   * starts at a later seq than this empty one, which no single writer's roll leaves.
+   */
+  readonly predecessor: string | null;
   /** The predecessor length the segment's header recorded (`prevValidBytes`). */
   readonly recordedBytes: number;
 }
@@ -32,6 +36,7 @@ export interface SupersededSegment {
  * segment recorded for it with different records at the same seqs: two writers appended at once.
  */
 export interface ForkedSegment extends SupersededSegment {
+  readonly predecessor: string;
   /** The first seq at which the two differ. */
   readonly seq: number;
 }
@@ -99,7 +104,56 @@ export async function withoutSuperseded(
     kept.push(file);
     keptHeaders.push(entry);
   }
-  return { files: kept, headers: keptHeaders, superseded, forks };
+  const chain = await withoutOrphans(fs, dir, kept, keptHeaders);
+  return { ...chain, superseded: [...superseded, ...chain.superseded], forks };
+}
+
+/**
+ * Leaves out flagged empty segments followed by a segment that starts at a later seq: a roll from
+ * an empty segment starts its successor at the same seq, so such a segment is a superseded roll
+ * whose predecessor is gone (the other writer compacted its journal since).
+ */
+async function withoutOrphans(
+  fs: FsPort,
+  dir: string,
+  files: readonly string[],
+  headers: readonly HeaderEntry[],
+): Promise<{ files: string[]; headers: HeaderEntry[]; superseded: SupersededSegment[] }> {
+  const kept: string[] = [];
+  const keptHeaders: HeaderEntry[] = [];
+  const superseded: SupersededSegment[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i] as string;
+    const entry = headers[i] as HeaderEntry;
+    const header = entry.header;
+    const next = headers[i + 1]?.header;
+    if (
+      header?.prevComplete === true &&
+      next !== undefined &&
+      next.firstSeq > header.firstSeq &&
+      (await holdsNothing(fs, join(dir, file), entry.size))
+    ) {
+      superseded.push({ file, predecessor: null, recordedBytes: header.prevValidBytes });
+      continue;
+    }
+    kept.push(file);
+    keptHeaders.push(entry);
+  }
+  return { files: kept, headers: keptHeaders, superseded };
+}
+
+/** Whether a segment holds only zeros after its header (false when it cannot be read). */
+async function holdsNothing(fs: FsPort, path: string, size: number): Promise<boolean> {
+  if (size <= SEGMENT_HEADER_BYTES) return true;
+  let handle: FsFileHandle | undefined;
+  try {
+    ({ handle } = await openRegularFile(fs, path, { target: path, stage: "open" }));
+    return !(await hasDataAfter(handle));
+  } catch {
+    return false; // replay opens it again and reports what is wrong
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }
 
 interface Segment {

@@ -277,3 +277,39 @@ describe("a follower across a roll that lands after another writer took over", (
     await b.close();
   });
 });
+
+describe("a superseded segment whose predecessor the other writer compacted away", () => {
+  /** `b` rolls past the superseded segment and drops segment 1, as a compaction at seq 4 would. */
+  async function compactedAway() {
+    const { dir, a, b } = await forked();
+    await b.roll();
+    await b.append(enc("b3"));
+    await a.close();
+    await b.close();
+    const files = await listSegments(fs, dir, NAME);
+    await nodeFs.unlink(join(dir, files[0] as string));
+    return { dir, orphan: files[1] as string };
+  }
+
+  it("is left out: replay goes on from the next segment", async () => {
+    const { dir, orphan } = await compactedAway();
+    const { texts, report } = await replayTexts(fs, dir, NAME, { afterSeq: 4 });
+    expect(texts).toEqual(["b3"]);
+    expect(report.superseded).toEqual([
+      { file: orphan, predecessor: null, recordedBytes: expect.any(Number) },
+    ]);
+    const reopened = await openJournal({ dir, name: NAME, afterSeq: 4 });
+    expect(reopened.recovery.quarantined).toEqual([expect.stringContaining(".superseded-")]);
+    expect((await reopened.append(enc("c1"))).seq).toBe(6);
+    await reopened.close();
+    expect((await replayTexts(fs, dir, NAME, { afterSeq: 4 })).texts).toEqual(["b3", "c1"]);
+  });
+
+  it("a follower behind it is told the seqs are gone, not stuck in it", async () => {
+    const { dir } = await compactedAway();
+    const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 2 });
+    expect(await follower.poll()).toMatchObject({ records: [], seq: 2, reset: "gap" });
+    const ahead = createJournalFollower({ dir, name: NAME, fs, afterSeq: 4 });
+    expect((await ahead.poll()).records.map((r) => dec(r.payload))).toEqual(["b3"]);
+  });
+});
