@@ -6,8 +6,8 @@ import type { JournalRecord } from "./segment-format.js";
 /**
  * When an append is acknowledged:
  * - `"commit"`: after the group's `fdatasync` (`durable: true`).
- * - `{ intervalMs }`: after the write (`durable: false`); a timer syncs every `intervalMs` and
- *   advances `state.durableSeq`. A sync slower than twice the interval sets `state.mode` to
+ * - `{ intervalMs }`: after the write (`durable: false`); a timer syncs every `intervalMs` (whole
+ *   ms in 1..2^31 − 1, else a `RangeError` at open) and advances `state.durableSeq`. A sync slower than twice the interval sets `state.mode` to
  *   `"degraded"` and emits an event: the window is reported, never silently widened.
  * - `"os"`: after the write; synced only when a segment is sealed or rolled, on `sync()` and at close.
  */

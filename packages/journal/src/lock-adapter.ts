@@ -1,6 +1,6 @@
 import { type FsPort, isPersistenceError } from "@snapwrite/core";
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
-import { lockFile } from "@snapwrite/sink-fs";
+import { checkLockFileOptions, lockFile } from "@snapwrite/sink-fs";
 
 /** A held lock. */
 export interface HeldLock {
@@ -41,13 +41,19 @@ export interface JournalLock {
   acquire(path: string, signal?: AbortSignal): Promise<HeldLock>;
 }
 
-/** Options of {@link createExclusiveFileLock}. */
+/**
+ * Options of {@link createExclusiveFileLock}, checked at creation as sink-fs `lockFile` checks them
+ * (`TypeError` for a wrong type, `RangeError` out of range).
+ */
 export interface ExclusiveFileLockOptions {
   /** File system. Default `node:fs/promises`. */
   readonly fs?: FsPort | undefined;
-  /** Give up after this long. Default 10_000 ms. */
+  /** Give up after this long, in 0..2^31 − 1 ms. Default 10_000 ms. */
   readonly waitMs?: number | undefined;
-  /** A lock whose holder stopped its heartbeat this long ago is broken. Default 30_000 ms. */
+  /**
+   * A lock whose holder stopped its heartbeat this long ago is broken, in 1..2^31 − 1 ms. Default
+   * 30_000 ms.
+   */
   readonly staleMs?: number | undefined;
 }
 
@@ -63,6 +69,9 @@ const LOCK_OPTION_KEYS = ["fs", "waitMs", "staleMs"] satisfies (keyof ExclusiveF
  */
 export function createExclusiveFileLock(options: ExclusiveFileLockOptions = {}): JournalLock {
   assertKnownOptions("createExclusiveFileLock", options, LOCK_OPTION_KEYS);
+  // lockFile's own checks, now: a bad value would otherwise surface only at the first open, as
+  // an ERR_IO that looks transient.
+  checkLockFileOptions(options, "createExclusiveFileLock");
   const waitMs = options.waitMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   return {

@@ -1,7 +1,7 @@
 import { checkOpenJournalOptions } from "./journal-options.js";
 import type { Journal, OpenJournalOptions } from "./journal-types.js";
 import { JournalWriter } from "./journal-writer/journal-writer.js";
-import { positiveInt } from "./journal-writer/writer-state.js";
+import { timerMsOption } from "./option-numbers.js";
 
 /**
  * Opens (or creates) the segment journal `<dir>/<name>.wal.*` for appending: replays it (passing
@@ -18,8 +18,8 @@ export async function openJournal(options: OpenJournalOptions): Promise<Journal>
     throw new TypeError("openJournal: name must be a plain file name");
   }
   const durability = options.durability ?? "commit";
-  if (typeof durability === "object")
-    positiveInt(durability.intervalMs, 1, "durability.intervalMs");
+  if (typeof durability === "object" && durability !== null)
+    timerMsOption("openJournal", "durability.intervalMs", durability.intervalMs);
   else if (durability !== "commit" && durability !== "os")
     throw new TypeError("openJournal: bad durability");
   for (const key of ["afterSeq", "firstSeq"] as const) {

@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { lockFile } from "@snapwrite/sink-fs";
 import { createFaultyFs, createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
@@ -59,6 +61,40 @@ describe("createExclusiveFileLock options", () => {
     expect(() =>
       createExclusiveFileLock({ fs: createMemoryFs({}), waitMs: 5, staleMs: 10 }),
     ).not.toThrow();
+  });
+
+  it("a bad waitMs, staleMs or fs throws at creation with lockFile's TypeError/RangeError, not later as ERR_IO at open", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const bad: Record<string, unknown>[] = [
+      { staleMs: 0 },
+      { staleMs: -5 },
+      { staleMs: Number.NaN },
+      { staleMs: "x" },
+      { staleMs: 2 ** 40 },
+      { staleMs: MAX_TIMER_MS + 1 },
+      { waitMs: -1 },
+      { waitMs: Number.POSITIVE_INFINITY },
+      { waitMs: 1e12 },
+      { fs: 5 },
+    ];
+    for (const options of bad) {
+      // What lockFile itself says of these options (it rejects before any I/O).
+      const expected: Error = await lockFile("/logs/a.jsonl", { fs, ...options }).then(
+        () => expect.fail(`lockFile accepted ${JSON.stringify(options)}`),
+        (error: Error) => error,
+      );
+      expect([TypeError, RangeError]).toContain(expected.constructor);
+      const message = expected.message.replace(/^lockFile:/, "createExclusiveFileLock:");
+      expect(() => createExclusiveFileLock({ fs, ...options }), message).toThrow(
+        new (expected.constructor as ErrorConstructor)(message),
+      );
+    }
+    expect(await fs.readdir("/logs")).toEqual([]);
+    // The bounds themselves are accepted, and the lock works with them.
+    const locker = createExclusiveFileLock({ fs, waitMs: 0, staleMs: MAX_TIMER_MS });
+    const log = await openAppendLog({ fs, path: "/logs/a.jsonl", locker });
+    await log.append("x");
+    expect((await log.close()).ok).toBe(true);
   });
 });
 

@@ -7,8 +7,10 @@ export type {
   FsSinkRenameRetryOptions,
   FsSinkWriteResult,
 } from "./fs-sink-types.js";
-export type { FileLock, LockFileOptions } from "./lock/lock-file.js";
+export type { FileLock } from "./lock/lock-file.js";
 export { lockFile } from "./lock/lock-file.js";
+export type { LockFileOptions } from "./lock/lock-file-options.js";
+export { checkLockFileOptions } from "./lock/lock-file-options.js";
 export { isProcessAlive } from "./process-alive.js";
 export type { RegularFileContext } from "./read/open-regular-file.js";
 export { notRegularFile, openRegularFile, readRegularFile } from "./read/open-regular-file.js";

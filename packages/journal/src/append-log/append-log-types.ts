@@ -3,19 +3,26 @@ import type { JournalLock } from "../lock-adapter.js";
 
 /** Rotation and retention of an append log. */
 export interface AppendLogRotation {
-  /** Rotate once the active file reaches this size. Default: never by size. */
+  /** Rotate once the active file reaches this many bytes (a positive integer). Default: never. */
   readonly maxBytes?: number | undefined;
-  /** Rotate once the active file's header is this old. Default: never by age. */
+  /**
+   * Rotate once the active file's header is this many ms old (a positive number; compared with the
+   * clock at each append, no timer waits for it). Default: never by age.
+   */
   readonly maxAgeMs?: number | undefined;
-  /** Rotated files kept (oldest deleted first). Default: all. */
+  /** Rotated files kept (a positive integer; oldest deleted first). Default: all. */
   readonly keep?: number | undefined;
-  /** Bound on the rotated files' total bytes (oldest deleted first). Default: none. */
+  /**
+   * Bound on the rotated files' total bytes (a positive integer; oldest deleted first). Default:
+   * none.
+   */
   readonly maxTotalBytes?: number | undefined;
 }
 
 /**
  * When an append is acknowledged: `"append"` after its `fdatasync`; `{ intervalMs }` after the
- * write, synced by a timer; `"os"` after the write, synced at rotation and close.
+ * write, synced by a timer every `intervalMs` (whole ms in 1..2^31 − 1, else a `RangeError`);
+ * `"os"` after the write, synced at rotation and close.
  */
 export type AppendLogDurability = "append" | { readonly intervalMs: number } | "os";
 

@@ -1,7 +1,9 @@
 import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { INTERVAL_DURABILITY_KEYS } from "../journal-options.js";
+import { positiveIntegerOption, positiveNumberOption, timerMsOption } from "../option-numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
 import type {
+  AppendLogDurability,
   AppendLogRotation,
   OpenAppendLogOptions,
   ReadAppendLogOptions,
@@ -64,6 +66,38 @@ export function checkAppendLogOptions(options: OpenAppendLogOptions): void {
     rotate: ROTATE_OPTION_KEYS,
     durability: INTERVAL_DURABILITY_KEYS,
   });
+}
+
+/**
+ * `durability` with its default, `"append"`: `"append"`, `"os"` or `{ intervalMs }` with whole ms
+ * in 1..2^31 − 1 (`RangeError`: a timer waits for it); anything else is a `TypeError`.
+ */
+export function checkAppendLogDurability(
+  durability: AppendLogDurability | undefined,
+): AppendLogDurability {
+  if (durability === undefined) return "append";
+  if (durability === "append" || durability === "os") return durability;
+  if (typeof durability !== "object" || durability === null) {
+    throw new TypeError("openAppendLog: bad durability");
+  }
+  timerMsOption("openAppendLog", "durability.intervalMs", durability.intervalMs);
+  return durability;
+}
+
+/**
+ * `rotate`: `maxBytes`, `keep` and `maxTotalBytes` count bytes or files, so each is a positive
+ * integer; `maxAgeMs` is compared with the clock (no timer waits for it), so any positive finite
+ * number. Out of range is a `RangeError`, no number a `TypeError`.
+ */
+export function checkRotation(rotate: AppendLogRotation): AppendLogRotation {
+  for (const key of ["maxBytes", "keep", "maxTotalBytes"] as const) {
+    if (rotate[key] !== undefined)
+      positiveIntegerOption("openAppendLog", `rotate.${key}`, rotate[key]);
+  }
+  if (rotate.maxAgeMs !== undefined) {
+    positiveNumberOption("openAppendLog", "rotate.maxAgeMs", rotate.maxAgeMs);
+  }
+  return rotate;
 }
 
 const READ_OPTION_KEYS = [

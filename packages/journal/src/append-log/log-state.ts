@@ -12,7 +12,7 @@ import type {
 } from "./append-log-types.js";
 import { type LogFiles, logFiles } from "./log-files.js";
 import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
-import { checkMaxRecordBytes } from "./log-options.js";
+import { checkAppendLogDurability, checkMaxRecordBytes, checkRotation } from "./log-options.js";
 import { assertSessionHeld } from "./session-lock.js";
 
 /** An append waiting in the log's queue. */
@@ -28,12 +28,6 @@ export interface Active {
   readonly size: number;
   readonly nextSeq: number;
   readonly header: LogHeader;
-}
-
-function checkPositive(value: number | undefined, what: string): void {
-  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-    throw new RangeError(`openAppendLog: ${what} must be a positive number`);
-  }
 }
 
 /**
@@ -73,16 +67,8 @@ export class LogState {
       throw new TypeError('openAppendLog: lock must be "append", "session" or false');
     }
     this.locker = options.locker ?? createExclusiveFileLock({ fs: this.fs });
-    this.durability = options.durability ?? "append";
-    if (typeof this.durability === "object")
-      checkPositive(this.durability.intervalMs, "durability.intervalMs");
-    else if (this.durability !== "append" && this.durability !== "os")
-      throw new TypeError("openAppendLog: bad durability");
-    this.rotation = options.rotate ?? {};
-    checkPositive(this.rotation.maxBytes, "rotate.maxBytes");
-    checkPositive(this.rotation.maxAgeMs, "rotate.maxAgeMs");
-    checkPositive(this.rotation.keep, "rotate.keep");
-    checkPositive(this.rotation.maxTotalBytes, "rotate.maxTotalBytes");
+    this.durability = checkAppendLogDurability(options.durability);
+    this.rotation = checkRotation(options.rotate ?? {});
     this.maxRecordBytes = checkMaxRecordBytes(options.maxRecordBytes, "openAppendLog");
     this.random = options.random ?? Math.random;
   }

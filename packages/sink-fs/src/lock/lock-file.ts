@@ -1,8 +1,7 @@
 import * as nodeFs from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { type FsPort, PersistenceError } from "@snapwrite/core";
-import { assertKnownOptions, MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { PersistenceError } from "@snapwrite/core";
 import { DEFAULT_CLOCK } from "../default-clock.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { isProcessAlive } from "../process-alive.js";
@@ -11,23 +10,7 @@ import { parseTempFileName } from "../temp-file-name.js";
 import { acquireTargetLock } from "./acquire-lock.js";
 import { isClaimFileName } from "./claim-file.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
-
-/** Options of {@link lockFile}. */
-export interface LockFileOptions {
-  /** How long to wait for a held lock before failing with `ERR_LOCKED`, in ms. Default `5_000`. */
-  readonly waitMs?: number | undefined;
-  /**
-   * A lock whose owner has not refreshed it for this long is abandoned and broken, in ms. Holders
-   * refresh every `staleMs / 3`; an owner that is provably gone is broken at once. Default `30_000`.
-   */
-  readonly staleMs?: number | undefined;
-  /** First pause between attempts, in ms; doubles (jittered) up to 250 ms. Default `10`. */
-  readonly pollMs?: number | undefined;
-  /** Aborts the wait with `ERR_ABORTED` (stage `lock`, the signal's reason as `cause`). */
-  readonly signal?: AbortSignal | undefined;
-  /** File system to use. Default `node:fs/promises`. */
-  readonly fs?: FsPort | undefined;
-}
+import { type LockFileOptions, lockFileSettings } from "./lock-file-options.js";
 
 /** A held {@link lockFile} lock. */
 export interface FileLock extends AsyncDisposable {
@@ -56,14 +39,6 @@ export interface FileLock extends AsyncDisposable {
   /** Same as {@link FileLock.release}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
-
-const LOCK_OPTION_KEYS: ReadonlySet<string> = new Set<keyof LockFileOptions>([
-  "waitMs",
-  "staleMs",
-  "pollMs",
-  "signal",
-  "fs",
-]);
 
 /**
  * Takes the exclusive lock of `path` (absolute, or relative to the working directory): the lock file
@@ -141,39 +116,4 @@ function lockablePath(path: unknown): string {
     throw invalid("the name is reserved for temp and lock files");
   }
   return absolute;
-}
-
-function lockFileSettings(options: LockFileOptions): {
-  staleMs: number;
-  waitMs: number;
-  pollMs: number;
-} {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError("lockFile: options must be an object");
-  }
-  assertKnownOptions("lockFile", options, LOCK_OPTION_KEYS);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError("lockFile: signal must be an AbortSignal");
-  }
-  if (options.fs !== undefined && (typeof options.fs !== "object" || options.fs === null)) {
-    throw new TypeError("lockFile: fs must be an FsPort object");
-  }
-  return {
-    staleMs: duration("staleMs", options.staleMs, 30_000, 1),
-    waitMs: duration("waitMs", options.waitMs, 5_000, 0),
-    pollMs: duration("pollMs", options.pollMs, 10, 1),
-  };
-}
-
-function duration(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") {
-    throw new TypeError(`lockFile: ${name} must be a number, got ${typeof value}`);
-  }
-  if (!Number.isFinite(value) || value < min || value > MAX_TIMER_MS) {
-    throw new RangeError(
-      `lockFile: ${name} must be a finite number in ${min}..${MAX_TIMER_MS}, got ${value}`,
-    );
-  }
-  return value;
 }
