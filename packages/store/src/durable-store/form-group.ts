@@ -95,7 +95,10 @@ export class GroupBuilder<S, Op> {
   }
 
   private slot(settle: Settle): Settle {
-    const slot: { settle: Settle; result: CommitResult | undefined } = { settle, result: undefined };
+    const slot: { settle: Settle; result: CommitResult | undefined } = {
+      settle,
+      result: undefined,
+    };
     this.results.push(slot);
     return (result) => {
       slot.result ??= result;
