@@ -284,8 +284,17 @@ export interface StoreCloseReport {
   readonly ok: boolean;
   readonly outcome: "clean" | "failed" | "timed-out";
   readonly durationMs: number;
+  /**
+   * The committed seq when close returned. After a timed-out close a group still being written
+   * keeps its own outcome and may commit after it (see `inFlight`): a reopen can find more.
+   */
   readonly committedSeq: number;
   readonly durableSeq: number;
+  /**
+   * Records of a group still being written when a timed-out close returned (0 otherwise): they
+   * may still be committed, up to `committedSeq + inFlight`; their changes settle on their own.
+   */
+  readonly inFlight: number;
   /** `mutate`d batches that were never journaled. */
   readonly unsaved: number;
   /** Queued commands that close settled with `ERR_CLOSED` (the deadline passed first). */

@@ -54,7 +54,9 @@ describe("close: timeoutMs", () => {
     expect(closed).toBe(false);
     manual.advance(10);
     const report = await deadline(closing);
-    expect(report).toMatchObject({ outcome: "timed-out", abandoned: 1 });
+    // The first commit's group is still being written: it keeps its own outcome.
+    expect(report).toMatchObject({ outcome: "timed-out", abandoned: 1, committedSeq: 0 });
+    expect(report.inFlight).toBe(1);
     expect(await second.settled).toMatchObject({ ok: false, error: { code: "ERR_CLOSED" } });
     faulty.release();
   });
@@ -73,7 +75,12 @@ describe("close: timeoutMs", () => {
     await settle();
     expect(closed).toBe(false);
     faulty.release();
-    expect(await deadline(closing)).toMatchObject({ ok: true, outcome: "clean", abandoned: 0 });
+    expect(await deadline(closing)).toMatchObject({
+      ok: true,
+      outcome: "clean",
+      abandoned: 0,
+      inFlight: 0,
+    });
     expect(await first.settled).toMatchObject({ ok: true, seq: 1 });
     expect(await second.settled).toMatchObject({ ok: true, seq: 2 });
   });

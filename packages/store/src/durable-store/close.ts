@@ -62,6 +62,7 @@ export async function closeStore<S, Op>(
     durationMs: clock.now() - started,
     committedSeq: core.committed.seq,
     durableSeq: Math.min(core.journal.state.durableSeq, core.committed.seq),
+    inFlight: result === "timed-out" ? core.inFlightRecords : 0,
     unsaved,
     abandoned,
     error,

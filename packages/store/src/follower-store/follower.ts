@@ -228,6 +228,7 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
       durationMs: clock.now() - started,
       committedSeq: seq,
       durableSeq: seq,
+      inFlight: 0,
       unsaved: 0,
       abandoned: 0,
     });
