@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import type { PersistenceError } from "@snapwrite/core";
-import { toPersistenceError } from "@snapwrite/core";
+import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { readRegularFile } from "@snapwrite/sink-fs";
 import { type CorruptReason, corruptError } from "./corrupt.js";
 import { danglingLinkOr } from "./dangling-link.js";
@@ -271,7 +270,23 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
       }
     }
     await leaveSuperseded(files);
-    return advance(files);
+    const result = await advance(files);
+    if (result.reset === undefined && seq === options.afterSeq) checkReachesStart(at);
+    return result;
+  }
+
+  /**
+   * Before its first record, the journal must reach `afterSeq`, as a writer's open checks against
+   * its snapshot: a journal that ends before it (a snapshot newer than every record) is `ERR_GAP`.
+   */
+  function checkReachesStart(position: Position | undefined): void {
+    const end = position === undefined ? undefined : position.expect - 1;
+    if (end === undefined || end >= options.afterSeq) return;
+    throw new PersistenceError(
+      "ERR_GAP",
+      `the journal ends at seq ${end}, before seq ${options.afterSeq} the follower starts after`,
+      { stage: "open", details: { seq: end, afterSeq: options.afterSeq } },
+    );
   }
 
   /**

@@ -75,8 +75,12 @@ export function checkStoreFilesOptions(options: unknown, factory: string): void 
     throw new TypeError(`${factory}: dir is required`);
   }
   for (const key of ["codec", "ops"]) {
-    if (typeof given[key] !== "object" || given[key] === null) {
+    const codec = given[key] as { encode?: unknown; decode?: unknown } | null | undefined;
+    if (typeof codec !== "object" || codec === null) {
       throw new TypeError(`${factory}: ${key} is required`);
+    }
+    if (typeof codec.encode !== "function" || typeof codec.decode !== "function") {
+      throw new TypeError(`${factory}: ${key} must be a codec with encode() and decode()`);
     }
   }
   for (const key of ["apply", "empty"]) {
@@ -205,9 +209,11 @@ export interface MutateTicket {
   /**
    * Seq the change will have once journaled, provisional: it holds when every write before it
    * succeeds (a failed group or a reload before it moves it; the settled result carries the
-   * journaled seq). `undefined` when it was refused.
+   * journaled seq). For a command that returned no ops, the visible seq (its state's). `null` when
+   * nothing was applied: the change was refused (closed, read-only, a follower) or its command
+   * threw; `settled` then holds the error.
    */
-  readonly seq: number | undefined;
+  readonly seq: number | null;
   /** Resolves once the change is durable, or with `ok: false` when it can no longer become so. */
   readonly settled: Promise<CommitResult>;
 }
@@ -278,8 +284,17 @@ export interface StoreCloseReport {
   readonly ok: boolean;
   readonly outcome: "clean" | "failed" | "timed-out";
   readonly durationMs: number;
+  /**
+   * The committed seq when close returned. After a timed-out close a group still being written
+   * keeps its own outcome and may commit after it (see `inFlight`): a reopen can find more.
+   */
   readonly committedSeq: number;
   readonly durableSeq: number;
+  /**
+   * Records of a group still being written when a timed-out close returned (0 otherwise): they
+   * may still be committed, up to `committedSeq + inFlight`; their changes settle on their own.
+   */
+  readonly inFlight: number;
   /** `mutate`d batches that were never journaled. */
   readonly unsaved: number;
   /** Queued commands that close settled with `ERR_CLOSED` (the deadline passed first). */

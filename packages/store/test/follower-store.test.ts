@@ -144,7 +144,7 @@ describe("openFollowerStore", () => {
       error: { code: "ERR_READ_ONLY" },
     });
     const mutated = follower.mutate("x", () => [add("x")]);
-    expect(mutated.seq).toBeUndefined();
+    expect(mutated.seq).toBeNull();
     expect(await mutated.settled).toMatchObject({ ok: false, error: { code: "ERR_READ_ONLY" } });
     let persisted = false;
     expect(

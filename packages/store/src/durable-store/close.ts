@@ -1,4 +1,5 @@
 import { PersistenceError } from "@snapwrite/core";
+import { LongTimer } from "@snapwrite/core/sink-kit";
 import type { StoreCloseReport } from "../durable-store-types.js";
 import { closedError, failed } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
@@ -6,8 +7,10 @@ import { releaseStoreLock } from "./store-lock.js";
 
 /**
  * Flushes the unsaved changes, lets the lane and a running compaction finish, closes the journal
- * and releases the lock, within `timeoutMs`; after the deadline the waiting changes fail and are
- * counted (the lock is released once the journal's close has finished).
+ * and releases the lock, within `timeoutMs` (checked by the caller: a number ≥ 0 or `Infinity`,
+ * which never times out); after the deadline every waiting entry settles `ERR_CLOSED` (the changes
+ * among them are counted), and the lock is released once a reload still running and the journal's
+ * close have finished.
  */
 export async function closeStore<S, Op>(
   core: StoreCore<S, Op>,
@@ -19,12 +22,14 @@ export async function closeStore<S, Op>(
     clock.clearTimeout(core.flushTimer);
     core.flushTimer = undefined;
   }
-  let timer: unknown;
+  // In steps of at most 2^31 − 1 ms: a longer delay given to a Node timer fires after 1 ms.
+  let timer: LongTimer | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
-    timer = clock.setTimeout(() => resolve("timeout"), Math.max(0, timeoutMs));
+    timer = new LongTimer(clock, () => resolve("timeout"));
+    timer.arm(timeoutMs);
   });
   const outcome = await Promise.race([finishLane(core), deadline]);
-  clock.clearTimeout(timer);
+  timer?.cancel();
   let abandoned = 0;
   let error: PersistenceError | undefined;
   let result: StoreCloseReport["outcome"] = "clean";
@@ -34,8 +39,11 @@ export async function closeStore<S, Op>(
       stage: "close",
     });
     abandoned = abandonQueue(core);
-    void core.journal
-      .close()
+    // A reload running now closes the journal it opens itself (see reload.ts): the lock is
+    // released once it has, and the journal the store holds is closed.
+    void Promise.resolve(core.reloading)
+      .catch(() => undefined)
+      .then(() => core.journal.close())
       .catch(() => undefined)
       .then(() => releaseStoreLock(core));
   } else if (!outcome.ok) {
@@ -54,6 +62,7 @@ export async function closeStore<S, Op>(
     durationMs: clock.now() - started,
     committedSeq: core.committed.seq,
     durableSeq: Math.min(core.journal.state.durableSeq, core.committed.seq),
+    inFlight: result === "timed-out" ? core.inFlightRecords : 0,
     unsaved,
     abandoned,
     error,
@@ -73,13 +82,18 @@ async function finishLane<S, Op>(core: StoreCore<S, Op>) {
   return closed;
 }
 
-/** Empties the lane, failing the changes that waited in it; returns how many there were. */
+/**
+ * Empties the lane: the changes that waited in it fail and a waiting task (a `reload`) rejects, all
+ * with `ERR_CLOSED`, in queue order; returns how many changes there were.
+ */
 function abandonQueue<S, Op>(core: StoreCore<S, Op>): number {
   let abandoned = 0;
   for (const entry of core.lane.drain()) {
     if (entry.kind === "commit" || entry.kind === "external") {
       abandoned++;
       entry.settle(failed(closedError()));
+    } else if (entry.kind === "task") {
+      entry.abandon?.(closedError());
     }
   }
   return abandoned;

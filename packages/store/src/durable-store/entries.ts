@@ -27,7 +27,12 @@ export interface ExternalEntry<S, Op> {
 export type Entry<S, Op> =
   | CommitEntry<S, Op>
   | ExternalEntry<S, Op>
-  | { readonly kind: "task"; readonly run: () => Promise<void> }
+  | {
+      readonly kind: "task";
+      readonly run: () => Promise<void>;
+      /** Settles the task's caller when it never runs (a close that timed out drained it). */
+      readonly abandon?: ((error: Error) => void) | undefined;
+    }
   | { readonly kind: "flush" };
 
 /**

@@ -1,4 +1,5 @@
 import type { PersistenceError } from "@snapwrite/core";
+import type { CommitResult } from "../durable-store-types.js";
 import {
   type CommitEntry,
   failed,
@@ -25,9 +26,16 @@ export interface ExternalChange<S> {
 export class GroupBuilder<S, Op> {
   readonly records: Uint8Array[];
   readonly heads: S[] = [];
+  /** The commands that produced ops or none; their `settle` only records the result (see below). */
   readonly members: Member[] = [];
-  /** Settles the commands that failed; run with the group, so results arrive in queue order. */
-  readonly rejected: (() => void)[] = [];
+  /** How many commands failed when run (settled `ERR_COMMAND`). */
+  rejected = 0;
+  /**
+   * Every command's result slot, in queue order: a result is recorded once known, and all are
+   * settled together by {@link settleInOrder} once the group has been written, so results arrive
+   * in queue order (a command that threw does not overtake the commands queued before it).
+   */
+  private readonly results: { readonly settle: Settle; result: CommitResult | undefined }[] = [];
   head: S;
   private bytes: number;
   private cap = Number.POSITIVE_INFINITY;
@@ -67,11 +75,34 @@ export class GroupBuilder<S, Op> {
 
   addExternal(change: ExternalChange<S>): void {
     const record = this.addRecord(change.payload, change.next);
-    this.members.push({ settle: change.settle, at: change.at, commandMs: 0, record, before: 0 });
+    this.addMember({ settle: change.settle, at: change.at, commandMs: 0, record, before: 0 });
+  }
+
+  /** Adds a command's member; its `settle` records the result for {@link settleInOrder}. */
+  addMember(member: Member): void {
+    this.members.push({ ...member, settle: this.slot(member.settle) });
   }
 
   reject(settle: Settle, error: PersistenceError): void {
-    this.rejected.push(() => settle(failed(error)));
+    this.rejected++;
+    this.slot(settle)(failed(error));
+  }
+
+  /** Settles the recorded results in queue order (a slot without one stays open). */
+  settleInOrder(): void {
+    const results = this.results.splice(0);
+    for (const { settle, result } of results) if (result !== undefined) settle(result);
+  }
+
+  private slot(settle: Settle): Settle {
+    const slot: { settle: Settle; result: CommitResult | undefined } = {
+      settle,
+      result: undefined,
+    };
+    this.results.push(slot);
+    return (result) => {
+      slot.result ??= result;
+    };
   }
 }
 
@@ -133,7 +164,7 @@ function addCommand<S, Op>(
     return ended;
   }
   if (prepared.ops.length === 0) {
-    group.members.push({
+    group.addMember({
       settle: entry.settle,
       at: entry.at,
       commandMs,
@@ -143,6 +174,6 @@ function addCommand<S, Op>(
     return ended;
   }
   const record = group.addRecord(prepared.payload, prepared.next);
-  group.members.push({ settle: entry.settle, at: entry.at, commandMs, record, before: 0 });
+  group.addMember({ settle: entry.settle, at: entry.at, commandMs, record, before: 0 });
   return ended;
 }

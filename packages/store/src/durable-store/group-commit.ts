@@ -61,11 +61,11 @@ export async function runGroup<S, Op>(
   let formed = groupStart;
   if (external !== undefined) group.addExternal(external);
   else formed = takeCommands(core, group, groupStart);
-  const commands = group.members.length + group.rejected.length;
+  const commands = group.members.length + group.rejected;
   const several = commands > 1;
   if (group.records.length === 0) {
-    for (const settle of group.rejected) settle();
     for (const m of group.members) m.settle(core.emptyResult(m, groupStart));
+    group.settleInOrder();
     return several ? core.lane.queued + commands : 0;
   }
   const firstSeq = core.committed.seq + 1;
@@ -76,7 +76,6 @@ export async function runGroup<S, Op>(
   core.inFlightRecords = 0;
   const appendMs = core.clock.now() - writeStart;
   const waited = core.lane.queued;
-  for (const settle of group.rejected) settle();
   const syncMs = Math.min(appendMs, core.meter.total - syncBefore);
   const timings = { writeMs: appendMs - syncMs, syncMs };
   const outcome = checkAppend(core, appended, firstSeq, group.records.length);
@@ -89,6 +88,7 @@ export async function runGroup<S, Op>(
     core.flushFailures = 0;
     core.firstUnsavedAt = core.outbox.length > 0 ? core.clock.now() : undefined;
   }
+  group.settleInOrder();
   maybeAutoCompact(core);
   return several || waited > 0 ? waited + commands : 0;
 }

@@ -69,7 +69,10 @@ export class Lane<S, Op> {
     queueMicrotask(() => void this.pump());
   }
 
-  /** Runs `work` in the lane and resolves with its result. */
+  /**
+   * Runs `work` in the lane and resolves with its result; rejects with the error given to the
+   * entry's `abandon` when it is drained before it ran.
+   */
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.enqueue({
@@ -81,6 +84,7 @@ export class Lane<S, Op> {
             reject(error);
           }
         },
+        abandon: reject,
       });
     });
   }

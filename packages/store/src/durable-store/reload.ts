@@ -1,7 +1,7 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import type { StoreLoadReport } from "../durable-store-types.js";
 import { seedReplica } from "../store-replica.js";
-import { failed } from "./entries.js";
+import { closedError, failed } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
 import { type WarmLoaded, warmLoad } from "./warm-load.js";
 
@@ -26,6 +26,8 @@ async function reloadFromFiles<S, Op>(
   // The changes unsaved now are replaced; those made while it loads run on the loaded state.
   const replaced = core.outbox.length;
   await core.compacting?.catch(() => undefined);
+  // A close that timed out meanwhile gave up on this reload: it opens nothing more.
+  if (core.closed) throw closedError();
   // Loading repairs files (a torn tail is cut): not ours to touch once another holds the lock.
   if (core.lockLost !== undefined && core.readOnlyError !== undefined) throw core.readOnlyError;
   core.counters.reloads++;
@@ -33,11 +35,19 @@ async function reloadFromFiles<S, Op>(
   await core.journal.close();
   let loaded: WarmLoaded<S>;
   try {
+    if (core.closed) throw closedError();
     loaded = await warmLoad(core);
   } catch (error) {
+    if (core.closed) throw closedError();
     const e = toPersistenceError(error, { stage: "open", direction: "read" });
     core.enterReadOnly(e);
     throw e;
+  }
+  if (core.closed) {
+    // The close that timed out waits for this reload before it releases the lock: the journal
+    // opened here is closed, and nothing is published after close.
+    await loaded.journal.close().catch(() => undefined);
+    throw closedError();
   }
   core.journal = loaded.journal;
   core.readOnlyError = undefined;

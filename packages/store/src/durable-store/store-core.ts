@@ -26,6 +26,7 @@ import { type SyncMeter, timedFs } from "../timed-fs.js";
 import { closedError, commandError, failed, type Member, type OutboxItem } from "./entries.js";
 import { Lane } from "./lane.js";
 import type { Policy } from "./policy.js";
+import { recordQuarantines } from "./quarantine-log.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
 
@@ -44,6 +45,8 @@ export class StoreCore<S, Op> {
   /** The sink the snapshots are written and read through. */
   readonly sink: Sink;
   readonly snapshots: SnapshotStore;
+  /** Where the snapshots that did not decode were moved aside (a warm load empties it first). */
+  readonly quarantinedSnapshots: string[] = [];
   readonly compaction: (CompactionPolicy & { keep?: number | undefined }) | false;
   readonly lane = new Lane<S, Op>();
   /** Fed the committed op batches as journaled; writes the compaction snapshots when given. */
@@ -113,7 +116,7 @@ export class StoreCore<S, Op> {
     this.fs = timedFs(options.fs ?? nodeFsPort, this.meter, () => this.clock.now());
     this.sink = createFsSink({ dir: options.dir, fs: options.fs });
     this.snapshots = createSnapshotStore({
-      sink: this.sink,
+      sink: recordQuarantines(this.sink, this.quarantinedSnapshots),
       name: this.name,
       dir: options.dir,
       fs: options.fs,

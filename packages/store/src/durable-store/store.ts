@@ -12,6 +12,7 @@ import type {
   StoreRoot,
 } from "../durable-store-types.js";
 import { closeStore } from "./close.js";
+import { closeTimeoutOf } from "./close-timeout.js";
 import { compact } from "./compaction.js";
 import { closedError, failed, pendingResult } from "./entries.js";
 import { commitExternal, type ExternalChangeRequest, runExternal } from "./external-commit.js";
@@ -122,8 +123,10 @@ export class Store<S, Op> implements DurableStore<S, Op> {
     return compact(this.core, reason);
   }
 
-  close(options: { readonly timeoutMs?: number | undefined } = {}): Promise<StoreCloseReport> {
-    this.core.closing ??= closeStore(this.core, options.timeoutMs ?? 30_000);
+  close(options?: { readonly timeoutMs?: number | undefined }): Promise<StoreCloseReport> {
+    // Checked first: a bad value throws before anything is refused or abandoned.
+    const timeoutMs = closeTimeoutOf(options);
+    this.core.closing ??= closeStore(this.core, timeoutMs);
     return this.core.closing;
   }
 

@@ -45,7 +45,10 @@ async function load<S, Op>(
   started: number,
 ): Promise<WarmLoaded<S>> {
   const { clock, options, policy } = core;
+  core.quarantinedSnapshots.length = 0;
   const loaded = await core.snapshots.loadNewest(core.codec);
+  // The snapshots that did not decode and were moved aside, also when none loaded.
+  const movedAside = [...core.quarantinedSnapshots];
   const snapshotDone = clock.now();
   const run = beginReplay(
     core.applyOps,
@@ -76,6 +79,8 @@ async function load<S, Op>(
     onRecord: replay.onRecord,
     // The records held back for a batch are applied before the journal repairs anything.
     onReplayEnd: () => replay.finish(),
+  }).catch((error: unknown) => {
+    throw withMovedAside(error, movedAside);
   });
   const value = run.finish();
   const seq = journal.state.lastSeq;
@@ -95,12 +100,7 @@ async function load<S, Op>(
   core.oldestUnsnapshottedAt = seq > snapshotSeq ? done : undefined;
   core.nextAutoCompactSeq = 0;
   const replayed = journal.recovery.replayed;
-  const quarantined = [
-    ...(loaded?.skipped ?? []).flatMap((s) =>
-      s.quarantinedTo === undefined ? [] : [s.quarantinedTo],
-    ),
-    ...journal.recovery.quarantined,
-  ];
+  const quarantined = [...movedAside, ...journal.recovery.quarantined];
   const report: StoreLoadReport = Object.freeze({
     source: loaded !== undefined ? loaded.source : replayed > 0 ? "journal" : "empty",
     snapshotSeq,
@@ -115,4 +115,22 @@ async function load<S, Op>(
     }),
   });
   return { journal, root: Object.freeze({ value, seq }), report };
+}
+
+/**
+ * The journal's open error, its message naming the snapshots moved aside before it (without them
+ * the journal must hold every record from seq 1, which a compaction may have pruned).
+ */
+function withMovedAside(error: unknown, movedAside: readonly string[]): unknown {
+  if (movedAside.length === 0 || !(error instanceof PersistenceError)) return error;
+  return new PersistenceError(
+    error.code,
+    `${error.message} (the snapshot that did not decode was moved aside to ${movedAside.join(", ")}, so the journal was read from its start)`,
+    {
+      stage: error.stage,
+      target: error.target,
+      cause: error.cause,
+      details: { ...error.details, quarantined: movedAside },
+    },
+  );
 }

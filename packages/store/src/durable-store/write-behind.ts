@@ -13,12 +13,12 @@ export function mutate<S, Op>(
 ): MutateTicket {
   if (typeof command !== "function") throw new TypeError("mutate needs a command function");
   const refused = core.refusal();
-  if (refused !== undefined) return { seq: undefined, settled: Promise.resolve(failed(refused)) };
+  if (refused !== undefined) return { seq: null, settled: Promise.resolve(failed(refused)) };
   const state = core.visible.value;
   const prepared = core.prepare(state, command);
   if ("error" in prepared) {
     core.counters.commandErrors++;
-    return { seq: undefined, settled: Promise.resolve(failed(prepared.error)) };
+    return { seq: null, settled: Promise.resolve(failed(prepared.error)) };
   }
   if (prepared.ops.length === 0) {
     return {

@@ -71,7 +71,9 @@ export class FollowerLoader<S, Op> {
         afterSeq: snapshotSeq,
         maxRecordBytes: this.policy.maxRecordBytes,
       });
-      const found = await follower.poll();
+      const found = await follower.poll().catch((error: unknown) => {
+        throw behindSnapshot(error, snapshotSeq);
+      });
       if (found.reset !== undefined) {
         lastReset = found.reset;
         continue;
@@ -128,4 +130,25 @@ export class FollowerLoader<S, Op> {
     }
     return run.finish();
   }
+}
+
+/**
+ * The journal follower's `ERR_GAP` for a journal that ends before the snapshot, worded and detailed
+ * as a writer's open refuses the same files.
+ */
+function behindSnapshot(error: unknown, snapshotSeq: number): unknown {
+  const details = (error as PersistenceError).details;
+  if (
+    !(error instanceof PersistenceError) ||
+    error.code !== "ERR_GAP" ||
+    details?.afterSeq === undefined
+  ) {
+    return error;
+  }
+  const seq = Number(details.seq);
+  return new PersistenceError(
+    "ERR_GAP",
+    `the journal ends at seq ${seq}, before the snapshot's seq ${snapshotSeq}`,
+    { stage: "open", cause: error, details: { seq, snapshotSeq } },
+  );
 }

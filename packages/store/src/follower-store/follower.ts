@@ -136,7 +136,7 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
   }
 
   mutate(): MutateTicket {
-    return { seq: undefined, settled: Promise.resolve(failed(this.refusal())) };
+    return { seq: null, settled: Promise.resolve(failed(this.refusal())) };
   }
 
   commitExternal(): CommitTicket {
@@ -228,6 +228,7 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
       durationMs: clock.now() - started,
       committedSeq: seq,
       durableSeq: seq,
+      inFlight: 0,
       unsaved: 0,
       abandoned: 0,
     });
