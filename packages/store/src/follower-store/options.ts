@@ -1,5 +1,6 @@
 import type { Clock } from "@snapwrite/core";
 import { resolvePolicy } from "@snapwrite/core";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import type { DurableStore, StoreFilesOptions, StoreLoadReport } from "../durable-store-types.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
 import { checkFollowerStoreKeys } from "../option-keys.js";
@@ -10,7 +11,10 @@ import { checkFollowerStoreKeys } from "../option-keys.js";
  * `empty` (nothing in `dir` is created, moved or changed), plus the refresh interval.
  */
 export interface OpenFollowerStoreOptions<S, Op> extends StoreFilesOptions<S, Op> {
-  /** How often the journal is polled for new records. `intervalMs` ≥ 10, integer. */
+  /**
+   * How often the journal is polled for new records. `intervalMs`: an integer from 10 to
+   * `2147483647` (2^31 − 1, the longest delay of Node's timers).
+   */
   readonly refresh: { readonly intervalMs: number };
   /** Timers and timings. Default: real time. The refresh timer is unref'd when its handle can be. */
   readonly clock?: Clock | undefined;
@@ -47,7 +51,12 @@ export function resolveFollowerPolicy<S, Op>(
   }
   const { values } = resolvePolicy(
     {
-      intervalMs: { default: options.refresh.intervalMs, min: 10, integer: true },
+      "refresh.intervalMs": {
+        default: options.refresh.intervalMs,
+        min: 10,
+        max: MAX_TIMER_MS,
+        integer: true,
+      },
       maxRecordBytes: {
         default: options.maxRecordBytes ?? 16 * 1024 * 1024,
         min: 1,
@@ -58,5 +67,9 @@ export function resolveFollowerPolicy<S, Op>(
     },
     { env: {} },
   );
-  return values;
+  return {
+    intervalMs: values["refresh.intervalMs"],
+    maxRecordBytes: values.maxRecordBytes,
+    replaySliceMs: values.replaySliceMs,
+  };
 }
