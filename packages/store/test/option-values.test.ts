@@ -32,7 +32,7 @@ describe("timer options are bounded by the longest delay Node's timers wait", ()
     async (name, extra) => {
       const fs = createMemoryFs({});
       await expect(openCounters(fs, extra)).rejects.toThrow(
-        new RangeError(`${name} must be <= ${MAX_TIMER_MS}, got ${TOO_LONG}`),
+        new RangeError(`openDurableStore: ${name} must be <= ${MAX_TIMER_MS}, got ${TOO_LONG}`),
       );
       expect(await fs.readdir("/")).toEqual([]);
     },
@@ -67,7 +67,9 @@ describe("timer options are bounded by the longest delay Node's timers wait", ()
     await expect(
       openFollowerStore({ ...options, refresh: { intervalMs: TOO_LONG } }),
     ).rejects.toThrow(
-      new RangeError(`refresh.intervalMs must be <= ${MAX_TIMER_MS}, got ${TOO_LONG}`),
+      new RangeError(
+        `openFollowerStore: refresh.intervalMs must be <= ${MAX_TIMER_MS}, got ${TOO_LONG}`,
+      ),
     );
     const { store } = await openFollowerStore({
       ...options,
@@ -91,7 +93,9 @@ describe("compaction and loadExternal are checked at open", () => {
     ["compaction.minBytes must be >= 0, got -1", { minBytes: -1 }],
   ])("a RangeError for %s, touching nothing", async (message, compaction) => {
     const fs = createMemoryFs({});
-    await expect(openCounters(fs, { compaction })).rejects.toThrow(new RangeError(message));
+    await expect(openCounters(fs, { compaction })).rejects.toThrow(
+      new RangeError(`openDurableStore: ${message}`),
+    );
     expect(await fs.readdir("/")).toEqual([]);
   });
 
@@ -101,7 +105,7 @@ describe("compaction and loadExternal are checked at open", () => {
       /^openDurableStore: compaction must be false or \{/,
     );
     await expect(openCounters(fs, { compaction: { ratio: "2" as never } })).rejects.toThrow(
-      new TypeError("compaction.ratio must be a number"),
+      new TypeError("openDurableStore: compaction.ratio must be a number"),
     );
   });
 

@@ -1,6 +1,7 @@
-import { type PolicyEntry, type PolicySpec, resolvePolicy } from "@snapwrite/core";
+import type { PolicyEntry } from "@snapwrite/core";
 import type { CompactionPolicy } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions } from "../durable-store-types.js";
+import { resolveOptionValues } from "../option-values.js";
 
 /** The triggers of `compaction` and their bounds; `Infinity` turns a trigger off. */
 const TRIGGERS: Readonly<Record<keyof CompactionPolicy, Omit<PolicyEntry, "default">>> = {
@@ -32,5 +33,5 @@ export function checkCompactionOptions<S, Op>(options: OpenDurableStoreOptions<S
     const value = compaction[name as keyof CompactionPolicy];
     if (value !== undefined) spec[`compaction.${name}`] = { ...bounds, default: value };
   }
-  resolvePolicy(spec as PolicySpec, { env: {} });
+  resolveOptionValues("openDurableStore", spec);
 }

@@ -1,7 +1,8 @@
-import { type PolicyEntry, resolvePolicy } from "@snapwrite/core";
+import type { PolicyEntry } from "@snapwrite/core";
 import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import type { JournalDurability } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions } from "../durable-store-types.js";
+import { resolveOptionValues } from "../option-values.js";
 
 /** The store's resolved numeric options. */
 export interface Policy {
@@ -39,17 +40,14 @@ export function resolveDurability<S, Op>(
 ): JournalDurability {
   const durability = options.durability ?? "commit";
   if (typeof durability === "object") {
-    resolvePolicy(
-      {
-        "durability.intervalMs": {
-          default: durability.intervalMs,
-          min: 1,
-          max: MAX_TIMER_MS,
-          integer: true,
-        },
+    resolveOptionValues("openDurableStore", {
+      "durability.intervalMs": {
+        default: durability.intervalMs,
+        min: 1,
+        max: MAX_TIMER_MS,
+        integer: true,
       },
-      { env: {} },
-    );
+    });
   } else if (durability !== "commit" && durability !== "os") {
     throw new TypeError('openDurableStore: durability must be "commit", "os" or { intervalMs }');
   }
@@ -58,27 +56,24 @@ export function resolveDurability<S, Op>(
 
 /**
  * Resolves the numeric options with their defaults through `resolvePolicy`, each named by its path
- * (`writeBehind.debounceMs must be <= 2147483647, got …`). The write-behind delays are timers' and
+ * (`openDurableStore: writeBehind.debounceMs must be <= 2147483647, got …`). The write-behind delays are timers' and
  * are bounded by `MAX_TIMER_MS`.
  */
 export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op>): Policy {
   const group = options.groupCommit ?? {};
   const behind = options.writeBehind ?? {};
   const compaction = typeof options.compaction === "object" ? (options.compaction ?? {}) : {};
-  const { values } = resolvePolicy(
-    {
-      "groupCommit.maxBytes": intOption(group.maxBytes, 1024 * 1024, 1),
-      "groupCommit.smallFirstBytes": intOption(group.smallFirstBytes, 128 * 1024, 0),
-      "groupCommit.maxCommands": intOption(group.maxCommands, 4096, 1),
-      "writeBehind.debounceMs": intOption(behind.debounceMs, 1000, 0, MAX_TIMER_MS),
-      "writeBehind.maxDelayMs": intOption(behind.maxDelayMs, 10_000, 0, MAX_TIMER_MS),
-      maxRecordBytes: intOption(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
-      maxSegmentBytes: intOption(options.maxSegmentBytes, 64 * 1024 * 1024, 64, 2 ** 32 - 1),
-      replaySliceMs: intOption(options.replaySliceMs, 8, 1),
-      "compaction.keep": intOption(compaction.keep, 2, 1),
-    },
-    { env: {} },
-  );
+  const values = resolveOptionValues("openDurableStore", {
+    "groupCommit.maxBytes": intOption(group.maxBytes, 1024 * 1024, 1),
+    "groupCommit.smallFirstBytes": intOption(group.smallFirstBytes, 128 * 1024, 0),
+    "groupCommit.maxCommands": intOption(group.maxCommands, 4096, 1),
+    "writeBehind.debounceMs": intOption(behind.debounceMs, 1000, 0, MAX_TIMER_MS),
+    "writeBehind.maxDelayMs": intOption(behind.maxDelayMs, 10_000, 0, MAX_TIMER_MS),
+    maxRecordBytes: intOption(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
+    maxSegmentBytes: intOption(options.maxSegmentBytes, 64 * 1024 * 1024, 64, 2 ** 32 - 1),
+    replaySliceMs: intOption(options.replaySliceMs, 8, 1),
+    "compaction.keep": intOption(compaction.keep, 2, 1),
+  });
   const policy: Policy = {
     maxBytes: values["groupCommit.maxBytes"],
     smallFirstBytes: values["groupCommit.smallFirstBytes"],

@@ -1,9 +1,9 @@
 import type { Clock } from "@snapwrite/core";
-import { resolvePolicy } from "@snapwrite/core";
 import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import type { DurableStore, StoreFilesOptions, StoreLoadReport } from "../durable-store-types.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
 import { checkFollowerStoreKeys } from "../option-keys.js";
+import { resolveOptionValues } from "../option-values.js";
 
 /** Options of {@link openFollowerStore}. */
 /**
@@ -49,24 +49,21 @@ export function resolveFollowerPolicy<S, Op>(
   if (typeof options.refresh !== "object" || options.refresh === null) {
     throw new TypeError("openFollowerStore: refresh { intervalMs } is required");
   }
-  const { values } = resolvePolicy(
-    {
-      "refresh.intervalMs": {
-        default: options.refresh.intervalMs,
-        min: 10,
-        max: MAX_TIMER_MS,
-        integer: true,
-      },
-      maxRecordBytes: {
-        default: options.maxRecordBytes ?? 16 * 1024 * 1024,
-        min: 1,
-        max: 2 ** 31,
-        integer: true,
-      },
-      replaySliceMs: { default: options.replaySliceMs ?? 8, min: 1, integer: true },
+  const values = resolveOptionValues("openFollowerStore", {
+    "refresh.intervalMs": {
+      default: options.refresh.intervalMs,
+      min: 10,
+      max: MAX_TIMER_MS,
+      integer: true,
     },
-    { env: {} },
-  );
+    maxRecordBytes: {
+      default: options.maxRecordBytes ?? 16 * 1024 * 1024,
+      min: 1,
+      max: 2 ** 31,
+      integer: true,
+    },
+    replaySliceMs: { default: options.replaySliceMs ?? 8, min: 1, integer: true },
+  });
   return {
     intervalMs: values["refresh.intervalMs"],
     maxRecordBytes: values.maxRecordBytes,
