@@ -56,8 +56,8 @@ export function resolveDurability<S, Op>(
 
 /**
  * Resolves the numeric options with their defaults through `resolvePolicy`, each named by its path
- * (`openDurableStore: writeBehind.debounceMs must be <= 2147483647, got …`). The write-behind delays are timers' and
- * are bounded by `MAX_TIMER_MS`.
+ * (`openDurableStore: writeBehind.debounceMs must be <= 2147483647, got …`). The write-behind
+ * delays are timers' and are bounded by `MAX_TIMER_MS`.
  */
 export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op>): Policy {
   const group = options.groupCommit ?? {};
