@@ -3,17 +3,22 @@
 // cache of what they hold kept in a durable store (journal + snapshots, warm-loaded on the next
 // start), and a refresh timer that re-indexes one directory per tick and commits the change.
 //
-//   node src/main.mjs --dir ./data [--hung-target]
+//   node src/main.mjs --dir ./data [--hung-target] [--slow-refresh-ms N]
 //
 // Tunables come from `resolvePolicy` with environment overrides, printed once at start:
 //   INDEX_CACHE_REFRESH_MS, INDEX_CACHE_LOAD_TIMEOUT_MS, INDEX_CACHE_LOAD_CONCURRENCY,
-//   INDEX_CACHE_CLOSE_TIMEOUT_MS. A bad value is an error naming the variable (exit code 2).
+//   INDEX_CACHE_CLOSE_TIMEOUT_MS. A bad value is an error naming the variable (exit code 2); every
+//   one has a maximum, and a larger value is clamped to it.
 //
 // The first start on an empty folder writes the eight index files, then damages one (`gamma`) and
-// leaves one out (`delta`). `--hung-target` wraps the sink so that reading `zeta` never returns.
-// SIGTERM or SIGINT stops the timer and closes the store within the close deadline.
+// leaves one out (`delta`). `--hung-target` wraps the sink so that reading `zeta` never returns;
+// `--slow-refresh-ms N` makes each refresh's index write take N ms longer (a slow mount).
+// SIGTERM or SIGINT, from the start on (also during the start-up load), stops the timer and closes
+// the store within the close deadline; a further signal meanwhile is logged and does not cut the
+// close short.
 import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { loadTargets, resolvePolicy } from "@snapwrite/core";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
@@ -30,20 +35,43 @@ import {
 const log = (line) => process.stdout.write(`${line}\n`);
 
 const { values: args } = parseArgs({
-  options: { dir: { type: "string" }, "hung-target": { type: "boolean", default: false } },
+  options: {
+    dir: { type: "string" },
+    "hung-target": { type: "boolean", default: false },
+    "slow-refresh-ms": { type: "string", default: "0" },
+  },
 });
-if (!args.dir) {
-  process.stderr.write("usage: node src/main.mjs --dir DIR [--hung-target]\n");
+const slowRefreshMs = Number(args["slow-refresh-ms"]);
+if (!args.dir || !(Number.isInteger(slowRefreshMs) && slowRefreshMs >= 0)) {
+  process.stderr.write(
+    "usage: node src/main.mjs --dir DIR [--hung-target] [--slow-refresh-ms N]\n",
+  );
   process.exit(2);
 }
 const dir = args.dir;
 
 // --- Policies: defaults in code, environment overrides checked and printed once ---------------
+// Every duration has a maximum: a timer longer than Node's 2^31 - 1 ms would fire after 1 ms (a
+// refresh loop without a pause), and a daemon has no use for a deadline of days anyway.
+const DAY_MS = 86_400_000;
+const TEN_MINUTES_MS = 600_000;
 let policy;
 try {
   policy = resolvePolicy({
-    refreshMs: { default: 60_000, min: 10, integer: true, env: "INDEX_CACHE_REFRESH_MS" },
-    loadTimeoutMs: { default: 5_000, min: 1, integer: true, env: "INDEX_CACHE_LOAD_TIMEOUT_MS" },
+    refreshMs: {
+      default: 60_000,
+      min: 10,
+      max: DAY_MS,
+      integer: true,
+      env: "INDEX_CACHE_REFRESH_MS",
+    },
+    loadTimeoutMs: {
+      default: 5_000,
+      min: 1,
+      max: TEN_MINUTES_MS,
+      integer: true,
+      env: "INDEX_CACHE_LOAD_TIMEOUT_MS",
+    },
     loadConcurrency: {
       default: 8,
       min: 1,
@@ -51,7 +79,13 @@ try {
       integer: true,
       env: "INDEX_CACHE_LOAD_CONCURRENCY",
     },
-    closeTimeoutMs: { default: 5_000, min: 0, integer: true, env: "INDEX_CACHE_CLOSE_TIMEOUT_MS" },
+    closeTimeoutMs: {
+      default: 5_000,
+      min: 0,
+      max: TEN_MINUTES_MS,
+      integer: true,
+      env: "INDEX_CACHE_CLOSE_TIMEOUT_MS",
+    },
   });
 } catch (error) {
   // resolvePolicy's message names the variable and the value it refused.
@@ -64,26 +98,29 @@ for (const o of policy.overrides) {
   log(`override: ${o.env}=${o.raw} -> ${o.name} = ${o.value}${o.clamped ? " (clamped)" : ""}`);
 }
 
-// --- The durable cache: collections "areas" (area -> summary) and "meta" --------------------
-const snapshotCodec = createKeyedCollectionsCodec({
-  json: createJsonCodec({ version: 1 }),
-  name: "index-cache",
-});
-const { store, load } = await openDurableStore({
-  dir: join(dir, "cache"),
-  codec: snapshotCodec,
-  ops: createJsonOpsCodec(),
-  apply: applyKeyedOps,
-  empty: emptyCollections,
-  compaction: false, // a daemon this small never needs it; the warm load then replays the journal
-});
-log(
-  `load: source=${load.source} snapshotSeq=${load.snapshotSeq} replayed=${load.replayed} seq=${load.seq} (${load.timings.totalMs.toFixed(1)} ms)`,
-);
-const cachedRefreshes = () => getEntry(store.read().value, "meta", "refreshes") ?? 0;
-log(
-  `cache: areas=${getCollection(store.read().value, "areas").size} refreshes=${cachedRefreshes()} seq=${store.read().seq}`,
-);
+// --- Shutdown: installed before anything is opened or loaded ---------------------------------
+// A signal during the start-up (a load waiting on a hung mount) stops the loads and closes what
+// was opened. Handlers stay installed: a second signal during the close is logged and the close
+// goes on, instead of the default action killing the process halfway through it.
+const stop = new AbortController();
+let store;
+let timer;
+let refreshing = Promise.resolve();
+let refreshInFlight = false;
+let stopping = false;
+// The daemon's lifetime: one handle, released at shutdown.
+const keepAlive = setInterval(() => {}, 1 << 30);
+const onSignal = (signal) => {
+  if (stopping) {
+    log(`signal: ${signal} again: still closing (close deadline ${closeTimeoutMs} ms)`);
+    return;
+  }
+  stopping = true;
+  log(`signal: ${signal}`);
+  void shutdown();
+};
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
 
 // --- The eight index targets ----------------------------------------------------------------
 const AREAS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"];
@@ -115,51 +152,6 @@ const hangOn = (inner, target) => ({
 });
 const loadSink = args["hung-target"] ? hangOn(sink, targetOf(HUNG)) : sink;
 
-const fixtureExists = await stat(join(dir, "data", "indexes")).then(
-  () => true,
-  () => false,
-);
-if (!fixtureExists) {
-  for (const area of AREAS) {
-    if (area !== MISSING) await sink.write(targetOf(area), encodeIndex(buildIndex(area, 1)));
-  }
-  // A torn write by the old hand-rolled writer: half a JSON document.
-  await writeFile(join(dir, "data", targetOf(CORRUPT)), '{"area":"gamma","files":{"gam');
-  log(`fixture: wrote ${AREAS.length - 1} indexes, ${CORRUPT} corrupt, ${MISSING} missing`);
-}
-
-const started = performance.now();
-const results = await loadTargets(
-  AREAS.map((area) => ({ sink: loadSink, target: targetOf(area), codec: indexCodec })),
-  { concurrency: loadConcurrency, timeoutMs: loadTimeoutMs },
-);
-log(`loaded ${AREAS.length} targets in ${(performance.now() - started).toFixed(0)} ms`);
-
-const loadedOps = [];
-for (const [i, area] of AREAS.entries()) {
-  const result = results[i];
-  if (result.ok) {
-    log(
-      `target ${area}: ok source=${result.source} files=${Object.keys(result.value.files).length}`,
-    );
-    loadedOps.push(summaryOp(result.value, `loaded-${result.source}`));
-    continue;
-  }
-  const { code } = result.error;
-  if (code === "ERR_NOT_FOUND" || code === "ERR_CORRUPT") {
-    // Nothing usable on disk: build the index afresh and save it, so the next start finds it.
-    const fresh = buildIndex(area, 1);
-    await sink.write(targetOf(area), encodeIndex(fresh));
-    const moved = result.quarantinedTo ? ` quarantined=${result.quarantinedTo}` : "";
-    log(`target ${area}: ${code}${moved} -> rebuilt files=${Object.keys(fresh.files).length}`);
-    loadedOps.push(summaryOp(fresh, "rebuilt"));
-  } else {
-    // ERR_TIMEOUT (a hung read) or another error: keep what the cache already has, if anything.
-    const cached = getEntry(store.read().value, "areas", area);
-    log(`target ${area}: ${code} -> ${cached ? "kept cached" : "not cached"}`);
-  }
-}
-
 function summaryOp(index, origin) {
   return {
     op: "put",
@@ -169,18 +161,124 @@ function summaryOp(index, origin) {
   };
 }
 
-const startup = await store.commit("startup load", () => loadedOps).settled;
-log(`commit startup: ${startup.ok ? `seq=${startup.seq}` : `failed ${startup.error.code}`}`);
+// --- Start-up: the durable cache ("areas": area -> summary, "meta"), then the eight loads -----
+const startup = start();
+startup.catch((error) => {
+  log(`start-up failed: ${error.message}`);
+  process.exitCode = 1;
+  if (!stopping) {
+    stopping = true;
+    void shutdown();
+  }
+});
+
+async function start() {
+  const snapshotCodec = createKeyedCollectionsCodec({
+    json: createJsonCodec({ version: 1 }),
+    name: "index-cache",
+  });
+  const opened = await openDurableStore({
+    dir: join(dir, "cache"),
+    codec: snapshotCodec,
+    ops: createJsonOpsCodec(),
+    apply: applyKeyedOps,
+    empty: emptyCollections,
+    compaction: false, // a daemon this small never needs it; the warm load then replays the journal
+  });
+  store = opened.store;
+  const { load } = opened;
+  log(
+    `load: source=${load.source} snapshotSeq=${load.snapshotSeq} replayed=${load.replayed} seq=${load.seq} (${load.timings.totalMs.toFixed(1)} ms)`,
+  );
+  const refreshes = getEntry(store.read().value, "meta", "refreshes") ?? 0;
+  log(
+    `cache: areas=${getCollection(store.read().value, "areas").size} refreshes=${refreshes} seq=${store.read().seq}`,
+  );
+  if (stop.signal.aborted) return;
+
+  const fixtureExists = await stat(join(dir, "data", "indexes")).then(
+    () => true,
+    () => false,
+  );
+  if (!fixtureExists) {
+    for (const area of AREAS) {
+      if (area !== MISSING) await sink.write(targetOf(area), encodeIndex(buildIndex(area, 1)));
+    }
+    // A torn write by the old hand-rolled writer: half a JSON document.
+    await writeFile(join(dir, "data", targetOf(CORRUPT)), '{"area":"gamma","files":{"gam');
+    log(`fixture: wrote ${AREAS.length - 1} indexes, ${CORRUPT} corrupt, ${MISSING} missing`);
+  }
+  if (stop.signal.aborted) return;
+
+  log(`loading ${AREAS.length} targets`);
+  const started = performance.now();
+  // A signal aborts the loads still running (or not started): they resolve ERR_ABORTED at once.
+  const results = await loadTargets(
+    AREAS.map((area) => ({ sink: loadSink, target: targetOf(area), codec: indexCodec })),
+    { concurrency: loadConcurrency, timeoutMs: loadTimeoutMs, signal: stop.signal },
+  );
+  log(`loaded ${AREAS.length} targets in ${(performance.now() - started).toFixed(0)} ms`);
+  const loadedOps = [];
+  for (const [i, area] of AREAS.entries()) {
+    const op = await reportTarget(area, results[i]);
+    if (op !== undefined) loadedOps.push(op);
+  }
+  const startupCommit = await store.commit("startup load", () => loadedOps).settled;
+  log(
+    `commit startup: ${startupCommit.ok ? `seq=${startupCommit.seq}` : `failed ${startupCommit.error.code}`}`,
+  );
+  if (stop.signal.aborted) return;
+
+  timer = setInterval(() => {
+    // One refresh at a time: a tick that finds one in flight is skipped, not queued behind it (a
+    // slow mount would otherwise pile up refreshes for the shutdown to wait for). A refresh that
+    // throws is logged and the next tick tries again.
+    if (stopping || refreshInFlight) return;
+    refreshInFlight = true;
+    refreshing = refresh()
+      .catch((error) => log(`refresh failed: ${error.message}`))
+      .finally(() => {
+        refreshInFlight = false;
+      });
+  }, refreshMs);
+  timer.unref(); // the timer never holds a closing process open
+  log(`ready: refreshMs=${refreshMs} loadTimeoutMs=${loadTimeoutMs}`);
+}
+
+/** Logs one target's load and returns the op that records it in the cache, if any. */
+async function reportTarget(area, result) {
+  if (result.ok) {
+    log(
+      `target ${area}: ok source=${result.source} files=${Object.keys(result.value.files).length}`,
+    );
+    return summaryOp(result.value, `loaded-${result.source}`);
+  }
+  const { code } = result.error;
+  if (code === "ERR_NOT_FOUND" || code === "ERR_CORRUPT") {
+    // Nothing usable on disk: build the index afresh and save it, so the next start finds it.
+    const fresh = buildIndex(area, 1);
+    await sink.write(targetOf(area), encodeIndex(fresh));
+    const moved = result.quarantinedTo ? ` quarantined=${result.quarantinedTo}` : "";
+    log(`target ${area}: ${code}${moved} -> rebuilt files=${Object.keys(fresh.files).length}`);
+    return summaryOp(fresh, "rebuilt");
+  }
+  // ERR_TIMEOUT (a hung read), ERR_ABORTED (a signal) or another error: keep what the cache has.
+  const cached = getEntry(store.read().value, "areas", area);
+  log(`target ${area}: ${code} -> ${cached ? "kept cached" : "not cached"}`);
+  return undefined;
+}
 
 // --- The refresh timer ----------------------------------------------------------------------
 let tick = 0;
-let refreshing = Promise.resolve();
-let stopping = false;
 const refresh = async () => {
   const area = AREAS[tick % AREAS.length];
   tick += 1;
   const revision = (getEntry(store.read().value, "areas", area)?.revision ?? 0) + 1;
   const index = buildIndex(area, revision);
+  if (slowRefreshMs > 0) {
+    log(`refresh ${area}: slow mount, writing takes ${slowRefreshMs} ms`);
+    await sleep(slowRefreshMs);
+  }
   const written = await sink.write(targetOf(area), encodeIndex(index)).then(
     () => true,
     (error) => {
@@ -202,33 +300,35 @@ const refresh = async () => {
     `refresh ${area}: ${result.ok ? `seq=${result.seq} revision=${revision}` : `failed ${result.error.code}`}`,
   );
 };
-const timer = setInterval(() => {
-  if (stopping) return;
-  // One refresh at a time; a refresh that throws is logged and the next tick tries again.
-  refreshing = refreshing.then(refresh).catch((error) => log(`refresh failed: ${error.message}`));
-}, refreshMs);
-timer.unref(); // the timer never holds a closing process open
-// The daemon's lifetime: one handle, released at shutdown.
-const keepAlive = setInterval(() => {}, 1 << 30);
-log(`ready: refreshMs=${refreshMs} loadTimeoutMs=${loadTimeoutMs}`);
 
-const shutdown = async (signal) => {
-  if (stopping) return;
-  stopping = true;
+/**
+ * Stops the loads and the timer, lets the start-up and the refresh in flight finish (the latter
+ * within the close deadline), then closes the store with what is left of the deadline.
+ */
+async function shutdown() {
+  const began = performance.now();
+  stop.abort(new Error("shutdown"));
   clearInterval(timer);
-  log(`signal: ${signal}`);
-  await refreshing;
-  const closed = await store.close({ timeoutMs: closeTimeoutMs });
+  await startup.catch(() => undefined);
+  const finished = await Promise.race([
+    refreshing.then(() => true),
+    sleep(closeTimeoutMs, false, { ref: false }),
+  ]);
+  if (!finished) log(`shutdown: the refresh in flight outlasted ${closeTimeoutMs} ms; closing`);
+  let ok = process.exitCode === undefined || process.exitCode === 0;
+  if (store !== undefined) {
+    const timeoutMs = Math.max(0, closeTimeoutMs - (performance.now() - began));
+    const closed = await store.close({ timeoutMs });
+    log(
+      `close: outcome=${closed.outcome} committedSeq=${closed.committedSeq} durableSeq=${closed.durableSeq} unsaved=${closed.unsaved} (${closed.durationMs.toFixed(1)} ms)`,
+    );
+    ok &&= closed.ok;
+  }
   // The writer gave up on what its deadline left; a write stuck in a hung disk must not hold the
   // sink's close either.
   await sink
     .close({ timeoutMs: 1000 })
     .catch((error) => log(`sink close: ${error.code} ${error.message}`));
-  log(
-    `close: outcome=${closed.outcome} committedSeq=${closed.committedSeq} durableSeq=${closed.durableSeq} unsaved=${closed.unsaved} (${closed.durationMs.toFixed(1)} ms)`,
-  );
   clearInterval(keepAlive);
-  process.exitCode = closed.ok ? 0 : 1;
-};
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
-process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.exitCode = ok ? 0 : 1;
+}

@@ -154,6 +154,61 @@ describe("examples/index-cache", () => {
     expect(line(second.lines, "close: ")).toMatch(/^close: outcome=clean /);
   });
 
+  it("closes cleanly on a signal during the start-up load, and a second signal does not cut a close short", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-index-cache-signal-"));
+    dirs.push(dir);
+    // A load deadline of ten minutes: the hung target holds the start-up until the signal comes.
+    // Durations past their maximum are clamped (a refresh interval past 2^31 - 1 ms would make
+    // Node's timer fire every 1 ms).
+    const first = start(["--dir", dir, "--hung-target"], {
+      INDEX_CACHE_REFRESH_MS: "2147483648",
+      INDEX_CACHE_LOAD_TIMEOUT_MS: "600000",
+    });
+    await first.waitFor(/^loading 8 targets$/, 20_000);
+    // zeta's read never returns: the signal comes while the start-up waits for it.
+    first.child.kill("SIGTERM");
+    expect(await first.exit(10_000)).toBe(0);
+    expect(first.lines.filter((l) => l.startsWith("override"))).toEqual([
+      "override: INDEX_CACHE_REFRESH_MS=2147483648 -> refreshMs = 86400000 (clamped)",
+      "override: INDEX_CACHE_LOAD_TIMEOUT_MS=600000 -> loadTimeoutMs = 600000",
+    ]);
+    expect(first.lines).toContain("signal: SIGTERM");
+    expect(targets(first.lines).get("zeta")).toBe("ERR_ABORTED -> not cached");
+    // What loaded before the signal is committed (nothing, if it came before any read finished).
+    expect(first.lines.some((l) => l.startsWith("ready: "))).toBe(false);
+    const closed = /^close: outcome=clean committedSeq=(\d+) durableSeq=\1 /.exec(
+      line(first.lines, "close: "),
+    );
+    expect(closed).not.toBeNull();
+    const firstSeq = Number(closed?.[1]);
+
+    // A refresh on a slow mount is in flight when the first SIGTERM comes; a second one while the
+    // daemon waits for it is logged, and the refresh still commits before the clean close.
+    const second = start(["--dir", dir, "--slow-refresh-ms", "2000"], {
+      INDEX_CACHE_REFRESH_MS: "10",
+    });
+    await second.waitFor(/^refresh alpha: slow mount, writing takes 2000 ms$/, 20_000);
+    second.child.kill("SIGTERM");
+    const signalled = await second.waitFor(/^signal: SIGTERM$/, 5_000);
+    second.child.kill("SIGTERM");
+    await second.waitFor(
+      /^signal: SIGTERM again: still closing \(close deadline 5000 ms\)$/,
+      5_000,
+    );
+    expect(await second.exit(10_000)).toBe(0);
+    const after = second.lines.slice(second.lines.indexOf(signalled));
+    // After the start-up commit (all eight load now), the refresh's commit.
+    const refreshSeq = firstSeq + 2;
+    expect(after.find((l) => l.startsWith("refresh alpha: "))).toBe(
+      `refresh alpha: seq=${refreshSeq} revision=2`,
+    );
+    expect(line(after, "close: ")).toMatch(
+      new RegExp(`^close: outcome=clean committedSeq=${refreshSeq} durableSeq=${refreshSeq} `),
+    );
+    // Only the one refresh in flight ran: ticks during it were skipped, not queued.
+    expect(second.lines.filter((l) => / slow mount, /.test(l))).toHaveLength(1);
+  });
+
   it("refuses a bad environment value with exit code 2 and names the variable", async () => {
     const dir = await mkdtemp(join(tmpdir(), "example-index-cache-bad-"));
     dirs.push(dir);

@@ -328,6 +328,16 @@ describe("loadTarget()", () => {
     await expect(loadTarget(undefined as never, "t", strictCodec)).rejects.toThrow(TypeError);
     await expect(loadTarget(fileSink({}), "t", {} as never)).rejects.toThrow(TypeError);
   });
+
+  it("refuses an option key it does not know with a TypeError naming it, reading nothing", async () => {
+    const sink = fileSink({ t: { primary: "OK:A" } });
+    // A typo would otherwise load without the deadline the caller meant.
+    await expect(loadTarget(sink, "t", strictCodec, { timeoutMS: 5 } as never)).rejects.toThrow(
+      'loadTarget: unknown option "timeoutMS"; known: backup, quarantine, signal, timeoutMs',
+    );
+    await expect(loadTarget(sink, "t", strictCodec, null as never)).rejects.toThrow(TypeError);
+    expect(sink.reads).toEqual([]);
+  });
 });
 
 describe("loadTargets()", () => {
@@ -449,6 +459,19 @@ describe("loadTargets()", () => {
         { sink: {} as Sink, target: "b", codec: strictCodec },
       ]),
     ).rejects.toThrow(TypeError);
+    expect(sink.reads).toEqual([]);
+  });
+
+  it("refuses an unknown key of its options or of a spec with a TypeError naming it", async () => {
+    const sink = fileSink({ a: { primary: "OK:A" } });
+    const spec = { sink, target: "a", codec: strictCodec };
+    await expect(loadTargets([spec], { timeoutMS: 5 } as never)).rejects.toThrow(
+      'loadTargets: unknown option "timeoutMS"; known: concurrency, signal, timeoutMs',
+    );
+    await expect(loadTargets([{ ...spec, timeoutMS: 5 } as never])).rejects.toThrow(
+      /^loadTargets: target "a": unknown option "timeoutMS"; known: sink, target, codec, backup, /,
+    );
+    await expect(loadTargets([spec], null as never)).rejects.toThrow(TypeError);
     expect(sink.reads).toEqual([]);
   });
 

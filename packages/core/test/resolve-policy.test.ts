@@ -159,6 +159,34 @@ describe("resolvePolicy", () => {
     expect(resolvePolicy(unlimited, { env: {} }).values.x).toBe(Number.POSITIVE_INFINITY);
     expect(resolvePolicy(unlimited, { env: { X: "7" } }).values.x).toBe(7);
     expect(() => resolvePolicy(unlimited, { env: { X: "Infinity" } })).toThrow(RangeError);
+    // A decimal too long for a double is out of range, not the Infinity only a default may be.
+    const huge = "9".repeat(400);
+    expect(thrown(() => resolvePolicy(unlimited, { env: { X: huge } }))).toMatchObject({
+      name: "RangeError",
+      message: expect.stringMatching(/^X \(for x\) is out of range: .* no upper bound/),
+    });
+    // Below an unbounded minimum: the same, naming the lower bound.
+    const signed = { y: { default: 5, allowInfinity: true, env: "Y" } };
+    expect(thrown(() => resolvePolicy(signed, { env: { Y: `-${huge}` } }))).toMatchObject({
+      name: "RangeError",
+      message: expect.stringMatching(/^Y \(for y\) is out of range: .* no lower bound/),
+    });
+  });
+
+  it("refuses a spec key or option key it does not know with a TypeError naming it", () => {
+    expect(
+      thrown(() => resolvePolicy({ x: { default: 5, mni: 1 } } as never, { env: {} })),
+    ).toMatchObject({
+      name: "TypeError",
+      message: expect.stringMatching(
+        /^resolvePolicy: unknown option "x\.mni"; known: x\.default, /,
+      ),
+    });
+    expect(thrown(() => resolvePolicy(spec, { evn: {} } as never))).toMatchObject({
+      name: "TypeError",
+      message: 'resolvePolicy: unknown option "evn"; known: env',
+    });
+    expect(() => resolvePolicy(spec, null as never)).toThrow(TypeError);
   });
 
   it("reads process.env by default", () => {

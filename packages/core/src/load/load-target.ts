@@ -2,6 +2,7 @@ import type { Codec } from "../contracts/codec.js";
 import type { Sink } from "../contracts/sink.js";
 import type { TargetId } from "../contracts/target.js";
 import type { PersistenceError } from "../errors/persistence-error.js";
+import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { assertLoadSignal, loadTimeoutMs, withLoadDeadline } from "./load-deadline.js";
 import { quarantineCopy, readCopy } from "./read-copy.js";
 
@@ -26,6 +27,14 @@ export interface LoadOptions {
    */
   readonly timeoutMs?: number | undefined;
 }
+
+/** The keys of {@link LoadOptions}; any other (`timeoutMS`) is a `TypeError` naming it. Internal. */
+export const LOAD_OPTION_KEYS: readonly string[] = [
+  "backup",
+  "quarantine",
+  "signal",
+  "timeoutMs",
+] satisfies (keyof LoadOptions)[];
 
 /** A successful load. */
 export interface LoadSuccess<T> {
@@ -77,8 +86,8 @@ export type LoadResult<T> = LoadSuccess<T> | LoadFailure;
  * them never moves a newer version written since the read; when it reports `ERR_STALE` the primary
  * is read once more instead of being reported corrupt.
  * With `signal` or `timeoutMs` it resolves `ERR_ABORTED` / `ERR_TIMEOUT` as soon as either fires.
- * Throws `TypeError` only for a missing sink or codec or a bad signal, `RangeError` for a bad
- * `timeoutMs` (programmer errors).
+ * Throws `TypeError` only for a missing sink or codec, a bad signal or an unknown option key,
+ * `RangeError` for a bad `timeoutMs` (programmer errors).
  */
 export async function loadTarget<T>(
   sink: Sink,
@@ -92,6 +101,10 @@ export async function loadTarget<T>(
   if (typeof codec !== "object" || codec === null || typeof codec.decode !== "function") {
     throw new TypeError("loadTarget needs a Codec with a decode() method");
   }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("loadTarget: options must be an object");
+  }
+  assertKnownOptions("loadTarget", options, LOAD_OPTION_KEYS);
   const timeoutMs = loadTimeoutMs(options.timeoutMs);
   assertLoadSignal(options.signal);
   return withLoadDeadline(target, options.signal, timeoutMs, (signal) =>

@@ -3,8 +3,9 @@ import type { Sink } from "../contracts/sink.js";
 import type { TargetId } from "../contracts/target.js";
 import { toPersistenceError } from "../errors/os-error.js";
 import { resolvePolicy } from "../policy/resolve-policy.js";
+import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
-import { type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
+import { LOAD_OPTION_KEYS, type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
 
 /**
  * One target of {@link loadTargets}. Its own `timeoutMs` wins over the batch's; its own `signal`
@@ -35,6 +36,14 @@ export interface LoadTargetsOptions {
   readonly timeoutMs?: number | undefined;
 }
 
+const LOAD_TARGETS_OPTION_KEYS = [
+  "concurrency",
+  "signal",
+  "timeoutMs",
+] satisfies (keyof LoadTargetsOptions)[];
+
+const SPEC_KEYS = ["sink", "target", "codec", ...LOAD_OPTION_KEYS];
+
 /** The results of {@link loadTargets}, typed per spec. */
 export type LoadTargetsResults<S extends readonly LoadTargetSpec<unknown>[]> = {
   -readonly [K in keyof S]: S[K] extends LoadTargetSpec<infer T> ? LoadResult<T> : never;
@@ -53,13 +62,17 @@ function combineSignals(
  * Loads many targets, at most `concurrency` at a time, and resolves with their results in input
  * order. Each target is isolated: its failure (even an unexpected exception) becomes its own
  * `{ ok: false }` result and never affects another's. Throws `TypeError`/`RangeError` for bad
- * arguments before loading anything.
+ * arguments (an unknown key of `options` or of a spec too) before loading anything.
  */
 export async function loadTargets<const S extends readonly LoadTargetSpec<unknown>[]>(
   specs: S,
   options: LoadTargetsOptions = {},
 ): Promise<LoadTargetsResults<S>> {
   if (!Array.isArray(specs)) throw new TypeError("loadTargets needs an array of targets");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("loadTargets: options must be an object");
+  }
+  assertKnownOptions("loadTargets", options, LOAD_TARGETS_OPTION_KEYS);
   const entry = { default: options.concurrency ?? 4, min: 1, integer: true, allowInfinity: true };
   const concurrency = resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
   const batchTimeoutMs = loadTimeoutMs(options.timeoutMs);
@@ -68,6 +81,7 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
   for (const spec of specs) {
     if (typeof spec !== "object" || spec === null)
       throw new TypeError("every target spec must be an object");
+    assertKnownOptions(`loadTargets: target ${JSON.stringify(spec.target)}`, spec, SPEC_KEYS);
     if (typeof spec.sink?.read !== "function")
       throw new TypeError(`target ${JSON.stringify(spec.target)}: sink must have read()`);
     if (typeof spec.codec?.decode !== "function")

@@ -1,3 +1,5 @@
+import { assertKnownOptions } from "../sink-kit/known-options.js";
+
 /** One tunable number of a {@link PolicySpec}: its default, bounds and environment variable. */
 export interface PolicyEntry {
   /** The value when the environment does not set one. Must lie within `[min, max]`. */
@@ -55,6 +57,19 @@ export interface ResolvePolicyOptions {
 // them, an optional fraction. No exponent, hex, `NaN`, `Infinity` or unit suffix.
 const DECIMAL = /^[+-]?\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?$/;
 
+/** The keys of a {@link PolicyEntry}; any other (`mni`) is a `TypeError` naming it. */
+const ENTRY_KEYS: ReadonlySet<string> = new Set([
+  "default",
+  "min",
+  "max",
+  "env",
+  "integer",
+  "allowInfinity",
+] satisfies (keyof PolicyEntry)[]);
+
+/** The keys of {@link ResolvePolicyOptions}. */
+const OPTION_KEYS: ReadonlySet<string> = new Set(["env"] satisfies (keyof ResolvePolicyOptions)[]);
+
 function processEnv(): Readonly<Record<string, string | undefined>> {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env;
@@ -108,25 +123,39 @@ function parseEnvValue(name: string, variable: string, raw: string, integer: boo
   return value === 0 ? 0 : value;
 }
 
+function outOfRange(name: string, variable: string, raw: string, upper: boolean): RangeError {
+  const shown = `${JSON.stringify(raw.slice(0, 40))}${raw.length > 40 ? "…" : ""}`;
+  return new RangeError(
+    `${variable} (for ${name}) is out of range: ${shown} has no ${upper ? "upper" : "lower"} bound to clamp to`,
+  );
+}
+
 /**
  * Resolves named tunables (intervals, sizes) from their defaults in code and optional environment
  * variables, in one place.
  *
- * - A bad spec is a programmer error, thrown at once: a default or bound that is not a number is a
- *   `TypeError`; `NaN`, `min > max`, a default outside `[min, max]`, a non-integer where
+ * - A bad spec is a programmer error, thrown at once: a default or bound that is not a number, or a
+ *   key an entry does not have (`mni`), is a `TypeError`; `NaN`, `min > max`, a default outside `[min, max]`, a non-integer where
  *   `integer: true`, or `Infinity` without `allowInfinity` is a `RangeError`.
  * - An environment variable that is unset, empty or only whitespace leaves the default.
  * - Any other environment value must be a decimal number (`1500`, `1_500`, `-3`, `2.5`; surrounding
  *   whitespace is ignored; no exponent, hex, `NaN`, `Infinity` or unit suffix), and an integer when
  *   `integer: true`; otherwise it is a `RangeError` naming the variable.
  * - An environment value outside `[min, max]` is clamped to the nearer bound. Every environment
- *   value is listed in `overrides` (with `clamped`), so the application can log it once.
+ *   value is listed in `overrides` (with `clamped`), so the application can log it once. A decimal
+ *   too long for a double with no bound on its side to clamp to is a `RangeError` ("out of range"),
+ *   also for an `allowInfinity` entry: the environment never sets `Infinity`.
+ * - An option other than `env` is a `TypeError` naming it.
  */
 export function resolvePolicy<const S extends PolicySpec>(
   spec: S,
   options: ResolvePolicyOptions = {},
 ): ResolvedPolicy<S> {
   if (typeof spec !== "object" || spec === null) throw new TypeError("spec must be an object");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("resolvePolicy: options must be an object");
+  }
+  assertKnownOptions("resolvePolicy", options, OPTION_KEYS);
   const env = options.env ?? processEnv();
   const values: [string, number][] = [];
   const overrides: PolicyOverride<Extract<keyof S, string>>[] = [];
@@ -135,6 +164,7 @@ export function resolvePolicy<const S extends PolicySpec>(
     if (typeof entry !== "object" || entry === null) {
       throw new TypeError(`${name}: policy entry must be an object`);
     }
+    assertKnownOptions("resolvePolicy", entry, ENTRY_KEYS, `${name}.`);
     const integer = entry.integer === true;
     const min = checkBound(name, "min", entry.min ?? Number.NEGATIVE_INFINITY, integer);
     const max = checkBound(name, "max", entry.max ?? Number.POSITIVE_INFINITY, integer);
@@ -152,11 +182,8 @@ export function resolvePolicy<const S extends PolicySpec>(
       if (raw !== undefined && raw.trim() !== "") {
         const parsed = parseEnvValue(name, variable, raw, integer);
         value = Math.min(max, Math.max(min, parsed));
-        if (!Number.isFinite(value) && entry.allowInfinity !== true) {
-          throw new RangeError(
-            `${variable} (for ${name}) is out of range: ${JSON.stringify(raw.slice(0, 40))}${raw.length > 40 ? "…" : ""} has no upper bound to clamp to`,
-          );
-        }
+        // Too long for a double and no bound on that side: never Infinity, even with allowInfinity.
+        if (!Number.isFinite(value)) throw outOfRange(name, variable, raw, value > 0);
         const override = { name, env: variable, raw, value, clamped: value !== parsed };
         overrides.push(Object.freeze(override) as PolicyOverride<Extract<keyof S, string>>);
       }

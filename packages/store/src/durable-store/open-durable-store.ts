@@ -1,6 +1,7 @@
 import type { OpenDurableStoreOptions, OpenedDurableStore } from "../durable-store-types.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
 import { checkDurableStoreKeys } from "../option-keys.js";
+import { checkCompactionOptions } from "./compaction-options.js";
 import { resolveDurability, resolveStorePolicy } from "./policy.js";
 import { Store } from "./store.js";
 import { StoreCore } from "./store-core.js";
@@ -16,6 +17,7 @@ export async function openDurableStore<S, Op>(
   checkStoreFilesOptions(options, "openDurableStore");
   checkDurableStoreKeys(options);
   const durability = resolveDurability(options);
+  checkCompactionOptions(options);
   const policy = resolveStorePolicy(options);
   const store = new Store<S, Op>(new StoreCore<S, Op>(options, policy, durability));
   const load = await store.open();

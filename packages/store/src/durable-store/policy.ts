@@ -1,6 +1,8 @@
-import { resolvePolicy } from "@snapwrite/core";
+import type { PolicyEntry } from "@snapwrite/core";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import type { JournalDurability } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions } from "../durable-store-types.js";
+import { resolveOptionValues } from "../option-values.js";
 
 /** The store's resolved numeric options. */
 export interface Policy {
@@ -15,48 +17,76 @@ export interface Policy {
   readonly keep: number;
 }
 
-/** Checks `options.durability` and returns it with its default. */
+/**
+ * An integer option for `resolvePolicy` (no environment variable): `fallback` when left out,
+ * within `[min, max]`. A timer's delay takes `max: MAX_TIMER_MS`, the longest Node's timers wait
+ * (a longer one would fire after 1 ms). Internal.
+ */
+export function intOption(
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max?: number,
+): PolicyEntry {
+  return { default: value ?? fallback, min, max, integer: true };
+}
+
+/**
+ * Checks `options.durability` and returns it with its default. `intervalMs` is a timer's delay: an
+ * integer in `[1, MAX_TIMER_MS]`.
+ */
 export function resolveDurability<S, Op>(
   options: OpenDurableStoreOptions<S, Op>,
 ): JournalDurability {
   const durability = options.durability ?? "commit";
   if (typeof durability === "object") {
-    resolvePolicy(
-      { intervalMs: { default: durability.intervalMs, min: 1, integer: true } },
-      { env: {} },
-    );
+    resolveOptionValues("openDurableStore", {
+      "durability.intervalMs": {
+        default: durability.intervalMs,
+        min: 1,
+        max: MAX_TIMER_MS,
+        integer: true,
+      },
+    });
   } else if (durability !== "commit" && durability !== "os") {
     throw new TypeError('openDurableStore: durability must be "commit", "os" or { intervalMs }');
   }
   return durability;
 }
 
+/**
+ * Resolves the numeric options with their defaults through `resolvePolicy`, each named by its path
+ * (`openDurableStore: writeBehind.debounceMs must be <= 2147483647, got …`). The write-behind
+ * delays are timers' and are bounded by `MAX_TIMER_MS`.
+ */
 export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op>): Policy {
   const group = options.groupCommit ?? {};
   const behind = options.writeBehind ?? {};
-  const compaction = options.compaction === false ? {} : (options.compaction ?? {});
-  const int = (value: number | undefined, fallback: number, min: number, max?: number) => ({
-    default: value ?? fallback,
-    min,
-    max,
-    integer: true,
+  const compaction = typeof options.compaction === "object" ? (options.compaction ?? {}) : {};
+  const values = resolveOptionValues("openDurableStore", {
+    "groupCommit.maxBytes": intOption(group.maxBytes, 1024 * 1024, 1),
+    "groupCommit.smallFirstBytes": intOption(group.smallFirstBytes, 128 * 1024, 0),
+    "groupCommit.maxCommands": intOption(group.maxCommands, 4096, 1),
+    "writeBehind.debounceMs": intOption(behind.debounceMs, 1000, 0, MAX_TIMER_MS),
+    "writeBehind.maxDelayMs": intOption(behind.maxDelayMs, 10_000, 0, MAX_TIMER_MS),
+    maxRecordBytes: intOption(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
+    maxSegmentBytes: intOption(options.maxSegmentBytes, 64 * 1024 * 1024, 64, 2 ** 32 - 1),
+    replaySliceMs: intOption(options.replaySliceMs, 8, 1),
+    "compaction.keep": intOption(compaction.keep, 2, 1),
   });
-  const { values } = resolvePolicy(
-    {
-      maxBytes: int(group.maxBytes, 1024 * 1024, 1),
-      smallFirstBytes: int(group.smallFirstBytes, 128 * 1024, 0),
-      maxCommands: int(group.maxCommands, 4096, 1),
-      debounceMs: int(behind.debounceMs, 1000, 0),
-      maxDelayMs: int(behind.maxDelayMs, 10_000, 0),
-      maxRecordBytes: int(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
-      maxSegmentBytes: int(options.maxSegmentBytes, 64 * 1024 * 1024, 64, 2 ** 32 - 1),
-      replaySliceMs: int(options.replaySliceMs, 8, 1),
-      keep: int(compaction.keep, 2, 1),
-    },
-    { env: {} },
-  );
-  if (values.maxDelayMs < values.debounceMs) {
+  const policy: Policy = {
+    maxBytes: values["groupCommit.maxBytes"],
+    smallFirstBytes: values["groupCommit.smallFirstBytes"],
+    maxCommands: values["groupCommit.maxCommands"],
+    debounceMs: values["writeBehind.debounceMs"],
+    maxDelayMs: values["writeBehind.maxDelayMs"],
+    maxRecordBytes: values.maxRecordBytes,
+    maxSegmentBytes: values.maxSegmentBytes,
+    replaySliceMs: values.replaySliceMs,
+    keep: values["compaction.keep"],
+  };
+  if (policy.maxDelayMs < policy.debounceMs) {
     throw new RangeError("openDurableStore: writeBehind.maxDelayMs must be >= debounceMs");
   }
-  return values;
+  return policy;
 }

@@ -1,8 +1,9 @@
 import type { Clock } from "@snapwrite/core";
-import { resolvePolicy } from "@snapwrite/core";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import type { DurableStore, StoreFilesOptions, StoreLoadReport } from "../durable-store-types.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
 import { checkFollowerStoreKeys } from "../option-keys.js";
+import { resolveOptionValues } from "../option-values.js";
 
 /** Options of {@link openFollowerStore}. */
 /**
@@ -10,7 +11,10 @@ import { checkFollowerStoreKeys } from "../option-keys.js";
  * `empty` (nothing in `dir` is created, moved or changed), plus the refresh interval.
  */
 export interface OpenFollowerStoreOptions<S, Op> extends StoreFilesOptions<S, Op> {
-  /** How often the journal is polled for new records. `intervalMs` ≥ 10, integer. */
+  /**
+   * How often the journal is polled for new records. `intervalMs`: an integer from 10 to
+   * `2147483647` (2^31 − 1, the longest delay of Node's timers).
+   */
   readonly refresh: { readonly intervalMs: number };
   /** Timers and timings. Default: real time. The refresh timer is unref'd when its handle can be. */
   readonly clock?: Clock | undefined;
@@ -45,18 +49,24 @@ export function resolveFollowerPolicy<S, Op>(
   if (typeof options.refresh !== "object" || options.refresh === null) {
     throw new TypeError("openFollowerStore: refresh { intervalMs } is required");
   }
-  const { values } = resolvePolicy(
-    {
-      intervalMs: { default: options.refresh.intervalMs, min: 10, integer: true },
-      maxRecordBytes: {
-        default: options.maxRecordBytes ?? 16 * 1024 * 1024,
-        min: 1,
-        max: 2 ** 31,
-        integer: true,
-      },
-      replaySliceMs: { default: options.replaySliceMs ?? 8, min: 1, integer: true },
+  const values = resolveOptionValues("openFollowerStore", {
+    "refresh.intervalMs": {
+      default: options.refresh.intervalMs,
+      min: 10,
+      max: MAX_TIMER_MS,
+      integer: true,
     },
-    { env: {} },
-  );
-  return values;
+    maxRecordBytes: {
+      default: options.maxRecordBytes ?? 16 * 1024 * 1024,
+      min: 1,
+      max: 2 ** 31,
+      integer: true,
+    },
+    replaySliceMs: { default: options.replaySliceMs ?? 8, min: 1, integer: true },
+  });
+  return {
+    intervalMs: values["refresh.intervalMs"],
+    maxRecordBytes: values.maxRecordBytes,
+    replaySliceMs: values.replaySliceMs,
+  };
 }

@@ -1,0 +1,132 @@
+import type { Clock } from "@snapwrite/core";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { createManualClock, createMemoryFs } from "@snapwrite/testkit";
+import { describe, expect, it } from "vitest";
+import { openFollowerStore } from "../src/index.js";
+import { add, addOpsCodec, applyAdds, countersCodec, DIR, openCounters } from "./counters.js";
+
+const TOO_LONG = MAX_TIMER_MS + 1;
+
+/** A manual clock that records every delay it is asked to wait. */
+function recordingClock(): Clock & { readonly delays: number[] } {
+  const inner = createManualClock();
+  const delays: number[] = [];
+  return {
+    delays,
+    now: () => inner.now(),
+    setTimeout(fn, ms) {
+      delays.push(ms);
+      return inner.setTimeout(fn, ms);
+    },
+    clearTimeout: (handle) => inner.clearTimeout(handle),
+  };
+}
+
+describe("timer options are bounded by the longest delay Node's timers wait", () => {
+  it.each([
+    ["durability.intervalMs", { durability: { intervalMs: TOO_LONG } }],
+    ["writeBehind.debounceMs", { writeBehind: { debounceMs: TOO_LONG, maxDelayMs: TOO_LONG } }],
+    ["writeBehind.maxDelayMs", { writeBehind: { maxDelayMs: TOO_LONG } }],
+  ])(
+    "openDurableStore refuses %s above it with a RangeError naming the option and the bound, touching nothing",
+    async (name, extra) => {
+      const fs = createMemoryFs({});
+      await expect(openCounters(fs, extra)).rejects.toThrow(
+        new RangeError(`openDurableStore: ${name} must be <= ${MAX_TIMER_MS}, got ${TOO_LONG}`),
+      );
+      expect(await fs.readdir("/")).toEqual([]);
+    },
+  );
+
+  it("openDurableStore arms the write-behind timer for the full bound, never a 1 ms overflow", async () => {
+    const clock = recordingClock();
+    const { store } = await openCounters(createMemoryFs({}), {
+      clock,
+      durability: { intervalMs: MAX_TIMER_MS },
+      writeBehind: { debounceMs: MAX_TIMER_MS, maxDelayMs: MAX_TIMER_MS },
+    });
+    store.mutate("m", () => [add("a")]);
+    expect(clock.delays).toContain(MAX_TIMER_MS);
+    expect(clock.delays.every((ms) => ms <= MAX_TIMER_MS)).toBe(true);
+    expect(store.health().unsaved).toBe(1);
+    expect((await store.close()).committedSeq).toBe(1);
+  });
+
+  it("openFollowerStore refuses refresh.intervalMs above it, and polls at the bound itself", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const clock = recordingClock();
+    const options = {
+      dir: DIR,
+      fs,
+      clock,
+      codec: countersCodec,
+      ops: addOpsCodec,
+      apply: applyAdds,
+      empty: () => Object.freeze({}),
+    };
+    await expect(
+      openFollowerStore({ ...options, refresh: { intervalMs: TOO_LONG } }),
+    ).rejects.toThrow(
+      new RangeError(
+        `openFollowerStore: refresh.intervalMs must be <= ${MAX_TIMER_MS}, got ${TOO_LONG}`,
+      ),
+    );
+    const { store } = await openFollowerStore({
+      ...options,
+      refresh: { intervalMs: MAX_TIMER_MS },
+    });
+    expect(clock.delays).toEqual([MAX_TIMER_MS]);
+    await store.close();
+  });
+});
+
+describe("compaction and loadExternal are checked at open", () => {
+  it.each([
+    ["compaction.ratio must not be NaN", { ratio: Number.NaN }],
+    ["compaction.minBytes must not be NaN", { minBytes: Number.NaN }],
+    ["compaction.maxRecords must not be NaN", { maxRecords: Number.NaN }],
+    ["compaction.maxAgeMs must not be NaN", { maxAgeMs: Number.NaN }],
+    ["compaction.maxRecords must be >= 1, got -1", { maxRecords: -1 }],
+    ["compaction.maxRecords must be an integer, got 2.5", { maxRecords: 2.5 }],
+    ["compaction.maxAgeMs must be >= 0, got -1", { maxAgeMs: -1 }],
+    ["compaction.ratio must be >= 0, got -1", { ratio: -1 }],
+    ["compaction.minBytes must be >= 0, got -1", { minBytes: -1 }],
+  ])("a RangeError for %s, touching nothing", async (message, compaction) => {
+    const fs = createMemoryFs({});
+    await expect(openCounters(fs, { compaction })).rejects.toThrow(
+      new RangeError(`openDurableStore: ${message}`),
+    );
+    expect(await fs.readdir("/")).toEqual([]);
+  });
+
+  it("a TypeError for a compaction that is no object or a value that is no number", async () => {
+    const fs = createMemoryFs({});
+    await expect(openCounters(fs, { compaction: true as never })).rejects.toThrow(
+      /^openDurableStore: compaction must be false or \{/,
+    );
+    await expect(openCounters(fs, { compaction: { ratio: "2" as never } })).rejects.toThrow(
+      new TypeError("openDurableStore: compaction.ratio must be a number"),
+    );
+  });
+
+  it("a TypeError for a loadExternal that is not a function", async () => {
+    const fs = createMemoryFs({});
+    await expect(openCounters(fs, { loadExternal: 5 as never })).rejects.toThrow(
+      /^openDurableStore: loadExternal must be a function/,
+    );
+    expect(await fs.readdir("/")).toEqual([]);
+  });
+
+  it("accepts Infinity to turn a trigger off, zero bytes and ratio, and false", async () => {
+    const fs = createMemoryFs({});
+    for (const compaction of [
+      { minBytes: Number.POSITIVE_INFINITY, maxRecords: Number.POSITIVE_INFINITY },
+      { ratio: Number.POSITIVE_INFINITY, maxAgeMs: Number.POSITIVE_INFINITY },
+      { minBytes: 0, ratio: 0, maxAgeMs: 0, maxRecords: 1 },
+      false as const,
+    ]) {
+      const { store } = await openCounters(fs, { compaction });
+      await store.close();
+    }
+  });
+});
