@@ -1,5 +1,10 @@
 import type { Clock, TargetId } from "@snapwrite/core";
-import { assertKnownOptions, MAX_TIMER_MS, systemClock } from "@snapwrite/core/sink-kit";
+import {
+  assertClock,
+  assertKnownOptions,
+  MAX_TIMER_MS,
+  systemClock,
+} from "@snapwrite/core/sink-kit";
 
 /** The operations of a {@link MemorySink} that can be slowed down with `latencyMs`. */
 export type MemorySinkOperation = "write" | "read" | "quarantine";
@@ -81,7 +86,7 @@ export function parseMemorySinkOptions(options: MemorySinkOptions): ParsedMemory
   if (options.durable !== undefined && options.durable !== false) {
     throw new TypeError("a memory sink cannot be durable: durable must be false or undefined");
   }
-  if (options.clock !== undefined) assertClock(options.clock);
+  if (options.clock !== undefined) assertClock(options.clock, "createMemorySink");
   const latencyFor = (info: MemorySinkLatencyInfo): number => {
     if (typeof latency === "number") return latency;
     const ms = latency(info.op, info);
@@ -112,18 +117,4 @@ function booleanOption(name: string, value: unknown): boolean {
     throw new TypeError(`createMemorySink: ${name} must be a boolean, got ${typeof value}`);
   }
   return value;
-}
-
-function assertClock(clock: unknown): void {
-  const given = clock as Partial<Record<keyof Clock, unknown>> | null;
-  if (typeof given !== "object" || given === null) {
-    throw new TypeError(
-      "createMemorySink: clock must be an object with now, setTimeout, clearTimeout",
-    );
-  }
-  for (const name of ["now", "setTimeout", "clearTimeout"] as const) {
-    if (typeof given[name] !== "function") {
-      throw new TypeError(`createMemorySink: clock.${name} must be a function`);
-    }
-  }
 }

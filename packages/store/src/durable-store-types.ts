@@ -1,4 +1,5 @@
 import type { Apply, Clock, Codec, FsPort, OpsCodec, PersistenceError } from "@snapwrite/core";
+import { assertClock } from "@snapwrite/core/sink-kit";
 import type {
   CompactionPolicy,
   JournalDurability,
@@ -91,6 +92,11 @@ export function checkStoreFilesOptions(options: unknown, factory: string): void 
   const replay = given.replay as { begin?: unknown } | null | undefined;
   if (replay !== undefined && (typeof replay !== "object" || typeof replay?.begin !== "function")) {
     throw new TypeError(`${factory}: replay must be an object with begin(state)`);
+  }
+  if (given.clock !== undefined) assertClock(given.clock, factory);
+  const lock = given.lock as { acquire?: unknown } | null | undefined;
+  if (lock !== undefined && (typeof lock !== "object" || typeof lock?.acquire !== "function")) {
+    throw new TypeError(`${factory}: lock must be a JournalLock, an object with acquire(path)`);
   }
 }
 

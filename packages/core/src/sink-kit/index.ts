@@ -6,6 +6,7 @@ export type { AssertValidTargetOptions } from "../contracts/validate-target.js";
 export { assertValidTarget } from "../contracts/validate-target.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "../errors/os-error.js";
 export { osErrorCode, toPersistenceError } from "../errors/os-error.js";
+export { assertClock } from "./assert-clock.js";
 export type {
   DefinedSink,
   SinkDefinition,

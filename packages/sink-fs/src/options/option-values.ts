@@ -25,18 +25,6 @@ export function numberOption(name: string, value: unknown, fallback: number): nu
   return value;
 }
 
-export function assertClock(clock: unknown): void {
-  const given = clock as Partial<Record<keyof Clock, unknown>> | null;
-  if (typeof given !== "object" || given === null) {
-    throw new TypeError("createFsSink: clock must be an object with now, setTimeout, clearTimeout");
-  }
-  for (const name of ["now", "setTimeout", "clearTimeout"] as const) {
-    if (typeof given[name] !== "function") {
-      throw new TypeError(`createFsSink: clock.${name} must be a function`);
-    }
-  }
-}
-
 export function booleanOption(name: string, value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== "boolean") throw new TypeError(`createFsSink: ${name} must be a boolean`);

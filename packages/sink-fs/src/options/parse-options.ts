@@ -1,9 +1,10 @@
+import { assertClock } from "@snapwrite/core/sink-kit";
 import type { FsSinkOptions } from "../fs-sink-types.js";
 import type { TargetLockSettings } from "../lock/lock-settings.js";
 import type { RenameRetrySettings } from "../write/rename-with-retry.js";
 import type { WriteBatchLimits } from "../write/write-chunks.js";
 import { batchOptions, DEFAULT_STALE_MS, lockOptions, retryOptions } from "./nested-options.js";
-import { assertClock, booleanOption, knownKeys, numberOption } from "./option-values.js";
+import { booleanOption, knownKeys, numberOption } from "./option-values.js";
 
 /** The options of `createFsSink`, checked, with defaults applied (except the injected ports). */
 export interface FsSinkSettings {
@@ -72,7 +73,7 @@ export function parseFsSinkOptions(options: FsSinkOptions): FsSinkSettings {
   if (options.fs !== undefined && (typeof options.fs !== "object" || options.fs === null)) {
     throw new TypeError("createFsSink: fs must be an FsPort object");
   }
-  if (options.clock !== undefined) assertClock(options.clock);
+  if (options.clock !== undefined) assertClock(options.clock, "createFsSink");
   return {
     durable,
     keepBackup,
