@@ -51,7 +51,9 @@ export async function openPostgresSink(options: PostgresSinkOptions): Promise<Po
   const unguard = guardPool(pool);
   try {
     const steps = async (): Promise<{ epoch: number; durability: PostgresDurability }> => {
-      if (options.migrate !== false) await migrate(pool, settings.names);
+      if (options.migrate !== false) {
+        await migrate(pool, settings.names, settings.openTimeoutMs);
+      }
       const epoch = options.epoch ?? (await drawEpoch(pool, settings.names));
       const durability = await readDurability(pool, options.synchronousCommit ?? "on");
       return { epoch, durability };

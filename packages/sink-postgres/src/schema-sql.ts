@@ -14,6 +14,8 @@ export interface ResolvedNames {
   readonly head: string;
   /** `"schema"."<table>_chunk"`: immutable chunk rows, keyed by (version, seq). */
   readonly chunk: string;
+  /** `"schema"."<table>_chunk_target"`: the index of chunk rows by target. */
+  readonly chunkIndex: string;
   /** `"schema"."<table>_quarantine"`: versions moved aside by `quarantine()`. */
   readonly quarantine: string;
   /** `"schema"."<table>_epoch"`: the sequence each sink draws its owner epoch from. */
@@ -44,6 +46,7 @@ export function resolveNames(names: PostgresNames = {}): ResolvedNames {
     table,
     head: q("head"),
     chunk: q("chunk"),
+    chunkIndex: q("chunk_target"),
     quarantine: q("quarantine"),
     epochSeq: q("epoch"),
     versionSeq: q("version"),
@@ -87,7 +90,13 @@ DO $$ BEGIN
     ALTER TABLE ${n.chunk} ALTER COLUMN data SET STORAGE EXTERNAL;
   END IF;
 END $$;
-CREATE INDEX IF NOT EXISTS "${n.table}_chunk_target" ON ${n.chunk} (target, version);
+DO $$ BEGIN
+  -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table even when the index exists, which
+  -- waits for every write in flight and queues every new one behind it: look it up first.
+  IF to_regclass('${n.chunkIndex}') IS NULL THEN
+    CREATE INDEX "${n.table}_chunk_target" ON ${n.chunk} (target, version);
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS ${n.quarantine} (
   id          bigserial PRIMARY KEY,
   target      text NOT NULL,
