@@ -26,7 +26,10 @@ export interface ResolvedNames {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
-/** Checks and quotes the names; a name outside `[A-Za-z_][A-Za-z0-9_]{0,39}` is a `TypeError`. */
+/**
+ * Checks and quotes the names; a name outside `[A-Za-z_][A-Za-z0-9_]{0,39}`, or a schema starting
+ * with `pg_` (reserved by the server), is a `TypeError`.
+ */
 export function resolveNames(names: PostgresNames = {}): ResolvedNames {
   const schema = names.schema ?? "public";
   const table = names.table ?? "snapwrite";
@@ -39,6 +42,12 @@ export function resolveNames(names: PostgresNames = {}): ResolvedNames {
         `postgres sink: ${option} must match ${String(NAME)}, got ${JSON.stringify(value)}`,
       );
     }
+  }
+  if (schema.startsWith("pg_")) {
+    // The server reserves these for its own schemas (pg_catalog, pg_temp, pg_toast, …).
+    throw new TypeError(
+      `postgres sink: schema must not start with "pg_", got ${JSON.stringify(schema)}`,
+    );
   }
   const q = (name: string) => `"${schema}"."${table}_${name}"`;
   return {
