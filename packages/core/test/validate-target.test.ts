@@ -12,9 +12,12 @@ function thrownBy(fn: () => void): PersistenceError {
 }
 
 describe("assertValidTarget()", () => {
-  it.each(["known.met", "state/runtime.json", "a/b/c.d"])("accepts %j", (target) => {
-    expect(() => assertValidTarget(target)).not.toThrow();
-  });
+  it.each(["known.met", "state/runtime.json", "a/b/c.d", "emoji-\u{1F600}.json", "\uD83D\uDE00"])(
+    "accepts %j",
+    (target) => {
+      expect(() => assertValidTarget(target)).not.toThrow();
+    },
+  );
 
   it.each([
     ["", "empty"],
@@ -25,6 +28,10 @@ describe("assertValidTarget()", () => {
     ["a\\b", "contains a backslash"],
     ["C:x", "drive-qualified path"],
     ["a//b", "empty path segment"],
+    ["a-\uD800.json", "contains a lone surrogate (ill-formed UTF-16)"],
+    ["a-\uDBFF.json", "contains a lone surrogate (ill-formed UTF-16)"],
+    ["\uDC00", "contains a lone surrogate (ill-formed UTF-16)"],
+    ["x\uDE00\uD83D", "contains a lone surrogate (ill-formed UTF-16)"],
   ])("rejects %j with ERR_INVALID_TARGET (%s)", (target, reason) => {
     const error = thrownBy(() => assertValidTarget(target));
     expect(error.code).toBe("ERR_INVALID_TARGET");

@@ -145,6 +145,7 @@ describe("createFsSink on the real disk", () => {
     ["a\\b"],
     [".a.123-abc.tmp"],
     [".a.lock"],
+    ["a-\uD800.json"],
   ])("rejects the invalid target %j with ERR_INVALID_TARGET and writes nothing", async (target) => {
     const dir = await dirs.make();
     const sink = createFsSink({ dir: join(dir, "root") });

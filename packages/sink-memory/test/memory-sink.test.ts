@@ -457,7 +457,7 @@ describe("createMemorySink", () => {
     expect(sink.quarantined()).toEqual([]);
   });
 
-  it.each(["", "/abs", "../up", "a/../b", "a//b", "a\\b", "nul\0", "C:x"])(
+  it.each(["", "/abs", "../up", "a/../b", "a//b", "a\\b", "nul\0", "C:x", "a-\uD800.json"])(
     "rejects the invalid target %j everywhere with ERR_INVALID_TARGET",
     async (target) => {
       const sink = createMemorySink();

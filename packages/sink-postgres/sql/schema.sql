@@ -32,7 +32,13 @@ DO $$ BEGIN
     ALTER TABLE "public"."snapwrite_chunk" ALTER COLUMN data SET STORAGE EXTERNAL;
   END IF;
 END $$;
-CREATE INDEX IF NOT EXISTS "snapwrite_chunk_target" ON "public"."snapwrite_chunk" (target, version);
+DO $$ BEGIN
+  -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table even when the index exists, which
+  -- waits for every write in flight and queues every new one behind it: look it up first.
+  IF to_regclass('"public"."snapwrite_chunk_target"') IS NULL THEN
+    CREATE INDEX "snapwrite_chunk_target" ON "public"."snapwrite_chunk" (target, version);
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS "public"."snapwrite_quarantine" (
   id          bigserial PRIMARY KEY,
   target      text NOT NULL,

@@ -1,22 +1,5 @@
 import { PersistenceError } from "@snapwrite/core";
-import type pg from "pg";
-
-interface PoolInternals {
-  readonly _clients?: ReadonlyArray<{ connection?: { stream?: { destroy(): void } } }>;
-}
-
-/** Destroys the socket of every connection of `pool` (idle, checked out or still connecting). */
-export function destroyConnections(pool: pg.Pool): number {
-  const clients = (pool as unknown as PoolInternals)._clients ?? [];
-  let destroyed = 0;
-  for (const client of [...clients]) {
-    const stream = client.connection?.stream;
-    if (stream === undefined) continue;
-    stream.destroy();
-    destroyed++;
-  }
-  return destroyed;
-}
+import type { OwnedConnections } from "./owned-connections.js";
 
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -31,21 +14,21 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
 
 /**
  * Runs `close` and waits at most `timeoutMs` for it. When it is still waiting then (a frozen
- * server: a query or a connect that never gets an answer), the sockets of the owned pool's
- * connections are destroyed, which fails what waited on them, and `close` gets another
- * `timeoutMs`. Resolves when `close` did; otherwise rejects with `ERR_TIMEOUT`, saying how many
- * connections it destroyed and whether the pool then ended (`details.destroyed`, `details.ended`).
+ * server: a query, a connect or the goodbye of an idle connection that never gets an answer), the
+ * sockets of the owned pool's connections are destroyed, which fails what waited on them, and
+ * `close` gets another `timeoutMs`. Resolves when `close` did; otherwise rejects with
+ * `ERR_TIMEOUT`, saying how many connections it destroyed and whether the pool then ended
+ * (`details.destroyed`, `details.ended`). `owned` is `undefined` for a pool the application passed.
  */
 export async function closeWithin(
   close: () => Promise<void>,
-  pool: pg.Pool,
-  owned: boolean,
+  owned: OwnedConnections | undefined,
   timeoutMs: number,
 ): Promise<void> {
   const closing = close();
   closing.catch(() => undefined);
   if (await settlesWithin(closing, timeoutMs)) return closing;
-  const destroyed = owned ? destroyConnections(pool) : 0;
+  const destroyed = owned?.destroy() ?? 0;
   const ended = await settlesWithin(closing, timeoutMs);
   throw new PersistenceError(
     "ERR_TIMEOUT",
@@ -61,13 +44,12 @@ export async function closeWithin(
  */
 export async function openWithin<T>(
   steps: Promise<T>,
-  pool: pg.Pool,
-  owned: boolean,
+  owned: OwnedConnections | undefined,
   timeoutMs: number,
 ): Promise<T> {
   steps.catch(() => undefined);
   if (await settlesWithin(steps, timeoutMs)) return steps;
-  const destroyed = owned ? destroyConnections(pool) : 0;
+  const destroyed = owned?.destroy() ?? 0;
   throw new PersistenceError(
     "ERR_TIMEOUT",
     `the open did not finish within ${timeoutMs} ms (openTimeoutMs): the server stopped answering, or another instance held the schema migration that long; destroyed ${destroyed} connection(s)`,

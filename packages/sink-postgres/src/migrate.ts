@@ -4,15 +4,24 @@ import type { PostgresDurability, SynchronousCommit } from "./postgres-sink-opti
 import { type ResolvedNames, schemaSql } from "./schema-sql.js";
 
 /**
- * Runs the DDL in one transaction under an advisory lock: several instances opening at once must
- * not race on `CREATE … IF NOT EXISTS` (which can fail with a unique violation when they do).
+ * Creates what is missing of the schema. When the catalog shows everything in place (the usual
+ * open), nothing else runs: no DDL, no lock on any table, so an open never waits for the writes in
+ * flight nor holds up new ones. Otherwise the DDL runs in one transaction under an advisory lock
+ * (several instances opening at once must not race on `CREATE … IF NOT EXISTS`, which can fail
+ * with a unique violation when they do), with the server's `statement_timeout` at `timeoutMs`: an
+ * open that gave up (`openTimeoutMs`) does not leave its statement queued for a lock on the server.
  */
-export async function migrate(pool: pg.Pool, names: ResolvedNames): Promise<void> {
+export async function migrate(
+  pool: pg.Pool,
+  names: ResolvedNames,
+  timeoutMs: number,
+): Promise<void> {
   const { client, release } = await checkOut(pool);
   let broken: unknown;
   try {
+    if (await schemaReady(client, names)) return;
     await client.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('snapwrite-migrate:${names.schema}.${names.table}'));\n${schemaSql(names)}COMMIT;`,
+      `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; SELECT pg_advisory_xact_lock(hashtext('snapwrite-migrate:${names.schema}.${names.table}'));\n${schemaSql(names)}COMMIT;`,
     );
   } catch (error) {
     broken = error;
@@ -21,6 +30,23 @@ export async function migrate(pool: pg.Pool, names: ResolvedNames): Promise<void
   } finally {
     release(broken !== undefined);
   }
+}
+
+/**
+ * Whether every object of `schemaSql` is there in its current shape, read from the catalog only
+ * (`to_regclass` takes no lock).
+ */
+async function schemaReady(client: pg.PoolClient, n: ResolvedNames): Promise<boolean> {
+  const result = await client.query<{ ready: boolean }>(
+    `SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL
+        AND to_regclass($3) IS NOT NULL AND to_regclass($6) IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($4)
+                     AND attname = 'data' AND attstorage = 'e')
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($5)
+                     AND attname = 'sha256' AND NOT attnotnull) AS ready`,
+    [n.epochSeq, n.versionSeq, n.head, n.chunk, n.quarantine, n.chunkIndex],
+  );
+  return result.rows[0]?.ready === true;
 }
 
 /** Draws a new owner epoch from the `<table>_epoch` sequence. Internal. */

@@ -77,8 +77,11 @@ export function toSinkError(error: unknown, options: ToSinkErrorOptions): Persis
       ? (error as { code: unknown }).code
       : undefined;
   const sqlState = typeof raw === "string" ? raw : undefined;
-  const code = sqlStateCode(sqlState);
   const message = error instanceof Error ? error.message : String(error);
+  if (target !== undefined && isIndexRowTooLarge(sqlState, message)) {
+    return targetTooLong(target, stage, sqlState as string, error);
+  }
+  const code = sqlStateCode(sqlState);
   const where = stage === undefined ? "" : ` during ${stage}`;
   const about = target === undefined ? "" : ` of ${JSON.stringify(target)}`;
   return new PersistenceError(code, `${code}${where}${about}: ${message}`, {
@@ -87,4 +90,27 @@ export function toSinkError(error: unknown, options: ToSinkErrorOptions): Persis
     details: sqlState === undefined ? undefined : { sqlState },
     cause: error,
   });
+}
+
+/**
+ * `54000` (program_limit_exceeded) for an index row: the target id is the only variable-length
+ * key of the sink's indexes, and a B-tree row holds at most about 2.7 kB (after compression), so
+ * a long id that does not compress enough can never be stored. Not transient: retrying cannot help.
+ */
+function isIndexRowTooLarge(sqlState: string | undefined, message: string): boolean {
+  return sqlState === "54000" && /index row/i.test(message);
+}
+
+function targetTooLong(
+  target: string,
+  stage: WriteStage | undefined,
+  sqlState: string,
+  cause: unknown,
+): PersistenceError {
+  const reason = "too long for the server's index (a B-tree row holds about 2.7 kB)";
+  return new PersistenceError(
+    "ERR_INVALID_TARGET",
+    `invalid target ${JSON.stringify(target.slice(0, 80))}… (${Buffer.byteLength(target)} UTF-8 bytes): ${reason}`,
+    { stage, target, details: { reason, sqlState }, cause },
+  );
 }

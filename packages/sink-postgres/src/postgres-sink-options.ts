@@ -108,6 +108,12 @@ export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings
   if ((options.pool === undefined) === (options.connectionString === undefined)) {
     throw new TypeError("openPostgresSink: give exactly one of pool and connectionString");
   }
+  if (
+    options.connectionString !== undefined &&
+    (typeof options.connectionString !== "string" || options.connectionString.trim() === "")
+  ) {
+    throw new TypeError("openPostgresSink: connectionString must be a non-empty string");
+  }
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   integerIn("chunkBytes", chunkBytes, 1, MAX_CHUNK_BYTES);
   if (options.max !== undefined) integerIn("max", options.max, 1, 10_000);

@@ -9,6 +9,7 @@ import pg from "pg";
 import { closeWithin, openWithin } from "./close-pool.js";
 import { guardPool } from "./guard-pool.js";
 import { drawEpoch, migrate, readDurability } from "./migrate.js";
+import { type OwnedConnections, ownConnections } from "./owned-connections.js";
 import { toSinkError } from "./pg-error.js";
 import {
   checkPostgresSinkOptions,
@@ -43,27 +44,27 @@ export interface PostgresSink extends DefinedSink {
  */
 export async function openPostgresSink(options: PostgresSinkOptions): Promise<PostgresSink> {
   const settings = checkPostgresSinkOptions(options);
-  const owned = options.pool === undefined;
   const pool = options.pool ?? createOwnedPool(options, settings);
+  const owned = options.pool === undefined ? ownConnections(pool) : undefined;
   // No connection of the pool, the pool itself included, may crash the process with an unhandled
   // "error" event (a terminated backend, a restart); a pool the application passed too. The
   // listeners come off that one at close().
   const unguard = guardPool(pool);
   try {
     const steps = async (): Promise<{ epoch: number; durability: PostgresDurability }> => {
-      if (options.migrate !== false) await migrate(pool, settings.names);
+      if (options.migrate !== false) {
+        await migrate(pool, settings.names, settings.openTimeoutMs);
+      }
       const epoch = options.epoch ?? (await drawEpoch(pool, settings.names));
       const durability = await readDurability(pool, options.synchronousCommit ?? "on");
       return { epoch, durability };
     };
-    const { epoch, durability } = await openWithin(steps(), pool, owned, settings.openTimeoutMs);
+    const { epoch, durability } = await openWithin(steps(), owned, settings.openTimeoutMs);
     return buildSink({ pool, owned, unguard, settings, epoch, durability });
   } catch (error) {
-    const end = async (): Promise<void> => {
-      if (owned) await pool.end();
-    };
-    await closeWithin(end, pool, owned, settings.closeTimeoutMs).catch(() => undefined);
-    if (!owned) unguard();
+    const end = async (): Promise<void> => owned?.end();
+    await closeWithin(end, owned, settings.closeTimeoutMs).catch(() => undefined);
+    if (owned === undefined) unguard();
     throw toSinkError(error, { stage: "open" });
   }
 }
@@ -95,7 +96,8 @@ function createOwnedPool(options: PostgresSinkOptions, settings: Settings): pg.P
 
 interface Opened {
   readonly pool: pg.Pool;
-  readonly owned: boolean;
+  /** The connections of the pool the sink owns; `undefined` for a pool the application passed. */
+  readonly owned: OwnedConnections | undefined;
   readonly unguard: () => void;
   readonly settings: Settings;
   readonly epoch: number;
@@ -126,7 +128,7 @@ function buildSink({ pool, owned, unguard, settings, epoch, durability }: Opened
     quarantineNow: (target, reason, expectation) =>
       quarantineHead(pool, settings.names, target, reason, expectation),
     async closeNow() {
-      if (owned) await pool.end();
+      if (owned !== undefined) await owned.end();
       else unguard();
     },
   });
@@ -134,7 +136,7 @@ function buildSink({ pool, owned, unguard, settings, epoch, durability }: Opened
   const closeSink = sink.close;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= closeWithin(closeSink, pool, owned, settings.closeTimeoutMs);
+    closing ??= closeWithin(closeSink, owned, settings.closeTimeoutMs);
     return closing;
   };
   return Object.assign(sink, {

@@ -14,6 +14,8 @@ export interface ResolvedNames {
   readonly head: string;
   /** `"schema"."<table>_chunk"`: immutable chunk rows, keyed by (version, seq). */
   readonly chunk: string;
+  /** `"schema"."<table>_chunk_target"`: the index of chunk rows by target. */
+  readonly chunkIndex: string;
   /** `"schema"."<table>_quarantine"`: versions moved aside by `quarantine()`. */
   readonly quarantine: string;
   /** `"schema"."<table>_epoch"`: the sequence each sink draws its owner epoch from. */
@@ -24,7 +26,10 @@ export interface ResolvedNames {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
-/** Checks and quotes the names; a name outside `[A-Za-z_][A-Za-z0-9_]{0,39}` is a `TypeError`. */
+/**
+ * Checks and quotes the names; a name outside `[A-Za-z_][A-Za-z0-9_]{0,39}`, or a schema starting
+ * with `pg_` (reserved by the server), is a `TypeError`.
+ */
 export function resolveNames(names: PostgresNames = {}): ResolvedNames {
   const schema = names.schema ?? "public";
   const table = names.table ?? "snapwrite";
@@ -38,12 +43,19 @@ export function resolveNames(names: PostgresNames = {}): ResolvedNames {
       );
     }
   }
+  if (schema.startsWith("pg_")) {
+    // The server reserves these for its own schemas (pg_catalog, pg_temp, pg_toast, …).
+    throw new TypeError(
+      `postgres sink: schema must not start with "pg_", got ${JSON.stringify(schema)}`,
+    );
+  }
   const q = (name: string) => `"${schema}"."${table}_${name}"`;
   return {
     schema,
     table,
     head: q("head"),
     chunk: q("chunk"),
+    chunkIndex: q("chunk_target"),
     quarantine: q("quarantine"),
     epochSeq: q("epoch"),
     versionSeq: q("version"),
@@ -87,7 +99,13 @@ DO $$ BEGIN
     ALTER TABLE ${n.chunk} ALTER COLUMN data SET STORAGE EXTERNAL;
   END IF;
 END $$;
-CREATE INDEX IF NOT EXISTS "${n.table}_chunk_target" ON ${n.chunk} (target, version);
+DO $$ BEGIN
+  -- CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table even when the index exists, which
+  -- waits for every write in flight and queues every new one behind it: look it up first.
+  IF to_regclass('${n.chunkIndex}') IS NULL THEN
+    CREATE INDEX "${n.table}_chunk_target" ON ${n.chunk} (target, version);
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS ${n.quarantine} (
   id          bigserial PRIMARY KEY,
   target      text NOT NULL,

@@ -5,6 +5,7 @@ import * as net from "node:net";
 
 export interface FrozenProxy {
   readonly url: string;
+  readonly port: number;
   /** From now on nothing is passed on; new connections are accepted and never answered. */
   freeze(): void;
   /** Bytes clients sent since the freeze (that nobody will answer). */
@@ -32,8 +33,13 @@ export async function startFrozenProxy(
     socket.on("error", () => undefined);
     socket.on("close", () => sockets.delete(socket));
   };
-  const server = net.createServer((client) => {
+  // Half-open allowed: a frozen server never answers a client's FIN with its own, so the client's
+  // socket stays open after it ended its side; unfrozen, the proxy ends its side as usual.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     track(client);
+    client.on("end", () => {
+      if (!frozen) client.end();
+    });
     client.on("data", (data) => {
       if (frozen) swallowed += data.byteLength;
     });
@@ -60,6 +66,7 @@ export async function startFrozenProxy(
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
     freeze: () => {
       frozen = true;
     },

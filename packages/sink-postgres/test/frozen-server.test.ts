@@ -1,8 +1,10 @@
 // A server that accepts connections and never answers (a frozen one): opening rejects with ERR_IO
 // at stage "open" within the connect timeout, and close() settles even with a read stuck on it.
+
+import * as net from "node:net";
 import { isPersistenceError } from "@snapwrite/core";
 import { serverForThisFile } from "@snapwrite/testkit/contract";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createPostgresSink, openPostgresSink } from "../src/index.js";
 import { type FrozenProxy, startFrozenProxy } from "./frozen-proxy.js";
 import { rejection } from "./rejection.js";
@@ -100,6 +102,29 @@ if (server !== undefined) {
       expect((await rejection(lazy.ready)).code).toBe("ERR_TIMEOUT");
     });
 
+    it("a close with idle connections only leaves no socket open, so the process can exit", async () => {
+      proxy = await startFrozenProxy(server.port);
+      const sockets = socketsTo(proxy.port);
+      try {
+        const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT });
+        await Promise.all([0, 1, 2].map(() => sink.read("t").catch(() => undefined)));
+        const connected = sockets.open();
+        expect(connected).toBeGreaterThan(0);
+        proxy.freeze();
+        // The goodbye of every idle connection goes unanswered: pg-pool ends, their sockets do not.
+        const error = await rejection(sink.close());
+        expect(error.code).toBe("ERR_TIMEOUT");
+        expect(error.details).toEqual({ destroyed: connected, ended: true });
+        const deadline = Date.now() + 5_000;
+        while (sockets.open() > 0) {
+          if (Date.now() > deadline) throw new Error("a socket of the closed sink is still open");
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      } finally {
+        sockets.stop();
+      }
+    });
+
     it("a close with nothing stuck resolves", async () => {
       proxy = await startFrozenProxy(server.port);
       const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT });
@@ -107,4 +132,25 @@ if (server !== undefined) {
       await expect(sink.close()).resolves.toBeUndefined();
     });
   });
+}
+
+/** Follows the sockets this process connects to `port` from now on (those of `pg`). */
+function socketsTo(port: number): { open(): number; stop(): void } {
+  const sockets: net.Socket[] = [];
+  const connect = net.Socket.prototype.connect;
+  const spy = vi.spyOn(net.Socket.prototype, "connect").mockImplementation(function (
+    this: net.Socket,
+    ...args: unknown[]
+  ) {
+    // net.connect passes [options, callback] in one array; pg passes (port, host).
+    const first: unknown = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const to =
+      typeof first === "object" && first !== null ? (first as { port?: unknown }).port : first;
+    if (Number(to) === port) sockets.push(this);
+    return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+  });
+  return {
+    open: () => sockets.filter((socket) => !socket.closed).length,
+    stop: () => spy.mockRestore(),
+  };
 }
