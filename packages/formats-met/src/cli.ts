@@ -79,9 +79,21 @@ function packageVersion(): string | undefined {
   }
 }
 
+// One write at a time: the promise settles once the stream has handed the text on (or failed), so
+// the CLI waits for a slow reader instead of queueing the whole output in memory, and a closed pipe
+// (EPIPE) reaches runCli as a rejected write instead of an unhandled 'error' event.
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+// Write errors arrive through the callbacks above; without a listener the stream's 'error' event
+// would end the process with a stack trace.
+process.stdout.on("error", () => {});
+
 // The bin entry: real process I/O around runCli; any unexpected failure still ends without a stack trace.
 runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
+  stdout: writeStdout,
   stderr: (text) => process.stderr.write(text),
   readFile: readRegularFile,
   readStdin,

@@ -1,7 +1,10 @@
 /** What `runCli` talks to (injected so tests can run it in-process). */
 export interface CliIo {
-  /** Writes to standard output. */
-  readonly stdout: (text: string) => void;
+  /**
+   * Writes to standard output. A returned promise holds the next write back until it settles (how
+   * the CLI follows the output's backpressure); a write that fails throws or rejects.
+   */
+  readonly stdout: (text: string) => void | Promise<void>;
   /** Writes to standard error. */
   readonly stderr: (text: string) => void;
   /** Reads a whole file; only called for a regular file of at most {@link MAX_MET_FILE_BYTES}. */

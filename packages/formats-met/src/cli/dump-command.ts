@@ -1,8 +1,9 @@
 import type { PersistenceError } from "@snapwrite/core";
 import type { CliIo } from "./cli-io.js";
 import type { MetDetection } from "./detect-met-format.js";
-import { metValueJson } from "./met-value-json.js";
-import { metValueText } from "./met-value-text.js";
+import { metValueJsonParts } from "./met-value-json.js";
+import { metValueTextParts } from "./met-value-text.js";
+import { writeOutput } from "./write-output.js";
 
 function describeError(error: PersistenceError): string {
   const d = error.details ?? {};
@@ -12,23 +13,26 @@ function describeError(error: PersistenceError): string {
 
 /**
  * `dump`: the decoded file as text or JSON on standard output, or why it does not decode on
- * standard error. Returns the exit status.
+ * standard error. The output is produced and written record by record (see {@link writeOutput}),
+ * so its size does not limit the files that can be dumped. Returns the exit status.
+ *
+ * @throws OutputError when standard output cannot be written.
  */
-export function dumpCommand(
+export async function dumpCommand(
   name: string,
   detection: MetDetection,
   json: boolean,
   io: Pick<CliIo, "stdout" | "stderr">,
-): number {
+): Promise<number> {
   if (detection.error !== undefined) {
     io.stderr(
       `snapwrite-met: ${name}: corrupt ${detection.format}: ${describeError(detection.error)}\n`,
     );
     return 1;
   }
-  const out = json
-    ? `${JSON.stringify(metValueJson(detection.format, detection.value), null, 2)}\n`
-    : metValueText(detection.format, detection.value);
-  io.stdout(out);
+  const parts = json
+    ? metValueJsonParts(detection.format, detection.value)
+    : metValueTextParts(detection.format, detection.value);
+  await writeOutput(io, parts);
   return 0;
 }

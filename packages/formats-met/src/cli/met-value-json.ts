@@ -3,10 +3,12 @@ import type { EmuleCancelledMet } from "../cancelled/emule-cancelled-met.js";
 import { base32Encode } from "../hash/base32.js";
 import type { KnownFileRecord } from "../known-met/known-file-record.js";
 import type { KnownMet } from "../known-met/known-met.js";
+import { peekRecord } from "../known-met/lazy-record-list.js";
 import type { Known2Met } from "../known2/known2-met.js";
 import type { MetTag } from "../tags/met-tag.js";
 import * as tagIds from "../tags/tag-ids.js";
 import type { MetFormat } from "./detect-met-format.js";
+import { jsonDocumentParts } from "./json-document-parts.js";
 import { upperHex as hex } from "./upper-hex.js";
 
 /** `FT_*` name by tag id, from the constants themselves. */
@@ -51,42 +53,54 @@ function recordJson(r: KnownFileRecord, index: number): Record<string, unknown> 
 }
 
 /**
- * The decoded value of `format` as plain JSON data (hashes as uppercase hex, 64-bit values as
- * strings, the known.met header as hex like the text dump: `"0x0e"`).
+ * The decoded value of `format` as indented JSON text (hashes as uppercase hex, 64-bit values as
+ * strings, the known.met header as hex like the text dump: `"0x0e"`), one piece per record or
+ * entry: the pieces joined are `JSON.stringify(document, null, 2)` and a newline, and a decoded
+ * known.met's records are read without keeping their views.
  */
-export function metValueJson(format: MetFormat, value: unknown): Record<string, unknown> {
+export function metValueJsonParts(format: MetFormat, value: unknown): Generator<string> {
   switch (format) {
     case "known.met": {
       const v = value as KnownMet;
-      return {
-        format,
-        header: `0x${Number(v.header).toString(16).padStart(2, "0")}`,
-        count: v.records.length,
-        records: v.records.map(recordJson),
-      };
+      const records = v.records;
+      const count = records.length;
+      const header = `0x${Number(v.header).toString(16).padStart(2, "0")}`;
+      return jsonDocumentParts({ format, header, count }, "records", count, (i) =>
+        recordJson(peekRecord(records, i), i),
+      );
     }
     case "cancelled.met": {
       const v = value as EmuleCancelledMet;
-      return {
+      const { entries } = v;
+      const head = {
         format,
         variant: v.format,
         version: v.version,
         seed: v.seed,
-        count: v.entries.length,
-        entries: v.entries.map((e) => ({ id: hex(e.id), tags: e.tags.map(tagJson) })),
+        count: entries.length,
       };
+      return jsonDocumentParts(head, "entries", entries.length, (i) => {
+        const e = entries[i] as EmuleCancelledMet["entries"][number];
+        return { id: hex(e.id), tags: e.tags.map(tagJson) };
+      });
     }
     case "canceled.met": {
-      const v = value as AmuleCanceledMet;
-      return { format, count: v.hashes.length, hashes: v.hashes.map(hex) };
+      const { hashes } = value as AmuleCanceledMet;
+      return jsonDocumentParts({ format, count: hashes.length }, "hashes", hashes.length, (i) =>
+        hex(hashes[i] as Uint8Array),
+      );
     }
     default: {
-      const v = value as Known2Met;
-      return {
-        format,
-        count: v.entries.length,
-        entries: v.entries.map((e) => ({ root: hex(e.root), leafCount: e.leaves.length / 20 })),
-      };
+      const { entries } = value as Known2Met;
+      return jsonDocumentParts(
+        { format, count: entries.length },
+        "entries",
+        entries.length,
+        (i) => {
+          const e = entries[i] as Known2Met["entries"][number];
+          return { root: hex(e.root), leafCount: e.leaves.length / 20 };
+        },
+      );
     }
   }
 }

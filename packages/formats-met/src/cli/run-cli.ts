@@ -4,6 +4,7 @@ import { detectMetFormat } from "./detect-met-format.js";
 import { dumpCommand } from "./dump-command.js";
 import { readInput, STDIN_NAME } from "./read-input.js";
 import { verify, verifyText } from "./verify-command.js";
+import { explainWriteError, OutputError, writeOutput } from "./write-output.js";
 
 export { CLI_USAGE } from "./cli-args.js";
 export type { CliFileStats, CliIo } from "./cli-io.js";
@@ -13,21 +14,31 @@ export { explainReadError } from "./read-input.js";
 /**
  * Runs the `snapwrite-met` command line: `dump FILE [--json]` prints a decoded file (format
  * detected from the header), `verify FILE` reports what eMule/aMule would reject. Returns the exit
- * status (0 ok, 1 problems in the file, 2 usage error or unreadable file); never throws for bad
- * input and never prints stack traces.
+ * status (0 ok, 1 problems in the file, 2 usage error, unreadable file or standard output that
+ * cannot be written); never throws for bad input and never prints stack traces.
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await runCommand(args, io);
+  } catch (error) {
+    if (!(error instanceof OutputError)) throw error;
+    io.stderr(`snapwrite-met: cannot write standard output: ${explainWriteError(error.cause)}\n`);
+    return 2;
+  }
+}
+
+async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCliArgs(args);
   if (typeof parsed === "string") {
     io.stderr(`snapwrite-met: ${parsed}\n${USAGE_HINT}\n`);
     return 2;
   }
   if (parsed.command === "help") {
-    io.stdout(CLI_USAGE);
+    await writeOutput(io, [CLI_USAGE]);
     return 0;
   }
   if (parsed.command === "version") {
-    io.stdout(`snapwrite-met ${io.version ?? "(unknown version)"}\n`);
+    await writeOutput(io, [`snapwrite-met ${io.version ?? "(unknown version)"}\n`]);
     return 0;
   }
   const read = await readInput(parsed.file, io);
@@ -48,6 +59,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   }
   if (parsed.command === "dump") return dumpCommand(name, detection, parsed.json, io);
   const report = verify(name, bytes, detection.format, detection.error);
-  io.stdout(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : verifyText(report));
+  await writeOutput(io, [
+    parsed.json ? `${JSON.stringify(report, null, 2)}\n` : verifyText(report),
+  ]);
   return report.ok ? 0 : 1;
 }

@@ -35,6 +35,24 @@ export function pendingIsLarge(state: PendingRecords, i: number): boolean {
   return sizeOff >= 0 && (tagFields.intNumber(state.src, sizeOff) ?? 0) > OLD_MAX_FILE_SIZE;
 }
 
+/**
+ * `records[i]`, but without making a lazy list ({@link createLazyRecordList}) keep the record's
+ * view: a record not read yet gets a fresh view that is garbage once dropped, so walking a
+ * decoded file of a million records once holds one view at a time instead of a million.
+ */
+export function peekRecord(records: readonly KnownFileRecord[], i: number): KnownFileRecord {
+  const state = pendingOf.get(records);
+  if (state === undefined || !(i >= 0 && i < state.count && state.pending[i] === 1)) {
+    return records[i] as KnownFileRecord;
+  }
+  return new KnownFileRecordView(
+    state.src,
+    state.starts[i] as number,
+    state.starts[i + 1] as number,
+    (state.sizes[i] as number) - 1,
+  );
+}
+
 /** Array index of a property key, or -1. */
 function indexOf(key: string | symbol): number {
   if (typeof key !== "string") return -1;

@@ -9,26 +9,15 @@ import {
   FT_ATTRANSFERREDHI,
   FT_FILENAME,
   FT_FILESIZE,
-  FT_KADLASTPUBLISHKEY,
   FT_KADLASTPUBLISHNOTES,
   FT_KADLASTPUBLISHSRC,
-  FT_PARTFILENAME,
-  FT_PERMISSIONS,
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
-import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
+import { AMULE_HANDLED_TAG_IDS } from "./amule-handled-tag-ids.js";
+import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
 import { createKnownFileRecord } from "./create-known-file-record.js";
+import { describeTag } from "./describe-tag.js";
 import type { KnownFileRecord } from "./known-file-record.js";
-
-/** Ids aMule 2.3.3 reads into fields (and writes back itself) or drops on load. */
-const NOT_KEPT = new Set([
-  ...AMULE_INTEGER_FIELD_IDS,
-  FT_FILENAME,
-  FT_AICH_HASH,
-  FT_PERMISSIONS,
-  FT_KADLASTPUBLISHKEY,
-  FT_PARTFILENAME,
-]);
 
 const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 const utf8 = new TextEncoder();
@@ -39,15 +28,21 @@ const utf8 = new TextEncoder();
  * one, FT_FILESIZE (the last), all-time statistics (FT_ATTRANSFERRED/HI summed like aMule does),
  * upload priority (5 = auto and 0–4, 6 kept; other values become 1 = normal; 5 when absent), Kad
  * publish times, a valid FT_AICH_HASH, then every other integer or string tag in order in canonical
- * form (UINT8/16 → UINT32, STRn/compact → old-style STRING, no BOM). FLOAT32, HASH16, BLOB and
- * BOOL tags, FT_PERMISSIONS, FT_KADLASTPUBLISHKEY and FT_PARTFILENAME are dropped, as aMule drops
+ * form (UINT8/16 → UINT32, STRn/compact → old-style STRING, no BOM). FLOAT32, HASH16 and BLOB
+ * tags, FT_PERMISSIONS, FT_KADLASTPUBLISHKEY and FT_PARTFILENAME are dropped, as aMule drops
  * them. A record already in aMule's canonical form comes back byte for byte.
+ *
+ * A BOOL or BOOLARRAY tag is not dropped: aMule 2.3.3 cannot copy it into its extra tags and the
+ * daemon aborts while loading, so there is no record to predict and this function throws (a
+ * BOOL tag with FT_PERMISSIONS, FT_KADLASTPUBLISHKEY or FT_PARTFILENAME is dropped like the others
+ * with those ids). `validateKnownMet` reports such tags as `tag-type-crashes-amule`.
  *
  * Not modelled: aMule resets a Kad source publish time that lies in the future, and writes
  * FT_AICH_HASH only when known2_64.met holds the hashset.
  *
  * @throws TypeError when aMule would not load the record at all (no string FT_FILENAME, no
- *   integer FT_FILESIZE); check with `validateKnownMet` first.
+ *   integer FT_FILESIZE) or would abort on it (a BOOL or BOOLARRAY tag it keeps); check with
+ *   `validateKnownMet` first.
  */
 export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord {
   let name: string | undefined;
@@ -62,8 +57,13 @@ export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord
   let aichHash: Uint8Array | undefined;
   const extraTags: MetTag[] = [];
   for (const tag of record.tags) {
+    if (crashesAmuleOnLoad(tag)) {
+      throw new TypeError(
+        `toAmuleCanonicalRecord: ${describeTag(tag)} is ${tag.typeName.toUpperCase()}, which aMule 2.3.3 cannot copy: the daemon aborts while loading and writes nothing back`,
+      );
+    }
     const id = tag.name === undefined ? tag.id : -1;
-    if (!NOT_KEPT.has(id)) {
+    if (!AMULE_HANDLED_TAG_IDS.has(id)) {
       if (tag.isInteger || tag.isString) extraTags.push(tag);
       continue;
     }

@@ -3,6 +3,8 @@ import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
 import { md4 } from "../hash/md4.js";
 import { FT_AICH_HASH, FT_FILENAME } from "../tags/tag-ids.js";
 import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
+import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
+import { describeTag } from "./describe-tag.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import type { KnownMet } from "./known-met.js";
 
@@ -11,9 +13,12 @@ import type { KnownMet } from "./known-met.js";
  * - `load-aborted`: aMule stops loading at this record (earlier records are kept);
  * - `record-dropped`: the record is skipped (the file gets re-hashed), loading goes on;
  * - `file-rejected`: nothing in the file is loaded;
- * - `value-ignored`: the record loads but the value is not used.
+ * - `value-ignored`: the record loads but the value is not used;
+ * - `client-crashed`: aMule 2.3.3 aborts (a failed assertion ends the daemon) while loading, so
+ *   nothing is loaded, shared or rewritten, and it happens again on every start.
  */
 export type KnownMetProblemEffect =
+  | "client-crashed"
   | "load-aborted"
   | "record-dropped"
   | "file-rejected"
@@ -30,6 +35,7 @@ export type KnownMetProblemCode =
   | "aich-tag-type"
   | "aich-hash-invalid"
   | "tag-type-mismatch"
+  | "tag-type-crashes-amule"
   | "missing-name";
 
 /** One problem found by {@link validateKnownMet}. */
@@ -56,7 +62,9 @@ export interface KnownMetValidation {
  * Reports, per record, what eMule/aMule would reject when loading (docs/met-format.md#record-layout, #how-clients-read-tags, #loading-bad-input) —
  * without throwing: the part-hash count rule (`n = size / PARTSIZE; P = n ? n + 1 : 0`), MD4 of the
  * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a STRING (aMule aborts loading),
- * type mismatches on handled tags, a missing or zero size and a missing name.
+ * type mismatches on handled tags, BOOL and BOOLARRAY tags aMule keeps as extra tags (it cannot
+ * copy them and the daemon aborts: `tag-type-crashes-amule`, effect `client-crashed`), a missing
+ * or zero size and a missing name.
  */
 export function validateKnownMet(value: KnownMet): KnownMetValidation {
   const problems: KnownMetProblem[] = [];
@@ -92,6 +100,15 @@ function checkRecord(
   add: (r: number, c: KnownMetProblemCode, e: KnownMetProblemEffect, m: string) => void,
 ): void {
   for (const tag of record.tags) {
+    if (crashesAmuleOnLoad(tag)) {
+      add(
+        i,
+        "tag-type-crashes-amule",
+        "client-crashed",
+        `${describeTag(tag)} is ${tag.typeName.toUpperCase()}: aMule 2.3.3 copies unhandled tags into the record and cannot copy this type (assertion in CTag's copy constructor), so the daemon aborts while loading; eMule drops the tag`,
+      );
+      continue;
+    }
     if (tag.name !== undefined) continue;
     if (tag.id === FT_AICH_HASH) {
       if (tag.type !== 0x02) {
