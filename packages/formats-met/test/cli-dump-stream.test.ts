@@ -11,6 +11,7 @@ import { decodeKnownMet } from "../src/known-met/decode-known-met.js";
 import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import { peekRecord, pendingRecordsOf } from "../src/known-met/lazy-record-list.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
+import { regularFileStats } from "./support/regular-file-stats.js";
 
 const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
 
@@ -35,16 +36,6 @@ function knownMet(count: number): Uint8Array {
   });
   return concatChunks(encodeKnownMet({ header: 0x0e, records }));
 }
-
-const statsOf = (size: number) => ({
-  size,
-  isFile: () => true,
-  isDirectory: () => false,
-  isCharacterDevice: () => false,
-  isBlockDevice: () => false,
-  isFIFO: () => false,
-  isSocket: () => false,
-});
 
 /**
  * Runs `args` on `bytes` with a standard output that settles each write only on a later
@@ -72,7 +63,7 @@ async function runSlowOutput(args: string[], bytes: Uint8Array, failAt = -1) {
     stderr: (text) => {
       stderr += text;
     },
-    stat: async () => statsOf(bytes.length),
+    stat: async () => regularFileStats(bytes.length),
     readFile: async () => bytes,
   });
   return { status, writes, overlapping, stderr, stdout: writes.join("") };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emuleCancelledMetCodec } from "../src/cancelled/emule-cancelled-met-codec.js";
 import { type CliIo, MAX_MET_FILE_BYTES, runCli } from "../src/cli/run-cli.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
+import { regularFileStats } from "./support/regular-file-stats.js";
 
 const SET1 = new URL("../../../../shared/met/fixtures/amule-2.3.3-set1/", import.meta.url);
 const fixturePath = (name: string) => new URL(name, SET1).pathname;
@@ -181,13 +182,7 @@ describe("snapwrite-met (in process)", () => {
       readFile: neverRead,
       stat: async () => ({
         ...(await stat(files["empty.met"] as string)),
-        isFile: () => true,
-        isDirectory: () => false,
-        isCharacterDevice: () => false,
-        isBlockDevice: () => false,
-        isFIFO: () => false,
-        isSocket: () => false,
-        size: MAX_MET_FILE_BYTES + 1,
+        ...regularFileStats(MAX_MET_FILE_BYTES + 1),
       }),
     });
     expect(huge.status).toBe(2);

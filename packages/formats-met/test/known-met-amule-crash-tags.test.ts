@@ -10,6 +10,7 @@ import { toAmuleCanonicalRecord } from "../src/known-met/to-amule-canonical-reco
 import { validateKnownMet } from "../src/known-met/validate-known-met.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
 import type { MetTag } from "../src/tags/met-tag.js";
+import { regularFileStats } from "./support/regular-file-stats.js";
 
 // aMule 2.3.3 copies every tag it does not handle into the record's extra tags; CTag's copy
 // constructor asserts for BOOL and BOOLARRAY, and the daemon exits ("Assertion failed:
@@ -116,15 +117,7 @@ describe("tags that make aMule 2.3.3 abort on load", () => {
         stdout += text;
       },
       stderr: () => {},
-      stat: async () => ({
-        size: bytes.length,
-        isFile: () => true,
-        isDirectory: () => false,
-        isCharacterDevice: () => false,
-        isBlockDevice: () => false,
-        isFIFO: () => false,
-        isSocket: () => false,
-      }),
+      stat: async () => regularFileStats(bytes.length),
       readFile: async () => bytes,
     });
     expect(status).toBe(1);

@@ -37,6 +37,16 @@ async function forked(preallocateBytes?: number) {
   return { dir, a, b };
 }
 
+/** {@link forked}, then `b` rolls past the superseded segment and appends "b3"; both closed. */
+async function rolledPast() {
+  const { dir, a, b } = await forked();
+  await b.roll();
+  await b.append(enc("b3"));
+  await a.close();
+  await b.close();
+  return { dir, files: await listSegments(fs, dir, NAME) };
+}
+
 /** Writes a predecessor holding `groups` and a successor at seq `firstSeq`, `recorded` bytes. */
 async function handBuilt(
   groups: string[][],
@@ -105,12 +115,7 @@ describe("a roll that lands after another writer took over the segment", () => {
   });
 
   it("leaves out a superseded segment in the middle, when the other writer rolled since", async () => {
-    const { dir, a, b } = await forked();
-    await b.roll();
-    await b.append(enc("b3"));
-    await a.close();
-    await b.close();
-    const files = await listSegments(fs, dir, NAME);
+    const { dir, files } = await rolledPast();
     expect(files).toHaveLength(3);
     const { texts, report } = await replayTexts(fs, dir, NAME);
     expect(texts).toEqual(["a1", "a2", "b1", "b2", "b3"]);
@@ -281,12 +286,7 @@ describe("a follower across a roll that lands after another writer took over", (
 describe("a superseded segment whose predecessor the other writer compacted away", () => {
   /** `b` rolls past the superseded segment and drops segment 1, as a compaction at seq 4 would. */
   async function compactedAway() {
-    const { dir, a, b } = await forked();
-    await b.roll();
-    await b.append(enc("b3"));
-    await a.close();
-    await b.close();
-    const files = await listSegments(fs, dir, NAME);
+    const { dir, files } = await rolledPast();
     await nodeFs.unlink(join(dir, files[0] as string));
     return { dir, orphan: files[1] as string };
   }
