@@ -18,7 +18,13 @@ import {
   type SegmentHeader,
 } from "./segment-format.js";
 import { scanSegment } from "./segment-scan.js";
-import { forkError, linkBetween, recordHeaderWithSeq, type SegmentBytes } from "./superseded.js";
+import {
+  forkError,
+  linkBetween,
+  recordHeaderWithSeq,
+  type SegmentBytes,
+  vouchesFor,
+} from "./superseded.js";
 
 /** What one {@link JournalFollower.poll} found. */
 export interface FollowResult {
@@ -157,12 +163,29 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
       const next = files[i] as string;
       const segment = await segmentOf(next, files);
       if (segment === undefined || !("header" in segment)) return segment;
+      if (await isLeftOut(segment, files[i + 1], files)) continue;
       const link = linkBetween({ header, bytes }, segment, maxRecordBytes);
       if (link.kind === "superseded") continue;
       if (link.kind === "forked") return forkError(next, file, segment.header, link.seq);
       return { file: next, header: segment.header };
     }
     return undefined;
+  }
+
+  /**
+   * Whether `segment` is a flagged empty one that the file after it does not follow (see
+   * `vouchesFor`): replay leaves it out of the chain, and so does the follower.
+   */
+  async function isLeftOut(
+    segment: SegmentBytes,
+    after: string | undefined,
+    files: readonly string[],
+  ): Promise<boolean> {
+    const { header, bytes } = segment;
+    if (after === undefined || header.prevComplete !== true) return false;
+    if (!isZero(bytes, SEGMENT_HEADER_BYTES, bytes.byteLength)) return false;
+    const next = await segmentOf(after, files);
+    return next !== undefined && "header" in next && !vouchesFor(next.header, header);
   }
 
   /** Reads the segment at `position` up to where its successor says it ends (or its end). */
@@ -175,8 +198,17 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     }
     const next = successor?.file;
     const nextHeader = successor?.header;
-    if (nextHeader !== undefined && isOrphan(position, bytes, nextHeader)) {
-      return { kind: "reset", reset: "gap" };
+    if (nextHeader !== undefined && next !== undefined && isOrphan(position, bytes, nextHeader)) {
+      // The seqs it was to hold are in the next segment (the other writer's roll at the same
+      // seq), or gone from the journal (the other writer compacted them into a snapshot).
+      if (nextHeader.firstSeq > position.header.firstSeq) return { kind: "reset", reset: "gap" };
+      const after = {
+        file: next,
+        header: nextHeader,
+        offset: SEGMENT_HEADER_BYTES,
+        expect: nextHeader.firstSeq,
+      };
+      return { kind: "records", records: [], next: after };
     }
     const limit = nextHeader === undefined ? bytes.byteLength : nextHeader.prevValidBytes;
     if (position.offset > limit) return { kind: "reset", reset: "rewound" };
@@ -327,15 +359,15 @@ function isDamaged(hop: Hop): boolean {
 }
 
 /**
- * An empty rolled segment followed by one that starts at a later seq: a superseded roll whose
- * predecessor the other writer has compacted away (see `replayJournal`'s `superseded`). The seqs
- * in between are gone from the journal: load a snapshot.
+ * An empty rolled segment the next one does not follow (see `vouchesFor`): a superseded roll the
+ * other writer's roll at the same seq came after, or whose predecessor the other writer has
+ * compacted away (see `replayJournal`'s `superseded`).
  */
 function isOrphan(position: Position, bytes: Uint8Array, next: SegmentHeader): boolean {
   const { header } = position;
   return (
     header.prevComplete === true &&
-    next.firstSeq > header.firstSeq &&
+    !vouchesFor(next, header) &&
     position.offset === SEGMENT_HEADER_BYTES &&
     isZero(bytes, SEGMENT_HEADER_BYTES, bytes.byteLength)
   );

@@ -109,9 +109,18 @@ export async function withoutSuperseded(
 }
 
 /**
- * Leaves out flagged empty segments followed by a segment that starts at a later seq: a roll from
- * an empty segment starts its successor at the same seq, so such a segment is a superseded roll
- * whose predecessor is gone (the other writer compacted its journal since).
+ * Whether `next` can follow the empty segment `empty`: a roll or a seal of an empty segment starts
+ * its successor at the same seq and records the header's length for it.
+ */
+export function vouchesFor(next: SegmentHeader, empty: SegmentHeader): boolean {
+  return next.firstSeq === empty.firstSeq && next.prevValidBytes === SEGMENT_HEADER_BYTES;
+}
+
+/**
+ * Leaves out flagged empty segments the next segment does not follow (see {@link vouchesFor}): a
+ * superseded roll whose predecessor is gone (the other writer compacted its journal since, so the
+ * next segment starts at a later seq), or one the other writer's own roll from the same
+ * predecessor came after (the next roll number at the same seq, recording that predecessor).
  */
 async function withoutOrphans(
   fs: FsPort,
@@ -130,7 +139,7 @@ async function withoutOrphans(
     if (
       header?.prevComplete === true &&
       next !== undefined &&
-      next.firstSeq > header.firstSeq &&
+      !vouchesFor(next, header) &&
       (await holdsNothing(fs, join(dir, file), entry.size))
     ) {
       superseded.push({ file, predecessor: null, recordedBytes: header.prevValidBytes });
@@ -189,6 +198,7 @@ export type Link =
   | { readonly kind: "forked"; readonly seq: number };
 
 const CHAINED: Link = { kind: "chained" };
+const SUPERSEDED: Link = { kind: "superseded" };
 
 /** A segment's header and all its bytes. */
 export interface SegmentBytes {
@@ -205,28 +215,41 @@ export function linkBetween(prev: SegmentBytes, next: SegmentBytes, maxRecordByt
   const { header } = next;
   // A seal cuts off records on purpose, and writers before the flag did not say.
   if (header.prevComplete !== true) return CHAINED;
-  // The predecessor's bytes from the recorded length on must hold whole groups, checked as the
-  // end of a last segment is (a group torn by a power loss counts as absent).
-  const beyond = recordsFrom(prev, header.prevValidBytes, header.firstSeq, maxRecordBytes);
+  // The predecessor's whole groups past what the segment recorded for it (checked as the end of a
+  // last segment is: a group torn by a power loss counts as absent). A segment at the
+  // predecessor's own first seq that records more than its header was rolled from another file.
+  const collision = isCollision(prev.header, header);
+  const beyond = collision
+    ? recordsFrom(prev, SEGMENT_HEADER_BYTES, prev.header.firstSeq, maxRecordBytes)
+    : recordsFrom(prev, header.prevValidBytes, header.firstSeq, maxRecordBytes);
   if (beyond.length === 0) return CHAINED;
   const mine = recordsFrom(next, SEGMENT_HEADER_BYTES, header.firstSeq, maxRecordBytes);
   if (mine.length === 0) {
     const own = next.bytes.byteLength - SEGMENT_HEADER_BYTES;
     // Bytes there that do not validate (a torn first append) are not taken for "no record".
     return isZero(next.bytes, SEGMENT_HEADER_BYTES, next.bytes.byteLength) || own <= 0
-      ? { kind: "superseded" }
+      ? SUPERSEDED
       : CHAINED;
   }
-  // Both go on from the same seq: the same records are no conflict; anything else means two
-  // writers appended different records at the same seqs.
-  for (let k = 0; k < Math.min(beyond.length, mine.length); k++) {
+  // Both go on from the same seq: different records mean two writers appended at the same seqs.
+  const common = Math.min(beyond.length, mine.length);
+  for (let k = 0; k < common; k++) {
     const a = beyond[k] as JournalRecord;
     const b = mine[k] as JournalRecord;
     if (a.codecId !== b.codecId || a.type !== b.type || !sameBytes(a.payload, b.payload)) {
       return { kind: "forked", seq: a.seq };
     }
   }
-  return CHAINED;
+  // The same records: all of the segment's are in its predecessor, which goes on past them.
+  if (mine.length <= beyond.length) return SUPERSEDED;
+  return collision
+    ? { kind: "forked", seq: (beyond[common - 1] as JournalRecord).seq + 1 }
+    : CHAINED;
+}
+
+/** Whether `next`, at `prev`'s own first seq, records more than `prev`'s header for it. */
+function isCollision(prev: SegmentHeader, next: SegmentHeader): boolean {
+  return next.firstSeq === prev.firstSeq && next.prevValidBytes !== SEGMENT_HEADER_BYTES;
 }
 
 /** Replay's way to {@link linkBetween}: cheap checks, then both files read whole. */
@@ -241,9 +264,11 @@ async function linkOf(
   const at = header.prevValidBytes;
   if (header.prevComplete !== true) return CHAINED;
   // Most segments follow a predecessor that ends where they say: 20 bytes read tell.
-  if (prev.entry.size < at + RECORD_HEADER_BYTES || at < SEGMENT_HEADER_BYTES) return CHAINED;
-  if ((await recordHeaderWithSeq(fs, join(dir, prev.file), at, header.firstSeq)) !== true) {
-    return CHAINED;
+  if (!isCollision(prev.header, header)) {
+    if (prev.entry.size < at + RECORD_HEADER_BYTES || at < SEGMENT_HEADER_BYTES) return CHAINED;
+    if ((await recordHeaderWithSeq(fs, join(dir, prev.file), at, header.firstSeq)) !== true) {
+      return CHAINED;
+    }
   }
   try {
     const prevBytes = await fs.readFile(join(dir, prev.file));

@@ -313,3 +313,87 @@ describe("a superseded segment whose predecessor the other writer compacted away
     expect((await ahead.poll()).records.map((r) => dec(r.payload))).toEqual(["b3"]);
   });
 });
+
+describe("a stale roll that takes the next roll number at the same seq", () => {
+  async function twoOpen() {
+    const dir = await temps.create();
+    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    for (const t of ["a1", "a2"]) await a.append(enc(t));
+    await a.sync();
+    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    return { dir, a, b };
+  }
+
+  it("the other writer rolled first: the stale roll is superseded, not taken as its successor", async () => {
+    const { dir, a, b } = await twoOpen();
+    await b.roll();
+    for (const t of ["b1", "b2"]) await b.append(enc(t));
+    await a.roll();
+    await a.close();
+    await b.close();
+    const files = await listSegments(fs, dir, NAME);
+    expect(files).toEqual([
+      segmentFileName(NAME, 1, 0),
+      segmentFileName(NAME, 3, 0),
+      segmentFileName(NAME, 3, 1),
+    ]);
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "a2", "b1", "b2"]);
+    expect(report.superseded.map((s) => s.file)).toEqual([segmentFileName(NAME, 3, 1)]);
+    // As after the other writer's compaction: its first segment gone, replay from its snapshot.
+    await nodeFs.unlink(join(dir, segmentFileName(NAME, 1, 0)));
+    expect((await replayTexts(fs, dir, NAME, { afterSeq: 2 })).texts).toEqual(["b1", "b2"]);
+    const reopened = await openJournal({ dir, name: NAME, afterSeq: 2 });
+    expect((await reopened.append(enc("c1"))).seq).toBe(5);
+    await reopened.close();
+  });
+
+  it("the other writer rolled right after: the stale empty segment is left out", async () => {
+    const { dir, a, b } = await twoOpen();
+    await a.roll();
+    await b.roll();
+    for (const t of ["b1", "b2"]) await b.append(enc(t));
+    await a.close();
+    await b.close();
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "a2", "b1", "b2"]);
+    expect(report.superseded.map((s) => s.file)).toEqual([segmentFileName(NAME, 3, 0)]);
+    const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual([
+      "a1",
+      "a2",
+      "b1",
+      "b2",
+    ]);
+  });
+
+  it("a follower that moved into the stale empty segment goes on in the other writer's", async () => {
+    const { dir, a, b } = await twoOpen();
+    const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
+    await a.roll();
+    expect((await follower.poll()).records).toHaveLength(2);
+    await b.roll();
+    await b.append(enc("b1"));
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual(["b1"]);
+    await a.close();
+    await b.close();
+  });
+});
+
+describe("a stale segment whose records equal the other writer's", () => {
+  it("is superseded when the predecessor holds them and more", async () => {
+    const dir = await temps.create();
+    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    await a.append(enc("a1"));
+    await a.sync();
+    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    await a.roll();
+    await a.append(enc("same"));
+    for (const t of ["same", "b2", "b3"]) await b.append(enc(t));
+    await a.close();
+    await b.close();
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "same", "b2", "b3"]);
+    expect(report.superseded.map((s) => s.file)).toEqual([segmentFileName(NAME, 2, 0)]);
+  });
+});
