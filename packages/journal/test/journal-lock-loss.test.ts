@@ -83,4 +83,42 @@ describe("a journal whose lock was lost", () => {
     // "b" reached the file before the loss was known; "c" never did.
     expect(await records(fs)).toEqual(["a", "b"]);
   });
+
+  it("a roll during which the lock is lost fails with ERR_LOCKED lost instead of reporting success", async () => {
+    const base = createMemoryFs({ "/j": null });
+    const control = createControlledLock();
+    let armed = false;
+    // The heartbeat finds the lock lost while the roll creates its segment.
+    const fs = new Proxy(base, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== "function") return value;
+        if (prop !== "open") return value.bind(target);
+        return async (...args: unknown[]) => {
+          const handle = await value.apply(target, args);
+          if (armed && String(args[0]).includes(".wal.")) {
+            armed = false;
+            control.loseNow();
+          }
+          return handle;
+        };
+      },
+    });
+    const journal = await openJournal({
+      fs,
+      dir: "/j",
+      name: "db",
+      lock: control.lock,
+      preallocateBytes: 0,
+    });
+    await journal.append(enc("a"));
+    armed = true;
+    await expect(journal.roll()).rejects.toMatchObject({
+      code: "ERR_LOCKED",
+      details: { reason: "lost" },
+    });
+    expect(journal.state.mode).toBe("read-only");
+    await journal.close();
+    expect(await records(fs)).toEqual(["a"]);
+  });
 });

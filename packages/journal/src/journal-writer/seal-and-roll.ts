@@ -73,6 +73,9 @@ export async function rollNow(w: WriterState): Promise<string> {
     }
     throw e;
   }
+  // The lock may have been found lost while the segment was being created: the roll happened,
+  // but the journal is read-only now and must not report it as a step that went through.
+  if (w.readOnlyError !== undefined) throw w.readOnlyFailure();
   w.emit({ type: "rolled", file: old, next: w.file });
   return w.file;
 }
