@@ -81,6 +81,30 @@ describe("validateKnownMet", () => {
     ]);
   });
 
+  it("reads an FT_AICH_HASH stored as STR1..STR16 as a string, as aMule's tag reader does", () => {
+    const text = new TextEncoder().encode("ABCDEFGHIJKLMNOP");
+    const str16 = createMetTag({ id: 0x27, type: "str", value: text });
+    const str1 = createMetTag({ id: 0x27, compact: true, type: "str", value: text.subarray(0, 1) });
+    const asString = createMetTag({ id: 0x27, type: "string", value: text });
+    expect(str16.type).toBe(0x20);
+    expect(str1.type).toBe(0x11);
+    const value: KnownMet = {
+      header: 0x0e,
+      records: [
+        record([name, size(5), str16]),
+        record([name, size(5), str1]),
+        record([name, size(5), asString]),
+      ],
+    };
+    const problems = validateKnownMet(value).problems;
+    expect(problems.map((p) => p.code)).toEqual([
+      "aich-hash-invalid",
+      "aich-hash-invalid",
+      "aich-hash-invalid",
+    ]);
+    expect(problems[0]?.effect).toBe(problems[2]?.effect);
+  });
+
   it("reports missing or zero sizes, missing names and type mismatches on handled tags", () => {
     const value: KnownMet = {
       header: 0x0e,

@@ -61,7 +61,8 @@ export interface KnownMetValidation {
 /**
  * Reports, per record, what eMule/aMule would reject when loading (docs/met-format.md#record-layout, #how-clients-read-tags, #loading-bad-input) —
  * without throwing: the part-hash count rule (`n = size / PARTSIZE; P = n ? n + 1 : 0`), MD4 of the
- * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a STRING (aMule aborts loading),
+ * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a string (aMule aborts loading;
+ * STR1–STR16 count as strings, aMule's tag reader turns them into STRING),
  * type mismatches on handled tags, BOOL and BOOLARRAY tags aMule keeps as extra tags (it cannot
  * copy them and the daemon aborts: `tag-type-crashes-amule`, effect `client-crashed`), a missing
  * or zero size and a missing name.
@@ -111,12 +112,12 @@ function checkRecord(
     }
     if (tag.name !== undefined) continue;
     if (tag.id === FT_AICH_HASH) {
-      if (tag.type !== 0x02) {
+      if (!tag.isString) {
         add(
           i,
           "aich-tag-type",
           "load-aborted",
-          `FT_AICH_HASH is ${tag.typeName}, aMule expects a STRING`,
+          `FT_AICH_HASH is ${tag.typeName}, aMule expects a string (STRING or STR1–STR16)`,
         );
       } else if (!isAichString(tag.value as string)) {
         add(
