@@ -64,7 +64,7 @@ describe("validateKnownMet", () => {
     expect(codes({ header: 0x0e, records: [r] })).toEqual(["0:part-hash-mismatch:record-dropped"]);
   });
 
-  it("reports an FT_AICH_HASH that is not a STRING (aMule aborts loading) and invalid base32", () => {
+  it("reports an FT_AICH_HASH that is not a string (aMule stops loading) and invalid base32 (aMule aborts)", () => {
     const uint = createMetTag({ id: 0x27, type: "uint32", value: 1 });
     const junk = createMetTag({ id: 0x27, type: "string", value: "not base32" });
     const value: KnownMet = {
@@ -77,7 +77,7 @@ describe("validateKnownMet", () => {
     };
     expect(codes(value)).toEqual([
       "1:aich-tag-type:load-aborted",
-      "2:aich-hash-invalid:value-ignored",
+      "2:aich-hash-invalid:client-crashed",
     ]);
   });
 
@@ -97,12 +97,11 @@ describe("validateKnownMet", () => {
       ],
     };
     const problems = validateKnownMet(value).problems;
-    expect(problems.map((p) => p.code)).toEqual([
-      "aich-hash-invalid",
-      "aich-hash-invalid",
-      "aich-hash-invalid",
+    expect(problems.map((p) => `${p.code}:${p.effect}`)).toEqual([
+      "aich-hash-invalid:client-crashed",
+      "aich-hash-invalid:client-crashed",
+      "aich-hash-invalid:client-crashed",
     ]);
-    expect(problems[0]?.effect).toBe(problems[2]?.effect);
   });
 
   it("reports missing or zero sizes, missing names and type mismatches on handled tags", () => {
