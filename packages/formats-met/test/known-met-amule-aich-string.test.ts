@@ -77,6 +77,14 @@ describe("FT_AICH_HASH strings aMule 2.3.3 cannot decode", () => {
     );
   });
 
+  it("quotes at most 40 characters of a long string in the message", () => {
+    const long = "x".repeat(5000);
+    const bytes = withAich(createMetTag({ id: 0x27, type: "string", value: long }));
+    const [problem] = validateKnownMet(decodeKnownMet(bytes)).problems;
+    expect(problem?.message).toContain(`"${"x".repeat(40)}"… (5000 characters) is not`);
+    expect(problem?.message.length).toBeLessThan(300);
+  });
+
   it("accepts what aMule accepts: the hash in lower case or without its last character", () => {
     const lower = withAich(
       createMetTag({ id: 0x27, type: "string", value: realAich().toLowerCase() }),

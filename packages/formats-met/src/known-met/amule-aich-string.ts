@@ -33,3 +33,10 @@ function base32Digit(c: number): number {
   if (c >= 0x32 && c <= 0x37) return c - 0x32 + 26;
   return -1;
 }
+
+/** The string quoted for a message, cut to its first 40 characters. */
+export function quoteAichString(text: string): string {
+  return text.length > 40
+    ? `${JSON.stringify(text.slice(0, 40))}… (${text.length} characters)`
+    : JSON.stringify(text);
+}

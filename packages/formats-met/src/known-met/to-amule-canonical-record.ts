@@ -12,7 +12,7 @@ import {
   FT_KADLASTPUBLISHSRC,
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
-import { decodeAmuleAichString } from "./amule-aich-string.js";
+import { decodeAmuleAichString, quoteAichString } from "./amule-aich-string.js";
 import { AMULE_HANDLED_TAG_IDS } from "./amule-handled-tag-ids.js";
 import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
 import { createKnownFileRecord } from "./create-known-file-record.js";
@@ -89,7 +89,7 @@ export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord
       aichHash = decodeAmuleAichString(text);
       if (aichHash === undefined) {
         throw new TypeError(
-          `toAmuleCanonicalRecord: FT_AICH_HASH ${JSON.stringify(text)} is not a 20-byte base32 hash: aMule 2.3.3 aborts while loading (failed assertion) and writes nothing back`,
+          `toAmuleCanonicalRecord: FT_AICH_HASH ${quoteAichString(text)} is not a 20-byte base32 hash: aMule 2.3.3 aborts while loading (failed assertion) and writes nothing back`,
         );
       }
     } else if (tag.isInteger) {

@@ -1,7 +1,7 @@
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
 import { md4 } from "../hash/md4.js";
 import { FT_AICH_HASH, FT_FILENAME } from "../tags/tag-ids.js";
-import { decodeAmuleAichString } from "./amule-aich-string.js";
+import { decodeAmuleAichString, quoteAichString } from "./amule-aich-string.js";
 import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
 import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
 import { describeTag } from "./describe-tag.js";
@@ -126,7 +126,7 @@ function checkRecord(
           i,
           "aich-hash-invalid",
           "client-crashed",
-          `FT_AICH_HASH ${JSON.stringify(tag.value)} is not 31 or 32 base32 characters (a 20-byte hash): aMule 2.3.3 fails an assertion on the decoded length and the daemon aborts while loading; eMule ignores the value`,
+          `FT_AICH_HASH ${quoteAichString(tag.value as string)} is not 31 or 32 base32 characters (a 20-byte hash): aMule 2.3.3 fails an assertion on the decoded length and the daemon aborts while loading; eMule ignores the value`,
         );
       }
     } else if (tag.id === FT_FILENAME && !tag.isString) {
