@@ -64,7 +64,7 @@ describe("validateKnownMet", () => {
     expect(codes({ header: 0x0e, records: [r] })).toEqual(["0:part-hash-mismatch:record-dropped"]);
   });
 
-  it("reports an FT_AICH_HASH that is not a STRING (aMule aborts loading) and invalid base32", () => {
+  it("reports an FT_AICH_HASH that is not a string (aMule stops loading) and invalid base32 (aMule aborts)", () => {
     const uint = createMetTag({ id: 0x27, type: "uint32", value: 1 });
     const junk = createMetTag({ id: 0x27, type: "string", value: "not base32" });
     const value: KnownMet = {
@@ -77,7 +77,30 @@ describe("validateKnownMet", () => {
     };
     expect(codes(value)).toEqual([
       "1:aich-tag-type:load-aborted",
-      "2:aich-hash-invalid:value-ignored",
+      "2:aich-hash-invalid:client-crashed",
+    ]);
+  });
+
+  it("reads an FT_AICH_HASH stored as STR1..STR16 as a string, as aMule's tag reader does", () => {
+    const text = new TextEncoder().encode("ABCDEFGHIJKLMNOP");
+    const str16 = createMetTag({ id: 0x27, type: "str", value: text });
+    const str1 = createMetTag({ id: 0x27, compact: true, type: "str", value: text.subarray(0, 1) });
+    const asString = createMetTag({ id: 0x27, type: "string", value: text });
+    expect(str16.type).toBe(0x20);
+    expect(str1.type).toBe(0x11);
+    const value: KnownMet = {
+      header: 0x0e,
+      records: [
+        record([name, size(5), str16]),
+        record([name, size(5), str1]),
+        record([name, size(5), asString]),
+      ],
+    };
+    const problems = validateKnownMet(value).problems;
+    expect(problems.map((p) => `${p.code}:${p.effect}`)).toEqual([
+      "aich-hash-invalid:client-crashed",
+      "aich-hash-invalid:client-crashed",
+      "aich-hash-invalid:client-crashed",
     ]);
   });
 

@@ -1,4 +1,3 @@
-import { base32Decode } from "../hash/base32.js";
 import { decodeMetString } from "../tags/decode-met-string.js";
 import type { MetTag } from "../tags/met-tag.js";
 import {
@@ -13,6 +12,7 @@ import {
   FT_KADLASTPUBLISHSRC,
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
+import { decodeAmuleAichString, quoteAichString } from "./amule-aich-string.js";
 import { AMULE_HANDLED_TAG_IDS } from "./amule-handled-tag-ids.js";
 import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
 import { createKnownFileRecord } from "./create-known-file-record.js";
@@ -27,7 +27,8 @@ const utf8 = new TextEncoder();
  * name from the first FT_FILENAME (BOM dropped) and the file-system name from a later "universal"
  * one, FT_FILESIZE (the last), all-time statistics (FT_ATTRANSFERRED/HI summed like aMule does),
  * upload priority (5 = auto and 0–4, 6 kept; other values become 1 = normal; 5 when absent), Kad
- * publish times, a valid FT_AICH_HASH, then every other integer or string tag in order in canonical
+ * publish times, FT_AICH_HASH (as aMule decodes it: either case, 31 or 32 characters, written back
+ * as 32 upper-case ones), then every other integer or string tag in order in canonical
  * form (UINT8/16 → UINT32, STRn/compact → old-style STRING, no BOM). FLOAT32, HASH16 and BLOB
  * tags, FT_PERMISSIONS, FT_KADLASTPUBLISHKEY and FT_PARTFILENAME are dropped, as aMule drops
  * them. A record already in aMule's canonical form comes back byte for byte.
@@ -35,13 +36,17 @@ const utf8 = new TextEncoder();
  * A BOOL or BOOLARRAY tag is not dropped: aMule 2.3.3 cannot copy it into its extra tags and the
  * daemon aborts while loading, so there is no record to predict and this function throws (a
  * BOOL tag with FT_PERMISSIONS, FT_KADLASTPUBLISHKEY or FT_PARTFILENAME is dropped like the others
- * with those ids). `validateKnownMet` reports such tags as `tag-type-crashes-amule`.
+ * with those ids). `validateKnownMet` reports such tags as `tag-type-crashes-amule`. The same holds
+ * for an FT_AICH_HASH string (STRING or STR1–STR16) that does not decode to 20 bytes: aMule asserts
+ * on the decoded length and aborts (`aich-hash-invalid`).
  *
  * Not modelled: aMule resets a Kad source publish time that lies in the future, and writes
- * FT_AICH_HASH only when known2_64.met holds the hashset.
+ * FT_AICH_HASH only when known2_64.met holds the hashset (a 31-character hash, which leaves the
+ * last bits zero, does not match it, and aMule writes the root it hashes again instead).
  *
  * @throws TypeError when aMule would not load the record at all (no string FT_FILENAME, no
- *   integer FT_FILESIZE) or would abort on it (a BOOL or BOOLARRAY tag it keeps); check with
+ *   integer FT_FILESIZE) or would abort on it (a BOOL or BOOLARRAY tag it keeps, an FT_AICH_HASH
+ *   string it cannot decode); check with
  *   `validateKnownMet` first.
  */
 export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord {
@@ -81,11 +86,11 @@ export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord
       }
     } else if (id === FT_AICH_HASH && tag.isString) {
       const text = decodeMetString(tag.textBytes as Uint8Array);
-      try {
-        const root = base32Decode(text);
-        if (root.length === 20) aichHash = root;
-      } catch {
-        // aMule ignores an undecodable AICH string
+      aichHash = decodeAmuleAichString(text);
+      if (aichHash === undefined) {
+        throw new TypeError(
+          `toAmuleCanonicalRecord: FT_AICH_HASH ${quoteAichString(text)} is not a 20-byte base32 hash: aMule 2.3.3 aborts while loading (failed assertion) and writes nothing back`,
+        );
       }
     } else if (tag.isInteger) {
       const value = tag.bigintValue as bigint;

@@ -1,7 +1,7 @@
-import { base32Decode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
 import { md4 } from "../hash/md4.js";
 import { FT_AICH_HASH, FT_FILENAME } from "../tags/tag-ids.js";
+import { decodeAmuleAichString, quoteAichString } from "./amule-aich-string.js";
 import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
 import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
 import { describeTag } from "./describe-tag.js";
@@ -13,7 +13,8 @@ import type { KnownMet } from "./known-met.js";
  * - `load-aborted`: aMule stops loading at this record (earlier records are kept);
  * - `record-dropped`: the record is skipped (the file gets re-hashed), loading goes on;
  * - `file-rejected`: nothing in the file is loaded;
- * - `value-ignored`: the record loads but the value is not used;
+ * - `value-ignored`: the record loads but the value is not used (no check reports this any more:
+ *   aMule 2.3.3 aborts on the invalid FT_AICH_HASH it was used for; kept for compatibility);
  * - `client-crashed`: aMule 2.3.3 aborts (a failed assertion ends the daemon) while loading, so
  *   nothing is loaded, shared or rewritten, and it happens again on every start.
  */
@@ -61,8 +62,10 @@ export interface KnownMetValidation {
 /**
  * Reports, per record, what eMule/aMule would reject when loading (docs/met-format.md#record-layout, #how-clients-read-tags, #loading-bad-input) —
  * without throwing: the part-hash count rule (`n = size / PARTSIZE; P = n ? n + 1 : 0`), MD4 of the
- * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a STRING (aMule aborts loading),
- * type mismatches on handled tags, BOOL and BOOLARRAY tags aMule keeps as extra tags (it cannot
+ * part hashes vs the file hash when P > 1, FT_AICH_HASH not being a string (aMule aborts loading;
+ * STR1–STR16 count as strings, aMule's tag reader turns them into STRING), an FT_AICH_HASH
+ * string aMule cannot decode to 20 bytes (the daemon aborts: `aich-hash-invalid`, effect
+ * `client-crashed`), type mismatches on handled tags, BOOL and BOOLARRAY tags aMule keeps as extra tags (it cannot
  * copy them and the daemon aborts: `tag-type-crashes-amule`, effect `client-crashed`), a missing
  * or zero size and a missing name.
  */
@@ -111,19 +114,19 @@ function checkRecord(
     }
     if (tag.name !== undefined) continue;
     if (tag.id === FT_AICH_HASH) {
-      if (tag.type !== 0x02) {
+      if (!tag.isString) {
         add(
           i,
           "aich-tag-type",
           "load-aborted",
-          `FT_AICH_HASH is ${tag.typeName}, aMule expects a STRING`,
+          `FT_AICH_HASH is ${tag.typeName}, aMule expects a string (STRING or STR1–STR16)`,
         );
-      } else if (!isAichString(tag.value as string)) {
+      } else if (decodeAmuleAichString(tag.value as string) === undefined) {
         add(
           i,
           "aich-hash-invalid",
-          "value-ignored",
-          "FT_AICH_HASH is not base32 of a 20-byte hash",
+          "client-crashed",
+          `FT_AICH_HASH ${quoteAichString(tag.value as string)} is not 31 or 32 base32 characters (a 20-byte hash): aMule 2.3.3 fails an assertion on the decoded length and the daemon aborts while loading; eMule ignores the value`,
         );
       }
     } else if (tag.id === FT_FILENAME && !tag.isString) {
@@ -172,14 +175,5 @@ function checkRecord(
         "record-dropped",
         "MD4 of the part hashes differs from the file hash",
       );
-  }
-}
-
-function isAichString(text: string): boolean {
-  if (text.length !== 32) return false;
-  try {
-    return base32Decode(text).length === 20;
-  } catch {
-    return false;
   }
 }
