@@ -1,4 +1,3 @@
-import type { Clock } from "@snapwrite/core";
 import { assertKnownOptions, MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 
 /**
