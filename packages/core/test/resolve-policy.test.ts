@@ -152,6 +152,16 @@ describe("resolvePolicy", () => {
     expect(() => resolvePolicy(bad as never, { env: {} })).toThrow(TypeError);
   });
 
+  it.each([
+    ["x must be a number, got null", { x: { default: null } }],
+    ["x must be a number, got string", { x: { default: "5" } }],
+    ["x must be a number, got undefined", { x: { default: undefined } }],
+    ["x: max must be a number, got string", { x: { default: 5, max: "9" } }],
+    ["x: min must be a number, got boolean", { x: { default: 5, min: false } }],
+  ])("says what it got when a default or bound is no number: %s", (message, bad) => {
+    expect(() => resolvePolicy(bad as never, { env: {} })).toThrow(new TypeError(message));
+  });
+
   it("accepts an Infinity default where allowed, never from the environment", () => {
     const unlimited = {
       x: { default: Number.POSITIVE_INFINITY, min: 0, allowInfinity: true, env: "X" },

@@ -53,15 +53,18 @@ const GROUP_OPTION_KEYS = ["maxBytes", "smallFirstBytes"] satisfies (keyof Group
 export const INTERVAL_DURABILITY_KEYS = ["intervalMs"] as const;
 
 /**
- * Throws a `TypeError` for a key `known` does not hold (a typo would silently keep a default; by
- * default the keys of `replayJournal`), a `recovery` that is no mode (a typo) or an `onRecord` that
- * is no function.
+ * Throws a `TypeError` for options that are no object, a key `known` does not hold (a typo would
+ * silently keep a default; by default the keys of `replayJournal`), a `recovery` that is no mode
+ * (a typo) or an `onRecord` that is no function.
  */
 export function checkReplayOptions(
   options: Pick<ReplayJournalOptions, "recovery" | "onRecord">,
   caller: string,
   known: ReadonlySet<string> = REPLAY_OPTION_KEYS,
 ): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${caller}: options are required ({ dir, name, … })`);
+  }
   assertKnownOptions(caller, options, known);
   const { recovery, onRecord } = options;
   if (recovery !== undefined && !RECOVERY_MODES.includes(recovery)) {
@@ -81,9 +84,6 @@ export function checkReplayOptions(
  * `RangeError` for one out of range.
  */
 export function checkOpenJournalOptions(options: OpenJournalOptions): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError("openJournal: options are required ({ dir, name, … })");
-  }
   checkReplayOptions(options, "openJournal", OPEN_OPTION_KEYS);
   const { group } = options;
   if (group !== undefined) {

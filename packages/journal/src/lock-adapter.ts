@@ -43,7 +43,8 @@ export interface JournalLock {
 
 /**
  * Options of {@link createExclusiveFileLock}, checked at creation as sink-fs `lockFile` checks them
- * (`TypeError` for a wrong type, `RangeError` out of range).
+ * (`TypeError` for a wrong type, `RangeError` out of range). Left out, every default applies;
+ * anything else that is no object is a `TypeError`.
  */
 export interface ExclusiveFileLockOptions {
   /** File system. Default `node:fs/promises`. */
@@ -68,6 +69,12 @@ const LOCK_OPTION_KEYS = ["fs", "waitMs", "staleMs"] satisfies (keyof ExclusiveF
  * sink-fs `FileLock.assertHeld`).
  */
 export function createExclusiveFileLock(options: ExclusiveFileLockOptions = {}): JournalLock {
+  if (typeof options !== "object" || options === null) {
+    const got = options === null ? "null" : typeof options;
+    throw new TypeError(
+      `createExclusiveFileLock: options must be an object { fs?, waitMs?, staleMs? }, got ${got}`,
+    );
+  }
   assertKnownOptions("createExclusiveFileLock", options, LOCK_OPTION_KEYS);
   // lockFile's own checks, now: a bad value would otherwise surface only at the first open, as
   // an ERR_IO that looks transient.

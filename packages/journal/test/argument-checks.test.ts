@@ -5,6 +5,7 @@ import {
   type JournalRecord,
   type OpenJournalOptions,
   openJournal,
+  type ReplayJournalOptions,
   replayJournal,
 } from "../src/index.js";
 import { enc } from "./helpers.js";
@@ -52,6 +53,14 @@ describe("journal options", () => {
     for (const options of [undefined, null, "db"]) {
       await expect(openJournal(options as unknown as OpenJournalOptions)).rejects.toThrow(
         new TypeError("openJournal: options are required ({ dir, name, … })"),
+      );
+    }
+  });
+
+  it("replayJournal() without options is a TypeError that says what is missing, before any I/O", async () => {
+    for (const options of [undefined, null, 5, "db", true]) {
+      await expect(replayJournal(options as unknown as ReplayJournalOptions)).rejects.toThrow(
+        new TypeError("replayJournal: options are required ({ dir, name, … })"),
       );
     }
   });

@@ -63,6 +63,23 @@ describe("createExclusiveFileLock options", () => {
     ).not.toThrow();
   });
 
+  it("options that are no object are a TypeError naming the factory and what it takes; none are the defaults", () => {
+    for (const [options, got] of [
+      [null, "null"],
+      [5, "number"],
+      ["x", "string"],
+      [true, "boolean"],
+    ] as const) {
+      expect(() => createExclusiveFileLock(options as never)).toThrow(
+        new TypeError(
+          `createExclusiveFileLock: options must be an object { fs?, waitMs?, staleMs? }, got ${got}`,
+        ),
+      );
+    }
+    expect(typeof createExclusiveFileLock().acquire).toBe("function");
+    expect(typeof createExclusiveFileLock(undefined).acquire).toBe("function");
+  });
+
   it("a bad waitMs, staleMs or fs throws at creation with lockFile's TypeError/RangeError, not later as ERR_IO at open", async () => {
     const fs = createMemoryFs({ "/logs": null });
     const bad: Record<string, unknown>[] = [

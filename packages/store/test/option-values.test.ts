@@ -80,6 +80,68 @@ describe("timer options are bounded by the longest delay Node's timers wait", ()
   });
 });
 
+describe("a numeric option that is no number is a TypeError saying so and what was given", () => {
+  const followerOptions = (fs: ReturnType<typeof createMemoryFs>) => ({
+    dir: DIR,
+    fs,
+    codec: countersCodec,
+    ops: addOpsCodec,
+    apply: applyAdds,
+    empty: () => Object.freeze({}),
+  });
+
+  it.each([
+    [null, "null"],
+    ["250", "string"],
+    [true, "boolean"],
+    [{}, "object"],
+  ])("openFollowerStore refresh.intervalMs %j, touching nothing", async (intervalMs, got) => {
+    const fs = createMemoryFs({ [DIR]: null });
+    await expect(
+      openFollowerStore({ ...followerOptions(fs), refresh: { intervalMs: intervalMs as never } }),
+    ).rejects.toThrow(
+      new TypeError(`openFollowerStore: refresh.intervalMs must be a number, got ${got}`),
+    );
+    expect(await fs.readdir(DIR)).toEqual([]);
+  });
+
+  it.each([
+    ["maxRecordBytes", { maxRecordBytes: "1024" }],
+    ["replaySliceMs", { replaySliceMs: false }],
+  ])("openFollowerStore %s", async (name, extra) => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const got = typeof Object.values(extra)[0];
+    await expect(
+      openFollowerStore({
+        ...followerOptions(fs),
+        refresh: { intervalMs: 100 },
+        ...extra,
+      } as never),
+    ).rejects.toThrow(new TypeError(`openFollowerStore: ${name} must be a number, got ${got}`));
+  });
+
+  it.each([
+    ["durability.intervalMs", "null", { durability: { intervalMs: null } }],
+    ["groupCommit.maxBytes", "string", { groupCommit: { maxBytes: "1" } }],
+    ["groupCommit.smallFirstBytes", "boolean", { groupCommit: { smallFirstBytes: true } }],
+    ["groupCommit.maxCommands", "object", { groupCommit: { maxCommands: [] } }],
+    ["writeBehind.debounceMs", "string", { writeBehind: { debounceMs: "5" } }],
+    ["writeBehind.maxDelayMs", "string", { writeBehind: { maxDelayMs: "5" } }],
+    ["maxRecordBytes", "bigint", { maxRecordBytes: 5n }],
+    ["maxSegmentBytes", "string", { maxSegmentBytes: "4096" }],
+    ["replaySliceMs", "object", { replaySliceMs: {} }],
+    ["compaction.keep", "string", { compaction: { keep: "2" } }],
+    ["compaction.minBytes", "null", { compaction: { minBytes: null } }],
+    ["compaction.ratio", "string", { compaction: { ratio: "2" } }],
+  ])("openDurableStore %s given %s, touching nothing", async (name, got, extra) => {
+    const fs = createMemoryFs({});
+    await expect(openCounters(fs, extra as never)).rejects.toThrow(
+      new TypeError(`openDurableStore: ${name} must be a number, got ${got}`),
+    );
+    expect(await fs.readdir("/")).toEqual([]);
+  });
+});
+
 describe("compaction and loadExternal are checked at open", () => {
   it.each([
     ["compaction.ratio must not be NaN", { ratio: Number.NaN }],
@@ -105,7 +167,7 @@ describe("compaction and loadExternal are checked at open", () => {
       /^openDurableStore: compaction must be false or \{/,
     );
     await expect(openCounters(fs, { compaction: { ratio: "2" as never } })).rejects.toThrow(
-      new TypeError("openDurableStore: compaction.ratio must be a number"),
+      new TypeError("openDurableStore: compaction.ratio must be a number, got string"),
     );
   });
 

@@ -76,8 +76,15 @@ function processEnv(): Readonly<Record<string, string | undefined>> {
   return env ?? {};
 }
 
+/** What a value that should have been a number is, for a message: `null` or its type. */
+function kindOf(value: unknown): string {
+  return value === null ? "null" : typeof value;
+}
+
 function checkBound(name: string, which: "min" | "max", bound: unknown, integer: boolean): number {
-  if (typeof bound !== "number") throw new TypeError(`${name}: ${which} must be a number`);
+  if (typeof bound !== "number") {
+    throw new TypeError(`${name}: ${which} must be a number, got ${kindOf(bound)}`);
+  }
   if (Number.isNaN(bound)) throw new RangeError(`${name}: ${which} must not be NaN`);
   if (integer && Number.isFinite(bound) && !Number.isInteger(bound)) {
     throw new RangeError(`${name}: ${which} must be an integer, got ${bound}`);
@@ -87,7 +94,8 @@ function checkBound(name: string, which: "min" | "max", bound: unknown, integer:
 
 function checkDefault(name: string, entry: PolicyEntry, min: number, max: number): number {
   const value: unknown = entry.default;
-  if (typeof value !== "number") throw new TypeError(`${name} must be a number`);
+  if (typeof value !== "number")
+    throw new TypeError(`${name} must be a number, got ${kindOf(value)}`);
   if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
   if (value === Number.POSITIVE_INFINITY && entry.allowInfinity === true) {
     if (max !== Number.POSITIVE_INFINITY) {
@@ -134,8 +142,9 @@ function outOfRange(name: string, variable: string, raw: string, upper: boolean)
  * Resolves named tunables (intervals, sizes) from their defaults in code and optional environment
  * variables, in one place.
  *
- * - A bad spec is a programmer error, thrown at once: a default or bound that is not a number, or a
- *   key an entry does not have (`mni`), is a `TypeError`; `NaN`, `min > max`, a default outside `[min, max]`, a non-integer where
+ * - A bad spec is a programmer error, thrown at once: a default or bound that is not a number (the
+ *   message says what it is: `x must be a number, got null`), or a key an entry does not have
+ *   (`mni`), is a `TypeError`; `NaN`, `min > max`, a default outside `[min, max]`, a non-integer where
  *   `integer: true`, or `Infinity` without `allowInfinity` is a `RangeError`.
  * - An environment variable that is unset, empty or only whitespace leaves the default.
  * - Any other environment value must be a decimal number (`1500`, `1_500`, `-3`, `2.5`; surrounding
