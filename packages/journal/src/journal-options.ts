@@ -76,6 +76,11 @@ export function checkReplayOptions(
   if (onRecord !== undefined && typeof onRecord !== "function") {
     throw new TypeError(`${caller}: onRecord must be a function`);
   }
+  const { dir, name } = options as { dir?: unknown; name?: unknown };
+  if (typeof dir !== "string" || dir === "") throw new TypeError(`${caller}: dir is required`);
+  if (typeof name !== "string" || !/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new TypeError(`${caller}: name must be a plain file name`);
+  }
 }
 
 /**

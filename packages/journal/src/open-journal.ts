@@ -12,11 +12,6 @@ import { timerMsOption } from "./option-numbers.js";
  */
 export async function openJournal(options: OpenJournalOptions): Promise<Journal> {
   checkOpenJournalOptions(options);
-  if (typeof options.dir !== "string" || options.dir === "")
-    throw new TypeError("openJournal: dir is required");
-  if (typeof options.name !== "string" || !/^[A-Za-z0-9._-]+$/.test(options.name)) {
-    throw new TypeError("openJournal: name must be a plain file name");
-  }
   const durability = options.durability ?? "commit";
   if (typeof durability === "object" && durability !== null)
     timerMsOption("openJournal", "durability.intervalMs", durability.intervalMs);

@@ -65,6 +65,18 @@ describe("journal options", () => {
     }
   });
 
+  it("replayJournal without a dir or a plain name is a TypeError, as for openJournal", async () => {
+    await expect(
+      replayJournal({ fs, name: "db" } as unknown as ReplayJournalOptions),
+    ).rejects.toThrow(new TypeError("replayJournal: dir is required"));
+    await expect(replayJournal({ fs, dir: DIR, name: "../db" })).rejects.toThrow(
+      new TypeError("replayJournal: name must be a plain file name"),
+    );
+    await expect(
+      replayJournal({ fs, dir: DIR } as unknown as ReplayJournalOptions),
+    ).rejects.toThrow(new TypeError("replayJournal: name must be a plain file name"));
+  });
+
   it("an unknown recovery mode is a TypeError naming the modes, for openJournal and replayJournal", async () => {
     const message =
       'recovery must be one of "tolerate-tail", "point-in-time", "absolute", "salvage" (got "salvge")';
