@@ -23,8 +23,9 @@ export interface PostgresSinkOptions extends PostgresNames {
   readonly connectTimeoutMs?: number | undefined;
   /**
    * How long `close()` waits, in ms, before it destroys the owned pool's connections (whatever
-   * still waits for a frozen server then fails), and again after that before it gives up; a close
-   * that had to do so rejects with `ERR_TIMEOUT` saying what it did. Default 5 000.
+   * still waits for a frozen server then fails: `ERR_IO` on a destroyed connection, `ERR_CLOSED`
+   * while still queued for one), and again after that before it gives up; a close that had to do
+   * so rejects with `ERR_TIMEOUT` saying what it did. Default 5 000.
    */
   readonly closeTimeoutMs?: number | undefined;
   /**
