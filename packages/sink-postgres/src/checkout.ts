@@ -1,5 +1,10 @@
 import type pg from "pg";
 
+/** Where connections come from: a `pg.Pool`, or the sink's {@link ConnectionWaiters} in front of it. */
+export interface Connector {
+  connect(): Promise<pg.PoolClient>;
+}
+
 /** A pooled connection checked out with an "error" listener, and how to give it back. */
 export interface CheckedOut {
   readonly client: pg.PoolClient;
@@ -14,7 +19,7 @@ export interface CheckedOut {
  * client whose server connection ends (a terminated backend, a restart), and an "error" event with
  * no listener throws. The listener stays on a discarded connection, whose socket may still report.
  */
-export async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
+export async function checkOut(pool: Connector): Promise<CheckedOut> {
   const client = await pool.connect();
   let failure: unknown;
   const onError = (error: unknown): void => {
@@ -30,4 +35,25 @@ export async function checkOut(pool: pg.Pool): Promise<CheckedOut> {
       client.release(destroy ? true : undefined);
     },
   };
+}
+
+/**
+ * One statement on a connection of its own, like `pool.query` (a connection whose statement failed
+ * is discarded), but through `connector`.
+ */
+export async function queryOnce<R extends pg.QueryResultRow>(
+  connector: Connector,
+  sql: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  const { client, release } = await checkOut(connector);
+  let failed = false;
+  try {
+    return await client.query<R>(sql, values);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    release(failed);
+  }
 }

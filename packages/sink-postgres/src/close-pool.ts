@@ -14,15 +14,16 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
 
 /**
  * Runs `close` and waits at most `timeoutMs` for it. When it is still waiting then (a frozen
- * server: a query, a connect or the goodbye of an idle connection that never gets an answer), the
- * sockets of the owned pool's connections are destroyed, which fails what waited on them, and
+ * server: a query, a connect or the goodbye of an idle connection that never gets an answer),
+ * `owned.destroy()` runs: the sockets of the owned pool's connections are destroyed, which fails
+ * what waited on them (the sink also fails the calls still queued for a connection then), and
  * `close` gets another `timeoutMs`. Resolves when `close` did; otherwise rejects with
  * `ERR_TIMEOUT`, saying how many connections it destroyed and whether the pool then ended
  * (`details.destroyed`, `details.ended`). `owned` is `undefined` for a pool the application passed.
  */
 export async function closeWithin(
   close: () => Promise<void>,
-  owned: OwnedConnections | undefined,
+  owned: Pick<OwnedConnections, "destroy"> | undefined,
   timeoutMs: number,
 ): Promise<void> {
   const closing = close();

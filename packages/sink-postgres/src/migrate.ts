@@ -6,9 +6,10 @@ import { type ResolvedNames, schemaSql } from "./schema-sql.js";
 /**
  * Creates what is missing of the schema. When the catalog shows everything in place (the usual
  * open), nothing else runs: no DDL, no lock on any table, so an open never waits for the writes in
- * flight nor holds up new ones. Otherwise the DDL runs in one transaction under an advisory lock
- * (several instances opening at once must not race on `CREATE … IF NOT EXISTS`, which can fail
- * with a unique violation when they do), with the server's `statement_timeout` at `timeoutMs`: an
+ * flight nor holds up new ones. Otherwise the DDL runs in one transaction under advisory locks on
+ * the schema and on the table (several instances opening at once, with the same table or other
+ * tables in the same schema, must not race on `CREATE … IF NOT EXISTS`, which can fail with a
+ * unique violation when they do), with the server's `statement_timeout` at `timeoutMs`: an
  * open that gave up (`openTimeoutMs`) does not leave its statement queued for a lock on the server.
  */
 export async function migrate(
@@ -21,7 +22,7 @@ export async function migrate(
   try {
     if (await schemaReady(client, names)) return;
     await client.query(
-      `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; SELECT pg_advisory_xact_lock(hashtext('snapwrite-migrate:${names.schema}.${names.table}'));\n${schemaSql(names)}COMMIT;`,
+      `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; ${migrationLocks(names)}\n${schemaSql(names)}COMMIT;`,
     );
   } catch (error) {
     broken = error;
@@ -30,6 +31,16 @@ export async function migrate(
   } finally {
     release(broken !== undefined);
   }
+}
+
+/**
+ * The advisory locks a migration holds until its transaction ends, always taken in this order: the
+ * schema's (sinks with other tables in the same schema create that schema too, and two concurrent
+ * `CREATE SCHEMA IF NOT EXISTS` fail one of them with a unique violation on the catalog), then the
+ * table's (the lock earlier releases took, so they are kept out too).
+ */
+function migrationLocks(names: ResolvedNames): string {
+  return `SELECT pg_advisory_xact_lock(hashtext('snapwrite-migrate-schema:${names.schema}')); SELECT pg_advisory_xact_lock(hashtext('snapwrite-migrate:${names.schema}.${names.table}'));`;
 }
 
 /**

@@ -20,9 +20,14 @@ export interface OwnedConnections {
    * Ends the pool, then waits until every connection's socket has closed. `pg-pool`'s `end()`
    * resolves as soon as it asked its idle connections to end, before their sockets close: against
    * a frozen server, which never answers the goodbye, those stay open and keep the process alive.
+   * Idempotent: later calls return the first call's promise.
    */
   end(): Promise<void>;
-  /** Destroys the socket of every connection not closed yet (idle, checked out, connecting, ending). */
+  /**
+   * Ends the pool (so that it opens no new connection for a call still queued, as it would to
+   * replace a destroyed one), then destroys the socket of every connection not closed yet (idle,
+   * checked out, connecting, ending).
+   */
   destroy(): number;
 }
 
@@ -51,15 +56,22 @@ export function ownConnections(pool: pg.Pool): OwnedConnections {
     }
     return all;
   };
+  let ending: Promise<void> | undefined;
+  const endOnce = async (): Promise<void> => {
+    await pool.end();
+    if (open.size === 0) return;
+    await new Promise<void>((resolve) => {
+      onDrained = resolve;
+    });
+  };
+  const end = (): Promise<void> => {
+    ending ??= endOnce();
+    return ending;
+  };
   return {
-    async end() {
-      await pool.end();
-      if (open.size === 0) return;
-      await new Promise<void>((resolve) => {
-        onDrained = resolve;
-      });
-    },
+    end,
     destroy() {
+      end().catch(() => undefined);
       let destroyed = 0;
       for (const stream of sockets()) {
         if (stream.destroyed === true) continue;

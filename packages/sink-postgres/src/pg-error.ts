@@ -56,6 +56,11 @@ export interface ToSinkErrorOptions {
   readonly target?: string | undefined;
   /** The write's signal: once it aborted, any failure is reported as `ERR_ABORTED`. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The failing statement stores `target` in one of the sink's B-tree indexes (a write's chunk
+   * `INSERT` or head upsert): a `54000` from it means the id is too long for the index.
+   */
+  readonly indexesTarget?: boolean | undefined;
 }
 
 /**
@@ -78,8 +83,8 @@ export function toSinkError(error: unknown, options: ToSinkErrorOptions): Persis
       : undefined;
   const sqlState = typeof raw === "string" ? raw : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  if (target !== undefined && isIndexRowTooLarge(sqlState, message)) {
-    return targetTooLong(target, stage, sqlState as string, error);
+  if (target !== undefined && options.indexesTarget === true && sqlState === INDEX_ROW_TOO_LARGE) {
+    return targetTooLong(target, stage, sqlState, error);
   }
   const code = sqlStateCode(sqlState);
   const where = stage === undefined ? "" : ` during ${stage}`;
@@ -93,13 +98,13 @@ export function toSinkError(error: unknown, options: ToSinkErrorOptions): Persis
 }
 
 /**
- * `54000` (program_limit_exceeded) for an index row: the target id is the only variable-length
- * key of the sink's indexes, and a B-tree row holds at most about 2.7 kB (after compression), so
- * a long id that does not compress enough can never be stored. Not transient: retrying cannot help.
+ * `54000` (program_limit_exceeded) from a statement that stores the target id in an index: the id
+ * is the only variable-length key of the sink's indexes, and a B-tree row holds at most about
+ * 2.7 kB (after compression), so a long id that does not compress enough can never be stored. Not
+ * transient: retrying cannot help. Decided from the SQLSTATE and the statement only, never from the
+ * message, which the server words in its `lc_messages` language.
  */
-function isIndexRowTooLarge(sqlState: string | undefined, message: string): boolean {
-  return sqlState === "54000" && /index row/i.test(message);
-}
+const INDEX_ROW_TOO_LARGE = "54000";
 
 function targetTooLong(
   target: string,

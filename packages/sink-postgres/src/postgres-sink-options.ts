@@ -23,8 +23,9 @@ export interface PostgresSinkOptions extends PostgresNames {
   readonly connectTimeoutMs?: number | undefined;
   /**
    * How long `close()` waits, in ms, before it destroys the owned pool's connections (whatever
-   * still waits for a frozen server then fails), and again after that before it gives up; a close
-   * that had to do so rejects with `ERR_TIMEOUT` saying what it did. Default 5 000.
+   * still waits for a frozen server then fails: `ERR_IO` on a destroyed connection, `ERR_CLOSED`
+   * while still queued for one), and again after that before it gives up; a close that had to do
+   * so rejects with `ERR_TIMEOUT` saying what it did. Default 5 000.
    */
   readonly closeTimeoutMs?: number | undefined;
   /**
@@ -105,6 +106,7 @@ export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings
     throw new TypeError("openPostgresSink: options must be an object");
   }
   assertKnownOptions("openPostgresSink", options, OPTION_KEYS);
+  assertNoNulls(options);
   if ((options.pool === undefined) === (options.connectionString === undefined)) {
     throw new TypeError("openPostgresSink: give exactly one of pool and connectionString");
   }
@@ -166,6 +168,21 @@ function resolveTimeouts(options: PostgresSinkOptions): {
     closeTimeoutMs: values["openPostgresSink: closeTimeoutMs"],
     openTimeoutMs: values["openPostgresSink: openTimeoutMs"],
   };
+}
+
+/**
+ * One rule for every option: leaving it out or passing `undefined` means its default; `null` is a
+ * `TypeError` (it is no value of any option, and reading it as "default" for some options but not
+ * others hid mistakes).
+ */
+function assertNoNulls(options: PostgresSinkOptions): void {
+  for (const key of OPTION_KEYS) {
+    if ((options as Record<string, unknown>)[key] === null) {
+      throw new TypeError(
+        `openPostgresSink: ${key} must not be null (leave it out or pass undefined for the default)`,
+      );
+    }
+  }
 }
 
 function integerIn(name: string, value: unknown, min: number, max: number): void {

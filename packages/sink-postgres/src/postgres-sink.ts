@@ -7,6 +7,7 @@ import {
 import { type DefinedSink, defineSink } from "@snapwrite/core/sink-kit";
 import pg from "pg";
 import { closeWithin, openWithin } from "./close-pool.js";
+import { ConnectionWaiters } from "./connection-waiters.js";
 import { guardPool } from "./guard-pool.js";
 import { drawEpoch, migrate, readDurability } from "./migrate.js";
 import { type OwnedConnections, ownConnections } from "./owned-connections.js";
@@ -115,28 +116,63 @@ function buildSink({ pool, owned, unguard, settings, epoch, durability }: Opened
   };
   // Generations for writes that pass none: increasing in call order, per target.
   const lastGeneration = new Map<TargetId, number>();
+  const connections = new ConnectionWaiters(pool);
+  // Reads do not go through the sink's queue: close() waits for these before it ends the pool.
+  const reads = new Set<Promise<unknown>>();
   const sink = defineSink({
     capabilities,
     async writeNow(target, chunks, writeOptions) {
       const generation = nextGeneration(lastGeneration, target, writeOptions.generation);
-      const context: WriteContext = { pool, settings, epoch, generation, target, durable };
+      const context: WriteContext = {
+        pool: connections,
+        settings,
+        epoch,
+        generation,
+        target,
+        durable,
+      };
       return writeSnapshot(context, chunks, writeOptions);
     },
-    readNow: (target, { from }) => readSnapshot(pool, settings.names, target, from),
+    readNow(target, { from }) {
+      const reading = readSnapshot(connections, settings.names, target, from);
+      reads.add(reading);
+      const done = (): void => {
+        reads.delete(reading);
+      };
+      reading.then(done, done);
+      return reading;
+    },
     // The expected version is compared in the quarantine's own transaction, under a row lock.
     checksExpected: true,
     quarantineNow: (target, reason, expectation) =>
-      quarantineHead(pool, settings.names, target, reason, expectation),
+      quarantineHead(connections, settings.names, target, reason, expectation),
     async closeNow() {
-      if (owned !== undefined) await owned.end();
-      else unguard();
+      if (owned === undefined) {
+        unguard();
+        return;
+      }
+      // pg-pool serves no call still queued for a connection once it is ending.
+      await Promise.allSettled([...reads]);
+      await owned.end();
     },
   });
   // Bounded: a frozen server (a query or connect without an answer) cannot hold close() forever.
+  // At the deadline the calls still queued for a connection fail with ERR_CLOSED, those on a
+  // destroyed connection with ERR_IO: every call settles.
+  const atDeadline =
+    owned === undefined
+      ? undefined
+      : {
+          destroy(): number {
+            const destroyed = owned.destroy();
+            connections.fail(closedWhileWaiting);
+            return destroyed;
+          },
+        };
   const closeSink = sink.close;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= closeWithin(closeSink, owned, settings.closeTimeoutMs);
+    closing ??= closeWithin(closeSink, atDeadline, settings.closeTimeoutMs);
     return closing;
   };
   return Object.assign(sink, {
@@ -145,6 +181,13 @@ function buildSink({ pool, owned, unguard, settings, epoch, durability }: Opened
     close,
     [Symbol.asyncDispose]: close,
   }) as PostgresSink;
+}
+
+function closedWhileWaiting(): PersistenceError {
+  return new PersistenceError(
+    "ERR_CLOSED",
+    "the sink closed (close() reached closeTimeoutMs and destroyed its connections) while this call waited for a free connection",
+  );
 }
 
 function nextGeneration(

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { isPersistenceError, PersistenceError, type TargetId } from "@snapwrite/core";
 import type { SinkQuarantineNowOptions } from "@snapwrite/core/sink-kit";
-import type pg from "pg";
-import { type CheckedOut, checkOut } from "./checkout.js";
+import { type CheckedOut, type Connector, checkOut } from "./checkout.js";
 import { toSinkError } from "./pg-error.js";
 import type { ResolvedNames } from "./schema-sql.js";
 
@@ -21,7 +20,7 @@ interface HeadRow {
  * the quarantine rejects with `ERR_STALE` (`details.reason: "changed"`).
  */
 export async function quarantineHead(
-  pool: pg.Pool,
+  pool: Connector,
   n: ResolvedNames,
   target: TargetId,
   reason: string,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { PersistenceError, type TargetId } from "@snapwrite/core";
 import type pg from "pg";
-import { checkOut } from "./checkout.js";
+import { type Connector, checkOut, queryOnce } from "./checkout.js";
 import { toSinkError } from "./pg-error.js";
 import type { ResolvedNames } from "./schema-sql.js";
 
@@ -31,7 +31,7 @@ export const SLICE_BYTES = 32 * 1024 * 1024;
  * `REPEATABLE READ` transaction (one snapshot too), the long rows in slices of that size.
  */
 export async function readSnapshot(
-  pool: pg.Pool,
+  pool: Connector,
   n: ResolvedNames,
   target: TargetId,
   from: "primary" | "backup",
@@ -39,7 +39,7 @@ export async function readSnapshot(
   const sql = readSql(n, from);
   let rows: ReadRow[];
   try {
-    rows = (await pool.query<ReadRow>(sql, [target])).rows;
+    rows = (await queryOnce<ReadRow>(pool, sql, [target])).rows;
     if (rows.some(isLong)) rows = await readInSlices(pool, n, sql, target);
   } catch (error) {
     throw toSinkError(error, { stage: undefined, target });
@@ -62,7 +62,7 @@ function isLong(row: ReadRow): boolean {
 }
 
 async function readInSlices(
-  pool: pg.Pool,
+  pool: Connector,
   n: ResolvedNames,
   sql: string,
   target: TargetId,

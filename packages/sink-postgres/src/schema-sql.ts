@@ -27,12 +27,13 @@ export interface ResolvedNames {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
 /**
- * Checks and quotes the names; a name outside `[A-Za-z_][A-Za-z0-9_]{0,39}`, or a schema starting
- * with `pg_` (reserved by the server), is a `TypeError`.
+ * Checks and quotes the names; a name outside `[A-Za-z_][A-Za-z0-9_]{0,39}` (`null` too: only
+ * `undefined` means the default), or a schema starting with `pg_` (reserved by the server), is a
+ * `TypeError`.
  */
 export function resolveNames(names: PostgresNames = {}): ResolvedNames {
-  const schema = names.schema ?? "public";
-  const table = names.table ?? "snapwrite";
+  const schema = names.schema === undefined ? "public" : names.schema;
+  const table = names.table === undefined ? "snapwrite" : names.table;
   for (const [option, value] of [
     ["schema", schema],
     ["table", table],

@@ -1,10 +1,10 @@
 import { PersistenceError, type TargetId } from "@snapwrite/core";
-import type pg from "pg";
+import type { Connector } from "./checkout.js";
 import type { Settings } from "./postgres-sink-options.js";
 
 /** What one write knows: where, as whom, and which generation. Internal. */
 export interface WriteContext {
-  readonly pool: pg.Pool;
+  readonly pool: Connector;
   readonly settings: Settings;
   readonly epoch: number;
   readonly generation: number;

@@ -40,7 +40,10 @@ export async function writeSnapshot(
     committed = true;
     return { bytes, durable: context.durable };
   } catch (error) {
-    throw toSinkError(error, { stage: progress.stage, target, signal });
+    const { stage } = progress;
+    // The chunk INSERTs ("write") and the head upsert ("rename") store the target in an index.
+    const indexesTarget = stage === "write" || stage === "rename";
+    throw toSinkError(error, { stage, target, signal, indexesTarget });
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (!committed && broken === undefined && !signal?.aborted) {

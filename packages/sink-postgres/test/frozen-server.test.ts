@@ -1,5 +1,6 @@
 // A server that accepts connections and never answers (a frozen one): opening rejects with ERR_IO
-// at stage "open" within the connect timeout, and close() settles even with a read stuck on it.
+// at stage "open" within the connect timeout, and close() settles even with a read stuck on it,
+// and so does every call still queued for a connection.
 
 import * as net from "node:net";
 import { isPersistenceError } from "@snapwrite/core";
@@ -125,6 +126,37 @@ if (server !== undefined) {
       }
     });
 
+    it("at close's deadline every call settles: on a destroyed connection ERR_IO, still queued for one ERR_CLOSED", async () => {
+      proxy = await startFrozenProxy(server.port);
+      const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT, max: 1 });
+      await sink.write("t", [new Uint8Array(10).fill(5)]);
+      proxy.freeze();
+      const reads = [0, 1, 2].map(() => sink.read("t"));
+      for (const read of reads) read.catch(() => undefined);
+      await waitUntil(() => proxy?.swallowed() !== 0, "the first read never sent its query");
+      const error = await rejection(sink.close());
+      expect(error.code).toBe("ERR_TIMEOUT");
+      expect(error.details).toEqual({ destroyed: 1, ended: true });
+      expect(await Promise.all(reads.map((read) => outcomeWithin(read, 5_000)))).toEqual([
+        "ERR_IO",
+        "ERR_CLOSED",
+        "ERR_CLOSED",
+      ]);
+    });
+
+    it("a close lets the reads queued for a connection finish when the server answers", async () => {
+      proxy = await startFrozenProxy(server.port);
+      const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT, max: 1 });
+      await sink.write("q", [new Uint8Array(10).fill(6)]);
+      const reads = [0, 1, 2].map(() => sink.read("q"));
+      await sink.close();
+      expect(await Promise.all(reads.map((read) => outcomeWithin(read, 5_000)))).toEqual([
+        "read 10 bytes",
+        "read 10 bytes",
+        "read 10 bytes",
+      ]);
+    });
+
     it("a close with nothing stuck resolves", async () => {
       proxy = await startFrozenProxy(server.port);
       const sink = await openPostgresSink({ connectionString: proxy.url, ...SHORT });
@@ -132,6 +164,31 @@ if (server !== undefined) {
       await expect(sink.close()).resolves.toBeUndefined();
     });
   });
+}
+
+async function waitUntil(done: () => boolean, failure: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** How `read` settled within `ms` (its error code, or the bytes read), or `"pending"`. */
+async function outcomeWithin(read: Promise<Uint8Array>, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve("pending"), ms);
+  });
+  const settled = read.then(
+    (bytes) => `read ${bytes.byteLength} bytes`,
+    (error: unknown) => String((error as { code?: unknown }).code),
+  );
+  try {
+    return await Promise.race([settled, pending]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Follows the sockets this process connects to `port` from now on (those of `pg`). */

@@ -1,5 +1,6 @@
 // Opening a sink while other instances write: the open looks the schema up in the catalog and takes
 // no lock on any table when it is there; a migration that has to wait is bounded on the server too.
+// Sinks with other tables opening at once in a schema that does not exist yet all create it.
 import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -43,6 +44,29 @@ if (server !== undefined) {
     );
     return Number(result.rows[0]?.n);
   }
+
+  describe("sinks opening at once", () => {
+    it("with different tables in a schema that does not exist yet: every one opens", async () => {
+      for (let round = 0; round < 3; round++) {
+        const schema = `fresh_${round}`;
+        const opens = await Promise.allSettled(
+          [0, 1, 2, 3].map((i) =>
+            openPostgresSink({ connectionString: server.url, schema, table: `app${i}`, max: 1 }),
+          ),
+        );
+        for (const opened of opens) if (opened.status === "fulfilled") sinks.push(opened.value);
+        const failures = opens.flatMap((opened) =>
+          opened.status === "rejected" ? [String(opened.reason)] : [],
+        );
+        expect(failures).toEqual([]);
+        for (const [i, opened] of opens.entries()) {
+          const sink = (opened as PromiseFulfilledResult<PostgresSink>).value;
+          await sink.write("t", [Buffer.from(`app${i}`)]);
+          expect(Buffer.from(await sink.read("t")).toString()).toBe(`app${i}`);
+        }
+      }
+    });
+  });
 
   describe("opening a sink while others write", () => {
     it("does not wait for a write in flight when the schema is there", async () => {

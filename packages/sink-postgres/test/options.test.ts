@@ -1,6 +1,7 @@
 // Option checks that need no server: bad options throw at once, before any connection is tried.
+import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { createPostgresSink, schemaSql } from "../src/index.js";
+import { createPostgresSink, openPostgresSink, schemaSql } from "../src/index.js";
 
 const url = "postgres://postgres@127.0.0.1:1/postgres";
 
@@ -27,4 +28,43 @@ describe("postgres sink options", () => {
       );
     },
   );
+
+  it.each([
+    "schema",
+    "table",
+    "max",
+    "connectTimeoutMs",
+    "closeTimeoutMs",
+    "openTimeoutMs",
+    "epoch",
+    "chunkBytes",
+    "statementTimeoutMs",
+    "lockTimeoutMs",
+    "idleInTransactionTimeoutMs",
+    "synchronousCommit",
+    "backup",
+    "migrate",
+    "pool",
+  ])(
+    "refuses %s: null with a TypeError, as every option (only undefined means the default)",
+    async (key) => {
+      const options = { connectionString: url, [key]: null } as never;
+      expect(() => createPostgresSink(options)).toThrow(TypeError);
+      expect(() => createPostgresSink(options)).toThrow(`${key} must not be null`);
+      await expect(openPostgresSink(options)).rejects.toThrow(TypeError);
+    },
+  );
+
+  it("refuses connectionString: null next to a pool, and null names in schemaSql", () => {
+    const pool = new pg.Pool();
+    expect(() => createPostgresSink({ pool, connectionString: null as never })).toThrow(
+      "connectionString must not be null",
+    );
+    expect(() => schemaSql({ schema: null as never })).toThrow(TypeError);
+    expect(() => schemaSql({ table: null as never })).toThrow(TypeError);
+    // undefined still means the default.
+    expect(schemaSql({ schema: undefined, table: undefined })).toContain(
+      '"public"."snapwrite_head"',
+    );
+  });
 });
