@@ -3,7 +3,7 @@ import type { Codec, FsPort } from "@snapwrite/core";
 import { PersistenceError } from "@snapwrite/core";
 import { createFsSink } from "@snapwrite/sink-fs";
 import { createMemoryFs } from "@snapwrite/testkit";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { StoreReplica, StoreReplicaSeed, StoreReplicaSnapshot } from "../src/index.js";
 import {
   type AddOp,
@@ -134,6 +134,21 @@ describe("openDurableStore with a replica", () => {
     ]);
     await store.close();
     expect(replica.calls.at(-1)).toBe("close");
+  });
+
+  it("a close that times out during the replica's snapshot write still closes the replica", async () => {
+    const fs = memFs();
+    const replica = new FakeReplica(fs);
+    const { store } = await openCounters(fs, { replica, compaction: false });
+    await store.commit("a", () => [add("a", 1)]).settled;
+    // A snapshot write that never ends (a hung worker): the compaction holds the close up.
+    replica.writeGate = new Promise<void>(() => undefined);
+    void store.compact("test").catch(() => undefined);
+    const report = await store.close({ timeoutMs: 0 });
+    expect(report.outcome).toBe("timed-out");
+    // The replica is closed once the journal has closed, after the report (its worker thread
+    // would otherwise keep the process alive).
+    await vi.waitFor(() => expect(replica.calls.at(-1)).toBe("close"), { timeout: 5_000 });
   });
 
   it("seeds the replica at warm load with the snapshot's name and copies of the replayed batches", async () => {

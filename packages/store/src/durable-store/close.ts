@@ -41,11 +41,16 @@ export async function closeStore<S, Op>(
     abandoned = abandonQueue(core);
     // A reload running now closes the journal it opens itself (see reload.ts): the lock is
     // released once it has, and the journal the store holds is closed.
+    // The replica is closed after the journal, as on a clean close: a worker thread it runs
+    // would otherwise keep the process alive.
     void Promise.resolve(core.reloading)
       .catch(() => undefined)
       .then(() => core.journal.close())
       .catch(() => undefined)
-      .then(() => releaseStoreLock(core));
+      .then(() => releaseStoreLock(core))
+      .catch(() => undefined)
+      .then(() => core.replica?.close?.())
+      .catch(() => undefined);
   } else if (!outcome.ok) {
     result = "failed";
     error = outcome.error;
