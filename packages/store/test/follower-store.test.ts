@@ -1,5 +1,10 @@
 import type { FsPort } from "@snapwrite/core";
-import { createManualClock, createMemoryFs, type ManualClock } from "@snapwrite/testkit";
+import {
+  createFaultyFs,
+  createManualClock,
+  createMemoryFs,
+  type ManualClock,
+} from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
   type DurableStore,
@@ -245,7 +250,8 @@ describe("openFollowerStore", () => {
     expect(handles).toHaveLength(1);
     expect(handles[0]?.unrefs).toBe(1);
     await store.close();
-    expect(cleared).toEqual([handles[0]]);
+    // The refresh timer is cleared (and so is close's own deadline timer, once it is done).
+    expect(cleared[0]).toBe(handles[0]);
     expect(manual.pending).toBe(0);
   });
 
@@ -255,5 +261,35 @@ describe("openFollowerStore", () => {
     expect(load).toMatchObject({ source: "empty", seq: 0 });
     expect(store.read()).toEqual({ value: {}, seq: 0 });
     await store.close();
+  });
+});
+
+describe("openFollowerStore: close with a refresh that hangs", () => {
+  it("returns timed-out at its deadline, and the refresh publishes nothing when it ends", async () => {
+    const faulty = createFaultyFs(memFs());
+    const { store: writer } = await openCounters(faulty, { compaction: false });
+    await writer.commit("a", () => [add("a", 1)]).settled;
+    const clock = createManualClock();
+    const { store: follower } = await openFollower(faulty, clock);
+    await writer.commit("b", () => [add("b", 2)]).settled;
+    faulty.addFaults([{ op: "open", path: /\.wal\./, fault: { hang: true } }]);
+    clock.advance(INTERVAL);
+    await faulty.waitForHang();
+    expect(() => follower.close({ timeoutMs: -1 })).toThrow(RangeError);
+    const closing = follower.close({ timeoutMs: 10 });
+    await settleIo();
+    clock.advance(10);
+    const report = await closing;
+    expect(report).toMatchObject({
+      ok: false,
+      outcome: "timed-out",
+      committedSeq: 1,
+      error: { code: "ERR_TIMEOUT" },
+    });
+    faulty.release();
+    await settleIo();
+    expect(follower.read()).toEqual({ value: { a: 1 }, seq: 1 });
+    expect(await follower.close()).toBe(report);
+    await writer.close();
   });
 });

@@ -1,5 +1,7 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { LongTimer } from "@snapwrite/core/sink-kit";
 import type { JournalFollower } from "@snapwrite/journal";
+import { closeTimeoutOf } from "../durable-store/close-timeout.js";
 import { closedError, failed, RECORD_OVERHEAD } from "../durable-store/entries.js";
 import type {
   CommitTicket,
@@ -88,6 +90,8 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
         await this.reloadNow("refresh: record does not apply");
         return;
       }
+      // A close that timed out while this refresh ran: nothing more is published.
+      if (this.closed) return;
       const fromSeq = this.root.seq + 1;
       this.root = Object.freeze({ value, seq: found.seq });
       this.counters.refreshes++;
@@ -115,6 +119,7 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
       this.lastError = e;
       throw e;
     }
+    if (this.closed) throw closedError();
     this.install(loaded);
     this.emit({ type: "reloaded", reason, seq: loaded.root.seq });
     return loaded.report;
@@ -206,31 +211,55 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
     });
   }
 
-  /** Stops the refresh timer and waits for a refresh in flight. Never rejects. */
-  close(): Promise<StoreCloseReport> {
-    this.closing ??= this.closeNow();
+  /**
+   * Stops the refresh timer and waits for a refresh in flight, at most `timeoutMs` (as the durable
+   * store's `close`: default 30 s, `Infinity` for none; a bad value throws before anything stops).
+   * A refresh still running at the deadline is left to end on its own and publishes nothing; the
+   * report says `timed-out`. Never rejects.
+   */
+  close(options?: { readonly timeoutMs?: number | undefined }): Promise<StoreCloseReport> {
+    const timeoutMs = closeTimeoutOf(options);
+    this.closing ??= this.closeNow(timeoutMs);
     return this.closing;
   }
 
-  private async closeNow(): Promise<StoreCloseReport> {
+  private async closeNow(timeoutMs: number): Promise<StoreCloseReport> {
     const clock = this.loader.clock;
     const started = clock.now();
     if (this.timer !== undefined) {
       clock.clearTimeout(this.timer);
       this.timer = undefined;
     }
-    await this.lane;
+    let timer: LongTimer | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = new LongTimer(clock, () => resolve("timeout"));
+      timer.arm(timeoutMs);
+    });
+    const outcome = await Promise.race([this.lane.then(() => "done" as const), deadline]);
+    timer?.cancel();
     this.closed = true;
     const seq = this.root.seq;
+    const timedOut = outcome === "timeout";
     return Object.freeze({
-      ok: true,
-      outcome: "clean" as const,
+      ok: !timedOut,
+      outcome: timedOut ? ("timed-out" as const) : ("clean" as const),
       durationMs: clock.now() - started,
       committedSeq: seq,
       durableSeq: seq,
       inFlight: 0,
       unsaved: 0,
       abandoned: 0,
+      ...(timedOut
+        ? {
+            error: new PersistenceError(
+              "ERR_TIMEOUT",
+              `close did not finish within ${timeoutMs} ms`,
+              {
+                stage: "close",
+              },
+            ),
+          }
+        : {}),
     });
   }
 
