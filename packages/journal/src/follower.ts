@@ -173,6 +173,25 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
   }
 
   /**
+   * The position in `bytes`, the file's contents now. A segment removed and created again under the
+   * same name (a roll that failed and was tried again) has another header: where nothing was read
+   * from it yet, the follower reads the new one from its start; else the records it returned from
+   * the old one are gone (`undefined`: reload).
+   */
+  function sameFile(position: Position, bytes: Uint8Array): Position | undefined {
+    let header: SegmentHeader;
+    try {
+      header = decodeSegmentHeader(bytes);
+    } catch {
+      return position; // a header still being written: the scan waits as before
+    }
+    const old = position.header;
+    if (header.salt === old.salt && header.firstSeq === old.firstSeq) return position;
+    if (position.offset !== SEGMENT_HEADER_BYTES) return undefined;
+    return { ...position, header, expect: header.firstSeq };
+  }
+
+  /**
    * Whether `segment` is a flagged empty one that the file after it does not follow (see
    * `vouchesFor`): replay leaves it out of the chain, and so does the follower.
    */
@@ -185,13 +204,17 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     if (after === undefined || header.prevComplete !== true) return false;
     if (!isZero(bytes, SEGMENT_HEADER_BYTES, bytes.byteLength)) return false;
     const next = await segmentOf(after, files);
-    return next !== undefined && "header" in next && !vouchesFor(next.header, header);
+    if (next === undefined || !("header" in next) || vouchesFor(next.header, header)) return false;
+    // As replay decides: a next segment superseded by this one does not make this one an orphan.
+    return linkBetween(segment, next, maxRecordBytes).kind !== "superseded";
   }
 
   /** Reads the segment at `position` up to where its successor says it ends (or its end). */
-  async function hop(position: Position, files: readonly string[]): Promise<Hop> {
-    const bytes = await read(position.file);
+  async function hop(given: Position, files: readonly string[]): Promise<Hop> {
+    const bytes = await read(given.file);
     if (bytes === undefined) return { kind: "reset", reset: "gap" };
+    const position = sameFile(given, bytes);
+    if (position === undefined) return { kind: "reset", reset: "rewound" };
     const successor = await successorOf(position.file, bytes, position.header, files);
     if (successor !== undefined && !("header" in successor)) {
       return { kind: "damage", error: successor };

@@ -219,18 +219,16 @@ export function linkBetween(prev: SegmentBytes, next: SegmentBytes, maxRecordByt
   // last segment is: a group torn by a power loss counts as absent). A segment at the
   // predecessor's own first seq that records more than its header was rolled from another file.
   const collision = isCollision(prev.header, header);
+  // An empty segment that collides was rolled from another file: whatever its predecessor holds,
+  // it vouches for nothing here.
+  if (collision && holdsNoBytes(next)) return SUPERSEDED;
   const beyond = collision
     ? recordsFrom(prev, SEGMENT_HEADER_BYTES, prev.header.firstSeq, maxRecordBytes)
     : recordsFrom(prev, header.prevValidBytes, header.firstSeq, maxRecordBytes);
   if (beyond.length === 0) return CHAINED;
   const mine = recordsFrom(next, SEGMENT_HEADER_BYTES, header.firstSeq, maxRecordBytes);
-  if (mine.length === 0) {
-    const own = next.bytes.byteLength - SEGMENT_HEADER_BYTES;
-    // Bytes there that do not validate (a torn first append) are not taken for "no record".
-    return isZero(next.bytes, SEGMENT_HEADER_BYTES, next.bytes.byteLength) || own <= 0
-      ? SUPERSEDED
-      : CHAINED;
-  }
+  // Bytes there that do not validate (a torn first append) are not taken for "no record".
+  if (mine.length === 0) return holdsNoBytes(next) ? SUPERSEDED : CHAINED;
   // Both go on from the same seq: different records mean two writers appended at the same seqs.
   const common = Math.min(beyond.length, mine.length);
   for (let k = 0; k < common; k++) {
@@ -245,6 +243,11 @@ export function linkBetween(prev: SegmentBytes, next: SegmentBytes, maxRecordByt
   return collision
     ? { kind: "forked", seq: (beyond[common - 1] as JournalRecord).seq + 1 }
     : CHAINED;
+}
+
+/** Whether a segment holds nothing but zeros after its header. */
+function holdsNoBytes(segment: SegmentBytes): boolean {
+  return isZero(segment.bytes, SEGMENT_HEADER_BYTES, segment.bytes.byteLength);
 }
 
 /** Whether `next`, at `prev`'s own first seq, records more than `prev`'s header for it. */

@@ -2,9 +2,12 @@ import { writeFileSync } from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import { join } from "node:path";
 import type { FsPort } from "@snapwrite/core";
+import { createFsSink } from "@snapwrite/sink-fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  compactJournal,
   createJournalFollower,
+  createSnapshotStore,
   encodeSegmentHeader,
   listSegments,
   openJournal,
@@ -395,5 +398,118 @@ describe("a stale segment whose records equal the other writer's", () => {
     const { texts, report } = await replayTexts(fs, dir, NAME);
     expect(texts).toEqual(["a1", "same", "b2", "b3"]);
     expect(report.superseded.map((s) => s.file)).toEqual([segmentFileName(NAME, 2, 0)]);
+  });
+});
+
+describe("segment names stay in chain order", () => {
+  it("a roll after a compaction freed a lower roll number at the same seq takes a higher one", async () => {
+    const dir = await temps.create();
+    const journal = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    for (const t of ["r1", "r2"]) await journal.append(enc(t));
+    await journal.roll();
+    await journal.roll();
+    const snapshots = createSnapshotStore({ sink: createFsSink({ dir }), name: NAME, dir });
+    await compactJournal({ journal, snapshots, seq: 2, chunks: [enc("snap")] });
+    expect(await listSegments(fs, dir, NAME)).toEqual([segmentFileName(NAME, 3, 1)]);
+    await journal.roll();
+    await journal.append(enc("r3"));
+    await journal.close();
+    expect(await listSegments(fs, dir, NAME)).toEqual([
+      segmentFileName(NAME, 3, 1),
+      segmentFileName(NAME, 3, 2),
+    ]);
+    const { texts, report } = await replayTexts(fs, dir, NAME, { afterSeq: 2 });
+    expect(texts).toEqual(["r3"]);
+    expect(report.superseded).toEqual([]);
+  });
+});
+
+describe("more stale-roll orders", () => {
+  it("the other writer rolled twice before the stale roll landed", async () => {
+    const dir = await temps.create();
+    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    for (const t of ["a1", "a2"]) await a.append(enc(t));
+    await a.sync();
+    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    await b.roll();
+    await b.roll();
+    await a.roll();
+    await a.close();
+    // Before the other writer appends anything: its two empty rolls, then the stale one.
+    const before = await replayTexts(fs, dir, NAME);
+    expect(before.texts).toEqual(["a1", "a2"]);
+    expect(before.report.superseded.map((s) => s.file)).toEqual([segmentFileName(NAME, 3, 2)]);
+    await b.append(enc("b1"));
+    await b.close();
+    const { texts, report } = await replayTexts(fs, dir, NAME);
+    expect(texts).toEqual(["a1", "a2", "b1"]);
+    expect(report.superseded.map((s) => s.file)).toEqual([segmentFileName(NAME, 3, 2)]);
+  });
+
+  it("a follower in the other writer's empty roll reads on when the stale roll lands beside it", async () => {
+    const dir = await temps.create();
+    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    for (const t of ["a1", "a2"]) await a.append(enc(t));
+    await a.sync();
+    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
+    await b.roll();
+    expect((await follower.poll()).records).toHaveLength(2);
+    await a.roll();
+    expect((await follower.poll()).records).toEqual([]);
+    for (const t of ["b1", "b2"]) await b.append(enc(t));
+    expect((await follower.poll()).records.map((r) => dec(r.payload))).toEqual(["b1", "b2"]);
+    await a.close();
+    await b.close();
+  });
+});
+
+describe("a follower and a segment created again under the same name", () => {
+  it("reads the new segment when a failed roll's segment was removed and the retried roll made it again", async () => {
+    const dir = await temps.create();
+    let failDirSync = false;
+    let follower: ReturnType<typeof createJournalFollower> | undefined;
+    const seen: number[] = [];
+    const poll = async () => {
+      const found = await (follower as ReturnType<typeof createJournalFollower>).poll();
+      seen.push(...found.records.map((r) => r.seq));
+    };
+    // The directory's fsync fails once, after the roll's new segment was written: the roll
+    // removes it again; a follower polls while it exists.
+    const failing = {
+      ...nodeFs,
+      open: async (path: string, ...rest: unknown[]) => {
+        const handle = await (nodeFs.open as (...args: unknown[]) => Promise<nodeFs.FileHandle>)(
+          path,
+          ...rest,
+        );
+        if (path !== dir) return handle;
+        return new Proxy(handle, {
+          get(target, key) {
+            if (key === "sync" || key === "datasync") {
+              return async () => {
+                if (!failDirSync) return target.sync();
+                failDirSync = false;
+                await poll();
+                throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+              };
+            }
+            const value = Reflect.get(target, key) as unknown;
+            return typeof value === "function" ? value.bind(target) : value;
+          },
+        });
+      },
+    } as unknown as FsPort;
+    const journal = await openJournal({ dir, name: NAME, fs: failing, preallocateBytes: 0 });
+    follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
+    for (const t of ["r1", "r2", "r3"]) await journal.append(enc(t));
+    await poll();
+    failDirSync = true;
+    await expect(journal.roll()).rejects.toMatchObject({ code: "ERR_IO" });
+    await journal.roll();
+    for (const t of ["r4", "r5"]) await journal.append(enc(t));
+    await poll();
+    await journal.close();
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -1,7 +1,7 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { notRegularFile } from "@snapwrite/sink-fs";
-import { segmentFileName } from "../file-names.js";
+import { parseSegmentFileName, segmentFileName } from "../file-names.js";
 import { fsError, isExists, syncDir, writeAllAt } from "../journal-fs.js";
 import { encodeRecordHeader, encodeSegmentHeader, RECORD_TYPE_DATA } from "../segment-format.js";
 import type { Retained, WriterState } from "./writer-state.js";
@@ -76,7 +76,7 @@ async function createSegmentFile(
   w: WriterState,
   firstSeq: number,
 ): Promise<{ handle: FsFileHandle; file: string }> {
-  let roll = 0;
+  let roll = firstFreeRoll(w, firstSeq);
   for (;;) {
     const file = segmentFileName(w.name, firstSeq, roll);
     try {
@@ -90,6 +90,21 @@ async function createSegmentFile(
       roll++;
     }
   }
+}
+
+/**
+ * The first roll number a new segment at `firstSeq` may take: past every segment of this journal
+ * at that seq. A lower number freed by a compaction would sort the new segment before the one it
+ * follows (the chain is read in name order).
+ */
+function firstFreeRoll(w: WriterState, firstSeq: number): number {
+  let roll = 0;
+  for (const file of w.segments) {
+    const parsed = parseSegmentFileName(w.name, file);
+    if (parsed !== undefined && parsed.firstSeq === firstSeq)
+      roll = Math.max(roll, parsed.roll + 1);
+  }
+  return roll;
 }
 
 /** Whether `file` in the journal's directory is a regular file (`lstat`: a symlink is not one). */
