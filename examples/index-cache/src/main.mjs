@@ -19,8 +19,7 @@
 import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
-import { loadTargets, resolvePolicy } from "@snapwrite/core";
+import { loadTargets } from "@snapwrite/core";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
 import { createExclusiveFileLock } from "@snapwrite/journal";
 import { createFsSink } from "@snapwrite/sink-fs";
@@ -32,78 +31,13 @@ import {
   getEntry,
   openDurableStore,
 } from "@snapwrite/store";
+import { args, policy, slowRefreshMs } from "./config.mjs";
 
 const log = (line) => process.stdout.write(`${line}\n`);
 
-const USAGE = "usage: node src/main.mjs --dir DIR [--hung-target] [--slow-refresh-ms N]";
-/** Prints one line saying what was wrong, then the usage, and exits 2. */
-const usageError = (problem) => {
-  process.stderr.write(`index-cache: ${problem}\n${USAGE}\n`);
-  process.exit(2);
-};
-let args;
-try {
-  ({ values: args } = parseArgs({
-    options: {
-      dir: { type: "string" },
-      "hung-target": { type: "boolean", default: false },
-      "slow-refresh-ms": { type: "string", default: "0" },
-    },
-  }));
-} catch (error) {
-  // An unknown flag, a missing value or one that looks like a flag (`--slow-refresh-ms -5`).
-  usageError(error.message.split("\n")[0]);
-}
-if (!args.dir) usageError("--dir is required");
-const slowRefreshMs = /^\d+$/.test(args["slow-refresh-ms"])
-  ? Number(args["slow-refresh-ms"])
-  : usageError(`--slow-refresh-ms must be a whole number of ms, got "${args["slow-refresh-ms"]}"`);
 const dir = args.dir;
 /** How long a second instance on the same folder waits for the first one's lock. */
 const LOCK_WAIT_MS = 2_000;
-
-// --- Policies: defaults in code, environment overrides checked and printed once ---------------
-// Every duration has a maximum: a timer longer than Node's 2^31 - 1 ms would fire after 1 ms (a
-// refresh loop without a pause), and a daemon has no use for a deadline of days anyway.
-const DAY_MS = 86_400_000;
-const TEN_MINUTES_MS = 600_000;
-let policy;
-try {
-  policy = resolvePolicy({
-    refreshMs: {
-      default: 60_000,
-      min: 10,
-      max: DAY_MS,
-      integer: true,
-      env: "INDEX_CACHE_REFRESH_MS",
-    },
-    loadTimeoutMs: {
-      default: 5_000,
-      min: 1,
-      max: TEN_MINUTES_MS,
-      integer: true,
-      env: "INDEX_CACHE_LOAD_TIMEOUT_MS",
-    },
-    loadConcurrency: {
-      default: 8,
-      min: 1,
-      max: 64,
-      integer: true,
-      env: "INDEX_CACHE_LOAD_CONCURRENCY",
-    },
-    closeTimeoutMs: {
-      default: 5_000,
-      min: 0,
-      max: TEN_MINUTES_MS,
-      integer: true,
-      env: "INDEX_CACHE_CLOSE_TIMEOUT_MS",
-    },
-  });
-} catch (error) {
-  // resolvePolicy's message names the variable and the value it refused.
-  process.stderr.write(`index-cache: bad configuration: ${error.message}\n`);
-  process.exit(2);
-}
 const { refreshMs, loadTimeoutMs, loadConcurrency, closeTimeoutMs } = policy.values;
 if (policy.overrides.length === 0) log("overrides: none");
 for (const o of policy.overrides) {
@@ -164,7 +98,7 @@ const hangOn = (inner, target) => ({
   quarantine: (...a) => inner.quarantine(...a),
   read: (t, options) => (t === target ? new Promise(() => {}) : inner.read(t, options)),
 });
-const loadSink = args["hung-target"] ? hangOn(sink, targetOf(HUNG)) : sink;
+const loadSink = args.hungTarget ? hangOn(sink, targetOf(HUNG)) : sink;
 
 function summaryOp(index, origin) {
   return {
