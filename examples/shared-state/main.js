@@ -53,7 +53,10 @@ try {
   await until("A to stop", () => aCode !== undefined);
   const code = aCode;
   console.log(`main: A exited with code ${code}`);
+  // Stop B as an impatient operator does: SIGTERM and, at once, Ctrl-C. The second signal (either
+  // may be handled first) must not cut the final save short.
   b.child.kill("SIGTERM");
+  b.child.kill("SIGINT");
   const bCode = await b.exited;
   const sink = await openPostgresSink({ connectionString: url, schema: "shared_state" });
   const stored = JSON.parse(new TextDecoder().decode(await sink.read("counter.json")));

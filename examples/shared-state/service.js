@@ -8,6 +8,7 @@ import { openPostgresSink } from "@snapwrite/sink-postgres";
 const name = process.argv[2] ?? "instance";
 const log = (message) => process.stdout.write(`${name}: ${message}\n`);
 const codec = createJsonCodec();
+const CLOSE_TIMEOUT_MS = 5000;
 
 const sink = await openPostgresSink({
   connectionString: process.env.DATABASE_URL,
@@ -44,10 +45,22 @@ const ticker = setInterval(() => {
   countOf.set(ticket.generation, state.count);
 }, 40);
 
-process.once("SIGTERM", async () => {
+// SIGTERM or SIGINT saves the newest state and exits. The handlers stay installed: a second signal
+// during the close is logged and the close goes on within its deadline, instead of the default
+// action killing the process before the final save.
+let stopping = false;
+const onSignal = async (signal) => {
+  if (stopping) {
+    log(`${signal} again: still saving (deadline ${CLOSE_TIMEOUT_MS} ms)`);
+    return;
+  }
+  stopping = true;
+  log(`${signal}: saving the newest state`);
   clearInterval(ticker);
-  const report = await writer.close({ timeoutMs: 5000 });
+  const report = await writer.close({ timeoutMs: CLOSE_TIMEOUT_MS });
   await sink.close();
   log(`stopped with count ${state.count} (${report.ok ? "saved" : "NOT saved"})`);
   process.exit(report.ok ? 0 : 1);
-});
+};
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);

@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { PersistenceError } from "@snapwrite/core";
 import { createStoreReplica } from "@snapwrite/executor-worker";
 import { createJsonOpsCodec } from "@snapwrite/formats-json";
+import { createExclusiveFileLock } from "@snapwrite/journal";
 import {
   applyKeyedOps,
   emptyCollections,
@@ -25,15 +26,26 @@ import {
 } from "@snapwrite/store";
 import { snapshotCodec } from "./registry-codec.mjs";
 
-const { values } = parseArgs({
-  options: { dir: { type: "string" }, burst: { type: "string", default: "0" } },
-});
-if (!values.dir) {
-  process.stderr.write("usage: node src/main.mjs --dir DIR [--burst N]\n");
+/** Prints one line saying what was wrong, then the usage, and exits 2. */
+const usageError = (problem) => {
+  process.stderr.write(
+    `asset-registry: ${problem}\nusage: node src/main.mjs --dir DIR [--burst N]\n`,
+  );
   process.exit(2);
+};
+let values;
+try {
+  ({ values } = parseArgs({
+    options: { dir: { type: "string" }, burst: { type: "string", default: "0" } },
+  }));
+} catch (error) {
+  usageError(error.message.split("\n")[0]); // an unknown flag or a missing value
 }
+if (!values.dir) usageError("--dir is required");
 const dir = values.dir;
-const burst = Number(values.burst);
+const burst = /^\d+$/.test(values.burst)
+  ? Number(values.burst)
+  : usageError(`--burst must be a whole number, got "${values.burst}"`);
 const log = (line) => process.stdout.write(`${line}\n`);
 
 // Snapshots are written by a replica of the registry in a worker thread (src/registry-replica.mjs),
@@ -44,7 +56,9 @@ const replica = createStoreReplica({
   options: { dir: registryDir },
 });
 
-const { store, load } = await openDurableStore({
+/** How long a second instance on the same folder waits for the first one's lock. */
+const LOCK_WAIT_MS = 2_000;
+const opened = await openDurableStore({
   dir: registryDir,
   codec: snapshotCodec,
   ops: createJsonOpsCodec(), // journal records: the point patches themselves
@@ -52,7 +66,22 @@ const { store, load } = await openDurableStore({
   empty: emptyCollections,
   compaction: false, // this demo compacts by hand, so the warm load below has a snapshot to show
   replica, // closed by store.close()
+  // One process per folder: a second one waits LOCK_WAIT_MS for the lock, then stops with
+  // ERR_LOCKED instead of appending to the same journal (which would corrupt it or lose commits).
+  lock: createExclusiveFileLock({ waitMs: LOCK_WAIT_MS }),
+}).catch((error) => {
+  // A folder that is a file, a snapshot that is a FIFO, a held lock: one line, not a stack trace.
+  const code = error.code ?? error.name;
+  const message = error.message.startsWith(code) ? error.message : `${code} ${error.message}`;
+  log(`cannot open ${registryDir}: ${message.split("\n")[0]}`);
+  process.exitCode = 1;
+  return undefined;
 });
+if (opened === undefined) {
+  await replica.close();
+  process.exit(1);
+}
+const { store, load } = opened;
 log(
   `load: source=${load.source} snapshotSeq=${load.snapshotSeq} replayed=${load.replayed} seq=${load.seq} (${load.timings.totalMs.toFixed(1)} ms)`,
 );

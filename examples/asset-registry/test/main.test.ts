@@ -1,8 +1,10 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lockFile } from "@snapwrite/sink-fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startExample } from "../../../scripts/start-example.js";
 
@@ -21,6 +23,18 @@ async function run(dir: string, extra: string[] = []): Promise<string[]> {
   children.push(started.child);
   expect(await started.exit(20_000)).toBe(0);
   return started.lines;
+}
+
+/** Runs the example where it must fail, and returns its exit code, stdout lines and stderr. */
+async function runFailing(args: string[]) {
+  const started = startExample(main, args);
+  children.push(started.child);
+  let stderr = "";
+  started.child.stderr?.on("data", (text: string) => {
+    stderr += text;
+  });
+  const code = await started.exit(20_000);
+  return { code, lines: started.lines, stderr };
 }
 
 const line = (lines: string[], prefix: string): string => {
@@ -135,5 +149,67 @@ describe("examples/asset-registry", () => {
     expect(burstIds).toEqual(burstIds.map((_, i) => `burst-${String(i).padStart(4, "0")}`));
     expect(burstIds.length).toBe(report.seq - 6);
     expect(burstIds.length - acked.length).toBeLessThanOrEqual(1);
+  });
+
+  it("refuses a folder another process holds with a one-line ERR_LOCKED, and writes nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-asset-registry-lock-"));
+    dirs.push(dir);
+    await run(dir);
+    const seq = loadReport(await run(dir)).seq;
+    // The store's lock, as another instance holds it: `.store.lock` in the registry folder.
+    const held = await lockFile(join(dir, "registry", "store"), { waitMs: 0 });
+    try {
+      const refused = await runFailing(["--dir", dir, "--burst", "3"]);
+      expect(refused.code).toBe(1);
+      expect(refused.lines).toHaveLength(1);
+      expect(refused.lines[0]).toMatch(/^cannot open .*registry: ERR_LOCKED /);
+      expect(refused.stderr).toBe("");
+    } finally {
+      await held.release();
+    }
+    // Nothing was committed by the refused instance.
+    expect(loadReport(await run(dir)).seq).toBe(seq);
+  });
+
+  it("reports a --dir that is a file, or a FIFO at the snapshot, on one line with its code", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-asset-registry-bad-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "a-file"), "not a folder");
+    const onFile = await runFailing(["--dir", join(dir, "a-file")]);
+    expect(onFile.code).toBe(1);
+    expect(onFile.lines).toHaveLength(1);
+    expect(onFile.lines[0]).toMatch(/^cannot open .*a-file[/\\]registry: ERR_IO .*ENOTDIR/);
+    expect(onFile.stderr).toBe("");
+
+    const store = join(dir, "store");
+    await run(store);
+    const snapshot = (await readdir(join(store, "registry"))).find((f) => f.includes(".snap."));
+    expect(snapshot).toBeDefined();
+    await rm(join(store, "registry", snapshot as string));
+    execFileSync("mkfifo", [join(store, "registry", snapshot as string)]);
+    const onFifo = await runFailing(["--dir", store]);
+    expect(onFifo.code).toBe(1);
+    expect(onFifo.lines).toHaveLength(1);
+    expect(onFifo.lines[0]).toMatch(
+      /^cannot open .*registry: ERR_INVALID_TARGET .*not a regular file/,
+    );
+    expect(onFifo.stderr).toBe("");
+  });
+
+  it.each([
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["--burst", "abc"], '--burst must be a whole number, got "abc"'],
+    [["--burst=-5"], '--burst must be a whole number, got "-5"'],
+  ])("answers %j with one line, the usage and exit code 2", async (args, problem) => {
+    const dir = await mkdtemp(join(tmpdir(), "example-asset-registry-usage-"));
+    dirs.push(dir);
+    const { code, lines, stderr } = await runFailing(["--dir", dir, ...args]);
+    expect(code).toBe(2);
+    expect(lines).toEqual([]);
+    const [first, usage, ...rest] = stderr.split("\n");
+    expect(first).toBe(`asset-registry: ${problem}`);
+    expect(usage).toMatch(/^usage: /);
+    expect(rest.join("")).toBe("");
+    expect(await readdir(dir)).toEqual([]);
   });
 });

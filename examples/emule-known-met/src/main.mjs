@@ -6,6 +6,8 @@
 // deadline. Diagnostics come from the writer's events and health.
 //
 //   node src/main.mjs --dir ./data [--records 100000] [--deadline-ms 5000] [--mutate-every-ms 2]
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPersistenceWriter, loadTarget } from "@snapwrite/core";
 import { concatChunks } from "@snapwrite/core/codec-kit";
@@ -17,41 +19,82 @@ import {
   KNOWN_MET_PATCH_TAGS,
   knownMetCodec,
 } from "@snapwrite/formats-met";
-import { createFsSink } from "@snapwrite/sink-fs";
+import { createFsSink, lockFile } from "@snapwrite/sink-fs";
 import { generateRecords, withUpload } from "./records.mjs";
 
-const { values } = parseArgs({
-  options: {
-    dir: { type: "string" },
-    records: { type: "string", default: process.env.EXAMPLE_RECORDS ?? "100000" },
-    "deadline-ms": { type: "string", default: "5000" },
-    "mutate-every-ms": { type: "string", default: "2" },
-  },
-});
-if (!values.dir) {
-  process.stderr.write("usage: node src/main.mjs --dir DIR [--records N] [--deadline-ms MS]\n");
+const USAGE =
+  "usage: node src/main.mjs --dir DIR [--records N] [--deadline-ms MS] [--mutate-every-ms MS]";
+/** Prints one line saying what was wrong, then the usage, and exits 2. */
+const usageError = (problem) => {
+  process.stderr.write(`emule-known-met: ${problem}\n${USAGE}\n`);
   process.exit(2);
+};
+/** A flag's value as a whole number from `min` to `max`; anything else is a usage error. */
+const wholeNumber = (flag, raw, min, max) => {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    usageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+};
+// Durations stay far below a timer's limit (2^31 - 1 ms), the last-resort timer's margin included.
+const TEN_MINUTES_MS = 600_000;
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      dir: { type: "string" },
+      records: { type: "string", default: process.env.EXAMPLE_RECORDS ?? "100000" },
+      "deadline-ms": { type: "string", default: "5000" },
+      "mutate-every-ms": { type: "string", default: "2" },
+    },
+  }));
+} catch (error) {
+  usageError(error.message.split("\n")[0]); // an unknown flag, a missing value, or one like `-5`
 }
+if (!values.dir) usageError("--dir is required");
 const dir = values.dir;
-const deadlineMs = Number(values["deadline-ms"]);
-const mutateEveryMs = Number(values["mutate-every-ms"]);
+// Checked before anything is loaded: a bad deadline found at SIGTERM would cost the final save.
+const recordCount = wholeNumber("--records", values.records, 1, 10_000_000);
+const deadlineMs = wholeNumber("--deadline-ms", values["deadline-ms"], 0, TEN_MINUTES_MS);
+const mutateEveryMs = wholeNumber(
+  "--mutate-every-ms",
+  values["mutate-every-ms"],
+  1,
+  TEN_MINUTES_MS,
+);
 const log = (line) => process.stdout.write(`${line}\n`);
 const started = performance.now();
 
+// One instance per folder: two would overwrite each other's saves. The lock file
+// `.emule-known-met.lock` is held until the process ends (a dead holder's lock is broken at once); a second
+// instance waits LOCK_WAIT_MS for it, then stops with ERR_LOCKED.
+const LOCK_WAIT_MS = 2_000;
+await mkdir(values.dir, { recursive: true });
+const instanceLock = await lockFile(join(values.dir, "emule-known-met"), {
+  waitMs: LOCK_WAIT_MS,
+}).catch((error) => {
+  log(`cannot start: ${error.code} ${error.message.split("\n")[0]}`);
+  process.exit(1);
+});
+
 // Load what a previous run saved. A missing file is a first start; anything else (corrupt,
-// unreadable) stops here rather than overwriting the user's data with a fresh list.
+// unreadable, a newer version) stops here rather than overwriting the user's data with a fresh
+// list. The load moves nothing aside (`quarantine: false`): a corrupt file stays where it is, so
+// every later start stops too, until the user restores or removes it.
 const sink = createFsSink({ dir });
-const loadedKnown = await loadTarget(sink, "known.met", knownMetCodec);
+const LOAD = { quarantine: false };
+const loadedKnown = await loadTarget(sink, "known.met", knownMetCodec, LOAD);
 let records;
 if (loadedKnown.ok) {
   records = [...loadedKnown.value.records];
 } else if (loadedKnown.error.code === "ERR_NOT_FOUND") {
-  records = generateRecords(Number(values.records));
+  records = generateRecords(recordCount);
 } else {
   log(`cannot load known.met: ${loadedKnown.error.code} ${loadedKnown.error.message}`);
   process.exit(1);
 }
-const loadedCancelled = await loadTarget(sink, "cancelled.met", emuleCancelledMetCodec);
+const loadedCancelled = await loadTarget(sink, "cancelled.met", emuleCancelledMetCodec, LOAD);
 let cancelled;
 if (loadedCancelled.ok) {
   cancelled = loadedCancelled.value;
@@ -158,6 +201,7 @@ async function shutdown(signal) {
   await sink
     .close({ timeoutMs: 1000 })
     .catch((error) => log(`[shutdown] sink: ${error.code} ${error.message}`));
+  await instanceLock.release();
   let requests = 0;
   for (const record of records) requests += record.requests ?? 0;
   log(

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -83,4 +83,74 @@ describe("examples/emule-known-met", () => {
     expect(knownAfter.records.reduce((sum, r) => sum + (r.requests ?? 0), 0)).toBe(requestsAfter);
     expect(requestsAfter).toBeGreaterThanOrEqual(requests ?? 0);
   });
+
+  it("stops on a damaged known.met at every start, leaving the file where it is", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-emule-corrupt-"));
+    dirs.push(dir);
+    // Not a known.met (an unknown header byte, as from a newer client): the user's data all the same.
+    const damaged = Uint8Array.from([0x99, 1, 2, 3, 4, 5, 6, 7]);
+    await writeFile(join(dir, "known.met"), damaged);
+    for (let i = 0; i < 2; i++) {
+      const run = start(["--dir", dir, "--records", "1000"]);
+      children.push(run.child);
+      expect(await run.exit(20_000)).toBe(1);
+      expect(run.lines).toHaveLength(1);
+      expect(run.lines[0]).toMatch(/^cannot load known\.met: ERR_CORRUPT /);
+      // Not moved aside, not overwritten with generated records.
+      expect(new Uint8Array(await readFile(join(dir, "known.met")))).toEqual(damaged);
+      expect((await readdir(dir)).filter((f) => !f.startsWith("."))).toEqual(["known.met"]);
+    }
+  });
+
+  it("refuses a second instance on the same folder with ERR_LOCKED", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-emule-lock-"));
+    dirs.push(dir);
+    const first = start(["--dir", dir, "--records", "1000"]);
+    children.push(first.child);
+    await first.waitFor(/^ready: /, 30_000);
+    const second = start(["--dir", dir, "--records", "1000"]);
+    children.push(second.child);
+    expect(await second.exit(20_000)).toBe(1);
+    expect(second.lines).toHaveLength(1);
+    expect(second.lines[0]).toMatch(/^cannot start: ERR_LOCKED /);
+    first.child.kill("SIGTERM");
+    expect(await first.exit(15_000)).toBe(0);
+    // The lock went with the first instance: a start after it runs.
+    const third = start(["--dir", dir]);
+    children.push(third.child);
+    expect(await third.waitFor(/^ready: /, 30_000)).toContain("1000 records loaded");
+    third.child.kill("SIGINT");
+    expect(await third.exit(15_000)).toBe(0);
+  });
+
+  it.each([
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["--records", "0"], '--records must be a whole number from 1 to 10000000, got "0"'],
+    [["--records", "abc"], '--records must be a whole number from 1 to 10000000, got "abc"'],
+    [["--records", "-5"], "Option '--records' argument is ambiguous."],
+    [["--deadline-ms", "abc"], '--deadline-ms must be a whole number from 0 to 600000, got "abc"'],
+    [["--deadline-ms=-5"], '--deadline-ms must be a whole number from 0 to 600000, got "-5"'],
+    [
+      ["--mutate-every-ms", "0"],
+      '--mutate-every-ms must be a whole number from 1 to 600000, got "0"',
+    ],
+  ])(
+    "answers %j with one line, the usage and exit code 2, before touching the folder",
+    async (args, problem) => {
+      const dir = await mkdtemp(join(tmpdir(), "example-emule-usage-"));
+      dirs.push(dir);
+      const run = start(["--dir", dir, ...args]);
+      children.push(run.child);
+      let stderr = "";
+      run.child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+        stderr += text;
+      });
+      expect(await run.exit(20_000)).toBe(2);
+      const [first, usage, ...rest] = stderr.split("\n");
+      expect(first).toBe(`emule-known-met: ${problem}`);
+      expect(usage).toMatch(/^usage: /);
+      expect(rest.join("")).toBe("");
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
 });

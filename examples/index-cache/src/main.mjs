@@ -19,9 +19,9 @@
 import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
-import { loadTargets, resolvePolicy } from "@snapwrite/core";
+import { loadTargets } from "@snapwrite/core";
 import { createJsonCodec, createJsonOpsCodec } from "@snapwrite/formats-json";
+import { createExclusiveFileLock } from "@snapwrite/journal";
 import { createFsSink } from "@snapwrite/sink-fs";
 import {
   applyKeyedOps,
@@ -31,67 +31,13 @@ import {
   getEntry,
   openDurableStore,
 } from "@snapwrite/store";
+import { args, policy, slowRefreshMs } from "./config.mjs";
 
 const log = (line) => process.stdout.write(`${line}\n`);
 
-const { values: args } = parseArgs({
-  options: {
-    dir: { type: "string" },
-    "hung-target": { type: "boolean", default: false },
-    "slow-refresh-ms": { type: "string", default: "0" },
-  },
-});
-const slowRefreshMs = Number(args["slow-refresh-ms"]);
-if (!args.dir || !(Number.isInteger(slowRefreshMs) && slowRefreshMs >= 0)) {
-  process.stderr.write(
-    "usage: node src/main.mjs --dir DIR [--hung-target] [--slow-refresh-ms N]\n",
-  );
-  process.exit(2);
-}
 const dir = args.dir;
-
-// --- Policies: defaults in code, environment overrides checked and printed once ---------------
-// Every duration has a maximum: a timer longer than Node's 2^31 - 1 ms would fire after 1 ms (a
-// refresh loop without a pause), and a daemon has no use for a deadline of days anyway.
-const DAY_MS = 86_400_000;
-const TEN_MINUTES_MS = 600_000;
-let policy;
-try {
-  policy = resolvePolicy({
-    refreshMs: {
-      default: 60_000,
-      min: 10,
-      max: DAY_MS,
-      integer: true,
-      env: "INDEX_CACHE_REFRESH_MS",
-    },
-    loadTimeoutMs: {
-      default: 5_000,
-      min: 1,
-      max: TEN_MINUTES_MS,
-      integer: true,
-      env: "INDEX_CACHE_LOAD_TIMEOUT_MS",
-    },
-    loadConcurrency: {
-      default: 8,
-      min: 1,
-      max: 64,
-      integer: true,
-      env: "INDEX_CACHE_LOAD_CONCURRENCY",
-    },
-    closeTimeoutMs: {
-      default: 5_000,
-      min: 0,
-      max: TEN_MINUTES_MS,
-      integer: true,
-      env: "INDEX_CACHE_CLOSE_TIMEOUT_MS",
-    },
-  });
-} catch (error) {
-  // resolvePolicy's message names the variable and the value it refused.
-  process.stderr.write(`index-cache: bad configuration: ${error.message}\n`);
-  process.exit(2);
-}
+/** How long a second instance on the same folder waits for the first one's lock. */
+const LOCK_WAIT_MS = 2_000;
 const { refreshMs, loadTimeoutMs, loadConcurrency, closeTimeoutMs } = policy.values;
 if (policy.overrides.length === 0) log("overrides: none");
 for (const o of policy.overrides) {
@@ -108,6 +54,8 @@ let timer;
 let refreshing = Promise.resolve();
 let refreshInFlight = false;
 let stopping = false;
+// Aborted when the shutdown stops waiting for a refresh stuck on the slow mount.
+const slowMount = new AbortController();
 // The daemon's lifetime: one handle, released at shutdown.
 const keepAlive = setInterval(() => {}, 1 << 30);
 const onSignal = (signal) => {
@@ -150,7 +98,7 @@ const hangOn = (inner, target) => ({
   quarantine: (...a) => inner.quarantine(...a),
   read: (t, options) => (t === target ? new Promise(() => {}) : inner.read(t, options)),
 });
-const loadSink = args["hung-target"] ? hangOn(sink, targetOf(HUNG)) : sink;
+const loadSink = args.hungTarget ? hangOn(sink, targetOf(HUNG)) : sink;
 
 function summaryOp(index, origin) {
   return {
@@ -164,7 +112,7 @@ function summaryOp(index, origin) {
 // --- Start-up: the durable cache ("areas": area -> summary, "meta"), then the eight loads -----
 const startup = start();
 startup.catch((error) => {
-  log(`start-up failed: ${error.message}`);
+  log(`start-up failed: ${error.code ? `${error.code} ` : ""}${error.message}`);
   process.exitCode = 1;
   if (!stopping) {
     stopping = true;
@@ -184,6 +132,9 @@ async function start() {
     apply: applyKeyedOps,
     empty: emptyCollections,
     compaction: false, // a daemon this small never needs it; the warm load then replays the journal
+    // One daemon per folder: a second one waits LOCK_WAIT_MS for the lock, then stops with
+    // ERR_LOCKED instead of writing the same journal (which would corrupt it or lose commits).
+    lock: createExclusiveFileLock({ waitMs: LOCK_WAIT_MS }),
   });
   store = opened.store;
   const { load } = opened;
@@ -277,7 +228,15 @@ const refresh = async () => {
   const index = buildIndex(area, revision);
   if (slowRefreshMs > 0) {
     log(`refresh ${area}: slow mount, writing takes ${slowRefreshMs} ms`);
-    await sleep(slowRefreshMs);
+    // A shutdown that has waited half its deadline for this refresh cuts it short: a pending sleep
+    // would keep the process alive past the close deadline. Nothing was written or committed.
+    const aborted = await sleep(slowRefreshMs, false, { signal: slowMount.signal }).catch(
+      () => true,
+    );
+    if (aborted) {
+      log(`refresh ${area}: stopped by the shutdown`);
+      return;
+    }
   }
   const written = await sink.write(targetOf(area), encodeIndex(index)).then(
     () => true,
@@ -310,14 +269,21 @@ async function shutdown() {
   stop.abort(new Error("shutdown"));
   clearInterval(timer);
   await startup.catch(() => undefined);
+  // The refresh in flight gets half the deadline; the store's close keeps the other half, so its
+  // outcome does not depend on how late the refresh would have ended.
+  const refreshWaitMs = Math.floor(closeTimeoutMs / 2);
   const finished = await Promise.race([
     refreshing.then(() => true),
-    sleep(closeTimeoutMs, false, { ref: false }),
+    sleep(refreshWaitMs, false, { ref: false }),
   ]);
-  if (!finished) log(`shutdown: the refresh in flight outlasted ${closeTimeoutMs} ms; closing`);
+  if (!finished) {
+    log(`shutdown: the refresh in flight outlasted ${refreshWaitMs} ms; stopping it and closing`);
+    slowMount.abort();
+  }
   let ok = process.exitCode === undefined || process.exitCode === 0;
   if (store !== undefined) {
-    const timeoutMs = Math.max(0, closeTimeoutMs - (performance.now() - began));
+    const timeoutMs = Math.max(0, Math.floor(closeTimeoutMs - (performance.now() - began)));
+    if (timeoutMs === 0) log(`shutdown: no time left of the ${closeTimeoutMs} ms close deadline`);
     const closed = await store.close({ timeoutMs });
     log(
       `close: outcome=${closed.outcome} committedSeq=${closed.committedSeq} durableSeq=${closed.durableSeq} unsaved=${closed.unsaved} (${closed.durationMs.toFixed(1)} ms)`,

@@ -224,4 +224,58 @@ describe("examples/index-cache", () => {
     expect(started.lines).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it("refuses a second daemon on the same folder with ERR_LOCKED while the first keeps running", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-index-cache-lock-"));
+    dirs.push(dir);
+    const first = start(["--dir", dir], { INDEX_CACHE_REFRESH_MS: "600000" });
+    await first.waitFor(/^ready: /, 20_000);
+    const second = start(["--dir", dir], {});
+    expect(await second.exit(15_000)).toBe(1);
+    expect(line(second.lines, "start-up failed: ")).toMatch(/^start-up failed: ERR_LOCKED /);
+    expect(second.lines.some((l) => l.startsWith("commit startup: "))).toBe(false);
+    first.child.kill("SIGTERM");
+    expect(await first.exit(10_000)).toBe(0);
+    expect(line(first.lines, "close: ")).toMatch(/^close: outcome=clean /);
+  });
+
+  it("stops a refresh stuck on the slow mount at half the close deadline and exits within it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-index-cache-slow-"));
+    dirs.push(dir);
+    const run = start(["--dir", dir, "--slow-refresh-ms", "60000"], {
+      INDEX_CACHE_REFRESH_MS: "10",
+      INDEX_CACHE_CLOSE_TIMEOUT_MS: "1000",
+    });
+    await run.waitFor(/^refresh alpha: slow mount, writing takes 60000 ms$/, 20_000);
+    run.child.kill("SIGTERM");
+    // A sleep nobody can cancel would hold the process for the rest of its 60 s.
+    expect(await run.exit(8_000)).toBe(0);
+    expect(run.lines).toContain(
+      "shutdown: the refresh in flight outlasted 500 ms; stopping it and closing",
+    );
+    expect(run.lines).toContain("refresh alpha: stopped by the shutdown");
+    expect(line(run.lines, "close: ")).toMatch(/^close: outcome=clean /);
+  });
+
+  it.each([
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["--slow-refresh-ms", "-5"], "argument is ambiguous"],
+    [["--slow-refresh-ms", "abc"], '--slow-refresh-ms must be a whole number of ms, got "abc"'],
+    [["--slow-refresh-ms=-5"], '--slow-refresh-ms must be a whole number of ms, got "-5"'],
+  ])("answers %j with one line, the usage and exit code 2", async (args, problem) => {
+    const dir = await mkdtemp(join(tmpdir(), "example-index-cache-usage-"));
+    dirs.push(dir);
+    const started = start(["--dir", dir, ...args], {});
+    let stderr = "";
+    started.child.stderr?.on("data", (text: string) => {
+      stderr += text;
+    });
+    expect(await started.exit(10_000)).toBe(2);
+    const [first, usage, ...rest] = stderr.split("\n");
+    expect(first).toMatch(/^index-cache: /);
+    expect(first).toContain(problem);
+    expect(usage).toMatch(/^usage: /);
+    expect(rest.join("")).toBe("");
+    expect(await readdir(dir)).toEqual([]);
+  });
 });

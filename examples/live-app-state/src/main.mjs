@@ -5,34 +5,92 @@
 // is bounded even though one sink (a remote mirror) has hung.
 //
 //   node src/main.mjs --dir ./data [--deadline-ms 1500] [--edit-every-ms 10]
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPersistenceWriter, loadTarget } from "@snapwrite/core";
 import { createJsonCodec } from "@snapwrite/formats-json";
-import { createFsSink } from "@snapwrite/sink-fs";
+import { createFsSink, lockFile } from "@snapwrite/sink-fs";
 import { createHungSink } from "./hung-sink.mjs";
 
-const { values } = parseArgs({
-  options: {
-    dir: { type: "string" },
-    "deadline-ms": { type: "string", default: "1500" },
-    "edit-every-ms": { type: "string", default: "10" },
-  },
-});
-if (!values.dir) {
-  process.stderr.write("usage: node src/main.mjs --dir DIR [--deadline-ms MS]\n");
+const USAGE = "usage: node src/main.mjs --dir DIR [--deadline-ms MS] [--edit-every-ms MS]";
+/** Prints one line saying what was wrong, then the usage, and exits 2. */
+const usageError = (problem) => {
+  process.stderr.write(`live-app-state: ${problem}\n${USAGE}\n`);
   process.exit(2);
+};
+/** A flag's value as a whole number from `min` to `max`; anything else is a usage error. */
+const wholeNumber = (flag, raw, min, max) => {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    usageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+};
+// Durations stay far below a timer's limit (2^31 - 1 ms), the last-resort timer's margin included.
+const TEN_MINUTES_MS = 600_000;
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      dir: { type: "string" },
+      "deadline-ms": { type: "string", default: "1500" },
+      "edit-every-ms": { type: "string", default: "10" },
+    },
+  }));
+} catch (error) {
+  usageError(error.message.split("\n")[0]); // an unknown flag, a missing value, or one like `-5`
 }
-const deadlineMs = Number(values["deadline-ms"]);
-const editEveryMs = Number(values["edit-every-ms"]);
+if (!values.dir) usageError("--dir is required");
+// Checked before anything is loaded: a bad deadline found at SIGTERM would cost the final save.
+const deadlineMs = wholeNumber("--deadline-ms", values["deadline-ms"], 0, TEN_MINUTES_MS);
+const editEveryMs = wholeNumber("--edit-every-ms", values["edit-every-ms"], 1, TEN_MINUTES_MS);
 const log = (line) => process.stdout.write(`${line}\n`);
+
+// One instance per folder: two would overwrite each other's saves. The lock file
+// `.live-app-state.lock` is held until the process ends (a dead holder's lock is broken at once); a second
+// instance waits LOCK_WAIT_MS for it, then stops with ERR_LOCKED.
+const LOCK_WAIT_MS = 2_000;
+await mkdir(values.dir, { recursive: true });
+const instanceLock = await lockFile(join(values.dir, "live-app-state"), {
+  waitMs: LOCK_WAIT_MS,
+}).catch((error) => {
+  log(`cannot start: ${error.code} ${error.message.split("\n")[0]}`);
+  process.exit(1);
+});
 
 // A versioned envelope, so a later release can migrate old files.
 const codec = createJsonCodec({ version: 1 });
 const sink = createFsSink({ dir: values.dir });
-const loaded = await loadTarget(sink, "state.json", codec);
+// A missing file is a first start; anything else (corrupt, unreadable, a newer version, a value
+// that is not an app state) stops here rather than overwriting the user's data. The load moves
+// nothing aside (`quarantine: false`): a bad file stays where it is, so every later start stops
+// too, until the user restores or removes it.
+const loaded = await loadTarget(sink, "state.json", codec, { quarantine: false });
 if (!loaded.ok && loaded.error.code !== "ERR_NOT_FOUND") {
   log(`cannot load state.json: ${loaded.error.code} ${loaded.error.message}`);
   process.exit(1);
+}
+if (loaded.ok && !isAppState(loaded.value)) {
+  log(
+    "cannot load state.json: ERR_CORRUPT it holds no app state (edits, preset, layout, documents)",
+  );
+  process.exit(1);
+}
+/** The shape this program saves; a file holding anything else is not started from. */
+function isAppState(value) {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Number.isInteger(value.edits) &&
+    typeof value.preset === "string" &&
+    typeof value.layout === "object" &&
+    value.layout !== null &&
+    Array.isArray(value.documents) &&
+    value.documents.length > 0 &&
+    typeof value.documents[0]?.text === "string" &&
+    Number.isInteger(value.documents[0]?.cursor)
+  );
 }
 let state = loaded.ok
   ? loaded.value
@@ -135,6 +193,7 @@ async function shutdown(signal) {
   await sink
     .close({ timeoutMs: 1000 })
     .catch((error) => log(`[shutdown] sink: ${error.code} ${error.message}`));
+  await instanceLock.release();
   log(
     `final: edits=${state.edits} preset=${state.preset} local=${localReport.ok ? "saved" : "NOT saved"} remote=${remoteReport.ok ? "saved" : "not saved"} closed in ${(performance.now() - started).toFixed(0)} ms (${remoteSink.writes} remote writes never answered)`,
   );

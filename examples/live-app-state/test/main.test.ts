@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,4 +58,72 @@ describe("examples/live-app-state", () => {
     again.child.kill("SIGINT");
     expect(await again.exit(10_000)).toBe(0);
   });
+
+  it.each([
+    ["torn JSON", '{"version":1,"data":{"edits":3', /^cannot load state\.json: ERR_CORRUPT /],
+    ["a newer version", '{"version":2,"data":{"edits":3}}', /^cannot load state\.json: ERR_\w+ /],
+    [
+      "no app state",
+      '{"version":1,"data":null}',
+      /^cannot load state\.json: ERR_CORRUPT it holds no app state/,
+    ],
+  ])(
+    "stops on a state.json with %s at every start, leaving the file where it is",
+    async (_, text, error) => {
+      const dir = await mkdtemp(join(tmpdir(), "example-live-state-bad-"));
+      dirs.push(dir);
+      await writeFile(join(dir, "state.json"), text);
+      for (let i = 0; i < 2; i++) {
+        const run = start(["--dir", dir]);
+        children.push(run.child);
+        expect(await run.exit(10_000)).toBe(1);
+        expect(run.lines).toHaveLength(1);
+        expect(run.lines[0]).toMatch(error);
+        // Not moved aside, not overwritten with a fresh state.
+        expect(await readFile(join(dir, "state.json"), "utf8")).toBe(text);
+        expect((await readdir(dir)).filter((f) => !f.startsWith("."))).toEqual(["state.json"]);
+      }
+    },
+  );
+
+  it("refuses a second instance on the same folder with ERR_LOCKED", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "example-live-state-lock-"));
+    dirs.push(dir);
+    const first = start(["--dir", dir]);
+    children.push(first.child);
+    await first.waitFor(/^ready: /, 20_000);
+    const second = start(["--dir", dir]);
+    children.push(second.child);
+    expect(await second.exit(10_000)).toBe(1);
+    expect(second.lines).toHaveLength(1);
+    expect(second.lines[0]).toMatch(/^cannot start: ERR_LOCKED /);
+    first.child.kill("SIGTERM");
+    expect(await first.exit(10_000)).toBe(0);
+  });
+
+  it.each([
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["--deadline-ms", "abc"], '--deadline-ms must be a whole number from 0 to 600000, got "abc"'],
+    [["--deadline-ms", "-5"], "Option '--deadline-ms' argument is ambiguous."],
+    [["--deadline-ms=-5"], '--deadline-ms must be a whole number from 0 to 600000, got "-5"'],
+    [["--edit-every-ms", "0"], '--edit-every-ms must be a whole number from 1 to 600000, got "0"'],
+  ])(
+    "answers %j with one line, the usage and exit code 2, before touching the folder",
+    async (args, problem) => {
+      const dir = await mkdtemp(join(tmpdir(), "example-live-state-usage-"));
+      dirs.push(dir);
+      const run = start(["--dir", dir, ...args]);
+      children.push(run.child);
+      let stderr = "";
+      run.child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+        stderr += text;
+      });
+      expect(await run.exit(10_000)).toBe(2);
+      const [first, usage, ...rest] = stderr.split("\n");
+      expect(first).toBe(`live-app-state: ${problem}`);
+      expect(usage).toMatch(/^usage: /);
+      expect(rest.join("")).toBe("");
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
 });

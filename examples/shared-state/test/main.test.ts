@@ -22,6 +22,9 @@ it.skipIf(server === undefined)(
     expect(Number(takeover?.split(" ").pop())).toBeGreaterThanOrEqual(lastA);
     expect(lines.some((line) => line.startsWith("A: fenced off"))).toBe(true);
     expect(lines).toContain("main: A exited with code 3");
+    // B's second signal during its final save is logged, and B still saves and exits 0.
+    expect(lines.some((line) => /^B: SIG(INT|TERM) again: still saving/.test(line))).toBe(true);
+    expect(lines.some((line) => /^B: stopped with count \d+ \(saved\)$/.test(line))).toBe(true);
     expect(lines).toContain("main: A was fenced off, B's state is stored");
     expect(stdout).toMatch(/main: stored count \d+, owner B/);
   },
