@@ -8,6 +8,7 @@ import {
 } from "./worker-replica-options.js";
 import type {
   WorkerReplica,
+  WorkerReplicaCloseOptions,
   WorkerReplicaOptions,
   WorkerReplicaStats,
 } from "./worker-replica-types.js";
@@ -52,7 +53,8 @@ export interface StoreWorkerReplica {
   seed(seed: StoreReplicaSeedInput): void;
   committed(fromSeq: number, toSeq: number, payloads: readonly Uint8Array[]): void;
   holdSnapshot(seq: number): StoreReplicaHold;
-  close(): Promise<void>;
+  /** Closes the worker: `timeoutMs` as for `WorkerReplica.close` (default 5000). */
+  close(options?: WorkerReplicaCloseOptions): Promise<void>;
   readonly stats: StoreWorkerReplicaStats;
 }
 
@@ -156,8 +158,8 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
     };
   }
 
-  close(): Promise<void> {
-    return this.worker.close();
+  close(options?: WorkerReplicaCloseOptions): Promise<void> {
+    return this.worker.close(options);
   }
 
   private async write(held: Held, target: string, signal: AbortSignal) {

@@ -26,8 +26,13 @@ export interface StoreReplica {
    * when a compaction starts; `release` is always called once it is over.
    */
   holdSnapshot(seq: number): StoreReplicaSnapshot;
-  /** Called by the store's `close()` after the journal closed. Must not reject. */
-  close?(): Promise<void>;
+  /**
+   * Called by the store's `close()` after the journal closed, before the lock is released. Must not
+   * reject. `timeoutMs` is how long a write still running may take to finish: absent on a clean
+   * close, `0` after a close that timed out (stop at once: another process may take the directory
+   * as soon as the lock is released).
+   */
+  close?(options?: { readonly timeoutMs?: number | undefined }): Promise<void>;
 }
 
 /** What {@link StoreReplica.seed} gets. */

@@ -92,6 +92,10 @@ describe("close: timeoutMs", () => {
     }
     expect(() => store.close({ timeoutMs: "abc" as never })).toThrow(TypeError);
     expect(() => store.close(null as never)).toThrow(TypeError);
+    // A misspelt key would silently keep the 30 s default.
+    expect(() => store.close({ timeOutMs: 1 } as never)).toThrow(
+      /close: unknown option "timeOutMs"/,
+    );
     expect(store.state.mode).toBe("ok");
     faulty.release();
     expect(await deadline(first.settled)).toMatchObject({ ok: true });

@@ -75,8 +75,11 @@ class FakeReplica implements StoreReplica {
     };
   }
 
-  async close(): Promise<void> {
+  closeOptions: unknown;
+
+  async close(options?: { timeoutMs?: number }): Promise<void> {
     this.calls.push("close");
+    this.closeOptions = options;
   }
 }
 
@@ -149,6 +152,8 @@ describe("openDurableStore with a replica", () => {
     // The replica is closed once the journal has closed, after the report (its worker thread
     // would otherwise keep the process alive).
     await vi.waitFor(() => expect(replica.calls.at(-1)).toBe("close"), { timeout: 5_000 });
+    // Stopped at once: another process may take the directory as soon as the lock is released.
+    expect(replica.closeOptions).toEqual({ timeoutMs: 0 });
   });
 
   it("seeds the replica at warm load with the snapshot's name and copies of the replayed batches", async () => {

@@ -1,3 +1,7 @@
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
+
+const CLOSE_OPTION_KEYS: ReadonlySet<string> = new Set(["timeoutMs"]);
+
 /** The default deadline of a durable store's `close()`, in ms. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
 
@@ -11,6 +15,7 @@ export function closeTimeoutOf(options: unknown): number {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError("close: options must be an object");
   }
+  assertKnownOptions("close", options, CLOSE_OPTION_KEYS);
   const { timeoutMs } = options as { timeoutMs?: unknown };
   if (timeoutMs === undefined) return DEFAULT_CLOSE_TIMEOUT_MS;
   if (typeof timeoutMs !== "number") {

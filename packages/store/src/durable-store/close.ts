@@ -41,15 +41,15 @@ export async function closeStore<S, Op>(
     abandoned = abandonQueue(core);
     // A reload running now closes the journal it opens itself (see reload.ts): the lock is
     // released once it has, and the journal the store holds is closed.
-    // The replica is closed after the journal, as on a clean close: a worker thread it runs
-    // would otherwise keep the process alive.
+    // The replica (a worker still writing a snapshot, say) is stopped at once and before the lock
+    // is released, so nothing of this store writes into a directory another process took over.
     void Promise.resolve(core.reloading)
       .catch(() => undefined)
       .then(() => core.journal.close())
       .catch(() => undefined)
-      .then(() => releaseStoreLock(core))
+      .then(() => core.replica?.close?.({ timeoutMs: 0 }))
       .catch(() => undefined)
-      .then(() => core.replica?.close?.())
+      .then(() => releaseStoreLock(core))
       .catch(() => undefined);
   } else if (!outcome.ok) {
     result = "failed";
