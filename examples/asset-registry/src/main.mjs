@@ -43,9 +43,12 @@ try {
 }
 if (!values.dir) usageError("--dir is required");
 const dir = values.dir;
-const burst = /^\d+$/.test(values.burst)
-  ? Number(values.burst)
-  : usageError(`--burst must be a whole number, got "${values.burst}"`);
+// A burst is a demonstration: a million commits at most.
+const MAX_BURST = 1_000_000;
+const burst =
+  /^\d+$/.test(values.burst) && Number(values.burst) <= MAX_BURST
+    ? Number(values.burst)
+    : usageError(`--burst must be a whole number up to ${MAX_BURST}, got "${values.burst}"`);
 const log = (line) => process.stdout.write(`${line}\n`);
 
 // Snapshots are written by a replica of the registry in a worker thread (src/registry-replica.mjs),

@@ -198,8 +198,9 @@ describe("examples/asset-registry", () => {
 
   it.each([
     [["--bogus"], "Unknown option '--bogus'"],
-    [["--burst", "abc"], '--burst must be a whole number, got "abc"'],
-    [["--burst=-5"], '--burst must be a whole number, got "-5"'],
+    [["--burst", "abc"], '--burst must be a whole number up to 1000000, got "abc"'],
+    [["--burst=-5"], '--burst must be a whole number up to 1000000, got "-5"'],
+    [["--burst", "99999999999"], '--burst must be a whole number up to 1000000, got "99999999999"'],
   ])("answers %j with one line, the usage and exit code 2", async (args, problem) => {
     const dir = await mkdtemp(join(tmpdir(), "example-asset-registry-usage-"));
     dirs.push(dir);

@@ -92,6 +92,7 @@ if (loadedKnown.ok) {
   records = generateRecords(recordCount);
 } else {
   log(`cannot load known.met: ${loadedKnown.error.code} ${loadedKnown.error.message}`);
+  await instanceLock.release();
   process.exit(1);
 }
 const loadedCancelled = await loadTarget(sink, "cancelled.met", emuleCancelledMetCodec, LOAD);
@@ -102,6 +103,7 @@ if (loadedCancelled.ok) {
   cancelled = { format: "salted", version: EMULE_CANCELLED_VERSION, seed: 0, entries: [] };
 } else {
   log(`cannot load cancelled.met: ${loadedCancelled.error.code} ${loadedCancelled.error.message}`);
+  await instanceLock.release();
   process.exit(1);
 }
 

@@ -24,11 +24,15 @@ try {
   usageError(error.message.split("\n")[0]);
 }
 if (!parsed.dir) usageError("--dir is required");
-export const slowRefreshMs = /^\d+$/.test(parsed["slow-refresh-ms"])
-  ? Number(parsed["slow-refresh-ms"])
-  : usageError(
-      `--slow-refresh-ms must be a whole number of ms, got "${parsed["slow-refresh-ms"]}"`,
-    );
+// A longer wait than a Node timer takes (2^31 - 1 ms) would fire at once: ten minutes at most.
+const MAX_SLOW_REFRESH_MS = 600_000;
+export const slowRefreshMs =
+  /^\d+$/.test(parsed["slow-refresh-ms"]) &&
+  Number(parsed["slow-refresh-ms"]) <= MAX_SLOW_REFRESH_MS
+    ? Number(parsed["slow-refresh-ms"])
+    : usageError(
+        `--slow-refresh-ms must be a whole number of ms up to ${MAX_SLOW_REFRESH_MS}, got "${parsed["slow-refresh-ms"]}"`,
+      );
 
 // --- Policies: defaults in code, environment overrides checked and printed once ---------------
 // Every duration has a maximum: a timer longer than Node's 2^31 - 1 ms would fire after 1 ms (a

@@ -260,8 +260,18 @@ describe("examples/index-cache", () => {
   it.each([
     [["--bogus"], "Unknown option '--bogus'"],
     [["--slow-refresh-ms", "-5"], "argument is ambiguous"],
-    [["--slow-refresh-ms", "abc"], '--slow-refresh-ms must be a whole number of ms, got "abc"'],
-    [["--slow-refresh-ms=-5"], '--slow-refresh-ms must be a whole number of ms, got "-5"'],
+    [
+      ["--slow-refresh-ms", "abc"],
+      '--slow-refresh-ms must be a whole number of ms up to 600000, got "abc"',
+    ],
+    [
+      ["--slow-refresh-ms=-5"],
+      '--slow-refresh-ms must be a whole number of ms up to 600000, got "-5"',
+    ],
+    [
+      ["--slow-refresh-ms", "4294967297"],
+      '--slow-refresh-ms must be a whole number of ms up to 600000, got "4294967297"',
+    ],
   ])("answers %j with one line, the usage and exit code 2", async (args, problem) => {
     const dir = await mkdtemp(join(tmpdir(), "example-index-cache-usage-"));
     dirs.push(dir);

@@ -69,12 +69,14 @@ const sink = createFsSink({ dir: values.dir });
 const loaded = await loadTarget(sink, "state.json", codec, { quarantine: false });
 if (!loaded.ok && loaded.error.code !== "ERR_NOT_FOUND") {
   log(`cannot load state.json: ${loaded.error.code} ${loaded.error.message}`);
+  await instanceLock.release();
   process.exit(1);
 }
 if (loaded.ok && !isAppState(loaded.value)) {
   log(
     "cannot load state.json: ERR_CORRUPT it holds no app state (edits, preset, layout, documents)",
   );
+  await instanceLock.release();
   process.exit(1);
 }
 /** The shape this program saves; a file holding anything else is not started from. */
