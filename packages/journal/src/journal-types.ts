@@ -198,7 +198,8 @@ export interface Journal {
   roll(): Promise<string>;
   /**
    * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one; returns
-   * their names.
+   * their names. Segment files starting at or below `seq` that this journal never wrote nor read
+   * (a stale writer's) are moved aside as `*.foreign-<time>-<tag>`.
    */
   removeSegmentsThrough(seq: number): Promise<string[]>;
   /** Waits for pending appends, syncs, closes the file and releases the lock. */

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import * as nodeFs from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsPort } from "@snapwrite/core";
 import { createFsSink } from "@snapwrite/sink-fs";
@@ -511,5 +512,30 @@ describe("a follower and a segment created again under the same name", () => {
     await poll();
     await journal.close();
     expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe("a compaction and a stale writer's segment", () => {
+  it("sets aside the stale segment at seqs its snapshot covers, so its records never read as history", async () => {
+    const dir = await temps.create();
+    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    await a.roll();
+    for (const t of ["b1", "b2"]) await b.append(enc(t));
+    const snapshots = createSnapshotStore({ sink: createFsSink({ dir }), name: NAME, dir });
+    await compactJournal({ journal: b, snapshots, seq: 2, chunks: [enc("snap")] });
+    // The stale writer's group lands after the compaction, in the file it still holds open.
+    await a.appendGroup([enc("a1"), enc("a2")]);
+    await b.append(enc("b3"));
+    await a.close();
+    await b.close();
+    const files = await readdir(dir);
+    expect(files.filter((f) => f.includes(".foreign-"))).toEqual([
+      expect.stringMatching(/^db\.wal\.0*1-0*1\.foreign-/),
+    ]);
+    expect((await replayTexts(fs, dir, NAME, { afterSeq: 2 })).texts).toEqual(["b3"]);
+    // Below the snapshot the journal has nothing to offer: a follower there is told so.
+    const behind = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
+    expect(await behind.poll()).toMatchObject({ records: [], reset: "gap" });
   });
 });

@@ -1,7 +1,8 @@
 import type { FsFileHandle, PersistenceError } from "@snapwrite/core";
 import { toPersistenceError } from "@snapwrite/core";
-import { parseSegmentFileName } from "../file-names.js";
+import { parseSegmentFileName, quarantineFileName } from "../file-names.js";
 import { fsError, syncDir } from "../journal-fs.js";
+import { listSegments } from "../replay-journal.js";
 import { assertLockForStep } from "./lock-guard.js";
 import { startSegment } from "./start-segment.js";
 import type { Retained, WriterState } from "./writer-state.js";
@@ -96,6 +97,32 @@ export async function removeSegmentsThrough(w: WriterState, seq: number): Promis
     w.segments.shift();
     removed.push(file);
   }
-  if (removed.length > 0) await syncDir(w.fs, w.dir);
+  const setAside = await setForeignAside(w, seq);
+  if (removed.length > 0 || setAside) await syncDir(w.fs, w.dir);
   return removed;
+}
+
+/**
+ * Moves aside (`*.foreign-<time>-<tag>`) the segment files at seqs the snapshot covers that this
+ * journal never wrote nor read: a stale roll of a writer that lost the lock, whose records would
+ * otherwise read as history once the segments they contradict are gone. Returns whether it moved
+ * any.
+ */
+async function setForeignAside(w: WriterState, seq: number): Promise<boolean> {
+  const mine = new Set(w.segments);
+  let moved = false;
+  for (const file of await listSegments(w.fs, w.dir, w.name)) {
+    const parsed = parseSegmentFileName(w.name, file);
+    if (mine.has(file) || parsed === undefined || parsed.firstSeq > seq) continue;
+    try {
+      await w.fs.rename(
+        w.path(file),
+        w.path(quarantineFileName(file, "foreign", w.clock.now(), w.tag())),
+      );
+      moved = true;
+    } catch (error) {
+      throw fsError(error, "rename", file);
+    }
+  }
+  return moved;
 }
