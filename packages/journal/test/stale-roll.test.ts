@@ -25,16 +25,22 @@ afterEach(() => temps.removeAll());
 const NAME = "db";
 const fs = nodeFs as unknown as FsPort;
 
+/** A journal `a` wrote `first` to (synced), and a second writer `b` opened on it since. */
+async function bothOpen(preallocateBytes?: number, first = ["a1", "a2"]) {
+  const dir = await temps.create();
+  const a = await openJournal({ dir, name: NAME, preallocateBytes });
+  for (const t of first) await a.append(enc(t));
+  await a.sync();
+  const b = await openJournal({ dir, name: NAME, preallocateBytes });
+  return { dir, a, b };
+}
+
 /**
  * Two writers on one journal, as when a frozen holder's lock was broken and it resumes inside a
  * step its lock check had already let through: `a` rolls after `b` took over the active segment.
  */
 async function forked(preallocateBytes?: number) {
-  const dir = await temps.create();
-  const a = await openJournal({ dir, name: NAME, preallocateBytes });
-  for (const t of ["a1", "a2"]) await a.append(enc(t));
-  await a.sync();
-  const b = await openJournal({ dir, name: NAME, preallocateBytes });
+  const { dir, a, b } = await bothOpen(preallocateBytes);
   await a.roll();
   for (const t of ["b1", "b2"]) await b.append(enc(t));
   await b.sync();
@@ -228,11 +234,7 @@ describe("shapes a single writer leaves are chained as before", () => {
 
 describe("a follower across a roll that lands after another writer took over", () => {
   async function twoWriters() {
-    const dir = await temps.create();
-    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
-    for (const t of ["a1", "a2"]) await a.append(enc(t));
-    await a.sync();
-    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const { dir, a, b } = await bothOpen(0);
     const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
     const texts = async () => (await follower.poll()).records.map((r) => dec(r.payload));
     return { dir, a, b, follower, texts };
@@ -319,17 +321,8 @@ describe("a superseded segment whose predecessor the other writer compacted away
 });
 
 describe("a stale roll that takes the next roll number at the same seq", () => {
-  async function twoOpen() {
-    const dir = await temps.create();
-    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
-    for (const t of ["a1", "a2"]) await a.append(enc(t));
-    await a.sync();
-    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
-    return { dir, a, b };
-  }
-
   it("the other writer rolled first: the stale roll is superseded, not taken as its successor", async () => {
-    const { dir, a, b } = await twoOpen();
+    const { dir, a, b } = await bothOpen(0);
     await b.roll();
     for (const t of ["b1", "b2"]) await b.append(enc(t));
     await a.roll();
@@ -353,7 +346,7 @@ describe("a stale roll that takes the next roll number at the same seq", () => {
   });
 
   it("the other writer rolled right after: the stale empty segment is left out", async () => {
-    const { dir, a, b } = await twoOpen();
+    const { dir, a, b } = await bothOpen(0);
     await a.roll();
     await b.roll();
     for (const t of ["b1", "b2"]) await b.append(enc(t));
@@ -372,7 +365,7 @@ describe("a stale roll that takes the next roll number at the same seq", () => {
   });
 
   it("a follower that moved into the stale empty segment goes on in the other writer's", async () => {
-    const { dir, a, b } = await twoOpen();
+    const { dir, a, b } = await bothOpen(0);
     const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
     await a.roll();
     expect((await follower.poll()).records).toHaveLength(2);
@@ -386,11 +379,7 @@ describe("a stale roll that takes the next roll number at the same seq", () => {
 
 describe("a stale segment whose records equal the other writer's", () => {
   it("is superseded when the predecessor holds them and more", async () => {
-    const dir = await temps.create();
-    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
-    await a.append(enc("a1"));
-    await a.sync();
-    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const { dir, a, b } = await bothOpen(0, ["a1"]);
     await a.roll();
     await a.append(enc("same"));
     for (const t of ["same", "b2", "b3"]) await b.append(enc(t));
@@ -427,11 +416,7 @@ describe("segment names stay in chain order", () => {
 
 describe("more stale-roll orders", () => {
   it("the other writer rolled twice before the stale roll landed", async () => {
-    const dir = await temps.create();
-    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
-    for (const t of ["a1", "a2"]) await a.append(enc(t));
-    await a.sync();
-    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const { dir, a, b } = await bothOpen(0);
     await b.roll();
     await b.roll();
     await a.roll();
@@ -448,11 +433,7 @@ describe("more stale-roll orders", () => {
   });
 
   it("a follower in the other writer's empty roll reads on when the stale roll lands beside it", async () => {
-    const dir = await temps.create();
-    const a = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
-    for (const t of ["a1", "a2"]) await a.append(enc(t));
-    await a.sync();
-    const b = await openJournal({ dir, name: NAME, preallocateBytes: 0 });
+    const { dir, a, b } = await bothOpen(0);
     const follower = createJournalFollower({ dir, name: NAME, fs, afterSeq: 0 });
     await b.roll();
     expect((await follower.poll()).records).toHaveLength(2);
