@@ -2,21 +2,15 @@
 // no lock on any table when it is there; a migration that has to wait is bounded on the server too.
 // Sinks with other tables opening at once in a schema that does not exist yet all create it.
 import { serverForThisFile } from "@snapwrite/testkit/contract";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openPostgresSink, type PostgresSink } from "../src/index.js";
+import { adminWithSinks } from "./admin-pool.js";
 import { rejection } from "./rejection.js";
 
 const server = await serverForThisFile();
 
 if (server !== undefined) {
-  const admin = new pg.Pool({ connectionString: server.url, max: 4 });
-  admin.on("error", () => undefined);
-  const sinks: PostgresSink[] = [];
-  afterAll(async () => {
-    for (const sink of sinks) await sink.close();
-    await admin.end();
-  });
+  const { admin, sinks } = adminWithSinks(server.url);
   const open = async (schema: string, openTimeoutMs = 5_000): Promise<PostgresSink> => {
     const sink = await openPostgresSink({ connectionString: server.url, schema, openTimeoutMs });
     sinks.push(sink);

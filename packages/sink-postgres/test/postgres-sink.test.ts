@@ -1,15 +1,9 @@
 import { readFileSync } from "node:fs";
 import { isPersistenceError, loadTarget } from "@snapwrite/core";
 import { serverForThisFile } from "@snapwrite/testkit/contract";
-import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
-import {
-  createPostgresSink,
-  openPostgresSink,
-  type PostgresSink,
-  schemaSql,
-  sqlStateCode,
-} from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { createPostgresSink, openPostgresSink, schemaSql, sqlStateCode } from "../src/index.js";
+import { adminWithSinks } from "./admin-pool.js";
 import { rejection } from "./rejection.js";
 
 const server = await serverForThisFile();
@@ -48,13 +42,7 @@ function bytes(length: number, tag: number): Uint8Array {
 }
 
 if (server !== undefined) {
-  const admin = new pg.Pool({ connectionString: server.url, max: 4 });
-  admin.on("error", () => undefined);
-  const sinks: PostgresSink[] = [];
-  afterAll(async () => {
-    for (const sink of sinks) await sink.close();
-    await admin.end();
-  });
+  const { admin, sinks } = adminWithSinks(server.url);
   let schemas = 0;
   async function open(options: Partial<Parameters<typeof openPostgresSink>[0]> = {}) {
     const sink = await openPostgresSink({

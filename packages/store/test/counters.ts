@@ -58,17 +58,21 @@ export const add = (key: string, n = 1): AddOp => ({ op: "add", key, n });
 
 export const DIR = "/data";
 
+/** The store-file options of a counters store in `dir` (default {@link DIR}), for either opener. */
+export function counterFiles(fs?: FsPort, dir = DIR) {
+  return {
+    dir,
+    ...(fs === undefined ? {} : { fs }),
+    codec: countersCodec,
+    ops: addOpsCodec,
+    apply: applyAdds,
+    empty: (): Counters => Object.freeze({}),
+  };
+}
+
 export function openCounters(
   fs: FsPort,
   extra: Partial<OpenDurableStoreOptions<Counters, AddOp>> = {},
 ) {
-  return openDurableStore<Counters, AddOp>({
-    dir: DIR,
-    fs,
-    codec: countersCodec,
-    ops: addOpsCodec,
-    apply: applyAdds,
-    empty: () => Object.freeze({}),
-    ...extra,
-  });
+  return openDurableStore<Counters, AddOp>({ ...counterFiles(fs), ...extra });
 }

@@ -2,7 +2,15 @@ import type { FsPort } from "@snapwrite/core";
 import { createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openFollowerStore } from "../src/index.js";
-import { add, addOpsCodec, applyAdds, countersCodec, DIR, openCounters } from "./counters.js";
+import {
+  add,
+  addOpsCodec,
+  applyAdds,
+  counterFiles,
+  countersCodec,
+  DIR,
+  openCounters,
+} from "./counters.js";
 
 const memFs = () => createMemoryFs({ [DIR]: null });
 
@@ -95,15 +103,7 @@ describe("open: a snapshot newer than the journal's end", () => {
     await copy.write(bytes, 0, bytes.byteLength, 0);
     await copy.close();
     const gap = { code: "ERR_GAP", details: { seq: 3, snapshotSeq: 255 } };
-    const follower = openFollowerStore({
-      dir: DIR,
-      fs,
-      codec: countersCodec,
-      ops: addOpsCodec,
-      apply: applyAdds,
-      empty: () => ({}),
-      refresh: { intervalMs: 50 },
-    });
+    const follower = openFollowerStore({ ...counterFiles(fs), refresh: { intervalMs: 50 } });
     await expect(follower).rejects.toMatchObject(gap);
     await expect(openCounters(fs)).rejects.toMatchObject(gap);
   });

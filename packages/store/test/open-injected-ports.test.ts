@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDurableStore, openFollowerStore } from "../src/index.js";
-import { addOpsCodec, applyAdds, countersCodec } from "./counters.js";
+import { counterFiles } from "./counters.js";
 
 const made: string[] = [];
 afterEach(async () => {
@@ -17,14 +17,7 @@ async function options(extra: Record<string, unknown>) {
   const dir = join(base, "store");
   return {
     dir,
-    options: {
-      dir,
-      codec: countersCodec,
-      ops: addOpsCodec,
-      apply: applyAdds,
-      empty: () => ({}),
-      ...extra,
-    },
+    options: { ...counterFiles(undefined, dir), ...extra },
   };
 }
 

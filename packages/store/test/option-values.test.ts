@@ -3,7 +3,7 @@ import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openFollowerStore } from "../src/index.js";
-import { add, addOpsCodec, applyAdds, countersCodec, DIR, openCounters } from "./counters.js";
+import { add, counterFiles, DIR, openCounters } from "./counters.js";
 
 const TOO_LONG = MAX_TIMER_MS + 1;
 
@@ -55,15 +55,7 @@ describe("timer options are bounded by the longest delay Node's timers wait", ()
   it("openFollowerStore refuses refresh.intervalMs above it, and polls at the bound itself", async () => {
     const fs = createMemoryFs({ [DIR]: null });
     const clock = recordingClock();
-    const options = {
-      dir: DIR,
-      fs,
-      clock,
-      codec: countersCodec,
-      ops: addOpsCodec,
-      apply: applyAdds,
-      empty: () => Object.freeze({}),
-    };
+    const options = { ...counterFiles(fs), clock };
     await expect(
       openFollowerStore({ ...options, refresh: { intervalMs: TOO_LONG } }),
     ).rejects.toThrow(
@@ -81,14 +73,7 @@ describe("timer options are bounded by the longest delay Node's timers wait", ()
 });
 
 describe("a numeric option that is no number is a TypeError saying so and what was given", () => {
-  const followerOptions = (fs: ReturnType<typeof createMemoryFs>) => ({
-    dir: DIR,
-    fs,
-    codec: countersCodec,
-    ops: addOpsCodec,
-    apply: applyAdds,
-    empty: () => Object.freeze({}),
-  });
+  const followerOptions = (fs: ReturnType<typeof createMemoryFs>) => counterFiles(fs);
 
   it.each([
     [null, "null"],
