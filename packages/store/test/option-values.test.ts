@@ -127,6 +127,48 @@ describe("a numeric option that is no number is a TypeError saying so and what w
   });
 });
 
+describe("null is no default: a numeric option or option group given as null is a TypeError", () => {
+  it.each([
+    ["groupCommit.maxBytes", { groupCommit: { maxBytes: null } }],
+    ["groupCommit.maxCommands", { groupCommit: { maxCommands: null } }],
+    ["writeBehind.debounceMs", { writeBehind: { debounceMs: null } }],
+    ["maxRecordBytes", { maxRecordBytes: null }],
+    ["maxSegmentBytes", { maxSegmentBytes: null }],
+    ["replaySliceMs", { replaySliceMs: null }],
+    ["compaction.keep", { compaction: { keep: null } }],
+  ])("openDurableStore %s: null, touching nothing", async (name, extra) => {
+    const fs = createMemoryFs({});
+    await expect(openCounters(fs, extra as never)).rejects.toThrow(
+      new TypeError(`openDurableStore: ${name} must be a number, got null`),
+    );
+    expect(await fs.readdir("/")).toEqual([]);
+  });
+
+  it.each([
+    ["groupCommit", { groupCommit: null }, /groupCommit must be an object .*, got null/],
+    ["writeBehind", { writeBehind: null }, /writeBehind must be an object .*, got null/],
+    ["writeBehind", { writeBehind: 5 }, /writeBehind must be an object .*, got number/],
+    ["durability", { durability: null }, /durability must be "commit", "os" or \{ intervalMs \}/],
+  ])("openDurableStore %s given %j, touching nothing", async (_name, extra, message) => {
+    const fs = createMemoryFs({});
+    const opening = openCounters(fs, extra as never);
+    await expect(opening).rejects.toThrow(TypeError);
+    await expect(opening).rejects.toThrow(message);
+    expect(await fs.readdir("/")).toEqual([]);
+  });
+
+  it.each([
+    ["maxRecordBytes", { maxRecordBytes: null }],
+    ["replaySliceMs", { replaySliceMs: null }],
+  ])("openFollowerStore %s: null", async (name, extra) => {
+    const fs = createMemoryFs({ [DIR]: null });
+    await expect(
+      openFollowerStore({ ...counterFiles(fs), refresh: { intervalMs: 100 }, ...extra } as never),
+    ).rejects.toThrow(new TypeError(`openFollowerStore: ${name} must be a number, got null`));
+    expect(await fs.readdir(DIR)).toEqual([]);
+  });
+});
+
 describe("compaction and loadExternal are checked at open", () => {
   it.each([
     ["compaction.ratio must not be NaN", { ratio: Number.NaN }],

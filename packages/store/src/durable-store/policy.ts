@@ -28,7 +28,23 @@ export function intOption(
   min: number,
   max?: number,
 ): PolicyEntry {
-  return { default: value ?? fallback, min, max, integer: true };
+  // Only a left-out option takes the default: a `null` is no number and `resolvePolicy` says so.
+  return { default: value === undefined ? fallback : value, min, max, integer: true };
+}
+
+/** An object of options, `{}` when left out; anything else (`null` too) is a `TypeError`. */
+function optionGroup<T extends object>(value: T | undefined, name: string, shape: string): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(
+      `openDurableStore: ${name} must be an object ${shape}, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : typeof value;
 }
 
 /**
@@ -38,8 +54,8 @@ export function intOption(
 export function resolveDurability<S, Op>(
   options: OpenDurableStoreOptions<S, Op>,
 ): JournalDurability {
-  const durability = options.durability ?? "commit";
-  if (typeof durability === "object") {
+  const durability = options.durability === undefined ? "commit" : options.durability;
+  if (typeof durability === "object" && durability !== null) {
     resolveOptionValues("openDurableStore", {
       "durability.intervalMs": {
         default: durability.intervalMs,
@@ -60,8 +76,12 @@ export function resolveDurability<S, Op>(
  * delays are timers' and are bounded by `MAX_TIMER_MS`.
  */
 export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op>): Policy {
-  const group = options.groupCommit ?? {};
-  const behind = options.writeBehind ?? {};
+  const group = optionGroup(
+    options.groupCommit,
+    "groupCommit",
+    "{ maxBytes?, smallFirstBytes?, maxCommands? }",
+  );
+  const behind = optionGroup(options.writeBehind, "writeBehind", "{ debounceMs?, maxDelayMs? }");
   const compaction = typeof options.compaction === "object" ? (options.compaction ?? {}) : {};
   const values = resolveOptionValues("openDurableStore", {
     "groupCommit.maxBytes": intOption(group.maxBytes, 1024 * 1024, 1),

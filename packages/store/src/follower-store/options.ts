@@ -57,12 +57,16 @@ export function resolveFollowerPolicy<S, Op>(
       integer: true,
     },
     maxRecordBytes: {
-      default: options.maxRecordBytes ?? 16 * 1024 * 1024,
+      default: options.maxRecordBytes === undefined ? 16 * 1024 * 1024 : options.maxRecordBytes,
       min: 1,
       max: 2 ** 31,
       integer: true,
     },
-    replaySliceMs: { default: options.replaySliceMs ?? 8, min: 1, integer: true },
+    replaySliceMs: {
+      default: options.replaySliceMs === undefined ? 8 : options.replaySliceMs,
+      min: 1,
+      integer: true,
+    },
   });
   return {
     intervalMs: values["refresh.intervalMs"],
