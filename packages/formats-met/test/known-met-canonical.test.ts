@@ -9,6 +9,7 @@ import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
 import { sortKnownFileRecordsAmule } from "../src/known-met/sort-known-file-records.js";
 import { toAmuleCanonicalRecord } from "../src/known-met/to-amule-canonical-record.js";
+import { validateKnownMet } from "../src/known-met/validate-known-met.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
 import type { MetTag } from "../src/tags/met-tag.js";
 
@@ -163,6 +164,44 @@ describe("toAmuleCanonicalRecord", () => {
         }),
       ),
     ).toThrow(TypeError);
+  });
+});
+
+describe("toAmuleCanonicalRecord: a handled tag of the wrong type", () => {
+  const good = [
+    createMetTag({ id: 1, type: "string", value: "a.bin" }),
+    createMetTag({ id: 2, type: "uint32", value: 10 }),
+  ];
+  const base = { date: 1, hash: new Uint8Array(16), partHashes: [] as Uint8Array[] };
+  it.each([
+    ["FT_FILENAME as UINT32", createMetTag({ id: 0x01, type: "uint32", value: 7 })],
+    ["FT_FILESIZE as STRING", createMetTag({ id: 0x02, type: "string", value: "10" })],
+    ["FT_ATTRANSFERRED as FLOAT32", createMetTag({ id: 0x50, type: "float32", value: 1.5 })],
+    ["FT_ULPRIORITY as STRING", createMetTag({ id: 0x19, type: "string", value: "5" })],
+    [
+      "FT_AICH_HASH as HASH16",
+      createMetTag({ id: 0x27, type: "hash16", value: new Uint8Array(16) }),
+    ],
+  ])(
+    "%s: aMule stops loading there, so no rewrite is predicted (validateKnownMet agrees)",
+    (_, bad) => {
+      const record = assembleKnownFileRecord({ ...base, tags: [...good, bad] });
+      expect(() => toAmuleCanonicalRecord(record)).toThrow(TypeError);
+      expect(() => toAmuleCanonicalRecord(record)).toThrow(
+        /stops loading known\.met at this record/,
+      );
+      expect(
+        validateKnownMet({ header: 0x0e, records: [record] }).problems.map((p) => p.effect),
+      ).toContain("load-aborted");
+    },
+  );
+
+  it("the same tags with their types are rewritten", () => {
+    const record = assembleKnownFileRecord({
+      ...base,
+      tags: [...good, createMetTag({ id: 0x19, type: "uint8", value: 3 })],
+    });
+    expect(toAmuleCanonicalRecord(record).priority).toBe(3);
   });
 });
 

@@ -14,6 +14,7 @@ import {
 } from "../tags/tag-ids.js";
 import { decodeAmuleAichString, quoteAichString } from "./amule-aich-string.js";
 import { AMULE_HANDLED_TAG_IDS } from "./amule-handled-tag-ids.js";
+import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
 import { crashesAmuleOnLoad } from "./amule-uncopyable-tag.js";
 import { createKnownFileRecord } from "./create-known-file-record.js";
 import { describeTag } from "./describe-tag.js";
@@ -45,8 +46,10 @@ const utf8 = new TextEncoder();
  * last bits zero, does not match it, and aMule writes the root it hashes again instead).
  *
  * @throws TypeError when aMule would not load the record at all (no string FT_FILENAME, no
- *   integer FT_FILESIZE) or would abort on it (a BOOL or BOOLARRAY tag it keeps, an FT_AICH_HASH
- *   string it cannot decode); check with
+ *   integer FT_FILESIZE), would stop loading the file at it (a tag it reads as a string or an
+ *   integer holding another type: FT_FILENAME, FT_AICH_HASH, FT_FILESIZE, the statistics, the
+ *   priority, the Kad publish times) or would abort on it (a BOOL or BOOLARRAY tag it keeps, an
+ *   FT_AICH_HASH string it cannot decode); check with
  *   `validateKnownMet` first.
  */
 export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord {
@@ -68,6 +71,12 @@ export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord
       );
     }
     const id = tag.name === undefined ? tag.id : -1;
+    const expected = expectedType(id);
+    if (expected !== undefined && !(expected === "string" ? tag.isString : tag.isInteger)) {
+      throw new TypeError(
+        `toAmuleCanonicalRecord: ${describeTag(tag)} is ${tag.typeName.toUpperCase()}, where aMule 2.3.3 reads ${expected === "string" ? "a string" : "an integer"}: it stops loading known.met at this record and writes nothing back for it`,
+      );
+    }
     if (!AMULE_HANDLED_TAG_IDS.has(id)) {
       if (tag.isInteger || tag.isString) extraTags.push(tag);
       continue;
@@ -128,6 +137,15 @@ export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord
     },
     { flavor: "amule" },
   );
+}
+
+/**
+ * The type aMule 2.3.3 reads tag `id` as, when a tag of another type stops its load
+ * (`validateKnownMet`'s `tag-type-mismatch` and `aich-tag-type`, effect `load-aborted`).
+ */
+function expectedType(id: number): "string" | "integer" | undefined {
+  if (id === FT_FILENAME || id === FT_AICH_HASH) return "string";
+  return AMULE_INTEGER_FIELD_IDS.has(id) ? "integer" : undefined;
 }
 
 /** CPath::FromUniv: the string's chars as Latin-1 bytes, when those bytes are valid UTF-8. */
