@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Codec } from "@snapwrite/core";
+import { chunkReleaseOf } from "@snapwrite/core/codec-kit";
 
 /** Encode and decode speed of one codec on one state. */
 export interface CodecThroughput {
@@ -22,7 +23,9 @@ export interface CodecThroughput {
 }
 
 /**
- * Measures a codec: drains `encode(value)` (counting bytes, keeping nothing) and decodes the
+ * Measures a codec: drains `encode(value)` as a save does (counting bytes, keeping nothing, and
+ * giving each chunk back through the encoding's release hook once counted, as a sink does once it
+ * has written it, so a pooled codec reuses its chunks as in every save) and decodes the
  * concatenated encoding, `repeats` times each, keeping the best time (least disturbed by the other
  * work on the machine). Returns the encoding too, for the bare-write baseline.
  */
@@ -43,7 +46,12 @@ export function measureCodecThroughput<T>(
   for (let r = 0; r < repeats; r++) {
     const start = performance.now();
     let seen = 0;
-    for (const chunk of codec.encode(value)) seen += chunk.byteLength;
+    const chunks = codec.encode(value);
+    const release = chunkReleaseOf(chunks);
+    for (const chunk of chunks) {
+      seen += chunk.byteLength;
+      release?.(chunk);
+    }
     const elapsed = performance.now() - start;
     if (seen !== bytes) throw new Error(`${codec.name} encoded ${seen} bytes, earlier ${bytes}`);
     encodeMs = Math.min(encodeMs, elapsed);
