@@ -378,6 +378,16 @@ describe("close()", () => {
     expect(() => a.request("still open")).not.toThrow();
   });
 
+  it("rejects a misspelt option or options that are no object with a TypeError, without closing", () => {
+    const { writer, a } = twoTargets();
+    expect(() => writer.close({ timeoutms: 5 } as never)).toThrow(
+      new TypeError('close: unknown option "timeoutms"; known: timeoutMs'),
+    );
+    expect(() => writer.close(null as never)).toThrow(/options must be an object/);
+    expect(() => writer.close(5 as never)).toThrow(TypeError);
+    expect(() => a.request("still open")).not.toThrow();
+  });
+
   it("still reports the outcome of a write that finishes after the deadline", async () => {
     const { clock, sink, writer, handle, results } = setup();
     const gate = deferred();

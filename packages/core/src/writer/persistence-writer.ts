@@ -1,5 +1,6 @@
 import type { TargetRunner } from "../attempt/target-runner.js";
 import type { TargetId } from "../contracts/target.js";
+import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { buildHealth, type PersistenceHealth, type TargetHealth } from "./health.js";
 import type {
   CloseOptions,
@@ -72,6 +73,7 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     },
     close(closeOptions?: CloseOptions): Promise<ShutdownReport> {
       if (closePromise !== undefined) return closePromise;
+      checkCloseOptions(closeOptions);
       const timeoutMs = interval("timeoutMs", closeOptions?.timeoutMs, 10_000, true);
       host.closing = true;
       closePromise = runClose(host, registry, timeoutMs).catch((error: unknown) =>
@@ -85,4 +87,18 @@ export function createPersistenceWriter(options: PersistenceWriterOptions): Pers
     },
   };
   return writer;
+}
+
+/**
+ * `close()`'s options: an object of known keys or nothing, so a misspelt `timeoutms` is a
+ * `TypeError` instead of a silent 10 s default.
+ */
+function checkCloseOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `close: options must be an object { timeoutMs? }, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  assertKnownOptions("close", options, ["timeoutMs"]);
 }
