@@ -1,7 +1,7 @@
 import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type { CompactionPolicy } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions, StoreFilesOptions } from "./durable-store-types.js";
-import type { OpenFollowerStoreOptions } from "./follower-store/options.js";
+import type { OpenFollowerStoreOptions } from "./follower-store/follower-store-types.js";
 
 type Keys<T> = (keyof T)[];
 

@@ -1,5 +1,5 @@
 import type { ChunkRelease } from "../contracts/chunk-release.js";
-import { DEFAULT_CHUNK_SIZE } from "./chunk-writer-types.js";
+import { DEFAULT_CHUNK_SIZE } from "./chunk-size.js";
 
 /** Options of {@link createChunkPool}. */
 export interface ChunkPoolOptions {

@@ -21,9 +21,6 @@ export interface ChunkWriterOptions {
   readonly zeroFill?: boolean | undefined;
 }
 
-/** Default chunk size of {@link createChunkWriter}: 256 KiB. */
-export const DEFAULT_CHUNK_SIZE = 256 * 1024;
-
 /**
  * A little-endian writer that fills fixed-size chunks and hands full ones over (docs/architecture.md#executors: a
  * handed-over chunk is never touched again; the next chunk is freshly allocated or, with a pool,

@@ -1,9 +1,6 @@
+import { DEFAULT_CHUNK_SIZE } from "./chunk-size.js";
 import { ChunkWriterImpl } from "./chunk-writer-impl.js";
-import {
-  type ChunkWriter,
-  type ChunkWriterOptions,
-  DEFAULT_CHUNK_SIZE,
-} from "./chunk-writer-types.js";
+import type { ChunkWriter, ChunkWriterOptions } from "./chunk-writer-types.js";
 
 /**
  * Creates a {@link ChunkWriter}. Throws `RangeError` for a chunk size below 64 bytes, a `pool`

@@ -13,7 +13,8 @@ import { describe } from "../durable-store/entries.js";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
-import type { FollowerPolicy, OpenFollowerStoreOptions } from "./options.js";
+import type { OpenFollowerStoreOptions } from "./follower-store-types.js";
+import type { FollowerPolicy } from "./options.js";
 
 const nodeFsPort = nodeFs as unknown as FsPort;
 /** Attempts of one load when a compaction keeps moving the journal away under it. */

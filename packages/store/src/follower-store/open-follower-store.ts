@@ -1,13 +1,14 @@
 import { systemClock } from "@snapwrite/core";
 import { Follower } from "./follower.js";
 import { FollowerLoader } from "./follower-loader.js";
-import {
-  type OpenedFollowerStore,
-  type OpenFollowerStoreOptions,
-  resolveFollowerPolicy,
-} from "./options.js";
+import type { OpenedFollowerStore, OpenFollowerStoreOptions } from "./follower-store-types.js";
+import { resolveFollowerPolicy } from "./options.js";
 
-export type { FollowerStore, OpenedFollowerStore, OpenFollowerStoreOptions } from "./options.js";
+export type {
+  FollowerStore,
+  OpenedFollowerStore,
+  OpenFollowerStoreOptions,
+} from "./follower-store-types.js";
 
 /**
  * Opens a read-only copy of a store that another process writes with {@link openDurableStore}:
