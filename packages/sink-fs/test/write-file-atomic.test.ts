@@ -226,16 +226,18 @@ describe("writeFileAtomic arguments", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it("writes names with a backslash or a colon, which are plain file names on POSIX", async () => {
-    if (process.platform === "win32") return;
-    const dir = await dirs.make();
-    for (const name of ["a\\b.json", "x:y.json", "c:"]) {
-      await writeFileAtomic(join(dir, name), name);
-      await writeJsonAtomic(join(dir, `j-${name}`), { name });
-      expect(await readFile(join(dir, name), "utf8")).toBe(name);
-    }
-    expect((await readdir(dir)).sort()).toEqual(
-      ["a\\b.json", "c:", "j-a\\b.json", "j-c:", "j-x:y.json", "x:y.json"].sort(),
-    );
-  });
+  it.skipIf(process.platform === "win32")(
+    "writes names with a backslash or a colon, which are plain file names on POSIX",
+    async () => {
+      const dir = await dirs.make();
+      for (const name of ["a\\b.json", "x:y.json", "c:"]) {
+        await writeFileAtomic(join(dir, name), name);
+        await writeJsonAtomic(join(dir, `j-${name}`), { name });
+        expect(await readFile(join(dir, name), "utf8")).toBe(name);
+      }
+      expect((await readdir(dir)).sort()).toEqual(
+        ["a\\b.json", "c:", "j-a\\b.json", "j-c:", "j-x:y.json", "x:y.json"].sort(),
+      );
+    },
+  );
 });
