@@ -1,19 +1,12 @@
-import * as nodeFs from "node:fs/promises";
-import { hostname } from "node:os";
-import { resolve } from "node:path";
 import type { TargetId } from "@snapwrite/core";
 import { defineSink } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "./abort-failure.js";
-import { DEFAULT_CLOCK } from "./default-clock.js";
-import type { FsSinkContext } from "./fs-sink-context.js";
-import type { FsSinkRuntime } from "./fs-sink-runtime.js";
+import { buildFsSinkContext } from "./build-fs-sink-context.js";
 import type { FsSink, FsSinkOptions } from "./fs-sink-types.js";
-import { parseFsSinkOptions } from "./options/parse-options.js";
-import { isProcessAlive } from "./process-alive.js";
 import { quarantineTarget } from "./quarantine/quarantine-target.js";
 import { readTarget } from "./read/read-target.js";
 import { assertNotReserved, targetPath } from "./read/target-path.js";
-import { createSweepOnce, sweepTree } from "./sweep/directory-sweeps.js";
+import { sweepTree } from "./sweep/directory-sweeps.js";
 import { parseSweepOptions } from "./sweep/sweep-options.js";
 import { writeTarget } from "./write/write-target.js";
 
@@ -24,22 +17,8 @@ import { writeTarget } from "./write/write-target.js";
  * Throws `TypeError`/`RangeError` for bad options.
  */
 export function createFsSink(options: FsSinkOptions): FsSink {
-  const settings = parseFsSinkOptions(options);
-  const root = resolve(options.dir);
-  const runtime: FsSinkRuntime = {
-    fs: options.fs ?? nodeFs,
-    clock: options.clock ?? DEFAULT_CLOCK,
-    random: options.random ?? Math.random,
-    pid: process.pid,
-    hostname: hostname(),
-    isProcessAlive: safeLiveness(options.isProcessAlive ?? isProcessAlive),
-  };
-  const context: FsSinkContext = {
-    runtime,
-    root,
-    settings,
-    sweepOnce: createSweepOnce(runtime, settings.staleMs, settings.sweepEnabled),
-  };
+  const context = buildFsSinkContext(options);
+  const { runtime, root, settings } = context;
   // defineSink does the outer shell: target checks, ERR_CLOSED, aborts before the start, and the
   // per-target queue (one target is one file: writes and quarantines run one at a time, in order).
   const sink = defineSink({
@@ -73,16 +52,5 @@ export function createFsSink(options: FsSinkOptions): FsSink {
     [Symbol.asyncDispose]: sink.close,
     sweep: async (sweepOptions) =>
       sweepTree(runtime, root, settings.staleMs, parseSweepOptions(sweepOptions)),
-  };
-}
-
-/** A liveness test that answers "alive" when unsure, so a failing one never deletes live files. */
-function safeLiveness(test: (pid: number) => boolean): (pid: number) => boolean {
-  return (pid) => {
-    try {
-      return test(pid) !== false;
-    } catch {
-      return true;
-    }
   };
 }

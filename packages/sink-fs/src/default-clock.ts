@@ -9,9 +9,27 @@ import { systemClock } from "@snapwrite/core/sink-kit";
  */
 export const DEFAULT_CLOCK: Clock = Object.freeze({ ...systemClock, now: () => Date.now() });
 
-/** Resolves after `ms` on `clock`. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
+/**
+ * Resolves after `ms` on `clock`, or as soon as `signal` aborts (the timer then cleared): the
+ * caller checks the signal after the pause, so an abort takes effect at once, not at the next poll.
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    clock.setTimeout(resolve, Math.max(0, ms));
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      resolve();
+    };
+    const timer = clock.setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -237,6 +237,9 @@ describe("createFsSink on the real disk", () => {
     );
     expect(() => createFsSink({ dir: "/x", batch: 3 as never })).toThrow(TypeError);
     expect(() => createFsSink({ dir: "/x", fs: "memfs" as never })).toThrow(TypeError);
+    expect(() => createFsSink({ dir: "/x", fs: {} as never })).toThrow(
+      new TypeError("createFsSink: fs.open must be a function"),
+    );
   });
 
   it("rejects a clock without now, setTimeout and clearTimeout at construction", () => {

@@ -74,3 +74,16 @@ export async function failure(promise: Promise<unknown>): Promise<PersistenceErr
   expect(isPersistenceError(error), String(error)).toBe(true);
   return error as PersistenceError;
 }
+
+/** Polls `check` every 5 ms until it holds; throws after `ms` (a deadline, not a timing assert). */
+export async function until(
+  check: () => Promise<boolean>,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -17,6 +17,7 @@ describe("checkLockFileOptions", () => {
     [{ pollMs: 0 }, RangeError],
     [{ signal: "stop" }, TypeError],
     [{ fs: 5 }, TypeError],
+    [{ fs: {} }, TypeError],
     [{ wait: 5 }, TypeError],
   ];
 

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink, lockFile } from "../src/index.js";
 import { tempFileName } from "../src/temp-file-name.js";
-import { createTempDirs, textChunks } from "./helpers.js";
+import { createTempDirs, textChunks, until } from "./helpers.js";
 
 const dirs = createTempDirs();
 afterEach(() => dirs.cleanup());
@@ -16,14 +16,6 @@ afterEach(() => dirs.cleanup());
 const LOOP = fileURLToPath(new URL("./fixtures/lock-counter-loop.mjs", import.meta.url));
 const HOLDER = fileURLToPath(new URL("./fixtures/lock-file-holder.mjs", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-
-async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** Checks the lines of counter loops: no second holder met, and no increment lost. */
 function checkCounterLines(lines: readonly string[], final: number, killed: number) {
@@ -152,6 +144,10 @@ describe("lockFile", () => {
     ["a\0b", "contains NUL"],
     ["some/dir/", "names a directory"],
     ["/", "names a directory"],
+    [".", "names a directory"],
+    ["..", "names a directory"],
+    ["some/dir/.", "names a directory"],
+    ["some/dir/..", "names a directory"],
     ["/tmp/.x.lock", "the name is reserved for temp and lock files"],
   ])("rejects the path %j with ERR_INVALID_TARGET", async (path, reason) => {
     await expect(lockFile(path)).rejects.toMatchObject({

@@ -209,6 +209,35 @@ describe("writeFileAtomic arguments", () => {
     await expect(writeJsonAtomic(file, {}, { space: [] as unknown as string })).rejects.toThrow(
       TypeError,
     );
+    await expect(writeFileAtomic(file, "x", { fs: {} as never })).rejects.toThrow(
+      new TypeError("writeFileAtomic: fs.open must be a function"),
+    );
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it("refuses a path whose last component is . or .., as one ending in /", async () => {
+    const dir = await dirs.make();
+    for (const path of [`${dir}/sub/.`, `${dir}/sub/..`, ".", ".."]) {
+      expect(await failure(writeFileAtomic(path, "x")), path).toMatchObject({
+        code: "ERR_INVALID_TARGET",
+        details: { reason: "not a file path" },
+      });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.skipIf(process.platform === "win32")(
+    "writes names with a backslash or a colon, which are plain file names on POSIX",
+    async () => {
+      const dir = await dirs.make();
+      for (const name of ["a\\b.json", "x:y.json", "c:"]) {
+        await writeFileAtomic(join(dir, name), name);
+        await writeJsonAtomic(join(dir, `j-${name}`), { name });
+        expect(await readFile(join(dir, name), "utf8")).toBe(name);
+      }
+      expect((await readdir(dir)).sort()).toEqual(
+        ["a\\b.json", "c:", "j-a\\b.json", "j-c:", "j-x:y.json", "x:y.json"].sort(),
+      );
+    },
+  );
 });

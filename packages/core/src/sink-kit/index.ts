@@ -7,6 +7,7 @@ export { assertValidTarget } from "../contracts/validate-target.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "../errors/os-error.js";
 export { osErrorCode, toPersistenceError } from "../errors/os-error.js";
 export { assertClock } from "./assert-clock.js";
+export { assertFsPort } from "./assert-fs-port.js";
 export type {
   DefinedSink,
   SinkDefinition,

@@ -101,7 +101,7 @@ export async function acquireTargetLock(
       }
       waits += 1;
       const jittered = pause * (0.5 + runtime.random() * 0.5);
-      await sleep(clock, Math.min(jittered, settings.waitMs - waited));
+      await sleep(clock, Math.min(jittered, settings.waitMs - waited), signal);
       pause = Math.min(pause * 2, MAX_POLL_MS);
     }
   } catch (error) {

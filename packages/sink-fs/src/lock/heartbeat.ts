@@ -1,5 +1,5 @@
 import type { FsFileHandle } from "@snapwrite/core";
-import { PersistenceError } from "@snapwrite/core";
+import { isPersistenceError, PersistenceError } from "@snapwrite/core";
 import { systemClock } from "@snapwrite/core/sink-kit";
 import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
@@ -97,8 +97,13 @@ export function holdLock(
       if (errorCode(error) === "ENOENT") {
         return { error: lostError("lock file removed", error), definite: true };
       }
+      // Our lock file is a regular file: anything else in its place (a FIFO, a directory, a link
+      // to a device, a loop of links) replaced it.
+      if (isReplaced(error)) {
+        return { error: lostError("lock file replaced", error), definite: true };
+      }
       // Unreadable proves nothing about the lock: report what the file system said (ENOSPC,
-      // EIO, a FIFO swapped in, …) with its own code, not as a lost lock.
+      // EIO, …) with its own code, not as a lost lock.
       return {
         error: fsFailure(error, "lock", target, { lockPath: path }, "read"),
         definite: false,
@@ -201,4 +206,12 @@ export function holdLock(
       await releaseLock(runtime, path, acquired);
     },
   };
+}
+
+/** True when reading the lock file failed because something else stands in its place. */
+function isReplaced(error: unknown): boolean {
+  if (isPersistenceError(error, "ERR_INVALID_TARGET")) {
+    return error.details?.reason === "not-a-regular-file";
+  }
+  return errorCode(error) === "ELOOP";
 }

@@ -1,5 +1,5 @@
 import type { FsPort } from "@snapwrite/core";
-import { assertKnownOptions, MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { assertFsPort, assertKnownOptions, MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 
 /** Options of `lockFile`. */
 export interface LockFileOptions {
@@ -54,9 +54,7 @@ export function lockFileSettings(options: LockFileOptions, caller = "lockFile"):
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError(`${caller}: signal must be an AbortSignal`);
   }
-  if (options.fs !== undefined && (typeof options.fs !== "object" || options.fs === null)) {
-    throw new TypeError(`${caller}: fs must be an FsPort object`);
-  }
+  if (options.fs !== undefined) assertFsPort(options.fs, caller);
   return {
     staleMs: duration(caller, "staleMs", options.staleMs, 30_000, 1),
     waitMs: duration(caller, "waitMs", options.waitMs, 5_000, 0),

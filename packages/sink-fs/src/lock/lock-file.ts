@@ -1,9 +1,10 @@
 import * as nodeFs from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { PersistenceError } from "@snapwrite/core";
 import { DEFAULT_CLOCK } from "../default-clock.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
+import { namesDirectory } from "../names-directory.js";
 import { isProcessAlive } from "../process-alive.js";
 import { sweepDirectory } from "../sweep/sweep-directory.js";
 import { parseTempFileName } from "../temp-file-name.js";
@@ -106,7 +107,7 @@ function lockablePath(path: unknown): string {
     });
   if (typeof path !== "string" || path.length === 0) throw invalid("not a non-empty path");
   if (path.includes("\0")) throw invalid("contains NUL");
-  if (path.endsWith("/") || path.endsWith(sep)) throw invalid("names a directory");
+  if (namesDirectory(path)) throw invalid("names a directory");
   const absolute = resolve(path);
   const name = basename(absolute);
   if (name === "" || name === "." || name === ".." || dirname(absolute) === absolute) {

@@ -1,4 +1,4 @@
-import type { FsFileHandle, FsStats } from "@snapwrite/core";
+import { type FsFileHandle, type FsStats, PersistenceError } from "@snapwrite/core";
 import { errorCode } from "../error-code.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { openRegularFile, readRegularFile } from "../read/open-regular-file.js";
@@ -23,6 +23,7 @@ export async function observe(
     ({ handle, stats } = await openRegularFile(runtime.fs, path, { target: path, stage: "lock" }));
   } catch (error) {
     if (errorCode(error) === "ENOENT") return observeDanglingLink(runtime, path);
+    if (errorCode(error) === "ELOOP") throw symlinkLoop(path, error);
     throw error;
   }
   try {
@@ -41,6 +42,18 @@ export async function observe(
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * A loop of symlinks at the lock path: no lock file can ever be read or made there, so waiting or
+ * retrying is pointless (`ERR_INVALID_TARGET`, `details.reason: "symlink-loop"`).
+ */
+function symlinkLoop(path: string, cause: unknown): PersistenceError {
+  return new PersistenceError(
+    "ERR_INVALID_TARGET",
+    `the lock file ${JSON.stringify(path)} is a loop of symlinks`,
+    { stage: "lock", target: path, details: { reason: "symlink-loop", osCode: "ELOOP" }, cause },
+  );
 }
 
 /**

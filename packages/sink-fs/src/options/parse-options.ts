@@ -1,4 +1,4 @@
-import { assertClock } from "@snapwrite/core/sink-kit";
+import { assertClock, assertFsPort } from "@snapwrite/core/sink-kit";
 import type { FsSinkOptions } from "../fs-sink-types.js";
 import type { TargetLockSettings } from "../lock/lock-settings.js";
 import type { RenameRetrySettings } from "../write/rename-with-retry.js";
@@ -70,9 +70,7 @@ export function parseFsSinkOptions(options: FsSinkOptions): FsSinkSettings {
       throw new TypeError(`createFsSink: ${name} must be a function`);
     }
   }
-  if (options.fs !== undefined && (typeof options.fs !== "object" || options.fs === null)) {
-    throw new TypeError("createFsSink: fs must be an FsPort object");
-  }
+  if (options.fs !== undefined) assertFsPort(options.fs, "createFsSink");
   if (options.clock !== undefined) assertClock(options.clock, "createFsSink");
   return {
     durable,

@@ -45,7 +45,8 @@ export async function renameWithRetry(
         throw fsFailure(error, "rename", target, { attempts: attempt });
       }
     }
-    await sleep(runtime.clock, Math.min(retry.maxMs, pause) * (0.5 + runtime.random() * 0.5));
+    const jittered = Math.min(retry.maxMs, pause) * (0.5 + runtime.random() * 0.5);
+    await sleep(runtime.clock, jittered, signal);
     pause *= 2;
   }
 }

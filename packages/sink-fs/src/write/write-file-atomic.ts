@@ -1,4 +1,4 @@
-import { basename, dirname, resolve, sep } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import {
   createSerialQueue,
   type FsPort,
@@ -6,10 +6,14 @@ import {
   PersistenceError,
   type SinkWriteResult,
 } from "@snapwrite/core";
-import { assertKnownOptions } from "@snapwrite/core/sink-kit";
+import { assertKnownOptions, assertValidTarget } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "../abort-failure.js";
-import { createFsSink } from "../create-fs-sink.js";
+import { buildFsSinkContext } from "../build-fs-sink-context.js";
+import type { FsSinkContext } from "../fs-sink-context.js";
 import type { FsSinkOptions } from "../fs-sink-types.js";
+import { namesDirectory } from "../names-directory.js";
+import { assertNotReserved } from "../read/target-path.js";
+import { writeTarget } from "./write-target.js";
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -126,7 +130,7 @@ async function writeChunksAtomic(
 ): Promise<WriteFileAtomicResult> {
   checkOptions(caller, options);
   if (typeof path !== "string") throw new TypeError(`${caller}: path must be a string`);
-  if (path.length === 0 || path.includes("\0") || path.endsWith("/") || path.endsWith(sep)) {
+  if (path.length === 0 || path.includes("\0") || namesDirectory(path)) {
     throw new PersistenceError(
       "ERR_INVALID_TARGET",
       `${caller}: invalid path ${JSON.stringify(path)}: it must name a file`,
@@ -134,7 +138,8 @@ async function writeChunksAtomic(
     );
   }
   const absolute = resolve(path);
-  const sinkOptions: FsSinkOptions = {
+  const name = basename(absolute);
+  const context = fileContext(caller, {
     dir: dirname(absolute),
     fs: options.fs,
     durability: options.durability,
@@ -144,29 +149,52 @@ async function writeChunksAtomic(
     // may be large and is not ours.
     followSymlinksOutsideRoot: true,
     sweep: false,
-  };
-  let sink: ReturnType<typeof createFsSink>;
+  });
   try {
-    sink = createFsSink(sinkOptions);
+    assertFileName(name);
   } catch (error) {
-    throw renamed(error, caller);
+    throw withTarget(error, path);
   }
   const signal = options.signal;
   if (signal?.aborted) throw abortFailure(path, "open", signal);
   return queue.run(
     absolute,
     async () => {
+      if (signal?.aborted) throw abortFailure(path, "open", signal);
       try {
-        const { bytes, durable } = await sink.write(basename(absolute), chunks, { signal });
+        const { bytes, durable } = await writeTarget(context, name, chunks, signal);
         return { bytes, durable };
       } catch (error) {
         throw withTarget(error, path);
-      } finally {
-        await sink.close();
       }
     },
     { signal, abortError: (aborted) => abortFailure(path, "open", aborted) },
   );
+}
+
+/** The file sink's context for one call, its option errors named after the helper called. */
+function fileContext(caller: string, options: FsSinkOptions): FsSinkContext {
+  try {
+    return buildFsSinkContext(options);
+  } catch (error) {
+    throw renamed(error, caller);
+  }
+}
+
+/**
+ * Refuses the names a sink reserves for its temp and lock files, and what is no file name at all.
+ * A target id must also be portable (no backslash, no drive prefix: see `assertValidTarget`); a
+ * path is not a target id, and on POSIX `a\b.json` and `c:` are plain file names, written as such.
+ */
+function assertFileName(name: string): void {
+  try {
+    assertValidTarget(name, { stage: "open" });
+  } catch (error) {
+    const reason = isPersistenceError(error) ? error.details?.reason : undefined;
+    const portabilityOnly = reason === "contains a backslash" || reason === "drive-qualified path";
+    if (!portabilityOnly || process.platform === "win32") throw error;
+  }
+  assertNotReserved(name, "open");
 }
 
 function toChunks(
