@@ -11,15 +11,14 @@
 //   <context>/transcript.jsonl           the active append log of a context
 //   <context>/transcript.<seq hex>.jsonl rotated files, named by their first seq
 //   <context>/transcript.jsonl.torn-*    torn tails cut off before an append (a killed writer)
-import * as nodeFs from "node:fs/promises";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isPersistenceError, PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { openAppendLog, readAppendLog } from "@snapwrite/journal";
-import { lockFile, readRegularFile, writeJsonAtomic } from "@snapwrite/sink-fs";
+import { createExclusiveFileLock, openAppendLog, readAppendLog } from "@snapwrite/journal";
+import { updateManifest } from "./manifest.js";
 
-const USAGE = `usage: cli-transcript [--dir <path>] [--max-bytes <n>] <command> <context> [text...]
+const USAGE = `usage: cli-transcript [--dir <path>] [--max-bytes <n>] [--lock-wait <ms>] <command> <context> [text...]
 
 commands:
   append <context> <text...>   append each text as one line (all texts of a call stay together)
@@ -31,14 +30,33 @@ options:
   --dir <path>       where the state lives (default: $TRANSCRIPTS_DIR if set and not empty,
                      else ./.transcripts)
   --max-bytes <n>    rotate the active file automatically once it reaches n bytes (default 1048576)
+  --lock-wait <ms>   how long to wait for a held lock, the transcript's or the manifest's, before
+                     giving up with ERR_LOCKED (default 15000)
   -h, --help         this text
 
-exit codes: 0 done, 1 a persistence error (its code is printed), 2 bad usage`;
+exit codes: 0 done; 1 a persistence error (its code is printed), nothing was appended or rotated;
+2 bad usage; 3 the lines were appended (stdout names their seqs) or the file rotated, but then
+something failed, usually the manifest update: do not append them again`;
 
 const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const LOCK_WAIT_MS = 15_000;
+/** The longest a timer can wait (2^31 − 1 ms). */
+const MAX_LOCK_WAIT_MS = 2 ** 31 - 1;
+/** Exit code: the command changed the transcript, then something after that failed. */
+const EXIT_PARTLY_DONE = 3;
 
 class UsageError extends Error {}
+
+/**
+ * A command whose change to the transcript is done (lines appended, a file rotated) when
+ * something after it failed (the manifest update, say): retrying it would append the lines twice.
+ */
+class PartlyDone extends Error {
+  /** @param {string} done what was done and what then failed @param {unknown} failure */
+  constructor(done, failure) {
+    super(done, { cause: failure });
+  }
+}
 
 function parseCommandLine(argv) {
   let parsed;
@@ -49,6 +67,7 @@ function parseCommandLine(argv) {
       options: {
         dir: { type: "string" },
         "max-bytes": { type: "string" },
+        "lock-wait": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -79,7 +98,19 @@ function parseCommandLine(argv) {
       throw new UsageError(`--max-bytes must be a positive integer, not "${values["max-bytes"]}"`);
     }
   }
-  return { command, context, texts, dir: stateDir(values.dir), maxBytes };
+  const lockWaitMs = integerFlag(values, "lock-wait", LOCK_WAIT_MS, 0, MAX_LOCK_WAIT_MS);
+  return { command, context, texts, dir: stateDir(values.dir), maxBytes, lockWaitMs };
+}
+
+/** The whole number `--<name>` gives, in `min..max`, or `fallback` when it is left out. */
+function integerFlag(values, name, fallback, min, max) {
+  const given = values[name];
+  if (given === undefined) return fallback;
+  const n = Number(given);
+  if (given.trim() === "" || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number in ${min}..${max}, not "${given}"`);
+  }
+  return n;
 }
 
 /**
@@ -100,66 +131,10 @@ function logPath(dir, context) {
   return join(dir, context, "transcript.jsonl");
 }
 
-// ---- manifest ---------------------------------------------------------------------------------
-
-/**
- * Reads the manifest without ever waiting on it: a FIFO, device or directory in its place is
- * refused (`ERR_INVALID_TARGET`) instead of hanging the command.
- */
-async function readManifest(path) {
-  let text;
-  try {
-    const bytes = await readRegularFile(nodeFs, path, { target: path });
-    text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-  } catch (error) {
-    if (error?.code === "ENOENT") return { version: 1, updatedAt: null, contexts: {} };
-    throw toPersistenceError(error, { target: path, direction: "read" });
-  }
-  let manifest;
-  try {
-    manifest = JSON.parse(text);
-  } catch (cause) {
-    throw new PersistenceError("ERR_CORRUPT", `the manifest ${path} is not valid JSON`, {
-      target: path,
-      cause,
-    });
-  }
-  if (manifest?.version !== 1 || typeof manifest.contexts !== "object" || !manifest.contexts) {
-    throw new PersistenceError("ERR_CORRUPT", `the manifest ${path} is not a transcript manifest`, {
-      target: path,
-    });
-  }
-  return manifest;
-}
-
-/**
- * Read-modify-write of the manifest inside its lock, so concurrent invocations never lose each
- * other's updates; the new version replaces the old one atomically (temp file, fsync, rename).
- * On Node 24+ (or in TypeScript) the try/finally is `await using lock = await lockFile(…)`.
- */
-async function updateManifest(dir, context, change) {
-  const path = join(dir, "manifest.json");
-  const lock = await lockFile(path, { waitMs: LOCK_WAIT_MS });
-  try {
-    const manifest = await readManifest(path);
-    const now = new Date().toISOString();
-    const entry = manifest.contexts[context] ?? {
-      count: 0,
-      lastSeq: 0,
-      rotations: 0,
-      createdAt: now,
-    };
-    change(entry);
-    entry.updatedAt = now;
-    manifest.contexts[context] = entry;
-    manifest.updatedAt = now;
-    // A lock broken under a frozen process must not be written through.
-    lock.lost.throwIfAborted();
-    await writeJsonAtomic(path, manifest, { space: 2 });
-    return entry;
-  } finally {
-    await lock.release();
-  }
+/** The context's append log, whose lock is waited for as long as the manifest's. */
+function openLog({ dir, context, maxBytes, lockWaitMs }) {
+  const locker = createExclusiveFileLock({ waitMs: lockWaitMs });
+  return openAppendLog({ path: logPath(dir, context), rotate: { maxBytes }, locker });
 }
 
 async function requireContext(dir, context) {
@@ -212,29 +187,46 @@ function reportRepairs(log) {
 
 // ---- commands ---------------------------------------------------------------------------------
 
-async function append({ dir, context, texts, maxBytes }) {
-  const log = await openAppendLog({ path: logPath(dir, context), rotate: { maxBytes } });
+async function append(options) {
+  const { dir, context, texts, lockWaitMs } = options;
+  const log = await openLog(options);
   const at = new Date().toISOString();
   // Queued together, the texts go out as one batch: one lock, one write, one fdatasync.
   const results = await Promise.allSettled(texts.map((text) => log.append({ at, text })));
   const closed = await log.close();
   reportRepairs(log);
-  const seqs = [];
-  let failure;
-  for (const result of results) {
-    if (result.status === "fulfilled") seqs.push(result.value.seq);
-    else failure ??= result.reason;
+  const seqs = results.filter((r) => r.status === "fulfilled").map((r) => r.value.seq);
+  const refused = results.find((r) => r.status === "rejected")?.reason;
+  // A failed batch is cut off the log: when no text was acknowledged, none is in the transcript.
+  if (seqs.length === 0) throw refused;
+  const done = `appended ${seqList(seqs)} to ${context}`;
+  console.log(done);
+  try {
+    await updateManifest(
+      dir,
+      context,
+      (entry) => {
+        entry.count += seqs.length;
+        entry.lastSeq = Math.max(entry.lastSeq, ...seqs);
+      },
+      { waitMs: lockWaitMs },
+    );
+  } catch (error) {
+    throw new PartlyDone(`${done}, but the manifest was not updated`, error);
   }
-  if (seqs.length > 0) {
-    const range = seqs.length === 1 ? `#${seqs[0]}` : `#${seqs[0]}..#${seqs.at(-1)}`;
-    console.log(`appended ${range} to ${context}`);
-    await updateManifest(dir, context, (entry) => {
-      entry.count += seqs.length;
-      entry.lastSeq = Math.max(entry.lastSeq, ...seqs);
-    });
+  if (refused !== undefined) {
+    const missed = texts.length - seqs.length;
+    throw new PartlyDone(`${done}, but ${missed} of ${texts.length} texts were not`, refused);
   }
-  if (failure !== undefined) throw failure;
-  if (!closed.ok) throw closed.error;
+  if (!closed.ok) throw new PartlyDone(`${done}, but closing the log failed`, closed.error);
+}
+
+/** `#1`, `#1..#3` for a run of seqs, else each of them: `#1, #3`. */
+function seqList(seqs) {
+  const [first, last] = [seqs[0], seqs.at(-1)];
+  if (seqs.length === 1) return `#${first}`;
+  if (last - first === seqs.length - 1) return `#${first}..#${last}`;
+  return seqs.map((seq) => `#${seq}`).join(", ");
 }
 
 async function show({ dir, context }) {
@@ -265,11 +257,12 @@ async function show({ dir, context }) {
   console.error(`${lines} lines in ${context}`);
 }
 
-async function rotate({ dir, context, maxBytes }) {
+async function rotate(options) {
+  const { dir, context, lockWaitMs } = options;
   await requireContext(dir, context);
   // Opening the log cuts a torn tail first, so it never ends up in the middle of a rotated file;
   // rotate() runs under the log's own lock, so no other invocation appends while the file moves.
-  const log = await openAppendLog({ path: logPath(dir, context), rotate: { maxBytes } });
+  const log = await openLog(options);
   let rotated;
   try {
     rotated = await log.rotate();
@@ -281,12 +274,17 @@ async function rotate({ dir, context, maxBytes }) {
     console.log(`nothing to rotate: the active file of ${context} has no lines yet`);
     return;
   }
-  await updateManifest(dir, context, (e) => {
-    e.rotations = (e.rotations ?? 0) + 1;
-    e.rotatedAt = new Date().toISOString();
-  });
   const firstSeq = Number.parseInt(rotated.split(".").at(-2) ?? "", 16);
   console.log(`rotated ${context}: lines from #${firstSeq} are in ${rotated}`);
+  const count = (e) => {
+    e.rotations = (e.rotations ?? 0) + 1;
+    e.rotatedAt = new Date().toISOString();
+  };
+  try {
+    await updateManifest(dir, context, count, { waitMs: lockWaitMs });
+  } catch (error) {
+    throw new PartlyDone(`rotated ${context}, but the manifest was not updated`, error);
+  }
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -310,10 +308,22 @@ async function main(argv) {
     else await rotate(options);
     return 0;
   } catch (error) {
-    const failure = isPersistenceError(error) ? error : toPersistenceError(error);
-    console.error(`cli-transcript: ${failure.code}: ${failure.message}`);
-    return 1;
+    if (!(error instanceof PartlyDone)) {
+      console.error(`cli-transcript: ${describeFailure(error)}`);
+      return 1;
+    }
+    console.error(`cli-transcript: ${error.message}: ${describeFailure(error.cause)}`);
+    return EXIT_PARTLY_DONE;
   }
+}
+
+/** `<code>: <message>`, the code once (a converted OS error's message starts with it already). */
+function describeFailure(error) {
+  const failure = isPersistenceError(error) ? error : toPersistenceError(error);
+  const { code, message } = failure;
+  return message.startsWith(`${code} `) || message.startsWith(`${code}:`)
+    ? message
+    : `${code}: ${message}`;
 }
 
 process.exitCode = await main(process.argv.slice(2));

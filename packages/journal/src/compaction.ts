@@ -1,5 +1,6 @@
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type { Journal } from "./journal-types.js";
+import { seqOption } from "./option-numbers.js";
 import { SEGMENT_HEADER_BYTES } from "./segment-format.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
@@ -104,6 +105,8 @@ export async function compactJournal(options: CompactJournalOptions): Promise<Co
   if (!Number.isSafeInteger(keep) || keep < 1)
     throw new RangeError("compactJournal: keep must be ≥ 1");
   const { journal, snapshots, seq } = options;
+  // Checked before the sync and the roll: a seq no snapshot can have must leave the journal as it is.
+  seqOption("compactJournal", "seq", seq, 0);
   if (seq > journal.state.lastSeq) {
     throw new RangeError(
       `compactJournal: seq ${seq} is beyond the journal's last seq ${journal.state.lastSeq}`,

@@ -4,6 +4,7 @@ import type {
   JournalFollowerOptions,
   OpenJournalOptions,
 } from "./journal-types.js";
+import { positiveIntegerOption, seqOption } from "./option-numbers.js";
 import type { RecoveryMode, ReplayJournalOptions } from "./replay-types.js";
 
 /** The recovery modes of replay (see {@link RecoveryMode}). */
@@ -76,6 +77,11 @@ export function checkReplayOptions(
   if (onRecord !== undefined && typeof onRecord !== "function") {
     throw new TypeError(`${caller}: onRecord must be a function`);
   }
+  checkDirAndName(options, caller);
+}
+
+/** `TypeError` unless `dir` is a non-empty string and `name` a plain file name. */
+function checkDirAndName(options: object, caller: string): void {
   const { dir, name } = options as { dir?: unknown; name?: unknown };
   if (typeof dir !== "string" || dir === "") throw new TypeError(`${caller}: dir is required`);
   if (typeof name !== "string" || !/^[A-Za-z0-9._-]+$/.test(name)) {
@@ -85,8 +91,10 @@ export function checkReplayOptions(
 
 /**
  * Checks what the writer's own option resolution does not: that there are options at all, that
- * every key (also in `group` and `durability`) is one it knows, the replay options and the callbacks (sizes are checked where they are resolved, in writer-state). `TypeError` for a wrong kind of value,
- * `RangeError` for one out of range.
+ * every key (also in `group` and `durability`) is one it knows, the replay options, the callbacks,
+ * that `syncWrites` is a boolean and `lock` a `JournalLock` (sizes are checked where they are
+ * resolved, in writer-state). `TypeError` for a wrong kind of value, `RangeError` for one out of
+ * range; all before the open touches a file.
  */
 export function checkOpenJournalOptions(options: OpenJournalOptions): void {
   checkReplayOptions(options, "openJournal", OPEN_OPTION_KEYS);
@@ -105,6 +113,24 @@ export function checkOpenJournalOptions(options: OpenJournalOptions): void {
       throw new TypeError(`openJournal: ${key} must be a function`);
     }
   }
+  const { syncWrites, lock } = options as { syncWrites?: unknown; lock?: unknown };
+  if (syncWrites !== undefined && typeof syncWrites !== "boolean") {
+    throw new TypeError(`openJournal: syncWrites must be a boolean, got ${describe(syncWrites)}`);
+  }
+  const acquire = (lock as { acquire?: unknown } | null | undefined)?.acquire;
+  if (lock !== undefined && (typeof lock !== "object" || typeof acquire !== "function")) {
+    throw new TypeError(
+      `openJournal: lock must be a JournalLock, an object with acquire(path) (for example createExclusiveFileLock()), got ${describe(lock)}`,
+    );
+  }
+}
+
+/** What a value that is no option of the kind expected is, for the message. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
+  return typeof value === "function" ? "a function" : String(value);
 }
 
 /** The keys of `createJournalFollower`'s options. */
@@ -116,10 +142,27 @@ const FOLLOWER_OPTION_KEYS = [
   "maxRecordBytes",
 ] satisfies (keyof JournalFollowerOptions)[];
 
-/** `TypeError` for follower options that are no object or hold a key the follower does not know. */
-export function checkFollowerOptions(options: object): void {
+/**
+ * Checks follower options as `openJournal` checks the same keys: `TypeError` for options that are
+ * no object, a key the follower does not know, a missing `dir`, a `name` that is no plain file name
+ * or a missing `afterSeq`; `RangeError` for an `afterSeq` that is no safe integer ≥ 0 (a follower
+ * would report `reset: "gap"` on every poll) and a `maxRecordBytes` that is no positive integer
+ * (`TypeError` when it is no number).
+ */
+export function checkFollowerOptions(options: JournalFollowerOptions): void {
+  const caller = "createJournalFollower";
   if (typeof options !== "object" || options === null) {
-    throw new TypeError("createJournalFollower: options are required ({ dir, name, afterSeq, … })");
+    throw new TypeError(`${caller}: options are required ({ dir, name, afterSeq, … })`);
   }
-  assertKnownOptions("createJournalFollower", options, FOLLOWER_OPTION_KEYS);
+  assertKnownOptions(caller, options, FOLLOWER_OPTION_KEYS);
+  checkDirAndName(options, caller);
+  if (options.afterSeq === undefined) {
+    throw new TypeError(
+      `${caller}: afterSeq is required (the seq the follower's state covers: a snapshot's seq, or 0)`,
+    );
+  }
+  seqOption(caller, "afterSeq", options.afterSeq, 0);
+  if (options.maxRecordBytes !== undefined) {
+    positiveIntegerOption(caller, "maxRecordBytes", options.maxRecordBytes);
+  }
 }

@@ -1,7 +1,7 @@
 import { checkOpenJournalOptions } from "./journal-options.js";
 import type { Journal, OpenJournalOptions } from "./journal-types.js";
 import { JournalWriter } from "./journal-writer/journal-writer.js";
-import { timerMsOption } from "./option-numbers.js";
+import { seqOption, timerMsOption } from "./option-numbers.js";
 
 /**
  * Opens (or creates) the segment journal `<dir>/<name>.wal.*` for appending: replays it (passing
@@ -17,17 +17,8 @@ export async function openJournal(options: OpenJournalOptions): Promise<Journal>
     timerMsOption("openJournal", "durability.intervalMs", durability.intervalMs);
   else if (durability !== "commit" && durability !== "os")
     throw new TypeError("openJournal: bad durability");
-  for (const key of ["afterSeq", "firstSeq"] as const) {
-    const value = options[key];
-    if (
-      value !== undefined &&
-      (!Number.isSafeInteger(value) || value < (key === "afterSeq" ? 0 : 1))
-    ) {
-      throw new RangeError(
-        `openJournal: ${key} must be a safe integer ≥ ${key === "afterSeq" ? 0 : 1}`,
-      );
-    }
-  }
+  if (options.afterSeq !== undefined) seqOption("openJournal", "afterSeq", options.afterSeq, 0);
+  if (options.firstSeq !== undefined) seqOption("openJournal", "firstSeq", options.firstSeq, 1);
   const writer = new JournalWriter(options);
   await writer.open();
   return writer;

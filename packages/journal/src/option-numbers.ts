@@ -44,3 +44,15 @@ export function timerMsOption(caller: string, name: string, value: unknown): num
   }
   return n;
 }
+
+/**
+ * A seq: a safe integer ≥ `min` (0 for a seq a state covers, 1 for the seq of a record), else a
+ * `RangeError` — for anything that is no such number, a string such as `"3"` included.
+ */
+export function seqOption(caller: string, name: string, value: unknown, min: 0 | 1): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    const got = typeof value === "string" ? JSON.stringify(value) : String(value);
+    throw new RangeError(`${caller}: ${name} must be a safe integer ≥ ${min}, got ${got}`);
+  }
+  return value;
+}
