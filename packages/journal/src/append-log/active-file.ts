@@ -2,8 +2,10 @@ import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
 import { isExists, isNotFound, readInto, syncDir, writeNewFile } from "../journal-fs.js";
+import { recordTooLarge } from "./log-errors.js";
 import { lstatLogFile, openActiveFile } from "./log-file-access.js";
 import type { LogHeader } from "./log-format.js";
+import { writerHeader } from "./log-header.js";
 import type { Active, LogState } from "./log-state.js";
 import { seqAfterRotated } from "./rotated-files.js";
 
@@ -75,16 +77,15 @@ async function scanActive(
   round: number,
 ): Promise<Active> {
   const handle = log.handle as FsFileHandle;
-  let header: LogHeader;
+  let header: LogHeader | undefined;
   try {
     header = log.format.parseHeader(await readAt(handle, 0, Math.min(size, TAIL_WINDOW)));
   } catch {
     const whole = await readAt(handle, 0, size);
-    try {
-      header = log.format.parseHeader(whole);
-    } catch {
-      // No complete header: the file was being created when its writer died. Move it aside (an
-      // empty one is just removed), once the rotated files said where the seqs go on.
+    header = writerHeader(log.format, whole, log.files.active);
+    if (header === undefined) {
+      // Nothing but an unfinished header: the file was being created when its writer died. Move
+      // it aside (an empty one is just removed), once the rotated files said where seqs go on.
       const firstSeq = await seqAfterRotated(log);
       await quarantineWhole(log, whole);
       return createActive(log, firstSeq, round + 1);
@@ -107,6 +108,9 @@ async function scanActive(
     let goodEnd = start + from;
     let badFrom: number | undefined;
     for (const entry of log.format.entries(bytes, from, header, log.maxRecordBytes)) {
+      if (entry.kind === "oversized") {
+        throw recordTooLarge(log.files.active, entry, log.maxRecordBytes);
+      }
       if (entry.kind === "record") {
         lastSeq = entry.seq;
         goodEnd = start + entry.end;
