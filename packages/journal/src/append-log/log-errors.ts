@@ -51,3 +51,12 @@ export function recordTooLarge(
     },
   );
 }
+
+/** A value `append()` cannot store (its `cause` says why); nothing is written. */
+export function encodeFailure(cause: unknown): PersistenceError {
+  return new PersistenceError(
+    "ERR_ENCODE",
+    `value cannot be encoded for this log: ${cause instanceof Error ? cause.message : String(cause)}`,
+    { stage: "encode", cause },
+  );
+}

@@ -53,6 +53,9 @@ export interface LogHeader {
   readonly bytes: number;
 }
 
+/** A value as `append()` took it: its JSON text (`jsonl`) or a copy of its bytes (`framed`). */
+export type PreparedValue = string | Uint8Array;
+
 /** A log file format: `jsonl` (one JSON object per line) or `framed` (checksummed binary records). */
 export interface LogFormat {
   readonly name: "jsonl" | "framed";
@@ -69,7 +72,9 @@ export interface LogFormat {
    * own, which may be damaged too); `firstSeq` is 1, as nothing can be trusted about it.
    */
   salvageHeader(bytes: Uint8Array): LogHeader;
-  encode(seq: number, value: unknown, salt: number): Uint8Array[];
+  /** Checks and copies (or encodes) a value when it is appended; throws a `TypeError` for one the format cannot hold. */
+  prepare(value: unknown): PreparedValue;
+  encode(seq: number, value: PreparedValue, salt: number): Uint8Array[];
   /** Entries from `start` to the end of `bytes`. */
   entries(
     bytes: Uint8Array,
@@ -142,13 +147,16 @@ export const jsonlFormat: LogFormat = {
   salvageHeader(bytes) {
     return { firstSeq: 1, createdAt: 0, salt: 0, bytes: bytes.indexOf(NL) + 1 };
   },
-  encode(seq, value) {
+  prepare(value) {
     const json = JSON.stringify(value);
     if (json === undefined) throw new TypeError("value is not JSON-serializable");
     // JSON writes NaN and ±Infinity as null: refuse them rather than store something else. Only
     // output holding "null" can hide one, so other values are not walked a second time.
     if (json.includes("null")) JSON.stringify(value, refuseNonFinite);
-    return [encoder.encode(`{"seq":${seq},"value":${json}}\n`)];
+    return json;
+  },
+  encode(seq, json) {
+    return [encoder.encode(`{"seq":${seq},"value":${json as string}}\n`)];
   },
   *entries(bytes, start) {
     let offset = start;
@@ -210,10 +218,17 @@ export const framedFormat: LogFormat = {
     const salt = segmentView(bytes).getUint32(12, true);
     return { firstSeq: 1, createdAt: 0, salt, bytes: SEGMENT_HEADER_BYTES };
   },
-  encode(seq, value, salt) {
+  prepare(value) {
     if (!(value instanceof Uint8Array))
       throw new TypeError("a framed log appends Uint8Array values");
-    return [encodeRecordHeader(salt, { seq }, value), value];
+    // A copy: the caller may reuse or change its buffer as soon as append() returns.
+    const copy = new Uint8Array(value.byteLength);
+    copy.set(value);
+    return copy;
+  },
+  encode(seq, payload, salt) {
+    const bytes = payload as Uint8Array;
+    return [encodeRecordHeader(salt, { seq }, bytes), bytes];
   },
   *entries(bytes, start, header, maxRecordBytes) {
     let offset = start;

@@ -11,13 +11,20 @@ import type {
   OpenAppendLogOptions,
 } from "./append-log-types.js";
 import { type LogFiles, logFiles } from "./log-files.js";
-import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
+import {
+  framedFormat,
+  jsonlFormat,
+  type LogFormat,
+  type LogHeader,
+  type PreparedValue,
+} from "./log-format.js";
 import { checkAppendLogDurability, checkMaxRecordBytes, checkRotation } from "./log-options.js";
 import { assertSessionHeld } from "./session-lock.js";
 
 /** An append waiting in the log's queue. */
 export interface Pending {
-  readonly value: unknown;
+  /** The value as `append()` took it (see `LogFormat.prepare`). */
+  readonly value: PreparedValue;
   resolve(result: AppendLogResult): void;
   reject(error: unknown): void;
 }
