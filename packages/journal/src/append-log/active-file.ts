@@ -211,6 +211,9 @@ export async function rewritePrefix(
 /** Creates the active file with a synced header for `firstSeq` (or prepares the one another writer just made). */
 export async function createActive(log: LogState, firstSeq: number, round = 0): Promise<Active> {
   await log.release();
+  // Made before the file is opened: a throwing clock or random leaves no descriptor behind.
+  const salt = Math.floor(log.random() * 2 ** 32) >>> 0;
+  const headerBytes = log.format.header(firstSeq, Math.floor(log.clock.now()), salt);
   let handle: FsFileHandle;
   try {
     handle = await log.fs.open(log.activePath, "wx+", 0o644);
@@ -218,17 +221,16 @@ export async function createActive(log: LogState, firstSeq: number, round = 0): 
     if (isExists(error)) return prepareActive(log, round);
     throw toPersistenceError(error, { stage: "open", target: log.files.active });
   }
-  const salt = Math.floor(log.random() * 2 ** 32) >>> 0;
-  const headerBytes = log.format.header(firstSeq, Math.floor(log.clock.now()), salt);
+  let stats: Awaited<ReturnType<FsFileHandle["stat"]>>;
   try {
     await handle.writev([headerBytes], 0);
     await handle.datasync();
     await syncDir(log.fs, log.files.dir);
+    stats = await handle.stat();
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw toPersistenceError(error, { stage: "write", target: log.files.active });
   }
-  const stats = await handle.stat();
   log.handle = handle;
   const header = log.format.parseHeader(headerBytes);
   log.active = { ino: stats.ino, size: headerBytes.byteLength, nextSeq: firstSeq, header };

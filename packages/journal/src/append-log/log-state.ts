@@ -66,10 +66,11 @@ export class LogState {
     this.fs = options.fs ?? defaultFs;
     this.clock = options.clock ?? systemClock;
     this.files = logFiles(options.path);
-    const format = options.format ?? "jsonl";
+    // Only a left-out option takes its default: `null` is refused below.
+    const format = options.format === undefined ? "jsonl" : options.format;
     if (format !== "jsonl" && format !== "framed") throw new TypeError("openAppendLog: bad format");
     this.format = format === "jsonl" ? jsonlFormat : framedFormat;
-    this.lockMode = options.lock ?? "append";
+    this.lockMode = options.lock === undefined ? "append" : options.lock;
     if (this.lockMode !== "append" && this.lockMode !== "session" && this.lockMode !== false) {
       throw new TypeError('openAppendLog: lock must be "append", "session" or false');
     }
