@@ -10,7 +10,9 @@ export type CorruptReason =
   | "record"
   | "torn"
   | "zero"
-  | "fork";
+  | "fork"
+  /** A file written in a newer version of its format (`details.version`, `details.supported`). */
+  | "version";
 
 /**
  * Builds the `ERR_CORRUPT` error every decoder of this package throws, at stage `"open"`: bytes

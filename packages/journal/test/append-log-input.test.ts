@@ -135,4 +135,62 @@ describe("append log input checks", () => {
     expect(values).toEqual([{ a: null, b: [null], n: 1.5 }, null]);
     expect(dec(await fs.readFile(PATH))).not.toContain("NaN");
   });
+
+  it("append() takes its value as it is at the call: a value changed before its batch is written is stored unchanged", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const log = await openAppendLog({ fs, path: PATH });
+    const entry = { role: "user", text: "" };
+    const acks: Promise<unknown>[] = [];
+    for (const text of ["hello", "how are you?", "bye"]) {
+      entry.text = text;
+      acks.push(log.append(entry));
+    }
+    await Promise.all(acks);
+    await log.close();
+    const framed = await openAppendLog({ fs, path: "/logs/bin.log", format: "framed" });
+    const reused = Buffer.from("AAAA");
+    const pending = framed.append(reused);
+    reused.write("BBBB");
+    await pending;
+    await framed.close();
+    const stored: unknown[] = [];
+    for await (const e of readAppendLog({ fs, path: PATH })) if ("seq" in e) stored.push(e.value);
+    for await (const e of readAppendLog({ fs, path: "/logs/bin.log" })) {
+      if ("seq" in e) stored.push(dec(e.value as Uint8Array));
+    }
+    expect(stored).toEqual([
+      { role: "user", text: "hello" },
+      { role: "user", text: "how are you?" },
+      { role: "user", text: "bye" },
+      "AAAA",
+    ]);
+  });
+
+  it("a value the format cannot hold rejects at the call, without waiting for the batch's lock", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    // The open takes the lock; every later batch waits until `unblock`.
+    let unblock = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      unblock = resolve;
+    });
+    let acquired = 0;
+    const locker = {
+      async acquire() {
+        if (acquired++ > 0) await blocked;
+        return { release: async () => {} };
+      },
+    };
+    const log = await openAppendLog({ fs, path: PATH, locker });
+    const cyclic: { self?: unknown } = {};
+    cyclic.self = cyclic;
+    const kept = log.append("kept");
+    await expect(log.append(cyclic)).rejects.toMatchObject({
+      code: "ERR_ENCODE",
+      stage: "encode",
+      cause: expect.any(TypeError),
+    });
+    unblock();
+    expect((await kept).seq).toBe(1);
+    await log.close();
+  });
 });

@@ -2,8 +2,10 @@ import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
 import { isExists, isNotFound, readInto, syncDir, writeNewFile } from "../journal-fs.js";
+import { recordTooLarge } from "./log-errors.js";
 import { lstatLogFile, openActiveFile } from "./log-file-access.js";
 import type { LogHeader } from "./log-format.js";
+import { writerHeader } from "./log-header.js";
 import type { Active, LogState } from "./log-state.js";
 import { seqAfterRotated } from "./rotated-files.js";
 
@@ -75,16 +77,15 @@ async function scanActive(
   round: number,
 ): Promise<Active> {
   const handle = log.handle as FsFileHandle;
-  let header: LogHeader;
+  let header: LogHeader | undefined;
   try {
     header = log.format.parseHeader(await readAt(handle, 0, Math.min(size, TAIL_WINDOW)));
   } catch {
     const whole = await readAt(handle, 0, size);
-    try {
-      header = log.format.parseHeader(whole);
-    } catch {
-      // No complete header: the file was being created when its writer died. Move it aside (an
-      // empty one is just removed), once the rotated files said where the seqs go on.
+    header = writerHeader(log.format, whole, log.files.active);
+    if (header === undefined) {
+      // Nothing but an unfinished header: the file was being created when its writer died. Move
+      // it aside (an empty one is just removed), once the rotated files said where seqs go on.
       const firstSeq = await seqAfterRotated(log);
       await quarantineWhole(log, whole);
       return createActive(log, firstSeq, round + 1);
@@ -107,6 +108,9 @@ async function scanActive(
     let goodEnd = start + from;
     let badFrom: number | undefined;
     for (const entry of log.format.entries(bytes, from, header, log.maxRecordBytes)) {
+      if (entry.kind === "oversized") {
+        throw recordTooLarge(log.files.active, entry, log.maxRecordBytes);
+      }
       if (entry.kind === "record") {
         lastSeq = entry.seq;
         goodEnd = start + entry.end;
@@ -207,6 +211,9 @@ export async function rewritePrefix(
 /** Creates the active file with a synced header for `firstSeq` (or prepares the one another writer just made). */
 export async function createActive(log: LogState, firstSeq: number, round = 0): Promise<Active> {
   await log.release();
+  // Made before the file is opened: a throwing clock or random leaves no descriptor behind.
+  const salt = Math.floor(log.random() * 2 ** 32) >>> 0;
+  const headerBytes = log.format.header(firstSeq, Math.floor(log.clock.now()), salt);
   let handle: FsFileHandle;
   try {
     handle = await log.fs.open(log.activePath, "wx+", 0o644);
@@ -214,17 +221,16 @@ export async function createActive(log: LogState, firstSeq: number, round = 0): 
     if (isExists(error)) return prepareActive(log, round);
     throw toPersistenceError(error, { stage: "open", target: log.files.active });
   }
-  const salt = Math.floor(log.random() * 2 ** 32) >>> 0;
-  const headerBytes = log.format.header(firstSeq, Math.floor(log.clock.now()), salt);
+  let stats: Awaited<ReturnType<FsFileHandle["stat"]>>;
   try {
     await handle.writev([headerBytes], 0);
     await handle.datasync();
     await syncDir(log.fs, log.files.dir);
+    stats = await handle.stat();
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw toPersistenceError(error, { stage: "write", target: log.files.active });
   }
-  const stats = await handle.stat();
   log.handle = handle;
   const header = log.format.parseHeader(headerBytes);
   log.active = { ino: stats.ino, size: headerBytes.byteLength, nextSeq: firstSeq, header };

@@ -2,6 +2,8 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { ensureDir } from "../journal-fs.js";
 import { prepareActive } from "./active-file.js";
 import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-log-types.js";
+import { encodeFailure } from "./log-errors.js";
+import type { PreparedValue } from "./log-format.js";
 import { LogState, type Pending } from "./log-state.js";
 import { sweepRepairTemps } from "./repair-temps.js";
 import { rotateNow } from "./rotation.js";
@@ -45,8 +47,15 @@ export class FileAppendLog extends LogState implements AppendLog {
 
   append(value: unknown): Promise<AppendLogResult> {
     if (this.closing !== undefined) return Promise.reject(closedError());
+    // Encoded (jsonl) or copied (framed) now: the caller may change its value once this returns.
+    let prepared: PreparedValue;
+    try {
+      prepared = this.format.prepare(value);
+    } catch (cause) {
+      return Promise.reject(encodeFailure(cause));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ value, resolve, reject });
+      this.queue.push({ value: prepared, resolve, reject });
       this.kick();
     });
   }

@@ -1,4 +1,8 @@
-import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
+import {
+  assertClock,
+  assertKnownNestedOptions,
+  assertKnownOptions,
+} from "@snapwrite/core/sink-kit";
 import { INTERVAL_DURABILITY_KEYS } from "../journal-options.js";
 import { positiveIntegerOption, positiveNumberOption, timerMsOption } from "../option-numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
@@ -45,10 +49,39 @@ const ROTATE_OPTION_KEYS = [
   "maxTotalBytes",
 ] satisfies (keyof AppendLogRotation)[];
 
+/** `TypeError` unless `fs` is left out or an object (an `FsPort`); `null` is no default. */
+function checkFs(fs: unknown, caller: string): void {
+  if (fs !== undefined && (typeof fs !== "object" || fs === null)) {
+    throw new TypeError(`${caller}: fs must be an FsPort object`);
+  }
+}
+
+/**
+ * `TypeError` for injected parts of the wrong kind — `fs` no object, `clock` without its three
+ * functions, `random` no function, `locker` no object with `acquire` — so that none fails only
+ * once the directory was created and the active file opened. `null` is no default for any.
+ */
+function checkInjected(options: OpenAppendLogOptions): void {
+  checkFs(options.fs, "openAppendLog");
+  if (options.clock !== undefined) assertClock(options.clock, "openAppendLog");
+  if (options.random !== undefined && typeof options.random !== "function") {
+    throw new TypeError("openAppendLog: random must be a function");
+  }
+  const locker: unknown = options.locker;
+  if (
+    locker !== undefined &&
+    (typeof locker !== "object" ||
+      locker === null ||
+      typeof (locker as { acquire?: unknown }).acquire !== "function")
+  ) {
+    throw new TypeError("openAppendLog: locker must be a JournalLock (an object with acquire)");
+  }
+}
+
 /**
  * `TypeError` for `openAppendLog` options that are no object, have no `path`, or hold a key the log
  * does not know (also in `rotate` and `durability`): a typo (`durabilty: "os"`) would silently
- * keep the default.
+ * keep the default. An injected part of the wrong kind is one too (see {@link checkInjected}).
  */
 export function checkAppendLogOptions(options: OpenAppendLogOptions): void {
   if (typeof options !== "object" || options === null) {
@@ -59,13 +92,17 @@ export function checkAppendLogOptions(options: OpenAppendLogOptions): void {
   }
   assertKnownOptions("openAppendLog", options, OPEN_OPTION_KEYS);
   const { rotate } = options;
-  if (rotate !== undefined && (typeof rotate !== "object" || rotate === null)) {
+  if (
+    rotate !== undefined &&
+    (typeof rotate !== "object" || rotate === null || Array.isArray(rotate))
+  ) {
     throw new TypeError("openAppendLog: rotate must be an object");
   }
   assertKnownNestedOptions("openAppendLog", options, {
     rotate: ROTATE_OPTION_KEYS,
     durability: INTERVAL_DURABILITY_KEYS,
   });
+  checkInjected(options);
 }
 
 /**
@@ -121,6 +158,7 @@ export function checkReadAppendLogOptions(options: ReadAppendLogOptions): number
     throw new TypeError("readAppendLog: path must be a non-empty string");
   }
   assertKnownOptions("readAppendLog", options, READ_OPTION_KEYS);
+  checkFs(options.fs, "readAppendLog");
   const fromSeq: unknown = options.fromSeq;
   if (fromSeq === undefined) return 1;
   if (typeof fromSeq !== "number") {

@@ -11,13 +11,20 @@ import type {
   OpenAppendLogOptions,
 } from "./append-log-types.js";
 import { type LogFiles, logFiles } from "./log-files.js";
-import { framedFormat, jsonlFormat, type LogFormat, type LogHeader } from "./log-format.js";
+import {
+  framedFormat,
+  jsonlFormat,
+  type LogFormat,
+  type LogHeader,
+  type PreparedValue,
+} from "./log-format.js";
 import { checkAppendLogDurability, checkMaxRecordBytes, checkRotation } from "./log-options.js";
 import { assertSessionHeld } from "./session-lock.js";
 
 /** An append waiting in the log's queue. */
 export interface Pending {
-  readonly value: unknown;
+  /** The value as `append()` took it (see `LogFormat.prepare`). */
+  readonly value: PreparedValue;
   resolve(result: AppendLogResult): void;
   reject(error: unknown): void;
 }
@@ -59,10 +66,11 @@ export class LogState {
     this.fs = options.fs ?? defaultFs;
     this.clock = options.clock ?? systemClock;
     this.files = logFiles(options.path);
-    const format = options.format ?? "jsonl";
+    // Only a left-out option takes its default: `null` is refused below.
+    const format = options.format === undefined ? "jsonl" : options.format;
     if (format !== "jsonl" && format !== "framed") throw new TypeError("openAppendLog: bad format");
     this.format = format === "jsonl" ? jsonlFormat : framedFormat;
-    this.lockMode = options.lock ?? "append";
+    this.lockMode = options.lock === undefined ? "append" : options.lock;
     if (this.lockMode !== "append" && this.lockMode !== "session" && this.lockMode !== false) {
       throw new TypeError('openAppendLog: lock must be "append", "session" or false');
     }

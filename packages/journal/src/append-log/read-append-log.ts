@@ -1,10 +1,11 @@
 import type { FsPort } from "@snapwrite/core";
 import { defaultFs, listDir } from "../journal-fs.js";
-import { SEGMENT_MAGIC } from "../segment-format.js";
 import type { ReadAppendLogOptions } from "./append-log-types.js";
+import { recordTooLarge } from "./log-errors.js";
 import { readLogFile } from "./log-file-access.js";
 import { logFiles } from "./log-files.js";
-import { framedFormat, jsonlFormat, type LogFormat } from "./log-format.js";
+import { formatOf } from "./log-format.js";
+import { readLogHeader } from "./log-header.js";
 import { checkMaxRecordBytes, checkReadAppendLogOptions } from "./log-options.js";
 
 export type { ReadAppendLogOptions } from "./append-log-types.js";
@@ -31,13 +32,6 @@ export interface AppendLogProblem {
   readonly file: string;
   readonly offset: number;
   readonly bytes: number;
-}
-
-const MAGIC = new TextEncoder().encode(SEGMENT_MAGIC);
-
-function formatOf(bytes: Uint8Array): LogFormat {
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return jsonlFormat;
-  return framedFormat;
 }
 
 /** How often the files are listed again when rotations keep racing the reader. */
@@ -148,17 +142,20 @@ class LogReader {
     // A file just created, before its header is written: nothing in it yet, nothing damaged.
     if (isActive && bytes.byteLength === 0) return;
     const format = formatOf(bytes);
-    let header: ReturnType<LogFormat["parseHeader"]>;
-    try {
-      header = format.parseHeader(bytes);
-    } catch {
+    const read = readLogHeader(format, bytes, file);
+    if (read.kind === "torn") {
       yield { problem: isActive ? "torn" : "corrupt", file, offset: 0, bytes: bytes.byteLength };
       return;
     }
-    if (this.nextSeq !== undefined && header.firstSeq > this.nextSeq) {
+    const { header } = read;
+    if (read.kind === "damaged") {
+      // The records behind a damaged header carry their own seqs: read on.
+      yield { problem: "corrupt", file, offset: 0, bytes: header.bytes };
+    } else if (this.nextSeq !== undefined && header.firstSeq > this.nextSeq) {
       yield { problem: "gap", file, offset: 0, bytes: 0 };
     }
     for (const entry of format.entries(bytes, header.bytes, header, this.maxRecordBytes)) {
+      if (entry.kind === "oversized") throw recordTooLarge(file, entry, this.maxRecordBytes);
       if (entry.kind === "record") {
         if (this.nextSeq !== undefined && entry.seq < this.nextSeq) continue; // read already
         this.nextSeq = entry.seq + 1;

@@ -1,5 +1,7 @@
 import { listDir } from "../journal-fs.js";
+import { recordTooLarge } from "./log-errors.js";
 import { readLogFile } from "./log-file-access.js";
+import { readLogHeader } from "./log-header.js";
 import type { LogState } from "./log-state.js";
 
 /** The rotated files beside the active one, oldest first. */
@@ -22,13 +24,17 @@ export async function seqAfterRotated(log: LogState): Promise<number> {
   });
   let next = newest.firstSeq;
   if (bytes === undefined) return next; // deleted meanwhile (retention of another writer)
-  try {
-    const header = log.format.parseHeader(bytes);
-    for (const entry of log.format.entries(bytes, header.bytes, header, log.maxRecordBytes)) {
-      if (entry.kind === "record") next = entry.seq + 1;
-    }
-  } catch {
-    // A rotated file with a damaged header still starts at the seq in its name.
+  // Behind a damaged header, the records are still read: their seqs are never handed out again.
+  const read = readLogHeader(log.format, bytes, newest.file);
+  if (read.kind === "torn") return next;
+  for (const entry of log.format.entries(
+    bytes,
+    read.header.bytes,
+    read.header,
+    log.maxRecordBytes,
+  )) {
+    if (entry.kind === "oversized") throw recordTooLarge(newest.file, entry, log.maxRecordBytes);
+    if (entry.kind === "record") next = Math.max(next, entry.seq + 1);
   }
   return next;
 }
