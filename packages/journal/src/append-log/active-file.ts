@@ -5,6 +5,7 @@ import { isExists, isNotFound, readInto, syncDir, writeNewFile } from "../journa
 import { lstatLogFile, openActiveFile } from "./log-file-access.js";
 import type { LogHeader } from "./log-format.js";
 import type { Active, LogState } from "./log-state.js";
+import { finishInterruptedRotation } from "./rotate-move.js";
 import { seqAfterRotated } from "./rotated-files.js";
 
 const MAX_QUARANTINE_BYTES = 1024 * 1024;
@@ -60,7 +61,11 @@ export async function prepareActive(log: LogState, round = 0): Promise<Active> {
     return prepareActive(log, round + 1);
   }
   if (log.active !== undefined && log.active.size === stats.size) return log.active;
-  return scanActive(log, ino, stats.size, round);
+  const active = await scanActive(log, ino, stats.size, round);
+  if (active.ino !== ino || !(await finishInterruptedRotation(log, ino, active.header.firstSeq))) {
+    return active;
+  }
+  return prepareActive(log, round + 1);
 }
 
 /**
@@ -108,7 +113,9 @@ async function scanActive(
     let badFrom: number | undefined;
     for (const entry of log.format.entries(bytes, from, header, log.maxRecordBytes)) {
       if (entry.kind === "record") {
-        lastSeq = entry.seq;
+        // The highest seq: a record a writer that lost its lock appended out of order is no
+        // reason to hand out its seq again.
+        lastSeq = Math.max(entry.seq, lastSeq ?? entry.seq);
         goodEnd = start + entry.end;
         badFrom = undefined;
       } else {
@@ -209,7 +216,8 @@ export async function createActive(log: LogState, firstSeq: number, round = 0): 
   await log.release();
   let handle: FsFileHandle;
   try {
-    handle = await log.fs.open(log.activePath, "wx+", 0o644);
+    // Append mode, as every open of the active file (see `openActiveFile`).
+    handle = await log.fs.open(log.activePath, "ax+", 0o644);
   } catch (error) {
     if (isExists(error)) return prepareActive(log, round);
     throw toPersistenceError(error, { stage: "open", target: log.files.active });
