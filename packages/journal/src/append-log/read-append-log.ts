@@ -54,8 +54,10 @@ export async function* readAppendLog(
 ): AsyncGenerator<AppendLogRecord | AppendLogProblem> {
   const reader = new LogReader(options);
   const read = new Set<string>();
+  let previous: string | undefined;
   for (let listing = 0; listing < MAX_LISTINGS; listing++) {
     const rotated = await reader.rotatedFiles();
+    const names = rotated.map((r) => r.file).join("/");
     for (let k = 0; k < rotated.length; k++) {
       const { file } = rotated[k] as { file: string };
       if (read.has(file)) continue;
@@ -65,17 +67,21 @@ export async function* readAppendLog(
       if (next !== undefined && next.firstSeq <= reader.wanted) continue;
       yield* reader.readFile(file, false);
     }
+    const last = listing === MAX_LISTINGS - 1;
     const active = await reader.load(reader.files.active);
     if (active === undefined) continue; // renamed away by a rotation: list again
     const firstSeq = reader.firstSeqOf(active);
-    if (
-      firstSeq !== undefined &&
-      reader.nextSeq !== undefined &&
-      firstSeq > reader.nextSeq &&
-      listing < MAX_LISTINGS - 1
-    ) {
+    // No header yet: just created, maybe by a rotation after the listing. List again until the
+    // listing is the same twice (the files rotated meanwhile are read first).
+    if (firstSeq === undefined && names !== previous && !last) {
+      previous = names;
+      continue;
+    }
+    if (firstSeq !== undefined && reader.nextSeq !== undefined && firstSeq > reader.nextSeq && !last) {
       continue; // rotated after the listing: read the rotated file first
     }
+    // A rotation interrupted between its link and its unlink: the active file is the rotated one.
+    if (firstSeq !== undefined && (await reader.isRotatedAs(firstSeq, rotated))) return;
     yield* reader.parse(reader.files.active, active, true);
     return;
   }
@@ -123,6 +129,19 @@ class LogReader {
     });
   }
 
+  /**
+   * Whether the active file is the rotated file starting at `firstSeq` under a second name (both
+   * names lead to one inode).
+   */
+  async isRotatedAs(firstSeq: number, rotated: readonly { file: string; firstSeq: number }[]) {
+    const file = rotated.find((r) => r.firstSeq === firstSeq)?.file;
+    if (file === undefined) return false;
+    const [a, b] = await Promise.all(
+      [file, this.files.active].map((f) => this.fs.lstat(this.files.path(f)).catch(() => undefined)),
+    );
+    return a !== undefined && a.ino === b?.ino;
+  }
+
   /** The first seq a file's header names, or `undefined` when it has no readable header. */
   firstSeqOf(bytes: Uint8Array): number | undefined {
     try {
@@ -160,7 +179,12 @@ class LogReader {
     }
     for (const entry of format.entries(bytes, header.bytes, header, this.maxRecordBytes)) {
       if (entry.kind === "record") {
-        if (this.nextSeq !== undefined && entry.seq < this.nextSeq) continue; // read already
+        if (this.nextSeq !== undefined && entry.seq < this.nextSeq) {
+          // A seq that repeats or goes backwards is damage (a writer that lost its lock appended
+          // after the next holder), never "read already": reported, not yielded.
+          yield { problem: "corrupt", file, offset: entry.offset, bytes: entry.end - entry.offset };
+          continue;
+        }
         this.nextSeq = entry.seq + 1;
         if (entry.seq >= this.fromSeq)
           yield { seq: entry.seq, value: entry.value, file, offset: entry.offset };

@@ -46,14 +46,17 @@ export async function moveToRotated(log: LogState, ino: number, rotated: string)
     if (linked) await log.fs.unlink(to).catch(() => undefined);
     throw rotationRefused(log, rotated, linked ? "moved" : "taken");
   }
-  await unlinkActiveIf(log, ino);
+  // Another process rotated this file meanwhile (it has the rotated name, the active name leads
+  // elsewhere): nothing more to do here, and this writer's lock is not to be trusted.
+  if (!(await unlinkActiveIf(log, ino))) throw rotationRefused(log, rotated, "moved");
 }
 
 /** Removes the active name when it still leads to `ino` (which keeps its rotated name). */
-async function unlinkActiveIf(log: LogState, ino: number): Promise<void> {
+async function unlinkActiveIf(log: LogState, ino: number): Promise<boolean> {
   const context = { target: log.files.active, stage: "rename" } as const;
-  if ((await lstatLogFile(log.fs, log.activePath, context))?.ino !== ino) return;
+  if ((await lstatLogFile(log.fs, log.activePath, context))?.ino !== ino) return false;
   await log.fs.unlink(log.activePath);
+  return true;
 }
 
 async function renameChecked(log: LogState, ino: number, rotated: string): Promise<void> {
