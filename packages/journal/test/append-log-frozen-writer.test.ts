@@ -70,7 +70,11 @@ function gate() {
   const opened = new Promise<void>((r) => {
     open = r;
   });
-  return { reached, open, wait: () => (reach(), opened) };
+  const wait = (): Promise<void> => {
+    reach();
+    return opened;
+  };
+  return { reached, open, wait };
 }
 
 /**

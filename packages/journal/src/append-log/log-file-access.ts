@@ -12,10 +12,7 @@ import { isNotFound } from "../journal-fs.js";
  * Platforms without these flags (Windows) fall back to the `lstat` check before the open.
  */
 const ACTIVE_FLAGS =
-  constants.O_RDWR |
-  constants.O_APPEND |
-  (constants.O_NOFOLLOW ?? 0) |
-  (constants.O_NONBLOCK ?? 0);
+  constants.O_RDWR | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** Where a file of the log is opened, for the error about it. */
 interface LogFileContext {

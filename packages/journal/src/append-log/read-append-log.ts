@@ -77,7 +77,12 @@ export async function* readAppendLog(
       previous = names;
       continue;
     }
-    if (firstSeq !== undefined && reader.nextSeq !== undefined && firstSeq > reader.nextSeq && !last) {
+    if (
+      firstSeq !== undefined &&
+      reader.nextSeq !== undefined &&
+      firstSeq > reader.nextSeq &&
+      !last
+    ) {
       continue; // rotated after the listing: read the rotated file first
     }
     // A rotation interrupted between its link and its unlink: the active file is the rotated one.
@@ -137,7 +142,9 @@ class LogReader {
     const file = rotated.find((r) => r.firstSeq === firstSeq)?.file;
     if (file === undefined) return false;
     const [a, b] = await Promise.all(
-      [file, this.files.active].map((f) => this.fs.lstat(this.files.path(f)).catch(() => undefined)),
+      [file, this.files.active].map((f) =>
+        this.fs.lstat(this.files.path(f)).catch(() => undefined),
+      ),
     );
     return a !== undefined && a.ino === b?.ino;
   }

@@ -7,7 +7,11 @@ import type { LogState } from "./log-state.js";
 const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
 
 /** `ERR_STALE`: the file this writer rotates is no longer the active one, or its name is taken. */
-function rotationRefused(log: LogState, rotated: string, reason: "moved" | "taken"): PersistenceError {
+function rotationRefused(
+  log: LogState,
+  rotated: string,
+  reason: "moved" | "taken",
+): PersistenceError {
   const why =
     reason === "moved"
       ? `${JSON.stringify(log.files.active)} is no longer the file this writer holds (another process rotated or replaced it)`
@@ -54,6 +58,9 @@ export async function moveToRotated(log: LogState, ino: number, rotated: string)
 /** Removes the active name when it still leads to `ino` (which keeps its rotated name). */
 async function unlinkActiveIf(log: LogState, ino: number): Promise<boolean> {
   const context = { target: log.files.active, stage: "rename" } as const;
+  // The rotated name must be durable before the active one goes, or a power loss could keep
+  // neither.
+  await syncDir(log.fs, log.files.dir);
   if ((await lstatLogFile(log.fs, log.activePath, context))?.ino !== ino) return false;
   await log.fs.unlink(log.activePath);
   return true;

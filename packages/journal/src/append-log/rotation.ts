@@ -31,7 +31,7 @@ export async function rotateNow(log: LogState, active: Active): Promise<Active> 
   log.dirty = false;
   await log.release();
   await moveToRotated(log, active.ino, rotated);
-  // The rename must be durable before a new file takes the active name, or a power loss could
+  // The move must be durable before a new file takes the active name, or a power loss could
   // keep the new (empty) file under that name and lose the old one's entry.
   await syncDir(log.fs, log.files.dir);
   const next = await createActive(log, active.nextSeq);

@@ -1,7 +1,7 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import type { HeldLock } from "../lock-adapter.js";
 import { writeAllAt } from "../journal-fs.js";
+import type { HeldLock } from "../lock-adapter.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";

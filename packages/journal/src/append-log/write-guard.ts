@@ -56,7 +56,9 @@ export async function lostDuringWrite(
 ): Promise<PersistenceError | undefined> {
   if (log.lockMode === false) return undefined;
   const lost =
-    log.lockMode === "session" ? await sessionLostDuringWrite(log) : await appendLockLost(log, held);
+    log.lockMode === "session"
+      ? await sessionLostDuringWrite(log)
+      : await appendLockLost(log, held);
   if (lost !== undefined) return lost;
   const handle = log.handle as FsFileHandle;
   const [stats, found] = await Promise.all([
@@ -65,7 +67,8 @@ export async function lostDuringWrite(
       () => undefined,
     ),
   ]);
-  if (stats.size !== end) return outlived(log, notExclusive(log, "the active file grew by more than the batch"));
+  if (stats.size !== end)
+    return outlived(log, notExclusive(log, "the active file grew by more than the batch"));
   if (found?.ino !== active.ino) {
     return outlived(log, notExclusive(log, "the active file was rotated or replaced"));
   }
