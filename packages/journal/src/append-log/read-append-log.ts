@@ -21,7 +21,8 @@ export interface AppendLogRecord {
 /**
  * Damage: `"torn"` for an unfinished last record of the active file (an append in progress or
  * interrupted; the next writer quarantines it), `"corrupt"` for a bad stretch with valid records
- * after it — reported with its offset, and reading goes on; `"gap"` when the seqs jump from one
+ * after it — reported with its offset, and reading goes on — and for a record whose seq repeats or
+ * goes backwards (a writer that lost its lock appended late; never yielded); `"gap"` when the seqs jump from one
  * file to the next (a file in the middle was deleted), with `offset` 0 and `bytes` 0 at the file
  * that starts after the gap. A rotation by another process while the log is read is not a gap: the
  * reader lists the files again and reads the newly rotated one.
@@ -46,8 +47,9 @@ const MAX_LISTINGS = 16;
 /**
  * Reads an append log from its oldest rotated file to the active one, yielding records in seq
  * order and damage where it is; never writes and never gives up on the whole log for one bad record.
- * Safe against writers that rotate meanwhile: when the active file has moved on (or is gone), the
- * directory is listed again and the files rotated since are read first, so no record is skipped.
+ * Safe against writers that rotate meanwhile: when the active file has moved on (or is gone, or has
+ * no header yet), the directory is listed again and the files rotated since are read first, so no
+ * record is skipped.
  */
 export async function* readAppendLog(
   options: ReadAppendLogOptions,
