@@ -3,7 +3,6 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { type HeldLock, isLockLost } from "../lock-adapter.js";
 import { lstatLogFile } from "./log-file-access.js";
 import type { Active, LogState } from "./log-state.js";
-import { sessionLostDuringWrite } from "./session-lock.js";
 
 /** The error failing a written batch that cannot be vouched for: `committed: "unknown"`. */
 function outlived(log: LogState, cause: PersistenceError): PersistenceError {
@@ -24,29 +23,36 @@ function notExclusive(log: LogState, what: string): PersistenceError {
   );
 }
 
-/** The per-batch lock's loss, when it was found broken after the write. */
-async function appendLockLost(
+/**
+ * Asks the lock (the per-batch one, or the session's) whether it is still this writer's:
+ * `"held"` when it confirms so, `"unconfirmed"` when it cannot tell (no `assertHeld`, an
+ * unreadable or unconfirmed lock), or the error failing the batch when it was lost.
+ */
+async function confirmLock(
   log: LogState,
   held: HeldLock | undefined,
-): Promise<PersistenceError | undefined> {
-  if (held?.assertHeld === undefined) return undefined;
+): Promise<"held" | "unconfirmed" | PersistenceError> {
+  if (held?.assertHeld === undefined) return "unconfirmed";
   try {
     await held.assertHeld();
-    return undefined;
+    return "held";
   } catch (error) {
     const cause = toPersistenceError(error, { stage: "lock", target: log.files.active });
-    // Not known to be lost (unreadable, unconfirmed): the file checks below still apply.
-    return isLockLost(cause) ? outlived(log, cause) : undefined;
+    if (!isLockLost(cause)) return "unconfirmed";
+    // A lost session lock refuses every later append too.
+    if (log.lockMode === "session") log.lockLost ??= cause;
+    return outlived(log, cause);
   }
 }
 
 /**
  * After a batch was written (and synced) under a lock, before it is acknowledged: the error
  * failing it (`ERR_LOCKED`, `details.reason: "lost"`, `committed: "unknown"`) when the lock turns
- * out lost, or when the active file shows another writer was at work — it grew by more than this
- * batch (the batch went to the end, past the other writer's records: the file is opened with
- * `O_APPEND`), or the active name no longer names the file written (rotated or replaced).
- * Under `lock: false` (one writer) nothing is checked.
+ * out lost. When the lock cannot confirm itself, the active file is checked instead: the batch
+ * fails the same way when the file grew by more than this batch (it went to the end, past another
+ * writer's records: the file is opened with `O_APPEND`) or the active name no longer leads to the
+ * file written (rotated or replaced). A lock that confirms itself was never broken meanwhile, so
+ * no other writer can have been at work. Under `lock: false` (one writer) nothing is checked.
  */
 export async function lostDuringWrite(
   log: LogState,
@@ -55,11 +61,9 @@ export async function lostDuringWrite(
   end: number,
 ): Promise<PersistenceError | undefined> {
   if (log.lockMode === false) return undefined;
-  const lost =
-    log.lockMode === "session"
-      ? await sessionLostDuringWrite(log)
-      : await appendLockLost(log, held);
-  if (lost !== undefined) return lost;
+  const lock = await confirmLock(log, held);
+  if (lock === "held") return undefined;
+  if (lock !== "unconfirmed") return lock;
   const handle = log.handle as FsFileHandle;
   const [stats, found] = await Promise.all([
     handle.stat(),
@@ -67,8 +71,9 @@ export async function lostDuringWrite(
       () => undefined,
     ),
   ]);
-  if (stats.size !== end)
+  if (stats.size !== end) {
     return outlived(log, notExclusive(log, "the active file grew by more than the batch"));
+  }
   if (found?.ino !== active.ino) {
     return outlived(log, notExclusive(log, "the active file was rotated or replaced"));
   }
