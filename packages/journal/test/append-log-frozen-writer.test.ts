@@ -77,14 +77,18 @@ function gate() {
   return { reached, open, wait };
 }
 
+/** Where {@link pausingFs} pauses a writer. */
+type PausePoint = "write" | "rotate" | "drop";
+
 /**
  * The real file system, with a writer paused (when armed) right before its next write to a file
- * (`"write"`) or right before it gives the active file its rotated name (`"rotate"`: the first
- * `link` or `rename` from the active path).
+ * (`"write"`), right before it gives the active file its rotated name (`"rotate"`: the first
+ * `link` or `rename` from the active path), or right before it moves the active name aside to
+ * drop it at the end of a rotation (`"drop"`: a `rename` to a `.rotating` name).
  */
 function pausingFs(activePath: string) {
-  let armed: { at: "write" | "rotate"; gate: ReturnType<typeof gate> } | undefined;
-  const pauseAt = async (at: "write" | "rotate"): Promise<void> => {
+  let armed: { at: PausePoint; gate: ReturnType<typeof gate> } | undefined;
+  const pauseAt = async (at: PausePoint): Promise<void> => {
     if (armed?.at !== at) return;
     const { gate: g } = armed;
     armed = undefined;
@@ -111,13 +115,13 @@ function pausingFs(activePath: string) {
       return nodeFs.link(from, to);
     },
     rename: async (from, to) => {
-      if (from === activePath) await pauseAt("rotate");
+      if (from === activePath) await pauseAt(to.endsWith(".rotating") ? "drop" : "rotate");
       return nodeFs.rename(from, to);
     },
   };
   return {
     fs,
-    arm(at: "write" | "rotate") {
+    arm(at: PausePoint) {
       const g = gate();
       armed = { at, gate: g };
       return g;
@@ -208,6 +212,40 @@ describe("an append log writer frozen past its lock's staleMs", () => {
       expect(await readLog(path)).toEqual([...values("a", 1, 3), ...values("b", 4, 6)]);
     });
   }
+
+  it("puts back the next holder's active file when frozen between its check and dropping the active name", async () => {
+    const path = await logPath();
+    const locks = breakableLock();
+    const paused = pausingFs(path);
+    const rotate = { maxBytes: 130 };
+    const a = await openAppendLog({ path, fs: paused.fs, locker: locks.lock, rotate });
+    for (let i = 1; i <= 3; i++) await a.append(`a${i}`);
+
+    const g = paused.arm("drop");
+    const a4 = a.append("a4");
+    await g.reached;
+    // The rotated name is in place, the active name not yet dropped: the next writer finishes the
+    // rotation itself, creates the next file and appends.
+    locks.breakAll();
+    const b = await openAppendLog({ path, locker: locks.lock, rotate });
+    for (let i = 4; i <= 6; i++) expect((await b.append(`b${i}`)).seq).toBe(i);
+    g.open();
+
+    const failure = await a4.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({
+      code: "ERR_STALE",
+      details: { reason: "moved", committed: false },
+    });
+    expect((await b.append("b7")).seq).toBe(7);
+    await a.close();
+    await b.close();
+    expect(await readLog(path)).toEqual([...values("a", 1, 3), ...values("b", 4, 7)]);
+    const left = (await readdir(join(path, ".."))).filter((f) => f.endsWith(".rotating"));
+    expect(left).toEqual([]);
+  });
 });
 
 describe("an append log rotation interrupted between its link and its unlink", () => {

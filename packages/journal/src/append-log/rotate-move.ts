@@ -30,7 +30,8 @@ function rotationRefused(
  * active name is removed only while it still leads to `ino`. A rotated name that already leads to
  * `ino` is a rotation interrupted between the two steps, finished now. On a file system without
  * hard links, a `rename` after the same checks. Rejects with `ERR_STALE` (`details.reason`
- * `"moved"` or `"taken"`) before anything changed.
+ * `"moved"` or `"taken"`) without touching another process's file (at most this writer's file keeps
+ * its rotated name as well).
  */
 export async function moveToRotated(log: LogState, ino: number, rotated: string): Promise<void> {
   const to = log.files.path(rotated);
@@ -55,15 +56,52 @@ export async function moveToRotated(log: LogState, ino: number, rotated: string)
   if (!(await unlinkActiveIf(log, ino))) throw rotationRefused(log, rotated, "moved");
 }
 
-/** Removes the active name when it still leads to `ino` (which keeps its rotated name). */
+/**
+ * Removes the active name when it still leads to `ino` (which keeps its rotated name): the name is
+ * first moved to a private one, `.<name>.<pid>-<tag>.rotating`, and only that is removed once it is
+ * known to lead to `ino`. A writer frozen after its check may have moved another process's new
+ * active file aside instead: it is linked back under the active name (`ERR_STALE`,
+ * `details.reason: "stranded"`, with the private name as `path`, when even that name was taken
+ * again meanwhile — its records are kept there, not lost). Resolves whether `ino` lost its name.
+ */
 async function unlinkActiveIf(log: LogState, ino: number): Promise<boolean> {
   const context = { target: log.files.active, stage: "rename" } as const;
   // The rotated name must be durable before the active one goes, or a power loss could keep
   // neither.
   await syncDir(log.fs, log.files.dir);
   if ((await lstatLogFile(log.fs, log.activePath, context))?.ino !== ino) return false;
-  await log.fs.unlink(log.activePath);
-  return true;
+  const aside = log.files.path(`.${log.files.active}.${process.pid}-${log.tag()}.rotating`);
+  try {
+    await log.fs.rename(log.activePath, aside);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw toPersistenceError(error, context);
+  }
+  if ((await lstatLogFile(log.fs, aside, context))?.ino === ino) {
+    await log.fs.unlink(aside);
+    return true;
+  }
+  try {
+    await log.fs.link(aside, log.activePath);
+  } catch (error) {
+    throw stranded(log, aside, error);
+  }
+  await log.fs.unlink(aside);
+  return false;
+}
+
+/** Another process's active file, moved aside by a frozen writer, could not be put back. */
+function stranded(log: LogState, aside: string, cause: unknown): PersistenceError {
+  return new PersistenceError(
+    "ERR_STALE",
+    `another process's active file was moved to ${JSON.stringify(aside)} by a rotation that lost its lock, and its name is taken again: its records are kept there`,
+    {
+      stage: "rename",
+      target: log.files.active,
+      cause,
+      details: { reason: "stranded", path: aside },
+    },
+  );
 }
 
 async function renameChecked(log: LogState, ino: number, rotated: string): Promise<void> {
