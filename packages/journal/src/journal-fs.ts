@@ -8,7 +8,8 @@ export const defaultFs: FsPort = nodeFs as unknown as FsPort;
 /** Error codes meaning "this platform cannot fsync a directory", not a failed fsync. */
 const DIR_SYNC_UNSUPPORTED = new Set(["EISDIR", "EINVAL", "ENOTSUP", "EOPNOTSUPP"]);
 
-function codeOf(error: unknown): string | undefined {
+/** The `code` of a Node system error (`"ENOENT"`, …), `undefined` for anything else. */
+export function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }

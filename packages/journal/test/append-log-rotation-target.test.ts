@@ -81,4 +81,23 @@ describe("append log rotation onto a name that is taken", () => {
       expect(await records(path)).toEqual([{ n: 1, pad: "x".repeat(200) }, { n: 9 }]);
     });
   }
+
+  it("refuses a regular file at the rotated name (ERR_STALE, taken) and never replaces it", async () => {
+    const dir = await temps.create();
+    const path = join(dir, "a.jsonl");
+    const log = await openAppendLog({ path, rotate: { maxBytes: 200 } });
+    await log.append({ n: 1, pad: "x".repeat(200) });
+    const taken = join(dir, ROTATED);
+    writeFileSync(taken, "someone else's file\n");
+    const error = await rejectionWithin(log.append({ n: 2 }));
+    expect(error).toMatchObject({
+      code: "ERR_STALE",
+      details: { reason: "taken", file: ROTATED, committed: false },
+    });
+    expect(readFileSync(taken, "utf8")).toBe("someone else's file\n");
+    unlinkSync(taken);
+    expect((await log.append({ n: 3 })).seq).toBe(2);
+    expect((await log.close()).ok).toBe(true);
+    expect(await records(path)).toEqual([{ n: 1, pad: "x".repeat(200) }, { n: 3 }]);
+  });
 });

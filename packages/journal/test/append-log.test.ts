@@ -319,11 +319,9 @@ describe("append log crash states", () => {
       const crash = createCrashableFs({ files: { "/logs": null }, maxStates: 600 });
       const { acked, failed } = await scenario(crash, faults);
       if (faults) expect([...failed.keys()]).toEqual(["x1"]);
-      // The scenario rotates: the active file was renamed to a rotated name at least once.
+      // The scenario rotates: the active file was linked to a rotated name at least once.
       expect(
-        crash.trace.some(
-          (t) => t.op === "rename" && /chat\.[0-9a-f]{16}\.jsonl$/.test(t.dest ?? ""),
-        ),
+        crash.trace.some((t) => t.op === "link" && /chat\.[0-9a-f]{16}\.jsonl$/.test(t.dest ?? "")),
       ).toBe(true);
       const order = acked.map((a) => a.value);
       const states = crash.crashStates();

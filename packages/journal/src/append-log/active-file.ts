@@ -7,6 +7,7 @@ import { lstatLogFile, openActiveFile } from "./log-file-access.js";
 import type { LogHeader } from "./log-format.js";
 import { writerHeader } from "./log-header.js";
 import type { Active, LogState } from "./log-state.js";
+import { finishInterruptedRotation } from "./rotate-move.js";
 import { seqAfterRotated } from "./rotated-files.js";
 
 const MAX_QUARANTINE_BYTES = 1024 * 1024;
@@ -62,7 +63,11 @@ export async function prepareActive(log: LogState, round = 0): Promise<Active> {
     return prepareActive(log, round + 1);
   }
   if (log.active !== undefined && log.active.size === stats.size) return log.active;
-  return scanActive(log, ino, stats.size, round);
+  const active = await scanActive(log, ino, stats.size, round);
+  if (active.ino !== ino || !(await finishInterruptedRotation(log, ino, active.header.firstSeq))) {
+    return active;
+  }
+  return prepareActive(log, round + 1);
 }
 
 /**
@@ -112,7 +117,9 @@ async function scanActive(
         throw recordTooLarge(log.files.active, entry, log.maxRecordBytes);
       }
       if (entry.kind === "record") {
-        lastSeq = entry.seq;
+        // The highest seq: a record a writer that lost its lock appended out of order is no
+        // reason to hand out its seq again.
+        lastSeq = Math.max(entry.seq, lastSeq ?? entry.seq);
         goodEnd = start + entry.end;
         badFrom = undefined;
       } else {
@@ -216,7 +223,8 @@ export async function createActive(log: LogState, firstSeq: number, round = 0): 
   const headerBytes = log.format.header(firstSeq, Math.floor(log.clock.now()), salt);
   let handle: FsFileHandle;
   try {
-    handle = await log.fs.open(log.activePath, "wx+", 0o644);
+    // Append mode, as every open of the active file (see `openActiveFile`).
+    handle = await log.fs.open(log.activePath, "ax+", 0o644);
   } catch (error) {
     if (isExists(error)) return prepareActive(log, round);
     throw toPersistenceError(error, { stage: "open", target: log.files.active });

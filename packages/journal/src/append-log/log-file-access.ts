@@ -5,11 +5,14 @@ import { notRegularFile, openRegularFile, readRegularFile } from "@snapwrite/sin
 import { isNotFound } from "../journal-fs.js";
 
 /**
- * The active file is opened read-write, never through a symlink (`O_NOFOLLOW`) and never waiting
- * (`O_NONBLOCK`: no effect on a regular file; anything else is refused after the `fstat`).
+ * The active file is opened read-write in append mode, never through a symlink (`O_NOFOLLOW`) and
+ * never waiting (`O_NONBLOCK`: no effect on a regular file; anything else is refused after the
+ * `fstat`). `O_APPEND` makes every write land at the file's end whatever offset the writer
+ * remembered, so a writer that lost its lock can never write over another holder's records.
  * Platforms without these flags (Windows) fall back to the `lstat` check before the open.
  */
-const ACTIVE_FLAGS = constants.O_RDWR | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const ACTIVE_FLAGS =
+  constants.O_RDWR | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** Where a file of the log is opened, for the error about it. */
 interface LogFileContext {

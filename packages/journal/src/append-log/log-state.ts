@@ -99,13 +99,14 @@ export class LogState {
 
   /**
    * Runs `work` under the lock when the log locks around every append batch; under a session lock,
-   * only once the lock is confirmed still ours (see `assertSessionHeld`).
+   * only once the lock is confirmed still ours (see `assertSessionHeld`). `work` gets the lock it
+   * runs under (the per-batch one, or the session's), to confirm it after writing.
    */
-  async withLock<V>(work: () => Promise<V>): Promise<V> {
+  async withLock<V>(work: (held: HeldLock | undefined) => Promise<V>): Promise<V> {
     if (this.lockMode === "session") await assertSessionHeld(this);
     const held = this.lockMode === "append" ? await this.locker.acquire(this.lockPath) : undefined;
     try {
-      return await work();
+      return await work(held ?? this.session);
     } finally {
       await held?.release().catch(() => undefined);
     }

@@ -22,7 +22,8 @@ export interface AppendLogRecord {
 /**
  * Damage: `"torn"` for an unfinished last record of the active file (an append in progress or
  * interrupted; the next writer quarantines it), `"corrupt"` for a bad stretch with valid records
- * after it — reported with its offset, and reading goes on; `"gap"` when the seqs jump from one
+ * after it — reported with its offset, and reading goes on — and for a record whose seq repeats or
+ * goes backwards (a writer that lost its lock appended late; never yielded); `"gap"` when the seqs jump from one
  * file to the next (a file in the middle was deleted), with `offset` 0 and `bytes` 0 at the file
  * that starts after the gap. A rotation by another process while the log is read is not a gap: the
  * reader lists the files again and reads the newly rotated one.
@@ -40,16 +41,19 @@ const MAX_LISTINGS = 16;
 /**
  * Reads an append log from its oldest rotated file to the active one, yielding records in seq
  * order and damage where it is; never writes and never gives up on the whole log for one bad record.
- * Safe against writers that rotate meanwhile: when the active file has moved on (or is gone), the
- * directory is listed again and the files rotated since are read first, so no record is skipped.
+ * Safe against writers that rotate meanwhile: when the active file has moved on (or is gone, or has
+ * no header yet), the directory is listed again and the files rotated since are read first, so no
+ * record is skipped.
  */
 export async function* readAppendLog(
   options: ReadAppendLogOptions,
 ): AsyncGenerator<AppendLogRecord | AppendLogProblem> {
   const reader = new LogReader(options);
   const read = new Set<string>();
+  let previous: string | undefined;
   for (let listing = 0; listing < MAX_LISTINGS; listing++) {
     const rotated = await reader.rotatedFiles();
+    const names = rotated.map((r) => r.file).join("/");
     for (let k = 0; k < rotated.length; k++) {
       const { file } = rotated[k] as { file: string };
       if (read.has(file)) continue;
@@ -59,17 +63,26 @@ export async function* readAppendLog(
       if (next !== undefined && next.firstSeq <= reader.wanted) continue;
       yield* reader.readFile(file, false);
     }
+    const last = listing === MAX_LISTINGS - 1;
     const active = await reader.load(reader.files.active);
     if (active === undefined) continue; // renamed away by a rotation: list again
     const firstSeq = reader.firstSeqOf(active);
+    // No header yet: just created, maybe by a rotation after the listing. List again until the
+    // listing is the same twice (the files rotated meanwhile are read first).
+    if (firstSeq === undefined && names !== previous && !last) {
+      previous = names;
+      continue;
+    }
     if (
       firstSeq !== undefined &&
       reader.nextSeq !== undefined &&
       firstSeq > reader.nextSeq &&
-      listing < MAX_LISTINGS - 1
+      !last
     ) {
       continue; // rotated after the listing: read the rotated file first
     }
+    // A rotation interrupted between its link and its unlink: the active file is the rotated one.
+    if (firstSeq !== undefined && (await reader.isRotatedAs(firstSeq, rotated))) return;
     yield* reader.parse(reader.files.active, active, true);
     return;
   }
@@ -117,6 +130,21 @@ class LogReader {
     });
   }
 
+  /**
+   * Whether the active file is the rotated file starting at `firstSeq` under a second name (both
+   * names lead to one inode).
+   */
+  async isRotatedAs(firstSeq: number, rotated: readonly { file: string; firstSeq: number }[]) {
+    const file = rotated.find((r) => r.firstSeq === firstSeq)?.file;
+    if (file === undefined) return false;
+    const [a, b] = await Promise.all(
+      [file, this.files.active].map((f) =>
+        this.fs.lstat(this.files.path(f)).catch(() => undefined),
+      ),
+    );
+    return a !== undefined && a.ino === b?.ino;
+  }
+
   /** The first seq a file's header names, or `undefined` when it has no readable header. */
   firstSeqOf(bytes: Uint8Array): number | undefined {
     try {
@@ -157,7 +185,12 @@ class LogReader {
     for (const entry of format.entries(bytes, header.bytes, header, this.maxRecordBytes)) {
       if (entry.kind === "oversized") throw recordTooLarge(file, entry, this.maxRecordBytes);
       if (entry.kind === "record") {
-        if (this.nextSeq !== undefined && entry.seq < this.nextSeq) continue; // read already
+        if (this.nextSeq !== undefined && entry.seq < this.nextSeq) {
+          // A seq that repeats or goes backwards is damage (a writer that lost its lock appended
+          // after the next holder), never "read already": reported, not yielded.
+          yield { problem: "corrupt", file, offset: entry.offset, bytes: entry.end - entry.offset };
+          continue;
+        }
         this.nextSeq = entry.seq + 1;
         if (entry.seq >= this.fromSeq)
           yield { seq: entry.seq, value: entry.value, file, offset: entry.offset };

@@ -3,6 +3,7 @@ import { syncDir } from "../journal-fs.js";
 import { createActive } from "./active-file.js";
 import { lstatLogFile } from "./log-file-access.js";
 import type { Active, LogState } from "./log-state.js";
+import { moveToRotated } from "./rotate-move.js";
 import { rotatedFiles } from "./rotated-files.js";
 
 /** Whether the active file (holding at least one record) has reached its size or age bound. */
@@ -16,7 +17,8 @@ export function rotationDue(log: LogState, active: Active): boolean {
 }
 
 /**
- * Syncs and renames the active file to its rotated name, starts the next one and applies retention.
+ * Syncs the active file and moves it to its rotated name (never over another file, never another
+ * process's file: see `moveToRotated`), starts the next one and applies retention.
  * A symlink, directory, FIFO, socket or device at the rotated name is refused (`ERR_INVALID_TARGET`,
  * `details.reason` `"symlink"` or `"not-a-regular-file"`) before anything changes: the rename would
  * replace a FIFO or a link, and fails on a directory.
@@ -28,8 +30,8 @@ export async function rotateNow(log: LogState, active: Active): Promise<Active> 
   await handle.datasync();
   log.dirty = false;
   await log.release();
-  await log.fs.rename(log.activePath, log.files.path(rotated));
-  // The rename must be durable before a new file takes the active name, or a power loss could
+  await moveToRotated(log, active.ino, rotated);
+  // The move must be durable before a new file takes the active name, or a power loss could
   // keep the new (empty) file under that name and lose the old one's entry.
   await syncDir(log.fs, log.files.dir);
   const next = await createActive(log, active.nextSeq);

@@ -2,18 +2,13 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { isLockLost } from "../lock-adapter.js";
 import type { LogState } from "./log-state.js";
 
-/** The error of an append the session lock could not vouch for: unwritten, or written too late. */
-function refusedByLock(
-  log: LogState,
-  cause: PersistenceError,
-  committed: false | "unknown" = false,
-): PersistenceError {
-  const what = committed === false ? "append refused" : "append outlived its lock";
-  return new PersistenceError(cause.code, `${what}: ${cause.message}`, {
+/** The error of an append the session lock could not vouch for, before it was written. */
+function refusedByLock(log: LogState, cause: PersistenceError): PersistenceError {
+  return new PersistenceError(cause.code, `append refused: ${cause.message}`, {
     stage: "lock",
     target: log.files.active,
     cause,
-    details: { ...cause.details, committed },
+    details: { ...cause.details, committed: false },
   });
 }
 
@@ -32,27 +27,6 @@ export async function assertSessionHeld(log: LogState): Promise<void> {
     const cause = toPersistenceError(error, { stage: "lock", target: log.files.active });
     if (isLockLost(cause)) log.lockLost ??= cause;
     throw refusedByLock(log, cause);
-  }
-}
-
-/**
- * After a batch was written under a session lock, before it is acknowledged: the error failing it
- * (`committed: "unknown"`) when the lock turns out lost now — a freeze between
- * {@link assertSessionHeld} and the write, which may have landed over another holder's lines.
- * Costs no I/O unless the write took long enough for the lock to need a confirmation.
- */
-export async function sessionLostDuringWrite(log: LogState): Promise<PersistenceError | undefined> {
-  const session = log.session;
-  if (log.lockMode !== "session" || session?.assertHeld === undefined) return undefined;
-  try {
-    await session.assertHeld();
-    return undefined;
-  } catch (error) {
-    const cause = toPersistenceError(error, { stage: "lock", target: log.files.active });
-    // Not known to be lost (unreadable, unconfirmed): the written batch stands.
-    if (!isLockLost(cause)) return undefined;
-    log.lockLost ??= cause;
-    return refusedByLock(log, cause, "unknown");
   }
 }
 

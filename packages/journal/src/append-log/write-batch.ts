@@ -1,10 +1,11 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { writeAllAt } from "../journal-fs.js";
+import type { HeldLock } from "../lock-adapter.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
-import { sessionLostDuringWrite } from "./session-lock.js";
+import { lostDuringWrite } from "./write-guard.js";
 
 const MAX_BATCH_RECORDS = 4096;
 
@@ -60,10 +61,10 @@ export async function writeBatch(log: LogState, all: Pending[], queue: Pending[]
   const batch = all.slice(0, MAX_BATCH_RECORDS);
   if (all.length > MAX_BATCH_RECORDS) queue.unshift(...all.slice(MAX_BATCH_RECORDS));
   try {
-    await log.withLock(async () => {
+    await log.withLock(async (held) => {
       let active = await prepareActive(log);
       if (rotationDue(log, active)) active = await rotateNow(log, active);
-      await writeEncoded(log, batch, active);
+      await writeEncoded(log, batch, active, held);
     });
   } catch (error) {
     rejectUnwritten(batch, toPersistenceError(error, { stage: "lock", target: log.files.active }));
@@ -86,10 +87,17 @@ function rejectUnwritten(batch: readonly Pending[], failure: PersistenceError): 
   for (const p of batch) p.reject(error);
 }
 
-async function writeEncoded(log: LogState, batch: Pending[], active: Active): Promise<void> {
+async function writeEncoded(
+  log: LogState,
+  batch: Pending[],
+  active: Active,
+  held: HeldLock | undefined,
+): Promise<void> {
   const { buffers, accepted, total } = encodeBatch(log, batch, active.nextSeq);
   if (accepted.length === 0) return;
   const handle = log.handle as FsFileHandle;
+  // The file is in append mode: the batch lands at its end, which is `at` unless another
+  // process wrote meanwhile (then `lostDuringWrite` fails the batch).
   const at = active.size;
   let stage: "write" | "sync" = "write";
   try {
@@ -104,13 +112,15 @@ async function writeEncoded(log: LogState, batch: Pending[], active: Active): Pr
     await failBatch(log, accepted, at, error, stage);
     return;
   }
-  log.active = { ...active, size: at + total, nextSeq: active.nextSeq + accepted.length };
   log.appended += accepted.length;
-  const lost = log.session === undefined ? undefined : await sessionLostDuringWrite(log);
+  const lost = await lostDuringWrite(log, held, active, at + total);
   if (lost !== undefined) {
+    // Where the batch landed is not known: the next batch prepares the active file afresh.
+    await log.release();
     for (const a of accepted) a.pending.reject(lost);
     return;
   }
+  log.active = { ...active, size: at + total, nextSeq: active.nextSeq + accepted.length };
   const durable = log.durability === "append";
   for (const a of accepted) {
     a.pending.resolve({
