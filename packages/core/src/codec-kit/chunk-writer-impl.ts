@@ -1,11 +1,13 @@
 import type { ChunkPool } from "./chunk-pool.js";
 import type { ChunkWriter } from "./chunk-writer-types.js";
 import { writeUtf8 } from "./write-utf8.js";
+import { writerValueError } from "./writer-value-error.js";
 
 const EMPTY = new Uint8Array(0);
 /** Strings up to this length are encoded by {@link writeUtf8}, longer ones by the engine. */
 const SHORT_TEXT = 64;
 const encoder = new TextEncoder();
+const U64_MAX = 2n ** 64n - 1n;
 
 /** The {@link ChunkWriter} that `createChunkWriter` returns. */
 export class ChunkWriterImpl implements ChunkWriter {
@@ -104,6 +106,9 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   u8(value: number): void {
+    // Refuses everything a byte cannot hold (256, -1, 1.5, NaN, "5") in one cheap test.
+    if (typeof value !== "number" || (value & 0xff) !== value)
+      throw writerValueError("u8", value, "an integer in 0..255");
     if (this.finished) throw new Error("ChunkWriter: already finished");
     const at = this.chunkPos;
     this.chunk[at] = value;
@@ -113,6 +118,8 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   u16(value: number): void {
+    if (typeof value !== "number" || (value & 0xffff) !== value)
+      throw writerValueError("u16", value, "an integer in 0..65535");
     this.begin(2);
     this.view.setUint16(this.pos, value, true);
     this.pos += 2;
@@ -120,6 +127,8 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   u32(value: number): void {
+    if (typeof value !== "number" || value >>> 0 !== value)
+      throw writerValueError("u32", value, "an integer in 0..2^32 - 1");
     this.begin(4);
     this.view.setUint32(this.pos, value, true);
     this.pos += 4;
@@ -127,6 +136,11 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   u64(value: bigint): void {
+    if (typeof value !== "bigint" || value < 0n || value > U64_MAX) {
+      throw writerValueError("u64", value, "an integer in 0n..2n ** 64n - 1n", {
+        type: "bigint",
+      });
+    }
     this.begin(8);
     this.view.setBigUint64(this.pos, value, true);
     this.pos += 8;
@@ -134,6 +148,13 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   f32(value: number): void {
+    // NaN and ±Infinity are float32 values; a finite value beyond its range would become Infinity.
+    if (
+      typeof value !== "number" ||
+      (!Number.isFinite(Math.fround(value)) && Number.isFinite(value))
+    ) {
+      throw writerValueError("f32", value, "finite values within ±3.4028234663852886e38");
+    }
     this.begin(4);
     this.view.setFloat32(this.pos, value, true);
     this.pos += 4;
@@ -164,6 +185,11 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   fill(value: number, count: number): void {
+    if (typeof value !== "number" || (value & 0xff) !== value)
+      throw writerValueError("fill", value, "an integer in 0..255", { argument: "value" });
+    if (!(Number.isSafeInteger(count) && count >= 0)) {
+      throw writerValueError("fill", count, "a safe integer >= 0", { argument: "count" });
+    }
     if (this.finished) throw new Error("ChunkWriter: already finished");
     let left = count;
     while (left > 0) {
