@@ -9,14 +9,16 @@ import { describe, expect, it } from "vitest";
 // fragments are fenced as `ts signature`. Shared by the packages' `readme-examples` tests.
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-interface Block {
+/** A fenced `ts` block of a README. */
+export interface Block {
   readonly readme: string;
   readonly line: number;
   readonly fileName: string;
   readonly code: string;
 }
 
-function tsBlocks(readme: string, blockDir: string): Block[] {
+/** The `ts` blocks of `readme` (a path from the repository root), placed virtually in `blockDir`. */
+export function tsBlocks(readme: string, blockDir: string): Block[] {
   const lines = readFileSync(join(ROOT, readme), "utf8").split("\n");
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {

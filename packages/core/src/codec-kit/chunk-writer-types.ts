@@ -33,6 +33,12 @@ export interface ChunkWriterOptions {
  *   `buffer`/`view` and advance `pos`, then call `end()`. When `n` bytes do not fit in the
  *   current chunk, `buffer` is a reusable scratch area copied into the chunks by `end()`.
  *
+ * A value a field cannot hold is never wrapped or truncated: `u8`, `u16`, `u32`, `u64`, `f32` and
+ * `fill` throw a `RangeError` naming the method and the value (a `TypeError` for a value of the
+ * wrong type) and write nothing, so a save fails as `ERR_ENCODE` instead of storing a file its
+ * decoder cannot read back. The `begin()`/`end()` fast path writes through `view`, which wraps as
+ * `DataView` does: check lengths there yourself.
+ *
  * A generator encoder drains full chunks with `takeReady()` after each bounded step (optionally
  * after `take()`, to end a step before its chunk is full) and yields the last one from `finish()`.
  */
@@ -60,19 +66,25 @@ export interface ChunkWriter {
   begin(n: number): void;
   /** Commits what was written since `begin()`. */
   end(): void;
-  /** Writes one byte. */
+  /** Writes one byte; anything but an integer in 0..255 is a `RangeError`. */
   u8(value: number): void;
-  /** Writes an unsigned 16-bit integer. */
+  /** Writes an unsigned 16-bit integer; anything but an integer in 0..65535 is a `RangeError`. */
   u16(value: number): void;
-  /** Writes an unsigned 32-bit integer. */
+  /** Writes an unsigned 32-bit integer; anything but an integer in 0..2^32 − 1 is a `RangeError`. */
   u32(value: number): void;
-  /** Writes an unsigned 64-bit integer. */
+  /** Writes an unsigned 64-bit integer; a bigint outside 0n..2n ** 64n − 1n is a `RangeError`. */
   u64(value: bigint): void;
-  /** Writes an IEEE-754 single. */
+  /**
+   * Writes an IEEE-754 single (rounded to the nearest one); NaN and ±Infinity are kept, a finite
+   * value too large for a single (it would become Infinity) is a `RangeError`.
+   */
   f32(value: number): void;
   /** Copies `source[start, end)` (default: all of it), spanning chunks as needed. */
   copy(source: Uint8Array, start?: number, end?: number): void;
-  /** Writes `count` copies of the byte `value` (padding, indentation), spanning chunks. */
+  /**
+   * Writes `count` copies of the byte `value` (padding, indentation), spanning chunks. A `value`
+   * outside 0..255 or a `count` that is not a non-negative integer is a `RangeError`.
+   */
   fill(value: number, count: number): void;
   /** Writes a string known to hold only ASCII characters, one byte per character. */
   ascii(text: string): void;
