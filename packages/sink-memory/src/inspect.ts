@@ -1,5 +1,6 @@
 import type { TargetId } from "@snapwrite/core";
 import { assertValidTarget } from "@snapwrite/core/sink-kit";
+import { storeNameOf } from "./inspect-options.js";
 import type { MemorySinkQuarantineRecord, MemoryStore } from "./store.js";
 import { concatEntry, type Entry } from "./stored-entry.js";
 
@@ -37,7 +38,10 @@ export interface MemorySinkInspectOptions {
 export interface MemorySinkInspection {
   /** A copy of the counters. */
   stats(): MemorySinkStats;
-  /** Copies of the stored contents, by key. */
+  /**
+   * Copies of the stored contents, by key. Options other than `from`, or a `from` other than
+   * `"primary"`/`"backup"`, are a `TypeError` (as for `keys` and `put`).
+   */
   snapshot(options?: MemorySinkInspectOptions): Map<TargetId, Uint8Array>;
   /** The stored keys, sorted. */
   keys(options?: MemorySinkInspectOptions): TargetId[];
@@ -45,7 +49,8 @@ export interface MemorySinkInspection {
   quarantined(): MemorySinkQuarantineRecord[];
   /**
    * Stores `bytes` (copied) directly, bypassing the write queue and counters: seeds a test with
-   * given content, such as a corrupt primary or backup.
+   * given content, such as a corrupt primary or backup. Options other than `to`, or a `to` other
+   * than `"primary"`/`"backup"`, are a `TypeError` and store nothing.
    */
   put(target: TargetId, bytes: Uint8Array, options?: { readonly to?: "primary" | "backup" }): void;
 }
@@ -54,8 +59,11 @@ export interface MemorySinkInspection {
 export function createInspection(store: MemoryStore): MemorySinkInspection {
   const { primaries, backups, counters, byTarget, quarantineLog } = store;
 
-  function storeOf(inspect: MemorySinkInspectOptions | undefined): Map<TargetId, Entry> {
-    return inspect?.from === "backup" ? backups : primaries;
+  function storeOf(
+    caller: string,
+    inspect: MemorySinkInspectOptions | undefined,
+  ): Map<TargetId, Entry> {
+    return storeNameOf(caller, inspect, "from") === "backup" ? backups : primaries;
   }
 
   return {
@@ -66,22 +74,23 @@ export function createInspection(store: MemoryStore): MemorySinkInspection {
     },
     snapshot(inspect?: MemorySinkInspectOptions): Map<TargetId, Uint8Array> {
       const out = new Map<TargetId, Uint8Array>();
-      const entries = storeOf(inspect);
+      const entries = storeOf("snapshot", inspect);
       for (const key of [...entries.keys()].sort()) {
         out.set(key, concatEntry(entries.get(key) as Entry));
       }
       return out;
     },
     keys(inspect?: MemorySinkInspectOptions): TargetId[] {
-      return [...storeOf(inspect).keys()].sort();
+      return [...storeOf("keys", inspect).keys()].sort();
     },
     quarantined: () => quarantineLog.slice(),
     put(target, bytes, putOptions): void {
       assertValidTarget(target);
       if (!(bytes instanceof Uint8Array)) throw new TypeError("put: bytes must be a Uint8Array");
+      const to = storeNameOf("put", putOptions, "to");
       const copy = bytes.slice();
       const entry: Entry = { chunks: [copy], bytes: copy.byteLength, generation: undefined };
-      (putOptions?.to === "backup" ? backups : primaries).set(target, entry);
+      (to === "backup" ? backups : primaries).set(target, entry);
     },
   };
 }
