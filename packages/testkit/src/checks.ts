@@ -2,20 +2,20 @@
 // scripts (importing `./contract` outside the vitest runner fails, as its suites call describe()).
 export type { AllocationReport } from "./checks/allocation-guard.js";
 export { guardAllocations } from "./checks/allocation-guard.js";
-export type {
-  CodecContractOptions,
-  CodecFuzzOptions,
-  CodecSample,
-} from "./checks/codec-checks.js";
+export type { CodecContractOptions, CodecSample } from "./checks/codec-checks.js";
 export {
   checkCodecDoesNotMutate,
-  checkCodecFuzz,
   checkCodecInvalid,
   checkCodecSamples,
   checkCodecStableBytes,
-  decodeUnderGuard,
   encodeToBytes,
 } from "./checks/codec-checks.js";
+export {
+  checkCodecChunkHandover,
+  checkCodecEncodeKeepsInput,
+} from "./checks/codec-encode-checks.js";
+export type { CodecFuzzOptions } from "./checks/codec-fuzz.js";
+export { checkCodecFuzz, decodeUnderGuard } from "./checks/codec-fuzz.js";
 export { ContractViolation } from "./checks/contract-violation.js";
 export type { ByteDamage } from "./checks/damage-bytes.js";
 export { byteDamage, damageBytes } from "./checks/damage-bytes.js";

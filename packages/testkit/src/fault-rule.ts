@@ -1,4 +1,5 @@
 import { raceAbort } from "@snapwrite/core";
+import { type RuleValidator, ruleLabel } from "./fault-plan-validation.js";
 
 /** Selects paths: exact string, regular expression, or predicate. */
 export type PathMatcher = string | RegExp | ((path: string) => boolean);
@@ -52,13 +53,25 @@ export interface FaultPlan<R extends CountedRule<unknown>, C> {
   pick(call: C): R["fault"] | undefined;
 }
 
-/** Creates a {@link FaultPlan} whose rules apply to a call when `matches` says so. */
+/**
+ * Creates a {@link FaultPlan} whose rules apply to a call when `matches` says so. `validate`
+ * checks each rule of every `add` before any of them is added (labelled `"<owner>: rule <i>"`).
+ */
 export function createFaultPlan<R extends CountedRule<unknown>, C>(
   matches: (rule: R, call: C) => boolean,
+  validate?: { readonly owner: string; readonly rule: RuleValidator },
 ): FaultPlan<R, C> {
   const active: { readonly rule: R; readonly fires: () => boolean }[] = [];
   return {
     add(rules) {
+      if (validate !== undefined) {
+        if (!Array.isArray(rules)) {
+          throw new TypeError(`${validate.owner}: the plan must be an array of rules`);
+        }
+        rules.forEach((rule, i) => {
+          validate.rule(rule, ruleLabel(validate.owner, i));
+        });
+      }
       for (const rule of rules)
         active.push({ rule, fires: createRuleCounter(rule.nth, rule.times) });
     },

@@ -6,6 +6,7 @@ import {
   matchesPath,
   type PathMatcher,
 } from "./fault-rule.js";
+import { validateFsFaultRule } from "./faulty-fs-plan.js";
 import { createOsError } from "./os-error.js";
 
 /**
@@ -162,6 +163,7 @@ export function createFaultyFs(fs: FsPort, plan: FsFaultPlan = []): FaultyFs {
     (rule, call) =>
       (typeof rule.op === "string" ? rule.op === call.op : rule.op.includes(call.op)) &&
       matchesPath(rule.path, call.path),
+    { owner: "createFaultyFs", rule: validateFsFaultRule },
   );
   faults.add(plan);
   const hangs = createHangRegistry<FsCall>();

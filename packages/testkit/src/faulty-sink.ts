@@ -14,6 +14,7 @@ import {
   matchesPath,
   type PathMatcher,
 } from "./fault-rule.js";
+import { validateSinkFaultRule } from "./faulty-sink-plan.js";
 import { createOsError } from "./os-error.js";
 
 /** Operations of a {@link Sink} a fault can target. */
@@ -131,6 +132,7 @@ export function withFaults(sink: Sink, plan: SinkFaultPlan = []): FaultySink {
   const calls: MutableCall[] = [];
   const faults = createFaultPlan<SinkFaultRule, SinkCall>(
     (rule, call) => (rule.op ?? "write") === call.op && matchesPath(rule.target, call.target),
+    { owner: "withFaults", rule: validateSinkFaultRule },
   );
   faults.add(plan);
   const hangs = createHangRegistry<SinkCall>();

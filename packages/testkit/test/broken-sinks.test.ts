@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { within } from "../src/checks/assertions.js";
 import {
   ContractViolation,
   checkAbort,
@@ -147,5 +148,31 @@ describe("the suites catch broken sinks", () => {
     await checkCrashAtomicity({ create: factory() });
     await checkCrashDurability({ create: factory() });
     await checkFaultMatrix({ create: factory() });
+  });
+});
+
+describe("a failing check releases the write it paused", () => {
+  const followUp = (sink: ReturnType<typeof onMemory>, target: string) =>
+    within(
+      "follow-up",
+      sink.write(target, [new Uint8Array([7])]),
+      2000,
+      "a write queued behind the paused one",
+    );
+
+  it("checkReadDuringWrite: a later write to the target still completes", async () => {
+    const sink = onMemory("in-place");
+    await expect(checkReadDuringWrite(sink)).rejects.toThrow(
+      /checkReadDuringWrite: a read while the write had handed over 1 chunk/,
+    );
+    await expect(followUp(sink, "read-during-write.bin")).resolves.toMatchObject({ bytes: 1 });
+  });
+
+  it("checkConcurrentWrites: a later write to the target still completes", async () => {
+    const sink = onMemory("in-place");
+    await expect(checkConcurrentWrites(sink)).rejects.toThrow(
+      /checkConcurrentWrites: a read between concurrent writes saw/,
+    );
+    await expect(followUp(sink, "concurrent.bin")).resolves.toMatchObject({ bytes: 1 });
   });
 });

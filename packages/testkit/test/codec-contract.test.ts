@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   type CodecContractOptions,
+  checkCodecChunkHandover,
   checkCodecDoesNotMutate,
+  checkCodecEncodeKeepsInput,
   checkCodecFuzz,
   checkCodecInvalid,
   checkCodecSamples,
@@ -44,6 +46,24 @@ describe("the codec checks catch broken codecs", () => {
     expect(() => checkCodecDoesNotMutate(options(createListCodec("mutates-input")))).toThrow(
       /input 0 was modified by decode/,
     );
+  });
+
+  it("catches a codec that rewrites a chunk after yielding it, which the byte checks miss", () => {
+    const broken = options(createListCodec("reuses-buffer"));
+    checkCodecSamples(broken);
+    checkCodecStableBytes(broken);
+    expect(() => checkCodecChunkHandover(broken)).toThrow(
+      /checkCodecChunkHandover: .*sample 0: chunk 0 of 4 changed after it was yielded/,
+    );
+  });
+
+  it("catches a codec whose encode sorts the caller's array in place", () => {
+    const broken = options(createListCodec("sorts-input"));
+    checkCodecSamples(options(createListCodec("sorts-input")));
+    expect(() => checkCodecEncodeKeepsInput(broken)).toThrow(
+      /checkCodecEncodeKeepsInput: .*sample 2: encode modified the value it was given/,
+    );
+    expect(broken.samples[2]?.value).toEqual(["", "x".repeat(300), "ünïcödé"]);
   });
 
   it("catches a codec whose bytes are not stable", () => {

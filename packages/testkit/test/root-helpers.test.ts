@@ -24,4 +24,24 @@ describe("createManualClock", () => {
     expect(fired).toEqual(["early", "late"]);
     expect(clock.pending).toBe(0);
   });
+
+  it("refuses to move by a negative, NaN or infinite amount and keeps its time", () => {
+    const clock = createManualClock(100);
+    for (const ms of [-5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => clock.advance(ms)).toThrow(RangeError);
+      expect(() => clock.advance(ms)).toThrow(
+        /ManualClock\.advance: ms must be a finite number >= 0/,
+      );
+    }
+    expect(clock.now()).toBe(100);
+  });
+
+  it("treats a NaN or negative delay as zero, as Node's timers do", () => {
+    const clock = createManualClock();
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push("nan"), Number.NaN);
+    clock.setTimeout(() => fired.push("negative"), -10);
+    clock.advance(0);
+    expect(fired).toEqual(["nan", "negative"]);
+  });
 });

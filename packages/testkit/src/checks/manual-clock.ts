@@ -2,7 +2,7 @@ import type { Clock } from "@snapwrite/core";
 
 /** A {@link Clock} whose time moves only when told to. */
 export interface ManualClock extends Clock {
-  /** Moves time forward by `ms`, firing due timers in order. */
+  /** Moves time forward by `ms` (a finite number >= 0, else `RangeError`), firing due timers in order. */
   advance(ms: number): void;
   /** Number of timers waiting. */
   readonly pending: number;
@@ -17,7 +17,8 @@ export function createManualClock(start = 0): ManualClock {
     now: () => now,
     setTimeout(fn, ms) {
       const id = nextId++;
-      timers.set(id, { at: now + Math.max(0, ms), fn });
+      // As Node's timers: a delay below 0 or NaN means "as soon as possible".
+      timers.set(id, { at: now + (ms > 0 ? ms : 0), fn });
       return id;
     },
     clearTimeout(handle) {
@@ -27,6 +28,11 @@ export function createManualClock(start = 0): ManualClock {
       return timers.size;
     },
     advance(ms) {
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+        throw new RangeError(
+          `ManualClock.advance: ms must be a finite number >= 0 (time never moves back), got ${String(ms)}`,
+        );
+      }
       const until = now + ms;
       for (;;) {
         let due: [number, { at: number; fn: () => void }] | undefined;

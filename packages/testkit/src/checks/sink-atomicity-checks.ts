@@ -156,18 +156,23 @@ export async function checkReadDuringWrite(sink: Sink): Promise<void> {
   }
   const pending = write(check, sink, target, slow());
   pending.catch(() => {});
-  for (let i = 0; i < gates.length; i++) {
-    for (let turn = 0; turn < 50 && reached[i] !== true; turn++) await yieldTurns(1);
-    for (let poll = 0; poll < 3; poll++) {
-      const seen = await readOrMissing(check, () => sink.read(target), "read during a write");
-      ensure(
-        check,
-        seen !== undefined && sameBytes(seen, old),
-        `a read while the write had handed over ${i + 1} chunk(s) saw ${describeBytes(seen)}, expected the old ${describeBytes(old)}`,
-      );
-      await yieldTurns(1);
+  try {
+    for (let i = 0; i < gates.length; i++) {
+      for (let turn = 0; turn < 50 && reached[i] !== true; turn++) await yieldTurns(1);
+      for (let poll = 0; poll < 3; poll++) {
+        const seen = await readOrMissing(check, () => sink.read(target), "read during a write");
+        ensure(
+          check,
+          seen !== undefined && sameBytes(seen, old),
+          `a read while the write had handed over ${i + 1} chunk(s) saw ${describeBytes(seen)}, expected the old ${describeBytes(old)}`,
+        );
+        await yieldTurns(1);
+      }
+      (gates[i] as ReturnType<typeof createGate>).open();
     }
-    (gates[i] as ReturnType<typeof createGate>).open();
+  } finally {
+    // A violation must not leave the write paused: the caller's cleanup (close) waits for it.
+    for (const gate of gates) gate.open();
   }
   await pending;
   await expectContent(check, sink, target, next, "read after the slow write");

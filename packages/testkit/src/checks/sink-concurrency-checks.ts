@@ -40,12 +40,20 @@ export async function checkConcurrentWrites(sink: Sink): Promise<void> {
   await yieldTurns(2);
   const b = write(check, sink, target, asyncChunks(chunksOf(second, 1000)));
   b.catch(() => {});
-  for (let i = 0; i < 10; i++) {
-    await yieldTurns(2);
-    const seen = await readOrMissing(check, () => sink.read(target), "read between writes");
-    ensure(check, isComplete(seen), `a read between concurrent writes saw ${describeBytes(seen)}`);
+  try {
+    for (let i = 0; i < 10; i++) {
+      await yieldTurns(2);
+      const seen = await readOrMissing(check, () => sink.read(target), "read between writes");
+      ensure(
+        check,
+        isComplete(seen),
+        `a read between concurrent writes saw ${describeBytes(seen)}`,
+      );
+    }
+  } finally {
+    // A violation must not leave the first write paused: the caller's cleanup (close) waits for it.
+    gate.open();
   }
-  gate.open();
   const [resultA, resultB] = await Promise.allSettled([a, b]);
   if (resultA.status === "rejected") {
     ensure(

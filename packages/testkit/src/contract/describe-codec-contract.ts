@@ -1,13 +1,16 @@
 import { describe, it } from "vitest";
 import {
   type CodecContractOptions,
-  type CodecFuzzOptions,
   checkCodecDoesNotMutate,
-  checkCodecFuzz,
   checkCodecInvalid,
   checkCodecSamples,
   checkCodecStableBytes,
 } from "../checks/codec-checks.js";
+import {
+  checkCodecChunkHandover,
+  checkCodecEncodeKeepsInput,
+} from "../checks/codec-encode-checks.js";
+import { type CodecFuzzOptions, checkCodecFuzz } from "../checks/codec-fuzz.js";
 import { assertSuiteArguments } from "./suite-arguments.js";
 
 /** Options of {@link describeCodecContract}. */
@@ -18,7 +21,7 @@ export interface CodecSuiteOptions<T> extends CodecContractOptions<T> {
   readonly timeoutMs?: number | undefined;
 }
 
-/** Golden samples, stable bytes and input immutability. */
+/** Golden samples, stable bytes, chunk handover and input immutability (encode and decode). */
 export function describeCodecRoundTrip<T>(label: string, options: CodecSuiteOptions<T>): void {
   assertSuiteArguments("describeCodecRoundTrip", label, options, CODEC_SUITE_OPTIONS);
   describe(`${label}: round trip`, () => {
@@ -26,6 +29,9 @@ export function describeCodecRoundTrip<T>(label: string, options: CodecSuiteOpti
       checkCodecSamples(options));
     it("encodes the same value to the same bytes every time", () => checkCodecStableBytes(options));
     it("never mutates the bytes it decodes", () => checkCodecDoesNotMutate(options));
+    it("hands each encoded chunk over and never touches it again", () =>
+      checkCodecChunkHandover(options));
+    it("never mutates the value it encodes", () => checkCodecEncodeKeepsInput(options));
   });
 }
 
@@ -53,8 +59,8 @@ export function describeCodecFuzz<T>(label: string, options: CodecSuiteOptions<T
 }
 
 /**
- * The codec contract: golden samples round trip (bytes and values), stable bytes, decode never
- * mutates its input, invalid inputs give `ERR_CORRUPT`, and fuzzing finds no other exception,
+ * The codec contract: golden samples round trip (bytes and values), stable bytes, encode hands
+ * each chunk over and never touches it again, neither encode nor decode mutates its input, invalid inputs give `ERR_CORRUPT`, and fuzzing finds no other exception,
  * no hang and no allocation driven by a length field beyond the input's size.
  */
 export function describeCodecContract<T>(label: string, options: CodecSuiteOptions<T>): void {
