@@ -2,7 +2,7 @@ import type { FsFileHandle } from "@snapwrite/core";
 import { concatChunks } from "@snapwrite/core/codec-kit";
 import type { InodeId } from "./crash-model.js";
 import type { CrashRecorder } from "./crash-recorder.js";
-import { MemoryFileHandle } from "./memory-handle.js";
+import { isMemoryFileHandle } from "./memory-handle.js";
 import type { OpenFlags } from "./open-flags.js";
 
 /** The first `total` bytes of `buffers`, as one array. */
@@ -22,7 +22,7 @@ export function wrapHandle(
   path: string,
   flags: OpenFlags,
 ): FsFileHandle {
-  if (!(handle instanceof MemoryFileHandle)) throw new Error("crashable fs: foreign handle");
+  if (!isMemoryFileHandle(handle)) throw new Error("crashable fs: foreign handle");
   const recordWrite = async (
     buffers: readonly Uint8Array[],
     position: number | null | undefined,

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { FsPort, FsStats } from "@snapwrite/core";
 import { memfs, type Volume } from "memfs";
-import { type MemfsHandle, MemoryFileHandle } from "./memory-handle.js";
+import { createMemoryFileHandle, type MemfsHandle } from "./memory-handle.js";
 import { checkLink, checkMkdir, checkRename, checkUnlink } from "./memory-posix.js";
 import { parseFlags } from "./open-flags.js";
 
@@ -45,7 +45,7 @@ export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
     vol,
     async open(path, flags, mode) {
       const handle = await p.open(path, flags, mode);
-      return new MemoryFileHandle(vol, handle as unknown as MemfsHandle, parseFlags(flags));
+      return createMemoryFileHandle(vol, handle as unknown as MemfsHandle, parseFlags(flags));
     },
     async rename(oldPath, newPath) {
       if (checkRename(vol, oldPath, newPath) === "noop") return;
