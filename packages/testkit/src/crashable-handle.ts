@@ -26,10 +26,11 @@ export function wrapHandle(
   const recordWrite = async (
     buffers: readonly Uint8Array[],
     position: number | null | undefined,
+    syscall: "write" | "writev",
   ) => {
     // The live write picks its offset and runs in one step, so concurrent writes are recorded
     // where they really landed.
-    const { bytesWritten, at } = handle.writeLanded(buffers, position);
+    const { bytesWritten, at } = handle.writeLanded(buffers, position, syscall);
     if (bytesWritten > 0) {
       recorder.record(
         { t: "write", ino: id, pos: at, data: firstBytes(buffers, bytesWritten) },
@@ -49,10 +50,10 @@ export function wrapHandle(
     write(buffer, offset, length, position) {
       const start = offset ?? 0;
       const end = length === undefined ? buffer.byteLength : start + length;
-      return recordWrite([buffer.subarray(start, end)], position);
+      return recordWrite([buffer.subarray(start, end)], position, "write");
     },
     writev(buffers, position) {
-      return recordWrite(buffers, position);
+      return recordWrite(buffers, position, "writev");
     },
     read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
     sync: () => sync(() => handle.sync()),

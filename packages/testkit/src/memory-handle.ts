@@ -14,8 +14,12 @@ export interface LandedWrite {
 
 /** A {@link createMemoryFs} file handle, which also tells where a write landed. Internal. */
 export interface MemoryFileHandle extends FsFileHandle {
-  /** Writes `buffers` now and tells where they landed. */
-  writeLanded(buffers: readonly Uint8Array[], position: number | null | undefined): LandedWrite;
+  /** Writes `buffers` now and tells where they landed; `syscall` names the call in errors. */
+  writeLanded(
+    buffers: readonly Uint8Array[],
+    position: number | null | undefined,
+    syscall: "write" | "writev",
+  ): LandedWrite;
 }
 
 /** Whether `handle` is a {@link createMemoryFileHandle} handle. Internal. */
@@ -45,7 +49,7 @@ export function createMemoryFileHandle(
   const writeLanded = (
     buffers: readonly Uint8Array[],
     position: number | null | undefined,
-    syscall = "writev",
+    syscall: "write" | "writev",
   ): LandedWrite => {
     assertUsable(syscall, flags.writable);
     const explicit = typeof position === "number";
@@ -57,7 +61,7 @@ export function createMemoryFileHandle(
   };
   return {
     fd,
-    writeLanded: (buffers, position) => writeLanded(buffers, position),
+    writeLanded,
     async write(buffer, offset, length, position) {
       const start = offset ?? 0;
       const end = length === undefined ? buffer.byteLength : start + length;
