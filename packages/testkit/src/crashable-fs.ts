@@ -1,11 +1,12 @@
 import { posix } from "node:path";
-import type { FsFileHandle } from "@snapwrite/core";
+import type { FsFileHandle, FsStats } from "@snapwrite/core";
 import { choicesAt, type InodeId, materialize, toMemoryFs } from "./crash-model.js";
 import { CrashRecorder } from "./crash-recorder.js";
 import { type CrashHistory, listCrashStates } from "./crash-states.js";
 import type { CrashableFs, CrashableFsOptions } from "./crashable-fs-types.js";
-import { parseFlags, wrapHandle } from "./crashable-handle.js";
+import { wrapHandle } from "./crashable-handle.js";
 import { createMemoryFs, type MemoryFs } from "./memory-fs.js";
+import { parseFlags } from "./open-flags.js";
 
 /**
  * Creates a memfs-backed {@link FsPort} that tracks durability like a real disk (the LazyFS /
@@ -85,13 +86,13 @@ async function openRecorded(
 ): Promise<FsFileHandle> {
   const { live } = recorder;
   const flags = parseFlags(flagsArg);
-  const existed = await recorder.exists(path);
-  const before = existed ? await live.stat(path) : undefined;
+  // `open` follows symbolic links: "w" through a dangling one creates its target.
+  const before = await statOrUndefined(live, path);
   const handle = await live.open(path, flagsArg, mode);
   let id: InodeId;
-  if (!existed) {
+  if (before === undefined) {
     const stats = await handle.stat();
-    const { dir, name } = await recorder.split(path);
+    const { dir, name } = await recorder.split(await live.realpath(path));
     id = recorder.adopt(stats.ino, { kind: "file", mode: stats.mode });
     recorder.record({ t: "set", dir, name, ino: id }, { op: "create", path });
   } else {
@@ -99,11 +100,19 @@ async function openRecorded(
     const known = recorder.known(stats.ino);
     if (known === undefined) throw new Error(`crashable fs: untracked inode at ${path}`);
     id = known;
-    if (flags.truncate && before !== undefined && before.size > 0) {
+    if (flags.truncate && before.size > 0) {
       recorder.record({ t: "trunc", ino: id, size: 0 }, { op: "truncate", path });
     }
   }
   return wrapHandle(recorder, handle, id, path, flags);
+}
+
+async function statOrUndefined(live: MemoryFs, path: string): Promise<FsStats | undefined> {
+  try {
+    return await live.stat(path);
+  } catch {
+    return undefined;
+  }
 }
 
 async function renameRecorded(
@@ -114,7 +123,10 @@ async function renameRecorded(
   const from = await recorder.split(oldPath);
   const to = await recorder.split(newPath);
   const id = await recorder.idOf(oldPath);
+  const replaced = (await recorder.exists(newPath)) ? await recorder.idOf(newPath) : undefined;
   await recorder.live.rename(oldPath, newPath);
+  // POSIX: renaming one link of a file onto another link of the same file does nothing.
+  if (replaced === id) return;
   if (from.dir === to.dir) {
     if (from.name !== to.name) {
       recorder.record(

@@ -1,6 +1,9 @@
 import { posix } from "node:path";
-import type { FsFileHandle, FsPort, FsStats } from "@snapwrite/core";
+import type { FsPort, FsStats } from "@snapwrite/core";
 import { memfs, type Volume } from "memfs";
+import { createMemoryFileHandle, type MemfsHandle } from "./memory-handle.js";
+import { checkLink, checkMkdir, checkRename, checkUnlink } from "./memory-posix.js";
+import { parseFlags } from "./open-flags.js";
 
 /** Initial content of a {@link createMemoryFs} file system: absolute path → content (`null`: empty directory). */
 export type MemoryFsFiles = Readonly<Record<string, string | Uint8Array | null>>;
@@ -22,6 +25,10 @@ export interface MemoryFs extends FsPort {
  * Creates an in-memory file system on memfs that satisfies {@link FsPort}: `open` returns a file
  * handle with `write`/`writev`/`read`/`sync`/`datasync`/`stat`/`chmod`/`close`; `open(dir, "r")`
  * followed by `sync()` works the way sink-fs fsyncs a directory; `"wx"` fails with `EEXIST`.
+ * Where memfs differs from Linux in ways sinks depend on, it behaves like Linux: a handle opened
+ * `"r"` cannot write (`EBADF`), a closed handle cannot be used (`EBADF`), concurrent writes land
+ * one after another, `rename` enforces the directory rules and does nothing between two links
+ * of one file, `mkdir -p` over a file, `link` of a directory and `unlink` of a directory fail.
  * `files` maps absolute paths to their content; parent directories are created.
  */
 export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
@@ -38,16 +45,19 @@ export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
     vol,
     async open(path, flags, mode) {
       const handle = await p.open(path, flags, mode);
-      return wrapHandle(handle as unknown as MemfsHandle);
+      return createMemoryFileHandle(vol, handle as unknown as MemfsHandle, parseFlags(flags));
     },
     async rename(oldPath, newPath) {
+      if (checkRename(vol, oldPath, newPath) === "noop") return;
       await p.rename(oldPath, newPath);
     },
     async unlink(path) {
+      checkUnlink(vol, path);
       await p.unlink(path);
     },
     async mkdir(path, options) {
       // Node resolves with the first directory created; memfs with the full path.
+      checkMkdir(vol, path);
       let first: string | undefined;
       for (let at = posix.resolve("/", path); !vol.existsSync(at); at = posix.dirname(at)) {
         first = at;
@@ -71,6 +81,7 @@ export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     },
     async link(existingPath, newPath) {
+      checkLink(vol, existingPath, newPath);
       await p.link(existingPath, newPath);
     },
     async symlink(target, path) {
@@ -105,32 +116,4 @@ export function createMemoryFs(files: MemoryFsFiles = {}): MemoryFs {
     },
   };
   return port;
-}
-
-/** memfs's FileHandle: the port's handle, except that `stat()` returns memfs's own stats. */
-type MemfsHandle = Omit<FsFileHandle, "stat"> & { stat(): Promise<unknown> };
-
-function wrapHandle(handle: MemfsHandle): FsFileHandle {
-  return {
-    fd: handle.fd,
-    async write(buffer, offset, length, position) {
-      const { bytesWritten } = await handle.write(buffer, offset, length, position);
-      return { bytesWritten };
-    },
-    async writev(buffers, position) {
-      const { bytesWritten } = await handle.writev(buffers, position);
-      return { bytesWritten };
-    },
-    async read(buffer, offset, length, position) {
-      const { bytesRead } = await handle.read(buffer, offset, length, position);
-      return { bytesRead };
-    },
-    sync: () => handle.sync(),
-    datasync: () => handle.datasync(),
-    async stat() {
-      return (await handle.stat()) as FsStats;
-    },
-    chmod: (mode) => handle.chmod(mode),
-    close: () => handle.close(),
-  };
 }

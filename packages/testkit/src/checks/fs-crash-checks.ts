@@ -1,9 +1,15 @@
-import { posix } from "node:path";
 import { createCrashableFs } from "../crashable-fs.js";
 import { describeBytes, ensure, sameBytes, within } from "./assertions.js";
 import { ContractViolation } from "./contract-violation.js";
 import type { FsSinkCheckOptions } from "./fs-sink-options.js";
-import { CALL_LIMIT_MS, closeQuietly, payloads, readVia, TARGET } from "./fs-sink-support.js";
+import {
+  CALL_LIMIT_MS,
+  closeQuietly,
+  payloads,
+  readVia,
+  seedFiles,
+  TARGET,
+} from "./fs-sink-support.js";
 
 /**
  * Crash atomicity: for every state a power loss during or after a write over existing content
@@ -16,7 +22,7 @@ export async function checkCrashAtomicity(options: FsSinkCheckOptions): Promise<
   const dir = options.dir ?? "/data";
   const { old, next, chunks } = payloads();
   const fs = createCrashableFs({
-    files: { [posix.join(dir, TARGET)]: old },
+    files: await seedFiles(check, options, dir, old),
     seed: options.seed,
     maxStates: options.maxStates,
   });

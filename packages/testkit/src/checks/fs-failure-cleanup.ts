@@ -1,7 +1,7 @@
 import { createMemoryFs } from "../memory-fs.js";
 import { ensure, patternBytes, within } from "./assertions.js";
 import type { FsSinkCheckOptions } from "./fs-sink-options.js";
-import { CALL_LIMIT_MS, closeQuietly } from "./fs-sink-support.js";
+import { CALL_LIMIT_MS, closeQuietly, listTree } from "./fs-sink-support.js";
 import { checkAbort, checkSourceFailure } from "./sink-checks.js";
 
 /** The targets {@link checkAbort} and {@link checkSourceFailure} write. */
@@ -35,7 +35,7 @@ async function declaredNames(
   } finally {
     await closeQuietly(sink);
   }
-  const kept = new Set(await memory.readdir(dir));
+  const kept = new Set(await listTree(memory, dir));
   return (name) => kept.has(name) || (locks && /\.lock$/.test(name));
 }
 
@@ -53,7 +53,7 @@ export async function checkFailureCleanup(options: FsSinkCheckOptions): Promise<
   const memory = createMemoryFs({ [dir]: null });
   const sink = await options.create({ fs: memory, dir });
   const afterFailedWrite = async (what: string) => {
-    const leftovers = (await memory.readdir(dir)).filter((name) => !declared(name));
+    const leftovers = (await listTree(memory, dir)).filter((name) => !declared(name));
     ensure(
       check,
       leftovers.length === 0,

@@ -1,4 +1,3 @@
-import { posix } from "node:path";
 import { isPersistenceError, osErrorCode, type Sink, type WriteStage } from "@snapwrite/core";
 import { createFaultyFs, type FsCall, type FsFault } from "../faulty-fs.js";
 import { createMemoryFs, type MemoryFs, type MemoryFsFiles } from "../memory-fs.js";
@@ -18,7 +17,14 @@ import {
   defaultMayRecover,
   type FsSinkCheckOptions,
 } from "./fs-sink-options.js";
-import { CALL_LIMIT_MS, closeQuietly, payloads, TARGET } from "./fs-sink-support.js";
+import {
+  CALL_LIMIT_MS,
+  closeQuietly,
+  listTree,
+  payloads,
+  readTarget,
+  TARGET,
+} from "./fs-sink-support.js";
 
 /** What a fault-free run of a write showed: its calls and what it left. */
 export interface Probe {
@@ -74,11 +80,7 @@ export async function runFaultCase(
   try {
     const outcome = await writeUnderFault(sink, chunks(), item);
     const fired = faulty.calls.some((call) => call.fault !== undefined);
-    const content = await readOrMissing(
-      CHECK,
-      () => memory.readFile(posix.join(dir, TARGET)),
-      item.label,
-    );
+    const content = await readTarget(CHECK, options, memory, dir, item.label);
     const result: FaultResult = {
       item,
       sink,
@@ -94,7 +96,7 @@ export async function runFaultCase(
       checkRejected(result, outcome.error, found);
     }
     await checkNoLeftovers(memory, dir, found, item);
-    await checkWriteAfterFault(sink, memory, dir, item);
+    await checkWriteAfterFault(options, sink, memory, dir, item);
   } finally {
     await closeQuietly(sink);
   }
@@ -193,7 +195,7 @@ async function checkNoLeftovers(
   found: Probe,
   item: FaultCase,
 ): Promise<void> {
-  const leftovers = (await memory.readdir(dir)).filter(
+  const leftovers = (await listTree(memory, dir)).filter(
     (name) => !found.allowed.has(name) && !/\.lock$/.test(name),
   );
   // When the injected fault hit a removal, what it failed to remove may legitimately stay.
@@ -206,6 +208,7 @@ async function checkNoLeftovers(
 
 /** The fault was one-off: the next write succeeds. */
 async function checkWriteAfterFault(
+  options: FsSinkCheckOptions,
   sink: Sink,
   memory: MemoryFs,
   dir: string,
@@ -222,10 +225,10 @@ async function checkWriteAfterFault(
       { cause: error },
     );
   }
-  const after = await memory.readFile(posix.join(dir, TARGET));
+  const after = await readTarget(CHECK, options, memory, dir, "read after the fault");
   ensure(
     CHECK,
-    sameBytes(after, again),
+    after !== undefined && sameBytes(after, again),
     `${item.label}: the write after the fault left ${describeBytes(after)}`,
   );
 }

@@ -4,7 +4,14 @@ import { createMemoryFs, type MemoryFsFiles } from "../memory-fs.js";
 import { ensure, within } from "./assertions.js";
 import { type FaultCase, type Probe, runFaultCase } from "./fs-fault-case.js";
 import { DEFAULT_FAULT_CODES, type FsSinkCheckOptions } from "./fs-sink-options.js";
-import { CALL_LIMIT_MS, closeQuietly, payloads, TARGET } from "./fs-sink-support.js";
+import {
+  CALL_LIMIT_MS,
+  closeQuietly,
+  listTree,
+  payloads,
+  seedFiles,
+  TARGET,
+} from "./fs-sink-support.js";
 
 async function probe(options: FsSinkCheckOptions, files: MemoryFsFiles): Promise<Probe> {
   const check = "checkFaultMatrix";
@@ -27,10 +34,10 @@ async function probe(options: FsSinkCheckOptions, files: MemoryFsFiles): Promise
     [...calls].reverse().find((call) => call.op === "rename" && call.dest === targetPath)?.seq ??
     Number.POSITIVE_INFINITY;
   const allowed = new Set([
-    ...(await memory.readdir(dir)),
+    ...(await listTree(memory, dir)),
     ...Object.keys(files)
-      .filter((path) => posix.dirname(path) === dir)
-      .map((path) => posix.basename(path)),
+      .filter((path) => path.startsWith(`${dir}/`))
+      .map((path) => posix.relative(dir, path)),
   ]);
   return { calls: faulty.calls, mark, end, allowed, finalRename };
 }
@@ -79,7 +86,7 @@ function faultCases(found: Probe, codes: readonly string[]): FaultCase[] {
 export async function checkFaultMatrix(options: FsSinkCheckOptions): Promise<void> {
   const dir = options.dir ?? "/data";
   const { old } = payloads();
-  const files: MemoryFsFiles = { [posix.join(dir, TARGET)]: old };
+  const files = await seedFiles("checkFaultMatrix", options, dir, old);
   const found = await probe(options, files);
   const cases = faultCases(found, options.errorCodes ?? DEFAULT_FAULT_CODES);
   ensure("checkFaultMatrix", cases.length > 0, "the sink made no file-system calls to fault");

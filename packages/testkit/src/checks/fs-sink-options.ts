@@ -23,6 +23,13 @@ export interface FsSinkCheckOptions {
   readonly seed?: number | undefined;
   /** Bound on crash states per scenario. Default 2000. */
   readonly maxStates?: number | undefined;
+  /**
+   * Whether the sink frames what it stores (a header, a checksum, its own layout), so the old
+   * content of the crash and fault checks is written through the sink rather than seeded as raw
+   * bytes at `dir/target.bin`, and what a write left is read through the sink's `read` rather than
+   * compared byte for byte. Default `false`.
+   */
+  readonly seedThroughSink?: boolean | undefined;
   /** OS error codes the fault matrix injects. Default ENOSPC, EIO, EACCES, EPERM, EBUSY, EROFS, EXDEV. */
   readonly errorCodes?: readonly string[] | undefined;
   /**

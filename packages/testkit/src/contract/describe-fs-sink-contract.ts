@@ -86,6 +86,7 @@ const FS_SINK_SUITE_OPTIONS = Object.freeze({
   dir: "string?",
   seed: "number?",
   maxStates: "number?",
+  seedThroughSink: "boolean?",
   errorCodes: "array?",
   expectedStage: "function?",
   mayRecover: "function?",

@@ -10,7 +10,8 @@ type OptionKind =
   | "object?"
   | "array?"
   | "number?"
-  | "string?";
+  | "string?"
+  | "boolean?";
 
 /** The options every suite that builds a sink per test takes. */
 export const SINK_SUITE_OPTIONS: Readonly<Record<string, OptionKind>> = Object.freeze({
