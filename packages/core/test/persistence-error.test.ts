@@ -145,6 +145,7 @@ describe("PersistenceError", () => {
       "ERR_READ_ONLY",
       "ERR_GAP",
       "ERR_WORKER",
+      "ERR_UNSUPPORTED",
     ]);
   });
 });
@@ -176,6 +177,7 @@ describe("permanent codes", () => {
       "ERR_BUSY",
       "ERR_LOCKED",
       "ERR_WORKER",
+      "ERR_UNSUPPORTED",
     ]);
   });
 });

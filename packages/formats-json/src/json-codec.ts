@@ -1,5 +1,10 @@
 import { type Codec, PersistenceError } from "@snapwrite/core";
-import type { StandardSchemaV1 } from "@standard-schema/spec";
+import {
+  assertJsonCodecOptions,
+  type JsonCodecOptions,
+  type JsonCorruptReason,
+  type JsonUnsupportedReason,
+} from "./json-codec-options.js";
 import { encodeJson, engineIsRawJson, type JsonEncoderSettings } from "./json-encoder.js";
 import {
   findInvalidUtf8,
@@ -8,67 +13,6 @@ import {
   lineAndColumn,
 } from "./json-syntax-scanner.js";
 import { formatIssuePath, normalizeIssues } from "./json-validation-issue.js";
-
-/**
- * Upgrades the `data` of an envelope written by an older `version` to the current one. Called once
- * per decode with the version found in the file; it must be synchronous.
- */
-export type JsonMigrate = (data: unknown, fromVersion: number) => unknown;
-
-/**
- * Why a decode failed, as `details.reason` of the `ERR_CORRUPT` error:
- * - `"empty"`: no bytes (or only a byte-order mark);
- * - `"invalid-utf8"`: ill-formed UTF-8 at `details.offset`;
- * - `"syntax"`: not JSON text; `details.offset` is the offending byte (`details.truncated` when the
- *   input ended early);
- * - `"envelope"`: `version` is set but the value is not `{ "version": n, "data": ... }`;
- * - `"unsupported-version"`: the envelope's version is newer than `version`, or older and there is
- *   no `migrate`;
- * - `"migration-failed"`: `migrate` threw (its error is the `cause`);
- * - `"invalid"`: the `validate` schema reported issues (`details.issues`).
- */
-export type JsonCorruptReason =
-  | "empty"
-  | "invalid-utf8"
-  | "syntax"
-  | "envelope"
-  | "unsupported-version"
-  | "migration-failed"
-  | "invalid";
-
-/** Options of {@link createJsonCodec}. */
-export interface JsonCodecOptions<T> {
-  /** Codec name for telemetry and error messages. Default `"json"`. */
-  readonly name?: string | undefined;
-  /**
-   * Indentation: `false`/`0` for compact output (default), `true` for 2 spaces, or 1–10 spaces.
-   * The bytes equal `JSON.stringify(value, null, indent)` with the same indent.
-   */
-  readonly pretty?: boolean | number | undefined;
-  /**
-   * Emit object keys sorted by UTF-16 code units (`Array.prototype.sort`), so equal values give
-   * equal bytes whatever their insertion order. Default `false` (insertion order, like
-   * `JSON.stringify`). The envelope keeps `version` before `data`.
-   */
-  readonly stableKeys?: boolean | undefined;
-  /** Size of the chunks `encode` yields, in bytes: 64 to 2^30. Default 65 536. No chunk is larger. */
-  readonly chunkSize?: number | undefined;
-  /**
-   * A Standard Schema v1 validator (zod, valibot, arktype, …) run on every decoded value (after
-   * `migrate`); its output is what `decode` returns. Issues become `ERR_CORRUPT` with
-   * `details.reason: "invalid"` and `details.issues`. Decoding is synchronous: a schema whose
-   * `validate` returns a Promise makes `decode` throw a `TypeError` (a configuration error, not
-   * corrupt data). Encoding does not validate.
-   */
-  readonly validate?: StandardSchemaV1<unknown, T> | undefined;
-  /**
-   * Current format version, a non-negative integer. When set, `encode` writes the envelope
-   * `{"version":n,"data":value}` and `decode` requires one.
-   */
-  readonly version?: number | undefined;
-  /** Upgrades data of an older envelope version; requires `version`. */
-  readonly migrate?: JsonMigrate | undefined;
-}
 
 const DEFAULT_CHUNK_SIZE = 65_536;
 const MIN_CHUNK_SIZE = 64;
@@ -80,6 +24,10 @@ const STEP_BYTES = 16_384;
 const STRING_SEGMENT = 4096;
 const ENVELOPE_KEYS: readonly string[] = Object.freeze(["version", "data"]);
 const BOM_LENGTH = 3;
+const UNSUPPORTED_REASONS: ReadonlySet<string> = new Set<JsonUnsupportedReason>([
+  "unsupported-version",
+  "migration-failed",
+]);
 
 function resolveIndent(pretty: boolean | number | undefined): number {
   if (pretty === undefined || pretty === false) return 0;
@@ -105,9 +53,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * bytes in bounded steps (no whole-document string is built); for plain values the concatenated
  * bytes equal `JSON.stringify(value, null, indent)`. `decode` accepts a leading UTF-8 byte-order
  * mark and throws `ERR_CORRUPT` with `details.reason` and, for positional problems,
- * `details.offset` (a byte offset into the input), `details.line` and `details.column`.
+ * `details.offset` (a byte offset into the input), `details.line` and `details.column`. Intact
+ * data it cannot read (a newer `version`, an older one without `migrate`, a `migrate` that throws)
+ * is `ERR_UNSUPPORTED` instead, with the same details: not damage, so `loadTarget` leaves the file
+ * in place. Unknown option keys and options that are not an object are a `TypeError`.
  */
 export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}): Codec<T> {
+  assertJsonCodecOptions(options);
   const name = options.name ?? "json";
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError("name must be a non-empty string");
@@ -147,8 +99,13 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
   };
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+  /**
+   * The error of a refused decode: `ERR_UNSUPPORTED` for intact data this codec cannot read (a
+   * version it does not support, a failed migration), which a loader must not take for damage;
+   * `ERR_CORRUPT` otherwise.
+   */
   function corrupt(
-    reason: JsonCorruptReason,
+    reason: JsonCorruptReason | JsonUnsupportedReason,
     message: string,
     extra: {
       bytes?: Uint8Array;
@@ -167,7 +124,8 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
       details.column = column;
       where = ` at byte ${extra.offset} (line ${line}, column ${column})`;
     }
-    return new PersistenceError("ERR_CORRUPT", `${name}: ${message}${where}`, {
+    const code = UNSUPPORTED_REASONS.has(reason) ? "ERR_UNSUPPORTED" : "ERR_CORRUPT";
+    return new PersistenceError(code, `${name}: ${message}${where}`, {
       details,
       ...("cause" in extra ? { cause: extra.cause } : {}),
     });
@@ -257,7 +215,7 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
     if (found > current) {
       throw corrupt(
         "unsupported-version",
-        `version ${found} is newer than the supported version ${current}`,
+        `the data was written in newer version ${found} of the format; this codec reads version ${current}`,
         { ...at(source, ["version"]), details: { version: found, supported: current } },
       );
     }

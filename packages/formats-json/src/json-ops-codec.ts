@@ -130,7 +130,8 @@ function decodeFrame(
  * what a journal replays will differ from what memory holds (`NaN` becomes `null`, a `Date` a
  * string). It throws `ERR_ENCODE` (`details.index`) for an unknown op, a non-string collection or
  * key, a string with a lone surrogate, a collection containing U+0000, a value `JSON.stringify`
- * cannot write, and a merge whose value is not a plain object.
+ * cannot write, and a merge whose value is not a plain object or whose `toJSON` returns anything
+ * but one: whatever `encode` accepts, `decode` reads back.
  *
  * `decode` checks every length against the bytes left before using it, and any damage throws
  * `ERR_CORRUPT` with `details.offset` and `details.reason` ({@link JsonOpsCorruptReason}).

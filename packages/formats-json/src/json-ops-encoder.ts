@@ -55,6 +55,13 @@ function checkedText(index: number, name: string, text: unknown): string {
   return text;
 }
 
+const OPEN_OBJECT = 0x7b;
+
+/**
+ * The JSON text of a put's or merge's value. A merge's is checked twice: the value must be a plain
+ * object, and so must what `JSON.stringify` wrote for it (a `toJSON` may return anything), since
+ * that text is what `decode` checks.
+ */
 function jsonText(index: number, kind: number, value: unknown): string {
   if (kind === KIND_MERGE && !isPlainObject(value)) {
     throw encodeError(index, "the value of a merge must be a plain object");
@@ -66,6 +73,12 @@ function jsonText(index: number, kind: number, value: unknown): string {
     throw encodeError(index, "the value is not JSON-serializable", error);
   }
   if (text === undefined) throw encodeError(index, "the value is not JSON-serializable");
+  if (kind === KIND_MERGE && text.charCodeAt(0) !== OPEN_OBJECT) {
+    throw encodeError(
+      index,
+      "the value of a merge must be written as an object (check its toJSON)",
+    );
+  }
   return text;
 }
 
@@ -155,10 +168,9 @@ function writeOp(w: FrameWriter, op: unknown, index: number): void {
   const kind = kindOf(op);
   if (kind === 0) throw encodeError(index, 'op must be "put", "del", "merge" or "clear"');
   const fields = op as { collection?: unknown; key?: unknown; value?: unknown };
-  if (typeof fields.collection === "string" && fields.collection.includes("\0")) {
-    throw encodeError(index, "collection must not contain U+0000");
-  }
+  // Each field is read once: a getter must not give the checks one string and the frame another.
   const collection = checkedText(index, "collection", fields.collection);
+  if (collection.includes("\0")) throw encodeError(index, "collection must not contain U+0000");
   const key = kind === KIND_CLEAR ? undefined : checkedText(index, "key", fields.key);
   const value =
     kind === KIND_PUT || kind === KIND_MERGE ? jsonText(index, kind, fields.value) : undefined;

@@ -168,7 +168,8 @@ describe("version and migrate", () => {
   it("refuses a newer version as unsupported-version", () => {
     const codec = createJsonCodec({ version: 2, migrate: (d) => d });
     const error = thrown(() => codec.decode(bytes('{"version":3,"data":{}}')));
-    expect(error.code).toBe("ERR_CORRUPT");
+    expect(error.code).toBe("ERR_UNSUPPORTED");
+    expect(error.message).toMatch(/newer version 3 of the format; this codec reads version 2/);
     expect(error.details).toMatchObject({
       reason: "unsupported-version",
       version: 3,

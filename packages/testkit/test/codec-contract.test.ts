@@ -1,3 +1,4 @@
+import { PersistenceError } from "@snapwrite/core";
 import { describe, expect, it } from "vitest";
 import {
   type CodecContractOptions,
@@ -8,6 +9,7 @@ import {
   checkCodecInvalid,
   checkCodecSamples,
   checkCodecStableBytes,
+  decodeUnderGuard,
   describeCodecContract,
   guardAllocations,
 } from "../src/contract.js";
@@ -28,10 +30,27 @@ const options = (codec = createListCodec()): CodecContractOptions<string[]> => (
 describeCodecContract("list codec (fixture)", { ...options(), fuzz: { numRuns: 200 } });
 
 describe("the codec checks catch broken codecs", () => {
+  it("takes ERR_UNSUPPORTED (damage that reads as another format version) but no other code", () => {
+    const throwing = (code: "ERR_UNSUPPORTED" | "ERR_IO") => ({
+      name: "versioned",
+      *encode() {},
+      decode(): never {
+        throw new PersistenceError(code, "version 9 is newer than 1", {
+          details: { reason: "unsupported-version" },
+        });
+      },
+    });
+    const input = new Uint8Array([9]);
+    expect(() => decodeUnderGuard(throwing("ERR_UNSUPPORTED"), input)).not.toThrow();
+    expect(() => decodeUnderGuard(throwing("ERR_IO"), input)).toThrow(
+      /threw PersistenceError ERR_IO.*only PersistenceError ERR_CORRUPT or ERR_UNSUPPORTED is allowed/,
+    );
+  });
+
   it("catches a codec that throws RangeError on truncated input", () => {
     expect(() =>
       checkCodecFuzz(options(createListCodec("range-error-on-truncation")), { numRuns: 200 }),
-    ).toThrow(/threw RangeError.*only PersistenceError ERR_CORRUPT is allowed/);
+    ).toThrow(/threw RangeError.*only PersistenceError ERR_CORRUPT or ERR_UNSUPPORTED is allowed/);
   });
 
   it("catches a codec that allocates what a length field claims", () => {

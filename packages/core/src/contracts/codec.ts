@@ -12,6 +12,11 @@ export interface Codec<T> {
    * sink gives the chunks back for reuse once written.
    */
   encode(value: T): Iterable<Uint8Array>;
-  /** Decodes bytes; throws {@link PersistenceError} `ERR_CORRUPT` with `details.offset` on bad input. */
+  /**
+   * Decodes bytes; throws {@link PersistenceError} `ERR_CORRUPT` with `details.offset` on bad input.
+   * Intact bytes this codec cannot read (written by a newer version of the format, or a migration
+   * that failed) are `ERR_UNSUPPORTED`, never `ERR_CORRUPT`: a loader moves an `ERR_CORRUPT` file
+   * aside as damaged, and would lose data that a newer version of the application still reads.
+   */
   decode(bytes: Uint8Array): T;
 }

@@ -23,7 +23,8 @@ export type PersistenceErrorCode =
   | "ERR_CONFLICT"
   | "ERR_READ_ONLY"
   | "ERR_GAP"
-  | "ERR_WORKER";
+  | "ERR_WORKER"
+  | "ERR_UNSUPPORTED";
 
 /** The codes of {@link PersistenceErrorCode} as a frozen list, in documentation order. */
 export const PERSISTENCE_ERROR_CODES: readonly PersistenceErrorCode[] = Object.freeze([
@@ -46,6 +47,7 @@ export const PERSISTENCE_ERROR_CODES: readonly PersistenceErrorCode[] = Object.f
   "ERR_READ_ONLY",
   "ERR_GAP",
   "ERR_WORKER",
+  "ERR_UNSUPPORTED",
 ]);
 
 /**

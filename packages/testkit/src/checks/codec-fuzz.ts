@@ -1,4 +1,5 @@
-// Codec fuzzing: damaged inputs must decode to a value or ERR_CORRUPT, in bounded time and memory.
+// Codec fuzzing: damaged inputs must decode to a value or ERR_CORRUPT (or ERR_UNSUPPORTED), in
+// bounded time and memory.
 import { type Codec, isPersistenceError } from "@snapwrite/core";
 import fc from "fast-check";
 import { guardAllocations } from "./allocation-guard.js";
@@ -28,7 +29,8 @@ export interface CodecFuzzOptions {
 
 /**
  * Decodes `input` under the fuzzing rules: returns normally when the decode returned a value or
- * threw `ERR_CORRUPT`; throws a {@link ContractViolation} for any other exception, an allocation
+ * threw `ERR_CORRUPT`, or `ERR_UNSUPPORTED` (damage can turn a version field into another
+ * version's, which a versioned codec rightly refuses as intact data it cannot read); throws a {@link ContractViolation} for any other exception, an allocation
  * beyond the limit, or a decode slower than the time limit.
  */
 export function decodeUnderGuard<T>(
@@ -48,10 +50,14 @@ export function decodeUnderGuard<T>(
       `${codec.name}: decoding ${describeBytes(input)} requested ${report.refused.what} of ${report.refused.bytes} bytes (limit ${limit}): an allocation driven by a length field beyond the input's size`,
     );
   }
-  if (report.threw && !isPersistenceError(report.error, "ERR_CORRUPT")) {
+  if (
+    report.threw &&
+    !isPersistenceError(report.error, "ERR_CORRUPT") &&
+    !isPersistenceError(report.error, "ERR_UNSUPPORTED")
+  ) {
     throw new ContractViolation(
       check,
-      `${codec.name}: decoding ${describeBytes(input)} threw ${describeError(report.error)}; only PersistenceError ERR_CORRUPT is allowed`,
+      `${codec.name}: decoding ${describeBytes(input)} threw ${describeError(report.error)}; only PersistenceError ERR_CORRUPT or ERR_UNSUPPORTED is allowed`,
       { cause: report.error },
     );
   }
@@ -79,7 +85,7 @@ function patch(bytes: Uint8Array, offset: number, value: number, width: number, 
 /**
  * Fuzzing with fast-check from the samples' encodings: every truncation (sampled when long), bit
  * flips, random bytes, and absurd counts/lengths patched in at every width and endianness. Each
- * decode must return a value or throw `ERR_CORRUPT`, without a large allocation and in bounded time;
+ * decode must return a value or throw `ERR_CORRUPT` (or `ERR_UNSUPPORTED`), without a large allocation and in bounded time;
  * one that never returns ends the process through a watchdog thread (see `hangLimitMs`).
  */
 export function checkCodecFuzz<T>(

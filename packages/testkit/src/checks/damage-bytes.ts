@@ -18,7 +18,8 @@ export const byteDamage: fc.Arbitrary<ByteDamage> = fc.record({
 
 /**
  * Applies `damages` in order to a copy of `bytes` (the input is never changed): the mutated
- * encodings a decoder's fuzz test feeds it, which must decode or fail with `ERR_CORRUPT` only.
+ * encodings a decoder's fuzz test feeds it, which must decode or fail with `ERR_CORRUPT` (or
+ * `ERR_UNSUPPORTED`) only.
  */
 export function damageBytes(bytes: Uint8Array, damages: readonly ByteDamage[]): Uint8Array {
   let out = bytes;
