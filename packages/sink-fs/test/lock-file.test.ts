@@ -156,6 +156,22 @@ describe("lockFile", () => {
     });
   });
 
+  it("refuses a name with a lone surrogate up front, as writeFileAtomic does, and locks nothing", async () => {
+    const dir = await dirs.make();
+    const path = join(dir, "state\uD800.json");
+    await expect(lockFile(path)).rejects.toMatchObject({
+      code: "ERR_INVALID_TARGET",
+      stage: "lock",
+      target: path,
+      details: { reason: "contains a lone surrogate (ill-formed UTF-16)" },
+    });
+    expect(await readdir(dir)).toEqual([]);
+    // A well-formed pair is a plain character.
+    const lock = await lockFile(join(dir, "state\uD83D\uDE00.json"));
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it("fails with a typed I/O error at stage lock when the directory is missing", async () => {
     const dir = await dirs.make();
     await expect(lockFile(join(dir, "missing", "a"))).rejects.toMatchObject({

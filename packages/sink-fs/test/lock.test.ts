@@ -5,7 +5,7 @@ import type { Clock } from "@snapwrite/core";
 import { isPersistenceError } from "@snapwrite/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink } from "../src/index.js";
-import { claimFileName } from "../src/lock/claim-file.js";
+import { claimFileName, claimToken } from "../src/lock/claim-file.js";
 import { processIdentity } from "../src/process-identity.js";
 import { createTempDirs, deadPid, deferred, tempFilesIn, text, textChunks } from "./helpers.js";
 
@@ -242,6 +242,12 @@ describe("cross-process lock", () => {
         start: self.start,
       });
     }
+
+    it("names the lock file in a claim's token as the file system spells it, never throwing", () => {
+      expect(claimToken("/d/.a b.lock", "k", 1)).toBe("claim/k/1/.a%20b.lock");
+      // A lone surrogate is stored as U+FFFD: the token names that file.
+      expect(claimToken("/d/.s\uD800.lock", "k", 0)).toBe("claim/k/0/.s%EF%BF%BD.lock");
+    });
 
     it("passes over a claim left by a dead breaker, and removes it with the broken lock", async () => {
       const dir = await dirs.make();

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createFaultyFs, createMemoryFs, type FsFaultPlan } from "@snapwrite/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -61,6 +61,16 @@ describe("writeFileAtomic on the real disk", () => {
     await writeFileAtomic(join(dir, "link.json"), "new");
     expect(await readFile(join(elsewhere, "real.json"), "utf8")).toBe("new");
     expect(await readdir(dir)).toEqual(["link.json"]);
+  });
+
+  it("resolves .. in the path textually, before any link, as the README says", async () => {
+    const dir = await dirs.make();
+    await mkdir(join(dir, "other", "dir"), { recursive: true });
+    await symlink(join("other", "dir"), join(dir, "link"));
+    await writeFileAtomic(join(dir, "link", "..", "f"), "x");
+    // The OS would resolve link/.. to other/; the path is normalized first, so ./f is written.
+    expect(await readFile(join(dir, "f"), "utf8")).toBe("x");
+    expect(await readdir(join(dir, "other"))).toEqual(["dir"]);
   });
 
   it("leaves one complete version, the last call's, after concurrent writes to one path", async () => {

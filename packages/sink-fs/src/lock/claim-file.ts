@@ -27,9 +27,13 @@ export function isClaimFileName(fileName: string): boolean {
   return CLAIM_NAME.test(fileName);
 }
 
-/** The token of a claim record: says which lock (file name and key) it claims. */
+/**
+ * The token of a claim record: says which lock (file name and key) it claims. The name is taken as
+ * the file system stores it (UTF-8: a lone surrogate becomes U+FFFD), so encoding it cannot throw.
+ */
 export function claimToken(path: string, key: string, n: number): string {
-  return `claim/${key}/${n}/${encodeURIComponent(basename(path))}`;
+  const stored = Buffer.from(basename(path), "utf8").toString("utf8");
+  return `claim/${key}/${n}/${encodeURIComponent(stored)}`;
 }
 
 function parseClaimToken(token: string): { key: string; lockName: string } | undefined {

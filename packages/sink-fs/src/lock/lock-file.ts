@@ -1,10 +1,11 @@
 import * as nodeFs from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { PersistenceError } from "@snapwrite/core";
+import { isPersistenceError, PersistenceError } from "@snapwrite/core";
 import { DEFAULT_CLOCK } from "../default-clock.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { namesDirectory } from "../names-directory.js";
+import { assertPathFileName } from "../path-file-name.js";
 import { isProcessAlive } from "../process-alive.js";
 import { sweepDirectory } from "../sweep/sweep-directory.js";
 import { parseTempFileName } from "../temp-file-name.js";
@@ -112,6 +113,12 @@ function lockablePath(path: unknown): string {
   const name = basename(absolute);
   if (name === "" || name === "." || name === ".." || dirname(absolute) === absolute) {
     throw invalid("names a directory");
+  }
+  try {
+    assertPathFileName(name, "lock");
+  } catch (error) {
+    if (!isPersistenceError(error)) throw error;
+    throw invalid(String(error.details?.reason));
   }
   if (parseTempFileName(name) !== undefined || isLockFileName(name) || isClaimFileName(name)) {
     throw invalid("the name is reserved for temp and lock files");

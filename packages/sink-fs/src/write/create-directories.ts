@@ -57,20 +57,57 @@ export async function removeCreatedDirectories(
 }
 
 /**
- * `mkdir -p dir`, resolving with the directories it created, top first. Node's recursive `mkdir`
- * reports any failure to create a missing directory (`ENOSPC`, `EROFS`, `EDQUOT`, …) as `ENOENT`:
- * on `ENOENT`, the missing directories are created one at a time without `recursive`, which
- * rejects with the real error (the directories made meanwhile are recorded in `created`, for the
- * failed write to remove). When that finds no other cause, the `ENOENT` stands.
+ * `mkdir -p dir`, recording the directories it created in `created`, top first. Node's recursive
+ * `mkdir` can create some directories and then fail without saying which: the directories missing
+ * beforehand that exist after its failure are recorded, for the failed write to remove (each only
+ * if empty). It also reports any failure to create a missing directory (`ENOSPC`, `EROFS`,
+ * `EDQUOT`, …) as `ENOENT`: on `ENOENT`, the rest is created one at a time without `recursive`,
+ * which rejects with the real error (recording what it made). When that finds no other cause, the
+ * `ENOENT` stands.
  */
 async function makeDirectory(fs: FsPort, dir: string, created: string[]): Promise<void> {
+  const missing = await missingDirectories(fs, dir);
   try {
     created.push(...createdDirs(dir, await fs.mkdir(dir, { recursive: true })));
   } catch (error) {
+    created.push(...(await existingPrefix(fs, missing)));
     if (errorCode(error) !== "ENOENT") throw error;
     await makeEachDirectory(fs, dir, created);
     throw error;
   }
+}
+
+/** The components of `dir` that do not exist (not even as a link), top first: none when it does. */
+async function missingDirectories(fs: FsPort, dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let current = dir; missing.length <= 4096; current = dirname(current)) {
+    try {
+      await fs.lstat(current);
+      break;
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") break;
+      missing.unshift(current);
+      if (dirname(current) === current) break;
+    }
+  }
+  return missing;
+}
+
+/**
+ * The leading directories of `dirs` (top first) that exist now: a recursive `mkdir` creates them
+ * top down, so what it made before failing is such a prefix.
+ */
+async function existingPrefix(fs: FsPort, dirs: readonly string[]): Promise<string[]> {
+  const existing: string[] = [];
+  for (const dir of dirs) {
+    const isDirectory = await fs.lstat(dir).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    );
+    if (!isDirectory) break;
+    existing.push(dir);
+  }
+  return existing;
 }
 
 /** Creates each missing directory of `dir`, top first, rejecting with the first real error. */

@@ -6,12 +6,13 @@ import {
   PersistenceError,
   type SinkWriteResult,
 } from "@snapwrite/core";
-import { assertKnownOptions, assertValidTarget } from "@snapwrite/core/sink-kit";
+import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { abortFailure } from "../abort-failure.js";
 import { buildFsSinkContext } from "../build-fs-sink-context.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
 import type { FsSinkOptions } from "../fs-sink-types.js";
 import { namesDirectory } from "../names-directory.js";
+import { assertPathFileName } from "../path-file-name.js";
 import { assertNotReserved } from "../read/target-path.js";
 import { writeTarget } from "./write-target.js";
 
@@ -187,13 +188,7 @@ function fileContext(caller: string, options: FsSinkOptions): FsSinkContext {
  * path is not a target id, and on POSIX `a\b.json` and `c:` are plain file names, written as such.
  */
 function assertFileName(name: string): void {
-  try {
-    assertValidTarget(name, { stage: "open" });
-  } catch (error) {
-    const reason = isPersistenceError(error) ? error.details?.reason : undefined;
-    const portabilityOnly = reason === "contains a backslash" || reason === "drive-qualified path";
-    if (!portabilityOnly || process.platform === "win32") throw error;
-  }
+  assertPathFileName(name, "open");
   assertNotReserved(name, "open");
 }
 
