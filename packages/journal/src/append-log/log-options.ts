@@ -1,5 +1,6 @@
 import {
   assertClock,
+  assertFsPort,
   assertKnownNestedOptions,
   assertKnownOptions,
 } from "@snapwrite/core/sink-kit";
@@ -49,15 +50,13 @@ const ROTATE_OPTION_KEYS = [
   "maxTotalBytes",
 ] satisfies (keyof AppendLogRotation)[];
 
-/** `TypeError` unless `fs` is left out or an object (an `FsPort`); `null` is no default. */
+/** `TypeError` unless `fs` is left out or a complete `FsPort` (core `assertFsPort`); `null` is no default. */
 function checkFs(fs: unknown, caller: string): void {
-  if (fs !== undefined && (typeof fs !== "object" || fs === null)) {
-    throw new TypeError(`${caller}: fs must be an FsPort object`);
-  }
+  if (fs !== undefined) assertFsPort(fs, caller);
 }
 
 /**
- * `TypeError` for injected parts of the wrong kind — `fs` no object, `clock` without its three
+ * `TypeError` for injected parts of the wrong kind — `fs` no complete `FsPort`, `clock` without its three
  * functions, `random` no function, `locker` no object with `acquire` — so that none fails only
  * once the directory was created and the active file opened. `null` is no default for any.
  */
