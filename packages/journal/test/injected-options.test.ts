@@ -91,7 +91,7 @@ describe("compactJournal checks every option before it syncs or rolls the journa
     const files = (await fs.readdir(DIR)).sort();
     const state = journal.state;
     const options = { journal, snapshots, seq: 3, chunks: [enc("s")], ...extra };
-    await expect(compactJournal(options as CompactJournalOptions)).rejects.toThrow(
+    await expect(compactJournal(options as unknown as CompactJournalOptions)).rejects.toThrow(
       new TypeError(message),
     );
     expect((await fs.readdir(DIR)).sort()).toEqual(files);
