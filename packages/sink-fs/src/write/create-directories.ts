@@ -4,6 +4,7 @@ import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
 import { assertInsideRoot, resolveLinks } from "../read/symlink-jail.js";
+import { ancestors, makeDirectories } from "./make-directories.js";
 import { syncDirectory } from "./sync-directory.js";
 
 /** Links followed before a chain counts as a loop, as `resolveLinks` does. */
@@ -26,11 +27,11 @@ export async function prepareDirectories(
   try {
     // Checked before mkdir, so that no directory is created through a link leading outside.
     await assertInsideRoot(context, dirname(path), target, "open");
-    await makeDirectory(fs, dirname(path), created);
+    await makeDirectories(fs, dirname(path), created);
     real = await resolveLinks(fs, path);
     if (real !== path) {
       await assertInsideRoot(context, dirname(real), target, "open");
-      await makeDirectory(fs, dirname(real), created);
+      await makeDirectories(fs, dirname(real), created);
     }
   } catch (error) {
     throw (await notADirectory(fs, path, target, error)) ?? fsFailure(error, "open", target);
@@ -54,49 +55,6 @@ export async function removeCreatedDirectories(
   const rmdir = fs.rmdir?.bind(fs);
   if (rmdir === undefined) return;
   for (const made of [...created].reverse()) await rmdir(made).catch(() => undefined);
-}
-
-/**
- * `mkdir -p dir`, resolving with the directories it created, top first. Node's recursive `mkdir`
- * reports any failure to create a missing directory (`ENOSPC`, `EROFS`, `EDQUOT`, …) as `ENOENT`:
- * on `ENOENT`, the missing directories are created one at a time without `recursive`, which
- * rejects with the real error (the directories made meanwhile are recorded in `created`, for the
- * failed write to remove). When that finds no other cause, the `ENOENT` stands.
- */
-async function makeDirectory(fs: FsPort, dir: string, created: string[]): Promise<void> {
-  try {
-    created.push(...createdDirs(dir, await fs.mkdir(dir, { recursive: true })));
-  } catch (error) {
-    if (errorCode(error) !== "ENOENT") throw error;
-    await makeEachDirectory(fs, dir, created);
-    throw error;
-  }
-}
-
-/** Creates each missing directory of `dir`, top first, rejecting with the first real error. */
-async function makeEachDirectory(fs: FsPort, dir: string, created: string[]): Promise<void> {
-  // FsPort types `mkdir` for `recursive: true` only; `node:fs/promises` and testkit's ports take
-  // other options through, and without `recursive` a failure is reported as it is.
-  type PlainMkdir = (path: string, options: { recursive: false }) => Promise<unknown>;
-  const mkdir = fs.mkdir.bind(fs) as unknown as PlainMkdir;
-  for (const component of ancestors(dir)) {
-    try {
-      await mkdir(component, { recursive: false });
-      created.push(component);
-    } catch (error) {
-      if (errorCode(error) !== "EEXIST") throw error;
-    }
-  }
-}
-
-/** `dir` and its ancestors, root first. */
-function ancestors(dir: string): string[] {
-  const components: string[] = [];
-  for (let current = dir; ; current = dirname(current)) {
-    components.unshift(current);
-    if (dirname(current) === current || components.length > 4096) break;
-  }
-  return components;
 }
 
 /**
@@ -185,18 +143,4 @@ async function isLink(fs: FsPort, path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * The directories `mkdir(dir, { recursive: true })` created, top first, given the first created
- * one it returned (`undefined`: none).
- */
-function createdDirs(dir: string, first: string | undefined): string[] {
-  if (first === undefined) return [];
-  const made: string[] = [];
-  for (let current = dir; ; current = dirname(current)) {
-    made.unshift(current);
-    if (current === first || dirname(current) === current || made.length > 4096) break;
-  }
-  return made;
 }
