@@ -141,11 +141,12 @@ const READ_OPTION_KEYS = [
   "fromSeq",
   "fs",
   "maxRecordBytes",
+  "format",
 ] satisfies (keyof ReadAppendLogOptions)[];
 
 /**
- * `TypeError` for `readAppendLog` options that are no object, have no `path` or hold an unknown
- * key; `fromSeq` must be a number (`TypeError`) that is a safe integer ≥ 0 (`RangeError`: a
+ * `TypeError` for `readAppendLog` options that are no object, have no `path`, hold an unknown
+ * key or a `format` that is neither `"jsonl"` nor `"framed"`; `fromSeq` must be a number (`TypeError`) that is a safe integer ≥ 0 (`RangeError`: a
  * negative, fractional or `NaN` start would otherwise read from the beginning or skip everything).
  * Returns `fromSeq` with its default, 1.
  */
@@ -158,6 +159,12 @@ export function checkReadAppendLogOptions(options: ReadAppendLogOptions): number
   }
   assertKnownOptions("readAppendLog", options, READ_OPTION_KEYS);
   checkFs(options.fs, "readAppendLog");
+  const format: unknown = options.format;
+  if (format !== undefined && format !== "jsonl" && format !== "framed") {
+    throw new TypeError(
+      `readAppendLog: format must be "jsonl" or "framed", got ${JSON.stringify(format)}`,
+    );
+  }
   const fromSeq: unknown = options.fromSeq;
   if (fromSeq === undefined) return 1;
   if (typeof fromSeq !== "number") {
