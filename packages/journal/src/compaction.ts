@@ -75,6 +75,59 @@ const COMPACT_JOURNAL_KEYS = [
   "beforeStep",
 ] satisfies (keyof CompactJournalOptions)[];
 
+/**
+ * Checks every option of {@link compactJournal} before it syncs or rolls the journal, so that a
+ * wrong one leaves the journal as it is: `TypeError` for options that are no object, an unknown
+ * key, `snapshots` without `write`, `prune` and `list`, `chunks` that are no (async) iterable, a
+ * `signal` that is no `AbortSignal` or a `beforeStep` that is no function; `RangeError` for a
+ * `keep` below 1 and a `seq` that is no safe integer ≥ 0 or is beyond the journal's last seq.
+ * Returns `keep` with its default, 2.
+ */
+function checkCompactOptions(options: CompactJournalOptions): number {
+  const caller = "compactJournal";
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${caller}: options are required ({ journal, snapshots, seq, chunks })`);
+  }
+  assertKnownOptions(caller, options, COMPACT_JOURNAL_KEYS);
+  const keep = options.keep ?? 2;
+  if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`${caller}: keep must be ≥ 1`);
+  const { journal, seq } = options;
+  seqOption(caller, "seq", seq, 0);
+  if (seq > journal.state.lastSeq) {
+    throw new RangeError(
+      `${caller}: seq ${seq} is beyond the journal's last seq ${journal.state.lastSeq}`,
+    );
+  }
+  const snapshots = options.snapshots as Partial<Record<keyof SnapshotStore, unknown>> | null;
+  if (typeof snapshots !== "object" || snapshots === null) {
+    throw new TypeError(`${caller}: snapshots must be a SnapshotStore (createSnapshotStore())`);
+  }
+  for (const name of ["write", "prune", "list"] as const) {
+    if (typeof snapshots[name] !== "function") {
+      throw new TypeError(`${caller}: snapshots.${name} must be a function`);
+    }
+  }
+  if (!isIterable(options.chunks)) {
+    throw new TypeError(`${caller}: chunks must be an iterable or async iterable of Uint8Array`);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`${caller}: signal must be an AbortSignal`);
+  }
+  const { beforeStep } = options;
+  if (beforeStep !== undefined && beforeStep !== null && typeof beforeStep !== "function") {
+    throw new TypeError(`${caller}: beforeStep must be a function`);
+  }
+  return keep;
+}
+
+function isIterable(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const it = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown };
+  return (
+    typeof it[Symbol.iterator] === "function" || typeof it[Symbol.asyncIterator] === "function"
+  );
+}
+
 /** What {@link compactJournal} did. */
 export interface CompactionReport {
   readonly seq: number;
@@ -95,27 +148,9 @@ export interface CompactionReport {
  * still needs.
  */
 export async function compactJournal(options: CompactJournalOptions): Promise<CompactionReport> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      "compactJournal: options are required ({ journal, snapshots, seq, chunks })",
-    );
-  }
-  assertKnownOptions("compactJournal", options, COMPACT_JOURNAL_KEYS);
-  const keep = options.keep ?? 2;
-  if (!Number.isSafeInteger(keep) || keep < 1)
-    throw new RangeError("compactJournal: keep must be ≥ 1");
+  const keep = checkCompactOptions(options);
   const { journal, snapshots, seq } = options;
-  // Checked before the sync and the roll: a seq no snapshot can have must leave the journal as it is.
-  seqOption("compactJournal", "seq", seq, 0);
-  if (seq > journal.state.lastSeq) {
-    throw new RangeError(
-      `compactJournal: seq ${seq} is beyond the journal's last seq ${journal.state.lastSeq}`,
-    );
-  }
   const beforeStep = options.beforeStep ?? (async () => undefined);
-  if (typeof beforeStep !== "function") {
-    throw new TypeError("compactJournal: beforeStep must be a function");
-  }
   await journal.sync();
   await beforeStep();
   if (journal.state.segmentBytes > SEGMENT_HEADER_BYTES) await journal.roll();

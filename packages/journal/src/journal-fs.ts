@@ -1,6 +1,7 @@
 import * as nodeFs from "node:fs/promises";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError, type WriteStage } from "@snapwrite/core";
+import { makeDirectories } from "@snapwrite/sink-fs";
 
 /** The default file system: `node:fs/promises`. */
 export const defaultFs: FsPort = nodeFs as unknown as FsPort;
@@ -65,12 +66,14 @@ export function notADirectory(dir: string, cause: unknown): PersistenceError {
 }
 
 /**
- * Creates directory `dir` (and its parents) when missing. Something else at its name (`EEXIST`) or
- * at a parent's (`ENOTDIR`) is {@link notADirectory}; other failures are mapped OS errors.
+ * Creates directory `dir` (and its parents) when missing, with sink-fs `makeDirectories` (so a full
+ * or read-only disk is `ENOSPC` / `EROFS`, not the `ENOENT` Node's recursive `mkdir` reports).
+ * Something else at its name (`EEXIST`) or at a parent's (`ENOTDIR`) is {@link notADirectory};
+ * other failures are mapped OS errors.
  */
 export async function ensureDir(fs: FsPort, dir: string): Promise<void> {
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirectories(fs, dir);
   } catch (error) {
     const code = codeOf(error);
     if (code === "EEXIST" || code === "ENOTDIR") throw notADirectory(dir, error);

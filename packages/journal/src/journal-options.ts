@@ -1,4 +1,9 @@
-import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
+import {
+  assertClock,
+  assertFsPort,
+  assertKnownNestedOptions,
+  assertKnownOptions,
+} from "@snapwrite/core/sink-kit";
 import type {
   GroupCommitOptions,
   JournalFollowerOptions,
@@ -56,7 +61,8 @@ export const INTERVAL_DURABILITY_KEYS = ["intervalMs"] as const;
 /**
  * Throws a `TypeError` for options that are no object, a key `known` does not hold (a typo would
  * silently keep a default; by default the keys of `replayJournal`), a `recovery` that is no mode
- * (a typo) or an `onRecord` that is no function.
+ * (a typo), an `onRecord` that is no function or an `fs` that is no complete `FsPort` (core
+ * `assertFsPort`: it would otherwise fail as an `ERR_IO` at its first use).
  */
 export function checkReplayOptions(
   options: Pick<ReplayJournalOptions, "recovery" | "onRecord">,
@@ -78,6 +84,13 @@ export function checkReplayOptions(
     throw new TypeError(`${caller}: onRecord must be a function`);
   }
   checkDirAndName(options, caller);
+  checkFs(options, caller);
+}
+
+/** `TypeError` unless `fs` is left out or a complete `FsPort`. */
+function checkFs(options: object, caller: string): void {
+  const { fs } = options as { fs?: unknown };
+  if (fs !== undefined) assertFsPort(fs, caller);
 }
 
 /** `TypeError` unless `dir` is a non-empty string and `name` a plain file name. */
@@ -92,8 +105,8 @@ function checkDirAndName(options: object, caller: string): void {
 /**
  * Checks what the writer's own option resolution does not: that there are options at all, that
  * every key (also in `group` and `durability`) is one it knows, the replay options, the callbacks,
- * that `syncWrites` is a boolean and `lock` a `JournalLock` (sizes are checked where they are
- * resolved, in writer-state). `TypeError` for a wrong kind of value, `RangeError` for one out of
+ * that `syncWrites` is a boolean, `lock` a `JournalLock`, `clock` a `Clock` (core `assertClock`)
+ * and `random` a function (sizes are checked where they are resolved, in writer-state). `TypeError` for a wrong kind of value, `RangeError` for one out of
  * range; all before the open touches a file.
  */
 export function checkOpenJournalOptions(options: OpenJournalOptions): void {
@@ -122,6 +135,19 @@ export function checkOpenJournalOptions(options: OpenJournalOptions): void {
     throw new TypeError(
       `openJournal: lock must be a JournalLock, an object with acquire(path) (for example createExclusiveFileLock()), got ${describe(lock)}`,
     );
+  }
+  checkClockAndRandom(options);
+}
+
+/**
+ * `TypeError` for a `clock` without its three functions or a `random` that is no function, before
+ * the directory is created (`null` takes the default, as it always did).
+ */
+function checkClockAndRandom(options: OpenJournalOptions): void {
+  const { clock, random } = options as { clock?: unknown; random?: unknown };
+  if (clock !== undefined && clock !== null) assertClock(clock, "openJournal");
+  if (random !== undefined && random !== null && typeof random !== "function") {
+    throw new TypeError(`openJournal: random must be a function, got ${describe(random)}`);
   }
 }
 
@@ -162,6 +188,7 @@ export function checkFollowerOptions(options: JournalFollowerOptions): void {
     );
   }
   seqOption(caller, "afterSeq", options.afterSeq, 0);
+  checkFs(options, caller);
   if (options.maxRecordBytes !== undefined) {
     positiveIntegerOption(caller, "maxRecordBytes", options.maxRecordBytes);
   }

@@ -40,7 +40,7 @@ describe("append log input checks", () => {
     const read = readAppendLog as (options: unknown) => AsyncGenerator<unknown>;
     await expect(read({ fs, path: PATH, from: 3 }).next()).rejects.toThrow(
       new TypeError(
-        'readAppendLog: unknown option "from"; known: path, fromSeq, fs, maxRecordBytes',
+        'readAppendLog: unknown option "from"; known: path, fromSeq, fs, maxRecordBytes, format',
       ),
     );
     expect(await fs.readdir("/logs")).toEqual([]);

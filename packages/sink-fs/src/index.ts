@@ -16,6 +16,7 @@ export type { RegularFileContext } from "./read/open-regular-file.js";
 export { notRegularFile, openRegularFile, readRegularFile } from "./read/open-regular-file.js";
 export type { FsSweepReport } from "./sweep/sweep-directory.js";
 export type { FsSweepOptions } from "./sweep/sweep-options.js";
+export { makeDirectories } from "./write/make-directories.js";
 export type {
   WriteFileAtomicData,
   WriteFileAtomicOptions,

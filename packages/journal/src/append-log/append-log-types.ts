@@ -108,4 +108,9 @@ export interface ReadAppendLogOptions {
   readonly fromSeq?: number | undefined;
   readonly fs?: FsPort | undefined;
   readonly maxRecordBytes?: number | undefined;
+  /**
+   * The format the log was opened with. Each file's format is detected from its first bytes; this
+   * one (default: the format of the log's other files) reads a file whose segment magic is damaged.
+   */
+  readonly format?: "jsonl" | "framed" | undefined;
 }

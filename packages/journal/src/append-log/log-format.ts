@@ -281,9 +281,30 @@ function startsWithMagic(bytes: Uint8Array): boolean {
   return MAGIC_BYTES.every((byte, i) => bytes[i] === byte);
 }
 
-/** The format a log file's first bytes name: `framed` when they are the segment magic. */
-export function formatOf(bytes: Uint8Array): LogFormat {
-  return startsWithMagic(bytes) ? framedFormat : jsonlFormat;
+/**
+ * The format a log file's first bytes name: `framed` when they are the segment magic. When they
+ * are neither the magic nor a jsonl header, `expected` (the log's format): with `framed`, a framed
+ * file whose magic is damaged, whose records are read behind its header.
+ */
+export function formatOf(bytes: Uint8Array, expected?: LogFormat): LogFormat {
+  if (startsWithMagic(bytes)) return framedFormat;
+  return expected === framedFormat && !holdsJsonlHeader(bytes) ? framedFormat : jsonlFormat;
+}
+
+/** The format a file's first bytes say for sure, `undefined` when they say neither. */
+export function recognisedFormat(bytes: Uint8Array): LogFormat | undefined {
+  if (startsWithMagic(bytes)) return framedFormat;
+  return holdsJsonlHeader(bytes) ? jsonlFormat : undefined;
+}
+
+/** Whether `bytes` start with a jsonl log header (of this version or a newer one). */
+function holdsJsonlHeader(bytes: Uint8Array): boolean {
+  try {
+    jsonlFormat.parseHeader(bytes);
+    return true;
+  } catch (error) {
+    return (error as { details?: { reason?: unknown } }).details?.reason === "version";
+  }
 }
 
 /** The version of a segment header that checks out but is newer than this code's, else `undefined`. */

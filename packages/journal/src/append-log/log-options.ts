@@ -1,5 +1,6 @@
 import {
   assertClock,
+  assertFsPort,
   assertKnownNestedOptions,
   assertKnownOptions,
 } from "@snapwrite/core/sink-kit";
@@ -49,15 +50,13 @@ const ROTATE_OPTION_KEYS = [
   "maxTotalBytes",
 ] satisfies (keyof AppendLogRotation)[];
 
-/** `TypeError` unless `fs` is left out or an object (an `FsPort`); `null` is no default. */
+/** `TypeError` unless `fs` is left out or a complete `FsPort` (core `assertFsPort`); `null` is no default. */
 function checkFs(fs: unknown, caller: string): void {
-  if (fs !== undefined && (typeof fs !== "object" || fs === null)) {
-    throw new TypeError(`${caller}: fs must be an FsPort object`);
-  }
+  if (fs !== undefined) assertFsPort(fs, caller);
 }
 
 /**
- * `TypeError` for injected parts of the wrong kind — `fs` no object, `clock` without its three
+ * `TypeError` for injected parts of the wrong kind — `fs` no complete `FsPort`, `clock` without its three
  * functions, `random` no function, `locker` no object with `acquire` — so that none fails only
  * once the directory was created and the active file opened. `null` is no default for any.
  */
@@ -142,11 +141,12 @@ const READ_OPTION_KEYS = [
   "fromSeq",
   "fs",
   "maxRecordBytes",
+  "format",
 ] satisfies (keyof ReadAppendLogOptions)[];
 
 /**
- * `TypeError` for `readAppendLog` options that are no object, have no `path` or hold an unknown
- * key; `fromSeq` must be a number (`TypeError`) that is a safe integer ≥ 0 (`RangeError`: a
+ * `TypeError` for `readAppendLog` options that are no object, have no `path`, hold an unknown
+ * key or a `format` that is neither `"jsonl"` nor `"framed"`; `fromSeq` must be a number (`TypeError`) that is a safe integer ≥ 0 (`RangeError`: a
  * negative, fractional or `NaN` start would otherwise read from the beginning or skip everything).
  * Returns `fromSeq` with its default, 1.
  */
@@ -159,6 +159,12 @@ export function checkReadAppendLogOptions(options: ReadAppendLogOptions): number
   }
   assertKnownOptions("readAppendLog", options, READ_OPTION_KEYS);
   checkFs(options.fs, "readAppendLog");
+  const format: unknown = options.format;
+  if (format !== undefined && format !== "jsonl" && format !== "framed") {
+    throw new TypeError(
+      `readAppendLog: format must be "jsonl" or "framed", got ${JSON.stringify(format)}`,
+    );
+  }
   const fromSeq: unknown = options.fromSeq;
   if (fromSeq === undefined) return 1;
   if (typeof fromSeq !== "number") {

@@ -1,10 +1,17 @@
 import type { FsPort } from "@snapwrite/core";
 import { defaultFs, listDir } from "../journal-fs.js";
+import { SEGMENT_HEADER_BYTES } from "../segment-format.js";
 import type { ReadAppendLogOptions } from "./append-log-types.js";
 import { recordTooLarge } from "./log-errors.js";
 import { readLogFile } from "./log-file-access.js";
 import { logFiles } from "./log-files.js";
-import { formatOf } from "./log-format.js";
+import {
+  formatOf,
+  framedFormat,
+  jsonlFormat,
+  type LogFormat,
+  recognisedFormat,
+} from "./log-format.js";
 import { readLogHeader } from "./log-header.js";
 import { checkMaxRecordBytes, checkReadAppendLogOptions } from "./log-options.js";
 
@@ -83,9 +90,24 @@ export async function* readAppendLog(
     }
     // A rotation interrupted between its link and its unlink: the active file is the rotated one.
     if (firstSeq !== undefined && (await reader.isRotatedAs(firstSeq, rotated))) return;
-    yield* reader.parse(reader.files.active, active, true);
+    const format = await reader.formatFor(reader.files.active, active);
+    yield* reader.parse(reader.files.active, active, true, format);
     return;
   }
+}
+
+/**
+ * Whether a file whose first bytes name no format holds a framed record behind its header, checked
+ * with the salt the header holds: a framed file whose magic is damaged (a record's CRC32C that
+ * checks out by chance is one in 2^32).
+ */
+function holdsFramedRecords(bytes: Uint8Array, maxRecordBytes: number): boolean {
+  if (bytes.byteLength <= SEGMENT_HEADER_BYTES) return false;
+  const header = framedFormat.salvageHeader(bytes);
+  for (const entry of framedFormat.entries(bytes, header.bytes, header, maxRecordBytes)) {
+    if (entry.kind !== "bad") return true;
+  }
+  return false;
 }
 
 /** The state of one {@link readAppendLog} pass. */
@@ -96,12 +118,20 @@ class LogReader {
   readonly maxRecordBytes: number;
   /** The seq after the last record seen (yielded or skipped below `fromSeq`). */
   nextSeq: number | undefined;
+  /**
+   * The log's format, for a file whose first bytes name none: the caller's, else that of the
+   * log's other files once one was needed (`null`: none of them says).
+   */
+  logFormat: LogFormat | null | undefined;
 
   constructor(options: ReadAppendLogOptions) {
     this.fromSeq = checkReadAppendLogOptions(options);
     this.fs = options.fs ?? defaultFs;
     this.files = logFiles(options.path);
     this.maxRecordBytes = checkMaxRecordBytes(options.maxRecordBytes, "readAppendLog");
+    const { format } = options;
+    this.logFormat =
+      format === undefined ? undefined : format === "jsonl" ? jsonlFormat : framedFormat;
   }
 
   /** The lowest seq still to yield. */
@@ -159,17 +189,41 @@ class LogReader {
     isActive: boolean,
   ): AsyncGenerator<AppendLogRecord | AppendLogProblem> {
     const bytes = await this.load(file);
-    if (bytes !== undefined) yield* this.parse(file, bytes, isActive);
+    if (bytes !== undefined)
+      yield* this.parse(file, bytes, isActive, await this.formatFor(file, bytes));
+  }
+
+  /**
+   * The format to read `file` in: the one its first bytes name, else (a damaged segment magic) the
+   * log's format, see {@link logFormat}.
+   */
+  async formatFor(file: string, bytes: Uint8Array): Promise<LogFormat> {
+    if (bytes.byteLength === 0 || recognisedFormat(bytes) !== undefined) return formatOf(bytes);
+    if (this.logFormat === undefined) this.logFormat = (await this.otherFilesFormat(file)) ?? null;
+    if (this.logFormat !== null) return formatOf(bytes, this.logFormat);
+    return holdsFramedRecords(bytes, this.maxRecordBytes) ? framedFormat : jsonlFormat;
+  }
+
+  /** The format the first of the log's files other than `file` whose first bytes name one is in. */
+  async otherFilesFormat(file: string): Promise<LogFormat | undefined> {
+    const rotated = (await this.rotatedFiles()).map((r) => r.file);
+    for (const other of [...rotated, this.files.active]) {
+      if (other === file) continue;
+      const bytes = await this.load(other).catch(() => undefined);
+      const format = bytes === undefined ? undefined : recognisedFormat(bytes);
+      if (format !== undefined) return format;
+    }
+    return undefined;
   }
 
   *parse(
     file: string,
     bytes: Uint8Array,
     isActive: boolean,
+    format: LogFormat,
   ): Generator<AppendLogRecord | AppendLogProblem> {
     // A file just created, before its header is written: nothing in it yet, nothing damaged.
     if (isActive && bytes.byteLength === 0) return;
-    const format = formatOf(bytes);
     const read = readLogHeader(format, bytes, file);
     if (read.kind === "torn") {
       yield { problem: isActive ? "torn" : "corrupt", file, offset: 0, bytes: bytes.byteLength };
