@@ -1,5 +1,6 @@
 import { PersistenceError } from "@snapwrite/core";
 import { describe, expect, it } from "vitest";
+import { withPristineSamples } from "../src/checks/codec-encode-checks.js";
 import {
   type CodecContractOptions,
   checkCodecChunkHandover,
@@ -83,6 +84,17 @@ describe("the codec checks catch broken codecs", () => {
       /checkCodecEncodeKeepsInput: .*sample 2: encode modified the value it was given/,
     );
     expect(broken.samples[2]?.value).toEqual(["", "x".repeat(300), "ünïcödé"]);
+  });
+
+  it("the round-trip suite's copies still catch a sort that the earlier checks already made", () => {
+    const broken = options(createListCodec("sorts-input"));
+    const untouched = withPristineSamples(broken);
+    checkCodecSamples(broken);
+    // The earlier check sorted the original samples: sorting them again changes nothing.
+    expect(() => checkCodecEncodeKeepsInput(broken)).not.toThrow();
+    expect(() => checkCodecEncodeKeepsInput(untouched)).toThrow(
+      /checkCodecEncodeKeepsInput: .*sample 2: encode modified the value it was given/,
+    );
   });
 
   it("catches a codec whose bytes are not stable", () => {

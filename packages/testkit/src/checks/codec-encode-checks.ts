@@ -55,6 +55,27 @@ export function checkCodecEncodeKeepsInput<T>(options: CodecContractOptions<T>):
   });
 }
 
+/**
+ * `options` with deep copies (`structuredClone`) of its samples' values, taken now, before any
+ * check encodes them: `describeCodecRoundTrip` gives these to {@link checkCodecEncodeKeepsInput},
+ * so a mutation that gives the same result twice (a sort) cannot already have happened in an
+ * earlier check and go unseen. A sample that cannot be copied is kept as it is. Not exported from
+ * the package.
+ */
+export function withPristineSamples<T, O extends CodecContractOptions<T> = CodecContractOptions<T>>(
+  options: O & CodecContractOptions<T>,
+): O {
+  return { ...options, samples: options.samples.map(pristineSample) };
+}
+
+function pristineSample<S extends { readonly value: unknown }>(sample: S): S {
+  try {
+    return { ...sample, value: structuredClone(sample.value) };
+  } catch {
+    return sample;
+  }
+}
+
 const NOT_CLONEABLE = Symbol("not cloneable");
 
 function snapshot(value: unknown): unknown {
