@@ -267,6 +267,14 @@ export function createJsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}):
           : `${issues.length} validation issue(s), first at ${formatIssuePath(first.path)}: ${first.message}`;
       // Issue paths of migrated data do not exist in the file: point at the data then.
       const where = at(source, first === undefined || migrated ? base : [...base, ...first.path]);
+      // The bytes of an older version are intact when only what `migrate` made of them is refused:
+      // the migration failed (ERR_UNSUPPORTED, nothing quarantined), the file is not damaged.
+      if (migrated) {
+        throw corrupt("migration-failed", `the migrated data does not validate: ${summary}`, {
+          ...where,
+          details: { issues },
+        });
+      }
       throw corrupt("invalid", summary, { ...where, details: { issues } });
     }
     return result.value;

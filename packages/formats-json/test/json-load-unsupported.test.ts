@@ -75,6 +75,25 @@ describe("createJsonCodec through loadTarget: intact data it cannot read is not 
     expect(await files()).toEqual(before);
   });
 
+  it("migrated data the schema rejects leaves the file in place too", async () => {
+    const { sink, before } = await saved('{"version":1,"data":{"a":1}}', '{"version":1,"data":{}}');
+    const refuseAll = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: () => ({ issues: [{ message: "not a v2 value" }] }),
+      },
+    };
+    const codec = createJsonCodec({ version: 2, migrate: (d) => d, validate: refuseAll });
+    const result = await loadTarget(sink, "state.json", codec);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(isPersistenceError(result.error, "ERR_UNSUPPORTED")).toBe(true);
+    expect(result.error.details).toMatchObject({ reason: "migration-failed" });
+    expect(result.quarantinedTo).toBeUndefined();
+    expect(await files()).toEqual(before);
+  });
+
   it("an older version without migrate is refused the same way", async () => {
     const { sink, before } = await saved('{"version":1,"data":{"a":1}}', '{"version":1,"data":{}}');
     const result = await loadTarget(sink, "state.json", createJsonCodec({ version: 3 }));

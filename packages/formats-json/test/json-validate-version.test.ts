@@ -165,6 +165,19 @@ describe("version and migrate", () => {
     });
   });
 
+  it("refuses migrated data the schema rejects as migration-failed (intact bytes), not invalid", () => {
+    const codec = createJsonCodec({
+      version: 2,
+      migrate: (data) => ({ colour: (data as { colour: string }).colour }),
+      validate: settingsSchema,
+    });
+    const error = thrown(() => codec.decode(bytes('{"version":1,"data":{"colour":"red"}}')));
+    expect(error.code).toBe("ERR_UNSUPPORTED");
+    expect(error.message).toMatch(/the migrated data does not validate/);
+    expect(error.details).toMatchObject({ reason: "migration-failed" });
+    expect(Array.isArray(error.details?.issues)).toBe(true);
+  });
+
   it("refuses a newer version as unsupported-version", () => {
     const codec = createJsonCodec({ version: 2, migrate: (d) => d });
     const error = thrown(() => codec.decode(bytes('{"version":3,"data":{}}')));
