@@ -229,6 +229,27 @@ describe("loadTarget()", () => {
     expect(sink.quarantined).toHaveLength(1);
   });
 
+  it("reports the backup's ERR_UNSUPPORTED when the primary is corrupt and the backup intact but newer", async () => {
+    const newerCodec: Codec<string> = {
+      ...strictCodec,
+      decode(bytes: Uint8Array): string {
+        if (decoder.decode(bytes).startsWith("V2:")) {
+          throw new PersistenceError("ERR_UNSUPPORTED", "written by a newer version", {
+            details: { reason: "unsupported-version" },
+          });
+        }
+        return strictCodec.decode(bytes);
+      },
+    };
+    const sink = fileSink({ t: { primary: "bad", backup: "V2:newer" } });
+    const result = await loadTarget(sink, "t", newerCodec);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe("ERR_UNSUPPORTED");
+    expect(result.backupError?.code).toBe("ERR_UNSUPPORTED");
+    expect(result.quarantinedTo).toBe("t.corrupt-1700000000000");
+  });
+
   it("reports the backup's ERR_CORRUPT, not ERR_NOT_FOUND, when the primary is missing and the backup corrupt", async () => {
     const sink = fileSink({ t: { backup: "bad" } });
     const result = await loadTarget(sink, "t", strictCodec);

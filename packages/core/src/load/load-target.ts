@@ -165,9 +165,12 @@ async function loadCopies<T>(
     };
   }
   // Neither copy is usable. Report the most telling error: a corrupt copy means data existed and
-  // was lost, which must not be mistaken for a first start (ERR_NOT_FOUND).
+  // was lost, which must not be mistaken for a first start (ERR_NOT_FOUND); an intact backup this
+  // codec cannot read (ERR_UNSUPPORTED, a newer version) means data still exists, which must not be
+  // mistaken for a loss: the caller must not start fresh and save over it.
   const error =
-    primaryError.code === "ERR_NOT_FOUND" && backup.error.code !== "ERR_NOT_FOUND"
+    backup.error.code === "ERR_UNSUPPORTED" ||
+    (primaryError.code === "ERR_NOT_FOUND" && backup.error.code !== "ERR_NOT_FOUND")
       ? backup.error
       : primaryError;
   return { ok: false, error, quarantinedTo, quarantineError, backupError: backup.error };
