@@ -18,3 +18,14 @@ export function assertPathFileName(name: string, stage: WriteStage): void {
     if (!portabilityOnly || process.platform === "win32") throw error;
   }
 }
+
+/** A lone (unpaired) surrogate: the file system stores it as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True when a caller's `path` holds a lone surrogate in any component: the file system stores it
+ * as U+FFFD, so `x\uD800/f` and `x\uDFFF/f` would name one file (and share one lock).
+ */
+export function hasLoneSurrogate(path: string): boolean {
+  return LONE_SURROGATE.test(path);
+}

@@ -6,7 +6,7 @@ import { Worker } from "node:worker_threads";
 import { isPersistenceError } from "@snapwrite/core";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFsSink, lockFile } from "../src/index.js";
+import { createFsSink, lockFile, writeFileAtomic } from "../src/index.js";
 import { tempFileName } from "../src/temp-file-name.js";
 import { createTempDirs, textChunks, until } from "./helpers.js";
 
@@ -169,6 +169,23 @@ describe("lockFile", () => {
     // A well-formed pair is a plain character.
     const lock = await lockFile(join(dir, "state\uD83D\uDE00.json"));
     await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("refuses a lone surrogate in a directory component too, which would name the same file as another", async () => {
+    const dir = await dirs.make();
+    for (const path of [join(dir, "x\uD800", "f"), join(dir, "x\uDFFF", "f")]) {
+      await expect(lockFile(path)).rejects.toMatchObject({
+        code: "ERR_INVALID_TARGET",
+        details: { reason: "contains a lone surrogate (ill-formed UTF-16)" },
+      });
+    }
+    await expect(
+      writeFileAtomic(join(dir, "x\uD800", "f.json"), new Uint8Array([1])),
+    ).rejects.toMatchObject({
+      code: "ERR_INVALID_TARGET",
+      details: { reason: "contains a lone surrogate (ill-formed UTF-16)" },
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { isPersistenceError, PersistenceError } from "@snapwrite/core";
 import { DEFAULT_CLOCK } from "../default-clock.js";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { namesDirectory } from "../names-directory.js";
-import { assertPathFileName } from "../path-file-name.js";
+import { assertPathFileName, hasLoneSurrogate } from "../path-file-name.js";
 import { isProcessAlive } from "../process-alive.js";
 import { sweepDirectory } from "../sweep/sweep-directory.js";
 import { parseTempFileName } from "../temp-file-name.js";
@@ -108,6 +108,7 @@ function lockablePath(path: unknown): string {
     });
   if (typeof path !== "string" || path.length === 0) throw invalid("not a non-empty path");
   if (path.includes("\0")) throw invalid("contains NUL");
+  if (hasLoneSurrogate(path)) throw invalid("contains a lone surrogate (ill-formed UTF-16)");
   if (namesDirectory(path)) throw invalid("names a directory");
   const absolute = resolve(path);
   const name = basename(absolute);

@@ -12,7 +12,7 @@ import { buildFsSinkContext } from "../build-fs-sink-context.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
 import type { FsSinkOptions } from "../fs-sink-types.js";
 import { namesDirectory } from "../names-directory.js";
-import { assertPathFileName } from "../path-file-name.js";
+import { assertPathFileName, hasLoneSurrogate } from "../path-file-name.js";
 import { assertNotReserved } from "../read/target-path.js";
 import { writeTarget } from "./write-target.js";
 
@@ -131,6 +131,17 @@ async function writeChunksAtomic(
 ): Promise<WriteFileAtomicResult> {
   checkOptions(caller, options);
   if (typeof path !== "string") throw new TypeError(`${caller}: path must be a string`);
+  if (hasLoneSurrogate(path)) {
+    throw new PersistenceError(
+      "ERR_INVALID_TARGET",
+      `${caller}: invalid path ${JSON.stringify(path)}: it contains a lone surrogate (ill-formed UTF-16), which the file system stores as U+FFFD`,
+      {
+        stage: "open",
+        target: path,
+        details: { reason: "contains a lone surrogate (ill-formed UTF-16)" },
+      },
+    );
+  }
   if (path.length === 0 || path.includes("\0") || namesDirectory(path)) {
     throw new PersistenceError(
       "ERR_INVALID_TARGET",
