@@ -78,8 +78,18 @@ const JSON_CODEC_OPTION_KEYS = [
  * would otherwise be dropped without a word and its default used instead.
  */
 export function assertJsonCodecOptions(options: unknown): asserts options is object {
-  if (typeof options !== "object" || options === null) {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new TypeError("createJsonCodec: options must be an object");
   }
   assertKnownOptions("createJsonCodec", options, JSON_CODEC_OPTION_KEYS);
+  const { stableKeys } = options as { stableKeys?: unknown };
+  if (stableKeys !== undefined && typeof stableKeys !== "boolean") {
+    throw new TypeError(
+      `createJsonCodec: stableKeys must be a boolean, got ${describe(stableKeys)}`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 }

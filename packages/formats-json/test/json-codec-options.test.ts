@@ -19,9 +19,16 @@ describe("createJsonCodec options", () => {
     ["a string", "pretty"],
     ["a number", 2],
     ["a function", () => ({})],
+    ["an array", []],
   ])("refuses %s as options with a TypeError", (_what, options) => {
     expect(() => createJsonCodec(options as unknown as JsonCodecOptions<unknown>)).toThrow(
       new TypeError("createJsonCodec: options must be an object"),
+    );
+  });
+
+  it("refuses a stableKeys that is no boolean", () => {
+    expect(() => createJsonCodec({ stableKeys: "yes" as never })).toThrow(
+      new TypeError("createJsonCodec: stableKeys must be a boolean, got string"),
     );
   });
 

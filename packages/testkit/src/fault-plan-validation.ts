@@ -93,15 +93,17 @@ export function assertNonNegative(
   key: string,
   label: string,
   integer = false,
+  max = Number.POSITIVE_INFINITY,
 ): void {
   if (
     typeof value !== "number" ||
     !Number.isFinite(value) ||
     value < 0 ||
+    value > max ||
     (integer && !Number.isInteger(value))
   ) {
     throw new RangeError(
-      `${label}: ${key} must be a finite ${integer ? "integer" : "number"} >= 0, got ${describe(value)}`,
+      `${label}: ${key} must be a finite ${integer ? "integer" : "number"} >= 0${max < Number.POSITIVE_INFINITY ? ` and <= ${max}` : ""}, got ${describe(value)}`,
     );
   }
 }
@@ -152,3 +154,9 @@ function describe(value: unknown): string {
   }
   return String(value);
 }
+
+/**
+ * The longest fault latency: Node's timers fire a longer delay after 1 ms, so a latency past it
+ * would not wait at all.
+ */
+export const MAX_LATENCY_MS = 2_147_483_647;

@@ -8,6 +8,7 @@ import {
   assertOneOf,
   assertOsCode,
   type FaultKind,
+  MAX_LATENCY_MS,
   pickFaultKind,
 } from "./fault-plan-validation.js";
 import type { FsOperation } from "./faulty-fs.js";
@@ -77,7 +78,9 @@ export function validateFsFaultRule(rule: unknown, label: string): void {
       );
     }
   }
-  if (kind.key === "latencyMs") assertNonNegative(fault.latencyMs, "fault.latencyMs", label);
+  if (kind.key === "latencyMs") {
+    assertNonNegative(fault.latencyMs, "fault.latencyMs", label, false, MAX_LATENCY_MS);
+  }
   if (kind.key === "hang") {
     if (fault.hang !== true) throw new TypeError(`${label}: fault.hang must be true`);
     if (fault.signal !== undefined && !(fault.signal instanceof AbortSignal)) {

@@ -9,6 +9,7 @@ import {
   assertOneOf,
   assertOsCode,
   type FaultKind,
+  MAX_LATENCY_MS,
   pickFaultKind,
 } from "./fault-plan-validation.js";
 import type { SinkOperation } from "./faulty-sink.js";
@@ -72,7 +73,9 @@ export function validateSinkFaultRule(rule: unknown, label: string): void {
     assertNonNegative(fault.tearAfterChunks, "fault.tearAfterChunks", label, true);
     if (fault.error !== undefined) assertOsCode(fault.error, "fault.error", label);
   }
-  if (kind.key === "latencyMs") assertNonNegative(fault.latencyMs, "fault.latencyMs", label);
+  if (kind.key === "latencyMs") {
+    assertNonNegative(fault.latencyMs, "fault.latencyMs", label, false, MAX_LATENCY_MS);
+  }
   if (kind.key === "hang" && fault.hang !== true) {
     throw new TypeError(`${label}: fault.hang must be true`);
   }

@@ -25,6 +25,11 @@ describe("createFaultyFs refuses a plan that could never do what it says", () =>
     [{ op: "write", fault: { torn: Number.NaN } }, RangeError, /fault\.torn .*got NaN/],
     [{ op: "write", fault: { torn: 2.5 } }, RangeError, /fault\.torn must be a byte count/],
     [{ op: "write", fault: { latencyMs: -5 } }, RangeError, /fault\.latencyMs must be .* got -5/],
+    [
+      { op: "write", fault: { latencyMs: 2 ** 31 } },
+      RangeError,
+      /fault\.latencyMs must be .* <= 2147483647, got 2147483648/,
+    ],
     [{ op: "write", fault: { error: "eio" } }, TypeError, /fault\.error must be a system error/],
     [{ op: "write", fault: { hang: 1 } }, TypeError, /fault\.hang must be true/],
     [{ op: "write", nth: 0, fault: { error: "EIO" } }, RangeError, /nth must be an integer >= 1/],

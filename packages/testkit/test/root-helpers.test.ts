@@ -36,6 +36,16 @@ describe("createManualClock", () => {
     expect(clock.now()).toBe(100);
   });
 
+  it("refuses a start that is no finite number, and a move past the largest finite time", () => {
+    for (const start of [Number.NaN, "x", Number.POSITIVE_INFINITY]) {
+      expect(() => createManualClock(start as number)).toThrow(RangeError);
+    }
+    const clock = createManualClock();
+    clock.advance(Number.MAX_VALUE);
+    expect(() => clock.advance(Number.MAX_VALUE)).toThrow(/past the largest finite time/);
+    expect(clock.now()).toBe(Number.MAX_VALUE);
+  });
+
   it("treats a NaN or negative delay as zero, as Node's timers do", () => {
     const clock = createManualClock();
     const fired: string[] = [];

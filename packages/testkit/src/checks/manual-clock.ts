@@ -10,6 +10,9 @@ export interface ManualClock extends Clock {
 
 /** Creates a {@link ManualClock} starting at `start` ms. */
 export function createManualClock(start = 0): ManualClock {
+  if (typeof start !== "number" || !Number.isFinite(start)) {
+    throw new RangeError(`createManualClock: start must be a finite number, got ${String(start)}`);
+  }
   let now = start;
   let nextId = 1;
   const timers = new Map<number, { at: number; fn: () => void }>();
@@ -34,6 +37,9 @@ export function createManualClock(start = 0): ManualClock {
         );
       }
       const until = now + ms;
+      if (!Number.isFinite(until)) {
+        throw new RangeError(`ManualClock.advance: now + ${ms} is past the largest finite time`);
+      }
       for (;;) {
         let due: [number, { at: number; fn: () => void }] | undefined;
         for (const entry of timers) {
