@@ -59,7 +59,8 @@ export function checkCodecEncodeKeepsInput<T>(options: CodecContractOptions<T>):
  * `options` with deep copies (`structuredClone`) of its samples' values, taken now, before any
  * check encodes them: `describeCodecRoundTrip` gives these to {@link checkCodecEncodeKeepsInput},
  * so a mutation that gives the same result twice (a sort) cannot already have happened in an
- * earlier check and go unseen. A sample that cannot be copied is kept as it is. Not exported from
+ * earlier check and go unseen. A sample that cannot be copied as the same value (a class instance)
+ * is kept as it is. Not exported from
  * the package.
  */
 export function withPristineSamples<T, O extends CodecContractOptions<T> = CodecContractOptions<T>>(
@@ -69,11 +70,15 @@ export function withPristineSamples<T, O extends CodecContractOptions<T> = Codec
 }
 
 function pristineSample<S extends { readonly value: unknown }>(sample: S): S {
+  let copy: unknown;
   try {
-    return { ...sample, value: structuredClone(sample.value) };
+    copy = structuredClone(sample.value);
   } catch {
     return sample;
   }
+  // A copy that is not the same value (class instances come back as plain objects, private fields
+  // and prototypes lost) would be encoded differently or not at all: keep the sample itself then.
+  return isDeepStrictEqual(copy, sample.value) ? { ...sample, value: copy } : sample;
 }
 
 const NOT_CLONEABLE = Symbol("not cloneable");
