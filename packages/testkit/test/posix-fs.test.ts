@@ -179,6 +179,38 @@ const SCENARIOS: Record<string, { linux: string; run: Scenario }> = {
       return ls(fs, d);
     },
   },
+  "unlink a file named with a trailing slash": {
+    linux: "ENOTDIR",
+    run: async (fs, d) => {
+      await put(fs, `${d}/a`, "A");
+      await fs.unlink(`${d}/a/`);
+      return ls(fs, d);
+    },
+  },
+  "rename a file named with a trailing slash": {
+    linux: "ENOTDIR",
+    run: async (fs, d) => {
+      await put(fs, `${d}/a`, "A");
+      await fs.rename(`${d}/a/`, `${d}/b`);
+      return ls(fs, d);
+    },
+  },
+  "link to a new name with a trailing slash": {
+    linux: "ENOENT",
+    run: async (fs, d) => {
+      await put(fs, `${d}/a`, "A");
+      await fs.link(`${d}/a`, `${d}/b/`);
+      return ls(fs, d);
+    },
+  },
+  "mkdir -p over a dangling symlink": {
+    linux: "ENOENT",
+    run: async (fs, d) => {
+      await fs.symlink(`${d}/nowhere`, `${d}/s`);
+      await fs.mkdir(`${d}/s`, { recursive: true });
+      return ls(fs, d);
+    },
+  },
   "append-mode write with a position": {
     linux: "ok:abcZ",
     run: async (fs, d) => {
