@@ -7,36 +7,10 @@ import {
   type PathMatcher,
 } from "./fault-rule.js";
 import { validateFsFaultRule } from "./faulty-fs-plan.js";
+import { type FsOperation, SYSCALLS } from "./fs-operations.js";
 import { createOsError } from "./os-error.js";
 
-/**
- * Operations of an {@link FsPort} a fault can target. Handle operations keep their method name
- * (`write`, `sync`, `close`, …) except `fstat` and `fchmod`, which name the handle's `stat` and
- * `chmod` to tell them apart from the path-based ones.
- */
-export type FsOperation =
-  | "open"
-  | "write"
-  | "writev"
-  | "read"
-  | "sync"
-  | "datasync"
-  | "fstat"
-  | "fchmod"
-  | "close"
-  | "rename"
-  | "unlink"
-  | "mkdir"
-  | "readdir"
-  | "stat"
-  | "lstat"
-  | "readFile"
-  | "link"
-  | "symlink"
-  | "readlink"
-  | "realpath"
-  | "chmod"
-  | "rmdir";
+export type { FsOperation } from "./fs-operations.js";
 
 /**
  * What happens to a selected call.
@@ -112,31 +86,6 @@ export interface FaultyFs extends FsPort {
   /** Appends rules to the plan; counting for them starts now. */
   addFaults(plan: FsFaultPlan): void;
 }
-
-const SYSCALLS: Readonly<Record<FsOperation, string>> = {
-  open: "open",
-  write: "write",
-  writev: "writev",
-  read: "read",
-  sync: "fsync",
-  datasync: "fdatasync",
-  fstat: "fstat",
-  fchmod: "fchmod",
-  close: "close",
-  rename: "rename",
-  unlink: "unlink",
-  mkdir: "mkdir",
-  readdir: "scandir",
-  stat: "stat",
-  lstat: "lstat",
-  readFile: "open",
-  link: "link",
-  symlink: "symlink",
-  readlink: "readlink",
-  realpath: "realpath",
-  chmod: "chmod",
-  rmdir: "rmdir",
-};
 
 const HANDLE_OPS = new Set<FsOperation>([
   "write",
