@@ -19,8 +19,8 @@ export function assertPathFileName(name: string, stage: WriteStage): void {
   }
 }
 
-/** A lone (unpaired) surrogate: the file system stores it as U+FFFD. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A lone (unpaired) surrogate: in a `u` regex a well-formed pair is one code point, not two. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * True when a caller's `path` holds a lone surrogate in any component: the file system stores it

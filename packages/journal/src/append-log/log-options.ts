@@ -20,13 +20,7 @@ import type {
  */
 export function checkMaxRecordBytes(value: unknown, caller: string): number {
   if (value === undefined) return DEFAULT_MAX_RECORD_BYTES;
-  if (typeof value !== "number") {
-    throw new TypeError(`${caller}: maxRecordBytes must be a number, got ${typeof value}`);
-  }
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${caller}: maxRecordBytes must be a positive integer, got ${value}`);
-  }
-  return value;
+  return positiveIntegerOption(caller, "maxRecordBytes", value);
 }
 
 /** The keys of `openAppendLog`'s options. */

@@ -33,9 +33,9 @@ async function reloadFromFiles<S, Op>(
   core.counters.reloads++;
   core.lastReloadReason = reason;
   await core.journal.close();
+  if (core.closed) throw closedError();
   let loaded: WarmLoaded<S>;
   try {
-    if (core.closed) throw closedError();
     loaded = await warmLoad(core);
   } catch (error) {
     if (core.closed) throw closedError();

@@ -1,4 +1,5 @@
 import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { intOption } from "../durable-store/policy.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
 import { checkFollowerStoreKeys } from "../option-keys.js";
 import { resolveOptionValues } from "../option-values.js";
@@ -27,17 +28,8 @@ export function resolveFollowerPolicy<S, Op>(
       max: MAX_TIMER_MS,
       integer: true,
     },
-    maxRecordBytes: {
-      default: options.maxRecordBytes === undefined ? 16 * 1024 * 1024 : options.maxRecordBytes,
-      min: 1,
-      max: 2 ** 31,
-      integer: true,
-    },
-    replaySliceMs: {
-      default: options.replaySliceMs === undefined ? 8 : options.replaySliceMs,
-      min: 1,
-      integer: true,
-    },
+    maxRecordBytes: intOption(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
+    replaySliceMs: intOption(options.replaySliceMs, 8, 1),
   });
   return {
     intervalMs: values["refresh.intervalMs"],
