@@ -84,12 +84,12 @@ export function checkReplayOptions(
     throw new TypeError(`${caller}: onRecord must be a function`);
   }
   checkDirAndName(options, caller);
-  checkFs(options, caller);
+  checkFs((options as { fs?: unknown }).fs, caller);
 }
 
 /** `TypeError` unless `fs` is left out or a complete `FsPort`. */
-function checkFs(options: object, caller: string): void {
-  const { fs } = options as { fs?: unknown };
+/** `TypeError` (core's `assertFsPort`, naming `caller`) for an injected `fs` that is no `FsPort`. */
+export function checkFs(fs: unknown, caller: string): void {
   if (fs !== undefined) assertFsPort(fs, caller);
 }
 
@@ -188,7 +188,7 @@ export function checkFollowerOptions(options: JournalFollowerOptions): void {
     );
   }
   seqOption(caller, "afterSeq", options.afterSeq, 0);
-  checkFs(options, caller);
+  checkFs((options as { fs?: unknown }).fs, caller);
   if (options.maxRecordBytes !== undefined) {
     positiveIntegerOption(caller, "maxRecordBytes", options.maxRecordBytes);
   }

@@ -1,10 +1,9 @@
 import {
   assertClock,
-  assertFsPort,
   assertKnownNestedOptions,
   assertKnownOptions,
 } from "@snapwrite/core/sink-kit";
-import { INTERVAL_DURABILITY_KEYS } from "../journal-options.js";
+import { checkFs, INTERVAL_DURABILITY_KEYS } from "../journal-options.js";
 import { positiveIntegerOption, positiveNumberOption, timerMsOption } from "../option-numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES } from "../segment-format.js";
 import type {
@@ -43,11 +42,6 @@ const ROTATE_OPTION_KEYS = [
   "keep",
   "maxTotalBytes",
 ] satisfies (keyof AppendLogRotation)[];
-
-/** `TypeError` unless `fs` is left out or a complete `FsPort` (core `assertFsPort`); `null` is no default. */
-function checkFs(fs: unknown, caller: string): void {
-  if (fs !== undefined) assertFsPort(fs, caller);
-}
 
 /**
  * `TypeError` for injected parts of the wrong kind — `fs` no complete `FsPort`, `clock` without its three

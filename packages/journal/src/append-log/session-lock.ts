@@ -2,13 +2,21 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { isLockLost } from "../lock-adapter.js";
 import type { LogState } from "./log-state.js";
 
-/** The error of an append the session lock could not vouch for, before it was written. */
-function refusedByLock(log: LogState, cause: PersistenceError): PersistenceError {
-  return new PersistenceError(cause.code, `append refused: ${cause.message}`, {
+/**
+ * The error of an append its lock could not vouch for: before it was written (`committed: false`,
+ * "append refused"), or after (`committed: "unknown"`, "append outlived its lock").
+ */
+export function refusedByLock(
+  log: LogState,
+  cause: PersistenceError,
+  committed: false | "unknown" = false,
+): PersistenceError {
+  const what = committed === false ? "append refused" : "append outlived its lock";
+  return new PersistenceError(cause.code, `${what}: ${cause.message}`, {
     stage: "lock",
     target: log.files.active,
     cause,
-    details: { ...cause.details, committed: false },
+    details: { ...cause.details, committed },
   });
 }
 

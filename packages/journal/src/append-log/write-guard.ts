@@ -3,16 +3,7 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { type HeldLock, isLockLost } from "../lock-adapter.js";
 import { lstatLogFile } from "./log-file-access.js";
 import type { Active, LogState } from "./log-state.js";
-
-/** The error failing a written batch that cannot be vouched for: `committed: "unknown"`. */
-function outlived(log: LogState, cause: PersistenceError): PersistenceError {
-  return new PersistenceError(cause.code, `append outlived its lock: ${cause.message}`, {
-    stage: "lock",
-    target: log.files.active,
-    cause,
-    details: { ...cause.details, committed: "unknown" },
-  });
-}
+import { refusedByLock } from "./session-lock.js";
 
 /** `ERR_LOCKED` (`"lost"`) for a write that found another writer's traces in the file it wrote. */
 function notExclusive(log: LogState, what: string): PersistenceError {
@@ -41,7 +32,7 @@ async function confirmLock(
     if (!isLockLost(cause)) return "unconfirmed";
     // A lost session lock refuses every later append too.
     if (log.lockMode === "session") log.lockLost ??= cause;
-    return outlived(log, cause);
+    return refusedByLock(log, cause, "unknown");
   }
 }
 
@@ -72,10 +63,18 @@ export async function lostDuringWrite(
     ),
   ]);
   if (stats.size !== end) {
-    return outlived(log, notExclusive(log, "the active file grew by more than the batch"));
+    return refusedByLock(
+      log,
+      notExclusive(log, "the active file grew by more than the batch"),
+      "unknown",
+    );
   }
   if (found?.ino !== active.ino) {
-    return outlived(log, notExclusive(log, "the active file was rotated or replaced"));
+    return refusedByLock(
+      log,
+      notExclusive(log, "the active file was rotated or replaced"),
+      "unknown",
+    );
   }
   return undefined;
 }
