@@ -153,3 +153,66 @@ describe("a codec whose length field overflows", () => {
     await writer.close();
   });
 });
+
+describe("ChunkWriter ascii and the begin()/end() fast path refuse what they would corrupt", () => {
+  it.each(["é", "a\u00ffb", "snow ☃", "\u{1f600}"])(
+    "ascii(%j) is a RangeError, nothing written",
+    (text) => {
+      expectRefused((w) => w.ascii(text), RangeError, /ascii: .* ASCII characters only/);
+    },
+  );
+
+  it("ascii of a long non-ASCII text spilling into the scratch area writes nothing", () => {
+    expectRefused((w) => w.ascii(`${"a".repeat(200)}é`), RangeError, /\(201 characters\)/);
+  });
+
+  it("ascii of a non-string is a TypeError", () => {
+    expectRefused((w) => w.ascii(5 as unknown as string), TypeError, /ascii: 5 is not a string/);
+  });
+
+  it("ascii still writes plain ASCII across a chunk boundary", () => {
+    const w = createChunkWriter({ chunkSize: 64 });
+    w.fill(1, 62);
+    w.ascii("null");
+    expect(bytesOf(w).slice(60)).toEqual([1, 1, 0x6e, 0x75, 0x6c, 0x6c]);
+  });
+
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 32])(
+    "begin(%s) is a RangeError",
+    (n) => {
+      expectRefused((w) => w.begin(n), RangeError, /begin: n .* out of range/);
+    },
+  );
+
+  it("end() refuses a pos moved back or past the buffer and commits nothing of the block", () => {
+    // In the chunk (before 0) and through the scratch area (before 62, 63: 4 bytes do not fit).
+    expectRefused(
+      (w) => {
+        w.begin(4);
+        w.buffer[w.pos] = 9;
+        w.pos -= 1;
+        w.end();
+      },
+      RangeError,
+      /end: pos .* out of range/,
+    );
+    expectRefused(
+      (w) => {
+        w.begin(4);
+        w.pos += 1_000_000;
+        w.end();
+      },
+      RangeError,
+      /end: pos \d+ is out of range/,
+    );
+    expectRefused(
+      (w) => {
+        w.begin(4);
+        w.pos = Number.NaN;
+        w.end();
+      },
+      RangeError,
+      /end: pos NaN/,
+    );
+  });
+});

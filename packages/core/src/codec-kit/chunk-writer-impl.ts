@@ -61,6 +61,9 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   begin(n: number): void {
+    // One cheap test refuses a negative, fractional, NaN or huge size (and a non-number).
+    if (n >>> 0 !== n)
+      throw writerValueError("begin", n, "an integer in 0..2^32 − 1", { argument: "n" });
     if (this.finished) throw new Error("ChunkWriter: already finished");
     if (this.chunkSize - this.chunkPos >= n) {
       // Outside a begin()/end() block `buffer` and `view` are the chunk's: end() restores them.
@@ -80,6 +83,14 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   end(): void {
+    const capacity = this.spilling ? this.scratch.length : this.chunkSize;
+    const from = this.spilling ? 0 : this.chunkPos;
+    if (!(this.pos >= from && this.pos <= capacity)) {
+      // A `pos` moved back, past the buffer or to a non-number: commit nothing, as if no begin().
+      const pos = this.pos;
+      this.abandon();
+      throw writerValueError("end", pos, `a position in ${from}..${capacity}`, { argument: "pos" });
+    }
     if (!this.spilling) {
       this.chunkPos = this.pos;
       if (this.chunkPos === this.chunkSize) this.rotate();
@@ -90,6 +101,14 @@ export class ChunkWriterImpl implements ChunkWriter {
     this.buffer = this.chunk;
     this.view = this.chunkView;
     this.copy(this.scratch, 0, length);
+  }
+
+  /** Drops what was written since `begin()`: the chunk is as it was before it. */
+  private abandon(): void {
+    this.spilling = false;
+    this.buffer = this.chunk;
+    this.view = this.chunkView;
+    this.pos = this.chunkPos;
   }
 
   private rotate(): void {
@@ -203,11 +222,23 @@ export class ChunkWriterImpl implements ChunkWriter {
   }
 
   ascii(text: string): void {
+    if (typeof text !== "string")
+      throw writerValueError("ascii", text, "a string", { type: "string" });
     const length = text.length;
     this.begin(length);
     const buffer = this.buffer;
     let pos = this.pos;
-    for (let i = 0; i < length; i++) buffer[pos++] = text.charCodeAt(i);
+    let all = 0;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(i);
+      all |= c;
+      buffer[pos++] = c;
+    }
+    if (all > 0x7f) {
+      // Not ASCII: one byte per character would cut it. Nothing is committed.
+      this.abandon();
+      throw writerValueError("ascii", text, "ASCII characters only (use utf8)", { type: "string" });
+    }
     this.pos = pos;
     this.end();
   }

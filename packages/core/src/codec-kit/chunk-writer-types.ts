@@ -36,8 +36,10 @@ export interface ChunkWriterOptions {
  * A value a field cannot hold is never wrapped or truncated: `u8`, `u16`, `u32`, `u64`, `f32` and
  * `fill` throw a `RangeError` naming the method and the value (a `TypeError` for a value of the
  * wrong type) and write nothing, so a save fails as `ERR_ENCODE` instead of storing a file its
- * decoder cannot read back. The `begin()`/`end()` fast path writes through `view`, which wraps as
- * `DataView` does: check lengths there yourself.
+ * decoder cannot read back. `ascii` refuses a character above U+007F the same way (use `utf8`).
+ * The `begin()`/`end()` fast path writes through `view`, which wraps as `DataView` does: check
+ * values there yourself. `begin(n)` refuses an `n` that is not an integer in 0..2^32 − 1, and
+ * `end()` refuses a `pos` moved back or past the buffer, committing nothing of the block.
  *
  * A generator encoder drains full chunks with `takeReady()` after each bounded step (optionally
  * after `take()`, to end a step before its chunk is full) and yields the last one from `finish()`.
@@ -86,7 +88,10 @@ export interface ChunkWriter {
    * outside 0..255 or a `count` that is not a non-negative integer is a `RangeError`.
    */
   fill(value: number, count: number): void;
-  /** Writes a string known to hold only ASCII characters, one byte per character. */
+  /**
+   * Writes a string of ASCII characters, one byte per character; a character above U+007F is a
+   * `RangeError` and nothing is written.
+   */
   ascii(text: string): void;
   /**
    * Writes `text` as UTF-8, spanning chunks (a character may be split between two chunks). Lone

@@ -14,7 +14,7 @@ export function writerValueError(
   writer: string,
   value: unknown,
   range: string,
-  options: { readonly type?: "number" | "bigint"; readonly argument?: string } = {},
+  options: { readonly type?: "number" | "bigint" | "string"; readonly argument?: string } = {},
 ): RangeError | TypeError {
   const { type = "number", argument } = options;
   const name = argument === undefined ? "" : `${argument} `;
@@ -25,7 +25,10 @@ export function writerValueError(
 
 function describe(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string")
+    return value.length > 40
+      ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`
+      : JSON.stringify(value);
   if (typeof value === "number" || value === undefined || value === null) return String(value);
   return typeof value;
 }
