@@ -4,6 +4,7 @@ import {
   type GoalInputs,
   type GoalVerdict,
 } from "./goal-support.js";
+import type { ManyTargetsResult } from "./many-targets.js";
 
 /** Goal 5: one writer flushes many dirty targets about as fast as the sink alone. */
 export function goalManyTargets(input: GoalInputs): GoalVerdict {
@@ -24,6 +25,7 @@ export function goalManyTargets(input: GoalInputs): GoalVerdict {
     });
   }
   const reached = allReached(checks);
+  const slow = reached === false && m !== undefined && m.writerMaxInFlight <= m.concurrency;
   return {
     id: 5,
     name: "Writer with many targets",
@@ -34,14 +36,42 @@ export function goalManyTargets(input: GoalInputs): GoalVerdict {
     why:
       reached === false && m && m.writerMaxInFlight > m.concurrency
         ? `the writer starts every due target's write at once (${m.writerMaxInFlight} in flight)`
-        : reached === false
-          ? "the writer's per-target overhead lowers the rate"
+        : slow
+          ? slowWhy(m)
           : undefined,
     toClose:
       reached === false && m && m.writerMaxInFlight > m.concurrency
         ? "a bounded write-concurrency option in createPersistenceWriter (the bench passes `concurrency` already)"
-        : reached === false
-          ? "less per-write work in the writer"
+        : slow
+          ? slowToClose(m)
           : undefined,
   };
+}
+
+/** Where the writer's extra CPU per target went: its own JavaScript (main thread) or elsewhere. */
+function cpuSplit(m: ManyTargetsResult): { extraUs: number; extraMainUs: number } | undefined {
+  const { writerMainUsPerTarget: wMain, sinkMainUsPerTarget: sMain } = m;
+  if (wMain === undefined || sMain === undefined) return undefined;
+  return { extraUs: m.writerCpuUsPerTarget - m.sinkCpuUsPerTarget, extraMainUs: wMain - sMain };
+}
+
+/** The measured reason of a missed rate, from the rounds' spread and the CPU split. */
+function slowWhy(m: ManyTargetsResult): string {
+  const ratios = m.rounds.map((r) => r.ratio);
+  const spread = `the rounds gave ${Math.min(...ratios)}–${Math.max(...ratios)}×`;
+  const split = cpuSplit(m);
+  if (split === undefined) return `the writer's per-target overhead lowers the rate (${spread})`;
+  const main = `main thread ${m.writerMainUsPerTarget} µs per target through the writer vs ${m.sinkMainUsPerTarget} µs the sink alone`;
+  if (split.extraUs > 0 && split.extraMainUs >= split.extraUs / 2) {
+    return `the writer's own per-target work on the main thread: ${main}, of ${split.extraUs} µs more process CPU per target (${spread})`;
+  }
+  return `the writer's extra ${split.extraUs} µs of process CPU per target is not its own JavaScript (${main}): it is in the file-system calls and V8's helper threads, which the two sides make alike, so the machine's state moved between their segments (${spread})`;
+}
+
+function slowToClose(m: ManyTargetsResult): string {
+  const split = cpuSplit(m);
+  if (split !== undefined && !(split.extraUs > 0 && split.extraMainUs >= split.extraUs / 2)) {
+    return "a quieter machine (repeat the run; `npm run profile:targets -w @snapwrite/bench` runs this goal alone), then less per-write work in the writer if the main-thread gap remains";
+  }
+  return "less per-write work in the writer (`npm run profile:targets -w @snapwrite/bench -- --side writer` under `node --cpu-prof` shows where)";
 }

@@ -25,6 +25,9 @@ export interface ManyTargetsRound {
   /** The process's CPU time (user + system, libuv's threads included) during each pass, ms. */
   readonly writerCpuMs: number;
   readonly sinkCpuMs: number;
+  /** The main thread's part of each pass's CPU time, ms (Linux; absent elsewhere). */
+  readonly writerMainCpuMs?: number;
+  readonly sinkMainCpuMs?: number;
   /** This round's writer rate / sink rate (sinkMs / writerMs). */
   readonly ratio: number;
 }
@@ -54,6 +57,12 @@ export interface ManyTargetsResult {
   /** Median process CPU time per target of the writer passes and of the sink passes, µs. */
   readonly writerCpuUsPerTarget: number;
   readonly sinkCpuUsPerTarget: number;
+  /**
+   * Median main-thread CPU time per target of each side, µs (Linux): the writer's own JavaScript
+   * runs there; the rest of the process CPU is libuv's pool (the file-system calls) and V8's helpers.
+   */
+  readonly writerMainUsPerTarget?: number;
+  readonly sinkMainUsPerTarget?: number;
   /** Most `sink.write` calls the writer had in flight at once, over every round. */
   readonly writerMaxInFlight: number;
   /** Whether `createPersistenceWriter` accepted a `concurrency` option (false: it threw on it). */
@@ -132,10 +141,24 @@ export function summarizeManyTargets(
     ratio: round2(sinkMs / writerMs),
     writerCpuUsPerTarget: cpuUs(rounds.map((r) => r.writerCpuMs)),
     sinkCpuUsPerTarget: cpuUs(rounds.map((r) => r.sinkCpuMs)),
+    ...mainThreadUs(rounds, cpuUs),
     writerMaxInFlight: Math.max(0, ...writerPasses.map((p) => p.maxInFlight)),
     concurrencyOptionAccepted: writerPasses.every((p) => p.concurrencyOptionAccepted),
     failures: writerPasses.reduce((sum, p) => sum + p.failures, 0),
   };
+}
+
+/** The median main-thread µs per target of each side, when every round measured it. */
+function mainThreadUs(
+  rounds: readonly ManyTargetsRound[],
+  cpuUs: (ms: readonly number[]) => number,
+): { writerMainUsPerTarget?: number; sinkMainUsPerTarget?: number } {
+  const writer = rounds.map((r) => r.writerMainCpuMs);
+  const sink = rounds.map((r) => r.sinkMainCpuMs);
+  const known = (ms: readonly (number | undefined)[]): ms is number[] =>
+    ms.length > 0 && ms.every((v) => v !== undefined);
+  if (!known(writer) || !known(sink)) return {};
+  return { writerMainUsPerTarget: cpuUs(writer), sinkMainUsPerTarget: cpuUs(sink) };
 }
 
 /**
@@ -181,6 +204,12 @@ async function runRound(
         sinkMs: Math.round(s.ms),
         writerCpuMs: Math.round(w.cpuMs),
         sinkCpuMs: Math.round(s.cpuMs),
+        ...(w.threads && s.threads
+          ? {
+              writerMainCpuMs: Math.round(w.threads.main),
+              sinkMainCpuMs: Math.round(s.threads.main),
+            }
+          : {}),
         ratio: round2(s.ms / w.ms),
       },
       writer: {

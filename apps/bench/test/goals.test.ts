@@ -279,3 +279,66 @@ describe("goals", () => {
     expect(wrap("   a bb ccc dddd", 8, "  ")).toBe("   a bb\n  ccc\n  dddd");
   });
 });
+
+describe("goal 5's reason for a missed rate comes from where the CPU went", () => {
+  const missed = (main: { writer: number; sink: number } | undefined) => {
+    const round = (ratio: number) => ({
+      first: "writer" as const,
+      writerMs: 2000,
+      sinkMs: 2000 * ratio,
+      writerCpuMs: 10_000,
+      sinkCpuMs: 5_000,
+      ratio,
+      ...(main ? { writerMainCpuMs: main.writer * 10, sinkMainCpuMs: main.sink * 10 } : {}),
+    });
+    const rounds = [round(0.89), round(0.61), round(0.5)];
+    const [goal] = evaluateGoals({
+      runs: [],
+      codecs: [],
+      jsonCodec: [],
+      warmLoads: [],
+      manyTargets: {
+        targets: 10_000,
+        concurrency: 16,
+        bytesPerTarget: 256,
+        segments: 4,
+        rounds,
+        sinkMs: 1220,
+        sinkTargetsPerSec: 8197,
+        writerMs: 2000,
+        writerTargetsPerSec: 5000,
+        ratio: 0.61,
+        writerCpuUsPerTarget: 1000,
+        sinkCpuUsPerTarget: 500,
+        ...(main ? { writerMainUsPerTarget: main.writer, sinkMainUsPerTarget: main.sink } : {}),
+        writerMaxInFlight: 16,
+        concurrencyOptionAccepted: true,
+        failures: 0,
+      },
+      recordCounts: [1_000_000],
+      genericReplicaExports: [],
+    }).filter((g) => g.id === 5);
+    expect(goal?.reached).toBe(false);
+    return goal;
+  };
+
+  it("names the writer's own JavaScript when the main thread holds the extra CPU", () => {
+    const goal = missed({ writer: 700, sink: 250 });
+    expect(goal?.why).toContain("the writer's own per-target work on the main thread");
+    expect(goal?.why).toContain("700 µs per target through the writer vs 250 µs");
+    expect(goal?.why).toContain("0.5–0.89×");
+    expect(goal?.toClose).toContain("--cpu-prof");
+  });
+
+  it("says the machine moved when the extra CPU is off the main thread", () => {
+    const goal = missed({ writer: 270, sink: 250 });
+    expect(goal?.why).toContain("not its own JavaScript");
+    expect(goal?.why).toContain("500 µs");
+    expect(goal?.toClose).toContain("a quieter machine");
+  });
+
+  it("falls back to the overall reason without a per-thread split", () => {
+    const goal = missed(undefined);
+    expect(goal?.why).toContain("per-target overhead");
+  });
+});
