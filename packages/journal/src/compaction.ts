@@ -133,6 +133,11 @@ export interface CompactionReport {
   readonly seq: number;
   readonly snapshot: string;
   readonly bytes: number;
+  /**
+   * Whether the snapshot store wrote the snapshot durably. When it did not (a sink without fsync),
+   * nothing was pruned: `removedSegments` and `removedSnapshots` are empty.
+   */
+  readonly durable: boolean;
   /** Segment files deleted (all their records are covered by the oldest snapshot kept). */
   readonly removedSegments: readonly string[];
   /** Snapshot seqs deleted beyond `keep`. */
@@ -140,12 +145,27 @@ export interface CompactionReport {
 }
 
 /**
- * One compaction: roll the journal (so the snapshot's segment boundary is clean), write the
+ * Whether the compaction rolls the journal first, so that the snapshot's seq ends a segment and the
+ * active segment's records can be pruned with the older ones: only when it holds records, and at
+ * least as many bytes of them as the next segment's preallocated zeros cost. A smaller active
+ * segment stays (the snapshot still covers its records; replay skips them, and they are pruned once
+ * it rolls), so compactions repeated on a trickle of commits (a snapshot that keeps failing, retried
+ * by the caller) do not leave a new, nearly empty segment of `preallocateBytes` each.
+ */
+function worthRolling(journal: Journal): boolean {
+  const { segmentBytes, preallocateBytes = 0 } = journal.state;
+  const records = segmentBytes - SEGMENT_HEADER_BYTES;
+  return records > 0 && records >= preallocateBytes;
+}
+
+/**
+ * One compaction: roll the journal when that is worth it (see {@link worthRolling}), write the
  * snapshot `seq` through the snapshot store, then delete what the **oldest kept** snapshot makes
  * redundant: older snapshots beyond `keep`, and segments all of whose records are at or below it.
  * Every step is safe to crash after: replay filters by seq, so a snapshot that already contains
  * records of a kept segment never applies them twice, and nothing is deleted that a kept snapshot
- * still needs.
+ * still needs. A snapshot written without durability (see {@link CompactionReport.durable}) prunes
+ * nothing.
  */
 export async function compactJournal(options: CompactJournalOptions): Promise<CompactionReport> {
   const keep = checkCompactOptions(options);
@@ -153,14 +173,33 @@ export async function compactJournal(options: CompactJournalOptions): Promise<Co
   const beforeStep = options.beforeStep ?? (async () => undefined);
   await journal.sync();
   await beforeStep();
-  if (journal.state.segmentBytes > SEGMENT_HEADER_BYTES) await journal.roll();
+  if (worthRolling(journal)) await journal.roll();
   await beforeStep();
   const written = await snapshots.write(seq, options.chunks, { signal: options.signal });
+  if (written.durable !== true) {
+    // A snapshot a crash could still take away (a sink that does not fsync) must not stand in for
+    // the records it covers: nothing is pruned, the journal keeps every acknowledged record.
+    return {
+      seq,
+      snapshot: written.target,
+      bytes: written.bytes,
+      durable: false,
+      removedSegments: [],
+      removedSnapshots: [],
+    };
+  }
   await beforeStep();
   const removedSnapshots = await snapshots.prune(keep);
   const kept = await snapshots.list();
   const oldest = kept[kept.length - 1];
   await beforeStep();
   const removedSegments = oldest === undefined ? [] : await journal.removeSegmentsThrough(oldest);
-  return { seq, snapshot: written.target, bytes: written.bytes, removedSegments, removedSnapshots };
+  return {
+    seq,
+    snapshot: written.target,
+    bytes: written.bytes,
+    durable: true,
+    removedSegments,
+    removedSnapshots,
+  };
 }

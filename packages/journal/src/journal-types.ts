@@ -151,6 +151,11 @@ export interface JournalState {
   readonly file: string;
   /** Bytes of the active segment. */
   readonly segmentBytes: number;
+  /**
+   * Zero-filled bytes kept ahead of the write position, so also what a new segment costs on disk
+   * at least (the `preallocateBytes` option; 0: none). Absent: 0.
+   */
+  readonly preallocateBytes?: number | undefined;
   /** Segment files of the chain, oldest first. */
   readonly segments: readonly string[];
   /** Segments sealed after a write or sync error. */

@@ -10,6 +10,7 @@ import {
   createSnapshotStore,
   openJournal,
   RECORD_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
 } from "../src/index.js";
 import { dec, enc } from "./helpers.js";
 
@@ -41,7 +42,7 @@ function stores(fs: FsPort) {
 }
 
 /** Warm load: newest good snapshot, then the journal after its seq. */
-async function warmLoad(fs: FsPort) {
+async function warmLoad(fs: FsPort, preallocateBytes?: number) {
   const snapshots = stores(fs);
   const loaded = await snapshots.loadNewest(listCodec);
   const state = [...(loaded?.value ?? [])];
@@ -50,6 +51,7 @@ async function warmLoad(fs: FsPort) {
     dir: DIR,
     name: "db",
     afterSeq: loaded?.seq ?? 0,
+    ...(preallocateBytes === undefined ? {} : { preallocateBytes }),
     onRecord: (r) => {
       state.push(dec(r.payload));
     },
@@ -205,47 +207,146 @@ describe("snapshots and compaction", () => {
     expect(compactionDue({ maxRecords: 1 }, { ...base, records: 0 })).toBeUndefined();
   });
 
-  it("every crash state of a compaction recovers exactly the acknowledged records, none twice", async () => {
-    const seedFs = createMemoryFs({ [DIR]: null });
-    const seeded = await warmLoad(seedFs);
-    for (const t of ["a", "b", "c"]) await seeded.journal.append(enc(t));
-    await compactJournal({
-      journal: seeded.journal,
-      snapshots: stores(seedFs),
-      seq: 2,
-      chunks: listCodec.encode(["a", "b"]),
+  // Without preallocation the compaction rolls the journal first; with the default 1 MiB it keeps
+  // the small active segment (see compactJournal): both must recover in every crash state.
+  it.each([
+    { preallocateBytes: 0, rolls: true },
+    { preallocateBytes: undefined, rolls: false },
+  ])(
+    "every crash state of a compaction recovers exactly the acknowledged records, none twice (%o)",
+    async ({ preallocateBytes, rolls }) => {
+      const seedFs = createMemoryFs({ [DIR]: null });
+      const seeded = await warmLoad(seedFs, preallocateBytes);
+      for (const t of ["a", "b", "c"]) await seeded.journal.append(enc(t));
+      await compactJournal({
+        journal: seeded.journal,
+        snapshots: stores(seedFs),
+        seq: 2,
+        chunks: listCodec.encode(["a", "b"]),
+      });
+      await seeded.journal.close();
+      const crash = createCrashableFs({
+        files: seedFs.toBinary() as Record<string, Uint8Array>,
+        maxStates: 1500,
+      });
+      const { journal, state } = await warmLoad(crash, preallocateBytes);
+      expect(state).toEqual(["a", "b", "c"]);
+      const openedAt = crash.trace.length;
+      await journal.append(enc("d"));
+      const dAt = crash.trace.length;
+      state.push("d");
+      const segmentsBefore = journal.state.segments.length;
+      await compactJournal({
+        journal,
+        snapshots: stores(crash),
+        seq: 4,
+        chunks: listCodec.encode(state),
+      });
+      expect(journal.state.segments.length > segmentsBefore).toBe(rolls);
+      await journal.append(enc("e"));
+      const eAt = crash.trace.length;
+      await journal.close();
+      const states = crash.crashStates({ from: openedAt });
+      expect(states.length).toBeGreaterThan(rolls ? 20 : 10);
+      for (const s of states) {
+        const recovered = await warmLoad(s.fs());
+        await recovered.journal.close();
+        const mustHave = 3 + (s.afterOp >= dAt ? 1 : 0) + (s.afterOp >= eAt ? 1 : 0);
+        const all = ["a", "b", "c", "d", "e"];
+        expect(recovered.state, s.description).toEqual(all.slice(0, recovered.state.length));
+        expect(recovered.state.length, s.description).toBeGreaterThanOrEqual(mustHave);
+        expect(recovered.state.length, s.description).toBeLessThanOrEqual(5);
+      }
+    },
+  );
+});
+
+describe("compactions that keep failing", () => {
+  it("do not leave a new preallocated segment each while commits trickle in", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const { journal } = await warmLoad(fs);
+    const good = stores(fs);
+    // A snapshot store whose every write fails (a replica that keeps throwing, say).
+    const failing = { ...good, write: async () => Promise.reject(new Error("encode failed")) };
+    for (let round = 0; round < 20; round++) {
+      await journal.append(enc(`r${round}`));
+      await expect(
+        compactJournal({
+          journal,
+          snapshots: failing,
+          seq: journal.state.lastSeq,
+          chunks: listCodec.encode([]),
+        }),
+      ).rejects.toThrow("encode failed");
+    }
+    // Twenty small records never fill the 1 MiB a new segment starts with: no roll was worth it.
+    expect(journal.state.segments).toHaveLength(1);
+    // Once the active segment holds that much, a compaction rolls and prunes as before.
+    const big = enc("x".repeat(1024 * 1024));
+    await journal.append(big);
+    const report = await compactJournal({
+      journal,
+      snapshots: good,
+      seq: journal.state.lastSeq,
+      chunks: listCodec.encode([]),
+      keep: 1,
     });
-    await seeded.journal.close();
-    const crash = createCrashableFs({
-      files: seedFs.toBinary() as Record<string, Uint8Array>,
-      maxStates: 1500,
-    });
-    const { journal, state } = await warmLoad(crash);
-    expect(state).toEqual(["a", "b", "c"]);
-    const openedAt = crash.trace.length;
-    await journal.append(enc("d"));
-    const dAt = crash.trace.length;
-    state.push("d");
+    expect(report.removedSegments).toHaveLength(1);
+    expect(journal.state.segments).toHaveLength(1);
+    expect(journal.state.segmentBytes).toBe(SEGMENT_HEADER_BYTES);
+    await journal.close();
+  });
+});
+
+describe("a snapshot written without durability", () => {
+  it("prunes neither segments nor older snapshots: the journal keeps every acknowledged record", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const { journal } = await warmLoad(fs, 0);
+    const good = stores(fs);
+    for (const t of ["a", "b"]) await journal.append(enc(t));
     await compactJournal({
       journal,
-      snapshots: stores(crash),
-      seq: 4,
-      chunks: listCodec.encode(state),
+      snapshots: good,
+      seq: 2,
+      chunks: listCodec.encode(["a", "b"]),
+      keep: 1,
     });
-    await journal.append(enc("e"));
-    const eAt = crash.trace.length;
+    await journal.append(enc("c"));
+    const segments = journal.state.segments;
+    // The same store, reporting its writes as not durable (a sink that does not fsync).
+    const notDurable = {
+      ...good,
+      write: async (...args: Parameters<typeof good.write>) => ({
+        ...(await good.write(...args)),
+        durable: false,
+      }),
+    };
+    const report = await compactJournal({
+      journal,
+      snapshots: notDurable,
+      seq: 3,
+      chunks: listCodec.encode(["a", "b", "c"]),
+      keep: 1,
+    });
+    expect(report).toMatchObject({
+      seq: 3,
+      durable: false,
+      removedSegments: [],
+      removedSnapshots: [],
+    });
+    expect(await good.list()).toEqual([3, 2]);
+    for (const segment of segments) expect(journal.state.segments).toContain(segment);
     await journal.close();
-    const states = crash.crashStates({ from: openedAt });
-    expect(states.length).toBeGreaterThan(20);
-    for (const s of states) {
-      const recovered = await warmLoad(s.fs());
-      await recovered.journal.close();
-      const mustHave = 3 + (s.afterOp >= dAt ? 1 : 0) + (s.afterOp >= eAt ? 1 : 0);
-      const all = ["a", "b", "c", "d", "e"];
-      expect(recovered.state, s.description).toEqual(all.slice(0, recovered.state.length));
-      expect(recovered.state.length, s.description).toBeGreaterThanOrEqual(mustHave);
-      expect(recovered.state.length, s.description).toBeLessThanOrEqual(5);
-    }
+    // A replay from the older snapshot still finds "c".
+    const reopened = await openJournal({
+      fs,
+      dir: DIR,
+      name: "db",
+      afterSeq: 2,
+      onRecord: () => undefined,
+    });
+    expect(reopened.recovery.lastSeq).toBe(3);
+    await reopened.close();
   });
 });
 

@@ -54,6 +54,7 @@ export class JournalWriter extends WriterState implements Journal {
       mode: this.mode,
       file: this.file,
       segmentBytes: this.position,
+      preallocateBytes: this.preallocateBytes,
       segments: [...this.segments],
       seals: this.seals,
     };
