@@ -131,6 +131,12 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
   readonly clock?: Clock | undefined;
   /** Journal segment size at which a new segment starts. Default 64 MiB. */
   readonly maxSegmentBytes?: number | undefined;
+  /**
+   * Zero-filled bytes the journal keeps ahead of its write position (fewer metadata updates per
+   * sync); also the least a journal segment costs on disk, so a compaction rolls the journal only
+   * once its active segment holds that much. Default 1 MiB; 0: none.
+   */
+  readonly preallocateBytes?: number | undefined;
   /** Largest op batch (encoded). Larger ones fail their command with `ERR_COMMAND`. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
   /** An exclusive lock held from open to close. Default none. */
@@ -313,6 +319,11 @@ export interface StoreCompactReport {
   readonly seq: number;
   readonly snapshot: string;
   readonly bytes: number;
+  /**
+   * Whether the snapshot was written durably. `false` (a replica or sink that does not fsync):
+   * nothing was pruned, the journal still holds every commit the snapshot covers.
+   */
+  readonly durable: boolean;
   readonly removedSegments: readonly string[];
   readonly removedSnapshots: readonly number[];
 }

@@ -18,6 +18,7 @@ const DURABLE_STORE_KEYS = [
   "recovery",
   "clock",
   "maxSegmentBytes",
+  "preallocateBytes",
   "maxRecordBytes",
   "lock",
   "loadExternal",

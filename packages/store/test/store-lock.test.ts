@@ -29,7 +29,8 @@ function watchedLock(waitMs: number): { lock: JournalLock; acquiring: Promise<vo
 describe("openDurableStore with a lock", () => {
   it("a store that waited for the lock loads what the holder left after compacting; the lock stays held until close", async () => {
     const dir = await tempDir();
-    const options = { dir, compaction: false as const };
+    // No preallocation: the compaction rolls this small journal, so it has segments to delete.
+    const options = { dir, compaction: false as const, preallocateBytes: 0 };
     const a = await openCounters(fs, { ...options, lock: createExclusiveFileLock() });
     for (let i = 0; i < 50; i++) await a.store.commit("inc", () => [add("n")]).settled;
 

@@ -60,6 +60,7 @@ async function compactNow<S, Op>(
       seq: root.seq,
       snapshot: report.snapshot,
       bytes: report.bytes,
+      durable: report.durable,
       removedSegments: report.removedSegments,
       removedSnapshots: report.removedSnapshots,
     });

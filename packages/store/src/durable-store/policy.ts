@@ -13,6 +13,7 @@ export interface Policy {
   readonly maxDelayMs: number;
   readonly maxRecordBytes: number;
   readonly maxSegmentBytes: number;
+  readonly preallocateBytes: number;
   readonly replaySliceMs: number;
   readonly keep: number;
 }
@@ -91,6 +92,7 @@ export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op
     "writeBehind.maxDelayMs": intOption(behind.maxDelayMs, 10_000, 0, MAX_TIMER_MS),
     maxRecordBytes: intOption(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
     maxSegmentBytes: intOption(options.maxSegmentBytes, 64 * 1024 * 1024, 64, 2 ** 32 - 1),
+    preallocateBytes: intOption(options.preallocateBytes, 1024 * 1024, 0, 2 ** 31),
     replaySliceMs: intOption(options.replaySliceMs, 8, 1),
     "compaction.keep": intOption(compaction.keep, 2, 1),
   });
@@ -102,6 +104,7 @@ export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op
     maxDelayMs: values["writeBehind.maxDelayMs"],
     maxRecordBytes: values.maxRecordBytes,
     maxSegmentBytes: values.maxSegmentBytes,
+    preallocateBytes: values.preallocateBytes,
     replaySliceMs: values.replaySliceMs,
     keep: values["compaction.keep"],
   };

@@ -73,13 +73,34 @@ export async function fallbackReload<S, Op>(core: StoreCore<S, Op>, reason: stri
     await reloadNow(core, reason);
     return;
   }
+  // Marked as a reload, as `reloadNow` does: a compaction asked for meanwhile waits for it (its
+  // snapshot and the replica's seed must not interleave), and a close that times out waits for it
+  // before it releases the lock.
+  const work = reloadExternal(core, load, reason);
+  core.reloading = work;
+  try {
+    await work;
+  } finally {
+    core.reloading = undefined;
+  }
+}
+
+async function reloadExternal<S, Op>(
+  core: StoreCore<S, Op>,
+  load: (reason: string) => Promise<S>,
+  reason: string,
+): Promise<void> {
+  // A compaction already running is awaited below; one asked for from now on waits for this reload.
+  const running = core.compacting;
   core.counters.reloads++;
   core.lastReloadReason = reason;
   const value = await load(reason);
   // The journal holds no record for the external change. The loaded state gets a seq of its own
   // (a record with no ops) and a new snapshot at that seq, so the next warm load agrees with
   // memory while no file is deleted or rewritten (the next compaction prunes).
-  await core.compacting?.catch(() => undefined);
+  await running?.catch(() => undefined);
+  // A close that timed out meanwhile gave up on this reload: it writes and publishes nothing.
+  if (core.closed) throw closedError();
   let seq = core.committed.seq;
   let failure: PersistenceError | undefined;
   try {
@@ -94,6 +115,7 @@ export async function fallbackReload<S, Op>(core: StoreCore<S, Op>, reason: stri
   } catch (error) {
     failure = toPersistenceError(error, { stage: "write" });
   }
+  if (core.closed) throw closedError();
   core.committed = Object.freeze({ value, seq });
   core.publishVisible();
   core.emit({ type: "reloaded", reason, seq });

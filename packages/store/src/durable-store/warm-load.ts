@@ -66,6 +66,7 @@ async function load<S, Op>(
     recovery: options.recovery,
     maxRecordBytes: policy.maxRecordBytes,
     maxSegmentBytes: policy.maxSegmentBytes,
+    preallocateBytes: policy.preallocateBytes,
     group: { maxBytes: UNBOUNDED_GROUP, smallFirstBytes: UNBOUNDED_GROUP },
     // node's fs honours O_DSYNC: one write per group, which is also its sync. A given FsPort
     // (a test double, a remote fs) may not, so it gets a write and an fdatasync.
