@@ -91,6 +91,8 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   private gap: PersistenceError | undefined;
   private reseed = false;
   private written = 0;
+  /** Set by `close()`: no batch is kept or posted any more, and a snapshot is `ERR_CLOSED`. */
+  private closed = false;
 
   constructor(options: StoreReplicaOptions) {
     this.worker = createWorkerReplica<never>({
@@ -113,6 +115,7 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   }
 
   seed(seed: StoreReplicaSeedInput): void {
+    if (this.closed) return;
     this.base = { seq: seed.snapshotSeq, snapshot: seed.snapshot };
     this.tail = [...seed.payloads];
     this.tailBytes = this.tail.reduce((sum, p) => sum + p.byteLength, 0);
@@ -131,7 +134,7 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   }
 
   committed(fromSeq: number, toSeq: number, payloads: readonly Uint8Array[]): void {
-    if (this.base === undefined) return;
+    if (this.base === undefined || this.closed) return;
     if (fromSeq !== this.fedSeq + 1 || toSeq - fromSeq + 1 !== payloads.length) {
       this.gap ??= new PersistenceError(
         "ERR_GAP",
@@ -159,11 +162,24 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   }
 
   close(options?: WorkerReplicaCloseOptions): Promise<void> {
+    // Closed alone (the store still open), it must not keep every later batch for a worker that
+    // will never get them.
+    this.closed = true;
+    this.base = undefined;
+    this.tail = [];
+    this.tailBytes = 0;
     return this.worker.close(options);
   }
 
   private async write(held: Held, target: string, signal: AbortSignal) {
     if (this.held !== held) throw new TypeError("this snapshot hold was released");
+    if (this.closed) {
+      throw new PersistenceError("ERR_CLOSED", "store replica: closed, it writes no snapshot", {
+        stage: "snapshot",
+        target,
+        details: { seq: held.seq, reason: "replica" },
+      });
+    }
     if (this.gap !== undefined) throw this.gap;
     const base = this.base;
     if (base === undefined || base.seq + this.tail.length !== held.seq) {

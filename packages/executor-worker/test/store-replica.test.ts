@@ -214,6 +214,20 @@ describe("a durable store whose snapshots the worker replica writes", () => {
     );
   });
 
+  it("closed alone while the store stays open: keeps no batch, and a compaction fails ERR_CLOSED", async () => {
+    const fed = replica();
+    const { store } = await open(fed);
+    await commitAll(store, [[upsert(record(30))]]);
+    await fed.close();
+    await commitAll(store, [[upsert(record(31))], [upsert(record(32))]]);
+    expect(fed.stats).toMatchObject({ retained: 0, retainedBytes: 0 });
+    await expect(store.compact("after the replica closed")).rejects.toMatchObject({
+      code: "ERR_CLOSED",
+    });
+    // Commits go on; the journal still holds them.
+    expect(store.read().seq).toBe(3);
+  });
+
   it("refuses a resync option and a second hold", () => {
     expect(() => createStoreReplica({ module: FIXTURE, resync: () => undefined } as never)).toThrow(
       TypeError,
