@@ -38,6 +38,7 @@ describe("writer option validation", () => {
     ["a clock without timers", { clock: { now: () => 0 } }],
     ["a string interval", { sliceBudgetMs: "4" }],
     ["a non-object retry", { retry: 5 }],
+    ["a null sliceBudgetMs", { sliceBudgetMs: null }],
   ] as const)("throws TypeError for %s", (_name, options) => {
     expect(() => make(options as unknown as Partial<PersistenceWriterOptions>)).toThrow(TypeError);
   });
@@ -108,6 +109,8 @@ describe("register() validation", () => {
     ["a codec without encode", { codec: { name: "x" } }],
     ["an unknown shutdown", { shutdown: "later" }],
     ["a string debounceMs", { debounceMs: "10" }],
+    ["a null shutdown", { shutdown: null }],
+    ["a null debounceMs", { debounceMs: null }],
   ] as const)("throws TypeError for %s", (_name, options) => {
     expect(() => register(options as unknown as Partial<TargetOptions<string>>)).toThrow(TypeError);
   });

@@ -122,7 +122,8 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
     throw new TypeError("onResult must be a function");
   }
   const retry = resolveRetryPolicy(options.retry);
-  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
+  // Only a left-out option takes its default: `null` is a TypeError, as for every other number.
+  const sliceBudgetMs = options.sliceBudgetMs === undefined ? 4 : options.sliceBudgetMs;
   assertValidSliceBudget(sliceBudgetMs);
   const executor = resolveExecutor(options, sliceBudgetMs);
   const concurrency = resolveConcurrency(options.concurrency);
@@ -145,7 +146,7 @@ export function resolveTargetSettings(targetOptions: object, runner: boolean): T
   if (maxDelayMs < debounceMs) {
     throw new RangeError(`maxDelayMs (${maxDelayMs}) must be >= debounceMs (${debounceMs})`);
   }
-  const shutdown = options.shutdown ?? "flush";
+  const shutdown = options.shutdown === undefined ? "flush" : options.shutdown;
   if (shutdown !== "flush" && shutdown !== "skip") {
     throw new TypeError(`shutdown must be "flush" or "skip", got ${JSON.stringify(shutdown)}`);
   }
