@@ -8,10 +8,10 @@ import { createStoreReplica, createWorkerReplica } from "../src/index.js";
 // No worker starts in these tests: every option is refused before the first one would.
 const FIXTURE = new URL("./fixtures/lines-replica-worker.mjs", import.meta.url);
 
-const factories = [
+const factories: [name: string, create: (options: never) => unknown][] = [
   ["createWorkerReplica", createWorkerReplica],
   ["createStoreReplica", createStoreReplica],
-] as const;
+];
 
 describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, create) => {
   const make = (extra: Record<string, unknown>) => () =>
