@@ -43,6 +43,21 @@ describe("writer option validation", () => {
     expect(() => make(options as unknown as Partial<PersistenceWriterOptions>)).toThrow(TypeError);
   });
 
+  it("checks sliceBudgetMs and concurrency through resolvePolicy, with its messages", () => {
+    expect(() => make({ sliceBudgetMs: null } as never)).toThrow(
+      new TypeError("sliceBudgetMs must be a number, got null"),
+    );
+    expect(() => make({ sliceBudgetMs: Number.NaN })).toThrow(
+      new RangeError("sliceBudgetMs must not be NaN"),
+    );
+    expect(() => make({ concurrency: 0 })).toThrow(
+      new RangeError("concurrency must be >= 1, got 0"),
+    );
+    expect(() => make({ concurrency: null } as never)).toThrow(
+      new TypeError("concurrency must be a number, got null"),
+    );
+  });
+
   it("without a sink, refuses a snapshot + codec target at register time with TypeError", () => {
     const writer = createPersistenceWriter({});
     expect(() => writer.register("state.txt", { snapshot: () => "x", codec: textCodec() })).toThrow(
