@@ -496,6 +496,16 @@ describe("loadTargets()", () => {
     expect(sink.reads).toEqual([]);
   });
 
+  it("refuses a null concurrency with a TypeError, as it refuses a null timeoutMs", async () => {
+    const sink = fileSink({ a: { primary: "OK:A" } });
+    const spec = { sink, target: "a", codec: strictCodec };
+    await expect(loadTargets([spec], { concurrency: null } as never)).rejects.toThrow(
+      new TypeError("concurrency must be a number, got null"),
+    );
+    await expect(loadTargets([spec], { timeoutMs: null } as never)).rejects.toThrow(TypeError);
+    expect(sink.reads).toEqual([]);
+  });
+
   it("never rejects for a sink error", async () => {
     const sink = fileSink({ a: { primary: new PersistenceError("ERR_LOCKED", "locked") } });
     const [result] = await loadTargets([{ sink, target: "a", codec: strictCodec }]);

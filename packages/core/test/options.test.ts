@@ -38,8 +38,24 @@ describe("writer option validation", () => {
     ["a clock without timers", { clock: { now: () => 0 } }],
     ["a string interval", { sliceBudgetMs: "4" }],
     ["a non-object retry", { retry: 5 }],
+    ["a null sliceBudgetMs", { sliceBudgetMs: null }],
   ] as const)("throws TypeError for %s", (_name, options) => {
     expect(() => make(options as unknown as Partial<PersistenceWriterOptions>)).toThrow(TypeError);
+  });
+
+  it("checks sliceBudgetMs and concurrency through resolvePolicy, with its messages", () => {
+    expect(() => make({ sliceBudgetMs: null } as never)).toThrow(
+      new TypeError("sliceBudgetMs must be a number, got null"),
+    );
+    expect(() => make({ sliceBudgetMs: Number.NaN })).toThrow(
+      new RangeError("sliceBudgetMs must not be NaN"),
+    );
+    expect(() => make({ concurrency: 0 })).toThrow(
+      new RangeError("concurrency must be >= 1, got 0"),
+    );
+    expect(() => make({ concurrency: null } as never)).toThrow(
+      new TypeError("concurrency must be a number, got null"),
+    );
   });
 
   it("without a sink, refuses a snapshot + codec target at register time with TypeError", () => {
@@ -108,6 +124,8 @@ describe("register() validation", () => {
     ["a codec without encode", { codec: { name: "x" } }],
     ["an unknown shutdown", { shutdown: "later" }],
     ["a string debounceMs", { debounceMs: "10" }],
+    ["a null shutdown", { shutdown: null }],
+    ["a null debounceMs", { debounceMs: null }],
   ] as const)("throws TypeError for %s", (_name, options) => {
     expect(() => register(options as unknown as Partial<TargetOptions<string>>)).toThrow(TypeError);
   });

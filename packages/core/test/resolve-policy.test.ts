@@ -158,8 +158,26 @@ describe("resolvePolicy", () => {
     ["x must be a number, got undefined", { x: { default: undefined } }],
     ["x: max must be a number, got string", { x: { default: 5, max: "9" } }],
     ["x: min must be a number, got boolean", { x: { default: 5, min: false } }],
+    ["x: min must be a number, got null", { x: { default: 5, min: null } }],
+    ["x: max must be a number, got null", { x: { default: 5, max: null } }],
   ])("says what it got when a default or bound is no number: %s", (message, bad) => {
     expect(() => resolvePolicy(bad as never, { env: {} })).toThrow(new TypeError(message));
+  });
+
+  it("judges an integer entry's environment text, not only the double it parses to", () => {
+    const count = { n: { default: 3, min: 1, env: "N", integer: true } };
+    for (const raw of ["1.0000000000000000001", "2.000_1", "9007199254740993.5"]) {
+      const error = thrown(() => resolvePolicy(count, { env: { N: raw } }));
+      expect(error, raw).toBeInstanceOf(RangeError);
+      expect((error as Error).message, raw).toBe(
+        `N (for n) must be an integer, got ${JSON.stringify(raw)}`,
+      );
+    }
+    // A fraction of zeros is still the integer it writes.
+    expect(resolvePolicy(count, { env: { N: "2.000" } }).values.n).toBe(2);
+    // Without `integer`, the same text is the number it parses to.
+    const plain = { n: { default: 3, min: 1, env: "N" } };
+    expect(resolvePolicy(plain, { env: { N: "1.0000000000000000001" } }).values.n).toBe(1);
   });
 
   it("accepts an Infinity default where allowed, never from the environment", () => {

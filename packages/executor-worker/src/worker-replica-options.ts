@@ -1,7 +1,13 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
-import { assertKnownNestedOptions, assertKnownOptions } from "@snapwrite/core/sink-kit";
+import {
+  assertKnownNestedOptions,
+  assertKnownOptions,
+  MAX_TIMER_MS,
+  optionEntry,
+  resolveOptionValues,
+} from "@snapwrite/core/sink-kit";
 import { REPLICA_PROTOCOL_VERSION, type ReplicaWorkerData } from "./worker-protocol.js";
 import type { WorkerReplica, WorkerReplicaOptions } from "./worker-replica-types.js";
 
@@ -33,8 +39,15 @@ function toModuleUrl(module: string | URL): URL | string {
   // A missing module would only show as a worker that exits at once, again at every retry.
   const path =
     url instanceof URL ? (url.protocol === "file:" ? fileURLToPath(url) : undefined) : url;
-  if (path !== undefined && !existsSync(path)) {
-    throw new TypeError(`the worker module ${JSON.stringify(path)} does not exist`);
+  if (path !== undefined) {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined) {
+      throw new TypeError(`the worker module ${JSON.stringify(path)} does not exist`);
+    }
+    // A directory would only fail in each worker it starts (Node imports no directory).
+    if (!stats.isFile()) {
+      throw new TypeError(`the worker module ${JSON.stringify(path)} is not a file`);
+    }
   }
   return url;
 }
@@ -57,37 +70,45 @@ export function withYoungGeneration(
 ): ResourceLimits | undefined {
   if (limits === undefined) return { maxYoungGenerationSizeMb: young };
   if (typeof limits !== "object" || limits === null) return limits;
-  return { ...limits, maxYoungGenerationSizeMb: limits.maxYoungGenerationSizeMb ?? young };
+  // Only a left-out limit takes the default: `null` is no number, and the check says so.
+  const own = limits.maxYoungGenerationSizeMb;
+  return { ...limits, maxYoungGenerationSizeMb: own === undefined ? young : own };
 }
 
 /**
- * `resourceLimits` with the young generation's default applied: `maxYoungGenerationSizeMb` must be
- * a finite number `>= 0` (`0` leaves V8's own sizing). Throws `TypeError`/`RangeError`.
+ * `resourceLimits` with the young generation's default applied: each limit given must be a finite
+ * number `>= 0` (`0` leaves V8's own sizing), checked through core's `resolvePolicy`. Throws
+ * `TypeError` (`null` too) / `RangeError`.
  */
 function resolveResourceLimits(resourceLimits: ResourceLimits | undefined): ResourceLimits {
   const limits = withYoungGeneration(resourceLimits, DEFAULT_YOUNG_GENERATION_MB);
   if (typeof limits !== "object" || limits === null) {
     throw new TypeError("resourceLimits must be an object");
   }
-  const young = limits.maxYoungGenerationSizeMb;
-  if (typeof young !== "number") {
-    throw new TypeError("resourceLimits.maxYoungGenerationSizeMb must be a number");
-  }
-  if (!Number.isFinite(young) || young < 0) {
-    throw new RangeError(
-      `resourceLimits.maxYoungGenerationSizeMb must be a finite number >= 0, got ${young}`,
-    );
-  }
+  const given = RESOURCE_LIMIT_KEYS.filter((key) => limits[key] !== undefined);
+  const spec = Object.fromEntries(
+    given.map((key) => [`resourceLimits.${key}`, optionEntry(limits[key], 0, { min: 0 })]),
+  );
+  resolveOptionValues(CALLER, spec);
   return limits;
 }
 
-function finiteMs(value: number, key: string): number {
-  if (typeof value !== "number") throw new TypeError(`${key} must be a number`);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${key} must be a finite number >= 0, got ${value}`);
-  }
-  return value;
+/**
+ * The replica's numbers through core's `resolvePolicy` (no environment variables), with their
+ * defaults: `abortGraceMs` finite `>= 0` (a `LongTimer` waits for it, so it may exceed a timer's
+ * limit), `batchDelayMs` `0..MAX_TIMER_MS` (a plain timer waits for it: Node would fire a longer
+ * one after 1 ms), `batchBytes` an integer `>= 1`. Only a left-out option takes its default.
+ */
+function resolveReplicaNumbers(options: WorkerReplicaOptions<unknown, unknown>) {
+  return resolveOptionValues(CALLER, {
+    abortGraceMs: optionEntry(options.abortGraceMs, 1000, { min: 0 }),
+    batchDelayMs: optionEntry(options.batchDelayMs, 50, { min: 0, max: MAX_TIMER_MS }),
+    batchBytes: optionEntry(options.batchBytes, 256 * 1024, { min: 1, integer: true }),
+  });
 }
+
+/** What the messages of the numeric checks name. */
+const CALLER = "createWorkerReplica";
 
 /** The keys of {@link WorkerReplicaOptions}. Internal. */
 export const REPLICA_OPTION_KEYS = [
@@ -139,13 +160,9 @@ export function resolveReplicaOptions<P, O>(
   const name = replicaOptions.name ?? "snapwrite-replica";
   if (typeof name !== "string") throw new TypeError("name must be a string");
   const limits = resolveResourceLimits(resourceLimits);
-  const abortGraceMs = finiteMs(replicaOptions.abortGraceMs ?? 1000, "abortGraceMs");
-  const batchDelayMs = finiteMs(replicaOptions.batchDelayMs ?? 50, "batchDelayMs");
-  const batchBytes = replicaOptions.batchBytes ?? 256 * 1024;
-  if (typeof batchBytes !== "number") throw new TypeError("batchBytes must be a number");
-  if (!Number.isInteger(batchBytes) || batchBytes < 1) {
-    throw new RangeError(`batchBytes must be an integer >= 1, got ${batchBytes}`);
-  }
+  const { abortGraceMs, batchDelayMs, batchBytes } = resolveReplicaNumbers(
+    replicaOptions as WorkerReplicaOptions<unknown, unknown>,
+  );
   // Workers inherit the process's flags; `--input-type` (from `node -e`) would break loading the
   // module. Only a list passed explicitly is checked for per-process flags, so pass one only then.
   const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--input-type"));

@@ -1,6 +1,6 @@
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import type { Journal } from "./journal-types.js";
-import { seqOption } from "./option-numbers.js";
+import { positiveIntegerOption, seqOption } from "./option-numbers.js";
 import { SEGMENT_HEADER_BYTES } from "./segment-format.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
@@ -89,8 +89,7 @@ function checkCompactOptions(options: CompactJournalOptions): number {
     throw new TypeError(`${caller}: options are required ({ journal, snapshots, seq, chunks })`);
   }
   assertKnownOptions(caller, options, COMPACT_JOURNAL_KEYS);
-  const keep = options.keep ?? 2;
-  if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`${caller}: keep must be ≥ 1`);
+  const keep = positiveIntegerOption(caller, "keep", options.keep, 2);
   const { journal, seq } = options;
   seqOption(caller, "seq", seq, 0);
   if (seq > journal.state.lastSeq) {

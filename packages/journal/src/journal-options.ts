@@ -172,8 +172,8 @@ const FOLLOWER_OPTION_KEYS = [
  * Checks follower options as `openJournal` checks the same keys: `TypeError` for options that are
  * no object, a key the follower does not know, a missing `dir`, a `name` that is no plain file name
  * or a missing `afterSeq`; `RangeError` for an `afterSeq` that is no safe integer ≥ 0 (a follower
- * would report `reset: "gap"` on every poll) and a `maxRecordBytes` that is no positive integer
- * (`TypeError` when it is no number).
+ * would report `reset: "gap"` on every poll), `TypeError` for a `null` one, and a `maxRecordBytes`
+ * that is no positive safe integer (through `resolvePolicy`; `TypeError` when it is no number).
  */
 export function checkFollowerOptions(options: JournalFollowerOptions): void {
   const caller = "createJournalFollower";

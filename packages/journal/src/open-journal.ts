@@ -12,7 +12,8 @@ import { seqOption, timerMsOption } from "./option-numbers.js";
  */
 export async function openJournal(options: OpenJournalOptions): Promise<Journal> {
   checkOpenJournalOptions(options);
-  const durability = options.durability ?? "commit";
+  // Only a left-out durability is "commit": `null` is a TypeError, as for every option.
+  const durability = options.durability === undefined ? "commit" : options.durability;
   if (typeof durability === "object" && durability !== null)
     timerMsOption("openJournal", "durability.intervalMs", durability.intervalMs);
   else if (durability !== "commit" && durability !== "os")

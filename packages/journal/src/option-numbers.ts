@@ -1,23 +1,54 @@
-import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { MAX_TIMER_MS, optionEntry, resolveOptionValues } from "@snapwrite/core/sink-kit";
 
-/** `value` when it is a number, else a `TypeError` naming `caller` and the option. */
-function numberOption(caller: string, name: string, value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${caller}: ${name} must be a number, got ${typeof value}`);
-  }
-  return value;
+// Every interval and size option of the journal goes through core's `resolvePolicy` (by
+// `resolveOptionValues`, with no environment variables): one set of rules and messages —
+// `openJournal: group.maxBytes must be >= 1, got 0`. Only a left-out option takes its default;
+// anything but a number (`null` too) is a `TypeError`, `NaN`, `±Infinity`, a fraction or a value
+// out of bounds a `RangeError`.
+
+/** The bounds of an integer option: `[min, max]`, a safe integer unless `max` says less. */
+function integerBounds(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return { min, max, integer: true } as const;
+}
+
+/** One option through `resolvePolicy`: `value`, or `fallback` when left out. */
+function resolveOne(
+  caller: string,
+  name: string,
+  value: unknown,
+  fallback: number | undefined,
+  bounds: Parameters<typeof optionEntry>[2],
+): number {
+  const entry = optionEntry(value, fallback as number, bounds);
+  return resolveOptionValues(caller, { [name]: entry })[name] as number;
 }
 
 /**
- * A count or a size in bytes: a positive safe integer, else a `RangeError` (`0`, negative,
- * fractional, `NaN`, `±Infinity`); anything but a number is a `TypeError`.
+ * A count or a size in bytes: a positive safe integer (`fallback` when left out), else a
+ * `RangeError` (`0`, negative, fractional, `NaN`, `±Infinity`); anything but a number is a
+ * `TypeError`.
  */
-export function positiveIntegerOption(caller: string, name: string, value: unknown): number {
-  const n = numberOption(caller, name, value);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new RangeError(`${caller}: ${name} must be a positive integer, got ${n}`);
-  }
-  return n;
+export function positiveIntegerOption(
+  caller: string,
+  name: string,
+  value: unknown,
+  fallback?: number,
+): number {
+  return resolveOne(caller, name, value, fallback, integerBounds(1));
+}
+
+/**
+ * An integer size of at least `min` bytes (`0` for "none"), a safe integer, `fallback` when left
+ * out; else as {@link positiveIntegerOption}.
+ */
+export function sizeOption(
+  caller: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+): number {
+  return resolveOne(caller, name, value, fallback, integerBounds(min));
 }
 
 /**
@@ -25,10 +56,8 @@ export function positiveIntegerOption(caller: string, name: string, value: unkno
  * positive finite number, else a `RangeError`; anything but a number is a `TypeError`.
  */
 export function positiveNumberOption(caller: string, name: string, value: unknown): number {
-  const n = numberOption(caller, name, value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new RangeError(`${caller}: ${name} must be a positive number, got ${n}`);
-  }
+  const n = resolveOne(caller, name, value, undefined, { min: 0 });
+  if (n === 0) throw new RangeError(`${caller}: ${name} must be > 0, got 0`);
   return n;
 }
 
@@ -38,21 +67,19 @@ export function positiveNumberOption(caller: string, name: string, value: unknow
  * time, which would turn a long interval into a busy loop; anything but a number is a `TypeError`.
  */
 export function timerMsOption(caller: string, name: string, value: unknown): number {
-  const n = numberOption(caller, name, value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMER_MS) {
-    throw new RangeError(`${caller}: ${name} must be an integer in 1..${MAX_TIMER_MS}, got ${n}`);
-  }
-  return n;
+  return resolveOne(caller, name, value, undefined, integerBounds(1, MAX_TIMER_MS));
 }
 
 /**
  * A seq: a safe integer ≥ `min` (0 for a seq a state covers, 1 for the seq of a record), else a
- * `RangeError` — for anything that is no such number, a string such as `"3"` included.
+ * `RangeError` — for anything that is no such number, a string such as `"3"` included; `null`
+ * is a `TypeError` (no option takes `null` for its default).
  */
 export function seqOption(caller: string, name: string, value: unknown, min: 0 | 1): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
     const got = typeof value === "string" ? JSON.stringify(value) : String(value);
-    throw new RangeError(`${caller}: ${name} must be a safe integer ≥ ${min}, got ${got}`);
+    const message = `${caller}: ${name} must be a safe integer ≥ ${min}, got ${got}`;
+    throw value === null ? new TypeError(message) : new RangeError(message);
   }
   return value;
 }

@@ -33,6 +33,8 @@ export type {
   ReplayReport,
 } from "./replay-types.js";
 
+import { positiveIntegerOption, seqOption } from "./option-numbers.js";
+
 /** Lists the segment files of journal `name` in `dir`, in chain order. */
 export async function listSegments(fs: FsPort, dir: string, name: string): Promise<string[]> {
   const files = (await listDir(fs, dir)).filter(
@@ -74,11 +76,18 @@ function failure(damage: ReplayDamage, extra: Record<string, unknown> = {}): Per
  * `chain`, `torn`, `zero`, `fork`).
  */
 export async function replayJournal(options: ReplayJournalOptions): Promise<ReplayReport> {
-  checkReplayOptions(options, "replayJournal");
+  const caller = "replayJournal";
+  checkReplayOptions(options, caller);
   const fs = options.fs ?? defaultFs;
   const mode = options.recovery ?? "tolerate-tail";
-  const afterSeq = options.afterSeq ?? 0;
-  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const afterSeq =
+    options.afterSeq === undefined ? 0 : seqOption(caller, "afterSeq", options.afterSeq, 0);
+  const maxRecordBytes = positiveIntegerOption(
+    caller,
+    "maxRecordBytes",
+    options.maxRecordBytes,
+    DEFAULT_MAX_RECORD_BYTES,
+  );
   const listed = await listSegments(fs, options.dir, options.name);
   const { files, headers, superseded, forks } = await withoutSuperseded(
     fs,

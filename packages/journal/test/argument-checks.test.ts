@@ -8,7 +8,7 @@ import {
   type ReplayJournalOptions,
   replayJournal,
 } from "../src/index.js";
-import { enc } from "./helpers.js";
+import { enc, policyError, safeIntegerFrom } from "./helpers.js";
 
 const DIR = "/j";
 
@@ -153,13 +153,17 @@ describe("journal options", () => {
   });
 
   it("a maxSegmentBytes below a segment header and one record header is a RangeError naming that minimum", async () => {
-    for (const maxSegmentBytes of [10, 59, 60.5, Number.NaN]) {
-      await expect(open({ maxSegmentBytes })).rejects.toThrow(
-        new RangeError(
-          `openJournal: maxSegmentBytes must be an integer ≥ 60 (a segment header and one record header), got ${maxSegmentBytes}`,
-        ),
+    for (const maxSegmentBytes of [10, 59, 60.5, Number.NaN, 2 ** 60]) {
+      const expected = policyError(
+        "openJournal: maxSegmentBytes",
+        maxSegmentBytes,
+        safeIntegerFrom(60),
       );
+      await expect(open({ maxSegmentBytes })).rejects.toThrow(expected);
     }
+    await expect(open({ maxSegmentBytes: 59 })).rejects.toThrow(
+      new RangeError("openJournal: maxSegmentBytes must be >= 60, got 59"),
+    );
     expect(await fs.readdir(DIR)).toEqual([]);
     const journal = await open({ maxSegmentBytes: 60 });
     await journal.append(enc("a"));

@@ -11,7 +11,7 @@ import {
   type OpenJournalOptions,
   openJournal,
 } from "../src/index.js";
-import { enc } from "./helpers.js";
+import { enc, policyError, safeIntegerFrom } from "./helpers.js";
 
 const DIR = "/j";
 
@@ -22,6 +22,11 @@ async function threeRecords() {
   for (let i = 0; i < 3; i++) await journal.append(enc(`r${i}`));
   await journal.close();
   return fs;
+}
+
+/** The error for a bad seq: a `TypeError` for `null` (no option takes it for its default), else a `RangeError`. */
+function seqError(value: unknown, message: string): Error {
+  return value === null ? new TypeError(message) : new RangeError(message);
 }
 
 /** Seqs no state can cover: each is refused, never taken for "follow from nowhere". */
@@ -50,18 +55,17 @@ describe("createJournalFollower checks its options as openJournal does", () => {
     expect(() => follow(fs, { afterSeq: undefined })).toThrow(TypeError);
   });
 
-  it("an afterSeq that is no safe integer ≥ 0 is the RangeError openJournal gives for it", async () => {
+  it("an afterSeq that is no safe integer ≥ 0 is the RangeError openJournal gives for it (null a TypeError)", async () => {
     const fs = await threeRecords();
     for (const [afterSeq, shown] of BAD_SEQS) {
+      const error = seqError(afterSeq, `afterSeq must be a safe integer ≥ 0, got ${shown}`);
+      expect(() => follow(fs, { afterSeq }), shown).toThrow(error.constructor as typeof Error);
       expect(() => follow(fs, { afterSeq }), shown).toThrow(
-        new RangeError(`createJournalFollower: afterSeq must be a safe integer ≥ 0, got ${shown}`),
+        `createJournalFollower: ${error.message}`,
       );
-      await expect(
-        openJournal({ fs, dir: DIR, name: "db", afterSeq } as OpenJournalOptions),
-        shown,
-      ).rejects.toThrow(
-        new RangeError(`openJournal: afterSeq must be a safe integer ≥ 0, got ${shown}`),
-      );
+      const opened = openJournal({ fs, dir: DIR, name: "db", afterSeq } as OpenJournalOptions);
+      await expect(opened, shown).rejects.toThrow(`openJournal: ${error.message}`);
+      await expect(opened, shown).rejects.toBeInstanceOf(error.constructor);
     }
   });
 
@@ -81,15 +85,17 @@ describe("createJournalFollower checks its options as openJournal does", () => {
 
   it("a maxRecordBytes that is no positive integer is a RangeError, no number a TypeError", async () => {
     const fs = await threeRecords();
-    for (const maxRecordBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const maxRecordBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
       expect(() => follow(fs, { maxRecordBytes }), String(maxRecordBytes)).toThrow(
-        new RangeError(
-          `createJournalFollower: maxRecordBytes must be a positive integer, got ${maxRecordBytes}`,
-        ),
+        policyError("createJournalFollower: maxRecordBytes", maxRecordBytes, safeIntegerFrom(1)),
       );
     }
+    expect(() => follow(fs, { maxRecordBytes: 0 })).toThrow(RangeError);
     expect(() => follow(fs, { maxRecordBytes: "64" })).toThrow(
       new TypeError("createJournalFollower: maxRecordBytes must be a number, got string"),
+    );
+    expect(() => follow(fs, { maxRecordBytes: null })).toThrow(
+      new TypeError("createJournalFollower: maxRecordBytes must be a number, got null"),
     );
   });
 
@@ -155,7 +161,7 @@ describe("openJournal checks syncWrites and lock before it touches anything", ()
 });
 
 describe("compactJournal checks seq before it syncs or rolls the journal", () => {
-  it("a seq that is no safe integer ≥ 0 is a RangeError; no file changes", async () => {
+  it("a seq that is no safe integer ≥ 0 is a RangeError (null a TypeError); no file changes", async () => {
     const fs = createMemoryFs({ [DIR]: null });
     const journal = await openJournal({ fs, dir: DIR, name: "db" });
     for (let i = 0; i < 5; i++) await journal.append(enc(`x${i}`));
@@ -165,9 +171,10 @@ describe("compactJournal checks seq before it syncs or rolls the journal", () =>
     const state = journal.state;
     for (const [seq, shown] of [...BAD_SEQS, [undefined, "undefined"] as const]) {
       const options = { journal, snapshots, seq, chunks: [enc("s")] };
-      await expect(compactJournal(options as CompactJournalOptions), shown).rejects.toThrow(
-        new RangeError(`compactJournal: seq must be a safe integer ≥ 0, got ${shown}`),
-      );
+      const compacting = compactJournal(options as CompactJournalOptions);
+      const error = seqError(seq, `compactJournal: seq must be a safe integer ≥ 0, got ${shown}`);
+      await expect(compacting, shown).rejects.toThrow(error.message);
+      await expect(compacting, shown).rejects.toBeInstanceOf(error.constructor);
       expect((await fs.readdir(DIR)).sort(), shown).toEqual(files);
       expect(journal.state, shown).toEqual(state);
     }

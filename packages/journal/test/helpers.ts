@@ -1,4 +1,4 @@
-import type { FsPort } from "@snapwrite/core";
+import { type FsPort, type PolicyEntry, resolvePolicy } from "@snapwrite/core";
 import { type JournalRecord, type ReplayJournalOptions, replayJournal } from "../src/index.js";
 
 export const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -27,4 +27,25 @@ export async function replayTexts(
     records,
     report,
   };
+}
+
+/** Bounds of a safe integer option from `min` on, as the journal resolves its sizes and counts. */
+export const safeIntegerFrom = (min: number) =>
+  ({ min, max: Number.MAX_SAFE_INTEGER, integer: true }) as const;
+
+/**
+ * The error core's `resolvePolicy` throws for `value` as the option `path` with `bounds` and no
+ * environment: what the journal must throw, since it validates its numbers through it.
+ */
+export function policyError(
+  path: string,
+  value: unknown,
+  bounds: Omit<PolicyEntry, "default" | "env">,
+): Error {
+  try {
+    resolvePolicy({ [path]: { ...bounds, default: value as number } }, { env: {} });
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`${path}: ${String(value)} is within its bounds`);
 }

@@ -3,7 +3,7 @@ import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
 import { createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openAppendLog, openJournal, readAppendLog } from "../src/index.js";
-import { enc } from "./helpers.js";
+import { enc, policyError, safeIntegerFrom } from "./helpers.js";
 
 /** A manual clock that also records every delay it was asked to wait. */
 function recordingClock(): Clock & { readonly delays: number[] } {
@@ -47,12 +47,19 @@ describe("durability.intervalMs must fit a timer", () => {
         Number.POSITIVE_INFINITY,
       ];
       for (const intervalMs of bad) {
+        const bounds = { min: 1, max: MAX_TIMER_MS, integer: true };
         await expect(open({ durability: { intervalMs } }), String(intervalMs)).rejects.toThrow(
-          new RangeError(
-            `${caller}: durability.intervalMs must be an integer in 1..${MAX_TIMER_MS}, got ${intervalMs}`,
-          ),
+          policyError(`${caller}: durability.intervalMs`, intervalMs, bounds),
         );
       }
+      await expect(open({ durability: { intervalMs: MAX_TIMER_MS + 1 } })).rejects.toThrow(
+        new RangeError(
+          `${caller}: durability.intervalMs must be <= ${MAX_TIMER_MS}, got ${MAX_TIMER_MS + 1}`,
+        ),
+      );
+      await expect(open({ durability: { intervalMs: null } })).rejects.toThrow(
+        new TypeError(`${caller}: durability.intervalMs must be a number, got null`),
+      );
       await expect(open({ durability: { intervalMs: "50" } })).rejects.toThrow(
         new TypeError(`${caller}: durability.intervalMs must be a number, got string`),
       );
@@ -83,11 +90,15 @@ describe("append log rotation options", () => {
 
   it("maxBytes, keep and maxTotalBytes are counts: a positive integer, else a RangeError (TypeError for no number)", async () => {
     for (const key of ["maxBytes", "keep", "maxTotalBytes"]) {
-      for (const value of [1.5, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      for (const value of [1.5, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
         await expect(open({ [key]: value }), `${key} ${value}`).rejects.toThrow(
-          new RangeError(`openAppendLog: rotate.${key} must be a positive integer, got ${value}`),
+          policyError(`openAppendLog: rotate.${key}`, value, safeIntegerFrom(1)),
         );
       }
+      await expect(open({ [key]: 0 })).rejects.toThrow(RangeError);
+      await expect(open({ [key]: null })).rejects.toThrow(
+        new TypeError(`openAppendLog: rotate.${key} must be a number, got null`),
+      );
       await expect(open({ [key]: "10" })).rejects.toThrow(
         new TypeError(`openAppendLog: rotate.${key} must be a number, got string`),
       );
@@ -96,11 +107,14 @@ describe("append log rotation options", () => {
   });
 
   it("maxAgeMs is a positive finite number; it feeds no timer, so an age beyond 2^31 − 1 ms works", async () => {
-    for (const maxAgeMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const maxAgeMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       await expect(open({ maxAgeMs }), String(maxAgeMs)).rejects.toThrow(
-        new RangeError(`openAppendLog: rotate.maxAgeMs must be a positive number, got ${maxAgeMs}`),
+        policyError("openAppendLog: rotate.maxAgeMs", maxAgeMs, { min: 0 }),
       );
     }
+    await expect(open({ maxAgeMs: 0 })).rejects.toThrow(
+      new RangeError("openAppendLog: rotate.maxAgeMs must be > 0, got 0"),
+    );
     await expect(open({ maxAgeMs: "1" })).rejects.toThrow(
       new TypeError("openAppendLog: rotate.maxAgeMs must be a number, got string"),
     );
@@ -133,11 +147,14 @@ describe("journal group options", () => {
   it("group bounds are positive integers (RangeError), so no group size can be fractional", async () => {
     const fs = createMemoryFs({ "/j": null });
     for (const key of ["maxBytes", "smallFirstBytes"]) {
-      for (const value of [0, 1.5, Number.NaN]) {
+      for (const value of [0, 1.5, Number.NaN, 2 ** 60]) {
         await expect(
           openJournal({ fs, dir: "/j", name: "db", group: { [key]: value } }),
-        ).rejects.toThrow(new RangeError(`openJournal: group.${key} must be a positive integer`));
+        ).rejects.toThrow(policyError(`openJournal: group.${key}`, value, safeIntegerFrom(1)));
       }
+      await expect(
+        openJournal({ fs, dir: "/j", name: "db", group: { [key]: null } } as never),
+      ).rejects.toThrow(new TypeError(`openJournal: group.${key} must be a number, got null`));
     }
     expect(await fs.readdir("/j")).toEqual([]);
     const journal = await openJournal({ fs, dir: "/j", name: "db", group: { maxBytes: 1 } });

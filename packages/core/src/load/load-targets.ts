@@ -73,7 +73,9 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
     throw new TypeError("loadTargets: options must be an object");
   }
   assertKnownOptions("loadTargets", options, LOAD_TARGETS_OPTION_KEYS);
-  const entry = { default: options.concurrency ?? 4, min: 1, integer: true, allowInfinity: true };
+  // Only a left-out concurrency is 4: `null` is a TypeError, as for `timeoutMs`.
+  const given = options.concurrency === undefined ? 4 : options.concurrency;
+  const entry = { default: given, min: 1, integer: true, allowInfinity: true };
   const concurrency = resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
   const batchTimeoutMs = loadTimeoutMs(options.timeoutMs);
   const batchSignal = options.signal;

@@ -4,9 +4,9 @@ import { assertKnownOptions } from "../sink-kit/known-options.js";
 export interface PolicyEntry {
   /** The value when the environment does not set one. Must lie within `[min, max]`. */
   readonly default: number;
-  /** Smallest allowed value (inclusive). Default: no lower bound. */
+  /** Smallest allowed value (inclusive). Left out: no lower bound (`null` is a `TypeError`). */
   readonly min?: number | undefined;
-  /** Largest allowed value (inclusive). Default: no upper bound. */
+  /** Largest allowed value (inclusive). Left out: no upper bound (`null` is a `TypeError`). */
   readonly max?: number | undefined;
   /**
    * Environment variable that overrides the default (`"APP_REFRESH_INTERVAL_MS"`). Unset, empty or
@@ -57,6 +57,9 @@ export interface ResolvePolicyOptions {
 // them, an optional fraction. No exponent, hex, `NaN`, `Infinity` or unit suffix.
 const DECIMAL = /^[+-]?\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?$/;
 
+// A fractional part with a digit other than 0 (`2.0` is an integer, `2.000_1` is not).
+const FRACTION_NOT_ZERO = /\.[\d_]*[1-9]/;
+
 /** The keys of a {@link PolicyEntry}; any other (`mni`) is a `TypeError` naming it. */
 const ENTRY_KEYS: ReadonlySet<string> = new Set([
   "default",
@@ -79,6 +82,11 @@ function processEnv(): Readonly<Record<string, string | undefined>> {
 /** What a value that should have been a number is, for a message: `null` or its type. */
 function kindOf(value: unknown): string {
   return value === null ? "null" : typeof value;
+}
+
+/** `fallback` for a left-out (`undefined`) value, anything else as given. */
+function unset(value: unknown, fallback: number): unknown {
+  return value === undefined ? fallback : value;
 }
 
 function checkBound(name: string, which: "min" | "max", bound: unknown, integer: boolean): number {
@@ -122,7 +130,8 @@ function parseEnvValue(name: string, variable: string, raw: string, integer: boo
       `${variable} (for ${name}) must be a decimal number, got ${JSON.stringify(raw)}`,
     );
   }
-  if (integer && !Number.isInteger(value)) {
+  // The text, not only the double: "1.0000000000000000001" parses to 1 but is no integer.
+  if (integer && (!Number.isInteger(value) || FRACTION_NOT_ZERO.test(text))) {
     throw new RangeError(
       `${variable} (for ${name}) must be an integer, got ${JSON.stringify(raw)}`,
     );
@@ -149,7 +158,8 @@ function outOfRange(name: string, variable: string, raw: string, upper: boolean)
  * - An environment variable that is unset, empty or only whitespace leaves the default.
  * - Any other environment value must be a decimal number (`1500`, `1_500`, `-3`, `2.5`; surrounding
  *   whitespace is ignored; no exponent, hex, `NaN`, `Infinity` or unit suffix), and an integer when
- *   `integer: true`; otherwise it is a `RangeError` naming the variable.
+ *   `integer: true` (judged on the text: `1.0000000000000000001` is no integer although the double
+ *   it parses to is 1); otherwise it is a `RangeError` naming the variable.
  * - An environment value outside `[min, max]` is clamped to the nearer bound. Every environment
  *   value is listed in `overrides` (with `clamped`), so the application can log it once. A decimal
  *   too long for a double with no bound on its side to clamp to is a `RangeError` ("out of range"),
@@ -175,8 +185,9 @@ export function resolvePolicy<const S extends PolicySpec>(
     }
     assertKnownOptions("resolvePolicy", entry, ENTRY_KEYS, `${name}.`);
     const integer = entry.integer === true;
-    const min = checkBound(name, "min", entry.min ?? Number.NEGATIVE_INFINITY, integer);
-    const max = checkBound(name, "max", entry.max ?? Number.POSITIVE_INFINITY, integer);
+    // Only a left-out bound is "no bound": `null` is no number, and checkBound says so.
+    const min = checkBound(name, "min", unset(entry.min, Number.NEGATIVE_INFINITY), integer);
+    const max = checkBound(name, "max", unset(entry.max, Number.POSITIVE_INFINITY), integer);
     if (min > max) throw new RangeError(`${name}: min (${min}) must be <= max (${max})`);
     let value = checkDefault(name, entry, min, max);
     const variable = entry.env;

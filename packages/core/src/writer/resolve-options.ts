@@ -7,6 +7,7 @@ import {
 import type { Clock } from "../contracts/clock.js";
 import type { Sink } from "../contracts/sink.js";
 import type { WriteResult } from "../contracts/write-result.js";
+import { optionEntry } from "../policy/option-values.js";
 import { resolvePolicy } from "../policy/resolve-policy.js";
 import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { systemClock } from "../sink-kit/system-clock.js";
@@ -122,7 +123,10 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
     throw new TypeError("onResult must be a function");
   }
   const retry = resolveRetryPolicy(options.retry);
-  const sliceBudgetMs = options.sliceBudgetMs ?? 4;
+  // Only a left-out option takes its default: `null` is a TypeError, as for every other number.
+  // Through resolvePolicy (a finite number >= 0); the executor's own check refuses 0.
+  const budget = optionEntry(options.sliceBudgetMs, 4, { min: 0 });
+  const sliceBudgetMs = resolvePolicy({ sliceBudgetMs: budget }, { env: {} }).values.sliceBudgetMs;
   assertValidSliceBudget(sliceBudgetMs);
   const executor = resolveExecutor(options, sliceBudgetMs);
   const concurrency = resolveConcurrency(options.concurrency);
@@ -145,7 +149,7 @@ export function resolveTargetSettings(targetOptions: object, runner: boolean): T
   if (maxDelayMs < debounceMs) {
     throw new RangeError(`maxDelayMs (${maxDelayMs}) must be >= debounceMs (${debounceMs})`);
   }
-  const shutdown = options.shutdown ?? "flush";
+  const shutdown = options.shutdown === undefined ? "flush" : options.shutdown;
   if (shutdown !== "flush" && shutdown !== "skip") {
     throw new TypeError(`shutdown must be "flush" or "skip", got ${JSON.stringify(shutdown)}`);
   }
@@ -164,11 +168,9 @@ function resolveExecutor(options: PersistenceWriterOptions, sliceBudgetMs: numbe
   );
 }
 
+/** `concurrency` through `resolvePolicy`: an integer `>= 1`, or `Infinity`. */
 function resolveConcurrency(value: unknown): number {
-  if (value === undefined) return DEFAULT_WRITE_CONCURRENCY;
-  if (typeof value !== "number") throw new TypeError("concurrency must be a number");
-  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 1))) {
-    throw new RangeError(`concurrency must be an integer >= 1 or Infinity, got ${value}`);
-  }
-  return value;
+  const bounds = { min: 1, integer: true, allowInfinity: true };
+  const entry = optionEntry(value, DEFAULT_WRITE_CONCURRENCY, bounds);
+  return resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
 }

@@ -18,8 +18,7 @@ import type {
  * non-finite number is a `RangeError`, anything but a number a `TypeError`.
  */
 export function checkMaxRecordBytes(value: unknown, caller: string): number {
-  if (value === undefined) return DEFAULT_MAX_RECORD_BYTES;
-  return positiveIntegerOption(caller, "maxRecordBytes", value);
+  return positiveIntegerOption(caller, "maxRecordBytes", value, DEFAULT_MAX_RECORD_BYTES);
 }
 
 /** The keys of `openAppendLog`'s options. */

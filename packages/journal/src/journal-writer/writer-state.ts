@@ -14,11 +14,8 @@ import type {
   OpenJournalOptions,
 } from "../journal-types.js";
 import { type HeldLock, isLockLost } from "../lock-adapter.js";
-import {
-  DEFAULT_MAX_RECORD_BYTES,
-  RECORD_HEADER_BYTES,
-  SEGMENT_HEADER_BYTES,
-} from "../segment-format.js";
+import { RECORD_HEADER_BYTES } from "../segment-format.js";
+import { resolveWriterSizes } from "./writer-sizes.js";
 
 /** An append waiting in the writer's queue: one record (`append`) or several (`appendGroup`). */
 export type Pending = PendingRecord | PendingRecords;
@@ -62,37 +59,6 @@ export interface Retained {
   readonly codecId: number;
   readonly payload: Uint8Array;
 }
-
-export function positiveInt(value: number | undefined, fallback: number, what: string): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0)
-    throw new RangeError(`openJournal: ${what} must be a positive integer`);
-  return v;
-}
-
-/** The smallest `maxSegmentBytes`: a segment header and one record header. */
-export const MIN_SEGMENT_BYTES = SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES;
-
-/** `maxSegmentBytes` (default 64 MiB): an integer ≥ {@link MIN_SEGMENT_BYTES}, else a `RangeError`. */
-function segmentBytesOption(value: number | undefined): number {
-  const v = value ?? 64 * 1024 * 1024;
-  if (!Number.isSafeInteger(v) || v < MIN_SEGMENT_BYTES) {
-    throw new RangeError(
-      `openJournal: maxSegmentBytes must be an integer ≥ ${MIN_SEGMENT_BYTES} (a segment header and one record header), got ${v}`,
-    );
-  }
-  return v;
-}
-
-export function nonNegativeInt(value: number | undefined, fallback: number, what: string): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 0)
-    throw new RangeError(`openJournal: ${what} must be a non-negative integer`);
-  return v;
-}
-
-/** Default of `preallocateBytes`: zero-filled space kept ahead of the write position. */
-export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024;
 
 /**
  * What the parts of a journal writer share: its resolved options, the active segment and the
@@ -139,29 +105,17 @@ export class WriterState {
     this.dir = options.dir;
     this.name = options.name;
     this.durability = options.durability ?? "commit";
-    this.maxRecordBytes = positiveInt(
-      options.maxRecordBytes,
-      DEFAULT_MAX_RECORD_BYTES,
-      "maxRecordBytes",
-    );
-    this.maxSegmentBytes = Math.min(segmentBytesOption(options.maxSegmentBytes), 2 ** 32 - 1);
-    this.maxGroupBytes = positiveInt(options.group?.maxBytes, 1024 * 1024, "group.maxBytes");
-    this.smallFirstBytes = positiveInt(
-      options.group?.smallFirstBytes,
-      128 * 1024,
-      "group.smallFirstBytes",
-    );
+    const sizes = resolveWriterSizes(options);
+    this.maxRecordBytes = sizes.maxRecordBytes;
+    this.maxSegmentBytes = sizes.maxSegmentBytes;
+    this.maxGroupBytes = sizes.maxGroupBytes;
+    this.smallFirstBytes = sizes.smallFirstBytes;
     this.random = options.random ?? Math.random;
     const dsync = constants.O_DSYNC ?? 0;
     this.syncWriteFlag = options.syncWrites === true && this.durability === "commit" ? dsync : 0;
-    const preallocate = nonNegativeInt(
-      options.preallocateBytes,
-      DEFAULT_PREALLOCATE_BYTES,
-      "preallocateBytes",
-    );
     // Only where every group is synced: then an extension never syncs a group's data, and its
     // failure can hide no error of an acknowledged write.
-    this.preallocateBytes = this.durability === "commit" ? preallocate : 0;
+    this.preallocateBytes = this.durability === "commit" ? sizes.preallocateBytes : 0;
   }
 
   /**

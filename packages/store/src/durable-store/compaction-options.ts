@@ -1,7 +1,7 @@
 import type { PolicyEntry } from "@snapwrite/core";
+import { resolveOptionValues } from "@snapwrite/core/sink-kit";
 import type { CompactionPolicy } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions } from "../durable-store-types.js";
-import { resolveOptionValues } from "../option-values.js";
 
 /** The triggers of `compaction` and their bounds; `Infinity` turns a trigger off. */
 const TRIGGERS: Readonly<Record<keyof CompactionPolicy, Omit<PolicyEntry, "default">>> = {

@@ -1,8 +1,7 @@
 import type { PolicyEntry } from "@snapwrite/core";
-import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { MAX_TIMER_MS, optionEntry, resolveOptionValues } from "@snapwrite/core/sink-kit";
 import type { JournalDurability } from "@snapwrite/journal";
 import type { OpenDurableStoreOptions } from "../durable-store-types.js";
-import { resolveOptionValues } from "../option-values.js";
 
 /** The store's resolved numeric options. */
 export interface Policy {
@@ -30,7 +29,7 @@ export function intOption(
   max?: number,
 ): PolicyEntry {
   // Only a left-out option takes the default: a `null` is no number and `resolvePolicy` says so.
-  return { default: value === undefined ? fallback : value, min, max, integer: true };
+  return optionEntry(value, fallback, { min, max, integer: true });
 }
 
 /** An object of options, `{}` when left out; anything else (`null` too) is a `TypeError`. */

@@ -1,8 +1,7 @@
-import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { MAX_TIMER_MS, resolveOptionValues } from "@snapwrite/core/sink-kit";
 import { intOption } from "../durable-store/policy.js";
 import { checkStoreFilesOptions } from "../durable-store-types.js";
 import { checkFollowerStoreKeys } from "../option-keys.js";
-import { resolveOptionValues } from "../option-values.js";
 import type { OpenFollowerStoreOptions } from "./follower-store-types.js";
 
 /** The follower's resolved numeric options. */

@@ -1,0 +1,64 @@
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { ResourceLimits } from "node:worker_threads";
+import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { describe, expect, it } from "vitest";
+import { createStoreReplica, createWorkerReplica } from "../src/index.js";
+
+// No worker starts in these tests: every option is refused before the first one would.
+const FIXTURE = new URL("./fixtures/lines-replica-worker.mjs", import.meta.url);
+
+const factories: [name: string, create: (options: never) => unknown][] = [
+  ["createWorkerReplica", createWorkerReplica],
+  ["createStoreReplica", createStoreReplica],
+];
+
+describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, create) => {
+  const make = (extra: Record<string, unknown>) => () =>
+    create({ module: FIXTURE, ...extra } as never);
+
+  it("refuses a bad resource limit of any kind, not only the young generation's", () => {
+    for (const key of ["maxOldGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"]) {
+      const limits = (value: unknown) =>
+        make({ resourceLimits: { [key]: value } as ResourceLimits });
+      for (const value of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+        expect(limits(value), `${key} ${value}`).toThrow(RangeError);
+      }
+      expect(limits(Number.NaN)).toThrow(
+        new RangeError(`createWorkerReplica: resourceLimits.${key} must not be NaN`),
+      );
+      expect(limits(null)).toThrow(
+        new TypeError(`createWorkerReplica: resourceLimits.${key} must be a number, got null`),
+      );
+      expect(limits("64")).toThrow(TypeError);
+    }
+    expect(make({ resourceLimits: { maxYoungGenerationSizeMb: null } })).toThrow(TypeError);
+  });
+
+  it("bounds batchDelayMs by the longest timer Node arms; abortGraceMs waits on a LongTimer", () => {
+    expect(make({ batchDelayMs: MAX_TIMER_MS + 1 })).toThrow(
+      new RangeError(
+        `createWorkerReplica: batchDelayMs must be <= ${MAX_TIMER_MS}, got ${MAX_TIMER_MS + 1}`,
+      ),
+    );
+    expect(make({ abortGraceMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+  });
+
+  it("takes no null for a number: only a left-out option has its default", () => {
+    for (const key of ["abortGraceMs", "batchDelayMs", "batchBytes"]) {
+      expect(make({ [key]: null }), key).toThrow(
+        new TypeError(`createWorkerReplica: ${key} must be a number, got null`),
+      );
+    }
+  });
+
+  it("refuses a directory as the worker module with a TypeError", () => {
+    const directory = fileURLToPath(new URL("./fixtures/", import.meta.url));
+    for (const module of [directory, new URL("./fixtures/", import.meta.url), tmpdir()]) {
+      expect(() => create({ module } as never)).toThrow(TypeError);
+    }
+    expect(() => create({ module: tmpdir() } as never)).toThrow(
+      new TypeError(`the worker module ${JSON.stringify(tmpdir())} is not a file`),
+    );
+  });
+});
