@@ -1,3 +1,5 @@
+import { concatChunks } from "@snapwrite/core/codec-kit";
+import { md4 } from "@snapwrite/formats-met";
 import { createPrng, type Prng } from "./prng.js";
 
 /** ed2k part size: a file is hashed in parts of this many bytes. */
@@ -149,7 +151,7 @@ function randomSpec(prng: Prng, index: number): KnownFileSpec {
     name: randomName(prng, index),
     size,
     mtime,
-    hash: prng.fill(new Uint8Array(16)),
+    hash: fileHash(prng.fill(new Uint8Array(16)), partHashes),
     partHashes,
     aichHash: prng.nextFloat() < 0.7 ? prng.fill(new Uint8Array(20)) : undefined,
     requests,
@@ -158,6 +160,15 @@ function randomSpec(prng: Prng, index: number): KnownFileSpec {
     priority: prng.nextFloat() < 0.8 ? 5 : prng.nextInt(0, 4),
     lastShared: prng.nextInt(mtime, EPOCH_2025),
   };
+}
+
+/**
+ * The ed2k file hash: with more than one part the MD4 of the part hashes, as clients check on load
+ * (the record factory refuses anything else); otherwise the random `drawn` bytes (the MD4 of data
+ * the bench never has). `drawn` is always drawn, so the rest of the stream stays the same.
+ */
+function fileHash(drawn: Uint8Array, partHashes: readonly Uint8Array[]): Uint8Array {
+  return partHashes.length > 1 ? md4(concatChunks(partHashes)) : drawn;
 }
 
 /** Mixes a record index into the seed (a 32-bit integer hash), so each record has its own stream. */
@@ -173,8 +184,9 @@ function recordSeed(seed: number, index: number): number {
  * bench never has to keep all specs alive next to the state it measures. Distribution (documented
  * in the README): 40% small files (< 1 part, P = 0), the rest between 1 and 10 parts (P = 2..10);
  * one record in {@link LARGE_FILE_EVERY} is a large file over 4 GiB with its full, rule-conforming
- * part-hash list (P = 442..884), which also switches the file header to 0x0F. Hashes are random
- * bytes: the bench measures serialization, not MD4, so a file hash is not the MD4 of its parts.
+ * part-hash list (P = 442..884), which also switches the file header to 0x0F. Part hashes are
+ * random bytes (the bench measures serialization, not hashing data); the file hash of a multi-part
+ * file is the MD4 of its part hashes, as clients require, and random bytes otherwise.
  */
 export function knownFileSpecAt(index: number, seed: number): KnownFileSpec {
   return randomSpec(createPrng(recordSeed(seed, index)), index);

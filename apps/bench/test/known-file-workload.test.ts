@@ -1,3 +1,5 @@
+import { concatChunks } from "@snapwrite/core/codec-kit";
+import { md4 } from "@snapwrite/formats-met";
 import { describe, expect, it } from "vitest";
 import {
   createKnownFileSpecs,
@@ -32,6 +34,14 @@ describe("createKnownFileSpecs", () => {
       expect(spec.partHashes.length).toBe(partHashCount(spec.size));
       expect(spec.hash.byteLength).toBe(16);
       for (const part of spec.partHashes) expect(part.byteLength).toBe(16);
+    }
+  });
+
+  it("makes the file hash of a multi-part file the MD4 of its part hashes, as clients check", () => {
+    const multi = specs.filter((spec) => spec.partHashes.length > 1);
+    expect(multi.length).toBeGreaterThan(0);
+    for (const spec of multi.slice(0, 500)) {
+      expect(spec.hash).toEqual(md4(concatChunks(spec.partHashes)));
     }
   });
 

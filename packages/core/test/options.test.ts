@@ -132,7 +132,7 @@ describe("register() validation", () => {
 
   it("refuses an unknown option key with a TypeError naming it, in both forms", () => {
     expect(() => register({ debounce: 10 } as Partial<TargetOptions<string>>)).toThrow(
-      /^register\(\): unknown option "debounce"; known: snapshot, codec, debounceMs, maxDelayMs, shutdown$/,
+      /^register\(\): unknown option "debounce"; known: runner, snapshot, codec, debounceMs, maxDelayMs, shutdown$/,
     );
     const runner = { run: async () => ({ ok: true }) } as never;
     const writer = make({});
@@ -142,6 +142,9 @@ describe("register() validation", () => {
     expect(writer.health().targets).toEqual({});
     expect(() =>
       writer.register("r", { runner, debounceMs: 5, maxDelayMs: 9, shutdown: "skip" }),
+    ).not.toThrow();
+    expect(() =>
+      writer.register("s", { snapshot: () => "", codec: textCodec(), runner: undefined } as never),
     ).not.toThrow();
   });
 

@@ -291,6 +291,22 @@ describe("immediate urgency", () => {
     const { handle } = setup();
     expect(() => handle.request("x", { urgency: "soon" as never })).toThrow(TypeError);
   });
+
+  it("refuses request options that are no object or hold an unknown key, as register() does", () => {
+    const { handle, model } = setup();
+    expect(() => handle.request("x", { urgncy: "immediate" } as never)).toThrow(
+      new TypeError('request(): unknown option "urgncy"; known: urgency'),
+    );
+    for (const options of [null, "immediate", 1, true]) {
+      expect(() => handle.request("x", options as never)).toThrow(
+        /^request\(\): options must be an object, got /,
+      );
+    }
+    expect(handle.state.pendingGeneration).toBe(0);
+    expect(model.snapshots).toBe(0);
+    expect(() => handle.request("x", {})).not.toThrow();
+    expect(() => handle.request("x", { urgency: undefined })).not.toThrow();
+  });
 });
 
 describe("tickets", () => {

@@ -126,12 +126,15 @@ function decodeFrame(
  *         | [put, merge] value: JSON text (UTF-8) up to the end of the frame
  * ```
  *
- * `encode` costs O(size of the ops). Values go through `JSON.stringify`: pass plain JSON values, or
- * what a journal replays will differ from what memory holds (`NaN` becomes `null`, a `Date` a
- * string). It throws `ERR_ENCODE` (`details.index`) for an unknown op, a non-string collection or
- * key, a string with a lone surrogate, a collection containing U+0000, a value `JSON.stringify`
- * cannot write, and a merge whose value is not a plain object or whose `toJSON` returns anything
- * but one: whatever `encode` accepts, `decode` reads back.
+ * `encode` costs O(size of the ops). Values are written as `JSON.stringify` writes them, and only
+ * values JSON keeps: a value a reopen would not give back (NaN, ±Infinity, `undefined` in an array
+ * or as a member, a function, a symbol, a BigInt, a `Date` or another `toJSON` whose result is of
+ * another kind than the value) throws `ERR_ENCODE` whose message names its path (`$.a[1]`) and
+ * whose `cause` is a `TypeError` or `RangeError`. It also throws `ERR_ENCODE` (`details.index`)
+ * for an unknown op, a non-string collection or key, a string with a lone surrogate, a collection
+ * containing U+0000, a value `JSON.stringify` cannot write (a cycle), and a merge whose value is
+ * not a plain object or whose `toJSON` returns anything but one: whatever `encode` accepts,
+ * `decode` reads back as it was.
  *
  * `decode` checks every length against the bytes left before using it, and any damage throws
  * `ERR_CORRUPT` with `details.offset` and `details.reason` ({@link JsonOpsCorruptReason}).

@@ -1,4 +1,5 @@
 import { PersistenceError } from "@snapwrite/core";
+import { isJsonValueIssue, jsonOpsValueText } from "./json-ops-value-check.js";
 
 /** First byte of every encoding: the format version. */
 export const FORMAT_VERSION = 1;
@@ -58,7 +59,8 @@ function checkedText(index: number, name: string, text: unknown): string {
 const OPEN_OBJECT = 0x7b;
 
 /**
- * The JSON text of a put's or merge's value. A merge's is checked twice: the value must be a plain
+ * The JSON text of a put's or merge's value, refused when a reopen would not give the value back
+ * (see {@link jsonOpsValueText}). A merge's is checked twice: the value must be a plain
  * object, and so must what `JSON.stringify` wrote for it (a `toJSON` may return anything), since
  * that text is what `decode` checks.
  */
@@ -68,8 +70,9 @@ function jsonText(index: number, kind: number, value: unknown): string {
   }
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = jsonOpsValueText(value);
   } catch (error) {
+    if (isJsonValueIssue(error)) throw encodeError(index, error.message, error);
     throw encodeError(index, "the value is not JSON-serializable", error);
   }
   if (text === undefined) throw encodeError(index, "the value is not JSON-serializable");

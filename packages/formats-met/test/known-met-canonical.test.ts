@@ -164,6 +164,17 @@ describe("toAmuleCanonicalRecord", () => {
         }),
       ),
     ).toThrow(TypeError);
+    const empty = assembleKnownFileRecord({
+      ...base,
+      tags: [
+        createMetTag({ id: 1, type: "string", value: "a" }),
+        createMetTag({ id: 2, type: "uint32", value: 0 }),
+      ],
+    });
+    expect(validateKnownMet({ header: "auto", records: [empty] }).problems).toMatchObject([
+      { code: "zero-size", effect: "record-dropped" },
+    ]);
+    expect(() => toAmuleCanonicalRecord(empty)).toThrow(RangeError);
   });
 });
 

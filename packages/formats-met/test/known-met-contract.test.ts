@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describeCodecContract } from "@snapwrite/testkit/contract";
+import { md4 } from "../src/hash/md4.js";
 import { assembleKnownFileRecord } from "../src/known-met/assemble-known-file-record.js";
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
 import type { KnownMet } from "../src/known-met/known-met.js";
@@ -38,7 +39,7 @@ const large = createKnownFileRecord(
     name: "big",
     size: 4_400_000_000,
     mtime: 1,
-    hash: new Uint8Array(16).fill(2),
+    hash: md4(new Uint8Array(453 * 16)),
     partHashes: new Uint8Array(453 * 16),
   },
   { flavor: "amule" },

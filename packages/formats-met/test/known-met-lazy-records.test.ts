@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { concatChunks } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
+import { md4 } from "../src/hash/md4.js";
 import { createKnownFileRecord } from "../src/known-met/create-known-file-record.js";
 import { decodeKnownMet, scanKnownMet } from "../src/known-met/decode-known-met.js";
 import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
@@ -11,13 +12,14 @@ const PART = 9_728_000;
 
 function record(i: number, size = 1000 + i): KnownFileRecord {
   const parts = Math.floor(size / PART) === 0 ? 0 : Math.floor(size / PART) + 1;
+  const partHashes = Array.from({ length: parts }, (_, k) => new Uint8Array(16).fill(k + i));
   return createKnownFileRecord(
     {
       name: `file ${i}.bin`,
       size,
       mtime: 1_700_000_000 + i,
-      hash: new Uint8Array(16).fill(i + 1),
-      partHashes: Array.from({ length: parts }, (_, k) => new Uint8Array(16).fill(k)),
+      hash: parts > 1 ? md4(concatChunks(partHashes)) : new Uint8Array(16).fill(i + 1),
+      partHashes,
       requests: i,
       accepted: 0,
       transferred: 0,

@@ -12,6 +12,7 @@ import { encodeKnownMet } from "../src/known-met/encode-known-met.js";
 import type { KnownFileRecord } from "../src/known-met/known-file-record.js";
 import { createKnownMetCodec, knownMetCodec } from "../src/known-met/known-met-codec.js";
 import { sortKnownFileRecordsAmule } from "../src/known-met/sort-known-file-records.js";
+import { validateKnownMet } from "../src/known-met/validate-known-met.js";
 import { createMetTag } from "../src/tags/create-met-tag.js";
 
 const SET1 = new URL("../../../../shared/met/fixtures/amule-2.3.3-set1/", import.meta.url);
@@ -122,7 +123,7 @@ describe("createKnownFileRecord", () => {
         name: "big.bin",
         size: BigInt(size),
         mtime: 1,
-        hash,
+        hash: md4(concatChunks(parts)),
         partHashes: parts,
         transferred: 5_000_000_123n,
         requests: 7,
@@ -266,7 +267,7 @@ describe("createKnownFileRecord", () => {
       name: "a",
       size: 9_728_001,
       mtime: 0,
-      hash,
+      hash: md4(concatChunks(parts)),
       partHashes: parts,
       aichHash: aich,
       lastShared: 5,
@@ -320,6 +321,49 @@ describe("createKnownFileRecord", () => {
     expect(() =>
       createKnownFileRecord({ ...ok, name: "x".repeat(70_000) }, { flavor: "amule" }),
     ).toThrow(RangeError);
+  });
+
+  // The record-dropped rules of validateKnownMet (docs/met-format.md#loading-bad-input).
+  const twoParts = [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)];
+  const multiPart = {
+    name: "m.bin",
+    size: 9_728_001,
+    mtime: 0,
+    hash: md4(concatChunks(twoParts)),
+    partHashes: twoParts,
+    lastShared: 0,
+  };
+
+  it.each(["emule", "amule"] as const)(
+    "%s: refuses a file hash that is not the MD4 of its part hashes, a record the client drops",
+    (flavor) => {
+      const record = createKnownFileRecord(multiPart, { flavor });
+      expect(validateKnownMet({ header: "auto", records: [record] }).problems).toEqual([]);
+      const wrong = { ...multiPart, hash: new Uint8Array(16).fill(9) };
+      const dropped = assembleKnownFileRecord({ ...wrong, date: 0, tags: record.tags });
+      expect(validateKnownMet({ header: "auto", records: [dropped] }).problems).toMatchObject([
+        { code: "part-hash-mismatch", effect: "record-dropped" },
+      ]);
+      expect(() => createKnownFileRecord(wrong, { flavor })).toThrow(RangeError);
+      expect(() => createKnownFileRecord(wrong, { flavor })).toThrow(/MD4 of the part hashes/);
+      const packed = { ...wrong, partHashes: concatChunks(twoParts) };
+      expect(() => createKnownFileRecord(packed, { flavor })).toThrow(RangeError);
+    },
+  );
+
+  it("takes any file hash for one part or none, which the client checks against the data only", () => {
+    const onePart = { ...multiPart, size: 9_727_999, hash: new Uint8Array(16).fill(9) };
+    const record = createKnownFileRecord({ ...onePart, partHashes: [] }, { flavor: "amule" });
+    expect(validateKnownMet({ header: "auto", records: [record] }).ok).toBe(true);
+  });
+
+  it("refuses size 0 for aMule, which drops such a record, and keeps it for eMule", () => {
+    const empty = { name: "e", size: 0, mtime: 0, hash, partHashes: [], lastShared: 0 };
+    expect(() => createKnownFileRecord(empty, { flavor: "amule" })).toThrow(RangeError);
+    expect(() => createKnownFileRecord({ ...empty, size: 0n }, { flavor: "amule" })).toThrow(
+      /size 0/,
+    );
+    expect(createKnownFileRecord(empty, { flavor: "emule" }).size).toBe(0n);
   });
 });
 
@@ -625,7 +669,7 @@ describe("compactKnownFileRecords", () => {
         name: "big",
         size: 4_400_000_000,
         mtime: 1,
-        hash: new Uint8Array(16),
+        hash: md4(new Uint8Array(453 * 16)),
         partHashes: new Uint8Array(453 * 16),
       },
       { flavor: "amule" },

@@ -193,4 +193,36 @@ describe("append log input checks", () => {
     expect((await kept).seq).toBe(1);
     await log.close();
   });
+
+  it("an append refused with ERR_ENCODE before anything is written says committed: false", async () => {
+    const fs = createMemoryFs({ "/logs": null });
+    const jsonl = await openAppendLog({ fs, path: PATH, maxRecordBytes: 64 });
+    const framed = await openAppendLog({
+      fs,
+      path: "/logs/audit.bin",
+      format: "framed",
+      maxRecordBytes: 64,
+    });
+    const refusals = [
+      jsonl.append(Number.NaN),
+      jsonl.append(10n),
+      jsonl.append("x".repeat(100)),
+      framed.append("not bytes" as never),
+      framed.append(new Uint8Array(100)),
+    ];
+    for (const refusal of refusals) {
+      await expect(refusal).rejects.toMatchObject({
+        code: "ERR_ENCODE",
+        stage: "encode",
+        details: { committed: false },
+      });
+    }
+    await expect(jsonl.append("x".repeat(100))).rejects.toMatchObject({
+      details: { committed: false, maxRecordBytes: 64 },
+    });
+    expect((await jsonl.append("kept")).seq).toBe(1);
+    expect((await framed.append(Uint8Array.of(1))).seq).toBe(1);
+    await jsonl.close();
+    await framed.close();
+  });
 });

@@ -73,6 +73,31 @@ describe("cross-process lock", () => {
     expect(await tempFilesIn(dir)).toEqual([]);
   });
 
+  it("makes a quarantine without expected wait for the lock too, or fail ERR_LOCKED moving nothing", async () => {
+    const dir = await dirs.make();
+    await createFsSink({ dir }).write("a", textChunks("first"));
+    const holder = await holdLock(dir);
+    const impatient = createFsSink({ dir, lock: { waitMs: 40, pollMs: 5 } });
+    const error = await impatient.quarantine("a", "corrupt").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ERR_LOCKED", stage: "lock", details: { reason: "held" } });
+    expect((await readdir(dir)).filter((name) => name.includes("corrupt"))).toEqual([]);
+    expect(text(await impatient.read("a"))).toBe("first");
+    const patient = createFsSink({ dir, lock: { waitMs: 5_000, pollMs: 5 } });
+    let settled = false;
+    const moving = patient.quarantine("a", "corrupt").finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(settled).toBe(false);
+    expect(text(await patient.read("a"))).toBe("first");
+    holder.release();
+    await holder.writing;
+    const moved = await moving;
+    // The holder's write landed first; the quarantine moved that version, after the lock was free.
+    expect(text(await patient.read(moved))).toBe("holder");
+    expect(await readdir(dir)).toEqual([moved]);
+  });
+
   it("reports the wait when the lock frees up in time", async () => {
     const dir = await dirs.make();
     const holder = await holdLock(dir);

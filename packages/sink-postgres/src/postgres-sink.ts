@@ -10,6 +10,7 @@ import { closeWithin, openWithin } from "./close-pool.js";
 import { ConnectionWaiters } from "./connection-waiters.js";
 import { guardPool } from "./guard-pool.js";
 import { drawEpoch, migrate, readDurability } from "./migrate.js";
+import { nextGeneration } from "./next-generation.js";
 import { type OwnedConnections, ownConnections } from "./owned-connections.js";
 import { toSinkError } from "./pg-error.js";
 import {
@@ -188,24 +189,4 @@ function closedWhileWaiting(): PersistenceError {
     "ERR_CLOSED",
     "the sink closed (close() reached closeTimeoutMs and destroyed its connections) while this call waited for a free connection",
   );
-}
-
-function nextGeneration(
-  last: Map<TargetId, number>,
-  target: TargetId,
-  given: number | undefined,
-): number {
-  if (given !== undefined) {
-    if (!Number.isSafeInteger(given) || given < 0) {
-      throw new PersistenceError("ERR_INVALID_TARGET", `generation ${given} is not an integer`, {
-        stage: "open",
-        target,
-      });
-    }
-    last.set(target, Math.max(last.get(target) ?? 0, given));
-    return given;
-  }
-  const generation = (last.get(target) ?? 0) + 1;
-  last.set(target, generation);
-  return generation;
 }

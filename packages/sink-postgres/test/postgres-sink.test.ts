@@ -285,6 +285,11 @@ if (server !== undefined) {
       await expect(
         openPostgresSink({ connectionString: server.url, bogus: 1 } as never),
       ).rejects.toThrow(/unknown option/);
+      schemas += 1;
+      const sink = await open();
+      const error = await rejection(sink.write("t", [bytes(1, 1)], { generation: -1 }));
+      expect(error.code).toBe("ERR_INVALID_TARGET");
+      expect(error.message).toBe("generation must be a non-negative safe integer, got -1");
     });
 
     it("createPostgresSink checks options at once and opens in the background", async () => {

@@ -52,23 +52,19 @@ const WRITER_OPTION_KEYS: ReadonlySet<string> = new Set([
   "concurrency",
 ] satisfies (keyof PersistenceWriterOptions)[]);
 
-/** The keys `register()` takes besides `snapshot` + `codec` or `runner`. */
-const TARGET_SETTING_KEYS = ["debounceMs", "maxDelayMs", "shutdown"] as const;
-
-/** The keys of {@link TargetOptions}. */
+/**
+ * The keys `register()` takes, in either form: those of {@link RunnerTargetOptions} (`snapshot` and
+ * `codec` there only as `undefined`) and of {@link TargetOptions} (`runner` there only as
+ * `undefined`). Any other is a `TypeError` whose message lists all of these.
+ */
 const TARGET_OPTION_KEYS: ReadonlySet<string> = new Set([
-  "snapshot",
-  "codec",
-  ...TARGET_SETTING_KEYS,
-] satisfies (keyof TargetOptions<unknown>)[]);
-
-/** The keys of {@link RunnerTargetOptions} (`snapshot` and `codec` only as `undefined`). */
-const RUNNER_TARGET_OPTION_KEYS: ReadonlySet<string> = new Set([
   "runner",
   "snapshot",
   "codec",
-  ...TARGET_SETTING_KEYS,
-] satisfies (keyof RunnerTargetOptions)[]);
+  "debounceMs",
+  "maxDelayMs",
+  "shutdown",
+] satisfies (keyof RunnerTargetOptions | keyof TargetOptions<unknown>)[]);
 
 /** True for a function. Internal. */
 export function isFunction(value: unknown): value is (...args: never[]) => unknown {
@@ -135,14 +131,10 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
 
 /**
  * Validates the debounce, max delay and shutdown of `register()`'s options, after refusing a key
- * neither form has (`TypeError`). `runner`: the options are of the `{ runner }` form. Internal.
+ * neither form has (`TypeError`). Internal.
  */
-export function resolveTargetSettings(targetOptions: object, runner: boolean): TargetSettings {
-  assertKnownOptions(
-    "register()",
-    targetOptions,
-    runner ? RUNNER_TARGET_OPTION_KEYS : TARGET_OPTION_KEYS,
-  );
+export function resolveTargetSettings(targetOptions: object): TargetSettings {
+  assertKnownOptions("register()", targetOptions, TARGET_OPTION_KEYS);
   const options = targetOptions as TargetOptions<unknown>;
   const debounceMs = interval("debounceMs", options.debounceMs, 1000, false);
   const maxDelayMs = interval("maxDelayMs", options.maxDelayMs, 10_000, true);

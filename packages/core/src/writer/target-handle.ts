@@ -2,6 +2,7 @@ import type { TargetRunner } from "../attempt/target-runner.js";
 import type { Codec } from "../contracts/codec.js";
 import type { TargetId } from "../contracts/target.js";
 import type { WriteResult } from "../contracts/write-result.js";
+import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { closedError } from "./closed-error.js";
 import type { RequestOptions } from "./options.js";
 import type { CoalescingScheduler } from "./scheduler/coalescing-scheduler.js";
@@ -14,7 +15,8 @@ export interface TargetHandle<T> {
   readonly target: TargetId;
   /**
    * Records that the state changed and should become durable. O(1), no I/O; throws only
-   * `ERR_CLOSED` (after `close()` began) and `TypeError` for a bad urgency.
+   * `ERR_CLOSED` (after `close()` began) and `TypeError` for options that are no object, an
+   * unknown option key or a bad urgency.
    */
   request(reason: string, options?: RequestOptions): PersistenceTicket;
   /**
@@ -51,6 +53,7 @@ export function targetHandleMethods(
     target,
     request(reason: string, requestOptions?: RequestOptions): PersistenceTicket {
       if (writer.closing) throw closedError(`request a save of ${JSON.stringify(target)}`);
+      if (requestOptions !== undefined) checkRequestOptions(requestOptions);
       const urgency = requestOptions?.urgency;
       if (urgency === undefined || urgency === "debounced") {
         return scheduler.request(reason, false);
@@ -68,4 +71,19 @@ export function targetHandleMethods(
       return scheduler.state();
     },
   };
+}
+
+/** The keys of {@link RequestOptions}; any other is a `TypeError` (a typo). */
+const REQUEST_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "urgency",
+] satisfies (keyof RequestOptions)[]);
+
+/** Refuses `request()` options that are no object, or hold a key it does not take (`TypeError`). */
+function checkRequestOptions(options: unknown): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `request(): options must be an object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  assertKnownOptions("request()", options, REQUEST_OPTION_KEYS);
 }

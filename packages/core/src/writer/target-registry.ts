@@ -54,7 +54,7 @@ export class TargetRegistry {
     if (typeof codec !== "object" || codec === null || !isFunction(codec.encode)) {
       throw new TypeError("codec must be a Codec with an encode() method");
     }
-    const settings = this.settings(target, targetOptions, false);
+    const settings = this.settings(target, targetOptions);
     const { host, sink } = this;
     if (sink === undefined) {
       throw new TypeError(
@@ -90,7 +90,7 @@ export class TargetRegistry {
         "runner must be a TargetRunner: { run(input), attach?(target), close?(options) }",
       );
     }
-    const settings = this.settings(target, targetOptions, true);
+    const settings = this.settings(target, targetOptions);
     runner.attach?.(target);
     const scheduler = new CoalescingScheduler(this.host, {
       target,
@@ -102,8 +102,8 @@ export class TargetRegistry {
     return Object.freeze(Object.assign(targetHandleMethods(scheduler, this.host), { runner }));
   }
 
-  private settings(target: TargetId, targetOptions: object, runner: boolean): TargetSettings {
-    const settings = resolveTargetSettings(targetOptions, runner);
+  private settings(target: TargetId, targetOptions: object): TargetSettings {
+    const settings = resolveTargetSettings(targetOptions);
     this.assertNew(target);
     return settings;
   }

@@ -1,7 +1,6 @@
 import { writeUtf8 } from "@snapwrite/core/codec-kit";
 import { base32Encode } from "../hash/base32.js";
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
-import { ed2kPartHashCount } from "../hash/ed2k-part-hash-count.js";
 import { decodeMetString } from "../tags/decode-met-string.js";
 import type { MetTag } from "../tags/met-tag.js";
 import {
@@ -20,6 +19,7 @@ import {
   FT_ULPRIORITY,
 } from "../tags/tag-ids.js";
 import { checkRecordBasics } from "./check-record-basics.js";
+import { checkRecordKept } from "./check-record-kept.js";
 import type { KnownFileRecord } from "./known-file-record.js";
 import { OLD_MAX_FILE_SIZE } from "./known-met.js";
 import { RecordBuilder } from "./record-builder.js";
@@ -28,11 +28,11 @@ import { RecordBuilder } from "./record-builder.js";
 export interface KnownFileRecordInput {
   /** Display name of the file (written as FT_FILENAME). */
   readonly name: string;
-  /** Size in bytes. */
+  /** Size in bytes (aMule drops a record of size 0). */
   readonly size: number | bigint;
   /** Last-modification time of the file, uint32 Unix seconds (the record's date). */
   readonly mtime: number;
-  /** 16-byte MD4 ed2k hash. */
+  /** 16-byte MD4 ed2k hash: the MD4 of the part hashes when there is more than one. */
   readonly hash: Uint8Array;
   /** Part hashes (16·P bytes or a list); P must follow docs/met-format.md#record-layout (`n = size / PARTSIZE; P = n ? n + 1 : 0`). */
   readonly partHashes: Uint8Array | readonly Uint8Array[];
@@ -88,8 +88,10 @@ const utf8 = new TextEncoder();
  * string forms (aMule: UTF-8 plus the "universal" double-encoded name; eMule: BOM + UTF-8 only for
  * non-ASCII names), FT_FILESIZE as UINT64 only above 4,290,048,000 bytes.
  *
- * @throws TypeError / RangeError for impossible input (wrong hash lengths, a part-hash count that
- *   does not match the size, values out of range, strings over 65,535 bytes).
+ * @throws TypeError / RangeError for impossible input (wrong hash lengths, values out of range,
+ *   strings over 65,535 bytes) and a `RangeError` for a record the client drops on load, the
+ *   `record-dropped` rules of `validateKnownMet`: a part-hash count that does not match the size,
+ *   a file hash that is not the MD4 of its part hashes (more than one part), size 0 for aMule.
  */
 export function createKnownFileRecord(
   input: KnownFileRecordInput,
@@ -103,13 +105,7 @@ export function createKnownFileRecord(
   if (typeof name !== "string") throw new TypeError("createKnownFileRecord: name must be a string");
   checkRecordBasics(mtime, hash, partHashes);
   const sizeNumber = toSafeNumber(input.size, "size");
-  const parts = partHashes instanceof Uint8Array ? partHashes.length / 16 : partHashes.length;
-  const expected = ed2kPartHashCount(sizeNumber);
-  if (parts !== expected) {
-    throw new RangeError(
-      `createKnownFileRecord: a ${sizeNumber}-byte file has ${expected} part hashes, got ${parts}`,
-    );
-  }
+  checkRecordKept(sizeNumber, hash, partHashes, flavor);
   const aich = input.aichHash;
   if (aich !== undefined && (!(aich instanceof Uint8Array) || aich.length !== 20)) {
     throw new TypeError("createKnownFileRecord: aichHash must be 20 bytes");

@@ -49,8 +49,9 @@ const utf8 = new TextEncoder();
  *   integer FT_FILESIZE), would stop loading the file at it (a tag it reads as a string or an
  *   integer holding another type: FT_FILENAME, FT_AICH_HASH, FT_FILESIZE, the statistics, the
  *   priority, the Kad publish times) or would abort on it (a BOOL or BOOLARRAY tag it keeps, an
- *   FT_AICH_HASH string it cannot decode); check with
- *   `validateKnownMet` first.
+ *   FT_AICH_HASH string it cannot decode); RangeError when aMule would drop the record (a
+ *   part-hash count that does not follow the size, a file hash that is not the MD4 of more than
+ *   one part hash, size 0); check with `validateKnownMet` first.
  */
 export function toAmuleCanonicalRecord(record: KnownFileRecord): KnownFileRecord {
   let name: string | undefined;

@@ -52,11 +52,22 @@ export function recordTooLarge(
   );
 }
 
-/** A value `append()` cannot store (its `cause` says why); nothing is written. */
+/**
+ * A value `append()` cannot store (its `cause` says why): refused before anything is written, so
+ * `details.committed` is `false`.
+ */
 export function encodeFailure(cause: unknown): PersistenceError {
   return new PersistenceError(
     "ERR_ENCODE",
     `value cannot be encoded for this log: ${cause instanceof Error ? cause.message : String(cause)}`,
-    { stage: "encode", cause },
+    { stage: "encode", cause, details: { committed: false } },
   );
+}
+
+/** A record longer than `maxRecordBytes`: refused before anything is written (`committed: false`). */
+export function appendTooLarge(bytes: number, maxRecordBytes: number): PersistenceError {
+  return new PersistenceError("ERR_ENCODE", `record of ${bytes} bytes exceeds maxRecordBytes`, {
+    stage: "encode",
+    details: { committed: false, bytes, maxRecordBytes },
+  });
 }

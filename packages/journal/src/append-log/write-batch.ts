@@ -3,6 +3,7 @@ import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { writeAllAt } from "../journal-fs.js";
 import type { HeldLock } from "../lock-adapter.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
+import { appendTooLarge, encodeFailure } from "./log-errors.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
 import { lostDuringWrite } from "./write-guard.js";
@@ -27,22 +28,12 @@ function encodeBatch(log: LogState, batch: Pending[], firstSeq: number) {
     try {
       parts = log.format.encode(seq, pending.value, log.active?.header.salt ?? 0);
     } catch (cause) {
-      pending.reject(
-        new PersistenceError(
-          "ERR_ENCODE",
-          `value cannot be encoded for this log: ${cause instanceof Error ? cause.message : String(cause)}`,
-          { stage: "encode", cause },
-        ),
-      );
+      pending.reject(encodeFailure(cause));
       continue;
     }
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     if (bytes > log.maxRecordBytes) {
-      pending.reject(
-        new PersistenceError("ERR_ENCODE", `record of ${bytes} bytes exceeds maxRecordBytes`, {
-          stage: "encode",
-        }),
-      );
+      pending.reject(appendTooLarge(bytes, log.maxRecordBytes));
       continue;
     }
     accepted.push({ pending, seq, offset: total, bytes });

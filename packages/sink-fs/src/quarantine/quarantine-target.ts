@@ -12,10 +12,12 @@ import { fileHoldsBytes } from "./file-holds-bytes.js";
 import { moveAside } from "./move-aside.js";
 
 /**
- * Moves the target's file aside (see `moveAside`). With `expected`, only while the file holds
- * exactly those bytes, else `ERR_STALE`: checked before the move (under the cross-process lock when
- * there is one), and again on the moved file, which is put back when a write of another sink or
- * process landed in between (without the lock nothing else keeps such writes out).
+ * Moves the target's file aside (see `moveAside`), under the target's cross-process lock when
+ * there is one (waiting for it, or `ERR_LOCKED`, as a write does), so another locking process's
+ * write never lands between the checks and the move. With `expected`, only while the file holds
+ * exactly those bytes, else `ERR_STALE`: checked before the move, and again on the moved file,
+ * which is put back when a write of another sink or process landed in between (without the lock
+ * nothing else keeps such writes out).
  */
 export async function quarantineTarget(
   context: FsSinkContext,
@@ -33,9 +35,6 @@ export async function quarantineTarget(
   const dir = dirname(real);
   const name = basename(real);
   await context.sweepOnce(dir);
-  if (expected === undefined) return moveAside(context, target, real, dir, name);
-  // Under the lock, a write of another locking process cannot land between the check and the move;
-  // without it, `moveAside` checks the moved file once more.
   const settings = context.settings.lock;
   const lock =
     settings === undefined
@@ -48,16 +47,26 @@ export async function quarantineTarget(
           undefined,
         );
   try {
-    let holds: boolean;
-    try {
-      holds = await fileHoldsBytes(context.runtime.fs, real, expected, { target, stage: "rename" });
-    } catch (error) {
-      throw fsFailure(error, "rename", target, undefined, "read");
-    }
-    if (!holds) throw changedError(target);
+    if (expected !== undefined) await checkHolds(context, target, real, expected);
     await lock?.verify();
     return await moveAside(context, target, real, dir, name, expected);
   } finally {
     await lock?.release();
   }
+}
+
+/** `ERR_STALE` unless the file at `real` holds exactly `expected`. */
+async function checkHolds(
+  context: FsSinkContext,
+  target: TargetId,
+  real: string,
+  expected: Uint8Array,
+): Promise<void> {
+  let holds: boolean;
+  try {
+    holds = await fileHoldsBytes(context.runtime.fs, real, expected, { target, stage: "rename" });
+  } catch (error) {
+    throw fsFailure(error, "rename", target, undefined, "read");
+  }
+  if (!holds) throw changedError(target);
 }
