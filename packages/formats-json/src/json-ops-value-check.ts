@@ -10,9 +10,6 @@ import { prepareJsonValue, SKIP } from "./prepare-json-value.js";
  * string). {@link jsonOpsValueText} refuses all of these, naming where in the value they are.
  */
 
-/** Nesting the fast check follows before it leaves a value to the walk. */
-const FAST_DEPTH = 64;
-
 /** The errors {@link jsonOpsValueText} throws about the value itself (not a throwing `toJSON`). */
 const valueIssues = new WeakSet<Error>();
 
@@ -34,30 +31,45 @@ export function isJsonValueIssue(error: unknown): error is TypeError | RangeErro
  * a `toJSON` (and a getter behind it) runs once, as in `JSON.stringify`.
  */
 export function jsonOpsValueText(value: unknown): string | undefined {
-  if (plainValue(value, 0)) return JSON.stringify(value);
+  let plain: boolean;
+  try {
+    plain = plainValue(value);
+  } catch (error) {
+    // Nested deeper than this thread's stack: the check's recursion (one small frame per level)
+    // reaches further than `JSON.stringify`'s own, which would refuse it the same way.
+    if (error instanceof RangeError && !isJsonValueIssue(error)) {
+      throw issue(RangeError, [], "is nested too deeply to encode");
+    }
+    throw error;
+  }
+  if (plain) return JSON.stringify(value);
   return JSON.stringify(copyValue(value, "", [], new Set()));
 }
 
-function plainValue(value: unknown, depth: number): boolean {
-  if (typeof value === "object") return value === null || plainContainer(value, depth);
+function plainValue(value: unknown): boolean {
+  if (typeof value === "object") return value === null || plainContainer(value);
   return plainPrimitive(value);
 }
 
-/** A string, a boolean or a finite number. */
+/** A string, a boolean or a finite number other than -0 (which JSON writes as 0). */
 function plainPrimitive(value: unknown): boolean {
   const type = typeof value;
   if (type === "string" || type === "boolean") return true;
-  return type === "number" && (value as number) - (value as number) === 0;
+  return (
+    type === "number" &&
+    (value as number) - (value as number) === 0 &&
+    (value !== 0 || 1 / (value as number) > 0)
+  );
 }
 
-function plainContainer(value: object, depth: number): boolean {
-  if (depth >= FAST_DEPTH || "toJSON" in value) return false;
+function plainContainer(value: object): boolean {
+  if ("toJSON" in value) return false;
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return false;
     for (let i = 0; i < value.length; i++) {
       const member: unknown = value[i];
       if (typeof member === "object") {
-        if (member !== null && !plainContainer(member, depth + 1)) return false;
+        if (member !== null && !plainContainer(member)) return false;
       } else if (!plainPrimitive(member)) return false;
     }
     return true;
@@ -67,7 +79,7 @@ function plainContainer(value: object, depth: number): boolean {
   for (const key in value) {
     const member: unknown = (value as Record<string, unknown>)[key];
     if (typeof member === "object") {
-      if (member !== null && !plainContainer(member, depth + 1)) return false;
+      if (member !== null && !plainContainer(member)) return false;
     } else if (!plainPrimitive(member)) return false;
   }
   return true;
@@ -80,6 +92,13 @@ function copyValue(
   path: Array<string | number>,
   stack: Set<object>,
 ): unknown {
+  if (types.isBoxedPrimitive(raw)) {
+    throw issue(
+      TypeError,
+      path,
+      `is a boxed ${typeof raw.valueOf()}: a reopen would give back the plain ${typeof raw.valueOf()}`,
+    );
+  }
   const value = prepareJsonValue(raw, key);
   if (value === SKIP) throw issue(TypeError, path, `is ${describe(raw)}, which JSON cannot hold`);
   if (kindOf(value) !== kindOf(types.isBoxedPrimitive(raw) ? raw.valueOf() : raw)) {
@@ -94,6 +113,7 @@ function copyValue(
       if (!Number.isFinite(value)) {
         throw issue(RangeError, path, `is ${value}, which JSON cannot hold (it writes null)`);
       }
+      if (Object.is(value, -0)) throw issue(RangeError, path, "is -0, which JSON writes as 0");
       return value;
     case "bigint":
       throw issue(TypeError, path, "is a BigInt, which JSON cannot hold");
@@ -106,6 +126,20 @@ function copyValue(
 
 function copyContainer(value: object, path: Array<string | number>, stack: Set<object>): unknown {
   if (stack.has(value)) throw issue(TypeError, path, "refers to itself (a cycle)");
+  const proto = Object.getPrototypeOf(value);
+  const plain = Array.isArray(value)
+    ? proto === Array.prototype
+    : proto === Object.prototype || proto === null;
+  if (!plain) {
+    // A Map, Set, RegExp, Error, typed array or class instance: JSON keeps at most its own
+    // enumerable members, and a reopen gives back a plain object or array.
+    const name = typeof proto?.constructor === "function" ? proto.constructor.name : "";
+    throw issue(
+      TypeError,
+      path,
+      `is ${name ? `a ${name}` : "an object with a prototype"}: a reopen would give back a plain ${Array.isArray(value) ? "array" : "object"}`,
+    );
+  }
   stack.add(value);
   let copy: unknown;
   if (Array.isArray(value)) {

@@ -175,7 +175,10 @@ export async function compactJournal(options: CompactJournalOptions): Promise<Co
   if (worthRolling(journal)) await journal.roll();
   await beforeStep();
   const written = await snapshots.write(seq, options.chunks, { signal: options.signal });
-  if (written.durable !== true) {
+  // A snapshot its writer did not sync is synced here when the store can, before anything it
+  // covers is pruned.
+  const durable = written.durable === true || (await snapshots.sync?.(seq)) === true;
+  if (!durable) {
     // A snapshot a crash could still take away (a sink that does not fsync) must not stand in for
     // the records it covers: nothing is pruned, the journal keeps every acknowledged record.
     return {

@@ -59,6 +59,12 @@ export interface SnapshotStore {
   loadNewest<T>(codec: Pick<Codec<T>, "decode" | "name">): Promise<LoadedSnapshot<T> | undefined>;
   /** Deletes all but the `keep` newest snapshots; returns the seqs removed. */
   prune(keep: number): Promise<number[]>;
+  /**
+   * Makes snapshot `seq` durable after a write that was not (a sink that does not fsync): fsyncs
+   * its file and directory. Resolves `false` when this store cannot (no `dir`, or the file is not
+   * there). `compactJournal` calls it before it prunes anything behind such a snapshot.
+   */
+  sync?(seq: number): Promise<boolean>;
 }
 
 /**
@@ -164,6 +170,26 @@ export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStor
         skipped.push({ seq, error: loaded.error, quarantinedTo: loaded.quarantinedTo });
       }
       return undefined;
+    },
+    async sync(seq) {
+      if (dir === undefined) return false;
+      const target = snapshotFileName(name, seq);
+      let handle: Awaited<ReturnType<FsPort["open"]>>;
+      try {
+        handle = await fs.open(join(dir, target), "r");
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw fsError(error, "sync", target);
+      }
+      try {
+        await handle.sync();
+      } catch (error) {
+        throw fsError(error, "sync", target);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+      await syncDir(fs, dir);
+      return true;
     },
     async prune(keep) {
       if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError("prune: keep must be ≥ 1");

@@ -299,7 +299,8 @@ describe("compactions that keep failing", () => {
 });
 
 describe("a snapshot written without durability", () => {
-  it("prunes neither segments nor older snapshots: the journal keeps every acknowledged record", async () => {
+  /** A journal with records 1–3, a durable snapshot at 2, and `good` whose writes do not fsync. */
+  async function setUp() {
     const fs = createMemoryFs({ [DIR]: null });
     const { journal } = await warmLoad(fs, 0);
     const good = stores(fs);
@@ -312,8 +313,6 @@ describe("a snapshot written without durability", () => {
       keep: 1,
     });
     await journal.append(enc("c"));
-    const segments = journal.state.segments;
-    // The same store, reporting its writes as not durable (a sink that does not fsync).
     const notDurable = {
       ...good,
       write: async (...args: Parameters<typeof good.write>) => ({
@@ -321,9 +320,38 @@ describe("a snapshot written without durability", () => {
         durable: false,
       }),
     };
+    return { fs, journal, good, notDurable };
+  }
+
+  it("is synced first when the snapshot store can, and then prunes as usual", async () => {
+    const { journal, good, notDurable } = await setUp();
+    let synced: number[] = [];
     const report = await compactJournal({
       journal,
-      snapshots: notDurable,
+      snapshots: {
+        ...notDurable,
+        sync: async (seq: number) => {
+          synced = [...synced, seq];
+          return good.sync?.(seq) ?? false;
+        },
+      },
+      seq: 3,
+      chunks: listCodec.encode(["a", "b", "c"]),
+      keep: 1,
+    });
+    expect(synced).toEqual([3]);
+    expect(report).toMatchObject({ seq: 3, durable: true, removedSnapshots: [2] });
+    expect(await good.list()).toEqual([3]);
+    await journal.close();
+  });
+
+  it("prunes neither segments nor older snapshots when the store cannot sync it", async () => {
+    const { fs, journal, good, notDurable } = await setUp();
+    const segments = journal.state.segments;
+    const { sync: _cannot, ...withoutSync } = notDurable;
+    const report = await compactJournal({
+      journal,
+      snapshots: withoutSync,
       seq: 3,
       chunks: listCodec.encode(["a", "b", "c"]),
       keep: 1,
@@ -347,6 +375,17 @@ describe("a snapshot written without durability", () => {
     });
     expect(reopened.recovery.lastSeq).toBe(3);
     await reopened.close();
+  });
+
+  it("createSnapshotStore's sync fsyncs the file and says when it cannot", async () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const { journal } = await warmLoad(fs, 0);
+    const good = stores(fs);
+    await journal.append(enc("a"));
+    await good.write(1, listCodec.encode(["a"]));
+    expect(await good.sync?.(1)).toBe(true);
+    expect(await good.sync?.(9)).toBe(false);
+    await journal.close();
   });
 });
 

@@ -61,6 +61,7 @@ export async function closeStore<S, Op>(
     core.failOutbox(error ?? closedError(), false);
   }
   core.closed = true;
+  core.closedSignal.abort();
   return Object.freeze({
     ok: result === "clean",
     outcome: result,

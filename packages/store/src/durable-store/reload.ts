@@ -73,10 +73,17 @@ export async function fallbackReload<S, Op>(core: StoreCore<S, Op>, reason: stri
     await reloadNow(core, reason);
     return;
   }
-  // Marked as a reload, as `reloadNow` does: a compaction asked for meanwhile waits for it (its
-  // snapshot and the replica's seed must not interleave), and a close that times out waits for it
-  // before it releases the lock.
-  const work = reloadExternal(core, load, reason);
+  core.counters.reloads++;
+  core.lastReloadReason = reason;
+  // The caller's loader touches no file of the store: it runs unmarked, and a close that times out
+  // meanwhile ends the wait (the result is then dropped).
+  const value = await untilClosed(core, load(reason));
+  // A compaction running now finishes first (its replica snapshot and the seed below must not
+  // interleave); from the moment this reload is marked, a compaction asked for waits for it, and a
+  // close that times out waits for it before it releases the lock.
+  while (core.compacting !== undefined) await core.compacting.catch(() => undefined);
+  if (core.closed) throw closedError();
+  const work = publishExternal(core, value, reason);
   core.reloading = work;
   try {
     await work;
@@ -85,22 +92,27 @@ export async function fallbackReload<S, Op>(core: StoreCore<S, Op>, reason: stri
   }
 }
 
-async function reloadExternal<S, Op>(
+/** `promise`, or `ERR_CLOSED` as soon as the store is closed. */
+function untilClosed<S, Op, T>(core: StoreCore<S, Op>, promise: Promise<T>): Promise<T> {
+  const signal = core.closedSignal.signal;
+  if (signal.aborted) return Promise.reject(closedError());
+  return new Promise<T>((resolve, reject) => {
+    const onClose = () => reject(closedError());
+    signal.addEventListener("abort", onClose, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onClose));
+  });
+}
+
+/**
+ * The loaded state gets a seq of its own (a record with no ops: the journal holds no record of the
+ * external change) and a new snapshot at that seq, so the next warm load agrees with memory while
+ * no file is deleted or rewritten (the next compaction prunes).
+ */
+async function publishExternal<S, Op>(
   core: StoreCore<S, Op>,
-  load: (reason: string) => Promise<S>,
+  value: S,
   reason: string,
 ): Promise<void> {
-  // A compaction already running is awaited below; one asked for from now on waits for this reload.
-  const running = core.compacting;
-  core.counters.reloads++;
-  core.lastReloadReason = reason;
-  const value = await load(reason);
-  // The journal holds no record for the external change. The loaded state gets a seq of its own
-  // (a record with no ops) and a new snapshot at that seq, so the next warm load agrees with
-  // memory while no file is deleted or rewritten (the next compaction prunes).
-  await running?.catch(() => undefined);
-  // A close that timed out meanwhile gave up on this reload: it writes and publishes nothing.
-  if (core.closed) throw closedError();
   let seq = core.committed.seq;
   let failure: PersistenceError | undefined;
   try {

@@ -77,6 +77,8 @@ export class StoreCore<S, Op> {
   /** Why the `lock` option's lock is no longer ours, once it was broken under this store. */
   lockLost: PersistenceError | undefined;
   closed = false;
+  /** Aborted when `closed` is set: what waits on the caller's code (a `loadExternal`) stops there. */
+  readonly closedSignal = new AbortController();
   closing: Promise<StoreCloseReport> | undefined;
   compacting: Promise<StoreCompactReport> | undefined;
   reloading: Promise<unknown> | undefined;
