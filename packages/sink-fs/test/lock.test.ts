@@ -73,6 +73,19 @@ describe("cross-process lock", () => {
     expect(await tempFilesIn(dir)).toEqual([]);
   });
 
+  it("answers a quarantine of a target whose directory is missing ERR_NOT_FOUND, as without a lock", async () => {
+    const dir = await dirs.make();
+    for (const lock of [false, true] as const) {
+      const sink = createFsSink({ dir, ...(lock ? { lock: { waitMs: 0 } } : {}) });
+      const plain = await sink.quarantine("missing/a.json", "corrupt").catch((e: unknown) => e);
+      expect(plain, `lock ${lock}`).toMatchObject({ code: "ERR_NOT_FOUND" });
+      const checked = await sink
+        .quarantine("missing/a.json", "corrupt", { expected: new Uint8Array([1]) })
+        .catch((e: unknown) => e);
+      expect(checked, `lock ${lock}, expected`).toMatchObject({ code: "ERR_NOT_FOUND" });
+    }
+  });
+
   it("makes a quarantine without expected wait for the lock too, or fail ERR_LOCKED moving nothing", async () => {
     const dir = await dirs.make();
     await createFsSink({ dir }).write("a", textChunks("first"));

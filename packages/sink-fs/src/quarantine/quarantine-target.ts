@@ -1,6 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import type { TargetId } from "@snapwrite/core";
 import type { SinkQuarantineNowOptions } from "@snapwrite/core/sink-kit";
+import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
 import { acquireTargetLock } from "../lock/acquire-lock.js";
@@ -45,7 +46,7 @@ export async function quarantineTarget(
           target,
           settings,
           undefined,
-        );
+        ).catch((error: unknown) => missingTarget(context, target, real, error));
   try {
     if (expected !== undefined) await checkHolds(context, target, real, expected);
     await lock?.verify();
@@ -53,6 +54,26 @@ export async function quarantineTarget(
   } finally {
     await lock?.release();
   }
+}
+
+/**
+ * Why the lock of a quarantine could not be taken: `ERR_NOT_FOUND` when the target itself is not
+ * there (its directory missing, so no lock file could be made either), as without a lock; else the
+ * lock's own error.
+ */
+async function missingTarget(
+  context: FsSinkContext,
+  target: string,
+  real: string,
+  error: unknown,
+): Promise<never> {
+  try {
+    await context.runtime.fs.lstat(real);
+  } catch (missing) {
+    if (errorCode(missing) === "ENOENT")
+      throw fsFailure(missing, "rename", target, undefined, "read");
+  }
+  throw error;
 }
 
 /** `ERR_STALE` unless the file at `real` holds exactly `expected`. */
