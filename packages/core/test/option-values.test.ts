@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { optionEntry, resolveOptionValues } from "../src/sink-kit/index.js";
+import { optionEntry, resolveOptionValue, resolveOptionValues } from "../src/sink-kit/index.js";
 
 describe("resolveOptionValues", () => {
   it("resolves options through resolvePolicy, named by caller and path, reading no variable", () => {
@@ -17,5 +17,21 @@ describe("resolveOptionValues", () => {
     expect(() =>
       resolveOptionValues("openThing", { delayMs: optionEntry(null, 10, { min: 0 }) }),
     ).toThrow(new TypeError("openThing: delayMs must be a number, got null"));
+  });
+});
+
+describe("resolveOptionValue", () => {
+  it("resolves one option, naming it with or without a caller, and takes the fallback only when left out", () => {
+    expect(resolveOptionValue("openThing", "keep", undefined, 2, { min: 1, integer: true })).toBe(
+      2,
+    );
+    expect(resolveOptionValue(undefined, "delayMs", 7, 10, { min: 0 })).toBe(7);
+    expect(() => resolveOptionValue("openThing", "keep", 0, 2, { min: 1, integer: true })).toThrow(
+      /^openThing: keep must be >= 1, got 0$/,
+    );
+    expect(() => resolveOptionValue(undefined, "delayMs", -1, 10, { min: 0 })).toThrow(
+      /^delayMs must be >= 0, got -1$/,
+    );
+    expect(() => resolveOptionValue("openThing", "keep", null, 2, { min: 1 })).toThrow(TypeError);
   });
 });

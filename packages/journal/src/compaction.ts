@@ -178,17 +178,11 @@ export async function compactJournal(options: CompactJournalOptions): Promise<Co
   // A snapshot its writer did not sync is synced here when the store can, before anything it
   // covers is pruned.
   const durable = written.durable === true || (await snapshots.sync?.(seq)) === true;
+  const report = { seq, snapshot: written.target, bytes: written.bytes, durable };
   if (!durable) {
     // A snapshot a crash could still take away (a sink that does not fsync) must not stand in for
     // the records it covers: nothing is pruned, the journal keeps every acknowledged record.
-    return {
-      seq,
-      snapshot: written.target,
-      bytes: written.bytes,
-      durable: false,
-      removedSegments: [],
-      removedSnapshots: [],
-    };
+    return { ...report, removedSegments: [], removedSnapshots: [] };
   }
   await beforeStep();
   const removedSnapshots = await snapshots.prune(keep);
@@ -196,12 +190,5 @@ export async function compactJournal(options: CompactJournalOptions): Promise<Co
   const oldest = kept[kept.length - 1];
   await beforeStep();
   const removedSegments = oldest === undefined ? [] : await journal.removeSegmentsThrough(oldest);
-  return {
-    seq,
-    snapshot: written.target,
-    bytes: written.bytes,
-    durable: true,
-    removedSegments,
-    removedSnapshots,
-  };
+  return { ...report, removedSegments, removedSnapshots };
 }

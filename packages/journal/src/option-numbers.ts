@@ -1,7 +1,7 @@
-import { MAX_TIMER_MS, optionEntry, resolveOptionValues } from "@snapwrite/core/sink-kit";
+import { MAX_TIMER_MS, resolveOptionValue } from "@snapwrite/core/sink-kit";
 
 // Every interval and size option of the journal goes through core's `resolvePolicy` (by
-// `resolveOptionValues`, with no environment variables): one set of rules and messages —
+// `resolveOptionValue`, with no environment variables): one set of rules and messages —
 // `openJournal: group.maxBytes must be >= 1, got 0`. Only a left-out option takes its default;
 // anything but a number (`null` too) is a `TypeError`, `NaN`, `±Infinity`, a fraction or a value
 // out of bounds a `RangeError`.
@@ -11,16 +11,18 @@ function integerBounds(min: number, max = Number.MAX_SAFE_INTEGER) {
   return { min, max, integer: true } as const;
 }
 
-/** One option through `resolvePolicy`: `value`, or `fallback` when left out. */
+/**
+ * One option through `resolvePolicy`: `value`, or `fallback` when left out (no fallback: the
+ * option is required, and leaving it out is a `TypeError`).
+ */
 function resolveOne(
   caller: string,
   name: string,
   value: unknown,
   fallback: number | undefined,
-  bounds: Parameters<typeof optionEntry>[2],
+  bounds: Parameters<typeof resolveOptionValue>[4],
 ): number {
-  const entry = optionEntry(value, fallback as number, bounds);
-  return resolveOptionValues(caller, { [name]: entry })[name] as number;
+  return resolveOptionValue(caller, name, value, fallback as number, bounds);
 }
 
 /**

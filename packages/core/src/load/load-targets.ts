@@ -2,7 +2,7 @@ import type { Codec } from "../contracts/codec.js";
 import type { Sink } from "../contracts/sink.js";
 import type { TargetId } from "../contracts/target.js";
 import { toPersistenceError } from "../errors/os-error.js";
-import { resolvePolicy } from "../policy/resolve-policy.js";
+import { resolveOptionValue } from "../policy/option-values.js";
 import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { LOAD_OPTION_KEYS, type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
@@ -74,9 +74,11 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
   }
   assertKnownOptions("loadTargets", options, LOAD_TARGETS_OPTION_KEYS);
   // Only a left-out concurrency is 4: `null` is a TypeError, as for `timeoutMs`.
-  const given = options.concurrency === undefined ? 4 : options.concurrency;
-  const entry = { default: given, min: 1, integer: true, allowInfinity: true };
-  const concurrency = resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
+  const concurrency = resolveOptionValue(undefined, "concurrency", options.concurrency, 4, {
+    min: 1,
+    integer: true,
+    allowInfinity: true,
+  });
   const batchTimeoutMs = loadTimeoutMs(options.timeoutMs);
   const batchSignal = options.signal;
   assertLoadSignal(batchSignal);

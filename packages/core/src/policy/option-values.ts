@@ -21,6 +21,23 @@ export function resolveOptionValues<K extends string>(
 }
 
 /**
+ * One option through {@link resolvePolicy} with no environment variables: `value`, or `fallback`
+ * when left out, within `bounds`. Messages name `caller: name` (`name` alone without a caller):
+ * `openJournal: keep must be >= 1, got 0`.
+ */
+export function resolveOptionValue(
+  caller: string | undefined,
+  name: string,
+  value: unknown,
+  fallback: number,
+  bounds: Omit<PolicyEntry, "default" | "env">,
+): number {
+  const key = caller === undefined ? name : `${caller}: ${name}`;
+  const entry = optionEntry(value, fallback, bounds);
+  return resolvePolicy({ [key]: entry }, { env: {} }).values[key] as number;
+}
+
+/**
  * A {@link PolicyEntry} for one option: `value` when given, `fallback` when left out
  * (`undefined` only), with its bounds and `integer`.
  */

@@ -6,7 +6,7 @@ export type { AssertValidTargetOptions } from "../contracts/validate-target.js";
 export { assertValidTarget } from "../contracts/validate-target.js";
 export type { OsErrorDirection, ToPersistenceErrorOptions } from "../errors/os-error.js";
 export { osErrorCode, toPersistenceError } from "../errors/os-error.js";
-export { optionEntry, resolveOptionValues } from "../policy/option-values.js";
+export { optionEntry, resolveOptionValue, resolveOptionValues } from "../policy/option-values.js";
 export { assertClock } from "./assert-clock.js";
 export { assertFsPort } from "./assert-fs-port.js";
 export type {

@@ -7,8 +7,7 @@ import {
 import type { Clock } from "../contracts/clock.js";
 import type { Sink } from "../contracts/sink.js";
 import type { WriteResult } from "../contracts/write-result.js";
-import { optionEntry } from "../policy/option-values.js";
-import { resolvePolicy } from "../policy/resolve-policy.js";
+import { resolveOptionValue } from "../policy/option-values.js";
 import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { systemClock } from "../sink-kit/system-clock.js";
 import { type RetryPolicy, resolveRetryPolicy } from "./backoff.js";
@@ -78,12 +77,7 @@ export function interval(
   fallback: number,
   allowInfinity: boolean,
 ): number {
-  const entry = {
-    default: (value === undefined ? fallback : value) as number,
-    min: 0,
-    allowInfinity,
-  };
-  return resolvePolicy({ [name]: entry }, { env: {} }).values[name] as number;
+  return resolveOptionValue(undefined, name, value, fallback, { min: 0, allowInfinity });
 }
 
 /**
@@ -121,8 +115,9 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
   const retry = resolveRetryPolicy(options.retry);
   // Only a left-out option takes its default: `null` is a TypeError, as for every other number.
   // Through resolvePolicy (a finite number >= 0); the executor's own check refuses 0.
-  const budget = optionEntry(options.sliceBudgetMs, 4, { min: 0 });
-  const sliceBudgetMs = resolvePolicy({ sliceBudgetMs: budget }, { env: {} }).values.sliceBudgetMs;
+  const sliceBudgetMs = resolveOptionValue(undefined, "sliceBudgetMs", options.sliceBudgetMs, 4, {
+    min: 0,
+  });
   assertValidSliceBudget(sliceBudgetMs);
   const executor = resolveExecutor(options, sliceBudgetMs);
   const concurrency = resolveConcurrency(options.concurrency);
@@ -163,6 +158,5 @@ function resolveExecutor(options: PersistenceWriterOptions, sliceBudgetMs: numbe
 /** `concurrency` through `resolvePolicy`: an integer `>= 1`, or `Infinity`. */
 function resolveConcurrency(value: unknown): number {
   const bounds = { min: 1, integer: true, allowInfinity: true };
-  const entry = optionEntry(value, DEFAULT_WRITE_CONCURRENCY, bounds);
-  return resolvePolicy({ concurrency: entry }, { env: {} }).values.concurrency;
+  return resolveOptionValue(undefined, "concurrency", value, DEFAULT_WRITE_CONCURRENCY, bounds);
 }

@@ -1,6 +1,5 @@
-import { compareHash } from "../canceled/compare-hash.js";
-import { createMd4 } from "../hash/create-md4.js";
 import { ed2kPartHashCount } from "../hash/ed2k-part-hash-count.js";
+import { fileHashMatchesParts } from "../hash/file-hash-matches-parts.js";
 
 /**
  * Throws a `RangeError` for a record the client would drop on load, the `record-dropped` rules of
@@ -25,16 +24,9 @@ export function checkRecordKept(
       `createKnownFileRecord: a ${size}-byte file has ${expected} part hashes, got ${parts}`,
     );
   }
-  if (parts > 1 && compareHash(md4OfParts(partHashes), hash) !== 0) {
+  if (parts > 1 && !fileHashMatchesParts(hash, partHashes)) {
     throw new RangeError(
       "createKnownFileRecord: the file hash must be the MD4 of the part hashes (more than one part)",
     );
   }
-}
-
-function md4OfParts(partHashes: Uint8Array | readonly Uint8Array[]): Uint8Array {
-  if (partHashes instanceof Uint8Array) return createMd4().update(partHashes).digest();
-  const hasher = createMd4();
-  for (const part of partHashes) hasher.update(part);
-  return hasher.digest();
 }

@@ -1,5 +1,5 @@
 import { ED2K_PART_SIZE } from "../hash/ed2k-constants.js";
-import { md4 } from "../hash/md4.js";
+import { fileHashMatchesParts } from "../hash/file-hash-matches-parts.js";
 import { FT_AICH_HASH, FT_FILENAME } from "../tags/tag-ids.js";
 import { decodeAmuleAichString, quoteAichString } from "./amule-aich-string.js";
 import { AMULE_INTEGER_FIELD_IDS } from "./amule-integer-field-ids.js";
@@ -163,17 +163,12 @@ function checkRecord(
       );
     }
   }
-  if (parts > 1) {
-    const digest = md4(record.partHashes);
-    const hash = record.hash;
-    let same = true;
-    for (let k = 0; k < 16; k++) if (digest[k] !== hash[k]) same = false;
-    if (!same)
-      add(
-        i,
-        "part-hash-mismatch",
-        "record-dropped",
-        "MD4 of the part hashes differs from the file hash",
-      );
+  if (parts > 1 && !fileHashMatchesParts(record.hash, record.partHashes)) {
+    add(
+      i,
+      "part-hash-mismatch",
+      "record-dropped",
+      "MD4 of the part hashes differs from the file hash",
+    );
   }
 }
