@@ -139,7 +139,7 @@ async function appendJournal(store: Store, entries: number, journalRecords: numb
         const n = written++;
         const i = (n * 7919) % entries;
         await commitOrThrow(store, [
-          { op: "put", collection: COLLECTION, key: keyOf(i), value: entryValue(i, -n) },
+          { op: "put", collection: COLLECTION, key: keyOf(i), value: entryValue(i, -(n + 1)) },
         ]);
       }
     }),

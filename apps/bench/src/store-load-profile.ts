@@ -84,7 +84,7 @@ async function seed(dir: string, entries: number, journal: number): Promise<void
         const n = written++;
         const i = (n * 7919) % entries;
         await commit([
-          { op: "put", collection: COLLECTION, key: keyOf(i), value: entryValue(i, -n) },
+          { op: "put", collection: COLLECTION, key: keyOf(i), value: entryValue(i, -(n + 1)) },
         ]);
       }
     }),
