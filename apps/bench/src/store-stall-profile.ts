@@ -6,18 +6,20 @@
 // no collection covered. With `--baseline DIR` it alternates rounds between the store built in the
 // checkout DIR and this build's; with `--garbage-bytes N`, between this build's store as is and the
 // same store whose callers also drop N bytes of short-lived garbage per update (how a young
-// collection's pause depends on the commits between two collections). Each store runs on its own
+// collection's pause depends on the commits between two collections); with `--in-memory`, between
+// this build's store and the stall goal's control run: the same updates applied to the same state
+// in memory, persisted nowhere (see openInMemory). Each store runs on its own
 // copy of one seeded directory, all open at once as in the bench. Add node's `--trace-gc-nvp` to
 // see what each scavenge copied (`new_space_survived`, `promoted`).
 // Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
 //   [-- --entries 1000000 --updates 2000 --rounds 6 --callers 16 --threshold 2
-//       --baseline DIR | --garbage-bytes 6000] [--json: a last line of JSON, for the store bench]
+//       --baseline DIR | --garbage-bytes 6000 | --in-memory] [--json: a last line of JSON, for the store bench]
 
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { KeyedOp } from "@snapwrite/store";
+import { applyKeyedOps, type KeyedCollections, type KeyedOp } from "@snapwrite/store";
 import { attributeStall, type GcEntry, gcOverlapMs, recordGcs } from "./gc-attribution.js";
 import {
   type KeyedBenchStore,
@@ -35,7 +37,7 @@ import {
   type Updater,
   updateTargets,
 } from "./store-bench-run.js";
-import type { YoungGenSample } from "./store-bench-young-gen.js";
+import { IN_MEMORY_LABEL, type YoungGenSample } from "./store-bench-young-gen.js";
 import {
   baselineVariants,
   type CommitVariant,
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     threshold: { type: "string", default: "2" },
     baseline: { type: "string" },
     "garbage-bytes": { type: "string" },
+    "in-memory": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
   strict: true,
@@ -69,11 +72,36 @@ interface RoundSample {
   readonly maxScavengeMs: number;
 }
 
-/** A store to measure and the garbage its callers drop per update. */
+/** What a round measures: a store and the garbage its callers drop per update, or the control. */
 interface Contender {
   readonly label: string;
-  readonly variant: CommitVariant;
-  readonly garbageBytes: number;
+  open(dir: string): Promise<Updater>;
+}
+
+/**
+ * The control run of the stall goal: the same updates applied with `applyKeyedOps` to the same
+ * 1M-entry state (loaded from the same snapshot), kept in memory and persisted nowhere: no journal,
+ * no group commit, no file. Its stalls are the owner's state itself (its young-generation
+ * collections) plus the machine's; what the store adds over them is persistence.
+ */
+async function openInMemory(dir: string): Promise<Updater> {
+  const { store } = await openKeyedBenchStore(dir, keyedSnapshotCodec(SNAPSHOT_NAME));
+  let state: KeyedCollections = store.read().value;
+  await store.close();
+  return {
+    update: (i, v) => {
+      state = applyKeyedOps(state, [
+        { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) },
+      ]);
+    },
+    close: async () => {
+      state = Object.freeze(Object.create(null)) as KeyedCollections;
+    },
+  };
+}
+
+function storeContender(label: string, variant: CommitVariant, garbageBytes: number): Contender {
+  return { label, open: async (dir) => updaterOf(await variant.open(dir), garbageBytes) };
 }
 
 async function seed(dir: string, entries: number): Promise<void> {
@@ -149,18 +177,22 @@ function describe(causes: Map<string, number[]>): string {
 }
 
 async function contenders(): Promise<Contender[]> {
-  if (args.baseline !== undefined && args["garbage-bytes"] !== undefined) {
-    throw new RangeError("--baseline and --garbage-bytes each pick the second store: pick one");
+  const seconds = [args.baseline, args["garbage-bytes"], args["in-memory"] || undefined];
+  if (seconds.filter((a) => a !== undefined).length > 1) {
+    throw new RangeError(
+      "--baseline, --garbage-bytes and --in-memory each pick the second run: pick one",
+    );
   }
   if (args.baseline !== undefined) {
     const variants = await baselineVariants(args.baseline, "commit");
-    return variants.map((variant) => ({ label: variant.label, variant, garbageBytes: 0 }));
+    return variants.map((variant) => storeContender(variant.label, variant, 0));
   }
   const [thisBuild] = journalWriteVariants("commit") as [CommitVariant];
-  const own = { label: "this build", variant: thisBuild, garbageBytes: 0 };
+  const own = storeContender("this build", thisBuild, 0);
+  if (args["in-memory"]) return [own, { label: IN_MEMORY_LABEL, open: openInMemory }];
   if (args["garbage-bytes"] === undefined) return [own];
   const garbageBytes = positiveArg("garbage-bytes", args["garbage-bytes"]);
-  return [own, { label: `+${garbageBytes} B garbage/update`, variant: thisBuild, garbageBytes }];
+  return [own, storeContender(`+${garbageBytes} B garbage/update`, thisBuild, garbageBytes)];
 }
 
 /** What `--json` prints as its last line, per contender: see {@link YoungGenSample}. */
@@ -193,10 +225,10 @@ async function main(): Promise<void> {
   try {
     await seed(join(root, "seed"), entries);
     const opened: { label: string; updater: Updater }[] = [];
-    for (const [i, { label, variant, garbageBytes }] of measured.entries()) {
+    for (const [i, { label, open }] of measured.entries()) {
       const dir = join(root, `store-${i}`);
       await cp(join(root, "seed"), dir, { recursive: true });
-      const updater = updaterOf(await variant.open(dir), garbageBytes);
+      const updater = await open(dir);
       // One untimed round first, as the bench does.
       await runUpdateRound(updater, updateTargets(1, entries, updates), callers, 1);
       opened.push({ label, updater });
