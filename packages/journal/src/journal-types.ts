@@ -181,7 +181,9 @@ export interface Journal {
    * one `writev` and (under `"commit"`) one `fdatasync` per group. Rejects with a
    * `PersistenceError` whose `details.committed` is `false` (the segment was sealed before the
    * record: replay will never return it) or `"unknown"` (sealing failed too; the journal is
-   * read-only from then on and refuses appends with `ERR_IO`, `details.readOnly: true`).
+   * read-only from then on and refuses appends with `ERR_IO`, `details.readOnly: true`). A payload
+   * longer than `maxRecordBytes` is refused before anything is written: `ERR_ENCODE`, stage
+   * `encode`, `details: { committed: false, bytes, maxRecordBytes }` (the append log's shape).
    */
   append(payload: Uint8Array, options?: JournalAppendOptions): Promise<JournalAppendResult>;
   /**
