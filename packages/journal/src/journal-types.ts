@@ -17,7 +17,10 @@ export type JournalDurability = "commit" | { readonly intervalMs: number } | "os
 export interface GroupCommitOptions {
   /** Upper bound on one group's bytes. Default 1 MiB. */
   readonly maxBytes?: number | undefined;
-  /** When the first record is small, the group stops at its size plus this. Default 128 KiB. */
+  /**
+   * When the first record is small, the group stops at its size plus this. Default 128 KiB; at least
+   * `MIN_SMALL_FIRST_BYTES` (0: each append a group of its own).
+   */
   readonly smallFirstBytes?: number | undefined;
 }
 
@@ -63,7 +66,10 @@ export interface OpenJournalOptions {
   readonly recovery?: RecoveryMode | undefined;
   /** Bound on one record's payload. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
-  /** A segment is rolled once it reaches this size. Default 64 MiB (at most 4 GiB). */
+  /**
+   * A segment is rolled once it reaches this size. Default 64 MiB; at least `MIN_SEGMENT_BYTES`
+   * (60), capped at `MAX_SEGMENT_BYTES` (4 GiB − 1).
+   */
   readonly maxSegmentBytes?: number | undefined;
   /** Group-commit bounds. */
   readonly group?: GroupCommitOptions | undefined;

@@ -107,7 +107,8 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
   /**
    * Bounds of one commit group: it stops once it holds `maxCommands` commands or `maxBytes` bytes,
    * or its first record's size plus `smallFirstBytes` when that first record is small.
-   * Defaults 4096, 1 MiB, 128 KiB.
+   * Defaults 4096, 1 MiB, 128 KiB; `smallFirstBytes` is at least the journal's
+   * `MIN_SMALL_FIRST_BYTES` (0: each command a group of its own).
    */
   readonly groupCommit?:
     | {
@@ -129,7 +130,10 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
   readonly recovery?: RecoveryMode | undefined;
   /** Timers and timings. Default: real time. */
   readonly clock?: Clock | undefined;
-  /** Journal segment size at which a new segment starts. Default 64 MiB. */
+  /**
+   * Journal segment size at which a new segment starts. Default 64 MiB; from the journal's
+   * `MIN_SEGMENT_BYTES` (60) to its `MAX_SEGMENT_BYTES` (4 GiB − 1).
+   */
   readonly maxSegmentBytes?: number | undefined;
   /**
    * Zero-filled bytes the journal keeps ahead of its write position (fewer metadata updates per
