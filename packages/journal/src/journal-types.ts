@@ -222,8 +222,18 @@ export interface Journal {
 
 /** Recovery facts of {@link Journal.recovery}. */
 export interface JournalRecovery extends ReplayReport {
-  /** Where the torn tail's bytes were copied, if there was one. */
+  /**
+   * Files the open moved aside: where the torn tail's bytes were copied, if there was one, and the
+   * `*.unused-*` / `*.superseded-*` names of segments replay did not use.
+   */
   readonly quarantined: readonly string[];
+  /**
+   * Files the open deleted because they held nothing: unused segments (by their segment names)
+   * zero bytes long or all zero bytes — no header, so not a byte of a possible record — and
+   * `*.unused-*` files of earlier opens that are zero bytes long. Deleted under the journal's lock,
+   * then the directory is fsynced. Every other unused segment is moved aside, never deleted.
+   */
+  readonly removedEmpty: readonly string[];
   /** Whether open started a new segment to seal a damaged tail. */
   readonly sealed: boolean;
 }

@@ -173,8 +173,17 @@ export interface StoreLoadReport {
   readonly seq: number;
   /** A torn journal tail that was ignored (and repaired aside), if any; zeros after the last record (preallocated space) are none. */
   readonly tail: ReplayDamage | null;
-  /** Files moved aside: unusable snapshots and damaged journal tails. Nothing is deleted. */
+  /**
+   * Files moved aside: unusable snapshots, damaged journal tails and journal segments replay did
+   * not use.
+   */
   readonly quarantined: readonly string[];
+  /**
+   * The journal's files deleted because they held nothing (the journal's `recovery.removedEmpty`):
+   * unused segments zero bytes long or all zeros, and zero-byte `*.unused-*` files of earlier opens.
+   * Nothing else is deleted.
+   */
+  readonly removedEmpty: readonly string[];
   readonly timings: {
     readonly snapshotMs: number;
     readonly replayMs: number;
