@@ -41,3 +41,12 @@ export function parseSnapshotFileName(name: string, file: string): number | unde
 export function quarantineFileName(file: string, kind: string, now: number, tag: string): string {
   return `${file}.${kind}-${now}-${tag}`;
 }
+
+/** Kind of the quarantine name of a segment replay did not use: `<segment>.unused-<time>-<tag>`. */
+export const UNUSED_KIND = "unused";
+
+/** Whether `file` is a segment of journal `name` moved aside as unused (see {@link UNUSED_KIND}). */
+export function isUnusedSegmentName(name: string, file: string): boolean {
+  const at = file.lastIndexOf(`.${UNUSED_KIND}-`);
+  return at > 0 && parseSegmentFileName(name, file.slice(0, at)) !== undefined;
+}

@@ -31,6 +31,7 @@ export {
 } from "./file-names.js";
 export type { FollowResult, JournalFollower } from "./follower.js";
 export { createJournalFollower } from "./follower.js";
+export { MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, MIN_SMALL_FIRST_BYTES } from "./journal-bounds.js";
 export type {
   GroupCommitOptions,
   Journal,

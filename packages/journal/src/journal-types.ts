@@ -17,7 +17,10 @@ export type JournalDurability = "commit" | { readonly intervalMs: number } | "os
 export interface GroupCommitOptions {
   /** Upper bound on one group's bytes. Default 1 MiB. */
   readonly maxBytes?: number | undefined;
-  /** When the first record is small, the group stops at its size plus this. Default 128 KiB. */
+  /**
+   * When the first record is small, the group stops at its size plus this. Default 128 KiB; at least
+   * `MIN_SMALL_FIRST_BYTES` (0: each append a group of its own).
+   */
   readonly smallFirstBytes?: number | undefined;
 }
 
@@ -63,7 +66,10 @@ export interface OpenJournalOptions {
   readonly recovery?: RecoveryMode | undefined;
   /** Bound on one record's payload. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
-  /** A segment is rolled once it reaches this size. Default 64 MiB (at most 4 GiB). */
+  /**
+   * A segment is rolled once it reaches this size. Default 64 MiB; at least `MIN_SEGMENT_BYTES`
+   * (60), capped at `MAX_SEGMENT_BYTES` (4 GiB − 1).
+   */
   readonly maxSegmentBytes?: number | undefined;
   /** Group-commit bounds. */
   readonly group?: GroupCommitOptions | undefined;
@@ -181,7 +187,9 @@ export interface Journal {
    * one `writev` and (under `"commit"`) one `fdatasync` per group. Rejects with a
    * `PersistenceError` whose `details.committed` is `false` (the segment was sealed before the
    * record: replay will never return it) or `"unknown"` (sealing failed too; the journal is
-   * read-only from then on and refuses appends with `ERR_IO`, `details.readOnly: true`).
+   * read-only from then on and refuses appends with `ERR_IO`, `details.readOnly: true`). A payload
+   * longer than `maxRecordBytes` is refused before anything is written: `ERR_ENCODE`, stage
+   * `encode`, `details: { committed: false, bytes, maxRecordBytes }` (the append log's shape).
    */
   append(payload: Uint8Array, options?: JournalAppendOptions): Promise<JournalAppendResult>;
   /**
@@ -214,8 +222,18 @@ export interface Journal {
 
 /** Recovery facts of {@link Journal.recovery}. */
 export interface JournalRecovery extends ReplayReport {
-  /** Where the torn tail's bytes were copied, if there was one. */
+  /**
+   * Files the open moved aside: where the torn tail's bytes were copied, if there was one, and the
+   * `*.unused-*` / `*.superseded-*` names of segments replay did not use.
+   */
   readonly quarantined: readonly string[];
+  /**
+   * Files the open deleted because they held nothing: unused segments (by their segment names)
+   * zero bytes long or all zero bytes — no header, so not a byte of a possible record — and
+   * `*.unused-*` files of earlier opens that are zero bytes long. Deleted under the journal's lock,
+   * then the directory is fsynced. Every other unused segment is moved aside, never deleted.
+   */
+  readonly removedEmpty: readonly string[];
   /** Whether open started a new segment to seal a damaged tail. */
   readonly sealed: boolean;
 }

@@ -1,6 +1,6 @@
 import type { Clock, FsPort } from "@snapwrite/core";
 import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
-import { createManualClock, createMemoryFs } from "@snapwrite/testkit";
+import { createFaultyFs, createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openAppendLog, openJournal, readAppendLog } from "../src/index.js";
 import { enc, policyError, safeIntegerFrom } from "./helpers.js";
@@ -144,13 +144,16 @@ describe("append log rotation options", () => {
 });
 
 describe("journal group options", () => {
-  it("group bounds are positive integers (RangeError), so no group size can be fractional", async () => {
+  it("group bounds are safe integers (RangeError): maxBytes from 1, smallFirstBytes from 0, so no group size can be fractional", async () => {
     const fs = createMemoryFs({ "/j": null });
-    for (const key of ["maxBytes", "smallFirstBytes"]) {
-      for (const value of [0, 1.5, Number.NaN, 2 ** 60]) {
+    for (const [key, min] of [
+      ["maxBytes", 1],
+      ["smallFirstBytes", 0],
+    ] as const) {
+      for (const value of [min - 1, 1.5, Number.NaN, 2 ** 60]) {
         await expect(
           openJournal({ fs, dir: "/j", name: "db", group: { [key]: value } }),
-        ).rejects.toThrow(policyError(`openJournal: group.${key}`, value, safeIntegerFrom(1)));
+        ).rejects.toThrow(policyError(`openJournal: group.${key}`, value, safeIntegerFrom(min)));
       }
       await expect(
         openJournal({ fs, dir: "/j", name: "db", group: { [key]: null } } as never),
@@ -160,5 +163,28 @@ describe("journal group options", () => {
     const journal = await openJournal({ fs, dir: "/j", name: "db", group: { maxBytes: 1 } });
     await journal.append(enc("a"));
     await journal.close();
+  });
+
+  it("smallFirstBytes 0 caps each group at its first append: appends issued together are groups of one", async () => {
+    const writesOf = async (smallFirstBytes: number | undefined) => {
+      const faulty = createFaultyFs(createMemoryFs({ "/j": null }));
+      const journal = await openJournal({
+        fs: faulty,
+        dir: "/j",
+        name: "db",
+        preallocateBytes: 0,
+        group: { smallFirstBytes },
+      });
+      const before = faulty.calls.length;
+      const results = await Promise.all(["a", "b", "c"].map((t) => journal.append(enc(t))));
+      expect(results.map((r) => r.seq)).toEqual([1, 2, 3]);
+      await journal.close();
+      return faulty.calls
+        .slice(before)
+        .filter((c) => c.op === "writev")
+        .map((c) => c.bytes);
+    };
+    expect(await writesOf(0)).toEqual([21, 21, 21]);
+    expect(await writesOf(undefined)).toEqual([63]);
   });
 });

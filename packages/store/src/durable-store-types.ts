@@ -5,9 +5,11 @@ import type {
   JournalDurability,
   JournalLock,
   RecoveryMode,
-  ReplayDamage,
 } from "@snapwrite/journal";
+import type { StoreLoadReport } from "./store-load-report.js";
 import type { StoreReplica } from "./store-replica.js";
+
+export type { StoreLoadReport } from "./store-load-report.js";
 
 /** What {@link DurableStore.read} returns: an immutable state and the seq it includes. */
 export interface StoreRoot<S> {
@@ -107,7 +109,8 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
   /**
    * Bounds of one commit group: it stops once it holds `maxCommands` commands or `maxBytes` bytes,
    * or its first record's size plus `smallFirstBytes` when that first record is small.
-   * Defaults 4096, 1 MiB, 128 KiB.
+   * Defaults 4096, 1 MiB, 128 KiB; `smallFirstBytes` is at least the journal's
+   * `MIN_SMALL_FIRST_BYTES` (0: each command a group of its own).
    */
   readonly groupCommit?:
     | {
@@ -129,7 +132,10 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
   readonly recovery?: RecoveryMode | undefined;
   /** Timers and timings. Default: real time. */
   readonly clock?: Clock | undefined;
-  /** Journal segment size at which a new segment starts. Default 64 MiB. */
+  /**
+   * Journal segment size at which a new segment starts. Default 64 MiB; from the journal's
+   * `MIN_SEGMENT_BYTES` (60) to its `MAX_SEGMENT_BYTES` (4 GiB − 1).
+   */
   readonly maxSegmentBytes?: number | undefined;
   /**
    * Zero-filled bytes the journal keeps ahead of its write position (fewer metadata updates per
@@ -155,27 +161,6 @@ export interface OpenDurableStoreOptions<S, Op> extends StoreFilesOptions<S, Op>
    * by `close()`. Default none.
    */
   readonly replica?: StoreReplica | undefined;
-}
-
-/** What the warm load found. */
-export interface StoreLoadReport {
-  /** `"snapshot"`, `"previous-snapshot"` (the newest was unusable), `"journal"` (no snapshot) or `"empty"`. */
-  readonly source: "snapshot" | "previous-snapshot" | "journal" | "empty";
-  /** Seq the loaded snapshot covers (0 without one). */
-  readonly snapshotSeq: number;
-  /** Journal records applied after the snapshot. */
-  readonly replayed: number;
-  /** Seq of the loaded state. */
-  readonly seq: number;
-  /** A torn journal tail that was ignored (and repaired aside), if any; zeros after the last record (preallocated space) are none. */
-  readonly tail: ReplayDamage | null;
-  /** Files moved aside: unusable snapshots and damaged journal tails. Nothing is deleted. */
-  readonly quarantined: readonly string[];
-  readonly timings: {
-    readonly snapshotMs: number;
-    readonly replayMs: number;
-    readonly totalMs: number;
-  };
 }
 
 /** A committed change. */

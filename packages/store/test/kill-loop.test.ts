@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,17 @@ afterEach(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+/** The `*.unused-*` files under `dir` (journal segments moved aside) that are zero bytes long. */
+async function zeroByteUnused(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.includes(".unused-")) continue;
+    const path = join(entry.parentPath, entry.name);
+    if ((await stat(path)).size === 0) found.push(path);
+  }
+  return found;
+}
+
 function mulberry(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -31,7 +42,12 @@ function mulberry(seed: number): () => number {
   };
 }
 
-type Opened = { seq: number; value: Counters; quarantined: readonly string[] };
+type Opened = {
+  seq: number;
+  value: Counters;
+  quarantined: readonly string[];
+  removedEmpty: readonly string[];
+};
 type Round = { opened: Opened; acks: Map<number, { seq: number; commands: number }> };
 
 /**
@@ -131,6 +147,11 @@ describe("SIGKILL during commits", () => {
         const result = await killedCommitter(dir, round, Math.floor(random() * 20));
         kills++;
         check(result.opened, `reopen before round ${round}`);
+        // What a kill mid-roll leaves empty is deleted by the next open, never moved aside.
+        for (const name of result.opened.removedEmpty) {
+          expect(name, `round ${round}: removed`).toMatch(/\.wal\.[0-9a-f]{16}-[0-9a-f]{4}$/);
+        }
+        expect(await zeroByteUnused(dir), `after the open of round ${round}`).toEqual([]);
         last = { round, acks: result.acks };
         acked += result.acks.size;
         for (const ack of result.acks.values()) largestGroup = Math.max(largestGroup, ack.commands);
@@ -150,7 +171,11 @@ describe("SIGKILL during commits", () => {
         compaction: false,
         maxSegmentBytes: 2048,
       });
-      check({ ...store.read(), quarantined: load.quarantined }, "final open");
+      check(
+        { ...store.read(), quarantined: load.quarantined, removedEmpty: load.removedEmpty },
+        "final open",
+      );
+      expect(await zeroByteUnused(dir), "after the final open").toEqual([]);
       expect((await store.close()).ok).toBe(true);
     },
     120_000,

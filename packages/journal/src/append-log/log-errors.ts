@@ -63,11 +63,3 @@ export function encodeFailure(cause: unknown): PersistenceError {
     { stage: "encode", cause, details: { committed: false } },
   );
 }
-
-/** A record longer than `maxRecordBytes`: refused before anything is written (`committed: false`). */
-export function appendTooLarge(bytes: number, maxRecordBytes: number): PersistenceError {
-  return new PersistenceError("ERR_ENCODE", `record of ${bytes} bytes exceeds maxRecordBytes`, {
-    stage: "encode",
-    details: { committed: false, bytes, maxRecordBytes },
-  });
-}

@@ -1,9 +1,10 @@
 import type { FsFileHandle } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { appendTooLarge } from "../append-too-large.js";
 import { writeAllAt } from "../journal-fs.js";
 import type { HeldLock } from "../lock-adapter.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
-import { appendTooLarge, encodeFailure } from "./log-errors.js";
+import { encodeFailure } from "./log-errors.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
 import { lostDuringWrite } from "./write-guard.js";

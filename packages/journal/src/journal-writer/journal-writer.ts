@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { appendTooLarge } from "../append-too-large.js";
 import { ensureDir } from "../journal-fs.js";
 import type {
   Journal,
@@ -118,14 +119,7 @@ export class JournalWriter extends WriterState implements Journal {
     if (this.closing !== undefined) return closedError();
     if (this.readOnlyError !== undefined) return this.readOnlyFailure();
     if (payload.byteLength > this.maxRecordBytes) {
-      return new PersistenceError(
-        "ERR_ENCODE",
-        `record of ${payload.byteLength} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`,
-        {
-          stage: "encode",
-          details: { bytes: payload.byteLength, maxRecordBytes: this.maxRecordBytes },
-        },
-      );
+      return appendTooLarge(payload.byteLength, this.maxRecordBytes);
     }
     return undefined;
   }

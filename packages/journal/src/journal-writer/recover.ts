@@ -2,9 +2,10 @@ import { constants } from "node:fs";
 import { type FsFileHandle, PersistenceError } from "@snapwrite/core";
 import { openRegularFile } from "@snapwrite/sink-fs";
 import { danglingLinkOr } from "../dangling-link.js";
-import { quarantineFileName } from "../file-names.js";
+import { quarantineFileName, UNUSED_KIND } from "../file-names.js";
 import { fsError, syncDir } from "../journal-fs.js";
 import { replayJournal } from "../replay-journal.js";
+import { emptyUnusedLeftovers, removeEmpty, splitEmpty } from "./empty-segments.js";
 import { extendWindow } from "./preallocate.js";
 import { startSegment } from "./start-segment.js";
 import { copyTornTail, removeTornCopy } from "./torn-copy.js";
@@ -12,7 +13,8 @@ import type { WriterState } from "./writer-state.js";
 
 /**
  * Replays the journal (passing records after `afterSeq` to `onRecord`), moves unused segments
- * aside and repairs a torn tail by starting a successor; sets `w.recovery`.
+ * aside (deletes those that hold nothing, and zero-byte `*.unused-*` leftovers) and repairs a torn
+ * tail by starting a successor; sets `w.recovery`.
  */
 export async function recover(w: WriterState): Promise<void> {
   const { options } = w;
@@ -28,10 +30,15 @@ export async function recover(w: WriterState): Promise<void> {
   await options.onReplayEnd?.();
   refuseSeqReuse(options.afterSeq, report.lastSeq, report.dropped);
   const end = report.end;
+  // Under the lock (taken before recovery): unused segments that hold nothing and the zero-byte
+  // `*.unused-*` files of earlier opens are deleted; every other unused segment is moved aside.
+  const { empty, rest } = await splitEmpty(w, end.unused);
+  const leftovers = await emptyUnusedLeftovers(w);
   const quarantined = [
     ...(await moveAside(w, end.superseded, "superseded")),
-    ...(await moveAside(w, end.unused, "unused")),
+    ...(await moveAside(w, rest, UNUSED_KIND)),
   ];
+  const removedEmpty = await removeEmpty(w, [...empty, ...leftovers]);
   w.segments = end.index < 0 ? [] : (end.files.slice(0, end.index + 1) as string[]);
   let sealed = false;
   let started = false;
@@ -71,7 +78,7 @@ export async function recover(w: WriterState): Promise<void> {
       });
     }
   }
-  w.recovery = { ...report, quarantined, sealed };
+  w.recovery = { ...report, quarantined, removedEmpty, sealed };
   // A segment this open started gets its zero-filled space now; a reused one after its first
   // group, so that reopening without appends changes no file.
   if (started) await extendWindow(w);
@@ -93,8 +100,8 @@ function refuseSeqReuse(afterSeq: number | undefined, lastSeq: number, dropped: 
 
 /**
  * Segments replay did not use (a torn header, dropped by point-in-time, or superseded) are moved
- * aside, never deleted: a superseded one left in place would cut its predecessor again once the
- * journal rolls past it.
+ * aside, never deleted (but for unused ones that hold nothing, see `holdsNothing`): a superseded
+ * one left in place would cut its predecessor again once the journal rolls past it.
  */
 async function moveAside(
   w: WriterState,

@@ -1,6 +1,11 @@
 import type { PolicyEntry } from "@snapwrite/core";
 import { MAX_TIMER_MS, optionEntry, resolveOptionValues } from "@snapwrite/core/sink-kit";
-import type { JournalDurability } from "@snapwrite/journal";
+import {
+  type JournalDurability,
+  MAX_SEGMENT_BYTES,
+  MIN_SEGMENT_BYTES,
+  MIN_SMALL_FIRST_BYTES,
+} from "@snapwrite/journal";
 import type { OpenDurableStoreOptions } from "../durable-store-types.js";
 
 /** The store's resolved numeric options. */
@@ -73,7 +78,9 @@ export function resolveDurability<S, Op>(
 /**
  * Resolves the numeric options with their defaults through `resolvePolicy`, each named by its path
  * (`openDurableStore: writeBehind.debounceMs must be <= 2147483647, got …`). The write-behind
- * delays are timers' and are bounded by `MAX_TIMER_MS`.
+ * delays are timers' and are bounded by `MAX_TIMER_MS`. `maxSegmentBytes` and
+ * `groupCommit.smallFirstBytes` take the journal's own bounds (`MIN_SEGMENT_BYTES`,
+ * `MAX_SEGMENT_BYTES`, `MIN_SMALL_FIRST_BYTES`), so the store refuses exactly what the journal would.
  */
 export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op>): Policy {
   const group = optionGroup(
@@ -85,12 +92,21 @@ export function resolveStorePolicy<S, Op>(options: OpenDurableStoreOptions<S, Op
   const compaction = typeof options.compaction === "object" ? (options.compaction ?? {}) : {};
   const values = resolveOptionValues("openDurableStore", {
     "groupCommit.maxBytes": intOption(group.maxBytes, 1024 * 1024, 1),
-    "groupCommit.smallFirstBytes": intOption(group.smallFirstBytes, 128 * 1024, 0),
+    "groupCommit.smallFirstBytes": intOption(
+      group.smallFirstBytes,
+      128 * 1024,
+      MIN_SMALL_FIRST_BYTES,
+    ),
     "groupCommit.maxCommands": intOption(group.maxCommands, 4096, 1),
     "writeBehind.debounceMs": intOption(behind.debounceMs, 1000, 0, MAX_TIMER_MS),
     "writeBehind.maxDelayMs": intOption(behind.maxDelayMs, 10_000, 0, MAX_TIMER_MS),
     maxRecordBytes: intOption(options.maxRecordBytes, 16 * 1024 * 1024, 1, 2 ** 31),
-    maxSegmentBytes: intOption(options.maxSegmentBytes, 64 * 1024 * 1024, 64, 2 ** 32 - 1),
+    maxSegmentBytes: intOption(
+      options.maxSegmentBytes,
+      64 * 1024 * 1024,
+      MIN_SEGMENT_BYTES,
+      MAX_SEGMENT_BYTES,
+    ),
     preallocateBytes: intOption(options.preallocateBytes, 1024 * 1024, 0, 2 ** 31),
     replaySliceMs: intOption(options.replaySliceMs, 8, 1),
     "compaction.keep": intOption(compaction.keep, 2, 1),

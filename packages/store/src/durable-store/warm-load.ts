@@ -109,6 +109,7 @@ async function load<S, Op>(
     seq,
     tail: journal.recovery.tail,
     quarantined: Object.freeze(quarantined),
+    removedEmpty: Object.freeze([...journal.recovery.removedEmpty]),
     timings: Object.freeze({
       snapshotMs: snapshotDone - started,
       replayMs: done - snapshotDone,

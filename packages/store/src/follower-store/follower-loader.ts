@@ -90,6 +90,7 @@ export class FollowerLoader<S, Op> {
         seq: found.seq,
         tail: null,
         quarantined: Object.freeze([]),
+        removedEmpty: Object.freeze([]),
         timings: Object.freeze({
           snapshotMs: snapshotDone - started,
           replayMs: done - snapshotDone,
