@@ -58,6 +58,16 @@ describe("writer option validation", () => {
     );
   });
 
+  it("bounds a finite concurrency by 1024: a larger one is a RangeError, never clamped", () => {
+    for (const tooMany of [1025, 2 ** 53, 1e300]) {
+      expect(() => make({ concurrency: tooMany })).toThrow(
+        new RangeError(`concurrency must be <= 1024, got ${tooMany}`),
+      );
+    }
+    expect(make({ concurrency: 1024 })).toBeDefined();
+    expect(make({ concurrency: Number.POSITIVE_INFINITY })).toBeDefined();
+  });
+
   it("without a sink, refuses a snapshot + codec target at register time with TypeError", () => {
     const writer = createPersistenceWriter({});
     expect(() => writer.register("state.txt", { snapshot: () => "x", codec: textCodec() })).toThrow(
@@ -171,5 +181,20 @@ describe("register() validation", () => {
       }
       expect(isPersistenceError(thrown, "ERR_INVALID_TARGET")).toBe(true);
     }
+  });
+
+  it("takes no null, undefined or number as a target id: ERR_INVALID_TARGET, not a string", () => {
+    const writer = make({});
+    for (const target of [null, undefined, 5]) {
+      let thrown: unknown;
+      try {
+        writer.register(target as never, { snapshot: () => "", codec: textCodec() });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isPersistenceError(thrown, "ERR_INVALID_TARGET")).toBe(true);
+      expect((thrown as { details?: unknown }).details).toEqual({ reason: "not a string" });
+    }
+    expect(writer.health().totals.targets).toBe(0);
   });
 });
