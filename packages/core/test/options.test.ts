@@ -58,16 +58,6 @@ describe("writer option validation", () => {
     );
   });
 
-  it("bounds a finite concurrency by 1024: a larger one is a RangeError, never clamped", () => {
-    for (const tooMany of [1025, 2 ** 53, 1e300]) {
-      expect(() => make({ concurrency: tooMany })).toThrow(
-        new RangeError(`concurrency must be <= 1024, got ${tooMany}`),
-      );
-    }
-    expect(make({ concurrency: 1024 })).toBeDefined();
-    expect(make({ concurrency: Number.POSITIVE_INFINITY })).toBeDefined();
-  });
-
   it("without a sink, refuses a snapshot + codec target at register time with TypeError", () => {
     const writer = createPersistenceWriter({});
     expect(() => writer.register("state.txt", { snapshot: () => "x", codec: textCodec() })).toThrow(
