@@ -172,4 +172,19 @@ describe("register() validation", () => {
       expect(isPersistenceError(thrown, "ERR_INVALID_TARGET")).toBe(true);
     }
   });
+
+  it("takes no null, undefined or number as a target id: ERR_INVALID_TARGET, not a string", () => {
+    const writer = make({});
+    for (const target of [null, undefined, 5]) {
+      let thrown: unknown;
+      try {
+        writer.register(target as never, { snapshot: () => "", codec: textCodec() });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isPersistenceError(thrown, "ERR_INVALID_TARGET")).toBe(true);
+      expect((thrown as { details?: unknown }).details).toEqual({ reason: "not a string" });
+    }
+    expect(writer.health().totals.targets).toBe(0);
+  });
 });

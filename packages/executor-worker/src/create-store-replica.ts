@@ -4,6 +4,7 @@ import { createWorkerReplica } from "./worker-replica.js";
 import {
   assertKnownReplicaKeys,
   REPLICA_OPTION_KEYS,
+  resolveReplicaOptions,
   withYoungGeneration,
 } from "./worker-replica-options.js";
 import type {
@@ -95,13 +96,17 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
   private closed = false;
 
   constructor(options: StoreReplicaOptions) {
-    this.worker = createWorkerReplica<never>({
+    const workerOptions: WorkerReplicaOptions<never> = {
       ...options,
       // A store replica holds its state as JS objects: V8's own young generation unless asked.
       resourceLimits: withYoungGeneration(options.resourceLimits, 0),
-      name: options.name ?? "snapwrite-store-replica",
+      // Only a left-out name takes the default: `null` is refused by the check.
+      name: options.name === undefined ? "snapwrite-store-replica" : options.name,
       resync: (fresh) => this.postSeed(fresh),
-    });
+    };
+    // Checked here first, so that a bad option's error names the factory the user called.
+    resolveReplicaOptions(workerOptions, "createStoreReplica");
+    this.worker = createWorkerReplica<never>(workerOptions);
   }
 
   get stats(): StoreWorkerReplicaStats {

@@ -28,12 +28,14 @@ export interface ResolvedReplicaOptions<P> {
   readonly replicaData: ReplicaWorkerData;
 }
 
-function toModuleUrl(module: string | URL): URL | string {
-  if (typeof module === "string" && module.length === 0) {
-    throw new TypeError("module must be a file URL or an absolute path of the worker module");
-  }
-  if (!(module instanceof URL) && typeof module !== "string") {
-    throw new TypeError("module must be a file URL or an absolute path of the worker module");
+function toModuleUrl(module: string | URL, caller: string): URL | string {
+  if (
+    (typeof module === "string" && module.length === 0) ||
+    (!(module instanceof URL) && typeof module !== "string")
+  ) {
+    throw new TypeError(
+      `${caller}: module must be a file URL or an absolute path of the worker module`,
+    );
   }
   const url = module instanceof URL || module.startsWith("file:") ? new URL(module) : module;
   // A missing module would only show as a worker that exits at once, again at every retry.
@@ -42,14 +44,22 @@ function toModuleUrl(module: string | URL): URL | string {
   if (path !== undefined) {
     const stats = statSync(path, { throwIfNoEntry: false });
     if (stats === undefined) {
-      throw new TypeError(`the worker module ${JSON.stringify(path)} does not exist`);
+      throw new TypeError(`${caller}: the worker module ${JSON.stringify(path)} does not exist`);
     }
     // A directory would only fail in each worker it starts (Node imports no directory).
     if (!stats.isFile()) {
-      throw new TypeError(`the worker module ${JSON.stringify(path)} is not a file`);
+      throw new TypeError(`${caller}: the worker module ${JSON.stringify(path)} is not a file`);
     }
   }
   return url;
+}
+
+/** A thread `name` given must be a non-empty string (`null` too is refused, not defaulted). */
+function assertThreadName(name: unknown, caller: string): asserts name is string {
+  if (typeof name !== "string" || name.length === 0) {
+    const got = name === null ? "null" : typeof name === "string" ? "an empty string" : typeof name;
+    throw new TypeError(`${caller}: name must be a non-empty string, got ${got}`);
+  }
 }
 
 /**
@@ -80,16 +90,19 @@ export function withYoungGeneration(
  * number `>= 0` (`0` leaves V8's own sizing), checked through core's `resolvePolicy`. Throws
  * `TypeError` (`null` too) / `RangeError`.
  */
-function resolveResourceLimits(resourceLimits: ResourceLimits | undefined): ResourceLimits {
+function resolveResourceLimits(
+  resourceLimits: ResourceLimits | undefined,
+  caller: string,
+): ResourceLimits {
   const limits = withYoungGeneration(resourceLimits, DEFAULT_YOUNG_GENERATION_MB);
   if (typeof limits !== "object" || limits === null) {
-    throw new TypeError("resourceLimits must be an object");
+    throw new TypeError(`${caller}: resourceLimits must be an object`);
   }
   const given = RESOURCE_LIMIT_KEYS.filter((key) => limits[key] !== undefined);
   const spec = Object.fromEntries(
     given.map((key) => [`resourceLimits.${key}`, optionEntry(limits[key], 0, { min: 0 })]),
   );
-  resolveOptionValues(CALLER, spec);
+  resolveOptionValues(caller, spec);
   return limits;
 }
 
@@ -99,16 +112,13 @@ function resolveResourceLimits(resourceLimits: ResourceLimits | undefined): Reso
  * limit), `batchDelayMs` `0..MAX_TIMER_MS` (a plain timer waits for it: Node would fire a longer
  * one after 1 ms), `batchBytes` an integer `>= 1`. Only a left-out option takes its default.
  */
-function resolveReplicaNumbers(options: WorkerReplicaOptions<unknown, unknown>) {
-  return resolveOptionValues(CALLER, {
+function resolveReplicaNumbers(options: WorkerReplicaOptions<unknown, unknown>, caller: string) {
+  return resolveOptionValues(caller, {
     abortGraceMs: optionEntry(options.abortGraceMs, 1000, { min: 0 }),
     batchDelayMs: optionEntry(options.batchDelayMs, 50, { min: 0, max: MAX_TIMER_MS }),
     batchBytes: optionEntry(options.batchBytes, 256 * 1024, { min: 1, integer: true }),
   });
 }
-
-/** What the messages of the numeric checks name. */
-const CALLER = "createWorkerReplica";
 
 /** The keys of {@link WorkerReplicaOptions}. Internal. */
 export const REPLICA_OPTION_KEYS = [
@@ -144,24 +154,29 @@ export function assertKnownReplicaKeys(
   assertKnownNestedOptions(caller, options, { resourceLimits: RESOURCE_LIMIT_KEYS });
 }
 
-/** Checks the options of `createWorkerReplica`; throws `TypeError`/`RangeError`. Internal. */
+/**
+ * Checks the options of `createWorkerReplica`; throws `TypeError`/`RangeError` whose messages name
+ * `caller`, the factory the user called (`createStoreReplica` checks what it hands on). Internal.
+ */
 export function resolveReplicaOptions<P, O>(
   replicaOptions: WorkerReplicaOptions<P, O>,
+  caller = "createWorkerReplica",
 ): ResolvedReplicaOptions<P> {
   if (typeof replicaOptions !== "object" || replicaOptions === null) {
-    throw new TypeError("createWorkerReplica needs an options object");
+    throw new TypeError(`${caller} needs an options object`);
   }
-  assertKnownReplicaKeys("createWorkerReplica", replicaOptions, REPLICA_OPTION_KEYS);
-  const moduleUrl = toModuleUrl(replicaOptions.module);
+  assertKnownReplicaKeys(caller, replicaOptions, REPLICA_OPTION_KEYS);
+  const moduleUrl = toModuleUrl(replicaOptions.module, caller);
   const { resync, resourceLimits } = replicaOptions;
   if (resync !== undefined && typeof resync !== "function") {
-    throw new TypeError("resync must be a function");
+    throw new TypeError(`${caller}: resync must be a function`);
   }
-  const name = replicaOptions.name ?? "snapwrite-replica";
-  if (typeof name !== "string") throw new TypeError("name must be a string");
-  const limits = resolveResourceLimits(resourceLimits);
+  const name = replicaOptions.name === undefined ? "snapwrite-replica" : replicaOptions.name;
+  assertThreadName(name, caller);
+  const limits = resolveResourceLimits(resourceLimits, caller);
   const { abortGraceMs, batchDelayMs, batchBytes } = resolveReplicaNumbers(
     replicaOptions as WorkerReplicaOptions<unknown, unknown>,
+    caller,
   );
   // Workers inherit the process's flags; `--input-type` (from `node -e`) would break loading the
   // module. Only a list passed explicitly is checked for per-process flags, so pass one only then.

@@ -13,7 +13,7 @@ const factories: [name: string, create: (options: never) => unknown][] = [
   ["createStoreReplica", createStoreReplica],
 ];
 
-describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, create) => {
+describe.each(factories)("%s checks its numbers through resolvePolicy", (name, create) => {
   const make = (extra: Record<string, unknown>) => () =>
     create({ module: FIXTURE, ...extra } as never);
 
@@ -25,10 +25,10 @@ describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, 
         expect(limits(value), `${key} ${value}`).toThrow(RangeError);
       }
       expect(limits(Number.NaN)).toThrow(
-        new RangeError(`createWorkerReplica: resourceLimits.${key} must not be NaN`),
+        new RangeError(`${name}: resourceLimits.${key} must not be NaN`),
       );
       expect(limits(null)).toThrow(
-        new TypeError(`createWorkerReplica: resourceLimits.${key} must be a number, got null`),
+        new TypeError(`${name}: resourceLimits.${key} must be a number, got null`),
       );
       expect(limits("64")).toThrow(TypeError);
     }
@@ -37,9 +37,7 @@ describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, 
 
   it("bounds batchDelayMs by the longest timer Node arms; abortGraceMs waits on a LongTimer", () => {
     expect(make({ batchDelayMs: MAX_TIMER_MS + 1 })).toThrow(
-      new RangeError(
-        `createWorkerReplica: batchDelayMs must be <= ${MAX_TIMER_MS}, got ${MAX_TIMER_MS + 1}`,
-      ),
+      new RangeError(`${name}: batchDelayMs must be <= ${MAX_TIMER_MS}, got ${MAX_TIMER_MS + 1}`),
     );
     expect(make({ abortGraceMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
   });
@@ -47,7 +45,7 @@ describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, 
   it("takes no null for a number: only a left-out option has its default", () => {
     for (const key of ["abortGraceMs", "batchDelayMs", "batchBytes"]) {
       expect(make({ [key]: null }), key).toThrow(
-        new TypeError(`createWorkerReplica: ${key} must be a number, got null`),
+        new TypeError(`${name}: ${key} must be a number, got null`),
       );
     }
   });
@@ -58,7 +56,46 @@ describe.each(factories)("%s checks its numbers through resolvePolicy", (_name, 
       expect(() => create({ module } as never)).toThrow(TypeError);
     }
     expect(() => create({ module: tmpdir() } as never)).toThrow(
-      new TypeError(`the worker module ${JSON.stringify(tmpdir())} is not a file`),
+      new TypeError(`${name}: the worker module ${JSON.stringify(tmpdir())} is not a file`),
     );
   });
+
+  it("names itself in every option error, not the factory it builds on", () => {
+    const bad: Record<string, unknown>[] = [
+      { module: "" },
+      { module: new URL("./fixtures/no-such-worker.mjs", import.meta.url) },
+      { resourceLimits: 3 },
+      { abortGraceMs: -1 },
+      { batchBytes: "1" },
+      { name: 5 },
+    ];
+    for (const extra of bad) {
+      const message = errorOf(make(extra));
+      expect(message, JSON.stringify(extra)).toMatch(new RegExp(`^${name}: `));
+    }
+    expect(errorOf(() => create(null as never))).toBe(`${name} needs an options object`);
+  });
+
+  it("takes a thread name only as a non-empty string, null included", () => {
+    for (const [value, got] of [
+      [null, "null"],
+      ["", "an empty string"],
+      [5, "number"],
+      [{}, "object"],
+    ] as const) {
+      expect(make({ name: value })).toThrow(
+        new TypeError(`${name}: name must be a non-empty string, got ${got}`),
+      );
+    }
+  });
 });
+
+/** The message of the error `fn` throws. */
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("it did not throw");
+}

@@ -1,10 +1,11 @@
 import type { Clock } from "@snapwrite/core";
 import { MAX_TIMER_MS } from "@snapwrite/core/sink-kit";
+import { createExclusiveFileLock } from "@snapwrite/journal";
 import { createFaultyFs, createManualClock, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
-import type { StoreEvent } from "../src/index.js";
-import { add, DIR, openCounters } from "./counters.js";
-import { deadline } from "./wait-and-dirs.js";
+import { openDurableStore, type StoreCloseReport, type StoreEvent } from "../src/index.js";
+import { add, counterFiles, DIR, openCounters } from "./counters.js";
+import { deadline, tempDirs } from "./wait-and-dirs.js";
 
 const memFs = () => createMemoryFs({ [DIR]: null });
 
@@ -146,5 +147,53 @@ describe("close at the deadline: reloads", () => {
     expect(closes()).toBe(opened.length);
     expect(events.map((e) => e.type)).not.toContain("reloaded");
     expect(store.read()).toEqual({ value: { a: 1 }, seq: 1 });
+  });
+});
+
+describe("close with a zero deadline", () => {
+  const tmp = tempDirs("snapwrite-close-idle-");
+
+  it("an idle store on disk closes clean every time, its files and lock released", async () => {
+    const dir = await tmp();
+    const lock = createExclusiveFileLock();
+    const reports: StoreCloseReport[] = [];
+    for (let round = 0; round < 200; round++) {
+      const { store } = await deadline(openDurableStore({ ...counterFiles(undefined, dir), lock }));
+      if (round === 0) await store.commit("a", () => [add("a")]).settled;
+      reports.push(await deadline(store.close({ timeoutMs: 0 })));
+    }
+    // Closing the journal's file and the lock takes real I/O, which may outlast a zero timer:
+    // it is no work left undone, so it never makes the close time out.
+    expect(reports.filter((report) => report.outcome !== "clean")).toEqual([]);
+    expect(reports.every((report) => report.durableSeq === 1 && report.committedSeq === 1)).toBe(
+      true,
+    );
+    const { store } = await deadline(openDurableStore({ ...counterFiles(undefined, dir), lock }));
+    expect(store.read()).toEqual({ value: { a: 1 }, seq: 1 });
+    expect(await deadline(store.close())).toMatchObject({ outcome: "clean" });
+  });
+
+  it("a commit hung in its fsync still times out", async () => {
+    const { faulty, store, second } = await storeWithHungSync();
+    const report = await deadline(store.close({ timeoutMs: 0 }));
+    expect(report).toMatchObject({ ok: false, outcome: "timed-out", abandoned: 1, inFlight: 1 });
+    expect(report.error?.code).toBe("ERR_TIMEOUT");
+    expect(await second.settled).toMatchObject({ ok: false, error: { code: "ERR_CLOSED" } });
+    faulty.release();
+  });
+
+  it("a release slower than the deadline finishes after a clean report", async () => {
+    const faulty = createFaultyFs(memFs());
+    const { store } = await openCounters(faulty);
+    await store.commit("a", () => [add("a")]).settled;
+    faulty.addFaults([{ op: "close", path: /\.wal\./, fault: { hang: true } }]);
+    const report = await deadline(store.close({ timeoutMs: 0 }));
+    expect(report).toMatchObject({ ok: true, outcome: "clean", committedSeq: 1, durableSeq: 1 });
+    await deadline(faulty.waitForHang());
+    faulty.release();
+    const walCloses = () =>
+      faulty.calls.filter((c) => c.op === "close" && /\.wal\./.test(c.path) && c.outcome === "ok");
+    for (let turn = 0; turn < 1000 && walCloses().length === 0; turn++) await settle();
+    expect(walCloses().length).toBeGreaterThan(0);
   });
 });

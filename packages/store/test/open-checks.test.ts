@@ -1,7 +1,7 @@
 import type { FsPort } from "@snapwrite/core";
 import { createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
-import { openFollowerStore } from "../src/index.js";
+import { openDurableStore, openFollowerStore } from "../src/index.js";
 import {
   add,
   addOpsCodec,
@@ -49,6 +49,41 @@ describe("open: codec and ops", () => {
       refresh: { intervalMs: 50 },
     });
     await expect(follower).rejects.toThrow(/ops must be a codec/);
+  });
+});
+
+describe("open: name", () => {
+  const bad = [
+    [null, "null"],
+    ["", "an empty string"],
+    [5, "number"],
+    [{}, "object"],
+  ] as const;
+
+  it("is a non-empty string when given, for the writer and the follower", async () => {
+    for (const [name, got] of bad) {
+      for (const factory of ["openDurableStore", "openFollowerStore"] as const) {
+        const files = { ...counterFiles(memFs()), name: name as never };
+        const opening =
+          factory === "openDurableStore"
+            ? openDurableStore(files)
+            : openFollowerStore({ ...files, refresh: { intervalMs: 50 } });
+        await expect(opening).rejects.toThrow(
+          new TypeError(`${factory}: name must be a non-empty string, got ${got}`),
+        );
+      }
+    }
+    await expect(openCounters(memFs(), { name: "a/b" })).rejects.toThrow(
+      new TypeError("openDurableStore: name must be a plain file name"),
+    );
+  });
+
+  it("left out, or undefined, keeps the default file prefix", async () => {
+    const fs = memFs();
+    const { store } = await openCounters(fs, { name: undefined });
+    await store.commit("a", () => [add("a")]).settled;
+    await store.close();
+    expect((await fs.readdir(DIR)).some((file) => file.startsWith("store.wal."))).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Codec } from "../contracts/codec.js";
 import type { Sink } from "../contracts/sink.js";
 import type { TargetId } from "../contracts/target.js";
 import { toPersistenceError } from "../errors/os-error.js";
-import { resolveOptionValue } from "../policy/option-values.js";
+import { resolveConcurrency } from "../policy/concurrency.js";
 import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { assertLoadSignal, loadTimeoutMs } from "./load-deadline.js";
 import { LOAD_OPTION_KEYS, type LoadOptions, type LoadResult, loadTarget } from "./load-target.js";
@@ -22,7 +22,7 @@ export interface LoadTargetSpec<T = unknown> extends LoadOptions {
 
 /** Options of {@link loadTargets}. */
 export interface LoadTargetsOptions {
-  /** Loads running at once: an integer `>= 1`, or `Infinity`. Default `4`. */
+  /** Loads running at once: an integer in `1..1024`, or `Infinity` (no bound). Default `4`. */
   readonly concurrency?: number | undefined;
   /**
    * Aborts the batch: running loads resolve `ERR_ABORTED` at once, and those not started yet
@@ -74,11 +74,7 @@ export async function loadTargets<const S extends readonly LoadTargetSpec<unknow
   }
   assertKnownOptions("loadTargets", options, LOAD_TARGETS_OPTION_KEYS);
   // Only a left-out concurrency is 4: `null` is a TypeError, as for `timeoutMs`.
-  const concurrency = resolveOptionValue(undefined, "concurrency", options.concurrency, 4, {
-    min: 1,
-    integer: true,
-    allowInfinity: true,
-  });
+  const concurrency = resolveConcurrency(options.concurrency, 4);
   const batchTimeoutMs = loadTimeoutMs(options.timeoutMs);
   const batchSignal = options.signal;
   assertLoadSignal(batchSignal);

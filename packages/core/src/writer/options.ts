@@ -36,7 +36,8 @@ export interface PersistenceWriterOptions {
   readonly onResult?: ((result: WriteResult) => void) | undefined;
   /**
    * How many write attempts (snapshot + encode + `sink.write`) run at once, over all targets: an
-   * integer `>= 1`, or `Infinity` for no bound. Default {@link DEFAULT_WRITE_CONCURRENCY} (8).
+   * integer in `1..1024` (a larger number is a `RangeError`), or `Infinity` for no bound. Default
+   * {@link DEFAULT_WRITE_CONCURRENCY} (8).
    * Further writes wait in request order and take their snapshot when their turn comes, so with
    * thousands of dirty targets (at `close()` too) the sink works at its sustainable rate, file
    * descriptors stay bounded, and as many targets as possible are durable by a deadline.

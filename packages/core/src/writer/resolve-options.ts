@@ -7,6 +7,7 @@ import {
 import type { Clock } from "../contracts/clock.js";
 import type { Sink } from "../contracts/sink.js";
 import type { WriteResult } from "../contracts/write-result.js";
+import { resolveConcurrency } from "../policy/concurrency.js";
 import { resolveOptionValue } from "../policy/option-values.js";
 import { assertKnownOptions } from "../sink-kit/known-options.js";
 import { systemClock } from "../sink-kit/system-clock.js";
@@ -26,7 +27,7 @@ export interface ResolvedWriterOptions {
   readonly onResult: ((result: WriteResult) => void) | undefined;
   readonly retry: RetryPolicy;
   readonly executor: Executor;
-  /** Write attempts that may run at once: an integer `>= 1`, or `Infinity`. */
+  /** Write attempts that may run at once: an integer in `1..MAX_CONCURRENCY`, or `Infinity`. */
   readonly concurrency: number;
   /** How long the writer holds the event loop in one go, in ms (sliced encodes, write starts). */
   readonly sliceBudgetMs: number;
@@ -120,7 +121,7 @@ export function resolveWriterOptions(options: PersistenceWriterOptions): Resolve
   });
   assertValidSliceBudget(sliceBudgetMs);
   const executor = resolveExecutor(options, sliceBudgetMs);
-  const concurrency = resolveConcurrency(options.concurrency);
+  const concurrency = resolveConcurrency(options.concurrency, DEFAULT_WRITE_CONCURRENCY);
   return { sink, clock, random, onResult, retry, executor, concurrency, sliceBudgetMs };
 }
 
@@ -153,10 +154,4 @@ function resolveExecutor(options: PersistenceWriterOptions, sliceBudgetMs: numbe
   throw new TypeError(
     `executor must be "inline", "sliced" or an Executor, got ${JSON.stringify(executor)}`,
   );
-}
-
-/** `concurrency` through `resolvePolicy`: an integer `>= 1`, or `Infinity`. */
-function resolveConcurrency(value: unknown): number {
-  const bounds = { min: 1, integer: true, allowInfinity: true };
-  return resolveOptionValue(undefined, "concurrency", value, DEFAULT_WRITE_CONCURRENCY, bounds);
 }

@@ -20,7 +20,11 @@ export async function runClose(
   const clock = host.clock;
   const startedAt = clock.now();
   const all = [...registry.schedulers.values()];
-  const deadline = new CloseDeadline(clock, () => stopAtDeadline(host));
+  const deadline = new CloseDeadline(
+    clock,
+    () => stopAtDeadline(host),
+    () => host.limiter.stop(),
+  );
   for (const scheduler of all) scheduler.cancelTimers();
   for (const scheduler of all) scheduler.closer.begin();
   // The deadline counts from the call: cancelling thousands of timers took part of it already.
@@ -67,7 +71,9 @@ function closeTargets(
 ): Promise<unknown> {
   let next = 0;
   const closeLoop = async (): Promise<void> => {
-    while (next < all.length && !deadline.passed()) {
+    // Past a zero deadline the loops still wait for the writes running (they start none): one
+    // whose sink already returned is written, not timed out.
+    while (next < all.length && !deadline.reached()) {
       const scheduler = all[next++] as CoalescingScheduler;
       await scheduler.closer.run(deadline).catch(() => {
         // An unexpected bug in one target's close must not block the others; it reports timed-out.

@@ -1,16 +1,20 @@
 import { PersistenceError } from "@snapwrite/core";
 import { LongTimer } from "@snapwrite/core/sink-kit";
+import type { JournalCloseReport } from "@snapwrite/journal";
 import type { StoreCloseReport } from "../durable-store-types.js";
 import { closedError, failed } from "./entries.js";
 import type { StoreCore } from "./store-core.js";
 import { releaseStoreLock } from "./store-lock.js";
 
 /**
- * Flushes the unsaved changes, lets the lane and a running compaction finish, closes the journal
- * and releases the lock, within `timeoutMs` (checked by the caller: a number ≥ 0 or `Infinity`,
- * which never times out); after the deadline every waiting entry settles `ERR_CLOSED` (the changes
- * among them are counted), and the lock is released once a reload still running and the journal's
- * close have finished.
+ * Flushes the unsaved changes, lets the lane and a running compaction finish and syncs the
+ * journal, within `timeoutMs` (checked by the caller: a number ≥ 0 or `Infinity`, which never
+ * times out); after the deadline every waiting entry settles `ERR_CLOSED` (the changes among them
+ * are counted), and the lock is released once a reload still running and the journal's close have
+ * finished. Only that work races the deadline: releasing the journal's file, the replica and the
+ * lock once it is done never turns a close into a timed-out one (with a deadline shorter than the
+ * release takes, the release finishes in the background), so an idle store closes clean even with
+ * `timeoutMs: 0`.
  */
 export async function closeStore<S, Op>(
   core: StoreCore<S, Op>,
@@ -28,8 +32,9 @@ export async function closeStore<S, Op>(
     timer = new LongTimer(clock, () => resolve("timeout"));
     timer.arm(timeoutMs);
   });
-  const outcome = await Promise.race([finishLane(core), deadline]);
-  timer?.cancel();
+  // Work that finished needs no timer turn to say so: an idle store's drain settles in
+  // microtasks, which all run before a timer (even a zero one) can fire.
+  const outcome = await Promise.race([finishWork(core), deadline]);
   let abandoned = 0;
   let error: PersistenceError | undefined;
   let result: StoreCloseReport["outcome"] = "clean";
@@ -41,20 +46,19 @@ export async function closeStore<S, Op>(
     abandoned = abandonQueue(core);
     // A reload running now closes the journal it opens itself (see reload.ts): the lock is
     // released once it has, and the journal the store holds is closed.
-    // The replica (a worker still writing a snapshot, say) is stopped at once and before the lock
-    // is released, so nothing of this store writes into a directory another process took over.
     void Promise.resolve(core.reloading)
       .catch(() => undefined)
-      .then(() => core.journal.close())
-      .catch(() => undefined)
-      .then(() => core.replica?.close?.({ timeoutMs: 0 }))
-      .catch(() => undefined)
-      .then(() => releaseStoreLock(core))
-      .catch(() => undefined);
-  } else if (!outcome.ok) {
-    result = "failed";
-    error = outcome.error;
+      .then(() => releaseStore(core, 0));
+  } else {
+    // The work is done: the release gets what is left of the deadline, then goes on on its own.
+    const released = await Promise.race([releaseStore(core, undefined), deadline]);
+    const report = outcome ?? (released === "timeout" ? undefined : released);
+    if (report !== undefined && !report.ok) {
+      result = "failed";
+      error = report.error;
+    }
   }
+  timer?.cancel();
   const unsaved = core.outbox.length;
   if (unsaved > 0) {
     result = result === "clean" ? "failed" : result;
@@ -75,16 +79,41 @@ export async function closeStore<S, Op>(
   });
 }
 
-/** Queues a last flush, waits for the lane and a running compaction, then closes the journal. */
-async function finishLane<S, Op>(core: StoreCore<S, Op>) {
+/**
+ * Queues a last flush, waits for the lane and a running compaction, then syncs the journal: all
+ * that close waits for before it releases anything. Resolves `undefined` once synced; when the
+ * journal refuses to sync (read-only, or closed by a reload that failed), with its close report,
+ * which says why.
+ */
+async function finishWork<S, Op>(core: StoreCore<S, Op>): Promise<JournalCloseReport | undefined> {
   if (core.outbox.length > 0) core.lane.enqueue({ kind: "flush" });
   await new Promise<void>((resolve) =>
     core.lane.enqueue({ kind: "task", run: async () => resolve() }),
   );
   await core.compacting?.catch(() => undefined);
-  const closed = await core.journal.close();
-  await releaseStoreLock(core);
-  await core.replica?.close?.().catch(() => undefined);
+  const journal = core.journal;
+  try {
+    await journal.sync();
+    return undefined;
+  } catch {
+    return journal.close();
+  }
+}
+
+/**
+ * Closes the journal, stops the replica (with `replicaTimeoutMs`: absent once the work finished,
+ * `0` after a timed-out close) and then releases the lock, so nothing of this store writes into
+ * the directory once another process may take it. Never rejects; resolves with the journal's
+ * close report.
+ */
+async function releaseStore<S, Op>(
+  core: StoreCore<S, Op>,
+  replicaTimeoutMs: number | undefined,
+): Promise<JournalCloseReport | undefined> {
+  const closed = await core.journal.close().catch(() => undefined);
+  const options = replicaTimeoutMs === undefined ? undefined : { timeoutMs: replicaTimeoutMs };
+  await core.replica?.close?.(options).catch(() => undefined);
+  await releaseStoreLock(core).catch(() => undefined);
   return closed;
 }
 

@@ -21,6 +21,7 @@ import type {
   StoreEvent,
   StoreRoot,
 } from "../durable-store-types.js";
+import { storeNameOf } from "../store-name.js";
 import { checkStoreReplica, type StoreReplica } from "../store-replica.js";
 import { type SyncMeter, timedFs } from "../timed-fs.js";
 import { closedError, commandError, failed, type Member, type OutboxItem } from "./entries.js";
@@ -106,10 +107,7 @@ export class StoreCore<S, Op> {
     readonly durability: JournalDurability,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.name = options.name ?? "store";
-    if (!/^[A-Za-z0-9._-]+$/.test(this.name)) {
-      throw new TypeError("openDurableStore: name must be a plain file name");
-    }
+    this.name = storeNameOf(options.name, "openDurableStore");
     this.codec = options.codec;
     this.opsCodec = options.ops;
     this.applyOps = options.apply;

@@ -13,6 +13,7 @@ import { describe } from "../durable-store/entries.js";
 import type { StoreLoadReport, StoreRoot } from "../durable-store-types.js";
 import { beginReplay } from "../replay-run.js";
 import { perfNow, yieldToLoop } from "../replay-slicing.js";
+import { storeNameOf } from "../store-name.js";
 import type { OpenFollowerStoreOptions } from "./follower-store-types.js";
 import type { FollowerPolicy } from "./options.js";
 
@@ -42,10 +43,7 @@ export class FollowerLoader<S, Op> {
   ) {
     this.clock = clock;
     this.fs = options.fs ?? nodeFsPort;
-    this.name = options.name ?? "store";
-    if (!/^[A-Za-z0-9._-]+$/.test(this.name)) {
-      throw new TypeError("openFollowerStore: name must be a plain file name");
-    }
+    this.name = storeNameOf(options.name, "openFollowerStore");
     const sink = createFsSink({ dir: options.dir, fs: options.fs });
     // Without `quarantine`, an unusable snapshot is skipped but never moved aside.
     this.sink = Object.create(sink, { quarantine: { value: undefined } }) as Sink;
