@@ -102,7 +102,7 @@ async function measure(
   updates: number,
 ): Promise<Sample> {
   const prng = createPrng(callers * 7919 + entries);
-  for (let w = 0; w < 200; w++) await put(store, prng.nextInt(0, entries - 1), -w);
+  for (let w = 0; w < 200; w++) await put(store, prng.nextInt(0, entries - 1), -(w + 1));
   const groupsBefore = store.health().groups;
   requests.take();
   let next = 0;
