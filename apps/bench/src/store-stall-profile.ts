@@ -28,6 +28,7 @@ import {
   positiveArg,
 } from "./keyed-bench-store.js";
 import { median } from "./percentile.js";
+import type { StallReport } from "./stall-monitor.js";
 import {
   controlStall,
   entryValue,
@@ -70,12 +71,16 @@ interface RoundSample {
   readonly besideGcMs: number[];
   readonly scavenges: number;
   readonly maxScavengeMs: number;
+  /** Passes of the round's updates: 1, or for the control run as many as it took to collect. */
+  readonly passes: number;
 }
 
 /** What a round measures: a store and the garbage its callers drop per update, or the control. */
 interface Contender {
   readonly label: string;
   open(dir: string): Promise<Updater>;
+  /** Repeat each round's updates until a young-generation collection came (the control run). */
+  readonly untilScavenge?: boolean;
 }
 
 /**
@@ -133,6 +138,13 @@ function updaterOf(store: KeyedBenchStore, garbageBytes: number): Updater {
   };
 }
 
+/**
+ * Passes of a control round at most: each control pass allocates a fraction of what a store round
+ * does, so a control round repeats its updates until a young-generation collection came, since the
+ * largest stall of a run grows with the collections it spans.
+ */
+const MAX_CONTROL_PASSES = 8;
+
 async function measureRound(
   updater: Updater,
   gcs: { take(): GcEntry[] },
@@ -140,32 +152,53 @@ async function measureRound(
   callers: number,
   version: number,
   threshold: number,
+  untilScavenge: boolean,
 ): Promise<RoundSample> {
   gcs.take();
-  const round = await runUpdateRound(updater, targets, callers, version, {
-    stallThresholdMs: threshold,
-  });
-  // GC entries arrive a tick after the collection.
-  await new Promise<void>((r) => setImmediate(r));
-  const collected = gcs.take();
+  const stalls: StallReport["stalls"][number][] = [];
+  const collected: GcEntry[] = [];
+  let maxStallMs = 0;
+  let seconds = 0;
+  let passes = 0;
+  do {
+    const round = await runUpdateRound(
+      updater,
+      targets,
+      callers,
+      version + passes * targets.length,
+      { stallThresholdMs: threshold },
+    );
+    // GC entries arrive a tick after the collection.
+    await new Promise<void>((r) => setImmediate(r));
+    collected.push(...gcs.take());
+    stalls.push(...round.stall.stalls);
+    maxStallMs = Math.max(maxStallMs, round.stall.maxStallMs);
+    seconds += round.seconds;
+    passes++;
+  } while (
+    untilScavenge &&
+    passes < MAX_CONTROL_PASSES &&
+    !collected.some((g) => g.kind === "scavenge")
+  );
   const causes = new Map<string, number[]>();
   const besideGcMs: number[] = [];
-  for (const stall of round.stall.stalls) {
+  for (const stall of stalls) {
     const cause = attributeStall(stall, collected);
     if (cause !== "other")
       besideGcMs.push(stall.endMs - stall.startMs - gcOverlapMs(stall, collected));
     causes.set(cause, [...(causes.get(cause) ?? []), stall.endMs - stall.startMs]);
   }
   const scavenges = collected.filter((g) => g.kind === "scavenge");
-  const controlMs = await controlStall(Math.max(50, Math.round(round.seconds * 1000)));
+  const controlMs = await controlStall(Math.max(50, Math.round(seconds * 1000)));
   return {
-    commitsPerSecond: targets.length / round.seconds,
-    maxStallMs: round.stall.maxStallMs,
+    commitsPerSecond: (targets.length * passes) / seconds,
+    maxStallMs,
     controlMs,
     causes,
     besideGcMs,
     scavenges: scavenges.length,
     maxScavengeMs: Math.max(0, ...scavenges.map((g) => g.endMs - g.startMs)),
+    passes,
   };
 }
 
@@ -189,7 +222,9 @@ async function contenders(): Promise<Contender[]> {
   }
   const [thisBuild] = journalWriteVariants("commit") as [CommitVariant];
   const own = storeContender("this build", thisBuild, 0);
-  if (args["in-memory"]) return [own, { label: IN_MEMORY_LABEL, open: openInMemory }];
+  if (args["in-memory"]) {
+    return [own, { label: IN_MEMORY_LABEL, open: openInMemory, untilScavenge: true }];
+  }
   if (args["garbage-bytes"] === undefined) return [own];
   const garbageBytes = positiveArg("garbage-bytes", args["garbage-bytes"]);
   return [own, storeContender(`+${garbageBytes} B garbage/update`, thisBuild, garbageBytes)];
@@ -224,25 +259,33 @@ async function main(): Promise<void> {
   const gcs = recordGcs();
   try {
     await seed(join(root, "seed"), entries);
-    const opened: { label: string; updater: Updater }[] = [];
-    for (const [i, { label, open }] of measured.entries()) {
+    const opened: { label: string; updater: Updater; untilScavenge: boolean }[] = [];
+    for (const [i, { label, open, untilScavenge }] of measured.entries()) {
       const dir = join(root, `store-${i}`);
       await cp(join(root, "seed"), dir, { recursive: true });
       const updater = await open(dir);
       // One untimed round first, as the bench does.
       await runUpdateRound(updater, updateTargets(1, entries, updates), callers, 1);
-      opened.push({ label, updater });
+      opened.push({ label, updater, untilScavenge: untilScavenge ?? false });
     }
     const samples = new Map<string, RoundSample[]>();
     for (let round = 0; round < rounds; round++) {
       const targets = updateTargets(callers * 7919 + entries + round, entries, updates);
       const order = round % 2 === 0 ? opened : [...opened].reverse();
-      for (const { label, updater } of order) {
-        const version = (round + 2) * updates;
-        const s = await measureRound(updater, gcs, targets, callers, version, threshold);
+      for (const { label, updater, untilScavenge } of order) {
+        const version = (round + 2) * updates * MAX_CONTROL_PASSES;
+        const s = await measureRound(
+          updater,
+          gcs,
+          targets,
+          callers,
+          version,
+          threshold,
+          untilScavenge,
+        );
         samples.set(label, [...(samples.get(label) ?? []), s]);
         log(
-          `round ${round + 1} ${label}: ${fmt(s.commitsPerSecond, 0)} commits/s, max stall ${fmt(s.maxStallMs, 2)} ms (control ${fmt(s.controlMs, 2)}); scavenges ${s.scavenges} (max ${fmt(s.maxScavengeMs, 2)} ms); stalls > ${threshold} ms: ${describe(s.causes)}; beside the GC in those: ${s.besideGcMs.map((ms) => fmt(ms, 2)).join(", ") || "-"} ms`,
+          `round ${round + 1} ${label}: ${s.passes > 1 ? `${s.passes} passes, ` : ""}${fmt(s.commitsPerSecond, 0)} commits/s, max stall ${fmt(s.maxStallMs, 2)} ms (control ${fmt(s.controlMs, 2)}); scavenges ${s.scavenges} (max ${fmt(s.maxScavengeMs, 2)} ms); stalls > ${threshold} ms: ${describe(s.causes)}; beside the GC in those: ${s.besideGcMs.map((ms) => fmt(ms, 2)).join(", ") || "-"} ms`,
         );
       }
     }
