@@ -110,14 +110,20 @@ async function main(): Promise<void> {
         { timeout: 10 * 60_000, killSignal: "SIGKILL", maxBuffer: 64 << 20 },
       );
       const { bytes, scavenges } = copiedBytes(stdout);
-      perUpdate.set(kind, [...(perUpdate.get(kind) ?? []), bytes / updates]);
+      // A round without a scavenge measured nothing (too few updates to fill new space).
+      if (scavenges > 0) perUpdate.set(kind, [...(perUpdate.get(kind) ?? []), bytes / updates]);
       process.stdout.write(
-        `round ${round + 1} ${kind}: ${scavenges} scavenges, ${fmt(bytes / updates, 0)} B copied per update\n`,
+        `round ${round + 1} ${kind}: ${scavenges} scavenges${scavenges > 0 ? `, ${fmt(bytes / updates, 0)} B copied per update` : ": nothing measured, give more --updates"}\n`,
       );
     }
   }
-  for (const [kind, list] of perUpdate) {
-    process.stdout.write(`${kind}: median ${fmt(median(list), 0)} B copied per update\n`);
+  for (const kind of KINDS) {
+    const list = perUpdate.get(kind) ?? [];
+    process.stdout.write(
+      list.length === 0
+        ? `${kind}: no round had a scavenge\n`
+        : `${kind}: median ${fmt(median(list), 0)} B copied per update (${list.length} rounds with scavenges)\n`,
+    );
   }
 }
 

@@ -7,8 +7,12 @@ import type { WarmLoad } from "./store-bench-store.js";
 import {
   controlMaxStall,
   describeYoungGen,
+  idleMaxStall,
   SMALL_SEMI_SPACE_MB,
+  stallGoalReached,
   storeMaxStall,
+  storeUnexplained,
+  unexplainedWithinIdle,
   withinControl,
   withinIdle,
   type YoungGenResults,
@@ -16,6 +20,8 @@ import {
 
 const COMMIT_GOAL_RATIO = 5;
 export const STALL_SLACK_MS = 2;
+/** An idle window that stalls longer than this says the machine was not quiet enough to judge. */
+const QUIET_IDLE_MS = 1;
 const READ_GOAL_RATIO = 10;
 const LOAD_GOAL_RATIO = 1.5;
 
@@ -31,6 +37,8 @@ export interface StoreBenchOptions {
 /** Everything one store bench run measured. */
 export interface StoreBenchResults {
   readonly options: StoreBenchOptions;
+  /** The machine's load averages (1, 5, 15 min) when the run started. */
+  readonly loadAtStart: readonly number[];
   /** Largest stall of the idle windows run beside the store's 16-caller rounds. */
   readonly controlMs: number;
   readonly rows: readonly Row[];
@@ -59,23 +67,38 @@ export interface StoreVerdict {
 }
 
 /** The stall verdict's notes: both young-generation runs, and the store against an idle loop. */
-function stallNotes(results: StoreBenchResults, reached: boolean): string[] {
+function stallNotes(results: StoreBenchResults): string[] {
   const { youngGen } = results;
   const run = youngGen.defaultYoungGen;
   const small = youngGen.smallYoungGen;
-  const longest = (values: readonly number[]) => fmt(Math.max(...values), 1);
-  const notes = [
-    "what the stalls are: young-generation collections (scavenges) of the state itself, which the control run has too: each copies what the updates since the one before left alive (every new value, and the B+ tree path each put copies), and with node's default 16 MB semi-spaces one covers thousands of updates; the control allocates less per update, so its scavenges come less often and copy more",
-    ...describeYoungGen(youngGen, STALL_SLACK_MS).map((line) => `· ${line}`),
-  ];
-  if (!reached) {
+  const ms = (value: number) => fmt(value, 1);
+  const longest = (values: readonly number[]) => ms(Math.max(...values));
+  const idle = idleMaxStall(run);
+  const notes: string[] = [];
+  if (idle > QUIET_IDLE_MS) {
     notes.push(
-      `why missed: the store's worst stall exceeds the control run's by ${fmt(storeMaxStall(run) - controlMaxStall(run), 2)} ms, which persistence (journal encoding, group commit, the commit's apply) adds to the longest turn of the loop; \`npm run profile:stalls -- --in-memory\` attributes each stall of both to the collections it overlapped`,
+      `caution: the machine was not quiet: an idle window stalled ${ms(idle)} ms (over ${QUIET_IDLE_MS} ms); rerun on a quiet machine before reading this verdict`,
+    );
+  }
+  const storeCollections = run.store.longestScavengeMs.filter((m) => m > 0).length;
+  const rounds = run.store.maxStallMs.length;
+  notes.push(
+    `what the stalls are: the store's rounds held ${storeCollections} of ${rounds} with a young-generation collection (longest ${longest(run.store.longestScavengeMs)} ms), the control run's ${run.inMemory.longestScavengeMs.filter((m) => m > 0).length} of ${rounds} (longest ${longest(run.inMemory.longestScavengeMs)} ms); the store's longest stall beside any collection ${ms(storeUnexplained(run))} ms, the idle windows' ${ms(idle)} ms`,
+    ...describeYoungGen(youngGen, STALL_SLACK_MS).map((line) => `· ${line}`),
+  );
+  if (!withinControl(run, STALL_SLACK_MS)) {
+    notes.push(
+      `why missed: the store's worst stall exceeds the control run's by ${fmt(storeMaxStall(run) - controlMaxStall(run), 2)} ms; \`npm run profile:stalls -- --in-memory\` attributes each stall of both sides to the collections it overlapped`,
+    );
+  }
+  if (!unexplainedWithinIdle(run, STALL_SLACK_MS)) {
+    notes.push(
+      `why missed: the store stalled ${ms(storeUnexplained(run))} ms beside any collection, more than the idle windows' ${ms(idle)} ms + ${STALL_SLACK_MS}: a step of its own, or the machine; \`npm run profile:stalls -- --in-memory\` lists them`,
     );
   }
   if (!withinIdle(run, STALL_SLACK_MS)) {
     notes.push(
-      `against an idle loop the store misses ${STALL_SLACK_MS} ms of slack (its worst stall ${longest(run.store.maxStallMs)} ms, idle ${longest(run.store.controlMs)} ms; the control run's ${longest(run.inMemory.maxStallMs)} ms): a smaller young generation, node --max-semi-space-size=${SMALL_SEMI_SPACE_MB} (a flag of the process, which the store cannot set), made the store's longest scavenge ${longest(small.store.longestScavengeMs)} ms against ${longest(run.store.longestScavengeMs)} ms and ${withinIdle(small, STALL_SLACK_MS) ? "kept" : "did not keep"} it within the idle windows' + ${STALL_SLACK_MS} ms`,
+      `against an idle loop the store misses ${STALL_SLACK_MS} ms of slack (its worst stall ${longest(run.store.maxStallMs)} ms, idle ${ms(idle)} ms; the control run's ${longest(run.inMemory.maxStallMs)} ms): a smaller young generation, node --max-semi-space-size=${SMALL_SEMI_SPACE_MB} (a flag of the process, which the store cannot set), made the store's longest scavenge ${longest(small.store.longestScavengeMs)} ms against ${longest(run.store.longestScavengeMs)} ms and ${withinIdle(small, STALL_SLACK_MS) ? "kept" : "did not keep"} its worst stall within the idle windows' + ${STALL_SLACK_MS} ms`,
     );
   }
   return notes;
@@ -130,12 +153,12 @@ export function storeVerdicts(results: StoreBenchResults): StoreVerdict[] {
       line: `durable commits/s at 16 callers ≥ ${COMMIT_GOAL_RATIO}× better-sqlite3: ${fmt(s16.commitsPerSecond, 0)} vs ${fmt(q16.commitsPerSecond, 0)} = ${fmt(ratio, 2)}× (medians of ${results.commitRounds.first.length} alternating rounds)`,
     });
     const run = results.youngGen.defaultYoungGen;
-    const reached = withinControl(run, STALL_SLACK_MS);
+    const reached = stallGoalReached(run, STALL_SLACK_MS);
     verdicts.push({
       goal: "stall",
       reached,
-      line: `owner max stall at 16 callers ≤ the control run's + ${STALL_SLACK_MS} ms: store ${fmt(storeMaxStall(run), 2)} ms vs control ${fmt(controlMaxStall(run), 2)} ms (largest of ${run.store.maxStallMs.length} alternating rounds each in one process; the control run applies the same updates to the same ${results.options.entries.toLocaleString()}-entry state in memory and persists nothing); beside an idle loop in the rounds against better-sqlite3: store ${fmt(s16.maxStallMs, 2)} ms, idle ${fmt(controlMs, 2)} ms, better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms`,
-      notes: stallNotes(results, reached),
+      line: `owner max stall at 16 callers ≤ the control run's + ${STALL_SLACK_MS} ms: store ${fmt(storeMaxStall(run), 2)} ms vs control ${fmt(controlMaxStall(run), 2)} ms (largest of ${run.store.maxStallMs.length} alternating rounds each in one process, each round repeated until a young-generation collection came; the control run applies the same updates to the same ${results.options.entries.toLocaleString()}-entry state in memory and persists nothing), and the store's longest stall beside any collection ${fmt(storeUnexplained(run), 2)} ms vs idle windows ${fmt(idleMaxStall(run), 2)} ms; beside an idle loop in the rounds against better-sqlite3: store ${fmt(s16.maxStallMs, 2)} ms, idle ${fmt(controlMs, 2)} ms, better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms`,
+      notes: stallNotes(results),
     });
   }
   const readRatio = sqliteReadUs / storeReadUs;
@@ -176,6 +199,7 @@ export async function saveStoreResults(
         date: new Date().toISOString(),
         node: process.version,
         cores: cpus().length,
+        loadAverageAtStart: results.loadAtStart,
         loadAverage: loadavg(),
         options,
         controlMaxStallMs: results.controlMs,

@@ -54,10 +54,11 @@ const JOURNAL_RECORDS = Math.max(1, Math.floor(ENTRIES / 10));
 const READS = 100_000;
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   const root = await mkdtemp(join(tmpdir(), "snapwrite-bench-store-"));
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(
-    `store bench: ${ENTRIES.toLocaleString()} entries, ${UPDATES.toLocaleString()} updates; rewrite-per-update on ${REWRITE_ENTRIES.toLocaleString()} entries, ${REWRITE_UPDATES} updates; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
+    `store bench: ${ENTRIES.toLocaleString()} entries, ${UPDATES.toLocaleString()} updates; rewrite-per-update on ${REWRITE_ENTRIES.toLocaleString()} entries, ${REWRITE_UPDATES} updates; ${cpus().length} cores, load ${loadAtStart[0]?.toFixed(2)}`,
   );
   try {
     const sqlite = await benchSqlite(root, ENTRIES, UPDATES, READS);
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     };
     const results = {
       options,
+      loadAtStart,
       controlMs: paired.controlMaxStallMs,
       rows: [sqlite.rows[0], paired.second, store.rows[0], paired.first, ...rewriteRows].filter(
         (row) => row !== undefined,

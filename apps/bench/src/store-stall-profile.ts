@@ -8,7 +8,8 @@
 // same store whose callers also drop N bytes of short-lived garbage per update (how a young
 // collection's pause depends on the commits between two collections); with `--in-memory`, between
 // this build's store and the stall goal's control run: the same updates applied to the same state
-// in memory, persisted nowhere (see openInMemory). Each store runs on its own
+// in memory, persisted nowhere (see openInMemory), each round of either side starting with an empty
+// young generation and repeated until a collection came. Each store runs on its own
 // copy of one seeded directory, all open at once as in the bench. Add node's `--trace-gc-nvp` to
 // see what each scavenge copied (`new_space_survived`, `promoted`).
 // Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
@@ -71,8 +72,18 @@ interface RoundSample {
   readonly besideGcMs: number[];
   readonly scavenges: number;
   readonly maxScavengeMs: number;
-  /** Passes of the round's updates: 1, or for the control run as many as it took to collect. */
+  /** Passes of the round's updates: 1, or with `--in-memory` as many as it took to collect. */
   readonly passes: number;
+  /**
+   * The longest stall over the threshold, or part of one, that no collection covered (a stall
+   * attributed to `other`, or what a GC stall lasted beside its collection), ms; 0 when none.
+   */
+  readonly unexplainedMs: number;
+}
+
+/** A young-generation collection (needs `--expose-gc`; without it, nothing). */
+function collectYoung(): void {
+  (globalThis as { gc?: (options: { type: "minor" }) => void }).gc?.({ type: "minor" });
 }
 
 /** What a round measures: a store and the garbage its callers drop per update, or the control. */
@@ -139,9 +150,10 @@ function updaterOf(store: KeyedBenchStore, garbageBytes: number): Updater {
 }
 
 /**
- * Passes of a control round at most: each control pass allocates a fraction of what a store round
- * does, so a control round repeats its updates until a young-generation collection came, since the
- * largest stall of a run grows with the collections it spans.
+ * Passes of a round at most with `--in-memory`: each round starts with an empty young generation
+ * and repeats its updates until a young-generation collection came, on both sides, since the
+ * largest stall of a run grows with the collections it spans (a control pass allocates a fraction
+ * of what a store pass does, and would often span none).
  */
 const MAX_CONTROL_PASSES = 8;
 
@@ -154,6 +166,11 @@ async function measureRound(
   threshold: number,
   untilScavenge: boolean,
 ): Promise<RoundSample> {
+  // Each round starts with an empty young generation, so its first collection copies only what its
+  // own updates left alive, not what the round before (the other side's) did.
+  collectYoung();
+  // Its entry arrives a tick later: drop it with the rest, so it counts as none of the round's.
+  await new Promise<void>((r) => setImmediate(r));
   gcs.take();
   const stalls: StallReport["stalls"][number][] = [];
   const collected: GcEntry[] = [];
@@ -182,11 +199,18 @@ async function measureRound(
   );
   const causes = new Map<string, number[]>();
   const besideGcMs: number[] = [];
+  let unexplainedMs = 0;
   for (const stall of stalls) {
     const cause = attributeStall(stall, collected);
-    if (cause !== "other")
-      besideGcMs.push(stall.endMs - stall.startMs - gcOverlapMs(stall, collected));
-    causes.set(cause, [...(causes.get(cause) ?? []), stall.endMs - stall.startMs]);
+    const length = stall.endMs - stall.startMs;
+    if (cause !== "other") {
+      const beside = length - gcOverlapMs(stall, collected);
+      besideGcMs.push(beside);
+      unexplainedMs = Math.max(unexplainedMs, beside);
+    } else {
+      unexplainedMs = Math.max(unexplainedMs, length);
+    }
+    causes.set(cause, [...(causes.get(cause) ?? []), length]);
   }
   const scavenges = collected.filter((g) => g.kind === "scavenge");
   const controlMs = await controlStall(Math.max(50, Math.round(seconds * 1000)));
@@ -199,6 +223,7 @@ async function measureRound(
     scavenges: scavenges.length,
     maxScavengeMs: Math.max(0, ...scavenges.map((g) => g.endMs - g.startMs)),
     passes,
+    unexplainedMs,
   };
 }
 
@@ -223,7 +248,11 @@ async function contenders(): Promise<Contender[]> {
   const [thisBuild] = journalWriteVariants("commit") as [CommitVariant];
   const own = storeContender("this build", thisBuild, 0);
   if (args["in-memory"]) {
-    return [own, { label: IN_MEMORY_LABEL, open: openInMemory, untilScavenge: true }];
+    // Both sides' rounds run until a collection came: each round then spans one, on either side.
+    return [
+      { ...own, untilScavenge: true },
+      { label: IN_MEMORY_LABEL, open: openInMemory, untilScavenge: true },
+    ];
   }
   if (args["garbage-bytes"] === undefined) return [own];
   const garbageBytes = positiveArg("garbage-bytes", args["garbage-bytes"]);
@@ -239,6 +268,9 @@ function summaryOf(samples: Map<string, RoundSample[]>): Record<string, YoungGen
       maxStallMs: runs.map((s) => s.maxStallMs),
       controlMs: runs.map((s) => s.controlMs),
       longestScavengeMs: runs.map((s) => s.maxScavengeMs),
+      passes: runs.map((s) => s.passes),
+      scavenges: runs.map((s) => s.scavenges),
+      unexplainedMs: runs.map((s) => s.unexplainedMs),
     };
   }
   return out;
@@ -250,6 +282,9 @@ async function main(): Promise<void> {
   const rounds = positiveArg("rounds", args.rounds);
   const callers = positiveArg("callers", args.callers);
   const threshold = Number(args.threshold);
+  if (!(threshold > 0 && Number.isFinite(threshold))) {
+    throw new RangeError("--threshold must be a positive number of ms");
+  }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(
     `store stall profile: ${entries.toLocaleString()} entries, ${updates.toLocaleString()} updates × ${rounds} rounds at ${callers} callers; ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}`,
