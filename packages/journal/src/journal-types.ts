@@ -67,8 +67,8 @@ export interface OpenJournalOptions {
   /** Bound on one record's payload. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
   /**
-   * A segment is rolled once it reaches this size. Default 64 MiB; at least `MIN_SEGMENT_BYTES`
-   * (60), capped at `MAX_SEGMENT_BYTES` (4 GiB − 1).
+   * A segment is rolled once it reaches this size. Default 64 MiB; an integer from
+   * `MIN_SEGMENT_BYTES` (60) to `MAX_SEGMENT_BYTES` (4 GiB − 1), else a `RangeError`.
    */
   readonly maxSegmentBytes?: number | undefined;
   /** Group-commit bounds. */
