@@ -45,8 +45,23 @@ export function quarantineFileName(file: string, kind: string, now: number, tag:
 /** Kind of the quarantine name of a segment replay did not use: `<segment>.unused-<time>-<tag>`. */
 export const UNUSED_KIND = "unused";
 
-/** Whether `file` is a segment of journal `name` moved aside as unused (see {@link UNUSED_KIND}). */
+/**
+ * The `<time>-<tag>` that {@link quarantineFileName} appends for the journal writer: the clock's
+ * time in ms as digits, then the writer's tag (`WriterState.tag`: base-36 digits `0-9a-z`), and
+ * nothing after it.
+ */
+const QUARANTINE_STAMP = /^[0-9]+-[0-9a-z]+$/;
+
+/**
+ * Whether `file` is exactly a segment of journal `name` moved aside as unused:
+ * `<segment>.unused-<time>-<tag>` as the writer names it (see {@link UNUSED_KIND}), nothing more.
+ */
 export function isUnusedSegmentName(name: string, file: string): boolean {
-  const at = file.lastIndexOf(`.${UNUSED_KIND}-`);
-  return at > 0 && parseSegmentFileName(name, file.slice(0, at)) !== undefined;
+  const marker = `.${UNUSED_KIND}-`;
+  const at = file.indexOf(marker, `${name}.wal.`.length);
+  return (
+    at > 0 &&
+    parseSegmentFileName(name, file.slice(0, at)) !== undefined &&
+    QUARANTINE_STAMP.test(file.slice(at + marker.length))
+  );
 }

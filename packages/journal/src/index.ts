@@ -32,6 +32,7 @@ export {
 export type { FollowResult, JournalFollower } from "./follower.js";
 export { createJournalFollower } from "./follower.js";
 export { MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES, MIN_SMALL_FIRST_BYTES } from "./journal-bounds.js";
+export { assertJournalName, RESERVED_NAME_PARTS } from "./journal-name.js";
 export type {
   GroupCommitOptions,
   Journal,

@@ -11,8 +11,8 @@ import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from "./segment-format.js";
 export const MIN_SEGMENT_BYTES = SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES;
 
 /**
- * The largest `maxSegmentBytes` in effect: a segment records its predecessor's length in 32 bits
- * (`openJournal` caps a larger value at it).
+ * The largest `maxSegmentBytes`: a segment records its predecessor's length in 32 bits. More is a
+ * `RangeError` naming this maximum, from `openJournal` and the store alike.
  */
 export const MAX_SEGMENT_BYTES = 2 ** 32 - 1;
 

@@ -25,9 +25,25 @@ export function isExists(error: unknown): boolean {
   return codeOf(error) === "EEXIST";
 }
 
-/** Wraps an OS error as a `PersistenceError` naming the stage and the file. */
-export function fsError(error: unknown, stage: WriteStage, target: string) {
-  return toPersistenceError(error, { stage, target });
+/**
+ * Wraps an OS error as a `PersistenceError` naming the stage and the file, with `extra` added to
+ * its details (`{ op: "unlink" }`: which call of a stage failed). A `PersistenceError` passes
+ * through unchanged.
+ */
+export function fsError(
+  error: unknown,
+  stage: WriteStage,
+  target: string,
+  extra?: Readonly<Record<string, unknown>>,
+): PersistenceError {
+  const mapped = toPersistenceError(error, { stage, target });
+  if (extra === undefined || mapped === error) return mapped;
+  return new PersistenceError(mapped.code, mapped.message, {
+    stage,
+    target,
+    details: { ...mapped.details, ...extra },
+    cause: mapped.cause,
+  });
 }
 
 /** Fsyncs directory `dir` (open, sync, close); platforms that cannot are tolerated. */

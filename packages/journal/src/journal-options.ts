@@ -4,6 +4,7 @@ import {
   assertKnownNestedOptions,
   assertKnownOptions,
 } from "@snapwrite/core/sink-kit";
+import { assertJournalName } from "./journal-name.js";
 import type {
   GroupCommitOptions,
   JournalFollowerOptions,
@@ -93,13 +94,11 @@ export function checkFs(fs: unknown, caller: string): void {
   if (fs !== undefined) assertFsPort(fs, caller);
 }
 
-/** `TypeError` unless `dir` is a non-empty string and `name` a plain file name. */
+/** `TypeError` unless `dir` is a non-empty string and `name` a journal name (`assertJournalName`). */
 function checkDirAndName(options: object, caller: string): void {
   const { dir, name } = options as { dir?: unknown; name?: unknown };
   if (typeof dir !== "string" || dir === "") throw new TypeError(`${caller}: dir is required`);
-  if (typeof name !== "string" || !/^[A-Za-z0-9._-]+$/.test(name)) {
-    throw new TypeError(`${caller}: name must be a plain file name`);
-  }
+  assertJournalName(name, caller);
 }
 
 /**

@@ -67,8 +67,8 @@ export interface OpenJournalOptions {
   /** Bound on one record's payload. Default 16 MiB. */
   readonly maxRecordBytes?: number | undefined;
   /**
-   * A segment is rolled once it reaches this size. Default 64 MiB; at least `MIN_SEGMENT_BYTES`
-   * (60), capped at `MAX_SEGMENT_BYTES` (4 GiB − 1).
+   * A segment is rolled once it reaches this size. Default 64 MiB; an integer from
+   * `MIN_SEGMENT_BYTES` (60) to `MAX_SEGMENT_BYTES` (4 GiB − 1), else a `RangeError`.
    */
   readonly maxSegmentBytes?: number | undefined;
   /** Group-commit bounds. */
@@ -230,7 +230,8 @@ export interface JournalRecovery extends ReplayReport {
   /**
    * Files the open deleted because they held nothing: unused segments (by their segment names)
    * zero bytes long or all zero bytes — no header, so not a byte of a possible record — and
-   * `*.unused-*` files of earlier opens that are zero bytes long. Deleted under the journal's lock,
+   * `<segment>.unused-<time>-<tag>` files of earlier opens (exactly so named) that are zero bytes
+   * long. Deleted under the journal's lock,
    * then the directory is fsynced. Every other unused segment is moved aside, never deleted.
    */
   readonly removedEmpty: readonly string[];

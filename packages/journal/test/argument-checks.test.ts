@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   createJournalFollower,
   type JournalRecord,
+  MAX_SEGMENT_BYTES,
   type OpenJournalOptions,
   openJournal,
   type ReplayJournalOptions,
@@ -152,18 +153,28 @@ describe("journal options", () => {
     await journal.close();
   });
 
-  it("a maxSegmentBytes below a segment header and one record header is a RangeError naming that minimum", async () => {
-    for (const maxSegmentBytes of [10, 59, 60.5, Number.NaN, 2 ** 60]) {
-      const expected = policyError(
-        "openJournal: maxSegmentBytes",
-        maxSegmentBytes,
-        safeIntegerFrom(60),
-      );
+  it("a maxSegmentBytes below a segment header and one record header, or above MAX_SEGMENT_BYTES, is a RangeError naming that bound", async () => {
+    for (const maxSegmentBytes of [10, 59, 60.5, Number.NaN, 2 ** 32, 2 ** 60]) {
+      const expected = policyError("openJournal: maxSegmentBytes", maxSegmentBytes, {
+        ...safeIntegerFrom(60),
+        max: MAX_SEGMENT_BYTES,
+      });
       await expect(open({ maxSegmentBytes })).rejects.toThrow(expected);
     }
     await expect(open({ maxSegmentBytes: 59 })).rejects.toThrow(
       new RangeError("openJournal: maxSegmentBytes must be >= 60, got 59"),
     );
+    await expect(open({ maxSegmentBytes: 2 ** 32 })).rejects.toThrow(
+      new RangeError("openJournal: maxSegmentBytes must be <= 4294967295, got 4294967296"),
+    );
+    const largest = await openJournal({
+      fs: createMemoryFs({ [DIR]: null }),
+      dir: DIR,
+      name: "db",
+      maxSegmentBytes: MAX_SEGMENT_BYTES,
+    });
+    expect((await largest.append(enc("a"))).seq).toBe(1);
+    await largest.close();
     expect(await fs.readdir(DIR)).toEqual([]);
     const journal = await open({ maxSegmentBytes: 60 });
     await journal.append(enc("a"));

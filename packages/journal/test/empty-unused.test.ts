@@ -1,5 +1,10 @@
 import type { FsPort } from "@snapwrite/core";
-import { type CrashableFs, createCrashableFs, createMemoryFs } from "@snapwrite/testkit";
+import {
+  type CrashableFs,
+  createCrashableFs,
+  createFaultyFs,
+  createMemoryFs,
+} from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import { openJournal, SEGMENT_HEADER_BYTES, segmentFileName } from "../src/index.js";
 import { enc, replayTexts } from "./helpers.js";
@@ -128,5 +133,24 @@ describe("unused segments that hold nothing", () => {
     expect(durable.sort()).toEqual([keptAside, otherJournal, emptyTorn, seg].sort());
     const unlink = crash.trace.findIndex((t) => t.op === "unlink");
     expect(crash.trace.slice(unlink).some((t) => t.op === "fsync" && t.path === DIR)).toBe(true);
+  });
+});
+
+describe("removing empty leftovers at open", () => {
+  it("a failed unlink rejects at the directory-entry stage with details.op unlink, naming the file", async () => {
+    const leftover = `${segmentFileName("db", 5, 0)}.unused-1700000000000-abc123`;
+    const memory = createMemoryFs({ [DIR]: null, [`${DIR}/${leftover}`]: new Uint8Array(0) });
+    const fs = createFaultyFs(memory, [{ op: "unlink", fault: { error: "EACCES" } }]);
+    const error = await openJournal({ fs, dir: DIR, name: "db" }).then(
+      () => expect.unreachable("the open succeeded"),
+      (e: unknown) => e as { code: string; stage: string; target: string; details: object },
+    );
+    expect(error).toMatchObject({
+      code: "ERR_PERMISSION",
+      stage: "rename",
+      target: leftover,
+      details: { osCode: "EACCES", op: "unlink" },
+    });
+    expect(await memory.readdir(DIR)).toContain(leftover);
   });
 });

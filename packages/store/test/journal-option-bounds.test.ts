@@ -47,6 +47,36 @@ describe("the store checks the journal's options against the journal's own bound
     expect(MIN_SMALL_FIRST_BYTES).toBe(0);
   });
 
+  it("maxSegmentBytes: both refuse more than MAX_SEGMENT_BYTES with the same RangeError, and both take it", async () => {
+    const fs = createMemoryFs({ "/j": null });
+    for (const value of [MAX_SEGMENT_BYTES + 1, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+      const fromJournal = await refusal(
+        openJournal({ fs, dir: "/j", name: "db", maxSegmentBytes: value }),
+        "openJournal: maxSegmentBytes",
+      );
+      const fromStore = await refusal(
+        openCounters(fs, { maxSegmentBytes: value }),
+        "openDurableStore: maxSegmentBytes",
+      );
+      expect(fromStore, String(value)).toEqual(fromJournal);
+      expect(fromJournal, String(value)).toEqual({
+        type: "RangeError",
+        says: ` must be <= ${MAX_SEGMENT_BYTES}, got ${value}`,
+      });
+    }
+    const journal = await openJournal({
+      fs,
+      dir: "/j",
+      name: "db",
+      maxSegmentBytes: MAX_SEGMENT_BYTES,
+    });
+    expect((await journal.append(new Uint8Array(1))).seq).toBe(1);
+    await journal.close();
+    const { store } = await openCounters(fs, { maxSegmentBytes: MAX_SEGMENT_BYTES });
+    expect((await store.commit("a", () => [add("a")]).settled).ok).toBe(true);
+    expect((await store.close()).ok).toBe(true);
+  });
+
   for (const option of SHARED) {
     it(`${option.store}: both refuse the same values with the same RangeError, and both take the bound`, async () => {
       const fs = createMemoryFs({ "/j": null });

@@ -55,13 +55,18 @@ export async function emptyUnusedLeftovers(w: WriterState): Promise<string[]> {
   return found.sort();
 }
 
-/** Deletes `files` from the journal's directory, then fsyncs it once; returns their names. */
+/**
+ * Deletes `files` from the journal's directory, then fsyncs it once; returns their names. A failed
+ * `unlink` rejects at stage `"rename"` with `details.op: "unlink"`: core's `WriteStage` has no
+ * stage of its own for removing a file, and `"rename"` is the one of changes to a directory entry
+ * (the stage the moves aside beside it report, and sink-fs's unlinks, with their `op`).
+ */
 export async function removeEmpty(w: WriterState, files: readonly string[]): Promise<string[]> {
   for (const file of files) {
     try {
       await w.fs.unlink(w.path(file));
     } catch (error) {
-      throw fsError(error, "rename", file);
+      throw fsError(error, "rename", file, { op: "unlink" });
     }
   }
   if (files.length > 0) await syncDir(w.fs, w.dir);
