@@ -1,7 +1,7 @@
 import * as nodeFs from "node:fs/promises";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
-import { PersistenceError, toPersistenceError, type WriteStage } from "@snapwrite/core";
-import { makeDirectories } from "@snapwrite/sink-fs";
+import { PersistenceError, type WriteStage } from "@snapwrite/core";
+import { fsFailure, makeDirectories } from "@snapwrite/sink-fs";
 
 /** The default file system: `node:fs/promises`. */
 export const defaultFs: FsPort = nodeFs as unknown as FsPort;
@@ -25,9 +25,13 @@ export function isExists(error: unknown): boolean {
   return codeOf(error) === "EEXIST";
 }
 
-/** Wraps an OS error as a `PersistenceError` naming the stage and the file. */
+/**
+ * Wraps an OS error as a `PersistenceError` naming the stage and the file, mapped as sink-fs maps
+ * it: a name longer than the file system allows (`ENAMETOOLONG`) is `ERR_INVALID_TARGET` with
+ * `details.reason: "name-too-long"`, which no retry changes.
+ */
 export function fsError(error: unknown, stage: WriteStage, target: string) {
-  return toPersistenceError(error, { stage, target });
+  return fsFailure(error, stage, target);
 }
 
 /** Fsyncs directory `dir` (open, sync, close); platforms that cannot are tolerated. */
@@ -77,7 +81,7 @@ export async function ensureDir(fs: FsPort, dir: string): Promise<void> {
   } catch (error) {
     const code = codeOf(error);
     if (code === "EEXIST" || code === "ENOTDIR") throw notADirectory(dir, error);
-    throw toPersistenceError(error, { stage: "open", target: dir });
+    throw fsError(error, "open", dir);
   }
 }
 
@@ -88,7 +92,7 @@ export async function listDir(fs: FsPort, dir: string): Promise<string[]> {
   } catch (error) {
     if (isNotFound(error)) return [];
     if (codeOf(error) === "ENOTDIR") throw notADirectory(dir, error);
-    throw toPersistenceError(error, { stage: "open", target: dir, direction: "read" });
+    throw fsFailure(error, "open", dir, undefined, "read");
   }
 }
 
