@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import type { Clock, FsPort } from "@snapwrite/core";
 import { bindAll } from "../timed-fs.js";
 
@@ -17,14 +18,23 @@ function isReadOnlyOpen(flags: string | number): boolean {
   return flags === "r" || flags === 0;
 }
 
+/** An exclusive create (`"wx"`, `O_EXCL`): the file is new, and only this store knows its name. */
+function isExclusiveCreate(flags: string | number): boolean {
+  return typeof flags === "string" ? flags.includes("x") : (flags & constants.O_EXCL) !== 0;
+}
+
 /**
  * Guards the file-system port a store's journal, snapshots and sink use: once {@link raise}d (a
  * close timed out), every call that would change the directory rejects with the given error
  * before it starts, and {@link drained} says when the ones already running have returned, so the
- * lock is released only after them.
+ * lock is released only after them. One exception: a file this port created exclusively (a
+ * snapshot's temp file, whose name no one else knows) may still be unlinked, so that a snapshot
+ * write stopped by the fence does not leave its temp file behind.
  */
 export class MutationFence {
   private readonly running = new Set<Promise<unknown>>();
+  /** Files created exclusively through the port and neither renamed nor unlinked since. */
+  private readonly own = new Set<string>();
   private refusal: (() => Error) | undefined;
 
   /** Whether {@link raise} was called. */
@@ -40,12 +50,23 @@ export class MutationFence {
   /** `fs` with its directory-changing calls counted and, once raised, refused. */
   wrap(fs: FsPort): FsPort {
     const guarded: Partial<FsPort> = {
-      open: (path, flags, mode) =>
-        isReadOnlyOpen(flags)
-          ? fs.open(path, flags, mode)
-          : this.run(() => fs.open(path, flags, mode)),
+      open: async (path, flags, mode) => {
+        if (isReadOnlyOpen(flags)) return fs.open(path, flags, mode);
+        const handle = await this.run(() => fs.open(path, flags, mode));
+        if (isExclusiveCreate(flags)) this.own.add(path);
+        return handle;
+      },
+      rename: (from, to) =>
+        this.run(() => fs.rename(from, to)).then(() => {
+          this.own.delete(from);
+        }),
+      unlink: (path) => {
+        const mine = this.own.delete(path);
+        return this.run(() => fs.unlink(path), mine);
+      },
     };
     for (const name of MUTATING) {
+      if (name in guarded) continue;
       const call = fs[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
       if (typeof call !== "function") continue;
       (guarded as Record<string, unknown>)[name] = (...args: unknown[]) =>
@@ -75,8 +96,8 @@ export class MutationFence {
     }
   }
 
-  private run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.refusal !== undefined) return Promise.reject(this.refusal());
+  private run<T>(call: () => Promise<T>, allowed = false): Promise<T> {
+    if (this.refusal !== undefined && !allowed) return Promise.reject(this.refusal());
     const done = call();
     this.running.add(done);
     const forget = () => this.running.delete(done);
