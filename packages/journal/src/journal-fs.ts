@@ -1,7 +1,7 @@
 import * as nodeFs from "node:fs/promises";
 import type { FsFileHandle, FsPort } from "@snapwrite/core";
-import { PersistenceError, toPersistenceError, type WriteStage } from "@snapwrite/core";
-import { makeDirectories } from "@snapwrite/sink-fs";
+import { PersistenceError, type WriteStage } from "@snapwrite/core";
+import { fsFailure, makeDirectories } from "@snapwrite/sink-fs";
 
 /** The default file system: `node:fs/promises`. */
 export const defaultFs: FsPort = nodeFs as unknown as FsPort;
@@ -26,9 +26,10 @@ export function isExists(error: unknown): boolean {
 }
 
 /**
- * Wraps an OS error as a `PersistenceError` naming the stage and the file, with `extra` added to
- * its details (`{ op: "unlink" }`: which call of a stage failed). A `PersistenceError` passes
- * through unchanged.
+ * Wraps an OS error as a `PersistenceError` naming the stage and the file, mapped as sink-fs maps
+ * it (a name longer than the file system allows, `ENAMETOOLONG`, is `ERR_INVALID_TARGET` with
+ * `details.reason: "name-too-long"`, which no retry changes), with `extra` added to its details
+ * (`{ op: "unlink" }`: which call of a stage failed). A `PersistenceError` passes through unchanged.
  */
 export function fsError(
   error: unknown,
@@ -36,14 +37,7 @@ export function fsError(
   target: string,
   extra?: Readonly<Record<string, unknown>>,
 ): PersistenceError {
-  const mapped = toPersistenceError(error, { stage, target });
-  if (extra === undefined || mapped === error) return mapped;
-  return new PersistenceError(mapped.code, mapped.message, {
-    stage,
-    target,
-    details: { ...mapped.details, ...extra },
-    cause: mapped.cause,
-  });
+  return fsFailure(error, stage, target, extra);
 }
 
 /** Fsyncs directory `dir` (open, sync, close); platforms that cannot are tolerated. */
@@ -93,7 +87,7 @@ export async function ensureDir(fs: FsPort, dir: string): Promise<void> {
   } catch (error) {
     const code = codeOf(error);
     if (code === "EEXIST" || code === "ENOTDIR") throw notADirectory(dir, error);
-    throw toPersistenceError(error, { stage: "open", target: dir });
+    throw fsError(error, "open", dir);
   }
 }
 
@@ -104,7 +98,7 @@ export async function listDir(fs: FsPort, dir: string): Promise<string[]> {
   } catch (error) {
     if (isNotFound(error)) return [];
     if (codeOf(error) === "ENOTDIR") throw notADirectory(dir, error);
-    throw toPersistenceError(error, { stage: "open", target: dir, direction: "read" });
+    throw fsFailure(error, "open", dir, undefined, "read");
   }
 }
 

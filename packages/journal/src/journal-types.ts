@@ -212,7 +212,9 @@ export interface Journal {
   /**
    * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one; returns
    * their names. Segment files starting at or below `seq` that this journal never wrote nor read
-   * (a stale writer's) are moved aside as `*.foreign-<time>-<tag>`.
+   * (a stale writer's) are moved aside as `*.foreign-<time>-<tag>`. Like `sync`, `roll` and the
+   * appends, rejects `ERR_CLOSED` and deletes nothing once `close()` was called; a removal running
+   * when it is called stops before its next deletion, with `ERR_CLOSED`.
    */
   removeSegmentsThrough(seq: number): Promise<string[]>;
   /** Waits for pending appends, syncs, closes the file and releases the lock. */

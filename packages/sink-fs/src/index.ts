@@ -1,4 +1,5 @@
 export { createFsSink } from "./create-fs-sink.js";
+export { fsFailure } from "./fs-failure.js";
 export type {
   FsSink,
   FsSinkBatchOptions,

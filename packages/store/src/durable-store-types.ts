@@ -6,9 +6,11 @@ import type {
   JournalLock,
   RecoveryMode,
 } from "@snapwrite/journal";
+import type { StoreCloseReport } from "./store-close-report.js";
 import type { StoreLoadReport } from "./store-load-report.js";
 import type { StoreReplica } from "./store-replica.js";
 
+export type { StoreCloseReport } from "./store-close-report.js";
 export type { StoreLoadReport } from "./store-load-report.js";
 
 /** What {@link DurableStore.read} returns: an immutable state and the seq it includes. */
@@ -273,30 +275,6 @@ export interface DurableStoreHealth {
   readonly unsaved: number;
   readonly lastError: PersistenceError | undefined;
   readonly readOnlyError: PersistenceError | undefined;
-}
-
-/** What `close` resolves with. Never rejects. */
-export interface StoreCloseReport {
-  /** True when everything was journaled and synced and the journal closed cleanly. */
-  readonly ok: boolean;
-  readonly outcome: "clean" | "failed" | "timed-out";
-  readonly durationMs: number;
-  /**
-   * The committed seq when close returned. After a timed-out close a group still being written
-   * keeps its own outcome and may commit after it (see `inFlight`): a reopen can find more.
-   */
-  readonly committedSeq: number;
-  readonly durableSeq: number;
-  /**
-   * Records of a group still being written when a timed-out close returned (0 otherwise): they
-   * may still be committed, up to `committedSeq + inFlight`; their changes settle on their own.
-   */
-  readonly inFlight: number;
-  /** `mutate`d batches that were never journaled. */
-  readonly unsaved: number;
-  /** Queued commands that close settled with `ERR_CLOSED` (the deadline passed first). */
-  readonly abandoned: number;
-  readonly error?: PersistenceError | undefined;
 }
 
 /** What `compact` did. */

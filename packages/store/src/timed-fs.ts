@@ -13,7 +13,7 @@ export interface SyncMeter {
 }
 
 // A blank proxy target: the wrapped object may be a frozen module namespace.
-function bindAll<T extends object>(target: T, override: Partial<T>): T {
+export function bindAll<T extends object>(target: T, override: Partial<T>): T {
   return new Proxy({} as T, {
     get(_blank, property) {
       if (Object.hasOwn(override, property)) return override[property as keyof T];

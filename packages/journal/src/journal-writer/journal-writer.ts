@@ -201,7 +201,10 @@ export class JournalWriter extends WriterState implements Journal {
   }
 
   removeSegmentsThrough(seq: number): Promise<string[]> {
-    return this.runTask(() => removeSegmentsThrough(this, seq));
+    // Like every step that changes files: once close() was called, another process may take the
+    // directory as soon as it resolves, so nothing more is deleted.
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    return this.runTask(() => removeSegmentsThrough(this, seq, closedError));
   }
 
   close(): Promise<JournalCloseReport> {

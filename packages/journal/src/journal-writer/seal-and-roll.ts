@@ -81,11 +81,20 @@ export async function rollNow(w: WriterState): Promise<string> {
   return w.file;
 }
 
-/** Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one. */
-export async function removeSegmentsThrough(w: WriterState, seq: number): Promise<string[]> {
+/**
+ * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one. Stops with
+ * `closed()` before the next deletion once the journal's close was called meanwhile (it runs after
+ * this task): the files deleted so far stay deleted, the others stay.
+ */
+export async function removeSegmentsThrough(
+  w: WriterState,
+  seq: number,
+  closed: () => Error,
+): Promise<string[]> {
   await assertLockForStep(w);
   const removed: string[] = [];
   while (w.segments.length > 1) {
+    if (w.closing !== undefined) throw closed();
     const next = parseSegmentFileName(w.name, w.segments[1] as string);
     if (next === undefined || next.firstSeq > seq + 1) break;
     const file = w.segments[0] as string;
@@ -97,6 +106,7 @@ export async function removeSegmentsThrough(w: WriterState, seq: number): Promis
     w.segments.shift();
     removed.push(file);
   }
+  if (w.closing !== undefined) throw closed();
   const setAside = await setForeignAside(w, seq);
   if (removed.length > 0 || setAside) await syncDir(w.fs, w.dir);
   return removed;

@@ -3,6 +3,7 @@ import { LongTimer } from "@snapwrite/core/sink-kit";
 import type { JournalCloseReport } from "@snapwrite/journal";
 import type { StoreCloseReport } from "../durable-store-types.js";
 import { closedError, failed } from "./entries.js";
+import { IN_FLIGHT_WAIT_MS } from "./mutation-fence.js";
 import type { StoreCore } from "./store-core.js";
 import { releaseStoreLock } from "./store-lock.js";
 
@@ -13,8 +14,10 @@ import { releaseStoreLock } from "./store-lock.js";
  * are counted), and the lock is released once a reload still running and the journal's close have
  * finished. Only that work races the deadline: releasing the journal's file, the replica and the
  * lock once it is done never turns a close into a timed-out one (with a deadline shorter than the
- * release takes, the release finishes in the background), so an idle store closes clean even with
- * `timeoutMs: 0`.
+ * release takes, the release finishes in the background, and the report says `released: false`),
+ * so an idle store closes clean even with `timeoutMs: 0`. After a timeout a compaction still
+ * running changes no file any more (the store's fence refuses it, see mutation-fence.ts), and the
+ * lock is released only once a file call it had started has returned.
  */
 export async function closeStore<S, Op>(
   core: StoreCore<S, Op>,
@@ -38,7 +41,10 @@ export async function closeStore<S, Op>(
   let abandoned = 0;
   let error: PersistenceError | undefined;
   let result: StoreCloseReport["outcome"] = "clean";
+  let released = false;
   if (outcome === "timeout") {
+    // Before anything else: no compaction step may change a file from here on.
+    core.fence.raise(closedError);
     result = "timed-out";
     error = new PersistenceError("ERR_TIMEOUT", `close did not finish within ${timeoutMs} ms`, {
       stage: "close",
@@ -51,8 +57,9 @@ export async function closeStore<S, Op>(
       .then(() => releaseStore(core, 0));
   } else {
     // The work is done: the release gets what is left of the deadline, then goes on on its own.
-    const released = await Promise.race([releaseStore(core, undefined), deadline]);
-    const report = outcome ?? (released === "timeout" ? undefined : released);
+    const release = await Promise.race([releaseStore(core, undefined), deadline]);
+    released = release !== "timeout";
+    const report = outcome ?? (release === "timeout" ? undefined : release);
     if (report !== undefined && !report.ok) {
       result = "failed";
       error = report.error;
@@ -75,6 +82,7 @@ export async function closeStore<S, Op>(
     inFlight: result === "timed-out" ? core.inFlightRecords : 0,
     unsaved,
     abandoned,
+    released,
     error,
   });
 }
@@ -102,9 +110,10 @@ async function finishWork<S, Op>(core: StoreCore<S, Op>): Promise<JournalCloseRe
 
 /**
  * Closes the journal, stops the replica (with `replicaTimeoutMs`: absent once the work finished,
- * `0` after a timed-out close) and then releases the lock, so nothing of this store writes into
- * the directory once another process may take it. Never rejects; resolves with the journal's
- * close report.
+ * `0` after a timed-out close), waits for the directory-changing file calls still running (at
+ * most `IN_FLIGHT_WAIT_MS`: a call that hangs longer may land after the release) and then
+ * releases the lock, so nothing of this store writes into the directory once another process may
+ * take it. Never rejects; resolves with the journal's close report.
  */
 async function releaseStore<S, Op>(
   core: StoreCore<S, Op>,
@@ -113,6 +122,7 @@ async function releaseStore<S, Op>(
   const closed = await core.journal.close().catch(() => undefined);
   const options = replicaTimeoutMs === undefined ? undefined : { timeoutMs: replicaTimeoutMs };
   await core.replica?.close?.(options).catch(() => undefined);
+  await core.fence.drained(core.clock, IN_FLIGHT_WAIT_MS);
   await releaseStoreLock(core).catch(() => undefined);
   return closed;
 }

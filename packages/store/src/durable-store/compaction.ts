@@ -30,8 +30,10 @@ async function compactNow<S, Op>(
 ): Promise<StoreCompactReport> {
   await core.reloading?.catch(() => undefined);
   if (core.readOnlyError !== undefined) throw core.readOnlyError;
-  // A snapshot and the segments it prunes are not ours to write once another holds the lock.
+  // A snapshot and the segments it prunes are not ours to write once another holds the lock, nor
+  // once a close timed out: the lock is released then, with this compaction maybe still running.
   const lockChecked = async (): Promise<void> => {
+    if (core.closed || core.fence.raised) throw closedError();
     const refused = await storeLockRefusal(core, "compaction");
     if (refused !== undefined) throw refused;
   };
@@ -46,6 +48,9 @@ async function compactNow<S, Op>(
       seq: root.seq,
       chunks: source.chunks,
       keep: core.policy.keep,
+      // Aborted by a close that timed out (at the latest when it returns): the sink checks it
+      // right before it renames the snapshot in.
+      signal: core.closedSignal.signal,
       // And again before each step that changes files: a freeze during a compaction must not let
       // it roll, write or prune in a journal another process took over.
       beforeStep: lockChecked,

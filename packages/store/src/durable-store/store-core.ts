@@ -26,6 +26,7 @@ import { checkStoreReplica, type StoreReplica } from "../store-replica.js";
 import { type SyncMeter, timedFs } from "../timed-fs.js";
 import { closedError, commandError, failed, type Member, type OutboxItem } from "./entries.js";
 import { Lane } from "./lane.js";
+import { MutationFence } from "./mutation-fence.js";
 import type { Policy } from "./policy.js";
 import { recordQuarantines } from "./quarantine-log.js";
 
@@ -50,6 +51,11 @@ export class StoreCore<S, Op> {
   readonly quarantinedSnapshots: string[] = [];
   readonly compaction: (CompactionPolicy & { keep?: number | undefined }) | false;
   readonly lane = new Lane<S, Op>();
+  /**
+   * Guards the port the snapshots are written, quarantined and pruned through: raised when a close
+   * times out, so a compaction still running changes nothing more (see close.ts).
+   */
+  readonly fence = new MutationFence();
   /** Fed the committed op batches as journaled; writes the compaction snapshots when given. */
   readonly replica: StoreReplica | undefined;
   journal!: Journal;
@@ -114,12 +120,13 @@ export class StoreCore<S, Op> {
     this.compaction = options.compaction ?? {};
     this.replica = checkStoreReplica(options.replica);
     this.fs = timedFs(options.fs ?? nodeFsPort, this.meter, () => this.clock.now());
-    this.sink = createFsSink({ dir: options.dir, fs: options.fs });
+    const fencedFs = this.fence.wrap(options.fs ?? nodeFsPort);
+    this.sink = createFsSink({ dir: options.dir, fs: fencedFs });
     this.snapshots = createSnapshotStore({
       sink: recordQuarantines(this.sink, this.quarantinedSnapshots),
       name: this.name,
       dir: options.dir,
-      fs: options.fs,
+      fs: fencedFs,
     });
   }
 

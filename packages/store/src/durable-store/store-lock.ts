@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { type HeldLock, isLockLost, type JournalLock, STEP_LOCK_CHECK } from "@snapwrite/journal";
+import { fsFailure } from "@snapwrite/sink-fs";
 import type { StoreCore } from "./store-core.js";
 
 /**
@@ -17,7 +18,7 @@ export async function acquireStoreLock<S, Op>(core: StoreCore<S, Op>): Promise<v
     // The lock file lives in `dir`, which a first open creates.
     await core.fs.mkdir(dir, { recursive: true });
   } catch (error) {
-    throw toPersistenceError(error, { stage: "open", target: dir });
+    throw fsFailure(error, "open", dir);
   }
   const held = await lock.acquire(join(dir, core.name));
   let released: Promise<void> | undefined;

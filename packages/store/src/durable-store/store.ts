@@ -14,6 +14,7 @@ import type {
 import { closeStore } from "./close.js";
 import { closeTimeoutOf } from "./close-timeout.js";
 import { compact } from "./compaction.js";
+import { CreatedDir } from "./created-dir.js";
 import { closedError, failed, pendingResult } from "./entries.js";
 import { commitExternal, type ExternalChangeRequest, runExternal } from "./external-commit.js";
 import { runGroup } from "./group-commit.js";
@@ -32,14 +33,19 @@ export class Store<S, Op> implements DurableStore<S, Op> {
     };
   }
 
-  /** Takes the lock (when given) before anything is read; a failed open releases it. */
+  /**
+   * Takes the lock (when given) before anything is read; a failed open releases it, and removes
+   * the directory when the open created it and it is still empty.
+   */
   async open(): Promise<StoreLoadReport> {
     let loaded: WarmLoaded<S>;
+    const dir = await CreatedDir.before(this.core.fs, this.core.options.dir);
     try {
       await acquireStoreLock(this.core);
       loaded = await warmLoad(this.core);
     } catch (error) {
       await releaseStoreLock(this.core);
+      await dir.removeIfCreated();
       throw error;
     }
     const { journal, root, report } = loaded;

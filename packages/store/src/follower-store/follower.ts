@@ -249,6 +249,8 @@ export class Follower<S, Op> implements DurableStore<S, Op> {
       inFlight: 0,
       unsaved: 0,
       abandoned: 0,
+      // It holds no lock; what may still run is the refresh the deadline left behind.
+      released: !timedOut,
       ...(timedOut
         ? {
             error: new PersistenceError(
