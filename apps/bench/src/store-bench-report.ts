@@ -8,6 +8,7 @@ import {
   controlMaxStall,
   describeYoungGen,
   idleMaxStall,
+  machineStall,
   SMALL_SEMI_SPACE_MB,
   stallGoalReached,
   storeMaxStall,
@@ -93,7 +94,7 @@ function stallNotes(results: StoreBenchResults): string[] {
   }
   if (!unexplainedWithinIdle(run, STALL_SLACK_MS)) {
     notes.push(
-      `why missed: the store stalled ${ms(storeUnexplained(run))} ms beside any collection, more than the idle windows' ${ms(idle)} ms + ${STALL_SLACK_MS}: a step of its own, or the machine; \`npm run profile:stalls -- --in-memory\` lists them`,
+      `why missed: the store stalled ${ms(storeUnexplained(run))} ms beside any collection, more than the machine's own ${ms(machineStall(run))} ms + ${STALL_SLACK_MS}: a step of its own, or the machine; \`npm run profile:stalls -- --in-memory\` lists them`,
     );
   }
   if (!withinIdle(run, STALL_SLACK_MS)) {
@@ -157,7 +158,7 @@ export function storeVerdicts(results: StoreBenchResults): StoreVerdict[] {
     verdicts.push({
       goal: "stall",
       reached,
-      line: `owner max stall at 16 callers ≤ the control run's + ${STALL_SLACK_MS} ms: store ${fmt(storeMaxStall(run), 2)} ms vs control ${fmt(controlMaxStall(run), 2)} ms (largest of ${run.store.maxStallMs.length} alternating rounds each in one process, each round repeated until a young-generation collection came; the control run applies the same updates to the same ${results.options.entries.toLocaleString()}-entry state in memory and persists nothing), and the store's longest stall beside any collection ${fmt(storeUnexplained(run), 2)} ms vs idle windows ${fmt(idleMaxStall(run), 2)} ms; beside an idle loop in the rounds against better-sqlite3: store ${fmt(s16.maxStallMs, 2)} ms, idle ${fmt(controlMs, 2)} ms, better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms`,
+      line: `owner max stall at 16 callers ≤ the control run's + ${STALL_SLACK_MS} ms: store ${fmt(storeMaxStall(run), 2)} ms vs control ${fmt(controlMaxStall(run), 2)} ms (largest of ${run.store.maxStallMs.length} alternating rounds each in one process, each round repeated until a young-generation collection came; the control run applies the same updates to the same ${results.options.entries.toLocaleString()}-entry state in memory and persists nothing), and the store's longest stall beside any collection ${fmt(storeUnexplained(run), 2)} ms vs the machine's own ${fmt(machineStall(run), 2)} ms (idle windows ${fmt(idleMaxStall(run), 2)}, the control's beside collections ${fmt(Math.max(...run.inMemory.unexplainedMs), 2)}); beside an idle loop in the rounds against better-sqlite3: store ${fmt(s16.maxStallMs, 2)} ms, idle ${fmt(controlMs, 2)} ms, better-sqlite3 ${fmt(q16.maxStallMs, 2)} ms`,
       notes: stallNotes(results),
     });
   }

@@ -14,11 +14,12 @@
 // see what each scavenge copied (`new_space_survived`, `promoted`).
 // Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
 //   [-- --entries 1000000 --updates 2000 --rounds 6 --callers 16 --threshold 2
-//       --baseline DIR | --garbage-bytes 6000 | --in-memory] [--json: a last line of JSON, for the store bench]
+//       --durability commit|os --baseline DIR | --garbage-bytes 6000 | --in-memory] [--json: a last line of JSON, for the store bench]
 
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { applyKeyedOps, type KeyedCollections, type KeyedOp } from "@snapwrite/store";
 import { attributeStall, type GcEntry, gcOverlapMs, recordGcs } from "./gc-attribution.js";
@@ -44,6 +45,7 @@ import {
   baselineVariants,
   type CommitVariant,
   journalWriteVariants,
+  type ProfileDurability,
   SNAPSHOT_NAME,
 } from "./store-commit-variants.js";
 
@@ -57,6 +59,7 @@ const { values: args } = parseArgs({
     baseline: { type: "string" },
     "garbage-bytes": { type: "string" },
     "in-memory": { type: "boolean", default: false },
+    durability: { type: "string", default: "commit" },
     json: { type: "boolean", default: false },
   },
   strict: true,
@@ -169,8 +172,9 @@ async function measureRound(
   // Each round starts with an empty young generation, so its first collection copies only what its
   // own updates left alive, not what the round before (the other side's) did.
   collectYoung();
-  // Its entry arrives a tick later: drop it with the rest, so it counts as none of the round's.
-  await new Promise<void>((r) => setImmediate(r));
+  // Its entry arrives later, maybe after the round began: only collections that start after this
+  // point are the round's.
+  const roundStart = performance.now();
   gcs.take();
   const stalls: StallReport["stalls"][number][] = [];
   const collected: GcEntry[] = [];
@@ -187,7 +191,7 @@ async function measureRound(
     );
     // GC entries arrive a tick after the collection.
     await new Promise<void>((r) => setImmediate(r));
-    collected.push(...gcs.take());
+    collected.push(...gcs.take().filter((g) => g.startMs >= roundStart));
     stalls.push(...round.stall.stalls);
     maxStallMs = Math.max(maxStallMs, round.stall.maxStallMs);
     seconds += round.seconds;
@@ -234,6 +238,15 @@ function describe(causes: Map<string, number[]>): string {
     .join(", ");
 }
 
+/** `--durability`: `commit` (the bench's, a commit waits for the disk) or `os` (no fsync). */
+function durabilityArg(): ProfileDurability {
+  const durability = args.durability;
+  if (durability !== "commit" && durability !== "os") {
+    throw new RangeError("--durability must be commit or os");
+  }
+  return durability;
+}
+
 async function contenders(): Promise<Contender[]> {
   const seconds = [args.baseline, args["garbage-bytes"], args["in-memory"] || undefined];
   if (seconds.filter((a) => a !== undefined).length > 1) {
@@ -242,10 +255,10 @@ async function contenders(): Promise<Contender[]> {
     );
   }
   if (args.baseline !== undefined) {
-    const variants = await baselineVariants(args.baseline, "commit");
+    const variants = await baselineVariants(args.baseline, durabilityArg());
     return variants.map((variant) => storeContender(variant.label, variant, 0));
   }
-  const [thisBuild] = journalWriteVariants("commit") as [CommitVariant];
+  const [thisBuild] = journalWriteVariants(durabilityArg()) as [CommitVariant];
   const own = storeContender("this build", thisBuild, 0);
   if (args["in-memory"]) {
     // Both sides' rounds run until a collection came: each round then spans one, on either side.
