@@ -9,14 +9,16 @@
 // collection's pause depends on the commits between two collections); with `--in-memory`, between
 // this build's store and the stall goal's control run: the same updates applied to the same state
 // in memory, persisted nowhere (see openInMemory), each round of either side starting with an empty
-// young generation and repeated until a collection came. Each store runs on its own
+// young generation and repeated until a collection came; `--control-io` adds to that control one
+// small file write per 16 updates (a diagnostic: the stalls file I/O alone brings). Each store runs on its own
 // copy of one seeded directory, all open at once as in the bench. Add node's `--trace-gc-nvp` to
 // see what each scavenge copied (`new_space_survived`, `promoted`).
 // Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
 //   [-- --entries 1000000 --updates 2000 --rounds 6 --callers 16 --threshold 2
-//       --durability commit|os --baseline DIR | --garbage-bytes 6000 | --in-memory] [--json: a last line of JSON, for the store bench]
+//       --durability commit|os --baseline DIR | --garbage-bytes 6000 | --in-memory [--control-io]]
+//     [--json: a last line of JSON, for the store bench]
 
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, open, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -60,6 +62,7 @@ const { values: args } = parseArgs({
     "garbage-bytes": { type: "string" },
     "in-memory": { type: "boolean", default: false },
     durability: { type: "string", default: "commit" },
+    "control-io": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
   strict: true,
@@ -107,15 +110,44 @@ async function openInMemory(dir: string): Promise<Updater> {
   const { store } = await openKeyedBenchStore(dir, keyedSnapshotCodec(SNAPSHOT_NAME));
   let state: KeyedCollections = store.read().value;
   await store.close();
+  const probe = args["control-io"] ? await openIoProbe(join(dir, "io-probe")) : undefined;
+  let n = 0;
   return {
-    update: (i, v) => {
+    update: async (i, v) => {
       state = applyKeyedOps(state, [
         { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) },
       ]);
+      if (probe !== undefined && n++ % IO_PROBE_EVERY === 0) await probe.write(n);
     },
     close: async () => {
       state = Object.freeze(Object.create(null)) as KeyedCollections;
+      await probe?.close();
     },
+  };
+}
+
+/** With `--control-io`, the control writes one record-sized block per this many updates. */
+const IO_PROBE_EVERY = 16;
+/** Bytes of one probe write: about a group of the store's journal records. */
+const IO_PROBE_BYTES = 1100;
+
+/**
+ * The diagnostic I/O of `--control-io`: one positional write of {@link IO_PROBE_BYTES} per
+ * {@link IO_PROBE_EVERY} updates to a file of its own (no fsync), about the store's one journal
+ * write per group of 16: how much of the owner's stalls beside collections the mere presence of
+ * file I/O (the thread pool, the kernel) brings, with no persistence logic at all.
+ */
+async function openIoProbe(path: string): Promise<{
+  write(n: number): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const handle = await open(path, "w+");
+  const block = Buffer.alloc(IO_PROBE_BYTES, 1);
+  return {
+    write: async (n) => {
+      await handle.write(block, 0, IO_PROBE_BYTES, (n % 1024) * IO_PROBE_BYTES);
+    },
+    close: () => handle.close(),
   };
 }
 
