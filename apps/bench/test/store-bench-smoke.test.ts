@@ -35,7 +35,7 @@ describe("npm run bench:store", () => {
       "point",
       "warm",
     ]);
-    expect(stdout).toMatch(/in-memory control [\d.]+/);
+    expect(stdout).toMatch(/in-memory control max stall per round [\d.]+/);
     expect(stdout).toMatch(/warm load: 3,000-record snapshot \+ 300 journal records/);
     expect(stdout).not.toMatch(/^wrote /m);
   }, 250_000);
