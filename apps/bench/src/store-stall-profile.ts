@@ -18,20 +18,16 @@
 //       --durability commit|os --baseline DIR | --garbage-bytes 6000 | --in-memory [--control-io]]
 //     [--json: a last line of JSON, for the store bench]
 
-import { cp, mkdtemp, open, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { applyKeyedOps, type KeyedCollections, type KeyedOp } from "@snapwrite/store";
+import type { KeyedOp } from "@snapwrite/store";
 import { attributeStall, type GcEntry, gcOverlapMs, recordGcs } from "./gc-attribution.js";
-import {
-  type KeyedBenchStore,
-  keyedSnapshotCodec,
-  openKeyedBenchStore,
-  positiveArg,
-} from "./keyed-bench-store.js";
+import { keyedSnapshotCodec, openKeyedBenchStore, positiveArg } from "./keyed-bench-store.js";
 import { median } from "./percentile.js";
+import { type Contender, openInMemory, storeContender } from "./stall-contenders.js";
 import type { StallReport } from "./stall-monitor.js";
 import {
   controlStall,
@@ -92,69 +88,6 @@ function collectYoung(): void {
   (globalThis as { gc?: (options: { type: "minor" }) => void }).gc?.({ type: "minor" });
 }
 
-/** What a round measures: a store and the garbage its callers drop per update, or the control. */
-interface Contender {
-  readonly label: string;
-  open(dir: string): Promise<Updater>;
-  /** Repeat each round's updates until a young-generation collection came (the control run). */
-  readonly untilScavenge?: boolean;
-}
-
-/**
- * The control run of the stall goal: the same updates applied with `applyKeyedOps` to the same
- * 1M-entry state (loaded from the same snapshot), kept in memory and persisted nowhere: no journal,
- * no group commit, no file. Its stalls are the owner's state itself (its young-generation
- * collections) plus the machine's; what the store adds over them is persistence.
- */
-async function openInMemory(dir: string): Promise<Updater> {
-  const { store } = await openKeyedBenchStore(dir, keyedSnapshotCodec(SNAPSHOT_NAME));
-  let state: KeyedCollections = store.read().value;
-  await store.close();
-  const probe = args["control-io"] ? await openIoProbe(join(dir, "io-probe")) : undefined;
-  let n = 0;
-  return {
-    update: async (i, v) => {
-      state = applyKeyedOps(state, [
-        { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) },
-      ]);
-      if (probe !== undefined && n++ % IO_PROBE_EVERY === 0) await probe.write(n);
-    },
-    close: async () => {
-      state = Object.freeze(Object.create(null)) as KeyedCollections;
-      await probe?.close();
-    },
-  };
-}
-
-/** With `--control-io`, the control writes one record-sized block per this many updates. */
-const IO_PROBE_EVERY = 16;
-/** Bytes of one probe write: about a group of the store's journal records. */
-const IO_PROBE_BYTES = 1100;
-
-/**
- * The diagnostic I/O of `--control-io`: one positional write of {@link IO_PROBE_BYTES} per
- * {@link IO_PROBE_EVERY} updates to a file of its own (no fsync), about the store's one journal
- * write per group of 16: how much of the owner's stalls beside collections the mere presence of
- * file I/O (the thread pool, the kernel) brings, with no persistence logic at all.
- */
-async function openIoProbe(path: string): Promise<{
-  write(n: number): Promise<void>;
-  close(): Promise<void>;
-}> {
-  const handle = await open(path, "w+");
-  const block = Buffer.alloc(IO_PROBE_BYTES, 1);
-  return {
-    write: async (n) => {
-      await handle.write(block, 0, IO_PROBE_BYTES, (n % 1024) * IO_PROBE_BYTES);
-    },
-    close: () => handle.close(),
-  };
-}
-
-function storeContender(label: string, variant: CommitVariant, garbageBytes: number): Contender {
-  return { label, open: async (dir) => updaterOf(await variant.open(dir), garbageBytes) };
-}
-
 async function seed(dir: string, entries: number): Promise<void> {
   const { store } = await openKeyedBenchStore(dir, keyedSnapshotCodec(SNAPSHOT_NAME));
   for (let from = 0; from < entries; from += 20_000) {
@@ -166,22 +99,6 @@ async function seed(dir: string, entries: number): Promise<void> {
   }
   await store.compact("seeded");
   await store.close();
-}
-
-/** Where the diagnostic garbage goes: it is allocated by one update and dropped at the next. */
-const garbageSink: { last: unknown } = { last: undefined };
-
-function updaterOf(store: KeyedBenchStore, garbageBytes: number): Updater {
-  const garbageSlots = Math.floor(garbageBytes / 8);
-  return {
-    update: async (i, v) => {
-      const op: KeyedOp = { op: "put", collection: "kv", key: keyOf(i), value: entryValue(i, v) };
-      const result = await store.commit("stall", () => [op]).settled;
-      if (!result.ok) throw result.error;
-      if (garbageSlots > 0) garbageSink.last = new Array(garbageSlots).fill(v);
-    },
-    close: () => store.close().then(() => undefined),
-  };
 }
 
 /**
@@ -296,7 +213,11 @@ async function contenders(): Promise<Contender[]> {
     // Both sides' rounds run until a collection came: each round then spans one, on either side.
     return [
       { ...own, untilScavenge: true },
-      { label: IN_MEMORY_LABEL, open: openInMemory, untilScavenge: true },
+      {
+        label: IN_MEMORY_LABEL,
+        open: (dir: string) => openInMemory(dir, args["control-io"]),
+        untilScavenge: true,
+      },
     ];
   }
   if (args["garbage-bytes"] === undefined) return [own];
