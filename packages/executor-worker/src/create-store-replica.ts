@@ -1,6 +1,6 @@
 import { isPersistenceError, PersistenceError } from "@snapwrite/core";
 import { STORE_FRAME, seedFrame, seqFrame } from "./store-replica-frames.js";
-import { createWorkerReplica } from "./worker-replica.js";
+import { startWorkerReplica } from "./worker-replica.js";
 import {
   assertKnownReplicaKeys,
   REPLICA_OPTION_KEYS,
@@ -104,9 +104,8 @@ class StoreReplicaFeeder implements StoreWorkerReplica {
       name: options.name === undefined ? "snapwrite-store-replica" : options.name,
       resync: (fresh) => this.postSeed(fresh),
     };
-    // Checked here first, so that a bad option's error names the factory the user called.
-    resolveReplicaOptions(workerOptions, "createStoreReplica");
-    this.worker = createWorkerReplica<never>(workerOptions);
+    // Checked once, under the name of the factory the user called.
+    this.worker = startWorkerReplica(resolveReplicaOptions(workerOptions, "createStoreReplica"));
   }
 
   get stats(): StoreWorkerReplicaStats {

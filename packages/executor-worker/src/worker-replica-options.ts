@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
 import {
   assertKnownNestedOptions,
+  assertNonEmptyString,
   assertKnownOptions,
   MAX_TIMER_MS,
   optionEntry,
@@ -52,14 +53,6 @@ function toModuleUrl(module: string | URL, caller: string): URL | string {
     }
   }
   return url;
-}
-
-/** A thread `name` given must be a non-empty string (`null` too is refused, not defaulted). */
-function assertThreadName(name: unknown, caller: string): asserts name is string {
-  if (typeof name !== "string" || name.length === 0) {
-    const got = name === null ? "null" : typeof name === "string" ? "an empty string" : typeof name;
-    throw new TypeError(`${caller}: name must be a non-empty string, got ${got}`);
-  }
 }
 
 /**
@@ -172,7 +165,8 @@ export function resolveReplicaOptions<P, O>(
     throw new TypeError(`${caller}: resync must be a function`);
   }
   const name = replicaOptions.name === undefined ? "snapwrite-replica" : replicaOptions.name;
-  assertThreadName(name, caller);
+  // A thread name given must be a non-empty string (`null` too is refused, not defaulted).
+  assertNonEmptyString(name, `${caller}: name`);
   const limits = resolveResourceLimits(resourceLimits, caller);
   const { abortGraceMs, batchDelayMs, batchBytes } = resolveReplicaNumbers(
     replicaOptions as WorkerReplicaOptions<unknown, unknown>,

@@ -16,7 +16,7 @@ import {
   REPLICA_PROTOCOL_VERSION,
   type WorkerMessage,
 } from "./worker-protocol.js";
-import { resolveReplicaOptions } from "./worker-replica-options.js";
+import { type ResolvedReplicaOptions, resolveReplicaOptions } from "./worker-replica-options.js";
 import type {
   WorkerReplica,
   WorkerReplicaCloseOptions,
@@ -43,7 +43,14 @@ import {
 export function createWorkerReplica<P, O = unknown>(
   replicaOptions: WorkerReplicaOptions<P, O>,
 ): WorkerReplica<P> {
-  const resolved = resolveReplicaOptions(replicaOptions);
+  return startWorkerReplica(resolveReplicaOptions(replicaOptions));
+}
+
+/**
+ * Starts a replica from options `resolveReplicaOptions` already checked, once: `createStoreReplica`
+ * checks its own under its name and starts the worker through this. Internal.
+ */
+export function startWorkerReplica<P>(resolved: ResolvedReplicaOptions<P>): WorkerReplica<P> {
   const { resync, name, abortGraceMs } = resolved;
 
   let worker: Worker | undefined;

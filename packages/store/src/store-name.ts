@@ -1,3 +1,4 @@
+import { assertNonEmptyString } from "@snapwrite/core/sink-kit";
 import { assertJournalName } from "@snapwrite/journal";
 
 /** The default prefix of a store's files. */
@@ -11,10 +12,7 @@ const DEFAULT_STORE_NAME = "store";
  */
 export function storeNameOf(name: unknown, factory: string): string {
   if (name === undefined) return DEFAULT_STORE_NAME;
-  if (typeof name !== "string" || name.length === 0) {
-    const got = name === null ? "null" : typeof name === "string" ? "an empty string" : typeof name;
-    throw new TypeError(`${factory}: name must be a non-empty string, got ${got}`);
-  }
+  assertNonEmptyString(name, `${factory}: name`);
   assertJournalName(name, factory);
   return name;
 }

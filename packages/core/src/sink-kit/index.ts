@@ -9,6 +9,7 @@ export { osErrorCode, toPersistenceError } from "../errors/os-error.js";
 export { optionEntry, resolveOptionValue, resolveOptionValues } from "../policy/option-values.js";
 export { assertClock } from "./assert-clock.js";
 export { assertFsPort } from "./assert-fs-port.js";
+export { assertNonEmptyString } from "./assert-non-empty-string.js";
 export type {
   DefinedSink,
   SinkDefinition,
