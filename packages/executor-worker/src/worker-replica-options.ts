@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import type { ResourceLimits, WorkerOptions } from "node:worker_threads";
 import {
   assertKnownNestedOptions,
-  assertNonEmptyString,
   assertKnownOptions,
+  assertNonEmptyString,
   MAX_TIMER_MS,
   optionEntry,
   resolveOptionValues,
