@@ -29,11 +29,11 @@ function bytes(
 /**
  * `openJournal`'s sizes through core's `resolvePolicy` (no environment variables), with their
  * defaults: `maxRecordBytes` (16 MiB), `maxSegmentBytes` (64 MiB, at least a segment header and
- * one record header, at most `MAX_SEGMENT_BYTES`), `group.maxBytes` (1 MiB), each a positive safe integer,
- * `group.smallFirstBytes` (128 KiB, `0`: each append a group of its own) and `preallocateBytes`
- * (1 MiB, `0`: none). The bounds are journal-bounds.ts's, which the store checks its options with. Only a left-out option takes its
- * default: `null` is a `TypeError`, a value out of range a `RangeError`
- * (`openJournal: group.maxBytes must be >= 1, got 0`).
+ * one record header, at most `MAX_SEGMENT_BYTES`), `group.maxBytes` (1 MiB), each a positive safe
+ * integer, `group.smallFirstBytes` (128 KiB, `0`: each append a group of its own) and
+ * `preallocateBytes` (1 MiB, `0`: none). The bounds are journal-bounds.ts's, which the store checks
+ * its options with. Only a left-out option takes its default: `null` is a `TypeError`, a value out
+ * of range a `RangeError` (`openJournal: group.maxBytes must be >= 1, got 0`).
  */
 export function resolveWriterSizes(options: OpenJournalOptions): WriterSizes {
   const group = options.group ?? {};
