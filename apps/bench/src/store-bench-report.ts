@@ -13,7 +13,7 @@ import {
   stallGoalReached,
   storeMaxStall,
   storeUnexplained,
-  unexplainedWithinIdle,
+  unexplainedWithinMachine,
   withinControl,
   withinIdle,
   type YoungGenResults,
@@ -92,7 +92,7 @@ function stallNotes(results: StoreBenchResults): string[] {
       `why missed: the store's worst stall exceeds the control run's by ${fmt(storeMaxStall(run) - controlMaxStall(run), 2)} ms; \`npm run profile:stalls -- --in-memory\` attributes each stall of both sides to the collections it overlapped`,
     );
   }
-  if (!unexplainedWithinIdle(run, STALL_SLACK_MS)) {
+  if (!unexplainedWithinMachine(run, STALL_SLACK_MS)) {
     notes.push(
       `why missed: the store stalled ${ms(storeUnexplained(run))} ms beside any collection, more than the machine's own ${ms(machineStall(run))} ms + ${STALL_SLACK_MS}: a step of its own, or the machine; \`npm run profile:stalls -- --in-memory\` lists them`,
     );

@@ -133,13 +133,13 @@ export function machineStall(run: YoungGenRun): number {
  * own ({@link machineStall}): a stall of persistence's own (a long synchronous step) must not hide
  * under the control run's collections.
  */
-export function unexplainedWithinIdle(run: YoungGenRun, slackMs: number): boolean {
+export function unexplainedWithinMachine(run: YoungGenRun, slackMs: number): boolean {
   return storeUnexplained(run) <= machineStall(run) + slackMs;
 }
 
 /** The stall goal: within the control run's + slack, and nothing beside collections over idle's. */
 export function stallGoalReached(run: YoungGenRun, slackMs: number): boolean {
-  return withinControl(run, slackMs) && unexplainedWithinIdle(run, slackMs);
+  return withinControl(run, slackMs) && unexplainedWithinMachine(run, slackMs);
 }
 
 /** Whether the store's largest stall is within `slackMs` of the idle windows' largest. */
@@ -159,7 +159,7 @@ export function describeRun(label: string, run: YoungGenRun, slackMs: number): s
     `${label}: store ${side(store)}, ${fmt(store.commitsPerSecond, 0)} commits/s`,
     `  in-memory control ${side(inMemory)}, ${fmt(inMemory.commitsPerSecond, 0)} updates/s`,
     `  idle windows after the store's rounds ${perRound(store.controlMs)} ms, after the control's ${perRound(inMemory.controlMs)} ms`,
-    `  within the control run's + ${slackMs} ms: ${yesNo(withinControl(run, slackMs))}; beside collections within the machine's own (idle windows, the control's beside collections) + ${slackMs} ms: ${yesNo(unexplainedWithinIdle(run, slackMs))}; within the idle windows' + ${slackMs} ms: ${yesNo(withinIdle(run, slackMs))}`,
+    `  within the control run's + ${slackMs} ms: ${yesNo(withinControl(run, slackMs))}; beside collections within the machine's own (idle windows, the control's beside collections) + ${slackMs} ms: ${yesNo(unexplainedWithinMachine(run, slackMs))}; within the idle windows' + ${slackMs} ms: ${yesNo(withinIdle(run, slackMs))}`,
   ];
 }
 

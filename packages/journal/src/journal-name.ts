@@ -4,10 +4,10 @@ const PLAIN_FILE_NAME = /^[A-Za-z0-9._-]+$/;
 /**
  * The parts of the file names a journal (and a store on it) writes after its name: segments
  * `<name>.wal.…`, snapshots `<name>.snap.…`, segments moved aside `….unused-…`, `….torn-…`,
- * `….superseded-…`, `….foreign-…`, corrupt snapshots quarantined by the file sink `….corrupt-…`,
- * and the lock file `.<name>.lock` (with its helper files `.<name>.lock.…`). A name holding one of
- * them could make another journal's files in the same directory parse as this journal's (and be
- * deleted or moved aside as its leftovers), or this journal's as another's.
+ * `….superseded-…`, `….foreign-…`, corrupt snapshots quarantined by the file sink
+ * `….corrupt-…`, and the lock file `.<name>.lock` (with its helper files `.<name>.lock.…`). A name
+ * holding one of them could make another journal's files in the same directory parse as this
+ * journal's (and be deleted or moved aside as its leftovers), or this journal's as another's.
  */
 export const RESERVED_NAME_PARTS: readonly string[] = [
   ".wal.",
