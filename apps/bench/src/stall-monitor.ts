@@ -1,5 +1,11 @@
 import { monitorEventLoopDelay, PerformanceObserver, performance } from "node:perf_hooks";
 import { percentile } from "./percentile.js";
+import {
+  openThreadSched,
+  type SchedSample,
+  type SchedSplit,
+  splitBetween,
+} from "./thread-sched.js";
 import { correctedTickDelays } from "./tick-delays.js";
 
 /** Options of {@link createStallMonitor}. */
@@ -12,6 +18,11 @@ export interface StallMonitorOptions {
   readonly rssEveryTicks?: number;
   /** Keep the intervals of stalls longer than this, for attribution. Default 5 ms. */
   readonly stallThresholdMs?: number;
+  /**
+   * Read the owner thread's scheduler counters every tick and keep, per stall, how its time was
+   * spent (Linux; see thread-sched.ts). A diagnostic: about 5 µs per tick. Default false.
+   */
+  readonly sched?: boolean;
 }
 
 /** Tick times and gaps of one monitored window, for the stall-over-time chart. */
@@ -61,9 +72,17 @@ export interface StallReport {
   /** `performance.now()` when the window started. */
   readonly startedAtMs: number;
   /** Tick gaps longer than the interval plus `stallThresholdMs`, as absolute `[startMs, endMs]`. */
-  readonly stalls: readonly { readonly startMs: number; readonly endMs: number }[];
+  readonly stalls: readonly Stall[];
   /** Garbage collections of the window, as absolute `[startMs, endMs]`. */
   readonly gcs: readonly { readonly startMs: number; readonly endMs: number }[];
+}
+
+/** One stall: a tick gap beyond the threshold, with its scheduler split when asked for. */
+export interface Stall {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** From the tick before the stall to the tick after it; only with `sched`. */
+  readonly sched?: SchedSplit;
 }
 
 /** Watches the event loop from the owner thread: how long was it unable to run a 1 ms timer? */
@@ -86,7 +105,9 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
   const keepTrace = options.trace ?? false;
   const rssEvery = options.rssEveryTicks ?? 5;
   const stallThreshold = options.stallThresholdMs ?? 5;
-  let stalls: { startMs: number; endMs: number }[] = [];
+  let stalls: Stall[] = [];
+  let sched: ReturnType<typeof openThreadSched>;
+  let lastSched: SchedSample | undefined;
   let gcs: { startMs: number; endMs: number }[] = [];
   let gaps: Float64Array = new Float64Array(4096);
   let times: Float64Array = new Float64Array(keepTrace ? 4096 : 0);
@@ -134,8 +155,17 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
     if (count === gaps.length) gaps = grow(gaps);
     const gap = now - lastTick;
     gaps[count] = gap;
-    if (gap - intervalMs > stallThreshold)
-      stalls.push({ startMs: lastTick + intervalMs, endMs: now });
+    const sample = sched?.sample();
+    if (gap - intervalMs > stallThreshold) {
+      stalls.push({
+        startMs: lastTick + intervalMs,
+        endMs: now,
+        ...(sample !== undefined && lastSched !== undefined
+          ? { sched: splitBetween(lastSched, sample) }
+          : {}),
+      });
+    }
+    lastSched = sample;
     if (keepTrace) {
       if (count === times.length) times = grow(times);
       times[count] = now - startedAt;
@@ -165,6 +195,8 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
       histogram = monitorEventLoopDelay({ resolution: intervalMs });
       histogram.enable();
       eluAtStart = performance.eventLoopUtilization();
+      sched = options.sched === true ? openThreadSched() : undefined;
+      lastSched = sched?.sample();
       startedAt = performance.now();
       lastTick = startedAt;
       timer = setInterval(tick, intervalMs);
@@ -177,6 +209,8 @@ export function createStallMonitor(options: StallMonitorOptions = {}): StallMoni
       tick();
       clearInterval(timer);
       timer = undefined;
+      sched?.close();
+      sched = undefined;
       histogram.disable();
       if (observer) {
         onGc({ getEntries: () => observer?.takeRecords() ?? [] });

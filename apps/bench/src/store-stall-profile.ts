@@ -16,7 +16,8 @@
 // Run: npm run build -w @snapwrite/bench && npm run profile:stalls -w @snapwrite/bench
 //   [-- --entries 1000000 --updates 2000 --rounds 6 --callers 16 --threshold 2
 //       --durability commit|os --baseline DIR | --garbage-bytes 6000 | --in-memory [--control-io]]
-//     [--json: a last line of JSON, for the store bench]
+//     [--json: a last line of JSON, for the store bench] [--sched: per stall outside collections,
+//     the owner thread's time on a CPU and in the run queue, and its other threads' CPU (Linux)]
 
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -46,6 +47,14 @@ import {
   type ProfileDurability,
   SNAPSHOT_NAME,
 } from "./store-commit-variants.js";
+import {
+  busiestThreads,
+  outsideShare,
+  type SchedSplit,
+  stolenMs,
+  threadCpuMs,
+  threadSchedAvailable,
+} from "./thread-sched.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -59,10 +68,14 @@ const { values: args } = parseArgs({
     "in-memory": { type: "boolean", default: false },
     durability: { type: "string", default: "commit" },
     "control-io": { type: "boolean", default: false },
+    sched: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
   strict: true,
 });
+
+/** Whether `--sched` was asked for and this kernel has the per-thread counters it reads. */
+const schedAvailable = args.sched && threadSchedAvailable();
 
 interface RoundSample {
   readonly commitsPerSecond: number;
@@ -81,6 +94,31 @@ interface RoundSample {
    * attributed to `other`, or what a GC stall lasted beside its collection), ms; 0 when none.
    */
   readonly unexplainedMs: number;
+  /** With `--sched`: each stall with over the threshold outside collections, and where it went. */
+  readonly outside: readonly OutsideStall[];
+  /**
+   * With `--sched` (Linux): per round, the longest time the owner thread ran its own code in a
+   * stall's part outside collections, and the longest it waited there for a CPU, ms.
+   */
+  readonly heldMs: number | undefined;
+  readonly waitedMs: number | undefined;
+  /** With `--sched`: the round's CPU per thread, ms: the main thread's, and the busiest others'. */
+  readonly threads?: {
+    readonly mainMs: number;
+    readonly busiest: [number, number][];
+    readonly othersMs: number;
+    /** CPU time the hypervisor took from the machine during the round, ms (10 ms steps). */
+    readonly stolenMs: number | undefined;
+  };
+}
+
+/** A stall that lasted over the threshold outside collections, with its scheduler split. */
+interface OutsideStall {
+  /** The tick gap (stall plus one interval), ms: the span the split covers. */
+  readonly gapMs: number;
+  /** The part no collection covered, ms. */
+  readonly outsideMs: number;
+  readonly sched: SchedSplit;
 }
 
 /** A young-generation collection (needs `--expose-gc`; without it, nothing). */
@@ -124,6 +162,8 @@ async function measureRound(
   // Its entry arrives later, maybe after the round began: only collections that start after this
   // point are the round's.
   const roundStart = performance.now();
+  const cpuBefore = args.sched ? threadCpuMs() : undefined;
+  const stolenBefore = args.sched ? stolenMs() : undefined;
   gcs.take();
   const stalls: StallReport["stalls"][number][] = [];
   const collected: GcEntry[] = [];
@@ -136,7 +176,7 @@ async function measureRound(
       targets,
       callers,
       version + passes * targets.length,
-      { stallThresholdMs: threshold },
+      { stallThresholdMs: threshold, sched: args.sched },
     );
     // GC entries arrive a tick after the collection.
     await new Promise<void>((r) => setImmediate(r));
@@ -153,19 +193,40 @@ async function measureRound(
   const causes = new Map<string, number[]>();
   const besideGcMs: number[] = [];
   let unexplainedMs = 0;
+  const outside: OutsideStall[] = [];
+  let heldMs = schedAvailable ? 0 : undefined;
+  let waitedMs = schedAvailable ? 0 : undefined;
   for (const stall of stalls) {
     const cause = attributeStall(stall, collected);
     const length = stall.endMs - stall.startMs;
-    if (cause !== "other") {
-      const beside = length - gcOverlapMs(stall, collected);
-      besideGcMs.push(beside);
-      unexplainedMs = Math.max(unexplainedMs, beside);
-    } else {
-      unexplainedMs = Math.max(unexplainedMs, length);
+    const collectedMs = gcOverlapMs(stall, collected);
+    // A stall no collection covered most of counts whole, as before; else what lay beside them.
+    const outsideMs = cause === "other" ? length : length - collectedMs;
+    if (stall.sched !== undefined && heldMs !== undefined && waitedMs !== undefined) {
+      const share = outsideShare(stall.sched, outsideMs, collectedMs);
+      heldMs = Math.max(heldMs, share.heldMs);
+      waitedMs = Math.max(waitedMs, share.waitedMs);
+    }
+    if (cause !== "other") besideGcMs.push(outsideMs);
+    unexplainedMs = Math.max(unexplainedMs, outsideMs);
+    if (stall.sched !== undefined && outsideMs > threshold) {
+      outside.push({ gapMs: length + 1, outsideMs, sched: stall.sched });
     }
     causes.set(cause, [...(causes.get(cause) ?? []), length]);
   }
   const scavenges = collected.filter((g) => g.kind === "scavenge");
+  let threads: RoundSample["threads"];
+  if (cpuBefore !== undefined) {
+    const cpuAfter = threadCpuMs();
+    const all = busiestThreads(cpuBefore, cpuAfter, Number.POSITIVE_INFINITY);
+    threads = {
+      mainMs: (cpuAfter.get(process.pid) ?? 0) - (cpuBefore.get(process.pid) ?? 0),
+      busiest: all.slice(0, 4),
+      othersMs: all.reduce((sum, [, ms]) => sum + ms, 0),
+      stolenMs:
+        stolenBefore === undefined ? undefined : (stolenMs() ?? stolenBefore) - stolenBefore,
+    };
+  }
   const controlMs = await controlStall(Math.max(50, Math.round(seconds * 1000)));
   return {
     commitsPerSecond: (targets.length * passes) / seconds,
@@ -177,7 +238,21 @@ async function measureRound(
     maxScavengeMs: Math.max(0, ...scavenges.map((g) => g.endMs - g.startMs)),
     passes,
     unexplainedMs,
+    outside,
+    heldMs,
+    waitedMs,
+    ...(threads === undefined ? {} : { threads }),
   };
+}
+
+/** `3.4 ms outside (gap 4.5: cpu 0.3, run queue 3.9, other threads 5.1 ms CPU)`, per stall. */
+function describeOutside(outside: readonly OutsideStall[]): string {
+  return outside
+    .map(
+      (o) =>
+        `${fmt(o.outsideMs, 1)} ms outside (gap ${fmt(o.gapMs, 1)}: on CPU ${fmt(o.sched.onCpuMs, 1)}, run queue ${fmt(o.sched.runQueueMs, 1)}, other threads ${fmt(o.sched.otherThreadsCpuMs, 1)} ms CPU)`,
+    )
+    .join("; ");
 }
 
 function describe(causes: Map<string, number[]>): string {
@@ -225,6 +300,14 @@ async function contenders(): Promise<Contender[]> {
   return [own, storeContender(`+${garbageBytes} B garbage/update`, thisBuild, garbageBytes)];
 }
 
+/** The owner's held and waited parts per round, when every round has them (`--sched`, Linux). */
+function ownerShares(runs: readonly RoundSample[]): Pick<YoungGenSample, "heldMs" | "waitedMs"> {
+  const held = runs.map((s) => s.heldMs);
+  const waited = runs.map((s) => s.waitedMs);
+  if (held.some((ms) => ms === undefined) || waited.some((ms) => ms === undefined)) return {};
+  return { heldMs: held as number[], waitedMs: waited as number[] };
+}
+
 /** What `--json` prints as its last line, per contender: see {@link YoungGenSample}. */
 function summaryOf(samples: Map<string, RoundSample[]>): Record<string, YoungGenSample> {
   const out: Record<string, YoungGenSample> = {};
@@ -237,6 +320,7 @@ function summaryOf(samples: Map<string, RoundSample[]>): Record<string, YoungGen
       passes: runs.map((s) => s.passes),
       scavenges: runs.map((s) => s.scavenges),
       unexplainedMs: runs.map((s) => s.unexplainedMs),
+      ...ownerShares(runs),
     };
   }
   return out;
@@ -285,6 +369,12 @@ async function main(): Promise<void> {
           untilScavenge,
         );
         samples.set(label, [...(samples.get(label) ?? []), s]);
+        if (s.outside.length > 0) log(`  ${describeOutside(s.outside)}`);
+        if (s.threads !== undefined) {
+          log(
+            `  CPU: main ${fmt(s.threads.mainMs, 0)} ms, other threads ${fmt(s.threads.othersMs, 0)} ms (busiest ${s.threads.busiest.map(([tid, ms]) => `${tid - process.pid}:${fmt(ms, 1)}`).join(" ")}); stolen by the hypervisor ${s.threads.stolenMs === undefined ? "unknown" : `${s.threads.stolenMs} ms`}`,
+          );
+        }
         log(
           `round ${round + 1} ${label}: ${s.passes > 1 ? `${s.passes} passes, ` : ""}${fmt(s.commitsPerSecond, 0)} commits/s, max stall ${fmt(s.maxStallMs, 2)} ms (control ${fmt(s.controlMs, 2)}); scavenges ${s.scavenges} (max ${fmt(s.maxScavengeMs, 2)} ms); stalls > ${threshold} ms: ${describe(s.causes)}; beside the GC in those: ${s.besideGcMs.map((ms) => fmt(ms, 2)).join(", ") || "-"} ms`,
         );

@@ -45,6 +45,10 @@ interface RunShape {
   readonly unexplained?: number[];
   /** The idle windows after the control's rounds (default 0.3 ms). */
   readonly controlIdle?: number[];
+  /** The owner's time on a CPU beside collections per round: store's, then the control's. */
+  readonly held?: readonly [number[], number[]];
+  /** The store's waits for a CPU beside collections per round (with `held`). */
+  readonly waited?: number[];
 }
 
 /**
@@ -53,19 +57,26 @@ interface RunShape {
  */
 function run(store: number[], inMemory: number[], shape: RunShape = {}): YoungGenRun {
   const idle = store.map(() => 0.3);
+  const storeSample = sample(
+    store,
+    idle,
+    store.map((ms) => ms - 0.1),
+    shape.unexplained ?? store.map(() => 0.2),
+  );
+  const controlSample = sample(
+    inMemory,
+    shape.controlIdle ?? idle,
+    inMemory.map((ms) => ms - 0.1),
+    inMemory.map(() => 0.2),
+  );
+  if (shape.held === undefined) return { store: storeSample, inMemory: controlSample };
   return {
-    store: sample(
-      store,
-      idle,
-      store.map((ms) => ms - 0.1),
-      shape.unexplained ?? store.map(() => 0.2),
-    ),
-    inMemory: sample(
-      inMemory,
-      shape.controlIdle ?? idle,
-      inMemory.map((ms) => ms - 0.1),
-      inMemory.map(() => 0.2),
-    ),
+    store: {
+      ...storeSample,
+      heldMs: shape.held[0],
+      waitedMs: shape.waited ?? store.map(() => 0),
+    },
+    inMemory: { ...controlSample, heldMs: shape.held[1], waitedMs: inMemory.map(() => 0) },
   };
 }
 
@@ -127,6 +138,50 @@ describe("the store bench's stall verdict", () => {
     );
     expect(verdict.notes?.find((n) => n.startsWith("why missed"))).toContain(
       "stalled 2.4 ms beside any collection, more than the machine's own 0.3 ms + 2",
+    );
+  });
+
+  it("judges the owner's own time on a CPU beside collections where it was measured, not its waits", () => {
+    // 3.5 ms beside any collection would miss the idle windows' 0.3 + 2; but the owner thread ran
+    // for 0.8 ms of it and waited for a CPU 3.2 ms: no step of its own, against the control's 0.3.
+    const verdict = stallOf(
+      results(
+        run([3.1, 4.9, 2.8], [0.5, 3.0, 0.4], {
+          unexplained: [0.2, 3.5, 0.1],
+          held: [
+            [0.1, 0.8, 0.0],
+            [0.3, 0.1, 0.2],
+          ],
+          waited: [0.1, 3.2, 0.0],
+        }),
+        run([1.9], [1.8]),
+      ),
+    );
+    expect(verdict.reached).toBe(true);
+    expect(verdict.line).toContain(
+      "in which its owner thread ran its own code for at most 0.80 ms at a stretch vs the control run's 0.30 ms and waited for a CPU up to 3.20 ms",
+    );
+    expect(verdict.notes?.some((n) => n.includes("running its own code 0.1 · 0.8 · 0.0"))).toBe(
+      true,
+    );
+  });
+
+  it("is missed when the owner ran its own code beside collections beyond the control's + 2 ms", () => {
+    const verdict = stallOf(
+      results(
+        run([3.1, 4.9, 2.8], [0.5, 3.0, 0.4], {
+          unexplained: [0.2, 2.9, 0.1],
+          held: [
+            [0.1, 2.9, 0.0],
+            [0.3, 0.5, 0.2],
+          ],
+        }),
+        run([1.9], [1.8]),
+      ),
+    );
+    expect(verdict.reached).toBe(false);
+    expect(verdict.notes?.find((n) => n.startsWith("why missed"))).toContain(
+      "ran its own code for 2.9 ms at a stretch, more than the control run's 0.5 ms + 2",
     );
   });
 
