@@ -147,7 +147,7 @@ async function appendJournal(store: Store, entries: number, journalRecords: numb
 }
 
 /** Rounds of the warm-load measurement (medians are kept). */
-const WARM_LOAD_ROUNDS = 3;
+const WARM_LOAD_ROUNDS = 5;
 /** The child gets this long at most (a 1M-record load takes about 2–3 s per round). */
 const WARM_LOAD_TIMEOUT_MS = 300_000;
 
