@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { type Codec, createPersistenceWriter, type Sink } from "@snapwrite/core";
 import { createWorkerReplica } from "@snapwrite/executor-worker";
 import { createFsSink } from "@snapwrite/sink-fs";
-import { openPostgresSink } from "@snapwrite/sink-postgres";
+import { drawPostgresEpoch, openPostgresSink } from "@snapwrite/sink-postgres";
 import { pgAvailability, startPgServer } from "@snapwrite/testkit/postgres";
 import {
   type CpuPinning,
@@ -79,12 +79,14 @@ async function timedSave(sink: Sink, payload: Uint8Array, serverPid: number): Pr
 
 /**
  * The worker contender: one writer whose target runs in a worker replica holding the payload and
- * its own sink-postgres; each call saves the whole payload once more (request → settled).
+ * its own sink-postgres; each call saves the whole payload once more (request → settled). The
+ * owner's epoch is drawn once, so a worker started again after a crash opens with it.
  */
-function workerContender(url: string, payload: Uint8Array) {
+async function workerContender(url: string, payload: Uint8Array) {
+  const epoch = await drawPostgresEpoch({ connectionString: url });
   const replica = createWorkerReplica({
     module: new URL("./postgres-replica-worker.js", import.meta.url),
-    options: { url },
+    options: { url, epoch },
   });
   const copy = payload.slice();
   replica.patch({ payload: copy }, [copy.buffer as ArrayBuffer]);
@@ -159,7 +161,7 @@ async function measureSize(
   const dir = await mkdtemp(join(tmpdir(), "snapwrite-bench-fs-"));
   const postgres = await openPostgresSink({ connectionString: server.url, chunkBytes: MiB });
   const fs = createFsSink({ dir });
-  const worker = workerContender(server.url, payload);
+  const worker = await workerContender(server.url, payload);
   try {
     // One untimed save each: the sweep of sink-fs, the pool's first connection, the table's pages.
     await timedSave(fs, payload, pid);

@@ -10,7 +10,7 @@ export interface PayloadPatch {
   readonly payload: Uint8Array;
 }
 
-serveReplica<PayloadPatch, { readonly url: string }>({
+serveReplica<PayloadPatch, { readonly url: string; readonly epoch: number }>({
   name: "payload",
   createReplica() {
     let state: Uint8Array = new Uint8Array(0);
@@ -23,5 +23,8 @@ serveReplica<PayloadPatch, { readonly url: string }>({
       },
     };
   },
-  createSink: ({ url }) => openPostgresSink({ connectionString: url, chunkBytes: MiB }),
+  // The owner's epoch (drawn once by the owner): a worker started again after a crash must not draw
+  // a newer one, or an owner fenced off meanwhile would take the target back.
+  createSink: ({ url, epoch }) =>
+    openPostgresSink({ connectionString: url, chunkBytes: MiB, epoch }),
 });

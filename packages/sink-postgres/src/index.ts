@@ -1,5 +1,6 @@
 export type { LazyPostgresSink } from "./create-postgres-sink.js";
 export { createPostgresSink } from "./create-postgres-sink.js";
+export { drawPostgresEpoch } from "./draw-epoch.js";
 export { sqlStateCode } from "./pg-error.js";
 export type { PostgresSink } from "./postgres-sink.js";
 export { openPostgresSink } from "./postgres-sink.js";

@@ -39,7 +39,7 @@ export interface PostgresSinkOptions extends PostgresNames {
   /**
    * The owner epoch. Default: drawn from the `<table>_epoch` sequence when the sink opens, so a
    * newly opened sink fences every older one. Give one only when an external lease service hands
-   * out monotone tokens.
+   * out monotone tokens, or one drawn by `drawPostgresEpoch` for every sink of one owner.
    */
   readonly epoch?: number | undefined;
   /** Bytes per chunk row: codec chunks are batched (or split) to this size. Default 1 MiB. */
