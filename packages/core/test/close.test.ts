@@ -5,6 +5,7 @@ import {
   PersistenceError,
   type PersistenceEvent,
   type WriteFailed,
+  type WriteResult,
 } from "../src/index.js";
 import { deferred, FakeClock, FakeSink, flush, textCodec } from "./support/fakes.js";
 import { setup } from "./support/setup.js";
@@ -221,8 +222,67 @@ describe("close()", () => {
     const report = await closing;
     expect(sink.calls).toHaveLength(3);
     expect(report.targets[0]).toMatchObject({ outcome: "written" });
+    // The close loop retried it, after the backoff the result announced.
     const first = (await ticket.settled) as WriteFailed;
-    expect(first).toMatchObject({ ok: false, willRetry: false });
+    expect(first).toMatchObject({ ok: false, willRetry: true });
+    expect(first.retryInMs).toBeGreaterThan(0);
+    expect(first.retryInMs).toBeLessThanOrEqual(100);
+  });
+
+  it("says a failure in close will be retried at once when its write began before close()", async () => {
+    const clock = new FakeClock();
+    const sink = new FakeSink();
+    const results: WriteResult[] = [];
+    const writer = createPersistenceWriter({
+      sink,
+      clock,
+      executor: "inline",
+      random: () => 0.5,
+      onResult: (r) => results.push(r),
+    });
+    const a = writer.register("a", { snapshot: () => "a", codec: textCodec(), debounceMs: 100 });
+    const gate = deferred();
+    const busy = new PersistenceError("ERR_BUSY", "busy", { stage: "rename" });
+    sink.steps.push({ kind: "gate", gate: gate.promise, error: busy });
+    a.request("1");
+    await clock.advance(100);
+    const closing = writer.close({ timeoutMs: 1000 });
+    gate.resolve();
+    const report = await closing;
+    expect(report.targets[0]).toMatchObject({ outcome: "written" });
+    expect(results[0]).toMatchObject({ ok: false, willRetry: true, retryInMs: 0 });
+    expect(results[1]).toMatchObject({ ok: true });
+    expect(report.durationMs).toBe(0);
+  });
+
+  it("says a transient failure after the close deadline will not be retried", async () => {
+    const clock = new FakeClock();
+    const sink = new FakeSink();
+    const results: WriteResult[] = [];
+    const writer = createPersistenceWriter({
+      sink,
+      clock,
+      executor: "inline",
+      random: () => 0.5,
+      onResult: (r) => results.push(r),
+    });
+    const a = writer.register("a", { snapshot: () => "a", codec: textCodec(), debounceMs: 100 });
+    const gate = deferred();
+    const busy = new PersistenceError("ERR_BUSY", "busy", { stage: "rename" });
+    sink.steps.push({ kind: "gate", gate: gate.promise, error: busy });
+    a.request("1");
+    await clock.advance(100);
+    const closing = writer.close({ timeoutMs: 200 });
+    await clock.advance(200);
+    const report = await closing;
+    expect(report.targets[0]).toMatchObject({ outcome: "timed-out" });
+    gate.resolve();
+    const deadline = Date.now() + 5_000;
+    while (results.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 1));
+    expect(results[0]).toMatchObject({ ok: false, willRetry: false });
+    expect(results[0]?.ok === false ? results[0].retryInMs : "none").toBeUndefined();
+    expect(sink.calls).toHaveLength(1);
   });
 
   it("reports timed-out with the last error as cause when retries run out of time", async () => {

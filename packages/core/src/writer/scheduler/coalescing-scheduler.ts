@@ -183,7 +183,14 @@ export class CoalescingScheduler {
     this.immediatePending = false;
     const attempt = this.outcomes.failedAttempts + 1;
     this.telemetry.recordStart(attempt);
-    const flight = createFlight(generation, batch, reasons, attempt, host.signals.take());
+    const flight = createFlight(
+      generation,
+      batch,
+      reasons,
+      attempt,
+      host.signals.take(),
+      host.closing,
+    );
     // Set before snapshot() runs, so a request made from inside snapshot() waits for this write.
     this.flight = flight;
     if (host.listenerCount > 0) host.emit("write-started", target, generation, undefined);

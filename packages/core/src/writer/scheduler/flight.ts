@@ -16,6 +16,8 @@ export interface Flight {
   readonly requests: number;
   readonly reasons: readonly string[];
   readonly attempt: number;
+  /** Started after `close()` began (by its close loop). */
+  readonly startedClosing: boolean;
   /** Aborted by the close deadline (shared with a few attempts started next to it, see AttemptSignals). */
   readonly controller: AbortController;
   /** Resolves with the attempt's result once the scheduler recorded it. */
@@ -32,6 +34,7 @@ export function createFlight(
   reasons: readonly string[],
   attempt: number,
   controller: AbortController,
+  startedClosing = false,
 ): Flight {
   return {
     generation,
@@ -39,6 +42,7 @@ export function createFlight(
     requests: batch === undefined ? 0 : batch.count,
     reasons,
     attempt,
+    startedClosing,
     controller,
     // Set by the scheduler right after the attempt started.
     done: undefined as unknown as Promise<WriteResult>,

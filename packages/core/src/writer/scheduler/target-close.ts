@@ -75,8 +75,11 @@ export class TargetClose {
           this.outcome = "failed";
           return;
         }
+        // The delay the failure's result announced (`retryInMs`), so what listeners were told holds.
         const { retry, random } = this.host;
-        await context.sleep(retryDelayMs(scheduler.outcomes.failedAttempts, retry, random));
+        const delay =
+          last.retryInMs ?? retryDelayMs(scheduler.outcomes.failedAttempts, retry, random);
+        await context.sleep(delay);
         if (context.passed()) return;
       }
       attempts++;

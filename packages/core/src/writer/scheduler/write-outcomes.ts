@@ -87,14 +87,20 @@ export class WriteOutcomes {
     const permanent = isPermanentErrorCode(error.code);
     this.failedAttempts = permanent ? 0 : this.failedAttempts + 1;
     this.carriedReasons = flight.reasons;
-    // During close the close loop retries by itself, within the deadline.
-    const willRetry = !permanent && !host.closing;
-    // An immediate request that arrived during the failed write wants the newest state now.
+    // During close the close loop retries a transient failure by itself while the deadline allows
+    // (see TargetClose.run): at once for a write that began before close(), after the backoff
+    // for one it started. Once the deadline passed nothing is retried.
+    const willRetry = !permanent && !(host.closing && host.limiter.stopped);
     const retryInMs = !willRetry
       ? undefined
-      : immediatePending
-        ? 0
-        : retryDelayMs(this.failedAttempts, host.retry, host.random);
+      : host.closing
+        ? flight.startedClosing
+          ? retryDelayMs(this.failedAttempts, host.retry, host.random)
+          : 0
+        : // An immediate request that arrived during the failed write wants the newest state now.
+          immediatePending
+          ? 0
+          : retryDelayMs(this.failedAttempts, host.retry, host.random);
     this.telemetry.recordError(error, stage);
     const failure = { stage, error, willRetry, retryInMs };
     return failedResult(this.target, flight, failure, newerPending, timings);
