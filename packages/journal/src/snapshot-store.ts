@@ -4,6 +4,7 @@ import { loadTarget, PersistenceError } from "@snapwrite/core";
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { parseSnapshotFileName, snapshotFileName } from "./file-names.js";
 import { defaultFs, fsError, isNotFound, listDir, syncDir } from "./journal-fs.js";
+import { assertJournalName } from "./journal-name.js";
 
 /** Options of {@link createSnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -101,13 +102,19 @@ const SNAPSHOT_STORE_KEYS = [
   "fs",
 ] satisfies (keyof SnapshotStoreOptions)[];
 
-/** Creates a {@link SnapshotStore} over `sink`; an unknown option key is a `TypeError`. */
+/**
+ * Creates a {@link SnapshotStore} over `sink`; an unknown option key, or a `name` the journal would
+ * refuse (`assertJournalName`: no plain file name, `.`, `..`, or one holding a part of the journal's
+ * own file names such as `.snap.`), is a `TypeError`.
+ */
 export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStore {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("createSnapshotStore: options are required ({ sink, name, dir, … })");
   }
   assertKnownOptions("createSnapshotStore", options, SNAPSHOT_STORE_KEYS);
   const { sink, name } = options;
+  // The journal's rule: `<name>.snap.…` must never parse as another journal's file, nor a path.
+  assertJournalName(name, "createSnapshotStore");
   const fs = options.fs ?? defaultFs;
   const dir = options.dir;
   if ((options.list === undefined || options.remove === undefined) && dir === undefined) {
