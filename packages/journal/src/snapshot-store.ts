@@ -17,7 +17,11 @@ export interface SnapshotStoreOptions {
    * fits a file sink rooted at `dir` (such as `createFsSink({ dir })`).
    */
   readonly list?: (() => Promise<readonly string[]>) | undefined;
-  /** Removes a target. Default: `unlink(join(dir, target))` on `fs`, then a directory fsync. */
+  /**
+   * Removes a target. Default: `unlink(join(dir, target))` on `fs`, then a directory fsync; a failed
+   * `unlink` rejects at stage `"rename"` with `details.op: "unlink"` (a target already gone is no
+   * failure).
+   */
   readonly remove?: ((target: string) => Promise<void>) | undefined;
   /** Directory of the default `list`/`remove`. */
   readonly dir?: string | undefined;
@@ -127,7 +131,8 @@ export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStor
       try {
         await fs.unlink(join(dir as string, target));
       } catch (error) {
-        if (!isNotFound(error)) throw fsError(error, "rename", target);
+        // Stage "rename" (directory-entry changes) with the call that failed, as the journal's own.
+        if (!isNotFound(error)) throw fsError(error, "rename", target, { op: "unlink" });
       }
       await syncDir(fs, dir as string);
     });
