@@ -180,6 +180,117 @@ describe("resolvePolicy", () => {
     expect(resolvePolicy(plain, { env: { N: "1.0000000000000000001" } }).values.n).toBe(1);
   });
 
+  it("refuses an integer default or finite bound that is no safe integer", () => {
+    const safe = `-${Number.MAX_SAFE_INTEGER}..${Number.MAX_SAFE_INTEGER}`;
+    for (const value of [1e300, 2 ** 53, -(2 ** 53), Number.MAX_VALUE]) {
+      const unbounded = thrown(() => resolvePolicy({ x: { default: value, integer: true } }));
+      expect(unbounded, String(value)).toEqual(
+        new RangeError(`x must be a safe integer (${safe}), got ${value}`),
+      );
+    }
+    // A library's own option, passed as the default (executor-worker's batchBytes: 1e300).
+    expect(
+      thrown(() =>
+        resolvePolicy({
+          "createWorkerReplica: batchBytes": { default: 1e300, min: 1, integer: true },
+        }),
+      ),
+    ).toEqual(
+      new RangeError(
+        `createWorkerReplica: batchBytes must be a safe integer (${safe}), got 1e+300`,
+      ),
+    );
+    // A bound beyond its own check keeps that message.
+    expect(
+      thrown(() => resolvePolicy({ x: { default: 2 ** 60, max: 10, integer: true } }, { env: {} })),
+    ).toEqual(new RangeError(`x must be <= 10, got ${2 ** 60}`));
+    for (const [which, bound] of [
+      ["max", 2 ** 53],
+      ["min", -(2 ** 60)],
+    ] as const) {
+      expect(
+        thrown(() =>
+          resolvePolicy({ x: { default: 1, [which]: bound, integer: true } }, { env: {} }),
+        ),
+      ).toEqual(new RangeError(`x: ${which} must be a safe integer (${safe}), got ${bound}`));
+    }
+    // The largest safe integers are taken; without `integer`, any finite number is.
+    const edge = {
+      x: { default: Number.MAX_SAFE_INTEGER, min: Number.MIN_SAFE_INTEGER, integer: true },
+    };
+    expect(resolvePolicy(edge, { env: {} }).values.x).toBe(Number.MAX_SAFE_INTEGER);
+    const plain = { x: { default: 1e300, min: 2 ** 60 } };
+    expect(resolvePolicy(plain, { env: {} }).values.x).toBe(1e300);
+  });
+
+  it("clamps an integer environment value beyond the safe integers to its bound, else refuses it", () => {
+    const beyond = "9_007_199_254_740_993";
+    const bounded = {
+      n: {
+        default: 1,
+        min: Number.MIN_SAFE_INTEGER,
+        max: Number.MAX_SAFE_INTEGER,
+        env: "N",
+        integer: true,
+      },
+    };
+    for (const [raw, value] of [
+      [beyond, Number.MAX_SAFE_INTEGER],
+      [`-${beyond}`, Number.MIN_SAFE_INTEGER],
+      ["1".padEnd(301, "0"), Number.MAX_SAFE_INTEGER],
+    ] as const) {
+      const policy = resolvePolicy(bounded, { env: { N: raw } });
+      expect(policy.overrides, raw).toEqual([{ name: "n", env: "N", raw, value, clamped: true }]);
+    }
+    const safe = `-${Number.MAX_SAFE_INTEGER}..${Number.MAX_SAFE_INTEGER}`;
+    const unbounded = { n: { default: 1, env: "N", integer: true } };
+    for (const [raw, side] of [
+      [beyond, "upper"],
+      ["9007199254740992", "upper"],
+      [`-${beyond}`, "lower"],
+      ["9".repeat(400), "upper"],
+    ] as const) {
+      const shown = `${JSON.stringify(raw.slice(0, 40))}${raw.length > 40 ? "…" : ""}`;
+      expect(
+        thrown(() => resolvePolicy(unbounded, { env: { N: raw } })),
+        raw,
+      ).toEqual(
+        new RangeError(
+          `N (for n) is out of range: ${shown} is no safe integer (${safe}) and has no ${side} bound to clamp to`,
+        ),
+      );
+    }
+    // The largest safe integer itself is taken as it is.
+    const largest = resolvePolicy(unbounded, { env: { N: String(Number.MAX_SAFE_INTEGER) } });
+    expect(largest.overrides[0]).toMatchObject({ value: Number.MAX_SAFE_INTEGER, clamped: false });
+    // Without `integer`, the same text is the double it parses to.
+    const plain = { n: { default: 1, env: "N" } };
+    expect(resolvePolicy(plain, { env: { N: beyond } }).values.n).toBe(2 ** 53);
+  });
+
+  it("resolves every integer entry to a safe integer, whatever the environment says (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
+        fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: undefined }),
+        (n, max) => {
+          const entry = { default: 0, min: -5, max, env: "N", integer: true };
+          const run = () => resolvePolicy({ n: entry }, { env: { N: String(n) } }).values.n;
+          if (max === undefined && n > BigInt(Number.MAX_SAFE_INTEGER)) {
+            expect(run).toThrow(/^N \(for n\) is out of range: .* no upper bound/);
+          } else {
+            const value = run();
+            expect(Number.isSafeInteger(value)).toBe(true);
+            expect(BigInt(value)).toBe(
+              n < -5n ? -5n : max !== undefined && n > BigInt(max) ? BigInt(max) : n,
+            );
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it("accepts an Infinity default where allowed, never from the environment", () => {
     const unlimited = {
       x: { default: Number.POSITIVE_INFINITY, min: 0, allowInfinity: true, env: "X" },

@@ -42,6 +42,15 @@ describe.each(factories)("%s checks its numbers through resolvePolicy", (name, c
     expect(make({ abortGraceMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
   });
 
+  it("refuses a batchBytes beyond the safe integers, which no byte count can be", () => {
+    const safe = `-${Number.MAX_SAFE_INTEGER}..${Number.MAX_SAFE_INTEGER}`;
+    for (const batchBytes of [1e300, 2 ** 53]) {
+      expect(make({ batchBytes }), String(batchBytes)).toThrow(
+        new RangeError(`${name}: batchBytes must be a safe integer (${safe}), got ${batchBytes}`),
+      );
+    }
+  });
+
   it("takes no null for a number: only a left-out option has its default", () => {
     for (const key of ["abortGraceMs", "batchDelayMs", "batchBytes"]) {
       expect(make({ [key]: null }), key).toThrow(

@@ -4,6 +4,7 @@ import { loadTarget, PersistenceError } from "@snapwrite/core";
 import { assertKnownOptions } from "@snapwrite/core/sink-kit";
 import { parseSnapshotFileName, snapshotFileName } from "./file-names.js";
 import { defaultFs, fsError, isNotFound, listDir, syncDir } from "./journal-fs.js";
+import { assertJournalName } from "./journal-name.js";
 
 /** Options of {@link createSnapshotStore}. */
 export interface SnapshotStoreOptions {
@@ -16,7 +17,11 @@ export interface SnapshotStoreOptions {
    * fits a file sink rooted at `dir` (such as `createFsSink({ dir })`).
    */
   readonly list?: (() => Promise<readonly string[]>) | undefined;
-  /** Removes a target. Default: `unlink(join(dir, target))` on `fs`, then a directory fsync. */
+  /**
+   * Removes a target. Default: `unlink(join(dir, target))` on `fs`, then a directory fsync; a failed
+   * `unlink` rejects at stage `"rename"` with `details.op: "unlink"` (a target already gone is no
+   * failure).
+   */
   readonly remove?: ((target: string) => Promise<void>) | undefined;
   /** Directory of the default `list`/`remove`. */
   readonly dir?: string | undefined;
@@ -101,13 +106,19 @@ const SNAPSHOT_STORE_KEYS = [
   "fs",
 ] satisfies (keyof SnapshotStoreOptions)[];
 
-/** Creates a {@link SnapshotStore} over `sink`; an unknown option key is a `TypeError`. */
+/**
+ * Creates a {@link SnapshotStore} over `sink`; an unknown option key, or a `name` the journal would
+ * refuse (`assertJournalName`: no plain file name, `.`, `..`, or one holding a part of the journal's
+ * own file names such as `.snap.`), is a `TypeError`.
+ */
 export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStore {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("createSnapshotStore: options are required ({ sink, name, dir, … })");
   }
   assertKnownOptions("createSnapshotStore", options, SNAPSHOT_STORE_KEYS);
   const { sink, name } = options;
+  // The journal's rule: `<name>.snap.…` must never parse as another journal's file, nor a path.
+  assertJournalName(name, "createSnapshotStore");
   const fs = options.fs ?? defaultFs;
   const dir = options.dir;
   if ((options.list === undefined || options.remove === undefined) && dir === undefined) {
@@ -120,7 +131,8 @@ export function createSnapshotStore(options: SnapshotStoreOptions): SnapshotStor
       try {
         await fs.unlink(join(dir as string, target));
       } catch (error) {
-        if (!isNotFound(error)) throw fsError(error, "rename", target);
+        // Stage "rename" (directory-entry changes) with the call that failed, as the journal's own.
+        if (!isNotFound(error)) throw fsError(error, "rename", target, { op: "unlink" });
       }
       await syncDir(fs, dir as string);
     });

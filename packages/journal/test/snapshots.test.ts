@@ -4,6 +4,7 @@ import { createFsSink } from "@snapwrite/sink-fs";
 import { createCrashableFs, createFaultyFs, createMemoryFs } from "@snapwrite/testkit";
 import { describe, expect, it } from "vitest";
 import {
+  assertJournalName,
   compactionDue,
   compactJournal,
   createJournalFollower,
@@ -152,6 +153,27 @@ describe("snapshots and compaction", () => {
     );
     expect((await fs.readdir(DIR)).filter((file) => file.includes(".snap."))).toEqual([]);
     await journal.close();
+  });
+
+  it("createSnapshotStore refuses a name the journal would refuse, with the journal's message", () => {
+    const fs = createMemoryFs({ [DIR]: null });
+    const sink = createFsSink({ dir: DIR, fs, sweep: false });
+    for (const name of [undefined, null, 5, "", "a/b", "..", "../db", "db.snap.x", "db.lock"]) {
+      let expected: unknown;
+      try {
+        assertJournalName(name, "createSnapshotStore");
+      } catch (error) {
+        expected = error;
+      }
+      expect(expected, String(name)).toBeInstanceOf(TypeError);
+      expect(
+        () => createSnapshotStore({ sink, name, dir: DIR, fs } as never),
+        String(name),
+      ).toThrow(expected as TypeError);
+    }
+    expect(createSnapshotStore({ sink, name: "db-2.v1_x", dir: DIR, fs }).targetOf(1)).toBe(
+      "db-2.v1_x.snap.0000000000000001",
+    );
   });
 
   it("asks beforeStep before each step that changes files and stops where it rejects", async () => {

@@ -169,6 +169,8 @@ describe("null is no default: a numeric option or option group given as null is 
   });
 });
 
+const SAFE = `-${Number.MAX_SAFE_INTEGER}..${Number.MAX_SAFE_INTEGER}`;
+
 describe("compaction and loadExternal are checked at open", () => {
   it.each([
     ["compaction.ratio must not be NaN", { ratio: Number.NaN }],
@@ -180,6 +182,11 @@ describe("compaction and loadExternal are checked at open", () => {
     ["compaction.maxAgeMs must be >= 0, got -1", { maxAgeMs: -1 }],
     ["compaction.ratio must be >= 0, got -1", { ratio: -1 }],
     ["compaction.minBytes must be >= 0, got -1", { minBytes: -1 }],
+    [`compaction.minBytes must be a safe integer (${SAFE}), got 1e+300`, { minBytes: 1e300 }],
+    [
+      `compaction.maxRecords must be a safe integer (${SAFE}), got ${2 ** 53}`,
+      { maxRecords: 2 ** 53 },
+    ],
   ])("a RangeError for %s, touching nothing", async (message, compaction) => {
     const fs = createMemoryFs({});
     await expect(openCounters(fs, { compaction })).rejects.toThrow(

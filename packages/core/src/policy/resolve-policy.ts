@@ -13,7 +13,10 @@ export interface PolicyEntry {
    * whitespace-only means "not set".
    */
   readonly env?: string | undefined;
-  /** The value must be an integer (the default, the bounds and any environment value). */
+  /**
+   * The value must be a safe integer (`Number.isSafeInteger`: within ±(2^53 − 1), where every
+   * integer is exact): the default, the finite bounds and any environment value.
+   */
   readonly integer?: boolean | undefined;
   /**
    * The default may be `Infinity` ("no limit"). Only a default can be: an environment value must be
@@ -60,6 +63,9 @@ const DECIMAL = /^[+-]?\d+(?:_\d+)*(?:\.\d+(?:_\d+)*)?$/;
 // A fractional part with a digit other than 0 (`2.0` is an integer, `2.000_1` is not).
 const FRACTION_NOT_ZERO = /\.[\d_]*[1-9]/;
 
+/** The range of `Number.isSafeInteger`, for messages. */
+const SAFE_RANGE = `-${Number.MAX_SAFE_INTEGER}..${Number.MAX_SAFE_INTEGER}`;
+
 /** The keys of a {@link PolicyEntry}; any other (`mni`) is a `TypeError` naming it. */
 const ENTRY_KEYS: ReadonlySet<string> = new Set([
   "default",
@@ -97,6 +103,10 @@ function checkBound(name: string, which: "min" | "max", bound: unknown, integer:
   if (integer && Number.isFinite(bound) && !Number.isInteger(bound)) {
     throw new RangeError(`${name}: ${which} must be an integer, got ${bound}`);
   }
+  // An environment value is clamped to its bound: the bound must be a value the entry may take.
+  if (integer && Number.isFinite(bound) && !Number.isSafeInteger(bound)) {
+    throw new RangeError(`${name}: ${which} must be a safe integer (${SAFE_RANGE}), got ${bound}`);
+  }
   return bound;
 }
 
@@ -117,6 +127,10 @@ function checkDefault(name: string, entry: PolicyEntry, min: number, max: number
   }
   if (value < min) throw new RangeError(`${name} must be >= ${min}, got ${value}`);
   if (value > max) throw new RangeError(`${name} must be <= ${max}, got ${value}`);
+  // Past the bound checks only with no bound on its side: `1e300` is no count or size either.
+  if (entry.integer === true && !Number.isSafeInteger(value)) {
+    throw new RangeError(`${name} must be a safe integer (${SAFE_RANGE}), got ${value}`);
+  }
   return value;
 }
 
@@ -140,10 +154,17 @@ function parseEnvValue(name: string, variable: string, raw: string, integer: boo
   return value === 0 ? 0 : value;
 }
 
-function outOfRange(name: string, variable: string, raw: string, upper: boolean): RangeError {
+function outOfRange(
+  name: string,
+  variable: string,
+  raw: string,
+  upper: boolean,
+  integer: boolean,
+): RangeError {
   const shown = `${JSON.stringify(raw.slice(0, 40))}${raw.length > 40 ? "…" : ""}`;
+  const beyond = integer ? ` is no safe integer (${SAFE_RANGE}) and` : "";
   return new RangeError(
-    `${variable} (for ${name}) is out of range: ${shown} has no ${upper ? "upper" : "lower"} bound to clamp to`,
+    `${variable} (for ${name}) is out of range: ${shown}${beyond} has no ${upper ? "upper" : "lower"} bound to clamp to`,
   );
 }
 
@@ -154,7 +175,10 @@ function outOfRange(name: string, variable: string, raw: string, upper: boolean)
  * - A bad spec is a programmer error, thrown at once: a default or bound that is not a number (the
  *   message says what it is: `x must be a number, got null`), or a key an entry does not have
  *   (`mni`), is a `TypeError`; `NaN`, `min > max`, a default outside `[min, max]`, a non-integer where
- *   `integer: true`, or `Infinity` without `allowInfinity` is a `RangeError`.
+ *   `integer: true`, or `Infinity` without `allowInfinity` is a `RangeError`. So is, where
+ *   `integer: true`, a default or finite bound that is no safe integer (`Number.isSafeInteger`: `1e300`
+ *   or `2 ** 53`, which an option such as a size in bytes could never exactly be); a library passing
+ *   its options as defaults thereby refuses them.
  * - An environment variable that is unset, empty or only whitespace leaves the default.
  * - Any other environment value must be a decimal number (`1500`, `1_500`, `-3`, `2.5`; surrounding
  *   whitespace is ignored; no exponent, hex, `NaN`, `Infinity` or unit suffix), and an integer when
@@ -163,7 +187,10 @@ function outOfRange(name: string, variable: string, raw: string, upper: boolean)
  * - An environment value outside `[min, max]` is clamped to the nearer bound. Every environment
  *   value is listed in `overrides` (with `clamped`), so the application can log it once. A decimal
  *   too long for a double with no bound on its side to clamp to is a `RangeError` ("out of range"),
- *   also for an `allowInfinity` entry: the environment never sets `Infinity`.
+ *   also for an `allowInfinity` entry: the environment never sets `Infinity`. Where `integer: true`,
+ *   the same holds for an integer beyond the safe integers (`9007199254740993`): clamped to a bound
+ *   on its side (a safe integer, see above) and reported with `clamped: true`, else a `RangeError`
+ *   ("out of range"), so an integer entry always resolves to a safe integer.
  * - An option other than `env` is a `TypeError` naming it.
  */
 export function resolvePolicy<const S extends PolicySpec>(
@@ -203,7 +230,11 @@ export function resolvePolicy<const S extends PolicySpec>(
         const parsed = parseEnvValue(name, variable, raw, integer);
         value = Math.min(max, Math.max(min, parsed));
         // Too long for a double and no bound on that side: never Infinity, even with allowInfinity.
-        if (!Number.isFinite(value)) throw outOfRange(name, variable, raw, value > 0);
+        // An integer entry's values are safe integers (so are its finite bounds): one beyond them
+        // with no bound on that side is out of range the same way.
+        if (!Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
+          throw outOfRange(name, variable, raw, value > 0, integer);
+        }
         const override = { name, env: variable, raw, value, clamped: value !== parsed };
         overrides.push(Object.freeze(override) as PolicyOverride<Extract<keyof S, string>>);
       }

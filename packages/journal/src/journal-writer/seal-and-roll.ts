@@ -84,7 +84,8 @@ export async function rollNow(w: WriterState): Promise<string> {
 /**
  * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one. Stops with
  * `closed()` before the next deletion once the journal's close was called meanwhile (it runs after
- * this task): the files deleted so far stay deleted, the others stay.
+ * this task): the files deleted so far stay deleted, the others stay. A failed `unlink` rejects at
+ * stage `"rename"` with `details.op: "unlink"`, as the open's removal of empty leftovers does.
  */
 export async function removeSegmentsThrough(
   w: WriterState,
@@ -101,7 +102,7 @@ export async function removeSegmentsThrough(
     try {
       await w.fs.unlink(w.path(file));
     } catch (error) {
-      throw fsError(error, "rename", file);
+      throw fsError(error, "rename", file, { op: "unlink" });
     }
     w.segments.shift();
     removed.push(file);

@@ -1,4 +1,4 @@
-import type { FsFileHandle } from "@snapwrite/core";
+import type { FsFileHandle, WriteStage } from "@snapwrite/core";
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { notRegularFile } from "@snapwrite/sink-fs";
 import { parseSegmentFileName, segmentFileName } from "../file-names.js";
@@ -117,17 +117,29 @@ async function isRegularFile(w: WriterState, file: string): Promise<boolean> {
   }
 }
 
-/** Removes a segment that could not be written; throws when even that fails. */
+/**
+ * Removes a segment that could not be written, durably; throws when even that fails, with the
+ * stage and mapped code of the call that failed — stage `"rename"` with `details.op: "unlink"` for
+ * the `unlink` (core's `WriteStage` has no stage for removing a file; `"rename"` is the one of
+ * directory-entry changes, as for the journal's other unlinks), `"sync-dir"` for the directory's
+ * fsync — and `details.removed: false` (the journal turns read-only) and `details.original`, the
+ * failure that stopped the start.
+ */
 async function removeFailedSegment(w: WriterState, file: string, error: unknown): Promise<void> {
+  let stage: WriteStage = "rename";
   try {
     await w.fs.unlink(w.path(file));
+    stage = "sync-dir";
     await syncDir(w.fs, w.dir);
   } catch (cleanup) {
-    throw new PersistenceError("ERR_IO", `cannot start segment ${file} nor remove it`, {
-      stage: "write",
+    const mapped = toPersistenceError(cleanup, { stage, target: file });
+    throw new PersistenceError(mapped.code, `cannot start segment ${file} nor remove it`, {
+      stage,
       target: file,
       cause: cleanup,
       details: {
+        ...mapped.details,
+        ...(stage === "rename" ? { op: "unlink" } : {}),
         removed: false,
         original: toPersistenceError(error, { stage: "write", target: file }),
       },
