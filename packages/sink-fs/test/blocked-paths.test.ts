@@ -63,6 +63,29 @@ describe("a path no retry can change: reads and quarantines report what writes d
     });
   }
 
+  it("refuses to quarantine a directory at the target, as reads and writes refuse it", async () => {
+    const dir = await blockedDir();
+    await writeFile(join(dir, "adir", "keep"), "mine");
+    await symlink("adir", join(dir, "to-dir"));
+    const sink = createFsSink({ dir });
+    for (const target of ["adir", "to-dir"]) {
+      const expected = {
+        code: "ERR_INVALID_TARGET",
+        reason: "not-a-regular-file",
+        path: join(dir, "adir"),
+      };
+      expect(classOf(await failure(sink.write(target, textChunks("{}"))))).toEqual(expected);
+      expect(classOf(await failure(sink.read(target)))).toEqual(expected);
+      const moved = await failure(sink.quarantine(target, "test"));
+      expect(classOf(moved)).toEqual(expected);
+      expect(moved).toMatchObject({ target, stage: "rename" });
+    }
+    await sink.close();
+    // Nothing moved, and the name claimed for the move is gone again.
+    expect((await readdir(dir)).filter((name) => name.includes(".corrupt-"))).toEqual([]);
+    expect(await readFile(join(dir, "adir", "keep"), "utf8")).toBe("mine");
+  });
+
   it("loadTarget returns the typed error: no quarantine, no fallback to the backup", async () => {
     const dir = await dirs.make();
     const sink = createFsSink({ dir, backup: true });
