@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { readRegularFile } from "@snapwrite/sink-fs";
+import { PersistenceError } from "@snapwrite/core";
+import { fsFailure, readRegularFile } from "@snapwrite/sink-fs";
 import { type CorruptReason, corruptError } from "./corrupt.js";
 import { danglingLinkOr } from "./dangling-link.js";
 import { parseSegmentFileName } from "./file-names.js";
@@ -85,7 +85,10 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
   let seq = options.afterSeq;
   let at: Position | undefined;
 
-  /** A segment's bytes; never waits on a FIFO nor reads a device (`ERR_INVALID_TARGET`). */
+  /**
+   * A segment's bytes; never waits on a FIFO nor reads a device (`ERR_INVALID_TARGET`). A loop of
+   * links or a link through a file at its name is the permanent `ERR_INVALID_TARGET` too.
+   */
   async function read(file: string): Promise<Uint8Array | undefined> {
     const path = join(options.dir, file);
     try {
@@ -93,7 +96,7 @@ export function createJournalFollower(options: JournalFollowerOptions): JournalF
     } catch (error) {
       const refined = await danglingLinkOr(fs, path, error);
       if (refined === error && isNotFound(error)) return undefined;
-      throw toPersistenceError(refined, { stage: "open", target: file, direction: "read" });
+      throw fsFailure(refined, "open", file, undefined, "read");
     }
   }
 

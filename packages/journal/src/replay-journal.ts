@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { FsPort } from "@snapwrite/core";
-import { type PersistenceError, toPersistenceError } from "@snapwrite/core";
+import type { FsPort, PersistenceError } from "@snapwrite/core";
+import { fsFailure } from "@snapwrite/sink-fs";
 import { corruptError } from "./corrupt.js";
 import { parseSegmentFileName } from "./file-names.js";
 import { defaultFs, listDir } from "./journal-fs.js";
@@ -52,7 +52,7 @@ async function readSegment(fs: FsPort, path: string): Promise<Uint8Array> {
   try {
     return await fs.readFile(path);
   } catch (error) {
-    throw toPersistenceError(error, { stage: "open", target: path, direction: "read" });
+    throw fsFailure(error, "open", path, undefined, "read");
   }
 }
 

@@ -1,6 +1,5 @@
 import type { FsFileHandle, FsPort, PersistenceError } from "@snapwrite/core";
-import { toPersistenceError } from "@snapwrite/core";
-import { openRegularFile } from "@snapwrite/sink-fs";
+import { fsFailure, openRegularFile } from "@snapwrite/sink-fs";
 import { danglingLinkOr } from "./dangling-link.js";
 import { readInto } from "./journal-fs.js";
 import {
@@ -15,8 +14,9 @@ import {
  * Reads only a segment's header bytes and its size, not the whole file. The segment is opened
  * without blocking and must be a regular file (sink-fs's `openRegularFile`): a FIFO or device is
  * `ERR_INVALID_TARGET`, never waited on nor read without end; so is a symlink that leads nowhere
- * (`details.reason: "dangling-symlink"`). Replay reads no segment whose header
- * it has not read this way.
+ * (`details.reason: "dangling-symlink"`), a loop of symlinks (`"symlink-loop"`) and a link through
+ * a file (`"parent-not-a-directory"`), as sink-fs's `fsFailure` maps them. Replay reads no segment
+ * whose header it has not read this way.
  */
 export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry> {
   let bytes: Uint8Array;
@@ -36,7 +36,7 @@ export async function readHeader(fs: FsPort, path: string): Promise<HeaderEntry>
     }
   } catch (error) {
     const refined = await danglingLinkOr(fs, path, error);
-    throw toPersistenceError(refined, { stage: "open", target: path, direction: "read" });
+    throw fsFailure(refined, "open", path, undefined, "read");
   } finally {
     await handle?.close().catch(() => undefined);
   }

@@ -1,7 +1,10 @@
 import { relative, resolve, sep } from "node:path";
-import type { TargetId } from "@snapwrite/core";
+import type { PersistenceError, TargetId } from "@snapwrite/core";
+import { pathFailure } from "../blocked-path.js";
+import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
+import { notRegularFile } from "../read/open-regular-file.js";
 import { syncDirectory } from "../write/sync-directory.js";
 import { changedError } from "./changed-error.js";
 import { fileHoldsBytes } from "./file-holds-bytes.js";
@@ -37,12 +40,36 @@ export async function moveAside(
     await fs.rename(real, moved);
   } catch (error) {
     await fs.unlink(moved).catch(() => undefined);
-    throw fsFailure(error, "rename", target, undefined, "read");
+    throw await renameFailure(context, target, real, error);
   }
   if (expected !== undefined) await confirmMoved(context, target, { dir, moved, real }, expected);
   await pruneQuarantined(fs, dir, name, context.settings.maxQuarantined);
   if (context.settings.durable) await syncDirectory(fs, dir, target);
   return quarantineId(context, moved);
+}
+
+/**
+ * Why the rename of `real` aside failed. A directory there cannot be renamed onto the claimed file
+ * (`ENOTDIR`, `EISDIR`): no quarantine of it can ever succeed, `ERR_INVALID_TARGET` with
+ * `details.reason: "not-a-regular-file"`, as a read of it reports. Anything else as `pathFailure`
+ * maps it.
+ */
+async function renameFailure(
+  context: FsSinkContext,
+  target: TargetId,
+  real: string,
+  error: unknown,
+): Promise<PersistenceError> {
+  const { fs } = context.runtime;
+  const code = errorCode(error);
+  if (code === "ENOTDIR" || code === "EISDIR") {
+    const isDirectory = await fs.lstat(real).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    );
+    if (isDirectory) return notRegularFile(real, { target, stage: "rename" });
+  }
+  return pathFailure(fs, real, error, { target, stage: "rename" });
 }
 
 /** Where a quarantine moved one file. */

@@ -1,6 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import type { TargetId } from "@snapwrite/core";
 import type { SinkQuarantineNowOptions } from "@snapwrite/core/sink-kit";
+import { pathFailure } from "../blocked-path.js";
 import { errorCode } from "../error-code.js";
 import { fsFailure } from "../fs-failure.js";
 import type { FsSinkContext } from "../fs-sink-context.js";
@@ -25,13 +26,14 @@ export async function quarantineTarget(
   target: TargetId,
   { expected }: SinkQuarantineNowOptions,
 ): Promise<string> {
+  const { fs } = context.runtime;
   const path = targetPath(context.root, target, undefined);
   let real: string;
   try {
-    real = await resolveLinks(context.runtime.fs, path);
+    real = await resolveLinks(fs, path);
     await assertInsideRoot(context, real, target, "rename");
   } catch (error) {
-    throw fsFailure(error, "rename", target, undefined, "read");
+    throw await pathFailure(fs, path, error, { target, stage: "rename" });
   }
   const dir = dirname(real);
   const name = basename(real);
@@ -84,10 +86,11 @@ async function checkHolds(
   expected: Uint8Array,
 ): Promise<void> {
   let holds: boolean;
+  const { fs } = context.runtime;
   try {
-    holds = await fileHoldsBytes(context.runtime.fs, real, expected, { target, stage: "rename" });
+    holds = await fileHoldsBytes(fs, real, expected, { target, stage: "rename" });
   } catch (error) {
-    throw fsFailure(error, "rename", target, undefined, "read");
+    throw await pathFailure(fs, real, error, { target, stage: "rename" });
   }
   if (!holds) throw changedError(target);
 }
