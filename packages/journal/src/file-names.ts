@@ -37,9 +37,12 @@ export function parseSnapshotFileName(name: string, file: string): number | unde
   return HEX16.test(rest) ? Number.parseInt(rest, 16) : undefined;
 }
 
-/** A name for a quarantine copy: `<file>.<kind>-<time>` (unique per call thanks to `tag`). */
+/**
+ * A name for a quarantine copy: `<file>.<kind>-<time>-<tag>` (unique per call thanks to `tag`),
+ * `<time>` the clock's time `now` in whole ms (the default clock reads fractions of a ms).
+ */
 export function quarantineFileName(file: string, kind: string, now: number, tag: string): string {
-  return `${file}.${kind}-${now}-${tag}`;
+  return `${file}.${kind}-${Math.floor(now)}-${tag}`;
 }
 
 /** Kind of the quarantine name of a segment replay did not use: `<segment>.unused-<time>-<tag>`. */
@@ -47,10 +50,11 @@ export const UNUSED_KIND = "unused";
 
 /**
  * The `<time>-<tag>` that {@link quarantineFileName} appends for the journal writer: the clock's
- * time in ms as digits, then the writer's tag (`WriterState.tag`: base-36 digits `0-9a-z`), and
+ * time in whole ms as digits (earlier versions wrote the default clock's fractions of a ms too,
+ * `1700000000000.2456`), then the writer's tag (`WriterState.tag`: base-36 digits `0-9a-z`), and
  * nothing after it.
  */
-const QUARANTINE_STAMP = /^[0-9]+-[0-9a-z]+$/;
+const QUARANTINE_STAMP = /^[0-9]+(?:\.[0-9]+)?-[0-9a-z]+$/;
 
 /**
  * Whether `file` is exactly a segment of journal `name` moved aside as unused:
