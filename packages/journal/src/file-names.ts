@@ -45,6 +45,14 @@ export function quarantineFileName(file: string, kind: string, now: number, tag:
   return `${file}.${kind}-${Math.floor(now)}-${tag}`;
 }
 
+/**
+ * Name of the temp file a torn-tail copy of `file` is written as before it is renamed:
+ * `.<file>.<pid>-<tag>.tmp`.
+ */
+export function tornTempFileName(file: string, pid: number, tag: string): string {
+  return `.${file}.${pid}-${tag}.tmp`;
+}
+
 /** Kind of the quarantine name of a segment replay did not use: `<segment>.unused-<time>-<tag>`. */
 export const UNUSED_KIND = "unused";
 

@@ -1,5 +1,6 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { ensureDir } from "../journal-fs.js";
+import { checkAppendLogNameBytes } from "../name-bytes.js";
 import { prepareActive } from "./active-file.js";
 import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-log-types.js";
 import { encodeFailure } from "./log-errors.js";
@@ -25,6 +26,7 @@ export class FileAppendLog extends LogState implements AppendLog {
   private timer: unknown;
 
   async open(): Promise<void> {
+    checkAppendLogNameBytes(this.files.active);
     await ensureDir(this.fs, this.files.dir);
     if (this.lockMode === "session") {
       this.session = await this.locker.acquire(this.lockPath);

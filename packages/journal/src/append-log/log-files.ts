@@ -14,6 +14,11 @@ export interface LogFiles {
   path(file: string): string;
   /** Name of the temp file a tail repair writes, e.g. `.chat.jsonl.4242-k3x9a0.tmp`. */
   repairTemp(pid: number, tag: string): string;
+  /**
+   * Private name a rotation moves the active file to before it removes it, e.g.
+   * `.chat.jsonl.4242-k3x9a0.rotating`.
+   */
+  rotatingTemp(pid: number, tag: string): string;
   /** The pid in a {@link LogFiles.repairTemp} name; `undefined` for any other name. */
   parseRepairTemp(file: string): number | undefined;
 }
@@ -38,6 +43,7 @@ export function logFiles(path: string): LogFiles {
     },
     path: (file) => join(dir, file),
     repairTemp: (pid, tag) => `.${active}.${pid}-${tag}.tmp`,
+    rotatingTemp: (pid, tag) => `.${active}.${pid}-${tag}.rotating`,
     parseRepairTemp(file) {
       const m = tempPattern.exec(file);
       return m === null ? undefined : Number(m[1]);

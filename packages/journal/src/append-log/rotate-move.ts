@@ -70,7 +70,7 @@ async function unlinkActiveIf(log: LogState, ino: number): Promise<boolean> {
   // neither.
   await syncDir(log.fs, log.files.dir);
   if ((await lstatLogFile(log.fs, log.activePath, context))?.ino !== ino) return false;
-  const aside = log.files.path(`.${log.files.active}.${process.pid}-${log.tag()}.rotating`);
+  const aside = log.files.path(log.files.rotatingTemp(process.pid, log.tag()));
   try {
     await log.fs.rename(log.activePath, aside);
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { FsPort } from "@snapwrite/core";
 import { isProcessAlive, readRegularFile } from "@snapwrite/sink-fs";
 import { danglingLinkOr } from "../dangling-link.js";
-import { quarantineFileName } from "../file-names.js";
+import { quarantineFileName, tornTempFileName } from "../file-names.js";
 import { fsError, listDir, syncDir, writeNewFile } from "../journal-fs.js";
 import type { WriterState } from "./writer-state.js";
 
@@ -40,7 +40,7 @@ export async function copyTornTail(
   const existing = await findCopy(w, file, names, slice);
   if (existing !== undefined) return { name: existing, created: false };
   const name = quarantineFileName(file, "torn", w.clock.now(), w.tag());
-  const temp = w.path(`.${file}.${process.pid}-${w.tag()}.tmp`);
+  const temp = w.path(tornTempFileName(file, process.pid, w.tag()));
   await writeNewFile(w.fs, w.dir, temp, slice);
   try {
     await w.fs.rename(temp, w.path(name));
