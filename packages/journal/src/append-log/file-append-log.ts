@@ -4,6 +4,7 @@ import { checkAppendLogNameBytes } from "../name-bytes.js";
 import { prepareActive } from "./active-file.js";
 import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-log-types.js";
 import { encodeFailure } from "./log-errors.js";
+import { logFailure } from "./log-file-access.js";
 import type { PreparedValue } from "./log-format.js";
 import { LogState, type Pending } from "./log-state.js";
 import { sweepRepairTemps } from "./repair-temps.js";
@@ -42,7 +43,7 @@ export class FileAppendLog extends LogState implements AppendLog {
       await this.handle?.close().catch(() => undefined);
       await this.session?.release().catch(() => undefined);
       // A failed repair step (an unlink, a rename) may have thrown the OS error itself.
-      throw toPersistenceError(error, { stage: "open", target: this.files.active });
+      throw logFailure(error, { stage: "open", target: this.files.active });
     }
     if (typeof this.durability === "object") this.armTimer(this.durability.intervalMs);
   }
@@ -125,7 +126,7 @@ export class FileAppendLog extends LogState implements AppendLog {
       await rotateNow(this, active);
     } catch (error) {
       await this.release().catch(() => undefined);
-      throw toPersistenceError(error, { stage: "rename", target: this.files.active });
+      throw logFailure(error, { stage: "rename", target: this.files.active });
     }
     return rotated;
   }
