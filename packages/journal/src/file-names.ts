@@ -64,16 +64,29 @@ export const UNUSED_KIND = "unused";
  */
 const QUARANTINE_STAMP = /^[0-9]+(?:\.[0-9]+)?-[0-9a-z]+$/;
 
+/** Kind of the quarantine name of the copy of a segment's torn tail: `<segment>.torn-<time>-<tag>`. */
+export const TORN_KIND = "torn";
+
+/**
+ * The segment of journal `name` whose file `file` is exactly, as the writer names it: a
+ * `<segment>.<kind>-<time>-<tag>` (see {@link quarantineFileName}), nothing more; `undefined` for
+ * any other name.
+ */
+export function quarantinedSegmentOf(name: string, file: string, kind: string): string | undefined {
+  const marker = `.${kind}-`;
+  const at = file.indexOf(marker, `${name}.wal.`.length);
+  if (at <= 0) return undefined;
+  const segment = file.slice(0, at);
+  return parseSegmentFileName(name, segment) !== undefined &&
+    QUARANTINE_STAMP.test(file.slice(at + marker.length))
+    ? segment
+    : undefined;
+}
+
 /**
  * Whether `file` is exactly a segment of journal `name` moved aside as unused:
  * `<segment>.unused-<time>-<tag>` as the writer names it (see {@link UNUSED_KIND}), nothing more.
  */
 export function isUnusedSegmentName(name: string, file: string): boolean {
-  const marker = `.${UNUSED_KIND}-`;
-  const at = file.indexOf(marker, `${name}.wal.`.length);
-  return (
-    at > 0 &&
-    parseSegmentFileName(name, file.slice(0, at)) !== undefined &&
-    QUARANTINE_STAMP.test(file.slice(at + marker.length))
-  );
+  return quarantinedSegmentOf(name, file, UNUSED_KIND) !== undefined;
 }
