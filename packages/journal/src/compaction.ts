@@ -137,7 +137,11 @@ export interface CompactionReport {
    * nothing was pruned: `removedSegments` and `removedSnapshots` are empty.
    */
   readonly durable: boolean;
-  /** Segment files deleted (all their records are covered by the oldest snapshot kept). */
+  /**
+   * Segment files deleted (all their records are covered by the oldest snapshot kept), then the
+   * copies of torn tails of deleted segments (`<segment>.torn-<time>-<tag>`, see
+   * `Journal.removeSegmentsThrough`).
+   */
   readonly removedSegments: readonly string[];
   /** Snapshot seqs deleted beyond `keep`. */
   readonly removedSnapshots: readonly number[];

@@ -37,9 +37,20 @@ export function parseSnapshotFileName(name: string, file: string): number | unde
   return HEX16.test(rest) ? Number.parseInt(rest, 16) : undefined;
 }
 
-/** A name for a quarantine copy: `<file>.<kind>-<time>` (unique per call thanks to `tag`). */
+/**
+ * A name for a quarantine copy: `<file>.<kind>-<time>-<tag>` (unique per call thanks to `tag`),
+ * `<time>` the clock's time `now` in whole ms (the default clock reads fractions of a ms).
+ */
 export function quarantineFileName(file: string, kind: string, now: number, tag: string): string {
-  return `${file}.${kind}-${now}-${tag}`;
+  return `${file}.${kind}-${Math.floor(now)}-${tag}`;
+}
+
+/**
+ * Name of the temp file a torn-tail copy of `file` is written as before it is renamed:
+ * `.<file>.<pid>-<tag>.tmp`.
+ */
+export function tornTempFileName(file: string, pid: number, tag: string): string {
+  return `.${file}.${pid}-${tag}.tmp`;
 }
 
 /** Kind of the quarantine name of a segment replay did not use: `<segment>.unused-<time>-<tag>`. */
@@ -47,21 +58,35 @@ export const UNUSED_KIND = "unused";
 
 /**
  * The `<time>-<tag>` that {@link quarantineFileName} appends for the journal writer: the clock's
- * time in ms as digits, then the writer's tag (`WriterState.tag`: base-36 digits `0-9a-z`), and
+ * time in whole ms as digits (earlier versions wrote the default clock's fractions of a ms too,
+ * `1700000000000.2456`), then the writer's tag (`WriterState.tag`: base-36 digits `0-9a-z`), and
  * nothing after it.
  */
-const QUARANTINE_STAMP = /^[0-9]+-[0-9a-z]+$/;
+const QUARANTINE_STAMP = /^[0-9]+(?:\.[0-9]+)?-[0-9a-z]+$/;
+
+/** Kind of the quarantine name of the copy of a segment's torn tail: `<segment>.torn-<time>-<tag>`. */
+export const TORN_KIND = "torn";
+
+/**
+ * The segment of journal `name` whose file `file` is exactly, as the writer names it: a
+ * `<segment>.<kind>-<time>-<tag>` (see {@link quarantineFileName}), nothing more; `undefined` for
+ * any other name.
+ */
+export function quarantinedSegmentOf(name: string, file: string, kind: string): string | undefined {
+  const marker = `.${kind}-`;
+  const at = file.indexOf(marker, `${name}.wal.`.length);
+  if (at <= 0) return undefined;
+  const segment = file.slice(0, at);
+  return parseSegmentFileName(name, segment) !== undefined &&
+    QUARANTINE_STAMP.test(file.slice(at + marker.length))
+    ? segment
+    : undefined;
+}
 
 /**
  * Whether `file` is exactly a segment of journal `name` moved aside as unused:
  * `<segment>.unused-<time>-<tag>` as the writer names it (see {@link UNUSED_KIND}), nothing more.
  */
 export function isUnusedSegmentName(name: string, file: string): boolean {
-  const marker = `.${UNUSED_KIND}-`;
-  const at = file.indexOf(marker, `${name}.wal.`.length);
-  return (
-    at > 0 &&
-    parseSegmentFileName(name, file.slice(0, at)) !== undefined &&
-    QUARANTINE_STAMP.test(file.slice(at + marker.length))
-  );
+  return quarantinedSegmentOf(name, file, UNUSED_KIND) !== undefined;
 }

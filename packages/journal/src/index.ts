@@ -53,6 +53,12 @@ export type {
   JournalLock,
 } from "./lock-adapter.js";
 export { createExclusiveFileLock, isLockLost, STEP_LOCK_CHECK } from "./lock-adapter.js";
+export {
+  checkJournalNameBytes,
+  MAX_APPEND_LOG_NAME_BYTES,
+  MAX_FILE_NAME_BYTES,
+  MAX_JOURNAL_NAME_BYTES,
+} from "./name-bytes.js";
 export { openJournal } from "./open-journal.js";
 export type {
   JournalEnd,

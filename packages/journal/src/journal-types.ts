@@ -210,9 +210,11 @@ export interface Journal {
   /** Starts a new segment at `lastSeq + 1` (compaction does this before it writes a snapshot). */
   roll(): Promise<string>;
   /**
-   * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one; returns
-   * their names. Segment files starting at or below `seq` that this journal never wrote nor read
-   * (a stale writer's) are moved aside as `*.foreign-<time>-<tag>`. Like `sync`, `roll` and the
+   * Deletes the oldest segments whose records all have seq ≤ `seq`, never the active one, then the
+   * copies of torn tails (`<segment>.torn-<time>-<tag>`) of every segment starting at or below
+   * `seq` that is no longer in the directory (deleted now or before, or moved aside); returns the
+   * names of the segments, then of the copies. Segment files starting at or below `seq` that this
+   * journal never wrote nor read (a stale writer's) are moved aside as `*.foreign-<time>-<tag>`. Like `sync`, `roll` and the
    * appends, rejects `ERR_CLOSED` and deletes nothing once `close()` was called; a removal running
    * when it is called stops before its next deletion, with `ERR_CLOSED`.
    */

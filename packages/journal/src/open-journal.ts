@@ -1,6 +1,7 @@
 import { checkOpenJournalOptions } from "./journal-options.js";
 import type { Journal, OpenJournalOptions } from "./journal-types.js";
 import { JournalWriter } from "./journal-writer/journal-writer.js";
+import { checkJournalNameBytes } from "./name-bytes.js";
 import { seqOption, timerMsOption } from "./option-numbers.js";
 
 /**
@@ -20,6 +21,9 @@ export async function openJournal(options: OpenJournalOptions): Promise<Journal>
     throw new TypeError("openJournal: bad durability");
   if (options.afterSeq !== undefined) seqOption("openJournal", "afterSeq", options.afterSeq, 0);
   if (options.firstSeq !== undefined) seqOption("openJournal", "firstSeq", options.firstSeq, 1);
+  // Before any file is touched: a name whose derived file names cannot exist is refused now, not
+  // once a torn tail must be copied aside.
+  checkJournalNameBytes(options.dir, options.name, "openJournal");
   const writer = new JournalWriter(options);
   await writer.open();
   return writer;

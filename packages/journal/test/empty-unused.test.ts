@@ -154,3 +154,35 @@ describe("removing empty leftovers at open", () => {
     expect(await memory.readdir(DIR)).toContain(leftover);
   });
 });
+
+describe("the time in the names of files moved aside", () => {
+  /** A clock that reads fractions of a ms, as the default one does. */
+  const fractionalClock = {
+    now: () => 1_700_000_000_000.2456,
+    setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+
+  it("is whole ms, whatever fractions the clock reads", async () => {
+    const torn = segmentFileName("db", 2, 0);
+    const fs = createMemoryFs({
+      [DIR]: null,
+      // A segment whose header never became complete: moved aside as unused.
+      [`${DIR}/${torn}`]: Uint8Array.of(1, 2, 3),
+    });
+    const journal = await openJournal({ fs, dir: DIR, name: "db", clock: fractionalClock });
+    expect(journal.recovery.quarantined).toEqual([
+      expect.stringMatching(new RegExp(`^${torn}\\.unused-1700000000000-[0-9a-z]{6}$`)),
+    ]);
+    await journal.close();
+  });
+
+  it("a zero-byte *.unused-* leftover named with fractions of a ms, as earlier versions named them, is deleted at open", async () => {
+    const leftover = `${segmentFileName("db", 5, 0)}.unused-1700000000000.2456-abc123`;
+    const fs = createMemoryFs({ [DIR]: null, [`${DIR}/${leftover}`]: new Uint8Array(0) });
+    const journal = await openJournal({ fs, dir: DIR, name: "db" });
+    expect(journal.recovery.removedEmpty).toEqual([leftover]);
+    await journal.close();
+    expect(await fs.readdir(DIR)).not.toContain(leftover);
+  });
+});

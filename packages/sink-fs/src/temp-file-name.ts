@@ -1,11 +1,15 @@
 import { type ProcessIdentity, processIdentity } from "./process-identity.js";
 import { randomTag } from "./random-tag.js";
+import { utf8Prefix } from "./utf8-prefix.js";
 
 const TEMP_NAME =
   /^\.(.*)\.([0-9]+)-(?:([0-9a-z]{7})-([0-9a-z]+)-([js][0-9a-z]+)-([0-9a-z]+)-)?([0-9a-z]+)\.tmp$/;
 
-/** Longest part of a target's name copied into a temp name, so the temp name stays under NAME_MAX. */
-const MAX_NAME_PART = 120;
+/**
+ * Longest part of a target's name copied into a temp name, in bytes (UTF-8, as the file system
+ * counts them), so the temp name stays under NAME_MAX (255 bytes) whatever characters the name has.
+ */
+export const MAX_NAME_PART_BYTES = 120;
 
 /** A temp file name as the sweep parses it. */
 export interface ParsedTempFileName {
@@ -29,7 +33,7 @@ export interface ParsedTempFileName {
 export function tempFileName(name: string, pid: number, random: () => number): string {
   const self = processIdentity();
   const creator = `${self.boot}-${self.pidNs}-${self.start}-${self.threadId.toString(36)}`;
-  return `.${name.slice(0, MAX_NAME_PART)}.${pid}-${creator}-${randomTag(random, 8)}.tmp`;
+  return `.${utf8Prefix(name, MAX_NAME_PART_BYTES)}.${pid}-${creator}-${randomTag(random, 8)}.tmp`;
 }
 
 /** Parses a name made by {@link tempFileName} (or an older version); `undefined` for any other name. */

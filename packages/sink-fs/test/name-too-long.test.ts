@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { createPersistenceWriter } from "@snapwrite/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFsSink, lockFile, writeFileAtomic } from "../src/index.js";
+import { claimFileName } from "../src/lock/claim-file.js";
+import { parseTempFileName, tempFileName } from "../src/temp-file-name.js";
 import { jsonCodec } from "./fixtures/json-codec.mjs";
 import { createTempDirs, failure, text, textChunks } from "./helpers.js";
 
@@ -82,5 +84,29 @@ describe("a name longer than the file system allows (ENAMETOOLONG)", () => {
     expect(results).toEqual([{ willRetry: false, code: "ERR_INVALID_TARGET" }]);
     expect(report.targets.find((t) => t.target === name(256))?.outcome).toBe("failed");
     expect(JSON.parse(await readFile(join(dir, "ok.json"), "utf8"))).toEqual({ v: 2 });
+  });
+});
+
+describe("a name of characters of several bytes each that fits", () => {
+  /** 80 characters of 3 bytes each in UTF-8: 240 bytes, a name that fits (its lock file too). */
+  const wide = "日".repeat(80);
+  const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+
+  it("gets temp and claim names that keep at most 120 bytes of it", () => {
+    expect(bytes(tempFileName(`${wide}.lock`, 4_194_304, Math.random))).toBeLessThanOrEqual(255);
+    expect(bytes(claimFileName(`.${wide}.lock`, "4194304-x", 7))).toBeLessThanOrEqual(255);
+    // Never a character cut in two.
+    expect(parseTempFileName(tempFileName(wide, 42, Math.random))?.name).toBe("日".repeat(40));
+  });
+
+  it("is written, read and locked like any other", async () => {
+    const dir = await dirs.make();
+    const sink = createFsSink({ dir, lock: { waitMs: 1_000 } });
+    await sink.write(wide, textChunks("v1"));
+    expect(text(await sink.read(wide))).toBe("v1");
+    await sink.close();
+    const lock = await lockFile(join(dir, wide), { waitMs: 1_000 });
+    await lock.release();
+    expect(await readdir(dir)).toEqual([wide]);
   });
 });

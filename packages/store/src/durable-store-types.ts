@@ -287,6 +287,10 @@ export interface StoreCompactReport {
    * nothing was pruned, the journal still holds every commit the snapshot covers.
    */
   readonly durable: boolean;
+  /**
+   * The journal's files deleted: the segments the snapshot covers, then the copies of torn tails
+   * (`<segment>.torn-<time>-<tag>`) of deleted segments (the journal's `removeSegmentsThrough`).
+   */
   readonly removedSegments: readonly string[];
   readonly removedSnapshots: readonly number[];
 }

@@ -1,9 +1,9 @@
 import type { FsFileHandle } from "@snapwrite/core";
-import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
 import { quarantineFileName } from "../file-names.js";
 import { isExists, isNotFound, readInto, syncDir, writeNewFile } from "../journal-fs.js";
 import { recordTooLarge } from "./log-errors.js";
-import { lstatLogFile, openActiveFile } from "./log-file-access.js";
+import { logFailure, lstatLogFile, openActiveFile } from "./log-file-access.js";
 import type { LogHeader } from "./log-format.js";
 import { writerHeader } from "./log-header.js";
 import type { Active, LogState } from "./log-state.js";
@@ -52,7 +52,7 @@ export async function prepareActive(log: LogState, round = 0): Promise<Active> {
       log.handle = (await openActiveFile(log.fs, log.activePath, openContext(log))).handle;
     } catch (error) {
       if (isNotFound(error)) return prepareActive(log, round + 1);
-      throw toPersistenceError(error, openContext(log));
+      throw logFailure(error, openContext(log));
     }
     log.active = undefined;
   }
@@ -227,7 +227,7 @@ export async function createActive(log: LogState, firstSeq: number, round = 0): 
     handle = await log.fs.open(log.activePath, "ax+", 0o644);
   } catch (error) {
     if (isExists(error)) return prepareActive(log, round);
-    throw toPersistenceError(error, { stage: "open", target: log.files.active });
+    throw logFailure(error, { stage: "open", target: log.files.active });
   }
   let stats: Awaited<ReturnType<FsFileHandle["stat"]>>;
   try {
@@ -237,7 +237,7 @@ export async function createActive(log: LogState, firstSeq: number, round = 0): 
     stats = await handle.stat();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    throw toPersistenceError(error, { stage: "write", target: log.files.active });
+    throw logFailure(error, { stage: "write", target: log.files.active });
   }
   log.handle = handle;
   const header = log.format.parseHeader(headerBytes);

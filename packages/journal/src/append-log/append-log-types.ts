@@ -10,11 +10,14 @@ export interface AppendLogRotation {
    * clock at each append, no timer waits for it). Default: never by age.
    */
   readonly maxAgeMs?: number | undefined;
-  /** Rotated files kept (a positive integer; oldest deleted first). Default: all. */
+  /**
+   * Rotated files kept (a positive integer; oldest deleted first). Default: all. A deleted file's
+   * copies of cut bytes (`<file>.torn-*`, `<file>.failed-*`) are deleted with it.
+   */
   readonly keep?: number | undefined;
   /**
-   * Bound on the rotated files' total bytes (a positive integer; oldest deleted first). Default:
-   * none.
+   * Bound on the rotated files' total bytes (a positive integer; oldest deleted first, with their
+   * copies of cut bytes, which the bound does not count). Default: none.
    */
   readonly maxTotalBytes?: number | undefined;
 }

@@ -1,8 +1,10 @@
 import { PersistenceError, toPersistenceError } from "@snapwrite/core";
 import { ensureDir } from "../journal-fs.js";
+import { checkAppendLogNameBytes } from "../name-bytes.js";
 import { prepareActive } from "./active-file.js";
 import type { AppendLog, AppendLogCloseReport, AppendLogResult } from "./append-log-types.js";
 import { encodeFailure } from "./log-errors.js";
+import { logFailure } from "./log-file-access.js";
 import type { PreparedValue } from "./log-format.js";
 import { LogState, type Pending } from "./log-state.js";
 import { sweepRepairTemps } from "./repair-temps.js";
@@ -25,6 +27,7 @@ export class FileAppendLog extends LogState implements AppendLog {
   private timer: unknown;
 
   async open(): Promise<void> {
+    checkAppendLogNameBytes(this.files.active);
     await ensureDir(this.fs, this.files.dir);
     if (this.lockMode === "session") {
       this.session = await this.locker.acquire(this.lockPath);
@@ -40,7 +43,7 @@ export class FileAppendLog extends LogState implements AppendLog {
       await this.handle?.close().catch(() => undefined);
       await this.session?.release().catch(() => undefined);
       // A failed repair step (an unlink, a rename) may have thrown the OS error itself.
-      throw toPersistenceError(error, { stage: "open", target: this.files.active });
+      throw logFailure(error, { stage: "open", target: this.files.active });
     }
     if (typeof this.durability === "object") this.armTimer(this.durability.intervalMs);
   }
@@ -123,7 +126,7 @@ export class FileAppendLog extends LogState implements AppendLog {
       await rotateNow(this, active);
     } catch (error) {
       await this.release().catch(() => undefined);
-      throw toPersistenceError(error, { stage: "rename", target: this.files.active });
+      throw logFailure(error, { stage: "rename", target: this.files.active });
     }
     return rotated;
   }

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import type { FsFileHandle, FsPort, FsStats, WriteStage } from "@snapwrite/core";
-import { PersistenceError, toPersistenceError } from "@snapwrite/core";
-import { notRegularFile, openRegularFile, readRegularFile } from "@snapwrite/sink-fs";
+import { PersistenceError } from "@snapwrite/core";
+import { fsFailure, notRegularFile, openRegularFile, readRegularFile } from "@snapwrite/sink-fs";
 import { isNotFound } from "../journal-fs.js";
 
 /**
@@ -42,6 +42,16 @@ export function checkLogFileStats(stats: FsStats, path: string, context: LogFile
   if (!stats.isFile()) throw notRegularFile(path, context);
 }
 
+/**
+ * An OS error of a step on a log file as the `PersistenceError` of `context`, mapped as sink-fs maps
+ * it (`fsFailure`): a name the file system finds too long (`ENAMETOOLONG`) is the permanent
+ * `ERR_INVALID_TARGET` with `details.reason: "name-too-long"`, not a transient `ERR_IO`. A
+ * `PersistenceError` passes through unchanged.
+ */
+export function logFailure(error: unknown, context: LogFileContext): PersistenceError {
+  return fsFailure(error, context.stage, context.target, undefined, context.direction);
+}
+
 /** `lstat` of a log file, `undefined` when it does not exist; refuses anything but a regular file. */
 export async function lstatLogFile(
   fs: FsPort,
@@ -53,7 +63,7 @@ export async function lstatLogFile(
     stats = await fs.lstat(path);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw toPersistenceError(error, context);
+    throw logFailure(error, context);
   }
   checkLogFileStats(stats, path, context);
   return stats;
@@ -90,6 +100,6 @@ export async function readLogFile(
     return await readRegularFile(fs, path, context);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw toPersistenceError(error, context);
+    throw logFailure(error, context);
   }
 }

@@ -14,6 +14,17 @@ export interface LogFiles {
   path(file: string): string;
   /** Name of the temp file a tail repair writes, e.g. `.chat.jsonl.4242-k3x9a0.tmp`. */
   repairTemp(pid: number, tag: string): string;
+  /**
+   * Private name a rotation moves the active file to before it removes it, e.g.
+   * `.chat.jsonl.4242-k3x9a0.rotating`.
+   */
+  rotatingTemp(pid: number, tag: string): string;
+  /**
+   * The time (ms, as written: whole, or with the fractions of a ms earlier versions wrote) in the
+   * name of a copy of cut bytes, `<active>.torn-<time>-<tag>` or `<active>.failed-<time>-<tag>`,
+   * exactly so named; `undefined` for any other name.
+   */
+  parseCopy(file: string): number | undefined;
   /** The pid in a {@link LogFiles.repairTemp} name; `undefined` for any other name. */
   parseRepairTemp(file: string): number | undefined;
 }
@@ -25,6 +36,9 @@ export function logFiles(path: string): LogFiles {
   const ext = extname(active);
   const stem = ext === "" ? active : active.slice(0, -ext.length);
   const pattern = new RegExp(`^${escapeRegExp(stem)}\\.([0-9a-f]{16})${escapeRegExp(ext)}$`);
+  const copyPattern = new RegExp(
+    `^${escapeRegExp(active)}\\.(?:torn|failed)-([0-9]+(?:\\.[0-9]+)?)-[0-9a-z]{6}$`,
+  );
   const tempPattern = new RegExp(
     `^\\.${escapeRegExp(active)}\\.([1-9][0-9]{0,9})-[0-9a-z]{6}\\.tmp$`,
   );
@@ -37,7 +51,12 @@ export function logFiles(path: string): LogFiles {
       return m === null ? undefined : Number.parseInt(m[1] as string, 16);
     },
     path: (file) => join(dir, file),
+    parseCopy(file) {
+      const m = copyPattern.exec(file);
+      return m === null ? undefined : Number(m[1]);
+    },
     repairTemp: (pid, tag) => `.${active}.${pid}-${tag}.tmp`,
+    rotatingTemp: (pid, tag) => `.${active}.${pid}-${tag}.rotating`,
     parseRepairTemp(file) {
       const m = tempPattern.exec(file);
       return m === null ? undefined : Number(m[1]);

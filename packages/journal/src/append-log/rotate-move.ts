@@ -1,6 +1,6 @@
-import { PersistenceError, toPersistenceError } from "@snapwrite/core";
+import { PersistenceError } from "@snapwrite/core";
 import { codeOf, isExists, isNotFound, syncDir } from "../journal-fs.js";
-import { lstatLogFile } from "./log-file-access.js";
+import { logFailure, lstatLogFile } from "./log-file-access.js";
 import type { LogState } from "./log-state.js";
 
 /** Codes of a file system that cannot make hard links. */
@@ -43,7 +43,7 @@ export async function moveToRotated(log: LogState, ino: number, rotated: string)
   } catch (error) {
     if (isNotFound(error)) throw rotationRefused(log, rotated, "moved");
     if (NO_HARD_LINKS.has(codeOf(error) ?? "")) return renameChecked(log, ino, rotated);
-    if (!isExists(error)) throw toPersistenceError(error, context);
+    if (!isExists(error)) throw logFailure(error, context);
   }
   if ((await lstatLogFile(log.fs, to, context))?.ino !== ino) {
     // The name was taken (by another file), or the active name led to another process's file:
@@ -70,12 +70,12 @@ async function unlinkActiveIf(log: LogState, ino: number): Promise<boolean> {
   // neither.
   await syncDir(log.fs, log.files.dir);
   if ((await lstatLogFile(log.fs, log.activePath, context))?.ino !== ino) return false;
-  const aside = log.files.path(`.${log.files.active}.${process.pid}-${log.tag()}.rotating`);
+  const aside = log.files.path(log.files.rotatingTemp(process.pid, log.tag()));
   try {
     await log.fs.rename(log.activePath, aside);
   } catch (error) {
     if (isNotFound(error)) return false;
-    throw toPersistenceError(error, context);
+    throw logFailure(error, context);
   }
   if ((await lstatLogFile(log.fs, aside, context))?.ino === ino) {
     await log.fs.unlink(aside);

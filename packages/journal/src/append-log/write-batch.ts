@@ -5,6 +5,7 @@ import { writeAllAt } from "../journal-fs.js";
 import type { HeldLock } from "../lock-adapter.js";
 import { prepareActive, rewritePrefix } from "./active-file.js";
 import { encodeFailure } from "./log-errors.js";
+import { logFailure } from "./log-file-access.js";
 import type { Active, LogState, Pending } from "./log-state.js";
 import { rotateNow, rotationDue } from "./rotation.js";
 import { lostDuringWrite } from "./write-guard.js";
@@ -59,7 +60,7 @@ export async function writeBatch(log: LogState, all: Pending[], queue: Pending[]
       await writeEncoded(log, batch, active, held);
     });
   } catch (error) {
-    rejectUnwritten(batch, toPersistenceError(error, { stage: "lock", target: log.files.active }));
+    rejectUnwritten(batch, logFailure(error, { stage: "lock", target: log.files.active }));
   }
 }
 

@@ -5,6 +5,7 @@ import { fsError, syncDir } from "../journal-fs.js";
 import { listSegments } from "../replay-journal.js";
 import { assertLockForStep } from "./lock-guard.js";
 import { startSegment } from "./start-segment.js";
+import { removeTornCopiesThrough } from "./torn-copy.js";
 import type { Retained, WriterState } from "./writer-state.js";
 
 /**
@@ -109,8 +110,12 @@ export async function removeSegmentsThrough(
   }
   if (w.closing !== undefined) throw closed();
   const setAside = await setForeignAside(w, seq);
-  if (removed.length > 0 || setAside) await syncDir(w.fs, w.dir);
-  return removed;
+  if (w.closing !== undefined) throw closed();
+  // Then the copies of torn tails of the segments at or below `seq` that are gone (deleted now or
+  // before, or moved aside): returned after the segments.
+  const copies = await removeTornCopiesThrough(w, seq);
+  if (removed.length > 0 || setAside || copies.length > 0) await syncDir(w.fs, w.dir);
+  return [...removed, ...copies];
 }
 
 /**

@@ -1,8 +1,14 @@
 import type { FsPort } from "@snapwrite/core";
 import { isProcessAlive, readRegularFile } from "@snapwrite/sink-fs";
 import { danglingLinkOr } from "../dangling-link.js";
-import { quarantineFileName } from "../file-names.js";
-import { fsError, listDir, syncDir, writeNewFile } from "../journal-fs.js";
+import {
+  parseSegmentFileName,
+  quarantinedSegmentOf,
+  quarantineFileName,
+  TORN_KIND,
+  tornTempFileName,
+} from "../file-names.js";
+import { fsError, isNotFound, listDir, syncDir, writeNewFile } from "../journal-fs.js";
 import type { WriterState } from "./writer-state.js";
 
 const MAX_QUARANTINE_BYTES = 1024 * 1024;
@@ -39,8 +45,8 @@ export async function copyTornTail(
   await sweepTornTemps(w, file, names);
   const existing = await findCopy(w, file, names, slice);
   if (existing !== undefined) return { name: existing, created: false };
-  const name = quarantineFileName(file, "torn", w.clock.now(), w.tag());
-  const temp = w.path(`.${file}.${process.pid}-${w.tag()}.tmp`);
+  const name = quarantineFileName(file, TORN_KIND, w.clock.now(), w.tag());
+  const temp = w.path(tornTempFileName(file, process.pid, w.tag()));
   await writeNewFile(w.fs, w.dir, temp, slice);
   try {
     await w.fs.rename(temp, w.path(name));
@@ -106,4 +112,36 @@ async function holds(fs: FsPort, path: string, slice: Uint8Array): Promise<boole
   } catch {
     return false;
   }
+}
+
+/**
+ * Deletes the copies of torn tails `<segment>.torn-<time>-<tag>` (regular files, exactly so named)
+ * of this journal's segments that start at or below `seq` and are no longer in the directory: the
+ * segments a removal deleted just now, or before (a removal stopped between a segment and its
+ * copies, a version that kept the copies), and segments an open moved aside (their bytes, the torn
+ * tail included, are in the file moved aside). A copy holds nothing its segment did not, so it goes
+ * with it. Run under the lock, by the removal of segments; returns the names deleted, without the
+ * directory fsync (the removal does it). A failed `unlink` rejects at stage `"rename"` with
+ * `details.op: "unlink"`, as the other deletions of the writer do; a copy gone meanwhile is skipped.
+ */
+export async function removeTornCopiesThrough(w: WriterState, seq: number): Promise<string[]> {
+  const names = await listDir(w.fs, w.dir);
+  const present = new Set(names);
+  const removed: string[] = [];
+  for (const name of names.sort()) {
+    const segment = quarantinedSegmentOf(w.name, name, TORN_KIND);
+    if (segment === undefined || present.has(segment)) continue;
+    if ((parseSegmentFileName(w.name, segment)?.firstSeq ?? Number.POSITIVE_INFINITY) > seq)
+      continue;
+    const stats = await w.fs.lstat(w.path(name)).catch(() => undefined);
+    if (stats?.isFile() !== true) continue;
+    try {
+      await w.fs.unlink(w.path(name));
+    } catch (error) {
+      if (isNotFound(error)) continue;
+      throw fsError(error, "rename", name, { op: "unlink" });
+    }
+    removed.push(name);
+  }
+  return removed;
 }

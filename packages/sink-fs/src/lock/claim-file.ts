@@ -1,6 +1,8 @@
 import { basename, dirname, join } from "node:path";
 import type { FsSinkRuntime } from "../fs-sink-runtime.js";
 import { processIdentity } from "../process-identity.js";
+import { MAX_NAME_PART_BYTES } from "../temp-file-name.js";
+import { utf8Prefix } from "../utf8-prefix.js";
 import { createLockFile } from "./create-lock-file.js";
 import { heldTokens } from "./held-tokens.js";
 import { lockKey, observe } from "./observe-lock.js";
@@ -15,9 +17,12 @@ export function claimPath(path: string, key: string, n: number): string {
   return join(dirname(path), claimFileName(basename(path), key, n));
 }
 
-/** The name of claim file `n` on the lock `key` of the lock file named `lockName`. */
+/**
+ * The name of claim file `n` on the lock `key` of the lock file named `lockName`, which keeps at
+ * most 120 bytes of that name (UTF-8), so that it fits a file name whatever characters it has.
+ */
 export function claimFileName(lockName: string, key: string, n: number): string {
-  return `${lockName.slice(0, 120)}.${hashKey(key)}-${n}.brk`;
+  return `${utf8Prefix(lockName, MAX_NAME_PART_BYTES)}.${hashKey(key)}-${n}.brk`;
 }
 
 const CLAIM_NAME = /^\.(.+)\.([0-9a-z]{7})-([0-9]+)\.brk$/;

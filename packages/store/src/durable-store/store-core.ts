@@ -3,6 +3,7 @@ import type { Apply, Clock, Codec, FsPort, OpsCodec, Sink } from "@snapwrite/cor
 import { PersistenceError, systemClock } from "@snapwrite/core";
 import {
   type CompactionPolicy,
+  checkJournalNameBytes,
   createSnapshotStore,
   type HeldLock,
   isLockLost,
@@ -114,6 +115,9 @@ export class StoreCore<S, Op> {
   ) {
     this.clock = options.clock ?? systemClock;
     this.name = storeNameOf(options.name, "openDurableStore");
+    // Before any file is touched (the directory, the lock, a snapshot): the journal's own open
+    // would refuse the name only after those.
+    checkJournalNameBytes(options.dir, this.name, "openDurableStore");
     this.codec = options.codec;
     this.opsCodec = options.ops;
     this.applyOps = options.apply;
