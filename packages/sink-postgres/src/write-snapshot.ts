@@ -43,7 +43,9 @@ export async function writeSnapshot(
     const { stage } = progress;
     // The chunk INSERTs ("write") and the head upsert ("rename") store the target in an index.
     const indexesTarget = stage === "write" || stage === "rename";
-    throw toSinkError(error, { stage, target, signal, indexesTarget });
+    // Without a statement_timeout of its own, a 57014 is a cancel: transient, in any language.
+    const statementTimeout = context.settings.statementTimeoutMs > 0;
+    throw toSinkError(error, { stage, target, signal, indexesTarget, statementTimeout });
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (!committed && broken === undefined && !signal?.aborted) {
