@@ -87,11 +87,7 @@ export function toSinkError(error: unknown, options: ToSinkErrorOptions): Persis
       cause: error,
     });
   }
-  const raw =
-    typeof error === "object" && error !== null && "code" in error
-      ? (error as { code: unknown }).code
-      : undefined;
-  const sqlState = typeof raw === "string" ? raw : undefined;
+  const sqlState = sqlStateOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (target !== undefined && options.indexesTarget === true && sqlState === INDEX_ROW_TOO_LARGE) {
     return targetTooLong(target, stage, sqlState, error);
@@ -108,6 +104,29 @@ export function toSinkError(error: unknown, options: ToSinkErrorOptions): Persis
     details: sqlState === undefined ? undefined : { sqlState },
     cause: error,
   });
+}
+
+/** The SQLSTATE (or Node socket error code) of what `pg` threw, if it has one. */
+function sqlStateOf(error: unknown): string | undefined {
+  const raw =
+    typeof error === "object" && error !== null && "code" in error
+      ? (error as { code: unknown }).code
+      : undefined;
+  return typeof raw === "string" ? raw : undefined;
+}
+
+/**
+ * What a statement on a checked-out connection failed of: `thrown`, or, when that carries no
+ * SQLSTATE, `reported`, the first error the connection emitted while checked out. Once the session
+ * ended between two statements (`pg_terminate_backend`, a server shutdown,
+ * `idle_in_transaction_session_timeout` while a write waited for its chunk source), `pg` emits the
+ * server's error (`57P01`, `25P03`, …) on the connection and rejects every later statement with a
+ * generic "Client has encountered a connection error and is not queryable" that has no code: the
+ * emitted error is the real cause. A `PersistenceError` (the sink's own) is kept.
+ */
+export function statementFailure(thrown: unknown, reported: unknown): unknown {
+  if (reported === undefined || isPersistenceError(thrown)) return thrown;
+  return sqlStateOf(thrown) === undefined ? reported : thrown;
 }
 
 const QUERY_CANCELED = "57014";

@@ -1,5 +1,6 @@
 // Writes interrupted from outside: a statement cancelled by an administrator (`pg_cancel_backend`)
-// is transient, unlike a statement timeout.
+// is transient, unlike a statement timeout; a session that ends between two statements of a write
+// (terminated, or ended by the idle-in-transaction timeout) is reported with the server's reason.
 import { type Codec, createPersistenceWriter, type WriteResult } from "@snapwrite/core";
 import { serverForThisFile } from "@snapwrite/testkit/contract";
 import pg from "pg";
@@ -115,6 +116,87 @@ if (server !== undefined) {
         await blocker.end();
       }
       expect(await sink.read("t.bin")).toEqual(bytes(5, 1));
+    });
+  });
+
+  describe("a write whose session ends between two of its statements", () => {
+    /**
+     * A pool of the test's own, so that it sees the moment a checked-out connection reports the
+     * end of its session: the write's chunk source yields its next chunk only after that.
+     */
+    const watchedPool = (app: string) => {
+      const pool = new pg.Pool({ connectionString: `${server.url}?application_name=${app}` });
+      const ended: unknown[] = [];
+      const onError = (error: unknown) => ended.push(error);
+      pool.on("acquire", (client) => client.on("error", onError));
+      pool.on("release", (_error, client) => client.off("error", onError));
+      return { pool, ended };
+    };
+
+    it("reports the idle-in-transaction timeout that ended it while the write waited for its chunk source", async () => {
+      const { pool, ended } = watchedPool("idle-victim");
+      try {
+        const sink = await open("idle-victim", {
+          connectionString: undefined,
+          pool,
+          idleInTransactionTimeoutMs: 500,
+          chunkBytes: 10,
+        });
+        await sink.write("idle.bin", [bytes(3, 9)], { generation: 1 });
+        async function* paused() {
+          yield bytes(10, 1);
+          await until("the server to end the idle session", () => ended.length > 0);
+          yield bytes(10, 2);
+        }
+        const error = await rejection(sink.write("idle.bin", paused(), { generation: 2 }));
+        expect(error.code).toBe("ERR_IO");
+        expect(error.stage).toBe("write");
+        expect(error.details).toEqual({ sqlState: "25P03" });
+        expect(error.cause).toBe(ended[0]);
+        expect((error.cause as { code?: unknown }).code).toBe("25P03");
+        expect(error.message).not.toMatch(/not queryable/);
+        expect(await sink.read("idle.bin")).toEqual(bytes(3, 9));
+        await sink.write("idle.bin", [bytes(3, 7)], { generation: 3 });
+        expect(await sink.read("idle.bin")).toEqual(bytes(3, 7));
+        await sink.close();
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it("reports the server's 57P01 when the backend is terminated between two chunk rows", async () => {
+      const { pool, ended } = watchedPool("terminated-victim");
+      try {
+        const sink = await open("terminated-victim", { connectionString: undefined, pool });
+        await sink.write("kill.bin", [bytes(100, 1)], { generation: 1 });
+        async function* terminated() {
+          yield bytes(4096, 2);
+          // The first row is stored and the session waits, idle in its transaction: end it now.
+          await until("the first chunk row to be stored", async () => {
+            const rows = await admin.query(
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = 'terminated-victim' AND state = 'idle in transaction'",
+            );
+            return (rows.rowCount ?? 0) > 0;
+          });
+          await admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'terminated-victim' AND state = 'idle in transaction'",
+          );
+          await until("the connection to report the end of its session", () => ended.length > 0);
+          yield bytes(4096, 3);
+        }
+        const error = await rejection(sink.write("kill.bin", terminated(), { generation: 2 }));
+        expect(error.code).toBe("ERR_IO");
+        expect(error.stage).toBe("write");
+        expect(error.details).toEqual({ sqlState: "57P01" });
+        expect(error.cause).toBe(ended[0]);
+        expect(error.message).not.toMatch(/not queryable/);
+        expect(await sink.read("kill.bin")).toEqual(bytes(100, 1));
+        await sink.write("kill.bin", [bytes(300, 4)], { generation: 3 });
+        expect(await sink.read("kill.bin")).toEqual(bytes(300, 4));
+        await sink.close();
+      } finally {
+        await pool.end();
+      }
     });
   });
 }
