@@ -96,6 +96,8 @@ export interface Settings {
   readonly connectTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly openTimeoutMs: number;
+  /** `statement_timeout` of every write transaction (`0`: none). */
+  readonly statementTimeoutMs: number;
   /** `BEGIN` plus the `SET LOCAL`s, sent as one simple query. */
   readonly begin: string;
 }
@@ -140,6 +142,7 @@ export function checkPostgresSinkOptions(options: PostgresSinkOptions): Settings
     chunkBytes,
     keepBackup: options.backup ?? true,
     ...resolveTimeouts(options),
+    statementTimeoutMs,
     begin: `BEGIN; SET LOCAL synchronous_commit = ${level}; SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL lock_timeout = ${lockTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
   };
 }

@@ -2,7 +2,7 @@ import type { SinkWriteOptions, SinkWriteResult } from "@snapwrite/core";
 import { raceAbort } from "@snapwrite/core/sink-kit";
 import type pg from "pg";
 import { insertChunks } from "./insert-chunks.js";
-import { toSinkError } from "./pg-error.js";
+import { statementFailure, toSinkError } from "./pg-error.js";
 import { publishSql } from "./schema-sql.js";
 import { abortedError, type Progress, staleError, type WriteContext } from "./write-context.js";
 
@@ -27,9 +27,11 @@ export async function writeSnapshot(
     connecting.then((late) => late.release(true)).catch(() => undefined);
     throw toSinkError(error, { stage: "open", target, signal });
   }
+  // The first error the connection emits: the server's reason when its session ends (a second
+  // one, "Connection terminated unexpectedly", follows as the socket closes).
   let broken: unknown;
   const onClientError = (error: unknown): void => {
-    broken = error;
+    broken ??= error;
   };
   client.on("error", onClientError);
   const onAbort = (): void => destroyConnection(client);
@@ -43,7 +45,10 @@ export async function writeSnapshot(
     const { stage } = progress;
     // The chunk INSERTs ("write") and the head upsert ("rename") store the target in an index.
     const indexesTarget = stage === "write" || stage === "rename";
-    throw toSinkError(error, { stage, target, signal, indexesTarget });
+    // Without a statement_timeout of its own, a 57014 is a cancel: transient, in any language.
+    const statementTimeout = context.settings.statementTimeoutMs > 0;
+    const failure = statementFailure(error, broken);
+    throw toSinkError(failure, { stage, target, signal, indexesTarget, statementTimeout });
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (!committed && broken === undefined && !signal?.aborted) {

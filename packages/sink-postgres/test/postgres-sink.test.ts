@@ -3,6 +3,7 @@ import { isPersistenceError, loadTarget } from "@snapwrite/core";
 import { serverForThisFile } from "@snapwrite/testkit/contract";
 import { describe, expect, it } from "vitest";
 import { createPostgresSink, openPostgresSink, schemaSql, sqlStateCode } from "../src/index.js";
+import { toSinkError } from "../src/pg-error.js";
 import { adminWithSinks } from "./admin-pool.js";
 import { rejection } from "./rejection.js";
 
@@ -24,6 +25,38 @@ describe("sqlStateCode", () => {
     expect(sqlStateCode("57014")).toBe("ERR_TIMEOUT");
     expect(sqlStateCode("23505")).toBe("ERR_IO");
     expect(sqlStateCode(undefined)).toBe("ERR_IO");
+  });
+});
+
+describe("a 57014 (query_canceled) from a statement of the sink", () => {
+  const canceled = (message: string) => Object.assign(new Error(message), { code: "57014" });
+  // What a server with lc_messages = de_DE says instead of "… due to user request" / "… timeout".
+  const GERMAN_CANCEL = "storniere Anfrage wegen Benutzeraufforderung";
+  const GERMAN_TIMEOUT = "storniere Anfrage wegen Zeitüberschreitung der Anfrage";
+
+  it("is a permanent ERR_TIMEOUT for a statement timeout and a transient ERR_BUSY for a cancel", () => {
+    const timeout = toSinkError(canceled("canceling statement due to statement timeout"), {
+      stage: "write",
+    });
+    expect(timeout.code).toBe("ERR_TIMEOUT");
+    expect(timeout.details).toEqual({ sqlState: "57014" });
+    const cancel = toSinkError(canceled("canceling statement due to user request"), {
+      stage: "lock",
+    });
+    expect(cancel.code).toBe("ERR_BUSY");
+    expect(cancel.details).toEqual({ sqlState: "57014" });
+    // The bare SQLSTATE cannot tell them apart.
+    expect(sqlStateCode("57014")).toBe("ERR_TIMEOUT");
+  });
+
+  it("is a cancel whatever the language when no statement_timeout was in effect", () => {
+    const noTimeout = { stage: "write", statementTimeout: false } as const;
+    expect(toSinkError(canceled(GERMAN_CANCEL), noTimeout).code).toBe("ERR_BUSY");
+    // With a timeout in effect, a message the sink cannot read stays a timeout.
+    const withTimeout = { stage: "write", statementTimeout: true } as const;
+    expect(toSinkError(canceled(GERMAN_CANCEL), withTimeout).code).toBe("ERR_TIMEOUT");
+    expect(toSinkError(canceled(GERMAN_TIMEOUT), withTimeout).code).toBe("ERR_TIMEOUT");
+    expect(toSinkError(canceled(GERMAN_TIMEOUT), { stage: undefined }).code).toBe("ERR_TIMEOUT");
   });
 });
 
