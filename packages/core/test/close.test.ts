@@ -25,6 +25,27 @@ function twoTargets(shutdownB: "flush" | "skip" = "flush") {
   return { clock, sink, writer, a, b, values };
 }
 
+/** One target whose first write, started before close(), fails ERR_BUSY once `gate` resolves. */
+async function writeFailingAfterGate() {
+  const clock = new FakeClock();
+  const sink = new FakeSink();
+  const results: WriteResult[] = [];
+  const writer = createPersistenceWriter({
+    sink,
+    clock,
+    executor: "inline",
+    random: () => 0.5,
+    onResult: (r) => results.push(r),
+  });
+  const a = writer.register("a", { snapshot: () => "a", codec: textCodec(), debounceMs: 100 });
+  const gate = deferred();
+  const busy = new PersistenceError("ERR_BUSY", "busy", { stage: "rename" });
+  sink.steps.push({ kind: "gate", gate: gate.promise, error: busy });
+  a.request("1");
+  await clock.advance(100);
+  return { clock, sink, writer, results, gate };
+}
+
 describe("close()", () => {
   it("writes unsaved flush targets at once, without waiting for the debounce", async () => {
     const { clock, sink, writer, a, b, values } = twoTargets();
@@ -230,22 +251,7 @@ describe("close()", () => {
   });
 
   it("says a failure in close will be retried at once when its write began before close()", async () => {
-    const clock = new FakeClock();
-    const sink = new FakeSink();
-    const results: WriteResult[] = [];
-    const writer = createPersistenceWriter({
-      sink,
-      clock,
-      executor: "inline",
-      random: () => 0.5,
-      onResult: (r) => results.push(r),
-    });
-    const a = writer.register("a", { snapshot: () => "a", codec: textCodec(), debounceMs: 100 });
-    const gate = deferred();
-    const busy = new PersistenceError("ERR_BUSY", "busy", { stage: "rename" });
-    sink.steps.push({ kind: "gate", gate: gate.promise, error: busy });
-    a.request("1");
-    await clock.advance(100);
+    const { writer, results, gate } = await writeFailingAfterGate();
     const closing = writer.close({ timeoutMs: 1000 });
     gate.resolve();
     const report = await closing;
@@ -256,22 +262,7 @@ describe("close()", () => {
   });
 
   it("says a transient failure after the close deadline will not be retried", async () => {
-    const clock = new FakeClock();
-    const sink = new FakeSink();
-    const results: WriteResult[] = [];
-    const writer = createPersistenceWriter({
-      sink,
-      clock,
-      executor: "inline",
-      random: () => 0.5,
-      onResult: (r) => results.push(r),
-    });
-    const a = writer.register("a", { snapshot: () => "a", codec: textCodec(), debounceMs: 100 });
-    const gate = deferred();
-    const busy = new PersistenceError("ERR_BUSY", "busy", { stage: "rename" });
-    sink.steps.push({ kind: "gate", gate: gate.promise, error: busy });
-    a.request("1");
-    await clock.advance(100);
+    const { clock, sink, writer, results, gate } = await writeFailingAfterGate();
     const closing = writer.close({ timeoutMs: 200 });
     await clock.advance(200);
     const report = await closing;
