@@ -66,6 +66,19 @@ describe("lockFile", () => {
     expect(names).toContain(otherLock);
   });
 
+  it("removes the leftovers of a lock whose name is too long to be kept whole in them", async () => {
+    const dir = await dirs.make();
+    const gone = await execa(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+    const deadPid = Number(gone.stdout);
+    // 200 bytes of name: temp and claim names keep only the first 120 bytes of the lock's name.
+    const name = `${"é".repeat(90)}-state.json`;
+    const leftover = tempFileName(`${name}.lock`, deadPid, Math.random);
+    expect(leftover.startsWith(`.${name}.lock.`)).toBe(false);
+    await writeFile(join(dir, leftover), "");
+    await using _lock = await lockFile(join(dir, name));
+    expect(await readdir(dir)).not.toContain(leftover);
+  });
+
   it("fails with ERR_LOCKED after waitMs while another holder has it, then gets it once free", async () => {
     const dir = await dirs.make();
     const path = join(dir, "x");
