@@ -178,7 +178,10 @@ describe("examples/asset-registry", () => {
     const onFile = await runFailing(["--dir", join(dir, "a-file")]);
     expect(onFile.code).toBe(1);
     expect(onFile.lines).toHaveLength(1);
-    expect(onFile.lines[0]).toMatch(/^cannot open .*a-file[/\\]registry: ERR_IO .*ENOTDIR/);
+    // A path through a file can never work: the permanent ERR_INVALID_TARGET, not a transient ERR_IO.
+    expect(onFile.lines[0]).toMatch(
+      /^cannot open .*a-file[/\\]registry: ERR_INVALID_TARGET .*ENOTDIR/,
+    );
     expect(onFile.stderr).toBe("");
 
     const store = join(dir, "store");
