@@ -33,7 +33,12 @@ export interface ParsedTempFileName {
 export function tempFileName(name: string, pid: number, random: () => number): string {
   const self = processIdentity();
   const creator = `${self.boot}-${self.pidNs}-${self.start}-${self.threadId.toString(36)}`;
-  return `.${utf8Prefix(name, MAX_NAME_PART_BYTES)}.${pid}-${creator}-${randomTag(random, 8)}.tmp`;
+  return `${tempNamePrefix(name)}${pid}-${creator}-${randomTag(random, 8)}.tmp`;
+}
+
+/** What every temp name for `name` starts with: `.<name, at most 120 bytes of it>.`. */
+export function tempNamePrefix(name: string): string {
+  return `.${utf8Prefix(name, MAX_NAME_PART_BYTES)}.`;
 }
 
 /** Parses a name made by {@link tempFileName} (or an older version); `undefined` for any other name. */

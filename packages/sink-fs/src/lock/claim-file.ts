@@ -22,7 +22,12 @@ export function claimPath(path: string, key: string, n: number): string {
  * most 120 bytes of that name (UTF-8), so that it fits a file name whatever characters it has.
  */
 export function claimFileName(lockName: string, key: string, n: number): string {
-  return `${utf8Prefix(lockName, MAX_NAME_PART_BYTES)}.${hashKey(key)}-${n}.brk`;
+  return `${claimNamePrefix(lockName)}${hashKey(key)}-${n}.brk`;
+}
+
+/** What every claim file name on the lock file named `lockName` starts with. */
+export function claimNamePrefix(lockName: string): string {
+  return `${utf8Prefix(lockName, MAX_NAME_PART_BYTES)}.`;
 }
 
 const CLAIM_NAME = /^\.(.+)\.([0-9a-z]{7})-([0-9]+)\.brk$/;

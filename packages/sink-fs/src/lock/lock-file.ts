@@ -8,10 +8,9 @@ import { namesDirectory } from "../names-directory.js";
 import { assertPathFileName, hasLoneSurrogate } from "../path-file-name.js";
 import { isProcessAlive } from "../process-alive.js";
 import { sweepDirectory } from "../sweep/sweep-directory.js";
-import { MAX_NAME_PART_BYTES, parseTempFileName } from "../temp-file-name.js";
-import { utf8Prefix } from "../utf8-prefix.js";
+import { parseTempFileName, tempNamePrefix } from "../temp-file-name.js";
 import { acquireTargetLock } from "./acquire-lock.js";
-import { isClaimFileName } from "./claim-file.js";
+import { claimNamePrefix, isClaimFileName } from "./claim-file.js";
 import { isLockFileName, lockFileName } from "./lock-file-name.js";
 import { type LockFileOptions, lockFileSettings } from "./lock-file-options.js";
 
@@ -93,12 +92,13 @@ const swept = new Set<string>();
 async function sweepOnce(runtime: FsSinkRuntime, lockPath: string, staleMs: number): Promise<void> {
   if (swept.has(lockPath)) return;
   swept.add(lockPath);
-  // Temp and claim names keep at most MAX_NAME_PART_BYTES of the lock file's name: match what they
-  // keep, or a long name's leftovers would never be swept. A shortened prefix may match another
-  // lock's files too; the sweep removes only those of dead creators, so that is harmless.
+  // Temp and claim names keep only the start of a long lock file name: match what they keep, or
+  // a long name's leftovers would never be swept. A shortened prefix may match another lock's
+  // files too; the sweep removes only those of dead creators, so that is harmless.
   const lockName = basename(lockPath);
-  const tempPrefix = `.${utf8Prefix(lockName.slice(1), MAX_NAME_PART_BYTES)}.`;
-  const claimPrefix = `${utf8Prefix(lockName, MAX_NAME_PART_BYTES)}.`;
+  // The lock's temp files are named for `<name>.lock`, its file name without the leading dot.
+  const tempPrefix = tempNamePrefix(lockName.slice(1));
+  const claimPrefix = claimNamePrefix(lockName);
   await sweepDirectory(
     runtime,
     dirname(lockPath),
