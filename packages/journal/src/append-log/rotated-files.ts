@@ -4,10 +4,13 @@ import { readLogFile } from "./log-file-access.js";
 import { readLogHeader } from "./log-header.js";
 import type { LogState } from "./log-state.js";
 
-/** The rotated files beside the active one, oldest first. */
-export async function rotatedFiles(log: LogState): Promise<{ file: string; firstSeq: number }[]> {
+/** The rotated files beside the active one, oldest first; `names`: a listing of the log's directory already made. */
+export async function rotatedFiles(
+  log: LogState,
+  names?: readonly string[],
+): Promise<{ file: string; firstSeq: number }[]> {
   const out: { file: string; firstSeq: number }[] = [];
-  for (const file of await listDir(log.fs, log.files.dir)) {
+  for (const file of names ?? (await listDir(log.fs, log.files.dir))) {
     const firstSeq = log.files.parseRotated(file);
     if (firstSeq !== undefined) out.push({ file, firstSeq });
   }

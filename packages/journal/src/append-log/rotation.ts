@@ -49,7 +49,9 @@ export async function rotateNow(log: LogState, active: Active): Promise<Active> 
 async function retain(log: LogState, active: Active): Promise<void> {
   const { keep, maxTotalBytes } = log.rotation;
   if (keep === undefined && maxTotalBytes === undefined) return;
-  const rotated = await rotatedFiles(log);
+  // One listing serves both the rotated files and the copies of cut bytes.
+  const names = await listDir(log.fs, log.files.dir);
+  const rotated = await rotatedFiles(log, names);
   const sizes = await Promise.all(
     rotated.map(async (r) => (await log.fs.lstat(log.files.path(r.file))).size),
   );
@@ -73,7 +75,7 @@ async function retain(log: LogState, active: Active): Promise<void> {
   const oldest = rotated[kept];
   const since =
     oldest === undefined ? active.header.createdAt : await createdAtOf(log, oldest.file);
-  const copies = since === undefined ? false : await removeCopiesBefore(log, since);
+  const copies = since === undefined ? false : await removeCopiesBefore(log, since, names);
   if (removed || copies) await syncDir(log.fs, log.files.dir);
 }
 
@@ -81,12 +83,17 @@ async function retain(log: LogState, active: Active): Promise<void> {
  * Deletes the copies of cut bytes of this log (`<active>.torn-<time>-<tag>`,
  * `<active>.failed-<time>-<tag>`: regular files, exactly so named) whose time is before `since`,
  * the time the oldest file kept was started (its header's `createdAt`): they were cut from a file
- * that was active before it, one retention deleted. Best effort, like the deletion of rotated files;
- * resolves whether it deleted any.
+ * that was active before it, one retention deleted; `names` is the directory's listing from the
+ * start of the retention (a copy made after it is newer than `since`). Best effort, like the
+ * deletion of rotated files; resolves whether it deleted any.
  */
-async function removeCopiesBefore(log: LogState, since: number): Promise<boolean> {
+async function removeCopiesBefore(
+  log: LogState,
+  since: number,
+  names: readonly string[],
+): Promise<boolean> {
   let removed = false;
-  for (const file of await listDir(log.fs, log.files.dir)) {
+  for (const file of names) {
     const time = log.files.parseCopy(file);
     if (time === undefined || time >= since) continue;
     const path = log.files.path(file);
